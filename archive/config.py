@@ -1,0 +1,63 @@
+"""Settings: defaults, read once, passed explicitly to the functions that need them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The bundled sample corpus: the five sources with their metadata sidecars.
+SAMPLES_DIR = PACKAGE_DIR / "samples"
+#: The curated registry that ships with the sample corpus.
+SAMPLE_REGISTRY_DIR = SAMPLES_DIR / "registry"
+#: The project's schemas (archive.rng, archive.sch, archive.odd).
+SCHEMAS_DIR = PACKAGE_DIR.parent / "schemas"
+
+ARCHIVE_NAME = "TEI Archive"
+DEFAULT_DATA_DIR = "archive-data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the archive lives and how it behaves.
+
+    :param data_dir: the data directory (TEI files, registry, index).
+    :param tei_all_rng: path of the official tei_all.rng, for ``validate --schema tei_all``.
+    :param query_timeout: seconds an XPath query may run.
+    :param query_limit: result items reported before a query is cut.
+    """
+
+    data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
+    tei_all_rng: Path | None = None
+    query_timeout: float = 10.0
+    query_limit: int = 10_000
+
+    @property
+    def tei_dir(self) -> Path:
+        return self.data_dir / "tei"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data_dir / "sources"
+
+    @property
+    def registry_dir(self) -> Path:
+        return self.data_dir / "registry"
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "index.sqlite"
+
+    @classmethod
+    def from_env(cls, data_dir: str | os.PathLike[str] | None = None) -> Settings:
+        """Settings from the arguments, then ``ARCHIVE_*`` environment variables, then defaults."""
+        env = os.environ
+        chosen = data_dir or env.get("ARCHIVE_DATA") or DEFAULT_DATA_DIR
+        tei_all = env.get("ARCHIVE_TEI_ALL_RNG")
+        return cls(
+            data_dir=Path(chosen),
+            tei_all_rng=Path(tei_all) if tei_all else None,
+            query_timeout=float(env.get("ARCHIVE_QUERY_TIMEOUT", 10.0)),
+            query_limit=int(env.get("ARCHIVE_QUERY_LIMIT", 10_000)),
+        )

@@ -1,0 +1,35 @@
+"""Errors of the archive layer. The CLI prints them as one line and exits non-zero."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base of the archive's errors. ``str()`` is the one line a user sees."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class SourceError(ArchiveError, ValueError):
+    """An input file cannot be read as a source (missing, empty, binary, undecodable, ...)."""
+
+
+class RegistryError(ArchiveError, ValueError):
+    """The registry is unreadable, or an operation on it is impossible (unknown id, ...)."""
+
+
+class ValidationFailed(ArchiveError):
+    """A document failed validation and was not written; ``report`` holds the findings."""
+
+    def __init__(self, message: str, path: str | None = None, report: object = None) -> None:
+        super().__init__(message, path)
+        self.report = report
+
+
+class QueryError(ArchiveError, ValueError):
+    """An XPath or full-text query is invalid, or passed its time or result limit."""

@@ -1,0 +1,3 @@
+from archive.cli import cli
+
+cli()

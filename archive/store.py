@@ -1,0 +1,66 @@
+"""The store: one TEI file per document in the data directory, written atomically.
+
+Every write goes to a temporary file in the same directory, is flushed and fsynced, then
+renamed over the target, so an interrupted run leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically; skip the write when the file already holds it.
+
+    :return: True when the file was (re)written, False when it was already identical.
+    """
+    target = Path(path)
+    try:
+        if target.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+    return True
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename itself is durable only once the directory entry is on disk.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def tei_path(tei_dir: Path, doc_id: str) -> Path:
+    """The file of document ``doc_id``; ids never contain path separators (see readers)."""
+    if not doc_id or "/" in doc_id or "\\" in doc_id or doc_id.startswith("."):
+        raise ValueError(f"not a document id: {doc_id!r}")
+    return tei_dir / f"{doc_id}.xml"
+
+
+def iter_tei_files(tei_dir: Path) -> Iterator[Path]:
+    """The TEI files of the data directory, in name order (temporary files left out)."""
+    if not tei_dir.is_dir():
+        return iter(())
+    return iter(sorted(p for p in tei_dir.glob("*.xml") if not p.name.startswith(".")))

@@ -57,3 +57,66 @@ def info(settings: Settings) -> None:
 
 def main() -> None:  # pragma: no cover - console entry for `python -m archive`
     cli()
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--no-annotate", is_flag=True, help="Encode only; do not tag names and dates.")
+@click.pass_obj
+def build(settings: Settings, sources: tuple[Path, ...], no_annotate: bool) -> None:
+    """Encode, annotate, validate and index SOURCES (default: the bundled samples).
+
+    Writes tei/<id>.xml, sources/, registry/ and index.sqlite under the data directory.
+    """
+    from . import build as building
+    from .report import print_build_summary, progress_bar
+
+    paths = list(sources) or building.sample_sources()
+    with progress_bar("Building", total=len(paths)) as advance:
+        report = building.build(settings, paths, progress=advance, annotate_names=not no_annotate)
+    print_build_summary(settings, report)
+    if report.failures:
+        for failure in report.failures:
+            click.echo(f"archive: error: {failure}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "format_", type=click.Choice(["text", "markdown", "html"]),
+              help="Input format (default: from the file extension or sidecar).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the TEI here instead of standard output.")
+@click.option("--title", help="Title (overrides the sidecar and the first heading).")
+@click.option("--author", help="Author of the source.")
+@click.option("--date", help="Date of publication, ISO (YYYY, YYYY-MM, YYYY-MM-DD).")
+@click.option("--publisher", help="Publisher or website.")
+@click.option("--periodical", help="Journal or magazine.")
+@click.option("--annotate", "annotate_", is_flag=True,
+              help="Also tag names and dates with the data directory's registry.")
+@click.pass_obj
+def encode(settings: Settings, file: Path, format_: str | None, output: Path | None,
+           title: str | None, author: str | None, date: str | None, publisher: str | None,
+           periodical: str | None, annotate_: bool) -> None:
+    """Encode one FILE as a TEI document (standard output, or -o OUT)."""
+    from .annotate import annotate
+    from .build import today
+    from .encode import encode as encode_source
+    from .sources import read_source
+    from .store import atomic_write
+    from tei.serialize import serialize
+
+    overrides = {k: v for k, v in (("title", title), ("author", author), ("date", date),
+                                   ("publisher", publisher), ("periodical", periodical)) if v}
+    source = read_source(file, format_, overrides)
+    tree = encode_source(source, encoded_on=today())
+    if annotate_:
+        from .recognise import Recogniser
+        from .registry import load_registry
+
+        annotate(tree, Recogniser(load_registry(settings)).recognise)
+    data = serialize(tree)
+    if output:
+        atomic_write(output, data)
+    else:
+        click.echo(data.decode("utf-8"), nl=False)

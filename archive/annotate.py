@@ -125,34 +125,40 @@ class _Slot:
 
 
 def _slots(unit: etree._Element) -> list[_Slot]:
+    # Every text position, including empty ones before and after each child, so that a
+    # mention starting or ending at an element boundary can be placed in the outer parent.
     slots: list[_Slot] = []
     position = 0
 
     def walk(element: etree._Element) -> None:
         nonlocal position
-        if element.text and isinstance(element.tag, str):
-            slots.append(_Slot(element, -1, position, element.text))
-            position += len(element.text)
+        slots.append(_Slot(element, -1, position, element.text or ""))
+        position += len(element.text or "")
         for index, child in enumerate(element):
             if child.tag == TEI_LB:
                 position += 1
             elif isinstance(child.tag, str):
                 walk(child)
-            if child.tail:
-                slots.append(_Slot(element, index, position, child.tail))
-                position += len(child.tail)
+            slots.append(_Slot(element, index, position, child.tail or ""))
+            position += len(child.tail or "")
 
     walk(unit)
     return slots
 
 
-def _locate(slots: list[_Slot], offset: int, at_end: bool) -> _Slot | None:
-    for slot in slots:
-        inside = slot.offset < offset <= slot.offset + len(slot.text) if at_end else (
-            slot.offset <= offset < slot.offset + len(slot.text))
-        if inside:
-            return slot
-    return None
+def _depth(element: etree._Element) -> int:
+    return sum(1 for _ in element.iterancestors())
+
+
+def _endpoints(slots: list[_Slot], start: int, end: int) -> tuple[_Slot, _Slot] | None:
+    """The outermost pair of slots with one parent that hold ``start`` and ``end``."""
+    firsts = [s for s in slots if s.offset <= start <= s.offset + len(s.text)]
+    lasts = [s for s in slots if s.offset <= end <= s.offset + len(s.text)]
+    pairs = [(f, la) for f in firsts for la in lasts
+             if f.parent is la.parent and (f.index, f.offset) <= (la.index, la.offset)]
+    if not pairs:
+        return None
+    return min(pairs, key=lambda pair: _depth(pair[0].parent))
 
 
 def wrap(unit: etree._Element, start: int, end: int, tag: etree._Element) -> bool:
@@ -162,10 +168,10 @@ def wrap(unit: etree._Element, start: int, end: int, tag: etree._Element) -> boo
     """
     if start >= end:
         return False
-    slots = _slots(unit)
-    first, last = _locate(slots, start, False), _locate(slots, end, True)
-    if first is None or last is None or first.parent is not last.parent:
+    found = _endpoints(_slots(unit), start, end)
+    if found is None:
         return False
+    first, last = found
     parent = first.parent
     if parent.tag in NO_TAG_INSIDE or any(a.tag in NO_TAG_INSIDE for a in parent.iterancestors()):
         return False

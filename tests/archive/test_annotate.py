@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from lxml import etree
+
+from archive.annotate import annotate, build_tag, text_units, wrap
+from archive.model import Mention
+from tei.read import text_of
+from tei.serialize import serialize
+
+NS = 'xmlns="http://www.tei-c.org/ns/1.0"'
+
+
+def unit(xml: str) -> etree._Element:
+    return etree.fromstring(f"<p {NS}>{xml}</p>")
+
+
+def person(start: int, end: int, text: str, key: str | None = "leon-trotsky") -> Mention:
+    return Mention(start, end, text, "person", key=key)
+
+
+def inner(element: etree._Element) -> str:
+    raw = etree.tostring(element, encoding="unicode")
+    return raw[raw.index(">") + 1:raw.rindex("<")].replace(f" {NS}", "")
+
+
+@pytest.mark.parametrize("xml, span, expected", [
+    # inside one text node, possessive left outside the tag
+    ("Leon Trotsky's book", (0, 12),
+     '<persName ref="#leon-trotsky" resp="#archive-registry">Leon Trotsky</persName>\'s book'),
+    # in a tail after an element
+    ("<hi rend=\"italic\">x</hi> and Trotsky.", (6, 13),
+     '<hi rend="italic">x</hi> and <persName ref="#leon-trotsky" resp="#archive-registry">'
+     "Trotsky</persName>."),
+    # the whole of an hi: the name goes around it
+    ("See <hi rend=\"italic\">Leon Trotsky</hi>.", (4, 16),
+     'See <persName ref="#leon-trotsky" resp="#archive-registry"><hi rend="italic">Leon Trotsky'
+     "</hi></persName>."),
+    # part of an hi: tagged inside it
+    ("<hi rend=\"italic\">On Leon Trotsky</hi>", (3, 15),
+     '<hi rend="italic">On <persName ref="#leon-trotsky" resp="#archive-registry">Leon Trotsky'
+     "</persName></hi>"),
+    # around a whole hi: the hi moves inside the name, unsplit
+    ("By <hi rend=\"bold\">Leon</hi> Trotsky now", (3, 15),
+     'By <persName ref="#leon-trotsky" resp="#archive-registry"><hi rend="bold">Leon</hi> Trotsky'
+     "</persName> now"),
+])
+def test_wrap(xml: str, span: tuple[int, int], expected: str) -> None:
+    element = unit(xml)
+    before = text_of(element)
+    assert wrap(element, *span, build_tag(person(*span, before[span[0]:span[1]])))
+    assert inner(element) == expected
+    assert text_of(element) == before
+
+
+@pytest.mark.parametrize("xml, span", [
+    ("<hi>Leon Trotsky, a</hi> man", (5, 19)),  # across the end of hi: would split it
+    ("Le<hi>on</hi>", (0, 3)),  # across the start of hi
+    ("<persName>Leon Trotsky</persName>", (5, 12)),  # inside an existing name
+    ("a <persName>Leon</persName> Trotsky", (2, 14)),  # around an existing name
+    ("Leon<lb/>Trotsky", (0, 12)),  # across a line break
+])
+def test_wrap_leaves_alone_what_it_cannot_tag_cleanly(xml: str, span: tuple[int, int]) -> None:
+    element = unit(xml)
+    before = etree.tostring(element)
+    assert not wrap(element, *span, build_tag(person(*span, "x")))
+    assert etree.tostring(element) == before
+
+
+def test_date_tag_attributes() -> None:
+    mention = Mention(0, 9, "late 1924", "date", not_before="1924-09", not_after="1924-12",
+                      resp="dates", cert="medium", inferred=True)
+    tag = build_tag(mention)
+    assert dict(tag.attrib) == {"notBefore": "1924-09", "notAfter": "1924-12",
+                                "resp": "#archive-dates", "cert": "medium"}
+
+
+DOC = f"""<TEI {NS}><teiHeader><fileDesc><titleStmt><title>T</title></titleStmt></fileDesc>
+<encodingDesc><appInfo/></encodingDesc></teiHeader><text><body><div>
+<head>Trotsky in 1923</head><p>In 1923 <hi rend="italic">Trotsky</hi> wrote.</p>
+<list type="gloss"><label>Leader</label><item>Trotsky</item></list></div></body></text></TEI>"""
+
+
+def fake_recognise(texts: Sequence[str]) -> list[list[Mention]]:
+    """A deterministic stand-in for the recogniser: every 'Trotsky' and '1923'."""
+    found = []
+    for text in texts:
+        mentions = []
+        for word, kind in (("Trotsky", "person"), ("1923", "date")):
+            start = text.find(word)
+            if start >= 0:
+                extra = {"key": "leon-trotsky"} if kind == "person" else {"when": "1923",
+                                                                          "resp": "dates"}
+                mentions.append(Mention(start, start + len(word), word, kind, **extra))
+        found.append(mentions)
+    return found
+
+
+def test_annotate_tags_every_unit_and_declares_components() -> None:
+    tree = etree.ElementTree(etree.fromstring(DOC))
+    body = tree.find(".//{*}body")
+    before = text_of(body)
+    assert [text_of(u) for u in text_units(tree)] == ["Trotsky in 1923", "In 1923 Trotsky wrote.",
+                                                      "Leader", "Trotsky"]
+    assert annotate(tree, fake_recognise) == 5
+    assert text_of(body) == before
+    apps = [a.get("{http://www.w3.org/XML/1998/namespace}id") for a in tree.iter("{*}application")]
+    assert apps == ["archive-dates", "archive-registry"]
+    # annotating again adds nothing inside existing tags and keeps the text
+    assert annotate(tree, fake_recognise) == 0
+    assert serialize(tree) == serialize(etree.ElementTree(etree.fromstring(serialize(tree))))

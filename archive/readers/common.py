@@ -35,26 +35,28 @@ class Reading:
 
 # --- spans -----------------------------------------------------------------------------------
 
-_EDGE_MARKUP = re.compile(r"^(?:\s*<[^<>\s]{1,12}>)+|(?:<[^<>\s]{1,12}>\s*)+$")
+_LEADING_MARKUP = re.compile(r"(?:<[^<>\s]{1,12}>\s*)+")
+_TRAILING_MARKUP = re.compile(r"(?:\s*<[^<>\s]{1,12}>)+$")
 
 
 def edges(text: str, start: int, end: int) -> tuple[int, int]:
     """Narrow ``text[start:end]`` to its content: no whitespace or stray tags at the edges.
 
-    :return: the new ``(start, end)``; ``start == end`` when nothing is left.
+    >>> edges(" Bookmarks, 1993)<./p>", 0, 22)
+    (1, 17)
     """
-    while True:
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        match = _EDGE_MARKUP.search(text, start, end)  # "…1993)<./p>" -> "…1993)"
-        if match is None or match.start() == match.end():
-            return start, end
-        if match.start() == start:
-            start = match.end()
-        else:
-            end = match.start()
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    segment = text[start:end]
+    leading = _LEADING_MARKUP.match(segment)  # "<p>Text" -> "Text", "…1993)<./p>" -> "…1993)"
+    trailing = _TRAILING_MARKUP.search(segment)
+    if trailing and trailing.start() > (leading.end() if leading else 0):
+        end = start + trailing.start()
+    if leading and start + leading.end() < end:
+        start += leading.end()
+    return start, end
 
 
 def span_at(text: str, start: int, end: int) -> Span:
@@ -142,7 +144,8 @@ def is_quotation(text: str) -> bool:
     """Whether a paragraph is one quotation: it opens with a quote mark that closes only at
     the end (or not at all: a quotation running on into the next paragraph).
 
-    "“In its prolonged development,” he wrote, “…”" is a paragraph quoting, not a quotation.
+    "“In its prolonged development,” he wrote, “…”" is a paragraph that quotes,
+    not a quotation.
     """
     if not text.startswith(_OPEN_QUOTE):
         return False

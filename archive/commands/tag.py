@@ -1,0 +1,110 @@
+"""``archive tag FILE``: print the person/place/org/date mentions of one source file.
+
+Reads the file, runs the recogniser on its blocks with the data directory's registry (or the
+bundled sample registry), maps every mention back to offsets in the source text and prints one
+JSON object per mention (the evaluation format of /work/shared/eval). Writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import Settings
+from ..model import Block, Mention, Source
+
+DATE_FIELDS = (("when", "when"), ("from_", "from"), ("to", "to"),
+               ("not_before", "notBefore"), ("not_after", "notAfter"))
+
+
+def source_offsets(block: Block, start: int, end: int) -> tuple[int, int] | None:
+    """Map ``[start, end)`` of a block's text to offsets in the source text.
+
+    :param block: the block.
+    :param start: offset into ``block.text``.
+    :param end: end offset into ``block.text``.
+    :return: the source offsets, or None when the characters do not stand contiguously in the
+        source (a span without offset, or a gap between two spans, e.g. removed markup).
+    """
+    pieces: list[tuple[int, int]] = []
+    position = 0
+    for span in block.spans:
+        low, high = position, position + len(span.text)
+        position = high
+        if high <= start or low >= end:
+            continue
+        if span.start is None:
+            return None
+        pieces.append((span.start + max(start, low) - low, span.start + min(end, high) - low))
+    if not pieces:
+        return None
+    for (_, previous_end), (next_start, _) in zip(pieces, pieces[1:], strict=False):
+        if previous_end != next_start:
+            return None
+    return pieces[0][0], pieces[-1][1]
+
+
+def mention_records(source: Source, mentions: Sequence[Sequence[Mention]]) -> list[dict[str, Any]]:
+    """The mentions of a source as evaluation records, sorted by start offset.
+
+    :param source: the source the blocks came from.
+    :param mentions: per block, the recogniser's mentions.
+    :return: dicts ``{"doc", "start", "end", "text", "type", "key"? | date fields}``.
+    """
+    doc = Path(source.path).stem if source.path else source.metadata.id
+    records: list[dict[str, Any]] = []
+    for block, found in zip(source.blocks, mentions, strict=True):
+        for m in found:
+            where = source_offsets(block, m.start, m.end)
+            if where is None:
+                continue
+            start, end = where
+            record: dict[str, Any] = {"doc": doc, "start": start, "end": end,
+                                      "text": source.text[start:end], "type": m.type}
+            if m.type != "date":
+                if m.key:
+                    record["key"] = m.key
+            else:
+                for attribute, name in DATE_FIELDS:
+                    value = getattr(m, attribute)
+                    if value:
+                        record[name] = value
+                if m.inferred:
+                    record["inferred"] = True
+            records.append(record)
+    records.sort(key=lambda r: (r["start"], r["end"]))
+    return records
+
+
+def _lines(records: Sequence[dict[str, Any]], output: str) -> Iterator[str]:
+    for r in records:
+        if output == "jsonl":
+            yield json.dumps(r, ensure_ascii=False)
+        else:
+            extra = r.get("key") or " ".join(
+                f"{name}={r[name]}" for _, name in DATE_FIELDS if name in r)
+            yield f"{r['start']:>7} {r['end']:>7}  {r['type']:<6} {r['text']}  {extra}".rstrip()
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output", type=click.Choice(["jsonl", "text"]), default="jsonl",
+              show_default=True, help="One JSON object per mention, or aligned text lines.")
+@click.option("--source-format", type=click.Choice(["text", "markdown", "html"]), default=None,
+              help="Read FILE as this format (default: from its extension).")
+@click.pass_obj
+def tag(settings: Settings, file: Path, output: str, source_format: str | None) -> None:
+    """Print the person/place/org/date mentions of FILE, one per line, by offset."""
+    from ..recognise import Recogniser
+    from ..registry import load_registry
+    from ..sources import read_source
+
+    source = read_source(file, source_format)
+    recogniser = Recogniser(load_registry(settings))
+    mentions = recogniser.recognise([block.text for block in source.blocks])
+    for line in _lines(mention_records(source, mentions), output):
+        click.echo(line)

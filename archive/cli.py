@@ -120,3 +120,16 @@ def encode(settings: Settings, file: Path, format_: str | None, output: Path | N
         atomic_write(output, data)
     else:
         click.echo(data.decode("utf-8"), nl=False)
+
+from .commands.validate import validate  # noqa: E402
+
+cli.add_command(validate)
+
+from .commands.registry import registry, review  # noqa: E402
+
+cli.add_command(registry)
+cli.add_command(review)
+
+from .commands.tag import tag  # noqa: E402
+
+cli.add_command(tag)

@@ -90,25 +90,40 @@ def encode(source: Source, *, encoded_on: str) -> etree._ElementTree:
 
 
 def encode_body(blocks: Sequence[Block]) -> etree._Element:
-    """The ``body``: one top ``div`` holding the text, a nested ``div`` per heading."""
+    """The ``body``: a top ``div`` whose head is the title, a nested ``div`` per heading.
+
+    Lines that stand before the title (a kicker, a series line) get a ``div`` of their own
+    before it, since nothing may precede a ``head`` in a ``div``.
+    """
     ids = _Ids()
+    kinds = [block.kind for block in blocks]
+    split = kinds.index("title") if "title" in kinds else 0
+    body = E.body()
+    for part in (blocks[:split], blocks[split:]):
+        if part:
+            body.append(_encode_div(part, ids))
+    return body
+
+
+def _encode_div(blocks: Sequence[Block], ids: _Ids) -> etree._Element:
     top = E.div({XML_ID: ids("d")})
     stack: list[tuple[int, etree._Element]] = [(0, top)]
     for kind, group in groupby(blocks, key=lambda block: block.kind):
         run = list(group)
-        if kind == "head":
-            for block in run:
-                while stack[-1][0] >= max(block.level, 1):
+        if kind == "head" or (kind == "title" and len(top)):
+            for block in run:  # a second title line is a section heading
+                level = max(block.level, 1)
+                while stack[-1][0] >= level:
                     stack.pop()
                 div = E.div({XML_ID: ids("d")})
                 stack[-1][1].append(div)
-                stack.append((max(block.level, 1), div))
+                stack.append((level, div))
                 div.append(_element("head", block.spans, ids("h")))
             continue
         parent = stack[-1][1]
         for element in _encode_run(kind, run, ids):
             parent.append(element)
-    return E.body(top)
+    return top
 
 
 def _encode_run(kind: str, run: list[Block], ids: _Ids) -> Iterable[etree._Element]:

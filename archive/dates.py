@@ -79,7 +79,7 @@ def _year(g: str, alone: bool = True) -> str:
     return rf"(?P<{g}>1\d{{3}}|20\d{{2}})" + (r"(?!\d)" if alone else "")
 
 
-_YY2 = r"(?P<yy2>\d{2})(?!\d)"
+_YY2 = r"(?P<yy2>\d{1,2})(?!\d)"  # "1926-27", "1923-4"
 
 
 def _compile(body: str, prefix: str = "") -> re.Pattern[str]:
@@ -90,7 +90,7 @@ DAY_RANGE = _compile(rf"{_day('d1')}(?:\s+(?:of\s+)?{_month('m1')}(?:,?\s+{_year
                      rf"{_SEP}{_day('d2')}\s+(?:of\s+)?{_month('m2')}(?:,?\s+{_year('y2')})?")
 MDY_RANGE = _compile(rf"{_month('m1')}\s+{_day('d1')}(?:,?\s+{_year('y1')})?{_SEP}"
                      rf"(?:{_month('m2')}\s+)?{_day('d2')}(?:,?\s+{_year('y2')})?")
-DMY = _compile(rf"{_day('d1')}\s+(?:of\s+)?{_month('m1')}(?:,?\s+{_year('y1')})?", r"(?:\bthe\s+)?")
+DMY = _compile(rf"{_day('d1')}\s+(?:of\s+)?{_month('m1')}(?:,?\s+{_year('y1')})?")
 MDY = _compile(rf"{_month('m1')}\s+{_day('d1')}(?:,?\s+{_year('y1')})?")
 ISO = _compile(rf"{_year('y1')}-(?P<mo>0[1-9]|1[0-2])-(?P<d1>0[1-9]|[12]\d|3[01])")
 MONTH_RANGE = _compile(rf"{_month('m1')}(?:,?\s+{_year('y1')})?{_SEP_SLASH}"
@@ -100,8 +100,9 @@ MONTH_YEAR = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?{_month('m1')}"
 YEAR_RANGE = _compile(rf"{_year('y1')}(?:{_SEP_SLASH}{_year('y2')}|\s*[{_DASH}/]\s*{_YY2})")
 GLUED_YEARS = _compile(rf"{_year('y1', alone=False)}{_year('y2')}")  # "19271940": a lost dash
 YEAR = _compile(_year("y1"))
-DECADE = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?(?P<dec1>1\d{{2}}0|20\d0)['’]?s"
-                  rf"(?:{_SEP}(?:(?P<dec2>1\d{{2}}0|20\d0)|['’]?(?P<dd2>\d)0)['’]?s)?\b")
+DECADE = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?(?P<dec1>1\d{{2}}0|20\d0)['’]?s\b")
+DECADE_RANGE = _compile(rf"(?P<dec1>1\d{{2}}0|20\d0)['’]?s{_SEP}(?:the\s+)?"
+                        rf"(?:(?P<dec2>1\d{{2}}0|20\d0)|['’]?(?P<dd2>\d)0)['’]?s\b")
 WORD_DECADE = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?(?:(?P<word>{'|'.join(DECADE_WORDS)})"
                        r"|['’](?P<dd1>[1-9])0s)\b", r"\bthe\s+")
 YEAR_PART = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+|{_PART}(?:the\s+year\s+)?){_year('y1')}")
@@ -116,7 +117,7 @@ MASKED = re.compile(r"(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+|\bdoi:\s
                     re.IGNORECASE)
 NUMBER_SIGN = re.compile(r"(?:\b(?:nos?|nr|pp?|vols?|ch|chap|figs?|art|tel)\.|(?-i:\bNo)"
                          r"|\b(?:pages?|numbers?|ISBN|room)|[#№$£€¥])\s*$", re.IGNORECASE)
-BETWEEN = re.compile(r"\bbetween\s+$", re.IGNORECASE)
+BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
 TEMPORAL_BEFORE = re.compile(r"(?:\b(?:in|by|since|until|till|after|before|during|from|circa|"
                              r"c|ca|the|his|her|their|its|our|my)\.?|['’]s)\s*$", re.IGNORECASE)
 WORDS_AFTER = re.compile(r"\s+([A-Za-z]+)(?:\s+([A-Za-z]+))?")
@@ -139,6 +140,7 @@ class _Hit:
     hi: Point
     explicit: bool = True
     decade_words: bool = False  # lo/hi years are offsets in an unknown century
+    needs_partner: bool = False  # a bare month: kept only if it borrows a year from its neighbour
 
 
 def _num(value: str | None) -> int | None:
@@ -147,6 +149,13 @@ def _num(value: str | None) -> int | None:
 
 def _month_of(value: str | None) -> int | None:
     return None if value is None else MONTH_NUMBERS[value.rstrip(".").lower()]
+
+
+def _short_year(first: int, digits: str) -> int:
+    """The year that "27" or "7" abbreviates after ``first``: 1926-27 -> 1927, 1929-30 -> 1930."""
+    unit = 10 ** len(digits)
+    year = first - first % unit + int(digits)
+    return year + unit if year <= first else year
 
 
 def _key(value: str) -> str:
@@ -161,11 +170,17 @@ def _parts(m: re.Match[str], table: dict[str, tuple[int, int]]) -> tuple[int, in
     return table[first][0], table[(m.group("mod2") or first).lower()][1]
 
 
+def _two_mentions(m: re.Match[str]) -> bool:
+    """ "X and Y" is two mentions unless "between" opens it."""
+    before = m.string[max(0, m.start("s") - 16):m.start("s")]
+    return bool(m.groupdict().get("and")) and BETWEEN.search(before) is None
+
+
 def _dates(m: re.Match[str]) -> _Hit | None:
     """Days, months and years written out, as one point or a range."""
     g = m.groupdict()
-    if g.get("and") and not BETWEEN.search(m.string[max(0, m.start("s") - 16):m.start("s")]):
-        return None  # "X and Y" is two mentions unless "between" opens it
+    if _two_mentions(m):
+        return None
     y1, m1, d1 = _num(g.get("y1")), _month_of(g.get("m1")), _num(g.get("d1"))
     if g.get("mo"):
         m1 = int(g["mo"])
@@ -173,13 +188,13 @@ def _dates(m: re.Match[str]) -> _Hit | None:
         if g.get("mod1"):
             lo, hi = _parts(m, MONTH_PARTS)
             return _hit(m, "approx", (y1, m1, lo), (y1, m1, hi))
-        if d1 is None and m1 is not None and y1 is None:
-            return None  # a month alone: "in October", "the October Revolution"
-        return _hit(m, "when", (y1, m1, d1), (y1, m1, d1))
+        # a month alone ("in October", "the October Revolution") stands only in a chain with
+        # a dated month: "in January and February 1928"
+        alone = d1 is None and m1 is not None and y1 is None
+        return _hit(m, "when", (y1, m1, d1), (y1, m1, d1), needs_partner=alone)
     y2, m2, d2 = _num(g.get("y2")), _month_of(g.get("m2")), _num(g.get("d2"))
     if g.get("yy2") and y1 is not None:
-        y2 = y1 // 100 * 100 + int(g["yy2"])
-        y2 += 100 if y2 <= y1 else 0
+        y2 = _short_year(y1, g["yy2"])
     if m2 is None and d2 is not None:
         m2 = m1  # "October 8-23"
     if m1 is None and d1 is not None:
@@ -191,9 +206,10 @@ def _dates(m: re.Match[str]) -> _Hit | None:
     return _hit(m, "range", (y1, m1, d1), (y2, m2, d2))
 
 
-def _hit(m: re.Match[str], kind: str, lo: Point, hi: Point, **kw: bool) -> _Hit:
-    explicit = kw.pop("explicit", lo[0] is not None)
-    return _Hit(m.start("s"), m.end("s"), kind, lo, hi, explicit=explicit, **kw)
+def _hit(m: re.Match[str], kind: str, lo: Point, hi: Point, *, explicit: bool | None = None,
+         decade_words: bool = False, needs_partner: bool = False) -> _Hit:
+    return _Hit(m.start("s"), m.end("s"), kind, lo, hi,
+                lo[0] is not None if explicit is None else explicit, decade_words, needs_partner)
 
 
 def _glued(m: re.Match[str]) -> _Hit | None:
@@ -201,8 +217,10 @@ def _glued(m: re.Match[str]) -> _Hit | None:
     return _hit(m, "range", (y1, None, None), (y2, None, None)) if y1 < y2 <= y1 + 100 else None
 
 
-def _decade(m: re.Match[str]) -> _Hit:
+def _decade(m: re.Match[str]) -> _Hit | None:
     g, base = m.groupdict(), int(m["dec1"])
+    if _two_mentions(m):
+        return None
     if g.get("dec2") or g.get("dd2"):
         end = int(m["dec2"]) if g["dec2"] else base // 100 * 100 + int(m["dd2"]) * 10
         return _hit(m, "range", (base, None, None), (end + 9, None, None))
@@ -230,7 +248,7 @@ def _season(m: re.Match[str]) -> _Hit | None:
     year, first = int(m["y1"]), SEASONS[m["season"].lower()]
     lo, hi = _parts(m, SEASON_PARTS) if m["mod1"] else (0, 2)
     if m["y2"] or m["yy2"]:
-        y2 = int(m["y2"]) if m["y2"] else year // 100 * 100 + int(m["yy2"])
+        y2 = int(m["y2"]) if m["y2"] else _short_year(year, m["yy2"])
         if first != 12 or y2 != year + 1:
             return None  # only winter straddles two years
     start, end = first - 1 + lo, first - 1 + hi
@@ -244,13 +262,18 @@ PATTERNS: tuple[tuple[re.Pattern[str], Converter, bool], ...] = (
     (DAY_RANGE, _dates, False), (MDY_RANGE, _dates, False), (DMY, _dates, False),
     (MDY, _dates, False), (ISO, _dates, False), (MONTH_RANGE, _dates, False),
     (MONTH_YEAR, _dates, False), (YEAR_RANGE, _dates, True), (GLUED_YEARS, _glued, True),
-    (YEAR, _dates, True), (DECADE, _decade, False), (WORD_DECADE, _word_decade, False),
+    (YEAR, _dates, True), (DECADE, _decade, False),
+    (DECADE_RANGE, _decade, False), (WORD_DECADE, _word_decade, False),
     (YEAR_PART, _year_part, False), (DECADE_PART, _decade, False), (SEASON, _season, False),
 )
 
 
-def _is_quantity(text: str, start: int, end: int) -> bool:
-    """A bare number followed by a plural noun with no temporal word before: "1923 members"."""
+def _is_quantity(text: str, hit: _Hit) -> bool:
+    """A bare number followed by a plural noun with no temporal word before: "1923 members".
+
+    "from" does not save a range: "from 1500 to 2000 workers" is a count.
+    """
+    start, end = hit.start, hit.end
     after = WORDS_AFTER.match(text, end)
     if after is None or not after[1].islower():
         return False
@@ -260,13 +283,15 @@ def _is_quantity(text: str, start: int, end: int) -> bool:
                                      and word not in NOT_PLURALS)
     if not plural or (after[2] or "").lower() in DETERMINERS:  # "1923 marks the end"
         return False
-    return not TEMPORAL_BEFORE.search(text[max(0, start - 12):start])
+    before = TEMPORAL_BEFORE.search(text[max(0, start - 12):start])
+    return before is None or (hit.kind == "range" and before[0].strip().lower() == "from")
 
 
 def _candidates(text: str) -> list[_Hit]:
     """All acceptable matches of every pattern, overlaps resolved longest-first."""
     masked = [(m.start(), m.end()) for m in MASKED.finditer(text)]
-    found: list[_Hit] = []
+    found: list[tuple[_Hit, bool]] = []
+    counts: list[_Hit] = []  # quantities, and every number inside them: "1500 to 2000 members"
     for pattern, convert, countable in PATTERNS:
         pos = 0
         while (m := pattern.search(text, pos)) is not None:
@@ -276,11 +301,14 @@ def _candidates(text: str) -> list[_Hit]:
                 continue
             if NUMBER_SIGN.search(text[max(0, hit.start - 12):hit.start]):
                 continue
-            if countable and _is_quantity(text, hit.start, hit.end):
+            if countable and _is_quantity(text, hit):
+                counts.append(hit)
                 continue
-            found.append(hit)
+            found.append((hit, countable))
+    kept = [hit for hit, countable in found if not countable or not any(
+        c.start < hit.end and hit.start < c.end for c in counts)]
     chosen: list[_Hit] = []
-    for hit in sorted(found, key=lambda h: (h.start - h.end, h.start)):
+    for hit in sorted(kept, key=lambda h: (h.start - h.end, h.start)):
         if all(hit.end <= c.start or c.end <= hit.start for c in chosen):
             chosen.append(hit)
     return sorted(chosen, key=lambda h: h.start)
@@ -301,15 +329,15 @@ def _borrow_years(hits: list[_Hit], text: str) -> list[_Hit]:
     result = list(hits)
     for i in range(len(result) - 2, -1, -1):
         hit, after = result[i], result[i + 1]
-        if hit.lo[0] is not None or hit.decade_words or after.lo[0] is None:
+        year = after.lo[0]
+        if hit.lo[0] is not None or hit.decade_words or year is None:
             continue
         if CHAIN.fullmatch(text, hit.end, after.start) is None:
             continue
-        year = after.lo[0]
         parallel = "(" in text[hit.end:after.start]  # the same day in the other calendar
         if hit.hi[1] and after.lo[1] and hit.hi[1] > after.lo[1] and not parallel:
             year -= 1  # "December 28 and January 3, 1924"
-        result[i] = _with_year(hit, year)
+        result[i] = replace(_with_year(hit, year), needs_partner=False)
     return result
 
 
@@ -329,22 +357,20 @@ def _valid(hit: _Hit) -> bool:
             return False
         if month and day and day > calendar.monthrange(year, month)[1]:
             return False
-    lo = (hit.lo[0], hit.lo[1] or 1, hit.lo[2] or 1)
-    hi = (hit.hi[0], hit.hi[1] or 12, hit.hi[2] or 31)
+    lo = (hit.lo[0] or 0, hit.lo[1] or 1, hit.lo[2] or 1)
+    hi = (hit.hi[0] or 0, hit.hi[1] or 12, hit.hi[2] or 31)
     return hit.kind == "when" or lo <= hi
 
 
 def _mention(hit: _Hit, text: str) -> Mention:
     inferred = not hit.explicit
-    values: dict[str, str] = {}
-    if hit.kind == "when":
-        values["when"] = _iso(hit.lo)
-    elif hit.kind == "range":
-        values.update(from_=_iso(hit.lo), to=_iso(hit.hi))
-    else:
-        values.update(not_before=_iso(hit.lo), not_after=_iso(hit.hi))
-    return Mention(hit.start, hit.end, text[hit.start:hit.end], "date", inferred=inferred,
-                   cert="medium" if inferred else "high", resp="dates", **values)
+    lo, hi = _iso(hit.lo), _iso(hit.hi)
+    ranged, approx = hit.kind == "range", hit.kind == "approx"
+    return Mention(hit.start, hit.end, text[hit.start:hit.end], "date",
+                   when=lo if hit.kind == "when" else None,
+                   from_=lo if ranged else None, to=hi if ranged else None,
+                   not_before=lo if approx else None, not_after=hi if approx else None,
+                   inferred=inferred, cert="medium" if inferred else "high", resp="dates")
 
 
 def find_dates(blocks: Sequence[str], *, default_year: int | None = None) -> list[list[Mention]]:
@@ -361,6 +387,8 @@ def find_dates(blocks: Sequence[str], *, default_year: int | None = None) -> lis
     for text in blocks:
         mentions: list[Mention] = []
         for hit in _borrow_years(_candidates(text), text):
+            if hit.needs_partner:
+                continue
             if hit.decade_words:
                 century = context // 100 * 100 if context and context < 1900 else 1900
                 hit = replace(hit, lo=(century + (hit.lo[0] or 0), None, None),

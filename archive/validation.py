@@ -1,0 +1,171 @@
+"""Archive-level validation: which schemas, which files, which registry; summaries for the CLI.
+
+``archive`` schema = ``schemas/archive.rng`` + ``schemas/archive.sch`` with the registry's ids;
+``tei_all`` = the official TEI P5 ``tei_all.rng`` alone (no archive rules).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from lxml import etree
+
+from tei.errors import TeiError
+from tei.parse import parse_tei
+from tei.validate import RegistryIds, ValidationReport, validate_bytes, validate_file, validate_tree
+
+from .config import SCHEMAS_DIR, Settings
+from .errors import ArchiveError, RegistryError
+
+SchemaName = Literal["archive", "tei_all"]
+ARCHIVE_RNG = SCHEMAS_DIR / "archive.rng"
+ARCHIVE_SCH = SCHEMAS_DIR / "archive.sch"
+#: where tei_all.rng is looked for when nothing says otherwise (relative to the working directory)
+DEFAULT_TEI_ALL = Path("..") / "shared" / "tei" / "tei_all.rng"
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """The schema files one validation run uses (``sch`` None: grammar only)."""
+
+    rng: Path
+    sch: Path | None = None
+
+
+def find_tei_all(settings: Settings, explicit: Path | None = None) -> Path:
+    """Locate tei_all.rng: ``--tei-all``, then Settings/``ARCHIVE_TEI_ALL_RNG``, then ../shared/tei.
+
+    :raise ArchiveError: none of them names an existing file.
+    """
+    for candidate in (explicit, settings.tei_all_rng, DEFAULT_TEI_ALL):
+        if candidate is not None:
+            if candidate.is_file():
+                return candidate
+            if candidate is not DEFAULT_TEI_ALL:
+                raise ArchiveError("tei_all.rng not found (from --tei-all or "
+                                   "ARCHIVE_TEI_ALL_RNG)", str(candidate))
+    raise ArchiveError(f"tei_all.rng not found: give --tei-all PATH or set ARCHIVE_TEI_ALL_RNG "
+                       f"(looked for {DEFAULT_TEI_ALL} from {Path.cwd()})")
+
+
+def schemas_for(name: SchemaName, settings: Settings, tei_all: Path | None = None) -> Schemas:
+    """The schema files behind ``--schema archive|tei_all``."""
+    if name == "tei_all":
+        return Schemas(find_tei_all(settings, tei_all))
+    return Schemas(ARCHIVE_RNG, ARCHIVE_SCH)
+
+
+def registry_files(settings: Settings) -> list[Path]:
+    """The registry documents of the data directory (``registry/*.xml``), sorted."""
+    folder = settings.registry_dir
+    return sorted(folder.glob("*.xml")) if folder.is_dir() else []
+
+
+def load_registry_ids(settings: Settings) -> RegistryIds | None:
+    """Read the ids of all registry entries; None when the data directory has no registry.
+
+    :raise RegistryError: a registry file is not well-formed TEI.
+    """
+    files = registry_files(settings)
+    if not files:
+        return None
+    trees = []
+    for file in files:
+        try:
+            trees.append(parse_tei(file))
+        except TeiError as error:
+            raise RegistryError(f"registry file unreadable: {error}") from None
+    return RegistryIds.from_trees(trees)
+
+
+def validate_document(
+    document: etree._ElementTree | etree._Element | bytes,
+    settings: Settings,
+    registry_ids: RegistryIds | None,
+    path: str | None = None,
+) -> ValidationReport:
+    """Validate one document against archive.rng + archive.sch: the build's gate.
+
+    :param document: a tree, or the serialised bytes about to be written.
+    :param settings: the archive's settings (reserved for schema choice; unused today).
+    :param registry_ids: the registry's ids (:func:`load_registry_ids`); None skips @ref targets.
+    :param path: named in the issues.
+    """
+    del settings  # the archive schema is fixed; kept so the gate's signature is stable
+    if isinstance(document, bytes):
+        return validate_bytes(document, path, rng=ARCHIVE_RNG, sch=ARCHIVE_SCH,
+                              registry_ids=registry_ids)
+    return validate_tree(document, path, rng=ARCHIVE_RNG, sch=ARCHIVE_SCH,
+                         registry_ids=registry_ids)
+
+
+def document_files(settings: Settings, paths: Sequence[Path], all_files: bool) -> list[Path]:
+    """The files to validate: the given paths (a folder means its ``*.xml``), or with
+    ``all_files`` the data directory's ``tei/*.xml`` and ``registry/*.xml``.
+
+    :raise ArchiveError: nothing to validate.
+    """
+    files: list[Path] = []
+    if all_files:
+        tei_dir = settings.tei_dir
+        files += sorted(tei_dir.glob("*.xml")) if tei_dir.is_dir() else []
+        files += registry_files(settings)
+        if not files:
+            raise ArchiveError("no TEI documents to validate", str(settings.data_dir))
+    for path in paths:
+        files += sorted(path.glob("*.xml")) if path.is_dir() else [path]
+    return files
+
+
+def validate_files(files: Iterable[Path], schemas: Schemas,
+                   registry_ids: RegistryIds | None) -> list[ValidationReport]:
+    """Validate each file; unreadable or malformed files become reports, never exceptions."""
+    return [validate_file(file, rng=schemas.rng, sch=schemas.sch, registry_ids=registry_ids)
+            for file in files]
+
+
+@dataclass(frozen=True)
+class Summary:
+    documents: int
+    invalid: int
+    errors: int
+    warnings: int
+
+    def __str__(self) -> str:
+        return (f"{self.documents} document{'s' if self.documents != 1 else ''}, "
+                f"{self.invalid} invalid, {self.errors} errors, {self.warnings} warnings")
+
+
+def summarize(reports: Sequence[ValidationReport]) -> Summary:
+    return Summary(
+        documents=len(reports),
+        invalid=sum(not report.valid for report in reports),
+        errors=sum(len(report.errors) for report in reports),
+        warnings=sum(len(report.warnings) for report in reports),
+    )
+
+
+def format_text(reports: Sequence[ValidationReport]) -> str:
+    """``path:line:col: severity: message [rule]`` per issue, then the summary line."""
+    lines = [str(issue) for report in reports for issue in report.issues]
+    lines.append(str(summarize(reports)))
+    return "\n".join(lines)
+
+
+def format_json(reports: Sequence[ValidationReport]) -> str:
+    """The same findings as one JSON object: ``{"documents": [...], "summary": {...}}``."""
+    documents = [
+        {"path": report.path, "valid": report.valid,
+         "issues": [{"severity": issue.severity, "source": issue.source, "rule": issue.rule,
+                     "message": issue.message, "line": issue.line, "column": issue.column}
+                    for issue in report.issues]}
+        for report in reports
+    ]
+    summary = summarize(reports)
+    return json.dumps({"documents": documents, "summary": summary.__dict__}, indent=2,
+                      ensure_ascii=False)
+

@@ -57,10 +57,11 @@ DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "s
 _FULL = "|".join([*_MONTHS, *(m.upper() for m in _MONTHS)])
 _ABBR = "|".join([*_ABBREVIATIONS, *(a.upper() for a in _ABBREVIATIONS)])
 _DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2015"
-_SEP = rf"(?:\s*[{_DASH}]\s*|\s+(?:to|until|till|through|thru)\s+|(?P<and>\s+and\s+))"
-_SEP_SLASH = rf"(?:\s*[{_DASH}/]\s*|\s+(?:to|until|till|through|thru)\s+|(?P<and>\s+and\s+))"
+_SEP = rf"(?:,?\s*[{_DASH}]\s*|,?\s+(?:to|until|till|through|thru)\s+|(?P<and>\s+and\s+))"
+_SEP_SLASH = rf"(?:,?\s*[{_DASH}/]\s*|,?\s+(?:to|until|till|through|thru)\s+|(?P<and>\s+and\s+))"
 _MOD = r"early|mid|middle|late"
-_MODS = rf"(?P<mod1>{_MOD})(?:\s*(?:[{_DASH}/]|\bto\b|\band\b|\bor\b)\s*(?P<mod2>{_MOD}))?"
+_MODS = (rf"(?P<mod1>{_MOD})(?:(?:\s*[{_DASH}/]\s*|[\s{_DASH}]+(?:to|and|or)[\s{_DASH}]+)"
+         rf"(?P<mod2>{_MOD}))?")  # "mid-late", "early and mid", "mid-to-late"
 _PART = (r"(?P<part>beginning|start|middle|end|close|first\s+half|second\s+half|latter\s+half)"
          r"\s+of\s+")
 _LEFT = rf"(?<![\w$£€¥#№/.,:])(?<!\d[{_DASH}])"
@@ -120,9 +121,11 @@ NUMBER_SIGN = re.compile(r"(?:\b(?:nos?|nr|pp?|vols?|ch|chap|figs?|art|tel)\.|(?
 BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
 TEMPORAL_BEFORE = re.compile(r"(?:\b(?:in|by|since|until|till|after|before|during|from|circa|"
                              r"c|ca|the|his|her|their|its|our|my)\.?|['’]s)\s*$", re.IGNORECASE)
+YEAR_WRITTEN = re.compile(r"1\d{3}|20\d{2}")
 WORDS_AFTER = re.compile(r"\s+([A-Za-z]+)(?:\s+([A-Za-z]+))?")
-# "October 8 and [October 23, 1923]", "7 November (25 October) [1917]"
-CHAIN = re.compile(r"[\s,()]*(?:(?:and|or|&)\s+)?(?:(?:on|of)\s+)?(?:the\s+)?", re.IGNORECASE)
+# "October 8 and [October 23, 1923]", "7 November (25 October) [1917]", "9 October [O.S. ..."
+CHAIN = re.compile(r"(?:[\s,;()\[\]&]|\b(?:and|or|on|of|the|[ON]\.?S|old style|new style)\b\.?)*",
+                   re.IGNORECASE)
 COUNT_WORDS = frozenset("people men women children feet km kg cattle sheep".split())
 NOT_PLURALS = frozenset("always towards afterwards perhaps besides whereas sometimes "
                         "onwards upwards".split())
@@ -334,7 +337,7 @@ def _borrow_years(hits: list[_Hit], text: str) -> list[_Hit]:
             continue
         if CHAIN.fullmatch(text, hit.end, after.start) is None:
             continue
-        parallel = "(" in text[hit.end:after.start]  # the same day in the other calendar
+        parallel = re.search(r"[(\[]", text[hit.end:after.start])  # the day in the other calendar
         if hit.hi[1] and after.lo[1] and hit.hi[1] > after.lo[1] and not parallel:
             year -= 1  # "December 28 and January 3, 1924"
         result[i] = replace(_with_year(hit, year), needs_partner=False)
@@ -400,8 +403,8 @@ def find_dates(blocks: Sequence[str], *, default_year: int | None = None) -> lis
             if not _valid(hit):
                 continue
             mentions.append(_mention(hit, text))
-            year_lo, year_hi = hit.lo[0] or 0, hit.hi[0] or 0
-            if hit.explicit and year_hi - year_lo <= 1:  # decades and life spans say nothing
-                context = year_hi
+            written = YEAR_WRITTEN.findall(mentions[-1].text)
+            if hit.explicit and written and (hit.hi[0] or 0) - (hit.lo[0] or 0) <= 1:
+                context = int(written[-1])  # the year last written; decades, life spans: none
         result.append(mentions)
     return result

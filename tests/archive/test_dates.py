@@ -65,6 +65,8 @@ def _found(text: str, default_year: int | None = None) -> list[tuple[str, str]]:
     # day ranges
     ("On 17–18 March 1921 it fell.", [("17–18 March 1921", "1921-03-17..1921-03-18")]),
     ("October 8–23, 1923", [("October 8–23, 1923", "1923-10-08..1923-10-23")]),
+    ("chief from September 26, 1936, to November 25, 1938.",
+     [("September 26, 1936, to November 25, 1938", "1936-09-26..1938-11-25")]),
     ("from 8 October 1923 to 15 January", [("8 October 1923 to 15 January",
                                             "1923-10-08..1924-01-15")]),
     # decades
@@ -77,6 +79,7 @@ def _found(text: str, default_year: int | None = None) -> list[tuple[str, str]]:
     ("the mid-1920s", [("mid-1920s", "~1924..1926")]),
     ("the late 1920s", [("late 1920s", "~1927..1929")]),
     ("during the mid-late 1930s", [("mid-late 1930s", "~1934..1939")]),
+    ("in the mid-to-late 1930s", [("mid-to-late 1930s", "~1934..1939")]),
     ("since the early and mid-1920s", [("early and mid-1920s", "~1920..1926")]),
     ("by the end of the 1920s", [("end of the 1920s", "~1928..1929")]),
     # parts of years and months, seasons
@@ -135,6 +138,12 @@ def test_find_dates(text: str, expected: list[tuple[str, str]]) -> None:
     ("Oct. 25 (Nov. 7), 1917", [("Oct. 25", "1917-10-25*"), ("Nov. 7", "1917-11-07*"),
                                 ("1917", "1917")]),
     ("In October the party met; the October Revolution of 1917", [("1917", "1917")]),
+    ("Bukharin (9 October [O.S. 27 September] 1888 – 15 March 1938)",
+     [("9 October", "1888-10-09*"), ("27 September", "1888-09-27*"), ("1888", "1888"),
+      ("15 March 1938", "1938-03-15")]),
+    # the context is the year last written: 1927 here, not the end of the winter
+    ("the winter of 1927; on 7 November", [("winter of 1927", "~1927-12..1928-02"),
+                                           ("7 November", "1927-11-07*")]),
     # or from the year last written
     ("In 1921 the sailors rose. On March 12 the assault began; in early April",
      [("1921", "1921"), ("March 12", "1921-03-12*"), ("early April", "~1921-04-01..1921-04-10*")]),

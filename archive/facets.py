@@ -1,0 +1,352 @@
+"""Declared facets: XPath expressions in TOML, evaluated on each document at index time.
+
+The shipped ``archive/facets.toml`` declares the default facets; a data directory's own
+``facets.toml`` adds facets or replaces those of the same name. Adding a facet is one TOML
+entry and ``archive reindex``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import elementpath
+from lxml import etree
+
+from tei.namespaces import NSMAP, TEI_TEXT, XML_ID
+
+from .config import PACKAGE_DIR, Settings
+from .errors import ArchiveError, QueryError
+from .query import CompiledQuery, classify, compile_query, evaluate_tree
+
+#: The default facets, shipped with the package.
+DEFAULT_FACETS = PACKAGE_DIR / "facets.toml"
+FACETS_FILE = "facets.toml"
+LEVELS = ("document", "passage")
+_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One declared facet.
+
+    :param name: its key in selections and URLs (lowercase, digits, ``_``).
+    :param label: what a reader sees.
+    :param level: ``"document"`` or ``"passage"`` (see facets.toml).
+    :param xpath: the XPath 3.1 expression; every item's string value is a facet value.
+    :param labels: ``"registry"`` when values are registry ids named by the registry.
+    """
+
+    name: str
+    label: str
+    level: str
+    xpath: str
+    labels: str | None = None
+
+    def compiled(self) -> CompiledQuery:
+        """The expression, parsed once (the query module caches it)."""
+        return compile_query(self.xpath, element_context=self.level == "passage")
+
+
+def load_facets(settings: Settings) -> tuple[Facet, ...]:
+    """The shipped facets, then the data directory's additions and replacements.
+
+    :raise ArchiveError: a facets file is not valid TOML or declares a facet badly.
+    :raise QueryError: a facet's XPath does not compile.
+    """
+    facets: dict[str, Facet] = {}
+    for path in (DEFAULT_FACETS, settings.data_dir / FACETS_FILE):
+        if path.is_file():
+            for facet in _read(path):
+                facets[facet.name] = facet
+    return tuple(facets.values())
+
+
+def _read(path: Path) -> Iterator[Facet]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ArchiveError(f"not valid TOML: {error}", str(path)) from None
+    entries = data.get("facet", [])
+    if not isinstance(entries, list):
+        raise ArchiveError("[[facet]] entries expected", str(path))
+    for number, entry in enumerate(entries, 1):
+        where = f"facet {number}"
+        if not isinstance(entry, dict):
+            raise ArchiveError(f"{where} is not a table", str(path))
+        unknown = set(entry) - {"name", "label", "level", "xpath", "labels"}
+        if unknown:
+            raise ArchiveError(f"{where}: unknown keys {', '.join(sorted(unknown))}", str(path))
+        name = entry.get("name")
+        xpath = entry.get("xpath")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ArchiveError(f"{where}: name must be lowercase letters, digits and _",
+                               str(path))
+        if not isinstance(xpath, str) or not xpath.strip():
+            raise ArchiveError(f"facet {name!r} has no xpath", str(path))
+        level = entry.get("level", "document")
+        if level not in LEVELS:
+            raise ArchiveError(f"facet {name!r}: level must be document or passage", str(path))
+        labels = entry.get("labels")
+        if labels not in (None, "registry"):
+            raise ArchiveError(f"facet {name!r}: labels must be \"registry\"", str(path))
+        facet = Facet(name, str(entry.get("label", name)), level, xpath.strip(), labels)
+        try:
+            facet.compiled()
+        except QueryError as error:
+            raise ArchiveError(f"facet {name!r}: {error}", str(path)) from None
+        yield facet
+
+
+def facets_signature(facets: tuple[Facet, ...]) -> str:
+    """A hash of the declarations: the index is rebuilt in full when it changes."""
+    data = json.dumps([vars(facet) for facet in facets], sort_keys=True)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def leaf_passages(root: etree._Element) -> list[etree._Element]:
+    """Identified elements inside ``<text>`` that hold no other identified element."""
+    passages = []
+    for text in root.iter(TEI_TEXT):
+        for element in text.iter():
+            if not isinstance(element.tag, str) or element.get(XML_ID) is None:
+                continue
+            inner = element.iter()
+            next(inner)  # the element itself
+            if not any(isinstance(e.tag, str) and e.get(XML_ID) is not None for e in inner):
+                passages.append(element)
+    return passages
+
+
+def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree,
+                 path: str) -> list[tuple[str, str | None, str]]:
+    """Every (facet, passage xml:id or None, value) of one document, duplicates dropped.
+
+    :raise QueryError: a facet's expression fails on this document (named in the message).
+    """
+    rows: dict[tuple[str, str | None, str], None] = {}
+    nodes = None
+    passages: list[etree._Element] | None = None
+    for facet in facets:
+        compiled = facet.compiled()
+        if compiled.engine == "elementpath" and nodes is None:
+            nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
+        try:
+            if facet.level == "document":
+                for value in _strings(evaluate_tree(compiled, tree, nodes)):
+                    rows[(facet.name, None, value)] = None
+                continue
+            if passages is None:
+                passages = leaf_passages(tree.getroot())
+            for passage in passages:
+                items = evaluate_tree(compiled, tree, nodes, item=passage)
+                for value in _strings(items):
+                    rows[(facet.name, passage.get(XML_ID), value)] = None
+        except QueryError as error:
+            raise QueryError(f"facet {facet.name!r}: {error}", path) from None
+    return list(rows)
+
+
+def _strings(items: list[Any]) -> Iterator[str]:
+    for item in items:
+        value = " ".join(classify(item)[4].split())
+        if value:
+            yield value
+
+
+def registry_labels(settings: Settings) -> dict[str, str]:
+    """Registry id → preferred name, for facets declared with ``labels = "registry"``.
+
+    A data directory without a registry has no labels: values stand for themselves.
+    """
+    from .registry import Registry
+
+    if not settings.registry_dir.is_dir():
+        return {}
+    registry = Registry.load(settings.registry_dir)
+    return {entry_id: entry.name for entry_id, entry in registry.entries.items()}
+
+
+# --- lookup ----------------------------------------------------------------------------------
+
+#: Values shown per facet before ``truncated`` is set.
+FACET_SIZE = 30
+
+
+def lookup(settings: Settings, selections: dict[str, list[str]], text: str | None = None,
+           limit: int = 50, *, date_from: str | None = None, date_to: str | None = None,
+           facet_size: int = FACET_SIZE) -> dict[str, Any]:
+    """Documents (and passages) matching a selection, with counts for every facet value.
+
+    Selections combine with AND across facets and OR within one facet. A facet's own counts
+    are taken under the other facets' selections only, so that its other values show how many
+    a wider OR would add. Document facets count documents, passage facets passages.
+
+    :param selections: facet name → selected values.
+    :param text: words that must all occur in one passage (sanitised into an FTS5 query).
+    :param date_from: with ``date_to``, keep documents that mention a date overlapping the
+        range (ISO dates; either end may be open).
+    :return: ``{"count", "documents", "passage_count", "passages", "facets", ...}``, the
+        facets in Datasette's shape.
+    :raise QueryError: an unknown facet, or an unreadable date.
+    """
+    from .index import connect, day_range  # the index module imports this one
+
+    facets = {facet.name: facet for facet in load_facets(settings)}
+    unknown = sorted(set(selections) - set(facets))
+    if unknown:
+        raise QueryError(f"no facet named {', '.join(map(repr, unknown))}; facets are "
+                         f"{', '.join(facets)}")
+    selections = {name: list(dict.fromkeys(values)) for name, values in selections.items()
+                  if values}
+    fts = fts_query(text)
+    days = None
+    if date_from or date_to:
+        start, end = day_range(date_from)[0], day_range(date_to)[1]
+        if (date_from and start is None) or (date_to and end is None):
+            raise QueryError(f"not an ISO date: {date_from if start is None else date_to!r}")
+        days = (start, end)
+    db = connect(settings)
+    try:
+        query = _Lookup(db, facets, selections, fts, days)
+        return query.run(limit, facet_size)
+    finally:
+        db.close()
+
+
+def fts_query(text: str | None) -> str | None:
+    """User words → a safe FTS5 query: each word quoted (``"`` doubled), all required.
+
+    A trailing ``*`` keeps its meaning (prefix search). ``None`` when no word is left.
+    """
+    terms = []
+    for word in (text or "").split():
+        prefix = word.endswith("*")
+        word = word.rstrip("*").replace('"', '""')
+        if word.strip('"'):
+            terms.append(f'"{word}"' + ("*" if prefix else ""))
+    return " ".join(terms) or None
+
+
+class _Lookup:
+    """One request: SQL conditions from the selection, temp tables of matches, counts."""
+
+    def __init__(self, db: sqlite3.Connection, facets: dict[str, Facet],
+                 selections: dict[str, list[str]], fts: str | None,
+                 days: tuple[int | None, int | None] | None) -> None:
+        self.db, self.facets, self.selections = db, facets, selections
+        self.fts, self.days = fts, days
+
+    def _conditions(self, without: str | None) -> tuple[list[tuple[str, list[Any]]],
+                                                        list[tuple[str, list[Any]]]]:
+        """(document conditions, passage conditions): SQL selecting doc / passage ids."""
+        docs: list[tuple[str, list[Any]]] = []
+        passages: list[tuple[str, list[Any]]] = []
+        for name, values in self.selections.items():
+            if name == without:
+                continue
+            marks = ", ".join("?" * len(values))
+            column = "doc" if self.facets[name].level == "document" else "passage"
+            sql = f"SELECT {column} FROM facet_values WHERE facet = ? AND value IN ({marks})"
+            (docs if column == "doc" else passages).append((sql, [name, *values]))
+        if self.fts:
+            passages.append(("SELECT rowid FROM passage_text WHERE passage_text MATCH ?",
+                             [self.fts]))
+        if self.days:
+            low, high = self.days
+            docs.append(("SELECT doc FROM mentions WHERE type = 'date'"
+                         " AND (start_day IS NOT NULL OR end_day IS NOT NULL)"
+                         " AND (end_day IS NULL OR end_day >= ?)"
+                         " AND (start_day IS NULL OR start_day <= ?)",
+                         [-(10**9) if low is None else low, 10**9 if high is None else high]))
+        return docs, passages
+
+    def materialise(self, table: str, without: str | None = None) -> tuple[bool, bool]:
+        """Fill ``temp.<table>_d`` (documents) and ``<table>_p`` (passages, when constrained).
+
+        :return: (any condition at all, a passage condition).
+        """
+        docs, passages = self._conditions(without)
+        for suffix in ("d", "p"):
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{table}_{suffix}")
+        self.db.execute(f"CREATE TEMP TABLE {table}_d (doc INTEGER PRIMARY KEY)")
+        self.db.execute(f"CREATE TEMP TABLE {table}_p (passage INTEGER PRIMARY KEY)")
+        passage_sql = " INTERSECT ".join(sql for sql, _ in passages)
+        passage_params = [param for _, params in passages for param in params]
+        if passages:
+            self.db.execute(f"INSERT INTO {table}_p {passage_sql}", passage_params)
+            docs.append((f"SELECT DISTINCT doc FROM passages WHERE passage IN "
+                         f"(SELECT passage FROM {table}_p)", []))
+        doc_sql = " INTERSECT ".join(sql for sql, _ in docs) or "SELECT doc FROM documents"
+        self.db.execute(f"INSERT INTO {table}_d {doc_sql}",
+                        [param for _, params in docs for param in params])
+        if passages and docs[:-1]:  # passages only of the documents that match
+            self.db.execute(f"DELETE FROM {table}_p WHERE passage NOT IN (SELECT passage FROM "
+                            f"passages WHERE doc IN (SELECT doc FROM {table}_d))")
+        return bool(docs or passages), bool(passages)
+
+    def run(self, limit: int, facet_size: int) -> dict[str, Any]:
+        constrained, passage_mode = self.materialise("m")
+        passage_mode = passage_mode or any(self.facets[name].level == "passage"
+                                           for name in self.selections)
+        count = self.db.execute("SELECT COUNT(*) FROM m_d").fetchone()[0]
+        documents = [dict(zip(("id", "title", "author", "date", "kind", "publication"), row))
+                     for row in self.db.execute(
+                         "SELECT id, title, author, date, kind, publication FROM documents"
+                         " WHERE doc IN (SELECT doc FROM m_d) ORDER BY id LIMIT ?", (limit,))]
+        result: dict[str, Any] = {"count": count, "documents": documents,
+                                  "selections": self.selections}
+        if passage_mode:
+            result["passage_count"] = self.db.execute("SELECT COUNT(*) FROM m_p").fetchone()[0]
+            result["passages"] = [
+                {"doc": doc, "target": xml_id, "element": element, "text": text}
+                for doc, xml_id, element, text in self.db.execute(
+                    "SELECT d.id, p.xml_id, p.element, substr(p.text, 1, 300) FROM m_p"
+                    " JOIN passages p USING (passage) JOIN documents d USING (doc)"
+                    " ORDER BY d.id, p.position LIMIT ?", (limit,))]
+        labels = self._labels()
+        result["facets"] = [self._facet(facet, constrained, passage_mode, facet_size, labels)
+                            for facet in self.facets.values()]
+        return result
+
+    def _facet(self, facet: Facet, constrained: bool, passage_mode: bool, size: int,
+               labels: dict[str, str]) -> dict[str, Any]:
+        table = "m"
+        if facet.name in self.selections:
+            constrained, passage_mode = self.materialise("f", without=facet.name)
+            table = "f"
+        if not constrained:
+            rows = self.db.execute("SELECT value, count FROM facet_totals WHERE facet = ?"
+                                   " ORDER BY count DESC, value LIMIT ?", (facet.name, size + 1))
+        elif facet.level == "passage" and passage_mode:
+            rows = self.db.execute(
+                f"SELECT f.value, COUNT(*) FROM {table}_p CROSS JOIN facet_values f"
+                f" ON f.passage = {table}_p.passage WHERE f.facet = ?"
+                " GROUP BY f.value ORDER BY 2 DESC, 1 LIMIT ?", (facet.name, size + 1))
+        else:
+            rows = self.db.execute(
+                f"SELECT f.value, COUNT(*) FROM {table}_d CROSS JOIN facet_values f"
+                f" ON f.doc = {table}_d.doc WHERE f.facet = ?"
+                " GROUP BY f.value ORDER BY 2 DESC, 1 LIMIT ?", (facet.name, size + 1))
+        counts = rows.fetchall()
+        truncated = len(counts) > size
+        counts = counts[:size]
+        selected = self.selections.get(facet.name, [])
+        shown = {value for value, _ in counts}
+        counts += [(value, 0) for value in selected if value not in shown]
+        use_labels = facet.labels == "registry"
+        return {"name": facet.name, "label": facet.label, "level": facet.level,
+                "results": [{"value": value, "label": labels.get(value, value) if use_labels
+                             else value, "count": n, "selected": value in selected}
+                            for value, n in counts],
+                "truncated": truncated}
+
+    def _labels(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT value, label FROM labels"))

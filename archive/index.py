@@ -1,0 +1,474 @@
+"""The index: a derived, always rebuildable SQLite database of the TEI files.
+
+``update_index`` is the entry point (the build calls it after writing files). It is incremental
+by content hash: only new or changed files are read again, each document's rows are replaced
+inside one transaction, and files that are gone are dropped. A change of schema or of the
+declared facets rebuilds everything. :func:`archive.facets.lookup` answers selections from these
+tables with plain SQL; no XML is parsed per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from tei.namespaces import NSMAP, TEI_LB, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
+from tei.parse import parse_bytes
+
+from .config import Settings
+from .errors import ArchiveError
+from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
+from .store import iter_tei_files
+
+SCHEMA_VERSION = "1"
+#: Attributes not recorded per document (unique per element, useless for pruning).
+UNINDEXED_ATTRIBUTES = frozenset({XML_ID, "target"})
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    doc INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL, hash TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, title TEXT, author TEXT,
+    publication TEXT, publisher TEXT, date TEXT, start_day INTEGER, end_day INTEGER,
+    kind TEXT, language TEXT, licence TEXT);
+CREATE TABLE passages (
+    passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
+    element TEXT NOT NULL, text TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
+    UNIQUE (doc, xml_id));
+CREATE TABLE mentions (
+    doc INTEGER NOT NULL, passage INTEGER, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, "when" TEXT, "from" TEXT, "to" TEXT,
+    not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
+CREATE INDEX mentions_doc ON mentions (doc);
+CREATE INDEX mentions_ref ON mentions (ref, doc);
+CREATE INDEX mentions_days ON mentions (type, start_day, end_day);
+CREATE TABLE facet_values (
+    facet TEXT NOT NULL, level TEXT NOT NULL, doc INTEGER NOT NULL, passage INTEGER,
+    value TEXT NOT NULL);
+CREATE INDEX facet_values_value ON facet_values (facet, value, doc);
+CREATE INDEX facet_values_doc ON facet_values (doc, facet, value);
+CREATE INDEX facet_values_passage ON facet_values (passage, facet, value);
+CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (facet, value)) WITHOUT ROWID;
+CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE element_names (name TEXT NOT NULL, doc INTEGER NOT NULL,
+    PRIMARY KEY (name, doc)) WITHOUT ROWID;
+CREATE TABLE attribute_values (name TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL,
+    PRIMARY KEY (name, value, doc)) WITHOUT ROWID;
+CREATE VIRTUAL TABLE passage_text USING fts5 (
+    text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
+"""
+_TABLES = ("meta", "documents", "passages", "mentions", "facet_values", "facet_totals", "labels",
+           "element_names", "attribute_values", "passage_text")
+
+_H = "/tei:TEI/tei:teiHeader"
+_HEADER = {
+    name: etree.XPath(f"string({expression})", namespaces=NSMAP)
+    for name, expression in {
+        "idno": f"{_H}/tei:fileDesc/tei:publicationStmt/tei:idno[@type='archive']",
+        "title": f"{_H}/tei:fileDesc/tei:titleStmt/tei:title[1]",
+        "publication": f"({_H}/tei:fileDesc/tei:sourceDesc/tei:bibl/tei:title[@level='j'])[1]",
+        "publisher": f"({_H}/tei:fileDesc/tei:sourceDesc/tei:bibl/tei:publisher)[1]",
+        "date": f"({_H}/tei:fileDesc/tei:sourceDesc/tei:bibl/tei:date)[1]/@when",
+        "kind": f"({_H}/tei:profileDesc/tei:textClass//tei:term[@type='kind'])[1]",
+        "language": f"({_H}/tei:profileDesc/tei:langUsage/tei:language/@ident)[1]",
+        "licence": f"({_H}/tei:fileDesc/tei:publicationStmt/tei:availability/tei:licence)[1]",
+    }.items()
+}
+_AUTHORS = etree.XPath(f"{_H}/tei:fileDesc/tei:titleStmt/tei:author", namespaces=NSMAP)
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What :func:`update_index` did."""
+
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    seconds: float
+    full: bool
+
+
+@dataclass(frozen=True)
+class DocumentRows:
+    """Everything the index holds about one document, ready to insert."""
+
+    id: str
+    header: dict[str, str | int | None]
+    passages: list[tuple[str, str, str, int, bool]]  # xml:id, element, text, position, leaf
+    mentions: list[tuple[str | None, str, str | None, str, int, int, tuple[str | None, ...]]]
+    facets: list[tuple[str, str | None, str]]  # facet, passage xml:id or None, value
+    names: set[str]
+    attributes: set[tuple[str, str]]
+
+
+def connect(settings: Settings) -> sqlite3.Connection:
+    """Open the index (created empty when missing)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(settings.index_path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        _create(db, "")
+    return db
+
+
+def _create(db: sqlite3.Connection, signature: str) -> None:
+    db.execute("BEGIN")
+    for table in _TABLES:
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema', ?), ('facets', ?)", (SCHEMA_VERSION, signature))
+    db.execute("COMMIT")
+
+
+def update_index(
+    settings: Settings, *, full: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> IndexReport:
+    """Bring the index up to date with the TEI files of the data directory.
+
+    :param full: drop everything and index every file again.
+    :param progress: called as ``progress(done, total)`` for each file that is (re)indexed.
+    :return: counts of added, updated, removed and unchanged documents.
+    :raise tei.errors.TeiError: a file is not a well-formed TEI document.
+    :raise ArchiveError: two files carry the same document id, or facets.toml is wrong.
+    """
+    started = time.perf_counter()
+    facets = load_facets(settings)
+    signature = facets_signature(facets)
+    db = connect(settings)
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        full = full or meta.get("schema") != SCHEMA_VERSION or meta.get("facets") != signature
+        if full:
+            _create(db, signature)
+        known = {path: (doc, digest) for doc, path, digest in
+                 db.execute("SELECT doc, path, hash FROM documents")}
+        work: list[tuple[Path, bytes, str, int | None]] = []
+        unchanged = 0
+        files = list(iter_tei_files(settings.tei_dir))
+        for path in files:
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            old = known.pop(str(path), None)
+            if old is not None and old[1] == digest:
+                unchanged += 1
+                _touch(db, old[0], path)
+                continue
+            work.append((path, data, digest, old[0] if old else None))
+        for doc, _ in known.values():  # files that are gone
+            with _transaction(db):
+                _delete(db, doc)
+        ids = dict(db.execute("SELECT id, path FROM documents"))
+        for done, (path, data, digest, doc) in enumerate(work, 1):
+            rows = extract(path, data, facets)
+            other = ids.get(rows.id)
+            if other is not None and other != str(path):
+                raise ArchiveError(f"document id {rows.id!r} is also the id of {other}", str(path))
+            ids[rows.id] = str(path)
+            with _transaction(db):
+                if doc is not None:
+                    _delete(db, doc)
+                _insert(db, path, digest, rows)
+            if progress:
+                progress(done, len(work))
+        with _transaction(db):
+            _refresh_totals(db, settings, facets)
+        if work or known:
+            db.execute("ANALYZE")
+    finally:
+        db.close()
+    added = sum(1 for item in work if item[3] is None)
+    return IndexReport(added, len(work) - added, len(known), unchanged,
+                       time.perf_counter() - started, full)
+
+
+class _transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
+    stat = path.stat()
+    db.execute("UPDATE documents SET mtime_ns = ?, size = ? WHERE doc = ? AND "
+               "(mtime_ns != ? OR size != ?)",
+               (stat.st_mtime_ns, stat.st_size, doc, stat.st_mtime_ns, stat.st_size))
+
+
+def _delete(db: sqlite3.Connection, doc: int) -> None:
+    # An external-content FTS table forgets a row only when told its old text.
+    db.execute("INSERT INTO passage_text (passage_text, rowid, text) SELECT 'delete', passage, "
+               "text FROM passages WHERE doc = ? AND leaf", (doc,))
+    for table in ("passages", "mentions", "facet_values", "element_names", "attribute_values",
+                  "documents"):
+        db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
+
+
+def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows) -> None:
+    stat = path.stat()
+    header = rows.header
+    doc = db.execute(
+        "INSERT INTO documents (id, path, hash, mtime_ns, size, title, author, publication,"
+        " publisher, date, start_day, end_day, kind, language, licence)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (rows.id, str(path), digest, stat.st_mtime_ns, stat.st_size, header["title"],
+         header["author"], header["publication"], header["publisher"], header["date"],
+         header["start_day"], header["end_day"], header["kind"], header["language"],
+         header["licence"])).lastrowid
+    passage_ids: dict[str, int] = {}
+    for xml_id, element, text, position, leaf in rows.passages:
+        rowid = db.execute("INSERT INTO passages (doc, xml_id, element, text, position, leaf)"
+                           " VALUES (?, ?, ?, ?, ?, ?)",
+                           (doc, xml_id, element, text, position, leaf)).lastrowid
+        passage_ids[xml_id] = rowid
+        if leaf:
+            db.execute("INSERT INTO passage_text (rowid, text) VALUES (?, ?)", (rowid, text))
+    db.executemany(
+        'INSERT INTO mentions (doc, passage, type, ref, surface, start, "end", "when", "from",'
+        ' "to", not_before, not_after, start_day, end_day)'
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(doc, passage_ids.get(passage) if passage else None, kind, ref, surface, start, end,
+          *dates) for passage, kind, ref, surface, start, end, dates in rows.mentions])
+    db.executemany(
+        "INSERT INTO facet_values (facet, level, doc, passage, value) VALUES (?, ?, ?, ?, ?)",
+        [(facet, "passage" if passage else "document", doc,
+          passage_ids.get(passage) if passage else None, value)
+         for facet, passage, value in rows.facets])
+    db.executemany("INSERT INTO element_names (name, doc) VALUES (?, ?)",
+                   [(name, doc) for name in rows.names])
+    db.executemany("INSERT INTO attribute_values (name, value, doc) VALUES (?, ?, ?)",
+                   [(name, value, doc) for name, value in rows.attributes])
+
+
+def _refresh_totals(db: sqlite3.Connection, settings: Settings,
+                    facets: Sequence[Facet]) -> None:
+    # Counts with nothing selected: the most frequent request, answered from one small table.
+    db.execute("DELETE FROM facet_totals")
+    db.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*) FROM facet_values"
+               " GROUP BY facet, value")
+    db.execute("DELETE FROM labels")
+    if any(facet.labels == "registry" for facet in facets):
+        db.executemany("INSERT INTO labels VALUES (?, ?)", registry_labels(settings).items())
+
+
+# --- reading one document --------------------------------------------------------------------
+
+def extract(path: Path, data: bytes, facets: tuple[Facet, ...]) -> DocumentRows:
+    """Read one TEI file's bytes into index rows.
+
+    :raise tei.errors.TeiError: not a well-formed TEI document.
+    """
+    tree = parse_bytes(data, str(path))
+    root = tree.getroot()
+    header: dict[str, str | int | None] = {
+        name: " ".join(str(xpath(tree)).split()) or None for name, xpath in _HEADER.items()}
+    doc_id = str(header.pop("idno") or path.stem)
+    header["author"] = "; ".join(" ".join("".join(a.itertext()).split())
+                                 for a in _AUTHORS(tree)) or None
+    header["language"] = header["language"] or root.get(XML_LANG)
+    header["publication"] = header["publication"] or header["publisher"]
+    header["start_day"], header["end_day"] = day_range(header["date"])  # type: ignore[arg-type]
+    passages, mentions = _passages(root)
+    names = {element.tag for element in root.iter() if isinstance(element.tag, str)}
+    attributes = {(name, value) for element in root.iter() if isinstance(element.tag, str)
+                  for name, value in element.attrib.items() if name not in UNINDEXED_ATTRIBUTES}
+    return DocumentRows(doc_id, header, passages, mentions,
+                        facet_values(facets, tree, str(path)), names, attributes)
+
+
+def _passages(root: etree._Element) -> tuple[list[tuple[str, str, str, int, bool]], list]:
+    passages: list[tuple[str, str, str, int, bool]] = []
+    mentions: list = []
+    for text_element in root.iter(TEI_TEXT):
+        for element in text_element.iter():
+            if not isinstance(element.tag, str) or element.get(XML_ID) is None:
+                continue
+            xml_id = element.get(XML_ID)
+            reader = _PassageText()
+            leaf = reader.collect(element, own=True)
+            passages.append((xml_id, etree.QName(element).localname, "".join(reader.parts),
+                             len(passages) + 1, leaf))
+            mentions.extend((xml_id, *mention) for mention in reader.mentions)
+    return passages, mentions
+
+
+class _PassageText:
+    """The text of one passage (``<lb/>`` as a newline) and the mentions that are its own."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.mentions: list = []
+
+    def _add(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    def collect(self, element: etree._Element, own: bool) -> bool:
+        """Read ``element``; record its mentions when ``own`` (not inside a nested passage).
+
+        :return: True when no identified element lies below ``element``.
+        """
+        start = self.length
+        if element.tag == TEI_LB:
+            self._add("\n")
+        elif element.text:
+            self._add(element.text)
+        leaf = True
+        for child in element:
+            if isinstance(child.tag, str):
+                nested = child.get(XML_ID) is not None
+                inner = self.collect(child, own and not nested)
+                leaf = leaf and inner and not nested
+            if child.tail:
+                self._add(child.tail)
+        kind = TYPE_FOR_ELEMENT.get(element.tag)
+        if kind is not None and own:
+            surface = "".join(self.parts)[start:]
+            ref = (element.get("ref") or "").split()
+            dates = tuple(element.get(name) for name in ("when", "from", "to", "notBefore",
+                                                         "notAfter"))
+            self.mentions.append((kind, ref[0].removeprefix("#") if ref else None,
+                                  " ".join(surface.split()), start, self.length,
+                                  (*dates, *_mention_days(dates))))
+        return leaf
+
+
+def _mention_days(dates: tuple[str | None, ...]) -> tuple[int | None, int | None]:
+    when, from_, to, not_before, not_after = dates
+    if when:
+        return day_range(when)
+    low = from_ or not_before
+    high = to or not_after
+    return day_range(low)[0], day_range(high)[1]
+
+
+def day_range(value: str | None) -> tuple[int | None, int | None]:
+    """The first and last day (days since 1970-01-01) an ISO date may mean.
+
+    ``"1924"`` → all of 1924, ``"1924-09"`` → all of September; ``None`` or an unreadable
+    value → ``(None, None)``, an open end.
+    """
+    if not value:
+        return None, None
+    text = value.strip()
+    sign = -1 if text.startswith("-") else 1
+    parts = text.lstrip("-").split("-")
+    try:
+        numbers = [int(part) for part in parts]
+    except ValueError:
+        return None, None
+    if not 1 <= len(numbers) <= 3 or len(parts[0]) < 4:
+        return None, None
+    year = sign * numbers[0]
+    if len(numbers) == 1:
+        return _days(year, 1, 1), _days(year, 12, 31)
+    month = numbers[1]
+    if not 1 <= month <= 12:
+        return None, None
+    last = _month_length(year, month)
+    if len(numbers) == 2:
+        return _days(year, month, 1), _days(year, month, last)
+    if not 1 <= numbers[2] <= last:
+        return None, None
+    day = _days(year, month, numbers[2])
+    return day, day
+
+
+def _month_length(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _days(year: int, month: int, day: int) -> int:
+    # Days from civil (proleptic Gregorian, astronomical years), valid for negative years too.
+    year -= month <= 2
+    era = (year if year >= 0 else year - 399) // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+# --- used by the query module ----------------------------------------------------------------
+
+def document_files(settings: Settings) -> list[tuple[str, Path]]:
+    """(doc id, path) of every TEI file, in id order (ids read from the index when current)."""
+    indexed: dict[str, str] = {}
+    if settings.index_path.is_file():
+        db = connect(settings)
+        try:
+            indexed = dict(db.execute("SELECT path, id FROM documents"))
+        finally:
+            db.close()
+    files = [(indexed.get(str(path)) or _file_id(path), path)
+             for path in iter_tei_files(settings.tei_dir)]
+    return sorted(files)
+
+
+def _file_id(path: Path) -> str:
+    from tei.parse import parse_tei
+
+    return str(_HEADER["idno"](parse_tei(path))) or path.stem
+
+
+def prune(settings: Settings, files: list[tuple[str, Path]], names: frozenset[str],
+          attributes: frozenset[tuple[str, str]]) -> list[tuple[str, Path]]:
+    """Drop the files that the index shows cannot match; unindexed or changed files stay."""
+    if not settings.index_path.is_file():
+        return files
+    db = connect(settings)
+    try:
+        stamps = {path: (doc, mtime, size) for doc, path, mtime, size in
+                  db.execute("SELECT doc, path, mtime_ns, size FROM documents")}
+        possible: set[int] | None = None
+        for name in names:
+            docs = {row[0] for row in db.execute(
+                "SELECT doc FROM element_names WHERE name = ?", (name,))}
+            possible = docs if possible is None else possible & docs
+        for name, value in attributes:
+            if name in UNINDEXED_ATTRIBUTES:
+                continue
+            docs = {row[0] for row in db.execute(
+                "SELECT doc FROM attribute_values WHERE name = ? AND value = ?", (name, value))}
+            possible = docs if possible is None else possible & docs
+    finally:
+        db.close()
+    if possible is None:
+        return files
+    kept = []
+    for doc_id, path in files:
+        indexed = stamps.get(str(path))
+        stat = path.stat()
+        if indexed is None or indexed[1:] != (stat.st_mtime_ns, stat.st_size):
+            kept.append((doc_id, path))  # not indexed as it is now: cannot rule it out
+        elif indexed[0] in possible:
+            kept.append((doc_id, path))
+    return kept
+
+
+def iter_documents(settings: Settings) -> Iterator[sqlite3.Row]:
+    """Every indexed document's row, in id order."""
+    db = connect(settings)
+    db.row_factory = sqlite3.Row
+    try:
+        yield from db.execute("SELECT * FROM documents ORDER BY id")
+    finally:
+        db.close()

@@ -133,3 +133,9 @@ cli.add_command(review)
 from .commands.tag import tag  # noqa: E402
 
 cli.add_command(tag)
+
+from .commands.query import facets, query, reindex  # noqa: E402
+
+cli.add_command(reindex)
+cli.add_command(facets)
+cli.add_command(query)

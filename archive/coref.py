@@ -146,6 +146,10 @@ def _consistent_types(items: list[_Item]) -> None:
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for it in items:
         votes[it.surface][it.type] += 3 if it.origin == "registry" else 1
+        if it.type == "person":
+            given, surname = split_name(it.surface)
+            if given:
+                votes[surname]["person"] += 2  # "Zinoviev" after "Grigory Zinoviev"
     for it in items:
         if it.origin != "registry":
             best = votes[it.surface].most_common(1)[0][0]
@@ -167,7 +171,7 @@ def _repeats(texts: Sequence[str], items: list[_Item]) -> list[_Item]:
     if not forms:
         return []
     pattern = re.compile(
-        r"(?<![\w\-])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        r"(?<![\w])(?<![a-z]-)(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
         + r")(?![\w]|-[a-z])"
     )
     covered: dict[int, list[tuple[int, int]]] = defaultdict(list)

@@ -37,7 +37,35 @@ TITLES = frozenset({
     "Count", "Countess", "Baron", "Sir", "Lord", "Lady", "Saint", "St", "Father", "Bishop",
     "Patriarch", "Ambassador", "Deputy", "Vice", "Chief", "Editor", "Judge", "Prosecutor",
     "Commander", "Leader", "Dictator", "Academician", "Citizen", "Senator", "Governor",
+    "Historian", "Historians", "Writer", "Journalist", "Author", "Poet", "Novelist", "Scholar",
+    "Economist", "Philosopher", "Critic", "Activist", "Witness", "Professor", "Comrade",
 })
+# Given names common in the period's texts (Russian, East European, Western).
+GIVEN_NAMES = frozenset("""
+Adolf Adolph Aleksandr Aleksei Alexander Alexandr Alexandra Alexei Alexey Anastas Anatoly
+Andrei Andrey Anna Anton Antonov Arkady Boris Bukharin Christian Clara Dmitri Dmitry Efim
+Elena Emelian Ephraim Evgeni Evgenii Evgeny Eugen Eugene Felix Fedor Fyodor Georgi Georgy
+Georgii Gleb Grigori Grigorii Grigory Gregory Ilya Inessa Ioakim Iosif Isaac Ivan Ivar Joseph
+Karl Kliment Konstantin Lavrenty Lazar Leon Leonid Lev Lydia Maksim Maksymilian Maria Mariya
+Matvei Max Maxim Mikhail Mikhailo Moisei Nadezhda Natalia Natalya Nestor Nikita Nikolai
+Nikolay Nikolaus Osip Pavel Peter Petr Pyotr Rosa Sergei Sergey Sergo Stepan Timofei
+Valerian Varvara Vasily Vasili Vera Viktor Victor Vladimir Vyacheslav Yakov Yemelyan
+Yevgeni Yevgeny Yuri Zinovy Leopold Heinrich Ernest Ernst Pierre Jean
+Jacques Paul Rudolf Otto Wilhelm August Friedrich Hermann Walter Ruth Susan Sheila Robert
+Tony Michael Michal David James John William George Henry Isabelle Nadia Natasha Olga
+Ekaterina Yekaterina Tatiana Galina Lyubov Semyon Semen Solomon Moisey Mendel Avraam
+Abram Andrés Andreu Juan Diego Trofim Panteleimon Filipp Philip Rafail Jan Janis
+Ivars Martyn Martemyan Ignaty Aron Aaron Yuly Julius Fritz Willi Alfred Marcel Alfred
+""".split()) - {"Bukharin", "Antonov"}
+# Russian surname endings: Trotsky, Zinoviev, Kamenev, Bukharin, Ordzhonikidze, Krupskaya.
+SURNAME_RE = re.compile(
+    r"^[A-Z][a-z]+(?:sky|skii|skiy|skaya|ovsky|evsky|ov|ova|ev|eva|yev|yeva|in|ina|yn|"
+    r"idze|dze|shvili|enko|ovich|evich|yan)$"
+)
+PATRONYMIC_RE = re.compile(r"^[A-Z][a-z]+(?:ovich|evich|ich|ovna|evna|ichna)$")
+NOT_SURNAMES = frozenset({"Kremlin", "Latin", "Within", "Begin", "Again", "Cabin", "Origin",
+                          "Margin", "Basin", "Cousin", "Robin", "Chain", "Plain", "Domain",
+                          "Brain", "Train", "Spain", "Britain", "Bulletin", "Berlin", "Stalwarts"})
 LEADING_STOP = frozenset({
     "The", "A", "An", "In", "On", "At", "By", "For", "From", "With", "Without", "To", "Of", "And",
     "But", "Or", "As", "When", "While", "After", "Before", "Since", "Until", "During", "Under",
@@ -72,7 +100,7 @@ DEMONYMS = frozenset({
     "Social", "Democrat", "Democrats", "Revolutionary", "Revolutionaries",
 })
 # "Trotskyism", "Stalinist", "Trotskyite", "Leninism", "Bolshevism", "Bolshevik-Leninists"
-DERIVED_RE = re.compile(r"(?:isms?|ists?|ites?|ism['’]s)$|^(?:Anti|Pro|Neo|Post|Pre)-", re.I)
+DERIVED_RE = re.compile(r"(?:isms?|ists?|ites?|ism['’]s|ional)$|^(?:Anti|Pro|Neo|Post|Pre)-", re.I)
 # Last words of names of events, meetings and documents; a name inside one is no mention.
 EVENT_HEADS = frozenset({
     "Congress", "Congresses", "Conference", "Conferences", "Revolution", "Revolutions", "Trial",
@@ -82,6 +110,7 @@ EVENT_HEADS = frozenset({
     "Terror", "Famine", "Coup", "Massacre", "Affair", "Strike", "Putsch", "Crisis", "Session",
     "Meeting", "Decree", "Resolution", "Campaign", "Offensive", "Battle", "Siege", "Peace",
     "Agreement", "Accords", "Day", "Days", "Era", "Period", "Age", "Years", "Constitution",
+    "Expedition",
 })
 # Words after a name that make it part of an event's name: "Moscow trials", "Paris Commune".
 EVENT_WORDS_LOWER = frozenset({
@@ -90,7 +119,7 @@ EVENT_WORDS_LOWER = frozenset({
     "massacre", "affair", "putsch", "coup", "show", "declaration", "platform", "theses",
     "constitution", "war", "offensive", "campaign", "plenary",
 })
-WORK_HEADS = frozenset({"Betrayed", "Memoirs", "History", "Diary", "Diaries", "Works"})
+WORK_HEADS = frozenset({"Memoirs", "History", "Diary", "Diaries", "Works"})
 PERIODICAL_HEADS = frozenset({
     "Bulletin", "Journal", "Review", "Gazette", "Times", "Herald", "Messenger", "Magazine",
     "Weekly", "Daily", "News", "Tribune", "Courier", "Monthly", "Quarterly", "Post", "Worker",
@@ -138,8 +167,8 @@ ORG_ACRONYMS = frozenset({
     "CC", "CCC", "TsK", "TsKK", "KPSS", "VKP", "RKP", "CPSU", "RCP", "RSDLP", "RSDRP", "GPU",
     "OGPU", "NKVD", "MVD", "MGB", "KGB", "VTsIK", "TsIK", "ECCI", "IKKI", "KPD", "SPD", "USPD",
     "CPGB", "CPUSA", "SWP", "POUM", "PCF", "PCI", "CCP", "CPC", "KMT", "SR", "SRs", "ILO",
-    "ICL", "ICFI", "IC", "NATO", "UN", "RKKA", "VSNKh", "STO", "Cheka", "ILP", "SLP", "IWW",
-    "CNT", "FAI", "PSOE", "SFIO", "CGT", "WSWS", "SEP",
+    "ICL", "ICFI", "NATO", "UN", "RKKA", "VSNKh", "STO", "Cheka", "ILP", "SLP", "IWW",
+    "CNT", "FAI", "PSOE", "SFIO", "CGT", "SEP",
 })
 PLACE_ACRONYMS = frozenset({"USSR", "US", "USA", "UK", "RSFSR", "SSR", "GDR", "FRG", "U.S.",
                             "U.S.A.", "U.K.", "U.S.S.R.", "ZSFSR", "TSFSR"})
@@ -156,7 +185,7 @@ PLACE_NAMES = frozenset({
     "Samarkand", "Ashkhabad", "Yerevan", "Erevan", "Vladivostok", "Khabarovsk", "Archangel",
     "Arkhangelsk", "Murmansk", "Pechora", "Ukhta", "Western Europe", "Eastern Europe",
 })
-NOT_NAMES = frozenset({"NEP", "NEPmen", "God", "Internationale", "Marxism", "Soviet", "Left",
+NOT_NAMES = frozenset({"NEP", "NEPmen", "N.E.P", "N.E.P.", "God", "Internationale", "Marxism", "Soviet", "Left",
                        "Right", "State", "Center", "Government", "Revolution", "Republic",
                        "Empire", "West", "East", "North", "South"})
 # Possessive words that belong inside body names: "People's Commissariat".
@@ -240,6 +269,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+PERSON_CONNECTORS = frozenset({"de", "von", "van", "der", "du", "la", "le", "del", "da", "y", "al",
+                               "bin", "ibn"})
+CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]+(?: [\u0400-\u04ff]+)*")
+
+
 def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
     """The period and domain filters every NER name must pass."""
     span = text[start:end]
@@ -248,19 +282,42 @@ def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
     words = [w for _, _, w in _words(span)]
     if not words or any(w[0].isdigit() for w in words):
         return False
-    if any(not _is_cap(w) and not _connector(w) for w in words):
+    connectors = PERSON_CONNECTORS if kind == "person" else NAME_CONNECTORS
+    if any(not _is_cap(w) and w not in connectors for w in words):
         return False
     if span in NOT_NAMES or all(w in DEMONYMS for w in words):
         return False
-    if len(words) == 1 and DERIVED_RE.search(words[0]):
-        return False  # Trotskyism, Stalinist, Trotskyite
     if words[-1] in EVENT_HEADS or words[-1] in WORK_HEADS:
         return False
     if span in PERIODICALS or any(w in PERIODICAL_HEADS for w in words):
         return False
+    if kind == "person":
+        if any(DERIVED_RE.search(w) for w in words) or _bare(words[-1]) in TITLES:
+            return False
+        if all(w in TITLES or w in DEMONYMS for w in words):
+            return False
+    elif len(words) == 1 and DERIVED_RE.search(words[0]):
+        return False  # Trotskyism, Stalinist, Trotskyite, Oppositional
     if kind != "person" and span.split()[0] in MONTHS:
         return False
+    if kind != "person" and _names_a_work(text, start):
+        return False
+    if kind == "org":
+        before_of = re.split(r" (?:of|for) ", span)[0].split()
+        if _bare(before_of[-1]) in TITLES and before_of[-1] not in ORG_HEADS:
+            return False  # "People's Commissar for Foreign Affairs" is an office
+        if len(words) == 1 and words[0] in STANDALONE_HEADS and sentence_initial(text, start):
+            return False  # "Party histories ..." opens a sentence with a common noun
+        if "-" in words[-1] and not _is_head(_bare(words[-1])) and all(
+                p[:1].isupper() for p in words[-1].split("-")):
+            return False  # "Stalin-Zinoviev-Kamenev": names joined, not a body
     return True
+
+
+def _names_a_work(text: str, start: int) -> bool:
+    """A capital ``The`` inside a sentence opens the title of a work: "author of The New Economics"."""
+    m = re.search(r"(?:^|[^.!?:;\n“\"(]\s)The\s+$", text[:start])
+    return bool(m) and m.start() > 0
 
 
 def follows_event(text: str, end: int) -> bool:
@@ -291,11 +348,13 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
         kind = LABELS.get(label)
         if kind is None:
             continue
-        # An entity across a line break is two pieces of text; keep the pieces.
-        offset = s
-        for piece in text[s:e].split("\n"):
-            ps, pe = _trim(text, offset, offset + len(piece))
-            offset += len(piece) + 1
+        cyrillic = CYRILLIC_RE.match(text, s)
+        if cyrillic and kind == "org":  # "Левая оппозиция": spaCy stops at the lowercase word
+            found.append(Candidate(s, cyrillic.end(), kind, "ner"))
+            continue
+        # An entity across a line break or a comma is two names; keep the pieces.
+        for ps, pe in _pieces(text, s, e):
+            ps, pe = _trim(text, ps, pe)
             span = text[ps:pe]
             words = span.split()
             if not words:
@@ -305,21 +364,53 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
                 continue
             if follows_event(text, pe) or (k == "org" and _context_periodical(text, ps, pe)):
                 continue
+            if k == "person":
+                ps = extend_person_left(text, ps)
             found.append(Candidate(ps, pe, k, "ner"))
     return found
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^\n,;]+", text[start:end]):
+        out.append((start + m.start(), start + m.end()))
+    return out
 
 
 def _retype(span: str, words: list[str], kind: str, label: str) -> str | None:
     """Correct spaCy's label where the period's vocabulary says better."""
     if span in PLACE_NAMES or span in PLACE_ACRONYMS:
         return "place"
-    if _bare(words[-1]) in ORG_HEADS or span in ORG_NAMES:
+    if _bare(words[-1]) in ORG_HEADS or span in ORG_NAMES or span in ORG_ACRONYMS:
         return "org"
+    if kind != "person" and not in_gazetteer(span) and looks_like_person(words):
+        return "person"  # spaCy often calls "Zinoviev" or "Krupskaya" a place
     if kind == "place" and label == "FAC" and not in_gazetteer(span):
         return None
     if kind == "place" and not in_gazetteer(span) and len(words) == 1 and ACRONYM_RE.match(span):
         return None
     return kind
+
+
+def looks_like_person(words: Sequence[str]) -> bool:
+    """A given name first, or a Russian surname last: ``Iosif Kosior``, ``Preobrazhensky``."""
+    last = _bare(words[-1])
+    if last in NOT_SURNAMES or last in DEMONYMS:
+        return False
+    return (len(words) > 1 and words[0] in GIVEN_NAMES) or bool(SURNAME_RE.match(last))
+
+
+def extend_person_left(text: str, start: int) -> int:
+    """Take the given names and patronymics standing before a surname: ``Alexei [Rykov]``."""
+    for _ in range(3):
+        m = re.search(r"(?:^|(?<=[\s(]))([A-Z][a-z]+|[A-Z]\.) $", text[:start])
+        if not m:
+            break
+        word = m.group(1)
+        if not (word in GIVEN_NAMES or PATRONYMIC_RE.match(word) or re.fullmatch(r"[A-Z]\.", word)):
+            break
+        start = m.start(1)
+    return start
 
 
 def in_gazetteer(name: str) -> bool:
@@ -422,42 +513,123 @@ BOLSHEVIK_RE = re.compile(r" \((?:Bolsheviks?|b)\)")
 
 
 def _extend(text: str, end: int, persons: Sequence[tuple[int, int]]) -> int:
-    """Take ``of the …`` and ``(Bolsheviks)`` into the body's name."""
+    """Take ``of the …`` and ``(Bolsheviks)`` into the body's name.
+
+    The ``of`` part ends at its last head noun ("… of Trade Unions", not "… of Trade Unions
+    Mikhail Tomsky") and never enters a person, a date, an event or a periodical.
+    """
     m = BOLSHEVIK_RE.match(text, end)
     if m:
         return m.end()
     m = EXTENSION_RE.match(text, end)
-    if m:
-        tail = m.group(1).split()
-        if not (
-            tail[0] in MONTHS
-            or tail[0] in LEADING_STOP
-            or POSSESSIVE_RE.search(tail[-1])
-            or _starts_person(m.start(1), persons)
-            or any(w in EVENT_HEADS or w in PERIODICAL_HEADS for w in tail)
-        ):
-            end = m.end()
-            b = BOLSHEVIK_RE.match(text, end)
-            if b:
-                end = b.end()
-    return end
+    if not m:
+        return end
+    words = _words(text[m.start(1):m.end()])
+    heads = [k for k, (_, _, w) in enumerate(words) if _is_head(_bare(w))]
+    names = [k for k, (_, _, w) in enumerate(words) if w in GIVEN_NAMES]
+    cut = heads[-1] + 1 if heads else (names[0] if names else len(words))
+    tail = [w for _, _, w in words[:cut]]
+    if not tail or (
+        tail[0] in MONTHS
+        or tail[0] in LEADING_STOP
+        or POSSESSIVE_RE.search(tail[-1])
+        or _starts_person(m.start(1), persons)
+        or any(w in EVENT_HEADS or w in PERIODICAL_HEADS for w in tail)
+    ):
+        return end
+    end = m.start(1) + words[cut - 1][1]
+    b = BOLSHEVIK_RE.match(text, end)
+    return b.end() if b else end
 
 
 def rule_acronyms_and_places(text: str) -> list[Candidate]:
-    """Known period acronyms (``GPU``, ``USSR``) and gazetteer places spaCy left untagged.
+    """Known period acronyms (``GPU``, ``USSR``, ``TsK KPSS``) and period place names.
 
     :param text: the block's text.
     :return: candidates typed ``org`` or ``place``.
     """
     found: list[Candidate] = []
-    for s, e, w in _words(text):
-        if w in PLACE_ACRONYMS:
-            found.append(Candidate(s, e, "place", "rule"))
-        elif w in ORG_ACRONYMS or w in ORG_NAMES:
-            if not follows_event(text, e):
-                found.append(Candidate(s, e, "org", "rule"))
+    for s, _, word in _words(text):
+        offset = s
+        for part in word.split("-"):  # "US-NATO"
+            e = offset + len(part)
+            bare = _bare(part)
+            if bare in PLACE_ACRONYMS:
+                found.append(Candidate(offset, offset + len(bare), "place", "rule"))
+            elif (bare in ORG_ACRONYMS or bare in ORG_NAMES) and not follows_event(text, e):
+                previous = found[-1] if found else None
+                if previous and previous.type == "org" and text[previous.end:offset] == " " \
+                        and ACRONYM_RE.match(bare):
+                    found[-1] = Candidate(previous.start, offset + len(bare), "org", "rule")
+                else:
+                    found.append(Candidate(offset, offset + len(bare), "org", "rule"))
+            offset = e + 1
     for name in PLACE_NAMES:
+        if name not in text:
+            continue
         for m in re.finditer(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text):
             if not follows_event(text, m.end()):
                 found.append(Candidate(m.start(), m.end(), "place", "rule"))
     return found
+
+
+NAME_WORD = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+PERSON_RE = re.compile(rf"(?<![\w\-])({NAME_WORD})((?: (?:[A-Z]\.|{NAME_WORD}))+)(?![\w\-])")
+
+
+def rule_persons(text: str) -> list[Candidate]:
+    """Persons by form: a given name then capitalised names (``Mikhail Tomsky``), or a lone
+    Russian surname (``Preobrazhensky``, ``Serebriakov``) that names no known place.
+
+    :param text: the block's text.
+    :return: candidates typed ``person``.
+    """
+    found: list[Candidate] = []
+    for m in PERSON_RE.finditer(text):
+        if m.group(1) not in GIVEN_NAMES:
+            continue
+        words = m.group(2).split()
+        keep = 0
+        for k, w in enumerate(words):
+            if w in LEADING_STOP or w in TITLES or w in MONTHS or _is_head(w) or w in DEMONYMS:
+                break
+            keep = k + 1
+        if keep:
+            end = m.start(2) + len(" ".join(words[:keep])) + 1
+            if not follows_event(text, end):
+                found.append(Candidate(m.start(1), end, "person", "rule"))
+    for s, e, word in _words(text):
+        bare = _bare(word)
+        if (SURNAME_RE.match(bare) and bare not in NOT_SURNAMES and bare not in DEMONYMS
+                and not in_gazetteer(bare) and not follows_event(text, e)):
+            found.append(Candidate(s, s + len(bare), "person", "rule"))
+    return found
+
+
+# "(London: Ink Links, 1979)", "(Oak Ridge, MI: Labor Publications, 1996)"
+IMPRINT_RE = re.compile(
+    r"\((?P<place>[A-Z][\w.]*(?: [A-Z][\w.]*)*)(?:, (?P<state>[A-Z]{2}))?: "
+    r"(?P<publisher>[A-Z][^,():]*?), (?:c\. ?)?\d{4}\)"
+)
+
+
+def rule_citation(text: str) -> tuple[list[Candidate], list[tuple[int, int]]]:
+    """Places and publishers of a bibliographic imprint, and the title span before it.
+
+    ``Ante Ciliga. The Russian Enigma (London: Ink Links, 1979).``: London is a place, Ink Links
+    an organisation, and nothing in "The Russian Enigma" but persons is a mention.
+
+    :param text: the block's text.
+    :return: the candidates and the spans of work titles.
+    """
+    found: list[Candidate] = []
+    titles: list[tuple[int, int]] = []
+    for m in IMPRINT_RE.finditer(text):
+        found.append(Candidate(m.start("place"), m.end("place"), "place", "rule"))
+        if m.group("state"):
+            found.append(Candidate(m.start("state"), m.end("state"), "place", "rule"))
+        found.append(Candidate(m.start("publisher"), m.end("publisher"), "org", "rule"))
+        head = text.rfind(". ", 0, m.start())
+        if head != -1:
+            titles.append((head + 2, m.start()))
+    return found, titles

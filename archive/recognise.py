@@ -16,6 +16,7 @@ type that strictly contains one registry name wins over it ("Leon Trotsky" over 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -30,7 +31,9 @@ from .ner import (
     follows_event,
     load_nlp,
     rule_acronyms_and_places,
+    rule_citation,
     rule_orgs,
+    rule_persons,
 )
 from .registry import Registry
 
@@ -90,8 +93,14 @@ def match_registry(automaton: Any, text: str) -> list[_Hit]:
 
 
 def _boundaries(text: str, start: int, end: int) -> bool:
-    """No match inside a word: ``Stalin`` is not in ``Stalinism`` nor in ``Anti-Stalin``."""
-    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-"):
+    """No match inside a word: ``Stalin`` is not in ``Stalinism`` nor in ``Anti-Stalin``,
+    but is in ``Stalin-Zinoviev-Kamenev``."""
+    if start > 0 and text[start - 1].isalnum():
+        return False
+    if start > 0 and text[start - 1] == "-" and not re.search(r"(?<![\w-])[A-Z]\w*-$",
+                                                               text[:start]):
+        return False
+    if start > 0 and re.search(r"(?:Anti|Pro|Neo|Post|Pre|Non)-$", text[:start], re.I):
         return False
     return end >= len(text) or not (text[end].isalnum() or (
         text[end] == "-" and end + 1 < len(text) and text[end + 1].islower()))
@@ -168,10 +177,13 @@ class Recogniser:
         registry_hits = match_registry(self.automaton, text)
         ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
         ner = classify_ner(text, ents)
-        persons = [(c.start, c.end) for c in ner if c.type == "person"]
+        named = rule_persons(text)
+        persons = [(c.start, c.end) for c in (*ner, *named) if c.type == "person"]
         persons += [(h.start, h.end) for h in registry_hits if h.type == "person"]
-        rules = rule_orgs(text, persons) + rule_acronyms_and_places(text)
-        others = [_hit(c) for c in (*rules, *ner)]
+        cited, titles = rule_citation(text)
+        rules = [*cited, *rule_orgs(text, persons), *rule_acronyms_and_places(text), *named]
+        others = [_hit(c) for c in (*rules, *ner)
+                  if c.type == "person" or not any(s <= c.start < e for s, e in titles)]
         others = _promote(others, registry_hits)
         others += [_Hit(d.start, d.end, "date", None, "dates") for d in dates]
         return _select([*registry_hits, *others])

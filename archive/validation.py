@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -85,14 +85,15 @@ def load_registry_ids(settings: Settings) -> RegistryIds | None:
 def validate_document(
     document: etree._ElementTree | etree._Element | bytes,
     settings: Settings,
-    registry_ids: RegistryIds | None,
+    registry_ids: RegistryIds | Collection[str] | None,
     path: str | None = None,
 ) -> ValidationReport:
     """Validate one document against archive.rng + archive.sch: the build's gate.
 
     :param document: a tree, or the serialised bytes about to be written.
     :param settings: the archive's settings (reserved for schema choice; unused today).
-    :param registry_ids: the registry's ids (:func:`load_registry_ids`); None skips @ref targets.
+    :param registry_ids: the registry's ids (:func:`load_registry_ids`, or a flat set of ids);
+        None skips the @ref targets.
     :param path: named in the issues.
     """
     del settings  # the archive schema is fixed; kept so the gate's signature is stable

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -105,6 +105,14 @@ class RegistryIds:
         return cls(frozenset(found[TEI_PERSON]), frozenset(found[TEI_PLACE]),
                    frozenset(found[TEI_ORG]))
 
+    @classmethod
+    def of(cls, ids: RegistryIds | Collection[str] | None) -> RegistryIds | None:
+        """Accept a flat collection of ids too (kind unknown: any kind may match any id)."""
+        if ids is None or isinstance(ids, RegistryIds):
+            return ids
+        flat = frozenset(ids)
+        return cls(flat, flat, flat)
+
     def tokens(self) -> str:
         """``" pers:leon-trotsky place:moscow org:comintern "``: the Schematron parameter."""
         parts = [f"pers:{i}" for i in sorted(self.persons)]
@@ -154,7 +162,7 @@ def validate_tree(
     *,
     rng: PathLike | None = None,
     sch: PathLike | None = None,
-    registry_ids: RegistryIds | None = None,
+    registry_ids: RegistryIds | Collection[str] | None = None,
 ) -> ValidationReport:
     """Validate a parsed document against a RELAX NG schema and/or a Schematron schema.
 
@@ -162,7 +170,8 @@ def validate_tree(
     :param path: where it came from, for the issues.
     :param rng: RELAX NG schema to use, or None to skip the grammar.
     :param sch: Schematron schema to use, or None to skip the rules.
-    :param registry_ids: the registry's ids; None leaves ``@ref`` targets unchecked.
+    :param registry_ids: the registry's ids (:class:`RegistryIds`, or a flat collection of ids
+        of any kind); None leaves ``@ref`` targets unchecked.
     :return: the report; issues in order: grammar first, then rules, each by line.
     :raise TeiError: a schema cannot be read or compiled.
     """
@@ -172,7 +181,8 @@ def validate_tree(
     if rng is not None:
         issues += _relaxng_issues(compile_relaxng(rng), tree, path)
     if sch is not None:
-        issues += _schematron_issues(compile_schematron(sch), tree, path, registry_ids)
+        issues += _schematron_issues(compile_schematron(sch), tree, path,
+                                     RegistryIds.of(registry_ids))
     return ValidationReport.from_issues(issues, path)
 
 
@@ -193,7 +203,7 @@ def validate_file(
     *,
     rng: PathLike | None = None,
     sch: PathLike | None = None,
-    registry_ids: RegistryIds | None = None,
+    registry_ids: RegistryIds | Collection[str] | None = None,
 ) -> ValidationReport:
     """Read, parse and validate one file (see :func:`validate_tree`).
 

@@ -222,3 +222,11 @@ def test_element_and_tree_inputs_give_the_same_report() -> None:
     by_element = validate_tree(tree.getroot(), "doc", rng=RNG, sch=SCH)
     assert by_tree == by_element
     assert isinstance(etree.tostring(tree), bytes)
+
+
+def test_a_flat_set_of_registry_ids_is_accepted() -> None:
+    # kind unknown: any id may match any name element
+    assert RegistryIds.of({"moscow"}) == RegistryIds(*[frozenset({"moscow"})] * 3)
+    report = validate_file(FIXTURES / "dangling_person_ref.xml", sch=SCH,
+                           registry_ids={"leon-trotsky", "moscow", "comintern"})
+    assert sch_rules(report) == ["archive-ref-registry"]

@@ -24,7 +24,7 @@ from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
 from .model import Mention
-from .ner import DEMONYMS, LEADING_STOP, MONTHS, ORG_HEADS, TITLES, follows_event
+from .ner import DEMONYMS, GIVEN_NAMES, LEADING_STOP, MONTHS, ORG_HEADS, TITLES, follows_event
 from .registry import Registry
 
 PARTICLES = frozenset({"de", "De", "von", "Von", "van", "Van", "Le", "La", "le", "la", "du", "Du",
@@ -72,7 +72,7 @@ def compatible(a: str, b: str) -> bool:
     """
     ga, sa = split_name(a)
     gb, sb = split_name(b)
-    if not sa or sa != sb:
+    if not sa or sa.casefold() != sb.casefold():
         return False
     return all(_given_compatible(x, y) for x, y in zip(ga, gb, strict=False))
 
@@ -87,14 +87,15 @@ class NameIndex:
             if entry_type == "person":
                 _, surname = split_name(surface)
                 if surname:
-                    self.by_surname[surname].append((entry_id, surface))
+                    self.by_surname[surname.casefold()].append((entry_id, surface))
 
     def persons(self, name: str) -> set[str]:
         """Ids of registry persons whose names are compatible with ``name``."""
         given, surname = split_name(name)
-        found = {i for i, s in self.by_surname.get(surname, ()) if compatible(name, s)}
+        bearers = self.by_surname.get(surname.casefold(), [])
+        found = {i for i, s in bearers if compatible(name, s)}
         if not given:
-            found |= {i for i, _ in self.by_surname.get(surname, ())}
+            found |= {i for i, _ in bearers}
         return found
 
 
@@ -226,6 +227,13 @@ def _link_persons(index: NameIndex, items: list[_Item]) -> None:
             if not only.startswith("#"):
                 it.key, it.origin = only, "coref"
             continue  # one new person: the proposals join it to that person's cluster
+        if not people:  # "Chiang" after "Chiang Kai-shek": a family name written first
+            people = _identities([f for f in full if split_name(f.surface)[0][0] == surname
+                                  and surname not in GIVEN_NAMES])
+            if len(people) == 1 and not next(iter(people)).startswith("#"):
+                it.key, it.origin = next(iter(people)), "coref"
+                continue
+            people = set()
         ids = index.persons(it.surface) if not people else set()
         if len(ids) == 1:
             it.key, it.origin, it.cert = next(iter(ids)), "coref", "low"

@@ -148,7 +148,7 @@ ORG_HEADS = frozenset({
     "Department", "Agency", "Police", "Trust", "Club", "Movement", "Unions", "Cheka",
     "Politburo", "Orgburo", "Secretariat", "Presidium", "Sovnarkom", "Publications",
     "Publishers", "Centre", "Center", "Troika", "Inspectorate", "Directorate", "Praesidium",
-    "Alliance", "Brotherhood", "Circle", "Corps", "Brigade", "Division", "Regiment", "Court",
+    "Alliance", "Brotherhood", "Corps", "Brigade", "Division", "Regiment", "Court",
 })
 HEADS_NEEDING_MODIFIER = frozenset(ORG_HEADS - {
     "Opposition", "Party", "Politburo", "Orgburo", "Secretariat", "Presidium", "Sovnarkom",
@@ -269,6 +269,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+ABSTRACT_RE = re.compile(r"(?:graphy|ology|ics|ation|ment|ness)$")  # Historiography, Economics
 PERSON_CONNECTORS = frozenset({"de", "von", "van", "der", "du", "la", "le", "del", "da", "y", "al",
                                "bin", "ibn"})
 CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]+(?: [\u0400-\u04ff]+)*")
@@ -292,7 +293,9 @@ def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
     if span in PERIODICALS or any(w in PERIODICAL_HEADS for w in words):
         return False
     if kind == "person":
-        if any(DERIVED_RE.search(w) for w in words) or _bare(words[-1]) in TITLES:
+        if any(DERIVED_RE.search(w) or ABSTRACT_RE.search(w) for w in words):
+            return False
+        if _bare(words[-1]) in TITLES:
             return False
         if all(w in TITLES or w in DEMONYMS for w in words):
             return False

@@ -76,11 +76,19 @@ def lookup_place(name: str) -> PlaceMatch | None:
     if continent is not None:
         return PlaceMatch(str(continent["geonameId"]), float(continent["lat"]),
                           float(continent["lng"]), "continent")
-    city = _cities_by_name().get(key) or _cities_by_alternate_name().get(key)
+    city = _cities_by_name().get(key)
+    if city is None:
+        alternates = _cities_by_alternate_name()
+        city = alternates.get(_fold(name)) or alternates.get(key)
     if city is not None:
         return PlaceMatch(str(city["geonameid"]), float(city["latitude"]),
                           float(city["longitude"]), "city")
     return None
+
+
+def _fold(name: str) -> str:
+    # normalise() without the accent folding: ten times cheaper over 1.7 million alternate names
+    return " ".join(name.replace("-", " ").casefold().split())
 
 
 @lru_cache(maxsize=1)
@@ -121,5 +129,5 @@ def _cities_by_alternate_name() -> dict[str, dict[str, Any]]:
     index: dict[str, dict[str, Any]] = {}
     for city in _cache().get_cities().values():
         for alternate in city.get("alternatenames", ()):
-            _most_populous(index, normalise(alternate), city)
+            _most_populous(index, _fold(alternate), city)
     return index

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate venv clean browser-deps
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-web venv clean browser-deps
 
 venv: $(STAMP)
 
@@ -27,17 +27,23 @@ browser-deps:
 demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
-bench: bench-annotation bench-validate
+bench: bench-annotation bench-validate bench-query bench-web
 
 bench-annotation: $(STAMP)
 	$(PY) benchmarks/annotation.py
 
 bench-validate: $(STAMP)
 	$(PY) benchmarks/validate.py
+
+bench-query: $(STAMP)
+	$(PY) benchmarks/query.py
+
+bench-web: $(STAMP)
+	$(PY) benchmarks/web.py
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -129,6 +129,7 @@ def link_document(
     items += _repeats(texts, items)
     _link_persons(index, items)
     _link_orgs(texts, items)
+    _same_surface_same_key(items)
     proposals = _propose(index.registry, items, taken if taken is not None else {})
     out: list[list[Mention]] = [[] for _ in texts]
     for it in items:
@@ -276,6 +277,18 @@ def _link_orgs(texts: Sequence[str], items: list[_Item]) -> None:
         best = [(n, k) for (head, k), n in counts.items() if head == it.surface and k]
         if best:
             it.key, it.origin = max(best)[1], "coref"
+
+
+def _same_surface_same_key(items: list[_Item]) -> None:
+    """A name written the same way twice in a document names the same thing ("the LO")."""
+    keys: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for it in items:
+        if it.key and not it.key.startswith("#"):
+            keys[(it.surface, it.type)].add(it.key)
+    for it in items:
+        found = keys.get((it.surface, it.type), set())
+        if not it.key and it.origin != "ambiguous" and len(found) == 1:
+            it.key, it.origin = next(iter(found)), "coref"
 
 
 def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal]) -> list[Proposal]:

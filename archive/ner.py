@@ -376,7 +376,9 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in re.finditer(r"[^\n,;]+", text[start:end]):
-        out.append((start + m.start(), start + m.end()))
+        piece = m.group()
+        lead = len(piece) - len(piece.lstrip())
+        out.append((start + m.start() + lead, start + m.start() + len(piece.rstrip())))
     return out
 
 
@@ -450,6 +452,8 @@ def rule_orgs(text: str, persons: Sequence[tuple[int, int]] = ()) -> list[Candid
         cand = _org_in_run(text, words, i, j, persons)
         if cand is not None:
             found.append(cand)
+            while j < len(words) and words[j][0] < cand.end:  # past an "of …" extension
+                j += 1
         i = j
     return found
 
@@ -490,14 +494,15 @@ def _org_in_run(
         return None
     head = run[h]
     start, end = words[i + s][0], words[i + h][0] + len(head)
-    if s == h and head in HEADS_NEEDING_MODIFIER:
-        return None
     if s == h and head in STANDALONE_HEADS and sentence_initial(text, start):
         if not re.search(r"[Tt]he\s+$", text[:start]):
             return None
     if ORDINAL_RE.match(run[0]) or (i > 0 and ORDINAL_RE.match(words[i - 1][2])):
         return None  # "XVth Party Congress" style names of events
-    end = _extend(text, end, persons)
+    extended = _extend(text, end, persons)
+    if s == h and head in HEADS_NEEDING_MODIFIER and extended == end:
+        return None  # "Committee", "Group" alone are common nouns; "Group of …" is a name
+    end = extended
     if follows_event(text, end) or _context_periodical(text, start, end):
         return None
     if text[start:end] in PLACE_NAMES or text[start:end] in NOT_NAMES:
@@ -601,8 +606,11 @@ def rule_persons(text: str) -> list[Candidate]:
             end = m.start(2) + len(" ".join(words[:keep])) + 1
             if not follows_event(text, end):
                 found.append(Candidate(m.start(1), end, "person", "rule"))
+    taken = [(c.start, c.end) for c in found]
     for s, e, word in _words(text):
         bare = _bare(word)
+        if any(a <= s < b for a, b in taken):
+            continue
         if (SURNAME_RE.match(bare) and bare not in NOT_SURNAMES and bare not in DEMONYMS
                 and not in_gazetteer(bare) and not follows_event(text, e)):
             found.append(Candidate(s, s + len(bare), "person", "rule"))

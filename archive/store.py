@@ -26,6 +26,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, _file_mode(target))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -36,6 +37,16 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
         raise
     _fsync_dir(target.parent)
     return True
+
+
+def _file_mode(target: Path) -> int:
+    # mkstemp creates 0600 files; keep the old file's mode, or the usual 0666 less the umask.
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_dir(directory: Path) -> None:

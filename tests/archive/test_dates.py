@@ -10,7 +10,6 @@ from archive.dates import find_dates
 from archive.model import Mention
 
 SAMPLES = Path(__file__).resolve().parents[2] / "archive" / "samples"
-GOLD = Path("/work/shared/eval/gold")
 NORM_KEYS = (("when", "when"), ("from_", "from"), ("to", "to"),
              ("not_before", "notBefore"), ("not_after", "notAfter"))
 
@@ -180,7 +179,7 @@ def _blocks(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
 
 
-def measure(stems: list[str]) -> dict[str, float]:
+def measure(gold_dir: Path, stems: list[str]) -> dict[str, float]:
     """Strict span P/R/F1 and normalisation accuracy (over exact spans) against the gold dates."""
     found: dict[tuple[str, int, int], dict[str, object]] = {}
     gold: dict[tuple[str, int, int], dict[str, object]] = {}
@@ -192,7 +191,7 @@ def measure(stems: list[str]) -> dict[str, float]:
                                            if getattr(m, attr)}
                 found[stem, offset + m.start, offset + m.end] = norm | (
                     {"inferred": True} if m.inferred else {})
-        for line in (GOLD / f"{stem}.jsonl").read_text(encoding="utf-8").splitlines():
+        for line in (gold_dir / f"{stem}.jsonl").read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
             if item["type"] == "date":
                 gold[stem, item["start"], item["end"]] = {
@@ -207,10 +206,11 @@ def measure(stems: list[str]) -> dict[str, float]:
             "normalisation": correct / len(hits) if hits else 0.0}
 
 
-@pytest.mark.skipif(not GOLD.is_dir(), reason="the shared gold annotations are not here")
-def test_quality_against_gold() -> None:
-    stems = sorted(p.stem for p in GOLD.glob("*.jsonl") if (SAMPLES / f"{p.stem}.txt").exists())
-    scores = measure(stems)
+def test_quality_against_gold(shared_dir: Path) -> None:
+    gold_dir = shared_dir / "eval" / "gold"
+    stems = sorted(p.stem for p in gold_dir.glob("*.jsonl") if (SAMPLES / f"{p.stem}.txt").exists())
+    assert stems
+    scores = measure(gold_dir, stems)
     print(" ".join(f"{k}={v:.3f}" for k, v in scores.items()))
     assert scores["f1"] >= 0.85
     assert scores["normalisation"] >= 0.90

@@ -139,3 +139,7 @@ from .commands.query import facets, query, reindex  # noqa: E402
 cli.add_command(reindex)
 cli.add_command(facets)
 cli.add_command(query)
+
+from .commands.serve import serve  # noqa: E402
+
+cli.add_command(serve)

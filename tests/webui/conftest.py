@@ -1,0 +1,81 @@
+"""Fixtures for the viewer (flaskr's shape): one real data directory per session, an app, a client.
+
+The data directory is the sample corpus built by the real pipeline (spaCy included, ~30 s,
+once), plus the five foreign TEI samples copied in as they are, plus one hostile document whose
+title, text and registry names carry markup and script.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archive.build import build, sample_sources
+from archive.config import Settings
+from archive.index import update_index
+from archive.registry import Entry, load_registry
+
+TEI_SAMPLES = Path("/work/shared/tei-samples")
+EVIL_TITLE = '<script>alert("title")</script>'
+EVIL_NAME = '<script>alert("name")</script>'
+EVIL_VARIANT = '"onmouseover=alert(1) x="'
+EVIL_TEI = f"""<?xml version="1.0" encoding="UTF-8"?>
+<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:lang="en">
+  <teiHeader><fileDesc>
+    <titleStmt><title>&lt;script&gt;alert("title")&lt;/script&gt;</title>
+      <author>"onmouseover=alert(1) x="</author></titleStmt>
+    <publicationStmt><publisher>TEI Archive</publisher>
+      <idno type="archive">evil</idno></publicationStmt>
+    <sourceDesc><bibl><title level="j">&lt;img src=x onerror=alert(1)&gt;</title></bibl></sourceDesc>
+  </fileDesc></teiHeader>
+  <text><body><div xml:id="d1">
+    <head xml:id="h1">&lt;script&gt;alert("head")&lt;/script&gt;</head>
+    <p xml:id="p1">Body &lt;script&gt;alert("body")&lt;/script&gt; and "onmouseover=alert(1) x="
+      <ref target="javascript:alert(1)">a javascript link</ref>,
+      <ref target="https://example.org/?a=1&amp;b=&quot;2&quot;">a fair link</ref>,
+      <persName ref="#evil-person">the evil one</persName>
+      <unknownThing>kept text</unknownThing>.</p>
+  </div></body></text>
+</TEI>
+"""
+
+
+def build_data_dir(root: Path) -> Path:
+    """Build the test data directory under ``root`` once; later calls reuse it."""
+    data = root / "data"
+    done = root / "built.ok"
+    if done.exists():
+        return data
+    settings = Settings(data_dir=data)
+    report = build(settings, sample_sources())
+    assert not report.failures, report.failures
+    for sample in sorted(TEI_SAMPLES.glob("*.xml")):
+        shutil.copyfile(sample, settings.tei_dir / sample.name)
+    (settings.tei_dir / "evil.xml").write_text(EVIL_TEI, encoding="utf-8")
+    registry = load_registry(settings)
+    registry.add(Entry("evil-person", "person", EVIL_NAME, variants=(EVIL_VARIANT,),
+                       idnos=(("wikidata", "javascript:alert(1)"),)))
+    registry.save(settings.registry_dir)
+    update_index(settings, full=True)
+    done.touch()
+    return data
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's data directory; tests must not change it."""
+    return build_data_dir(tmp_path_factory.getbasetemp() / "webui")
+
+
+@pytest.fixture
+def app(data_dir: Path):
+    from webui import create_app
+
+    return create_app({"TESTING": True, "DATA_DIR": str(data_dir)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,70 @@
+"""The viewer: a Flask app that reads an archive's data directory (TEI files, registry, index).
+
+Pages and their JSON twins come from one blueprint per page family; every page is built from
+the index and the registry through ``archive``'s public functions.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+__all__ = ["create_app", "SECURITY_HEADERS"]
+
+#: Sent with every response. No inline script anywhere, so the policy can forbid it.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the viewer.
+
+    Configuration in flaskr's order: defaults, then ``ARCHIVE_*`` environment variables
+    (``ARCHIVE_DATA_DIR=/srv/archive``), then ``test_config``.
+
+    :param test_config: settings that win over everything else (tests).
+    :return: the Flask application.
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATA_DIR=os.environ.get("ARCHIVE_DATA", "archive-data"),
+        QUERY_TIMEOUT=5.0,  # seconds an XPath query from the console may run
+        QUERY_LIMIT=500,  # hits shown by the console
+        PAGE_SIZE=50,  # documents / hits per page
+        FACET_SIZE=10,  # values shown per facet before "more"
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_prefixed_env("ARCHIVE")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from . import api, browse, data, documents, entities, query, search
+
+    data.init_app(app)
+    for blueprint in (browse.bp, documents.bp, entities.bp, query.bp, search.bp, api.bp):
+        app.register_blueprint(blueprint)
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def error_page(error: HTTPException) -> tuple[Response | str, int]:
+        code = error.code or 500
+        if request.path.startswith("/api/"):
+            return jsonify({"error": error.description, "status": code}), code
+        return render_template("error.html", error=error), code
+
+    return app

@@ -1,0 +1,96 @@
+"""Browse: documents, a facet sidebar, a full-text box and a timeline; all state in the URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from .data import get_db, get_settings
+from .lookup import Selection, document_facets, lookup, year_counts
+from .timeline import histogram_svg
+
+bp = Blueprint("browse", __name__)
+
+
+def current_selection() -> tuple[Selection, list[Any]]:
+    """The selection the request's query string describes, and the facets it may use."""
+    facets = document_facets(get_settings())
+    return Selection.from_args(request.args, [facet.name for facet in facets]), facets
+
+
+def toggle_url(endpoint: str, name: str, value: str, selected: bool) -> str:
+    """This page's URL with one facet value added or removed (and paging reset)."""
+    args = MultiDict(request.args)
+    args.pop("page", None)
+    values = [v for v in args.getlist(name) if v != value]
+    if not selected:
+        values.append(value)
+    args.setlist(name, values)
+    return url_for(endpoint, **args.to_dict(flat=False))
+
+
+def page_number() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
+def browse_data(endpoint: str = "browse.index") -> dict[str, Any]:
+    """Everything the browse page shows, as plain data (the JSON twin returns it as is)."""
+    selection, facets = current_selection()
+    size = current_app.config["PAGE_SIZE"]
+    page = page_number()
+    result = lookup(get_db(), facets, selection, limit=size, offset=(page - 1) * size,
+                    facet_size=current_app.config["FACET_SIZE"])
+    for facet in result.facets:
+        for value in facet["results"]:
+            value["toggle_url"] = toggle_url(endpoint, facet["name"], value["value"],
+                                             value["selected"])
+    for document in result.documents:
+        document["url"] = url_for("documents.read", doc_id=document["id"])
+    return {
+        "query": selection.text,
+        "selections": [{"facet": name, "value": value, "label": _label(result.facets, name, value),
+                        "remove_url": toggle_url(endpoint, name, value, True)}
+                       for name, value in selection.facets],
+        "total": result.total, "page": page, "page_size": size,
+        "documents": result.documents, "facets": result.facets,
+        "facets_failed": result.facets_failed,
+    }
+
+
+def _label(facets: list[dict[str, Any]], name: str, value: str) -> str:
+    for facet in facets:
+        if facet["name"] == name:
+            for item in facet["results"]:
+                if item["value"] == value:
+                    return f'{facet["label"]}: {item["label"]}'
+            return f'{facet["label"]}: {value}'
+    return f"{name}: {value}"
+
+
+def timeline(selection: Selection, endpoint: str = "browse.index") -> Any:
+    """The SVG histogram of years mentioned; a bar selects its year (or decade)."""
+    counts = year_counts(get_db(), selection)
+
+    def link(year: int, step: int) -> str:
+        if step == 1:
+            return toggle_url(endpoint, "year", str(year), False)
+        return toggle_url(endpoint, "decade", f"{year // 10}0s", False)
+
+    return histogram_svg(counts, label="Years mentioned: documents per year", unit="documents",
+                         link=link)
+
+
+@bp.get("/")
+def index() -> str:
+    data = browse_data()
+    selection, _ = current_selection()
+    pages = (data["total"] + data["page_size"] - 1) // data["page_size"]
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    return render_template("browse/index.html", **data, pages=pages, args=args,
+                           timeline=timeline(selection))

@@ -1,0 +1,154 @@
+"""Per-request access to the data directory: settings, the index (read only), the registry.
+
+flaskr's ``get_db`` pattern: one connection per request in ``g``, closed on teardown.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, current_app, g
+
+from archive.config import Settings
+from archive.registry import Entry, Registry, load_registry
+
+#: What a document or entity id may look like in a URL; anything else is a 404 before lookup.
+ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
+
+_registry_lock = threading.Lock()
+_registry_cache: dict[str, tuple[tuple[Any, ...], Registry]] = {}
+
+
+def init_app(app: Flask) -> None:
+    """Close the request's index connection when the request ends."""
+    app.teardown_appcontext(close_db)
+
+
+def get_settings() -> Settings:
+    """The archive settings for the configured data directory (``DATA_DIR``)."""
+    if "settings" not in g:
+        g.settings = Settings.from_env(current_app.config["DATA_DIR"])
+    return g.settings  # type: ignore[no-any-return]
+
+
+def get_db() -> sqlite3.Connection:
+    """The index, opened read only for this request.
+
+    :raise werkzeug.exceptions.ServiceUnavailable: there is no index yet (503 with advice).
+    """
+    if "db" not in g:
+        path = get_settings().index_path
+        if not path.is_file():
+            abort(503, f"No index in {path.parent}: run `archive build` first.")
+        # mode=ro: the viewer never writes; a URI keeps odd characters of the path literal
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        g.db = db
+    return g.db  # type: ignore[no-any-return]
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def get_registry() -> Registry:
+    """The data directory's registry, read again only when one of its files changed."""
+    settings = get_settings()
+    directory = settings.registry_dir
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
+    key = str(directory.resolve())
+    with _registry_lock:
+        cached = _registry_cache.get(key)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, load_registry(settings))
+            _registry_cache[key] = cached
+    return cached[1]
+
+
+def valid_id(value: str) -> bool:
+    """True when ``value`` may be a document or entity id (no separators, no dot-dot tricks)."""
+    return bool(ID_PATTERN.match(value)) and ".." not in value
+
+
+def document_or_404(doc_id: str) -> sqlite3.Row:
+    """The index row of document ``doc_id``.
+
+    :raise werkzeug.exceptions.NotFound: malformed or unknown id.
+    """
+    if not valid_id(doc_id):
+        abort(404, f"No document {doc_id!r}")
+    row = get_db().execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    if row is None:
+        abort(404, f"No document {doc_id!r}")
+    return row  # type: ignore[no-any-return]
+
+
+def document_path(row: sqlite3.Row) -> Path:
+    """The TEI file of an indexed document, always inside the data directory's ``tei/``.
+
+    The index stores the path as it was when indexed (maybe relative to another working
+    directory); only its file name is trusted, joined to this server's ``tei/``.
+
+    :raise werkzeug.exceptions.NotFound: the file is gone.
+    """
+    tei_dir = get_settings().tei_dir
+    path = tei_dir / Path(row["path"]).name
+    if path.parent != tei_dir or not path.is_file():
+        abort(404, f"No TEI file for document {row['id']!r}")
+    return path
+
+
+def entity_or_404(entity_id: str) -> Entry:
+    """The registry entry ``entity_id``.
+
+    :raise werkzeug.exceptions.NotFound: malformed or unknown id.
+    """
+    entry = get_registry().get(entity_id) if valid_id(entity_id) else None
+    if entry is None:
+        abort(404, f"No entity {entity_id!r}")
+    return entry
+
+
+def entry_dict(entry: Entry, mentions: int | None = None) -> dict[str, Any]:
+    """A registry entry at the JSON/template edge."""
+    return {
+        "id": entry.id, "type": entry.type, "name": entry.name,
+        "variants": list(entry.variants), "birth": entry.birth, "death": entry.death,
+        "geo": list(entry.geo) if entry.geo else None,
+        "idnos": [{"type": kind, "value": value, "url": authority_url(kind, value)}
+                  for kind, value in entry.idnos],
+        "proposed": entry.proposed, "mentions": mentions,
+    }
+
+
+_AUTHORITIES = {
+    "wikidata": "https://www.wikidata.org/wiki/{}",
+    "viaf": "https://viaf.org/viaf/{}",
+    "geonames": "https://www.geonames.org/{}",
+    "gnd": "https://d-nb.info/gnd/{}",
+    "lc": "https://id.loc.gov/authorities/names/{}",
+    "isni": "https://isni.org/isni/{}",
+}
+_AUTHORITY_VALUE = re.compile(r"[A-Za-z0-9_\-]+\Z")
+
+
+def authority_url(kind: str, value: str) -> str | None:
+    """A link for a known authority id (``wikidata Q33391``), None for the others."""
+    pattern = _AUTHORITIES.get(kind.casefold())
+    if pattern is None or not _AUTHORITY_VALUE.match(value):
+        return None  # an unchecked value never becomes part of a URL
+    return pattern.format(value)
+
+
+def mention_count(entity_id: str) -> int:
+    """How many times the corpus names this entity."""
+    row = get_db().execute("SELECT COUNT(*) FROM mentions WHERE ref = ?", (entity_id,)).fetchone()
+    return int(row[0])

@@ -1,0 +1,83 @@
+"""The reading view of one document, its TEI source, and the document list's JSON."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import Blueprint, render_template, request, send_file, url_for
+
+from tei.parse import parse_tei
+
+from .data import document_or_404, document_path, get_db, get_registry
+from .render import MENTION_TYPES, Rendered, render_text
+
+bp = Blueprint("documents", __name__)
+
+#: Rendered documents kept, keyed by file stamp and registry: a changed file renders anew.
+CACHE_SIZE = 64
+_cache: OrderedDict[tuple[Any, ...], Rendered] = OrderedDict()
+_cache_lock = threading.Lock()
+
+TYPE_LABELS = {"person": "Persons", "place": "Places", "org": "Organisations", "date": "Dates",
+               "name": "Other names"}
+
+
+def rendered(doc_id: str) -> Rendered:
+    """The document's text as HTML, from the cache when the file and registry are unchanged."""
+    row = document_or_404(doc_id)
+    path = document_path(row)
+    registry = get_registry()
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), doc_id)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    result = render_text(parse_tei(path), doc_id, registry.entries)
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def document_data(doc_id: str) -> dict[str, Any]:
+    """A document's metadata, mention counts and passages (the JSON twin of the reading view)."""
+    row = document_or_404(doc_id)
+    db = get_db()
+    counts = dict(db.execute("SELECT type, COUNT(*) FROM mentions WHERE doc = ? GROUP BY type",
+                             (row["doc"],)).fetchall())
+    passages = [dict(p) for p in db.execute(
+        "SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
+        " ORDER BY position", (row["doc"],))]
+    for passage in passages:
+        passage["url"] = url_for("documents.read", doc_id=doc_id) + f"#{passage['id']}"
+    return {
+        "id": row["id"], "title": row["title"], "author": row["author"],
+        "publication": row["publication"], "publisher": row["publisher"], "date": row["date"],
+        "kind": row["kind"], "language": row["language"], "licence": row["licence"],
+        "mentions": counts, "url": url_for("documents.read", doc_id=doc_id),
+        "tei_url": url_for("documents.source", doc_id=doc_id), "passages": passages,
+    }
+
+
+@bp.get("/documents/<doc_id>")
+def read(doc_id: str) -> str:
+    data = document_data(doc_id)
+    text = rendered(doc_id)
+    types = [kind for kind in (*MENTION_TYPES, "name") if text.mentions.get(kind)]
+    return render_template("documents/read.html", doc=data, text=text, types=types,
+                           type_labels=TYPE_LABELS,
+                           permalink=request.url_root.rstrip("/") + data["url"])
+
+
+@bp.get("/documents/<doc_id>.xml")
+def source(doc_id: str) -> Any:
+    """The TEI file itself; ``?download=1`` as an attachment."""
+    path = document_path(document_or_404(doc_id))
+    download = request.args.get("download") == "1"
+    return send_file(path, mimetype="application/xml", as_attachment=download,
+                     download_name=f"{doc_id}.xml", max_age=0)

@@ -1,0 +1,389 @@
+"""TEI → HTML through one table of behaviours keyed by TEI element name (CETEIcean's idea).
+
+Every element found in ``<text>`` becomes HTML carrying ``data-tei="<name>"``; an element
+the table does not know still renders its text, as ``<span class="tei-unknown"
+data-tei="foo">``, so documents from other projects read too. All text and attribute values
+pass through :func:`markupsafe.escape`; links keep only http(s), mailto and ``#`` targets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from lxml import etree
+from markupsafe import Markup, escape
+
+from tei.namespaces import TEI_NS, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
+
+#: HTML elements whose content must be phrasing: a block behaviour inside them becomes a span.
+PHRASING = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "i",
+                      "b", "u", "q", "cite", "sup", "sub", "small", "del", "ins", "abbr",
+                      "dt", "figcaption", "time", "s"})
+#: TEI elements whose xml:id gets a visible citation anchor.
+CITABLE = frozenset({"p", "ab", "item", "quote", "bibl", "head", "sp", "lg", "note", "label"})
+MENTION_TYPES = ("person", "place", "org", "date")
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+@dataclass
+class Context:
+    """State while rendering one document.
+
+    :param doc_id: the document, for citation links.
+    :param entities: registry ids a name may link to (others render unlinked).
+    """
+
+    doc_id: str
+    entities: Container[str]
+    out: list[str] = field(default_factory=list)
+    depth: int = 0  # div nesting, for heading levels
+    phrasing: bool = False  # inside an HTML element that only takes phrasing content
+    in_link: bool = False  # inside <a>: no nested links
+    mentions: Counter[str] = field(default_factory=Counter)
+    uncertain: int = 0
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A plain behaviour: wrap the children in ``html`` (a span when only phrasing may stand)."""
+
+    html: str
+    css: str = ""
+    void: bool = False
+
+    def __call__(self, element: etree._Element, ctx: Context) -> None:
+        tag = "span" if ctx.phrasing and self.html not in PHRASING else self.html
+        css = self.css + (" blk" if tag == "span" and self.html != "span" else "")
+        wrap(element, ctx, tag, css.strip())
+
+
+Behaviour = Callable[[etree._Element, Context], None]
+
+
+# --- writing ----------------------------------------------------------------------------
+
+def attributes(element: etree._Element, ctx: Context, css: str = "",
+               **extra: str | None) -> str:
+    """``data-tei``, ``id`` (from xml:id), ``lang`` and ``class``, escaped."""
+    name = local_name(element)
+    parts = [f' data-tei="{escape(name)}"']
+    xml_id = element.get(XML_ID)
+    if xml_id:
+        parts.append(f' id="{escape(xml_id)}"')
+    lang = element.get(XML_LANG)
+    if lang:
+        parts.append(f' lang="{escape(lang)}"')
+    if css:
+        parts.append(f' class="{escape(css)}"')
+    for key, value in extra.items():
+        if value is not None:
+            parts.append(f' {key.rstrip("_").replace("_", "-")}="{escape(value)}"')
+    return "".join(parts)
+
+
+def wrap(element: etree._Element, ctx: Context, tag: str, css: str = "", **extra: str | None
+         ) -> None:
+    """Write ``<tag …>``, the citation anchor, the children, ``</tag>``."""
+    ctx.out.append(f"<{tag}{attributes(element, ctx, css, **extra)}>")
+    outer = ctx.phrasing
+    ctx.phrasing = outer or tag in PHRASING
+    cite(element, ctx)
+    children(element, ctx)
+    ctx.phrasing = outer
+    ctx.out.append(f"</{tag}>")
+
+
+def cite(element: etree._Element, ctx: Context) -> None:
+    """A visible, copyable anchor ``/documents/<id>#p12`` for a citable passage."""
+    xml_id = element.get(XML_ID)
+    if xml_id and local_name(element) in CITABLE and not ctx.in_link:
+        href = f"/documents/{ctx.doc_id}#{xml_id}"
+        ctx.out.append(f'<a class="cite" href="{escape(href)}" aria-label="Link to '
+                       f'{escape(xml_id)}">{escape(xml_id)}</a>')
+
+
+def children(element: etree._Element, ctx: Context) -> None:
+    """The element's text, its children rendered, and their tails."""
+    if element.text:
+        ctx.out.append(str(escape(element.text)))
+    for child in element:
+        if isinstance(child.tag, str):
+            render_element(child, ctx)
+        if child.tail:
+            ctx.out.append(str(escape(child.tail)))
+
+
+def render_element(element: etree._Element, ctx: Context) -> None:
+    """Render one element through its behaviour, or the fallback."""
+    behaviour = BEHAVIOURS.get(local_name(element)) if _is_tei(element) else None
+    (behaviour or unknown)(element, ctx)
+
+
+def local_name(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _is_tei(element: etree._Element) -> bool:
+    return element.tag.startswith(f"{{{TEI_NS}}}")
+
+
+# --- behaviours that need more than a tag -------------------------------------------------
+
+def unknown(element: etree._Element, ctx: Context) -> None:
+    """The fallback: keep the text, say which element it was."""
+    wrap(element, ctx, "span", "tei-unknown")
+
+
+def skip(element: etree._Element, ctx: Context) -> None:
+    """Leave out, but say so (a figure's image is never fetched)."""
+    ctx.out.append(f'<span{attributes(element, ctx, "tei-omitted")}></span>')
+
+
+def head(element: etree._Element, ctx: Context) -> None:
+    parent = element.getparent()
+    if ctx.phrasing or parent is None or local_name(parent) not in ("div", "body", "front",
+                                                                     "back", "lg", "listBibl",
+                                                                     "list", "figure", "table"):
+        wrap(element, ctx, "span", "head")
+        return
+    level = min(1 + max(ctx.depth, 1), 6)
+    wrap(element, ctx, f"h{level}")
+
+
+def div(element: etree._Element, ctx: Context) -> None:
+    ctx.depth += 1
+    kind = element.get("type")
+    Tag("section", f"div {_token(kind)}" if kind else "div")(element, ctx)
+    ctx.depth -= 1
+
+
+def hi(element: etree._Element, ctx: Context) -> None:
+    rend = (element.get("rend") or "").lower()
+    for keys, tag in (({"italic", "italics", "i", "it"}, "em"), ({"bold", "b"}, "strong"),
+                      ({"sup", "superscript"}, "sup"), ({"sub", "subscript"}, "sub"),
+                      ({"underline", "u"}, "u")):
+        if rend in keys:
+            wrap(element, ctx, tag)
+            return
+    wrap(element, ctx, "span", f"hi {_token(rend)}".strip())
+
+
+def ref(element: etree._Element, ctx: Context) -> None:
+    href = safe_href(element.get("target") or "")
+    if href is None or ctx.in_link:
+        wrap(element, ctx, "span", "ref", title=element.get("target"))
+        return
+    external = not href.startswith("#")
+    ctx.in_link = True
+    wrap(element, ctx, "a", "external" if external else "",
+         href=href, rel="noopener noreferrer nofollow" if external else None)
+    ctx.in_link = False
+
+
+def safe_href(target: str) -> str | None:
+    """``target`` when it is an http(s)/mailto URL or a fragment, else None (``javascript:``)."""
+    target = target.strip()
+    if not target or any(ch in target for ch in "\n\r\t "):
+        return None
+    if target.startswith("#"):
+        return target
+    try:
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError:
+        return None
+    return target if scheme in SAFE_SCHEMES else None
+
+
+def mention(element: etree._Element, ctx: Context) -> None:
+    """A tagged name or date: typed, underlined by type, linked to its registry entry."""
+    kind = TYPE_FOR_ELEMENT.get(element.tag) or _name_type(element)
+    ctx.mentions[kind] += 1
+    cert = element.get("cert")
+    css = f"m m-{kind}"
+    notes = []
+    if cert in ("medium", "low"):
+        css += f" uncertain cert-{cert}"
+        ctx.uncertain += 1
+        notes.append(f"machine-tagged, certainty {cert}")
+    if kind == "date":
+        normal = date_value(element)
+        title = "; ".join(filter(None, [normal, *notes])) or None
+        wrap(element, ctx, "span", css, title=title, data_when=element.get("when"))
+        return
+    entity = _entity(element, ctx)
+    title = "; ".join(notes) or None
+    if entity is None or ctx.in_link:
+        wrap(element, ctx, "span", css, title=title)
+        return
+    ctx.in_link = True
+    wrap(element, ctx, "a", css, href=f"/entities/{entity}", data_entity=entity, title=title)
+    ctx.in_link = False
+
+
+def _name_type(element: etree._Element) -> str:
+    kind = (element.get("type") or "").lower()
+    return kind if kind in ("person", "place", "org") else "name"
+
+
+def _entity(element: etree._Element, ctx: Context) -> str | None:
+    for token in (element.get("ref") or "").split():
+        if token.startswith("#") and token[1:] in ctx.entities:
+            return token[1:]
+    return None
+
+
+def date_value(element: etree._Element) -> str | None:
+    """The normalised value shown on hover: ``1923-10-15``, ``1923 – 1927``, ``after 1924-09``."""
+    when = element.get("when")
+    if when:
+        return when
+    low = element.get("from") or element.get("notBefore")
+    high = element.get("to") or element.get("notAfter")
+    if low and high:
+        return f"{low} – {high}"
+    if low:
+        return f"from {low}" if element.get("from") else f"not before {low}"
+    if high:
+        return f"to {high}" if element.get("to") else f"not after {high}"
+    return None
+
+
+def tei_list(element: etree._Element, ctx: Context) -> None:
+    kind = (element.get("type") or element.get("rend") or "").lower()
+    if kind == "gloss":
+        Tag("dl", "gloss")(element, ctx)
+    elif kind in ("numbered", "ordered", "decimal"):
+        Tag("ol")(element, ctx)
+    else:
+        Tag("ul")(element, ctx)
+
+
+def item(element: etree._Element, ctx: Context) -> None:
+    parent = element.getparent()
+    gloss = parent is not None and (parent.get("type") or "").lower() == "gloss"
+    Tag("dd" if gloss else "li")(element, ctx)
+
+
+def label(element: etree._Element, ctx: Context) -> None:
+    parent = element.getparent()
+    gloss = parent is not None and (parent.get("type") or "").lower() == "gloss"
+    Tag("dt" if gloss else "span", "" if gloss else "label")(element, ctx)
+
+
+def quote(element: etree._Element, ctx: Context) -> None:
+    parent = element.getparent()
+    block = parent is not None and local_name(parent) in ("div", "body", "back", "front", "cit",
+                                                          "note", "item", "epigraph")
+    Tag("blockquote" if block and not ctx.phrasing else "q")(element, ctx)
+
+
+def bibl(element: etree._Element, ctx: Context) -> None:
+    parent = element.getparent()
+    in_list = parent is not None and local_name(parent) == "listBibl"
+    Tag("li" if in_list else "cite", "bibl")(element, ctx)
+
+
+def line_break(element: etree._Element, ctx: Context) -> None:
+    ctx.out.append(f"<br{attributes(element, ctx)}>")
+    if element.text:
+        ctx.out.append(str(escape(element.text)))
+
+
+def page_break(element: etree._Element, ctx: Context) -> None:
+    n = element.get("n")
+    mark = f"[{n}]" if n else "[page]"
+    ctx.out.append(f'<span{attributes(element, ctx, "pb", title="page break")}>'
+                   f"{escape(mark)}</span>")
+
+
+def gap(element: etree._Element, ctx: Context) -> None:
+    reason = element.get("reason")
+    ctx.out.append(f'<span{attributes(element, ctx, "gap", title=reason)}>[…]</span>')
+
+
+def choice(element: etree._Element, ctx: Context) -> None:
+    # Show the editor's reading (corr, reg, expan); keep the other in the markup, hidden.
+    preferred = next((child for child in element if isinstance(child.tag, str)
+                      and local_name(child) in ("corr", "reg", "expan")), None)
+    ctx.out.append(f"<span{attributes(element, ctx, 'choice')}>")
+    for child in element:
+        if isinstance(child.tag, str):
+            alt = preferred is not None and child is not preferred
+            ctx.out.append(f'<span class="{"alt" if alt else "reading"}">')
+            render_element(child, ctx)
+            ctx.out.append("</span>")
+    ctx.out.append("</span>")
+
+
+def _token(value: str | None) -> str:
+    # a class name from an attribute value: letters, digits and - only
+    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in (value or ""))[:40]
+
+
+#: The behaviours table: TEI element name → how it becomes HTML.
+BEHAVIOURS: dict[str, Behaviour] = {
+    # structure
+    "text": Tag("div", "text"), "front": Tag("section", "front"), "body": Tag("div", "body"),
+    "back": Tag("section", "back"), "group": Tag("div", "group"), "div": div,
+    "div1": div, "div2": div, "div3": div, "head": head,
+    # blocks
+    "p": Tag("p"), "ab": Tag("p", "ab"), "list": tei_list, "item": item, "label": label,
+    "quote": quote, "q": Tag("q"), "cit": Tag("figure", "cit"), "listBibl": Tag("ul", "bibls"),
+    "bibl": bibl, "note": Tag("span", "note"), "lg": Tag("div", "lg"), "l": Tag("div", "l"),
+    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
+    "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": skip, "media": skip,
+    "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
+    "titlePage": Tag("div", "title-page"), "docTitle": Tag("div", "doc-title"),
+    "titlePart": Tag("div", "title-part"), "docAuthor": Tag("div", "doc-author"),
+    "docImprint": Tag("div", "doc-imprint"), "byline": Tag("div", "byline"),
+    "dateline": Tag("div", "dateline"), "opener": Tag("div", "opener"),
+    "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
+    "signed": Tag("div", "signed"), "epigraph": Tag("div", "epigraph"),
+    "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
+    # phrases
+    "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
+    "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),
+    "title": Tag("cite"), "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
+    "milestone": skip, "gap": gap, "choice": choice, "sic": Tag("span", "sic"),
+    "corr": Tag("span", "corr"), "orig": Tag("span", "orig"), "reg": Tag("span", "reg"),
+    "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": Tag("ins"),
+    "unclear": Tag("span", "unclear"), "supplied": Tag("span", "supplied"),
+    "seg": Tag("span", "seg"), "w": Tag("span"), "pc": Tag("span"), "c": Tag("span"),
+    "s": Tag("span"), "num": Tag("span", "num"), "measure": Tag("span", "measure"),
+    # names and dates: one behaviour, typed
+    "persName": mention, "placeName": mention, "orgName": mention, "name": mention,
+    "rs": mention, "date": mention,
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document's text as safe HTML, with what the legend needs."""
+
+    html: Markup
+    mentions: dict[str, int]
+    uncertain: int
+
+
+def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str]) -> Rendered:
+    """Render every ``<text>`` of a TEI document (the header is shown from the index).
+
+    :param doc_id: the document's id, for citation anchors.
+    :param entities: registry ids that names may link to.
+    :return: the HTML and the count of mentions by type.
+    """
+    ctx = Context(doc_id, entities)
+    root = tree.getroot()
+    texts = [root] if root.tag == TEI_TEXT else list(root.iter(TEI_TEXT))
+    for text in texts:
+        if any(_is_text(ancestor) for ancestor in text.iterancestors()):
+            continue  # a <text> inside <group> is rendered with its parent
+        render_element(text, ctx)
+    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain)
+
+
+def _is_text(element: etree._Element) -> bool:
+    return element.tag == TEI_TEXT

@@ -1,0 +1,86 @@
+"""``archive tag``: JSON lines whose offsets index the source, text output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.commands.tag import source_offsets
+from archive.config import SAMPLES_DIR
+from archive.model import Block, Span
+
+SAMPLES = sorted(SAMPLES_DIR.glob("*.txt"))
+DATE_KEYS = {"when", "from", "to", "notBefore", "notAfter", "inferred"}
+
+
+def run(*args: str, data: Path) -> object:
+    return CliRunner().invoke(cli, ["--data", str(data), "tag", *args])
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_json_lines_point_into_the_source(path: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = run(str(path), data=data)
+    assert result.exit_code == 0, result.output
+    source = path.read_text(encoding="utf-8")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records, "every sample names someone"
+    assert all(r["text"] == source[r["start"]:r["end"]] for r in records)
+    assert [(r["start"], r["end"]) for r in records] == sorted((r["start"], r["end"])
+                                                               for r in records)
+    assert all(a["end"] <= b["start"] for a, b in zip(records, records[1:], strict=False))
+    for r in records:
+        assert r["doc"] == path.stem
+        assert r["type"] in {"person", "place", "org", "date"}
+        if r["type"] == "date":
+            assert "key" not in r and set(r) - {"doc", "start", "end", "text", "type"} <= DATE_KEYS
+            assert {"when"} <= set(r) or {"from", "to"} <= set(r) or {"notBefore", "notAfter"} <= set(r)
+        else:
+            assert set(r) - {"doc", "start", "end", "text", "type"} <= {"key"}
+            assert r.get("key", "x")  # never an empty key
+    assert not data.exists(), "tag must not write to the data directory"
+
+
+def test_text_output(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_text("In October 1923 Leon Trotsky wrote to the Central Committee in Moscow.\n",
+                    encoding="utf-8")
+    result = run(str(path), "--format", "text", data=tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    assert [line.split(None, 3) for line in result.stdout.splitlines()] == [
+        ["3", "15", "date", "October 1923  when=1923-10"],
+        ["16", "28", "person", "Leon Trotsky  leon-trotsky"],
+        ["42", "59", "org", "Central Committee  central-committee"],
+        ["63", "69", "place", "Moscow  moscow"],
+    ]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "note.txt"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "PNG"),
+    (b"", "note.txt"),
+])
+def test_bad_input_is_one_line_on_stderr(tmp_path: Path, content: bytes | None,
+                                         message: str) -> None:
+    path = tmp_path / "note.txt"
+    if content is not None:
+        path.write_bytes(content)
+    result = run(str(path), data=tmp_path / "data")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+
+
+@pytest.mark.parametrize(("spans", "start", "end", "expected"), [
+    ((Span("Leon ", 10), Span("Trotsky", 15)), 0, 12, (10, 22)),  # contiguous spans
+    ((Span("Leon ", 10), Span("Trotsky", 40, rend="italic")), 0, 12, None),  # markup between
+    ((Span("Leon ", 10), Span("Trotsky", 40)), 5, 12, (40, 47)),  # inside one span
+    ((Span("&amp;"), Span("Trotsky", 40)), 0, 12, None),  # characters not from the source
+])
+def test_source_offsets(spans: tuple[Span, ...], start: int, end: int,
+                        expected: tuple[int, int] | None) -> None:
+    assert source_offsets(Block("p", spans), start, end) == expected

@@ -24,7 +24,7 @@ from tei.namespaces import NSMAP, TEI_TEXT, XML_ID
 
 from .config import PACKAGE_DIR, Settings
 from .errors import ArchiveError, QueryError
-from .query import CompiledQuery, classify, compile_query, evaluate_tree
+from .query import CompiledQuery, classify, compile_query, evaluate_tree, parse_expression
 
 #: The default facets, shipped with the package.
 DEFAULT_FACETS = PACKAGE_DIR / "facets.toml"
@@ -136,6 +136,20 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree,
     passages: list[etree._Element] | None = None
     for facet in facets:
         compiled = facet.compiled()
+        plan = _map_plan(facet.xpath, facet.level)
+        if facet.level == "passage" and passages is None:
+            passages = leaf_passages(tree.getroot())
+        if plan is not None:
+            try:
+                for context in [None] if facet.level == "document" else passages or []:
+                    where = None if context is None else context.get(XML_ID)
+                    for value in plan.values(tree if context is None else context):
+                        rows[(facet.name, where, value)] = None
+                continue
+            except _NoPlan:
+                pass  # evaluated in full below (the rows found so far are the same)
+            except QueryError as error:
+                raise QueryError(f"facet {facet.name!r}: {error}", path) from None
         if compiled.engine == "elementpath" and nodes is None:
             nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
         try:
@@ -143,15 +157,117 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree,
                 for value in _strings(evaluate_tree(compiled, tree, nodes)):
                     rows[(facet.name, None, value)] = None
                 continue
-            if passages is None:
-                passages = leaf_passages(tree.getroot())
-            for passage in passages:
+            for passage in passages or []:
                 items = evaluate_tree(compiled, tree, nodes, item=passage)
                 for value in _strings(items):
                     rows[(facet.name, passage.get(XML_ID), value)] = None
         except QueryError as error:
             raise QueryError(f"facet {facet.name!r}: {error}", path) from None
     return list(rows)
+
+
+# --- fast path for `PATH ! EXPR` -------------------------------------------------------------
+# Facets are mostly "select nodes, then compute a value from each": PATH ! EXPR. When PATH runs
+# in lxml (see archive.query) and EXPR only looks at the item itself (its value, or an
+# element's attributes and descendants), EXPR is evaluated by elementpath on that item alone,
+# and remembered per distinct item: the result is the full evaluation's, at a fraction of the
+# cost, since the same refs and dates recur across a corpus.
+
+_OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
+                           "preceding-sibling", "following", "following-sibling"})
+_OUTWARD_FUNCTIONS = frozenset({"root", "position", "last", "id", "idref", "element-with-id",
+                                "doc", "collection", "base-uri", "document-uri", "path",
+                                "generate-id", "lang", "innermost", "outermost"})
+_NODE_FUNCTIONS = _OUTWARD_FUNCTIONS | {"name", "local-name", "namespace-uri", "node-name",
+                                        "has-children", "nilled"}
+_MEMO_SIZE = 100_000
+
+
+class _MapPlan:
+    def __init__(self, left: str, right: Any, level: str, element_ok: bool,
+                 value_ok: bool) -> None:
+        self.left = compile_query(left, element_context=level == "passage")
+        self.right, self.element_ok, self.value_ok = right, element_ok, value_ok
+        self.memo: dict[Any, list[str]] = {}
+
+    def values(self, context: Any) -> list[str]:
+        values: list[str] = []
+        for item in evaluate_tree(self.left, context if isinstance(context, etree._ElementTree)
+                                  else context.getroottree(), item=None if isinstance(
+                                      context, etree._ElementTree) else context):
+            if isinstance(item, etree._Element) and isinstance(item.tag, str):
+                if not self.element_ok:
+                    raise _NoPlan
+                key: Any = etree.tostring(item, with_tail=False)
+            elif isinstance(item, str) and self.value_ok:
+                key = ("value", str(item))
+            else:
+                raise _NoPlan
+            found = self.memo.get(key)
+            if found is None:
+                found = list(_strings(self._evaluate(item, key)))
+                if len(self.memo) > _MEMO_SIZE:
+                    self.memo.clear()
+                self.memo[key] = found
+            values.extend(found)
+        return values
+
+    def _evaluate(self, item: Any, key: Any) -> list[Any]:
+        if isinstance(key, tuple):
+            context = elementpath.XPathContext(None, item=elementpath.datatypes.UntypedAtomic(key[1]))
+        else:
+            nodes = elementpath.get_node_tree(item, namespaces=NSMAP, fragment=True)
+            context = elementpath.XPathContext(nodes, item=nodes, namespaces=NSMAP)
+        try:
+            return list(self.right.select(context))
+        except elementpath.ElementPathError as error:
+            raise QueryError(str(error)) from None
+
+
+class _NoPlan(Exception):
+    """An item the fast path cannot take: the facet is evaluated in full."""
+
+
+def _map_plan(xpath: str, level: str) -> _MapPlan | None:
+    key = (xpath, level)
+    if key not in _PLANS:
+        _PLANS[key] = _make_plan(xpath, level)
+    return _PLANS[key]
+
+
+_PLANS: dict[tuple[str, str], _MapPlan | None] = {}
+
+
+def _make_plan(xpath: str, level: str) -> _MapPlan | None:
+    from .query import lxml_safe
+
+    token = parse_expression(xpath)
+    if token.symbol != "!" or token.label != "operator":
+        return None
+    left, right = token[0], token[1]
+    if not lxml_safe(left, element_context=level == "passage"):
+        return None
+    tokens = list(_walk(right))
+    element_ok = not any(
+        (t.symbol in ("/", "//") and t.label == "operator" and len(t) == 1) or t.symbol == ".."
+        or (t.label == "axis" and t.symbol in _OUTWARD_AXES)
+        or (t.label == "function" and t.symbol in _OUTWARD_FUNCTIONS) for t in tokens)
+    value_ok = not any(
+        t.symbol in ("/", "//", "@", "..", ":", "(name)", "*") and t.label != "variable"
+        and t.label != "literal" and not (t.symbol == "*" and t.label == "operator")
+        or t.label in ("axis", "kind test")
+        or (t.label == "function" and t.symbol in _NODE_FUNCTIONS) for t in tokens)
+    if not element_ok and not value_ok:
+        return None
+    return _MapPlan(left.source, right, level, element_ok, value_ok)
+
+
+def _walk(token: Any) -> Iterator[Any]:
+    # every token, leaving out the names of variables ($x)
+    yield token
+    if token.symbol != "$":
+        for child in token:
+            yield from _walk(child)
 
 
 def _strings(items: list[Any]) -> Iterator[str]:

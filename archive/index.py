@@ -10,8 +10,10 @@ tables with plain SQL; no XML is parsed per request.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import time
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,10 @@ from .facets import Facet, facet_values, facets_signature, load_facets, registry
 from .store import iter_tei_files
 
 SCHEMA_VERSION = "1"
+#: Documents written per transaction.
+BATCH = 50
+#: Files to (re)index before worker processes are worth starting.
+PARALLEL_FROM = 200
 #: Attributes not recorded per document (unique per element, useless for pruning).
 UNINDEXED_ATTRIBUTES = frozenset({XML_ID, "target"})
 
@@ -170,18 +176,23 @@ def update_index(
             with _transaction(db):
                 _delete(db, doc)
         ids = dict(db.execute("SELECT id, path FROM documents"))
-        for done, (path, data, digest, doc) in enumerate(work, 1):
-            rows = extract(path, data, facets)
-            other = ids.get(rows.id)
-            if other is not None and other != str(path):
-                raise ArchiveError(f"document id {rows.id!r} is also the id of {other}", str(path))
-            ids[rows.id] = str(path)
+        # A commit costs more than a document's rows: documents are written in batches, each
+        # batch one transaction, so every document is replaced whole or not at all.
+        extracted = _extract_all(work, facets)
+        for start in range(0, len(work), BATCH):
+            batch = [(item, next(extracted)) for item in work[start:start + BATCH]]
             with _transaction(db):
-                if doc is not None:
-                    _delete(db, doc)
-                _insert(db, path, digest, rows)
+                for (path, _, digest, doc), rows in batch:
+                    other = ids.get(rows.id)
+                    if other is not None and other != str(path):
+                        raise ArchiveError(f"document id {rows.id!r} is also the id of {other}",
+                                           str(path))
+                    ids[rows.id] = str(path)
+                    if doc is not None:
+                        _delete(db, doc)
+                    _insert(db, path, digest, rows)
             if progress:
-                progress(done, len(work))
+                progress(start + len(batch), len(work))
         with _transaction(db):
             _refresh_totals(db, settings, facets)
         if work or known:
@@ -191,6 +202,37 @@ def update_index(
     added = sum(1 for item in work if item[3] is None)
     return IndexReport(added, len(work) - added, len(known), unchanged,
                        time.perf_counter() - started, full)
+
+
+def _extract_all(work: list[tuple[Path, bytes, str, int | None]],
+                 facets: tuple[Facet, ...]) -> Iterator[DocumentRows]:
+    # Reading documents is pure and CPU-bound: many files are read by one worker per core.
+    cores = os.cpu_count() or 1
+    if len(work) < PARALLEL_FROM or cores < 2:
+        return (extract(path, data, facets) for path, data, _, _ in work)
+    pool = ProcessPoolExecutor(max_workers=cores, initializer=_worker_init, initargs=(facets,))
+    results = pool.map(_worker_extract, [(path, data) for path, data, _, _ in work],
+                       chunksize=16)
+
+    def drain() -> Iterator[DocumentRows]:
+        try:
+            yield from results
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+    return drain()
+
+
+_WORKER_FACETS: tuple[Facet, ...] = ()
+
+
+def _worker_init(facets: tuple[Facet, ...]) -> None:
+    global _WORKER_FACETS
+    _WORKER_FACETS = facets
+
+
+def _worker_extract(item: tuple[Path, bytes]) -> DocumentRows:
+    return extract(item[0], item[1], _WORKER_FACETS)
 
 
 class _transaction:
@@ -231,14 +273,15 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows)
          header["author"], header["publication"], header["publisher"], header["date"],
          header["start_day"], header["end_day"], header["kind"], header["language"],
          header["licence"])).lastrowid
-    passage_ids: dict[str, int] = {}
-    for xml_id, element, text, position, leaf in rows.passages:
-        rowid = db.execute("INSERT INTO passages (doc, xml_id, element, text, position, leaf)"
-                           " VALUES (?, ?, ?, ?, ?, ?)",
-                           (doc, xml_id, element, text, position, leaf)).lastrowid
-        passage_ids[xml_id] = rowid
-        if leaf:
-            db.execute("INSERT INTO passage_text (rowid, text) VALUES (?, ?)", (rowid, text))
+    first = db.execute("SELECT COALESCE(MAX(passage), 0) + 1 FROM passages").fetchone()[0]
+    passage_ids = {xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
+    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(passage_ids[xml_id], doc, xml_id, element, text, position, leaf)
+                    for xml_id, element, text, position, leaf in rows.passages])
+    db.executemany("INSERT INTO passage_text (rowid, text) VALUES (?, ?)",
+                   [(passage_ids[xml_id], text)
+                    for xml_id, _, text, _, leaf in rows.passages if leaf])
     db.executemany(
         'INSERT INTO mentions (doc, passage, type, ref, surface, start, "end", "when", "from",'
         ' "to", not_before, not_after, start_day, end_day)'

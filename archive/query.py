@@ -122,9 +122,22 @@ def _compile(expression: str, namespaces: tuple[tuple[str, str], ...],
 @lru_cache(maxsize=256)
 def _parse(expression: str, namespaces: tuple[tuple[str, str], ...]) -> Any:
     try:
-        return XPath3Parser(namespaces=dict(namespaces)).parse(expression)
+        token = XPath3Parser(namespaces=dict(namespaces)).parse(expression)
     except elementpath.ElementPathError as error:
         raise _query_error(error) from None
+    _bind_prefixed_names(token, dict(namespaces))
+    return token
+
+
+def _bind_prefixed_names(token: Any, namespaces: dict[str, str]) -> None:
+    # elementpath 5.1's XPath 3 parser leaves a prefixed name unbound when its local part is
+    # also a function name (tei:head, tei:sort, tei:tail), so //tei:head matched nothing.
+    for child in token:
+        _bind_prefixed_names(child, namespaces)
+    if (token.symbol == ":" and len(token) == 2 and token[0].symbol == "(name)"
+            and token[1].symbol == "(name)" and not token.name
+            and token[0].value in namespaces):
+        token.name = token[1].name = f"{{{namespaces[token[0].value]}}}{token[1].value}"
 
 
 @lru_cache(maxsize=256)
@@ -282,14 +295,16 @@ def _evaluate(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
     _, nodes = cache.get(path, node_tree=True)
     token = _parse(compiled.expression, compiled.namespaces)
     context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map)
+    items = []
     try:
         for position, item in enumerate(token.select(context)):
             if position % 256 == 255 and time.perf_counter() > deadline:
-                yield _TIMED_OUT
-                return
-            yield item
+                items.append(_TIMED_OUT)
+                break
+            items.append(item)
     except elementpath.ElementPathError as error:
         raise _query_error(error, doc) from None
+    yield from _in_document_order(token, items)
 
 
 def evaluate_tree(compiled: CompiledQuery, tree: etree._ElementTree, nodes: Any = None,
@@ -309,9 +324,24 @@ def evaluate_tree(compiled: CompiledQuery, tree: etree._ElementTree, nodes: Any 
     context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map,
                                        item=None if item is None else nodes.get_element_node(item))
     try:
-        return list(token.select(context))
+        return _in_document_order(token, list(token.select(context)))
     except elementpath.ElementPathError as error:
         raise _query_error(error) from None
+
+
+_PATH_OPERATORS = frozenset({"/", "//", "|", "union", "intersect", "except"})
+
+
+def _in_document_order(token: Any, items: list[Any]) -> list[Any]:
+    # A path or a union yields nodes in document order; elementpath 5.1 does not always keep
+    # it (//text() comes grouped by parent), so its nodes are put back in order here.
+    while token.symbol == "[" and token.label == "operator":
+        token = token[0]
+    if token.symbol not in _PATH_OPERATORS or token.label != "operator":
+        return items
+    if not all(isinstance(item, elementpath.XPathNode) for item in items):
+        return items
+    return sorted(items, key=lambda node: node.position)
 
 
 # --- static analysis of the token tree ------------------------------------------------------
@@ -333,9 +363,17 @@ _NUMBER_FUNCTIONS = frozenset({"count", "string-length", "position", "last"})
 _BOOLEAN_FUNCTIONS = frozenset({"not", "boolean", "true", "false"})
 
 
-def lxml_safe(token: Any) -> bool:
+def parse_expression(expression: str, namespaces: dict[str, str] | None = None) -> Any:
+    """elementpath's token tree of an expression (parsed once, cached).
+
+    :raise QueryError: a static error.
+    """
+    return _parse(expression, tuple(sorted({**NSMAP, **(namespaces or {})}.items())))
+
+
+def lxml_safe(token: Any, element_context: bool = False) -> bool:
     """True when lxml's XPath 1.0 gives exactly the 3.1 result for this parsed expression."""
-    return _safe(token, relative=False)
+    return _safe(token, relative=element_context)
 
 
 def _safe(token: Any, relative: bool) -> bool:
@@ -366,7 +404,7 @@ def _safe(token: Any, relative: bool) -> bool:
         kinds = {_value_kind(token[0]), _value_kind(token[1])}
         return (kinds in ({"number"}, {"string"}, {"string", "node"}, {"node"})
                 and _safe(token[0], relative) and _safe(token[1], relative))
-    if symbol == "(string)":
+    if symbol in ("(string)", "(integer)"):
         return True
     if label == "function":
         return _safe_call(token, relative)

@@ -318,6 +318,12 @@ def choice(element: etree._Element, ctx: Context) -> None:
     ctx.out.append("</span>")
 
 
+def cast_item(element: etree._Element, ctx: Context) -> None:
+    parent = element.getparent()
+    in_group = parent is not None and local_name(parent) == "castGroup"
+    Tag("div" if in_group else "li", "cast-item")(element, ctx)
+
+
 def _token(value: str | None) -> str:
     # a class name from an attribute value: letters, digits and - only
     return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in (value or ""))[:40]
@@ -343,6 +349,9 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
     "signed": Tag("div", "signed"), "epigraph": Tag("div", "epigraph"),
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
+    "castList": Tag("ul", "cast"), "castGroup": Tag("li", "cast-group"),
+    "castItem": cast_item, "role": Tag("span", "role"),
+    "roleDesc": Tag("span", "role-desc"),
     # phrases
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
     "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),

@@ -10,10 +10,8 @@ tables with plain SQL; no XML is parsed per request.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +29,6 @@ from .store import iter_tei_files
 SCHEMA_VERSION = "1"
 #: Documents written per transaction.
 BATCH = 50
-#: Files to (re)index before worker processes are worth starting.
-PARALLEL_FROM = 200
 #: Attributes not recorded per document (unique per element, useless for pruning).
 UNINDEXED_ATTRIBUTES = frozenset({XML_ID, "target"})
 
@@ -178,7 +174,7 @@ def update_index(
         ids = dict(db.execute("SELECT id, path FROM documents"))
         # A commit costs more than a document's rows: documents are written in batches, each
         # batch one transaction, so every document is replaced whole or not at all.
-        extracted = _extract_all(work, facets)
+        extracted = (extract(path, data, facets) for path, data, _, _ in work)
         for start in range(0, len(work), BATCH):
             batch = [(item, next(extracted)) for item in work[start:start + BATCH]]
             with _transaction(db):
@@ -202,37 +198,6 @@ def update_index(
     added = sum(1 for item in work if item[3] is None)
     return IndexReport(added, len(work) - added, len(known), unchanged,
                        time.perf_counter() - started, full)
-
-
-def _extract_all(work: list[tuple[Path, bytes, str, int | None]],
-                 facets: tuple[Facet, ...]) -> Iterator[DocumentRows]:
-    # Reading documents is pure and CPU-bound: many files are read by one worker per core.
-    cores = os.cpu_count() or 1
-    if len(work) < PARALLEL_FROM or cores < 2:
-        return (extract(path, data, facets) for path, data, _, _ in work)
-    pool = ProcessPoolExecutor(max_workers=cores, initializer=_worker_init, initargs=(facets,))
-    results = pool.map(_worker_extract, [(path, data) for path, data, _, _ in work],
-                       chunksize=16)
-
-    def drain() -> Iterator[DocumentRows]:
-        try:
-            yield from results
-        finally:
-            pool.shutdown(cancel_futures=True)
-
-    return drain()
-
-
-_WORKER_FACETS: tuple[Facet, ...] = ()
-
-
-def _worker_init(facets: tuple[Facet, ...]) -> None:
-    global _WORKER_FACETS
-    _WORKER_FACETS = facets
-
-
-def _worker_extract(item: tuple[Path, bytes]) -> DocumentRows:
-    return extract(item[0], item[1], _WORKER_FACETS)
 
 
 class _transaction:

@@ -1,0 +1,248 @@
+"""Corpus-wide XPath: both engines agree, hits, limits, errors, pruning, the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.config import Settings
+from archive.errors import QueryError
+from archive.index import document_files, update_index
+from archive.query import Hit, TreeCache, compile_query, evaluate_files, run_query
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """A data directory holding copies of the fixture corpus and registry, indexed."""
+    (tmp_path / "tei").mkdir()
+    for path in FIXTURES.glob("*.xml"):
+        shutil.copy(path, tmp_path / "tei" / path.name)
+    shutil.copytree(FIXTURES / "registry", tmp_path / "registry")
+    settings = Settings(data_dir=tmp_path)
+    update_index(settings)
+    return settings
+
+
+# Queries lxml may run, with the number of result items over the fixture corpus.
+AGREEMENT = [
+    ("//tei:persName", 12),
+    ("//tei:persName/@ref", 11),
+    ("//tei:text//tei:date[@when]", 5),
+    ("//tei:p[tei:persName][1]", 4),
+    ("//tei:p/text()", 50),
+    ("//tei:text//text()", 142),
+    ("//comment()", 1),
+    ("//tei:placeName[@ref = '#moscow']", 3),
+    ("//tei:p[contains(., 'Moscow')]/@xml:id", 3),
+    ("count(//tei:persName)", 4),
+    ("//tei:*[starts-with(@ref, '#leon')]", 4),
+    ("//tei:date[@from and @to] | //tei:date[@notBefore]", 5),
+    ("//tei:p[not(@xml:id)]", 3),  # two in headers
+    ("//tei:item[last()]", 1),
+    ("//tei:head[string-length() = 15]", 0),
+    ("//tei:persName[normalize-space(.) != 'Trotsky']/@resp", 10),
+    ("//tei:div/tei:head/following-sibling::tei:p[1]", 5),
+    ("boolean(//tei:orgName)", 4),
+    ("//node()[self::tei:lb]", 1),
+    ("//tei:title[@level='j']/text()", 2),
+    ("//tei:p[substring(@xml:id, 1, 1) = 'p']", 11),
+    ("//tei:p[local-name() = 'p'][2]", 4),
+]
+
+
+@pytest.mark.parametrize(("expression", "count"), AGREEMENT)
+def test_lxml_and_elementpath_give_identical_results(settings: Settings, expression: str,
+                                                     count: int) -> None:
+    compiled = compile_query(expression)
+    files = document_files(settings)
+    fast = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    full = evaluate_files(dataclasses.replace(compiled, engine="elementpath"), files,
+                          limit=10_000, timeout=60, cache=TreeCache())
+    assert compiled.engine == "lxml"
+    assert fast.count == count
+    assert (fast.count, fast.hits) == (full.count, full.hits)
+
+
+@pytest.mark.parametrize("expression", [
+    "name(/*)",  # 3.1 chooses the prefix
+    "//tei:date[@when > 1900]",  # 1.0 compares numbers where 3.1 raises
+    "1 div 3",  # double in 1.0, decimal in 3.1
+    "/",  # lxml never returns the document node
+    "//tei:persName/..",
+    "tei:TEI",  # relative at the top: lxml's context is the root element
+    "string(//tei:title)",  # 1.0 takes the first of many, 3.1 raises
+    "//tei:date/@when ! substring(., 1, 4)",
+    "(//tei:head, //tei:p)",
+])
+def test_expressions_that_differ_in_xpath_1_run_in_elementpath(expression: str) -> None:
+    assert compile_query(expression).engine == "elementpath"
+
+
+def test_atomic_results_count_one_item_each(settings: Settings) -> None:
+    result = run_query(settings, "//tei:date/@when ! substring(., 1, 4)")
+    assert result.count == 8
+    assert [(hit.doc, hit.value) for hit in result.hits] == [
+        ("doc-left-opposition", "1997"), ("doc-left-opposition", "1923"),
+        ("doc-left-opposition", "1917"), ("doc-paris-commune", "2009"),
+        ("doc-paris-commune", "1871"), ("doc-paris-commune", "1871"),
+        ("doc-spanish-revolution", "1998"), ("doc-spanish-revolution", "1936")]
+    assert {(hit.kind, hit.target, hit.name, hit.context) for hit in result.hits} == {
+        ("atomic", None, None, "")}
+    assert not result.truncated
+
+
+def test_element_hits_carry_target_and_context(settings: Settings) -> None:
+    result = run_query(settings, "//tei:placeName[@ref = '#moscow']")
+    assert result.hits == (
+        Hit("doc-left-opposition", "p1", "element", "tei:placeName", "Moscow",
+            "…orchestrated by Joseph Stalin engulfed Moscow, the dissidents of the Left "
+            "Opposition…"),
+        Hit("doc-left-opposition", "p2", "element", "tei:placeName", "Moscow",
+            "…tral Committee; Leon Trotsky wrote from Moscow against the bureaucracy."),
+        Hit("doc-spanish-revolution", "p3", "element", "tei:placeName", "Moscow",
+            "In early May 1937 agents directed from Moscow by the Comintern hunted followers of Tr…"),
+    )
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("//tei:orgName[@ref = '#poum']/@ref",
+     ("doc-spanish-revolution", "p1", "attribute", "ref", "#poum")),
+    ("//tei:hi/text()", ("doc-left-opposition", "i2", "text", None, "triumphant")),
+    ("//comment()", ("doc-spanish-revolution", "d1", "comment", None,
+                     " a comment inside the body ")),
+    ("/", ("doc-left-opposition", None, "document", None, None)),
+    ("//tei:teiHeader//tei:title[1]/text()", ("doc-left-opposition", None, "text", None,
+                                              "Left Opposition")),
+    ("//tei:body//tei:p[not(@xml:id)]", ("doc-spanish-revolution", "d1", "element", "tei:p",
+                               "A paragraph without an identifier mentions Paris.")),
+])
+def test_kinds_of_hits(settings: Settings, expression: str, expected: tuple) -> None:
+    hit = run_query(settings, expression).hits[0]
+    value = None if hit.kind == "document" else hit.value
+    assert (hit.doc, hit.target, hit.kind, hit.name, value) == expected
+
+
+def test_text_hit_context_points_at_the_tail(settings: Settings) -> None:
+    hits = run_query(settings, "//tei:p[@xml:id = 'p4']/text()[3]").hits
+    assert [(hit.value, hit.context) for hit in hits] == [
+        (" had lost the debate in ", "By late 1924 Trotsky had lost the debate in Leningrad.")]
+
+
+def test_result_limit_stops_cleanly(settings: Settings) -> None:
+    result = run_query(settings, "//tei:persName", limit=3)
+    assert len(result.hits) == 3
+    assert result.truncated
+    assert result.message == ("query stopped at the result limit of 3 items: "
+                              "1 of 3 documents searched")
+    assert result.count == 5  # every item of the documents evaluated
+
+
+def test_limit_reached_on_the_last_document_is_not_a_cut(settings: Settings) -> None:
+    result = run_query(settings, "//tei:comment", limit=0)
+    assert (result.count, result.truncated) == (0, False)
+
+
+def test_time_limit_stops_cleanly(settings: Settings) -> None:
+    result = run_query(settings, "//tei:p", timeout=0)
+    assert result.truncated
+    assert result.hits == ()
+    assert result.message == ("query stopped at the time limit of 0 s: "
+                              "0 of 4 documents searched")
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("//tei:p[", "XPath error XPST0003 at line 1, column 8: unexpected end of source"),
+    ("//foo:p", "XPath error XPST0081 at line 1, column 6: prefix 'foo' is not declared"),
+    ("unknown-fn(1)", "XPath error XPST0017 at line 1, column 1: unknown function 'unknown-fn'"),
+    ("  ", "empty XPath expression"),
+])
+def test_static_errors_carry_code_and_position(settings: Settings, expression: str,
+                                               message: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        run_query(settings, expression)
+    assert str(caught.value) == message
+
+
+def test_dynamic_error_names_the_document(settings: Settings) -> None:
+    with pytest.raises(QueryError, match=r"^doc-left-opposition: XPath error FORG0001"):
+        run_query(settings, "//tei:date[@when > 1900]")
+
+
+def test_index_prunes_documents_that_cannot_match(settings: Settings) -> None:
+    assert run_query(settings, "//tei:orgName[@ref = '#poum']").documents == 1
+    assert run_query(settings, "//tei:quote").documents == 1
+    assert run_query(settings, "count(//tei:quote)").documents == 4  # a value per document
+    assert run_query(settings, "//tei:quote | //tei:lb").documents == 4
+
+
+def test_a_changed_file_is_not_pruned_by_a_stale_index(settings: Settings) -> None:
+    path = settings.tei_dir / "untitled_note.xml"
+    path.write_text(path.read_text().replace("none of its notes", "<quote>none</quote> of"))
+    result = run_query(settings, "//tei:quote")
+    assert [hit.doc for hit in result.hits] == ["doc-paris-commune", "untitled_note"]
+
+
+def test_prefixed_names_that_are_function_names_match(settings: Settings) -> None:
+    # elementpath 5.1 left tei:head unbound (head() is a 3.0 function)
+    compiled = dataclasses.replace(compile_query("//tei:head"), engine="elementpath")
+    result = evaluate_files(compiled, document_files(settings), limit=100, timeout=60)
+    assert result.count == 5
+
+
+def test_extra_namespaces_are_bound(settings: Settings) -> None:
+    result = run_query(settings, "count(//t:persName)",
+                       namespaces={"t": "http://www.tei-c.org/ns/1.0"})
+    assert [hit.value for hit in result.hits] == ["5", "3", "4", "0"]
+
+
+def test_tree_cache_keeps_to_its_budget() -> None:
+    cache = TreeCache(budget=(FIXTURES / "paris_commune.xml").stat().st_size * 9)
+    cache.get(FIXTURES / "paris_commune.xml")
+    cache.get(FIXTURES / "untitled_note.xml")
+    assert cache.used <= cache.budget
+    assert list(cache._entries) == [str(FIXTURES / "untitled_note.xml")]
+
+
+def test_cli_json_shape(settings: Settings) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query",
+                                      "//tei:orgName[@ref = '#poum']", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["query", "count", "hits", "elapsed_ms", "truncated"]
+    assert data["hits"] == [
+        {"doc": "doc-spanish-revolution", "target": "p1", "kind": "element",
+         "name": "tei:orgName", "value": "POUM",
+         "context": "…ers of Barcelona answered the coup; the POUM of Andreu Nin joined the "
+                    "fighting."},
+        {"doc": "doc-spanish-revolution", "target": "p2", "kind": "element",
+         "name": "tei:orgName", "value": "POUM",
+         "context": "…to 1939. George Orwell served with the POUM militia, and Juan Andrade "
+                    "edited its pa…"}]
+    assert (data["count"], data["truncated"]) == (2, False)
+
+
+def test_cli_csv_and_limit_message(settings: Settings) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query",
+                                      "//tei:orgName/@ref", "--format", "csv", "--limit", "1"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "doc,target,kind,name,value,context",
+        'doc-left-opposition,p1,attribute,ref,#left-opposition,"…engulfed Moscow, the '
+        'dissidents of the Left Opposition waged their final struggle."']
+    assert result.stderr == ("archive: query stopped at the result limit of 1 items: "
+                             "1 of 2 documents searched\n")
+
+
+def test_cli_syntax_error_is_one_line(settings: Settings) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query", "//tei:p["])
+    assert result.exit_code == 1
+    assert result.stderr == ("archive: error: XPath error XPST0003 at line 1, column 8: "
+                             "unexpected end of source\n")

@@ -55,7 +55,13 @@ Jacques Paul Rudolf Otto Wilhelm August Friedrich Hermann Walter Ruth Susan Shei
 Tony Michael Michal David James John William George Henry Isabelle Nadia Natasha Olga
 Ekaterina Yekaterina Tatiana Galina Lyubov Semyon Semen Solomon Moisey Mendel Avraam
 Abram Andrés Andreu Juan Diego Trofim Panteleimon Filipp Philip Rafail Jan Janis
-Ivars Martyn Martemyan Ignaty Aron Aaron Yuly Julius Fritz Willi Alfred Marcel Alfred
+Ivars Martyn Martemyan Ignaty Aron Aaron Yuly Julius Fritz Willi Alfred Marcel
+Yevgenia Evgenia Eugenia Zlata Larisa Larissa Polina Sofia Sophia Tatyana Irina Lidia Lidiya
+Marina Nina Raisa Valentina Zinaida Anastasia Yelena Varlam Isaak Genrikh Avel Abel Mark
+Charles Thomas Richard Edward Frank Harry Albert Arthur Henri Louis André Georges Carl Hans
+Kurt Gustav Hugo Emil Maurice Raymond Jules Marie Hilda Dora Emma Nikolai Ivan Vladimir
+Andreas Leo Lou Sidney Sydney Daniel Samuel Benjamin Ludwig Franz Karl-Heinz Jakob Joachim
+Władysław Wladyslaw Józef Jozef Stanisław Stanislaw Tadeusz Feliks Adam Jerzy Kazimierz
 """.split()) - {"Bukharin", "Antonov"}
 # Russian surname endings: Trotsky, Zinoviev, Kamenev, Bukharin, Ordzhonikidze, Krupskaya.
 SURNAME_RE = re.compile(
@@ -323,6 +329,15 @@ def _names_a_work(text: str, start: int) -> bool:
     return bool(m) and m.start() > 0
 
 
+INSIDE_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(EVENT_HEADS | PERIODICAL_HEADS)) + r") (?:of|for) (?:the )?$")
+
+
+def inside_event_or_periodical(text: str, start: int) -> bool:
+    """``Congress of the [Party]``, ``Bulletin of the [Opposition]``: part of a larger name."""
+    return bool(INSIDE_RE.search(text, 0, start)) if start else False
+
+
 def follows_event(text: str, end: int) -> bool:
     """``Moscow trials``, ``Paris Commune``: a name inside an event's name is no mention."""
     m = re.match(r"\s*([^\W\d_][\w\-]*)", text[end:])
@@ -367,6 +382,8 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
                 continue
             if follows_event(text, pe) or (k == "org" and _context_periodical(text, ps, pe)):
                 continue
+            if k != "person" and inside_event_or_periodical(text, ps):
+                continue
             if k == "person":
                 ps = extend_person_left(text, ps)
             found.append(Candidate(ps, pe, k, "ner"))
@@ -375,7 +392,7 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
-    for m in re.finditer(r"[^\n,;]+", text[start:end]):
+    for m in re.finditer(r"(?:[^\n,;.]|\.(?!\s)|(?<![a-z]{2})\.)+", text[start:end]):
         piece = m.group()
         lead = len(piece) - len(piece.lstrip())
         out.append((start + m.start() + lead, start + m.start() + len(piece.rstrip())))
@@ -504,6 +521,8 @@ def _org_in_run(
         return None  # "Committee", "Group" alone are common nouns; "Group of …" is a name
     end = extended
     if follows_event(text, end) or _context_periodical(text, start, end):
+        return None
+    if inside_event_or_periodical(text, start):
         return None
     if text[start:end] in PLACE_NAMES or text[start:end] in NOT_NAMES:
         return None

@@ -238,7 +238,7 @@ def test_cli_csv_and_limit_message(settings: Settings) -> None:
         'doc-left-opposition,p1,attribute,ref,#left-opposition,"…engulfed Moscow, the '
         'dissidents of the Left Opposition waged their final struggle."']
     assert result.stderr == ("archive: query stopped at the result limit of 1 items: "
-                             "1 of 2 documents searched\n")
+                             "1 of 3 documents searched\n")
 
 
 def test_cli_syntax_error_is_one_line(settings: Settings) -> None:

@@ -329,15 +329,6 @@ def _names_a_work(text: str, start: int) -> bool:
     return bool(m) and m.start() > 0
 
 
-INSIDE_RE = re.compile(
-    r"\b(?:" + "|".join(sorted(EVENT_HEADS | PERIODICAL_HEADS)) + r") (?:of|for) (?:the )?$")
-
-
-def inside_event_or_periodical(text: str, start: int) -> bool:
-    """``Congress of the [Party]``, ``Bulletin of the [Opposition]``: part of a larger name."""
-    return bool(INSIDE_RE.search(text, 0, start)) if start else False
-
-
 def follows_event(text: str, end: int) -> bool:
     """``Moscow trials``, ``Paris Commune``: a name inside an event's name is no mention."""
     m = re.match(r"\s*([^\W\d_][\w\-]*)", text[end:])
@@ -373,6 +364,9 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
         # An entity across a line break or a comma is two names; keep the pieces.
         for ps, pe in _pieces(text, s, e):
             ps, pe = _trim(text, ps, pe)
+            event = re.match(r"[A-Z]\w+ (?:of|for) (?:the )?", text[ps:pe])
+            if event and event.group().split()[0] in EVENT_HEADS:
+                ps += event.end()  # "Plenum of the [International Committee]"
             span = text[ps:pe]
             words = span.split()
             if not words:
@@ -381,8 +375,6 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
             if k is None or not _acceptable(text, ps, pe, k):
                 continue
             if follows_event(text, pe) or (k == "org" and _context_periodical(text, ps, pe)):
-                continue
-            if k != "person" and inside_event_or_periodical(text, ps):
                 continue
             if k == "person":
                 ps = extend_person_left(text, ps)
@@ -521,8 +513,6 @@ def _org_in_run(
         return None  # "Committee", "Group" alone are common nouns; "Group of …" is a name
     end = extended
     if follows_event(text, end) or _context_periodical(text, start, end):
-        return None
-    if inside_event_or_periodical(text, start):
         return None
     if text[start:end] in PLACE_NAMES or text[start:end] in NOT_NAMES:
         return None

@@ -29,7 +29,6 @@ from .ner import (
     Candidate,
     classify_ner,
     follows_event,
-    inside_event_or_periodical,
     load_nlp,
     rule_acronyms_and_places,
     rule_citation,
@@ -87,8 +86,6 @@ def match_registry(automaton: Any, text: str) -> list[_Hit]:
         if not _boundaries(folded, start, end) or follows_event(text, end):
             continue
         types = sorted({t for _, t in targets})
-        if types != ["person"] and inside_event_or_periodical(text, start):
-            continue  # "Congress of the [Communist Party]", "Bulletin of the [Opposition]"
         ids = {i for i, _ in targets}
         key = next(iter(ids)) if len(ids) == 1 else None
         found.append(_Hit(start, end, types[0], key, "registry"))

@@ -1,0 +1,183 @@
+"""The index: build, incremental updates, rebuilds, mentions, date normalisation."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archive.config import Settings
+from archive.errors import ArchiveError
+from archive.facets import lookup
+from archive.index import connect, day_range, update_index
+from tei.errors import TeiSyntaxError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """A data directory holding copies of the fixture corpus and registry (not indexed)."""
+    (tmp_path / "tei").mkdir()
+    for path in FIXTURES.glob("*.xml"):
+        shutil.copy(path, tmp_path / "tei" / path.name)
+    shutil.copytree(FIXTURES / "registry", tmp_path / "registry")
+    return Settings(data_dir=tmp_path)
+
+
+def rows(settings: Settings, sql: str, *params: object) -> list[tuple]:
+    db = connect(settings)
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
+def counts(report: object) -> tuple[int, int, int, int]:
+    return report.added, report.updated, report.removed, report.unchanged  # type: ignore
+
+
+def test_build_reads_header_metadata(settings: Settings) -> None:
+    assert counts(update_index(settings)) == (4, 0, 0, 0)
+    assert rows(settings, "SELECT id, title, author, publication, date, kind, language, licence"
+                          " FROM documents ORDER BY id") == [
+        ("doc-left-opposition", "Left Opposition", "Paul Le Blanc", "Against the Current",
+         "1997-03", "essay", "en", "CC BY-SA 4.0"),
+        ("doc-paris-commune", "Paris Commune", None, "Encyclopedia of Insurrection", "2009",
+         "encyclopedia article", "en", None),
+        ("doc-spanish-revolution", "The Spanish Revolution", "Ada Ferrer", "Against the Current",
+         "1998-05-01", "essay", "en", "CC BY 4.0"),
+        ("untitled_note", "Editorial note", None, None, None, "editorial", "en", None),
+    ]
+
+
+def test_passages_are_every_identified_element_of_the_text(settings: Settings) -> None:
+    update_index(settings)
+    texts = {xml_id: text for xml_id, text in rows(
+        settings, "SELECT xml_id, text FROM passages JOIN documents USING (doc)"
+                  " WHERE id = 'doc-paris-commune'")}
+    assert texts["p3"] == ("In May 1871 Karl Marx wrote The Civil War in France for the First"
+                           " International.\nA second line.")
+    assert texts["d1"].startswith("\n        Paris Commune\n        On 18 March 1871")
+    assert rows(settings, "SELECT xml_id, element, position, leaf FROM passages"
+                          " JOIN documents USING (doc) WHERE id = 'doc-paris-commune'") == [
+        ("d1", "div", 1, 0), ("h1", "head", 2, 1), ("p1", "p", 3, 1), ("p2", "p", 4, 1),
+        ("p3", "p", 5, 1), ("q1", "quote", 6, 1)]
+
+
+def test_mentions_have_offsets_into_their_passage(settings: Settings) -> None:
+    update_index(settings)
+    found = rows(settings, 'SELECT p.xml_id, m.type, m.ref, m.surface, m.start, m."end",'
+                           ' m."when", m."from", m."to", m.not_before, m.not_after, p.text'
+                           " FROM mentions m JOIN passages p USING (passage)"
+                           " JOIN documents d ON d.doc = m.doc"
+                           " WHERE d.id = 'doc-left-opposition' AND p.xml_id IN ('p2', 'p4')"
+                           " ORDER BY p.position, m.start")
+    assert [row[:11] for row in found] == [
+        ("p2", "date", None, "15 October 1923", 3, 18, "1923-10-15", None, None, None, None),
+        ("p2", "org", "central-committee", "Central Committee", 47, 64, None, None, None, None,
+         None),
+        ("p2", "person", "leon-trotsky", "Leon Trotsky", 66, 78, None, None, None, None, None),
+        ("p2", "place", "moscow", "Moscow", 90, 96, None, None, None, None, None),
+        ("p4", "date", None, "late 1924", 3, 12, None, None, None, "1924-09", "1924-12"),
+        ("p4", "person", "leon-trotsky", "Trotsky", 13, 20, None, None, None, None, None),
+        ("p4", "place", "leningrad", "Leningrad", 44, 53, None, None, None, None, None),
+    ]
+    assert all(row[11][row[4]:row[5]] == row[3] for row in found)
+
+
+def test_mention_in_an_unidentified_paragraph_belongs_to_the_division(settings: Settings) -> None:
+    update_index(settings)
+    assert rows(settings, "SELECT p.xml_id, m.surface FROM mentions m JOIN passages p"
+                          " USING (passage) WHERE m.ref = 'paris' ORDER BY m.doc") == [
+        ("p1", "Paris"), ("d1", "Paris")]
+
+
+def test_incremental_update_reads_only_changed_files(settings: Settings) -> None:
+    update_index(settings)
+    assert counts(update_index(settings)) == (0, 0, 0, 4)
+    changed = settings.tei_dir / "untitled_note.xml"
+    changed.write_text(changed.read_text().replace("revolutions", "insurrections"))
+    (settings.tei_dir / "paris_commune.xml").unlink()
+    added = settings.tei_dir / "second_note.xml"
+    added.write_text(changed.read_text().replace("Editorial note", "Second note"))
+    assert counts(update_index(settings)) == (1, 1, 1, 2)
+    assert rows(settings, "SELECT id, title FROM documents ORDER BY id") == [
+        ("doc-left-opposition", "Left Opposition"),
+        ("doc-spanish-revolution", "The Spanish Revolution"),
+        ("second_note", "Second note"), ("untitled_note", "Editorial note")]
+    assert lookup(settings, {}, "revolutions")["count"] == 0
+    assert lookup(settings, {}, "insurrections")["count"] == 2
+    assert rows(settings, "SELECT COUNT(*) FROM mentions m JOIN documents d USING (doc)"
+                          " WHERE d.id = 'doc-paris-commune'") == [(0,)]
+    assert rows(settings, "SELECT value, count FROM facet_totals WHERE facet = 'person'"
+                          " AND value = 'karl-marx'") == []
+
+
+def test_a_touched_but_unchanged_file_is_not_read_again(settings: Settings) -> None:
+    update_index(settings)
+    path = settings.tei_dir / "untitled_note.xml"
+    path.write_bytes(path.read_bytes())
+    assert counts(update_index(settings)) == (0, 0, 0, 4)
+
+
+def test_the_index_is_rebuilt_when_lost_or_asked(settings: Settings) -> None:
+    update_index(settings)
+    settings.index_path.unlink()
+    assert counts(update_index(settings)) == (4, 0, 0, 0)
+    report = update_index(settings, full=True)
+    assert (counts(report), report.full) == ((4, 0, 0, 0), True)
+    assert lookup(settings, {"kind": ["essay"]})["count"] == 2
+
+
+def test_a_malformed_file_is_reported_and_the_rest_kept(settings: Settings) -> None:
+    update_index(settings)
+    (settings.tei_dir / "broken.xml").write_text("<TEI><text>")
+    with pytest.raises(TeiSyntaxError, match="broken.xml"):
+        update_index(settings)
+    assert len(rows(settings, "SELECT id FROM documents")) == 4
+
+
+def test_two_files_with_one_id_are_refused(settings: Settings) -> None:
+    shutil.copy(settings.tei_dir / "paris_commune.xml", settings.tei_dir / "paris_copy.xml")
+    with pytest.raises(ArchiveError, match="document id 'doc-paris-commune' is also the id of"):
+        update_index(settings)
+
+
+def test_an_index_of_another_schema_version_is_rebuilt(settings: Settings) -> None:
+    update_index(settings)
+    db = sqlite3.connect(settings.index_path)
+    db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    assert update_index(settings).full
+
+
+def _day(text: str) -> int:
+    return datetime.date.fromisoformat(text).toordinal() - datetime.date(1970, 1, 1).toordinal()
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1924", ("1924-01-01", "1924-12-31")),
+    ("1924-02", ("1924-02-01", "1924-02-29")),
+    ("1900-02", ("1900-02-01", "1900-02-28")),
+    ("1923-10-15", ("1923-10-15", "1923-10-15")),
+    ("0044", ("0044-01-01", "0044-12-31")),
+])
+def test_day_range(value: str, expected: tuple[str, str]) -> None:
+    assert day_range(value) == (_day(expected[0]), _day(expected[1]))
+
+
+@pytest.mark.parametrize("value", [None, "", "19", "1923-13", "1923-02-30", "late 1924",
+                                   "1923-1-x"])
+def test_day_range_of_unreadable_dates_is_open(value: str | None) -> None:
+    assert day_range(value) == (None, None)
+
+
+def test_day_range_before_the_common_era() -> None:
+    first, last = day_range("-0044")
+    assert last - first == 365  # year -44 (45 BC) is a leap year in the proleptic calendar
+    assert day_range("-0001")[1] + 1 == day_range("0000")[0]

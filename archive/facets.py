@@ -397,11 +397,11 @@ class _Lookup:
         passage_sql = " INTERSECT ".join(sql for sql, _ in passages)
         passage_params = [param for _, params in passages for param in params]
         if passages:
-            self.db.execute(f"INSERT INTO {table}_p {passage_sql}", passage_params)
+            self.db.execute(f"INSERT OR IGNORE INTO {table}_p {passage_sql}", passage_params)
             docs.append((f"SELECT DISTINCT doc FROM passages WHERE passage IN "
                          f"(SELECT passage FROM {table}_p)", []))
         doc_sql = " INTERSECT ".join(sql for sql, _ in docs) or "SELECT doc FROM documents"
-        self.db.execute(f"INSERT INTO {table}_d {doc_sql}",
+        self.db.execute(f"INSERT OR IGNORE INTO {table}_d {doc_sql}",
                         [param for _, params in docs for param in params])
         if passages and docs[:-1]:  # passages only of the documents that match
             self.db.execute(f"DELETE FROM {table}_p WHERE passage NOT IN (SELECT passage FROM "

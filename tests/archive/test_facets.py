@@ -1,0 +1,206 @@
+"""Declared facets and lookups: AND/OR selections, full text, dates, extension, the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.config import Settings
+from archive.errors import ArchiveError, QueryError
+from archive.facets import fts_query, load_facets, lookup
+from archive.index import update_index
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """A data directory holding copies of the fixture corpus and registry, indexed."""
+    (tmp_path / "tei").mkdir()
+    for path in FIXTURES.glob("*.xml"):
+        shutil.copy(path, tmp_path / "tei" / path.name)
+    shutil.copytree(FIXTURES / "registry", tmp_path / "registry")
+    settings = Settings(data_dir=tmp_path)
+    update_index(settings)
+    return settings
+
+
+def facet(result: dict, name: str) -> list[tuple[str, str, int, bool]]:
+    found = next(f for f in result["facets"] if f["name"] == name)
+    return [(r["value"], r["label"], r["count"], r["selected"]) for r in found["results"]]
+
+
+def ids(result: dict) -> list[str]:
+    return [document["id"] for document in result["documents"]]
+
+
+def test_shipped_facets(settings: Settings) -> None:
+    assert [(f.name, f.level, f.labels) for f in load_facets(settings)] == [
+        ("person", "document", "registry"), ("place", "document", "registry"),
+        ("org", "document", "registry"), ("year", "document", None),
+        ("decade", "document", None), ("author", "document", None),
+        ("publication", "document", None), ("kind", "document", None),
+        ("passage_person", "passage", "registry")]
+
+
+def test_nothing_selected_counts_every_document(settings: Settings) -> None:
+    result = lookup(settings, {})
+    assert result["count"] == 4
+    assert "passages" not in result
+    assert facet(result, "place") == [
+        ("moscow", "Moscow", 2, False), ("paris", "Paris", 2, False),
+        ("barcelona", "Barcelona", 1, False), ("leningrad", "Leningrad", 1, False),
+        ("versailles", "Versailles", 1, False)]
+    assert facet(result, "year") == [(str(year), str(year), 1, False) for year in (
+        1871, 1917, 1923, 1924, 1925, 1926, 1927, 1936, 1937, 1938, 1939)]
+    assert facet(result, "decade") == [
+        ("1870s", "1870s", 1, False), ("1910s", "1910s", 1, False),
+        ("1920s", "1920s", 1, False), ("1930s", "1930s", 1, False)]
+    assert facet(result, "publication") == [
+        ("Against the Current", "Against the Current", 2, False),
+        ("Encyclopedia of Insurrection", "Encyclopedia of Insurrection", 1, False)]
+    assert facet(result, "passage_person")[0] == ("leon-trotsky", "Leon Trotsky", 4, False)
+
+
+def test_values_within_a_facet_are_ored(settings: Settings) -> None:
+    result = lookup(settings, {"place": ["paris", "leningrad"]})
+    assert ids(result) == ["doc-left-opposition", "doc-paris-commune", "doc-spanish-revolution"]
+    # the facet's own counts ignore its own selection: they show what a wider OR would add
+    assert facet(result, "place")[:2] == [("moscow", "Moscow", 2, False),
+                                          ("paris", "Paris", 2, True)]
+    assert facet(result, "kind") == [("essay", "essay", 2, False),
+                                     ("encyclopedia article", "encyclopedia article", 1, False)]
+
+
+def test_facets_are_anded(settings: Settings) -> None:
+    result = lookup(settings, {"place": ["paris"], "kind": ["essay"]})
+    assert ids(result) == ["doc-spanish-revolution"]
+    assert facet(result, "kind") == [("encyclopedia article", "encyclopedia article", 1, False),
+                                     ("essay", "essay", 1, True)]
+    assert facet(result, "org") == [("comintern", "Communist International", 1, False),
+                                    ("poum", "POUM", 1, False)]
+
+
+def test_a_selected_value_without_matches_is_still_listed(settings: Settings) -> None:
+    result = lookup(settings, {"person": ["nobody"]})
+    assert result["count"] == 0
+    assert ("nobody", "nobody", 0, True) in facet(result, "person")
+
+
+def test_full_text_returns_passages(settings: Settings) -> None:
+    result = lookup(settings, {"kind": ["essay"]}, "Trotsky")
+    assert ids(result) == ["doc-left-opposition", "doc-spanish-revolution"]
+    assert result["passage_count"] == 4
+    assert [(p["doc"], p["target"]) for p in result["passages"]] == [
+        ("doc-left-opposition", "p2"), ("doc-left-opposition", "p4"),
+        ("doc-left-opposition", "i1"), ("doc-spanish-revolution", "p3")]
+    # passage facets count the matching passages
+    assert facet(result, "passage_person") == [
+        ("leon-trotsky", "Leon Trotsky", 4, False)]
+
+
+def test_passage_facet_selects_passages(settings: Settings) -> None:
+    result = lookup(settings, {"passage_person": ["karl-marx"]})
+    assert ids(result) == ["doc-paris-commune"]
+    assert [(p["doc"], p["target"], p["element"]) for p in result["passages"]] == [
+        ("doc-paris-commune", "p3", "p"), ("doc-paris-commune", "q1", "quote")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Trotsky", '"Trotsky"'),
+    ("left opposition", '"left" "opposition"'),
+    ('say "AND" (OR', '"say" """AND""" "(OR"'),
+    ("revol*", '"revol"*'),
+    ("  ", None),
+    (None, None),
+])
+def test_full_text_input_is_quoted(text: str | None, expected: str | None) -> None:
+    assert fts_query(text) == expected
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("revol*", 3), ('NEAR( "AND" OR *', 0), ("moscow barcelona", 1), ("Barcélona", 1)])
+def test_full_text_never_raises(settings: Settings, text: str, count: int) -> None:
+    assert lookup(settings, {}, text)["count"] == count
+
+
+@pytest.mark.parametrize(("date_from", "date_to", "expected"), [
+    ("1924-10", "1924-10", ["doc-left-opposition"]),  # inside late 1924 only
+    ("1924-06", "1924-08", ["doc-left-opposition"]),  # inside 1923 to 1927
+    ("1871-05-15", "1871-05-15", ["doc-paris-commune"]),
+    ("1937-05-09", "1937-06", ["doc-spanish-revolution"]),  # 1936 to 1939, not early May 1937
+    ("1940", None, []),
+    (None, "1871-03-17", []),
+    ("1800", "1900", ["doc-paris-commune"]),
+])
+def test_dates_filter_by_overlap(settings: Settings, date_from: str | None,
+                                 date_to: str | None, expected: list[str]) -> None:
+    assert ids(lookup(settings, {}, date_from=date_from, date_to=date_to)) == expected
+
+
+def test_unknown_facet_and_bad_date_are_query_errors(settings: Settings) -> None:
+    with pytest.raises(QueryError, match="no facet named 'colour'"):
+        lookup(settings, {"colour": ["red"]})
+    with pytest.raises(QueryError, match="not an ISO date: 'spring'"):
+        lookup(settings, {}, date_from="spring")
+
+
+def test_a_facet_added_in_the_data_directory_appears_after_reindex(settings: Settings) -> None:
+    (settings.data_dir / "facets.toml").write_text(
+        '[[facet]]\nname = "tagger"\nlabel = "Tagged by"\n'
+        "xpath = \"//tei:text//@resp ! substring-after(., '#')\"\n", encoding="utf-8")
+    assert update_index(settings).full  # new declarations: everything is read again
+    result = lookup(settings, {"tagger": ["archive-ner"]})
+    assert ids(result) == ["doc-spanish-revolution"]
+    assert facet(result, "tagger") == [
+        ("archive-dates", "archive-dates", 3, False),
+        ("archive-registry", "archive-registry", 3, False),
+        ("archive-ner", "archive-ner", 1, True)]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[[facet]\n", "not valid TOML"),
+    ('[[facet]]\nname = "Bad Name"\nxpath = "//x"\n', "name must be lowercase"),
+    ('[[facet]]\nname = "x"\n', "facet 'x' has no xpath"),
+    ('[[facet]]\nname = "x"\nlevel = "corpus"\nxpath = "//tei:p"\n', "level must be"),
+    ('[[facet]]\nname = "x"\nxpath = "//tei:p["\n', "facet 'x': XPath error XPST0003"),
+    ('[[facet]]\nname = "x"\nxpth = "//tei:p"\n', "unknown keys xpth"),
+])
+def test_bad_declarations_are_reported(settings: Settings, content: str, message: str) -> None:
+    (settings.data_dir / "facets.toml").write_text(content, encoding="utf-8")
+    with pytest.raises(ArchiveError, match=message):
+        load_facets(settings)
+
+
+def test_cli_facets_json(settings: Settings) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "facets",
+                                      "--select", "org=poum", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["count"], ids(data)) == (1, ["doc-spanish-revolution"])
+    assert data["facets"][2] == {
+        "name": "org", "label": "Organisation", "level": "document", "truncated": False,
+        "results": [{"value": v, "label": label, "count": n, "selected": v == "poum"}
+                    for v, label, n in (
+                        ("central-committee", "Central Committee", 1),
+                        ("comintern", "Communist International", 1),
+                        ("first-international", "First International", 1),
+                        ("left-opposition", "Left Opposition", 1), ("poum", "POUM", 1))]}
+
+
+def test_cli_facets_bad_select_is_one_line(settings: Settings) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "facets",
+                                      "--select", "org"])
+    assert (result.exit_code, result.stderr) == (
+        1, "archive: error: --select takes FACET=VALUE, not 'org'\n")
+
+
+def test_cli_reindex(settings: Settings) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "reindex", "--full"])
+    assert result.exit_code == 0
+    assert result.output.startswith("indexed 4 new, 0 changed, removed 0, 0 unchanged (")

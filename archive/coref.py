@@ -173,7 +173,8 @@ def _repeats(texts: Sequence[str], items: list[_Item]) -> list[_Item]:
     if not forms:
         return []
     pattern = re.compile(
-        r"(?<![\w])(?<![a-z]-)(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        r"(?<![\w])(?<![a-z]-)("
+        + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
         + r")(?![\w]|-[a-z])"
     )
     covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -270,7 +271,8 @@ def _link_orgs(texts: Sequence[str], items: list[_Item]) -> None:
                 elif not a.key and not b.key:
                     b.origin = "abbrev"
                     b.key = "#" + a.surface  # resolved to a's proposal below
-    counts = Counter((it.surface.split()[-1], it.key) for it in orgs if it.key and " " in it.surface)
+    counts = Counter((it.surface.split()[-1], it.key)
+                     for it in orgs if it.key and " " in it.surface)
     for it in orgs:
         if it.key or " " in it.surface or it.surface not in ORG_HEADS:
             continue
@@ -305,7 +307,9 @@ def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal])
         else:
             clusters.append([it])
     # Unique surname → the one cluster of a full name with that surname.
-    for cluster in [c for c in clusters if c[0].type == "person" and not split_name(c[0].surface)[0]]:
+    surnames_alone = [c for c in clusters
+                      if c[0].type == "person" and not split_name(c[0].surface)[0]]
+    for cluster in surnames_alone:
         surname = split_name(cluster[0].surface)[1]
         hosts = [c for c in clusters if c is not cluster and c[0].type == "person"
                  and split_name(c[0].surface)[0] and split_name(c[0].surface)[1] == surname]

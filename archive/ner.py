@@ -106,7 +106,8 @@ DEMONYMS = frozenset({
     "Social", "Democrat", "Democrats", "Revolutionary", "Revolutionaries",
 })
 # "Trotskyism", "Stalinist", "Trotskyite", "Leninism", "Bolshevism", "Bolshevik-Leninists"
-DERIVED_RE = re.compile(r"(?:isms?|ists?|ites?|ism['’]s|ional)$|^(?:Anti|Pro|Neo|Post|Pre)-", re.I)
+DERIVED_RE = re.compile(
+    r"(?:isms?|ists?|ites?|ism['’]s|ional)$|^(?:Anti|Pro|Neo|Post|Pre)-", re.I)
 # Last words of names of events, meetings and documents; a name inside one is no mention.
 EVENT_HEADS = frozenset({
     "Congress", "Congresses", "Conference", "Conferences", "Revolution", "Revolutions", "Trial",
@@ -191,7 +192,8 @@ PLACE_NAMES = frozenset({
     "Samarkand", "Ashkhabad", "Yerevan", "Erevan", "Vladivostok", "Khabarovsk", "Archangel",
     "Arkhangelsk", "Murmansk", "Pechora", "Ukhta", "Western Europe", "Eastern Europe",
 })
-NOT_NAMES = frozenset({"NEP", "NEPmen", "N.E.P", "N.E.P.", "God", "Internationale", "Marxism", "Soviet", "Left",
+NOT_NAMES = frozenset({"NEP", "NEPmen", "N.E.P", "N.E.P.", "God", "Internationale", "Marxism",
+                       "Soviet", "Left",
                        "Right", "State", "Center", "Government", "Revolution", "Republic",
                        "Empire", "West", "East", "North", "South"})
 # Possessive words that belong inside body names: "People's Commissariat".
@@ -246,10 +248,6 @@ def sentence_initial(text: str, start: int) -> bool:
     """True when ``start`` begins the block or follows a sentence end or an opening quote."""
     before = text[:start].rstrip(" ")
     return not before or before[-1] in ".!?:;\n“\"(‘[*—"
-
-
-def _connector(word: str) -> bool:
-    return word in NAME_CONNECTORS
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -324,7 +322,7 @@ def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
 
 
 def _names_a_work(text: str, start: int) -> bool:
-    """A capital ``The`` inside a sentence opens the title of a work: "author of The New Economics"."""
+    """A capital ``The`` inside a sentence opens a work's title: "author of The New Economics"."""
     m = re.search(r"(?:^|[^.!?:;\n“\"(]\s)The\s+$", text[:start])
     return bool(m) and m.start() > 0
 
@@ -358,7 +356,7 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
         if kind is None:
             continue
         cyrillic = CYRILLIC_RE.match(text, s)
-        if cyrillic and kind == "org":  # "Левая оппозиция": spaCy stops at the lowercase word
+        if cyrillic and kind == "org":  # "Левая оппозиция": spaCy stops at the lowercase
             found.append(Candidate(s, cyrillic.end(), kind, "ner"))
             continue
         # An entity across a line break or a comma is two names; keep the pieces.
@@ -428,7 +426,7 @@ def extend_person_left(text: str, start: int) -> int:
 
 
 def in_gazetteer(name: str) -> bool:
-    """True when ``name`` is a country, continent, city or state of the period that GeoNames knows."""
+    """True when ``name`` is a period place, or a country, continent or city GeoNames knows."""
     return name in PLACE_NAMES or lookup_place(name) is not None
 
 

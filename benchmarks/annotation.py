@@ -142,7 +142,8 @@ def main() -> int:
     pipeline_rate = best_rate(lambda: [full.recognise(blocks[s]) for s in stems], words)
     spacy_rate = best_rate(lambda: [[d.ents for d in nlp.pipe(blocks[s])] for s in stems], words)
     ratio = pipeline_rate / spacy_rate
-    print(f"throughput ({words} words, best of {REPETITIONS}): pipeline {pipeline_rate:,.0f} words/s,"
+    print(f"throughput ({words} words, best of {REPETITIONS}): "
+          f"pipeline {pipeline_rate:,.0f} words/s,"
           f" bare spaCy NER {spacy_rate:,.0f} words/s, ratio {ratio:.2f}"
           f" (target >= {TARGETS['speed_ratio']})")
     met = (all(results["pipeline"]["per_type"][k]["strict"]["f1"] >= TARGETS[k]

@@ -157,7 +157,8 @@ def test_split_name_keeps_particles() -> None:
 
 
 def test_surname_links_to_full_name_of_the_document(recogniser: Recogniser) -> None:
-    assert names(recogniser, "Leon Trotsky arrived in Moscow.", "Later Trotsky’s train left.") == [
+    found = names(recogniser, "Leon Trotsky arrived in Moscow.", "Later Trotsky’s train left.")
+    assert found == [
         [("Leon Trotsky", "person", "leon-trotsky"), ("Moscow", "place", "moscow")],
         [("Trotsky", "person", "leon-trotsky")],
     ]

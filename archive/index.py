@@ -267,6 +267,8 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows)
 def _refresh_totals(db: sqlite3.Connection, settings: Settings,
                     facets: Sequence[Facet]) -> None:
     # Counts with nothing selected: the most frequent request, answered from one small table.
+    # a new generation tells lookups in long-running processes to reload their postings
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
     db.execute("DELETE FROM facet_totals")
     db.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*) FROM facet_values"
                " GROUP BY facet, value")

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, render_template, request, send_file, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from tei.parse import parse_tei
 
@@ -78,6 +78,8 @@ def read(doc_id: str) -> str:
 def source(doc_id: str) -> Any:
     """The TEI file itself; ``?download=1`` as an attachment."""
     path = document_path(document_or_404(doc_id))
-    download = request.args.get("download") == "1"
-    return send_file(path, mimetype="application/xml", as_attachment=download,
-                     download_name=f"{doc_id}.xml", max_age=0)
+    # read whole (TEI files are small): no open file handle outlives the request
+    response = Response(path.read_bytes(), mimetype="application/xml")
+    if request.args.get("download") == "1":
+        response.headers["Content-Disposition"] = f"attachment; filename={doc_id}.xml"
+    return response

@@ -138,8 +138,8 @@ def unknown(element: etree._Element, ctx: Context) -> None:
 
 
 def skip(element: etree._Element, ctx: Context) -> None:
-    """Leave out, but say so (a figure's image is never fetched)."""
-    ctx.out.append(f'<span{attributes(element, ctx, "tei-omitted")}></span>')
+    """Say that something stands here that is not shown (an image is never fetched)."""
+    wrap(element, ctx, "span", "tei-omitted")
 
 
 def head(element: etree._Element, ctx: Context) -> None:
@@ -300,8 +300,10 @@ def page_break(element: etree._Element, ctx: Context) -> None:
 
 
 def gap(element: etree._Element, ctx: Context) -> None:
-    reason = element.get("reason")
-    ctx.out.append(f'<span{attributes(element, ctx, "gap", title=reason)}>[…]</span>')
+    # "[…]" where the text is missing; a <desc> inside stays in the markup, hidden
+    ctx.out.append(f'<span{attributes(element, ctx, "gap", title=element.get("reason"))}>[…]')
+    children(element, ctx)
+    ctx.out.append("</span>")
 
 
 def choice(element: etree._Element, ctx: Context) -> None:
@@ -356,7 +358,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
     "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),
     "title": Tag("cite"), "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
-    "milestone": skip, "gap": gap, "choice": choice, "sic": Tag("span", "sic"),
+    "milestone": skip, "gap": gap, "desc": Tag("span", "desc"), "choice": choice, "sic": Tag("span", "sic"),
     "corr": Tag("span", "corr"), "orig": Tag("span", "orig"), "reg": Tag("span", "reg"),
     "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": Tag("ins"),
     "unclear": Tag("span", "unclear"), "supplied": Tag("span", "supplied"),

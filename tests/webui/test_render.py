@@ -1,0 +1,153 @@
+"""The behaviours table: TEI in, HTML out, every element kept as data-tei markup."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tei.namespaces import TEI_NS, TEI_TEXT
+from tei.parse import parse_bytes, parse_tei
+from webui.render import BEHAVIOURS, date_value, render_text, safe_href
+
+TEI_SAMPLES = sorted(Path("/work/shared/tei-samples").glob("*.xml"))
+
+
+def render(body: str, entities: frozenset[str] = frozenset({"leon-trotsky"})) -> str:
+    xml = (f'<TEI xmlns="{TEI_NS}"><teiHeader/><text><body>{body}</body></text></TEI>')
+    return str(render_text(parse_bytes(xml.encode()), "doc1", entities).html)
+
+
+@pytest.mark.parametrize(("body", "html"), [
+    ('<p xml:id="p1">Plain text.</p>',
+     '<div data-tei="text" class="text"><div data-tei="body" class="body">'
+     '<p data-tei="p" id="p1"><a class="cite" href="/documents/doc1#p1" aria-label="Link to p1">'
+     'p1</a>Plain text.</p></div></div>'),
+])
+def test_whole_document_shape(body: str, html: str) -> None:
+    assert render(body) == html
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    # headings take their level from div nesting
+    ("<div><head>One</head><div><head>Two</head></div></div>",
+     '<h2 data-tei="head">One</h2><section data-tei="div" class="div"><h3 data-tei="head">Two'),
+    # emphasis by @rend
+    ('<p><hi rend="italic">it</hi><hi rend="bold">bo</hi><hi rend="smallcaps">sc</hi></p>',
+     '<em data-tei="hi">it</em><strong data-tei="hi">bo</strong>'
+     '<span data-tei="hi" class="hi smallcaps">sc</span>'),
+    # a list of glosses is a definition list
+    ('<list type="gloss"><label>Leader</label><item>Trotsky</item></list>',
+     '<dl data-tei="list" class="gloss"><dt data-tei="label">Leader</dt>'
+     '<dd data-tei="item">Trotsky</dd></dl>'),
+    ("<list><item>a</item></list>", '<ul data-tei="list"><li data-tei="item">a</li></ul>'),
+    ("<div><quote>Block</quote><p>An <quote>inline</quote> one</p></div>",
+     '<blockquote data-tei="quote">Block</blockquote><p data-tei="p">An <q data-tei="quote">'
+     "inline</q> one</p>"),
+    ('<div><listBibl><bibl xml:id="b1">Book</bibl></listBibl></div>',
+     '<ul data-tei="listBibl" class="bibls"><li data-tei="bibl" id="b1" class="bibl">'
+     '<a class="cite" href="/documents/doc1#b1" aria-label="Link to b1">b1</a>Book</li></ul>'),
+    ("<p>a<lb/>b</p>", '<p data-tei="p">a<br data-tei="lb">b</p>'),
+    # an unknown element keeps its text and says what it was
+    ("<p>x <fooBar>kept</fooBar> y</p>",
+     '<p data-tei="p">x <span data-tei="fooBar" class="tei-unknown">kept</span> y</p>'),
+    # a block behaviour inside a paragraph becomes a span that CSS shows as a block
+    ("<p>see <list><item>a</item></list></p>",
+     '<span data-tei="list" class="blk"><span data-tei="item" class="blk">a</span></span>'),
+    # names: linked when the registry knows them, typed, marked when uncertain
+    ('<p><persName ref="#leon-trotsky">Trotsky</persName></p>',
+     '<a data-tei="persName" class="m m-person" href="/entities/leon-trotsky"'
+     ' data-entity="leon-trotsky">Trotsky</a>'),
+    ('<p><persName ref="#nobody" cert="medium" resp="#archive-ner">Serge</persName></p>',
+     '<span data-tei="persName" class="m m-person uncertain cert-medium"'
+     ' title="machine-tagged, certainty medium">Serge</span>'),
+    ('<p><placeName>Moscow</placeName><orgName>Comintern</orgName></p>',
+     '<span data-tei="placeName" class="m m-place">Moscow</span>'
+     '<span data-tei="orgName" class="m m-org">Comintern</span>'),
+    ('<p><date when="1923-10-15">15 October 1923</date></p>',
+     '<span data-tei="date" class="m m-date" title="1923-10-15" data-when="1923-10-15">'
+     "15 October 1923</span>"),
+    # no link inside a link
+    ('<p><ref target="https://x.org/"><persName ref="#leon-trotsky">T</persName></ref></p>',
+     '<a data-tei="ref" class="external" href="https://x.org/" rel="noopener noreferrer nofollow">'
+     '<span data-tei="persName" class="m m-person">T</span></a>'),
+    ('<p><ref target="javascript:alert(1)">x</ref></p>',
+     '<span data-tei="ref" class="ref" title="javascript:alert(1)">x</span>'),
+    ('<p><choice><sic>teh</sic><corr>the</corr></choice></p>',
+     '<span data-tei="choice" class="choice"><span class="alt"><span data-tei="sic" class="sic">'
+     'teh</span></span><span class="reading"><span data-tei="corr" class="corr">the</span>'
+     "</span></span>"),
+    ('<p>a<pb n="12"/>b<gap reason="illegible"/></p>',
+     '<p data-tei="p">a<span data-tei="pb" class="pb" title="page break">[12]</span>b'
+     '<span data-tei="gap" class="gap" title="illegible">[…]</span></p>'),
+])
+def test_behaviours(body: str, fragment: str) -> None:
+    assert fragment in render(body)
+
+
+def test_text_and_attributes_are_escaped() -> None:
+    html = render('<p>&lt;script&gt;alert(1)&lt;/script&gt; <ref target=\'x" onmouseover="y\'>'
+                  '"onmouseover=x</ref><hi rend=\'a" onclick="b\'>h</hi></p>')
+    assert html == (
+        '<div data-tei="text" class="text"><div data-tei="body" class="body"><p data-tei="p">'
+        "&lt;script&gt;alert(1)&lt;/script&gt; "
+        '<span data-tei="ref" class="ref" title="x&#34; onmouseover=&#34;y">&#34;onmouseover=x'
+        '</span><span data-tei="hi" class="hi a--onclick--b">h</span></p></div></div>')
+
+
+@pytest.mark.parametrize(("target", "href"), [
+    ("https://example.org/a?b=1", "https://example.org/a?b=1"),
+    ("http://example.org/", "http://example.org/"),
+    ("mailto:someone@example.org", "mailto:someone@example.org"),
+    ("#p12", "#p12"),
+    ("javascript:alert(1)", None),
+    (" JavaScript:alert(1)", None),
+    ("java\nscript:alert(1)", None),
+    ("data:text/html,<script>", None),
+    ("vbscript:x", None),
+    ("relative/path.html", None),
+    ("", None),
+])
+def test_safe_href(target: str, href: str | None) -> None:
+    assert safe_href(target) == href
+
+
+@pytest.mark.parametrize(("attributes", "value"), [
+    ({"when": "1923-10-15"}, "1923-10-15"),
+    ({"from": "1923", "to": "1927"}, "1923 – 1927"),
+    ({"notBefore": "1924-09", "notAfter": "1924-12"}, "1924-09 – 1924-12"),
+    ({"notBefore": "1924-09"}, "not before 1924-09"),
+    ({"to": "1927"}, "to 1927"),
+    ({}, None),
+])
+def test_date_value(attributes: dict[str, str], value: str | None) -> None:
+    assert date_value(etree.Element(f"{{{TEI_NS}}}date", attributes)) == value
+
+
+@pytest.mark.parametrize("path", TEI_SAMPLES, ids=lambda path: path.stem)
+def test_foreign_documents_render_every_element(path: Path) -> None:
+    # CETEIcean's round trip: each TEI element of <text> is still there as data-tei markup
+    tree = parse_tei(path)
+    rendered = render_text(tree, path.stem, frozenset())
+    html = etree.HTML(f"<html><body>{rendered.html}</body></html>")
+    found = {element.get("data-tei") for element in html.iter() if element.get("data-tei")}
+    expected = {etree.QName(element).localname for text in tree.getroot().iter(TEI_TEXT)
+                for element in text.iter() if isinstance(element.tag, str)}
+    assert expected <= found
+    # and no word is lost
+    outer = next(tree.getroot().iter(TEI_TEXT))  # nested <text>s are inside it
+    letters = "".join("".join(outer.itertext()).split())
+    page = iter("".join("".join(html.itertext()).split()))
+    assert all(letter in page for letter in letters)  # in order; page marks may stand between
+
+
+def test_drama_renders_speeches_and_verse() -> None:
+    macbeth = next(path for path in TEI_SAMPLES if "macbeth" in path.name)
+    html = str(render_text(parse_tei(macbeth), "macbeth", frozenset()).html)
+    assert ('<div data-tei="sp" id="sp-0001" class="sp"><a class="cite" '
+            'href="/documents/macbeth#sp-0001" aria-label="Link to sp-0001">sp-0001</a>'
+            '<div data-tei="speaker" id="spk-0001" class="speaker">FIRST WITCH </div>'
+            '<div data-tei="l" id="ftln-0001" class="l">When shall we three meet again? </div>') in re.sub(r">\s+<", "><", html)
+    assert '<ul data-tei="castList" class="cast">' in html

@@ -21,7 +21,8 @@ from . import __version__
 from .model import Mention
 
 #: TEI elements whose text the recogniser reads, one unit each, in document order.
-TEXT_BEARING = frozenset({"head", "p", "ab", "item", "label", "quote", "bibl", "l", "note",
+#: (Not ``label``: a gloss list's labels are keys such as "Leader", not running text.)
+TEXT_BEARING = frozenset({"head", "p", "ab", "item", "quote", "bibl", "l", "note",
                           "cell", "dateline", "byline", "salute", "signed", "trailer",
                           "docTitle", "titlePart", "docAuthor", "speaker", "stage", "seg"})
 #: Elements inside which nothing is tagged: existing names and dates, and non-text matter.

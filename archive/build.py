@@ -30,7 +30,7 @@ from .errors import ArchiveError, ValidationFailed
 from .model import Source
 from .registry import Registry, load_registry
 from .sources import read_source
-from .store import atomic_write, tei_path
+from .store import atomic_write, data_lock, iter_leftovers, tei_path
 
 Progress = Callable[[str], None]
 
@@ -156,20 +156,23 @@ def build(settings: Settings, paths: Sequence[Path], *, progress: Progress | Non
     """
     sources = [read_source(path) for path in paths]
     _check_unique_ids(sources)
-    builder = Builder(settings, annotate_names=annotate_names)
-    report = BuildReport()
-    for source in sources:
-        try:
-            report.documents.append(builder.build_one(source))
-        except ValidationFailed as failure:
-            report.failures.append(failure)
-        if progress:
-            progress(source.metadata.id)
-    if not settings.registry_dir.is_dir():
-        builder.registry.save(settings.registry_dir)
     from .index import update_index
 
-    update_index(settings)
+    with data_lock(settings.data_dir):
+        for leftover in iter_leftovers(settings.data_dir):  # of an interrupted run
+            leftover.unlink(missing_ok=True)
+        builder = Builder(settings, annotate_names=annotate_names)
+        report = BuildReport()
+        for source in sources:
+            try:
+                report.documents.append(builder.build_one(source))
+            except ValidationFailed as failure:
+                report.failures.append(failure)
+            if progress:
+                progress(source.metadata.id)
+        if not settings.registry_dir.is_dir():
+            builder.registry.save(settings.registry_dir)
+        update_index(settings)
     return report
 
 

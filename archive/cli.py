@@ -143,3 +143,27 @@ cli.add_command(query)
 from .commands.serve import serve  # noqa: E402
 
 cli.add_command(serve)
+
+
+@cli.command("check")
+@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text",
+              help="Output format.")
+@click.pass_obj
+def check_command(settings: Settings, format_: str) -> None:
+    """Verify the whole archive: validity, index in step with the files, registry references.
+
+    Exits 1 when there is a problem; warnings alone exit 0.
+    """
+    import json
+
+    from .check import check
+
+    report = check(settings)
+    if format_ == "json":
+        click.echo(json.dumps({"ok": report.ok, "documents": report.documents,
+                               "findings": [vars(f) for f in report.findings]}, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)

@@ -43,18 +43,13 @@ class _Ids:
 
 
 def text_units(source: Source) -> list[tuple[Span, ...]]:
-    """The spans of each text-bearing element the encoder writes, in document order.
+    """The spans of each element the recogniser reads, in document order: one per block.
 
-    A gloss block gives two units (its label, then its value); every other block one. The
-    recogniser runs over these units both in ``build`` (on the TEI elements) and in ``tag``
-    (on the spans, to map offsets back to the file), so both see the same texts.
+    The recogniser runs over these units both in ``build`` (on the TEI elements, see
+    :func:`archive.annotate.text_units`) and in ``tag`` (on the spans, to map offsets back to
+    the file), so both see the same texts. A gloss block's label is a key, not running text.
     """
-    units: list[tuple[Span, ...]] = []
-    for block in source.blocks:
-        if block.kind == "gloss":
-            units.append(block.label)
-        units.append(block.spans)
-    return units
+    return [block.spans for block in source.blocks]
 
 
 def encode(source: Source, *, encoded_on: str) -> etree._ElementTree:

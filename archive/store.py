@@ -6,10 +6,14 @@ renamed over the target, so an interrupted run leaves either the old file or the
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import ArchiveError
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
@@ -75,3 +79,30 @@ def iter_tei_files(tei_dir: Path) -> Iterator[Path]:
     if not tei_dir.is_dir():
         return iter(())
     return iter(sorted(p for p in tei_dir.glob("*.xml") if not p.name.startswith(".")))
+
+
+@contextmanager
+def data_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data directory's write lock: one writer at a time.
+
+    :raise ArchiveError: another process is writing to the same data directory.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / ".lock", "a+b")  # noqa: SIM115 - held for the block's duration
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ArchiveError("another archive process is writing to this data directory",
+                               str(data_dir)) from None
+        yield
+    finally:
+        handle.close()
+
+
+def iter_leftovers(data_dir: Path) -> Iterator[Path]:
+    """Temporary files of interrupted writes anywhere in the data directory's folders."""
+    for folder in ("tei", "registry", "sources"):
+        directory = data_dir / folder
+        if directory.is_dir():
+            yield from sorted(directory.glob(".*.tmp"))

@@ -1,0 +1,140 @@
+"""``archive check``: is the whole archive sound?
+
+Every TEI file valid, the index in step with the files, the registry referenced consistently.
+Problems make the check fail; warnings (unused entries, one surface form linked to several
+entries, leftovers of an interrupted write) are reported but do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from tei.errors import TeiError
+from tei.parse import parse_tei
+
+from .config import Settings
+from .registry import load_registry
+from .store import iter_leftovers, iter_tei_files
+from .validation import load_registry_ids, schemas_for, validate_files
+
+Severity = Literal["problem", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    area: str  # "validity", "index", "registry", "files"
+    message: str
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.severity}: {self.message} [{self.area}]"
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "problem" for f in self.findings)
+
+    def summary(self) -> str:
+        problems = sum(f.severity == "problem" for f in self.findings)
+        warnings = len(self.findings) - problems
+        verdict = "sound" if self.ok else "NOT sound"
+        return f"{self.documents} documents checked: {problems} problems, {warnings} warnings: {verdict}"
+
+
+def check(settings: Settings) -> CheckReport:
+    """Run every check on the data directory (reads only; changes nothing)."""
+    report = CheckReport()
+    files = list(iter_tei_files(settings.tei_dir))
+    report.documents = len(files)
+    report.findings += _validity(settings, files)
+    report.findings += _index(settings, files)
+    report.findings += _registry(settings)
+    report.findings += [Finding("warning", "files", "temporary file left by an interrupted write "
+                                "(the next build removes it)", str(path))
+                        for path in iter_leftovers(settings.data_dir)]
+    return report
+
+
+def _validity(settings: Settings, files: list[Path]) -> Iterator[Finding]:
+    reports = validate_files(files, schemas_for("archive", settings), load_registry_ids(settings))
+    for result in reports:
+        for issue in result.issues:
+            yield Finding("problem" if issue.severity == "error" else "warning", "validity",
+                          f"{issue.message} [{issue.rule or issue.source}]",
+                          f"{issue.path}:{issue.line or 0}")
+
+
+def _index(settings: Settings, files: list[Path]) -> Iterator[Finding]:
+    if not settings.index_path.is_file():
+        if files:
+            yield Finding("problem", "index", "no index: run `archive reindex`",
+                          str(settings.index_path))
+        return
+    try:
+        db = sqlite3.connect(f"file:{settings.index_path}?mode=ro", uri=True)
+        try:
+            # by file name: the tei folder is flat, and a moved data directory stays checkable
+            indexed = {Path(path).name: digest for path, digest in
+                       db.execute("SELECT path, hash FROM documents")}
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        yield Finding("problem", "index", f"unreadable index ({error}): run `archive reindex`",
+                      str(settings.index_path))
+        return
+    for path in files:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        known = indexed.pop(path.name, None)
+        if known is None:
+            yield Finding("problem", "index", "file not in the index: run `archive reindex`",
+                          str(path))
+        elif known != digest:
+            yield Finding("problem", "index", "file changed since it was indexed: run "
+                          "`archive reindex`", str(path))
+    for name in sorted(indexed):
+        yield Finding("problem", "index", "indexed file is gone: run `archive reindex`",
+                      str(settings.tei_dir / name))
+
+
+def _registry(settings: Settings) -> Iterator[Finding]:
+    registry = load_registry(settings)
+    used: set[str] = set()
+    forms: dict[tuple[str, str], set[str]] = {}
+    for path in iter_tei_files(settings.tei_dir):
+        try:
+            tree = parse_tei(path)
+        except TeiError:
+            continue  # reported by the validity check
+        for element in tree.iter():
+            ref = element.get("ref") if isinstance(element.tag, str) else None
+            if not ref:
+                continue
+            for target in ref.split():
+                key = target.removeprefix("#")
+                used.add(key)
+                if registry.get(key) is None:
+                    yield Finding("problem", "registry", f"@ref {target} names no registry entry",
+                                  f"{path}:{element.sourceline}")
+                surface = " ".join("".join(element.itertext()).split())
+                forms.setdefault((element.tag.split("}")[-1], surface), set()).add(key)
+    for (tag, surface), keys in sorted(forms.items()):
+        if len(keys) > 1:
+            yield Finding("warning", "registry", f"{tag} {surface!r} is linked to several "
+                          f"entries: {', '.join(sorted(keys))}")
+    unused = sorted(set(registry.entries) - used)
+    if unused:
+        shown = ", ".join(unused[:10]) + (" …" if len(unused) > 10 else "")
+        yield Finding("warning", "registry", f"{len(unused)} registry entries are not referenced "
+                      f"by any document: {shown}")

@@ -4,20 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from archive.errors import QueryError
+from archive.facets import lookup
+
 from .data import get_db, get_settings
-from .lookup import Selection, document_facets, lookup, year_counts
+from .lookup import Selection, facet_names, year_counts
 from .timeline import histogram_svg
 
 bp = Blueprint("browse", __name__)
 
 
-def current_selection() -> tuple[Selection, list[Any]]:
-    """The selection the request's query string describes, and the facets it may use."""
-    facets = document_facets(get_settings())
-    return Selection.from_args(request.args, [facet.name for facet in facets]), facets
+def current_selection() -> Selection:
+    """The selection the request's query string describes (unknown parameters ignored)."""
+    return Selection.from_args(request.args, facet_names(get_settings()))
+
+
+def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any]:
+    """:func:`archive.facets.lookup` for the selection, each value given its toggle URL.
+
+    :raise werkzeug.exceptions.BadRequest: the index refuses the selection.
+    """
+    get_db()  # a clear 503 when there is no index yet
+    chosen: dict[str, list[str]] = {}
+    for name, value in selection.facets:
+        chosen.setdefault(name, []).append(value)
+    try:
+        result = lookup(get_settings(), chosen, selection.text or None, limit=limit,
+                        facet_size=current_app.config["FACET_SIZE"])
+    except QueryError as error:
+        abort(400, str(error))
+    for facet in result["facets"]:
+        for value in facet["results"]:
+            value["toggle_url"] = toggle_url(endpoint, facet["name"], value["value"],
+                                             value["selected"])
+    result["selection_list"] = [
+        {"facet": name, "value": value, "label": _label(result["facets"], name, value),
+         "remove_url": toggle_url(endpoint, name, value, True)}
+        for name, value in selection.facets]
+    return result
 
 
 def toggle_url(endpoint: str, name: str, value: str, selected: bool) -> str:
@@ -40,25 +67,18 @@ def page_number() -> int:
 
 def browse_data(endpoint: str = "browse.index") -> dict[str, Any]:
     """Everything the browse page shows, as plain data (the JSON twin returns it as is)."""
-    selection, facets = current_selection()
+    selection = current_selection()
     size = current_app.config["PAGE_SIZE"]
     page = page_number()
-    result = lookup(get_db(), facets, selection, limit=size, offset=(page - 1) * size,
-                    facet_size=current_app.config["FACET_SIZE"])
-    for facet in result.facets:
-        for value in facet["results"]:
-            value["toggle_url"] = toggle_url(endpoint, facet["name"], value["value"],
-                                             value["selected"])
-    for document in result.documents:
+    # lookup has no offset: ask for the pages up to this one and keep the last
+    result = run_lookup(selection, endpoint, limit=page * size)
+    documents = result["documents"][(page - 1) * size:]
+    for document in documents:
         document["url"] = url_for("documents.read", doc_id=document["id"])
     return {
-        "query": selection.text,
-        "selections": [{"facet": name, "value": value, "label": _label(result.facets, name, value),
-                        "remove_url": toggle_url(endpoint, name, value, True)}
-                       for name, value in selection.facets],
-        "total": result.total, "page": page, "page_size": size,
-        "documents": result.documents, "facets": result.facets,
-        "facets_failed": result.facets_failed,
+        "query": selection.text, "selections": result["selection_list"],
+        "total": result["count"], "page": page, "page_size": size, "documents": documents,
+        "facets": result["facets"], "facets_failed": result.get("facets_failed", []),
     }
 
 
@@ -88,7 +108,7 @@ def timeline(selection: Selection, endpoint: str = "browse.index") -> Any:
 @bp.get("/")
 def index() -> str:
     data = browse_data()
-    selection, _ = current_selection()
+    selection = current_selection()
     pages = (data["total"] + data["page_size"] - 1) // data["page_size"]
     args = request.args.to_dict(flat=False)
     args.pop("page", None)

@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup, escape
 
-from .browse import current_selection, page_number, toggle_url
+from .browse import current_selection, page_number, run_lookup
 from .data import get_db
-from .lookup import MARK_END, MARK_START, lookup, search_passages
+from .lookup import MARK_END, MARK_START, search_passages
 
 bp = Blueprint("search", __name__)
 
@@ -22,27 +22,20 @@ def marked(snippet: str) -> Markup:
 
 def search_data() -> dict[str, Any]:
     """Hits of ``?q=`` within the selected facets, plain data (the JSON twin)."""
-    selection, facets = current_selection()
+    selection = current_selection()
     size = current_app.config["PAGE_SIZE"]
     page = page_number()
-    db = get_db()
-    total, hits = search_passages(db, selection, limit=size, offset=(page - 1) * size)
+    summary = run_lookup(selection, "search.results", limit=0)
+    total, hits = search_passages(get_db(), selection, limit=size, offset=(page - 1) * size)
     for hit in hits:
         hit["url"] = url_for("documents.read", doc_id=hit["doc"]) + f"#{hit['target']}"
         snippet = hit.pop("snippet")
         hit["text"] = snippet.replace(MARK_START, "").replace(MARK_END, "")
         hit["marked"] = marked(snippet)  # the page's KWIC line; the JSON twin drops it
-    summary = lookup(db, facets, selection, limit=0, facet_size=current_app.config["FACET_SIZE"])
-    for facet in summary.facets:
-        for value in facet["results"]:
-            value["toggle_url"] = toggle_url("search.results", facet["name"], value["value"],
-                                             value["selected"])
-    return {"query": selection.text, "total": total, "documents": summary.total, "page": page,
-            "page_size": size, "hits": hits, "facets": summary.facets,
-            "facets_failed": summary.facets_failed,
-            "selections": [{"facet": name, "value": value,
-                            "remove_url": toggle_url("search.results", name, value, True)}
-                           for name, value in selection.facets]}
+    return {"query": selection.text, "total": total, "documents": summary["count"],
+            "page": page, "page_size": size, "hits": hits, "facets": summary["facets"],
+            "facets_failed": summary.get("facets_failed", []),
+            "selections": summary["selection_list"]}
 
 
 @bp.get("/search")

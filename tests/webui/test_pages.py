@@ -34,7 +34,7 @@ def test_browse_lists_documents_with_metadata(client) -> None:
     honour = next(d for d in data["documents"] if d["id"] == DOC)
     assert honour == {"id": DOC, "title": "In Honor of the Left Opposition",
                       "author": "Paul Le Blanc", "publication": "Against the Current",
-                      "publisher": "Solidarity", "date": "1997-03", "kind": "essay",
+                      "date": "1997-03", "kind": "essay",
                       "url": f"/documents/{DOC}"}
 
 
@@ -50,7 +50,8 @@ def test_facets_narrow_and_keep_selections_removable(client) -> None:
     assert trotsky["label"] == "Leon Trotsky" and trotsky["selected"]
     assert trotsky["toggle_url"] == "/?place=moscow"
     assert [f["name"] for f in both["facets"]] == [
-        "person", "place", "org", "year", "decade", "author", "publication", "kind"]
+        "person", "place", "org", "year", "decade", "author", "publication", "kind",
+        "passage_person"]
     assert both["facets_failed"] == []
 
 
@@ -59,6 +60,16 @@ def test_browse_page_shows_selection_chips_facets_and_timeline(client) -> None:
     assert 'aria-label="Remove Person: Leon Trotsky"' in html
     assert '<svg class="timeline"' in html and "<rect" in html
     assert html.count('class="on"') == 2
+
+
+def test_values_of_one_facet_combine_with_or(client) -> None:
+    one = client.get("/api/documents?place=moscow").get_json()["total"]
+    either = client.get("/api/documents?place=moscow&place=berlin").get_json()["total"]
+    assert one <= either
+
+
+def test_unknown_parameters_are_ignored(client) -> None:
+    assert client.get("/api/documents?nofacet=x").get_json()["total"] == 11
 
 
 def test_full_text_filters_documents(client) -> None:

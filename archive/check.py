@@ -85,9 +85,7 @@ def _index(settings: Settings, files: list[Path]) -> Iterator[Finding]:
     try:
         db = sqlite3.connect(f"file:{settings.index_path}?mode=ro", uri=True)
         try:
-            # by file name: the tei folder is flat, and a moved data directory stays checkable
-            indexed = {Path(path).name: digest for path, digest in
-                       db.execute("SELECT path, hash FROM documents")}
+            indexed = dict(db.execute("SELECT path, hash FROM documents"))  # name in tei/
         finally:
             db.close()
     except sqlite3.Error as error:

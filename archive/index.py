@@ -3,7 +3,7 @@
 ``update_index`` is the entry point (the build calls it after writing files). It is incremental
 by content hash: only new or changed files are read again, each document's rows are replaced
 inside one transaction, and files that are gone are dropped. A change of schema or of the
-declared facets rebuilds everything. :func:`archive.facets.lookup` answers selections from these
+declared facets rebuilds everything. :func:`archive.lookup.lookup` answers selections from these
 tables with plain SQL; no XML is parsed per request.
 """
 
@@ -26,7 +26,7 @@ from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
 from .store import iter_tei_files
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: documents.path is the file name in tei/ (a data dir can move)
 #: Documents written per transaction.
 BATCH = 50
 #: Attributes not recorded per document (unique per element, useless for pruning).
@@ -162,7 +162,7 @@ def update_index(
         for path in files:
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            old = known.pop(str(path), None)
+            old = known.pop(path.name, None)
             if old is not None and old[1] == digest:
                 unchanged += 1
                 _touch(db, old[0], path)
@@ -180,10 +180,10 @@ def update_index(
             with _transaction(db):
                 for (path, _, digest, doc), rows in batch:
                     other = ids.get(rows.id)
-                    if other is not None and other != str(path):
+                    if other is not None and other != path.name:
                         raise ArchiveError(f"document id {rows.id!r} is also the id of {other}",
                                            str(path))
-                    ids[rows.id] = str(path)
+                    ids[rows.id] = path.name
                     if doc is not None:
                         _delete(db, doc)
                     _insert(db, path, digest, rows)
@@ -234,7 +234,7 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows)
         "INSERT INTO documents (id, path, hash, mtime_ns, size, title, author, publication,"
         " publisher, date, start_day, end_day, kind, language, licence)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (rows.id, str(path), digest, stat.st_mtime_ns, stat.st_size, header["title"],
+        (rows.id, path.name, digest, stat.st_mtime_ns, stat.st_size, header["title"],
          header["author"], header["publication"], header["publisher"], header["date"],
          header["start_day"], header["end_day"], header["kind"], header["language"],
          header["licence"])).lastrowid
@@ -428,7 +428,7 @@ def document_files(settings: Settings) -> list[tuple[str, Path]]:
             indexed = dict(db.execute("SELECT path, id FROM documents"))
         finally:
             db.close()
-    files = [(indexed.get(str(path)) or _file_id(path), path)
+    files = [(indexed.get(path.name) or _file_id(path), path)
              for path in iter_tei_files(settings.tei_dir)]
     return sorted(files)
 
@@ -465,7 +465,7 @@ def prune(settings: Settings, files: list[tuple[str, Path]], names: frozenset[st
         return files
     kept = []
     for doc_id, path in files:
-        indexed = stamps.get(str(path))
+        indexed = stamps.get(path.name)
         stat = path.stat()
         if indexed is None or indexed[1:] != (stat.st_mtime_ns, stat.st_size):
             kept.append((doc_id, path))  # not indexed as it is now: cannot rule it out

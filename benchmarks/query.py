@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive.config import Settings  # noqa: E402
-from archive.facets import lookup  # noqa: E402
+from archive.lookup import lookup  # noqa: E402
 from archive.index import connect, update_index  # noqa: E402
 from archive.query import TREES, run_query  # noqa: E402
 from benchmarks.corpus import build_corpus, source_files  # noqa: E402

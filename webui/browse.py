@@ -8,13 +8,16 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
-from archive.facets import lookup
+from archive.lookup import lookup
 
 from .data import get_db, get_settings
-from .lookup import Selection, facet_names, year_counts
+from .lookup import Selection, facet_names
 from .timeline import histogram_svg
 
 bp = Blueprint("browse", __name__)
+
+#: Facet values asked of lookup: enough for every year a corpus mentions.
+TIMELINE_YEARS = 5000
 
 
 def current_selection() -> Selection:
@@ -23,7 +26,7 @@ def current_selection() -> Selection:
 
 
 def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any]:
-    """:func:`archive.facets.lookup` for the selection, each value given its toggle URL.
+    """:func:`archive.lookup.lookup` for the selection, each value given its toggle URL.
 
     :raise werkzeug.exceptions.BadRequest: the index refuses the selection.
     """
@@ -31,11 +34,23 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
     chosen: dict[str, list[str]] = {}
     for name, value in selection.facets:
         chosen.setdefault(name, []).append(value)
+    size = current_app.config["FACET_SIZE"]
     try:
+        # every value's count is computed anyway; asking for all gives the timeline its years
         result = lookup(get_settings(), chosen, selection.text or None, limit=limit,
-                        facet_size=current_app.config["FACET_SIZE"])
+                        facet_size=TIMELINE_YEARS)
     except QueryError as error:
         abort(400, str(error))
+    result["years"] = []
+    for facet in result["facets"]:
+        if facet["name"] == "year":
+            result["years"] = sorted((int(item["value"]), item["count"])
+                                     for item in facet["results"]
+                                     if item["value"].lstrip("-").isdigit() and item["count"])
+        top = facet["results"][:size]
+        top += [item for item in facet["results"][size:] if item["selected"]]
+        facet["truncated"] = facet["truncated"] or len(facet["results"]) > size
+        facet["results"] = top
     for facet in result["facets"]:
         for value in facet["results"]:
             value["toggle_url"] = toggle_url(endpoint, facet["name"], value["value"],
@@ -79,6 +94,7 @@ def browse_data(endpoint: str = "browse.index") -> dict[str, Any]:
         "query": selection.text, "selections": result["selection_list"],
         "total": result["count"], "page": page, "page_size": size, "documents": documents,
         "facets": result["facets"], "facets_failed": result.get("facets_failed", []),
+        "years": result["years"],
     }
 
 
@@ -92,9 +108,8 @@ def _label(facets: list[dict[str, Any]], name: str, value: str) -> str:
     return f"{name}: {value}"
 
 
-def timeline(selection: Selection, endpoint: str = "browse.index") -> Any:
+def timeline(counts: list[tuple[int, int]], endpoint: str = "browse.index") -> Any:
     """The SVG histogram of years mentioned; a bar selects its year (or decade)."""
-    counts = year_counts(get_db(), selection)
 
     def link(year: int, step: int) -> str:
         if step == 1:
@@ -108,9 +123,8 @@ def timeline(selection: Selection, endpoint: str = "browse.index") -> Any:
 @bp.get("/")
 def index() -> str:
     data = browse_data()
-    selection = current_selection()
     pages = (data["total"] + data["page_size"] - 1) // data["page_size"]
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_template("browse/index.html", **data, pages=pages, args=args,
-                           timeline=timeline(selection))
+                           timeline=timeline(data.pop("years")))

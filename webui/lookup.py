@@ -1,7 +1,7 @@
-"""What the pages ask of the index beyond :func:`archive.facets.lookup`.
+"""What the pages ask of the index beyond :func:`archive.lookup.lookup`.
 
-The selection in the URL, and two small queries lookup does not answer: full-text hits with
-FTS5's ``snippet()`` marks and ranking, and every year of the ``year`` facet for the timeline.
+The selection in the URL, and the one query lookup does not answer: full-text hits with
+FTS5's ``snippet()`` marks and ranking, for keyword-in-context lines.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.config import Settings
-from archive.facets import fts_query, load_facets
+from archive.facets import load_facets
+from archive.lookup import fts_query
 
 #: Private-use characters that mark a hit inside an FTS snippet; escaped text never holds them.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -80,19 +81,3 @@ def search_passages(db: sqlite3.Connection, selection: Selection, *, limit: int 
         f" snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…', 16) AS snippet"
         + base + " ORDER BY rank LIMIT ? OFFSET ?", [query, *params, limit, offset]).fetchall()
     return total, [dict(row) for row in rows]
-
-
-def year_counts(db: sqlite3.Connection, selection: Selection) -> list[tuple[int, int]]:
-    """(year, documents mentioning it) for the selection, from the ``year`` facet, by year."""
-    if selection.empty:
-        sql, params = "SELECT value, count FROM facet_totals WHERE facet = 'year'", []
-    else:
-        selected, params = _selected(selection)
-        sql = (f"SELECT value, COUNT(*) FROM facet_values WHERE facet = 'year'"
-               f" AND doc IN ({selected}) GROUP BY value")
-    try:
-        values = db.execute(sql, params).fetchall()
-    except sqlite3.Error:
-        return []
-    years = [(int(value), count) for value, count in values if value.lstrip("-").isdigit()]
-    return sorted(years)

@@ -58,7 +58,7 @@ def reindex(settings: Settings, full: bool) -> None:
 def facets(settings: Settings, selects: tuple[str, ...], text: str | None,
            date_from: str | None, date_to: str | None, limit: int, format_: str) -> None:
     """Faceted lookup: matching documents and the count of every facet value."""
-    from ..facets import lookup
+    from ..lookup import lookup
 
     selections: dict[str, list[str]] = {}
     for select in selects:

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import Settings
 from archive.errors import ArchiveError, QueryError
-from archive.facets import fts_query, load_facets, lookup
+from archive.facets import load_facets
+from archive.lookup import fts_query, lookup
 from archive.index import update_index
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"

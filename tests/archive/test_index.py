@@ -11,7 +11,7 @@ import pytest
 
 from archive.config import Settings
 from archive.errors import ArchiveError
-from archive.facets import lookup
+from archive.lookup import lookup
 from archive.index import connect, day_range, update_index
 from tei.errors import TeiSyntaxError
 

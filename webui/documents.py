@@ -44,29 +44,31 @@ def rendered(doc_id: str) -> Rendered:
     return result
 
 
-def document_data(doc_id: str) -> dict[str, Any]:
-    """A document's metadata, mention counts and passages (the JSON twin of the reading view)."""
+def document_data(doc_id: str, *, passages: bool = True) -> dict[str, Any]:
+    """A document's metadata, mention counts and passages (the JSON twin of the reading view).
+
+    :param passages: include every passage's text (the page itself does not need them).
+    """
     row = document_or_404(doc_id)
     db = get_db()
     counts = dict(db.execute("SELECT type, COUNT(*) FROM mentions WHERE doc = ? GROUP BY type",
                              (row["doc"],)).fetchall())
-    passages = [dict(p) for p in db.execute(
-        "SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
-        " ORDER BY position", (row["doc"],))]
-    for passage in passages:
-        passage["url"] = url_for("documents.read", doc_id=doc_id) + f"#{passage['id']}"
+    rows = db.execute("SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
+                      " ORDER BY position", (row["doc"],)) if passages else ()
+    base = url_for("documents.read", doc_id=doc_id)
+    listed = [{**dict(p), "url": f"{base}#{p['id']}"} for p in rows]
     return {
         "id": row["id"], "title": row["title"], "author": row["author"],
         "publication": row["publication"], "publisher": row["publisher"], "date": row["date"],
         "kind": row["kind"], "language": row["language"], "licence": row["licence"],
         "mentions": counts, "url": url_for("documents.read", doc_id=doc_id),
-        "tei_url": url_for("documents.source", doc_id=doc_id), "passages": passages,
+        "tei_url": url_for("documents.source", doc_id=doc_id), "passages": listed,
     }
 
 
 @bp.get("/documents/<doc_id>")
 def read(doc_id: str) -> str:
-    data = document_data(doc_id)
+    data = document_data(doc_id, passages=False)
     text = rendered(doc_id)
     types = [kind for kind in (*MENTION_TYPES, "name") if text.mentions.get(kind)]
     return render_template("documents/read.html", doc=data, text=text, types=types,

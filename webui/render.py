@@ -3,7 +3,8 @@
 Every element found in ``<text>`` becomes HTML carrying ``data-tei="<name>"``; an element
 the table does not know still renders its text, as ``<span class="tei-unknown"
 data-tei="foo">``, so documents from other projects read too. All text and attribute values
-pass through :func:`markupsafe.escape`; links keep only http(s), mailto and ``#`` targets.
+are escaped (:func:`esc`, markupsafe's replacements) before they join the Markup; links keep
+only http(s), mailto and ``#`` targets.
 """
 
 from __future__ import annotations
@@ -69,18 +70,18 @@ def attributes(element: etree._Element, ctx: Context, css: str = "",
                **extra: str | None) -> str:
     """``data-tei``, ``id`` (from xml:id), ``lang`` and ``class``, escaped."""
     name = local_name(element)
-    parts = [f' data-tei="{escape(name)}"']
+    parts = [f' data-tei="{esc(name)}"']
     xml_id = element.get(XML_ID)
     if xml_id:
-        parts.append(f' id="{escape(xml_id)}"')
+        parts.append(f' id="{esc(xml_id)}"')
     lang = element.get(XML_LANG)
     if lang:
-        parts.append(f' lang="{escape(lang)}"')
+        parts.append(f' lang="{esc(lang)}"')
     if css:
-        parts.append(f' class="{escape(css)}"')
+        parts.append(f' class="{esc(css)}"')
     for key, value in extra.items():
         if value is not None:
-            parts.append(f' {key.rstrip("_").replace("_", "-")}="{escape(value)}"')
+            parts.append(f' {key.rstrip("_").replace("_", "-")}="{esc(value)}"')
     return "".join(parts)
 
 
@@ -108,12 +109,12 @@ def cite(element: etree._Element, ctx: Context) -> None:
 def children(element: etree._Element, ctx: Context) -> None:
     """The element's text, its children rendered, and their tails."""
     if element.text:
-        ctx.out.append(str(escape(element.text)))
+        ctx.out.append(esc(element.text))
     for child in element:
         if isinstance(child.tag, str):
             render_element(child, ctx)
         if child.tail:
-            ctx.out.append(str(escape(child.tail)))
+            ctx.out.append(esc(child.tail))
 
 
 def render_element(element: etree._Element, ctx: Context) -> None:
@@ -123,7 +124,14 @@ def render_element(element: etree._Element, ctx: Context) -> None:
 
 
 def local_name(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return element.tag.rpartition("}")[2]
+
+
+def esc(text: str) -> str:
+    """``markupsafe.escape(text)`` as a plain str (the same five replacements, and faster:
+    no Markup object per text node, which counts in a 400 KB document)."""
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
 
 
 def _is_tei(element: etree._Element) -> bool:
@@ -358,7 +366,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
     "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),
     "title": Tag("cite"), "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
-    "milestone": skip, "gap": gap, "desc": Tag("span", "desc"), "choice": choice, "sic": Tag("span", "sic"),
+    "milestone": skip, "gap": gap, "desc": Tag("span", "desc"), "choice": choice,
+    "sic": Tag("span", "sic"),
     "corr": Tag("span", "corr"), "orig": Tag("span", "orig"), "reg": Tag("span", "reg"),
     "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": Tag("ins"),
     "unclear": Tag("span", "unclear"), "supplied": Tag("span", "supplied"),

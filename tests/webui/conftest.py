@@ -21,14 +21,15 @@ TEI_SAMPLES = Path("/work/shared/tei-samples")
 EVIL_TITLE = '<script>alert("title")</script>'
 EVIL_NAME = '<script>alert("name")</script>'
 EVIL_VARIANT = '"onmouseover=alert(1) x="'
-EVIL_TEI = f"""<?xml version="1.0" encoding="UTF-8"?>
+EVIL_TEI = """<?xml version="1.0" encoding="UTF-8"?>
 <TEI xmlns="http://www.tei-c.org/ns/1.0" xml:lang="en">
   <teiHeader><fileDesc>
     <titleStmt><title>&lt;script&gt;alert("title")&lt;/script&gt;</title>
       <author>"onmouseover=alert(1) x="</author></titleStmt>
     <publicationStmt><publisher>TEI Archive</publisher>
       <idno type="archive">evil</idno></publicationStmt>
-    <sourceDesc><bibl><title level="j">&lt;img src=x onerror=alert(1)&gt;</title></bibl></sourceDesc>
+    <sourceDesc><bibl><title level="j">&lt;img src=x onerror=alert(1)&gt;</title></bibl>
+    </sourceDesc>
   </fileDesc></teiHeader>
   <text><body><div xml:id="d1">
     <head xml:id="h1">&lt;script&gt;alert("head")&lt;/script&gt;</head>

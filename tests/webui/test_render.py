@@ -10,7 +10,7 @@ from lxml import etree
 
 from tei.namespaces import TEI_NS, TEI_TEXT
 from tei.parse import parse_bytes, parse_tei
-from webui.render import BEHAVIOURS, date_value, render_text, safe_href
+from webui.render import date_value, render_text, safe_href
 
 TEI_SAMPLES = sorted(Path("/work/shared/tei-samples").glob("*.xml"))
 
@@ -146,8 +146,18 @@ def test_foreign_documents_render_every_element(path: Path) -> None:
 def test_drama_renders_speeches_and_verse() -> None:
     macbeth = next(path for path in TEI_SAMPLES if "macbeth" in path.name)
     html = str(render_text(parse_tei(macbeth), "macbeth", frozenset()).html)
-    assert ('<div data-tei="sp" id="sp-0001" class="sp"><a class="cite" '
-            'href="/documents/macbeth#sp-0001" aria-label="Link to sp-0001">sp-0001</a>'
-            '<div data-tei="speaker" id="spk-0001" class="speaker">FIRST WITCH </div>'
-            '<div data-tei="l" id="ftln-0001" class="l">When shall we three meet again? </div>') in re.sub(r">\s+<", "><", html)
+    speech = ('<div data-tei="sp" id="sp-0001" class="sp"><a class="cite" '
+              'href="/documents/macbeth#sp-0001" aria-label="Link to sp-0001">sp-0001</a>'
+              '<div data-tei="speaker" id="spk-0001" class="speaker">FIRST WITCH </div>'
+              '<div data-tei="l" id="ftln-0001" class="l">When shall we three meet again? </div>')
+    assert speech in re.sub(r">\s+<", "><", html)
     assert '<ul data-tei="castList" class="cast">' in html
+
+
+@pytest.mark.parametrize("text", ['<a href="x">\'&amp;\'</a>', "plain", "", "&&<<>>\"\"''"])
+def test_esc_is_markupsafe_escape(text: str) -> None:
+    from markupsafe import escape
+
+    from webui.render import esc
+
+    assert esc(text) == str(escape(text))

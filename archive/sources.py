@@ -30,7 +30,9 @@ SOURCE_FORMATS: dict[str, str] = {
 #: Metadata fields a sidecar or ``overrides`` may set.
 METADATA_FIELDS = ("id", "title", "author", "publisher", "periodical", "issue", "date",
                    "language", "kind", "licence", "note")
-MAX_BYTES = 50 * 1024 * 1024  # a source larger than this is not a text we can read in memory
+#: A source larger than this is refused: tagging runs at a few thousand words a second, so a
+#: bigger text is better split into several sources (chapters, issues) than tagged for an hour.
+MAX_BYTES = 10 * 1024 * 1024
 
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -100,7 +102,8 @@ def _read_bytes(file: Path) -> bytes:
     try:
         size = file.stat().st_size
         if size > MAX_BYTES:
-            raise SourceError(f"file too large ({size} bytes; limit {MAX_BYTES})", str(file))
+            raise SourceError(f"file too large ({size / 2**20:.1f} MB; the limit is "
+                              f"{MAX_BYTES // 2**20} MB: split it into several sources)", str(file))
         return file.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read file: {error.strerror or error}", str(file)) from error

@@ -19,6 +19,16 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 256
 
 
+# libxml2's own safety limits (we never lift them with huge_tree) → a message a reader can act on
+_LIMITS = (
+    ("Excessive depth", f"elements nested deeper than {MAX_DEPTH} levels: refused"),
+    ("Text node too long", "a text node longer than 10 MB: refused"),
+    ("Resource limit exceeded", "the document passes the XML parser's size limits: refused"),
+    ("Detected an entity reference loop", "recursive entities: refused"),
+    ("amplification", "entity expansion too large (a 'billion laughs' document): refused"),
+)
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
@@ -56,6 +66,9 @@ def parse_bytes(data: bytes, path: str | None = None) -> etree._ElementTree:
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (None, None)
         message = error.msg or str(error)
+        for marker, limit in _LIMITS:
+            if marker in message:
+                raise TeiLimitError(limit, path, line, column) from None
         raise TeiSyntaxError(f"not well-formed XML: {message}", path, line, column) from None
     except (ValueError, UnicodeError) as error:
         raise TeiSyntaxError(f"cannot decode as XML: {error}", path) from None

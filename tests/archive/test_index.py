@@ -181,3 +181,38 @@ def test_day_range_before_the_common_era() -> None:
     first, last = day_range("-0044")
     assert last - first == 365  # year -44 (45 BC) is a leap year in the proleptic calendar
     assert day_range("-0001")[1] + 1 == day_range("0000")[0]
+
+
+def _dump(settings: Settings) -> dict[str, list[tuple]]:
+    tables = ("documents", "passages", "mentions", "facet_values", "facet_totals",
+              "element_names", "attribute_values")
+    found = {table: sorted(rows(settings, f"SELECT * FROM {table}"), key=repr)
+             for table in tables}
+    found["fts"] = rows(settings, "SELECT rowid FROM passage_text WHERE passage_text MATCH"
+                                  " 'revolution OR moscow' ORDER BY rowid")
+    return found
+
+
+def test_a_rebuild_on_several_cores_writes_what_one_process_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive import index_workers
+    from benchmarks.corpus import build_corpus
+
+    build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
+    settings = Settings(data_dir=tmp_path)
+    assert counts(update_index(settings)) == (207, 0, 0, 0)
+    on_cores = _dump(settings)
+    monkeypatch.setattr(index_workers, "PARALLEL_MIN", 10**9)
+    update_index(settings, full=True)
+    assert _dump(settings) == on_cores
+    assert len(on_cores["documents"]) == 207 and len(on_cores["fts"]) > 100
+
+
+def test_a_malformed_file_among_many_is_reported_by_name(tmp_path: Path) -> None:
+    from archive import index_workers
+    from benchmarks.corpus import build_corpus
+
+    build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN, sorted(FIXTURES.glob("*.xml")))
+    (tmp_path / "tei" / "bench-00150.xml").write_text("<TEI><text>")
+    with pytest.raises(TeiSyntaxError, match="bench-00150.xml"):
+        update_index(Settings(data_dir=tmp_path))

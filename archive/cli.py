@@ -167,3 +167,8 @@ def check_command(settings: Settings, format_: str) -> None:
             click.echo(str(finding))
         click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
+
+from .commands.interchange import export_command, import_command  # noqa: E402
+
+cli.add_command(import_command)
+cli.add_command(export_command)

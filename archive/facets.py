@@ -11,10 +11,10 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import elementpath
 from lxml import etree
@@ -24,6 +24,9 @@ from tei.namespaces import NSMAP, TEI_TEXT, XML_ID
 from .config import PACKAGE_DIR, Settings
 from .errors import ArchiveError, QueryError
 from .query import CompiledQuery, classify, compile_query, evaluate_tree, parse_expression
+
+if TYPE_CHECKING:
+    from .importer import DocumentRefs
 
 #: The default facets, shipped with the package.
 DEFAULT_FACETS = PACKAGE_DIR / "facets.toml"
@@ -41,6 +44,8 @@ class Facet:
     :param level: ``"document"`` or ``"passage"`` (see facets.toml).
     :param xpath: the XPath 3.1 expression; every item's string value is a facet value.
     :param labels: ``"registry"`` when values are registry ids named by the registry.
+    :param refs: items are pointers or name elements: values are the registry ids (or other
+        identifiers) they resolve to, see :class:`archive.importer.DocumentRefs`.
     """
 
     name: str
@@ -48,6 +53,7 @@ class Facet:
     level: str
     xpath: str
     labels: str | None = None
+    refs: bool = False
 
     def compiled(self) -> CompiledQuery:
         """The expression, parsed once (the query module caches it)."""
@@ -88,7 +94,7 @@ def _read(path: Path) -> Iterator[Facet]:
         where = f"facet {number}"
         if not isinstance(entry, dict):
             raise ArchiveError(f"{where} is not a table", str(path))
-        unknown = set(entry) - {"name", "label", "level", "xpath", "labels"}
+        unknown = set(entry) - {"name", "label", "level", "xpath", "labels", "refs"}
         if unknown:
             raise ArchiveError(f"{where}: unknown keys {', '.join(sorted(unknown))}", str(path))
         name = entry.get("name")
@@ -104,7 +110,10 @@ def _read(path: Path) -> Iterator[Facet]:
         labels = entry.get("labels")
         if labels not in (None, "registry"):
             raise ArchiveError(f"facet {name!r}: labels must be \"registry\"", str(path))
-        facet = Facet(name, str(entry.get("label", name)), level, xpath.strip(), labels)
+        if not isinstance(entry.get("refs", False), bool):
+            raise ArchiveError(f"facet {name!r}: refs must be true or false", str(path))
+        facet = Facet(name, str(entry.get("label", name)), level, xpath.strip(), labels,
+                      entry.get("refs", False))
         try:
             facet.compiled()
         except QueryError as error:
@@ -132,10 +141,11 @@ def leaf_passages(root: etree._Element) -> list[etree._Element]:
     return passages
 
 
-def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree,
-                 path: str) -> list[tuple[str, str | None, str]]:
+def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
+                 refs: DocumentRefs | None = None) -> list[tuple[str, str | None, str]]:
     """Every (facet, passage xml:id or None, value) of one document, duplicates dropped.
 
+    :param refs: how this document's pointers resolve (facets declared ``refs = true``).
     :raise QueryError: a facet's expression fails on this document (named in the message).
     """
     rows: dict[tuple[str, str | None, str], None] = {}
@@ -143,7 +153,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree,
     passages: list[etree._Element] | None = None
     for facet in facets:
         compiled = facet.compiled()
-        plan = _map_plan(facet.xpath, facet.level)
+        plan = None if facet.refs else _map_plan(facet.xpath, facet.level)
         if facet.level == "passage" and passages is None:
             passages = leaf_passages(tree.getroot())
         if plan is not None:
@@ -160,13 +170,14 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree,
         if compiled.engine == "elementpath" and nodes is None:
             nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
         try:
+            values = _ref_values(refs) if facet.refs else _strings
             if facet.level == "document":
-                for value in _strings(evaluate_tree(compiled, tree, nodes)):
+                for value in values(evaluate_tree(compiled, tree, nodes)):
                     rows[(facet.name, None, value)] = None
                 continue
             for passage in passages or []:
                 items = evaluate_tree(compiled, tree, nodes, item=passage)
-                for value in _strings(items):
+                for value in values(items):
                     rows[(facet.name, passage.get(XML_ID), value)] = None
         except QueryError as error:
             raise QueryError(f"facet {facet.name!r}: {error}", path) from None
@@ -282,6 +293,24 @@ def _strings(items: list[Any]) -> Iterator[str]:
         value = " ".join(classify(item)[4].split())
         if value:
             yield value
+
+
+def _ref_values(refs: DocumentRefs | None) -> Callable[[list[Any]], Iterator[str]]:
+    """Values of a ``refs = true`` facet: an element gives its @ref targets (else @key, else in
+    an imported document its surface form), an attribute or string its pointer tokens."""
+    from .importer import PLAIN_REFS
+
+    resolver = refs or PLAIN_REFS
+
+    def values(items: list[Any]) -> Iterator[str]:
+        for item in items:
+            kind, owner, _, _, value = classify(item)
+            if kind == "element":
+                yield from resolver.element_keys(owner)
+            else:
+                yield from filter(None, map(resolver.key, value.split()))
+
+    return values
 
 
 def registry_labels(settings: Settings) -> dict[str, str]:

@@ -24,6 +24,7 @@ from tei.parse import parse_bytes
 from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
+from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
 from .index_workers import extract_all
 from .store import iter_tei_files
 
@@ -310,15 +311,17 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...]) -> DocumentRows:
     header["language"] = header["language"] or root.get(XML_LANG)
     header["publication"] = header["publication"] or header["publisher"]
     header["start_day"], header["end_day"] = day_range(header["date"])  # type: ignore[arg-type]
-    passages, mentions = _passages(root)
+    refs = refs_for_file(path, doc_id)  # imported documents' own pointers: #p1 → <doc>.p1
+    passages, mentions = _passages(root, refs)
     names = {element.tag for element in root.iter() if isinstance(element.tag, str)}
     attributes = {(name, value) for element in root.iter() if isinstance(element.tag, str)
                   for name, value in element.attrib.items() if name not in UNINDEXED_ATTRIBUTES}
     return DocumentRows(doc_id, header, passages, mentions,
-                        facet_values(facets, tree, str(path)), names, attributes)
+                        facet_values(facets, tree, str(path), refs=refs), names, attributes)
 
 
-def _passages(root: etree._Element) -> tuple[list[tuple[str, str, str, int, bool]], list]:
+def _passages(root: etree._Element, refs: DocumentRefs = PLAIN_REFS,
+              ) -> tuple[list[tuple[str, str, str, int, bool]], list]:
     passages: list[tuple[str, str, str, int, bool]] = []
     mentions: list = []
     for text_element in root.iter(TEI_TEXT):
@@ -326,21 +329,41 @@ def _passages(root: etree._Element) -> tuple[list[tuple[str, str, str, int, bool
             if not isinstance(element.tag, str) or element.get(XML_ID) is None:
                 continue
             xml_id = element.get(XML_ID)
-            reader = _PassageText()
+            reader = _PassageText(refs)
             leaf = reader.collect(element, own=True)
             passages.append((xml_id, etree.QName(element).localname, "".join(reader.parts),
                              len(passages) + 1, leaf))
             mentions.extend((xml_id, *mention) for mention in reader.mentions)
+        if text_element.get(XML_ID) is None and _unanchored(text_element):
+            # names outside any identified element (other projects' TEI): no passage,
+            # offsets into the whole <text>
+            reader = _PassageText(refs)
+            reader.collect(text_element, own=True)
+            mentions.extend((None, *mention) for mention in reader.mentions)
     return passages, mentions
+
+
+def _unanchored(text_element: etree._Element) -> bool:
+    """Whether a name or date of this ``text`` (not a nested one) has no identified ancestor."""
+    if any(a.tag == TEI_TEXT for a in text_element.iterancestors()):
+        return False  # read with the outer <text>
+    for element in text_element.iter(*TYPE_FOR_ELEMENT):
+        node: etree._Element | None = element
+        while node is not None and node is not text_element and node.get(XML_ID) is None:
+            node = node.getparent()
+        if node is text_element:
+            return True
+    return False
 
 
 class _PassageText:
     """The text of one passage (``<lb/>`` as a newline) and the mentions that are its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, refs: DocumentRefs = PLAIN_REFS) -> None:
         self.parts: list[str] = []
         self.length = 0
         self.mentions: list = []
+        self.refs = refs
 
     def _add(self, text: str) -> None:
         self.parts.append(text)
@@ -351,7 +374,7 @@ class _PassageText:
 
         :return: True when no identified element lies below ``element``.
         """
-        start = self.length
+        start, first_part = self.length, len(self.parts)
         if element.tag == TEI_LB:
             self._add("\n")
         elif element.text:
@@ -366,11 +389,12 @@ class _PassageText:
                 self._add(child.tail)
         kind = TYPE_FOR_ELEMENT.get(element.tag)
         if kind is not None and own:
-            surface = "".join(self.parts)[start:]
-            ref = (element.get("ref") or "").split()
+            surface = "".join(self.parts[first_part:])
+            ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
+                       None) or (element.get("key") or "").strip() or None
             dates = tuple(element.get(name) for name in ("when", "from", "to", "notBefore",
                                                          "notAfter"))
-            self.mentions.append((kind, ref[0].removeprefix("#") if ref else None,
+            self.mentions.append((kind, ref,
                                   " ".join(surface.split()), start, self.length,
                                   (*dates, *_mention_days(dates))))
         return leaf

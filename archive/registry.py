@@ -449,6 +449,11 @@ def _build_entry(entry: Entry) -> etree._Element:
     return element
 
 
+def entry_element(entry: Entry) -> etree._Element:
+    """The ``person``/``place``/``org`` element of one entry, as the registry files hold it."""
+    return _build_entry(entry)
+
+
 def load_registry(settings: Settings) -> Registry:
     """The data directory's registry, or the bundled sample registry when it has none yet."""
     directory = settings.registry_dir

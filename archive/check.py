@@ -107,7 +107,10 @@ def _index(settings: Settings, files: list[Path]) -> Iterator[Finding]:
 
 
 def _registry(settings: Settings) -> Iterator[Finding]:
+    from .importer import RefResolver, load_imports
+
     registry = load_registry(settings)
+    resolver = RefResolver(registry.ids(), load_imports(settings))
     used: set[str] = set()
     forms: dict[tuple[str, str], set[str]] = {}
     for path in iter_tei_files(settings.tei_dir):
@@ -115,14 +118,17 @@ def _registry(settings: Settings) -> Iterator[Finding]:
             tree = parse_tei(path)
         except TeiError:
             continue  # reported by the validity check
+        refs = resolver.for_document(path.stem)
         for element in tree.iter():
             ref = element.get("ref") if isinstance(element.tag, str) else None
             if not ref:
                 continue
             for target in ref.split():
-                key = target.removeprefix("#")
+                key = refs.key(target) or target
                 used.add(key)
-                if registry.get(key) is None:
+                # an imported document's pointers are its project's: within it, to their
+                # lists, or to the web; only the archive's own documents must hit the registry
+                if registry.get(key) is None and not refs.imported:
                     yield Finding("problem", "registry", f"@ref {target} names no registry entry",
                                   f"{path}:{element.sourceline}")
                 surface = " ".join("".join(element.itertext()).split())

@@ -124,9 +124,28 @@ def document_files(settings: Settings, paths: Sequence[Path], all_files: bool) -
 
 def validate_files(files: Iterable[Path], schemas: Schemas,
                    registry_ids: RegistryIds | None) -> list[ValidationReport]:
-    """Validate each file; unreadable or malformed files become reports, never exceptions."""
-    return [validate_file(file, rng=schemas.rng, sch=schemas.sch, registry_ids=registry_ids)
+    """Validate each file; unreadable or malformed files become reports, never exceptions.
+
+    Documents imported from other projects (``archive import``) are not held to the archive's
+    own schema: with the archive schema they are only read as namespaced TEI; with tei_all
+    (``schemas.sch`` None) they are validated like any other file.
+    """
+    files = list(files)
+    imported = _imported(files) if schemas.sch is not None else set()
+    return [validate_file(file) if file in imported else
+            validate_file(file, rng=schemas.rng, sch=schemas.sch, registry_ids=registry_ids)
             for file in files]
+
+
+def _imported(files: Sequence[Path]) -> set[Path]:
+    """The files that are imported documents of their data directory (``tei/`` + imports.json)."""
+    from .importer import imported_files
+
+    found: set[Path] = set()
+    for folder in {file.parent for file in files if file.parent.name == "tei"}:
+        names = imported_files(Settings(data_dir=folder.parent))
+        found.update(file for file in files if file.parent == folder and file.name in names)
+    return found
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ from tei.serialize import serialize
 
 from .config import Settings
 from .errors import ArchiveError
-from .readers.tei import iter_entry_elements, namespaced_id, read_entries, read_entry, slug
+from .readers.tei import (
+    in_entry, iter_entry_elements, namespaced_id, read_entries, read_entry, slug,
+)
 from .registry import Entry, Registry, load_registry
 from .store import atomic_write, data_lock, tei_path
 
@@ -130,18 +132,25 @@ class DocumentRefs:
     def element_keys(self, element: etree._Element) -> list[str]:
         """Keys of a name element: its ``@ref`` tokens, else its ``@key``, else (imported
         documents only) its normalised surface form, so untagged-by-id names still count."""
+        if in_entry(element):
+            return []  # a name of a list entry, not a mention in the text
         keys = [k for k in map(self.key, (element.get("ref") or "").split()) if k]
         if keys:
             return keys
         if element.get("key"):
             return [element.get("key", "").strip()]
         if self.imported:
-            surface = " ".join("".join(element.itertext()).split())
-            return [surface] if surface else []
+            return [surface] if (surface := surface_key(element)) else []
         return []
 
 
 PLAIN_REFS = DocumentRefs()
+
+
+def surface_key(element: etree._Element) -> str:
+    """How an unlinked name counts in facets: its text, spacing folded, and the punctuation
+    other projects leave inside the tag (``"Benjamin Franklin,"``) stripped."""
+    return " ".join("".join(element.itertext()).split()).strip(" ,;:()[]\"'")
 
 
 class RefResolver:

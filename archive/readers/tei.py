@@ -62,6 +62,11 @@ def _text(element: etree._Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+def in_entry(element: etree._Element) -> bool:
+    """Whether a name stands inside a person/place/org entry (a list, not running text)."""
+    return any(ancestor.tag in ENTRY_ELEMENTS for ancestor in element.iterancestors())
+
+
 def iter_entry_elements(root: etree._Element) -> Iterator[etree._Element]:
     """Every person, personGrp, place and org with an ``xml:id``, anywhere in the tree."""
     for element in root.iter(*ENTRY_ELEMENTS):

@@ -25,6 +25,7 @@ from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
 from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
+from .readers.tei import in_entry
 from .index_workers import extract_all
 from .store import iter_tei_files
 
@@ -388,7 +389,7 @@ class _PassageText:
             if child.tail:
                 self._add(child.tail)
         kind = TYPE_FOR_ELEMENT.get(element.tag)
-        if kind is not None and own:
+        if kind is not None and own and not in_entry(element):  # list entries: not mentions
             surface = "".join(self.parts[first_part:])
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
                        None) or (element.get("key") or "").strip() or None

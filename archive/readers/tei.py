@@ -19,7 +19,7 @@ from tei.namespaces import (
     tei,
 )
 
-from ..registry import Entry, EntryType
+from ..registry import NER_RESP, Entry, EntryType
 
 TEI_PERSON_GROUP = tei("personGrp")
 TEI_BIRTH = tei("birth")
@@ -105,7 +105,8 @@ def read_entry(element: etree._Element, owner: str | None) -> Entry:
     return Entry(
         id=namespaced_id(owner, local) if owner else local, type=kind, name=names[0],
         variants=tuple(names[1:]), birth=birth, death=death,
-        geo=_geo(element) if kind == "place" else None, idnos=_idnos(element), source=owner)
+        geo=_geo(element) if kind == "place" else None, idnos=_idnos(element),
+        proposed=NER_RESP in (element.get("resp") or "").split(), source=owner)
 
 
 def _date(element: etree._Element, tag: str) -> str | None:

@@ -24,6 +24,7 @@ from tei.parse import parse_bytes
 from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
+from .index_workers import extract_all
 from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
 from .readers.tei import in_entry
 from .index_workers import extract_all
@@ -56,7 +57,7 @@ CREATE INDEX mentions_days ON mentions (type, start_day, end_day);
 CREATE TABLE facet_values (
     facet TEXT NOT NULL, level TEXT NOT NULL, doc INTEGER NOT NULL, passage INTEGER,
     value TEXT NOT NULL);
-CREATE INDEX facet_values_value ON facet_values (facet, value, doc);
+CREATE INDEX facet_values_value ON facet_values (facet, value, doc, passage);
 CREATE INDEX facet_values_doc ON facet_values (doc, facet, value);
 CREATE INDEX facet_values_passage ON facet_values (passage, facet, value);
 CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
@@ -69,6 +70,9 @@ CREATE TABLE attribute_values (name TEXT NOT NULL, value TEXT NOT NULL, doc INTE
 CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
 """
+_INDEXES = [statement.strip() for statement in SCHEMA.split(";")
+            if statement.strip().startswith("CREATE INDEX")]
+_INDEX_NAMES = [statement.split()[2] for statement in _INDEXES]
 _INDEXES = [statement.strip() for statement in SCHEMA.split(";")
             if statement.strip().startswith("CREATE INDEX")]
 _INDEX_NAMES = [statement.split()[2] for statement in _INDEXES]

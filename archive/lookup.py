@@ -1,13 +1,22 @@
 """Faceted lookup: selections (AND across facets, OR within one) and full text, answered
-from the index's tables with plain SQL, in Datasette's facet shape. No XML is parsed here.
+from the index in Datasette's facet shape. No XML is parsed here.
+
+Speed by design: each process holds the index's facet postings as NumPy arrays (loaded once per
+index generation, see :class:`Postings`), documents numbered in id order and passages in
+reading order. A selection is then a boolean mask, OR within a facet and AND across facets are
+mask operations, and every facet's counts under a selection are one ``bincount`` over its
+postings — no temporary tables, no GROUP BY per request. SQL is used for full text, dates and
+the rows shown, always with bound parameters.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
+from collections import OrderedDict
 from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from .config import Settings
 from .errors import QueryError
@@ -15,6 +24,10 @@ from .facets import Facet, load_facets
 
 #: Values shown per facet before ``truncated`` is set.
 FACET_SIZE = 30
+#: Full-text and date results kept per process (pages and facet toggles repeat them).
+MATCH_CACHE = 64
+#: Row ids sent to SQLite per ``IN (...)``.
+_CHUNK = 500
 
 
 def lookup(settings: Settings, selections: dict[str, list[str]], text: str | None = None,
@@ -52,8 +65,7 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
         days = (start, end)
     db = connect(settings)
     try:
-        query = _Lookup(db, facets, selections, fts, days)
-        return query.run(limit, facet_size)
+        return _Lookup(db, postings(db), facets, selections, fts, days).run(limit, facet_size)
     finally:
         db.close()
 
@@ -72,171 +84,242 @@ def fts_query(text: str | None) -> str | None:
     return " ".join(terms) or None
 
 
-class _Lookup:
-    """One request: SQL conditions from the selection, temp tables of matches, counts."""
+class _FacetPostings:
+    """One facet's (value, document, passage) rows as arrays, grouped by value."""
 
-    def __init__(self, db: sqlite3.Connection, facets: dict[str, Facet],
+    def __init__(self, values: list[str], value_ids: np.ndarray, docs: np.ndarray,
+                 passages: np.ndarray) -> None:
+        self.values = values  # sorted: value id order is value order
+        self.index = {value: number for number, value in enumerate(values)}
+        order = np.argsort(value_ids, kind="stable")
+        self.value_ids, self.docs, self.passages = value_ids[order], docs[order], passages[order]
+        self.offsets = np.searchsorted(self.value_ids, np.arange(len(values) + 1))
+
+    def rows_of(self, values: list[str]) -> np.ndarray:
+        """Positions in the arrays of the rows holding any of ``values``."""
+        found = [np.arange(self.offsets[i], self.offsets[i + 1])
+                 for i in (self.index.get(value) for value in values) if i is not None]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+class Postings:
+    """The index's facet values, documents and passages as arrays, held per process.
+
+    Documents are numbered by rank in id order, passages by rank in (document id, position)
+    order, so that the first set entries of a mask are the first rows to show.
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        docs = np.fromiter(chain.from_iterable(db.execute(
+            "SELECT doc FROM documents ORDER BY id")), dtype=np.int64)
+        self.doc_count = len(docs)
+        self.doc_of_rank = docs
+        doc_rank = np.full(int(docs.max(initial=0)) + 1, -1, dtype=np.int64)
+        doc_rank[docs] = np.arange(len(docs))
+        rows = np.fromiter(chain.from_iterable(db.execute(
+            "SELECT passage, doc, position FROM passages")), dtype=np.int64).reshape(-1, 3)
+        ranks_of_docs = doc_rank[rows[:, 1]]
+        order = np.lexsort((rows[:, 2], ranks_of_docs))
+        self.passage_of_rank = rows[order, 0]
+        self.passage_doc = ranks_of_docs[order]  # passage rank → document rank
+        self.passage_count = len(order)
+        passage_rank = np.full(int(rows[:, 0].max(initial=0)) + 1, -1, dtype=np.int64)
+        passage_rank[self.passage_of_rank] = np.arange(len(order))
+        self.passage_rank = passage_rank
+        self.doc_rank = doc_rank
+        self.facets: dict[str, _FacetPostings] = {}
+        for (name,) in db.execute("SELECT DISTINCT facet FROM facet_values").fetchall():
+            # SQLite sorts and numbers the values (a covering index); NumPy reads the columns
+            values, counts = zip(*db.execute(
+                "SELECT value, COUNT(*) FROM facet_values WHERE facet = ? GROUP BY value"
+                " ORDER BY value", (name,)))
+            rows = db.execute("SELECT doc, COALESCE(passage, 0) FROM facet_values"
+                              " WHERE facet = ? ORDER BY value", (name,))
+            numbers = np.fromiter(chain.from_iterable(rows), dtype=np.int64).reshape(-1, 2)
+            passages = np.full(len(numbers), -1, dtype=np.int64)
+            known = (numbers[:, 1] > 0) & (numbers[:, 1] < len(passage_rank))
+            passages[known] = passage_rank[numbers[known, 1]]
+            value_ids = np.repeat(np.arange(len(values)), counts)
+            self.facets[name] = _FacetPostings(list(values), value_ids, doc_rank[numbers[:, 0]],
+                                               passages)
+        self.totals: dict[str, list[tuple[str, int]]] = {}
+        for facet, value, count in db.execute(
+                "SELECT facet, value, count FROM facet_totals ORDER BY facet, count DESC, value"):
+            self.totals.setdefault(facet, []).append((value, count))
+        self.labels = dict(db.execute("SELECT value, label FROM labels"))
+        self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
+
+    def remembered(self, key: Any, compute: Any) -> np.ndarray:
+        """A full-text or date match, computed once per index generation (LRU)."""
+        found = self.matches.get(key)
+        if found is None:
+            found = self.matches[key] = compute()
+            if len(self.matches) > MATCH_CACHE:
+                self.matches.popitem(last=False)
+        self.matches.move_to_end(key)
+        return found
+
+
+_POSTINGS: dict[str, tuple[tuple[Any, ...], Postings]] = {}
+
+
+def postings(db: sqlite3.Connection) -> Postings:
+    """This process's :class:`Postings` of the index, reloaded when the index has changed."""
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    # the generation is set at the end of each update; the largest numbers see the batches
+    # an update in progress has already written
+    stamp = (row[0] if row else "",
+             *db.execute("SELECT (SELECT MAX(doc) FROM documents),"
+                         " (SELECT MAX(passage) FROM passages)").fetchone())
+    cached = _POSTINGS.get(path)
+    if cached is None or cached[0] != stamp:
+        _POSTINGS[path] = cached = (stamp, Postings(db))
+    return cached[1]
+
+
+class _Lookup:
+    """One request: masks of matching documents and passages, then counts and rows."""
+
+    def __init__(self, db: sqlite3.Connection, index: Postings, facets: dict[str, Facet],
                  selections: dict[str, list[str]], fts: str | None,
                  days: tuple[int | None, int | None] | None) -> None:
-        self.db, self.facets, self.selections = db, facets, selections
+        self.db, self.index, self.facets, self.selections = db, index, facets, selections
         self.fts, self.days = fts, days
-        self.cache: dict[tuple[str, bool], dict[str, list[tuple[str, int]]]] = {}
 
-    def _conditions(self, without: str | None) -> tuple[list[tuple[str, list[Any]]],
-                                                        list[tuple[str, list[Any]]]]:
-        """(document conditions, passage conditions): SQL selecting doc / passage ids."""
-        docs: list[tuple[str, list[Any]]] = []
-        passages: list[tuple[str, list[Any]]] = []
+    def matches(self, without: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(document mask, passage mask or None when no condition is on passages)."""
+        index = self.index
+        docs: list[np.ndarray] = []
+        passages: list[np.ndarray] = []
         for name, values in self.selections.items():
             if name == without:
                 continue
-            marks = ", ".join("?" * len(values))
-            column = "doc" if self.facets[name].level == "document" else "passage"
-            sql = f"SELECT {column} FROM facet_values WHERE facet = ? AND value IN ({marks})"
-            (docs if column == "doc" else passages).append((sql, [name, *values]))
+            postings = index.facets.get(name)
+            rows = postings.rows_of(values) if postings else np.zeros(0, dtype=np.int64)
+            if self.facets[name].level == "document":
+                mask = np.zeros(index.doc_count, dtype=bool)
+                mask[postings.docs[rows] if postings else rows] = True
+                docs.append(mask)
+            else:
+                mask = np.zeros(index.passage_count, dtype=bool)
+                chosen = postings.passages[rows] if postings else rows
+                mask[chosen[chosen >= 0]] = True
+                passages.append(mask)
         if self.fts:
-            passages.append(("SELECT rowid FROM passage_text WHERE passage_text MATCH ?",
-                             [self.fts]))
+            passages.append(index.remembered(("text", self.fts), self._text_mask))
         if self.days:
-            low, high = self.days
-            docs.append(("SELECT doc FROM mentions WHERE type = 'date'"
-                         " AND (start_day IS NOT NULL OR end_day IS NOT NULL)"
-                         " AND (end_day IS NULL OR end_day >= ?)"
-                         " AND (start_day IS NULL OR start_day <= ?)",
-                         [-(10**9) if low is None else low, 10**9 if high is None else high]))
-        return docs, passages
+            docs.append(index.remembered(("days", self.days), self._date_mask))
+        passage_mask = np.logical_and.reduce(passages) if passages else None
+        if passage_mask is not None:
+            docs.append(np.bincount(index.passage_doc[passage_mask],
+                                    minlength=index.doc_count) > 0)
+        doc_mask = (np.logical_and.reduce(docs) if docs
+                    else np.ones(index.doc_count, dtype=bool))
+        if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
+            passage_mask = passage_mask & doc_mask[index.passage_doc]
+        return doc_mask, passage_mask
 
-    def materialise(self, table: str, without: str | None = None) -> tuple[bool, bool]:
-        """Fill ``temp.<table>_d`` (documents) and ``<table>_p`` (passages, when constrained).
+    def _text_mask(self) -> np.ndarray:
+        found = np.array([row[0] for row in self.db.execute(
+            "SELECT rowid FROM passage_text WHERE passage_text MATCH ?", (self.fts,))],
+            dtype=np.int64)
+        ranks = self.index.passage_rank
+        found = found[found < len(ranks)]
+        mask = np.zeros(self.index.passage_count, dtype=bool)
+        chosen = ranks[found]
+        mask[chosen[chosen >= 0]] = True
+        return mask
 
-        :return: (any condition at all, a passage condition).
-        """
-        docs, passages = self._conditions(without)
-        for suffix in ("d", "p"):
-            self.db.execute(f"DROP TABLE IF EXISTS temp.{table}_{suffix}")
-        self.db.execute(f"CREATE TEMP TABLE {table}_d (doc INTEGER PRIMARY KEY)")
-        self.db.execute(f"CREATE TEMP TABLE {table}_p (passage INTEGER PRIMARY KEY)")
-        passage_sql = " INTERSECT ".join(sql for sql, _ in passages)
-        passage_params = [param for _, params in passages for param in params]
-        if passages:
-            self.db.execute(f"INSERT OR IGNORE INTO {table}_p {passage_sql}", passage_params)
-            docs.append((f"SELECT DISTINCT p.doc FROM {table}_p CROSS JOIN passages p"
-                         f" ON p.passage = {table}_p.passage", []))
-        doc_sql = " INTERSECT ".join(sql for sql, _ in docs) or "SELECT doc FROM documents"
-        self.db.execute(f"INSERT OR IGNORE INTO {table}_d {doc_sql}",
-                        [param for _, params in docs for param in params])
-        if passages and docs[:-1]:  # passages only of the documents that match
-            self.db.execute(f"DELETE FROM {table}_p WHERE (SELECT doc FROM passages p WHERE"
-                            f" p.passage = {table}_p.passage) NOT IN (SELECT doc FROM {table}_d)")
-        return bool(docs or passages), bool(passages)
+    def _date_mask(self) -> np.ndarray:
+        low, high = self.days  # type: ignore[misc]
+        found = np.array([row[0] for row in self.db.execute(
+            "SELECT DISTINCT doc FROM mentions WHERE type = 'date'"
+            " AND (start_day IS NOT NULL OR end_day IS NOT NULL)"
+            " AND (end_day IS NULL OR end_day >= ?) AND (start_day IS NULL OR start_day <= ?)",
+            (-(10**9) if low is None else low, 10**9 if high is None else high))],
+            dtype=np.int64)
+        ranks = self.index.doc_rank
+        chosen = ranks[found[found < len(ranks)]]
+        mask = np.zeros(self.index.doc_count, dtype=bool)
+        mask[chosen[chosen >= 0]] = True
+        return mask
+
+    def constrained(self, without: str | None = None) -> bool:
+        return bool(self.fts or self.days or any(name != without for name in self.selections))
 
     def run(self, limit: int, facet_size: int) -> dict[str, Any]:
-        constrained, passage_mode = self.materialise("m")
-        passage_mode = passage_mode or any(self.facets[name].level == "passage"
-                                           for name in self.selections)
-        count = self.db.execute("SELECT COUNT(*) FROM m_d").fetchone()[0]
+        doc_mask, passage_mask = self.matches()
+        passage_mode = passage_mask is not None
         documents = [dict(zip(("id", "title", "author", "date", "kind", "publication"), row))
-                     for row in self.db.execute(
-                         "SELECT id, title, author, date, kind, publication FROM documents"
-                         " WHERE doc IN (SELECT doc FROM m_d) ORDER BY id LIMIT ?", (limit,))]
-        result: dict[str, Any] = {"count": count, "documents": documents,
+                     for row in self._rows(
+                         "SELECT doc, id, title, author, date, kind, publication FROM documents"
+                         " WHERE doc IN ({})", self.index.doc_of_rank, doc_mask, limit)]
+        result: dict[str, Any] = {"count": int(doc_mask.sum()), "documents": documents,
                                   "selections": self.selections}
-        if passage_mode:
-            result["passage_count"] = self.db.execute("SELECT COUNT(*) FROM m_p").fetchone()[0]
+        if passage_mask is not None:
+            result["passage_count"] = int(passage_mask.sum())
             result["passages"] = [
                 {"doc": doc, "target": xml_id, "element": element, "text": text}
-                for doc, xml_id, element, text in self.db.execute(
-                    "SELECT d.id, p.xml_id, p.element, substr(p.text, 1, 300) FROM m_p"
-                    " JOIN passages p USING (passage) JOIN documents d USING (doc)"
-                    " ORDER BY d.id, p.position LIMIT ?", (limit,))]
-        labels = self._labels()
-        result["facets"] = [self._facet(facet, constrained, passage_mode, facet_size, labels)
+                for doc, xml_id, element, text in self._rows(
+                    "SELECT p.passage, d.id, p.xml_id, p.element, substr(p.text, 1, 300)"
+                    " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
+                    self.index.passage_of_rank, passage_mask, limit)]
+        masks = {None: (doc_mask, passage_mask)}
+        result["facets"] = [self._facet(facet, masks, passage_mode, facet_size)
                             for facet in self.facets.values()]
         return result
 
-    def _facet(self, facet: Facet, constrained: bool, passage_mode: bool, size: int,
-               labels: dict[str, str]) -> dict[str, Any]:
-        table = "m"
-        if facet.name in self.selections:
-            constrained, passage_mode = self.materialise("f", without=facet.name)
-            table = "f"
-            self.cache.pop(("f", False), None)
-            self.cache.pop(("f", True), None)
-        if not constrained:
-            counts = self.db.execute(
-                "SELECT value, count FROM facet_totals WHERE facet = ?"
-                " ORDER BY count DESC, value LIMIT ?", (facet.name, size + 1)).fetchall()
+    def _rows(self, sql: str, ids_of_rank: np.ndarray, mask: np.ndarray,
+              limit: int) -> list[tuple[Any, ...]]:
+        # the first `limit` set entries of a mask, in rank order, read by primary key
+        ids = [int(number) for number in ids_of_rank[np.flatnonzero(mask)[:max(limit, 0)]]]
+        found: dict[int, tuple[Any, ...]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            for key, *row in self.db.execute(sql.format(", ".join("?" * len(chunk))), chunk):
+                found[key] = tuple(row)
+        return [found[number] for number in ids if number in found]
+
+    def _facet(self, facet: Facet, masks: dict[str | None, tuple[np.ndarray, Any]],
+               passage_mode: bool, size: int) -> dict[str, Any]:
+        without = facet.name if facet.name in self.selections else None
+        if not self.constrained(without):
+            counts = self.index.totals.get(facet.name, [])[:size + 1]
         else:
-            by_passage = facet.level == "passage" and passage_mode
-            counts = self._counts(table, by_passage).get(facet.name, [])[:size + 1]
+            if without not in masks:
+                masks[without] = self.matches(without)
+            doc_mask, passage_mask = masks[without]
+            if without is not None:
+                passage_mode = passage_mask is not None
+            counts = self._counts(facet, doc_mask, passage_mask if passage_mode else None,
+                                  size + 1)
         truncated = len(counts) > size
         counts = counts[:size]
         selected = self.selections.get(facet.name, [])
         shown = {value for value, _ in counts}
         counts += [(value, 0) for value in selected if value not in shown]
-        use_labels = facet.labels == "registry"
+        labels = self.index.labels if facet.labels == "registry" else {}
         return {"name": facet.name, "label": facet.label, "level": facet.level,
-                "results": [{"value": value, "label": labels.get(value, value) if use_labels
-                             else value, "count": n, "selected": value in selected}
-                            for value, n in counts],
+                "results": [{"value": value, "label": labels.get(value, value), "count": n,
+                             "selected": value in selected} for value, n in counts],
                 "truncated": truncated}
 
-    def _counts(self, table: str, by_passage: bool) -> dict[str, list[tuple[str, int]]]:
-        """Facet → (value, count), most frequent first, over a temp table's matches."""
-        key = (table, by_passage)
-        if key not in self.cache:
-            postings = _postings(self.db)
-            if by_passage:
-                ids = self.db.execute(f"SELECT passage FROM {table}_p").fetchall()
-                groups = postings.by_passage
-            else:
-                ids = self.db.execute(f"SELECT doc FROM {table}_d").fetchall()
-                groups = postings.by_doc
-            counter = Counter(chain.from_iterable(groups.get(row[0], ()) for row in ids))
-            by_facet: dict[str, list[tuple[str, int]]] = {}
-            for value_id, count in counter.items():
-                name, value = postings.keys[value_id]
-                by_facet.setdefault(name, []).append((value, count))
-            for values in by_facet.values():
-                values.sort(key=lambda item: (-item[1], item[0]))
-            self.cache[key] = by_facet
-        return self.cache[key]
-
-    def _labels(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT value, label FROM labels"))
-
-
-class _Postings:
-    """Every document's and passage's facet values as small integers, held per process.
-
-    Counting the values of the matching documents is then one C-level Counter over integer
-    lists, instead of a GROUP BY per facet; it is reloaded when the index changes.
-    """
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.keys: list[tuple[str, str]] = []
-        ids: dict[tuple[str, str], int] = {}
-        self.by_doc: dict[int, list[int]] = {}
-        self.by_passage: dict[int, list[int]] = {}
-        for facet, value, doc, passage in db.execute(
-                "SELECT facet, value, doc, passage FROM facet_values"):
-            value_id = ids.get((facet, value))
-            if value_id is None:
-                value_id = ids[(facet, value)] = len(self.keys)
-                self.keys.append((facet, value))
-            self.by_doc.setdefault(doc, []).append(value_id)
-            if passage is not None:
-                self.by_passage.setdefault(passage, []).append(value_id)
-
-
-_POSTINGS: dict[str, tuple[str, _Postings]] = {}
-
-
-def _postings(db: sqlite3.Connection) -> _Postings:
-    path = db.execute("PRAGMA database_list").fetchone()[2]
-    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    generation = row[0] if row else ""
-    cached = _POSTINGS.get(path)
-    if cached is None or cached[0] != generation:
-        _POSTINGS[path] = cached = (generation, _Postings(db))
-    return cached[1]
+    def _counts(self, facet: Facet, doc_mask: np.ndarray, passage_mask: np.ndarray | None,
+                top: int) -> list[tuple[str, int]]:
+        """The ``top`` most frequent values under the masks, ties in value order."""
+        postings = self.index.facets.get(facet.name)
+        if postings is None or not postings.values:
+            return []
+        if facet.level == "passage" and passage_mask is not None:
+            keep = postings.passages >= 0
+            keep[keep] = passage_mask[postings.passages[keep]]
+        else:
+            keep = doc_mask[postings.docs]
+        counts = np.bincount(postings.value_ids[keep], minlength=len(postings.values))
+        present = np.flatnonzero(counts)
+        if len(present) > top:  # only the best candidates are sorted
+            cut = np.partition(counts[present], len(present) - top)[len(present) - top]
+            present = present[counts[present] >= cut]
+        order = present[np.lexsort((present, -counts[present]))][:top]
+        return [(postings.values[i], int(counts[i])) for i in order]

@@ -205,3 +205,14 @@ def test_cli_reindex(settings: Settings) -> None:
     result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "reindex", "--full"])
     assert result.exit_code == 0
     assert result.output.startswith("indexed 4 new, 0 changed, removed 0, 0 unchanged (")
+
+
+def test_counts_follow_the_index_after_an_update(settings: Settings) -> None:
+    assert ids(lookup(settings, {"place": ["paris"]})) == [
+        "doc-paris-commune", "doc-spanish-revolution"]
+    (settings.tei_dir / "paris_commune.xml").unlink()
+    update_index(settings)  # a process's cached postings are reloaded for the new index
+    result = lookup(settings, {"place": ["paris"]})
+    assert ids(result) == ["doc-spanish-revolution"]
+    assert facet(result, "publication") == [
+        ("Against the Current", "Against the Current", 1, False)]

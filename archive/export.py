@@ -37,7 +37,12 @@ from . import __version__
 from .config import ARCHIVE_NAME, SAMPLE_REGISTRY_DIR, SCHEMAS_DIR, Settings
 from .errors import ArchiveError
 from .importer import (
-    EXPORT_CHANGE, EXPORT_STAND_OFF, DocumentRefs, RefResolver, document_bytes, load_imports,
+    EXPORT_CHANGE,
+    EXPORT_STAND_OFF,
+    DocumentRefs,
+    RefResolver,
+    document_bytes,
+    load_imports,
 )
 from .registry import SHAPES, Entry, Registry, entry_element, load_registry
 
@@ -273,7 +278,7 @@ def mention_rows(settings: Settings, ids: Sequence[str] | None = None,
     finally:
         db.close()
     return [dict(zip(MENTION_FIELDS, (doc, passage, kind, ref, names.get(ref or "", ""),
-                                      surface, *dates)))
+                                      surface, *dates), strict=True))
             for doc, passage, kind, ref, surface, *dates in rows]
 
 

@@ -32,7 +32,12 @@ from tei.serialize import serialize
 from .config import Settings
 from .errors import ArchiveError
 from .readers.tei import (
-    in_entry, iter_entry_elements, namespaced_id, read_entries, read_entry, slug,
+    in_entry,
+    iter_entry_elements,
+    namespaced_id,
+    read_entries,
+    read_entry,
+    slug,
 )
 from .registry import Entry, Registry, load_registry
 from .store import atomic_write, data_lock, tei_path
@@ -403,9 +408,9 @@ def stored_bytes_equal(first: bytes, second: bytes) -> bool:
 
 
 def _c14n(data: bytes) -> str:
-    from tei.parse import parse_bytes
-
     import io
+
+    from tei.parse import parse_bytes
 
     parse_bytes(data)  # the safe parser first: no entities, no DTD reach canonicalize
     return etree.canonicalize(from_file=io.BytesIO(data), with_comments=True)

@@ -24,10 +24,9 @@ from tei.parse import parse_bytes
 from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
-from .index_workers import extract_all
 from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
-from .readers.tei import in_entry
 from .index_workers import extract_all
+from .readers.tei import in_entry
 from .store import iter_tei_files
 
 SCHEMA_VERSION = "2"  # 2: documents.path is the file name in tei/ (a data dir can move)
@@ -70,9 +69,6 @@ CREATE TABLE attribute_values (name TEXT NOT NULL, value TEXT NOT NULL, doc INTE
 CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
 """
-_INDEXES = [statement.strip() for statement in SCHEMA.split(";")
-            if statement.strip().startswith("CREATE INDEX")]
-_INDEX_NAMES = [statement.split()[2] for statement in _INDEXES]
 _INDEXES = [statement.strip() for statement in SCHEMA.split(";")
             if statement.strip().startswith("CREATE INDEX")]
 _INDEX_NAMES = [statement.split()[2] for statement in _INDEXES]

@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from lxml import etree
 
 from tei.namespaces import (
-    TEI_NAME, TEI_ORG, TEI_ORG_NAME, TEI_PERS_NAME, TEI_PERSON, TEI_PLACE, TEI_PLACE_NAME, XML_ID,
+    TEI_NAME,
+    TEI_ORG,
+    TEI_ORG_NAME,
+    TEI_PERS_NAME,
+    TEI_PERSON,
+    TEI_PLACE,
+    TEI_PLACE_NAME,
+    XML_ID,
     tei,
 )
 

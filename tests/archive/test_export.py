@@ -17,8 +17,13 @@ from lxml import etree
 from archive.cli import cli
 from archive.config import Settings
 from archive.export import (
-    document_ids, export_corpus, export_mentions_csv, export_mentions_jsonl, export_tei,
-    export_zip, mention_rows,
+    document_ids,
+    export_corpus,
+    export_mentions_csv,
+    export_mentions_jsonl,
+    export_tei,
+    export_zip,
+    mention_rows,
 )
 from archive.importer import import_files, stored_bytes_equal
 from archive.registry import Registry

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-web venv clean browser-deps
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-web bench-load venv clean browser-deps
 
 venv: $(STAMP)
 
@@ -24,14 +24,16 @@ browser-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Build the sample archive, then serve it (Ctrl-C stops the server).
 demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
+	$(VENV)/bin/archive --data $(DATA) serve --port $(PORT)
 
 test: $(STAMP) browser-deps
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
-bench: bench-annotation bench-validate bench-query bench-web
+bench: bench-annotation bench-validate bench-query bench-web bench-load
 
 bench-annotation: $(STAMP)
 	$(PY) benchmarks/annotation.py
@@ -44,6 +46,9 @@ bench-query: $(STAMP)
 
 bench-web: $(STAMP)
 	$(PY) benchmarks/web.py
+
+bench-load: $(STAMP)
+	$(PY) benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

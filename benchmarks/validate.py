@@ -1,14 +1,16 @@
 """Time archive validation (archive.rng + archive.sch + registry ids) over N documents.
 
 Usage: python benchmarks/validate.py [N] [--data DIR]
-Uses DIR/tei/*.xml when present (DIR defaults to $ARCHIVE_DATA or ./archive-data), else the
-valid test fixture replicated N times (default 50). Schema compilation is timed separately.
+Uses DIR/tei/*.xml when present (DIR defaults to $ARCHIVE_DATA or ./archive-data), else builds
+the sample archive into a temporary directory first. ``--fixtures N`` times the valid test
+fixture replicated N times instead. Schema compilation is timed separately.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,13 +27,20 @@ FIXTURE = ROOT / "tests" / "fixtures" / "schematron" / "valid_document.xml"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", nargs="?", type=int, default=50)
+    parser.add_argument("--fixtures", type=int, default=0, metavar="N")
     parser.add_argument("--data", type=Path, default=None)
     args = parser.parse_args()
     settings = Settings.from_env(args.data)
-    files = sorted(settings.tei_dir.glob("*.xml")) if settings.tei_dir.is_dir() else []
-    if not files:
-        files = [FIXTURE] * args.n
+    if args.fixtures:
+        files = [FIXTURE] * args.fixtures
+    else:
+        if not settings.tei_dir.is_dir():
+            from archive.build import build, sample_sources
+
+            settings = Settings(data_dir=Path(tempfile.mkdtemp()) / "data")
+            print(f"building the sample archive in {settings.data_dir} ...", flush=True)
+            build(settings, sample_sources())
+        files = sorted(settings.tei_dir.glob("*.xml"))
     started = time.perf_counter()
     compile_relaxng(ROOT / "schemas" / "archive.rng")
     compile_schematron(ROOT / "schemas" / "archive.sch")

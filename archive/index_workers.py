@@ -61,7 +61,7 @@ def extract_all(items: Sequence[tuple[Path, bytes]], facets: tuple[Facet, ...],
         while pending:
             chunk, future = pending.popleft()
             submit()
-            for (path, data), rows in zip(chunk, future.result()):
+            for (path, data), rows in zip(chunk, future.result(), strict=True):
                 yield rows if rows is not None else extract(path, data, facets)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

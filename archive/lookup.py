@@ -132,7 +132,7 @@ class Postings:
             # SQLite sorts and numbers the values (a covering index); NumPy reads the columns
             values, counts = zip(*db.execute(
                 "SELECT value, COUNT(*) FROM facet_values WHERE facet = ? GROUP BY value"
-                " ORDER BY value", (name,)))
+                " ORDER BY value", (name,)), strict=True)
             rows = db.execute("SELECT doc, COALESCE(passage, 0) FROM facet_values"
                               " WHERE facet = ? ORDER BY value", (name,))
             numbers = np.fromiter(chain.from_iterable(rows), dtype=np.int64).reshape(-1, 2)
@@ -251,7 +251,8 @@ class _Lookup:
     def run(self, limit: int, facet_size: int) -> dict[str, Any]:
         doc_mask, passage_mask = self.matches()
         passage_mode = passage_mask is not None
-        documents = [dict(zip(("id", "title", "author", "date", "kind", "publication"), row))
+        documents = [dict(zip(("id", "title", "author", "date", "kind", "publication"), row,
+                                   strict=True))
                      for row in self._rows(
                          "SELECT doc, id, title, author, date, kind, publication FROM documents"
                          " WHERE doc IN ({})", self.index.doc_of_rank, doc_mask, limit)]

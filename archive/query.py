@@ -1,11 +1,12 @@
 """Corpus-wide XPath: one expression evaluated on every TEI document of the data directory.
 
 Each expression is parsed once by elementpath's XPath 3.1 parser (syntax errors, codes,
-positions, and the token tree analysed below). When the token tree holds only constructs whose
-meaning is the same in XPath 1.0 and 3.1 (:func:`lxml_safe`, a conservative allow-list), the
-expression runs through lxml's C XPath instead, which is many times faster; both engines'
-items are turned into hits by the same code, so the results are identical. Evaluation is a pure function of (expression, namespaces, file paths),
-so that a later version can move it into a killable worker process.
+positions, and the token tree). When the token tree holds only constructs whose meaning is the
+same in XPath 1.0 and 3.1 (:func:`archive.xpath_analysis.lxml_safe`), the expression runs
+through lxml's C XPath instead, many times faster; both engines' items become hits through the
+same code (:mod:`archive.xpath_hits`), so the results are identical. :func:`run_query` hands the
+evaluation to a worker process that can be stopped (:mod:`archive.query_worker`);
+:func:`evaluate_query` is the evaluation itself, a pure function of the files it reads.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from __future__ import annotations
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,35 +24,18 @@ import elementpath
 from elementpath.xpath3 import XPath3Parser
 from lxml import etree
 
-from tei.namespaces import NSMAP, XML_ID, XML_NS
+from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
 from .config import Settings
 from .errors import QueryError
-from .store import iter_tei_files
+from .xpath_analysis import _safe, lxml_safe, requirements
+from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
 
-#: Characters of context shown on each side of a hit.
-CONTEXT_WIDTH = 40
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
-
-_STRING = etree.XPath("string(.)")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One result item: where it is and what it says."""
-
-    doc: str
-    target: str | None  # xml:id of the nearest identified ancestor-or-self
-    kind: str  # element, attribute, text, comment, processing-instruction, document, atomic
-    name: str | None
-    value: str
-    context: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"doc": self.doc, "target": self.target, "kind": self.kind, "name": self.name,
-                "value": self.value, "context": self.context}
+#: Longest expression accepted, in characters.
+MAX_EXPRESSION = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,8 +79,12 @@ def compile_query(expression: str, namespaces: dict[str, str] | None = None, *,
 
     :param namespaces: extra prefix bindings; ``tei`` and ``xml`` are always bound.
     :param element_context: the context item will be an element, not the document node.
-    :raise QueryError: a static (syntax, name, type) error, with its XPath code and position.
+    :raise QueryError: a static (syntax, name, type) error, with its XPath code and position,
+        or an expression longer than :data:`MAX_EXPRESSION`.
     """
+    if len(expression) > MAX_EXPRESSION:
+        raise QueryError(f"XPath expression too long: {len(expression)} characters"
+                         f" (at most {MAX_EXPRESSION})")
     bound = {**NSMAP, **(namespaces or {})}
     return _compile(expression, tuple(sorted(bound.items())), element_context)
 
@@ -168,25 +155,31 @@ class TreeCache:
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
         self.used = 0
+        self.hits = self.misses = 0  # lookups answered from the cache, and parses
         self._entries: OrderedDict[str, tuple[tuple[int, int], Any, Any, int]] = OrderedDict()
 
-    def get(self, path: Path, node_tree: bool = False) -> tuple[Any, Any]:
+    def get(self, path: Path, node_tree: bool = False,
+            stamp: tuple[int, int] | None = None) -> tuple[Any, Any]:
         """The parsed tree of ``path`` (and its elementpath node tree when asked).
 
+        :param stamp: the file's (mtime_ns, size) when the caller has just read them.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
         key = str(path)
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        stamp = stamp or file_stamp(path)
         entry = self._entries.get(key)
         if entry is not None and entry[0] == stamp:
             self._entries.move_to_end(key)
+            self.hits += 1
             tree, nodes = entry[1], entry[2]
+            if not node_tree or nodes is not None:
+                return tree, nodes
         else:
+            self.misses += 1
             tree, nodes = parse_tei(path), None
         if node_tree and nodes is None:
             nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
-        cost = stat.st_size * (self.LXML_FACTOR + (self.ELEMENTPATH_FACTOR if nodes else 0))
+        cost = stamp[1] * (self.LXML_FACTOR + (self.ELEMENTPATH_FACTOR if nodes else 0))
         self._store(key, (stamp, tree, nodes, cost))
         return tree, nodes
 
@@ -207,7 +200,7 @@ class TreeCache:
         self.used = 0
 
 
-#: The process-wide cache used by :func:`run_query`.
+#: The cache of this process (in the query worker: kept warm between queries).
 TREES = TreeCache()
 
 
@@ -217,17 +210,40 @@ def run_query(
 ) -> QueryResult:
     """Evaluate ``expression`` on every document, in id order, the document node as context.
 
+    The evaluation runs in a worker process, stopped when it passes the time limit even inside
+    one long evaluation; its warm tree cache serves the next query.
+
     :param limit: hits reported before evaluation stops (default ``settings.query_limit``).
     :param timeout: seconds before evaluation stops (default ``settings.query_timeout``).
     :return: the hits; ``truncated`` and ``message`` tell when a limit stopped it early.
-    :raise QueryError: a static error, or a dynamic error in one document.
+    :raise QueryError: a static error, a dynamic error in one document, or an expression
+        longer than :data:`MAX_EXPRESSION`.
     """
-    started = time.perf_counter()
+    from .query_worker import run_in_worker
+
+    if len(expression) > MAX_EXPRESSION:  # refused before anything is sent anywhere
+        compile_query(expression)
+    return run_in_worker(settings, expression, namespaces=namespaces,
+                         limit=settings.query_limit if limit is None else limit,
+                         timeout=settings.query_timeout if timeout is None else timeout)
+
+
+def evaluate_query(settings: Settings, expression: str, *,
+                   namespaces: dict[str, str] | None = None, limit: int, timeout: float,
+                   started: float | None = None, cache: TreeCache | None = None,
+                   progress: Any = None, plan: Any = None) -> QueryResult:
+    """:func:`run_query`'s evaluation, in this process (the worker calls it).
+
+    :param plan: called as ``plan(engine, documents to search)`` before the evaluation.
+    :param progress: see :func:`evaluate_files`.
+    """
+    started = time.perf_counter() if started is None else started
     compiled = compile_query(expression, namespaces)
-    paths = candidate_files(settings, compiled)
-    return evaluate_files(
-        compiled, paths, limit=settings.query_limit if limit is None else limit,
-        timeout=settings.query_timeout if timeout is None else timeout, started=started)
+    files = candidate_files(settings, compiled)
+    if plan is not None:
+        plan(compiled.engine, len(files))
+    return evaluate_files(compiled, files, limit=limit, timeout=timeout, started=started,
+                          cache=cache, progress=progress)
 
 
 def candidate_files(settings: Settings, compiled: CompiledQuery) -> list[tuple[str, Path]]:
@@ -242,11 +258,15 @@ def candidate_files(settings: Settings, compiled: CompiledQuery) -> list[tuple[s
 
 def evaluate_files(
     compiled: CompiledQuery, files: Sequence[tuple[str, Path]], *, limit: int, timeout: float,
-    started: float | None = None, cache: TreeCache | None = None,
+    started: float | None = None, cache: TreeCache | None = None, progress: Any = None,
 ) -> QueryResult:
     """Evaluate a compiled query on the given files; a pure function of its arguments.
 
+    Every item is counted; hits (with their context) are made for the first ``limit`` only.
+
     :param files: (doc id, path) pairs in the order the hits should come.
+    :param progress: called as ``progress(hits, count, documents done)`` now and then, so
+        that a caller who must stop the evaluation keeps what was found.
     """
     started = time.perf_counter() if started is None else started
     deadline = started + timeout
@@ -255,27 +275,38 @@ def evaluate_files(
     count = 0
     message = None
     evaluated = 0
+    reported = time.perf_counter()
     for index, (doc, path) in enumerate(files):
-        if time.perf_counter() > deadline:
+        now = time.perf_counter()
+        if now > deadline:
             message = _stopped(f"the time limit of {timeout:g} s", index, len(files))
             break
         if len(hits) >= limit and limit >= 0:
             message = _stopped(f"the result limit of {limit} items", index, len(files))
             break
+        if progress is not None and now - reported > PROGRESS_EVERY:
+            progress(hits, count, index)
+            reported = now
         items = _evaluate(compiled, cache, path, doc, deadline)
         evaluated += 1
+        maker = None
         for item in items:
             if item is _TIMED_OUT:
                 message = _stopped(f"the time limit of {timeout:g} s", index, len(files))
                 break
             count += 1
             if len(hits) < limit:
-                hits.append(make_hit(doc, item, compiled.namespaces))
+                maker = maker or HitMaker(doc, compiled.namespaces)
+                hits.append(maker.hit(item))
         if message:
             break
     elapsed = (time.perf_counter() - started) * 1000
     return QueryResult(compiled.expression, count, tuple(hits), elapsed, message is not None,
                        compiled.engine, evaluated, message)
+
+
+#: Seconds between two progress reports of :func:`evaluate_files`.
+PROGRESS_EVERY = 0.2
 
 
 def _stopped(reason: str, index: int, total: int) -> str:
@@ -344,25 +375,6 @@ def _in_document_order(token: Any, items: list[Any]) -> list[Any]:
     return sorted(items, key=lambda node: node.position)
 
 
-# --- static analysis of the token tree ------------------------------------------------------
-# Which expressions mean the same in XPath 1.0 (lxml) and 3.1 (elementpath)? Only those built
-# from the constructs below. Left out on purpose: numeric comparisons and arithmetic on node
-# values (3.1 raises FORG0001 where 1.0 gives NaN), `<`/`>` (1.0 compares numbers, 3.1 strings),
-# `div` (decimal vs double), functions given a node-set where 3.1 wants one item, `name()`
-# (prefix choice), `id()`, relative paths at the top (lxml's context is the root element, the
-# query's is the document node) and the parent/ancestor axes (they can reach the document node,
-# which lxml never returns).
-
-_STEP_AXES = frozenset({"child", "descendant", "descendant-or-self", "self", "attribute",
-                        "following-sibling", "preceding-sibling", "following", "preceding"})
-_KIND_TESTS = frozenset({"text", "comment", "node", "processing-instruction"})
-_STRING_FUNCTIONS = frozenset({"contains", "starts-with", "substring-before", "substring-after",
-                               "substring", "concat", "string", "normalize-space", "translate",
-                               "local-name", "namespace-uri"})
-_NUMBER_FUNCTIONS = frozenset({"count", "string-length", "position", "last"})
-_BOOLEAN_FUNCTIONS = frozenset({"not", "boolean", "true", "false"})
-
-
 def parse_expression(expression: str, namespaces: dict[str, str] | None = None) -> Any:
     """elementpath's token tree of an expression (parsed once, cached).
 
@@ -371,288 +383,12 @@ def parse_expression(expression: str, namespaces: dict[str, str] | None = None) 
     return _parse(expression, tuple(sorted({**NSMAP, **(namespaces or {})}.items())))
 
 
-def lxml_safe(token: Any, element_context: bool = False) -> bool:
-    """True when lxml's XPath 1.0 gives exactly the 3.1 result for this parsed expression."""
-    return _safe(token, relative=element_context)
-
-
-def _safe(token: Any, relative: bool) -> bool:
-    symbol, label = token.symbol, token.label
-    if symbol in ("/", "//") and label == "operator":
-        if len(token) == 0:
-            return False  # the document node itself
-        if len(token) == 1:
-            return _safe(token[0], True)
-        return _safe(token[0], relative) and _safe(token[1], True)
-    if symbol == "[" and label == "operator":
-        return _safe(token[0], relative) and _safe_predicate(token[1])
-    if symbol == "(" and label == "expression":
-        return len(token) == 1 and _safe(token[0], relative)
-    if symbol in (":", "(name)", "*") and label in ("symbol", "name", "wildcard symbol"):
-        return relative
-    if symbol == "@" or (label == "axis" and symbol in _STEP_AXES):
-        return relative and all(_safe(child, True) for child in token)
-    if label == "kind test" and symbol in _KIND_TESTS:
-        return relative and len(token) == 0
-    if symbol == ".":
-        return relative
-    if symbol == "|":
-        return _safe(token[0], relative) and _safe(token[1], relative)
-    if symbol in ("and", "or"):
-        return _safe(token[0], relative) and _safe(token[1], relative)
-    if symbol in ("=", "!="):
-        kinds = {_value_kind(token[0]), _value_kind(token[1])}
-        return (kinds in ({"number"}, {"string"}, {"string", "node"}, {"node"})
-                and _safe(token[0], relative) and _safe(token[1], relative))
-    if symbol in ("(string)", "(integer)"):
-        return True
-    if label == "function":
-        return _safe_call(token, relative)
-    return False
-
-
-def _safe_predicate(token: Any) -> bool:
-    if token.symbol == "(integer)":
-        return True  # a position
-    return _safe(token, True)
-
-
-def _safe_call(token: Any, relative: bool) -> bool:
-    name, args = token.symbol, list(token)
-    if not args and name in ("string", "normalize-space", "string-length", "local-name",
-                             "namespace-uri", "position", "last"):
-        return relative  # they read the context item, which differs at the top
-    if name in ("count", "not", "boolean"):
-        return len(args) == 1 and _safe(args[0], relative)
-    if name in ("true", "false"):
-        return not args
-    if name in _STRING_FUNCTIONS or name == "string-length":
-        for position, arg in enumerate(args):
-            if arg.symbol == "(integer)" and name == "substring" and position > 0:
-                continue
-            if not _singleton(arg) or not _safe(arg, relative):
-                return False
-        return True
-    return False
-
-
-def _singleton(token: Any) -> bool:
-    # at most one item in both languages: 1.0 would take the first of many, 3.1 would fail
-    if token.symbol in (".", "(string)"):
-        return True
-    if token.symbol == "@":
-        return len(token) == 1 and token[0].symbol in (":", "(name)")
-    return token.label == "function" and token.symbol in _STRING_FUNCTIONS | {"string-length"}
-
-
-def _value_kind(token: Any) -> str:
-    if token.symbol == "(integer)" or (token.label == "function"
-                                       and token.symbol in _NUMBER_FUNCTIONS):
-        return "number"
-    if token.symbol == "(string)" or (token.label == "function"
-                                      and token.symbol in _STRING_FUNCTIONS):
-        return "string"
-    if token.label == "function" or token.label == "literal":
-        return "other"
-    return "node"
-
-
-def requirements(token: Any) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """What a document must contain for the expression to return anything.
-
-    Only steps on the main path count (not ``|`` branches, nor predicates beyond
-    ``[@attr = 'literal']`` and ``[path]``); an expression whose top is not a path (``count()``,
-    ``not()``, arithmetic ...) requires nothing, since it yields a value for every document.
-
-    :return: (Clark names of elements, (Clark attribute name, value) pairs).
-    """
-    names: set[str] = set()
-    attributes: set[tuple[str, str]] = set()
-    _spine(token, names, attributes)
-    return frozenset(names), frozenset(attributes)
-
-
-def _spine(token: Any, names: set[str], attributes: set[tuple[str, str]]) -> None:
-    symbol, label = token.symbol, token.label
-    if symbol in ("/", "//", "!") and label == "operator":
-        for child in token:
-            _spine(child, names, attributes)
-    elif symbol == "[" and label == "operator":
-        _spine(token[0], names, attributes)
-        _predicate(token[1], names, attributes)
-    elif symbol == "(" and label == "expression" and len(token) == 1:
-        _spine(token[0], names, attributes)
-    elif label == "axis" and symbol not in ("attribute", "namespace"):
-        _spine(token[0], names, attributes)
-    elif symbol in (":", "(name)") and label in ("symbol", "name"):
-        name = _clark(token)
-        if name:
-            names.add(name)
-
-
-def _predicate(token: Any, names: set[str], attributes: set[tuple[str, str]]) -> None:
-    if token.symbol == "and":
-        _predicate(token[0], names, attributes)
-        _predicate(token[1], names, attributes)
-    elif token.symbol == "=" and token.label == "operator":
-        for attr, literal in ((token[0], token[1]), (token[1], token[0])):
-            if attr.symbol == "@" and len(attr) == 1 and literal.symbol == "(string)":
-                name = _clark(attr[0])
-                if name:
-                    attributes.add((name, literal.value))
-    elif token.symbol in ("/", "//", ":", "(name)", "[") or token.label == "axis":
-        _spine(token, names, attributes)
-
-
-def _clark(token: Any) -> str | None:
-    if token.symbol == "(name)":
-        return str(token.value)
-    if token.symbol == ":" and token[1].symbol == "(name)" and token[0].symbol == "(name)":
-        uri = token.parser.namespaces.get(token[0].value)
-        return f"{{{uri}}}{token[1].value}" if uri else None
-    return None
-
-
-# --- items → hits -----------------------------------------------------------------------------
-
-def make_hit(doc: str, item: Any, namespaces: Iterable[tuple[str, str]] = NSMAP.items()) -> Hit:
-    """Turn one result item of either engine into a :class:`Hit`."""
-    kind, owner, anchor, name, value = classify(item)
-    if kind == "atomic" or kind == "document" or owner is None:
-        return Hit(doc, None, kind, None, value, "")
-    target_element = _identified(owner)
-    span_of = owner if kind in ("element", "attribute") else None
-    container = target_element if target_element is not None else owner
-    if kind == "comment":
-        context = value
-    else:
-        text = _STRING(container)
-        if span_of is not None:
-            start = _offset(container, span_of, tail=False)
-            length = len(_STRING(span_of))
-        else:  # a text node: owner.text (anchor None) or anchor.tail
-            start = _offset(container, anchor if anchor is not None else owner,
-                            tail=anchor is not None)
-            length = len(value)
-        context = _kwic(text, start, start + length)
-    target = target_element.get(XML_ID) if target_element is not None else None
-    return Hit(doc, target, kind, _prefixed(name, namespaces) if name else None, value, context)
-
-
-def classify(item: Any) -> tuple[str, Any, Any, str | None, str]:
-    """(kind, owner element, tail anchor, Clark name, string value) of a result item."""
-    if isinstance(item, elementpath.XPathNode):
-        return _classify_node(item)
-    if isinstance(item, etree._Element):
-        if isinstance(item, etree._Comment):
-            return "comment", item.getparent(), None, None, item.text or ""
-        if isinstance(item, etree._ProcessingInstruction):
-            return "processing-instruction", item.getparent(), None, item.target, item.text or ""
-        return "element", item, None, item.tag, _STRING(item)
-    if isinstance(item, etree._ElementUnicodeResult):  # lxml "smart string"
-        parent = item.getparent()
-        if item.is_attribute:
-            return "attribute", parent, None, item.attrname, str(item)
-        if item.is_tail:
-            return "text", parent.getparent(), parent, None, str(item)
-        if item.is_text:
-            return "text", parent, None, None, str(item)
-    return "atomic", None, None, None, atomic_string(item)
-
-
-def _classify_node(node: Any) -> tuple[str, Any, Any, str | None, str]:
-    if isinstance(node, elementpath.ElementNode):
-        return "element", node.elem, None, node.elem.tag, _STRING(node.elem)
-    if isinstance(node, elementpath.AttributeNode):
-        return "attribute", node.parent.elem, None, node.name, node.value
-    if isinstance(node, elementpath.TextNode):
-        parent = node.parent
-        siblings = parent.children
-        position = next(i for i, child in enumerate(siblings) if child is node)
-        anchor = siblings[position - 1].elem if position else None
-        return "text", parent.elem, anchor, None, node.value
-    if isinstance(node, elementpath.CommentNode):
-        return "comment", node.elem.getparent(), None, None, node.elem.text or ""
-    if isinstance(node, elementpath.ProcessingInstructionNode):
-        return ("processing-instruction", node.elem.getparent(), None, node.elem.target,
-                node.elem.text or "")
-    if isinstance(node, elementpath.DocumentNode):
-        return "document", None, None, None, node.string_value
-    return "atomic", None, None, None, str(node.string_value)
-
-
-def atomic_string(value: Any) -> str:
-    """The XPath string of an atomic value, the same for lxml's floats and elementpath's types."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "INF" if value > 0 else "-INF"
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text
-    return str(value)
-
-
-def _identified(element: Any) -> Any:
-    while element is not None:
-        if isinstance(element.tag, str) and element.get(XML_ID) is not None:
-            return element
-        element = element.getparent()
-    return None
-
-
-def _offset(container: Any, node: Any, tail: bool) -> int:
-    # Where node's string (or its tail) starts in the string value of container.
-    offset = 0
-
-    def walk(element: Any) -> bool:
-        nonlocal offset
-        if element is node and not tail:
-            return True
-        if isinstance(element.tag, str) and element.text:
-            offset += len(element.text)
-        for child in element:
-            if walk(child):
-                return True
-            if child is node and tail:
-                return True
-            if child.tail:
-                offset += len(child.tail)
-        return False
-
-    return offset if walk(container) else 0
-
-
-def _kwic(text: str, start: int, end: int) -> str:
-    left = max(0, start - CONTEXT_WIDTH)
-    right = min(len(text), end + CONTEXT_WIDTH)
-    snippet = " ".join(text[left:right].split())
-    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
-
-
-def _prefixed(name: str, namespaces: Iterable[tuple[str, str]]) -> str:
-    qname = etree.QName(name)
-    if not qname.namespace:
-        return qname.localname
-    if qname.namespace == XML_NS:
-        return f"xml:{qname.localname}"
-    for prefix, uri in namespaces:
-        if uri == qname.namespace:
-            return f"{prefix}:{qname.localname}"
-    return name
-
-
 def file_stamp(path: Path) -> tuple[int, int]:
     """(mtime_ns, size) of a file: what the index compares to know a file is unchanged."""
     stat = os.stat(path)
     return stat.st_mtime_ns, stat.st_size
 
 
-__all__ = ["CompiledQuery", "Hit", "QueryResult", "TreeCache", "compile_query", "evaluate_files",
-           "evaluate_tree", "make_hit", "run_query", "iter_tei_files"]
+__all__ = ["CompiledQuery", "Hit", "QueryResult", "TreeCache", "atomic_string", "classify",
+           "compile_query", "evaluate_files", "evaluate_query", "evaluate_tree", "lxml_safe",
+           "make_hit", "parse_expression", "run_query"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from archive.cli import cli
 from archive.config import Settings
 from archive.errors import QueryError
 from archive.index import document_files, update_index
-from archive.query import Hit, TreeCache, compile_query, evaluate_files, run_query
+from archive.query import MAX_EXPRESSION, Hit, TreeCache, compile_query, evaluate_files, run_query
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -246,3 +247,67 @@ def test_cli_syntax_error_is_one_line(settings: Settings) -> None:
     assert result.exit_code == 1
     assert result.stderr == ("archive: error: XPath error XPST0003 at line 1, column 8: "
                              "unexpected end of source\n")
+
+
+# --- bounded queries: the worker is stopped, whatever the expression does ---------------------
+
+def _heavy_document(settings: Settings) -> None:
+    # 80 chains of 200 nested elements: lxml's //*//* alone takes half a minute on this file
+    path = settings.tei_dir / "untitled_note.xml"
+    chains = ("<hi>" * 200 + "x" + "</hi>" * 200) * 80
+    path.write_text(path.read_text().replace("none of its notes", f"none {chains} of"))
+
+
+@pytest.mark.parametrize(("expression", "engine"), [
+    ("//*//*//*//*", "lxml"),  # inside libxml2's C code: only a kill stops it
+    # 10^8 steps in elementpath, inside one function call: no check between items
+    ("count(//tei:p) + count(for $a in 1 to 10000, $b in 1 to 10000 return $a * $b)",
+     "elementpath"),
+])
+def test_a_query_passing_its_time_limit_is_stopped(settings: Settings, expression: str,
+                                                   engine: str) -> None:
+    _heavy_document(settings)
+    started = time.perf_counter()
+    result = run_query(settings, expression, timeout=2)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2 + 3
+    assert result.truncated
+    assert result.message is not None
+    assert result.message.startswith("query stopped at the time limit of 2 s: ")
+    assert result.engine == engine
+    assert run_query(settings, "count(//tei:quote)").count == 4  # a new worker answers
+
+
+def test_count_of_a_huge_range_is_stopped(settings: Settings) -> None:
+    # elementpath evaluates constant expressions while parsing: the worker passes its memory
+    # allowance at once, says so, and the next query gets a working worker
+    started = time.perf_counter()
+    with pytest.raises(QueryError, match="^query stopped: out of memory$"):
+        run_query(settings, "count((1 to 10000000000))", timeout=2)
+    assert time.perf_counter() - started < 2 + 3
+    assert run_query(settings, "count(//tei:quote)").count == 4
+
+
+def test_an_expression_longer_than_the_limit_is_refused(settings: Settings) -> None:
+    expression = " or ".join(["//tei:p"] * 1500)
+    with pytest.raises(QueryError) as caught:
+        run_query(settings, expression)
+    assert str(caught.value) == (f"XPath expression too long: {len(expression)} characters"
+                                 f" (at most {MAX_EXPRESSION})")
+    longest = f"string-length('{'a' * (MAX_EXPRESSION - 17)}')"
+    values = [hit.value for hit in run_query(settings, longest).hits]
+    assert values == [str(MAX_EXPRESSION - 17)] * 4
+
+
+def test_an_expression_nested_too_deeply_is_an_error_not_a_crash(settings: Settings) -> None:
+    with pytest.raises(QueryError, match="^query stopped: nested too deeply$"):
+        run_query(settings, " or ".join(["//tei:p"] * 900))
+
+
+def test_queries_from_several_threads_share_the_workers(settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    expressions = ["count(//tei:persName)", "//tei:orgName[@ref = '#poum']", "//tei:quote"] * 4
+    with ThreadPoolExecutor(6) as pool:
+        counts = list(pool.map(lambda e: run_query(settings, e).count, expressions))
+    assert counts == [4, 2, 1] * 4

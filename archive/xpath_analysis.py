@@ -1,0 +1,171 @@
+"""Static analysis of parsed XPath: which engine may run it, and what a document must hold.
+
+Both work on elementpath's token tree (see :func:`archive.query.parse_expression`).
+:func:`lxml_safe` is a conservative allow-list of constructs whose meaning is the same in
+XPath 1.0 (lxml) and 3.1 (elementpath); :func:`requirements` lists the element names and
+attribute values without which an expression cannot match, so that the index prunes documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# --- static analysis of the token tree ------------------------------------------------------
+# Which expressions mean the same in XPath 1.0 (lxml) and 3.1 (elementpath)? Only those built
+# from the constructs below. Left out on purpose: numeric comparisons and arithmetic on node
+# values (3.1 raises FORG0001 where 1.0 gives NaN), `<`/`>` (1.0 compares numbers, 3.1 strings),
+# `div` (decimal vs double), functions given a node-set where 3.1 wants one item, `name()`
+# (prefix choice), `id()`, relative paths at the top (lxml's context is the root element, the
+# query's is the document node) and the parent/ancestor axes (they can reach the document node,
+# which lxml never returns).
+
+_STEP_AXES = frozenset({"child", "descendant", "descendant-or-self", "self", "attribute",
+                        "following-sibling", "preceding-sibling", "following", "preceding"})
+_KIND_TESTS = frozenset({"text", "comment", "node", "processing-instruction"})
+_STRING_FUNCTIONS = frozenset({"contains", "starts-with", "substring-before", "substring-after",
+                               "substring", "concat", "string", "normalize-space", "translate",
+                               "local-name", "namespace-uri"})
+_NUMBER_FUNCTIONS = frozenset({"count", "string-length", "position", "last"})
+_BOOLEAN_FUNCTIONS = frozenset({"not", "boolean", "true", "false"})
+
+
+def lxml_safe(token: Any, element_context: bool = False) -> bool:
+    """True when lxml's XPath 1.0 gives exactly the 3.1 result for this parsed expression."""
+    return _safe(token, relative=element_context)
+
+
+def _safe(token: Any, relative: bool) -> bool:
+    symbol, label = token.symbol, token.label
+    if symbol in ("/", "//") and label == "operator":
+        if len(token) == 0:
+            return False  # the document node itself
+        if len(token) == 1:
+            return _safe(token[0], True)
+        return _safe(token[0], relative) and _safe(token[1], True)
+    if symbol == "[" and label == "operator":
+        return _safe(token[0], relative) and _safe_predicate(token[1])
+    if symbol == "(" and label == "expression":
+        return len(token) == 1 and _safe(token[0], relative)
+    if symbol in (":", "(name)", "*") and label in ("symbol", "name", "wildcard symbol"):
+        return relative
+    if symbol == "@" or (label == "axis" and symbol in _STEP_AXES):
+        return relative and all(_safe(child, True) for child in token)
+    if label == "kind test" and symbol in _KIND_TESTS:
+        return relative and len(token) == 0
+    if symbol == ".":
+        return relative
+    if symbol == "|":
+        return _safe(token[0], relative) and _safe(token[1], relative)
+    if symbol in ("and", "or"):
+        return _safe(token[0], relative) and _safe(token[1], relative)
+    if symbol in ("=", "!="):
+        kinds = {_value_kind(token[0]), _value_kind(token[1])}
+        return (kinds in ({"number"}, {"string"}, {"string", "node"}, {"node"})
+                and _safe(token[0], relative) and _safe(token[1], relative))
+    if symbol in ("(string)", "(integer)"):
+        return True
+    if label == "function":
+        return _safe_call(token, relative)
+    return False
+
+
+def _safe_predicate(token: Any) -> bool:
+    if token.symbol == "(integer)":
+        return True  # a position
+    return _safe(token, True)
+
+
+def _safe_call(token: Any, relative: bool) -> bool:
+    name, args = token.symbol, list(token)
+    if not args and name in ("string", "normalize-space", "string-length", "local-name",
+                             "namespace-uri", "position", "last"):
+        return relative  # they read the context item, which differs at the top
+    if name in ("count", "not", "boolean"):
+        return len(args) == 1 and _safe(args[0], relative)
+    if name in ("true", "false"):
+        return not args
+    if name in _STRING_FUNCTIONS or name == "string-length":
+        for position, arg in enumerate(args):
+            if arg.symbol == "(integer)" and name == "substring" and position > 0:
+                continue
+            if not _singleton(arg) or not _safe(arg, relative):
+                return False
+        return True
+    return False
+
+
+def _singleton(token: Any) -> bool:
+    # at most one item in both languages: 1.0 would take the first of many, 3.1 would fail
+    if token.symbol in (".", "(string)"):
+        return True
+    if token.symbol == "@":
+        return len(token) == 1 and token[0].symbol in (":", "(name)")
+    return token.label == "function" and token.symbol in _STRING_FUNCTIONS | {"string-length"}
+
+
+def _value_kind(token: Any) -> str:
+    if token.symbol == "(integer)" or (token.label == "function"
+                                       and token.symbol in _NUMBER_FUNCTIONS):
+        return "number"
+    if token.symbol == "(string)" or (token.label == "function"
+                                      and token.symbol in _STRING_FUNCTIONS):
+        return "string"
+    if token.label == "function" or token.label == "literal":
+        return "other"
+    return "node"
+
+
+def requirements(token: Any) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """What a document must contain for the expression to return anything.
+
+    Only steps on the main path count (not ``|`` branches, nor predicates beyond
+    ``[@attr = 'literal']`` and ``[path]``); an expression whose top is not a path (``count()``,
+    ``not()``, arithmetic ...) requires nothing, since it yields a value for every document.
+
+    :return: (Clark names of elements, (Clark attribute name, value) pairs).
+    """
+    names: set[str] = set()
+    attributes: set[tuple[str, str]] = set()
+    _spine(token, names, attributes)
+    return frozenset(names), frozenset(attributes)
+
+
+def _spine(token: Any, names: set[str], attributes: set[tuple[str, str]]) -> None:
+    symbol, label = token.symbol, token.label
+    if symbol in ("/", "//", "!") and label == "operator":
+        for child in token:
+            _spine(child, names, attributes)
+    elif symbol == "[" and label == "operator":
+        _spine(token[0], names, attributes)
+        _predicate(token[1], names, attributes)
+    elif symbol == "(" and label == "expression" and len(token) == 1:
+        _spine(token[0], names, attributes)
+    elif label == "axis" and symbol not in ("attribute", "namespace"):
+        _spine(token[0], names, attributes)
+    elif symbol in (":", "(name)") and label in ("symbol", "name"):
+        name = _clark(token)
+        if name:
+            names.add(name)
+
+
+def _predicate(token: Any, names: set[str], attributes: set[tuple[str, str]]) -> None:
+    if token.symbol == "and":
+        _predicate(token[0], names, attributes)
+        _predicate(token[1], names, attributes)
+    elif token.symbol == "=" and token.label == "operator":
+        for attr, literal in ((token[0], token[1]), (token[1], token[0])):
+            if attr.symbol == "@" and len(attr) == 1 and literal.symbol == "(string)":
+                name = _clark(attr[0])
+                if name:
+                    attributes.add((name, literal.value))
+    elif token.symbol in ("/", "//", ":", "(name)", "[") or token.label == "axis":
+        _spine(token, names, attributes)
+
+
+def _clark(token: Any) -> str | None:
+    if token.symbol == "(name)":
+        return str(token.value)
+    if token.symbol == ":" and token[1].symbol == "(name)" and token[0].symbol == "(name)":
+        uri = token.parser.namespaces.get(token[0].value)
+        return f"{{{uri}}}{token[1].value}" if uri else None
+    return None

@@ -1,0 +1,209 @@
+"""Result items of either engine (lxml or elementpath) turned into hits with their context.
+
+A hit names its document, the ``xml:id`` of the nearest identified ancestor-or-self (so the
+viewer can link to it), the node's kind, name and string value, and a keyword-in-context
+snippet taken from that identified element's text. :class:`HitMaker` reads each container's
+text and the offsets of every element in it once per document, so that many hits in one
+passage cost one walk, not one each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import elementpath
+from lxml import etree
+
+from tei.namespaces import NSMAP, XML_ID, XML_NS
+
+#: Characters of context shown on each side of a hit.
+CONTEXT_WIDTH = 40
+
+_STRING = etree.XPath("string(.)")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result item: where it is and what it says."""
+
+    doc: str
+    target: str | None  # xml:id of the nearest identified ancestor-or-self
+    kind: str  # element, attribute, text, comment, processing-instruction, document, atomic
+    name: str | None
+    value: str
+    context: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc, "target": self.target, "kind": self.kind, "name": self.name,
+                "value": self.value, "context": self.context}
+
+
+class HitMaker:
+    """Hits of one document's items; each container's text and offsets are read once."""
+
+    def __init__(self, doc: str, namespaces: Iterable[tuple[str, str]] = NSMAP.items()) -> None:
+        self.doc = doc
+        self.namespaces = tuple(namespaces)
+        self._spans: dict[Any, tuple[str, dict[Any, tuple[int, int]]]] = {}
+
+    def hit(self, item: Any) -> Hit:
+        """Turn one result item of either engine into a :class:`Hit`."""
+        if isinstance(item, etree._Element) and isinstance(item.tag, str):
+            return self._element(item)
+        kind, owner, anchor, name, value = classify(item)
+        if kind == "atomic" or kind == "document" or owner is None:
+            return Hit(self.doc, None, kind, None, value, "")
+        target_element = _identified(owner)
+        container = target_element if target_element is not None else owner
+        if kind == "comment":
+            context = value
+        else:
+            text, marks = self._span(container)
+            if kind in ("element", "attribute"):
+                start, end = marks.get(owner, (0, 0))
+            elif anchor is not None:  # a tail: it starts where its anchor element ends
+                start = marks.get(anchor, (0, 0))[1]
+                end = start + len(value)
+            else:
+                start = marks.get(owner, (0, 0))[0]
+                end = start + len(value)
+            context = _kwic(text, start, end)
+        target = target_element.get(XML_ID) if target_element is not None else None
+        return Hit(self.doc, target, kind, _prefixed(name, self.namespaces) if name else None,
+                   value, context)
+
+    def _element(self, element: Any) -> Hit:
+        # the common case, without an XPath call for the string value
+        target_element = _identified(element)
+        text, marks = self._span(element if target_element is None else target_element)
+        start, end = marks[element]
+        target = target_element.get(XML_ID) if target_element is not None else None
+        return Hit(self.doc, target, "element", _prefixed(element.tag, self.namespaces),
+                   text[start:end], _kwic(text, start, end))
+
+    def _span(self, container: Any) -> tuple[str, dict[Any, tuple[int, int]]]:
+        found = self._spans.get(container)
+        if found is None:
+            found = self._spans[container] = _read(container)
+        return found
+
+
+def _read(container: Any) -> tuple[str, dict[Any, tuple[int, int]]]:
+    # The string value of container (its text nodes, not comments) and where each element's
+    # own string starts and ends in it; iterative, so that deep documents cannot overflow.
+    parts: list[str] = []
+    marks: dict[Any, tuple[int, int]] = {}
+    offset = 0
+    starts: dict[Any, int] = {}
+    stack: list[tuple[Any, bool]] = [(container, False)]
+    while stack:
+        element, done = stack.pop()
+        if done:
+            marks[element] = (starts.pop(element), offset)
+            if element is not container and element.tail:
+                parts.append(element.tail)
+                offset += len(element.tail)
+            continue
+        starts[element] = offset
+        if isinstance(element.tag, str) and element.text:
+            parts.append(element.text)
+            offset += len(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+    return "".join(parts), marks
+
+
+def make_hit(doc: str, item: Any, namespaces: Iterable[tuple[str, str]] = NSMAP.items()) -> Hit:
+    """One item's :class:`Hit` (see :class:`HitMaker` for many items of one document)."""
+    return HitMaker(doc, namespaces).hit(item)
+
+
+def classify(item: Any) -> tuple[str, Any, Any, str | None, str]:
+    """(kind, owner element, tail anchor, Clark name, string value) of a result item."""
+    if isinstance(item, elementpath.XPathNode):
+        return _classify_node(item)
+    if isinstance(item, etree._Element):
+        if isinstance(item, etree._Comment):
+            return "comment", item.getparent(), None, None, item.text or ""
+        if isinstance(item, etree._ProcessingInstruction):
+            return "processing-instruction", item.getparent(), None, item.target, item.text or ""
+        return "element", item, None, item.tag, _STRING(item)
+    if isinstance(item, etree._ElementUnicodeResult):  # lxml "smart string"
+        parent = item.getparent()
+        if item.is_attribute:
+            return "attribute", parent, None, item.attrname, str(item)
+        if item.is_tail:
+            return "text", parent.getparent(), parent, None, str(item)
+        if item.is_text:
+            return "text", parent, None, None, str(item)
+    return "atomic", None, None, None, atomic_string(item)
+
+
+def _classify_node(node: Any) -> tuple[str, Any, Any, str | None, str]:
+    if isinstance(node, elementpath.ElementNode):
+        return "element", node.elem, None, node.elem.tag, _STRING(node.elem)
+    if isinstance(node, elementpath.AttributeNode):
+        return "attribute", node.parent.elem, None, node.name, node.value
+    if isinstance(node, elementpath.TextNode):
+        parent = node.parent
+        siblings = parent.children
+        position = next(i for i, child in enumerate(siblings) if child is node)
+        anchor = siblings[position - 1].elem if position else None
+        return "text", parent.elem, anchor, None, node.value
+    if isinstance(node, elementpath.CommentNode):
+        return "comment", node.elem.getparent(), None, None, node.elem.text or ""
+    if isinstance(node, elementpath.ProcessingInstructionNode):
+        return ("processing-instruction", node.elem.getparent(), None, node.elem.target,
+                node.elem.text or "")
+    if isinstance(node, elementpath.DocumentNode):
+        return "document", None, None, None, node.string_value
+    return "atomic", None, None, None, str(node.string_value)
+
+
+def atomic_string(value: Any) -> str:
+    """The XPath string of an atomic value, the same for lxml's floats and elementpath's types."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "INF" if value > 0 else "-INF"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def _identified(element: Any) -> Any:
+    while element is not None:
+        if isinstance(element.tag, str) and element.get(XML_ID) is not None:
+            return element
+        element = element.getparent()
+    return None
+
+
+def _kwic(text: str, start: int, end: int) -> str:
+    left = max(0, start - CONTEXT_WIDTH)
+    right = min(len(text), end + CONTEXT_WIDTH)
+    snippet = " ".join(text[left:right].split())
+    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
+
+
+@lru_cache(maxsize=4096)
+def _prefixed(name: str, namespaces: tuple[tuple[str, str], ...]) -> str:
+    qname = etree.QName(name)
+    if not qname.namespace:
+        return qname.localname
+    if qname.namespace == XML_NS:
+        return f"xml:{qname.localname}"
+    for prefix, uri in namespaces:
+        if uri == qname.namespace:
+            return f"{prefix}:{qname.localname}"
+    return name

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 __all__ = ["create_app", "SECURITY_HEADERS"]
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERY_LIMIT=500,  # hits shown by the console
         PAGE_SIZE=50,  # documents / hits per page
         FACET_SIZE=10,  # values shown per facet before "more"
+        EXPORT_LIMIT=2000,  # documents one download of a selection may hold
         JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("ARCHIVE")
@@ -48,10 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import api, browse, data, documents, entities, query, search
+    from . import api, browse, data, documents, downloads, entities, query, search
 
     data.init_app(app)
-    for blueprint in (browse.bp, documents.bp, entities.bp, query.bp, search.bp, api.bp):
+    for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
+                      api.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request
@@ -61,10 +63,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return response
 
     @app.errorhandler(HTTPException)
-    def error_page(error: HTTPException) -> tuple[Response | str, int]:
+    def error_page(error: HTTPException) -> Response:
         code = error.code or 500
         if request.path.startswith("/api/"):
-            return jsonify({"error": error.description, "status": code}), code
-        return render_template("error.html", error=error), code
+            response = jsonify({"error": error.description, "status": code})
+        else:
+            response = make_response(render_template("error.html", error=error))
+        response.status_code = code
+        # the exception's own headers: a 405 says which methods are allowed
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     return app

@@ -31,13 +31,10 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
     :raise werkzeug.exceptions.BadRequest: the index refuses the selection.
     """
     get_db()  # a clear 503 when there is no index yet
-    chosen: dict[str, list[str]] = {}
-    for name, value in selection.facets:
-        chosen.setdefault(name, []).append(value)
     size = current_app.config["FACET_SIZE"]
     try:
         # every value's count is computed anyway; asking for all gives the timeline its years
-        result = lookup(get_settings(), chosen, selection.text or None, limit=limit,
+        result = lookup(get_settings(), selection.chosen(), selection.text or None, limit=limit,
                         facet_size=TIMELINE_YEARS)
     except QueryError as error:
         abort(400, str(error))
@@ -127,4 +124,5 @@ def index() -> str:
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_template("browse/index.html", **data, pages=pages, args=args,
-                           timeline=timeline(data.pop("years")))
+                           timeline=timeline(data.pop("years")),
+                           export_limit=current_app.config["EXPORT_LIMIT"])

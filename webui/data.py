@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, abort, current_app, g
 
 from archive.config import Settings
+from archive.importer import IMPORTS_FILE, RefResolver, load_imports
 from archive.registry import Entry, Registry, load_registry
 
 #: What a document or entity id may look like in a URL; anything else is a 404 before lookup.
@@ -21,6 +22,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
 
 _registry_lock = threading.Lock()
 _registry_cache: dict[str, tuple[tuple[Any, ...], Registry]] = {}
+_resolver_cache: dict[str, tuple[tuple[Any, ...], RefResolver]] = {}
 
 
 def init_app(app: Flask) -> None:
@@ -61,15 +63,36 @@ def close_db(_error: BaseException | None = None) -> None:
 def get_registry() -> Registry:
     """The data directory's registry, read again only when one of its files changed."""
     settings = get_settings()
-    directory = settings.registry_dir
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                  for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
-    key = str(directory.resolve())
+    stamp = _registry_stamp(settings)
+    key = str(settings.registry_dir.resolve())
     with _registry_lock:
         cached = _registry_cache.get(key)
         if cached is None or cached[0] != stamp:
             cached = (stamp, load_registry(settings))
             _registry_cache[key] = cached
+    return cached[1]
+
+
+def _registry_stamp(settings: Settings) -> tuple[Any, ...]:
+    directory = settings.registry_dir
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                 for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
+
+
+def get_ref_resolver() -> RefResolver:
+    """How pointers of each document become registry ids (the importer's, as the index uses),
+    built again only when the registry or the import record changed."""
+    settings = get_settings()
+    registry = get_registry()
+    record = settings.data_dir / IMPORTS_FILE
+    stat = record.stat() if record.is_file() else None
+    stamp = (_registry_stamp(settings), (stat.st_mtime_ns, stat.st_size) if stat else None)
+    key = str(settings.data_dir.resolve())
+    with _registry_lock:
+        cached = _resolver_cache.get(key)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, RefResolver(registry.ids(), load_imports(settings)))
+            _resolver_cache[key] = cached
     return cached[1]
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from archive.importer import RefResolver
 from tei.parse import parse_tei
 
-from .data import document_or_404, document_path, get_db, get_registry
+from .data import document_or_404, document_path, get_db, get_ref_resolver, get_registry
 from .render import MENTION_TYPES, Rendered, render_text
 
 bp = Blueprint("documents", __name__)
@@ -29,14 +30,17 @@ def rendered(doc_id: str) -> Rendered:
     row = document_or_404(doc_id)
     path = document_path(row)
     registry = get_registry()
+    resolver: RefResolver = get_ref_resolver()
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), doc_id)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    result = render_text(parse_tei(path), doc_id, registry.entries)
+    # pointers resolve as the index resolved them: `#p1` of an imported letter is `<doc>.p1`
+    result = render_text(parse_tei(path), doc_id, registry.entries,
+                         resolver.for_document(doc_id).key)
     with _cache_lock:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
@@ -62,7 +66,8 @@ def document_data(doc_id: str, *, passages: bool = True) -> dict[str, Any]:
         "publication": row["publication"], "publisher": row["publisher"], "date": row["date"],
         "kind": row["kind"], "language": row["language"], "licence": row["licence"],
         "mentions": counts, "url": url_for("documents.read", doc_id=doc_id),
-        "tei_url": url_for("documents.source", doc_id=doc_id), "passages": listed,
+        "tei_url": url_for("documents.source", doc_id=doc_id),
+        "export_url": url_for("downloads.document_tei", doc_id=doc_id), "passages": listed,
     }
 
 

@@ -36,6 +36,13 @@ class Selection:
     def empty(self) -> bool:
         return not self.facets and not self.text
 
+    def chosen(self) -> dict[str, list[str]]:
+        """Facet name → selected values, as :func:`archive.lookup.lookup` takes them."""
+        chosen: dict[str, list[str]] = {}
+        for name, value in self.facets:
+            chosen.setdefault(name, []).append(value)
+        return chosen
+
 
 def facet_names(settings: Settings) -> list[str]:
     """The facets declared for this data directory, in declaration order."""
@@ -46,10 +53,7 @@ def _selected(selection: Selection) -> tuple[str, list[Any]]:
     # SQL for the doc numbers the selection keeps: OR within a facet, AND across (as lookup)
     clauses: list[str] = []
     params: list[Any] = []
-    chosen: dict[str, list[str]] = {}
-    for name, value in selection.facets:
-        chosen.setdefault(name, []).append(value)
-    for name, values in chosen.items():
+    for name, values in selection.chosen().items():
         marks = ", ".join("?" * len(values))
         clauses.append(f"doc IN (SELECT doc FROM facet_values WHERE facet = ? AND value IN"
                        f" ({marks}))")

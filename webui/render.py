@@ -35,10 +35,13 @@ class Context:
 
     :param doc_id: the document, for citation links.
     :param entities: registry ids a name may link to (others render unlinked).
+    :param resolve: a ``@ref`` token → its registry key (``#p1`` → ``<doc>.p1`` in an
+        imported document); None to drop the ``#`` only.
     """
 
     doc_id: str
     entities: Container[str]
+    resolve: Callable[[str], str | None] | None = None
     out: list[str] = field(default_factory=list)
     depth: int = 0  # div nesting, for heading levels
     phrasing: bool = False  # inside an HTML element that only takes phrasing content
@@ -238,8 +241,12 @@ def _name_type(element: etree._Element) -> str:
 
 def _entity(element: etree._Element, ctx: Context) -> str | None:
     for token in (element.get("ref") or "").split():
-        if token.startswith("#") and token[1:] in ctx.entities:
-            return token[1:]
+        if ctx.resolve is not None:
+            key = ctx.resolve(token)
+        else:
+            key = token[1:] if token.startswith("#") else None
+        if key and key in ctx.entities:
+            return key
     return None
 
 
@@ -388,14 +395,17 @@ class Rendered:
     uncertain: int
 
 
-def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str]) -> Rendered:
+def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
+                resolve: Callable[[str], str | None] | None = None) -> Rendered:
     """Render every ``<text>`` of a TEI document (the header is shown from the index).
 
     :param doc_id: the document's id, for citation anchors.
     :param entities: registry ids that names may link to.
+    :param resolve: how a ``@ref`` token becomes a registry id (the importer's
+        ``DocumentRefs.key`` for the document); None: ``#id`` → ``id``.
     :return: the HTML and the count of mentions by type.
     """
-    ctx = Context(doc_id, entities)
+    ctx = Context(doc_id, entities, resolve)
     root = tree.getroot()
     texts = [root] if root.tag == TEI_TEXT else list(root.iter(TEI_TEXT))
     for text in texts:

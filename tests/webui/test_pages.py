@@ -9,8 +9,9 @@ import pytest
 from webui import SECURITY_HEADERS
 
 DOC = "003_717e887f31c42029"  # "In Honor of the Left Opposition", the sample with most names
-FOREIGN = ["digitalmitford__1819-01-10-MaryWebb", "eebo-tcp__A00002",
-           "eltec-eng__ENG19020_Nesbit", "historyatstate__buildings", "shakedracor__macbeth"]
+#: The five shared samples, imported (ids as the importer gives them).
+FOREIGN = ["digitalmitford__1819-01-10-marywebb", "a00002", "eltec-eng__eng19020_nesbit",
+           "historyatstate__buildings", "mac"]
 
 
 @pytest.mark.parametrize("url", [

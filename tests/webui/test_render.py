@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from tei.namespaces import TEI_NS, TEI_TEXT
 from tei.parse import parse_bytes, parse_tei
 from webui.render import date_value, render_text, safe_href
 
-TEI_SAMPLES = sorted(Path("/work/shared/tei-samples").glob("*.xml"))
+#: ../shared next to the repository (ARCHIVE_SHARED_DIR overrides).
+SHARED = Path(os.environ.get("ARCHIVE_SHARED_DIR")
+              or Path(__file__).resolve().parents[2].parent / "shared")
+TEI_SAMPLES = sorted((SHARED / "tei-samples").glob("*.xml"))
 
 
 def render(body: str, entities: frozenset[str] = frozenset({"leon-trotsky"})) -> str:
@@ -161,3 +165,25 @@ def test_esc_is_markupsafe_escape(text: str) -> None:
     from webui.render import esc
 
     assert esc(text) == str(escape(text))
+
+
+@pytest.mark.parametrize(("ref", "html"), [
+    # the document's own list entry, registered under the document's namespace
+    ("#p1", '<a data-tei="persName" class="m m-person" href="/entities/letter.p1" '
+            'data-entity="letter.p1">Mary</a>'),
+    # not in its lists: the archive's own registry id
+    ("#leon-trotsky", '<a data-tei="persName" class="m m-person" href="/entities/leon-trotsky" '
+                      'data-entity="leon-trotsky">Mary</a>'),
+    # known to no one: the name stays unlinked
+    ("#p2", '<span data-tei="persName" class="m m-person">Mary</span>'),
+    ("https://viaf.org/viaf/1", '<span data-tei="persName" class="m m-person">Mary</span>'),
+])
+def test_names_resolve_through_the_documents_refs(ref: str, html: str) -> None:
+    from archive.importer import DocumentRefs
+
+    entities = frozenset({"letter.p1", "leon-trotsky"})
+    refs = DocumentRefs("letter", True, ("letter",), entities)
+    xml = (f'<TEI xmlns="{TEI_NS}"><teiHeader/><text><body><p>'
+           f'<persName ref="{ref}">Mary</persName></p></body></text></TEI>')
+    rendered = str(render_text(parse_bytes(xml.encode()), "letter", entities, refs.key).html)
+    assert html in rendered

@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERY_LIMIT=500,  # hits shown by the console
         PAGE_SIZE=50,  # documents / hits per page
         FACET_SIZE=10,  # values shown per facet before "more"
-        EXPORT_LIMIT=2000,  # documents one download of a selection may hold
+        EXPORT_LIMIT=500,  # documents one download of a selection may hold (a zip validates each)
         JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("ARCHIVE")

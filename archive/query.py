@@ -247,13 +247,57 @@ def evaluate_query(settings: Settings, expression: str, *,
 
 
 def candidate_files(settings: Settings, compiled: CompiledQuery) -> list[tuple[str, Path]]:
-    """(doc id, path) of the documents that may match, in id order; the index prunes the rest."""
-    from .index import document_files, prune  # the index imports this module's compiler
+    """(doc id, path) of the documents that may match, in id order; the index prunes the rest.
 
-    files = document_files(settings)
-    if compiled.names or compiled.attributes:
-        files = prune(settings, files, compiled.names, compiled.attributes)
-    return files
+    The list of files and their ids is kept per process while neither the index nor the
+    folder changes; pruning compares each file's stamp with the index's on every query, so a
+    file changed in place is never ruled out by a stale index.
+    """
+    from .index import connect, document_files
+
+    if not settings.index_path.is_file():
+        return document_files(settings)
+    db = connect(settings)
+    try:
+        stamp = (settings.tei_dir.stat().st_mtime_ns, *db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'generation'),"
+            " (SELECT MAX(doc) FROM documents), (SELECT COUNT(*) FROM documents)").fetchone())
+        key = str(settings.data_dir.resolve())
+        cached = _FILES.get(key)
+        if cached is None or cached[0] != stamp:
+            indexed = {path: (doc, mtime, size) for doc, path, mtime, size in
+                       db.execute("SELECT doc, path, mtime_ns, size FROM documents")}
+            cached = _FILES[key] = (stamp, document_files(settings), indexed)
+        _, files, indexed = cached
+        possible = _possible(db, compiled)
+    finally:
+        db.close()
+    if possible is None:
+        return files
+    kept = []
+    for doc_id, path in files:
+        known = indexed.get(path.name)
+        if known is None or known[1:] != file_stamp(path) or known[0] in possible:
+            kept.append((doc_id, path))  # a file not indexed as it is now cannot be ruled out
+    return kept
+
+
+_FILES: dict[str, tuple[tuple[Any, ...], list[tuple[str, Path]], dict[str, tuple[int, ...]]]] = {}
+
+
+def _possible(db: Any, compiled: CompiledQuery) -> set[int] | None:
+    # documents holding every required element name and attribute value (None: no condition)
+    from .index import UNINDEXED_ATTRIBUTES
+
+    possible: set[int] | None = None
+    conditions = [("SELECT doc FROM element_names WHERE name = ?", (name,))
+                  for name in compiled.names]
+    conditions += [("SELECT doc FROM attribute_values WHERE name = ? AND value = ?", pair)
+                   for pair in compiled.attributes if pair[0] not in UNINDEXED_ATTRIBUTES]
+    for sql, params in conditions:
+        docs = {row[0] for row in db.execute(sql, params)}
+        possible = docs if possible is None else possible & docs
+    return possible
 
 
 def evaluate_files(

@@ -93,6 +93,11 @@ _POOL = _Pool()
 atexit.register(_POOL.close)
 
 
+def stop_workers() -> None:
+    """Stop the idle workers of this process (new ones start on the next query)."""
+    _POOL.close()
+
+
 def _context() -> Any:
     # forkserver: a clean process to fork from, never a copy of a parent running threads
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"

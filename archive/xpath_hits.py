@@ -3,8 +3,8 @@
 A hit names its document, the ``xml:id`` of the nearest identified ancestor-or-self (so the
 viewer can link to it), the node's kind, name and string value, and a keyword-in-context
 snippet taken from that identified element's text. :class:`HitMaker` reads each container's
-text and the offsets of every element in it once per document, so that many hits in one
-passage cost one walk, not one each.
+text once per document and finds a node's offset in it from the text before it, level by level,
+with lxml's C string function (no walk of the whole passage per hit).
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ class Hit:
 
 
 class HitMaker:
-    """Hits of one document's items; each container's text and offsets are read once."""
+    """Hits of one document's items; each container's text is read once."""
 
     def __init__(self, doc: str, namespaces: Iterable[tuple[str, str]] = NSMAP.items()) -> None:
         self.doc = doc
         self.namespaces = tuple(namespaces)
-        self._spans: dict[Any, tuple[str, dict[Any, tuple[int, int]]]] = {}
+        self._texts: dict[Any, str] = {}
 
     def hit(self, item: Any) -> Hit:
         """Turn one result item of either engine into a :class:`Hit`."""
@@ -62,14 +62,16 @@ class HitMaker:
         if kind == "comment":
             context = value
         else:
-            text, marks = self._span(container)
+            text = self._text(container)
             if kind in ("element", "attribute"):
-                start, end = marks.get(owner, (0, 0))
+                start = _start(container, owner)
+                end = start + len(_STRING(owner))
             elif anchor is not None:  # a tail: it starts where its anchor element ends
-                start = marks.get(anchor, (0, 0))[1]
+                start = _start(container, anchor) + (
+                    len(_STRING(anchor)) if isinstance(anchor.tag, str) else 0)
                 end = start + len(value)
             else:
-                start = marks.get(owner, (0, 0))[0]
+                start = _start(container, owner)
                 end = start + len(value)
             context = _kwic(text, start, end)
         target = target_element.get(XML_ID) if target_element is not None else None
@@ -77,44 +79,40 @@ class HitMaker:
                    value, context)
 
     def _element(self, element: Any) -> Hit:
-        # the common case, without an XPath call for the string value
+        # the common case, in few calls into lxml
         target_element = _identified(element)
-        text, marks = self._span(element if target_element is None else target_element)
-        start, end = marks[element]
+        container = element if target_element is None else target_element
+        text = self._text(container)
+        value = _STRING(element)
+        start = _start(container, element)
         target = target_element.get(XML_ID) if target_element is not None else None
         return Hit(self.doc, target, "element", _prefixed(element.tag, self.namespaces),
-                   text[start:end], _kwic(text, start, end))
+                   value, _kwic(text, start, start + len(value)))
 
-    def _span(self, container: Any) -> tuple[str, dict[Any, tuple[int, int]]]:
-        found = self._spans.get(container)
+    def _text(self, container: Any) -> str:
+        found = self._texts.get(container)
         if found is None:
-            found = self._spans[container] = _read(container)
+            found = self._texts[container] = _STRING(container)
         return found
 
 
-def _read(container: Any) -> tuple[str, dict[Any, tuple[int, int]]]:
-    # The string value of container (its text nodes, not comments) and where each element's
-    # own string starts and ends in it; iterative, so that deep documents cannot overflow.
-    parts: list[str] = []
-    marks: dict[Any, tuple[int, int]] = {}
+def _start(container: Any, node: Any) -> int:
+    # Where node's string value starts in container's: the text before it, level by level up
+    # to container (comments and processing instructions add only their tails).
     offset = 0
-    starts: dict[Any, int] = {}
-    stack: list[tuple[Any, bool]] = [(container, False)]
-    while stack:
-        element, done = stack.pop()
-        if done:
-            marks[element] = (starts.pop(element), offset)
-            if element is not container and element.tail:
-                parts.append(element.tail)
-                offset += len(element.tail)
-            continue
-        starts[element] = offset
-        if isinstance(element.tag, str) and element.text:
-            parts.append(element.text)
-            offset += len(element.text)
-        stack.append((element, True))
-        stack.extend((child, False) for child in reversed(element))
-    return "".join(parts), marks
+    while node is not container:
+        parent = node.getparent()
+        if parent is None:
+            return 0
+        offset += len(parent.text or "")
+        for sibling in parent:
+            if sibling is node:
+                break
+            if isinstance(sibling.tag, str):
+                offset += len(_STRING(sibling))
+            offset += len(sibling.tail or "")
+        node = parent
+    return offset
 
 
 def make_hit(doc: str, item: Any, namespaces: Iterable[tuple[str, str]] = NSMAP.items()) -> Hit:

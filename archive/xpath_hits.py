@@ -3,8 +3,8 @@
 A hit names its document, the ``xml:id`` of the nearest identified ancestor-or-self (so the
 viewer can link to it), the node's kind, name and string value, and a keyword-in-context
 snippet taken from that identified element's text. :class:`HitMaker` reads each container's
-text once per document and finds a node's offset in it from the text before it, level by level,
-with lxml's C string function (no walk of the whole passage per hit).
+text, and the span of each child of an element in that element's text, once per document: a
+node's place in its passage is then a few dictionary lookups, not a walk of the passage.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class HitMaker:
         self.doc = doc
         self.namespaces = tuple(namespaces)
         self._texts: dict[Any, str] = {}
+        self._offsets: dict[Any, dict[Any, tuple[int, int]]] = {}
 
     def hit(self, item: Any) -> Hit:
         """Turn one result item of either engine into a :class:`Hit`."""
@@ -64,14 +65,12 @@ class HitMaker:
         else:
             text = self._text(container)
             if kind in ("element", "attribute"):
-                start = _start(container, owner)
-                end = start + len(_STRING(owner))
+                start, end = self._span(container, owner)
             elif anchor is not None:  # a tail: it starts where its anchor element ends
-                start = _start(container, anchor) + (
-                    len(_STRING(anchor)) if isinstance(anchor.tag, str) else 0)
+                start = self._span(container, anchor)[1]
                 end = start + len(value)
             else:
-                start = _start(container, owner)
+                start = self._span(container, owner)[0]
                 end = start + len(value)
             context = _kwic(text, start, end)
         target = target_element.get(XML_ID) if target_element is not None else None
@@ -79,15 +78,21 @@ class HitMaker:
                    value, context)
 
     def _element(self, element: Any) -> Hit:
-        # the common case, in few calls into lxml
+        # the common case: only the text just around the element is read, not its passage
         target_element = _identified(element)
-        container = element if target_element is None else target_element
-        text = self._text(container)
         value = _STRING(element)
-        start = _start(container, element)
+        if target_element is None or target_element is element:
+            context = " ".join(value.split())
+        else:
+            before = _before(target_element, element)
+            after = _after(target_element, element)
+            context = (("…" if len(before) > CONTEXT_WIDTH else "")
+                       + " ".join((before[-CONTEXT_WIDTH:] + value
+                                   + after[:CONTEXT_WIDTH]).split())
+                       + ("…" if len(after) > CONTEXT_WIDTH else ""))
         target = target_element.get(XML_ID) if target_element is not None else None
         return Hit(self.doc, target, "element", _prefixed(element.tag, self.namespaces),
-                   value, _kwic(text, start, start + len(value)))
+                   value, context)
 
     def _text(self, container: Any) -> str:
         found = self._texts.get(container)
@@ -95,24 +100,74 @@ class HitMaker:
             found = self._texts[container] = _STRING(container)
         return found
 
-
-def _start(container: Any, node: Any) -> int:
-    # Where node's string value starts in container's: the text before it, level by level up
-    # to container (comments and processing instructions add only their tails).
-    offset = 0
-    while node is not container:
+    def _span(self, container: Any, node: Any) -> tuple[int, int]:
+        """Where node's string value starts and ends in container's."""
+        if node is container:
+            return 0, len(self._text(container))
         parent = node.getparent()
-        if parent is None:
-            return 0
-        offset += len(parent.text or "")
-        for sibling in parent:
-            if sibling is node:
-                break
-            if isinstance(sibling.tag, str):
-                offset += len(_STRING(sibling))
-            offset += len(sibling.tail or "")
-        node = parent
-    return offset
+        start, end = self._children(parent)[node]
+        while parent is not container and parent is not None:
+            node, parent = parent, parent.getparent()
+            if parent is None:
+                return 0, 0
+            shift = self._children(parent)[node][0]
+            start, end = start + shift, end + shift
+        return start, end
+
+    def _children(self, parent: Any) -> dict[Any, tuple[int, int]]:
+        # each child's span in the parent's string value (comments and processing
+        # instructions have none, only their tails count), read once per parent
+        found = self._offsets.get(parent)
+        if found is None:
+            offset = len(parent.text or "")
+            found = {}
+            for child in parent:
+                length = len(_STRING(child)) if isinstance(child.tag, str) else 0
+                found[child] = (offset, offset + length)
+                offset += length + len(child.tail or "")
+            self._offsets[parent] = found
+        return found
+
+
+def _before(container: Any, node: Any) -> str:
+    # the text before node inside container, nearest first, until there is more than a side
+    parts: list[str] = []
+    length = 0
+    while node is not container and length <= CONTEXT_WIDTH:
+        sibling = node.getprevious()
+        while sibling is not None and length <= CONTEXT_WIDTH:
+            for part in (sibling.tail or "",
+                         _STRING(sibling) if isinstance(sibling.tag, str) else ""):
+                parts.append(part)
+                length += len(part)
+            sibling = sibling.getprevious()
+        node = node.getparent()
+        if node is None:
+            break
+        if length <= CONTEXT_WIDTH:
+            parts.append(node.text or "")
+            length += len(parts[-1])
+    return "".join(reversed(parts))
+
+
+def _after(container: Any, node: Any) -> str:
+    # the text after node inside container, until there is more than a side
+    parts: list[str] = []
+    length = 0
+    while node is not container and length <= CONTEXT_WIDTH:
+        parts.append(node.tail or "")
+        length += len(parts[-1])
+        sibling = node.getnext()
+        while sibling is not None and length <= CONTEXT_WIDTH:
+            for part in (_STRING(sibling) if isinstance(sibling.tag, str) else "",
+                         sibling.tail or ""):
+                parts.append(part)
+                length += len(part)
+            sibling = sibling.getnext()
+        node = node.getparent()
+        if node is None:
+            break
+    return "".join(parts)
 
 
 def make_hit(doc: str, item: Any, namespaces: Iterable[tuple[str, str]] = NSMAP.items()) -> Hit:

@@ -83,3 +83,51 @@ def test_keyboard_focus_is_visible(page) -> None:
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+def tab_to(page, text: str, limit: int = 200) -> None:
+    """Press Tab until the focused element's text is ``text`` (the keyboard reaches it)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == text:
+            return
+    raise AssertionError(f"{text!r} is not reachable with Tab")
+
+
+def test_downloads_of_the_selection_by_keyboard(page, tmp_path: Path) -> None:
+    page.goto("/?person=leon-trotsky&place=moscow")
+    tab_to(page, "Zip for deposit")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.screenshot(path=tmp_path / "browse-downloads.png", full_page=True)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == "selection.zip"
+    assert download.value.url.endswith("/export.zip?person=leon-trotsky&place=moscow")
+    with page.expect_download() as download:
+        page.click("text=Mentions as CSV")
+    assert download.value.suggested_filename == "selection-mentions.csv"
+
+
+def test_reading_view_offers_the_tei_export(page, tmp_path: Path) -> None:
+    page.goto(f"/documents/{DOC}")
+    tab_to(page, "Download TEI export")
+    page.screenshot(path=tmp_path / "reading-downloads.png")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == f"{DOC}.xml"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert '<standOff type="archive-registry">' in text
+
+
+def test_imported_letter_opens_its_own_registry_card(page, tmp_path: Path) -> None:
+    letter = "digitalmitford__1819-01-10-marywebb"
+    page.goto(f"/documents/{letter}")
+    page.locator(f'article a[data-entity="{letter}.Byron"]').first.click()
+    page.locator("#ui-card").wait_for(state="visible")
+    assert "Byron" in page.locator("#ui-card-name").inner_text()
+    page.screenshot(path=tmp_path / "imported-card.png")
+    page.click("#ui-card-link")
+    assert page.url.endswith(f"/entities/{letter}.Byron")
+    with page.expect_download() as download:
+        page.click("text=mentions as CSV")
+    assert download.value.suggested_filename == f"{letter}.Byron-mentions.csv"

@@ -288,8 +288,17 @@ def export_mentions_csv(settings: Settings, ids: Sequence[str] | None = None,
     out = io.StringIO()
     writer = csv.DictWriter(out, MENTION_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(mention_rows(settings, ids, entity))
+    writer.writerows({key: _spreadsheet_safe(value) for key, value in row.items()}
+                     for row in mention_rows(settings, ids, entity))
     return out.getvalue()
+
+
+def _spreadsheet_safe(value: object) -> object:
+    # A cell starting with = + @ (or a tab/CR) is a formula to a spreadsheet: a source text
+    # could smuggle one in. A leading apostrophe keeps it text (OWASP's CSV injection advice).
+    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def export_mentions_jsonl(settings: Settings, ids: Sequence[str] | None = None,

@@ -211,3 +211,13 @@ def test_cli_writes_standard_output(built: Settings) -> None:
     assert result.stdout_bytes == export_tei(built, doc_id)
     root = etree.fromstring(result.stdout_bytes)
     assert root.xpath("//tei:change[@type='archive-export']", namespaces=NSMAP)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("Leon Trotsky", "Leon Trotsky"), ("1923-10-15", "1923-10-15"), (None, None),
+])
+def test_csv_cells_cannot_become_formulas(value: object, expected: object) -> None:
+    from archive.export import _spreadsheet_safe
+
+    assert _spreadsheet_safe(value) == expected

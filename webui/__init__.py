@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PAGE_SIZE=50,  # documents / hits per page
         FACET_SIZE=10,  # values shown per facet before "more"
         EXPORT_LIMIT=500,  # documents one download of a selection may hold (a zip validates each)
+        RESPONSE_CACHE=True,  # answer repeated GETs from memory until the data changes
         JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("ARCHIVE")
@@ -49,9 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import api, browse, data, documents, downloads, entities, query, search
+    from . import api, browse, cache, data, documents, downloads, entities, query, search
 
     data.init_app(app)
+    cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
                       api.bp):
         app.register_blueprint(blueprint)

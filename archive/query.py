@@ -31,6 +31,7 @@ from .config import Settings
 from .errors import QueryError
 from .xpath_analysis import _safe, lxml_safe, requirements
 from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
+from .xpath_plans import NoPlan, filter_plan
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -367,6 +368,16 @@ def _evaluate(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
         result = _lxml_xpath(compiled.expression, compiled.namespaces)(tree)
         yield from result if isinstance(result, list) else (result,)
         return
+    plan = filter_plan(compiled.expression, compiled.namespaces)
+    if plan is not None:
+        tree, _ = cache.get(path)
+        try:
+            yield from plan.select(tree, _lxml_xpath(plan.path, compiled.namespaces))
+            return
+        except NoPlan:
+            pass  # a position test: this document is evaluated in full
+        except elementpath.ElementPathError as error:
+            raise _query_error(error, doc) from None
     _, nodes = cache.get(path, node_tree=True)
     token = _parse(compiled.expression, compiled.namespaces)
     context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map)

@@ -47,7 +47,8 @@ def _safe(token: Any, relative: bool) -> bool:
     if symbol == "(" and label == "expression":
         return len(token) == 1 and _safe(token[0], relative)
     if symbol in (":", "(name)", "*") and label in ("symbol", "name", "wildcard symbol"):
-        return relative
+        # a name test, not a prefixed function call such as xs:integer(@n)
+        return relative and (symbol != ":" or token[1].symbol in ("(name)", "*"))
     if symbol == "@" or (label == "axis" and symbol in _STEP_AXES):
         return relative and all(_safe(child, True) for child in token)
     if label == "kind test" and symbol in _KIND_TESTS:

@@ -87,6 +87,45 @@ def test_expressions_that_differ_in_xpath_1_run_in_elementpath(expression: str) 
     assert compile_query(expression).engine == "elementpath"
 
 
+# Queries elementpath must decide, planned as lxml's path plus elementpath's predicates.
+PLANNED = [
+    ("//tei:date[@when castable as xs:date][xs:date(@when) lt xs:date('1930-01-01')]", 2),
+    ("//tei:date[string-length(@when) gt 4]", 6),
+    ("/tei:TEI/tei:text//tei:date[exists(@from)]", 3),
+    ("//tei:p[count(.//tei:persName) > 1]", 1),
+    ("//tei:persName[matches(@ref, '^#leon')]", 4),
+    ("//tei:p[string-length(normalize-space(.)) mod 2 = 0]", 7),
+    ("//tei:*[@when castable as xs:gYear]", 2),
+]
+
+
+@pytest.mark.parametrize(("expression", "count"), PLANNED)
+def test_planned_predicates_give_the_full_evaluation(settings: Settings, expression: str,
+                                                      count: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive import query, xpath_plans
+
+    compiled = compile_query(expression)
+    assert compiled.engine == "elementpath"
+    assert xpath_plans.filter_plan(compiled.expression, compiled.namespaces) is not None
+    files = document_files(settings)
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    monkeypatch.setattr(query, "filter_plan", lambda *_: None)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    assert planned.count == count
+    assert (planned.count, planned.hits) == (full.count, full.hits)
+
+
+@pytest.mark.parametrize("expression", [
+    "//tei:item[last()]", "//tei:p[position() > 1]", "//tei:p[1]", "count(//tei:p)",
+    "//tei:persName[../@xml:id = 'p1']", "//tei:p[//tei:quote]"])
+def test_predicates_that_look_outside_their_element_are_not_planned(expression: str) -> None:
+    from archive.xpath_plans import filter_plan
+
+    compiled = compile_query(expression)
+    assert filter_plan(compiled.expression, compiled.namespaces) is None
+
+
 def test_atomic_results_count_one_item_each(settings: Settings) -> None:
     result = run_query(settings, "//tei:date/@when ! substring(., 1, 4)")
     assert result.count == 8

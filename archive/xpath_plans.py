@@ -1,0 +1,154 @@
+"""Plans that let lxml do the walking for expressions it cannot run whole.
+
+``PATH[P1][P2]...`` where ``PATH`` is within XPath 1.0 but a predicate is not (a cast, a typed
+comparison): lxml selects ``PATH``'s elements in C, and elementpath evaluates each predicate on
+each selected element alone, the result remembered per distinct element (per attribute set when
+the predicate reads only attributes, since the same dates and refs recur across a corpus). A
+predicate that reads only the element itself (its attributes and descendants, not its position
+nor anything outside it) gives the same answer alone as inside the document, so the hits are
+those of a full elementpath evaluation (tested on a table of queries). A predicate whose value
+turns out to be a number (a position) makes the plan step aside for that document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import elementpath
+from lxml import etree
+
+from tei.namespaces import NSMAP
+
+_OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
+                           "preceding-sibling", "following", "following-sibling"})
+_OUTWARD_FUNCTIONS = frozenset({"root", "position", "last", "id", "idref", "element-with-id",
+                                "doc", "doc-available", "collection", "uri-collection",
+                                "base-uri", "document-uri", "path", "generate-id", "lang",
+                                "innermost", "outermost", "current-dateTime", "current-date",
+                                "current-time", "implicit-timezone", "default-collation"})
+#: Functions that read the context item when called without arguments.
+_CONTEXT_FUNCTIONS = frozenset({"string", "normalize-space", "string-length", "name",
+                                "local-name", "namespace-uri", "number", "data", "node-name",
+                                "has-children", "nilled"})
+#: Predicate results remembered per plan.
+MEMO_SIZE = 100_000
+
+
+class NoPlan(Exception):
+    """The plan cannot answer for this document; evaluate it in full."""
+
+
+class FilterPlan:
+    """``PATH[P1]...[Pn]``: PATH by lxml, the predicates by elementpath per element."""
+
+    def __init__(self, path: str, predicates: list[Any], attributes_only: bool) -> None:
+        self.path = path
+        self.predicates = predicates
+        self.attributes_only = attributes_only
+        self.memo: dict[Any, bool] = {}
+
+    def select(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
+        """The elements of the expression in document order.
+
+        :raise NoPlan: a predicate gave a number (a position test).
+        :raise elementpath.ElementPathError: a predicate failed on an element.
+        """
+        found = []
+        for element in lxml_xpath(tree):
+            if not isinstance(element, etree._Element) or not isinstance(element.tag, str):
+                raise NoPlan
+            key: Any = (element.tag, tuple(sorted(element.attrib.items()))) \
+                if self.attributes_only else etree.tostring(element, with_tail=False)
+            keep = self.memo.get(key)
+            if keep is None:
+                keep = self._keep(element)
+                if len(self.memo) >= MEMO_SIZE:
+                    self.memo.clear()
+                self.memo[key] = keep
+            if keep:
+                found.append(element)
+        return found
+
+    def _keep(self, element: etree._Element) -> bool:
+        nodes = elementpath.get_node_tree(element, namespaces=NSMAP, fragment=True)
+        for predicate in self.predicates:
+            context = elementpath.XPathContext(nodes, item=nodes, namespaces=NSMAP)
+            items = list(predicate.select(context))
+            if len(items) == 1 and isinstance(items[0], (int, float, Decimal)) \
+                    and not isinstance(items[0], bool):
+                raise NoPlan
+            if not predicate.boolean_value(items):
+                return False
+        return True
+
+
+@lru_cache(maxsize=256)
+def filter_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> FilterPlan | None:
+    """The plan of an expression elementpath would run whole, or None when there is none."""
+    from .query import _parse, compile_query
+
+    top = _parse(expression, namespaces)
+    if top.symbol not in ("/", "//") or top.label != "operator" or not len(top):
+        return None
+    step = top[-1]
+    predicates = []
+    while step.symbol == "[" and step.label == "operator":
+        predicates.insert(0, step[1])
+        step = step[0]
+    if not predicates or step.symbol not in (":", "(name)", "*") or step.label == "function":
+        return None
+    path = (top[0].source if len(top) == 2 else "") + top.symbol + step.source
+    try:
+        if compile_query(path, dict(namespaces)).engine != "lxml":
+            return None
+    except Exception:  # noqa: BLE001 - no plan; the full evaluation reports any error
+        return None
+    if not all(_local(predicate) for predicate in predicates):
+        return None
+    return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates))
+
+
+def _local(token: Any) -> bool:
+    # reads only the context element (attributes, descendants), never its place
+    for t in _walk(token):
+        if (t.symbol in ("/", "//") and t.label == "operator" and len(t) == 1) \
+                or t.symbol == ".." or (t.label == "axis" and t.symbol in _OUTWARD_AXES) \
+                or (t.label == "function" and t.symbol in _OUTWARD_FUNCTIONS) \
+                or t.symbol == "(integer)" and t is token:
+            return False
+    return token.label != "literal"
+
+
+def _attributes_only(token: Any) -> bool:
+    # reads nothing but the context element's attributes (conservative: unknown → False)
+    symbol, label = token.symbol, token.label
+    if symbol == "@":
+        return len(token) == 1 and token[0].symbol in ("(name)", ":")
+    if symbol in ("castable", "cast", "instance", "treat"):
+        return _attributes_only(token[0])  # the second operand is a type
+    if symbol == ":" and len(token) == 2:
+        if "function" in token[1].label:  # xs:date(...), fn:string(...): look at arguments
+            return all(_attributes_only(child) for child in token[1])
+        return False  # a prefixed element name test
+    if label in ("literal", "variable") or symbol == "$":
+        return True
+    if label == "function" or "function" in label:
+        if symbol in _CONTEXT_FUNCTIONS and not len(token):
+            return False
+        return symbol not in _OUTWARD_FUNCTIONS and all(_attributes_only(c) for c in token)
+    if label == "operator" and symbol not in ("/", "//", "[", "!", "|", "union", "intersect",
+                                                "except"):
+        return all(_attributes_only(child) for child in token)
+    if symbol == "(" and label == "expression":
+        return all(_attributes_only(child) for child in token)
+    return False
+
+
+def _walk(token: Any) -> Iterator[Any]:
+    yield token
+    if token.symbol != "$":
+        for child in token:
+            yield from _walk(child)

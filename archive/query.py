@@ -31,7 +31,7 @@ from .config import Settings
 from .errors import QueryError
 from .xpath_analysis import _safe, lxml_safe, requirements
 from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
-from .xpath_plans import NoPlan, filter_plan
+from .xpath_plans import NoPlan, atom_plan, filter_plan
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -376,6 +376,14 @@ def _evaluate(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
             return
         except NoPlan:
             pass  # a position test: this document is evaluated in full
+        except elementpath.ElementPathError as error:
+            raise _query_error(error, doc) from None
+    atoms = atom_plan(compiled.expression, compiled.namespaces)
+    if atoms is not None:
+        tree, _ = cache.get(path)
+        try:
+            yield from atoms.evaluate(tree, lambda source: _lxml_xpath(source, compiled.namespaces))
+            return
         except elementpath.ElementPathError as error:
             raise _query_error(error, doc) from None
     _, nodes = cache.get(path, node_tree=True)

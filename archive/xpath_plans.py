@@ -1,5 +1,11 @@
 """Plans that let lxml do the walking for expressions it cannot run whole.
 
+Aggregates (``count(distinct-values(//tei:persName/@ref))``): each path argument of an
+atomizing function is run by lxml, its nodes atomized into ``xs:untypedAtomic`` values (what
+elementpath makes of them too), and the rest of the expression, rewritten over variables, is
+evaluated by elementpath on values only; only expressions that use nothing else of the document
+are planned.
+
 ``PATH[P1][P2]...`` where ``PATH`` is within XPath 1.0 but a predicate is not (a cast, a typed
 comparison): lxml selects ``PATH``'s elements in C, and elementpath evaluates each predicate on
 each selected element alone, the result remembered per distinct element (per attribute set when
@@ -18,9 +24,12 @@ from functools import lru_cache
 from typing import Any
 
 import elementpath
+from elementpath.datatypes import UntypedAtomic
 from lxml import etree
 
 from tei.namespaces import NSMAP
+
+_STRING = etree.XPath("string(.)")
 
 _OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
                            "preceding-sibling", "following", "following-sibling"})
@@ -109,6 +118,94 @@ def filter_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> Fil
     if not all(_local(predicate) for predicate in predicates):
         return None
     return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates))
+
+
+#: Functions that only atomize (or count) their first argument.
+_ATOMIZING = frozenset({"distinct-values", "data", "sum", "avg", "min", "max", "string-join",
+                        "count", "exists", "empty"})
+
+
+class AtomPlan:
+    """``f(PATH, ...)``: PATH's nodes by lxml, atomized, the rest by elementpath on values."""
+
+    def __init__(self, token: Any, paths: list[str]) -> None:
+        self.token = token
+        self.paths = paths
+
+    def evaluate(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
+        """The expression's items on one document.
+
+        :raise elementpath.ElementPathError: the evaluation failed.
+        """
+        variables = {f"__p{number}": [UntypedAtomic(_atomized(node))
+                                      for node in lxml_xpath(path)(tree)]
+                     for number, path in enumerate(self.paths)}
+        context = elementpath.XPathContext(None, item=UntypedAtomic(""), variables=variables)
+        return list(self.token.select(context))
+
+
+@lru_cache(maxsize=256)
+def atom_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> AtomPlan | None:
+    """The plan of an aggregate over element or attribute paths, or None when there is none."""
+    from .query import _parse, compile_query
+
+    paths: list[str] = []
+    for token in _walk(_parse(expression, namespaces)):
+        if token.label != "function" or token.symbol not in _ATOMIZING or not len(token):
+            continue
+        argument = token[0]
+        if argument.symbol not in ("/", "//") or argument.label != "operator" \
+                or not _ends_in_element_or_attribute(argument) or argument.source in paths:
+            continue
+        try:
+            if compile_query(argument.source, dict(namespaces)).engine == "lxml":
+                paths.append(argument.source)
+        except Exception:  # noqa: BLE001 - no plan; the full evaluation reports any error
+            continue
+    rewritten = expression
+    for number, path in enumerate(paths):
+        if path not in rewritten:
+            return None  # written with other spacing than the parser's: no plan
+        rewritten = rewritten.replace(path, f"$__p{number}")
+    if not paths:
+        return None
+    try:
+        token = _parse(rewritten, namespaces)
+    except Exception:  # noqa: BLE001
+        return None
+    return AtomPlan(token, paths) if _context_free(token) else None
+
+
+def _atomized(node: Any) -> str:
+    return _STRING(node) if isinstance(node, etree._Element) else str(node)
+
+
+def _ends_in_element_or_attribute(path: Any) -> bool:
+    step = path[-1]
+    while step.symbol == "[" and step.label == "operator":
+        step = step[0]
+    return step.symbol == "@" or (step.symbol in (":", "(name)", "*")
+                                  and "function" not in step.label
+                                  and (step.symbol != ":" or step[1].symbol == "(name)"))
+
+
+def _context_free(token: Any) -> bool:
+    # uses neither the context item nor the document (conservative: unknown → False)
+    symbol, label = token.symbol, token.label
+    if symbol == "$" or label == "literal":
+        return True
+    if symbol == ":" and len(token) == 2:
+        return "function" in token[1].label and all(_context_free(c) for c in token[1])
+    if symbol in ("castable", "cast", "instance", "treat"):
+        return _context_free(token[0])
+    if "function" in label:
+        if symbol in _OUTWARD_FUNCTIONS or (symbol in _CONTEXT_FUNCTIONS and not len(token)):
+            return False
+        return all(_context_free(child) for child in token)
+    if (label == "operator" and symbol not in ("/", "//", "[", "!")) \
+            or (symbol == "(" and label == "expression"):
+        return all(_context_free(child) for child in token)
+    return False
 
 
 def _local(token: Any) -> bool:

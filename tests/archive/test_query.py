@@ -116,14 +116,39 @@ def test_planned_predicates_give_the_full_evaluation(settings: Settings, express
     assert (planned.count, planned.hits) == (full.count, full.hits)
 
 
+@pytest.mark.parametrize(("expression", "values"), [
+    ("count(distinct-values(//tei:persName/@ref))", ["3", "2", "3", "0"]),
+    ("string-join(distinct-values(//tei:orgName/@ref), ' ')",
+     ["#left-opposition #central-committee", "#first-international",
+      "#poum #comintern", ""]),
+    ("exists(//tei:quote) or count(//tei:p) > 5", ["false", "true", "false", "false"]),
+    ("sum(//tei:p/@n) + count(//tei:head)", ["2", "1", "1", "1"]),
+])
+def test_aggregates_over_paths_give_the_full_evaluation(
+        settings: Settings, expression: str, values: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive import query, xpath_plans
+
+    compiled = compile_query(expression)
+    assert xpath_plans.atom_plan(compiled.expression, compiled.namespaces) is not None
+    files = document_files(settings)
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    monkeypatch.setattr(query, "atom_plan", lambda *_: None)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    assert [hit.value for hit in planned.hits] == values
+    assert planned.hits == full.hits
+
+
 @pytest.mark.parametrize("expression", [
-    "//tei:item[last()]", "//tei:p[position() > 1]", "//tei:p[1]", "count(//tei:p)",
-    "//tei:persName[../@xml:id = 'p1']", "//tei:p[//tei:quote]"])
-def test_predicates_that_look_outside_their_element_are_not_planned(expression: str) -> None:
-    from archive.xpath_plans import filter_plan
+    "//tei:item[last()]", "//tei:p[position() > 1]", "//tei:p[1]",
+    "//tei:persName[../@xml:id = 'p1']", "//tei:p[//tei:quote]", "count(//tei:p) + position()",
+    "string-join(//tei:p/text())", "string-join(//tei:p ! string(.))"])
+def test_expressions_that_look_outside_their_items_are_not_planned(expression: str) -> None:
+    from archive.xpath_plans import atom_plan, filter_plan
 
     compiled = compile_query(expression)
     assert filter_plan(compiled.expression, compiled.namespaces) is None
+    assert atom_plan(compiled.expression, compiled.namespaces) is None
 
 
 def test_atomic_results_count_one_item_each(settings: Settings) -> None:

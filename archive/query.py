@@ -11,9 +11,7 @@ evaluation to a worker process that can be stopped (:mod:`archive.query_worker`)
 
 from __future__ import annotations
 
-import os
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,16 +23,14 @@ from elementpath.xpath3 import XPath3Parser
 from lxml import etree
 
 from tei.namespaces import NSMAP
-from tei.parse import parse_tei
 
 from .config import Settings
 from .errors import QueryError
+from .tree_cache import TREE_CACHE_BUDGET, TreeCache, file_stamp
 from .xpath_analysis import _safe, lxml_safe, requirements
 from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
 from .xpath_plans import NoPlan, atom_plan, filter_plan
 
-#: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
-TREE_CACHE_BUDGET = 256 * 1024 * 1024
 #: Longest expression accepted, in characters.
 MAX_EXPRESSION = 10_000
 
@@ -141,64 +137,6 @@ def _query_error(error: elementpath.ElementPathError, doc: str | None = None) ->
     where = f" at line {position[0]}, column {position[1]}" if position else ""
     prefix = f"{doc}: " if doc else ""
     return QueryError(f"{prefix}XPath error {code}{where}: {error.message}")
-
-
-class TreeCache:
-    """Parsed documents kept between queries, least recently used first out.
-
-    Sizes are estimates from the file size (an lxml tree takes several times its file, an
-    elementpath node tree several more), so the budget bounds memory, not exactly.
-    """
-
-    LXML_FACTOR = 8
-    ELEMENTPATH_FACTOR = 24
-
-    def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
-        self.budget = budget
-        self.used = 0
-        self.hits = self.misses = 0  # lookups answered from the cache, and parses
-        self._entries: OrderedDict[str, tuple[tuple[int, int], Any, Any, int]] = OrderedDict()
-
-    def get(self, path: Path, node_tree: bool = False,
-            stamp: tuple[int, int] | None = None) -> tuple[Any, Any]:
-        """The parsed tree of ``path`` (and its elementpath node tree when asked).
-
-        :param stamp: the file's (mtime_ns, size) when the caller has just read them.
-        :raise tei.errors.TeiError: the file is not a readable TEI document.
-        """
-        key = str(path)
-        stamp = stamp or file_stamp(path)
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == stamp:
-            self._entries.move_to_end(key)
-            self.hits += 1
-            tree, nodes = entry[1], entry[2]
-            if not node_tree or nodes is not None:
-                return tree, nodes
-        else:
-            self.misses += 1
-            tree, nodes = parse_tei(path), None
-        if node_tree and nodes is None:
-            nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
-        cost = stamp[1] * (self.LXML_FACTOR + (self.ELEMENTPATH_FACTOR if nodes else 0))
-        self._store(key, (stamp, tree, nodes, cost))
-        return tree, nodes
-
-    def _store(self, key: str, entry: tuple[tuple[int, int], Any, Any, int]) -> None:
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.used -= old[3]
-        if entry[3] > self.budget:
-            return  # larger than the whole budget: used once, never kept
-        self._entries[key] = entry
-        self.used += entry[3]
-        while self.used > self.budget:
-            _, dropped = self._entries.popitem(last=False)
-            self.used -= dropped[3]
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self.used = 0
 
 
 #: The cache of this process (in the query worker: kept warm between queries).
@@ -446,12 +384,7 @@ def parse_expression(expression: str, namespaces: dict[str, str] | None = None) 
     return _parse(expression, tuple(sorted({**NSMAP, **(namespaces or {})}.items())))
 
 
-def file_stamp(path: Path) -> tuple[int, int]:
-    """(mtime_ns, size) of a file: what the index compares to know a file is unchanged."""
-    stat = os.stat(path)
-    return stat.st_mtime_ns, stat.st_size
-
-
-__all__ = ["CompiledQuery", "Hit", "QueryResult", "TreeCache", "atomic_string", "classify",
-           "compile_query", "evaluate_files", "evaluate_query", "evaluate_tree", "lxml_safe",
-           "make_hit", "parse_expression", "run_query"]
+__all__ = ["TREE_CACHE_BUDGET", "CompiledQuery", "Hit", "QueryResult", "TreeCache",
+           "atomic_string", "classify", "compile_query", "evaluate_files", "evaluate_query",
+           "evaluate_tree", "file_stamp", "lxml_safe", "make_hit", "parse_expression",
+           "run_query"]

@@ -23,7 +23,7 @@ from tei.namespaces import NSMAP, XML_ID, XML_NS
 #: Characters of context shown on each side of a hit.
 CONTEXT_WIDTH = 40
 
-_STRING = etree.XPath("string(.)")
+_STRING = etree.XPath("string(.)", smart_strings=False)  # plain str: no tree kept alive
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +136,11 @@ def _before(container: Any, node: Any) -> str:
     while node is not container and length <= CONTEXT_WIDTH:
         sibling = node.getprevious()
         while sibling is not None and length <= CONTEXT_WIDTH:
-            for part in (sibling.tail or "",
-                         _STRING(sibling) if isinstance(sibling.tag, str) else ""):
-                parts.append(part)
-                length += len(part)
+            parts.append(sibling.tail or "")
+            length += len(parts[-1])
+            if length <= CONTEXT_WIDTH and isinstance(sibling.tag, str):
+                parts.append(_STRING(sibling))
+                length += len(parts[-1])
             sibling = sibling.getprevious()
         node = node.getparent()
         if node is None:
@@ -159,10 +160,11 @@ def _after(container: Any, node: Any) -> str:
         length += len(parts[-1])
         sibling = node.getnext()
         while sibling is not None and length <= CONTEXT_WIDTH:
-            for part in (_STRING(sibling) if isinstance(sibling.tag, str) else "",
-                         sibling.tail or ""):
-                parts.append(part)
-                length += len(part)
+            if isinstance(sibling.tag, str):
+                parts.append(_STRING(sibling))
+                length += len(parts[-1])
+            parts.append(sibling.tail or "")
+            length += len(parts[-1])
             sibling = sibling.getnext()
         node = node.getparent()
         if node is None:

@@ -29,7 +29,7 @@ from lxml import etree
 
 from tei.namespaces import NSMAP
 
-_STRING = etree.XPath("string(.)")
+_STRING = etree.XPath("string(.)", smart_strings=False)  # plain str: no tree kept alive
 
 _OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
                            "preceding-sibling", "following", "following-sibling"})

@@ -169,20 +169,13 @@ def run_query(
 
 def evaluate_query(settings: Settings, expression: str, *,
                    namespaces: dict[str, str] | None = None, limit: int, timeout: float,
-                   started: float | None = None, cache: TreeCache | None = None,
-                   progress: Any = None, plan: Any = None) -> QueryResult:
-    """:func:`run_query`'s evaluation, in this process (the worker calls it).
-
-    :param plan: called as ``plan(engine, documents to search)`` before the evaluation.
-    :param progress: see :func:`evaluate_files`.
-    """
-    started = time.perf_counter() if started is None else started
+                   cache: TreeCache | None = None) -> QueryResult:
+    """:func:`run_query`'s evaluation in this process, in one pass (no stopping it early)."""
+    started = time.perf_counter()
     compiled = compile_query(expression, namespaces)
     files = candidate_files(settings, compiled)
-    if plan is not None:
-        plan(compiled.engine, len(files))
     return evaluate_files(compiled, files, limit=limit, timeout=timeout, started=started,
-                          cache=cache, progress=progress)
+                          cache=cache)
 
 
 def candidate_files(settings: Settings, compiled: CompiledQuery) -> list[tuple[str, Path]]:
@@ -241,15 +234,13 @@ def _possible(db: Any, compiled: CompiledQuery) -> set[int] | None:
 
 def evaluate_files(
     compiled: CompiledQuery, files: Sequence[tuple[str, Path]], *, limit: int, timeout: float,
-    started: float | None = None, cache: TreeCache | None = None, progress: Any = None,
+    started: float | None = None, cache: TreeCache | None = None,
 ) -> QueryResult:
     """Evaluate a compiled query on the given files; a pure function of its arguments.
 
     Every item is counted; hits (with their context) are made for the first ``limit`` only.
 
     :param files: (doc id, path) pairs in the order the hits should come.
-    :param progress: called as ``progress(hits, count, documents done)`` now and then, so
-        that a caller who must stop the evaluation keeps what was found.
     """
     started = time.perf_counter() if started is None else started
     deadline = started + timeout
@@ -258,7 +249,6 @@ def evaluate_files(
     count = 0
     message = None
     evaluated = 0
-    reported = time.perf_counter()
     for index, (doc, path) in enumerate(files):
         now = time.perf_counter()
         if now > deadline:
@@ -267,9 +257,6 @@ def evaluate_files(
         if len(hits) >= limit and limit >= 0:
             message = _stopped(f"the result limit of {limit} items", index, len(files))
             break
-        if progress is not None and now - reported > PROGRESS_EVERY:
-            progress(hits, count, index)
-            reported = now
         items = _evaluate(compiled, cache, path, doc, deadline)
         evaluated += 1
         maker = None
@@ -288,7 +275,7 @@ def evaluate_files(
                        compiled.engine, evaluated, message)
 
 
-#: Seconds between two progress reports of :func:`evaluate_files`.
+#: Seconds between two batches of records a query worker sends.
 PROGRESS_EVERY = 0.2
 
 

@@ -11,20 +11,29 @@ at most :data:`WORKERS` run at once, further queries wait for one.
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import multiprocessing
 import resource
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from tei.errors import TeiError
 
 from .config import Settings
 from .errors import ArchiveError, QueryError
-from .query import Hit, QueryResult, evaluate_query
+from .query import (
+    _TIMED_OUT,
+    PROGRESS_EVERY,
+    TREES,
+    Hit,
+    HitMaker,
+    QueryResult,
+    _evaluate,
+    candidate_files,
+    compile_query,
+)
 
 #: Seconds past the time limit before a worker that has not answered is killed.
 GRACE = 1.0
@@ -59,18 +68,27 @@ class _Pool:
         self.idle: list[_Worker] = []
         self.alive = 0
 
-    def take(self) -> _Worker:
+    def take(self, most: int = 1) -> list[_Worker]:
+        """One worker (waiting for one if need be), and more up to ``most`` if free now."""
         with self.lock:
             while not self.idle and self.alive >= WORKERS:
                 self.lock.wait()
-            if self.idle:
-                return self.idle.pop()
-            self.alive += 1
-        try:
-            return _start()
-        except BaseException:
-            self.give_back(None)
-            raise
+            chosen: list[_Worker] = []
+            while self.idle and len(chosen) < most:
+                chosen.append(self.idle.pop())
+            new = 0
+            while len(chosen) + new < most and self.alive < WORKERS:
+                self.alive += 1
+                new += 1
+        for _ in range(new):
+            try:
+                chosen.append(_start())
+            except BaseException:
+                self.give_back(None)
+                for worker in chosen:
+                    self.give_back(worker)
+                raise
+        return chosen
 
     def give_back(self, worker: _Worker | None) -> None:
         """Return a worker for reuse, or ``None`` when it was stopped."""
@@ -119,69 +137,110 @@ def _start() -> _Worker:
 
 def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, str] | None,
                   limit: int, timeout: float) -> QueryResult:
-    """:func:`archive.query.evaluate_query` in a worker, stopped at ``timeout`` + :data:`GRACE`.
+    """:func:`archive.query.evaluate_query` in workers, stopped at ``timeout`` + :data:`GRACE`.
 
-    :raise QueryError: a static or dynamic error reported by the worker, or a worker that
-        ended unexpectedly.
+    When several workers are free, each evaluates every n-th document (each keeping the trees
+    of its share warm) and their records are merged in document order, cut where one process
+    evaluating them in order would have stopped: the result is the same.
+
+    :raise QueryError: a static or dynamic error reported by a worker, or a worker that ended
+        unexpectedly.
     """
     started = time.perf_counter()
-    worker = _POOL.take()
-    healthy = False
-    state = _State()
+    workers = _POOL.take(WORKERS)
+    merge = _Merge(expression, limit, timeout, len(workers))
+    pending = dict(enumerate(workers))
     try:
-        worker.connection.send((settings, expression, namespaces, limit, timeout))
-        if not worker.connection.poll(START_TIMEOUT):
-            raise QueryError("the query worker did not start")
-        state.read(worker.connection.recv())  # "started": the time limit runs from here
+        for shard, worker in pending.items():
+            worker.connection.send((settings, expression, namespaces, limit, timeout, shard,
+                                    len(workers)))
+        for worker in pending.values():  # the time limit runs from their start
+            if not worker.connection.poll(START_TIMEOUT):
+                raise QueryError("the query worker did not start")
+            worker.connection.recv()
         deadline = time.perf_counter() + timeout + GRACE
-        while state.result is None:
-            if not worker.connection.poll(max(0.0, deadline - time.perf_counter())):
-                return state.stopped(expression, timeout, started)
-            state.read(worker.connection.recv())
-        healthy = True
-        return dataclasses.replace(state.result, elapsed_ms=(time.perf_counter() - started) * 1000)
+        while pending:
+            by_connection = {worker.connection: shard for shard, worker in pending.items()}
+            ready = wait(list(by_connection), max(0.0, deadline - time.perf_counter()))
+            if not ready:
+                break  # the rest are stopped below
+            for connection in ready:
+                shard = by_connection[connection]  # type: ignore[index]
+                if merge.read(shard, connection.recv()):  # type: ignore[union-attr]
+                    _POOL.give_back(pending.pop(shard))
     except (EOFError, OSError):
-        code = worker.process.exitcode
-        raise QueryError(f"the query worker ended unexpectedly (exit code {code})") from None
+        raise QueryError("the query worker ended unexpectedly") from None
     finally:
-        if not healthy and state.error is None:
+        for worker in pending.values():
             worker.stop()
             _POOL.give_back(None)
-        else:
-            _POOL.give_back(worker)
+    return merge.result((time.perf_counter() - started) * 1000)
 
 
-class _State:
-    """What the caller has heard from a worker about one query."""
+class _Merge:
+    """Records of documents from the workers, merged as one ordered evaluation would."""
 
-    def __init__(self) -> None:
-        self.hits: list[Hit] = []
-        self.count = self.done = self.total = 0
+    def __init__(self, expression: str, limit: int, timeout: float, shards: int) -> None:
+        self.expression, self.limit, self.timeout, self.shards = expression, limit, timeout, shards
         self.engine = "lxml"
-        self.result: QueryResult | None = None
-        self.error: Exception | None = None
+        self.total = 0
+        self.records: dict[int, tuple[int, list[tuple[Any, ...]], bool]] = {}
+        self.errors: dict[int, Exception] = {}
+        self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit")
 
-    def read(self, message: tuple[Any, ...]) -> None:
+    def read(self, shard: int, message: tuple[Any, ...]) -> bool:
+        """Take one message; True when it is the worker's last for this query."""
         kind = message[0]
         if kind == "plan":
             self.engine, self.total = message[1], message[2]
-        elif kind == "progress":
-            self.hits.extend(Hit(*hit) for hit in message[1])
-            self.count, self.done = message[2], message[3]
-        elif kind == "done":
-            self.hits.extend(Hit(*hit) for hit in message[1])
-            fields = message[2]
-            self.result = QueryResult(**fields, hits=tuple(self.hits))
+        elif kind == "records":
+            for index, count, hits, partial in message[1]:
+                self.records[index] = (count, hits, partial)
+        elif kind == "end":
+            if message[1]:
+                self.stops[shard] = message[1]
+            return True
         elif kind == "error":
-            self.error = _rebuild_error(*message[1:])
-            raise self.error
+            error = _rebuild_error(*message[2:])
+            if message[1] is None:  # a static error: the same in every worker
+                self.errors[-1] = error
+            else:
+                self.errors[message[1]] = error
+            return True
+        return False
 
-    def stopped(self, expression: str, timeout: float, started: float) -> QueryResult:
-        message = (f"query stopped at the time limit of {timeout:g} s: {self.done} of"
-                   f" {self.total} documents searched")
-        return QueryResult(expression, self.count, tuple(self.hits),
-                           (time.perf_counter() - started) * 1000, True, self.engine,
-                           self.done, message)
+    def result(self, elapsed_ms: float) -> QueryResult:
+        if -1 in self.errors:
+            raise self.errors[-1]
+        hits: list[Hit] = []
+        count = done = 0
+        message = None
+        for index in range(self.total):
+            if index in self.errors:
+                raise self.errors[index]
+            record = self.records.get(index)
+            why = self.stops.get(index % self.shards, "time")
+            if record is None and why == "time":
+                message = self._stopped(f"the time limit of {self.timeout:g} s", index)
+                break
+            if 0 <= self.limit <= len(hits):
+                message = self._stopped(f"the result limit of {self.limit} items", index)
+                break
+            if record is None:  # stopped by its own share of the limit: cut just above
+                message = self._stopped(f"the result limit of {self.limit} items", index)
+                break
+            found, found_hits, partial = record
+            count += found
+            done += 1
+            hits.extend(Hit(*fields) for fields in found_hits[:max(0, self.limit - len(hits))])
+            if partial:
+                message = self._stopped(f"the time limit of {self.timeout:g} s", index)
+                break
+        return QueryResult(self.expression, count, tuple(hits), elapsed_ms,
+                           message is not None, self.engine, done, message)
+
+    def _stopped(self, reason: str, index: int) -> str:
+        return f"query stopped at {reason}: {index} of {self.total} documents searched"
 
 
 def _rebuild_error(kind: str, message: str, path: str | None, line: int | None,
@@ -217,41 +276,64 @@ def _serve(connection: Connection) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
     while True:
         try:
-            settings, expression, namespaces, limit, timeout = connection.recv()
+            job = connection.recv()
         except (EOFError, OSError):
             return
         connection.send(("started",))
-        _answer(connection, settings, expression, namespaces, limit, timeout)
+        _answer(connection, *job)
 
 
 def _answer(connection: Connection, settings: Settings, expression: str,
-            namespaces: dict[str, str] | None, limit: int, timeout: float) -> None:
-    sent = 0
-
-    def progress(hits: list[Hit], count: int, done: int) -> None:
-        nonlocal sent
-        connection.send(("progress", [_fields(hit) for hit in hits[sent:]], count, done))
-        sent = len(hits)
-
-    def plan(engine: str, total: int) -> None:
-        connection.send(("plan", engine, total))
-
+            namespaces: dict[str, str] | None, limit: int, timeout: float, shard: int,
+            shards: int) -> None:
+    """Evaluate this worker's share of the documents, sending records as they come."""
+    started = time.perf_counter()
+    deadline = started + timeout
+    index: int | None = None
     try:
-        result = evaluate_query(settings, expression, namespaces=namespaces, limit=limit,
-                                timeout=timeout, progress=progress, plan=plan)
+        compiled = compile_query(expression, namespaces)
+        files = candidate_files(settings, compiled)
+        connection.send(("plan", compiled.engine, len(files)))
+        records: list[tuple[Any, ...]] = []
+        own = 0  # hits of this share
+        sent = time.perf_counter()
+        why = None
+        for index in range(shard, len(files), shards):
+            now = time.perf_counter()
+            if now > deadline:
+                why = "time"
+                break
+            if 0 <= limit <= own:
+                why = "limit"
+                break
+            if now - sent > PROGRESS_EVERY:
+                connection.send(("records", records))
+                records, sent = [], now
+            doc, path = files[index]
+            count, hits, partial, maker = 0, [], False, None
+            for item in _evaluate(compiled, TREES, path, doc, deadline):
+                if item is _TIMED_OUT:
+                    partial = True
+                    break
+                count += 1
+                if own + len(hits) < limit:
+                    maker = maker or HitMaker(doc, compiled.namespaces)
+                    hits.append(_fields(maker.hit(item)))
+            own += len(hits)
+            records.append((index, count, hits, partial))
+            if partial:
+                why = "time"
+                break
+        connection.send(("records", records))
+        connection.send(("end", why))
     except (ArchiveError, TeiError) as error:
-        connection.send(("error", type(error).__name__, getattr(error, "message", str(error)),
-                         error.path, getattr(error, "line", None),
-                         getattr(error, "column", None)))
-        return
+        connection.send(("error", index, type(error).__name__,
+                         getattr(error, "message", str(error)), error.path,
+                         getattr(error, "line", None), getattr(error, "column", None)))
     except (MemoryError, RecursionError) as error:
         what = "out of memory" if isinstance(error, MemoryError) else "nested too deeply"
-        connection.send(("error", "QueryError", f"query stopped: {what}", None, None, None))
-        return
-    fields = {"query": result.query, "count": result.count, "elapsed_ms": result.elapsed_ms,
-              "truncated": result.truncated, "engine": result.engine,
-              "documents": result.documents, "message": result.message}
-    connection.send(("done", [_fields(hit) for hit in result.hits[sent:]], fields))
+        connection.send(("error", index, "QueryError", f"query stopped: {what}", None, None,
+                         None))
 
 
 def _fields(hit: Hit) -> tuple[Any, ...]:

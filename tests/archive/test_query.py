@@ -15,7 +15,15 @@ from archive.cli import cli
 from archive.config import Settings
 from archive.errors import QueryError
 from archive.index import document_files, update_index
-from archive.query import MAX_EXPRESSION, Hit, TreeCache, compile_query, evaluate_files, run_query
+from archive.query import (
+    MAX_EXPRESSION,
+    Hit,
+    TreeCache,
+    compile_query,
+    evaluate_files,
+    evaluate_query,
+    run_query,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -366,6 +374,17 @@ def test_an_expression_longer_than_the_limit_is_refused(settings: Settings) -> N
 def test_an_expression_nested_too_deeply_is_an_error_not_a_crash(settings: Settings) -> None:
     with pytest.raises(QueryError, match="^query stopped: nested too deeply$"):
         run_query(settings, " or ".join(["//tei:p"] * 900))
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 5, 6, 9, 12, 100])
+def test_workers_sharing_a_query_give_the_result_of_one_pass(settings: Settings,
+                                                             limit: int) -> None:
+    for expression in ("//tei:persName", "//tei:p/@xml:id", "count(//tei:p)"):
+        ours = run_query(settings, expression, limit=limit)
+        one_pass = evaluate_query(settings, expression, limit=limit, timeout=60)
+        assert (ours.count, ours.hits, ours.truncated, ours.message, ours.documents) == (
+            one_pass.count, one_pass.hits, one_pass.truncated, one_pass.message,
+            one_pass.documents)
 
 
 def test_queries_from_several_threads_share_the_workers(settings: Settings) -> None:

@@ -209,7 +209,7 @@ def candidate_files(settings: Settings, compiled: CompiledQuery) -> list[tuple[s
     kept = []
     for doc_id, path in files:
         known = indexed.get(path.name)
-        if known is None or known[1:] != file_stamp(path) or known[0] in possible:
+        if known is None or known[0] in possible or known[1:] != file_stamp(path):
             kept.append((doc_id, path))  # a file not indexed as it is now cannot be ruled out
     return kept
 

@@ -257,11 +257,11 @@ def evaluate_files(
         if len(hits) >= limit and limit >= 0:
             message = _stopped(f"the result limit of {limit} items", index, len(files))
             break
-        items = _evaluate(compiled, cache, path, doc, deadline)
+        items = evaluate_document(compiled, cache, path, doc, deadline)
         evaluated += 1
         maker = None
         for item in items:
-            if item is _TIMED_OUT:
+            if item is TIMED_OUT:
                 message = _stopped(f"the time limit of {timeout:g} s", index, len(files))
                 break
             count += 1
@@ -283,11 +283,16 @@ def _stopped(reason: str, index: int, total: int) -> str:
     return f"query stopped at {reason}: {index} of {total} documents searched"
 
 
-_TIMED_OUT = object()
+#: The item that says an elementpath evaluation passed its deadline.
+TIMED_OUT = object()
 
 
-def _evaluate(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
-              deadline: float) -> Iterator[Any]:
+def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
+                      deadline: float) -> Iterator[Any]:
+    """The items of one document, in order; :data:`TIMED_OUT` last when the deadline passed.
+
+    :raise QueryError: a dynamic error, named after ``doc``.
+    """
     if compiled.engine == "lxml":
         tree, _ = cache.get(path)
         result = _lxml_xpath(compiled.expression, compiled.namespaces)(tree)
@@ -318,7 +323,7 @@ def _evaluate(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
     try:
         for position, item in enumerate(token.select(context)):
             if position % 256 == 255 and time.perf_counter() > deadline:
-                items.append(_TIMED_OUT)
+                items.append(TIMED_OUT)
                 break
             items.append(item)
     except elementpath.ElementPathError as error:

@@ -5,7 +5,9 @@ An XPath evaluation inside lxml's C code or one elementpath function call (``cou
 process: the worker checks the time limit between documents and stops cleanly when it can,
 and the caller kills it when it has not answered within the limit plus :data:`GRACE`. Workers
 are reused, so their parsed-tree cache stays warm between queries (the web console's case);
-at most :data:`WORKERS` run at once, further queries wait for one.
+at most :data:`WORKERS` run at once, further queries wait for one. A query that finds several
+workers free is shared: each evaluates every n-th document, and the caller merges their records
+in document order, cut where a single pass would have stopped.
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ from tei.errors import TeiError
 from .config import Settings
 from .errors import ArchiveError, QueryError
 from .query import (
-    _TIMED_OUT,
     PROGRESS_EVERY,
+    TIMED_OUT,
     TREES,
     Hit,
     HitMaker,
     QueryResult,
-    _evaluate,
     candidate_files,
     compile_query,
+    evaluate_document,
 )
 
 #: Seconds past the time limit before a worker that has not answered is killed.
@@ -311,8 +313,8 @@ def _answer(connection: Connection, settings: Settings, expression: str,
                 records, sent = [], now
             doc, path = files[index]
             count, hits, partial, maker = 0, [], False, None
-            for item in _evaluate(compiled, TREES, path, doc, deadline):
-                if item is _TIMED_OUT:
+            for item in evaluate_document(compiled, TREES, path, doc, deadline):
+                if item is TIMED_OUT:
                     partial = True
                     break
                 count += 1

@@ -13,8 +13,8 @@ from archive.cli import cli
 from archive.config import Settings
 from archive.errors import ArchiveError, QueryError
 from archive.facets import load_facets
-from archive.lookup import fts_query, lookup
 from archive.index import update_index
+from archive.lookup import fts_query, lookup
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 

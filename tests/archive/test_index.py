@@ -11,8 +11,8 @@ import pytest
 
 from archive.config import Settings
 from archive.errors import ArchiveError
-from archive.lookup import lookup
 from archive.index import connect, day_range, update_index
+from archive.lookup import lookup
 from tei.errors import TeiSyntaxError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"

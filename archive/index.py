@@ -29,7 +29,7 @@ from .index_workers import extract_all
 from .readers.tei import in_entry
 from .store import iter_tei_files
 
-SCHEMA_VERSION = "2"  # 2: documents.path is the file name in tei/ (a data dir can move)
+SCHEMA_VERSION = "3"  # 2: path is the file name in tei/; 3: facet_values_value holds passage
 #: Documents written per transaction.
 BATCH = 50
 #: Attributes not recorded per document (unique per element, useless for pruning).

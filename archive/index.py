@@ -209,6 +209,9 @@ def update_index(
             _refresh_totals(db, settings, facets)
         if work or known:
             db.execute("ANALYZE")
+            # Write the changes back into index.sqlite itself, so that its modification time
+            # tells readers (the viewer's response cache) that the index changed.
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
     added = sum(1 for item in work if item[3] is None)

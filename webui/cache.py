@@ -24,9 +24,13 @@ UNCACHED_PREFIXES = ("/query", "/api/query", "/static/")
 
 
 def data_stamp(data_dir: Path) -> tuple[Any, ...]:
-    """(mtime, size) of everything a page is built from; the index's WAL file included."""
+    """(mtime, size) of everything a page is built from.
+
+    Not the index's WAL file: readers open and remove it; ``update_index`` checkpoints its
+    changes into ``index.sqlite``, whose time then changes.
+    """
     stamp = []
-    for path in (data_dir / "index.sqlite", data_dir / "index.sqlite-wal", data_dir / "tei",
+    for path in (data_dir / "index.sqlite", data_dir / "tei",
                  data_dir / "registry", data_dir / "imports.json"):
         try:
             stat = path.stat()

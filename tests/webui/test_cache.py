@@ -45,3 +45,20 @@ def test_the_cache_can_be_switched_off(data_dir: Path) -> None:
     app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "RESPONSE_CACHE": False})
     assert app.test_client().get("/").status_code == 200
     assert "response_cache" not in app.extensions
+
+
+def test_a_reindex_after_an_edit_shows_on_the_next_request(data_dir: Path, tmp_path: Path) -> None:
+    from archive.config import Settings
+    from archive.index import update_index
+
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    client = create_app({"TESTING": True, "DATA_DIR": str(data)}).test_client()
+    assert b"In Honor of the Left Opposition" in client.get("/").data
+    client.get("/api/facets?person=leon-trotsky")  # a lookup between: must not matter
+    target = data / "tei" / "003_717e887f31c42029.xml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "<title>In Honor of the Left Opposition</title>",
+        "<title>In Honour of the Left Opposition</title>", 1), encoding="utf-8")
+    update_index(Settings(data_dir=data))
+    assert b"In Honour of the Left Opposition" in client.get("/").data

@@ -141,9 +141,11 @@ def main() -> None:
             print("building the sample archive ...", flush=True)
             archive("--data", str(data), "build")
         port = free_port()
+        # the server's log goes to a file: a pipe nobody reads would fill and block it
+        log = open(Path(scratch) / "server.log", "wb")  # noqa: SIM115 - closed below
         server = subprocess.Popen(
             [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port", str(port),
-             "--threads", "8"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+             "--threads", "8"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
             for _ in range(100):  # wait for the server, 10 s at most
@@ -159,6 +161,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+            log.close()
     ok = result["errors"] == 0 and result["p95"] <= P95_TARGET_MS
     print(f"load: {result['requests']:.0f} requests in {result['seconds']:.1f} s = "
           f"{result['rps']:.0f} requests/s")

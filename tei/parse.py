@@ -6,6 +6,7 @@ No entity resolution, no DTD loading, no network, no silent repair; limits on si
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -18,6 +19,8 @@ MAX_BYTES = 64 * 1024 * 1024
 #: Deepest element nesting accepted (libxml2's own hard limit is 256 without huge_tree).
 MAX_DEPTH = 256
 
+
+_TRAILING_POSITION = re.compile(r",? line \d+, column \d+$")
 
 # libxml2's own safety limits (we never lift them with huge_tree) → a message a reader can act on
 _LIMITS = (
@@ -65,7 +68,8 @@ def parse_bytes(data: bytes, path: str | None = None) -> etree._ElementTree:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (None, None)
-        message = error.msg or str(error)
+        # one line: libxml2's messages may hold newlines and repeat the position at the end
+        message = _TRAILING_POSITION.sub("", " ".join((error.msg or str(error)).split()))
         for marker, limit in _LIMITS:
             if marker in message:
                 raise TeiLimitError(limit, path, line, column) from None

@@ -177,3 +177,21 @@ def test_unusual_but_valid_sources_build_correctly(case: str,
     dates = tree.xpath("//tei:body//tei:date/@when | //tei:body//tei:date/@from",
                        namespaces=NSMAP)
     assert dates, case
+
+
+@pytest.mark.parametrize("case", sorted(XML_CASES))
+def test_hostile_xml_import(case: str, tmp_path: Path, archive_copy: Path) -> None:
+    path = tmp_path / f"{case}.xml"
+    path.write_bytes(XML_CASES[case](tmp_path))
+    data = tmp_path / "data"
+    shutil.copytree(archive_copy, data)
+    before = snapshot(data)
+    result = CliRunner().invoke(cli, ["--data", str(data), "import", str(path)])
+    if case in XML_READABLE:
+        assert result.exit_code == 0, result.output
+        doc_id, imported = result.stdout.strip().split("\t")
+        assert imported == str(path)
+        assert (data / "tei" / f"{doc_id}.xml").read_bytes() == path.read_bytes()
+        return
+    assert_one_clear_error(result, path)
+    assert snapshot(data) == before

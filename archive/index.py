@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -481,48 +481,3 @@ def _file_id(path: Path) -> str:
     from tei.parse import parse_tei
 
     return str(_HEADER["idno"](parse_tei(path))) or path.stem
-
-
-def prune(settings: Settings, files: list[tuple[str, Path]], names: frozenset[str],
-          attributes: frozenset[tuple[str, str]]) -> list[tuple[str, Path]]:
-    """Drop the files that the index shows cannot match; unindexed or changed files stay."""
-    if not settings.index_path.is_file():
-        return files
-    db = connect(settings)
-    try:
-        stamps = {path: (doc, mtime, size) for doc, path, mtime, size in
-                  db.execute("SELECT doc, path, mtime_ns, size FROM documents")}
-        possible: set[int] | None = None
-        for name in names:
-            docs = {row[0] for row in db.execute(
-                "SELECT doc FROM element_names WHERE name = ?", (name,))}
-            possible = docs if possible is None else possible & docs
-        for name, value in attributes:
-            if name in UNINDEXED_ATTRIBUTES:
-                continue
-            docs = {row[0] for row in db.execute(
-                "SELECT doc FROM attribute_values WHERE name = ? AND value = ?", (name, value))}
-            possible = docs if possible is None else possible & docs
-    finally:
-        db.close()
-    if possible is None:
-        return files
-    kept = []
-    for doc_id, path in files:
-        indexed = stamps.get(path.name)
-        stat = path.stat()
-        if indexed is None or indexed[1:] != (stat.st_mtime_ns, stat.st_size):
-            kept.append((doc_id, path))  # not indexed as it is now: cannot rule it out
-        elif indexed[0] in possible:
-            kept.append((doc_id, path))
-    return kept
-
-
-def iter_documents(settings: Settings) -> Iterator[sqlite3.Row]:
-    """Every indexed document's row, in id order."""
-    db = connect(settings)
-    db.row_factory = sqlite3.Row
-    try:
-        yield from db.execute("SELECT * FROM documents ORDER BY id")
-    finally:
-        db.close()

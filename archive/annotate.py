@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from tei.build import E, Application
+from tei.build import Application, E
 from tei.namespaces import ELEMENT_FOR_TYPE, NSMAP, TEI_LB, XML_ID, tei
 from tei.read import text_of
 
@@ -32,8 +32,9 @@ NO_TAG_INSIDE = frozenset(tei(name) for name in (
 ).split())
 
 RESP_COMPONENTS = {
-    "registry": Application("archive-registry", "tei-archive-registry", __version__,
-                            "registry name matcher (Aho-Corasick over preferred names and variants)"),
+    "registry": Application(
+        "archive-registry", "tei-archive-registry", __version__,
+        "registry name matcher (Aho-Corasick over preferred names and variants)"),
     "ner": Application("archive-ner", "spacy-en_core_web_sm", "3.8.0",
                        "statistical named-entity recogniser (spaCy en_core_web_sm 3.8.0)"),
     "coref": Application("archive-coref", "tei-archive-coref", __version__,

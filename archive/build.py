@@ -66,7 +66,8 @@ class BuildReport:
     failures: list[ArchiveError] = field(default_factory=list)
 
 
-def document_stats(doc_id: str, title: str, tree: etree._ElementTree, written: bool) -> DocumentStats:
+def document_stats(doc_id: str, title: str, tree: etree._ElementTree,
+                   written: bool) -> DocumentStats:
     body = tree.getroot().find(f"{tei('text')}/{tei('body')}")
     paragraphs = len(body.findall(f".//{tei('p')}")) if body is not None else 0
     words = len("".join(body.itertext()).split()) if body is not None else 0

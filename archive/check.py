@@ -50,7 +50,8 @@ class CheckReport:
         problems = sum(f.severity == "problem" for f in self.findings)
         warnings = len(self.findings) - problems
         verdict = "sound" if self.ok else "NOT sound"
-        return f"{self.documents} documents checked: {problems} problems, {warnings} warnings: {verdict}"
+        return (f"{self.documents} documents checked: {problems} problems, {warnings} warnings: "
+                f"{verdict}")
 
 
 def check(settings: Settings) -> CheckReport:

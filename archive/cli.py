@@ -99,12 +99,13 @@ def encode(settings: Settings, file: Path, format_: str | None, output: Path | N
            title: str | None, author: str | None, date: str | None, publisher: str | None,
            periodical: str | None, annotate_: bool) -> None:
     """Encode one FILE as a TEI document (standard output, or -o OUT)."""
+    from tei.serialize import serialize
+
     from .annotate import annotate
     from .build import today
     from .encode import encode as encode_source
     from .sources import read_source
     from .store import atomic_write
-    from tei.serialize import serialize
 
     overrides = {k: v for k, v in (("title", title), ("author", author), ("date", date),
                                    ("publisher", publisher), ("periodical", periodical)) if v}

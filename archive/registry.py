@@ -28,9 +28,24 @@ from typing import Literal
 from lxml import etree
 
 from tei.namespaces import (
-    TEI_HEADER, TEI_LIST_ORG, TEI_LIST_PERSON, TEI_LIST_PLACE, TEI_NAME,
-    TEI_ORG, TEI_ORG_NAME, TEI_P, TEI_PERS_NAME, TEI_PERSON, TEI_PLACE, TEI_PLACE_NAME,
-    TEI_NS, TEI_ROOT, TEI_STAND_OFF, XML_ID, XML_LANG, tei,
+    TEI_HEADER,
+    TEI_LIST_ORG,
+    TEI_LIST_PERSON,
+    TEI_LIST_PLACE,
+    TEI_NAME,
+    TEI_NS,
+    TEI_ORG,
+    TEI_ORG_NAME,
+    TEI_P,
+    TEI_PERS_NAME,
+    TEI_PERSON,
+    TEI_PLACE,
+    TEI_PLACE_NAME,
+    TEI_ROOT,
+    TEI_STAND_OFF,
+    XML_ID,
+    XML_LANG,
+    tei,
 )
 from tei.parse import parse_tei
 from tei.serialize import serialize

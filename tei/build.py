@@ -65,7 +65,8 @@ def build_header(fields: HeaderFields) -> etree._Element:
     if fields.author:
         title_stmt.append(E.author(fields.author))
     title_stmt.append(
-        E.respStmt(E.resp(fields.responsibility), E.name(fields.publisher), {XML_ID: "resp-archive"})
+        E.respStmt(E.resp(fields.responsibility), E.name(fields.publisher),
+                   {XML_ID: "resp-archive"})
     )
     availability = E.availability(
         E.licence(fields.licence) if fields.licence else E.p("Licence of the source unknown.")
@@ -76,7 +77,8 @@ def build_header(fields: HeaderFields) -> etree._Element:
     bibl = E.bibl()
     if fields.author:
         bibl.append(E.author(fields.author))
-    bibl.append(E.title(fields.source_title or fields.title, level="a" if fields.periodical else "m"))
+    level = "a" if fields.periodical else "m"  # an article in a journal, or a work of its own
+    bibl.append(E.title(fields.source_title or fields.title, level=level))
     if fields.periodical:
         bibl.append(E.title(fields.periodical, level="j"))
     if fields.source_publisher:

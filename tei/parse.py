@@ -60,9 +60,8 @@ def parse_bytes(data: bytes, path: str | None = None) -> etree._ElementTree:
         raise TeiLimitError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB", path)
     if not data.strip():
         raise TeiSyntaxError("empty file, not XML", path)
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and not (
-        data[:2] in (b"<\x00", b"\x00<")
-    ):
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<")
+    if b"\x00" in data[:4096] and not utf16:
         raise TeiSyntaxError("binary data (NUL bytes), not XML", path)
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))

@@ -12,8 +12,8 @@ _IDNO = etree.XPath("string(/tei:TEI/tei:teiHeader/tei:fileDesc/tei:publicationS
                     "/tei:idno[@type='archive'])", namespaces=NSMAP)
 _TITLE = etree.XPath("string(/tei:TEI/tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[1])",
                      namespaces=NSMAP)
-_CHANGE_WHEN = etree.XPath("string(/tei:TEI/tei:teiHeader/tei:revisionDesc/tei:change[last()]/@when)",
-                           namespaces=NSMAP)
+_CHANGE_WHEN = etree.XPath(
+    "string(/tei:TEI/tei:teiHeader/tei:revisionDesc/tei:change[last()]/@when)", namespaces=NSMAP)
 
 
 def text_of(element: etree._Element) -> str:

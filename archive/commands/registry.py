@@ -12,7 +12,13 @@ import click
 from ..config import Settings
 from ..errors import RegistryError
 from ..registry import (
-    ENTRY_TYPES, Entry, EntryType, Registry, find_references, load_registry, rewrite_refs,
+    ENTRY_TYPES,
+    Entry,
+    EntryType,
+    Registry,
+    find_references,
+    load_registry,
+    rewrite_refs,
     with_place_lookup,
 )
 
@@ -57,7 +63,7 @@ def registry() -> None:
 @click.pass_obj
 def list_entries(settings: Settings, entry_type: EntryType | None, proposed: bool) -> None:
     """Print one entry a line: id, type, preferred name."""
-    for entry_id, entry in sorted(load_registry(settings).entries.items()):
+    for _, entry in sorted(load_registry(settings).entries.items()):
         if (entry_type is None or entry.type == entry_type) and (entry.proposed or not proposed):
             click.echo(_line(entry))
 

@@ -26,7 +26,8 @@ from ..validation import (
               show_default=True, help="Output format.")
 @click.option("--schema", type=click.Choice(["archive", "tei_all"]), default="archive",
               show_default=True,
-              help="archive: archive.rng + archive.sch with the registry; tei_all: official TEI P5.")
+              help="archive: archive.rng + archive.sch with the registry; "
+                   "tei_all: official TEI P5.")
 @click.option("--tei-all", "tei_all", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Path of tei_all.rng (else $ARCHIVE_TEI_ALL_RNG, "
                                  "else ../shared/tei/tei_all.rng).")

@@ -24,8 +24,9 @@ from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
 from .model import Mention
-from .ner import DEMONYMS, GIVEN_NAMES, LEADING_STOP, MONTHS, ORG_HEADS, TITLES, follows_event
+from .ner import follows_event
 from .registry import Registry
+from .vocab import DEMONYMS, GIVEN_NAMES, LEADING_STOP, MONTHS, ORG_HEADS, TITLES
 
 PARTICLES = frozenset({"de", "De", "von", "Von", "van", "Van", "Le", "La", "le", "la", "du", "Du",
                        "del", "Del", "da", "Da", "ter", "ten", "Ter"})

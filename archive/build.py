@@ -21,7 +21,6 @@ from tei.namespaces import TYPE_FOR_ELEMENT, tei
 from tei.parse import parse_file
 from tei.read import last_change_date
 from tei.serialize import serialize
-from tei.validate import RegistryIds
 
 from .annotate import annotate
 from .config import SAMPLES_DIR, Settings
@@ -103,20 +102,13 @@ class Builder:
         if previous_date and target.exists() and target.read_bytes() != data:
             _set_change_date(tree, today())  # the document changed: record when
             data = serialize(tree)
-        report = self._validate(data, self.settings, self._registry_ids(), path=str(target))
+        report = self._validate(data, self.settings, self.registry.typed_ids(), path=str(target))
         if not report.valid:
             raise ValidationFailed(f"not written: {len(report.issues)} validation problem(s); "
                                    f"first: {report.issues[0].message}", str(target), report)
         self._copy_source(source)
         written = atomic_write(target, data)
         return document_stats(doc_id, source.metadata.title, tree, written)
-
-    def _registry_ids(self) -> RegistryIds:
-        # typed, so that the gate also checks a persName points to a person, not a place
-        by_type: dict[str, set[str]] = {"person": set(), "place": set(), "org": set()}
-        for entry in self.registry.entries.values():
-            by_type[entry.type].add(entry.id)
-        return RegistryIds(*(frozenset(by_type[kind]) for kind in ("person", "place", "org")))
 
     def _add_proposals(self) -> None:
         assert self.recogniser is not None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -49,6 +49,7 @@ from tei.namespaces import (
 )
 from tei.parse import parse_tei
 from tei.serialize import serialize
+from tei.validate import RegistryIds
 
 from .config import ARCHIVE_NAME, SAMPLE_REGISTRY_DIR, Settings
 from .errors import RegistryError
@@ -191,6 +192,13 @@ class Registry:
         if entry is None:
             raise RegistryError(f"no registry entry {entry_id!r}")
         return entry
+
+    def typed_ids(self) -> RegistryIds:
+        """The entry ids by type, for validation (a persName must point to a person)."""
+        by_type: dict[str, set[str]] = {kind: set() for kind in ENTRY_TYPES}
+        for entry in self.entries.values():
+            by_type[entry.type].add(entry.id)
+        return RegistryIds(*(frozenset(by_type[kind]) for kind in ENTRY_TYPES))
 
     def ids(self) -> set[str]:
         """Every entry id."""
@@ -475,14 +483,19 @@ def load_registry(settings: Settings) -> Registry:
     return Registry.load(directory if directory.is_dir() else SAMPLE_REGISTRY_DIR)
 
 
-def rewrite_refs(tei_dir: Path, mapping: Mapping[str, str | None]) -> list[Path]:
+def rewrite_refs(tei_dir: Path, mapping: Mapping[str, str | None], *,
+                 check: Callable[[Path, bytes], None] | None = None) -> list[Path]:
     """Point ``@ref="#old"`` to ``"#new"`` in every TEI file of ``tei_dir``, atomically.
 
+    Every new version is made (and passed to ``check``) before the first file is written, so a
+    document that ``check`` refuses leaves all files as they were.
+
     :param mapping: old id → new id; None drops the pointer (and ``@ref`` when it is empty).
+    :param check: called with each changed file's path and new bytes; raises to refuse.
     :return: the files that changed.
     :raise tei.errors.TeiError: a file is not well-formed TEI.
     """
-    changed = []
+    updates: list[tuple[Path, bytes]] = []
     for path in iter_tei_files(tei_dir):
         tree = parse_tei(path)
         touched = False
@@ -504,10 +517,12 @@ def rewrite_refs(tei_dir: Path, mapping: Mapping[str, str | None]) -> list[Path]
                     element.set("ref", " ".join(tokens))
                 else:
                     del element.attrib["ref"]
-        # reindent=False: only attributes changed, every other byte of the document stays
-        if touched and atomic_write(path, serialize(tree, reindent=False)):
-            changed.append(path)
-    return changed
+        if touched:  # reindent=False: only attributes changed, every other byte stays
+            updates.append((path, serialize(tree, reindent=False)))
+    if check is not None:
+        for path, data in updates:
+            check(path, data)
+    return [path for path, data in updates if atomic_write(path, data)]
 
 
 def find_references(tei_dir: Path, entry_id: str) -> list[Path]:

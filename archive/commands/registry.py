@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from ..config import Settings
+from ..curation import apply_registry_change
 from ..errors import RegistryError
 from ..registry import (
     ENTRY_TYPES,
@@ -18,7 +19,6 @@ from ..registry import (
     Registry,
     find_references,
     load_registry,
-    rewrite_refs,
     with_place_lookup,
 )
 
@@ -46,9 +46,7 @@ def _show(entry: Entry) -> None:
 
 def _merge(settings: Settings, registry: Registry, keep_id: str, drop_id: str) -> None:
     merged = registry.merge(keep_id, drop_id)  # checks both ids before any file is touched
-    # Documents first: an interruption then leaves refs to an entry that still exists.
-    changed = rewrite_refs(settings.tei_dir, {drop_id: keep_id})
-    registry.save(settings.registry_dir)
+    changed = apply_registry_change(settings, registry, {drop_id: keep_id})
     click.echo(f"merged {drop_id} into {merged.id}; {len(changed)} document(s) updated")
 
 
@@ -129,9 +127,8 @@ def remove(settings: Settings, entry_id: str, force: bool) -> None:
         names = ", ".join(path.name for path in users[:5]) + (", ..." if len(users) > 5 else "")
         raise RegistryError(f"{entry_id!r} is still referenced by {len(users)} document(s) "
                             f"({names}); merge it into another entry, or use --force")
-    changed = rewrite_refs(settings.tei_dir, {entry_id: None}) if users else []
     reg.remove(entry_id)
-    reg.save(settings.registry_dir)
+    changed = apply_registry_change(settings, reg, {entry_id: None} if users else {})
     click.echo(f"removed {entry_id}; {len(changed)} document(s) unlinked")
 
 
@@ -183,7 +180,6 @@ def reject(settings: Settings, entry_id: str) -> None:
     """Drop proposal ID; its names are never proposed again. Documents are unlinked from it."""
     reg = load_registry(settings)
     entry = reg.reject(entry_id)
-    changed = rewrite_refs(settings.tei_dir, {entry_id: None})
-    reg.save(settings.registry_dir)
+    changed = apply_registry_change(settings, reg, {entry_id: None})
     click.echo(f"rejected {entry_id} ({', '.join(entry.all_names)}); "
                f"{len(changed)} document(s) unlinked")

@@ -1,0 +1,49 @@
+"""Registry changes that touch documents (merge, remove, reject), made safely.
+
+The documents' pointers are rewritten to the registry as it will be, each new version is
+validated first (a gate: if one would be invalid, no file changes), then the documents, the
+registry and the index are written, in that order, under the data directory's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from .config import Settings
+from .errors import ValidationFailed
+from .importer import imported_files
+from .registry import Registry, rewrite_refs
+from .store import data_lock
+from .validation import validate_document
+
+
+def apply_registry_change(settings: Settings, registry: Registry,
+                          mapping: Mapping[str, str | None]) -> list[Path]:
+    """Point documents from old ids to new ones (None: unlink), then save ``registry``.
+
+    :param registry: the registry after the change (merge, removal, rejection), not yet saved.
+    :param mapping: old id → new id, or None to drop the pointer.
+    :return: the documents that changed.
+    :raise ValidationFailed: a document would become invalid; nothing was written.
+    """
+    ids = registry.typed_ids()
+    foreign = imported_files(settings)  # other projects' TEI: not held to the archive's rules
+
+    def gate(path: Path, data: bytes) -> None:
+        if path.name in foreign:
+            return
+        report = validate_document(data, settings, ids, path=str(path))
+        if not report.valid:
+            raise ValidationFailed(f"not changed: the document would be invalid: "
+                                   f"{report.issues[0].message}", str(path), report)
+
+    with data_lock(settings.data_dir):
+        # Documents first: an interruption then leaves pointers to entries that still exist.
+        changed = rewrite_refs(settings.tei_dir, mapping, check=gate)
+        registry.save(settings.registry_dir)
+        if settings.index_path.is_file():
+            from .index import update_index
+
+            update_index(settings)
+    return changed

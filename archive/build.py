@@ -140,14 +140,15 @@ def metadata_toml(source: Source) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(settings: Settings, paths: Sequence[Path], *, progress: Progress | None = None,
+def build(settings: Settings, paths: Sequence[Path], *, format: str | None = None,
+          overrides: dict[str, str] | None = None, progress: Progress | None = None,
           annotate_names: bool = True) -> BuildReport:
     """Build the given source files into the data directory, then update the index.
 
     Every source is read first, so a bad input stops the run before anything is written.
     A document that fails validation is reported in ``failures``; the others are written.
     """
-    sources = [read_source(path) for path in paths]
+    sources = [read_source(path, format, overrides) for path in paths]
     _check_unique_ids(sources)
     from .index import update_index
 

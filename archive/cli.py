@@ -59,11 +59,25 @@ def main() -> None:  # pragma: no cover - console entry for `python -m archive`
     cli()
 
 
+def _overrides(**values: str | None) -> dict[str, str]:
+    """The metadata given on the command line (``--title`` …), for read_source."""
+    return {name: value for name, value in values.items() if value}
+
+
 @cli.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "format_", type=click.Choice(["text", "markdown", "html"]),
+              help="Input format of every SOURCE (default: from extension or sidecar).")
+@click.option("--title", help="Title (one SOURCE only; overrides sidecar and first heading).")
+@click.option("--author", help="Author (one SOURCE only).")
+@click.option("--date", help="Date of publication, ISO (one SOURCE only).")
+@click.option("--publisher", help="Publisher or website (one SOURCE only).")
+@click.option("--periodical", help="Journal or magazine (one SOURCE only).")
 @click.option("--no-annotate", is_flag=True, help="Encode only; do not tag names and dates.")
 @click.pass_obj
-def build(settings: Settings, sources: tuple[Path, ...], no_annotate: bool) -> None:
+def build(settings: Settings, sources: tuple[Path, ...], format_: str | None, title: str | None,
+          author: str | None, date: str | None, publisher: str | None, periodical: str | None,
+          no_annotate: bool) -> None:
     """Encode, annotate, validate and index SOURCES (default: the bundled samples).
 
     Writes tei/<id>.xml, sources/, registry/ and index.sqlite under the data directory.
@@ -72,8 +86,14 @@ def build(settings: Settings, sources: tuple[Path, ...], no_annotate: bool) -> N
     from .report import print_build_summary, progress_bar
 
     paths = list(sources) or building.sample_sources()
+    overrides = _overrides(title=title, author=author, date=date, publisher=publisher,
+                           periodical=periodical)
+    if overrides and len(paths) != 1:
+        fail("--title, --author, --date, --publisher and --periodical describe one source: "
+             "give exactly one SOURCE (or use sidecars)", 2)
     with progress_bar("Building", total=len(paths)) as advance:
-        report = building.build(settings, paths, progress=advance, annotate_names=not no_annotate)
+        report = building.build(settings, paths, format=format_, overrides=overrides,
+                                progress=advance, annotate_names=not no_annotate)
     print_build_summary(settings, report)
     if report.failures:
         for failure in report.failures:
@@ -107,8 +127,8 @@ def encode(settings: Settings, file: Path, format_: str | None, output: Path | N
     from .sources import read_source
     from .store import atomic_write
 
-    overrides = {k: v for k, v in (("title", title), ("author", author), ("date", date),
-                                   ("publisher", publisher), ("periodical", periodical)) if v}
+    overrides = _overrides(title=title, author=author, date=date, publisher=publisher,
+                           periodical=periodical)
     source = read_source(file, format_, overrides)
     tree = encode_source(source, encoded_on=today())
     if annotate_:

@@ -120,3 +120,25 @@ def test_encode_command_prints_tei(tmp_path: Path) -> None:
 def test_read_errors_raise_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError):
         build(Settings(data_dir=tmp_path / "d"), [tmp_path / "missing.txt"])
+
+
+def test_build_one_source_with_format_and_metadata(tmp_path: Path) -> None:
+    source = tmp_path / "letter.txt"  # Markdown in a .txt file, no sidecar
+    source.write_text("# A letter\n\nLeon Trotsky wrote *this* in Moscow on 8 October 1923.\n",
+                      encoding="utf-8")
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["--data", str(data), "build", str(source), "--format",
+                                      "markdown", "--author", "Ann Editor", "--date", "1923-10"])
+    assert result.exit_code == 0, result.output
+    tree = etree.parse(str(data / "tei" / "letter.xml"))
+    assert tree.xpath("string(//tei:titleStmt/tei:author)", namespaces=NSMAP) == "Ann Editor"
+    assert tree.xpath("string(//tei:sourceDesc//tei:date/@when)", namespaces=NSMAP) == "1923-10"
+    assert tree.xpath("string(//tei:body//tei:hi[@rend='italic'])", namespaces=NSMAP) == "this"
+    assert tree.xpath("string(//tei:body//tei:date/@when)", namespaces=NSMAP) == "1923-10-08"
+
+
+def test_metadata_options_need_exactly_one_source(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(tmp_path / "d"), "build", "--title", "T"])
+    assert result.exit_code == 2
+    assert "exactly one SOURCE" in result.stderr
+    assert not (tmp_path / "d").exists()

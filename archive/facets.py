@@ -232,7 +232,8 @@ class _MapPlan:
 
     def _evaluate(self, item: Any, key: Any) -> list[Any]:
         if isinstance(key, tuple):
-            context = elementpath.XPathContext(None, item=elementpath.datatypes.UntypedAtomic(key[1]))
+            value = elementpath.datatypes.UntypedAtomic(key[1])
+            context = elementpath.XPathContext(None, item=value)
         else:
             nodes = elementpath.get_node_tree(item, namespaces=NSMAP, fragment=True)
             context = elementpath.XPathContext(nodes, item=nodes, namespaces=NSMAP)

@@ -27,7 +27,7 @@ from tei.namespaces import NSMAP
 from .config import Settings
 from .errors import QueryError
 from .tree_cache import TREE_CACHE_BUDGET, TreeCache, file_stamp
-from .xpath_analysis import _safe, lxml_safe, requirements
+from .xpath_analysis import _safe, lxml_safe, lxml_source, requirements
 from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
 from .xpath_plans import NoPlan, atom_plan, filter_plan
 
@@ -128,7 +128,11 @@ def _bind_prefixed_names(token: Any, namespaces: dict[str, str]) -> None:
 def _lxml_xpath(expression: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath:
     # lxml binds the xml prefix itself and refuses to have it redefined
     bound = {prefix: uri for prefix, uri in namespaces if prefix != "xml"}
-    return etree.XPath(expression, namespaces=bound)
+    try:
+        source = lxml_source(_parse(expression, namespaces))
+    except QueryError:
+        source = expression  # lxml reports its own error
+    return etree.XPath(source, namespaces=bound)
 
 
 def _query_error(error: elementpath.ElementPathError, doc: str | None = None) -> QueryError:

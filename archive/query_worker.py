@@ -13,7 +13,6 @@ in document order, cut where a single pass would have stopped.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import resource
 import threading
 import time
@@ -25,6 +24,7 @@ from tei.errors import TeiError
 
 from .config import Settings
 from .errors import ArchiveError, QueryError
+from .index_workers import worker_context
 from .query import (
     PROGRESS_EVERY,
     TIMED_OUT,
@@ -118,17 +118,8 @@ def stop_workers() -> None:
     _POOL.close()
 
 
-def _context() -> Any:
-    # forkserver: a clean process to fork from, never a copy of a parent running threads
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload([__name__])  # workers start with the imports done
-    return context
-
-
 def _start() -> _Worker:
-    context = _context()
+    context = worker_context()  # workers start with the imports done
     ours, theirs = context.Pipe()
     process = context.Process(target=_serve, args=(theirs,), daemon=True,
                               name="archive-query-worker")

@@ -170,3 +170,55 @@ def _clark(token: Any) -> str | None:
         uri = token.parser.namespaces.get(token[0].value)
         return f"{{{uri}}}{token[1].value}" if uri else None
     return None
+
+
+# --- the form lxml is given -----------------------------------------------------------------
+# libxml2 runs `//x` as the descendant axis, but `//x[p]` as written: every node of the
+# document first, then each one's children tested. Without a positional predicate the two
+# select the same nodes, so such steps are handed to lxml as `/descendant::x[p]`.
+
+_BOOLEAN_PREDICATES = frozenset({"contains", "starts-with", "not", "boolean", "true", "false"})
+
+
+def lxml_source(token: Any) -> str:
+    """The expression's source with ``//NAME[P]...`` steps written ``/descendant::NAME[P]...``.
+
+    Only steps whose predicates cannot be positions (comparisons, boolean functions, paths)
+    are rewritten; anything else keeps its source.
+    """
+    symbol, label = token.symbol, token.label
+    if symbol == "//" and label == "operator" and len(token) in (1, 2) \
+            and _filtered_name(token[-1]):
+        left = lxml_source(token[0]) if len(token) == 2 else ""
+        return f"{left}/descendant::{token[-1].source}"
+    if symbol in ("/", "//") and label == "operator" and len(token) == 2:
+        return f"{lxml_source(token[0])}{symbol}{token[1].source}"
+    if symbol == "|" and len(token) == 2:
+        return f"{lxml_source(token[0])} | {lxml_source(token[1])}"
+    return str(token.source)
+
+
+def _filtered_name(step: Any) -> bool:
+    # NAME[P1]...[Pn], n >= 1, no predicate a number
+    if step.symbol != "[" or step.label != "operator":
+        return False
+    while step.symbol == "[" and step.label == "operator":
+        if not _not_a_number(step[1]):
+            return False
+        step = step[0]
+    return step.symbol in (":", "(name)", "*") and "function" not in step.label \
+        and (step.symbol != ":" or step[1].symbol in ("(name)", "*"))
+
+
+def _not_a_number(token: Any) -> bool:
+    symbol, label = token.symbol, token.label
+    if symbol in ("=", "!=", "and", "or") and label == "operator":
+        return True
+    if label == "function":
+        return symbol in _BOOLEAN_PREDICATES
+    if symbol in ("/", "//", "[") and label == "operator":
+        return True  # a path: a node-set
+    if symbol == "@" or label == "axis":
+        return True
+    return symbol in (":", "(name)", "*") and label in ("symbol", "name", "wildcard symbol") \
+        and (symbol != ":" or token[1].symbol in ("(name)", "*"))

@@ -18,7 +18,7 @@ turns out to be a number (a position) makes the plan step aside for that documen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,7 @@ from lxml import etree
 
 from tei.namespaces import NSMAP
 
-_STRING = etree.XPath("string(.)", smart_strings=False)  # plain str: no tree kept alive
+from .xpath_hits import string_value
 
 _OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
                            "preceding-sibling", "following", "following-sibling"})
@@ -131,12 +131,16 @@ class AtomPlan:
     def __init__(self, token: Any, paths: list[str]) -> None:
         self.token = token
         self.paths = paths
+        self.native = _native(token)
 
     def evaluate(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
         """The expression's items on one document.
 
         :raise elementpath.ElementPathError: the evaluation failed.
         """
+        if self.native is not None:
+            return self.native({f"__p{number}": [_atomized(node) for node in lxml_xpath(path)(tree)]
+                                for number, path in enumerate(self.paths)})
         variables = {f"__p{number}": [UntypedAtomic(_atomized(node))
                                       for node in lxml_xpath(path)(tree)]
                      for number, path in enumerate(self.paths)}
@@ -176,8 +180,32 @@ def atom_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> AtomP
     return AtomPlan(token, paths) if _context_free(token) else None
 
 
+def _native(token: Any) -> Callable[[dict[str, list[str]]], list[Any]] | None:
+    # count, distinct-values, exists and empty over one variable, nested, in Python: the
+    # variables hold xs:untypedAtomic values, which distinct-values compares as strings (in
+    # elementpath too, keeping the first of each), and whose string is the plain str used here
+    if token.symbol == "$" and len(token) == 1:
+        name = token[0].value
+        return lambda variables: variables[name]
+    if token.label != "function" or len(token) != 1:
+        return None
+    inner = _native(token[0])
+    if inner is None:
+        return None
+    operations: dict[str, Callable[[list[Any]], list[Any]]] = {
+        "count": lambda items: [len(items)],
+        "distinct-values": lambda items: list(dict.fromkeys(items)),
+        "exists": lambda items: [bool(items)],
+        "empty": lambda items: [not items],
+    }
+    operation = operations.get(token.symbol)
+    if operation is None or (token.symbol == "distinct-values" and token[0].symbol != "$"):
+        return None  # distinct-values of counts or booleans: elementpath decides
+    return lambda variables: operation(inner(variables))
+
+
 def _atomized(node: Any) -> str:
-    return _STRING(node) if isinstance(node, etree._Element) else str(node)
+    return string_value(node) if isinstance(node, etree._Element) else str(node)
 
 
 def _ends_in_element_or_attribute(path: Any) -> bool:

@@ -31,6 +31,7 @@ demo: $(STAMP)
 
 test: $(STAMP) browser-deps
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check archive tei webui
 	$(PY) -m pytest -q
 
 bench: bench-annotation bench-validate bench-query bench-web bench-load

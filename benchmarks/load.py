@@ -3,7 +3,8 @@
 Builds the sample archive (or uses --data), serves it with waitress on 127.0.0.1 and a free
 port in a child process, sends requests mixed over browse with facets, reading view, entity
 pages, search and XPath queries from 20 threads, then stops the server. Bounded in count and
-time: it stops by itself. Prints requests/s, p50/p95/p99 latency and errors beside targets.
+time: it stops by itself. Prints requests/s, p50/p95/p99 latency and errors beside targets,
+twice: as served (the viewer's response cache on) and with every page built (cache off).
 Run: ``python benchmarks/load.py [--requests 5000] [--clients 20] [--data DIR]``.
 """
 
@@ -129,24 +130,17 @@ def run(port: int, urls: list[str], requests: int, clients: int) -> dict[str, fl
             "errors": len(errors)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--data", type=Path, help="an archive to serve (default: build the samples)")
-    options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        data = options.data or Path(scratch) / "data"
-        if options.data is None:
-            print("building the sample archive ...", flush=True)
-            archive("--data", str(data), "build")
-        port = free_port()
-        # the server's log goes to a file: a pipe nobody reads would fill and block it
-        log = open(Path(scratch) / "server.log", "wb")  # noqa: SIM115 - closed below
+def serve_and_load(data: Path, scratch: Path, options: argparse.Namespace,
+                   cache: bool) -> dict[str, float]:
+    """Start a server on a free loopback port, send the load, stop the server."""
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1",
+           "ARCHIVE_RESPONSE_CACHE": "true" if cache else "false"}
+    # the server's log goes to a file: a pipe nobody reads would fill and block it
+    with open(scratch / f"server-{port}.log", "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port", str(port),
-             "--threads", "8"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+             "--threads", "8"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             for _ in range(100):  # wait for the server, 10 s at most
                 try:
@@ -156,18 +150,40 @@ def main() -> None:
                     time.sleep(0.1)
             urls = urls_for(data, port)
             print(f"{options.clients} clients, {options.requests} requests over {len(urls)} URLs "
-                  f"(browse with facets, reading view, entities, search, XPath) ...", flush=True)
-            result = run(port, urls, options.requests, options.clients)
+                  f"(browse with facets, reading view, entities, search, XPath), response cache "
+                  f"{'on (as served)' if cache else 'off (every page built)'} ...", flush=True)
+            return run(port, urls, options.requests, options.clients)
         finally:
             server.terminate()
             server.wait(timeout=10)
-            log.close()
+
+
+def report(result: dict[str, float], label: str) -> None:
     ok = result["errors"] == 0 and result["p95"] <= P95_TARGET_MS
-    print(f"load: {result['requests']:.0f} requests in {result['seconds']:.1f} s = "
+    print(f"load ({label}): {result['requests']:.0f} requests in {result['seconds']:.1f} s = "
           f"{result['rps']:.0f} requests/s")
-    print(f"load: latency p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms "
+    print(f"load ({label}): latency p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms "
           f"(target ≤ {P95_TARGET_MS:.0f} ms), p99 {result['p99']:.1f} ms")
-    print(f"load: errors {result['errors']:.0f} (target 0) — {'met' if ok else 'MISSED'}")
+    print(f"load ({label}): errors {result['errors']:.0f} (target 0) — "
+          f"{'met' if ok else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--data", type=Path,
+                        help="an archive to serve (default: build the samples)")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        data = options.data or Path(scratch) / "data"
+        if options.data is None:
+            print("building the sample archive ...", flush=True)
+            archive("--data", str(data), "build")
+        served = serve_and_load(data, Path(scratch), options, cache=True)
+        built = serve_and_load(data, Path(scratch), options, cache=False)
+    report(served, "as served")
+    report(built, "cache off")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import copy
 import random
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 from lxml import etree
@@ -31,12 +32,19 @@ _ID_PREFIX = re.compile(r"^([a-z]+)\d+$")
 
 
 def source_files(data_dir: Path | None = None) -> list[Path]:
-    """The data directory's TEI files when it has some, else the test fixtures."""
+    """The data directory's TEI files when it has some, else the bundled samples, built (and
+    tagged) into a scratch archive for the purpose."""
     if data_dir is not None:
         files = sorted((data_dir / "tei").glob("*.xml"))
         if files:
             return files
-    return sorted(FIXTURES.glob("*.xml"))
+    from archive.build import build, sample_sources
+    from archive.config import Settings
+
+    scratch = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-samples-")) / "data")
+    print(f"building the sample archive in {scratch.data_dir} ...", flush=True)
+    build(scratch, sample_sources())
+    return sorted(scratch.tei_dir.glob("*.xml"))
 
 
 def build_corpus(out_dir: Path, count: int, sources: list[Path], seed: int = 7) -> list[Path]:

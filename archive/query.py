@@ -28,6 +28,7 @@ from .config import Settings
 from .errors import QueryError
 from .tree_cache import TREE_CACHE_BUDGET, TreeCache, file_stamp
 from .xpath_analysis import _safe, lxml_safe, lxml_source, requirements
+from .xpath_attributes import attribute_plan
 from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
 from .xpath_plans import NoPlan, atom_plan, filter_plan
 
@@ -200,25 +201,41 @@ def candidate_files(settings: Settings, compiled: CompiledQuery) -> list[tuple[s
             " (SELECT MAX(doc) FROM documents), (SELECT COUNT(*) FROM documents)").fetchone())
         key = str(settings.data_dir.resolve())
         cached = _FILES.get(key)
-        if cached is None or cached[0] != stamp:
+        if cached is None or cached.stamp != stamp:
             indexed = {path: (doc, mtime, size) for doc, path, mtime, size in
                        db.execute("SELECT doc, path, mtime_ns, size FROM documents")}
-            cached = _FILES[key] = (stamp, document_files(settings), indexed)
-        _, files, indexed = cached
-        possible = _possible(db, compiled)
+            files = document_files(settings)
+            cached = _FILES[key] = _Files(stamp, files, [
+                (str(path), indexed.get(path.name)) for _, path in files])
+        # the index's answer holds while its generation does (a changed file is caught below)
+        wanted = (compiled.names, compiled.attributes)
+        if wanted not in cached.possible:
+            if len(cached.possible) >= 256:
+                cached.possible.clear()
+            cached.possible[wanted] = _possible(db, compiled)
+        possible = cached.possible[wanted]
     finally:
         db.close()
     if possible is None:
-        return files
+        return cached.files
     kept = []
-    for doc_id, path in files:
-        known = indexed.get(path.name)
-        if known is None or known[0] in possible or known[1:] != file_stamp(path):
+    for (doc_id, path), (name, known) in zip(cached.files, cached.stamps, strict=True):
+        if known is None or known[0] in possible or known[1:] != file_stamp(name):
             kept.append((doc_id, path))  # a file not indexed as it is now cannot be ruled out
     return kept
 
 
-_FILES: dict[str, tuple[tuple[Any, ...], list[tuple[str, Path]], dict[str, tuple[int, ...]]]] = {}
+@dataclass
+class _Files:
+    """The documents of a data directory while neither the index nor the folder changes."""
+
+    stamp: tuple[Any, ...]
+    files: list[tuple[str, Path]]
+    stamps: list[tuple[str, tuple[int, int, int] | None]]  # path, indexed (doc, mtime, size)
+    possible: dict[Any, set[int] | None] = field(default_factory=dict)  # by requirements
+
+
+_FILES: dict[str, _Files] = {}
 
 
 def _possible(db: Any, compiled: CompiledQuery) -> set[int] | None:
@@ -270,7 +287,7 @@ def evaluate_files(
                 break
             count += 1
             if len(hits) < limit:
-                maker = maker or HitMaker(doc, compiled.namespaces)
+                maker = maker or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
                 hits.append(maker.hit(item))
         if message:
             break
@@ -297,6 +314,10 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
 
     :raise QueryError: a dynamic error, named after ``doc``.
     """
+    found = attribute_plan(compiled.expression, compiled.namespaces)
+    if found is not None:  # //NAME[@a = 'x']: from the tree's attribute map, no walk
+        yield from found.select(cache.attributes(path, found.attribute))
+        return
     if compiled.engine == "lxml":
         tree, _ = cache.get(path)
         result = _lxml_xpath(compiled.expression, compiled.namespaces)(tree)

@@ -310,7 +310,7 @@ def _answer(connection: Connection, settings: Settings, expression: str,
                     break
                 count += 1
                 if own + len(hits) < limit:
-                    maker = maker or HitMaker(doc, compiled.namespaces)
+                    maker = maker or HitMaker(doc, compiled.namespaces, TREES.hit_memo(path))
                     hits.append(_fields(maker.hit(item)))
             own += len(hits)
             records.append((index, count, hits, partial))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,24 @@ import elementpath
 from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
+from .xpath_attributes import AttributeMap, attribute_map
+
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One cached document: its tree, node tree and attribute maps, and their estimated size."""
+
+    key: str
+    stamp: tuple[int, int]
+    tree: Any
+    nodes: Any
+    cost: int
+    attributes: dict[str, AttributeMap] = field(default_factory=dict)
+    hits: dict[Any, Any] = field(default_factory=dict)  # element → its hit's fields
+    counted: int = 0  # of those, already in cost
 
 
 class TreeCache:
@@ -25,12 +42,14 @@ class TreeCache:
 
     LXML_FACTOR = 8
     ELEMENTPATH_FACTOR = 24
+    MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
+    HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
         self.used = 0
         self.hits = self.misses = 0  # lookups answered from the cache, and parses
-        self._entries: OrderedDict[str, tuple[tuple[int, int], Any, Any, int]] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def get(self, path: Path, node_tree: bool = False,
             stamp: tuple[int, int] | None = None) -> tuple[Any, Any]:
@@ -39,42 +58,79 @@ class TreeCache:
         :param stamp: the file's (mtime_ns, size) when the caller has just read them.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
+        entry = self._entry(path, node_tree, stamp)
+        return entry.tree, entry.nodes
+
+    def attributes(self, path: Path, attribute: str) -> AttributeMap:
+        """The elements of ``path``'s tree carrying ``attribute``, by value, in document order.
+
+        Built on first use per tree and attribute, kept with the tree, dropped with it.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        entry = self._entry(path, False, None)
+        found = entry.attributes.get(attribute)
+        if found is None:
+            found = entry.attributes[attribute] = attribute_map(entry.tree, attribute)
+            self._grow(entry, self.MAP_ENTRY * sum(map(len, found.values())))
+        return found
+
+    def hit_memo(self, path: Path) -> dict[Any, Any]:
+        """Where hits of the tree last returned for ``path`` are remembered (see HitMaker).
+
+        Kept with the tree and dropped with it; the hits added since the last call are
+        counted in the budget now.
+        """
+        entry = self._entries.get(str(path))
+        if entry is None:
+            return {}  # not kept: remembered for this query only
+        self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted))
+        entry.counted = len(entry.hits)
+        return entry.hits
+
+    def _entry(self, path: Path, node_tree: bool, stamp: tuple[int, int] | None) -> _Entry:
         key = str(path)
         stamp = stamp or file_stamp(path)
         entry = self._entries.get(key)
-        if entry is not None and entry[0] == stamp:
+        if entry is not None and entry.stamp == stamp:
             self._entries.move_to_end(key)
             self.hits += 1
-            tree, nodes = entry[1], entry[2]
-            if not node_tree or nodes is not None:
-                return tree, nodes
         else:
             self.misses += 1
-            tree, nodes = parse_tei(path), None
-        if node_tree and nodes is None:
-            nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
-        cost = stamp[1] * (self.LXML_FACTOR + (self.ELEMENTPATH_FACTOR if nodes else 0))
-        self._store(key, (stamp, tree, nodes, cost))
-        return tree, nodes
+            if entry is not None:
+                del self._entries[key]
+                self.used -= entry.cost
+            entry = _Entry(key, stamp, parse_tei(path), None, 0)
+            self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True)
+        if node_tree and entry.nodes is None:
+            entry.nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
+            self._grow(entry, stamp[1] * self.ELEMENTPATH_FACTOR)
+        return entry
 
-    def _store(self, key: str, entry: tuple[tuple[int, int], Any, Any, int]) -> None:
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.used -= old[3]
-        if entry[3] > self.budget:
-            return  # larger than the whole budget: used once, never kept
-        self._entries[key] = entry
-        self.used += entry[3]
+    def _grow(self, entry: _Entry, extra: int, new: bool = False) -> None:
+        # count what entry now holds; older entries go first, and an entry larger than the
+        # whole budget is used once, never kept
+        entry.cost += extra
+        if new:
+            self._entries[entry.key] = entry
+            self.used += entry.cost
+        elif self._entries.get(entry.key) is entry:
+            self.used += extra
+        else:
+            return  # not kept
+        if entry.cost > self.budget:
+            del self._entries[entry.key]
+            self.used -= entry.cost
         while self.used > self.budget:
             _, dropped = self._entries.popitem(last=False)
-            self.used -= dropped[3]
+            self.used -= dropped.cost
 
     def clear(self) -> None:
         self._entries.clear()
         self.used = 0
 
 
-def file_stamp(path: Path) -> tuple[int, int]:
+def file_stamp(path: str | Path) -> tuple[int, int]:
     """(mtime_ns, size) of a file: what the index compares to know a file is unchanged."""
     stat = os.stat(path)
     return stat.st_mtime_ns, stat.st_size

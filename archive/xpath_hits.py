@@ -50,9 +50,13 @@ class Hit:
 class HitMaker:
     """Hits of one document's items; each container's text is read once."""
 
-    def __init__(self, doc: str, namespaces: Iterable[tuple[str, str]] = NSMAP.items()) -> None:
+    def __init__(self, doc: str, namespaces: Iterable[tuple[str, str]] = NSMAP.items(),
+                 memo: dict[Any, tuple[str | None, str, str]] | None = None) -> None:
+        """:param memo: (target, value, context) of elements, kept with their (unchanging)
+            tree by the caller so that a warm tree's hits are not read again."""
         self.doc = doc
         self.namespaces = tuple(namespaces)
+        self.memo = {} if memo is None else memo
         self._texts: dict[Any, str] = {}
         self._offsets: dict[Any, dict[Any, tuple[int, int]]] = {}
 
@@ -83,21 +87,11 @@ class HitMaker:
                    value, context)
 
     def _element(self, element: Any) -> Hit:
-        # the common case: only the text just around the element is read, not its passage
-        target_element = _identified(element)
-        value = string_value(element)
-        if target_element is None or target_element is element:
-            context = " ".join(value.split())
-        else:
-            before = _before(target_element, element)
-            after = _after(target_element, element)
-            context = (("…" if len(before) > CONTEXT_WIDTH else "")
-                       + " ".join((before[-CONTEXT_WIDTH:] + value
-                                   + after[:CONTEXT_WIDTH]).split())
-                       + ("…" if len(after) > CONTEXT_WIDTH else ""))
-        target = target_element.get(XML_ID) if target_element is not None else None
-        return Hit(self.doc, target, "element", _prefixed(element.tag, self.namespaces),
-                   value, context)
+        fields = self.memo.get(element)
+        if fields is None:
+            fields = self.memo[element] = _element_fields(element)
+        return Hit(self.doc, fields[0], "element", _prefixed(element.tag, self.namespaces),
+                   fields[1], fields[2])
 
     def _text(self, container: Any) -> str:
         found = self._texts.get(container)
@@ -132,6 +126,23 @@ class HitMaker:
                 offset += length + len(child.tail or "")
             self._offsets[parent] = found
         return found
+
+
+def _element_fields(element: Any) -> tuple[str | None, str, str]:
+    # (target, value, context): only the text just around the element is read, not its passage
+    target_element = _identified(element)
+    value = string_value(element)
+    if target_element is None or target_element is element:
+        context = " ".join(value.split())
+    else:
+        before = _before(target_element, element)
+        after = _after(target_element, element)
+        context = (("…" if len(before) > CONTEXT_WIDTH else "")
+                   + " ".join((before[-CONTEXT_WIDTH:] + value
+                               + after[:CONTEXT_WIDTH]).split())
+                   + ("…" if len(after) > CONTEXT_WIDTH else ""))
+    target = target_element.get(XML_ID) if target_element is not None else None
+    return target, value, context
 
 
 def _before(container: Any, node: Any) -> str:

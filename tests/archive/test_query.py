@@ -449,3 +449,108 @@ def test_queries_from_several_threads_share_the_workers(settings: Settings) -> N
     with ThreadPoolExecutor(6) as pool:
         counts = list(pool.map(lambda e: run_query(settings, e).count, expressions))
     assert counts == [4, 2, 1] * 4
+
+
+# //NAME[@a = literal(s)]: answered from each tree's attribute map, with the item count over
+# the fixture corpus and the crafted document below (ref on persName, placeName, orgName).
+ATTRIBUTE_PLANNED = [
+    ("//tei:placeName[@ref = '#moscow']", 3),
+    ("//tei:persName[@ref = '#moscow']", 0),  # the value is on other elements only
+    ("//*[@ref = '#paris']", 5),
+    ("//tei:*[@ref = '#leon-trotsky']", 5),  # not on '#leon-trotsky ' (a space)
+    ("//tei:p[@xml:id = 'p1']", 5),
+    ("//*[@xml:id = 'p1']", 5),
+    ("//*[@xml:id = 'no-such-id']", 0),
+    ("//tei:persName[@ref = ('#karl-marx', '#leon-trotsky', '#karl-marx')]", 7),
+    ("//*[('#poum', '#barcelona', '#paris') = @ref]", 9),
+    ("//tei:title[@level = 'j']", 2),
+    ("//tei:term[@type = \"kind\"]", 4),
+    ("//tei:p[@n = ('x')]", 1),
+    ("//tei:seg[@ana = ''] ", 1),  # an empty value
+]
+
+CRAFTED = """<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:ex="urn:example">
+  <teiHeader><fileDesc><titleStmt><title>Crafted</title></titleStmt>
+    <publicationStmt><p>For the attribute plan.</p></publicationStmt>
+    <sourceDesc><p>Written for a test.</p></sourceDesc></fileDesc></teiHeader>
+  <text><body>
+    <p xml:id="p1" n="x" ex:ref="#paris">Nested: <placeName ref="#paris">Paris, home of
+      <orgName ref="#paris">the <persName ref="#paris">Commune</persName></orgName></placeName>
+      and of <persName ref="#karl-marx" ex:ref="#paris">Marx</persName>.</p>
+    <p xml:id="p9"><seg ana="">empty</seg> <seg ana=" ">blank</seg>
+      <seg ref="#leon-trotsky">Trotsky</seg> <persName ref="#leon-trotsky ">not him</persName></p>
+  </body></text>
+</TEI>
+"""
+
+
+@pytest.fixture
+def crafted(settings: Settings) -> Settings:
+    """The fixture corpus plus a document where one value sits on nested elements."""
+    (settings.tei_dir / "zz_crafted.xml").write_text(CRAFTED, encoding="utf-8")
+    update_index(settings)
+    return settings
+
+
+@pytest.mark.parametrize(("expression", "count"), ATTRIBUTE_PLANNED)
+def test_attribute_plan_gives_the_full_evaluation(crafted: Settings, expression: str,
+                                                  count: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive import query
+    from archive.xpath_attributes import attribute_plan
+
+    compiled = compile_query(expression)
+    assert attribute_plan(compiled.expression, compiled.namespaces) is not None
+    files = document_files(crafted)
+    cache = TreeCache()
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+    warm = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+    monkeypatch.setattr(query, "attribute_plan", lambda *_: None)
+    full = evaluate_files(dataclasses.replace(compiled, engine="elementpath"), files,
+                          limit=10_000, timeout=60, cache=TreeCache())
+    assert planned.count == count
+    assert (planned.count, planned.hits) == (full.count, full.hits) == (warm.count, warm.hits)
+    if compiled.engine == "lxml":
+        lxml = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+        assert (lxml.count, lxml.hits) == (planned.count, planned.hits)
+
+
+def test_attribute_plan_keeps_document_order_of_nested_elements(crafted: Settings) -> None:
+    result = evaluate_query(crafted, "//*[@ref = ('#karl-marx', '#paris')]", limit=100,
+                            timeout=60, cache=TreeCache())
+    crafted_hits = [(hit.name, hit.value.split()[0]) for hit in result.hits
+                    if hit.doc == "zz_crafted"]
+    assert crafted_hits == [("tei:placeName", "Paris,"), ("tei:orgName", "the"),
+                            ("tei:persName", "Commune"), ("tei:persName", "Marx")]
+
+
+def test_attribute_plan_reads_namespaced_attributes(crafted: Settings) -> None:
+    result = run_query(crafted, "//*[@ex:ref = '#paris']", namespaces={"ex": "urn:example"})
+    assert [(hit.doc, hit.name, hit.target) for hit in result.hits] == [
+        ("zz_crafted", "tei:p", "p1"), ("zz_crafted", "tei:persName", "p1")]
+
+
+@pytest.mark.parametrize("expression", [
+    "//tei:p[@n = 'x'][1]", "//tei:p[@n != 'x']", "//tei:p[@n = ()]", "//tei:p[@n = 1]",
+    "/tei:TEI//tei:p[@n = 'x']", "//tei:p[@n = 'x']/@n", "//tei:p[@n = 'x' and @rend = 'y']",
+    "//tei:p[@* = 'x']", "//tei:p[@n = ('x', 1)]", "//tei:p[@n = //tei:p/@rend]",
+    "//node()[@n = 'x']"])
+def test_other_expressions_get_no_attribute_plan(expression: str) -> None:
+    from archive.xpath_attributes import attribute_plan
+
+    compiled = compile_query(expression)
+    assert attribute_plan(compiled.expression, compiled.namespaces) is None
+
+
+def test_a_warm_tree_changed_in_place_answers_from_its_new_content(settings: Settings) -> None:
+    cache = TreeCache()
+    path = settings.tei_dir / "untitled_note.xml"
+    expression = "//tei:p[@xml:id = 'p1']"
+    before = evaluate_query(settings, expression, limit=100, timeout=60, cache=cache)
+    path.write_text(path.read_text().replace(
+        '<p xml:id="p1">This archive', '<p xml:id="p1">Now this archive'))
+    after = evaluate_query(settings, expression, limit=100, timeout=60, cache=cache)
+    fresh = evaluate_query(settings, expression, limit=100, timeout=60, cache=TreeCache())
+    assert after.hits == fresh.hits != before.hits
+    assert [hit.value for hit in after.hits if hit.doc == "untitled_note"] == [
+        "Now this archive gathers essays on revolutions; none of its notes carries a date."]

@@ -9,9 +9,11 @@ that facets have realistic numbers of values. Usage::
 
 from __future__ import annotations
 
+import atexit
 import copy
 import random
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -41,7 +43,9 @@ def source_files(data_dir: Path | None = None) -> list[Path]:
     from archive.build import build, sample_sources
     from archive.config import Settings
 
-    scratch = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-samples-")) / "data")
+    folder = Path(tempfile.mkdtemp(prefix="bench-samples-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # scratch: gone at exit
+    scratch = Settings(data_dir=folder / "data")
     print(f"building the sample archive in {scratch.data_dir} ...", flush=True)
     build(scratch, sample_sources())
     return sorted(scratch.tei_dir.glob("*.xml"))

@@ -1,6 +1,6 @@
 """Rule-based date recogniser: calendar expressions in English prose -> normalised date mentions.
 
-Conventions (they follow /work/shared/eval/GUIDELINES.md and its gold files):
+Conventions (they follow ../shared/eval/GUIDELINES.md and its gold files):
 
 - A span never includes a leading article or preposition: "from [1923 to 1927]",
   "between [1929 and 1934]", "the [1920s]", "the [autumn of 1923]", "the [end of 1927]".

@@ -10,7 +10,7 @@ Prints strict P/R/F1 per type, date-normalisation accuracy and entity-linking F1
 each figure beside its target, then throughput (words/s) of the whole pipeline and of bare
 spaCy NER on the same blocks, warm models, best of several repetitions.
 
-The scorer is /work/shared/eval/score.py, found through ``$ARCHIVE_EVAL_DIR`` (default
+The scorer is ../shared/eval/score.py, found through ``$ARCHIVE_EVAL_DIR`` (default
 ``../shared/eval`` beside the repository). Run: ``make bench-annotation``.
 """
 

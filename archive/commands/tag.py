@@ -2,7 +2,7 @@
 
 Reads the file, runs the recogniser on its blocks with the data directory's registry (or the
 bundled sample registry), maps every mention back to offsets in the source text and prints one
-JSON object per mention (the evaluation format of /work/shared/eval). Writes nothing.
+JSON object per mention (the evaluation format of ../shared/eval). Writes nothing.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """A data directory holding copies of the fixture corpus and registry, indexed."""
-    (tmp_path / "tei").mkdir()
-    for path in FIXTURES.glob("*.xml"):
-        shutil.copy(path, tmp_path / "tei" / path.name)
-    shutil.copytree(FIXTURES / "registry", tmp_path / "registry")
-    settings = Settings(data_dir=tmp_path)
-    update_index(settings)
-    return settings
+def settings(indexed_corpus: Settings) -> Settings:
+    return indexed_corpus
 
 
 def facet(result: dict, name: str) -> list[tuple[str, str, int, bool]]:

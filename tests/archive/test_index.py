@@ -19,13 +19,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """A data directory holding copies of the fixture corpus and registry (not indexed)."""
-    (tmp_path / "tei").mkdir()
-    for path in FIXTURES.glob("*.xml"):
-        shutil.copy(path, tmp_path / "tei" / path.name)
-    shutil.copytree(FIXTURES / "registry", tmp_path / "registry")
-    return Settings(data_dir=tmp_path)
+def settings(corpus: Settings) -> Settings:
+    return corpus
 
 
 def rows(settings: Settings, sql: str, *params: object) -> list[tuple]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -29,15 +28,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """A data directory holding copies of the fixture corpus and registry, indexed."""
-    (tmp_path / "tei").mkdir()
-    for path in FIXTURES.glob("*.xml"):
-        shutil.copy(path, tmp_path / "tei" / path.name)
-    shutil.copytree(FIXTURES / "registry", tmp_path / "registry")
-    settings = Settings(data_dir=tmp_path)
-    update_index(settings)
-    return settings
+def settings(indexed_corpus: Settings) -> Settings:
+    return indexed_corpus
 
 
 # Queries lxml may run, with the number of result items over the fixture corpus.

@@ -1,0 +1,30 @@
+"""Fixtures of the archive tests: a data directory made of the small fixture corpus."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archive.config import Settings
+from archive.index import update_index
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Settings:
+    """A data directory holding copies of the fixture corpus and its registry (not indexed)."""
+    (tmp_path / "tei").mkdir()
+    for path in CORPUS.glob("*.xml"):
+        shutil.copy(path, tmp_path / "tei" / path.name)
+    shutil.copytree(CORPUS / "registry", tmp_path / "registry")
+    return Settings(data_dir=tmp_path)
+
+
+@pytest.fixture
+def indexed_corpus(corpus: Settings) -> Settings:
+    """The fixture corpus, indexed."""
+    update_index(corpus)
+    return corpus

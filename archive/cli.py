@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -59,35 +61,50 @@ def main() -> None:  # pragma: no cover - console entry for `python -m archive`
     cli()
 
 
-def _overrides(**values: str | None) -> dict[str, str]:
-    """The metadata given on the command line (``--title`` …), for read_source."""
-    return {name: value for name, value in values.items() if value}
+#: The metadata a command line may give about a source (they win over its sidecar).
+METADATA_OPTIONS = (
+    ("title", "Title (overrides the sidecar and the first heading)."),
+    ("author", "Author of the source."),
+    ("date", "Date of publication, ISO (YYYY, YYYY-MM, YYYY-MM-DD)."),
+    ("publisher", "Publisher or website."),
+    ("periodical", "Journal or magazine."),
+)
+SOURCE_FORMATS = click.Choice(["text", "markdown", "html"])
+
+
+def source_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Add ``--format`` and the metadata options; the command gets ``format_`` and
+    ``overrides`` (the metadata given, as read_source takes it)."""
+
+    @functools.wraps(command)
+    def collect(*args: object, **kwargs: object) -> None:
+        given = {name: kwargs.pop(name) for name, _ in METADATA_OPTIONS}
+        command(*args, overrides={k: str(v) for k, v in given.items() if v}, **kwargs)
+
+    decorated: Callable[..., None] = collect
+    for name, text in reversed(METADATA_OPTIONS):
+        decorated = click.option(f"--{name}", help=text)(decorated)
+    return click.option("--format", "format_", type=SOURCE_FORMATS,
+                        help="Input format (default: from the file extension or sidecar).")(
+                            decorated)
 
 
 @cli.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "format_", type=click.Choice(["text", "markdown", "html"]),
-              help="Input format of every SOURCE (default: from extension or sidecar).")
-@click.option("--title", help="Title (one SOURCE only; overrides sidecar and first heading).")
-@click.option("--author", help="Author (one SOURCE only).")
-@click.option("--date", help="Date of publication, ISO (one SOURCE only).")
-@click.option("--publisher", help="Publisher or website (one SOURCE only).")
-@click.option("--periodical", help="Journal or magazine (one SOURCE only).")
+@source_options
 @click.option("--no-annotate", is_flag=True, help="Encode only; do not tag names and dates.")
 @click.pass_obj
-def build(settings: Settings, sources: tuple[Path, ...], format_: str | None, title: str | None,
-          author: str | None, date: str | None, publisher: str | None, periodical: str | None,
-          no_annotate: bool) -> None:
+def build(settings: Settings, sources: tuple[Path, ...], format_: str | None,
+          overrides: dict[str, str], no_annotate: bool) -> None:
     """Encode, annotate, validate and index SOURCES (default: the bundled samples).
 
     Writes tei/<id>.xml, sources/, registry/ and index.sqlite under the data directory.
+    --format applies to every SOURCE; --title, --author, ... need exactly one SOURCE.
     """
     from . import build as building
     from .report import print_build_summary, progress_bar
 
     paths = list(sources) or building.sample_sources()
-    overrides = _overrides(title=title, author=author, date=date, publisher=publisher,
-                           periodical=periodical)
     if overrides and len(paths) != 1:
         fail("--title, --author, --date, --publisher and --periodical describe one source: "
              "give exactly one SOURCE (or use sidecars)", 2)
@@ -103,21 +120,14 @@ def build(settings: Settings, sources: tuple[Path, ...], format_: str | None, ti
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--format", "format_", type=click.Choice(["text", "markdown", "html"]),
-              help="Input format (default: from the file extension or sidecar).")
+@source_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the TEI here instead of standard output.")
-@click.option("--title", help="Title (overrides the sidecar and the first heading).")
-@click.option("--author", help="Author of the source.")
-@click.option("--date", help="Date of publication, ISO (YYYY, YYYY-MM, YYYY-MM-DD).")
-@click.option("--publisher", help="Publisher or website.")
-@click.option("--periodical", help="Journal or magazine.")
 @click.option("--annotate", "annotate_", is_flag=True,
               help="Also tag names and dates with the data directory's registry.")
 @click.pass_obj
-def encode(settings: Settings, file: Path, format_: str | None, output: Path | None,
-           title: str | None, author: str | None, date: str | None, publisher: str | None,
-           periodical: str | None, annotate_: bool) -> None:
+def encode(settings: Settings, file: Path, format_: str | None, overrides: dict[str, str],
+           output: Path | None, annotate_: bool) -> None:
     """Encode one FILE as a TEI document (standard output, or -o OUT)."""
     from tei.serialize import serialize
 
@@ -127,8 +137,6 @@ def encode(settings: Settings, file: Path, format_: str | None, output: Path | N
     from .sources import read_source
     from .store import atomic_write
 
-    overrides = _overrides(title=title, author=author, date=date, publisher=publisher,
-                           periodical=periodical)
     source = read_source(file, format_, overrides)
     tree = encode_source(source, encoded_on=today())
     if annotate_:

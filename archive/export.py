@@ -22,7 +22,7 @@ import json
 import re
 import sqlite3
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,18 +66,24 @@ def _paths(settings: Settings) -> dict[str, Path]:
     return dict(document_files(settings))
 
 
-def check_ids(settings: Settings, ids: Iterable[str]) -> None:
-    """:raise ArchiveError: an id names no document of the archive."""
-    known = _paths(settings)
+def check_ids(settings: Settings, ids: Iterable[str],
+              known: Mapping[str, Path] | None = None) -> None:
+    """:param known: the archive's documents when already listed (see :func:`_paths`).
+    :raise ArchiveError: an id names no document of the archive."""
+    known = _paths(settings) if known is None else known
     unknown = [doc_id for doc_id in ids if doc_id not in known]
     if unknown:
         raise ArchiveError(f"no document {', '.join(map(repr, unknown))} in the archive",
                            str(settings.data_dir))
 
 
-def _context(settings: Settings) -> tuple[dict[str, Path], Registry, RefResolver]:
+def _context(settings: Settings,
+             ids: Iterable[str]) -> tuple[dict[str, Path], Registry, RefResolver]:
+    """The documents (``ids`` checked against them), the registry and the ref resolver."""
+    paths = _paths(settings)
+    check_ids(settings, ids, paths)
     registry = load_registry(settings)
-    return _paths(settings), registry, RefResolver(registry.ids(), load_imports(settings))
+    return paths, registry, RefResolver(registry.ids(), load_imports(settings))
 
 
 # --- one document ------------------------------------------------------------------------------
@@ -87,8 +93,7 @@ def export_tei(settings: Settings, doc_id: str) -> bytes:
 
     :raise ArchiveError: no such document.
     """
-    paths, registry, resolver = _context(settings)
-    check_ids(settings, [doc_id])
+    paths, registry, resolver = _context(settings, [doc_id])
     return _export_one(paths[doc_id], resolver.for_document(doc_id), registry)
 
 
@@ -175,8 +180,7 @@ def export_corpus(settings: Settings, ids: Sequence[str]) -> bytes:
     """
     if not ids:
         raise ArchiveError("no documents to export")
-    check_ids(settings, ids)
-    paths, registry, resolver = _context(settings)
+    paths, registry, resolver = _context(settings, ids)
     members: list[etree._Element] = []
     entries: dict[str, Entry] = {}
     for doc_id in ids:
@@ -315,8 +319,7 @@ def export_zip(settings: Settings, ids: Sequence[str]) -> bytes:
     ``mentions.csv``, ``mentions.jsonl``, ``README.md`` and ``manifest-sha256.txt``."""
     if not ids:
         raise ArchiveError("no documents to export")
-    check_ids(settings, ids)
-    paths, registry, resolver = _context(settings)
+    paths, registry, resolver = _context(settings, ids)
     files: dict[str, bytes] = {}
     for doc_id in ids:
         files[f"tei/{doc_id}.xml"] = _export_one(paths[doc_id], resolver.for_document(doc_id),

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .data import get_settings
+from archive.config import Settings
+
+from .data import get_settings, registry_stamp
 
 #: Responses kept, and the largest body kept (downloads and big pages pass through).
 MAX_ENTRIES = 1024
@@ -23,24 +24,22 @@ MAX_BODY = 1_000_000
 UNCACHED_PREFIXES = ("/query", "/api/query", "/static/")
 
 
-def data_stamp(data_dir: Path) -> tuple[Any, ...]:
-    """(mtime, size) of everything a page is built from.
+def data_stamp(settings: Settings) -> tuple[Any, ...]:
+    """(mtime, size) of everything a page is built from; the registry's files as the registry
+    cache sees them.
 
     Not the index's WAL file: readers open and remove it; ``update_index`` checkpoints its
     changes into ``index.sqlite``, whose time then changes.
     """
-    stamp = []
-    for path in (data_dir / "index.sqlite", data_dir / "tei",
-                 data_dir / "registry", data_dir / "imports.json"):
+    stamp: list[Any] = []
+    data_dir = settings.data_dir
+    for path in (data_dir / "index.sqlite", data_dir / "tei", data_dir / "imports.json"):
         try:
             stat = path.stat()
             stamp.append((stat.st_mtime_ns, stat.st_size))
         except OSError:
             stamp.append(None)
-    registry = data_dir / "registry"
-    if registry.is_dir():
-        stamp += [(p.name, p.stat().st_mtime_ns) for p in sorted(registry.glob("*.xml"))]
-    return tuple(stamp)
+    return (*stamp, registry_stamp(settings))
 
 
 class ResponseCache:
@@ -90,7 +89,7 @@ def init_app(app: Flask) -> None:
     def serve_cached() -> Response | None:
         if not cacheable():
             return None
-        g.cache_stamp = data_stamp(get_settings().data_dir)
+        g.cache_stamp = data_stamp(get_settings())
         hit = cache.get(request.full_path, g.cache_stamp)
         if hit is not None:
             g.cache_hit = True

@@ -63,7 +63,7 @@ def close_db(_error: BaseException | None = None) -> None:
 def get_registry() -> Registry:
     """The data directory's registry, read again only when one of its files changed."""
     settings = get_settings()
-    stamp = _registry_stamp(settings)
+    stamp = registry_stamp(settings)
     key = str(settings.registry_dir.resolve())
     with _registry_lock:
         cached = _registry_cache.get(key)
@@ -73,7 +73,8 @@ def get_registry() -> Registry:
     return cached[1]
 
 
-def _registry_stamp(settings: Settings) -> tuple[Any, ...]:
+def registry_stamp(settings: Settings) -> tuple[Any, ...]:
+    """(name, mtime, size) of each registry file: changes when the registry does."""
     directory = settings.registry_dir
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
                  for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
@@ -86,7 +87,7 @@ def get_ref_resolver() -> RefResolver:
     registry = get_registry()
     record = settings.data_dir / IMPORTS_FILE
     stat = record.stat() if record.is_file() else None
-    stamp = (_registry_stamp(settings), (stat.st_mtime_ns, stat.st_size) if stat else None)
+    stamp = (registry_stamp(settings), (stat.st_mtime_ns, stat.st_size) if stat else None)
     key = str(settings.data_dir.resolve())
     with _registry_lock:
         cached = _resolver_cache.get(key)

@@ -24,6 +24,7 @@ from tei.namespaces import NSMAP, TEI_TEXT, XML_ID
 from .config import PACKAGE_DIR, Settings
 from .errors import ArchiveError, QueryError
 from .query import CompiledQuery, classify, compile_query, evaluate_tree, parse_expression
+from .xpath_values import Unsupported, compile_value
 
 if TYPE_CHECKING:
     from .importer import DocumentRefs
@@ -187,9 +188,11 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
 # --- fast path for `PATH ! EXPR` -------------------------------------------------------------
 # Facets are mostly "select nodes, then compute a value from each": PATH ! EXPR. When PATH runs
 # in lxml (see archive.query) and EXPR only looks at the item itself (its value, or an
-# element's attributes and descendants), EXPR is evaluated by elementpath on that item alone,
-# and remembered per distinct item: the result is the full evaluation's, at a fraction of the
-# cost, since the same refs and dates recur across a corpus.
+# element's attributes and descendants), EXPR is evaluated on that item alone, and remembered
+# per distinct item: the result is the full evaluation's, at a fraction of the cost, since the
+# same refs and dates recur across a corpus. When EXPR reads nothing but the element's
+# attributes and lies within archive.xpath_values' subset (the year and decade facets), it runs
+# as Python closures, remembered per attribute set; elsewhere elementpath evaluates it.
 
 _OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
                            "preceding-sibling", "following", "following-sibling"})
@@ -206,6 +209,7 @@ class _MapPlan:
                  value_ok: bool) -> None:
         self.left = compile_query(left, element_context=level == "passage")
         self.right, self.element_ok, self.value_ok = right, element_ok, value_ok
+        self.native = compile_value(right) if element_ok else None
         self.memo: dict[Any, list[str]] = {}
 
     def values(self, context: Any) -> list[str]:
@@ -216,29 +220,36 @@ class _MapPlan:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
                 if not self.element_ok:
                     raise _NoPlan
-                key: Any = etree.tostring(item, with_tail=False)
+                key: Any = ("attributes", item.tag, tuple(sorted(item.attrib.items()))) \
+                    if self.native else ("element", etree.tostring(item, with_tail=False))
             elif isinstance(item, str) and self.value_ok:
                 key = ("value", str(item))
             else:
                 raise _NoPlan
             found = self.memo.get(key)
             if found is None:
-                found = list(_strings(self._evaluate(item, key)))
+                found = self._evaluate(item, key)
                 if len(self.memo) > _MEMO_SIZE:
                     self.memo.clear()
                 self.memo[key] = found
             values.extend(found)
         return values
 
-    def _evaluate(self, item: Any, key: Any) -> list[Any]:
-        if isinstance(key, tuple):
+    def _evaluate(self, item: Any, key: tuple[Any, ...]) -> list[str]:
+        if key[0] == "attributes" and self.native is not None:
+            try:
+                return [value for value in (" ".join(s.split()) for s in self.native(item))
+                        if value]
+            except Unsupported:
+                pass  # elementpath decides (a value, or the error the specification names)
+        if key[0] == "value":
             value = elementpath.datatypes.UntypedAtomic(key[1])
             context = elementpath.XPathContext(None, item=value)
         else:
             nodes = elementpath.get_node_tree(item, namespaces=NSMAP, fragment=True)
             context = elementpath.XPathContext(nodes, item=nodes, namespaces=NSMAP)
         try:
-            return list(self.right.select(context))
+            return list(_strings(list(self.right.select(context))))
         except elementpath.ElementPathError as error:
             raise QueryError(str(error)) from None
 

@@ -26,7 +26,7 @@ from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
 from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
 from .index_workers import extract_all
-from .readers.tei import in_entry
+from .readers.tei import ENTRY_ELEMENTS, in_entry
 from .store import iter_tei_files
 
 SCHEMA_VERSION = "3"  # 2: path is the file name in tei/; 3: facet_values_value holds passage
@@ -326,82 +326,70 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...]) -> DocumentRows:
 
 def _passages(root: etree._Element, refs: DocumentRefs = PLAIN_REFS,
               ) -> tuple[list[tuple[str, str, str, int, bool]], list]:
-    passages: list[tuple[str, str, str, int, bool]] = []
-    mentions: list = []
+    """Every identified element of the text as a passage, and the mentions each one owns."""
+    walk = _TextWalk(refs)
     for text_element in root.iter(TEI_TEXT):
-        for element in text_element.iter():
-            if not isinstance(element.tag, str) or element.get(XML_ID) is None:
-                continue
-            xml_id = element.get(XML_ID)
-            reader = _PassageText(refs)
-            leaf = reader.collect(element, own=True)
-            passages.append((xml_id, etree.QName(element).localname, "".join(reader.parts),
-                             len(passages) + 1, leaf))
-            mentions.extend((xml_id, *mention) for mention in reader.mentions)
-        if text_element.get(XML_ID) is None and _unanchored(text_element):
-            # names outside any identified element (other projects' TEI): no passage,
-            # offsets into the whole <text>
-            reader = _PassageText(refs)
-            reader.collect(text_element, own=True)
-            mentions.extend((None, *mention) for mention in reader.mentions)
-    return passages, mentions
+        if not any(a.tag == TEI_TEXT for a in text_element.iterancestors()):  # outermost
+            walk.run(text_element)
+    return walk.passages, walk.mentions
 
 
-def _unanchored(text_element: etree._Element) -> bool:
-    """Whether a name or date of this ``text`` (not a nested one) has no identified ancestor."""
-    if any(a.tag == TEI_TEXT for a in text_element.iterancestors()):
-        return False  # read with the outer <text>
-    for element in text_element.iter(*TYPE_FOR_ELEMENT):
-        node: etree._Element | None = element
-        while node is not None and node is not text_element and node.get(XML_ID) is None:
-            node = node.getparent()
-        if node is text_element:
-            return True
-    return False
+class _TextWalk:
+    """One pass over a ``<text>``: the text of every identified element (``<lb/>`` as a newline)
+    and each mention with offsets into its nearest identified ancestor-or-self (names outside
+    any identified element, as in other projects' TEI: passage None, offsets into the whole
+    ``<text>``). Names of person/place/org entries (lists, not running text) are no mentions.
+    """
 
-
-class _PassageText:
-    """The text of one passage (``<lb/>`` as a newline) and the mentions that are its own."""
-
-    def __init__(self, refs: DocumentRefs = PLAIN_REFS) -> None:
+    def __init__(self, refs: DocumentRefs) -> None:
+        self.refs = refs
+        self.passages: list[tuple[str, str, str, int, bool]] = []
+        self.mentions: list = []
         self.parts: list[str] = []
         self.length = 0
-        self.mentions: list = []
-        self.refs = refs
+
+    def run(self, text_element: etree._Element) -> None:
+        self.parts, self.length = [], 0
+        self._visit(text_element, (None, 0), in_entry(text_element))
 
     def _add(self, text: str) -> None:
         self.parts.append(text)
         self.length += len(text)
 
-    def collect(self, element: etree._Element, own: bool) -> bool:
-        """Read ``element``; record its mentions when ``own`` (not inside a nested passage).
-
-        :return: True when no identified element lies below ``element``.
-        """
+    def _visit(self, element: etree._Element, owner: tuple[str | None, int],
+               entry: bool) -> bool:
+        """Read ``element``; :return: whether it or an element below it has an xml:id."""
         start, first_part = self.length, len(self.parts)
+        xml_id = element.get(XML_ID)
+        if xml_id is not None:
+            owner = (xml_id, start)
+            number = len(self.passages)
+            self.passages.append((xml_id, "", "", 0, False))  # filled in below
         if element.tag == TEI_LB:
             self._add("\n")
         elif element.text:
             self._add(element.text)
-        leaf = True
+        identified_below = False
+        inner_entry = entry or element.tag in ENTRY_ELEMENTS
         for child in element:
             if isinstance(child.tag, str):
-                nested = child.get(XML_ID) is not None
-                inner = self.collect(child, own and not nested)
-                leaf = leaf and inner and not nested
+                identified_below = self._visit(child, owner, inner_entry) or identified_below
             if child.tail:
                 self._add(child.tail)
+        if xml_id is not None:
+            self.passages[number] = (xml_id, etree.QName(element).localname,
+                                     "".join(self.parts[first_part:]), number + 1,
+                                     not identified_below)
         kind = TYPE_FOR_ELEMENT.get(element.tag)
-        if kind is not None and own and not in_entry(element):  # list entries: not mentions
-            surface = "".join(self.parts[first_part:])
+        if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
                        None) or (element.get("key") or "").strip() or None
             dates = tuple(element.get(name) for name in ("when", "from", "to", "notBefore",
                                                          "notAfter"))
-            self.mentions.append((kind, ref,
-                                  " ".join(surface.split()), start, self.length,
-                                  (*dates, *_mention_days(dates))))
-        return leaf
+            surface = " ".join("".join(self.parts[first_part:]).split())
+            self.mentions.append((owner[0], kind, ref, surface, start - owner[1],
+                                  self.length - owner[1], (*dates, *_mention_days(dates))))
+        return identified_below or xml_id is not None
 
 
 def _mention_days(dates: tuple[str | None, ...]) -> tuple[int | None, int | None]:

@@ -10,9 +10,12 @@ tables with plain SQL; no XML is parsed per request.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +28,12 @@ from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
 from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
-from .index_workers import extract_all
+from .index_workers import CHUNK, map_on_cores, parallel, workers
 from .readers.tei import ENTRY_ELEMENTS, in_entry
 from .store import iter_tei_files
 
-SCHEMA_VERSION = "3"  # 2: path is the file name in tei/; 3: facet_values_value holds passage
+SCHEMA_VERSION = "4"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+#                        4: no index on facet_values (passage, ...), which nothing read
 #: Documents written per transaction.
 BATCH = 50
 #: Attributes not recorded per document (unique per element, useless for pruning).
@@ -58,7 +62,6 @@ CREATE TABLE facet_values (
     value TEXT NOT NULL);
 CREATE INDEX facet_values_value ON facet_values (facet, value, doc, passage);
 CREATE INDEX facet_values_doc ON facet_values (doc, facet, value);
-CREATE INDEX facet_values_passage ON facet_values (passage, facet, value);
 CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (facet, value)) WITHOUT ROWID;
 CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
@@ -163,6 +166,7 @@ def update_index(
         full = full or meta.get("schema") != SCHEMA_VERSION or meta.get("facets") != signature
         if full:
             _create(db, signature)
+            db.execute(f"PRAGMA threads = {workers()}")  # the sorts of CREATE INDEX, at the end
             for name in _INDEX_NAMES:  # created once at the end: a sort beats a B-tree per row
                 db.execute(f"DROP INDEX {name}")
         known = {path: (doc, digest) for doc, path, digest in
@@ -183,23 +187,10 @@ def update_index(
             with _transaction(db):
                 _delete(db, doc)
         ids = dict(db.execute("SELECT id, path FROM documents"))
-        # A commit costs more than a document's rows: documents are written in batches, each
-        # batch one transaction, so every document is replaced whole or not at all.
-        extracted = extract_all([(path, data) for path, data, _, _ in work], facets, extract)
-        for start in range(0, len(work), BATCH):
-            batch = [(item, next(extracted)) for item in work[start:start + BATCH]]
-            with _transaction(db):
-                for (path, _, digest, doc), rows in batch:
-                    other = ids.get(rows.id)
-                    if other is not None and other != path.name:
-                        raise ArchiveError(f"document id {rows.id!r} is also the id of {other}",
-                                           str(path))
-                    ids[rows.id] = path.name
-                    if doc is not None:
-                        _delete(db, doc)
-                    _insert(db, path, digest, rows, fts=not full)
-            if progress:
-                progress(start + len(batch), len(work))
+        if parallel(len(work)):
+            _write_on_cores(db, work, facets, ids, full, progress)
+        else:
+            _write_here(db, work, facets, ids, full, progress)
         with _transaction(db):
             if full:  # one pass of the full-text indexer over every leaf passage
                 db.execute("INSERT INTO passage_text (rowid, text)"
@@ -208,6 +199,8 @@ def update_index(
                 db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
             _refresh_totals(db, settings, facets)
         if work or known:
+            # statistics for the query planner, from a sample of each index (quick at any size)
+            db.execute("PRAGMA analysis_limit = 1000")
             db.execute("ANALYZE")
             # Write the changes back into index.sqlite itself, so that its modification time
             # tells readers (the viewer's response cache) that the index changed.
@@ -217,6 +210,131 @@ def update_index(
     added = sum(1 for item in work if item[3] is None)
     return IndexReport(added, len(work) - added, len(known), unchanged,
                        time.perf_counter() - started, full)
+
+
+Work = list[tuple[Path, bytes, str, "int | None"]]  # path, bytes, digest, old doc
+
+
+def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
+                ids: dict[str, str], full: bool,
+                progress: Callable[[int, int], None] | None) -> None:
+    # A commit costs more than a document's rows: documents are written in batches, each
+    # batch one transaction, so every document is replaced whole or not at all.
+    for start in range(0, len(work), BATCH):
+        with _transaction(db):
+            for path, data, digest, doc in work[start:start + BATCH]:
+                _replace(db, path, digest, extract(path, data, facets), doc, ids, fts=not full)
+        if progress:
+            progress(min(start + BATCH, len(work)), len(work))
+
+
+def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
+                    ids: dict[str, str], full: bool,
+                    progress: Callable[[int, int], None] | None) -> None:
+    # Workers extract the rows of a chunk of files and write them into a scratch database each;
+    # here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
+    # row), one transaction per chunk. A file a worker could not index is indexed here again,
+    # so that its error is raised in this process, with its own type and message.
+    done = 0
+    chunks = [[(path, data, digest) for path, data, digest, _ in work[start:start + CHUNK]]
+              for start in range(0, len(work), CHUNK)]
+    # the workers stop (closing) before their scratch folder goes, even when a chunk raises
+    with tempfile.TemporaryDirectory(prefix="index-") as scratch, \
+            closing(map_on_cores(_write_shard, chunks, facets, scratch)) as shards:
+        for number, (shard, failed) in enumerate(shards):
+            items = work[number * CHUNK:(number + 1) * CHUNK]
+            db.execute("ATTACH DATABASE ? AS shard", (shard,))  # not possible in a transaction
+            try:
+                with _transaction(db):
+                    for _, _, _, doc in items:
+                        if doc is not None:
+                            _delete(db, doc)
+                    _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts=not full)
+                    for path, data, digest, _ in (items[position] for position in failed):
+                        _replace(db, path, digest, extract(path, data, facets), None, ids,
+                                 fts=not full)
+            finally:
+                db.execute("DETACH DATABASE shard")
+            Path(shard).unlink()
+            done += len(items)
+            if progress:
+                progress(done, len(work))
+
+
+def _replace(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
+             doc: int | None, ids: dict[str, str], fts: bool) -> None:
+    _claim(ids, rows.id, path)
+    if doc is not None:
+        _delete(db, doc)
+    _insert(db, path, digest, rows, fts)
+
+
+def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
+    other = ids.get(doc_id)
+    if other is not None and other != path.name:
+        raise ArchiveError(f"document id {doc_id!r} is also the id of {other}", str(path))
+    ids[doc_id] = path.name
+
+
+#: Tables a scratch database holds, in the order they are copied.
+_SHARD_TABLES = ("documents", "passages", "mentions", "facet_values", "element_names",
+                 "attribute_values")
+
+
+def _write_shard(chunk: list[tuple[Path, bytes, str]], facets: tuple[Facet, ...],
+                 folder: str) -> tuple[str, list[int]]:
+    """In a worker: a chunk's rows in a new scratch database.
+
+    :return: the database's path, and the positions in the chunk of the files not written
+        (not well-formed, or a document id the chunk already holds).
+    """
+    handle, shard = tempfile.mkstemp(suffix=".sqlite", dir=folder)
+    os.close(handle)
+    db = sqlite3.connect(shard, isolation_level=None)
+    failed = []
+    try:
+        db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("BEGIN")
+        for statement in SCHEMA.split(";"):
+            if statement.split()[2:3] and statement.split()[2] in _SHARD_TABLES:
+                db.execute(statement)
+        for position, (path, data, digest) in enumerate(chunk):
+            try:
+                rows = extract(path, data, facets)
+                db.execute("SAVEPOINT file")
+                _insert(db, path, digest, rows, fts=False)
+                db.execute("RELEASE file")
+            except sqlite3.IntegrityError:
+                db.execute("ROLLBACK TO file")
+                db.execute("RELEASE file")
+                failed.append(position)
+            except Exception:  # noqa: BLE001 - raised again, whole, by the parent
+                failed.append(position)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return shard, failed
+
+
+def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],
+                fts: bool) -> None:
+    """Copy the attached scratch database's rows in, document and passage numbers moved past
+    ours."""
+    for doc_id, name in db.execute("SELECT id, path FROM shard.documents").fetchall():
+        _claim(ids, doc_id, paths[name])
+    docs, passages = db.execute("SELECT (SELECT COALESCE(MAX(doc), 0) FROM main.documents),"
+                                " (SELECT COALESCE(MAX(passage), 0) FROM main.passages)"
+                                ).fetchone()
+    moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}"}
+    for table in _SHARD_TABLES:
+        columns = [row[1] for row in db.execute(f"PRAGMA shard.table_info({table})")]
+        names = ", ".join(f'"{column}"' for column in columns)
+        values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
+        db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
+    if fts:  # else filled for every document at once, at the end of a rebuild
+        db.execute(f"INSERT INTO main.passage_text (rowid, text) SELECT passage + {passages:d},"
+                   " text FROM shard.passages WHERE leaf")
 
 
 class _transaction:

@@ -1,8 +1,10 @@
-"""Reading TEI files into index rows on every core, for rebuilds of many files.
+"""Indexing on every core, for rebuilds of many files.
 
-Extraction (parsing, passages, facet XPath) costs more than writing the rows, and it is a pure
-function of a file's bytes: worker processes extract while the parent writes to SQLite. Small
-updates stay in the calling process, where a pool would cost more than it saves.
+Reading a TEI file into rows (parsing, passages, facet XPath) and writing them with Python's
+sqlite3 cost more than copying rows between SQLite databases, and both are pure functions of a
+file's bytes: worker processes read chunks of files into scratch databases while the parent
+copies finished ones into the index (see :func:`archive.index.update_index`). Small updates stay
+in the calling process, where a pool would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -12,16 +14,11 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from .facets import Facet
-    from .index import DocumentRows
-
-#: Files below which extraction stays in the calling process.
+#: Files below which indexing stays in the calling process.
 PARALLEL_MIN = 200
-#: Files sent to a worker at once (fewer, larger messages).
+#: Files a worker indexes into one scratch database.
 CHUNK = 20
 #: Chunks in flight per worker: enough to keep them busy, few enough to bound memory.
 AHEAD = 3
@@ -30,41 +27,42 @@ AHEAD = 3
 #: the query workers): without it each worker spends half a second importing them.
 PRELOAD = ["archive.index", "archive.query_worker"]
 
-Extract = Callable[[Path, bytes, "tuple[Facet, ...]"], "DocumentRows"]
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
-def extract_all(items: Sequence[tuple[Path, bytes]], facets: tuple[Facet, ...],
-                extract: Extract) -> Iterator[DocumentRows]:
-    """``extract(path, data, facets)`` of every item, in order, on several cores when many.
+def workers() -> int:
+    """Worker processes for a rebuild: one per core, at most 8."""
+    return min(os.cpu_count() or 1, 8)
 
-    A file that fails in a worker is extracted again here, so that its error is raised in
-    this process with its own type and message.
 
-    :raise tei.errors.TeiError: a file is not a well-formed TEI document.
+def parallel(files: int) -> bool:
+    """Whether indexing this many files is worth a pool of workers."""
+    return files >= PARALLEL_MIN and workers() >= 2
+
+
+def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
+                 *arguments: Any) -> Iterator[Result]:
+    """``task(chunk, *arguments)`` for every chunk, in worker processes, yielded in order.
+
+    :raise Exception: whatever ``task`` raised (tasks should report failures in their result).
     """
-    workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_MIN or workers < 2:
-        for path, data in items:
-            yield extract(path, data, facets)
-        return
-    pool = ProcessPoolExecutor(workers, mp_context=worker_context())
-    pending: deque[tuple[Sequence[tuple[Path, bytes]], Future]] = deque()
-    starts = iter(range(0, len(items), CHUNK))
+    pool = ProcessPoolExecutor(workers(), mp_context=worker_context())
+    pending: deque[Future] = deque()
+    starts = iter(chunks)
 
     def submit() -> None:
-        start = next(starts, None)
-        if start is not None:
-            chunk = items[start:start + CHUNK]
-            pending.append((chunk, pool.submit(_extract_chunk, chunk, facets)))
+        chunk = next(starts, None)
+        if chunk is not None:
+            pending.append(pool.submit(task, chunk, *arguments))
 
     try:
-        for _ in range(workers * AHEAD):
+        for _ in range(workers() * AHEAD):
             submit()
         while pending:
-            chunk, future = pending.popleft()
+            future = pending.popleft()
             submit()
-            for (path, data), rows in zip(chunk, future.result(), strict=True):
-                yield rows if rows is not None else extract(path, data, facets)
+            yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -80,16 +78,3 @@ def worker_context() -> Any:
     if method == "forkserver":
         context.set_forkserver_preload(PRELOAD)
     return context
-
-
-def _extract_chunk(chunk: Sequence[tuple[Path, bytes]],
-                   facets: tuple[Facet, ...]) -> list[DocumentRows | None]:
-    from .index import extract
-
-    found: list[DocumentRows | None] = []
-    for path, data in chunk:
-        try:
-            found.append(extract(path, data, facets))
-        except Exception:  # noqa: BLE001 - raised again, whole, by the parent
-            found.append(None)
-    return found

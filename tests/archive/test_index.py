@@ -8,12 +8,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from archive.config import Settings
 from archive.errors import ArchiveError
 from archive.index import connect, day_range, update_index
 from archive.lookup import lookup
 from tei.errors import TeiSyntaxError
+from tei.namespaces import NSMAP, TEI_NS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -211,3 +213,34 @@ def test_a_malformed_file_among_many_is_reported_by_name(tmp_path: Path) -> None
     (tmp_path / "tei" / "bench-00150.xml").write_text("<TEI><text>")
     with pytest.raises(TeiSyntaxError, match="bench-00150.xml"):
         update_index(Settings(data_dir=tmp_path))
+
+
+@pytest.mark.parametrize(("many", "twin"), [(False, 5), (True, 3), (True, 203)],
+                         ids=["here", "on cores, same chunk", "on cores, other chunk"])
+def test_an_id_twice_is_reported_by_name_and_nothing_of_the_update_is_kept(
+        tmp_path: Path, many: bool, twin: int) -> None:
+    from archive import index_workers
+    from benchmarks.corpus import build_corpus
+
+    count = index_workers.PARALLEL_MIN + 3 if many else 5
+    build_corpus(tmp_path / "tei", count, sorted(FIXTURES.glob("*.xml")))
+    settings = Settings(data_dir=tmp_path)
+    update_index(settings)
+    before = sorted(rows(settings, "SELECT id, path FROM documents"))
+    for path in sorted((tmp_path / "tei").glob("*.xml")):  # every file changes
+        path.write_bytes(path.read_bytes().replace(b"<p ", b"<p n='x' ", 1))
+    # and one takes the id of bench-00002 (files made without an <idno> are named by their stem)
+    path = tmp_path / "tei" / f"bench-{twin:05d}.xml"
+    tree = etree.parse(path)
+    statement = tree.find(".//tei:publicationStmt", NSMAP)
+    for idno in statement.findall("tei:idno", NSMAP):
+        statement.remove(idno)
+    etree.SubElement(statement, f"{{{TEI_NS}}}idno", type="archive").text = "bench-00002"
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
+    with pytest.raises(ArchiveError, match=f"bench-{twin:05d}.xml: document id 'bench-00002'"
+                                           " is also the id of bench-00002.xml"):
+        update_index(settings)
+    # every document is still there, whole, under its own file (the twin's batch or chunk
+    # was rolled back)
+    assert sorted(rows(settings, "SELECT id, path FROM documents")) == before
+    assert len(before) == count

@@ -316,6 +316,9 @@ def _ref_values(refs: DocumentRefs | None) -> Callable[[list[Any]], Iterator[str
 
     def values(items: list[Any]) -> Iterator[str]:
         for item in items:
+            if isinstance(item, etree._Element) and isinstance(item.tag, str):
+                yield from resolver.element_keys(item)  # lxml's (the common case): no string value
+                continue
             kind, owner, _, _, value = classify(item)
             if kind == "element":
                 yield from resolver.element_keys(owner)

@@ -4,14 +4,18 @@ from the index in Datasette's facet shape. No XML is parsed here.
 Speed by design: each process holds the index's facet postings as NumPy arrays (loaded once per
 index generation, see :class:`Postings`), documents numbered in id order and passages in
 reading order. A selection is then a boolean mask, OR within a facet and AND across facets are
-mask operations, and every facet's counts under a selection are one ``bincount`` over its
-postings — no temporary tables, no GROUP BY per request. SQL is used for full text, dates and
-the rows shown, always with bound parameters.
+mask operations, and every facet's counts under a selection are one ``bincount`` over the
+postings of the matching documents, grouped by document so that these are runs (or over the
+others' when they are fewer) — no temporary tables, no GROUP BY per request. SQL is used for
+full text, dates and the rows shown, always with bound parameters, in one snapshot per lookup,
+through a read-only connection each thread keeps open.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections import OrderedDict
 from itertools import chain
 from typing import Any
@@ -47,7 +51,7 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
         facets in Datasette's shape.
     :raise QueryError: an unknown facet, or an unreadable date.
     """
-    from .index import connect, day_range  # the index module imports this one
+    from .index import day_range  # the index module imports this one
 
     facets = {facet.name: facet for facet in load_facets(settings)}
     unknown = sorted(set(selections) - set(facets))
@@ -63,11 +67,45 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
         if (date_from and start is None) or (date_to and end is None):
             raise QueryError(f"not an ISO date: {date_from if start is None else date_to!r}")
         days = (start, end)
-    db = connect(settings)
+    db = _reader(settings)
+    db.execute("BEGIN")  # one snapshot for the postings' stamp, the matches and the rows
     try:
         return _Lookup(db, postings(db), facets, selections, fts, days).run(limit, facet_size)
     finally:
-        db.close()
+        if db.in_transaction:
+            db.execute("COMMIT")
+
+
+#: Each thread's read-only connection to the index it looked up last (see _reader).
+_READER = threading.local()
+
+
+def _reader(settings: Settings) -> sqlite3.Connection:
+    """This thread's read-only connection to the index (created empty when missing).
+
+    Kept open between lookups (opening one costs more than most lookups) while the index file
+    is the same file: a new file (a new inode) gets a new connection. Each read transaction
+    sees the last committed state, so a kept connection is never stale. Read only, it never
+    checkpoints or deletes the write-ahead log when closed.
+    """
+    from .index import connect  # the index module imports this one
+
+    path = settings.index_path
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        connect(settings).close()
+        stat = path.stat()
+    key = (str(path), stat.st_dev, stat.st_ino, os.getpid())
+    kept = getattr(_READER, "kept", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+    # a URI keeps odd characters of the path literal
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    _READER.kept = (key, db)
+    return db
 
 
 def fts_query(text: str | None) -> str | None:
@@ -84,16 +122,51 @@ def fts_query(text: str | None) -> str | None:
     return " ".join(terms) or None
 
 
+class _Counter:
+    """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
+
+    The rows of the set entries of a mask are then runs, cheap to select, and when they are
+    most of the rows the few others are counted instead and taken from the totals.
+    """
+
+    #: Rows per rank from which repeating each mask entry beats reading it at each row's rank.
+    RUNS = 16
+
+    def __init__(self, ranks: np.ndarray, value_ids: np.ndarray, size: int,
+                 values: int) -> None:
+        order = np.argsort(ranks, kind="stable")
+        self.value_ids = value_ids[order]
+        self.lengths = np.bincount(ranks, minlength=size)  # rows per rank
+        self.ranks = ranks[order] if len(ranks) < self.RUNS * size else None
+        self.total = np.bincount(value_ids, minlength=values)
+
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        """Rows per value among the ranks set in ``mask``."""
+        rows = np.repeat(mask, self.lengths) if self.ranks is None else mask[self.ranks]
+        if 2 * np.count_nonzero(rows) > len(rows):
+            return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))
+        return np.bincount(self.value_ids[rows], minlength=len(self.total))
+
+
 class _FacetPostings:
-    """One facet's (value, document, passage) rows as arrays, grouped by value."""
+    """One facet's (value, document, passage) rows as arrays.
+
+    Grouped by value to select documents and passages, and by document (passage facets: also
+    by passage) to count values under a mask.
+    """
 
     def __init__(self, values: list[str], value_ids: np.ndarray, docs: np.ndarray,
-                 passages: np.ndarray) -> None:
+                 passages: np.ndarray, doc_count: int, passage_count: int) -> None:
         self.values = values  # sorted: value id order is value order
         self.index = {value: number for number, value in enumerate(values)}
         order = np.argsort(value_ids, kind="stable")
-        self.value_ids, self.docs, self.passages = value_ids[order], docs[order], passages[order]
-        self.offsets = np.searchsorted(self.value_ids, np.arange(len(values) + 1))
+        self.docs, self.passages = docs[order], passages[order]
+        self.offsets = np.searchsorted(value_ids[order], np.arange(len(values) + 1))
+        known = docs >= 0
+        self.by_doc = _Counter(docs[known], value_ids[known], doc_count, len(values))
+        known = passages >= 0
+        self.by_passage = (_Counter(passages[known], value_ids[known], passage_count,
+                                    len(values)) if known.any() else None)
 
     def rows_of(self, values: list[str]) -> np.ndarray:
         """Positions in the arrays of the rows holding any of ``values``."""
@@ -122,6 +195,7 @@ class Postings:
         order = np.lexsort((rows[:, 2], ranks_of_docs))
         self.passage_of_rank = rows[order, 0]
         self.passage_doc = ranks_of_docs[order]  # passage rank → document rank
+        self.passage_lengths = np.bincount(self.passage_doc, minlength=len(docs))
         self.passage_count = len(order)
         passage_rank = np.full(int(rows[:, 0].max(initial=0)) + 1, -1, dtype=np.int64)
         passage_rank[self.passage_of_rank] = np.arange(len(order))
@@ -141,23 +215,36 @@ class Postings:
             passages[known] = passage_rank[numbers[known, 1]]
             value_ids = np.repeat(np.arange(len(values)), counts)
             self.facets[name] = _FacetPostings(list(values), value_ids, doc_rank[numbers[:, 0]],
-                                               passages)
+                                               passages, self.doc_count, self.passage_count)
         self.totals: dict[str, list[tuple[str, int]]] = {}
         for facet, value, count in db.execute(
                 "SELECT facet, value, count FROM facet_totals ORDER BY facet, count DESC, value"):
             self.totals.setdefault(facet, []).append((value, count))
         self.labels = dict(db.execute("SELECT value, label FROM labels"))
         self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()  # the viewer's threads share the matches
 
     def remembered(self, key: Any, compute: Any) -> np.ndarray:
         """A full-text or date match, computed once per index generation (LRU)."""
         found = self.matches.get(key)
         if found is None:
-            found = self.matches[key] = compute()
+            found = compute()
+        with self.lock:
+            self.matches[key] = found
+            self.matches.move_to_end(key)
             if len(self.matches) > MATCH_CACHE:
                 self.matches.popitem(last=False)
-        self.matches.move_to_end(key)
         return found
+
+    def docs_of(self, passage_mask: np.ndarray) -> np.ndarray:
+        """The documents holding a passage set in ``passage_mask``."""
+        mask = np.zeros(self.doc_count, dtype=bool)
+        mask[self.passage_doc[np.flatnonzero(passage_mask)]] = True
+        return mask
+
+    def passages_of(self, doc_mask: np.ndarray) -> np.ndarray:
+        """The passages of the documents set in ``doc_mask`` (passages are in document order)."""
+        return np.repeat(doc_mask, self.passage_lengths)
 
 
 _POSTINGS: dict[str, tuple[tuple[Any, ...], Postings]] = {}
@@ -211,13 +298,15 @@ class _Lookup:
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))
         passage_mask = np.logical_and.reduce(passages) if passages else None
-        if passage_mask is not None:
-            docs.append(np.bincount(index.passage_doc[passage_mask],
-                                    minlength=index.doc_count) > 0)
+        if self.fts and len(passages) == 1:  # the text alone: its documents are remembered too
+            docs.append(index.remembered(("text documents", self.fts),
+                                         lambda: index.docs_of(passage_mask)))
+        elif passage_mask is not None:
+            docs.append(index.docs_of(passage_mask))
         doc_mask = (np.logical_and.reduce(docs) if docs
                     else np.ones(index.doc_count, dtype=bool))
         if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
-            passage_mask = passage_mask & doc_mask[index.passage_doc]
+            passage_mask = passage_mask & index.passages_of(doc_mask)
         return doc_mask, passage_mask
 
     def _text_mask(self) -> np.ndarray:
@@ -313,14 +402,14 @@ class _Lookup:
         if postings is None or not postings.values:
             return []
         if facet.level == "passage" and passage_mask is not None:
-            keep = postings.passages >= 0
-            keep[keep] = passage_mask[postings.passages[keep]]
+            if postings.by_passage is None:  # no row of the facet is on a passage
+                return []
+            counts = postings.by_passage.counts(passage_mask)
         else:
-            keep = doc_mask[postings.docs]
-        counts = np.bincount(postings.value_ids[keep], minlength=len(postings.values))
-        present = np.flatnonzero(counts)
-        if len(present) > top:  # only the best candidates are sorted
-            cut = np.partition(counts[present], len(present) - top)[len(present) - top]
-            present = present[counts[present] >= cut]
+            counts = postings.by_doc.counts(doc_mask)
+        cut = 1  # only the best candidates are sorted: at least the top-th count, never 0
+        if len(counts) > top > 0:
+            cut = max(int(-np.partition(-counts, top - 1)[top - 1]), 1)  # the top-th largest
+        present = np.flatnonzero(counts >= cut)
         order = present[np.lexsort((present, -counts[present]))][:top]
         return [(postings.values[i], int(counts[i])) for i in order]

@@ -1,0 +1,115 @@
+"""Lookup internals: counts under a mask, the top values, the kept connection to the index."""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from archive.config import Settings
+from archive.index import connect, update_index
+from archive.lookup import _Counter, _reader, lookup
+
+
+@pytest.fixture
+def settings(indexed_corpus: Settings) -> Settings:
+    return indexed_corpus
+
+
+def counts(result: dict, name: str) -> list[tuple[str, int]]:
+    found = next(f for f in result["facets"] if f["name"] == name)
+    return [(r["value"], r["count"]) for r in found["results"]]
+
+
+def in_sql(settings: Settings, facet: str, condition: str, *params: str) -> list[tuple[str, int]]:
+    db = connect(settings)
+    try:
+        return db.execute(f"SELECT value, COUNT(*) AS n FROM facet_values WHERE facet = ?"
+                          f" AND {condition} GROUP BY value ORDER BY n DESC, value",
+                          (facet, *params)).fetchall()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("rows_per_rank", [0.5, 3, 40])  # each row's rank read, or runs
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.6, 1.0])  # counted directly, or the others
+def test_a_counter_counts_the_rows_of_the_ranks_in_a_mask(rows_per_rank: float,
+                                                          share: float) -> None:
+    rng = np.random.default_rng(7)
+    size, values = 300, 40
+    ranks = rng.integers(0, size, int(size * rows_per_rank))
+    value_ids = rng.integers(0, values, len(ranks))
+    mask = rng.random(size) < share
+    expected = np.bincount(value_ids[mask[ranks]], minlength=values)
+    assert _Counter(ranks, value_ids, size, values).counts(mask).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("facet", ["person", "place", "year", "passage_person"])
+def test_counts_under_a_selection_are_those_of_sql(settings: Settings, facet: str) -> None:
+    result = lookup(settings, {"kind": ["essay"]}, facet_size=1000)
+    assert counts(result, facet) == in_sql(
+        settings, facet, "doc IN (SELECT doc FROM facet_values WHERE facet = 'kind'"
+                         " AND value = 'essay')")
+
+
+def test_passage_counts_under_full_text_are_those_of_sql(settings: Settings) -> None:
+    result = lookup(settings, {"kind": ["essay"]}, "revolution", facet_size=1000)
+    assert result["passage_count"] > 0
+    assert counts(result, "passage_person") == in_sql(
+        settings, "passage_person",
+        "passage IN (SELECT rowid FROM passage_text WHERE passage_text MATCH 'revolution')"
+        " AND doc IN (SELECT doc FROM facet_values WHERE facet = 'kind' AND value = 'essay')")
+
+
+def test_the_top_values_are_the_most_frequent_ties_in_value_order(settings: Settings) -> None:
+    everything = counts(lookup(settings, {"kind": ["essay"]}, facet_size=1000), "person")
+    assert everything == sorted(everything, key=lambda pair: (-pair[1], pair[0]))
+    for size in range(len(everything) + 1):
+        result = lookup(settings, {"kind": ["essay"]}, facet_size=size)
+        person = next(f for f in result["facets"] if f["name"] == "person")
+        assert counts(result, "person") == everything[:size]
+        assert person["truncated"] == (size < len(everything))
+
+
+def test_a_missing_index_is_created_empty(corpus: Settings) -> None:
+    assert lookup(corpus, {})["count"] == 0
+    assert corpus.index_path.is_file()
+
+
+def test_the_kept_connection_reads_only(settings: Settings) -> None:
+    lookup(settings, {})
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        _reader(settings).execute("DELETE FROM documents")
+
+
+def test_a_lookup_leaves_no_snapshot_open(settings: Settings) -> None:
+    lookup(settings, {"kind": ["essay"]}, "revolution")
+    assert not _reader(settings).in_transaction
+    db = connect(settings)
+    try:  # a kept reader does not hold the log back
+        assert db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    finally:
+        db.close()
+
+
+def test_the_kept_connection_follows_a_new_index_file(settings: Settings) -> None:
+    assert lookup(settings, {"place": ["paris"]})["count"] == 2
+    settings.index_path.unlink()
+    (settings.tei_dir / "paris_commune.xml").unlink()
+    update_index(settings)
+    assert lookup(settings, {"place": ["paris"]})["count"] == 1
+    db = connect(settings)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        db.close()
+
+
+def test_threads_get_the_same_answers(settings: Settings) -> None:
+    queries = [({"kind": ["essay"]}, "revolution"), ({"place": ["paris"]}, None),
+               ({}, "Trotsky"), ({"passage_person": ["karl-marx"]}, None)] * 8
+    alone = [lookup(settings, chosen, text) for chosen, text in queries]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda query: lookup(settings, *query), queries)) == alone

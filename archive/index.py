@@ -435,9 +435,12 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...]) -> DocumentRows:
     header["start_day"], header["end_day"] = day_range(header["date"])  # type: ignore[arg-type]
     refs = refs_for_file(path, doc_id)  # imported documents' own pointers: #p1 → <doc>.p1
     passages, mentions = _passages(root, refs)
-    names = {element.tag for element in root.iter() if isinstance(element.tag, str)}
-    attributes = {(name, value) for element in root.iter() if isinstance(element.tag, str)
-                  for name, value in element.attrib.items() if name not in UNINDEXED_ATTRIBUTES}
+    names: set[str] = set()
+    attributes: set[tuple[str, str]] = set()
+    for element in root.iter(etree.Element):  # elements only
+        names.add(element.tag)
+        attributes.update(element.attrib.items())
+    attributes = {pair for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES}
     return DocumentRows(doc_id, header, passages, mentions,
                         facet_values(facets, tree, str(path), refs=refs), names, attributes)
 

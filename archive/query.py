@@ -11,12 +11,16 @@ evaluation to a worker process that can be stopped (:mod:`archive.query_worker`)
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+from operator import ne, or_
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import elementpath
 from elementpath.xpath3 import XPath3Parser
@@ -26,7 +30,7 @@ from tei.namespaces import NSMAP
 
 from .config import Settings
 from .errors import QueryError
-from .tree_cache import TREE_CACHE_BUDGET, TreeCache, file_stamp
+from .tree_cache import TREE_CACHE_BUDGET, TreeCache, file_stamp, file_stamps
 from .xpath_analysis import _safe, lxml_safe, lxml_source, requirements
 from .xpath_attributes import attribute_plan
 from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
@@ -178,51 +182,46 @@ def evaluate_query(settings: Settings, expression: str, *,
     """:func:`run_query`'s evaluation in this process, in one pass (no stopping it early)."""
     started = time.perf_counter()
     compiled = compile_query(expression, namespaces)
-    files = candidate_files(settings, compiled)
-    return evaluate_files(compiled, files, limit=limit, timeout=timeout, started=started,
-                          cache=cache)
+    _, chosen = candidates(settings, compiled)
+    return evaluate_files(compiled, [(found.doc, found.path) for found in chosen], limit=limit,
+                          timeout=timeout, started=started, cache=cache)
 
 
-def candidate_files(settings: Settings, compiled: CompiledQuery) -> list[tuple[str, Path]]:
-    """(doc id, path) of the documents that may match, in id order; the index prunes the rest.
+class Candidate(NamedTuple):
+    """A document that may match, as :func:`candidates` found it."""
 
-    The list of files and their ids is kept per process while neither the index nor the
-    folder changes; pruning compares each file's stamp with the index's on every query, so a
-    file changed in place is never ruled out by a stale index.
+    position: int  # among all the documents, in id order
+    doc: str
+    path: Path
+    stamp: tuple[int, int]  # (mtime_ns, size) when chosen
+
+
+def candidates(settings: Settings, compiled: CompiledQuery, shard: int = 0,
+               shards: int = 1) -> tuple[tuple[Any, ...], list[Candidate]]:
+    """The documents of one share that may match, in id order; the index prunes the rest.
+
+    A share is every ``shards``-th document in id order from the ``shard``-th: each query
+    worker keeps its own share's trees warm, whatever the query. The list of files and their
+    ids is kept per process while neither the index nor the folder changes; each file of the
+    share is stat'ed on every query, so a file changed in place is never ruled out by a stale
+    index (and the tree cache is given that stamp rather than reading it again). A file gone
+    since the list was read is left out.
+
+    :return: what the list of documents was read under (the same in every process that read
+        the same list), and the candidates of the share.
     """
-    from .index import connect, document_files
-
-    if not settings.index_path.is_file():
-        return document_files(settings)
-    db = connect(settings)
-    try:
-        stamp = (settings.tei_dir.stat().st_mtime_ns, *db.execute(
-            "SELECT (SELECT value FROM meta WHERE key = 'generation'),"
-            " (SELECT MAX(doc) FROM documents), (SELECT COUNT(*) FROM documents)").fetchone())
-        key = str(settings.data_dir.resolve())
-        cached = _FILES.get(key)
-        if cached is None or cached.stamp != stamp:
-            indexed = {path: (doc, mtime, size) for doc, path, mtime, size in
-                       db.execute("SELECT doc, path, mtime_ns, size FROM documents")}
-            files = document_files(settings)
-            cached = _FILES[key] = _Files(stamp, files, [
-                (str(path), indexed.get(path.name)) for _, path in files])
-        # the index's answer holds while its generation does (a changed file is caught below)
-        wanted = (compiled.names, compiled.attributes)
-        if wanted not in cached.possible:
-            if len(cached.possible) >= 256:
-                cached.possible.clear()
-            cached.possible[wanted] = _possible(db, compiled)
-        possible = cached.possible[wanted]
-    finally:
-        db.close()
-    if possible is None:
-        return cached.files
-    kept = []
-    for (doc_id, path), (name, known) in zip(cached.files, cached.stamps, strict=True):
-        if known is None or known[0] in possible or known[1:] != file_stamp(name):
-            kept.append((doc_id, path))  # a file not indexed as it is now cannot be ruled out
-    return kept
+    listed, possible = _listed(settings, compiled)
+    share = slice(shard, None, shards)
+    stamps = file_stamps(listed.names[share])
+    found: Iterable[tuple[int, tuple[int, int] | None]] = zip(
+        range(len(listed.files))[share], stamps, strict=True)
+    if possible is not None:
+        # kept: indexed as holding what the query needs, or not indexed as the file is now;
+        # in C rather than a Python loop, as a selective query rules out most files here
+        found = compress(found, map(or_, map(possible.__contains__, listed.docs[share]),
+                                    map(ne, stamps, listed.indexed[share])))
+    return listed.stamp, [Candidate(position, *listed.files[position], stamp)
+                          for position, stamp in found if stamp is not None]
 
 
 @dataclass
@@ -231,11 +230,70 @@ class _Files:
 
     stamp: tuple[Any, ...]
     files: list[tuple[str, Path]]
-    stamps: list[tuple[str, tuple[int, int, int] | None]]  # path, indexed (doc, mtime, size)
+    names: list[str]  # their paths
+    docs: list[int | None]  # their numbers in the index (None: not indexed)
+    indexed: list[tuple[int, int] | None]  # their (mtime_ns, size) in the index
     possible: dict[Any, set[int] | None] = field(default_factory=dict)  # by requirements
 
 
 _FILES: dict[str, _Files] = {}
+
+
+def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[int] | None]:
+    # the documents, and the index's answer for the query (None: no condition, or no index)
+    from .index import document_files
+
+    db = _index_reader(settings)
+    if db is None:
+        files = document_files(settings)
+        return _Files((len(files),), files, [str(path) for _, path in files],
+                      [None] * len(files), [None] * len(files)), None
+    stamp = (settings.tei_dir.stat().st_mtime_ns, *db.execute(
+        "SELECT (SELECT value FROM meta WHERE key = 'generation'),"
+        " (SELECT MAX(doc) FROM documents), (SELECT COUNT(*) FROM documents)").fetchone())
+    key = str(settings.index_path)
+    cached = _FILES.get(key)
+    if cached is None or cached.stamp != stamp:
+        indexed = {path: (doc, (mtime, size)) for doc, path, mtime, size in
+                   db.execute("SELECT doc, path, mtime_ns, size FROM documents")}
+        files = document_files(settings)
+        known = [indexed.get(path.name, (None, None)) for _, path in files]
+        cached = _FILES[key] = _Files(stamp, files, [str(path) for _, path in files],
+                                      [doc for doc, _ in known], [mtime for _, mtime in known])
+    # the index's answer holds while its generation does (a changed file is caught by its stamp)
+    wanted = (compiled.names, compiled.attributes)
+    if wanted not in cached.possible:
+        if len(cached.possible) >= 256:
+            cached.possible.clear()
+        cached.possible[wanted] = _possible(db, compiled)
+    return cached, cached.possible[wanted]
+
+
+#: Each thread's connection to the index it read last (see _index_reader).
+_READER = threading.local()
+
+
+def _index_reader(settings: Settings) -> sqlite3.Connection | None:
+    """This thread's connection to the data directory's index; None when there is none.
+
+    Kept open between queries (opening one costs more than the queries) while the index file
+    is the same file: a new file (a new inode) gets a new connection. SQLite shows each read
+    the last committed state, so a kept connection is never stale.
+    """
+    from .index import connect
+
+    try:
+        stat = settings.index_path.stat()
+    except FileNotFoundError:
+        return None
+    key = (str(settings.index_path), stat.st_dev, stat.st_ino)
+    kept = getattr(_READER, "kept", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+    _READER.kept = (key, connect(settings))
+    return _READER.kept[1]
 
 
 def _possible(db: Any, compiled: CompiledQuery) -> set[int] | None:
@@ -278,18 +336,13 @@ def evaluate_files(
         if len(hits) >= limit and limit >= 0:
             message = _stopped(f"the result limit of {limit} items", index, len(files))
             break
-        items = evaluate_document(compiled, cache, path, doc, deadline)
+        found, new, partial = document_hits(compiled, cache, path, doc, deadline,
+                                            limit - len(hits))
         evaluated += 1
-        maker = None
-        for item in items:
-            if item is TIMED_OUT:
-                message = _stopped(f"the time limit of {timeout:g} s", index, len(files))
-                break
-            count += 1
-            if len(hits) < limit:
-                maker = maker or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
-                hits.append(maker.hit(item))
-        if message:
+        count += found
+        hits += new
+        if partial:
+            message = _stopped(f"the time limit of {timeout:g} s", index, len(files))
             break
     elapsed = (time.perf_counter() - started) * 1000
     return QueryResult(compiled.expression, count, tuple(hits), elapsed, message is not None,
@@ -308,24 +361,48 @@ def _stopped(reason: str, index: int, total: int) -> str:
 TIMED_OUT = object()
 
 
-def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
-                      deadline: float) -> Iterator[Any]:
-    """The items of one document, in order; :data:`TIMED_OUT` last when the deadline passed.
+def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
+                  deadline: float, room: int, stamp: tuple[int, int] | None = None,
+                  ) -> tuple[int, list[Hit], bool]:
+    """One document's items: how many, the hits of the first ``room``, and whether the
+    deadline stopped its evaluation.
 
+    :param stamp: the file's (mtime_ns, size) when the caller has just read them.
     :raise QueryError: a dynamic error, named after ``doc``.
     """
     found = attribute_plan(compiled.expression, compiled.namespaces)
     if found is not None:  # //NAME[@a = 'x']: from the tree's attribute map, no walk
-        yield from found.select(cache.attributes(path, found.attribute))
-        return
+        elements = found.select(cache.attributes(path, found.attribute, stamp))
+        if not elements or room <= 0:
+            return len(elements), [], False
+        maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+        return len(elements), list(map(maker.hit, elements[:room])), False
+    count, hits, maker = 0, [], None
+    for item in evaluate_document(compiled, cache, path, doc, deadline, stamp):
+        if item is TIMED_OUT:
+            return count, hits, True
+        count += 1
+        if len(hits) < room:
+            maker = maker or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+            hits.append(maker.hit(item))
+    return count, hits, False
+
+
+def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
+                      deadline: float, stamp: tuple[int, int] | None = None) -> Iterator[Any]:
+    """The items of one document, in order; :data:`TIMED_OUT` last when the deadline passed.
+
+    :param stamp: the file's (mtime_ns, size) when the caller has just read them.
+    :raise QueryError: a dynamic error, named after ``doc``.
+    """
     if compiled.engine == "lxml":
-        tree, _ = cache.get(path)
+        tree, _ = cache.get(path, stamp=stamp)
         result = _lxml_xpath(compiled.expression, compiled.namespaces)(tree)
         yield from result if isinstance(result, list) else (result,)
         return
     plan = filter_plan(compiled.expression, compiled.namespaces)
     if plan is not None:
-        tree, _ = cache.get(path)
+        tree, _ = cache.get(path, stamp=stamp)
         try:
             yield from plan.select(tree, _lxml_xpath(plan.path, compiled.namespaces))
             return
@@ -335,13 +412,13 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             raise _query_error(error, doc) from None
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
-        tree, _ = cache.get(path)
+        tree, _ = cache.get(path, stamp=stamp)
         try:
             yield from atoms.evaluate(tree, lambda source: _lxml_xpath(source, compiled.namespaces))
             return
         except elementpath.ElementPathError as error:
             raise _query_error(error, doc) from None
-    _, nodes = cache.get(path, node_tree=True)
+    _, nodes = cache.get(path, node_tree=True, stamp=stamp)
     token = _parse(compiled.expression, compiled.namespaces)
     context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map)
     items = []

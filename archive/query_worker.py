@@ -13,11 +13,15 @@ in document order, cut where a single pass would have stopped.
 from __future__ import annotations
 
 import atexit
+import itertools
+import math
 import resource
 import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
+from operator import attrgetter
 from typing import Any
 
 from tei.errors import TeiError
@@ -27,14 +31,12 @@ from .errors import ArchiveError, QueryError
 from .index_workers import worker_context
 from .query import (
     PROGRESS_EVERY,
-    TIMED_OUT,
     TREES,
     Hit,
-    HitMaker,
     QueryResult,
-    candidate_files,
+    candidates,
     compile_query,
-    evaluate_document,
+    document_hits,
 )
 
 #: Seconds past the time limit before a worker that has not answered is killed.
@@ -43,6 +45,9 @@ GRACE = 1.0
 START_TIMEOUT = 60.0
 #: Queries evaluated at once; each worker holds its own tree cache.
 WORKERS = 2
+#: Bytes of a plan sent by the side pipe: with its header, within PIPE_BUF (4096), so the
+#: write goes into the (drained) pipe at once and never waits for the reader.
+SIDE_PLAN = 4000
 #: Address space of a worker, in bytes: a runaway query fails there, not in the machine.
 WORKER_MEMORY = 4 * 1024**3
 
@@ -51,15 +56,31 @@ WORKER_MEMORY = 4 * 1024**3
 class _Worker:
     process: Any
     connection: Connection
+    plans: Connection  # the side pipe of its plans (see _answer), read at the end of a query
+    number: int  # in order of starting: a query gives workers their shares in this order
+    ready: bool = False  # it has said that it started (its imports done)
 
-    def stop(self) -> None:
-        """Terminate, then kill, and forget the process."""
+    def stop(self) -> list[tuple[Any, ...]]:
+        """Terminate, then kill, and forget the process; return the plans it had sent."""
         self.process.terminate()
         self.process.join(0.5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(2)
+        sent = self.plans_sent()
         self.connection.close()
+        self.plans.close()
+        return sent
+
+    def plans_sent(self) -> list[tuple[Any, ...]]:
+        """The plans waiting in the side pipe (a stopped worker's last may be cut short)."""
+        found = []
+        try:
+            while self.plans.poll(0):
+                found.append(self.plans.recv())
+        except (EOFError, OSError):
+            pass
+        return found
 
 
 class _Pool:
@@ -121,26 +142,48 @@ def stop_workers() -> None:
 def _start() -> _Worker:
     context = worker_context()  # workers start with the imports done
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs,), daemon=True,
+    plans, their_plans = context.Pipe(duplex=False)
+    process = context.Process(target=_serve, args=(theirs, their_plans), daemon=True,
                               name="archive-query-worker")
     process.start()
     theirs.close()
-    return _Worker(process, ours)
+    their_plans.close()
+    return _Worker(process, ours, plans, next(_STARTED))
+
+
+_STARTED = itertools.count()
 
 
 def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, str] | None,
                   limit: int, timeout: float) -> QueryResult:
     """:func:`archive.query.evaluate_query` in workers, stopped at ``timeout`` + :data:`GRACE`.
 
-    When several workers are free, each evaluates every n-th document (each keeping the trees
-    of its share warm) and their records are merged in document order, cut where one process
-    evaluating them in order would have stopped: the result is the same.
+    When several workers are free, each evaluates its share of the documents (every n-th in id
+    order, so that each keeps the trees of its share warm) and their records are merged in
+    document order, cut where one process evaluating them in order would have stopped: the
+    result is the same. Workers that read different lists of documents (the folder or the index
+    changed meanwhile) are asked again.
 
-    :raise QueryError: a static or dynamic error reported by a worker, or a worker that ended
-        unexpectedly.
+    :raise QueryError: a static or dynamic error reported by a worker, a worker that ended
+        unexpectedly, or documents that kept changing during the query.
     """
     started = time.perf_counter()
-    workers = _POOL.take(WORKERS)
+    for _ in range(ATTEMPTS):
+        merge = _share(settings, expression, namespaces, limit, timeout)
+        if len(set(merge.listings.values())) <= 1:
+            return merge.result((time.perf_counter() - started) * 1000)
+    raise QueryError("the documents changed during the query: run it again")
+
+
+#: Queries asked again when the documents changed while the workers read their list.
+ATTEMPTS = 3
+
+
+def _share(settings: Settings, expression: str, namespaces: dict[str, str] | None,
+           limit: int, timeout: float) -> _Merge:
+    # one query shared out to the free workers, their records gathered until each has ended;
+    # a worker gets the same share from one query to the next, so its trees stay warm
+    workers = sorted(_POOL.take(WORKERS), key=attrgetter("number"))
     merge = _Merge(expression, limit, timeout, len(workers))
     pending = dict(enumerate(workers))
     try:
@@ -148,9 +191,11 @@ def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, 
             worker.connection.send((settings, expression, namespaces, limit, timeout, shard,
                                     len(workers)))
         for worker in pending.values():  # the time limit runs from their start
-            if not worker.connection.poll(START_TIMEOUT):
-                raise QueryError("the query worker did not start")
-            worker.connection.recv()
+            if not worker.ready:
+                if not worker.connection.poll(START_TIMEOUT):
+                    raise QueryError("the query worker did not start")
+                worker.connection.recv()
+                worker.ready = True
         deadline = time.perf_counter() + timeout + GRACE
         while pending:
             by_connection = {worker.connection: shard for shard, worker in pending.items()}
@@ -160,39 +205,48 @@ def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, 
             for connection in ready:
                 shard = by_connection[connection]  # type: ignore[index]
                 if merge.read(shard, connection.recv()):  # type: ignore[union-attr]
-                    _POOL.give_back(pending.pop(shard))
+                    worker = pending.pop(shard)
+                    for plan in worker.plans_sent():
+                        merge.read(shard, plan)
+                    _POOL.give_back(worker)
     except (EOFError, OSError):
         raise QueryError("the query worker ended unexpectedly") from None
     finally:
-        for worker in pending.values():
-            worker.stop()
+        for shard, worker in pending.items():
+            for plan in worker.stop():
+                merge.read(shard, plan)
             _POOL.give_back(None)
-    return merge.result((time.perf_counter() - started) * 1000)
+    return merge
 
 
 class _Merge:
-    """Records of documents from the workers, merged as one ordered evaluation would."""
+    """Records of documents from the workers, merged as one ordered evaluation would.
+
+    Documents are named by their position among all the documents in id order; each worker's
+    plan lists its candidates, and their union in order is what one pass would evaluate.
+    """
 
     def __init__(self, expression: str, limit: int, timeout: float, shards: int) -> None:
         self.expression, self.limit, self.timeout, self.shards = expression, limit, timeout, shards
         self.engine = "lxml"
-        self.total = 0
-        self.records: dict[int, tuple[int, list[tuple[Any, ...]], bool]] = {}
-        self.errors: dict[int, Exception] = {}
+        self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
+        self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
+        self.records: dict[int, tuple[int, list[tuple[Any, ...]], bool]] = {}  # by position
+        self.errors: dict[int, Exception] = {}  # by position; -1: a static error
         self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit")
 
     def read(self, shard: int, message: tuple[Any, ...]) -> bool:
         """Take one message; True when it is the worker's last for this query."""
         kind = message[0]
         if kind == "plan":
-            self.engine, self.total = message[1], message[2]
-        elif kind == "records":
-            for index, count, hits, partial in message[1]:
-                self.records[index] = (count, hits, partial)
-        elif kind == "end":
-            if message[1]:
+            self.engine = message[1]
+            self.listings[shard], self.chosen[shard] = message[2], message[3]
+        elif kind in ("records", "end"):
+            for position, count, hits, partial in message[-1]:
+                self.records[position] = (count, hits, partial)
+            if kind == "end" and message[1]:
                 self.stops[shard] = message[1]
-            return True
+            return kind == "end"
         elif kind == "error":
             error = _rebuild_error(*message[2:])
             if message[1] is None:  # a static error: the same in every worker
@@ -205,35 +259,43 @@ class _Merge:
     def result(self, elapsed_ms: float) -> QueryResult:
         if -1 in self.errors:
             raise self.errors[-1]
-        hits: list[Hit] = []
-        count = done = 0
+        order = sorted(itertools.chain.from_iterable(self.chosen.values()))
+        # a share whose worker was stopped before its plan came could hold any document from
+        # its first position on: the merge ends there
+        unplanned = [shard for shard in range(self.shards) if shard not in self.chosen]
+        cut = min(unplanned) if unplanned else math.inf
+        records, errors, limit = self.records, self.errors, self.limit
+        time_limit = f"the time limit of {self.timeout:g} s"
+        result_limit = f"the result limit of {limit} items"
+        kept = count = done = 0  # hits, items and documents of the documents taken
         message = None
-        for index in range(self.total):
-            if index in self.errors:
-                raise self.errors[index]
-            record = self.records.get(index)
-            why = self.stops.get(index % self.shards, "time")
-            if record is None and why == "time":
-                message = self._stopped(f"the time limit of {self.timeout:g} s", index)
+        for index, position in enumerate([*order, cut] if unplanned else order):
+            if position in errors:
+                raise errors[position]
+            record = records.get(position) if position < cut else None
+            if record is None:  # not evaluated: its worker stopped at the time limit or its
+                # own share of the result limit (then the cut is just above)
+                why = self.stops.get(position % self.shards) if position < cut else None
+                message = self._stopped(result_limit if why == "limit" else time_limit, index,
+                                        order)
                 break
-            if 0 <= self.limit <= len(hits):
-                message = self._stopped(f"the result limit of {self.limit} items", index)
+            if 0 <= limit <= kept:
+                message = self._stopped(result_limit, index, order)
                 break
-            if record is None:  # stopped by its own share of the limit: cut just above
-                message = self._stopped(f"the result limit of {self.limit} items", index)
-                break
-            found, found_hits, partial = record
-            count += found
+            count += record[0]
+            kept += len(record[1])
             done += 1
-            hits.extend(Hit(*fields) for fields in found_hits[:max(0, self.limit - len(hits))])
-            if partial:
-                message = self._stopped(f"the time limit of {self.timeout:g} s", index)
+            if record[2]:  # stopped inside this document
+                message = self._stopped(time_limit, index, order)
                 break
-        return QueryResult(self.expression, count, tuple(hits), elapsed_ms,
-                           message is not None, self.engine, done, message)
+        hits = itertools.chain.from_iterable(records[position][1] for position in order[:done])
+        return QueryResult(self.expression, count,
+                           tuple(map(Hit._make, itertools.islice(hits, max(0, limit)))),
+                           elapsed_ms, message is not None, self.engine, done, message)
 
-    def _stopped(self, reason: str, index: int) -> str:
-        return f"query stopped at {reason}: {index} of {self.total} documents searched"
+    @staticmethod
+    def _stopped(reason: str, index: int, order: list[int]) -> str:
+        return f"query stopped at {reason}: {index} of {len(order)} documents searched"
 
 
 def _rebuild_error(kind: str, message: str, path: str | None, line: int | None,
@@ -261,37 +323,45 @@ def _error_classes() -> list[type]:
 
 # --- in the worker ---------------------------------------------------------------------------
 
-def _serve(connection: Connection) -> None:
+def _serve(connection: Connection, plans: Connection) -> None:
     """The worker's loop: one query at a time, until the caller goes away."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     wanted = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
     if soft == resource.RLIM_INFINITY or soft > wanted:
         resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    connection.send(("ready",))
     while True:
         try:
             job = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send(("started",))
-        _answer(connection, *job)
+        _answer(connection, plans, *job)
 
 
-def _answer(connection: Connection, settings: Settings, expression: str,
+def _answer(connection: Connection, plans: Connection, settings: Settings, expression: str,
             namespaces: dict[str, str] | None, limit: int, timeout: float, shard: int,
             shards: int) -> None:
-    """Evaluate this worker's share of the documents, sending records as they come."""
+    """Evaluate this worker's share of the documents, sending records as they come.
+
+    Records and errors name a document by its position among all the documents in id order.
+    The plan (the engine and the candidates) goes first, by the side pipe when it is small:
+    the caller reads it when the query ends or the worker is stopped, so it is not woken for
+    it (a wake-up costs more than a small query's evaluation on a busy machine).
+    """
     started = time.perf_counter()
     deadline = started + timeout
     index: int | None = None
     try:
         compiled = compile_query(expression, namespaces)
-        files = candidate_files(settings, compiled)
-        connection.send(("plan", compiled.engine, len(files)))
+        listing, chosen = candidates(settings, compiled, shard, shards)
+        plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
+                                     [found.position for found in chosen]))
+        (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)
         records: list[tuple[Any, ...]] = []
         own = 0  # hits of this share
         sent = time.perf_counter()
         why = None
-        for index in range(shard, len(files), shards):
+        for index, doc, path, stamp in chosen:
             now = time.perf_counter()
             if now > deadline:
                 why = "time"
@@ -302,23 +372,14 @@ def _answer(connection: Connection, settings: Settings, expression: str,
             if now - sent > PROGRESS_EVERY:
                 connection.send(("records", records))
                 records, sent = [], now
-            doc, path = files[index]
-            count, hits, partial, maker = 0, [], False, None
-            for item in evaluate_document(compiled, TREES, path, doc, deadline):
-                if item is TIMED_OUT:
-                    partial = True
-                    break
-                count += 1
-                if own + len(hits) < limit:
-                    maker = maker or HitMaker(doc, compiled.namespaces, TREES.hit_memo(path))
-                    hits.append(_fields(maker.hit(item)))
+            count, hits, partial = document_hits(compiled, TREES, path, doc, deadline,
+                                                 limit - own, stamp)
             own += len(hits)
-            records.append((index, count, hits, partial))
+            records.append((index, count, list(map(tuple, hits)), partial))  # tuples pickle faster
             if partial:
                 why = "time"
                 break
-        connection.send(("records", records))
-        connection.send(("end", why))
+        connection.send(("end", why, records))
     except (ArchiveError, TeiError) as error:
         connection.send(("error", index, type(error).__name__,
                          getattr(error, "message", str(error)), error.path,
@@ -327,7 +388,3 @@ def _answer(connection: Connection, settings: Settings, expression: str,
         what = "out of memory" if isinstance(error, MemoryError) else "nested too deeply"
         connection.send(("error", index, "QueryError", f"query stopped: {what}", None, None,
                          None))
-
-
-def _fields(hit: Hit) -> tuple[Any, ...]:
-    return hit.doc, hit.target, hit.kind, hit.name, hit.value, hit.context

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +62,21 @@ class TreeCache:
         entry = self._entry(path, node_tree, stamp)
         return entry.tree, entry.nodes
 
-    def attributes(self, path: Path, attribute: str) -> AttributeMap:
+    def attributes(self, path: Path, attribute: str,
+                   stamp: tuple[int, int] | None = None) -> AttributeMap:
         """The elements of ``path``'s tree carrying ``attribute``, by value, in document order.
 
         Built on first use per tree and attribute, kept with the tree, dropped with it.
 
+        :param stamp: as for :meth:`get`.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, False, None)
+        entry = self._entry(path, False, stamp)
         found = entry.attributes.get(attribute)
         if found is None:
             found = entry.attributes[attribute] = attribute_map(entry.tree, attribute)
-            self._grow(entry, self.MAP_ENTRY * sum(map(len, found.values())))
+            self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()
+                                                   for pairs in by_tag.values()))
         return found
 
     def hit_memo(self, path: Path) -> dict[Any, Any]:
@@ -84,8 +88,9 @@ class TreeCache:
         entry = self._entries.get(str(path))
         if entry is None:
             return {}  # not kept: remembered for this query only
-        self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted))
-        entry.counted = len(entry.hits)
+        if len(entry.hits) != entry.counted:
+            self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted))
+            entry.counted = len(entry.hits)
         return entry.hits
 
     def _entry(self, path: Path, node_tree: bool, stamp: tuple[int, int] | None) -> _Entry:
@@ -132,5 +137,22 @@ class TreeCache:
 
 def file_stamp(path: str | Path) -> tuple[int, int]:
     """(mtime_ns, size) of a file: what the index compares to know a file is unchanged."""
-    stat = os.stat(path)
-    return stat.st_mtime_ns, stat.st_size
+    return _STAMP(os.stat(path))
+
+
+def file_stamps(paths: list[str]) -> list[tuple[int, int] | None]:
+    """:func:`file_stamp` of each file (None for a file that is gone), in C for many files."""
+    try:
+        return list(map(_STAMP, map(os.stat, paths)))
+    except OSError:
+        return [_stamp_or_none(path) for path in paths]
+
+
+def _stamp_or_none(path: str) -> tuple[int, int] | None:
+    try:
+        return file_stamp(path)
+    except OSError:
+        return None
+
+
+_STAMP = attrgetter("st_mtime_ns", "st_size")

@@ -19,8 +19,9 @@ from typing import Any
 
 from lxml import etree
 
-#: The elements carrying one attribute, by value, each with its rank in document order.
-AttributeMap = dict[str, list[tuple[int, Any]]]
+#: The elements carrying one attribute: by value, then by tag, each with its rank in document
+#: order, so that ``//NAME[@a = 'x']`` is two dictionary lookups.
+AttributeMap = dict[str, dict[str, list[tuple[int, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,19 @@ class AttributePlan:
 
         :param found: the tree's map of :attr:`attribute` (see :func:`attribute_map`).
         """
-        ranked = [pair for value in self.values for pair in found.get(value, ())]
-        if len(self.values) > 1:
-            ranked.sort(key=_rank)  # one element has one value: no duplicates to drop
-        if self.tag is not None:
-            return [element for _, element in ranked if element.tag == self.tag]
-        if self.namespace is not None:
-            prefix = f"{{{self.namespace}}}"
-            return [element for _, element in ranked if element.tag.startswith(prefix)]
+        if self.tag is not None and len(self.values) == 1:
+            by_tag = found.get(self.values[0])
+            return [element for _, element in by_tag.get(self.tag, ())] if by_tag else []
+        ranked = [pair for value in self.values
+                  for tag, pairs in found.get(value, {}).items() if self._named(tag)
+                  for pair in pairs]
+        ranked.sort(key=_rank)  # one element has one value and one tag: no duplicates
         return [element for _, element in ranked]
+
+    def _named(self, tag: str) -> bool:
+        if self.tag is not None:
+            return tag == self.tag
+        return self.namespace is None or tag.startswith(f"{{{self.namespace}}}")
 
 
 def _rank(pair: tuple[int, Any]) -> int:
@@ -53,12 +58,13 @@ def _rank(pair: tuple[int, Any]) -> int:
 
 
 def attribute_map(tree: etree._ElementTree, attribute: str) -> AttributeMap:
-    """The elements of ``tree`` carrying ``attribute`` (a Clark name), by value, in order."""
+    """The elements of ``tree`` carrying ``attribute`` (a Clark name), by value and tag."""
     qname = etree.QName(attribute)
     found: AttributeMap = {}
     for rank, element in enumerate(_CARRYING(tree, local=qname.localname,
                                              uri=qname.namespace or "")):
-        found.setdefault(element.get(attribute), []).append((rank, element))
+        by_tag = found.setdefault(element.get(attribute), {})
+        by_tag.setdefault(element.tag, []).append((rank, element))
     return found
 
 

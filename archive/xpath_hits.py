@@ -10,10 +10,9 @@ node's place in its passage is then a few dictionary lookups, not a walk of the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import elementpath
 from lxml import etree
@@ -31,9 +30,12 @@ def string_value(element: Any) -> str:
     return etree.tostring(element, method="text", encoding=str, with_tail=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One result item: where it is and what it says."""
+class Hit(NamedTuple):
+    """One result item: where it is and what it says.
+
+    A named tuple: queries make and send many thousands (a frozen dataclass costs ten times
+    more to make).
+    """
 
     doc: str
     target: str | None  # xml:id of the nearest identified ancestor-or-self
@@ -43,17 +45,16 @@ class Hit:
     context: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"doc": self.doc, "target": self.target, "kind": self.kind, "name": self.name,
-                "value": self.value, "context": self.context}
+        return self._asdict()
 
 
 class HitMaker:
     """Hits of one document's items; each container's text is read once."""
 
     def __init__(self, doc: str, namespaces: Iterable[tuple[str, str]] = NSMAP.items(),
-                 memo: dict[Any, tuple[str | None, str, str]] | None = None) -> None:
-        """:param memo: (target, value, context) of elements, kept with their (unchanging)
-            tree by the caller so that a warm tree's hits are not read again."""
+                 memo: dict[Any, tuple[str | None, str, str, str]] | None = None) -> None:
+        """:param memo: (target, value, context, tag) of elements, kept with their
+            (unchanging) tree by the caller so that a warm tree's hits are not read again."""
         self.doc = doc
         self.namespaces = tuple(namespaces)
         self.memo = {} if memo is None else memo
@@ -62,8 +63,10 @@ class HitMaker:
 
     def hit(self, item: Any) -> Hit:
         """Turn one result item of either engine into a :class:`Hit`."""
-        if isinstance(item, etree._Element) and isinstance(item.tag, str):
-            return self._element(item)
+        if isinstance(item, etree._Element):
+            fields = self.memo.get(item)
+            if fields is not None or isinstance(item.tag, str):  # not a comment or a PI
+                return self._element(item, fields)
         kind, owner, anchor, name, value = classify(item)
         if kind == "atomic" or kind == "document" or owner is None:
             return Hit(self.doc, None, kind, None, value, "")
@@ -86,11 +89,10 @@ class HitMaker:
         return Hit(self.doc, target, kind, _prefixed(name, self.namespaces) if name else None,
                    value, context)
 
-    def _element(self, element: Any) -> Hit:
-        fields = self.memo.get(element)
+    def _element(self, element: Any, fields: tuple[str | None, str, str, str] | None) -> Hit:
         if fields is None:
             fields = self.memo[element] = _element_fields(element)
-        return Hit(self.doc, fields[0], "element", _prefixed(element.tag, self.namespaces),
+        return Hit(self.doc, fields[0], "element", _prefixed(fields[3], self.namespaces),
                    fields[1], fields[2])
 
     def _text(self, container: Any) -> str:
@@ -128,8 +130,9 @@ class HitMaker:
         return found
 
 
-def _element_fields(element: Any) -> tuple[str | None, str, str]:
-    # (target, value, context): only the text just around the element is read, not its passage
+def _element_fields(element: Any) -> tuple[str | None, str, str, str]:
+    # (target, value, context, tag): only the text just around the element is read, not its
+    # passage
     target_element = _identified(element)
     value = string_value(element)
     if target_element is None or target_element is element:
@@ -142,7 +145,7 @@ def _element_fields(element: Any) -> tuple[str | None, str, str]:
                                + after[:CONTEXT_WIDTH]).split())
                    + ("…" if len(after) > CONTEXT_WIDTH else ""))
     target = target_element.get(XML_ID) if target_element is not None else None
-    return target, value, context
+    return target, value, context, element.tag
 
 
 def _before(container: Any, node: Any) -> str:

@@ -13,6 +13,7 @@ in document order, cut where a single pass would have stopped.
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import math
 import resource
@@ -152,6 +153,8 @@ def _start() -> _Worker:
 
 
 _STARTED = itertools.count()
+#: A hit from the fields a worker sent (a plain tuple), made in C: Hit._make costs more.
+_hit = functools.partial(tuple.__new__, Hit)
 
 
 def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, str] | None,
@@ -231,7 +234,7 @@ class _Merge:
         self.engine = "lxml"
         self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
         self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
-        self.records: dict[int, tuple[int, list[tuple[Any, ...]], bool]] = {}  # by position
+        self.records: dict[int, tuple[int, list[Hit], bool]] = {}  # by position
         self.errors: dict[int, Exception] = {}  # by position; -1: a static error
         self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit")
 
@@ -241,9 +244,9 @@ class _Merge:
         if kind == "plan":
             self.engine = message[1]
             self.listings[shard], self.chosen[shard] = message[2], message[3]
-        elif kind in ("records", "end"):
+        elif kind in ("records", "end"):  # hits made now, while other workers still work
             for position, count, hits, partial in message[-1]:
-                self.records[position] = (count, hits, partial)
+                self.records[position] = (count, list(map(_hit, hits)), partial)
             if kind == "end" and message[1]:
                 self.stops[shard] = message[1]
             return kind == "end"
@@ -289,8 +292,7 @@ class _Merge:
                 message = self._stopped(time_limit, index, order)
                 break
         hits = itertools.chain.from_iterable(records[position][1] for position in order[:done])
-        return QueryResult(self.expression, count,
-                           tuple(map(Hit._make, itertools.islice(hits, max(0, limit)))),
+        return QueryResult(self.expression, count, tuple(itertools.islice(hits, max(0, limit))),
                            elapsed_ms, message is not None, self.engine, done, message)
 
     @staticmethod

@@ -32,8 +32,9 @@ from .index_workers import CHUNK, map_on_cores, parallel, workers
 from .readers.tei import ENTRY_ELEMENTS, in_entry
 from .store import iter_tei_files
 
-SCHEMA_VERSION = "4"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
-#                        4: no index on facet_values (passage, ...), which nothing read
+SCHEMA_VERSION = "5"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+# 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
+# attribute_values are plain tables whose indexes a rebuild creates at the end, one per doc too
 #: Documents written per transaction.
 BATCH = 50
 #: Attributes not recorded per document (unique per element, useless for pruning).
@@ -65,10 +66,12 @@ CREATE INDEX facet_values_doc ON facet_values (doc, facet, value);
 CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (facet, value)) WITHOUT ROWID;
 CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE element_names (name TEXT NOT NULL, doc INTEGER NOT NULL,
-    PRIMARY KEY (name, doc)) WITHOUT ROWID;
-CREATE TABLE attribute_values (name TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL,
-    PRIMARY KEY (name, value, doc)) WITHOUT ROWID;
+CREATE TABLE element_names (name TEXT NOT NULL, doc INTEGER NOT NULL);
+CREATE INDEX element_names_name ON element_names (name, doc);
+CREATE INDEX element_names_doc ON element_names (doc);
+CREATE TABLE attribute_values (name TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL);
+CREATE INDEX attribute_values_value ON attribute_values (name, value, doc);
+CREATE INDEX attribute_values_doc ON attribute_values (doc);
 CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
 """

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 #: Files below which indexing stays in the calling process.
 PARALLEL_MIN = 200
 #: Files a worker indexes into one scratch database.
-CHUNK = 20
+CHUNK = 50
 #: Chunks in flight per worker: enough to keep them busy, few enough to bound memory.
 AHEAD = 3
 

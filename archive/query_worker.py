@@ -6,8 +6,9 @@ process: the worker checks the time limit between documents and stops cleanly wh
 and the caller kills it when it has not answered within the limit plus :data:`GRACE`. Workers
 are reused, so their parsed-tree cache stays warm between queries (the web console's case);
 at most :data:`WORKERS` run at once, further queries wait for one. A query that finds several
-workers free is shared: each evaluates every n-th document, and the caller merges their records
-in document order, cut where a single pass would have stopped.
+workers free is shared: each chooses and evaluates its own share of the documents (every n-th
+in id order, the same share from one query to the next, so each keeps its share's trees), and
+the caller merges their records in document order, cut where a single pass would have stopped.
 """
 
 from __future__ import annotations

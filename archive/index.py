@@ -13,6 +13,7 @@ import hashlib
 import os
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -134,6 +135,36 @@ def connect(settings: Settings) -> sqlite3.Connection:
     db.execute("PRAGMA temp_store = MEMORY")
     if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
         _create(db, "")
+    return db
+
+
+#: Each thread's read-only connection to the index it read last (see reader).
+_READER = threading.local()
+
+
+def reader(settings: Settings) -> sqlite3.Connection:
+    """This thread's read-only connection to the index (an empty index is made when missing).
+
+    Kept open between calls (opening one costs more than most lookups and queries) while the
+    index file is the same file in the same process: a new file (a new inode) gets a new
+    connection. Each read transaction sees the last committed state, so a kept connection is
+    never stale; read only, it never checkpoints or deletes the write-ahead log when closed.
+    """
+    path = settings.index_path
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        connect(settings).close()
+        stat = path.stat()
+    key = (str(path), stat.st_dev, stat.st_ino, os.getpid())
+    kept = getattr(_READER, "kept", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+    # a URI keeps odd characters of the path literal
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    _READER.kept = (key, db)
     return db
 
 

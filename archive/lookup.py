@@ -13,7 +13,6 @@ through a read-only connection each thread keeps open.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -51,7 +50,7 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
         facets in Datasette's shape.
     :raise QueryError: an unknown facet, or an unreadable date.
     """
-    from .index import day_range  # the index module imports this one
+    from .index import day_range, reader  # the index module imports this one
 
     facets = {facet.name: facet for facet in load_facets(settings)}
     unknown = sorted(set(selections) - set(facets))
@@ -67,45 +66,13 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
         if (date_from and start is None) or (date_to and end is None):
             raise QueryError(f"not an ISO date: {date_from if start is None else date_to!r}")
         days = (start, end)
-    db = _reader(settings)
+    db = reader(settings)
     db.execute("BEGIN")  # one snapshot for the postings' stamp, the matches and the rows
     try:
         return _Lookup(db, postings(db), facets, selections, fts, days).run(limit, facet_size)
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
-
-
-#: Each thread's read-only connection to the index it looked up last (see _reader).
-_READER = threading.local()
-
-
-def _reader(settings: Settings) -> sqlite3.Connection:
-    """This thread's read-only connection to the index (created empty when missing).
-
-    Kept open between lookups (opening one costs more than most lookups) while the index file
-    is the same file: a new file (a new inode) gets a new connection. Each read transaction
-    sees the last committed state, so a kept connection is never stale. Read only, it never
-    checkpoints or deletes the write-ahead log when closed.
-    """
-    from .index import connect  # the index module imports this one
-
-    path = settings.index_path
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        connect(settings).close()
-        stat = path.stat()
-    key = (str(path), stat.st_dev, stat.st_ino, os.getpid())
-    kept = getattr(_READER, "kept", None)
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    if kept is not None:
-        kept[1].close()
-    # a URI keeps odd characters of the path literal
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-    _READER.kept = (key, db)
-    return db
 
 
 def fts_query(text: str | None) -> str | None:

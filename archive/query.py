@@ -11,8 +11,6 @@ evaluation to a worker process that can be stopped (:mod:`archive.query_worker`)
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -241,9 +239,9 @@ _FILES: dict[str, _Files] = {}
 
 def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[int] | None]:
     # the documents, and the index's answer for the query (None: no condition, or no index)
-    from .index import document_files
+    from .index import document_files, reader
 
-    db = _index_reader(settings)
+    db = reader(settings) if settings.index_path.is_file() else None
     if db is None:
         files = document_files(settings)
         return _Files((len(files),), files, [str(path) for _, path in files],
@@ -267,33 +265,6 @@ def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[in
             cached.possible.clear()
         cached.possible[wanted] = _possible(db, compiled)
     return cached, cached.possible[wanted]
-
-
-#: Each thread's connection to the index it read last (see _index_reader).
-_READER = threading.local()
-
-
-def _index_reader(settings: Settings) -> sqlite3.Connection | None:
-    """This thread's connection to the data directory's index; None when there is none.
-
-    Kept open between queries (opening one costs more than the queries) while the index file
-    is the same file: a new file (a new inode) gets a new connection. SQLite shows each read
-    the last committed state, so a kept connection is never stale.
-    """
-    from .index import connect
-
-    try:
-        stat = settings.index_path.stat()
-    except FileNotFoundError:
-        return None
-    key = (str(settings.index_path), stat.st_dev, stat.st_ino)
-    kept = getattr(_READER, "kept", None)
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    if kept is not None:
-        kept[1].close()
-    _READER.kept = (key, connect(settings))
-    return _READER.kept[1]
 
 
 def _possible(db: Any, compiled: CompiledQuery) -> set[int] | None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from archive.config import Settings
-from archive.index import connect, update_index
-from archive.lookup import _Counter, _reader, lookup
+from archive.index import connect, reader, update_index
+from archive.lookup import _Counter, lookup
 
 
 @pytest.fixture
@@ -81,12 +81,12 @@ def test_a_missing_index_is_created_empty(corpus: Settings) -> None:
 def test_the_kept_connection_reads_only(settings: Settings) -> None:
     lookup(settings, {})
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        _reader(settings).execute("DELETE FROM documents")
+        reader(settings).execute("DELETE FROM documents")
 
 
 def test_a_lookup_leaves_no_snapshot_open(settings: Settings) -> None:
     lookup(settings, {"kind": ["essay"]}, "revolution")
-    assert not _reader(settings).in_transaction
+    assert not reader(settings).in_transaction
     db = connect(settings)
     try:  # a kept reader does not hold the log back
         assert db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0

@@ -35,7 +35,8 @@ from .store import iter_tei_files
 
 SCHEMA_VERSION = "5"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
-# attribute_values are plain tables whose indexes a rebuild creates at the end, one per doc too
+# attribute_values kept in document order (rows appended as documents are, deleted by range),
+# their lookup indexes made at the end of a rebuild
 #: Documents written per transaction.
 BATCH = 50
 #: Attributes not recorded per document (unique per element, useless for pruning).
@@ -63,16 +64,16 @@ CREATE TABLE facet_values (
     facet TEXT NOT NULL, level TEXT NOT NULL, doc INTEGER NOT NULL, passage INTEGER,
     value TEXT NOT NULL);
 CREATE INDEX facet_values_value ON facet_values (facet, value, doc, passage);
-CREATE INDEX facet_values_doc ON facet_values (doc, facet, value);
+CREATE INDEX facet_values_doc ON facet_values (doc);
 CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (facet, value)) WITHOUT ROWID;
 CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE element_names (name TEXT NOT NULL, doc INTEGER NOT NULL);
+CREATE TABLE element_names (doc INTEGER NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (doc, name)) WITHOUT ROWID;
 CREATE INDEX element_names_name ON element_names (name, doc);
-CREATE INDEX element_names_doc ON element_names (doc);
-CREATE TABLE attribute_values (name TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL);
+CREATE TABLE attribute_values (doc INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (doc, name, value)) WITHOUT ROWID;
 CREATE INDEX attribute_values_value ON attribute_values (name, value, doc);
-CREATE INDEX attribute_values_doc ON attribute_values (doc);
 CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
 """
@@ -222,11 +223,11 @@ def update_index(
                 _delete(db, doc)
         ids = dict(db.execute("SELECT id, path FROM documents"))
         if parallel(len(work)):
-            _write_on_cores(db, work, facets, ids, full, progress)
+            _write_on_cores(db, work, facets, ids, progress, fts=not full)
         else:
-            _write_here(db, work, facets, ids, full, progress)
+            _write_here(db, work, facets, ids, progress, fts=not full)
         with _transaction(db):
-            if full:  # one pass of the full-text indexer over every leaf passage
+            if full:  # one pass of the full-text indexer over every leaf passage (quicker)
                 db.execute("INSERT INTO passage_text (rowid, text)"
                            " SELECT passage, text FROM passages WHERE leaf")
             for statement in _INDEXES:
@@ -250,21 +251,21 @@ Work = list[tuple[Path, bytes, str, "int | None"]]  # path, bytes, digest, old d
 
 
 def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
-                ids: dict[str, str], full: bool,
-                progress: Callable[[int, int], None] | None) -> None:
+                ids: dict[str, str], progress: Callable[[int, int], None] | None,
+                fts: bool) -> None:
     # A commit costs more than a document's rows: documents are written in batches, each
     # batch one transaction, so every document is replaced whole or not at all.
     for start in range(0, len(work), BATCH):
         with _transaction(db):
             for path, data, digest, doc in work[start:start + BATCH]:
-                _replace(db, path, digest, extract(path, data, facets), doc, ids, fts=not full)
+                _replace(db, path, digest, extract(path, data, facets), doc, ids, fts)
         if progress:
             progress(min(start + BATCH, len(work)), len(work))
 
 
 def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
-                    ids: dict[str, str], full: bool,
-                    progress: Callable[[int, int], None] | None) -> None:
+                    ids: dict[str, str], progress: Callable[[int, int], None] | None,
+                    fts: bool) -> None:
     # Workers extract the rows of a chunk of files and write them into a scratch database each;
     # here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
     # row), one transaction per chunk. A file a worker could not index is indexed here again,
@@ -283,10 +284,10 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                     for _, _, _, doc in items:
                         if doc is not None:
                             _delete(db, doc)
-                    _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts=not full)
+                    _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts)
                     for path, data, digest, _ in (items[position] for position in failed):
                         _replace(db, path, digest, extract(path, data, facets), None, ids,
-                                 fts=not full)
+                                 fts)
             finally:
                 db.execute("DETACH DATABASE shard")
             Path(shard).unlink()
@@ -431,10 +432,10 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         [(facet, "passage" if passage else "document", doc,
           passage_ids.get(passage) if passage else None, value)
          for facet, passage, value in rows.facets])
-    db.executemany("INSERT INTO element_names (name, doc) VALUES (?, ?)",
-                   [(name, doc) for name in rows.names])
-    db.executemany("INSERT INTO attribute_values (name, value, doc) VALUES (?, ?, ?)",
-                   [(name, value, doc) for name, value in rows.attributes])
+    db.executemany("INSERT INTO element_names (doc, name) VALUES (?, ?)",
+                   [(doc, name) for name in sorted(rows.names)])
+    db.executemany("INSERT INTO attribute_values (doc, name, value) VALUES (?, ?, ?)",
+                   [(doc, name, value) for name, value in sorted(rows.attributes)])
 
 
 def _refresh_totals(db: sqlite3.Connection, settings: Settings,

@@ -29,7 +29,7 @@ from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facet_values, facets_signature, load_facets, registry_labels
 from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
-from .index_workers import CHUNK, map_on_cores, parallel, workers
+from .index_workers import CHUNK, map_on_cores, parallel, start_early, workers
 from .readers.tei import ENTRY_ELEMENTS, in_entry
 from .store import iter_tei_files
 
@@ -209,6 +209,8 @@ def update_index(
         work: list[tuple[Path, bytes, str, int | None]] = []
         unchanged = 0
         files = list(iter_tei_files(settings.tei_dir))
+        if parallel(len(files)) and (full or not known):  # a rebuild on cores is coming
+            start_early()
         for path in files:
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()

@@ -67,6 +67,15 @@ def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def start_early() -> None:
+    """Start the workers' process server now, so that its imports overlap the caller's work
+    (reading and hashing the files) instead of delaying the first chunk."""
+    if worker_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def worker_context() -> Any:
     """The multiprocessing context of the archive's worker processes.
 

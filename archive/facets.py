@@ -192,7 +192,8 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
 # per distinct item: the result is the full evaluation's, at a fraction of the cost, since the
 # same refs and dates recur across a corpus. When EXPR reads nothing but the element's
 # attributes and lies within archive.xpath_values' subset (the year and decade facets), it runs
-# as Python closures, remembered per attribute set; elsewhere elementpath evaluates it.
+# as Python closures, remembered per values of the attributes it reads (an xml:id or @resp does
+# not make a date new); elsewhere elementpath evaluates it.
 
 _OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
                            "preceding-sibling", "following", "following-sibling"})
@@ -220,7 +221,7 @@ class _MapPlan:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
                 if not self.element_ok:
                     raise _NoPlan
-                key: Any = ("attributes", item.tag, tuple(sorted(item.attrib.items()))) \
+                key: Any = ("attributes", *map(item.get, self.native.attributes)) \
                     if self.native else ("element", etree.tostring(item, with_tail=False))
             elif isinstance(item, str) and self.value_ok:
                 key = ("value", str(item))

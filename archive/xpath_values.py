@@ -22,7 +22,7 @@ on a table of expressions and attribute values (tests/archive/test_xpath_values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from elementpath.regex import translate_pattern
@@ -44,21 +44,32 @@ class Unsupported(Exception):
     """A case these closures do not decide: evaluate with elementpath instead."""
 
 
-def compile_value(token: Any) -> Callable[[etree._Element], list[str]] | None:
-    """The expression as a function of one element (its attributes), or None outside the subset.
+class ValueFunction:
+    """A compiled value expression: ``function(element)`` gives the string values of its items,
+    which depend on nothing but the element's attributes named in :attr:`attributes`."""
 
-    The function returns the string values of the items, as a facet takes them.
+    def __init__(self, closure: Closure, attributes: tuple[str, ...]) -> None:
+        self.closure = closure
+        self.attributes = attributes
 
-    :raise Unsupported: (when called) a case to leave to elementpath.
-    """
+    def __call__(self, element: etree._Element) -> list[str]:
+        """:raise Unsupported: a case to leave to elementpath."""
+        return [_string(item) for item in self.closure(element, {})]
+
+
+def compile_value(token: Any) -> ValueFunction | None:
+    """The expression as a function of one element's attributes, or None outside the subset."""
     closure = _compile(token, element=True, scope=frozenset())
     if closure is None:
         return None
+    names = {t[0].value for t in _tokens(token) if t.symbol == "@"}
+    return ValueFunction(closure, tuple(sorted(names)))
 
-    def values(element: etree._Element) -> list[str]:
-        return [_string(item) for item in closure(element, {})]
 
-    return values
+def _tokens(token: Any) -> Iterator[Any]:
+    yield token
+    for child in token:
+        yield from _tokens(child)
 
 
 def _compile(token: Any, element: bool, scope: frozenset[str]) -> Closure | None:

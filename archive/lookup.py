@@ -24,6 +24,8 @@ import numpy as np
 from .config import Settings
 from .errors import QueryError
 from .facets import Facet, load_facets
+from .index import reader
+from .index_rows import day_range
 
 #: Values shown per facet before ``truncated`` is set.
 FACET_SIZE = 30
@@ -50,8 +52,6 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
         facets in Datasette's shape.
     :raise QueryError: an unknown facet, or an unreadable date.
     """
-    from .index import day_range, reader  # the index module imports this one
-
     facets = {facet.name: facet for facet in load_facets(settings)}
     unknown = sorted(set(selections) - set(facets))
     if unknown:

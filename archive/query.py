@@ -269,7 +269,7 @@ def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[in
 
 def _possible(db: Any, compiled: CompiledQuery) -> set[int] | None:
     # documents holding every required element name and attribute value (None: no condition)
-    from .index import UNINDEXED_ATTRIBUTES
+    from .index_rows import UNINDEXED_ATTRIBUTES
 
     possible: set[int] | None = None
     conditions = [("SELECT doc FROM element_names WHERE name = ?", (name,))

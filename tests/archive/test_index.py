@@ -12,7 +12,8 @@ from lxml import etree
 
 from archive.config import Settings
 from archive.errors import ArchiveError
-from archive.index import connect, day_range, update_index
+from archive.index import connect, update_index
+from archive.index_rows import day_range
 from archive.lookup import lookup
 from tei.errors import TeiSyntaxError
 from tei.namespaces import NSMAP, TEI_NS

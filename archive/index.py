@@ -300,15 +300,16 @@ def _write_shard(chunk: list[tuple[Path, bytes, str]], facets: tuple[Facet, ...]
         for position, (path, data, digest) in enumerate(chunk):
             try:
                 rows = extract(path, data, facets)
-                db.execute("SAVEPOINT file")
-                _insert(db, path, digest, rows, fts=False)
-                db.execute("RELEASE file")
-            except sqlite3.IntegrityError:
-                db.execute("ROLLBACK TO file")
-                db.execute("RELEASE file")
-                failed.append(position)
             except Exception:  # noqa: BLE001 - raised again, whole, by the parent
                 failed.append(position)
+                continue
+            db.execute("SAVEPOINT file")
+            try:
+                _insert(db, path, digest, rows, fts=False)
+            except sqlite3.IntegrityError:  # an id twice: the parent says which files
+                db.execute("ROLLBACK TO file")
+                failed.append(position)
+            db.execute("RELEASE file")
         db.execute("COMMIT")
     finally:
         db.close()

@@ -89,6 +89,42 @@ def fts_query(text: str | None) -> str | None:
     return " ".join(terms) or None
 
 
+#: Private-use characters that mark a hit inside a snippet: escaped text never holds them.
+MARK_START, MARK_END = "\ue000", "\ue001"
+
+
+def search_passages(db: sqlite3.Connection, selections: dict[str, list[str]],
+                    text: str | None, *, limit: int = 50,
+                    offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    """Passages holding all of ``text``'s words, in the selected documents, best first (FTS5
+    rank): keyword-in-context lines, which :func:`lookup` does not make.
+
+    :param selections: facet name → values (OR within a facet, AND across), as for lookup.
+    :return: (total passages, hits with doc, title, target, element and a snippet whose hits
+        lie between :data:`MARK_START` and :data:`MARK_END`).
+    """
+    query = fts_query(text)
+    if query is None:
+        return 0, []
+    clauses = ["1"]
+    params: list[Any] = [query]
+    for name, values in selections.items():
+        if values:
+            clauses.append(f"p.doc IN (SELECT doc FROM facet_values WHERE facet = ? AND value"
+                           f" IN ({', '.join('?' * len(values))}))")
+            params += [name, *values]
+    base = (" FROM passage_text JOIN passages p ON p.passage = passage_text.rowid"
+            " JOIN documents d ON d.doc = p.doc WHERE passage_text MATCH ? AND "
+            + " AND ".join(clauses))
+    total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
+    rows = db.execute(
+        "SELECT d.id, d.title, p.xml_id, p.element,"
+        f" snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…', 16)"
+        + base + " ORDER BY rank LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    fields = ("doc", "title", "target", "element", "snippet")
+    return total, [dict(zip(fields, row, strict=True)) for row in rows]
+
+
 class _Counter:
     """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
 

@@ -208,3 +208,18 @@ def test_counts_follow_the_index_after_an_update(settings: Settings) -> None:
     assert ids(result) == ["doc-spanish-revolution"]
     assert facet(result, "publication") == [
         ("Against the Current", "Against the Current", 1, False)]
+
+
+def test_search_passages_ranks_marks_and_keeps_to_the_selection(settings: Settings) -> None:
+    from archive.index import reader
+    from archive.lookup import MARK_END, MARK_START, search_passages
+
+    total, hits = search_passages(reader(settings), {}, "Trotsky")
+    assert total == len(hits) >= 4
+    assert all(f"{MARK_START}Trotsky{MARK_END}" in hit["snippet"] for hit in hits)
+    kept, within = search_passages(reader(settings), {"kind": ["essay"]}, "Trotsky", limit=2)
+    # the same passages lookup finds for that selection, two of them shown
+    assert kept == lookup(settings, {"kind": ["essay"]}, "Trotsky")["passage_count"] == 4
+    assert len(within) == 2 and {hit["doc"] for hit in within} <= {
+        "doc-left-opposition", "doc-spanish-revolution"}
+    assert search_passages(reader(settings), {}, "  ") == (0, [])

@@ -27,10 +27,12 @@ from .index_rows import DocumentRows, extract, file_id
 from .index_workers import CHUNK, map_on_cores, parallel, start_early, workers
 from .store import iter_tei_files
 
-SCHEMA_VERSION = "5"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+SCHEMA_VERSION = "6"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
 # attribute_values kept in document order (rows appended as documents are, deleted by range),
-# their lookup indexes made at the end of a rebuild
+# their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
+# hold only the mentions with a ref, and the dates (covering the date filter); mentions are
+# indexed by (doc, passage), for the mentions of one passage
 #: Documents written per transaction.
 BATCH = 50
 SCHEMA = """
@@ -48,9 +50,9 @@ CREATE TABLE mentions (
     doc INTEGER NOT NULL, passage INTEGER, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, "when" TEXT, "from" TEXT, "to" TEXT,
     not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
-CREATE INDEX mentions_doc ON mentions (doc);
-CREATE INDEX mentions_ref ON mentions (ref, doc);
-CREATE INDEX mentions_days ON mentions (type, start_day, end_day);
+CREATE INDEX mentions_doc ON mentions (doc, passage);
+CREATE INDEX mentions_ref ON mentions (ref, doc) WHERE ref IS NOT NULL;
+CREATE INDEX mentions_days ON mentions (start_day, end_day, doc) WHERE type = 'date';
 CREATE TABLE facet_values (
     facet TEXT NOT NULL, level TEXT NOT NULL, doc INTEGER NOT NULL, passage INTEGER,
     value TEXT NOT NULL);

@@ -25,18 +25,26 @@ WHERE m.ref = ?
 ORDER BY d.date IS NULL, d.date, d.id, p.position, m.start
 LIMIT ?"""
 
+# The passages that name this entity. The queries below start from them (CROSS JOIN fixes
+# that order) and reach the other mentions of each passage through the (doc, passage) index.
+_PASSAGES = "SELECT DISTINCT doc, passage FROM mentions WHERE ref = ? AND passage IS NOT NULL"
+
 # Entities named in the same passages, by the number of passages shared.
-_COMPANIONS = """
+_COMPANIONS = f"""
 SELECT other.ref AS id, other.type AS type, COUNT(DISTINCT other.passage) AS passages
-FROM mentions this JOIN mentions other ON other.passage = this.passage
-WHERE this.ref = ? AND other.ref IS NOT NULL AND other.ref != this.ref AND other.type != 'date'
+FROM ({_PASSAGES}) this CROSS JOIN mentions other
+  ON other.doc = this.doc AND other.passage = this.passage
+WHERE other.ref IS NOT NULL AND other.ref != ? AND other.type != 'date'
 GROUP BY other.ref ORDER BY passages DESC, other.ref LIMIT 12"""
 
 # Years of the dates named in the passages that name this entity.
-_YEARS = """
+_YEARS = f"""
 SELECT CAST(substr(y, 1, 4) AS INTEGER), COUNT(*) FROM (
-  SELECT coalesce("when", "from", not_before, "to", not_after) AS y FROM mentions
-  WHERE type = 'date' AND passage IN (SELECT passage FROM mentions WHERE ref = ?))
+  SELECT coalesce(other."when", other."from", other.not_before, other."to", other.not_after)
+    AS y
+  FROM ({_PASSAGES}) this CROSS JOIN mentions other
+    ON other.doc = this.doc AND other.passage = this.passage
+  WHERE other.type = 'date')
 WHERE y GLOB '[0-9][0-9][0-9][0-9]*' GROUP BY 1 ORDER BY 1"""
 
 
@@ -74,7 +82,7 @@ def entity_data(entity_id: str) -> dict[str, Any]:
                          **kwic(row["text"], row["start"], row["end"], row["surface"])})
     registry = get_registry()
     companions = []
-    for row in db.execute(_COMPANIONS, (entity_id,)):
+    for row in db.execute(_COMPANIONS, (entity_id, entity_id)):
         other = registry.get(row["id"])
         companions.append({"id": row["id"], "type": row["type"],
                            "name": other.name if other else row["id"],

@@ -76,6 +76,7 @@ _INDEX_NAMES = [statement.split()[2] for statement in _INDEXES]
 _TABLES = ("meta", "documents", "passages", "mentions", "facet_values", "facet_totals", "labels",
            "element_names", "attribute_values", "passage_text")
 
+
 @dataclass(frozen=True)
 class IndexReport:
     """What :func:`update_index` did."""

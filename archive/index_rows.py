@@ -53,7 +53,6 @@ class DocumentRows:
     attributes: set[tuple[str, str]]
 
 
-
 def extract(path: Path, data: bytes, facets: tuple[Facet, ...]) -> DocumentRows:
     """Read one TEI file's bytes into index rows.
 
@@ -204,7 +203,6 @@ def _days(year: int, month: int, day: int) -> int:
     doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146097 + doe - 719468
-
 
 
 def file_id(path: Path) -> str:

@@ -24,6 +24,7 @@ from tei.namespaces import NSMAP, TEI_TEXT, XML_ID
 from .config import PACKAGE_DIR, Settings
 from .errors import ArchiveError, QueryError
 from .query import CompiledQuery, classify, compile_query, evaluate_tree, parse_expression
+from .xpath_analysis import OUTWARD_FUNCTIONS, stays_inside, walk_tokens
 from .xpath_values import Unsupported, compile_value
 
 if TYPE_CHECKING:
@@ -195,13 +196,8 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
 # as Python closures, remembered per values of the attributes it reads (an xml:id or @resp does
 # not make a date new); elsewhere elementpath evaluates it.
 
-_OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
-                           "preceding-sibling", "following", "following-sibling"})
-_OUTWARD_FUNCTIONS = frozenset({"root", "position", "last", "id", "idref", "element-with-id",
-                                "doc", "collection", "base-uri", "document-uri", "path",
-                                "generate-id", "lang", "innermost", "outermost"})
-_NODE_FUNCTIONS = _OUTWARD_FUNCTIONS | {"name", "local-name", "namespace-uri", "node-name",
-                                        "has-children", "nilled"}
+_NODE_FUNCTIONS = OUTWARD_FUNCTIONS | {"name", "local-name", "namespace-uri", "node-name",
+                                       "has-children", "nilled"}
 _MEMO_SIZE = 100_000
 
 
@@ -278,11 +274,8 @@ def _make_plan(xpath: str, level: str) -> _MapPlan | None:
     left, right = token[0], token[1]
     if not lxml_safe(left, element_context=level == "passage"):
         return None
-    tokens = list(_walk(right))
-    element_ok = not any(
-        (t.symbol in ("/", "//") and t.label == "operator" and len(t) == 1) or t.symbol == ".."
-        or (t.label == "axis" and t.symbol in _OUTWARD_AXES)
-        or (t.label == "function" and t.symbol in _OUTWARD_FUNCTIONS) for t in tokens)
+    tokens = list(walk_tokens(right))
+    element_ok = stays_inside(right)
     value_ok = not any(
         t.symbol in ("/", "//", "@", "..", ":", "(name)", "*") and t.label != "variable"
         and t.label != "literal" and not (t.symbol == "*" and t.label == "operator")
@@ -291,14 +284,6 @@ def _make_plan(xpath: str, level: str) -> _MapPlan | None:
     if not element_ok and not value_ok:
         return None
     return _MapPlan(left.source, right, level, element_ok, value_ok)
-
-
-def _walk(token: Any) -> Iterator[Any]:
-    # every token, leaving out the names of variables ($x)
-    yield token
-    if token.symbol != "$":
-        for child in token:
-            yield from _walk(child)
 
 
 def _strings(items: list[Any]) -> Iterator[str]:

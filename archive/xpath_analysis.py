@@ -8,6 +8,7 @@ attribute values without which an expression cannot match, so that the index pru
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 # --- static analysis of the token tree ------------------------------------------------------
@@ -27,6 +28,34 @@ _STRING_FUNCTIONS = frozenset({"contains", "starts-with", "substring-before", "s
                                "local-name", "namespace-uri"})
 _NUMBER_FUNCTIONS = frozenset({"count", "string-length", "position", "last"})
 _BOOLEAN_FUNCTIONS = frozenset({"not", "boolean", "true", "false"})
+
+
+#: Axes and functions that look beyond the context item (its place in the document, the
+#: document itself, or the world): an expression using them is not a function of its item.
+OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
+                          "preceding-sibling", "following", "following-sibling"})
+OUTWARD_FUNCTIONS = frozenset({"root", "position", "last", "id", "idref", "element-with-id",
+                               "doc", "doc-available", "collection", "uri-collection",
+                               "base-uri", "document-uri", "path", "generate-id", "lang",
+                               "innermost", "outermost", "current-dateTime", "current-date",
+                               "current-time", "implicit-timezone", "default-collation"})
+
+
+def walk_tokens(token: Any) -> Iterator[Any]:
+    """Every token of a tree, leaving out the names of variables (``$x``)."""
+    yield token
+    if token.symbol != "$":
+        for child in token:
+            yield from walk_tokens(child)
+
+
+def stays_inside(token: Any) -> bool:
+    """Whether the expression reads only its context item (an element's attributes and
+    descendants, or a value), never the item's place nor anything outside it."""
+    return not any(
+        (t.symbol in ("/", "//") and t.label == "operator" and len(t) == 1) or t.symbol == ".."
+        or (t.label == "axis" and t.symbol in OUTWARD_AXES)
+        or (t.label == "function" and t.symbol in OUTWARD_FUNCTIONS) for t in walk_tokens(token))
 
 
 def lxml_safe(token: Any, element_context: bool = False) -> bool:

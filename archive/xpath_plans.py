@@ -18,7 +18,7 @@ turns out to be a number (a position) makes the plan step aside for that documen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -29,15 +29,9 @@ from lxml import etree
 
 from tei.namespaces import NSMAP
 
+from .xpath_analysis import OUTWARD_FUNCTIONS, stays_inside, walk_tokens
 from .xpath_hits import string_value
 
-_OUTWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding",
-                           "preceding-sibling", "following", "following-sibling"})
-_OUTWARD_FUNCTIONS = frozenset({"root", "position", "last", "id", "idref", "element-with-id",
-                                "doc", "doc-available", "collection", "uri-collection",
-                                "base-uri", "document-uri", "path", "generate-id", "lang",
-                                "innermost", "outermost", "current-dateTime", "current-date",
-                                "current-time", "implicit-timezone", "default-collation"})
 #: Functions that read the context item when called without arguments.
 _CONTEXT_FUNCTIONS = frozenset({"string", "normalize-space", "string-length", "name",
                                 "local-name", "namespace-uri", "number", "data", "node-name",
@@ -154,7 +148,7 @@ def atom_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> AtomP
     from .query import _parse, compile_query
 
     paths: list[str] = []
-    for token in _walk(_parse(expression, namespaces)):
+    for token in walk_tokens(_parse(expression, namespaces)):
         if token.label != "function" or token.symbol not in _ATOMIZING or not len(token):
             continue
         argument = token[0]
@@ -227,7 +221,7 @@ def _context_free(token: Any) -> bool:
     if symbol in ("castable", "cast", "instance", "treat"):
         return _context_free(token[0])
     if "function" in label:
-        if symbol in _OUTWARD_FUNCTIONS or (symbol in _CONTEXT_FUNCTIONS and not len(token)):
+        if symbol in OUTWARD_FUNCTIONS or (symbol in _CONTEXT_FUNCTIONS and not len(token)):
             return False
         return all(_context_free(child) for child in token)
     if (label == "operator" and symbol not in ("/", "//", "[", "!")) \
@@ -237,14 +231,9 @@ def _context_free(token: Any) -> bool:
 
 
 def _local(token: Any) -> bool:
-    # reads only the context element (attributes, descendants), never its place
-    for t in _walk(token):
-        if (t.symbol in ("/", "//") and t.label == "operator" and len(t) == 1) \
-                or t.symbol == ".." or (t.label == "axis" and t.symbol in _OUTWARD_AXES) \
-                or (t.label == "function" and t.symbol in _OUTWARD_FUNCTIONS) \
-                or t.symbol == "(integer)" and t is token:
-            return False
-    return token.label != "literal"
+    # reads only the context element (attributes, descendants), never its place; a literal
+    # (a position, when an integer) is no predicate to remember
+    return stays_inside(token) and token.label != "literal"
 
 
 def _attributes_only(token: Any) -> bool:
@@ -263,17 +252,10 @@ def _attributes_only(token: Any) -> bool:
     if label == "function" or "function" in label:
         if symbol in _CONTEXT_FUNCTIONS and not len(token):
             return False
-        return symbol not in _OUTWARD_FUNCTIONS and all(_attributes_only(c) for c in token)
+        return symbol not in OUTWARD_FUNCTIONS and all(_attributes_only(c) for c in token)
     if label == "operator" and symbol not in ("/", "//", "[", "!", "|", "union", "intersect",
                                                 "except"):
         return all(_attributes_only(child) for child in token)
     if symbol == "(" and label == "expression":
         return all(_attributes_only(child) for child in token)
     return False
-
-
-def _walk(token: Any) -> Iterator[Any]:
-    yield token
-    if token.symbol != "$":
-        for child in token:
-            yield from _walk(child)

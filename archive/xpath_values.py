@@ -22,11 +22,13 @@ on a table of expressions and attribute values (tests/archive/test_xpath_values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from elementpath.regex import translate_pattern
 from lxml import etree
+
+from .xpath_analysis import walk_tokens
 
 #: Items are attribute nodes (:class:`Attribute`), str, int or bool; a closure maps the
 #: context item and the variables in scope to a list of items.
@@ -62,14 +64,8 @@ def compile_value(token: Any) -> ValueFunction | None:
     closure = _compile(token, element=True, scope=frozenset())
     if closure is None:
         return None
-    names = {t[0].value for t in _tokens(token) if t.symbol == "@"}
+    names = {t[0].value for t in walk_tokens(token) if t.symbol == "@"}
     return ValueFunction(closure, tuple(sorted(names)))
-
-
-def _tokens(token: Any) -> Iterator[Any]:
-    yield token
-    for child in token:
-        yield from _tokens(child)
 
 
 def _compile(token: Any, element: bool, scope: frozenset[str]) -> Closure | None:

@@ -144,6 +144,9 @@ def _create(db: sqlite3.Connection, signature: str) -> None:
     db.execute("COMMIT")
 
 
+Work = list[tuple[Path, bytes, str, int | None]]  # path, bytes, digest, old doc
+
+
 def update_index(
     settings: Settings, *, full: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -170,7 +173,7 @@ def update_index(
                 db.execute(f"DROP INDEX {name}")
         known = {path: (doc, digest) for doc, path, digest in
                  db.execute("SELECT doc, path, hash FROM documents")}
-        work: list[tuple[Path, bytes, str, int | None]] = []
+        work: Work = []
         unchanged = 0
         files = list(iter_tei_files(settings.tei_dir))
         if parallel(len(files)) and (full or not known):  # a rebuild on cores is coming
@@ -211,9 +214,6 @@ def update_index(
     added = sum(1 for item in work if item[3] is None)
     return IndexReport(added, len(work) - added, len(known), unchanged,
                        time.perf_counter() - started, full)
-
-
-Work = list[tuple[Path, bytes, str, "int | None"]]  # path, bytes, digest, old doc
 
 
 def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
@@ -277,9 +277,12 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
     ids[doc_id] = path.name
 
 
-#: Tables a scratch database holds, in the order they are copied.
+#: Tables a scratch database holds, in the order they are copied, and their statements.
 _SHARD_TABLES = ("documents", "passages", "mentions", "facet_values", "element_names",
                  "attribute_values")
+_SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
+                 if statement.split()[:2] == ["CREATE", "TABLE"]
+                 and statement.split()[2] in _SHARD_TABLES]
 
 
 def _write_shard(chunk: list[tuple[Path, bytes, str]], facets: tuple[Facet, ...],
@@ -297,9 +300,8 @@ def _write_shard(chunk: list[tuple[Path, bytes, str]], facets: tuple[Facet, ...]
         db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
         db.execute("PRAGMA synchronous = OFF")
         db.execute("BEGIN")
-        for statement in SCHEMA.split(";"):
-            if statement.split()[2:3] and statement.split()[2] in _SHARD_TABLES:
-                db.execute(statement)
+        for statement in _SHARD_SCHEMA:
+            db.execute(statement)
         for position, (path, data, digest) in enumerate(chunk):
             try:
                 rows = extract(path, data, facets)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -47,7 +48,7 @@ def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
 
     :raise Exception: whatever ``task`` raised (tasks should report failures in their result).
     """
-    pool = ProcessPoolExecutor(workers(), mp_context=worker_context())
+    pool = ProcessPoolExecutor(workers(), mp_context=_pool_context())
     pending: deque[Future] = deque()
     starts = iter(chunks)
 
@@ -67,10 +68,22 @@ def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _pool_context() -> Any:
+    # fork, when nothing but this thread runs: the workers start at once, with the modules
+    # already imported (the process server takes half a second to import them). A fork of a
+    # process running other threads (the viewer, rich's progress) could copy a held lock.
+    # The workers only compute and write their own files, and end by os._exit: nothing
+    # inherited (an open index connection) is used or closed there.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return worker_context()
+
+
 def start_early() -> None:
-    """Start the workers' process server now, so that its imports overlap the caller's work
-    (reading and hashing the files) instead of delaying the first chunk."""
-    if worker_context().get_start_method() == "forkserver":
+    """Start the workers' process server now, when they will be started by it, so that its
+    imports overlap the caller's work (reading and hashing the files) instead of delaying
+    the first chunk."""
+    if _pool_context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         forkserver.ensure_running()

@@ -28,7 +28,9 @@ def reindex(settings: Settings, full: bool) -> None:
 
     from ..index import update_index
 
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+    # redrawn by the callback, not by rich's refresh thread: a process running one thread
+    # starts its indexing workers by fork, at once (see archive.index_workers)
+    with Progress(transient=True, auto_refresh=False, disable=not sys.stderr.isatty()) as bar:
         task = None
 
         def progress(done: int, total: int) -> None:
@@ -37,7 +39,7 @@ def reindex(settings: Settings, full: bool) -> None:
                 return
             if task is None:
                 task = bar.add_task("indexing", total=total)
-            bar.update(task, completed=done)
+            bar.update(task, completed=done, refresh=True)
 
         report = update_index(settings, full=full, progress=progress)
     click.echo(f"indexed {report.added} new, {report.updated} changed, removed {report.removed},"

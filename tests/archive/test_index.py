@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -191,14 +192,24 @@ def _dump(settings: Settings) -> dict[str, list[tuple]]:
     return found
 
 
+@pytest.mark.parametrize("other_thread", [False, True], ids=["alone", "beside another thread"])
 def test_a_rebuild_on_several_cores_writes_what_one_process_writes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, other_thread: bool) -> None:
     from archive import index_workers
     from benchmarks.corpus import build_corpus
 
     build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
     settings = Settings(data_dir=tmp_path)
-    assert counts(update_index(settings)) == (207, 0, 0, 0)
+    stop = threading.Event()
+    if other_thread:  # as under the viewer or rich's progress: no fork, the process server
+        threading.Thread(target=stop.wait, daemon=True).start()
+    try:
+        method = index_workers._pool_context().get_start_method()
+        assert method == "forkserver" if other_thread else \
+            method == ("fork" if threading.active_count() == 1 else "forkserver")
+        assert counts(update_index(settings)) == (207, 0, 0, 0)
+    finally:
+        stop.set()
     on_cores = _dump(settings)
     monkeypatch.setattr(index_workers, "PARALLEL_MIN", 10**9)
     update_index(settings, full=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facets_signature, load_facets, registry_labels
-from .index_rows import DocumentRows, extract, file_id
+from .index_rows import NO_DATES, DocumentRows, extract, file_id
 from .index_workers import CHUNK, map_on_cores, parallel, start_early, workers
 from .store import iter_tei_files
 
@@ -390,21 +390,27 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         db.executemany("INSERT INTO passage_text (rowid, text) VALUES (?, ?)",
                        [(passage_ids[xml_id], text)
                         for xml_id, _, text, _, leaf in rows.passages if leaf])
+    # Python's sqlite3 binds None slowly (it looks for an adapter each time), and most of
+    # these columns are empty: they are bound as '' and made NULL by NULLIF
     db.executemany(
         'INSERT INTO mentions (doc, passage, type, ref, surface, start, "end", "when", "from",'
-        ' "to", not_before, not_after, start_day, end_day)'
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(doc, passage_ids.get(passage) if passage else None, kind, ref, surface, start, end,
-          *dates) for passage, kind, ref, surface, start, end, dates in rows.mentions])
+        ' "to", not_before, not_after, start_day, end_day) VALUES (?, NULLIF(?, \'\'), ?,'
+        " NULLIF(?, ''), ?, ?, ?" + ", NULLIF(?, '')" * 7 + ")",
+        [(doc, passage_ids.get(passage, ""), kind, ref or "", surface, start, end,
+          *(_NO_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
+         for passage, kind, ref, surface, start, end, dates in rows.mentions])
     db.executemany(
-        "INSERT INTO facet_values (facet, level, doc, passage, value) VALUES (?, ?, ?, ?, ?)",
-        [(facet, "passage" if passage else "document", doc,
-          passage_ids.get(passage) if passage else None, value)
+        "INSERT INTO facet_values (facet, level, doc, passage, value)"
+        " VALUES (?, ?, ?, NULLIF(?, ''), ?)",
+        [(facet, "passage" if passage else "document", doc, passage_ids.get(passage, ""), value)
          for facet, passage, value in rows.facets])
     db.executemany("INSERT INTO element_names (doc, name) VALUES (?, ?)",
                    [(doc, name) for name in sorted(rows.names)])
     db.executemany("INSERT INTO attribute_values (doc, name, value) VALUES (?, ?, ?)",
                    [(doc, name, value) for name, value in sorted(rows.attributes)])
+
+
+_NO_DATES = ("",) * len(NO_DATES)
 
 
 def _refresh_totals(db: sqlite3.Connection, settings: Settings,

@@ -47,7 +47,8 @@ class DocumentRows:
     id: str
     header: dict[str, str | int | None]
     passages: list[tuple[str, str, str, int, bool]]  # xml:id, element, text, position, leaf
-    mentions: list[tuple[str | None, str, str | None, str, int, int, tuple[str | None, ...]]]
+    # passage xml:id, type, ref, surface, start, end, and the date columns (NO_DATES for names)
+    mentions: list[tuple[str | None, str, str | None, str, int, int, tuple[str | int | None, ...]]]
     facets: list[tuple[str, str | None, str]]  # facet, passage xml:id or None, value
     names: set[str]
     attributes: set[tuple[str, str]]
@@ -140,21 +141,27 @@ class _TextWalk:
         if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
                        None) or (element.get("key") or "").strip() or None
-            dates = tuple(element.get(name) for name in ("when", "from", "to", "notBefore",
-                                                         "notAfter"))
             surface = " ".join("".join(self.parts[first_part:]).split())
             self.mentions.append((owner[0], kind, ref, surface, start - owner[1],
-                                  self.length - owner[1], (*dates, *_mention_days(dates))))
+                                  self.length - owner[1],
+                                  _mention_dates(element) if kind == "date" else NO_DATES))
         return identified_below or xml_id is not None
 
 
-def _mention_days(dates: tuple[str | None, ...]) -> tuple[int | None, int | None]:
-    when, from_, to, not_before, not_after = dates
+#: A name's date columns (when, from, to, notBefore, notAfter, first and last day): none.
+NO_DATES: tuple[None, ...] = (None,) * 7
+
+
+def _mention_dates(element: etree._Element) -> tuple[str | int | None, ...]:
+    when, from_, to, not_before, not_after = map(element.get, DATE_ATTRIBUTES)
     if when:
-        return day_range(when)
-    low = from_ or not_before
-    high = to or not_after
-    return day_range(low)[0], day_range(high)[1]
+        days = day_range(when)
+    else:
+        days = day_range(from_ or not_before)[0], day_range(to or not_after)[1]
+    return (when, from_, to, not_before, not_after, *days)
+
+
+DATE_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
 
 
 def day_range(value: str | None) -> tuple[int | None, int | None]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import elementpath
 from lxml import etree
 
-from tei.namespaces import NSMAP, TEI_TEXT, XML_ID
+from tei.namespaces import NSMAP, XML_ID
 
 from .config import PACKAGE_DIR, Settings
 from .errors import ArchiveError, QueryError
@@ -131,16 +131,10 @@ def facets_signature(facets: tuple[Facet, ...]) -> str:
 
 def leaf_passages(root: etree._Element) -> list[etree._Element]:
     """Identified elements inside ``<text>`` that hold no other identified element."""
-    passages = []
-    for text in root.iter(TEI_TEXT):
-        for element in text.iter():
-            if not isinstance(element.tag, str) or element.get(XML_ID) is None:
-                continue
-            inner = element.iter()
-            next(inner)  # the element itself
-            if not any(isinstance(e.tag, str) and e.get(XML_ID) is not None for e in inner):
-                passages.append(element)
-    return passages
+    return _LEAF_PASSAGES(root)
+
+
+_LEAF_PASSAGES = etree.XPath("//tei:text//*[@xml:id][not(.//*[@xml:id])]", namespaces=NSMAP)
 
 
 def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,

@@ -107,41 +107,42 @@ class _TextWalk:
 
     def run(self, text_element: etree._Element) -> None:
         self.parts, self.length = [], 0
-        self._visit(text_element, (None, 0), in_entry(text_element))
+        self._visit(text_element, text_element.tag, (None, 0), in_entry(text_element))
 
-    def _add(self, text: str) -> None:
-        self.parts.append(text)
-        self.length += len(text)
-
-    def _visit(self, element: etree._Element, owner: tuple[str | None, int],
+    def _visit(self, element: etree._Element, tag: str, owner: tuple[str | None, int],
                entry: bool) -> bool:
-        """Read ``element``; :return: whether it or an element below it has an xml:id."""
-        start, first_part = self.length, len(self.parts)
+        """Read ``element`` (its tag given: lxml makes a new string at each reading);
+        :return: whether it or an element below it has an xml:id."""
+        parts = self.parts
+        start, first_part = self.length, len(parts)
         xml_id = element.get(XML_ID)
         if xml_id is not None:
             owner = (xml_id, start)
             number = len(self.passages)
             self.passages.append((xml_id, "", "", 0, False))  # filled in below
-        if element.tag == TEI_LB:
-            self._add("\n")
-        elif element.text:
-            self._add(element.text)
+        text = "\n" if tag == TEI_LB else element.text
+        if text:
+            parts.append(text)
+            self.length += len(text)
         identified_below = False
-        inner_entry = entry or element.tag in ENTRY_ELEMENTS
+        inner_entry = entry or tag in ENTRY_ELEMENTS
         for child in element:
-            if isinstance(child.tag, str):
-                identified_below = self._visit(child, owner, inner_entry) or identified_below
-            if child.tail:
-                self._add(child.tail)
+            child_tag = child.tag
+            if child_tag.__class__ is str:  # an element (not a comment or a processing instruction)
+                identified_below = self._visit(child, child_tag, owner, inner_entry) \
+                    or identified_below
+            tail = child.tail
+            if tail:
+                parts.append(tail)
+                self.length += len(tail)
         if xml_id is not None:
-            self.passages[number] = (xml_id, etree.QName(element).localname,
-                                     "".join(self.parts[first_part:]), number + 1,
-                                     not identified_below)
-        kind = TYPE_FOR_ELEMENT.get(element.tag)
+            self.passages[number] = (xml_id, tag.rpartition("}")[2], "".join(parts[first_part:]),
+                                     number + 1, not identified_below)
+        kind = TYPE_FOR_ELEMENT.get(tag)
         if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
                        None) or (element.get("key") or "").strip() or None
-            surface = " ".join("".join(self.parts[first_part:]).split())
+            surface = " ".join("".join(parts[first_part:]).split())
             self.mentions.append((owner[0], kind, ref, surface, start - owner[1],
                                   self.length - owner[1],
                                   _mention_dates(element) if kind == "date" else NO_DATES))

@@ -24,6 +24,7 @@ from tei.namespaces import NSMAP, XML_ID
 from .config import PACKAGE_DIR, Settings
 from .errors import ArchiveError, QueryError
 from .query import CompiledQuery, classify, compile_query, evaluate_tree, parse_expression
+from .readers.tei import ENTRY_ELEMENTS
 from .xpath_analysis import OUTWARD_FUNCTIONS, stays_inside, walk_tokens
 from .xpath_values import Unsupported, compile_value
 
@@ -145,6 +146,8 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
     :raise QueryError: a facet's expression fails on this document (named in the message).
     """
     rows: dict[tuple[str, str | None, str], None] = {}
+    # most documents hold no list entry: then no name needs its ancestors looked at
+    listed = next(tree.getroot().iter(*ENTRY_ELEMENTS), None) is not None
     nodes = None
     passages: list[etree._Element] | None = None
     for facet in facets:
@@ -166,7 +169,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
         if compiled.engine == "elementpath" and nodes is None:
             nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
         try:
-            values = _ref_values(refs) if facet.refs else _strings
+            values = _ref_values(refs, listed) if facet.refs else _strings
             if facet.level == "document":
                 for value in values(evaluate_tree(compiled, tree, nodes)):
                     rows[(facet.name, None, value)] = None
@@ -287,9 +290,13 @@ def _strings(items: list[Any]) -> Iterator[str]:
             yield value
 
 
-def _ref_values(refs: DocumentRefs | None) -> Callable[[list[Any]], Iterator[str]]:
+def _ref_values(refs: DocumentRefs | None, listed: bool,
+                ) -> Callable[[list[Any]], Iterator[str]]:
     """Values of a ``refs = true`` facet: an element gives its @ref targets (else @key, else in
-    an imported document its surface form), an attribute or string its pointer tokens."""
+    an imported document its surface form), an attribute or string its pointer tokens.
+
+    :param listed: whether the document holds list entries, whose names are no mentions.
+    """
     from .importer import PLAIN_REFS
 
     resolver = refs or PLAIN_REFS
@@ -297,11 +304,12 @@ def _ref_values(refs: DocumentRefs | None) -> Callable[[list[Any]], Iterator[str
     def values(items: list[Any]) -> Iterator[str]:
         for item in items:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
-                yield from resolver.element_keys(item)  # lxml's (the common case): no string value
+                # lxml's (the common case): no string value
+                yield from resolver.element_keys(item, listed=listed)
                 continue
             kind, owner, _, _, value = classify(item)
             if kind == "element":
-                yield from resolver.element_keys(owner)
+                yield from resolver.element_keys(owner, listed=listed)
             else:
                 yield from filter(None, map(resolver.key, value.split()))
 

@@ -134,10 +134,13 @@ class DocumentRefs:
                 return namespaced_id(owner, local)
         return token
 
-    def element_keys(self, element: etree._Element) -> list[str]:
+    def element_keys(self, element: etree._Element, *, listed: bool = True) -> list[str]:
         """Keys of a name element: its ``@ref`` tokens, else its ``@key``, else (imported
-        documents only) its normalised surface form, so untagged-by-id names still count."""
-        if in_entry(element):
+        documents only) its normalised surface form, so untagged-by-id names still count.
+
+        :param listed: False when the document holds no list entries (nothing to look for).
+        """
+        if listed and in_entry(element):
             return []  # a name of a list entry, not a mention in the text
         keys = [k for k in map(self.key, (element.get("ref") or "").split()) if k]
         if keys:

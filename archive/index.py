@@ -397,7 +397,7 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         ' "to", not_before, not_after, start_day, end_day) VALUES (?, NULLIF(?, \'\'), ?,'
         " NULLIF(?, ''), ?, ?, ?" + ", NULLIF(?, '')" * 7 + ")",
         [(doc, passage_ids.get(passage, ""), kind, ref or "", surface, start, end,
-          *(_NO_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
+          *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
          for passage, kind, ref, surface, start, end, dates in rows.mentions])
     db.executemany(
         "INSERT INTO facet_values (facet, level, doc, passage, value)"
@@ -410,7 +410,8 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
                    [(doc, name, value) for name, value in sorted(rows.attributes)])
 
 
-_NO_DATES = ("",) * len(NO_DATES)
+#: A name's date columns as bound (see _insert).
+_BLANK_DATES = ("",) * len(NO_DATES)
 
 
 def _refresh_totals(db: sqlite3.Connection, settings: Settings,

@@ -28,7 +28,7 @@ from tei.namespaces import NSMAP
 
 from .config import Settings
 from .errors import QueryError
-from .tree_cache import TREE_CACHE_BUDGET, TreeCache, file_stamp, file_stamps
+from .tree_cache import TREE_CACHE_BUDGET, TreeCache, file_stamp, folder_stamps
 from .xpath_analysis import _safe, lxml_safe, lxml_source, requirements
 from .xpath_attributes import attribute_plan
 from .xpath_hits import Hit, HitMaker, atomic_string, classify, make_hit
@@ -200,17 +200,17 @@ def candidates(settings: Settings, compiled: CompiledQuery, shard: int = 0,
 
     A share is every ``shards``-th document in id order from the ``shard``-th: each query
     worker keeps its own share's trees warm, whatever the query. The list of files and their
-    ids is kept per process while neither the index nor the folder changes; each file of the
-    share is stat'ed on every query, so a file changed in place is never ruled out by a stale
-    index (and the tree cache is given that stamp rather than reading it again). A file gone
-    since the list was read is left out.
+    ids is kept per process while neither the index nor the folder changes; each query takes
+    the share's stamps (mtime, size) as they are now (see :func:`folder_stamps`), so a file
+    changed in place is never ruled out by a stale index (and the tree cache is given that
+    stamp rather than reading it again). A file gone since the list was read is left out.
 
     :return: what the list of documents was read under (the same in every process that read
         the same list), and the candidates of the share.
     """
     listed, possible = _listed(settings, compiled)
     share = slice(shard, None, shards)
-    stamps = file_stamps(listed.names[share])
+    stamps = folder_stamps(settings.tei_dir, listed.names[share])
     found: Iterable[tuple[int, tuple[int, int] | None]] = zip(
         range(len(listed.files))[share], stamps, strict=True)
     if possible is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shutil
 import time
 from pathlib import Path
 
@@ -546,3 +548,66 @@ def test_a_warm_tree_changed_in_place_answers_from_its_new_content(settings: Set
     assert after.hits == fresh.hits != before.hits
     assert [hit.value for hit in after.hits if hit.doc == "untitled_note"] == [
         "Now this archive gathers essays on revolutions; none of its notes carries a date."]
+
+
+# --- stamps between queries (inotify where Linux has it, else stats) -----------------------
+
+def _quote_into_untitled_note(settings: Settings) -> None:
+    path = settings.tei_dir / "untitled_note.xml"
+    path.write_text(path.read_text().replace("none of its notes", "<quote>none</quote> of"))
+
+
+@pytest.mark.parametrize("watched", [True, False], ids=["watched", "stat'ed"])
+def test_a_file_written_between_two_queries_is_seen_by_the_next(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, watched: bool) -> None:
+    from archive import tree_cache
+
+    if not watched:
+        monkeypatch.setattr(tree_cache, "_inotify", None)
+    cache = TreeCache()
+    before = evaluate_query(settings, "//tei:quote", limit=100, timeout=60, cache=cache)
+    assert [hit.doc for hit in before.hits] == ["doc-paris-commune"]
+    assert ((str(settings.tei_dir), os.getpid()) in tree_cache._WATCHED) == watched
+    _quote_into_untitled_note(settings)  # in place: the folder itself does not change
+    after = evaluate_query(settings, "//tei:quote", limit=100, timeout=60, cache=cache)
+    assert [hit.doc for hit in after.hits] == ["doc-paris-commune", "untitled_note"]
+    (settings.tei_dir / "untitled_note.xml").unlink()
+    gone = evaluate_query(settings, "//tei:quote", limit=100, timeout=60, cache=cache)
+    assert [hit.doc for hit in gone.hits] == ["doc-paris-commune"]
+
+
+def test_a_watched_file_is_read_again_only_when_written(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive import tree_cache
+
+    folder = settings.tei_dir
+    paths = [str(path) for path in sorted(folder.glob("*.xml"))]
+    first = tree_cache.folder_stamps(folder, paths)
+    stat_ed: list[str] = []
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: stat_ed.append(str(path))
+                        or real_stat(path, *a, **k))
+    assert tree_cache.folder_stamps(folder, paths) == first
+    assert stat_ed == []  # nothing was written: no stat at all
+    _quote_into_untitled_note(settings)
+    now = tree_cache.folder_stamps(folder, paths)
+    assert stat_ed == [str(folder / "untitled_note.xml")]
+    assert now == [(stat.st_mtime_ns, stat.st_size) for stat in map(real_stat, paths)] != first
+    monkeypatch.setattr(tree_cache, "FULL_CHECK_EVERY", 0.0)  # after a while, all again
+    tree_cache.folder_stamps(folder, paths)
+    assert len(stat_ed) == 1 + len(paths)
+
+
+def test_a_replaced_folder_is_watched_anew(settings: Settings) -> None:
+    from archive import tree_cache
+
+    folder = settings.tei_dir
+    paths = [str(path) for path in sorted(folder.glob("*.xml"))]
+    tree_cache.folder_stamps(folder, paths)
+    copy = folder.with_name("tei-copy")
+    shutil.copytree(folder, copy)
+    shutil.rmtree(folder)
+    copy.rename(folder)
+    assert tree_cache.folder_stamps(folder, paths) == tree_cache.file_stamps(paths)
+    _quote_into_untitled_note(settings)  # in the new folder: the old watch would not tell
+    assert tree_cache.folder_stamps(folder, paths) == tree_cache.file_stamps(paths)

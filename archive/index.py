@@ -102,7 +102,7 @@ def connect(settings: Settings) -> sqlite3.Connection:
     db.execute("PRAGMA cache_size = -65536")
     db.execute("PRAGMA temp_store = MEMORY")
     if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
-        _create(db, "")
+        _create(db)
     return db
 
 
@@ -136,14 +136,17 @@ def reader(settings: Settings) -> sqlite3.Connection:
     return db
 
 
-def _create(db: sqlite3.Connection, signature: str) -> None:
+def _create(db: sqlite3.Connection) -> None:
+    # Empty tables under no facets signature: until a rebuild has ended (and set it), the next
+    # update rebuilds in full, so that a rebuild stopped half-way (by a malformed file) does
+    # not leave documents without their full-text rows, which a rebuild makes at its end.
     db.execute("BEGIN")
     for table in _TABLES:
         db.execute(f"DROP TABLE IF EXISTS {table}")
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
-    db.execute("INSERT INTO meta VALUES ('schema', ?), ('facets', ?)", (SCHEMA_VERSION, signature))
+    db.execute("INSERT INTO meta VALUES ('schema', ?), ('facets', '')", (SCHEMA_VERSION,))
     db.execute("COMMIT")
 
 
@@ -170,7 +173,7 @@ def update_index(
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         full = full or meta.get("schema") != SCHEMA_VERSION or meta.get("facets") != signature
         if full:
-            _create(db, signature)
+            _create(db)
             db.execute(f"PRAGMA threads = {workers()}")  # the sorts of CREATE INDEX, at the end
             for name in _LATE_INDEXES:
                 db.execute(f"DROP INDEX {name}")
@@ -202,6 +205,7 @@ def update_index(
             if full:  # one pass of the full-text indexer over every leaf passage (quicker)
                 db.execute("INSERT INTO passage_text (rowid, text)"
                            " SELECT passage, text FROM passages WHERE leaf")
+                db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
             for statement in _INDEXES:
                 db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
             _refresh_totals(db, settings, facets)

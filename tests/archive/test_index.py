@@ -222,9 +222,19 @@ def test_a_malformed_file_among_many_is_reported_by_name(tmp_path: Path) -> None
     from benchmarks.corpus import build_corpus
 
     build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN, sorted(FIXTURES.glob("*.xml")))
-    (tmp_path / "tei" / "bench-00150.xml").write_text("<TEI><text>")
+    bad = tmp_path / "tei" / "bench-00150.xml"
+    good = bad.read_bytes()
+    bad.write_text("<TEI><text>")
+    settings = Settings(data_dir=tmp_path)
     with pytest.raises(TeiSyntaxError, match="bench-00150.xml"):
-        update_index(Settings(data_dir=tmp_path))
+        update_index(settings)
+    # the rebuild stopped half-way: once the file is mended, the next update rebuilds in full,
+    # so that every passage is in the full-text index (made at the end of a rebuild)
+    bad.write_bytes(good)
+    report = update_index(settings)
+    assert report.full and counts(report) == (index_workers.PARALLEL_MIN, 0, 0, 0)
+    assert rows(settings, "SELECT COUNT(*) FROM passages WHERE leaf") == rows(
+        settings, "SELECT COUNT(*) FROM passage_text_docsize")
 
 
 @pytest.mark.parametrize(("many", "twin"), [(False, 5), (True, 3), (True, 203)],

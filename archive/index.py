@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ArchiveError
 from .facets import Facet, facets_signature, load_facets, registry_labels
+from .index_fulltext import build_aside, copy_in
 from .index_rows import NO_DATES, DocumentRows, extract, file_id
 from .index_workers import CHUNK, map_on_cores, parallel, start_early, workers
 from .store import iter_tei_files
@@ -72,6 +74,7 @@ CREATE VIRTUAL TABLE passage_text USING fts5 (
 """
 _INDEXES = [statement.strip() for statement in SCHEMA.split(";")
             if statement.strip().startswith("CREATE INDEX")]
+_FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" in statement)
 #: Indexes made at the end of a rebuild (a sort beats a B-tree insert per row), all but those
 #: led by the document number: rows come in that order, so those grow at their right edge.
 _LATE_INDEXES = [statement.split()[2] for statement in _INDEXES
@@ -197,18 +200,18 @@ def update_index(
             with _transaction(db):
                 _delete(db, doc)
         ids = dict(db.execute("SELECT id, path FROM documents"))
-        if parallel(len(work)):
-            _write_on_cores(db, work, facets, ids, progress, fts=not full)
-        else:
-            _write_here(db, work, facets, ids, progress, fts=not full)
-        with _transaction(db):
-            if full:  # one pass of the full-text indexer over every leaf passage (quicker)
-                db.execute("INSERT INTO passage_text (rowid, text)"
-                           " SELECT passage, text FROM passages WHERE leaf")
-                db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
-            for statement in _INDEXES:
-                db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
-            _refresh_totals(db, settings, facets)
+        with tempfile.TemporaryDirectory(prefix="index-") as scratch:
+            aside = None
+            if parallel(len(work)):
+                shards, here = _write_on_cores(db, work, facets, ids, progress, scratch,
+                                               fts=not full)
+                if full:  # the full-text index, made by a worker while the indexes are sorted
+                    aside = (build_aside(_FULLTEXT, shards, scratch), here)
+            else:
+                _write_here(db, work, facets, ids, progress, fts=not full)
+            _finish(db, settings, facets, full, aside)
+        if full:
+            db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
         if work or known:
             # statistics for the query planner, from a sample of each index (quick at any size)
             db.execute("PRAGMA analysis_limit = 1000")
@@ -221,6 +224,29 @@ def update_index(
     added = sum(1 for item in work if item[3] is None)
     return IndexReport(added, len(work) - added, len(known), unchanged,
                        time.perf_counter() - started, full)
+
+
+def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
+            aside: tuple[Future[str], list[int]] | None) -> None:
+    """The indexes, the full-text index of a rebuild, the totals.
+
+    :param aside: the full-text index being made by a worker (see archive.index_fulltext), and
+        the documents indexed here, which it does not hold; None: made here.
+    """
+    with _transaction(db):
+        if full and aside is None:  # one pass of the indexer over every leaf passage
+            db.execute("INSERT INTO passage_text (rowid, text)"
+                       " SELECT passage, text FROM passages WHERE leaf")
+        for statement in _INDEXES:
+            db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+        _refresh_totals(db, settings, facets)
+    if aside is not None:
+        made, here = aside
+        copy_in(db, made.result())
+        if here:
+            with _transaction(db):
+                db.execute("INSERT INTO passage_text (rowid, text) SELECT passage, text FROM"
+                           f" passages WHERE leaf AND doc IN ({', '.join(map(str, here))})")
 
 
 def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
@@ -238,17 +264,23 @@ def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
 
 def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
                     ids: dict[str, str], progress: Callable[[int, int], None] | None,
-                    fts: bool) -> None:
-    # Workers extract the rows of a chunk of files and write them into a scratch database each;
-    # here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
-    # row), one transaction per chunk. A file a worker could not index is indexed here again,
-    # so that its error is raised in this process, with its own type and message.
+                    scratch: str, fts: bool) -> tuple[list[tuple[str, int]], list[int]]:
+    """Workers extract the rows of a chunk of files and write them into a scratch database each;
+    here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
+    row), one transaction per chunk. A file a worker could not index is indexed here again,
+    so that its error is raised in this process, with its own type and message.
+
+    :param fts: add the passages to the full-text index as they come.
+    :return: without ``fts``, the scratch databases (kept in ``scratch``) and what their
+        passage numbers were moved by; and the documents indexed here, not by a worker.
+    """
     done = 0
     chunks = [[(path, data, digest) for path, data, digest, _ in work[start:start + CHUNK]]
               for start in range(0, len(work), CHUNK)]
+    kept: list[tuple[str, int]] = []
+    here: list[int] = []
     # the workers stop (closing) before their scratch folder goes, even when a chunk raises
-    with tempfile.TemporaryDirectory(prefix="index-") as scratch, \
-            closing(map_on_cores(_write_shard, chunks, facets, scratch)) as shards:
+    with closing(map_on_cores(_write_shard, chunks, facets, scratch)) as shards:
         for number, (shard, failed) in enumerate(shards):
             items = work[number * CHUNK:(number + 1) * CHUNK]
             db.execute("ATTACH DATABASE ? AS shard", (shard,))  # not possible in a transaction
@@ -257,24 +289,29 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                     for _, _, _, doc in items:
                         if doc is not None:
                             _delete(db, doc)
-                    _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts)
-                    for path, data, digest, _ in (items[position] for position in failed):
-                        _replace(db, path, digest, extract(path, data, facets), None, ids,
-                                 fts)
+                    moved = _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts)
+                    here += [_replace(db, path, digest, extract(path, data, facets), None, ids,
+                                      fts)
+                             for path, data, digest, _ in (items[position] for position in failed)]
             finally:
                 db.execute("DETACH DATABASE shard")
-            Path(shard).unlink()
+            if fts:
+                Path(shard).unlink()
+            else:
+                kept.append((shard, moved))
             done += len(items)
             if progress:
                 progress(done, len(work))
+    return kept, here
 
 
 def _replace(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
-             doc: int | None, ids: dict[str, str], fts: bool) -> None:
+             doc: int | None, ids: dict[str, str], fts: bool) -> int:
+    """:return: the document's new number."""
     _claim(ids, rows.id, path)
     if doc is not None:
         _delete(db, doc)
-    _insert(db, path, digest, rows, fts)
+    return _insert(db, path, digest, rows, fts)
 
 
 def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
@@ -329,9 +366,12 @@ def _write_shard(chunk: list[tuple[Path, bytes, str]], facets: tuple[Facet, ...]
 
 
 def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],
-                fts: bool) -> None:
+                fts: bool) -> int:
     """Copy the attached scratch database's rows in, document and passage numbers moved past
-    ours."""
+    ours.
+
+    :return: what its passage numbers were moved by.
+    """
     for doc_id, name in db.execute("SELECT id, path FROM shard.documents").fetchall():
         _claim(ids, doc_id, paths[name])
     docs, passages = db.execute("SELECT (SELECT COALESCE(MAX(doc), 0) FROM main.documents),"
@@ -346,6 +386,7 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.execute(f"INSERT INTO main.passage_text (rowid, text) SELECT passage + {passages:d},"
                    " text FROM shard.passages WHERE leaf")
+    return passages
 
 
 class _transaction:
@@ -376,7 +417,8 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
 
 
 def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
-            fts: bool = True) -> None:
+            fts: bool = True) -> int:
+    """:return: the document's number."""
     stat = path.stat()
     header = rows.header
     doc = db.execute(
@@ -415,6 +457,7 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
                    [(doc, name) for name in sorted(rows.names)])
     db.executemany("INSERT INTO attribute_values (doc, name, value) VALUES (?, ?, ?)",
                    [(doc, name, value) for name, value in sorted(rows.attributes)])
+    return doc
 
 
 #: A name's date columns as bound (see _insert).

@@ -68,6 +68,15 @@ def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def run_aside(task: Callable[..., Result], *arguments: Any) -> Future[Result]:
+    """``task(*arguments)`` in one worker process, while the caller goes on."""
+    pool = ProcessPoolExecutor(1, mp_context=_pool_context())
+    try:
+        return pool.submit(task, *arguments)
+    finally:
+        pool.shutdown(wait=False)  # the process ends once the task has
+
+
 def _pool_context() -> Any:
     # fork, when nothing but this thread runs: the workers start at once, with the modules
     # already imported (the process server takes half a second to import them). A fork of a

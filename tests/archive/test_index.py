@@ -189,6 +189,9 @@ def _dump(settings: Settings) -> dict[str, list[tuple]]:
              for table in tables}
     found["fts"] = rows(settings, "SELECT rowid FROM passage_text WHERE passage_text MATCH"
                                   " 'revolution OR moscow' ORDER BY rowid")
+    found["ranked"] = rows(settings, "SELECT rowid, round(rank, 9) FROM passage_text WHERE"
+                                     " passage_text MATCH 'revolution OR moscow' ORDER BY rank")
+    rows(settings, "INSERT INTO passage_text (passage_text) VALUES ('integrity-check')")
     return found
 
 
@@ -215,6 +218,33 @@ def test_a_rebuild_on_several_cores_writes_what_one_process_writes(
     update_index(settings, full=True)
     assert _dump(settings) == on_cores
     assert len(on_cores["documents"]) == 207 and len(on_cores["fts"]) > 100
+
+
+def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from archive import index, index_workers
+    from benchmarks.corpus import build_corpus
+
+    build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
+    settings = Settings(data_dir=tmp_path)
+    assert index_workers._pool_context().get_start_method() == "fork"  # workers inherit this:
+    parent, extract = os.getpid(), index.extract
+
+    def failing_in_workers(path: Path, *arguments: object) -> object:
+        if path.name == "bench-00100.xml" and os.getpid() != parent:
+            raise MemoryError("a worker's trouble, not the file's")
+        return extract(path, *arguments)
+
+    monkeypatch.setattr(index, "extract", failing_in_workers)
+    update_index(settings)
+    here = _dump(settings)
+    monkeypatch.setattr(index, "extract", extract)
+    update_index(settings, full=True)
+    assert here == _dump(settings)
+    assert rows(settings, "SELECT COUNT(*) FROM passages WHERE leaf") == rows(
+        settings, "SELECT COUNT(*) FROM passage_text_docsize")
 
 
 def test_a_malformed_file_among_many_is_reported_by_name(tmp_path: Path) -> None:

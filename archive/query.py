@@ -385,7 +385,9 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     if atoms is not None:
         tree, _ = cache.get(path, stamp=stamp)
         try:
-            yield from atoms.evaluate(tree, lambda source: _lxml_xpath(source, compiled.namespaces))
+            yield from atoms.evaluate(
+                tree, lambda source: _lxml_xpath(source, compiled.namespaces),
+                lambda attribute: cache.attributes(path, attribute, stamp))
             return
         except elementpath.ElementPathError as error:
             raise _query_error(error, doc) from None

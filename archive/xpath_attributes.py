@@ -53,6 +53,24 @@ class AttributePlan:
         return self.namespace is None or tag.startswith(f"{{{self.namespace}}}")
 
 
+@dataclass(frozen=True)
+class AttributeValuesPlan:
+    """``//NAME/@attribute``: the attribute's values in document order, from the tree's map."""
+
+    attribute: str  # Clark name
+    test: AttributePlan  # the elements (its values unused)
+
+    def values(self, found: AttributeMap) -> list[str]:
+        """:param found: the tree's map of :attr:`attribute`."""
+        tag = self.test.tag
+        ranked = [(rank, value) for value, by_tag in found.items()
+                  for rank, _ in by_tag.get(tag, ())] if tag is not None else [
+            (rank, value) for value, by_tag in found.items()
+            for name, pairs in by_tag.items() if self.test._named(name) for rank, _ in pairs]
+        ranked.sort(key=_rank)  # one value per element: ranks are distinct
+        return [value for _, value in ranked]
+
+
 def _rank(pair: tuple[int, Any]) -> int:
     return pair[0]
 
@@ -95,6 +113,21 @@ def attribute_plan(expression: str,
         if name is not None and values:
             return _with_test(test, name, tuple(dict.fromkeys(values)), namespaces)
     return None
+
+
+def attribute_values_plan(path: Any, namespaces: tuple[tuple[str, str], ...],
+                          ) -> AttributeValuesPlan | None:
+    """The plan of the parsed path ``//NAME/@a`` (also ``//*/@a``, ``//prefix:*/@a``), or None
+    for any other."""
+    if "" in dict(namespaces) or path.symbol != "/" or path.label != "operator" \
+            or len(path) != 2:
+        return None
+    elements, attribute = path
+    if elements.symbol != "//" or elements.label != "operator" or len(elements) != 1:
+        return None
+    name = _attribute_name(attribute, namespaces)
+    test = None if name is None else _with_test(elements[0], name, (), namespaces)
+    return None if test is None else AttributeValuesPlan(test.attribute, test)
 
 
 def _with_test(test: Any, attribute: str, values: tuple[str, ...],

@@ -30,6 +30,7 @@ from lxml import etree
 from tei.namespaces import NSMAP
 
 from .xpath_analysis import OUTWARD_FUNCTIONS, stays_inside, walk_tokens
+from .xpath_attributes import AttributeMap, AttributeValuesPlan, attribute_values_plan
 from .xpath_hits import string_value
 
 #: Functions that read the context item when called without arguments.
@@ -122,22 +123,27 @@ _ATOMIZING = frozenset({"distinct-values", "data", "sum", "avg", "min", "max", "
 class AtomPlan:
     """``f(PATH, ...)``: PATH's nodes by lxml, atomized, the rest by elementpath on values."""
 
-    def __init__(self, token: Any, paths: list[str]) -> None:
+    def __init__(self, token: Any, paths: list[str], maps: list[AttributeValuesPlan | None],
+                 ) -> None:
         self.token = token
         self.paths = paths
+        self.maps = maps  # per path: its values from the tree's attribute map (//NAME/@a)
         self.native = _native(token)
 
-    def evaluate(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
+    def evaluate(self, tree: etree._ElementTree, lxml_xpath: Any,
+                 attribute_map: Callable[[str], AttributeMap] | None = None) -> list[Any]:
         """The expression's items on one document.
 
+        :param attribute_map: the tree's map of an attribute (see archive.xpath_attributes).
         :raise elementpath.ElementPathError: the evaluation failed.
         """
+        strings = {f"__p{number}": plan.values(attribute_map(plan.attribute))
+                   if plan is not None and attribute_map is not None
+                   else [_atomized(node) for node in lxml_xpath(path)(tree)]
+                   for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
         if self.native is not None:
-            return self.native({f"__p{number}": [_atomized(node) for node in lxml_xpath(path)(tree)]
-                                for number, path in enumerate(self.paths)})
-        variables = {f"__p{number}": [UntypedAtomic(_atomized(node))
-                                      for node in lxml_xpath(path)(tree)]
-                     for number, path in enumerate(self.paths)}
+            return self.native(strings)
+        variables = {name: list(map(UntypedAtomic, values)) for name, values in strings.items()}
         context = elementpath.XPathContext(None, item=UntypedAtomic(""), variables=variables)
         return list(self.token.select(context))
 
@@ -171,7 +177,10 @@ def atom_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> AtomP
         token = _parse(rewritten, namespaces)
     except Exception:  # noqa: BLE001
         return None
-    return AtomPlan(token, paths) if _context_free(token) else None
+    if not _context_free(token):
+        return None
+    return AtomPlan(token, paths, [attribute_values_plan(_parse(path, namespaces), namespaces)
+                                   for path in paths])
 
 
 def _native(token: Any) -> Callable[[dict[str, list[str]]], list[Any]] | None:

@@ -197,6 +197,25 @@ def test_aggregates_over_paths_give_the_full_evaluation(
 
 
 @pytest.mark.parametrize("expression", [
+    "string-join(//tei:persName/@ref, ' ')", "string-join(//tei:*/@n, ' ')",
+    "count(//*/@xml:id)", "string-join(distinct-values(//*/@when), ',')",
+    "sum(//tei:p/@n) + count(distinct-values(//tei:date/@when))"])
+def test_attribute_values_from_the_attribute_map_give_the_full_evaluation(
+        settings: Settings, expression: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive import query, xpath_plans
+
+    compiled = compile_query(expression)
+    plan = xpath_plans.atom_plan(compiled.expression, compiled.namespaces)
+    assert plan is not None and all(plan.maps)  # every path read from the tree's map
+    files = document_files(settings)
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    monkeypatch.setattr(query, "atom_plan", lambda *_: None)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    assert planned.count == full.count > 0
+    assert planned.hits == full.hits
+
+
+@pytest.mark.parametrize("expression", [
     "//tei:item[last()]", "//tei:p[position() > 1]", "//tei:p[1]",
     "//tei:persName[../@xml:id = 'p1']", "//tei:p[//tei:quote]", "count(//tei:p) + position()",
     "string-join(//tei:p/text())", "string-join(//tei:p ! string(.))"])

@@ -139,17 +139,18 @@ _LEAF_PASSAGES = etree.XPath("//tei:text//*[@xml:id][not(.//*[@xml:id])]", names
 
 
 def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
-                 refs: DocumentRefs | None = None) -> list[tuple[str, str | None, str]]:
+                 refs: DocumentRefs | None = None, passages: list[etree._Element] | None = None,
+                 ) -> list[tuple[str, str | None, str]]:
     """Every (facet, passage xml:id or None, value) of one document, duplicates dropped.
 
     :param refs: how this document's pointers resolve (facets declared ``refs = true``).
+    :param passages: the :func:`leaf_passages` of the tree, when the caller has them.
     :raise QueryError: a facet's expression fails on this document (named in the message).
     """
     rows: dict[tuple[str, str | None, str], None] = {}
     # most documents hold no list entry: then no name needs its ancestors looked at
     listed = next(tree.getroot().iter(*ENTRY_ELEMENTS), None) is not None
     nodes = None
-    passages: list[etree._Element] | None = None
     for facet in facets:
         compiled = facet.compiled()
         plan = None if facet.refs else _map_plan(facet.xpath, facet.level)

@@ -17,7 +17,7 @@ from tei.namespaces import NSMAP, TEI_LB, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XM
 from tei.parse import parse_bytes, parse_tei
 
 from .facets import Facet, facet_values
-from .importer import PLAIN_REFS, DocumentRefs, refs_for_file
+from .importer import DocumentRefs, refs_for_file
 from .readers.tei import ENTRY_ELEMENTS, in_entry
 
 #: Attributes not recorded per document (unique per element, useless for pruning).
@@ -70,25 +70,19 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...]) -> DocumentRows:
     header["publication"] = header["publication"] or header["publisher"]
     header["start_day"], header["end_day"] = day_range(header["date"])  # type: ignore[arg-type]
     refs = refs_for_file(path, doc_id)  # imported documents' own pointers: #p1 → <doc>.p1
-    passages, mentions = _passages(root, refs)
-    names: set[str] = set()
-    attributes: set[tuple[str, str]] = set()
-    for element in root.iter(etree.Element):  # elements only
-        names.add(element.tag)
-        attributes.update(element.attrib.items())
-    attributes = {pair for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES}
-    return DocumentRows(doc_id, header, passages, mentions,
-                        facet_values(facets, tree, str(path), refs=refs), names, attributes)
-
-
-def _passages(root: etree._Element, refs: DocumentRefs = PLAIN_REFS,
-              ) -> tuple[list[tuple[str, str, str, int, bool]], list]:
-    """Every identified element of the text as a passage, and the mentions each one owns."""
     walk = _TextWalk(refs)
     for text_element in root.iter(TEI_TEXT):
         if not any(a.tag == TEI_TEXT for a in text_element.iterancestors()):  # outermost
             walk.run(text_element)
-    return walk.passages, walk.mentions
+    names: set[str] = set()
+    attributes: set[tuple[str, str]] = set()
+    for element in root.iter(etree.Element):  # elements only
+        names.add(element.tag)
+        attributes.update(element.items())  # (no attribute proxy made)
+    attributes = {pair for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES}
+    return DocumentRows(doc_id, header, walk.passages, walk.mentions,
+                        facet_values(facets, tree, str(path), refs=refs, passages=walk.leaves),
+                        names, attributes)
 
 
 class _TextWalk:
@@ -96,18 +90,22 @@ class _TextWalk:
     and each mention with offsets into its nearest identified ancestor-or-self (names outside
     any identified element, as in other projects' TEI: passage None, offsets into the whole
     ``<text>``). Names of person/place/org entries (lists, not running text) are no mentions.
+    Also the leaf passages inside it (as :func:`archive.facets.leaf_passages` finds them).
     """
 
     def __init__(self, refs: DocumentRefs) -> None:
         self.refs = refs
         self.passages: list[tuple[str, str, str, int, bool]] = []
         self.mentions: list = []
+        self.leaves: list[etree._Element] = []
         self.parts: list[str] = []
         self.length = 0
 
     def run(self, text_element: etree._Element) -> None:
         self.parts, self.length = [], 0
         self._visit(text_element, text_element.tag, (None, 0), in_entry(text_element))
+        if self.leaves and self.leaves[-1] is text_element:
+            self.leaves.pop()  # the <text> itself is no passage inside <text>
 
     def _visit(self, element: etree._Element, tag: str, owner: tuple[str | None, int],
                entry: bool) -> bool:
@@ -138,6 +136,8 @@ class _TextWalk:
         if xml_id is not None:
             self.passages[number] = (xml_id, tag.rpartition("}")[2], "".join(parts[first_part:]),
                                      number + 1, not identified_below)
+            if not identified_below:
+                self.leaves.append(element)  # leaves do not nest: in document order
         kind = TYPE_FOR_ELEMENT.get(tag)
         if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),

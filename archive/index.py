@@ -153,7 +153,16 @@ def _create(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
-Work = list[tuple[Path, bytes, str, int | None]]  # path, bytes, digest, old doc
+#: path, bytes, digest (both None until read: see _read), old doc
+Work = list[tuple[Path, bytes | None, str | None, int | None]]
+
+
+def _read(path: Path, data: bytes | None, digest: str | None) -> tuple[bytes, str]:
+    """A file's bytes and their SHA-256, read now unless given."""
+    if data is None or digest is None:
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+    return data, digest
 
 
 def update_index(
@@ -187,9 +196,12 @@ def update_index(
         files = list(iter_tei_files(settings.tei_dir))
         if parallel(len(files)) and (full or not known):  # a rebuild on cores is coming
             start_early()
+        unread = full and parallel(len(files))  # the workers read a rebuild's files
         for path in files:
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
+            if unread:
+                work.append((path, None, None, None))
+                continue
+            data, digest = _read(path, None, None)
             old = known.pop(path.name, None)
             if old is not None and old[1] == digest:
                 unchanged += 1
@@ -257,6 +269,7 @@ def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
     for start in range(0, len(work), BATCH):
         with _transaction(db):
             for path, data, digest, doc in work[start:start + BATCH]:
+                data, digest = _read(path, data, digest)
                 _replace(db, path, digest, extract(path, data, facets), doc, ids, fts)
         if progress:
             progress(min(start + BATCH, len(work)), len(work))
@@ -290,9 +303,11 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                         if doc is not None:
                             _delete(db, doc)
                     moved = _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts)
-                    here += [_replace(db, path, digest, extract(path, data, facets), None, ids,
-                                      fts)
-                             for path, data, digest, _ in (items[position] for position in failed)]
+                    for position in failed:
+                        path, data, digest, _ = items[position]
+                        data, digest = _read(path, data, digest)
+                        here.append(_replace(db, path, digest, extract(path, data, facets), None,
+                                             ids, fts))
             finally:
                 db.execute("DETACH DATABASE shard")
             if fts:
@@ -329,7 +344,7 @@ _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
                  and statement.split()[2] in _SHARD_TABLES]
 
 
-def _write_shard(chunk: list[tuple[Path, bytes, str]], facets: tuple[Facet, ...],
+def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tuple[Facet, ...],
                  folder: str) -> tuple[str, list[int]]:
     """In a worker: a chunk's rows in a new scratch database.
 
@@ -348,6 +363,7 @@ def _write_shard(chunk: list[tuple[Path, bytes, str]], facets: tuple[Facet, ...]
             db.execute(statement)
         for position, (path, data, digest) in enumerate(chunk):
             try:
+                data, digest = _read(path, data, digest)  # read here: in parallel, not pickled
                 rows = extract(path, data, facets)
             except Exception:  # noqa: BLE001 - raised again, whole, by the parent
                 failed.append(position)

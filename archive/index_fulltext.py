@@ -55,7 +55,7 @@ def copy_in(db: sqlite3.Connection, path: str) -> None:
     db.execute("ATTACH DATABASE ? AS fulltext", (path,))  # not possible in a transaction
     try:
         names = [name for (name,) in db.execute(
-            "SELECT name FROM fulltext.sqlite_schema WHERE type = 'table' AND name LIKE ?"
+            "SELECT name FROM fulltext.sqlite_master WHERE type = 'table' AND name LIKE ?"
             " ESCAPE '!'", (f"{TABLE}!_%",))]
         db.execute("BEGIN IMMEDIATE")
         try:

@@ -135,7 +135,8 @@ def leaf_passages(root: etree._Element) -> list[etree._Element]:
     return _LEAF_PASSAGES(root)
 
 
-_LEAF_PASSAGES = etree.XPath("//tei:text//*[@xml:id][not(.//*[@xml:id])]", namespaces=NSMAP)
+_LEAF_PASSAGES = etree.XPath("//tei:text//*[@xml:id][not(descendant::*[@xml:id])]",
+                             namespaces=NSMAP)
 
 
 def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,

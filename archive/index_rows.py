@@ -153,6 +153,9 @@ class _TextWalk:
 NO_DATES: tuple[None, ...] = (None,) * 7
 
 
+DATE_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
+
+
 def _mention_dates(element: etree._Element) -> tuple[str | int | None, ...]:
     when, from_, to, not_before, not_after = map(element.get, DATE_ATTRIBUTES)
     if when:
@@ -160,9 +163,6 @@ def _mention_dates(element: etree._Element) -> tuple[str | int | None, ...]:
     else:
         days = day_range(from_ or not_before)[0], day_range(to or not_after)[1]
     return (when, from_, to, not_before, not_after, *days)
-
-
-DATE_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
 
 
 def day_range(value: str | None) -> tuple[int | None, int | None]:

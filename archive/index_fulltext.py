@@ -52,19 +52,16 @@ def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:
 def copy_in(db: sqlite3.Connection, path: str) -> None:
     """Replace the index's full-text tables by those of the database at ``path``, in one
     transaction."""
+    from .index import _transaction  # (the index module imports this one)
+
     db.execute("ATTACH DATABASE ? AS fulltext", (path,))  # not possible in a transaction
     try:
         names = [name for (name,) in db.execute(
             "SELECT name FROM fulltext.sqlite_master WHERE type = 'table' AND name LIKE ?"
             " ESCAPE '!'", (f"{TABLE}!_%",))]
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(db):
             for name in names:
                 db.execute(f"DELETE FROM main.{name}")
                 db.execute(f"INSERT INTO main.{name} SELECT * FROM fulltext.{name}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
     finally:
         db.execute("DETACH DATABASE fulltext")

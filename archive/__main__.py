@@ -1,3 +1,3 @@
-from archive.cli import cli
+from .cli import cli
 
 cli()

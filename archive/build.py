@@ -7,8 +7,6 @@ file stays), and write it atomically. The index is updated last, from the files.
 
 from __future__ import annotations
 
-import datetime
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +21,11 @@ from tei.read import last_change_date
 from tei.serialize import serialize
 
 from .annotate import annotate
-from .config import SAMPLES_DIR, Settings
-from .encode import encode
+from .config import SAMPLES_DIR, Settings, today
 from .errors import ArchiveError, ValidationFailed
+from .ingest import encode, read_source
 from .model import Source
 from .registry import Registry, load_registry
-from .sources import read_source
 from .store import atomic_write, data_lock, iter_leftovers, tei_path
 
 Progress = Callable[[str], None]
@@ -37,14 +34,6 @@ Progress = Callable[[str], None]
 def sample_sources() -> list[Path]:
     """The bundled sample corpus: the five sources (their sidecars stand beside them)."""
     return sorted(SAMPLES_DIR.glob("*.txt"))
-
-
-def today() -> str:
-    """Today's ISO date, or the one ``SOURCE_DATE_EPOCH`` fixes (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
-    return datetime.date.today().isoformat()
 
 
 @dataclass
@@ -81,7 +70,7 @@ class Builder:
     """Builds documents into a data directory; the recogniser is loaded once."""
 
     def __init__(self, settings: Settings, *, annotate_names: bool = True) -> None:
-        from .recognise import Recogniser  # loads spaCy: only when building
+        from .annotate import Recogniser
         from .validation import validate_document
 
         self.settings = settings

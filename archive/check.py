@@ -8,7 +8,6 @@ entries, leftovers of an interrupted write) are reported but do not.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from tei.errors import TeiError
 from tei.parse import parse_tei
 
 from .config import Settings
+from .errors import ArchiveError
+from .index import indexed_hashes
 from .registry import load_registry
 from .store import iter_leftovers, iter_tei_files
 from .validation import load_registry_ids, schemas_for, validate_files
@@ -84,13 +85,9 @@ def _index(settings: Settings, files: list[Path]) -> Iterator[Finding]:
                           str(settings.index_path))
         return
     try:
-        db = sqlite3.connect(f"file:{settings.index_path}?mode=ro", uri=True)
-        try:
-            indexed = dict(db.execute("SELECT path, hash FROM documents"))  # name in tei/
-        finally:
-            db.close()
-    except sqlite3.Error as error:
-        yield Finding("problem", "index", f"unreadable index ({error}): run `archive reindex`",
+        indexed = indexed_hashes(settings)  # by file name in tei/
+    except ArchiveError as error:
+        yield Finding("problem", "index", f"{error.message}: run `archive reindex`",
                       str(settings.index_path))
         return
     for path in files:
@@ -108,7 +105,7 @@ def _index(settings: Settings, files: list[Path]) -> Iterator[Finding]:
 
 
 def _registry(settings: Settings) -> Iterator[Finding]:
-    from .importer import RefResolver, load_imports
+    from .registry import RefResolver, load_imports
 
     registry = load_registry(settings)
     resolver = RefResolver(registry.ids(), load_imports(settings))

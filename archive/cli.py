@@ -132,15 +132,15 @@ def encode(settings: Settings, file: Path, format_: str | None, overrides: dict[
     from tei.serialize import serialize
 
     from .annotate import annotate
-    from .build import today
-    from .encode import encode as encode_source
-    from .sources import read_source
+    from .config import today
+    from .ingest import encode as encode_source
+    from .ingest import read_source
     from .store import atomic_write
 
     source = read_source(file, format_, overrides)
     tree = encode_source(source, encoded_on=today())
     if annotate_:
-        from .recognise import Recogniser
+        from .annotate import Recogniser
         from .registry import load_registry
 
         annotate(tree, Recogniser(load_registry(settings)).recognise)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,3 +62,11 @@ class Settings:
             query_timeout=float(env.get("ARCHIVE_QUERY_TIMEOUT", 10.0)),
             query_limit=int(env.get("ARCHIVE_QUERY_LIMIT", 10_000)),
         )
+
+
+def today() -> str:
+    """Today's ISO date, or the one ``SOURCE_DATE_EPOCH`` fixes (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
+    return datetime.date.today().isoformat()

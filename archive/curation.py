@@ -12,8 +12,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ValidationFailed
-from .importer import imported_files
-from .registry import Registry, rewrite_refs
+from .registry import Registry, imported_files, rewrite_refs
 from .store import data_lock
 from .validation import validate_document
 

@@ -32,4 +32,16 @@ class ValidationFailed(ArchiveError):
 
 
 class QueryError(ArchiveError, ValueError):
-    """An XPath or full-text query is invalid, or passed its time or result limit."""
+    """An XPath or full-text query is invalid, or passed its time or result limit.
+
+    :param code: an XPath error's code (``XPST0003``); None for other errors.
+    :param line: where in the expression the error is, when the parser says (1-based).
+    :param column: the same, its column.
+    """
+
+    def __init__(self, message: str, path: str | None = None, *, code: str | None = None,
+                 line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message, path)
+        self.code = code
+        self.line = line
+        self.column = column

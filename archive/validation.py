@@ -139,7 +139,7 @@ def validate_files(files: Iterable[Path], schemas: Schemas,
 
 def _imported(files: Sequence[Path]) -> set[Path]:
     """The files that are imported documents of their data directory (``tei/`` + imports.json)."""
-    from .importer import imported_files
+    from .registry import imported_files
 
     found: set[Path] = set()
     for folder in {file.parent for file in files if file.parent.name == "tei"}:

@@ -30,13 +30,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from archive.commands.tag import mention_records, source_offsets  # noqa: E402
-from archive.config import SAMPLE_REGISTRY_DIR, SAMPLES_DIR  # noqa: E402
-from archive.model import Source  # noqa: E402
-from archive.ner import load_nlp  # noqa: E402
-from archive.recognise import BATCH_SIZE, Recogniser  # noqa: E402
-from archive.registry import Registry  # noqa: E402
-from archive.sources import read_source  # noqa: E402
+from archive.annotate.ner import load_nlp
+from archive.annotate.recognise import BATCH_SIZE, Recogniser
+from archive.commands.tag import mention_records, source_offsets
+from archive.config import SAMPLE_REGISTRY_DIR, SAMPLES_DIR
+from archive.ingest.sources import read_source
+from archive.model import Source
+from archive.registry.authority import Registry
 
 SPACY_TYPES = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org", "DATE": "date"}
 TARGETS = {"person": 0.90, "place": 0.90, "date": 0.90, "org": 0.80, "date_norm": 0.95,

@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.config import Settings  # noqa: E402
-from archive.index import connect, update_index  # noqa: E402
-from archive.lookup import lookup  # noqa: E402
-from archive.query import run_query  # noqa: E402
-from archive.query_worker import stop_workers  # noqa: E402
+from archive.config import Settings
+from archive.index.db import connect
+from archive.index.lookup import lookup
+from archive.index.update import update_index
+from archive.search.corpus import run_query
+from archive.search.worker import stop_workers
 from benchmarks.corpus import build_corpus, source_files  # noqa: E402
 from tei.namespaces import TEI_NS  # noqa: E402
 

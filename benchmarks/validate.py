@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.config import Settings  # noqa: E402
-from archive.validation import load_registry_ids, validate_document  # noqa: E402
+from archive.config import Settings
+from archive.validation import load_registry_ids, validate_document
 from tei.parse import parse_file  # noqa: E402
 from tei.validate import compile_relaxng, compile_schematron  # noqa: E402
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root
 
-from archive.config import Settings  # noqa: E402
-from archive.index import connect, update_index  # noqa: E402
-from archive.lookup import lookup  # noqa: E402
+from archive.config import Settings
+from archive.index.db import connect
+from archive.index.lookup import lookup
+from archive.index.update import update_index
 from benchmarks.corpus import FIXTURES, build_corpus, source_files  # noqa: E402
 from webui import create_app  # noqa: E402
 
@@ -145,7 +146,7 @@ def main() -> None:
 
 def reading_samples(work: Path, samples: Path) -> None:
     """The reading view of the largest real TEI sample (~400 KB), uncached and cached."""
-    from archive.importer import import_files
+    from archive.interchange.importer import import_files
     from webui import documents
 
     settings = Settings(data_dir=work / "web-samples-imported")

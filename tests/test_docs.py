@@ -7,7 +7,7 @@ from pathlib import Path
 
 from archive.cli import cli
 from archive.config import Settings
-from archive.facets import load_facets
+from archive.index.facets import load_facets
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

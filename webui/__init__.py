@@ -50,9 +50,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import api, browse, cache, data, documents, downloads, entities, query, search
+    from . import api, browse, cache, documents, downloads, entities, query, search
 
-    data.init_app(app)
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
                       api.bp):

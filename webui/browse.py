@@ -8,9 +8,9 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
-from archive.lookup import lookup
+from archive.index import lookup
 
-from .data import get_db, get_settings
+from .data import get_settings, require_index
 from .lookup import Selection, facet_names
 from .timeline import histogram_svg
 
@@ -30,7 +30,7 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
 
     :raise werkzeug.exceptions.BadRequest: the index refuses the selection.
     """
-    get_db()  # a clear 503 when there is no index yet
+    require_index()  # a clear 503 when there is no index yet
     size = current_app.config["FACET_SIZE"]
     try:
         # every value's count is computed anyway; asking for all gives the timeline its years

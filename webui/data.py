@@ -1,33 +1,27 @@
 """Per-request access to the data directory: settings, the index (read only), the registry.
 
-flaskr's ``get_db`` pattern: one connection per request in ``g``, closed on teardown.
+The index is read through :mod:`archive.index` (each thread keeps its own read-only
+connection there); the viewer writes no SQL.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, current_app, g
+from flask import abort, current_app, g
 
 from archive.config import Settings
-from archive.importer import IMPORTS_FILE, RefResolver, load_imports
-from archive.registry import Entry, Registry, load_registry
+from archive.index import document_record, mention_totals
+from archive.registry import Entry, RefResolver, Registry, load_registry, ref_resolver
 
 #: What a document or entity id may look like in a URL; anything else is a 404 before lookup.
 ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
 
 _registry_lock = threading.Lock()
 _registry_cache: dict[str, tuple[tuple[Any, ...], Registry]] = {}
-_resolver_cache: dict[str, tuple[tuple[Any, ...], RefResolver]] = {}
-
-
-def init_app(app: Flask) -> None:
-    """Close the request's index connection when the request ends."""
-    app.teardown_appcontext(close_db)
 
 
 def get_settings() -> Settings:
@@ -37,27 +31,14 @@ def get_settings() -> Settings:
     return g.settings  # type: ignore[no-any-return]
 
 
-def get_db() -> sqlite3.Connection:
-    """The index, opened read only for this request.
+def require_index() -> None:
+    """Stop the request when there is no index yet.
 
-    :raise werkzeug.exceptions.ServiceUnavailable: there is no index yet (503 with advice).
+    :raise werkzeug.exceptions.ServiceUnavailable: 503 with advice.
     """
-    if "db" not in g:
-        path = get_settings().index_path
-        if not path.is_file():
-            abort(503, f"No index in {path.parent}: run `archive build` first.")
-        # mode=ro: the viewer never writes; a URI keeps odd characters of the path literal
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        db.row_factory = sqlite3.Row
-        g.db = db
-    return g.db  # type: ignore[no-any-return]
-
-
-def close_db(_error: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    path = get_settings().index_path
+    if not path.is_file():
+        abort(503, f"No index in {path.parent}: run `archive build` first.")
 
 
 def get_registry() -> Registry:
@@ -81,20 +62,9 @@ def registry_stamp(settings: Settings) -> tuple[Any, ...]:
 
 
 def get_ref_resolver() -> RefResolver:
-    """How pointers of each document become registry ids (the importer's, as the index uses),
-    built again only when the registry or the import record changed."""
-    settings = get_settings()
-    registry = get_registry()
-    record = settings.data_dir / IMPORTS_FILE
-    stat = record.stat() if record.is_file() else None
-    stamp = (registry_stamp(settings), (stat.st_mtime_ns, stat.st_size) if stat else None)
-    key = str(settings.data_dir.resolve())
-    with _registry_lock:
-        cached = _resolver_cache.get(key)
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, RefResolver(registry.ids(), load_imports(settings)))
-            _resolver_cache[key] = cached
-    return cached[1]
+    """How pointers of each document become registry ids (the index's resolver), built again
+    only when the registry or the import record changed."""
+    return ref_resolver(get_settings())
 
 
 def valid_id(value: str) -> bool:
@@ -102,20 +72,21 @@ def valid_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value)) and ".." not in value
 
 
-def document_or_404(doc_id: str) -> sqlite3.Row:
-    """The index row of document ``doc_id``.
+def document_or_404(doc_id: str) -> dict[str, Any]:
+    """The index row of document ``doc_id`` (see :func:`archive.index.document_record`).
 
     :raise werkzeug.exceptions.NotFound: malformed or unknown id.
     """
     if not valid_id(doc_id):
         abort(404, f"No document {doc_id!r}")
-    row = get_db().execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    require_index()
+    row = document_record(get_settings(), doc_id)
     if row is None:
         abort(404, f"No document {doc_id!r}")
-    return row  # type: ignore[no-any-return]
+    return row
 
 
-def document_path(row: sqlite3.Row) -> Path:
+def document_path(row: dict[str, Any]) -> Path:
     """The TEI file of an indexed document, always inside the data directory's ``tei/``.
 
     The index stores the path as it was when indexed (maybe relative to another working
@@ -174,5 +145,5 @@ def authority_url(kind: str, value: str) -> str | None:
 
 def mention_count(entity_id: str) -> int:
     """How many times the corpus names this entity."""
-    row = get_db().execute("SELECT COUNT(*) FROM mentions WHERE ref = ?", (entity_id,)).fetchone()
-    return int(row[0])
+    require_index()
+    return mention_totals(get_settings(), entity_id)[0]

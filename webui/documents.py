@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from archive.importer import RefResolver
+from archive.index import leaf_passages, mention_counts
+from archive.registry import RefResolver
 from tei.parse import parse_tei
 
-from .data import document_or_404, document_path, get_db, get_ref_resolver, get_registry
+from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
 from .render import MENTION_TYPES, Rendered, render_text
 
 bp = Blueprint("documents", __name__)
@@ -54,13 +55,11 @@ def document_data(doc_id: str, *, passages: bool = True) -> dict[str, Any]:
     :param passages: include every passage's text (the page itself does not need them).
     """
     row = document_or_404(doc_id)
-    db = get_db()
-    counts = dict(db.execute("SELECT type, COUNT(*) FROM mentions WHERE doc = ? GROUP BY type",
-                             (row["doc"],)).fetchall())
-    rows = db.execute("SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
-                      " ORDER BY position", (row["doc"],)) if passages else ()
+    settings = get_settings()
+    counts = mention_counts(settings, row["doc"])
+    rows = leaf_passages(settings, row["doc"]) if passages else []
     base = url_for("documents.read", doc_id=doc_id)
-    listed = [{**dict(p), "url": f"{base}#{p['id']}"} for p in rows]
+    listed = [{**p, "url": f"{base}#{p['id']}"} for p in rows]
     return {
         "id": row["id"], "title": row["title"], "author": row["author"],
         "publication": row["publication"], "publisher": row["publisher"], "date": row["date"],

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, current_app
 
 from archive.errors import ArchiveError, QueryError
-from archive.export import export_corpus, export_mentions_csv, export_tei, export_zip
-from archive.lookup import lookup
+from archive.index import lookup
+from archive.interchange import export_corpus, export_mentions_csv, export_tei, export_zip
 
 from .browse import current_selection
-from .data import document_or_404, entity_or_404, get_db, get_settings
+from .data import document_or_404, entity_or_404, get_settings, require_index
 
 bp = Blueprint("downloads", __name__)
 
@@ -37,7 +37,7 @@ def selected_ids() -> list[str]:
     """
     limit = current_app.config["EXPORT_LIMIT"]
     selection = current_selection()
-    get_db()  # a clear 503 when there is no index yet
+    require_index()  # a clear 503 when there is no index yet
     try:
         result = lookup(get_settings(), selection.chosen(), selection.text or None, limit=limit + 1,
                         facet_size=1)

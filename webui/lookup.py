@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.config import Settings
-from archive.facets import load_facets
+from archive.index import load_facets
 
 
 @dataclass(frozen=True)

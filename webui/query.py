@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from archive.errors import QueryError
-from archive.query import run_query
+from archive.search import run_query
 
 from .data import get_settings
 

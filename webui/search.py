@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup, escape
 
-from archive.lookup import MARK_END, MARK_START, search_passages
+from archive.index import MARK_END, MARK_START, search_passages
 
 from .browse import current_selection, page_number, run_lookup
-from .data import get_db
+from .data import get_settings
 
 bp = Blueprint("search", __name__)
 
@@ -27,7 +27,7 @@ def search_data() -> dict[str, Any]:
     size = current_app.config["PAGE_SIZE"]
     page = page_number()
     summary = run_lookup(selection, "search.results", limit=0)
-    total, hits = search_passages(get_db(), selection.chosen(), selection.text, limit=size,
+    total, hits = search_passages(get_settings(), selection.chosen(), selection.text, limit=size,
                                   offset=(page - 1) * size)
     for hit in hits:
         hit["url"] = url_for("documents.read", doc_id=hit["doc"]) + f"#{hit['target']}"

@@ -24,7 +24,7 @@ def import_command(settings: Settings, paths: tuple[Path, ...], annotate_: bool)
     Prints one line per file: the id it was given, a tab, the file's path. Every file is read
     first: one bad file stops the run before anything is written.
     """
-    from ..importer import import_files
+    from ..interchange import import_files
 
     for doc_id, path in import_files(settings, list(paths), annotate_names=annotate_):
         click.echo(f"{doc_id}\t{path}")
@@ -42,31 +42,39 @@ def import_command(settings: Settings, paths: tuple[Path, ...], annotate_: bool)
 def export_command(settings: Settings, ids: tuple[str, ...], all_documents: bool, format_: str,
                    output: Path | None) -> None:
     """Export documents IDS (or --all) as TEI, a teiCorpus, a zip bundle, CSV or JSON Lines."""
-    from .. import export
+    from ..interchange import (
+        check_ids,
+        document_ids,
+        export_corpus,
+        export_mentions_csv,
+        export_mentions_jsonl,
+        export_tei,
+        export_zip,
+    )
     from ..store import atomic_write
 
     if not ids and not all_documents:
         raise click.UsageError("give one or more document IDS, or --all")
-    chosen = export.document_ids(settings) if all_documents else list(ids)
-    export.check_ids(settings, chosen)
+    chosen = document_ids(settings) if all_documents else list(ids)
+    check_ids(settings, chosen)
     if format_ == "tei" and len(chosen) > 1:
         if output is None:
             raise ArchiveError("several documents as tei: give -o FOLDER (or use teicorpus)")
         for doc_id in chosen:
-            atomic_write(output / f"{doc_id}.xml", export.export_tei(settings, doc_id))
+            atomic_write(output / f"{doc_id}.xml", export_tei(settings, doc_id))
             click.echo(str(output / f"{doc_id}.xml"))
         return
     data: bytes
     if format_ == "tei":
-        data = export.export_tei(settings, chosen[0])
+        data = export_tei(settings, chosen[0])
     elif format_ == "teicorpus":
-        data = export.export_corpus(settings, chosen)
+        data = export_corpus(settings, chosen)
     elif format_ == "zip":
-        data = export.export_zip(settings, chosen)
+        data = export_zip(settings, chosen)
     elif format_ == "csv":
-        data = export.export_mentions_csv(settings, chosen).encode("utf-8")
+        data = export_mentions_csv(settings, chosen).encode("utf-8")
     else:
-        data = export.export_mentions_jsonl(settings, chosen).encode("utf-8")
+        data = export_mentions_jsonl(settings, chosen).encode("utf-8")
     if output is not None:
         atomic_write(output, data)
     elif format_ == "zip" and sys.stdout.isatty():

@@ -13,7 +13,7 @@ from lxml import etree
 
 from ..config import Settings
 from ..errors import QueryError
-from ..query import QueryResult
+from ..xpath import QueryResult
 
 #: Files (re)indexed before a progress bar is worth showing.
 PROGRESS_THRESHOLD = 20
@@ -60,7 +60,7 @@ def reindex(settings: Settings, full: bool) -> None:
 def facets(settings: Settings, selects: tuple[str, ...], text: str | None,
            date_from: str | None, date_to: str | None, limit: int, format_: str) -> None:
     """Faceted lookup: matching documents and the count of every facet value."""
-    from ..lookup import lookup
+    from ..index import lookup
 
     selections: dict[str, list[str]] = {}
     for select in selects:
@@ -109,7 +109,7 @@ def facets(settings: Settings, selects: tuple[str, ...], text: str | None,
 def query(settings: Settings, xpath: str, format_: str, limit: int | None,
           timeout: float | None, namespaces: tuple[str, ...]) -> None:
     """Evaluate an XPath 3.1 expression on every document of the archive."""
-    from ..query import run_query
+    from ..search import run_query
 
     bound = {}
     for binding in namespaces:

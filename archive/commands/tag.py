@@ -99,9 +99,9 @@ def _lines(records: Sequence[dict[str, Any]], output: str) -> Iterator[str]:
 @click.pass_obj
 def tag(settings: Settings, file: Path, output: str, source_format: str | None) -> None:
     """Print the person/place/org/date mentions of FILE, one per line, by offset."""
-    from ..recognise import Recogniser
+    from ..annotate import Recogniser
+    from ..ingest import read_source
     from ..registry import load_registry
-    from ..sources import read_source
 
     source = read_source(file, source_format)
     recogniser = Recogniser(load_registry(settings))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.config import Settings
-from archive.index import update_index
+from archive.index.update import update_index
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import pytest
 from lxml import etree
 
-from archive.annotate import annotate, build_tag, text_units, wrap
+from archive.annotate.apply import annotate, build_tag, text_units, wrap
 from archive.model import Mention
 from tei.read import text_of
 from tei.serialize import serialize

@@ -40,9 +40,9 @@ def test_build_writes_five_valid_tagged_documents(built_archive: Path, tei_all: 
 
 
 def test_tagging_keeps_every_character(built_archive: Path) -> None:
-    from archive.annotate import text_units
-    from archive.encode import encode
-    from archive.sources import read_source
+    from archive.annotate.apply import text_units
+    from archive.ingest.encode import encode
+    from archive.ingest.sources import read_source
 
     for source_path in sample_sources():
         plain = encode(read_source(source_path), encoded_on="2026-01-01")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.dates import find_dates
+from archive.annotate.dates import find_dates
 from archive.model import Mention
 
 SAMPLES = Path(__file__).resolve().parents[2] / "archive" / "samples"

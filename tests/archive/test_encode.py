@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.annotate import text_units as tei_text_units
+from archive.annotate.apply import text_units as tei_text_units
 from archive.config import SAMPLES_DIR
-from archive.encode import encode, text_units
-from archive.sources import read_source
+from archive.ingest.encode import encode, text_units
+from archive.ingest.sources import read_source
 from tei.namespaces import NSMAP, XML_ID
 from tei.read import text_of
 from tei.serialize import serialize

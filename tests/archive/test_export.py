@@ -16,7 +16,7 @@ from lxml import etree
 
 from archive.cli import cli
 from archive.config import Settings
-from archive.export import (
+from archive.interchange.export import (
     document_ids,
     export_corpus,
     export_mentions_csv,
@@ -25,8 +25,8 @@ from archive.export import (
     export_zip,
     mention_rows,
 )
-from archive.importer import import_files, stored_bytes_equal
-from archive.registry import Registry
+from archive.interchange.importer import import_files, stored_bytes_equal
+from archive.registry.authority import Registry
 from tei.namespaces import NSMAP
 from tei.parse import parse_bytes
 from tei.validate import validate_bytes
@@ -46,7 +46,7 @@ def samples_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def sample_id(settings: Settings, sample: Path) -> str:
-    from archive.importer import load_imports
+    from archive.registry.imports import load_imports
 
     return next(key for key, record in load_imports(settings).items()
                 if Path(record.path).name == sample.name)
@@ -218,6 +218,6 @@ def test_cli_writes_standard_output(built: Settings) -> None:
     ("\tx", "'\tx"), ("Leon Trotsky", "Leon Trotsky"), ("1923-10-15", "1923-10-15"), (None, None),
 ])
 def test_csv_cells_cannot_become_formulas(value: object, expected: object) -> None:
-    from archive.export import _spreadsheet_safe
+    from archive.interchange.export import _spreadsheet_safe
 
     assert _spreadsheet_safe(value) == expected

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import Settings
 from archive.errors import ArchiveError, QueryError
-from archive.facets import load_facets
-from archive.index import update_index
-from archive.lookup import fts_query, lookup
+from archive.index.facets import load_facets
+from archive.index.lookup import fts_query, lookup
+from archive.index.update import update_index
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -211,15 +211,14 @@ def test_counts_follow_the_index_after_an_update(settings: Settings) -> None:
 
 
 def test_search_passages_ranks_marks_and_keeps_to_the_selection(settings: Settings) -> None:
-    from archive.index import reader
-    from archive.lookup import MARK_END, MARK_START, search_passages
+    from archive.index.lookup import MARK_END, MARK_START, search_passages
 
-    total, hits = search_passages(reader(settings), {}, "Trotsky")
+    total, hits = search_passages(settings, {}, "Trotsky")
     assert total == len(hits) >= 4
     assert all(f"{MARK_START}Trotsky{MARK_END}" in hit["snippet"] for hit in hits)
-    kept, within = search_passages(reader(settings), {"kind": ["essay"]}, "Trotsky", limit=2)
+    kept, within = search_passages(settings, {"kind": ["essay"]}, "Trotsky", limit=2)
     # the same passages lookup finds for that selection, two of them shown
     assert kept == lookup(settings, {"kind": ["essay"]}, "Trotsky")["passage_count"] == 4
     assert len(within) == 2 and {hit["doc"] for hit in within} <= {
         "doc-left-opposition", "doc-spanish-revolution"}
-    assert search_passages(reader(settings), {}, "  ") == (0, [])
+    assert search_passages(settings, {}, "  ") == (0, [])

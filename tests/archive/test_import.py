@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from archive.cli import cli
 from archive.config import Settings
-from archive.importer import import_files, load_imports, stored_bytes_equal
-from archive.registry import Entry, Registry
+from archive.interchange.importer import import_files, stored_bytes_equal
+from archive.registry.authority import Entry, Registry
+from archive.registry.imports import load_imports
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interchange"
 SAMPLES = sorted((Path(__file__).resolve().parents[2].parent / "shared" / "tei-samples")

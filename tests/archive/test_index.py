@@ -13,9 +13,10 @@ from lxml import etree
 
 from archive.config import Settings
 from archive.errors import ArchiveError
-from archive.index import connect, update_index
-from archive.index_rows import day_range
-from archive.lookup import lookup
+from archive.index.db import connect
+from archive.index.lookup import lookup
+from archive.index.rows import day_range
+from archive.index.update import update_index
 from tei.errors import TeiSyntaxError
 from tei.namespaces import NSMAP, TEI_NS
 
@@ -198,23 +199,23 @@ def _dump(settings: Settings) -> dict[str, list[tuple]]:
 @pytest.mark.parametrize("other_thread", [False, True], ids=["alone", "beside another thread"])
 def test_a_rebuild_on_several_cores_writes_what_one_process_writes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, other_thread: bool) -> None:
-    from archive import index_workers
+    from archive.index import workers
     from benchmarks.corpus import build_corpus
 
-    build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
+    build_corpus(tmp_path / "tei", workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
     settings = Settings(data_dir=tmp_path)
     stop = threading.Event()
     if other_thread:  # as under the viewer or rich's progress: no fork, the process server
         threading.Thread(target=stop.wait, daemon=True).start()
     try:
-        method = index_workers._pool_context().get_start_method()
+        method = workers._pool_context().get_start_method()
         assert method == "forkserver" if other_thread else \
             method == ("fork" if threading.active_count() == 1 else "forkserver")
         assert counts(update_index(settings)) == (207, 0, 0, 0)
     finally:
         stop.set()
     on_cores = _dump(settings)
-    monkeypatch.setattr(index_workers, "PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10**9)
     update_index(settings, full=True)
     assert _dump(settings) == on_cores
     assert len(on_cores["documents"]) == 207 and len(on_cores["fts"]) > 100
@@ -224,23 +225,23 @@ def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from archive import index, index_workers
+    from archive.index import update, workers
     from benchmarks.corpus import build_corpus
 
-    build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
+    build_corpus(tmp_path / "tei", workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
     settings = Settings(data_dir=tmp_path)
-    assert index_workers._pool_context().get_start_method() == "fork"  # workers inherit this:
-    parent, extract = os.getpid(), index.extract
+    assert workers._pool_context().get_start_method() == "fork"  # workers inherit this:
+    parent, extract = os.getpid(), update.extract
 
     def failing_in_workers(path: Path, *arguments: object) -> object:
         if path.name == "bench-00100.xml" and os.getpid() != parent:
             raise MemoryError("a worker's trouble, not the file's")
         return extract(path, *arguments)
 
-    monkeypatch.setattr(index, "extract", failing_in_workers)
+    monkeypatch.setattr(update, "extract", failing_in_workers)
     update_index(settings)
     here = _dump(settings)
-    monkeypatch.setattr(index, "extract", extract)
+    monkeypatch.setattr(update, "extract", extract)
     update_index(settings, full=True)
     assert here == _dump(settings)
     assert rows(settings, "SELECT COUNT(*) FROM passages WHERE leaf") == rows(
@@ -248,10 +249,10 @@ def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
 
 
 def test_a_malformed_file_among_many_is_reported_by_name(tmp_path: Path) -> None:
-    from archive import index_workers
+    from archive.index import workers
     from benchmarks.corpus import build_corpus
 
-    build_corpus(tmp_path / "tei", index_workers.PARALLEL_MIN, sorted(FIXTURES.glob("*.xml")))
+    build_corpus(tmp_path / "tei", workers.PARALLEL_MIN, sorted(FIXTURES.glob("*.xml")))
     bad = tmp_path / "tei" / "bench-00150.xml"
     good = bad.read_bytes()
     bad.write_text("<TEI><text>")
@@ -262,7 +263,7 @@ def test_a_malformed_file_among_many_is_reported_by_name(tmp_path: Path) -> None
     # so that every passage is in the full-text index (made at the end of a rebuild)
     bad.write_bytes(good)
     report = update_index(settings)
-    assert report.full and counts(report) == (index_workers.PARALLEL_MIN, 0, 0, 0)
+    assert report.full and counts(report) == (workers.PARALLEL_MIN, 0, 0, 0)
     assert rows(settings, "SELECT COUNT(*) FROM passages WHERE leaf") == rows(
         settings, "SELECT COUNT(*) FROM passage_text_docsize")
 
@@ -271,10 +272,10 @@ def test_a_malformed_file_among_many_is_reported_by_name(tmp_path: Path) -> None
                          ids=["here", "on cores, same chunk", "on cores, other chunk"])
 def test_an_id_twice_is_reported_by_name_and_nothing_of_the_update_is_kept(
         tmp_path: Path, many: bool, twin: int) -> None:
-    from archive import index_workers
+    from archive.index import workers
     from benchmarks.corpus import build_corpus
 
-    count = index_workers.PARALLEL_MIN + 3 if many else 5
+    count = workers.PARALLEL_MIN + 3 if many else 5
     build_corpus(tmp_path / "tei", count, sorted(FIXTURES.glob("*.xml")))
     settings = Settings(data_dir=tmp_path)
     update_index(settings)

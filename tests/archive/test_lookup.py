@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from archive.config import Settings
-from archive.index import connect, reader, update_index
-from archive.lookup import _Counter, lookup
+from archive.index.db import connect, reader
+from archive.index.lookup import _Counter, lookup
+from archive.index.update import update_index
 
 
 @pytest.fixture

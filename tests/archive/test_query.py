@@ -15,16 +15,13 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import Settings
 from archive.errors import QueryError
-from archive.index import document_files, update_index
-from archive.query import (
-    MAX_EXPRESSION,
-    Hit,
-    TreeCache,
-    compile_query,
-    evaluate_files,
-    evaluate_query,
-    run_query,
-)
+from archive.index.documents import document_files
+from archive.index.update import update_index
+from archive.search.corpus import evaluate_query, run_query
+from archive.xpath.compile import MAX_EXPRESSION, compile_query
+from archive.xpath.evaluate import evaluate_files
+from archive.xpath.hits import Hit
+from archive.xpath.tree_cache import TreeCache
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
@@ -94,8 +91,8 @@ def test_lxml_and_elementpath_give_identical_results(settings: Settings, express
 ])
 def test_lxml_is_given_descendant_steps_where_no_predicate_is_a_position(
         expression: str, source: str) -> None:
-    from archive.query import parse_expression
-    from archive.xpath_analysis import lxml_source
+    from archive.xpath.analysis import lxml_source
+    from archive.xpath.parse import parse_expression
 
     assert lxml_source(parse_expression(expression)) == source
 
@@ -103,7 +100,7 @@ def test_lxml_is_given_descendant_steps_where_no_predicate_is_a_position(
 def test_string_value_is_xpath_string_of_every_element() -> None:
     from lxml import etree
 
-    from archive.xpath_hits import string_value
+    from archive.xpath.hits import string_value
     from tei.parse import parse_tei
 
     string = etree.XPath("string(.)")
@@ -145,14 +142,14 @@ PLANNED = [
 def test_planned_predicates_give_the_full_evaluation(settings: Settings, expression: str,
                                                       count: int,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive import query, xpath_plans
+    from archive.xpath import evaluate, plans
 
     compiled = compile_query(expression)
     assert compiled.engine == "elementpath"
-    assert xpath_plans.filter_plan(compiled.expression, compiled.namespaces) is not None
+    assert plans.filter_plan(compiled.expression, compiled.namespaces) is not None
     files = document_files(settings)
     planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
-    monkeypatch.setattr(query, "filter_plan", lambda *_: None)
+    monkeypatch.setattr(evaluate, "filter_plan", lambda *_: None)
     full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
     assert planned.count == count
     assert (planned.count, planned.hits) == (full.count, full.hits)
@@ -182,15 +179,15 @@ IN_PYTHON = {"count(distinct-values(//tei:persName/@ref))",
 def test_aggregates_over_paths_give_the_full_evaluation(
         settings: Settings, expression: str, values: list[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive import query, xpath_plans
+    from archive.xpath import evaluate, plans
 
     compiled = compile_query(expression)
-    plan = xpath_plans.atom_plan(compiled.expression, compiled.namespaces)
+    plan = plans.atom_plan(compiled.expression, compiled.namespaces)
     assert plan is not None
     assert (plan.native is not None) == (expression in IN_PYTHON)
     files = document_files(settings)
     planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
-    monkeypatch.setattr(query, "atom_plan", lambda *_: None)
+    monkeypatch.setattr(evaluate, "atom_plan", lambda *_: None)
     full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
     assert [hit.value for hit in planned.hits] == values
     assert planned.hits == full.hits
@@ -202,14 +199,14 @@ def test_aggregates_over_paths_give_the_full_evaluation(
     "sum(//tei:p/@n) + count(distinct-values(//tei:date/@when))"])
 def test_attribute_values_from_the_attribute_map_give_the_full_evaluation(
         settings: Settings, expression: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive import query, xpath_plans
+    from archive.xpath import evaluate, plans
 
     compiled = compile_query(expression)
-    plan = xpath_plans.atom_plan(compiled.expression, compiled.namespaces)
+    plan = plans.atom_plan(compiled.expression, compiled.namespaces)
     assert plan is not None and all(plan.maps)  # every path read from the tree's map
     files = document_files(settings)
     planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
-    monkeypatch.setattr(query, "atom_plan", lambda *_: None)
+    monkeypatch.setattr(evaluate, "atom_plan", lambda *_: None)
     full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
     assert planned.count == full.count > 0
     assert planned.hits == full.hits
@@ -220,7 +217,7 @@ def test_attribute_values_from_the_attribute_map_give_the_full_evaluation(
     "//tei:persName[../@xml:id = 'p1']", "//tei:p[//tei:quote]", "count(//tei:p) + position()",
     "string-join(//tei:p/text())", "string-join(//tei:p ! string(.))"])
 def test_expressions_that_look_outside_their_items_are_not_planned(expression: str) -> None:
-    from archive.xpath_plans import atom_plan, filter_plan
+    from archive.xpath.plans import atom_plan, filter_plan
 
     compiled = compile_query(expression)
     assert filter_plan(compiled.expression, compiled.namespaces) is None
@@ -509,8 +506,8 @@ def crafted(settings: Settings) -> Settings:
 def test_attribute_plan_gives_the_full_evaluation(crafted: Settings, expression: str,
                                                   count: int,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive import query
-    from archive.xpath_attributes import attribute_plan
+    from archive.xpath import evaluate
+    from archive.xpath.attributes import attribute_plan
 
     compiled = compile_query(expression)
     assert attribute_plan(compiled.expression, compiled.namespaces) is not None
@@ -518,7 +515,7 @@ def test_attribute_plan_gives_the_full_evaluation(crafted: Settings, expression:
     cache = TreeCache()
     planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
     warm = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
-    monkeypatch.setattr(query, "attribute_plan", lambda *_: None)
+    monkeypatch.setattr(evaluate, "attribute_plan", lambda *_: None)
     full = evaluate_files(dataclasses.replace(compiled, engine="elementpath"), files,
                           limit=10_000, timeout=60, cache=TreeCache())
     assert planned.count == count
@@ -549,7 +546,7 @@ def test_attribute_plan_reads_namespaced_attributes(crafted: Settings) -> None:
     "//tei:p[@* = 'x']", "//tei:p[@n = ('x', 1)]", "//tei:p[@n = //tei:p/@rend]",
     "//node()[@n = 'x']"])
 def test_other_expressions_get_no_attribute_plan(expression: str) -> None:
-    from archive.xpath_attributes import attribute_plan
+    from archive.xpath.attributes import attribute_plan
 
     compiled = compile_query(expression)
     assert attribute_plan(compiled.expression, compiled.namespaces) is None
@@ -579,7 +576,7 @@ def _quote_into_untitled_note(settings: Settings) -> None:
 @pytest.mark.parametrize("watched", [True, False], ids=["watched", "stat'ed"])
 def test_a_file_written_between_two_queries_is_seen_by_the_next(
         settings: Settings, monkeypatch: pytest.MonkeyPatch, watched: bool) -> None:
-    from archive import tree_cache
+    from archive.xpath import tree_cache
 
     if not watched:
         monkeypatch.setattr(tree_cache, "_inotify", None)
@@ -597,7 +594,7 @@ def test_a_file_written_between_two_queries_is_seen_by_the_next(
 
 def test_a_watched_file_is_read_again_only_when_written(
         settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive import tree_cache
+    from archive.xpath import tree_cache
 
     folder = settings.tei_dir
     paths = [str(path) for path in sorted(folder.glob("*.xml"))]
@@ -618,7 +615,7 @@ def test_a_watched_file_is_read_again_only_when_written(
 
 
 def test_a_replaced_folder_is_watched_anew(settings: Settings) -> None:
-    from archive import tree_cache
+    from archive.xpath import tree_cache
 
     folder = settings.tei_dir
     paths = [str(path) for path in sorted(folder.glob("*.xml"))]

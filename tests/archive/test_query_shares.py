@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-from archive import query_worker
 from archive.config import Settings
-from archive.index import update_index
-from archive.query import candidates, compile_query, evaluate_query
-from archive.tree_cache import file_stamp, file_stamps
+from archive.index.update import update_index
+from archive.search import worker
+from archive.search.candidates import candidates
+from archive.search.corpus import evaluate_query
+from archive.xpath.compile import compile_query
+from archive.xpath.tree_cache import file_stamp, file_stamps
 
 
 @pytest.fixture
@@ -72,18 +74,18 @@ class _Channel:
         self.sent.append(pickle.loads(data))
 
 
-@pytest.mark.parametrize("side_plan", [query_worker.SIDE_PLAN, 0])
+@pytest.mark.parametrize("side_plan", [worker.SIDE_PLAN, 0])
 @pytest.mark.parametrize("limit", [0, 1, 3, 5, 12, 100])
 def test_shares_merged_give_the_result_of_one_pass(settings: Settings, limit: int,
                                                    side_plan: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(query_worker, "SIDE_PLAN", side_plan)  # 0: plans go with the records
+    monkeypatch.setattr(worker, "SIDE_PLAN", side_plan)  # 0: plans go with the records
     for expression in ("//tei:persName", "//tei:placeName[@ref = '#moscow']", "count(//tei:p)"):
-        merge = query_worker._Merge(expression, limit, 60, 2)
+        merge = worker._Merge(expression, limit, 60, 2)
         for shard in range(2):
             connection, plans = _Channel(), _Channel()
-            query_worker._answer(connection, plans, settings, expression, None, limit, 60,
-                                 shard, 2)
+            worker._answer(connection, plans, settings, expression, None, limit, 60,
+                           shard, 2)
             assert [message[0] for message in plans.sent] == (["plan"] if side_plan else [])
             for message in plans.sent + connection.sent:
                 merge.read(shard, message)
@@ -97,7 +99,7 @@ def test_shares_merged_give_the_result_of_one_pass(settings: Settings, limit: in
 def test_a_share_without_a_plan_ends_the_merge_at_its_first_document() -> None:
     # the worker of share 1 was stopped before it told its candidates: documents from
     # position 1 on may be missing, so only position 0 counts
-    merge = query_worker._Merge("//tei:p", 100, 2, 2)
+    merge = worker._Merge("//tei:p", 100, 2, 2)
     hit = ("doc-a", "p1", "element", "tei:p", "text", "text")
     merge.read(0, ("plan", "lxml", ("stamp",), [0, 2, 4]))
     merge.read(0, ("end", None, [(0, 1, [hit], False), (2, 1, [hit], False),

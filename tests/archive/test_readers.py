@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from archive.config import SAMPLES_DIR
-from archive.model import Block, Span
-from archive.readers import READERS, html, markdown, text
-from archive.readers.common import (
+from archive.ingest.readers import READERS, html, markdown, text
+from archive.ingest.readers.common import (
     aside_type,
     edges,
     guess_date,
@@ -17,6 +16,7 @@ from archive.readers.common import (
     looks_like_bibl_entry,
     looks_like_heading,
 )
+from archive.model import Block, Span
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
 SAMPLES = {

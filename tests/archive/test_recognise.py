@@ -9,13 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from archive.annotate.coref import compatible, split_name
+from archive.annotate.ner import (
+    Candidate,
+    classify_ner,
+    load_nlp,
+    rule_citation,
+    rule_orgs,
+    rule_persons,
+)
+from archive.annotate.recognise import Proposal, Recogniser, build_automaton, match_registry
 from archive.commands.tag import mention_records
 from archive.config import SAMPLE_REGISTRY_DIR, SAMPLES_DIR
-from archive.coref import compatible, split_name
-from archive.ner import Candidate, classify_ner, load_nlp, rule_citation, rule_orgs, rule_persons
-from archive.recognise import Proposal, Recogniser, build_automaton, match_registry
-from archive.registry import Entry, Registry
-from archive.sources import read_source
+from archive.ingest.sources import read_source
+from archive.registry.authority import Entry, Registry
 
 EVAL_DIR = Path(os.environ.get("ARCHIVE_EVAL_DIR", Path(__file__).parents[3] / "shared" / "eval"))
 

@@ -8,8 +8,8 @@ from lxml import etree
 
 from archive.config import SAMPLE_REGISTRY_DIR, SCHEMAS_DIR, Settings
 from archive.errors import RegistryError
-from archive.geo import PlaceMatch, lookup_place
-from archive.registry import FILE_NAMES, Entry, Registry, load_registry, rewrite_refs
+from archive.registry.authority import FILE_NAMES, Entry, Registry, load_registry, rewrite_refs
+from archive.registry.places import PlaceMatch, lookup_place
 from tei.errors import TeiSyntaxError
 from tei.validate import compile_relaxng, validate_file
 

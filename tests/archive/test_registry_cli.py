@@ -7,7 +7,7 @@ from click.testing import CliRunner, Result
 
 from archive.cli import cli
 from archive.config import SAMPLE_REGISTRY_DIR, SCHEMAS_DIR, Settings
-from archive.registry import Entry, Registry
+from archive.registry.authority import Entry, Registry
 from tei.validate import RegistryIds, validate_file
 
 NS = 'xmlns="http://www.tei-c.org/ns/1.0"'

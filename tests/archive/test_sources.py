@@ -9,8 +9,8 @@ import pytest
 
 from archive.config import SAMPLES_DIR
 from archive.errors import SourceError
+from archive.ingest.sources import format_for, read_source, slugify_id
 from archive.model import Metadata, Span
-from archive.sources import format_for, read_source, slugify_id
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
 SAMPLE_METADATA = {

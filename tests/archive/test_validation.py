@@ -12,12 +12,7 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import Settings
 from archive.errors import ArchiveError, RegistryError
-from archive.validation import (
-    find_tei_all,
-    load_registry_ids,
-    summarize,
-    validate_document,
-)
+from archive.validation import find_tei_all, load_registry_ids, summarize, validate_document
 from tei.parse import parse_file
 from tei.validate import RegistryIds
 

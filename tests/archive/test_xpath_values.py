@@ -12,8 +12,9 @@ import pytest
 from lxml import etree
 
 from archive.errors import QueryError
-from archive.facets import DEFAULT_FACETS, Facet, _map_plan, _read, _strings, facet_values
-from archive.query import compile_query, evaluate_tree
+from archive.index.facets import DEFAULT_FACETS, Facet, _map_plan, _read, _strings, facet_values
+from archive.xpath.compile import compile_query
+from archive.xpath.evaluate import evaluate_tree
 from tei.namespaces import TEI_NS
 
 SHIPPED = {facet.name: facet.xpath for facet in _read(DEFAULT_FACETS)}

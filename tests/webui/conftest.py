@@ -15,9 +15,9 @@ import pytest
 
 from archive.build import build, sample_sources
 from archive.config import Settings
-from archive.importer import import_files
-from archive.index import update_index
-from archive.registry import Entry, load_registry
+from archive.index.update import update_index
+from archive.interchange.importer import import_files
+from archive.registry.authority import Entry, load_registry
 
 #: ../shared next to the repository (ARCHIVE_SHARED_DIR overrides).
 SHARED = Path(os.environ.get("ARCHIVE_SHARED_DIR")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from archive.registry import Registry
-
+from archive.registry.authority import Registry
 from webui import create_app
 
 
@@ -49,7 +48,7 @@ def test_the_cache_can_be_switched_off(data_dir: Path) -> None:
 
 def test_a_reindex_after_an_edit_shows_on_the_next_request(data_dir: Path, tmp_path: Path) -> None:
     from archive.config import Settings
-    from archive.index import update_index
+    from archive.index.update import update_index
 
     data = tmp_path / "data"
     shutil.copytree(data_dir, data)

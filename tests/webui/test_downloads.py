@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from archive.readers.tei import slug
+from archive.registry.lists import slug
 from tei.namespaces import NSMAP, TEI_CORPUS, TEI_ROOT, XML_ID, tei
 from tei.parse import parse_bytes
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from webui.entities import _COMPANIONS, _MENTIONS, _YEARS
+from archive.index.entities import _COMPANIONS, _MENTIONS, _YEARS
 
 
 @pytest.mark.parametrize(("query", "params"), [

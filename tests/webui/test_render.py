@@ -179,7 +179,7 @@ def test_esc_is_markupsafe_escape(text: str) -> None:
     ("https://viaf.org/viaf/1", '<span data-tei="persName" class="m m-person">Mary</span>'),
 ])
 def test_names_resolve_through_the_documents_refs(ref: str, html: str) -> None:
-    from archive.importer import DocumentRefs
+    from archive.registry.refs import DocumentRefs
 
     entities = frozenset({"letter.p1", "leon-trotsky"})
     refs = DocumentRefs("letter", True, ("letter",), entities)

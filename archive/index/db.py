@@ -1,0 +1,144 @@
+"""The index database: its schema, connections, and write transactions.
+
+The index is a derived, always rebuildable SQLite database of the TEI files
+(:func:`archive.index.update_index` fills it). Every SQL statement of the archive lives in this
+package: the rest of the archive and the viewer ask its functions.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from typing import Any
+
+from ..config import Settings
+
+SCHEMA_VERSION = "6"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+# 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
+# attribute_values kept in document order (rows appended as documents are, deleted by range),
+# their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
+# hold only the mentions with a ref, and the dates (covering the date filter); mentions are
+# indexed by (doc, passage), for the mentions of one passage
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    doc INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL, hash TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, title TEXT, author TEXT,
+    publication TEXT, publisher TEXT, date TEXT, start_day INTEGER, end_day INTEGER,
+    kind TEXT, language TEXT, licence TEXT);
+CREATE TABLE passages (
+    passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
+    element TEXT NOT NULL, text TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
+    UNIQUE (doc, xml_id));
+CREATE TABLE mentions (
+    doc INTEGER NOT NULL, passage INTEGER, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, "when" TEXT, "from" TEXT, "to" TEXT,
+    not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
+CREATE INDEX mentions_doc ON mentions (doc, passage);
+CREATE INDEX mentions_ref ON mentions (ref, doc) WHERE ref IS NOT NULL;
+CREATE INDEX mentions_days ON mentions (start_day, end_day, doc) WHERE type = 'date';
+CREATE TABLE facet_values (
+    facet TEXT NOT NULL, level TEXT NOT NULL, doc INTEGER NOT NULL, passage INTEGER,
+    value TEXT NOT NULL);
+CREATE INDEX facet_values_value ON facet_values (facet, value, doc, passage);
+CREATE INDEX facet_values_doc ON facet_values (doc);
+CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (facet, value)) WITHOUT ROWID;
+CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE element_names (doc INTEGER NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (doc, name)) WITHOUT ROWID;
+CREATE INDEX element_names_name ON element_names (name, doc);
+CREATE TABLE attribute_values (doc INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (doc, name, value)) WITHOUT ROWID;
+CREATE INDEX attribute_values_value ON attribute_values (name, value, doc);
+CREATE VIRTUAL TABLE passage_text USING fts5 (
+    text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
+"""
+INDEXES = [statement.strip() for statement in SCHEMA.split(";")
+            if statement.strip().startswith("CREATE INDEX")]
+FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" in statement)
+#: Indexes made at the end of a rebuild (a sort beats a B-tree insert per row), all but those
+#: led by the document number: rows come in that order, so those grow at their right edge.
+LATE_INDEXES = [statement.split()[2] for statement in INDEXES
+                 if not statement.split("(", 1)[1].startswith("doc")]
+TABLES = ("meta", "documents", "passages", "mentions", "facet_values", "facet_totals", "labels",
+           "element_names", "attribute_values", "passage_text")
+
+
+def connect(settings: Settings) -> sqlite3.Connection:
+    """Open the index (created empty when missing)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(settings.index_path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    # a large page cache: a rebuild's index pages stay in memory instead of being re-read
+    db.execute("PRAGMA cache_size = -65536")
+    db.execute("PRAGMA temp_store = MEMORY")
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        recreate(db)
+    return db
+
+
+#: Each thread's read-only connection to the index it read last (see reader).
+_READER = threading.local()
+
+
+def reader(settings: Settings) -> sqlite3.Connection:
+    """This thread's read-only connection to the index (an empty index is made when missing).
+
+    Kept open between calls (opening one costs more than most lookups and queries) while the
+    index file is the same file in the same process: a new file (a new inode) gets a new
+    connection. Each read transaction sees the last committed state, so a kept connection is
+    never stale; read only, it never checkpoints or deletes the write-ahead log when closed.
+    """
+    path = settings.index_path
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        connect(settings).close()
+        stat = path.stat()
+    key = (str(path), stat.st_dev, stat.st_ino, os.getpid())
+    kept = getattr(_READER, "kept", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+    # a URI keeps odd characters of the path literal
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    _READER.kept = (key, db)
+    return db
+
+
+def recreate(db: sqlite3.Connection) -> None:
+    """Drop every table and make them again, empty."""
+    # Empty tables under no facets signature: until a rebuild has ended (and set it), the next
+    # update rebuilds in full, so that a rebuild stopped half-way (by a malformed file) does
+    # not leave documents without their full-text rows, which a rebuild makes at its end.
+    db.execute("BEGIN")
+    for table in TABLES:
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema', ?), ('facets', '')", (SCHEMA_VERSION,))
+    db.execute("COMMIT")
+
+
+class transaction:
+    """``with transaction(db):`` one write transaction, committed unless the block raises."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def as_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """A query's rows as dictionaries keyed by column name."""
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]

@@ -1,0 +1,64 @@
+"""An entity's page from the index: its mentions in context, its companions, its years."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import Settings
+from .db import as_dicts, reader
+
+_MENTIONS = """
+SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.text AS text,
+       m.start AS start, m."end" AS "end", m.surface AS surface
+FROM mentions m JOIN documents d ON d.doc = m.doc LEFT JOIN passages p ON p.passage = m.passage
+WHERE m.ref = ?
+ORDER BY d.date IS NULL, d.date, d.id, p.position, m.start
+LIMIT ?"""
+
+# The passages that name this entity. The queries below start from them (CROSS JOIN fixes
+# that order) and reach the other mentions of each passage through the (doc, passage) index.
+_PASSAGES = "SELECT DISTINCT doc, passage FROM mentions WHERE ref = ? AND passage IS NOT NULL"
+
+# Entities named in the same passages, by the number of passages shared.
+_COMPANIONS = f"""
+SELECT other.ref AS id, other.type AS type, COUNT(DISTINCT other.passage) AS passages
+FROM ({_PASSAGES}) this CROSS JOIN mentions other
+  ON other.doc = this.doc AND other.passage = this.passage
+WHERE other.ref IS NOT NULL AND other.ref != ? AND other.type != 'date'
+GROUP BY other.ref ORDER BY passages DESC, other.ref LIMIT 12"""
+
+# Years of the dates named in the passages that name this entity.
+_YEARS = f"""
+SELECT CAST(substr(y, 1, 4) AS INTEGER), COUNT(*) FROM (
+  SELECT coalesce(other."when", other."from", other.not_before, other."to", other.not_after)
+    AS y
+  FROM ({_PASSAGES}) this CROSS JOIN mentions other
+    ON other.doc = this.doc AND other.passage = this.passage
+  WHERE other.type = 'date')
+WHERE y GLOB '[0-9][0-9][0-9][0-9]*' GROUP BY 1 ORDER BY 1"""
+
+
+def mention_totals(settings: Settings, ref: str) -> tuple[int, int]:
+    """How many times the corpus names ``ref``, and in how many documents."""
+    total, documents = reader(settings).execute(
+        "SELECT COUNT(*), COUNT(DISTINCT doc) FROM mentions WHERE ref = ?", (ref,)).fetchone()
+    return int(total), int(documents)
+
+
+def entity_mentions(settings: Settings, ref: str, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` mentions of ``ref``, by document date, document and place in it:
+    ``doc``, ``title``, ``date``, ``target`` (the passage's xml:id), ``text`` (the passage's),
+    ``start`` and ``end`` (offsets into it), ``surface``."""
+    return as_dicts(reader(settings).execute(_MENTIONS, (ref, limit)))
+
+
+def companions(settings: Settings, ref: str) -> list[dict[str, Any]]:
+    """The twelve entities named most often in the passages that name ``ref``: ``id``,
+    ``type``, ``passages`` (how many such passages name it)."""
+    return as_dicts(reader(settings).execute(_COMPANIONS, (ref, ref)))
+
+
+def years_beside(settings: Settings, ref: str) -> list[tuple[int, int]]:
+    """(year, count) of the dates named in the passages that name ``ref``, by year."""
+    return [(int(year), int(count))
+            for year, count in reader(settings).execute(_YEARS, (ref,))]

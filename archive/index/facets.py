@@ -1,0 +1,332 @@
+"""Declared facets: XPath expressions in TOML, evaluated on each document at index time.
+
+The shipped ``archive/facets.toml`` declares the default facets; a data directory's own
+``facets.toml`` adds facets or replaces those of the same name. Adding a facet is one TOML
+entry and ``archive reindex``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import elementpath
+from lxml import etree
+
+from tei.namespaces import NSMAP, XML_ID
+
+from ..config import PACKAGE_DIR, Settings
+from ..errors import ArchiveError, QueryError
+from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, Registry
+from ..xpath import (
+    OUTWARD_FUNCTIONS,
+    CompiledQuery,
+    Unsupported,
+    classify,
+    compile_query,
+    compile_value,
+    evaluate_tree,
+    lxml_safe,
+    parse_expression,
+    stays_inside,
+    walk_tokens,
+)
+
+#: The default facets, shipped with the package.
+DEFAULT_FACETS = PACKAGE_DIR / "facets.toml"
+FACETS_FILE = "facets.toml"
+LEVELS = ("document", "passage")
+_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One declared facet.
+
+    :param name: its key in selections and URLs (lowercase, digits, ``_``).
+    :param label: what a reader sees.
+    :param level: ``"document"`` or ``"passage"`` (see facets.toml).
+    :param xpath: the XPath 3.1 expression; every item's string value is a facet value.
+    :param labels: ``"registry"`` when values are registry ids named by the registry.
+    :param refs: items are pointers or name elements: values are the registry ids (or other
+        identifiers) they resolve to, see :class:`archive.importer.DocumentRefs`.
+    """
+
+    name: str
+    label: str
+    level: str
+    xpath: str
+    labels: str | None = None
+    refs: bool = False
+
+    def compiled(self) -> CompiledQuery:
+        """The expression, parsed once (the query module caches it)."""
+        return compile_query(self.xpath, element_context=self.level == "passage")
+
+
+def load_facets(settings: Settings) -> tuple[Facet, ...]:
+    """The shipped facets, then the data directory's additions and replacements.
+
+    :raise ArchiveError: a facets file is not valid TOML or declares a facet badly.
+    :raise QueryError: a facet's XPath does not compile.
+    """
+    paths = [path for path in (DEFAULT_FACETS, settings.data_dir / FACETS_FILE)
+             if path.is_file()]
+    stamp = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
+    if stamp not in _LOADED:
+        facets: dict[str, Facet] = {}
+        for path in paths:
+            for facet in _read(path):
+                facets[facet.name] = facet
+        _LOADED.clear()  # one data directory at a time is the common case
+        _LOADED[stamp] = tuple(facets.values())
+    return _LOADED[stamp]
+
+
+_LOADED: dict[tuple[tuple[str, int, int], ...], tuple[Facet, ...]] = {}
+
+
+def _read(path: Path) -> Iterator[Facet]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ArchiveError(f"not valid TOML: {error}", str(path)) from None
+    entries = data.get("facet", [])
+    if not isinstance(entries, list):
+        raise ArchiveError("[[facet]] entries expected", str(path))
+    for number, entry in enumerate(entries, 1):
+        where = f"facet {number}"
+        if not isinstance(entry, dict):
+            raise ArchiveError(f"{where} is not a table", str(path))
+        unknown = set(entry) - {"name", "label", "level", "xpath", "labels", "refs"}
+        if unknown:
+            raise ArchiveError(f"{where}: unknown keys {', '.join(sorted(unknown))}", str(path))
+        name = entry.get("name")
+        xpath = entry.get("xpath")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ArchiveError(f"{where}: name must be lowercase letters, digits and _",
+                               str(path))
+        if not isinstance(xpath, str) or not xpath.strip():
+            raise ArchiveError(f"facet {name!r} has no xpath", str(path))
+        level = entry.get("level", "document")
+        if level not in LEVELS:
+            raise ArchiveError(f"facet {name!r}: level must be document or passage", str(path))
+        labels = entry.get("labels")
+        if labels not in (None, "registry"):
+            raise ArchiveError(f"facet {name!r}: labels must be \"registry\"", str(path))
+        if not isinstance(entry.get("refs", False), bool):
+            raise ArchiveError(f"facet {name!r}: refs must be true or false", str(path))
+        facet = Facet(name, str(entry.get("label", name)), level, xpath.strip(), labels,
+                      entry.get("refs", False))
+        try:
+            facet.compiled()
+        except QueryError as error:
+            raise ArchiveError(f"facet {name!r}: {error}", str(path)) from None
+        yield facet
+
+
+def facets_signature(facets: tuple[Facet, ...]) -> str:
+    """A hash of the declarations: the index is rebuilt in full when it changes."""
+    data = json.dumps([vars(facet) for facet in facets], sort_keys=True)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def leaf_passages(root: etree._Element) -> list[etree._Element]:
+    """Identified elements inside ``<text>`` that hold no other identified element."""
+    return _LEAF_PASSAGES(root)
+
+
+_LEAF_PASSAGES = etree.XPath("//tei:text//*[@xml:id][not(descendant::*[@xml:id])]",
+                             namespaces=NSMAP)
+
+
+def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
+                 refs: DocumentRefs | None = None, passages: list[etree._Element] | None = None,
+                 ) -> list[tuple[str, str | None, str]]:
+    """Every (facet, passage xml:id or None, value) of one document, duplicates dropped.
+
+    :param refs: how this document's pointers resolve (facets declared ``refs = true``).
+    :param passages: the :func:`leaf_passages` of the tree, when the caller has them.
+    :raise QueryError: a facet's expression fails on this document (named in the message).
+    """
+    rows: dict[tuple[str, str | None, str], None] = {}
+    # most documents hold no list entry: then no name needs its ancestors looked at
+    listed = next(tree.getroot().iter(*ENTRY_ELEMENTS), None) is not None
+    nodes = None
+    for facet in facets:
+        compiled = facet.compiled()
+        plan = None if facet.refs else _map_plan(facet.xpath, facet.level)
+        if facet.level == "passage" and passages is None:
+            passages = leaf_passages(tree.getroot())
+        if plan is not None:
+            try:
+                for context in [None] if facet.level == "document" else passages or []:
+                    where = None if context is None else context.get(XML_ID)
+                    for value in plan.values(tree if context is None else context):
+                        rows[(facet.name, where, value)] = None
+                continue
+            except _NoPlan:
+                pass  # evaluated in full below (the rows found so far are the same)
+            except QueryError as error:
+                raise QueryError(f"facet {facet.name!r}: {error}", path) from None
+        if compiled.engine == "elementpath" and nodes is None:
+            nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
+        try:
+            values = _ref_values(refs, listed) if facet.refs else _strings
+            if facet.level == "document":
+                for value in values(evaluate_tree(compiled, tree, nodes)):
+                    rows[(facet.name, None, value)] = None
+                continue
+            for passage in passages or []:
+                items = evaluate_tree(compiled, tree, nodes, item=passage)
+                for value in values(items):
+                    rows[(facet.name, passage.get(XML_ID), value)] = None
+        except QueryError as error:
+            raise QueryError(f"facet {facet.name!r}: {error}", path) from None
+    return list(rows)
+
+
+# --- fast path for `PATH ! EXPR` -------------------------------------------------------------
+# Facets are mostly "select nodes, then compute a value from each": PATH ! EXPR. When PATH runs
+# in lxml (see archive.query) and EXPR only looks at the item itself (its value, or an
+# element's attributes and descendants), EXPR is evaluated on that item alone, and remembered
+# per distinct item: the result is the full evaluation's, at a fraction of the cost, since the
+# same refs and dates recur across a corpus. When EXPR reads nothing but the element's
+# attributes and lies within archive.xpath_values' subset (the year and decade facets), it runs
+# as Python closures, remembered per values of the attributes it reads (an xml:id or @resp does
+# not make a date new); elsewhere elementpath evaluates it.
+
+_NODE_FUNCTIONS = OUTWARD_FUNCTIONS | {"name", "local-name", "namespace-uri", "node-name",
+                                       "has-children", "nilled"}
+_MEMO_SIZE = 100_000
+
+
+class _MapPlan:
+    def __init__(self, left: str, right: Any, level: str, element_ok: bool,
+                 value_ok: bool) -> None:
+        self.left = compile_query(left, element_context=level == "passage")
+        self.right, self.element_ok, self.value_ok = right, element_ok, value_ok
+        self.native = compile_value(right) if element_ok else None
+        self.memo: dict[Any, list[str]] = {}
+
+    def values(self, context: Any) -> list[str]:
+        values: list[str] = []
+        for item in evaluate_tree(self.left, context if isinstance(context, etree._ElementTree)
+                                  else context.getroottree(), item=None if isinstance(
+                                      context, etree._ElementTree) else context):
+            if isinstance(item, etree._Element) and isinstance(item.tag, str):
+                if not self.element_ok:
+                    raise _NoPlan
+                key: Any = ("attributes", *map(item.get, self.native.attributes)) \
+                    if self.native else ("element", etree.tostring(item, with_tail=False))
+            elif isinstance(item, str) and self.value_ok:
+                key = ("value", str(item))
+            else:
+                raise _NoPlan
+            found = self.memo.get(key)
+            if found is None:
+                found = self._evaluate(item, key)
+                if len(self.memo) > _MEMO_SIZE:
+                    self.memo.clear()
+                self.memo[key] = found
+            values.extend(found)
+        return values
+
+    def _evaluate(self, item: Any, key: tuple[Any, ...]) -> list[str]:
+        if key[0] == "attributes" and self.native is not None:
+            try:
+                return [value for value in (" ".join(s.split()) for s in self.native(item))
+                        if value]
+            except Unsupported:
+                pass  # elementpath decides (a value, or the error the specification names)
+        if key[0] == "value":
+            value = elementpath.datatypes.UntypedAtomic(key[1])
+            context = elementpath.XPathContext(None, item=value)
+        else:
+            nodes = elementpath.get_node_tree(item, namespaces=NSMAP, fragment=True)
+            context = elementpath.XPathContext(nodes, item=nodes, namespaces=NSMAP)
+        try:
+            return list(_strings(list(self.right.select(context))))
+        except elementpath.ElementPathError as error:
+            raise QueryError(str(error)) from None
+
+
+class _NoPlan(Exception):
+    """An item the fast path cannot take: the facet is evaluated in full."""
+
+
+def _map_plan(xpath: str, level: str) -> _MapPlan | None:
+    key = (xpath, level)
+    if key not in _PLANS:
+        _PLANS[key] = _make_plan(xpath, level)
+    return _PLANS[key]
+
+
+_PLANS: dict[tuple[str, str], _MapPlan | None] = {}
+
+
+def _make_plan(xpath: str, level: str) -> _MapPlan | None:
+    token = parse_expression(xpath)
+    if token.symbol != "!" or token.label != "operator":
+        return None
+    left, right = token[0], token[1]
+    if not lxml_safe(left, element_context=level == "passage"):
+        return None
+    tokens = list(walk_tokens(right))
+    element_ok = stays_inside(right)
+    value_ok = not any(
+        t.symbol in ("/", "//", "@", "..", ":", "(name)", "*") and t.label != "variable"
+        and t.label != "literal" and not (t.symbol == "*" and t.label == "operator")
+        or t.label in ("axis", "kind test")
+        or (t.label == "function" and t.symbol in _NODE_FUNCTIONS) for t in tokens)
+    if not element_ok and not value_ok:
+        return None
+    return _MapPlan(left.source, right, level, element_ok, value_ok)
+
+
+def _strings(items: list[Any]) -> Iterator[str]:
+    for item in items:
+        value = " ".join(classify(item)[4].split())
+        if value:
+            yield value
+
+
+def _ref_values(refs: DocumentRefs | None, listed: bool,
+                ) -> Callable[[list[Any]], Iterator[str]]:
+    """Values of a ``refs = true`` facet: an element gives its @ref targets (else @key, else in
+    an imported document its surface form), an attribute or string its pointer tokens.
+
+    :param listed: whether the document holds list entries, whose names are no mentions.
+    """
+    resolver = refs or PLAIN_REFS
+
+    def values(items: list[Any]) -> Iterator[str]:
+        for item in items:
+            if isinstance(item, etree._Element) and isinstance(item.tag, str):
+                # lxml's (the common case): no string value
+                yield from resolver.element_keys(item, listed=listed)
+                continue
+            kind, owner, _, _, value = classify(item)
+            if kind == "element":
+                yield from resolver.element_keys(owner, listed=listed)
+            else:
+                yield from filter(None, map(resolver.key, value.split()))
+
+    return values
+
+
+def registry_labels(settings: Settings) -> dict[str, str]:
+    """Registry id → preferred name, for facets declared with ``labels = "registry"``.
+
+    A data directory without a registry has no labels: values stand for themselves.
+    """
+    if not settings.registry_dir.is_dir():
+        return {}
+    registry = Registry.load(settings.registry_dir)
+    return {entry_id: entry.name for entry_id, entry in registry.entries.items()}

@@ -1,0 +1,386 @@
+"""The index: a derived, always rebuildable SQLite database of the TEI files.
+
+``update_index`` is the entry point (the build calls it after writing files). It is incremental
+by content hash: only new or changed files are read again, each document's rows are replaced
+inside one transaction, and files that are gone are dropped. A change of schema or of the
+declared facets rebuilds everything. :func:`archive.lookup.lookup` answers selections from these
+tables with plain SQL; no XML is parsed per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import ArchiveError
+from ..registry import RefResolver, ref_resolver
+from ..store import iter_tei_files
+from .db import (
+    FULLTEXT,
+    INDEXES,
+    LATE_INDEXES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    connect,
+    recreate,
+    transaction,
+)
+from .facets import Facet, facets_signature, load_facets, registry_labels
+from .fulltext import build_aside, copy_in
+from .rows import NO_DATES, DocumentRows, extract
+from .workers import CHUNK, map_on_cores, parallel, start_early, workers
+
+#: Documents written per transaction.
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What :func:`update_index` did."""
+
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    seconds: float
+    full: bool
+
+
+#: path, bytes, digest (both None until read: see _read), old doc
+Work = list[tuple[Path, bytes | None, str | None, int | None]]
+
+
+def _read(path: Path, data: bytes | None, digest: str | None) -> tuple[bytes, str]:
+    """A file's bytes and their SHA-256, read now unless given."""
+    if data is None or digest is None:
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+    return data, digest
+
+
+def update_index(
+    settings: Settings, *, full: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> IndexReport:
+    """Bring the index up to date with the TEI files of the data directory.
+
+    :param full: drop everything and index every file again.
+    :param progress: called as ``progress(done, total)`` for each file that is (re)indexed.
+    :return: counts of added, updated, removed and unchanged documents.
+    :raise tei.errors.TeiError: a file is not a well-formed TEI document.
+    :raise ArchiveError: two files carry the same document id, or facets.toml is wrong.
+    """
+    started = time.perf_counter()
+    facets = load_facets(settings)
+    signature = facets_signature(facets)
+    resolver = ref_resolver(settings)  # how imported documents' pointers resolve
+    db = connect(settings)
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        full = full or meta.get("schema") != SCHEMA_VERSION or meta.get("facets") != signature
+        if full:
+            recreate(db)
+            db.execute(f"PRAGMA threads = {workers()}")  # the sorts of CREATE INDEX, at the end
+            for name in LATE_INDEXES:
+                db.execute(f"DROP INDEX {name}")
+        known = {path: (doc, digest) for doc, path, digest in
+                 db.execute("SELECT doc, path, hash FROM documents")}
+        work: Work = []
+        unchanged = 0
+        files = list(iter_tei_files(settings.tei_dir))
+        if parallel(len(files)) and (full or not known):  # a rebuild on cores is coming
+            start_early()
+        unread = full and parallel(len(files))  # the workers read a rebuild's files
+        for path in files:
+            if unread:
+                work.append((path, None, None, None))
+                continue
+            data, digest = _read(path, None, None)
+            old = known.pop(path.name, None)
+            if old is not None and old[1] == digest:
+                unchanged += 1
+                _touch(db, old[0], path)
+                continue
+            work.append((path, data, digest, old[0] if old else None))
+        for doc, _ in known.values():  # files that are gone
+            with transaction(db):
+                _delete(db, doc)
+        ids = dict(db.execute("SELECT id, path FROM documents"))
+        with tempfile.TemporaryDirectory(prefix="index-") as scratch:
+            aside = None
+            if parallel(len(work)):
+                shards, here = _write_on_cores(db, work, facets, resolver, ids, progress, scratch,
+                                               fts=not full)
+                if full:  # the full-text index, made by a worker while the indexes are sorted
+                    aside = (build_aside(FULLTEXT, shards, scratch), here)
+            else:
+                _write_here(db, work, facets, resolver, ids, progress, fts=not full)
+            _finish(db, settings, facets, full, aside)
+        if full:
+            db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
+        if work or known:
+            # statistics for the query planner, from a sample of each index (quick at any size)
+            db.execute("PRAGMA analysis_limit = 1000")
+            db.execute("ANALYZE")
+            # Write the changes back into index.sqlite itself, so that its modification time
+            # tells readers (the viewer's response cache) that the index changed.
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    added = sum(1 for item in work if item[3] is None)
+    return IndexReport(added, len(work) - added, len(known), unchanged,
+                       time.perf_counter() - started, full)
+
+
+def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
+            aside: tuple[Future[str], list[int]] | None) -> None:
+    """The indexes, the full-text index of a rebuild, the totals.
+
+    :param aside: the full-text index being made by a worker (see archive.index_fulltext), and
+        the documents indexed here, which it does not hold; None: made here.
+    """
+    with transaction(db):
+        if full and aside is None:  # one pass of the indexer over every leaf passage
+            db.execute("INSERT INTO passage_text (rowid, text)"
+                       " SELECT passage, text FROM passages WHERE leaf")
+        for statement in INDEXES:
+            db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+        _refresh_totals(db, settings, facets)
+    if aside is not None:
+        made, here = aside
+        copy_in(db, made.result())
+        if here:
+            with transaction(db):
+                db.execute("INSERT INTO passage_text (rowid, text) SELECT passage, text FROM"
+                           f" passages WHERE leaf AND doc IN ({', '.join(map(str, here))})")
+
+
+def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
+                resolver: RefResolver, ids: dict[str, str],
+                progress: Callable[[int, int], None] | None, fts: bool) -> None:
+    # A commit costs more than a document's rows: documents are written in batches, each
+    # batch one transaction, so every document is replaced whole or not at all.
+    for start in range(0, len(work), BATCH):
+        with transaction(db):
+            for path, data, digest, doc in work[start:start + BATCH]:
+                data, digest = _read(path, data, digest)
+                _replace(db, path, digest, extract(path, data, facets, resolver), doc, ids, fts)
+        if progress:
+            progress(min(start + BATCH, len(work)), len(work))
+
+
+def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
+                    resolver: RefResolver, ids: dict[str, str],
+                    progress: Callable[[int, int], None] | None, scratch: str,
+                    fts: bool) -> tuple[list[tuple[str, int]], list[int]]:
+    """Workers extract the rows of a chunk of files and write them into a scratch database each;
+    here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
+    row), one transaction per chunk. A file a worker could not index is indexed here again,
+    so that its error is raised in this process, with its own type and message.
+
+    :param fts: add the passages to the full-text index as they come.
+    :return: without ``fts``, the scratch databases (kept in ``scratch``) and what their
+        passage numbers were moved by; and the documents indexed here, not by a worker.
+    """
+    done = 0
+    chunks = [[(path, data, digest) for path, data, digest, _ in work[start:start + CHUNK]]
+              for start in range(0, len(work), CHUNK)]
+    kept: list[tuple[str, int]] = []
+    here: list[int] = []
+    # the workers stop (closing) before their scratch folder goes, even when a chunk raises
+    with closing(map_on_cores(_write_shard, chunks, facets, resolver, scratch)) as shards:
+        for number, (shard, failed) in enumerate(shards):
+            items = work[number * CHUNK:(number + 1) * CHUNK]
+            db.execute("ATTACH DATABASE ? AS shard", (shard,))  # not possible in a transaction
+            try:
+                with transaction(db):
+                    for _, _, _, doc in items:
+                        if doc is not None:
+                            _delete(db, doc)
+                    moved = _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts)
+                    for position in failed:
+                        path, data, digest, _ = items[position]
+                        data, digest = _read(path, data, digest)
+                        rows = extract(path, data, facets, resolver)
+                        here.append(_replace(db, path, digest, rows, None, ids, fts))
+            finally:
+                db.execute("DETACH DATABASE shard")
+            if fts:
+                Path(shard).unlink()
+            else:
+                kept.append((shard, moved))
+            done += len(items)
+            if progress:
+                progress(done, len(work))
+    return kept, here
+
+
+def _replace(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
+             doc: int | None, ids: dict[str, str], fts: bool) -> int:
+    """:return: the document's new number."""
+    _claim(ids, rows.id, path)
+    if doc is not None:
+        _delete(db, doc)
+    return _insert(db, path, digest, rows, fts)
+
+
+def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
+    other = ids.get(doc_id)
+    if other is not None and other != path.name:
+        raise ArchiveError(f"document id {doc_id!r} is also the id of {other}", str(path))
+    ids[doc_id] = path.name
+
+
+#: Tables a scratch database holds, in the order they are copied, and their statements.
+_SHARD_TABLES = ("documents", "passages", "mentions", "facet_values", "element_names",
+                 "attribute_values")
+_SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
+                 if statement.split()[:2] == ["CREATE", "TABLE"]
+                 and statement.split()[2] in _SHARD_TABLES]
+
+
+def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tuple[Facet, ...],
+                 resolver: RefResolver, folder: str) -> tuple[str, list[int]]:
+    """In a worker: a chunk's rows in a new scratch database.
+
+    :return: the database's path, and the positions in the chunk of the files not written
+        (not well-formed, or a document id the chunk already holds).
+    """
+    handle, shard = tempfile.mkstemp(suffix=".sqlite", dir=folder)
+    os.close(handle)
+    db = sqlite3.connect(shard, isolation_level=None)
+    failed = []
+    try:
+        db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("BEGIN")
+        for statement in _SHARD_SCHEMA:
+            db.execute(statement)
+        for position, (path, data, digest) in enumerate(chunk):
+            try:
+                data, digest = _read(path, data, digest)  # read here: in parallel, not pickled
+                rows = extract(path, data, facets, resolver)
+            except Exception:  # noqa: BLE001 - raised again, whole, by the parent
+                failed.append(position)
+                continue
+            db.execute("SAVEPOINT file")
+            try:
+                _insert(db, path, digest, rows, fts=False)
+            except sqlite3.IntegrityError:  # an id twice: the parent says which files
+                db.execute("ROLLBACK TO file")
+                failed.append(position)
+            db.execute("RELEASE file")
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return shard, failed
+
+
+def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],
+                fts: bool) -> int:
+    """Copy the attached scratch database's rows in, document and passage numbers moved past
+    ours.
+
+    :return: what its passage numbers were moved by.
+    """
+    for doc_id, name in db.execute("SELECT id, path FROM shard.documents").fetchall():
+        _claim(ids, doc_id, paths[name])
+    docs, passages = db.execute("SELECT (SELECT COALESCE(MAX(doc), 0) FROM main.documents),"
+                                " (SELECT COALESCE(MAX(passage), 0) FROM main.passages)"
+                                ).fetchone()
+    moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}"}
+    for table in _SHARD_TABLES:
+        columns = [row[1] for row in db.execute(f"PRAGMA shard.table_info({table})")]
+        names = ", ".join(f'"{column}"' for column in columns)
+        values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
+        db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
+    if fts:  # else filled for every document at once, at the end of a rebuild
+        db.execute(f"INSERT INTO main.passage_text (rowid, text) SELECT passage + {passages:d},"
+                   " text FROM shard.passages WHERE leaf")
+    return passages
+
+
+def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
+    stat = path.stat()
+    db.execute("UPDATE documents SET mtime_ns = ?, size = ? WHERE doc = ? AND "
+               "(mtime_ns != ? OR size != ?)",
+               (stat.st_mtime_ns, stat.st_size, doc, stat.st_mtime_ns, stat.st_size))
+
+
+def _delete(db: sqlite3.Connection, doc: int) -> None:
+    # An external-content FTS table forgets a row only when told its old text.
+    db.execute("INSERT INTO passage_text (passage_text, rowid, text) SELECT 'delete', passage, "
+               "text FROM passages WHERE doc = ? AND leaf", (doc,))
+    for table in ("passages", "mentions", "facet_values", "element_names", "attribute_values",
+                  "documents"):
+        db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
+
+
+def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
+            fts: bool = True) -> int:
+    """:return: the document's number."""
+    stat = path.stat()
+    header = rows.header
+    doc = db.execute(
+        "INSERT INTO documents (id, path, hash, mtime_ns, size, title, author, publication,"
+        " publisher, date, start_day, end_day, kind, language, licence)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (rows.id, path.name, digest, stat.st_mtime_ns, stat.st_size, header["title"],
+         header["author"], header["publication"], header["publisher"], header["date"],
+         header["start_day"], header["end_day"], header["kind"], header["language"],
+         header["licence"])).lastrowid
+    first = db.execute("SELECT COALESCE(MAX(passage), 0) + 1 FROM passages").fetchone()[0]
+    passage_ids = {xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
+    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(passage_ids[xml_id], doc, xml_id, element, text, position, leaf)
+                    for xml_id, element, text, position, leaf in rows.passages])
+    if fts:  # else filled for every document at once, at the end of a rebuild
+        db.executemany("INSERT INTO passage_text (rowid, text) VALUES (?, ?)",
+                       [(passage_ids[xml_id], text)
+                        for xml_id, _, text, _, leaf in rows.passages if leaf])
+    # Python's sqlite3 binds None slowly (it looks for an adapter each time), and most of
+    # these columns are empty: they are bound as '' and made NULL by NULLIF
+    db.executemany(
+        'INSERT INTO mentions (doc, passage, type, ref, surface, start, "end", "when", "from",'
+        ' "to", not_before, not_after, start_day, end_day) VALUES (?, NULLIF(?, \'\'), ?,'
+        " NULLIF(?, ''), ?, ?, ?" + ", NULLIF(?, '')" * 7 + ")",
+        [(doc, passage_ids.get(passage, ""), kind, ref or "", surface, start, end,
+          *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
+         for passage, kind, ref, surface, start, end, dates in rows.mentions])
+    db.executemany(
+        "INSERT INTO facet_values (facet, level, doc, passage, value)"
+        " VALUES (?, ?, ?, NULLIF(?, ''), ?)",
+        [(facet, "passage" if passage else "document", doc, passage_ids.get(passage, ""), value)
+         for facet, passage, value in rows.facets])
+    db.executemany("INSERT INTO element_names (doc, name) VALUES (?, ?)",
+                   [(doc, name) for name in sorted(rows.names)])
+    db.executemany("INSERT INTO attribute_values (doc, name, value) VALUES (?, ?, ?)",
+                   [(doc, name, value) for name, value in sorted(rows.attributes)])
+    return doc
+
+
+#: A name's date columns as bound (see _insert).
+_BLANK_DATES = ("",) * len(NO_DATES)
+
+
+def _refresh_totals(db: sqlite3.Connection, settings: Settings,
+                    facets: Sequence[Facet]) -> None:
+    # Counts with nothing selected: the most frequent request, answered from one small table.
+    # a new generation tells lookups in long-running processes to reload their postings
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
+    db.execute("DELETE FROM facet_totals")
+    db.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*) FROM facet_values"
+               " GROUP BY facet, value")
+    db.execute("DELETE FROM labels")
+    if any(facet.labels == "registry" for facet in facets):
+        db.executemany("INSERT INTO labels VALUES (?, ?)", registry_labels(settings).items())

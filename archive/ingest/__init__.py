@@ -1,0 +1,10 @@
+"""Ingest: sources (plain text, Markdown, HTML) read into blocks and spans, and encoded as TEI.
+"""
+
+from .encode import encode
+from .readers import READERS, register_reader
+from .sources import read_source
+
+__all__ = [
+    "READERS", "encode", "read_source", "register_reader"
+]

@@ -1,0 +1,19 @@
+"""Interchange: TEI made by other projects imported as it is, and exports other archives
+take (TEI, teiCorpus, a deposit zip, mention tables).
+"""
+
+from .export import (
+    check_ids,
+    document_ids,
+    export_corpus,
+    export_mentions_csv,
+    export_mentions_jsonl,
+    export_tei,
+    export_zip,
+)
+from .importer import import_files, stored_bytes_equal
+
+__all__ = [
+    "check_ids", "document_ids", "export_corpus", "export_mentions_csv", "export_mentions_jsonl",
+    "export_tei", "export_zip", "import_files", "stored_bytes_equal"
+]

@@ -1,0 +1,48 @@
+"""Corpus-wide XPath: one expression evaluated on every TEI document of the data directory.
+
+:func:`run_query` hands the evaluation to a worker process that can be stopped
+(:mod:`.worker`); :func:`evaluate_query` is the evaluation itself, in this process. The index
+rules out the documents that cannot match (:func:`candidates`), never a file written since.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..config import Settings
+from ..xpath import MAX_EXPRESSION, QueryResult, TreeCache, compile_query, evaluate_files
+from .candidates import candidates
+from .worker import run_in_worker
+
+
+def run_query(
+    settings: Settings, expression: str, *, namespaces: dict[str, str] | None = None,
+    limit: int | None = None, timeout: float | None = None,
+) -> QueryResult:
+    """Evaluate ``expression`` on every document, in id order, the document node as context.
+
+    The evaluation runs in a worker process, stopped when it passes the time limit even inside
+    one long evaluation; its warm tree cache serves the next query.
+
+    :param limit: hits reported before evaluation stops (default ``settings.query_limit``).
+    :param timeout: seconds before evaluation stops (default ``settings.query_timeout``).
+    :return: the hits; ``truncated`` and ``message`` tell when a limit stopped it early.
+    :raise QueryError: a static error, a dynamic error in one document, or an expression
+        longer than :data:`MAX_EXPRESSION`.
+    """
+    if len(expression) > MAX_EXPRESSION:  # refused before anything is sent anywhere
+        compile_query(expression)
+    return run_in_worker(settings, expression, namespaces=namespaces,
+                         limit=settings.query_limit if limit is None else limit,
+                         timeout=settings.query_timeout if timeout is None else timeout)
+
+
+def evaluate_query(settings: Settings, expression: str, *,
+                   namespaces: dict[str, str] | None = None, limit: int, timeout: float,
+                   cache: TreeCache | None = None) -> QueryResult:
+    """:func:`run_query`'s evaluation in this process, in one pass (no stopping it early)."""
+    started = time.perf_counter()
+    compiled = compile_query(expression, namespaces)
+    _, chosen = candidates(settings, compiled)
+    return evaluate_files(compiled, [(found.doc, found.path) for found in chosen], limit=limit,
+                          timeout=timeout, started=started, cache=cache)

@@ -1,0 +1,392 @@
+"""Queries from users run in worker processes that can really be stopped.
+
+An XPath evaluation inside lxml's C code or one elementpath function call (``count((1 to
+10000000000))``, ``//*//*//*//*``) cannot be interrupted from Python, so it runs in a child
+process: the worker checks the time limit between documents and stops cleanly when it can,
+and the caller kills it when it has not answered within the limit plus :data:`GRACE`. Workers
+are reused, so their parsed-tree cache stays warm between queries (the web console's case);
+at most :data:`WORKERS` run at once, further queries wait for one. A query that finds several
+workers free is shared: each chooses and evaluates its own share of the documents (every n-th
+in id order, the same share from one query to the next, so each keeps its share's trees), and
+the caller merges their records in document order, cut where a single pass would have stopped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import itertools
+import math
+import resource
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
+from operator import attrgetter
+from typing import Any
+
+from tei.errors import TeiError
+
+from ..config import Settings
+from ..errors import ArchiveError, QueryError
+from ..index import worker_context
+from ..xpath import TREES, Hit, QueryResult, compile_query, document_hits
+from .candidates import candidates
+
+#: Seconds between two batches of records a query worker sends.
+PROGRESS_EVERY = 0.2
+
+#: Seconds past the time limit before a worker that has not answered is killed.
+GRACE = 1.0
+#: Seconds a new worker may take to start (a process and its imports).
+START_TIMEOUT = 60.0
+#: Queries evaluated at once; each worker holds its own tree cache.
+WORKERS = 2
+#: Bytes of a plan sent by the side pipe: with its header, within PIPE_BUF (4096), so the
+#: write goes into the (drained) pipe at once and never waits for the reader.
+SIDE_PLAN = 4000
+#: Address space of a worker, in bytes: a runaway query fails there, not in the machine.
+WORKER_MEMORY = 4 * 1024**3
+
+
+@dataclass
+class _Worker:
+    process: Any
+    connection: Connection
+    plans: Connection  # the side pipe of its plans (see _answer), read at the end of a query
+    number: int  # in order of starting: a query gives workers their shares in this order
+    ready: bool = False  # it has said that it started (its imports done)
+
+    def stop(self) -> list[tuple[Any, ...]]:
+        """Terminate, then kill, and forget the process; return the plans it had sent."""
+        self.process.terminate()
+        self.process.join(0.5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2)
+        sent = self.plans_sent()
+        self.connection.close()
+        self.plans.close()
+        return sent
+
+    def plans_sent(self) -> list[tuple[Any, ...]]:
+        """The plans waiting in the side pipe (a stopped worker's last may be cut short)."""
+        found = []
+        try:
+            while self.plans.poll(0):
+                found.append(self.plans.recv())
+        except (EOFError, OSError):
+            pass
+        return found
+
+
+class _Pool:
+    """Idle workers, started on demand, at most :data:`WORKERS` alive."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.idle: list[_Worker] = []
+        self.alive = 0
+
+    def take(self, most: int = 1) -> list[_Worker]:
+        """One worker (waiting for one if need be), and more up to ``most`` if free now."""
+        with self.lock:
+            while not self.idle and self.alive >= WORKERS:
+                self.lock.wait()
+            chosen: list[_Worker] = []
+            while self.idle and len(chosen) < most:
+                chosen.append(self.idle.pop())
+            new = 0
+            while len(chosen) + new < most and self.alive < WORKERS:
+                self.alive += 1
+                new += 1
+        for _ in range(new):
+            try:
+                chosen.append(_start())
+            except BaseException:
+                self.give_back(None)
+                for worker in chosen:
+                    self.give_back(worker)
+                raise
+        return chosen
+
+    def give_back(self, worker: _Worker | None) -> None:
+        """Return a worker for reuse, or ``None`` when it was stopped."""
+        with self.lock:
+            if worker is None:
+                self.alive -= 1
+            else:
+                self.idle.append(worker)
+            self.lock.notify()
+
+    def close(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, []
+            self.alive -= len(idle)
+        for worker in idle:
+            worker.stop()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.close)
+
+
+def stop_workers() -> None:
+    """Stop the idle workers of this process (new ones start on the next query)."""
+    _POOL.close()
+
+
+def _start() -> _Worker:
+    context = worker_context()  # workers start with the imports done
+    ours, theirs = context.Pipe()
+    plans, their_plans = context.Pipe(duplex=False)
+    process = context.Process(target=_serve, args=(theirs, their_plans), daemon=True,
+                              name="archive-query-worker")
+    process.start()
+    theirs.close()
+    their_plans.close()
+    return _Worker(process, ours, plans, next(_STARTED))
+
+
+_STARTED = itertools.count()
+#: A hit from the fields a worker sent (a plain tuple), made in C: Hit._make costs more.
+_hit = functools.partial(tuple.__new__, Hit)
+
+
+def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, str] | None,
+                  limit: int, timeout: float) -> QueryResult:
+    """:func:`archive.query.evaluate_query` in workers, stopped at ``timeout`` + :data:`GRACE`.
+
+    When several workers are free, each evaluates its share of the documents (every n-th in id
+    order, so that each keeps the trees of its share warm) and their records are merged in
+    document order, cut where one process evaluating them in order would have stopped: the
+    result is the same. Workers that read different lists of documents (the folder or the index
+    changed meanwhile) are asked again.
+
+    :raise QueryError: a static or dynamic error reported by a worker, a worker that ended
+        unexpectedly, or documents that kept changing during the query.
+    """
+    started = time.perf_counter()
+    for _ in range(ATTEMPTS):
+        merge = _share(settings, expression, namespaces, limit, timeout)
+        if len(set(merge.listings.values())) <= 1:
+            return merge.result((time.perf_counter() - started) * 1000)
+    raise QueryError("the documents changed during the query: run it again")
+
+
+#: Queries asked again when the documents changed while the workers read their list.
+ATTEMPTS = 3
+
+
+def _share(settings: Settings, expression: str, namespaces: dict[str, str] | None,
+           limit: int, timeout: float) -> _Merge:
+    # one query shared out to the free workers, their records gathered until each has ended;
+    # a worker gets the same share from one query to the next, so its trees stay warm
+    workers = sorted(_POOL.take(WORKERS), key=attrgetter("number"))
+    merge = _Merge(expression, limit, timeout, len(workers))
+    pending = dict(enumerate(workers))
+    try:
+        for shard, worker in pending.items():
+            worker.connection.send((settings, expression, namespaces, limit, timeout, shard,
+                                    len(workers)))
+        for worker in pending.values():  # the time limit runs from their start
+            if not worker.ready:
+                if not worker.connection.poll(START_TIMEOUT):
+                    raise QueryError("the query worker did not start")
+                worker.connection.recv()
+                worker.ready = True
+        deadline = time.perf_counter() + timeout + GRACE
+        while pending:
+            by_connection = {worker.connection: shard for shard, worker in pending.items()}
+            ready = wait(list(by_connection), max(0.0, deadline - time.perf_counter()))
+            if not ready:
+                break  # the rest are stopped below
+            for connection in ready:
+                shard = by_connection[connection]  # type: ignore[index]
+                if merge.read(shard, connection.recv()):  # type: ignore[union-attr]
+                    worker = pending.pop(shard)
+                    for plan in worker.plans_sent():
+                        merge.read(shard, plan)
+                    _POOL.give_back(worker)
+    except (EOFError, OSError):
+        raise QueryError("the query worker ended unexpectedly") from None
+    finally:
+        for shard, worker in pending.items():
+            for plan in worker.stop():
+                merge.read(shard, plan)
+            _POOL.give_back(None)
+    return merge
+
+
+class _Merge:
+    """Records of documents from the workers, merged as one ordered evaluation would.
+
+    Documents are named by their position among all the documents in id order; each worker's
+    plan lists its candidates, and their union in order is what one pass would evaluate.
+    """
+
+    def __init__(self, expression: str, limit: int, timeout: float, shards: int) -> None:
+        self.expression, self.limit, self.timeout, self.shards = expression, limit, timeout, shards
+        self.engine = "lxml"
+        self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
+        self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
+        self.records: dict[int, tuple[int, list[Hit], bool]] = {}  # by position
+        self.errors: dict[int, Exception] = {}  # by position; -1: a static error
+        self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit")
+
+    def read(self, shard: int, message: tuple[Any, ...]) -> bool:
+        """Take one message; True when it is the worker's last for this query."""
+        kind = message[0]
+        if kind == "plan":
+            self.engine = message[1]
+            self.listings[shard], self.chosen[shard] = message[2], message[3]
+        elif kind in ("records", "end"):  # hits made now, while other workers still work
+            for position, count, hits, partial in message[-1]:
+                self.records[position] = (count, list(map(_hit, hits)), partial)
+            if kind == "end" and message[1]:
+                self.stops[shard] = message[1]
+            return kind == "end"
+        elif kind == "error":
+            error = _rebuild_error(*message[2:])
+            if message[1] is None:  # a static error: the same in every worker
+                self.errors[-1] = error
+            else:
+                self.errors[message[1]] = error
+            return True
+        return False
+
+    def result(self, elapsed_ms: float) -> QueryResult:
+        if -1 in self.errors:
+            raise self.errors[-1]
+        order = sorted(itertools.chain.from_iterable(self.chosen.values()))
+        # a share whose worker was stopped before its plan came could hold any document from
+        # its first position on: the merge ends there
+        unplanned = [shard for shard in range(self.shards) if shard not in self.chosen]
+        cut = min(unplanned) if unplanned else math.inf
+        records, errors, limit = self.records, self.errors, self.limit
+        time_limit = f"the time limit of {self.timeout:g} s"
+        result_limit = f"the result limit of {limit} items"
+        kept = count = done = 0  # hits, items and documents of the documents taken
+        message = None
+        for index, position in enumerate([*order, cut] if unplanned else order):
+            if position in errors:
+                raise errors[position]
+            record = records.get(position) if position < cut else None
+            if record is None:  # not evaluated: its worker stopped at the time limit or its
+                # own share of the result limit (then the cut is just above)
+                why = self.stops.get(position % self.shards) if position < cut else None
+                message = self._stopped(result_limit if why == "limit" else time_limit, index,
+                                        order)
+                break
+            if 0 <= limit <= kept:
+                message = self._stopped(result_limit, index, order)
+                break
+            count += record[0]
+            kept += len(record[1])
+            done += 1
+            if record[2]:  # stopped inside this document
+                message = self._stopped(time_limit, index, order)
+                break
+        hits = itertools.chain.from_iterable(records[position][1] for position in order[:done])
+        return QueryResult(self.expression, count, tuple(itertools.islice(hits, max(0, limit))),
+                           elapsed_ms, message is not None, self.engine, done, message)
+
+    @staticmethod
+    def _stopped(reason: str, index: int, order: list[int]) -> str:
+        return f"query stopped at {reason}: {index} of {len(order)} documents searched"
+
+
+def _rebuild_error(kind: str, message: str, path: str | None, line: int | None,
+                   column: int | None, code: str | None) -> Exception:
+    classes: dict[str, Any] = {cls.__name__: cls for cls in _error_classes()}
+    cls = classes.get(kind)
+    if cls is None:
+        return QueryError(message)
+    if issubclass(cls, TeiError):
+        return cls(message, path, line, column)
+    if issubclass(cls, QueryError):
+        return cls(message, path, code=code, line=line, column=column)
+    return cls(message, path)
+
+
+def _error_classes() -> list[type]:
+    from tei import errors as tei_errors
+
+    from .. import errors
+
+    found = []
+    for module in (errors, tei_errors):
+        found += [value for value in vars(module).values() if isinstance(value, type)
+                  and issubclass(value, (ArchiveError, TeiError))]
+    return found
+
+
+# --- in the worker ---------------------------------------------------------------------------
+
+def _serve(connection: Connection, plans: Connection) -> None:
+    """The worker's loop: one query at a time, until the caller goes away."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
+    if soft == resource.RLIM_INFINITY or soft > wanted:
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    connection.send(("ready",))
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        _answer(connection, plans, *job)
+
+
+def _answer(connection: Connection, plans: Connection, settings: Settings, expression: str,
+            namespaces: dict[str, str] | None, limit: int, timeout: float, shard: int,
+            shards: int) -> None:
+    """Evaluate this worker's share of the documents, sending records as they come.
+
+    Records and errors name a document by its position among all the documents in id order.
+    The plan (the engine and the candidates) goes first, by the side pipe when it is small:
+    the caller reads it when the query ends or the worker is stopped, so it is not woken for
+    it (a wake-up costs more than a small query's evaluation on a busy machine).
+    """
+    started = time.perf_counter()
+    deadline = started + timeout
+    index: int | None = None
+    try:
+        compiled = compile_query(expression, namespaces)
+        listing, chosen = candidates(settings, compiled, shard, shards)
+        plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
+                                     [found.position for found in chosen]))
+        (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)
+        records: list[tuple[Any, ...]] = []
+        own = 0  # hits of this share
+        sent = time.perf_counter()
+        why = None
+        for index, doc, path, stamp in chosen:
+            now = time.perf_counter()
+            if now > deadline:
+                why = "time"
+                break
+            if 0 <= limit <= own:
+                why = "limit"
+                break
+            if now - sent > PROGRESS_EVERY:
+                connection.send(("records", records))
+                records, sent = [], now
+            count, hits, partial = document_hits(compiled, TREES, path, doc, deadline,
+                                                 limit - own, stamp)
+            own += len(hits)
+            records.append((index, count, list(map(tuple, hits)), partial))  # tuples pickle faster
+            if partial:
+                why = "time"
+                break
+        connection.send(("end", why, records))
+    except (ArchiveError, TeiError) as error:
+        connection.send(("error", index, type(error).__name__,
+                         getattr(error, "message", str(error)), error.path,
+                         getattr(error, "line", None), getattr(error, "column", None),
+                         getattr(error, "code", None)))
+    except (MemoryError, RecursionError) as error:
+        what = "out of memory" if isinstance(error, MemoryError) else "nested too deeply"
+        connection.send(("error", index, "QueryError", f"query stopped: {what}", None, None,
+                         None, None))

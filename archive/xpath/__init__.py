@@ -1,0 +1,19 @@
+"""XPath 3.1 on TEI documents: parsing and compiling (lxml's C XPath 1.0 where it means
+the same, elementpath otherwise), plans for common shapes, evaluation into hits, and the
+kept parsed trees.
+"""
+
+from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
+from .compile import MAX_EXPRESSION, CompiledQuery, compile_query
+from .evaluate import TREES, QueryResult, document_hits, evaluate_files, evaluate_tree
+from .hits import Hit, classify
+from .parse import parse_expression
+from .tree_cache import TreeCache, folder_stamps
+from .values import Unsupported, compile_value
+
+__all__ = [
+    "CompiledQuery", "Hit", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult", "TREES",
+    "TreeCache", "Unsupported", "classify", "compile_query", "compile_value", "document_hits",
+    "evaluate_files", "evaluate_tree", "folder_stamps", "lxml_safe", "parse_expression",
+    "stays_inside", "walk_tokens"
+]

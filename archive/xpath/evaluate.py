@@ -1,0 +1,209 @@
+"""Evaluating a compiled XPath expression on TEI documents, as hits.
+
+Both engines' items become hits through the same code (:mod:`.hits`), so their results are
+identical; attribute predicates, filters and atomisations run by plans (:mod:`.plans`,
+:mod:`.attributes`) where they can. :func:`evaluate_files` is a pure function of the files it
+reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import elementpath
+from lxml import etree
+
+from tei.namespaces import NSMAP
+
+from .attributes import attribute_plan
+from .compile import CompiledQuery
+from .hits import Hit, HitMaker
+from .parse import lxml_xpath, parse, query_error
+from .plans import NoPlan, atom_plan, filter_plan
+from .tree_cache import TreeCache
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The outcome of :func:`run_query`; ``message`` says why it stopped early, if it did."""
+
+    query: str
+    count: int
+    hits: tuple[Hit, ...]
+    elapsed_ms: float
+    truncated: bool
+    engine: str = "lxml"
+    documents: int = 0  # documents evaluated
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``archive query --format json``."""
+        return {"query": self.query, "count": self.count,
+                "hits": [hit.as_dict() for hit in self.hits],
+                "elapsed_ms": round(self.elapsed_ms, 3), "truncated": self.truncated}
+
+
+#: The cache of this process (in the query worker: kept warm between queries).
+TREES = TreeCache()
+
+
+def evaluate_files(
+    compiled: CompiledQuery, files: Sequence[tuple[str, Path]], *, limit: int, timeout: float,
+    started: float | None = None, cache: TreeCache | None = None,
+) -> QueryResult:
+    """Evaluate a compiled query on the given files; a pure function of its arguments.
+
+    Every item is counted; hits (with their context) are made for the first ``limit`` only.
+
+    :param files: (doc id, path) pairs in the order the hits should come.
+    """
+    started = time.perf_counter() if started is None else started
+    deadline = started + timeout
+    cache = TREES if cache is None else cache
+    hits: list[Hit] = []
+    count = 0
+    message = None
+    evaluated = 0
+    for index, (doc, path) in enumerate(files):
+        now = time.perf_counter()
+        if now > deadline:
+            message = _stopped(f"the time limit of {timeout:g} s", index, len(files))
+            break
+        if len(hits) >= limit and limit >= 0:
+            message = _stopped(f"the result limit of {limit} items", index, len(files))
+            break
+        found, new, partial = document_hits(compiled, cache, path, doc, deadline,
+                                            limit - len(hits))
+        evaluated += 1
+        count += found
+        hits += new
+        if partial:
+            message = _stopped(f"the time limit of {timeout:g} s", index, len(files))
+            break
+    elapsed = (time.perf_counter() - started) * 1000
+    return QueryResult(compiled.expression, count, tuple(hits), elapsed, message is not None,
+                       compiled.engine, evaluated, message)
+
+
+
+def _stopped(reason: str, index: int, total: int) -> str:
+    return f"query stopped at {reason}: {index} of {total} documents searched"
+
+
+#: The item that says an elementpath evaluation passed its deadline.
+TIMED_OUT = object()
+
+
+def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
+                  deadline: float, room: int, stamp: tuple[int, int] | None = None,
+                  ) -> tuple[int, list[Hit], bool]:
+    """One document's items: how many, the hits of the first ``room``, and whether the
+    deadline stopped its evaluation.
+
+    :param stamp: the file's (mtime_ns, size) when the caller has just read them.
+    :raise QueryError: a dynamic error, named after ``doc``.
+    """
+    found = attribute_plan(compiled.expression, compiled.namespaces)
+    if found is not None:  # //NAME[@a = 'x']: from the tree's attribute map, no walk
+        elements = found.select(cache.attributes(path, found.attribute, stamp))
+        if not elements or room <= 0:
+            return len(elements), [], False
+        maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+        return len(elements), list(map(maker.hit, elements[:room])), False
+    count, hits, maker = 0, [], None
+    for item in evaluate_document(compiled, cache, path, doc, deadline, stamp):
+        if item is TIMED_OUT:
+            return count, hits, True
+        count += 1
+        if len(hits) < room:
+            maker = maker or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+            hits.append(maker.hit(item))
+    return count, hits, False
+
+
+def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
+                      deadline: float, stamp: tuple[int, int] | None = None) -> Iterator[Any]:
+    """The items of one document, in order; :data:`TIMED_OUT` last when the deadline passed.
+
+    :param stamp: the file's (mtime_ns, size) when the caller has just read them.
+    :raise QueryError: a dynamic error, named after ``doc``.
+    """
+    if compiled.engine == "lxml":
+        tree, _ = cache.get(path, stamp=stamp)
+        result = lxml_xpath(compiled.expression, compiled.namespaces)(tree)
+        yield from result if isinstance(result, list) else (result,)
+        return
+    plan = filter_plan(compiled.expression, compiled.namespaces)
+    if plan is not None:
+        tree, _ = cache.get(path, stamp=stamp)
+        try:
+            yield from plan.select(tree, lxml_xpath(plan.path, compiled.namespaces))
+            return
+        except NoPlan:
+            pass  # a position test: this document is evaluated in full
+        except elementpath.ElementPathError as error:
+            raise query_error(error, doc) from None
+    atoms = atom_plan(compiled.expression, compiled.namespaces)
+    if atoms is not None:
+        tree, _ = cache.get(path, stamp=stamp)
+        try:
+            yield from atoms.evaluate(
+                tree, lambda source: lxml_xpath(source, compiled.namespaces),
+                lambda attribute: cache.attributes(path, attribute, stamp))
+            return
+        except elementpath.ElementPathError as error:
+            raise query_error(error, doc) from None
+    _, nodes = cache.get(path, node_tree=True, stamp=stamp)
+    token = parse(compiled.expression, compiled.namespaces)
+    context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map)
+    items = []
+    try:
+        for position, item in enumerate(token.select(context)):
+            if position % 256 == 255 and time.perf_counter() > deadline:
+                items.append(TIMED_OUT)
+                break
+            items.append(item)
+    except elementpath.ElementPathError as error:
+        raise query_error(error, doc) from None
+    yield from _in_document_order(token, items)
+
+
+def evaluate_tree(compiled: CompiledQuery, tree: etree._ElementTree, nodes: Any = None,
+                  item: etree._Element | None = None) -> list[Any]:
+    """All items of a compiled query on one parsed tree (used by facets at index time).
+
+    :param nodes: the tree's elementpath node tree when already built.
+    :param item: the context element (default: the document node).
+    """
+    if compiled.engine == "lxml":
+        result = lxml_xpath(compiled.expression, compiled.namespaces)(
+            tree if item is None else item)
+        return result if isinstance(result, list) else [result]
+    if nodes is None:
+        nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
+    token = parse(compiled.expression, compiled.namespaces)
+    context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map,
+                                       item=None if item is None else nodes.get_element_node(item))
+    try:
+        return _in_document_order(token, list(token.select(context)))
+    except elementpath.ElementPathError as error:
+        raise query_error(error) from None
+
+
+_PATH_OPERATORS = frozenset({"/", "//", "|", "union", "intersect", "except"})
+
+
+def _in_document_order(token: Any, items: list[Any]) -> list[Any]:
+    # A path or a union yields nodes in document order; elementpath 5.1 does not always keep
+    # it (//text() comes grouped by parent), so its nodes are put back in order here.
+    while token.symbol == "[" and token.label == "operator":
+        token = token[0]
+    if token.symbol not in _PATH_OPERATORS or token.label != "operator":
+        return items
+    if not all(isinstance(item, elementpath.XPathNode) for item in items):
+        return items
+    return sorted(items, key=lambda node: node.position)

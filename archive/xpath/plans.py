@@ -1,0 +1,268 @@
+"""Plans that let lxml do the walking for expressions it cannot run whole.
+
+Aggregates (``count(distinct-values(//tei:persName/@ref))``): each path argument of an
+atomizing function is run by lxml, its nodes atomized into ``xs:untypedAtomic`` values (what
+elementpath makes of them too), and the rest of the expression, rewritten over variables, is
+evaluated by elementpath on values only; only expressions that use nothing else of the document
+are planned.
+
+``PATH[P1][P2]...`` where ``PATH`` is within XPath 1.0 but a predicate is not (a cast, a typed
+comparison): lxml selects ``PATH``'s elements in C, and elementpath evaluates each predicate on
+each selected element alone, the result remembered per distinct element (per attribute set when
+the predicate reads only attributes, since the same dates and refs recur across a corpus). A
+predicate that reads only the element itself (its attributes and descendants, not its position
+nor anything outside it) gives the same answer alone as inside the document, so the hits are
+those of a full elementpath evaluation (tested on a table of queries). A predicate whose value
+turns out to be a number (a position) makes the plan step aside for that document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import elementpath
+from elementpath.datatypes import UntypedAtomic
+from lxml import etree
+
+from tei.namespaces import NSMAP
+
+from .analysis import OUTWARD_FUNCTIONS, stays_inside, walk_tokens
+from .attributes import AttributeMap, AttributeValuesPlan, attribute_values_plan
+from .compile import compile_query
+from .hits import string_value
+from .parse import parse
+
+#: Functions that read the context item when called without arguments.
+_CONTEXT_FUNCTIONS = frozenset({"string", "normalize-space", "string-length", "name",
+                                "local-name", "namespace-uri", "number", "data", "node-name",
+                                "has-children", "nilled"})
+#: Predicate results remembered per plan.
+MEMO_SIZE = 100_000
+
+
+class NoPlan(Exception):
+    """The plan cannot answer for this document; evaluate it in full."""
+
+
+class FilterPlan:
+    """``PATH[P1]...[Pn]``: PATH by lxml, the predicates by elementpath per element."""
+
+    def __init__(self, path: str, predicates: list[Any], attributes_only: bool) -> None:
+        self.path = path
+        self.predicates = predicates
+        self.attributes_only = attributes_only
+        self.memo: dict[Any, bool] = {}
+
+    def select(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
+        """The elements of the expression in document order.
+
+        :raise NoPlan: a predicate gave a number (a position test).
+        :raise elementpath.ElementPathError: a predicate failed on an element.
+        """
+        found = []
+        for element in lxml_xpath(tree):
+            if not isinstance(element, etree._Element) or not isinstance(element.tag, str):
+                raise NoPlan
+            key: Any = (element.tag, tuple(sorted(element.attrib.items()))) \
+                if self.attributes_only else etree.tostring(element, with_tail=False)
+            keep = self.memo.get(key)
+            if keep is None:
+                keep = self._keep(element)
+                if len(self.memo) >= MEMO_SIZE:
+                    self.memo.clear()
+                self.memo[key] = keep
+            if keep:
+                found.append(element)
+        return found
+
+    def _keep(self, element: etree._Element) -> bool:
+        nodes = elementpath.get_node_tree(element, namespaces=NSMAP, fragment=True)
+        for predicate in self.predicates:
+            context = elementpath.XPathContext(nodes, item=nodes, namespaces=NSMAP)
+            items = list(predicate.select(context))
+            if len(items) == 1 and isinstance(items[0], (int, float, Decimal)) \
+                    and not isinstance(items[0], bool):
+                raise NoPlan
+            if not predicate.boolean_value(items):
+                return False
+        return True
+
+
+@lru_cache(maxsize=256)
+def filter_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> FilterPlan | None:
+    """The plan of an expression elementpath would run whole, or None when there is none."""
+    top = parse(expression, namespaces)
+    if top.symbol not in ("/", "//") or top.label != "operator" or not len(top):
+        return None
+    step = top[-1]
+    predicates = []
+    while step.symbol == "[" and step.label == "operator":
+        predicates.insert(0, step[1])
+        step = step[0]
+    if not predicates or step.symbol not in (":", "(name)", "*") or step.label == "function":
+        return None
+    path = (top[0].source if len(top) == 2 else "") + top.symbol + step.source
+    try:
+        if compile_query(path, dict(namespaces)).engine != "lxml":
+            return None
+    except Exception:  # noqa: BLE001 - no plan; the full evaluation reports any error
+        return None
+    if not all(_local(predicate) for predicate in predicates):
+        return None
+    return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates))
+
+
+#: Functions that only atomize (or count) their first argument.
+_ATOMIZING = frozenset({"distinct-values", "data", "sum", "avg", "min", "max", "string-join",
+                        "count", "exists", "empty"})
+
+
+class AtomPlan:
+    """``f(PATH, ...)``: PATH's nodes by lxml, atomized, the rest by elementpath on values."""
+
+    def __init__(self, token: Any, paths: list[str], maps: list[AttributeValuesPlan | None],
+                 ) -> None:
+        self.token = token
+        self.paths = paths
+        self.maps = maps  # per path: its values from the tree's attribute map (//NAME/@a)
+        self.native = _native(token)
+
+    def evaluate(self, tree: etree._ElementTree, lxml_xpath: Any,
+                 attribute_map: Callable[[str], AttributeMap] | None = None) -> list[Any]:
+        """The expression's items on one document.
+
+        :param attribute_map: the tree's map of an attribute (see archive.xpath_attributes).
+        :raise elementpath.ElementPathError: the evaluation failed.
+        """
+        strings = {f"__p{number}": plan.values(attribute_map(plan.attribute))
+                   if plan is not None and attribute_map is not None
+                   else [_atomized(node) for node in lxml_xpath(path)(tree)]
+                   for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
+        if self.native is not None:
+            return self.native(strings)
+        variables = {name: list(map(UntypedAtomic, values)) for name, values in strings.items()}
+        context = elementpath.XPathContext(None, item=UntypedAtomic(""), variables=variables)
+        return list(self.token.select(context))
+
+
+@lru_cache(maxsize=256)
+def atom_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> AtomPlan | None:
+    """The plan of an aggregate over element or attribute paths, or None when there is none."""
+    paths: list[str] = []
+    for token in walk_tokens(parse(expression, namespaces)):
+        if token.label != "function" or token.symbol not in _ATOMIZING or not len(token):
+            continue
+        argument = token[0]
+        if argument.symbol not in ("/", "//") or argument.label != "operator" \
+                or not _ends_in_element_or_attribute(argument) or argument.source in paths:
+            continue
+        try:
+            if compile_query(argument.source, dict(namespaces)).engine == "lxml":
+                paths.append(argument.source)
+        except Exception:  # noqa: BLE001 - no plan; the full evaluation reports any error
+            continue
+    rewritten = expression
+    for number, path in enumerate(paths):
+        if path not in rewritten:
+            return None  # written with other spacing than the parser's: no plan
+        rewritten = rewritten.replace(path, f"$__p{number}")
+    if not paths:
+        return None
+    try:
+        token = parse(rewritten, namespaces)
+    except Exception:  # noqa: BLE001
+        return None
+    if not _context_free(token):
+        return None
+    return AtomPlan(token, paths, [attribute_values_plan(parse(path, namespaces), namespaces)
+                                   for path in paths])
+
+
+def _native(token: Any) -> Callable[[dict[str, list[str]]], list[Any]] | None:
+    # count, distinct-values, exists and empty over one variable, nested, in Python: the
+    # variables hold xs:untypedAtomic values, which distinct-values compares as strings (in
+    # elementpath too, keeping the first of each), and whose string is the plain str used here
+    if token.symbol == "$" and len(token) == 1:
+        name = token[0].value
+        return lambda variables: variables[name]
+    if token.label != "function" or len(token) != 1:
+        return None
+    inner = _native(token[0])
+    if inner is None:
+        return None
+    operations: dict[str, Callable[[list[Any]], list[Any]]] = {
+        "count": lambda items: [len(items)],
+        "distinct-values": lambda items: list(dict.fromkeys(items)),
+        "exists": lambda items: [bool(items)],
+        "empty": lambda items: [not items],
+    }
+    operation = operations.get(token.symbol)
+    if operation is None or (token.symbol == "distinct-values" and token[0].symbol != "$"):
+        return None  # distinct-values of counts or booleans: elementpath decides
+    return lambda variables: operation(inner(variables))
+
+
+def _atomized(node: Any) -> str:
+    return string_value(node) if isinstance(node, etree._Element) else str(node)
+
+
+def _ends_in_element_or_attribute(path: Any) -> bool:
+    step = path[-1]
+    while step.symbol == "[" and step.label == "operator":
+        step = step[0]
+    return step.symbol == "@" or (step.symbol in (":", "(name)", "*")
+                                  and "function" not in step.label
+                                  and (step.symbol != ":" or step[1].symbol == "(name)"))
+
+
+def _context_free(token: Any) -> bool:
+    # uses neither the context item nor the document (conservative: unknown → False)
+    symbol, label = token.symbol, token.label
+    if symbol == "$" or label == "literal":
+        return True
+    if symbol == ":" and len(token) == 2:
+        return "function" in token[1].label and all(_context_free(c) for c in token[1])
+    if symbol in ("castable", "cast", "instance", "treat"):
+        return _context_free(token[0])
+    if "function" in label:
+        if symbol in OUTWARD_FUNCTIONS or (symbol in _CONTEXT_FUNCTIONS and not len(token)):
+            return False
+        return all(_context_free(child) for child in token)
+    if (label == "operator" and symbol not in ("/", "//", "[", "!")) \
+            or (symbol == "(" and label == "expression"):
+        return all(_context_free(child) for child in token)
+    return False
+
+
+def _local(token: Any) -> bool:
+    # reads only the context element (attributes, descendants), never its place; a literal
+    # (a position, when an integer) is no predicate to remember
+    return stays_inside(token) and token.label != "literal"
+
+
+def _attributes_only(token: Any) -> bool:
+    # reads nothing but the context element's attributes (conservative: unknown → False)
+    symbol, label = token.symbol, token.label
+    if symbol == "@":
+        return len(token) == 1 and token[0].symbol in ("(name)", ":")
+    if symbol in ("castable", "cast", "instance", "treat"):
+        return _attributes_only(token[0])  # the second operand is a type
+    if symbol == ":" and len(token) == 2:
+        if "function" in token[1].label:  # xs:date(...), fn:string(...): look at arguments
+            return all(_attributes_only(child) for child in token[1])
+        return False  # a prefixed element name test
+    if label in ("literal", "variable") or symbol == "$":
+        return True
+    if label == "function" or "function" in label:
+        if symbol in _CONTEXT_FUNCTIONS and not len(token):
+            return False
+        return symbol not in OUTWARD_FUNCTIONS and all(_attributes_only(c) for c in token)
+    if label == "operator" and symbol not in ("/", "//", "[", "!", "|", "union", "intersect",
+                                                "except"):
+        return all(_attributes_only(child) for child in token)
+    if symbol == "(" and label == "expression":
+        return all(_attributes_only(child) for child in token)
+    return False

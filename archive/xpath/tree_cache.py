@@ -1,0 +1,247 @@
+"""Parsed documents kept between queries, within a memory budget."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+import elementpath
+
+from tei.namespaces import NSMAP
+from tei.parse import parse_tei
+
+from .attributes import AttributeMap, attribute_map
+
+#: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
+TREE_CACHE_BUDGET = 256 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One cached document: its tree, node tree and attribute maps, and their estimated size."""
+
+    key: str
+    stamp: tuple[int, int]
+    tree: Any
+    nodes: Any
+    cost: int
+    attributes: dict[str, AttributeMap] = field(default_factory=dict)
+    hits: dict[Any, Any] = field(default_factory=dict)  # element → its hit's fields
+    counted: int = 0  # of those, already in cost
+
+
+class TreeCache:
+    """Parsed documents kept between queries, least recently used first out.
+
+    Sizes are estimates from the file size (an lxml tree takes several times its file, an
+    elementpath node tree several more), so the budget bounds memory, not exactly.
+    """
+
+    LXML_FACTOR = 8
+    ELEMENTPATH_FACTOR = 24
+    MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
+    HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
+
+    def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
+        self.budget = budget
+        self.used = 0
+        self.hits = self.misses = 0  # lookups answered from the cache, and parses
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def get(self, path: Path, node_tree: bool = False,
+            stamp: tuple[int, int] | None = None) -> tuple[Any, Any]:
+        """The parsed tree of ``path`` (and its elementpath node tree when asked).
+
+        :param stamp: the file's (mtime_ns, size) when the caller has just read them.
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        entry = self._entry(path, node_tree, stamp)
+        return entry.tree, entry.nodes
+
+    def attributes(self, path: Path, attribute: str,
+                   stamp: tuple[int, int] | None = None) -> AttributeMap:
+        """The elements of ``path``'s tree carrying ``attribute``, by value, in document order.
+
+        Built on first use per tree and attribute, kept with the tree, dropped with it.
+
+        :param stamp: as for :meth:`get`.
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        entry = self._entry(path, False, stamp)
+        found = entry.attributes.get(attribute)
+        if found is None:
+            found = entry.attributes[attribute] = attribute_map(entry.tree, attribute)
+            self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()
+                                                   for pairs in by_tag.values()))
+        return found
+
+    def hit_memo(self, path: Path) -> dict[Any, Any]:
+        """Where hits of the tree last returned for ``path`` are remembered (see HitMaker).
+
+        Kept with the tree and dropped with it; the hits added since the last call are
+        counted in the budget now.
+        """
+        entry = self._entries.get(str(path))
+        if entry is None:
+            return {}  # not kept: remembered for this query only
+        if len(entry.hits) != entry.counted:
+            self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted))
+            entry.counted = len(entry.hits)
+        return entry.hits
+
+    def _entry(self, path: Path, node_tree: bool, stamp: tuple[int, int] | None) -> _Entry:
+        key = str(path)
+        stamp = stamp or file_stamp(path)
+        entry = self._entries.get(key)
+        if entry is not None and entry.stamp == stamp:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
+            if entry is not None:
+                del self._entries[key]
+                self.used -= entry.cost
+            entry = _Entry(key, stamp, parse_tei(path), None, 0)
+            self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True)
+        if node_tree and entry.nodes is None:
+            entry.nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
+            self._grow(entry, stamp[1] * self.ELEMENTPATH_FACTOR)
+        return entry
+
+    def _grow(self, entry: _Entry, extra: int, new: bool = False) -> None:
+        # count what entry now holds; older entries go first, and an entry larger than the
+        # whole budget is used once, never kept
+        entry.cost += extra
+        if new:
+            self._entries[entry.key] = entry
+            self.used += entry.cost
+        elif self._entries.get(entry.key) is entry:
+            self.used += extra
+        else:
+            return  # not kept
+        if entry.cost > self.budget:
+            del self._entries[entry.key]
+            self.used -= entry.cost
+        while self.used > self.budget:
+            _, dropped = self._entries.popitem(last=False)
+            self.used -= dropped.cost
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.used = 0
+
+
+def file_stamp(path: str | Path) -> tuple[int, int]:
+    """(mtime_ns, size) of a file: what the index compares to know a file is unchanged."""
+    return _STAMP(os.stat(path))
+
+
+def file_stamps(paths: list[str]) -> list[tuple[int, int] | None]:
+    """:func:`file_stamp` of each file (None for a file that is gone), in C for many files."""
+    try:
+        return list(map(_STAMP, map(os.stat, paths)))
+    except OSError:
+        return [_stamp_or_none(path) for path in paths]
+
+
+def _stamp_or_none(path: str) -> tuple[int, int] | None:
+    try:
+        return file_stamp(path)
+    except OSError:
+        return None
+
+
+_STAMP = attrgetter("st_mtime_ns", "st_size")
+
+
+# --- stamps of a watched folder -------------------------------------------------------------
+# A query stats every file it may rule out through the index, so that a file written since it
+# was indexed is never ruled out: a thousand stats take about a millisecond, most of a warm
+# query's time. Where Linux's inotify is at hand, a folder's stamps are kept instead and read
+# again only for the files the system says were written, created, moved or deleted since.
+
+#: Seconds after which every stamp is read again even though no event came: a write inotify
+#: does not report (through a memory map, or on a network file system) is seen within this.
+FULL_CHECK_EVERY = 30.0
+#: Folders watched at once by one process (each holds an inotify descriptor).
+WATCHED_FOLDERS = 4
+
+
+def folder_stamps(folder: Path, paths: list[str]) -> list[tuple[int, int] | None]:
+    """:func:`file_stamps` of files of ``folder``, as they are now.
+
+    :param paths: ``str(folder / name)`` of each file.
+    """
+    key = (str(folder), os.getpid())  # a forked child gets its own descriptor
+    with _WATCH_LOCK:
+        watched = _WATCHED.pop(key, None) or _watch(key[0])
+        stamps = watched.stamps(paths) if watched is not None else None
+        if stamps is None:  # no inotify here, or the watch ended with the folder
+            if watched is not None:
+                watched.notify.close()
+            return file_stamps(paths)
+        if len(_WATCHED) >= WATCHED_FOLDERS:
+            _WATCHED.pop(next(iter(_WATCHED))).notify.close()  # the longest unused
+        _WATCHED[key] = watched
+        return stamps
+
+
+class _WatchedFolder:
+    def __init__(self, folder: str, notify: Any) -> None:
+        self.folder, self.notify = folder, notify
+        self.known: dict[str, tuple[int, int] | None] = {}
+        self.checked = -math.inf  # when every stamp was last read
+
+    def stamps(self, paths: list[str]) -> list[tuple[int, int] | None] | None:
+        """The stamps, read again where an event says so; None when the watch has ended."""
+        # events first, then stats: a write after the stats is an event for the next query
+        events = self.notify.read(timeout=0)
+        if any(event.mask & _ENDED for event in events):
+            return None  # the folder was deleted, moved or unmounted
+        now = time.monotonic()
+        if any(event.mask & _f.Q_OVERFLOW for event in events) \
+                or now - self.checked > FULL_CHECK_EVERY:
+            self.known.clear()
+            self.checked = now
+        else:
+            for event in events:
+                self.known.pop(os.path.join(self.folder, event.name), None)
+        known = self.known
+        missing = [path for path in paths if path not in known]
+        known.update(zip(missing, file_stamps(missing), strict=True))
+        return [known[path] for path in paths]
+
+
+def _watch(folder: str) -> _WatchedFolder | None:
+    if _inotify is None:
+        return None
+    try:
+        notify = _inotify.INotify(nonblocking=True)
+    except OSError:  # too many inotify instances: plain stats
+        return None
+    try:
+        notify.add_watch(folder, _EVENTS)
+    except OSError:
+        notify.close()
+        return None
+    return _WatchedFolder(folder, notify)
+
+
+try:
+    import inotify_simple as _inotify
+
+    _f = _inotify.flags
+    _EVENTS = (_f.MODIFY | _f.ATTRIB | _f.CLOSE_WRITE | _f.CREATE | _f.DELETE | _f.MOVED_FROM
+               | _f.MOVED_TO | _f.DELETE_SELF | _f.MOVE_SELF)
+    _ENDED = _f.IGNORED | _f.DELETE_SELF | _f.MOVE_SELF | _f.UNMOUNT
+except ImportError:  # not Linux: plain stats
+    _inotify = None  # type: ignore[assignment]
+_WATCHED: dict[tuple[str, int], _WatchedFolder] = {}
+_WATCH_LOCK = threading.Lock()

@@ -20,13 +20,15 @@ from tei.parse import parse_file
 from tei.read import last_change_date
 from tei.serialize import serialize
 
-from .annotate import annotate
+from .annotate import Recogniser, annotate
 from .config import SAMPLES_DIR, Settings, today
 from .errors import ArchiveError, ValidationFailed
+from .index import update_index
 from .ingest import encode, read_source
 from .model import Source
 from .registry import Registry, load_registry
 from .store import atomic_write, data_lock, iter_leftovers, tei_path
+from .validation import validate_document
 
 Progress = Callable[[str], None]
 
@@ -70,9 +72,6 @@ class Builder:
     """Builds documents into a data directory; the recogniser is loaded once."""
 
     def __init__(self, settings: Settings, *, annotate_names: bool = True) -> None:
-        from .annotate import Recogniser
-        from .validation import validate_document
-
         self.settings = settings
         self.registry: Registry = load_registry(settings)
         self.recogniser = Recogniser(self.registry) if annotate_names else None
@@ -139,8 +138,6 @@ def build(settings: Settings, paths: Sequence[Path], *, format: str | None = Non
     """
     sources = [read_source(path, format, overrides) for path in paths]
     _check_unique_ids(sources)
-    from .index import update_index
-
     with data_lock(settings.data_dir):
         for leftover in iter_leftovers(settings.data_dir):  # of an interrupted run
             leftover.unlink(missing_ok=True)

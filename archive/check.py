@@ -19,7 +19,7 @@ from tei.parse import parse_tei
 from .config import Settings
 from .errors import ArchiveError
 from .index import indexed_hashes
-from .registry import load_registry
+from .registry import RefResolver, load_imports, load_registry
 from .store import iter_leftovers, iter_tei_files
 from .validation import load_registry_ids, schemas_for, validate_files
 
@@ -105,8 +105,6 @@ def _index(settings: Settings, files: list[Path]) -> Iterator[Finding]:
 
 
 def _registry(settings: Settings) -> Iterator[Finding]:
-    from .registry import RefResolver, load_imports
-
     registry = load_registry(settings)
     resolver = RefResolver(registry.ids(), load_imports(settings))
     used: set[str] = set()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ValidationFailed
+from .index import update_index
 from .registry import Registry, imported_files, rewrite_refs
 from .store import data_lock
 from .validation import validate_document
@@ -42,7 +43,5 @@ def apply_registry_change(settings: Settings, registry: Registry,
         changed = rewrite_refs(settings.tei_dir, mapping, check=gate)
         registry.save(settings.registry_dir)
         if settings.index_path.is_file():
-            from .index import update_index
-
             update_index(settings)
     return changed

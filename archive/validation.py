@@ -20,6 +20,7 @@ from tei.validate import RegistryIds, ValidationReport, validate_bytes, validate
 
 from .config import SCHEMAS_DIR, Settings
 from .errors import ArchiveError, RegistryError
+from .registry import imported_files
 
 SchemaName = Literal["archive", "tei_all"]
 ARCHIVE_RNG = SCHEMAS_DIR / "archive.rng"
@@ -139,8 +140,6 @@ def validate_files(files: Iterable[Path], schemas: Schemas,
 
 def _imported(files: Sequence[Path]) -> set[Path]:
     """The files that are imported documents of their data directory (``tei/`` + imports.json)."""
-    from .registry import imported_files
-
     found: set[Path] = set()
     for folder in {file.parent for file in files if file.parent.name == "tei"}:
         names = imported_files(Settings(data_dir=folder.parent))

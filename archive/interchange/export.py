@@ -33,9 +33,9 @@ from tei.parse import parse_bytes
 from tei.serialize import serialize
 
 from .. import __version__
-from ..config import ARCHIVE_NAME, SAMPLE_REGISTRY_DIR, SCHEMAS_DIR, Settings
+from ..config import ARCHIVE_NAME, SAMPLE_REGISTRY_DIR, SCHEMAS_DIR, Settings, today
 from ..errors import ArchiveError
-from ..index import mentions_of
+from ..index import document_files, mentions_of
 from ..registry import (
     SHAPES,
     DocumentRefs,
@@ -46,6 +46,7 @@ from ..registry import (
     load_imports,
     load_registry,
 )
+from ..validation import ARCHIVE_RNG, ARCHIVE_SCH, load_registry_ids
 from .importer import EXPORT_CHANGE, EXPORT_STAND_OFF, document_bytes
 
 MENTION_FIELDS = ("document", "passage", "type", "ref", "name", "surface", "when", "from", "to",
@@ -57,14 +58,10 @@ _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 
 def document_ids(settings: Settings) -> list[str]:
     """Every document id of the archive, in id order."""
-    from ..index import document_files
-
     return [doc_id for doc_id, _ in document_files(settings)]
 
 
 def _paths(settings: Settings) -> dict[str, Path]:
-    from ..index import document_files
-
     return dict(document_files(settings))
 
 
@@ -157,8 +154,6 @@ def _insert_after_text(root: etree._Element, element: etree._Element) -> None:
 
 
 def _add_change(root: etree._Element, note: str) -> None:
-    from ..config import today
-
     header = root.find(tei("teiHeader"))
     if header is None:
         return
@@ -236,8 +231,6 @@ def _prefix_ids(root: etree._Element, prefix: str, refs: DocumentRefs,
 
 
 def _corpus_header(count: int) -> etree._Element:
-    from ..config import today
-
     return E.teiHeader(
         E.fileDesc(
             E.titleStmt(E.title(f"{ARCHIVE_NAME}: {count} document{'s' if count != 1 else ''}"),
@@ -335,8 +328,6 @@ def _validation_report(settings: Settings, files: dict[str, bytes], resolver: Re
                        ids: Sequence[str]) -> str:
     from tei.validate import validate_bytes
 
-    from ..validation import ARCHIVE_RNG, ARCHIVE_SCH, load_registry_ids
-
     registry_ids = load_registry_ids(settings)
     lines = ["Validation of the exported documents.",
              "Documents the archive made: schemas/archive.rng + schemas/archive.sch.",
@@ -357,8 +348,6 @@ def _validation_report(settings: Settings, files: dict[str, bytes], resolver: Re
 
 
 def _readme(ids: Sequence[str]) -> str:
-    from ..config import today
-
     return f"""# {ARCHIVE_NAME}: deposit bundle
 
 Exported on {today()} by archive {__version__}: {len(ids)} document(s).

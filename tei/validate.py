@@ -143,7 +143,10 @@ def _compile_schematron(path: str) -> etree.XSLT:
     tree = parse_file(path)
     try:
         schematron = isoschematron.Schematron(tree, store_xslt=True)
-        return etree.XSLT(schematron.validator_xslt)
+        validator = schematron.validator_xslt  # kept because of store_xslt=True, else None
+        if validator is None:
+            raise TeiStructureError("lxml kept no validating XSLT for the Schematron", path)
+        return etree.XSLT(validator)
     except (etree.SchematronParseError, etree.XSLTParseError) as error:
         raise TeiStructureError(f"not a usable ISO Schematron schema: {error}", path) from None
 
@@ -186,16 +189,25 @@ def validate_tree(
     return ValidationReport.from_issues(issues, path)
 
 
-def validate_bytes(data: bytes, path: str | None = None, **schemas: object) -> ValidationReport:
+def validate_bytes(
+    data: bytes,
+    path: str | None = None,
+    *,
+    rng: PathLike | None = None,
+    sch: PathLike | None = None,
+    registry_ids: RegistryIds | Collection[str] | None = None,
+) -> ValidationReport:
     """Parse (safely, never repairing) and validate; malformed input is an ``"xml"`` issue.
 
-    :param schemas: ``rng``, ``sch``, ``registry_ids`` as for :func:`validate_tree`.
+    :param rng: RELAX NG schema, as for :func:`validate_tree`.
+    :param sch: Schematron schema, as for :func:`validate_tree`.
+    :param registry_ids: the registry's ids, as for :func:`validate_tree`.
     """
     try:
         tree = parse_bytes(data, path)
     except TeiError as error:
         return _unreadable(error, path)
-    return validate_tree(tree, path, **schemas)  # type: ignore[arg-type]
+    return validate_tree(tree, path, rng=rng, sch=sch, registry_ids=registry_ids)
 
 
 def validate_file(
@@ -238,11 +250,11 @@ def _relaxng_issues(schema: etree.RelaxNG, tree: etree._ElementTree,
 
 def _schematron_issues(xslt: etree.XSLT, tree: etree._ElementTree, path: str | None,
                        registry_ids: RegistryIds | None) -> list[Issue]:
-    params = {"registry_loaded": "false()"}
-    if registry_ids is not None:
-        params = {"registry_loaded": "true()",
-                  "registry_ids": etree.XSLT.strparam(registry_ids.tokens())}
-    svrl = xslt(tree, **params)
+    if registry_ids is None:
+        svrl = xslt(tree, registry_loaded="false()")
+    else:
+        svrl = xslt(tree, registry_loaded="true()",
+                    registry_ids=etree.XSLT.strparam(registry_ids.tokens()))
     issues = []
     for finding in _FINDINGS(svrl):
         role = (finding.get("role") or finding.get("flag") or "").lower()

@@ -27,12 +27,15 @@ class Settings:
     :param tei_all_rng: path of the official tei_all.rng, for ``validate --schema tei_all``.
     :param query_timeout: seconds an XPath query may run.
     :param query_limit: result items reported before a query is cut.
+    :param facet_time_limit_ms: milliseconds a lookup may spend counting facet values; the
+        facets not counted by then are reported as failed (Datasette's ``facet_time_limit_ms``).
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
     tei_all_rng: Path | None = None
     query_timeout: float = 10.0
     query_limit: int = 10_000
+    facet_time_limit_ms: float = 1000.0
 
     @property
     def tei_dir(self) -> Path:
@@ -61,6 +64,7 @@ class Settings:
             tei_all_rng=Path(tei_all) if tei_all else None,
             query_timeout=float(env.get("ARCHIVE_QUERY_TIMEOUT", 10.0)),
             query_limit=int(env.get("ARCHIVE_QUERY_LIMIT", 10_000)),
+            facet_time_limit_ms=float(env.get("ARCHIVE_FACET_TIME_LIMIT_MS", 1000.0)),
         )
 
 

@@ -90,7 +90,7 @@ def browse_data(endpoint: str = "browse.index") -> dict[str, Any]:
     return {
         "query": selection.text, "selections": result["selection_list"],
         "total": result["count"], "page": page, "page_size": size, "documents": documents,
-        "facets": result["facets"], "facets_failed": result.get("facets_failed", []),
+        "facets": result["facets"], "facets_failed": result["facets_failed"],
         "years": result["years"],
     }
 

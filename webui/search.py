@@ -36,7 +36,7 @@ def search_data() -> dict[str, Any]:
         hit["marked"] = marked(snippet)  # the page's KWIC line; the JSON twin drops it
     return {"query": selection.text, "total": total, "documents": summary["count"],
             "page": page, "page_size": size, "hits": hits, "facets": summary["facets"],
-            "facets_failed": summary.get("facets_failed", []),
+            "facets_failed": summary["facets_failed"],
             "selections": summary["selection_list"]}
 
 

@@ -93,6 +93,8 @@ def facets(settings: Settings, selects: tuple[str, ...], text: str | None,
             click.echo(f" {mark}{item['count']:6d}  {label}")
         if facet["truncated"]:
             click.echo("        …")
+    if result["facets_failed"]:
+        click.echo(f"not counted within the facet time limit: {', '.join(result['facets_failed'])}")
 
 
 @click.command()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from itertools import chain
 from typing import Any
@@ -48,8 +49,9 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
     :param text: words that must all occur in one passage (sanitised into an FTS5 query).
     :param date_from: with ``date_to``, keep documents that mention a date overlapping the
         range (ISO dates; either end may be open).
-    :return: ``{"count", "documents", "passage_count", "passages", "facets", ...}``, the
-        facets in Datasette's shape.
+    :return: ``{"count", "documents", "passage_count", "passages", "facets",
+        "facets_failed", ...}``, the facets in Datasette's shape; ``facets_failed`` names the
+        facets left uncounted when counting passed ``settings.facet_time_limit_ms``.
     :raise QueryError: an unknown facet, or an unreadable date.
     """
     facets = {facet.name: facet for facet in load_facets(settings)}
@@ -69,7 +71,8 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
     db = reader(settings)
     db.execute("BEGIN")  # one snapshot for the postings' stamp, the matches and the rows
     try:
-        return _Lookup(db, postings(db), facets, selections, fts, days).run(limit, facet_size)
+        return _Lookup(db, postings(db), facets, selections, fts, days).run(
+            limit, facet_size, settings.facet_time_limit_ms / 1000)
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
@@ -341,7 +344,8 @@ class _Lookup:
     def constrained(self, without: str | None = None) -> bool:
         return bool(self.fts or self.days or any(name != without for name in self.selections))
 
-    def run(self, limit: int, facet_size: int) -> dict[str, Any]:
+    def run(self, limit: int, facet_size: int, facet_seconds: float) -> dict[str, Any]:
+        started = time.perf_counter()
         doc_mask, passage_mask = self.matches()
         passage_mode = passage_mask is not None
         documents = [dict(zip(("id", "title", "author", "date", "kind", "publication"), row,
@@ -360,8 +364,12 @@ class _Lookup:
                     " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
                     self.index.passage_of_rank, passage_mask, limit)]
         masks = {None: (doc_mask, passage_mask)}
-        result["facets"] = [self._facet(facet, masks, passage_mode, facet_size)
-                            for facet in self.facets.values()]
+        result["facets"], result["facets_failed"] = [], []
+        for facet in self.facets.values():
+            if time.perf_counter() - started > facet_seconds:  # no time left: not counted
+                result["facets_failed"].append(facet.name)
+            else:
+                result["facets"].append(self._facet(facet, masks, passage_mode, facet_size))
         return result
 
     def _rows(self, sql: str, ids_of_rank: np.ndarray, mask: np.ndarray,

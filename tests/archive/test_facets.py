@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -222,3 +223,13 @@ def test_search_passages_ranks_marks_and_keeps_to_the_selection(settings: Settin
     assert len(within) == 2 and {hit["doc"] for hit in within} <= {
         "doc-left-opposition", "doc-spanish-revolution"}
     assert search_passages(settings, {}, "  ") == (0, [])
+
+
+def test_facets_past_the_time_limit_are_reported_not_counted(settings: Settings) -> None:
+    counted = lookup(settings, {})
+    assert counted["facets_failed"] == [] and len(counted["facets"]) == len(
+        load_facets(settings))
+    none_left = lookup(dataclasses.replace(settings, facet_time_limit_ms=0), {})
+    assert none_left["facets"] == []
+    assert none_left["facets_failed"] == [facet.name for facet in load_facets(settings)]
+    assert none_left["count"] == counted["count"]  # the documents still match

@@ -225,3 +225,11 @@ def test_config_from_environment(monkeypatch, data_dir) -> None:
     app = create_app()
     assert app.config["DATA_DIR"] == str(data_dir) and app.config["QUERY_TIMEOUT"] == 2.5
     assert create_app({"QUERY_TIMEOUT": 1}).config["QUERY_TIMEOUT"] == 1
+
+
+def test_facets_past_the_time_limit_are_named_on_the_page(client, monkeypatch) -> None:
+    monkeypatch.setenv("ARCHIVE_FACET_TIME_LIMIT_MS", "0")
+    data = client.get("/api/facets?q=Trotsky&uncounted=1").get_json()
+    assert data["facets"] == [] and "person" in data["facets_failed"]
+    page = client.get("/search?q=Trotsky&uncounted=1").get_data(as_text=True)
+    assert "Facets not available: person, place" in page

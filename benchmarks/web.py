@@ -114,7 +114,7 @@ def main() -> None:
             started = time.perf_counter()
             lookup(settings, selection, words, limit=50, facet_size=5000)
             share.append((time.perf_counter() - started) * 1000)
-        line("  of which archive.lookup.lookup, median", statistics.median(share), None)
+        line("  of which archive.index.lookup, median", statistics.median(share), None)
     # the reading view without the render cache: parse + behaviours table every time
     from webui import documents
 

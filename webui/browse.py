@@ -26,7 +26,7 @@ def current_selection() -> Selection:
 
 
 def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any]:
-    """:func:`archive.lookup.lookup` for the selection, each value given its toggle URL.
+    """:func:`archive.index.lookup` for the selection, each value given its toggle URL.
 
     :raise werkzeug.exceptions.BadRequest: the index refuses the selection.
     """

@@ -1,5 +1,5 @@
 """Downloads: a document's TEI export, the browse selection as teiCorpus / zip / CSV, an
-entity's mentions as CSV. Every file comes from :mod:`archive.export`; ids are checked
+entity's mentions as CSV. Every file comes from :mod:`archive.interchange.export`; ids are checked
 against the index (or registry) first, as everywhere in the viewer.
 """
 

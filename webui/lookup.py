@@ -1,5 +1,5 @@
-"""The selection in the URL, as :func:`archive.lookup.lookup` and
-:func:`archive.lookup.search_passages` take it."""
+"""The selection in the URL, as :func:`archive.index.lookup` and
+:func:`archive.index.search_passages` take it."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Selection:
         return not self.facets and not self.text
 
     def chosen(self) -> dict[str, list[str]]:
-        """Facet name → selected values, as :func:`archive.lookup.lookup` takes them."""
+        """Facet name → selected values, as :func:`archive.index.lookup` takes them."""
         chosen: dict[str, list[str]] = {}
         for name, value in self.facets:
             chosen.setdefault(name, []).append(value)

@@ -5,10 +5,10 @@ name and variant once, and loads spaCy once. :meth:`Recogniser.recognise` takes 
 one document and returns, per block, non-overlapping mentions sorted by offset:
 
 1. registry names (longest match on word boundaries, case-sensitive, ``’``/``'`` alike);
-2. spaCy persons/places/orgs, trimmed and filtered for the period (:mod:`archive.ner`), and
+2. spaCy persons/places/orgs, trimmed and filtered for the period (:mod:`archive.annotate.ner`), and
    bodies found by pattern (``… Committee``, ``… Opposition``);
-3. within-document coreference and linking (:mod:`archive.coref`);
-4. dates from :func:`archive.dates.find_dates`.
+3. within-document coreference and linking (:mod:`archive.annotate.coref`);
+4. dates from :func:`archive.annotate.find_dates`.
 
 On overlap the registry wins, then dates, then patterns, then spaCy; a longer span of the same
 type that strictly contains one registry name wins over it ("Leon Trotsky" over "Trotsky").

@@ -29,7 +29,7 @@ def reindex(settings: Settings, full: bool) -> None:
     from ..index import update_index
 
     # redrawn by the callback, not by rich's refresh thread: a process running one thread
-    # starts its indexing workers by fork, at once (see archive.index_workers)
+    # starts its indexing workers by fork, at once (see archive.index.workers)
     with Progress(transient=True, auto_refresh=False, disable=not sys.stderr.isatty()) as bar:
         task = None
 

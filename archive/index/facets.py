@@ -194,11 +194,11 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
 
 # --- fast path for `PATH ! EXPR` -------------------------------------------------------------
 # Facets are mostly "select nodes, then compute a value from each": PATH ! EXPR. When PATH runs
-# in lxml (see archive.query) and EXPR only looks at the item itself (its value, or an
+# in lxml (see archive.xpath.compile) and EXPR only looks at the item itself (its value, or an
 # element's attributes and descendants), EXPR is evaluated on that item alone, and remembered
 # per distinct item: the result is the full evaluation's, at a fraction of the cost, since the
 # same refs and dates recur across a corpus. When EXPR reads nothing but the element's
-# attributes and lies within archive.xpath_values' subset (the year and decade facets), it runs
+# attributes and lies within archive.xpath.values' subset (the year and decade facets), it runs
 # as Python closures, remembered per values of the attributes it reads (an xml:id or @resp does
 # not make a date new); elsewhere elementpath evaluates it.
 

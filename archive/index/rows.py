@@ -91,7 +91,7 @@ class _TextWalk:
     and each mention with offsets into its nearest identified ancestor-or-self (names outside
     any identified element, as in other projects' TEI: passage None, offsets into the whole
     ``<text>``). Names of person/place/org entries (lists, not running text) are no mentions.
-    Also the leaf passages inside it (as :func:`archive.facets.leaf_passages` finds them).
+    Also the leaf passages inside it (as :func:`archive.index.facets.leaf_passages` finds them).
     """
 
     def __init__(self, refs: DocumentRefs) -> None:

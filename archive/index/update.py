@@ -3,7 +3,7 @@
 ``update_index`` is the entry point (the build calls it after writing files). It is incremental
 by content hash: only new or changed files are read again, each document's rows are replaced
 inside one transaction, and files that are gone are dropped. A change of schema or of the
-declared facets rebuilds everything. :func:`archive.lookup.lookup` answers selections from these
+declared facets rebuilds everything. :func:`archive.index.lookup` answers selections from these
 tables with plain SQL; no XML is parsed per request.
 """
 
@@ -145,7 +145,7 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
             aside: tuple[Future[str], list[int]] | None) -> None:
     """The indexes, the full-text index of a rebuild, the totals.
 
-    :param aside: the full-text index being made by a worker (see archive.index_fulltext), and
+    :param aside: the full-text index being made by a worker (see archive.index.fulltext), and
         the documents indexed here, which it does not hold; None: made here.
     """
     with transaction(db):

@@ -46,7 +46,7 @@ def text_units(source: Source) -> list[tuple[Span, ...]]:
     """The spans of each element the recogniser reads, in document order: one per block.
 
     The recogniser runs over these units both in ``build`` (on the TEI elements, see
-    :func:`archive.annotate.text_units`) and in ``tag`` (on the spans, to map offsets back to
+    :func:`archive.annotate.apply.text_units`) and in ``tag`` (on the spans, to map offsets back to
     the file), so both see the same texts. A gloss block's label is a key, not running text.
     """
     return [block.spans for block in source.blocks]

@@ -21,7 +21,7 @@ from ..errors import SourceError
 from ..model import Metadata, Source
 from .readers import READERS
 
-#: File extension -> format name (the key of the reader in ``archive.readers.READERS``).
+#: File extension -> format name (the key of the reader in ``archive.ingest.READERS``).
 SOURCE_FORMATS: dict[str, str] = {
     ".txt": "text", ".text": "text",
     ".md": "markdown", ".markdown": "markdown",

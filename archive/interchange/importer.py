@@ -8,7 +8,7 @@ owner). ``imports.json`` in the data directory records what was imported from wh
 index resolves refs with it (:class:`RefResolver`), ``archive check`` and ``validate --all``
 hold imported documents to TEI, not to the archive's own rules.
 
-Our own exports (:mod:`archive.export`) come back as they left: the ``standOff`` and the
+Our own exports (:mod:`archive.interchange.export`) come back as they left: the ``standOff`` and the
 ``change`` an export adds are removed, the registry entries they carry are kept under their
 own ids, and a document the archive made is stored canonically again.
 """

@@ -264,7 +264,7 @@ class Registry:
     def propose(self, surface: str, entry_type: EntryType) -> Entry | None:
         """Add a proposal for a name the recogniser found, unless it is known or rejected.
 
-        Places get coordinates and a GeoNames id when :func:`archive.geo.lookup_place` knows them.
+        Places get coordinates and a GeoNames id when :func:`archive.registry.lookup_place` knows them.
 
         :return: the new proposal, or None.
         """

@@ -158,7 +158,7 @@ _hit = functools.partial(tuple.__new__, Hit)
 
 def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, str] | None,
                   limit: int, timeout: float) -> QueryResult:
-    """:func:`archive.query.evaluate_query` in workers, stopped at ``timeout`` + :data:`GRACE`.
+    """:func:`archive.search.evaluate_query` in workers, stopped at ``timeout`` + :data:`GRACE`.
 
     When several workers are free, each evaluates its share of the documents (every n-th in id
     order, so that each keeps the trees of its share warm) and their records are merged in

@@ -1,6 +1,6 @@
 """Static analysis of parsed XPath: which engine may run it, and what a document must hold.
 
-Both work on elementpath's token tree (see :func:`archive.query.parse_expression`).
+Both work on elementpath's token tree (see :func:`archive.xpath.parse_expression`).
 :func:`lxml_safe` is a conservative allow-list of constructs whose meaning is the same in
 XPath 1.0 (lxml) and 3.1 (elementpath); :func:`requirements` lists the element names and
 attribute values without which an expression cannot match, so that the index prunes documents.

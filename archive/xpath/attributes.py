@@ -5,7 +5,7 @@ operands swapped, and ``tei:*``) select the elements of the document that carry 
 ``a`` with one of the literal values. Rather than walking the tree for each query, the worker
 keeps, per cached tree and per attribute name asked for, the elements carrying that attribute
 grouped by value, in document order (:func:`attribute_map`, held by
-:class:`archive.tree_cache.TreeCache` and dropped with the tree). A general comparison of an
+:class:`archive.xpath.TreeCache` and dropped with the tree). A general comparison of an
 attribute with strings compares string values (an attribute is ``xs:untypedAtomic`` in 3.1, a
 string in 1.0), so the selected elements are exactly those of a full evaluation, in the same
 order (tested against both engines).

@@ -134,7 +134,7 @@ class AtomPlan:
                  attribute_map: Callable[[str], AttributeMap] | None = None) -> list[Any]:
         """The expression's items on one document.
 
-        :param attribute_map: the tree's map of an attribute (see archive.xpath_attributes).
+        :param attribute_map: the tree's map of an attribute (see archive.xpath.attributes).
         :raise elementpath.ElementPathError: the evaluation failed.
         """
         strings = {f"__p{number}": plan.values(attribute_map(plan.attribute))

@@ -1,4 +1,4 @@
-"""Facet values computed by archive.xpath_values' closures agree with elementpath's evaluation.
+"""Facet values computed by archive.xpath.values' closures agree with elementpath's evaluation.
 
 Each expression of the table runs on documents holding one ``<date>`` each, with attribute
 values chosen at the edges (negative and short years, spaces, junk, missing and empty

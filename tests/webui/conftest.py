@@ -1,7 +1,7 @@
 """Fixtures for the viewer (flaskr's shape): one real data directory per session, an app, a client.
 
 The data directory is the sample corpus built by the real pipeline (spaCy included, ~30 s,
-once), plus the five foreign TEI samples imported with ``archive.importer`` (stored as they
+once), plus the five foreign TEI samples imported with ``archive.interchange`` (stored as they
 are, their own lists in the registry under namespaced ids), plus one hostile document whose
 title, text and registry names carry markup and script.
 """

@@ -1,6 +1,6 @@
 """Readers: one per source format, each turning decoded text into a :class:`Reading`.
 
-``READERS`` maps a format name to its reader; :func:`archive.sources.read_source` looks the
+``READERS`` maps a format name to its reader; :func:`archive.ingest.read_source` looks the
 format up here, so a new format (``tei``, reading a ready TEI tree) slots in with one
 :func:`register_reader` call and nothing else changes.
 """

@@ -314,6 +314,19 @@ def test_dynamic_error_names_the_document(settings: Settings) -> None:
         run_query(settings, "//tei:date[@when > 1900]")
 
 
+@pytest.mark.parametrize("run", [run_query, evaluate_query], ids=["in a worker", "here"])
+def test_query_errors_keep_code_and_position_as_attributes(settings: Settings, run) -> None:
+    with pytest.raises(QueryError) as caught:  # through the worker's pipe as well
+        run(settings, "//tei:p[", limit=10, timeout=10)
+    assert (caught.value.code, caught.value.line, caught.value.column) == ("XPST0003", 1, 8)
+    with pytest.raises(QueryError) as caught:
+        run(settings, "//tei:date[@when > 1900]", limit=10, timeout=10)
+    assert caught.value.code == "FORG0001"
+    with pytest.raises(QueryError) as caught:
+        run(settings, "  ", limit=10, timeout=10)
+    assert (caught.value.code, caught.value.line, caught.value.column) == (None, None, None)
+
+
 def test_index_prunes_documents_that_cannot_match(settings: Settings) -> None:
     assert run_query(settings, "//tei:orgName[@ref = '#poum']").documents == 1
     assert run_query(settings, "//tei:quote").documents == 1

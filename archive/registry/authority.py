@@ -379,7 +379,7 @@ def _read_file(registry: Registry, kind: EntryType, path: Path) -> None:
 
 
 def _read_entry(element: etree._Element, path: str) -> Entry:
-    kind = _TYPE_OF_TAG[element.tag]
+    kind = _TYPE_OF_TAG[str(element.tag)]
     entry_id = element.get(XML_ID)
     where = f"line {element.sourceline}: <{etree.QName(element).localname}>"
     if not entry_id:

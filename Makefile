@@ -32,7 +32,7 @@ demo: $(STAMP)
 test: $(STAMP) browser-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check archive tei webui
-	$(VENV)/bin/mypy tei
+	$(VENV)/bin/mypy tei archive webui
 	$(PY) -m pytest -q
 
 bench: bench-annotation bench-validate bench-query bench-web bench-load

@@ -64,7 +64,7 @@ def document_stats(doc_id: str, title: str, tree: etree._ElementTree,
     mentions: Counter[str] = Counter()
     if body is not None:
         for element in body.iter(*TYPE_FOR_ELEMENT):
-            mentions[TYPE_FOR_ELEMENT[element.tag]] += 1
+            mentions[TYPE_FOR_ELEMENT[str(element.tag)]] += 1
     return DocumentStats(doc_id, title, paragraphs, words, mentions, written)
 
 

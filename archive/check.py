@@ -128,7 +128,7 @@ def _registry(settings: Settings) -> Iterator[Finding]:
                     yield Finding("problem", "registry", f"@ref {target} names no registry entry",
                                   f"{path}:{element.sourceline}")
                 surface = " ".join("".join(element.itertext()).split())
-                forms.setdefault((element.tag.split("}")[-1], surface), set()).add(key)
+                forms.setdefault((str(element.tag).split("}")[-1], surface), set()).add(key)
     for (tag, surface), keys in sorted(forms.items()):
         if len(keys) > 1:
             yield Finding("warning", "registry", f"{tag} {surface!r} is linked to several "

@@ -38,7 +38,7 @@ def entity(entity_id: str) -> Response:
 
 
 @bp.get("/query")
-def query() -> Response:
+def query() -> tuple[Response, int]:
     data = query_data(request.args.get("q", ""))
     return jsonify(data), 400 if data["error"] else 200
 

@@ -67,7 +67,8 @@ def toggle_url(endpoint: str, name: str, value: str, selected: bool) -> str:
     if not selected:
         values.append(value)
     args.setlist(name, values)
-    return url_for(endpoint, **args.to_dict(flat=False))
+    query: dict[str, Any] = args.to_dict(flat=False)  # url_for's **values
+    return url_for(endpoint, **query)
 
 
 def page_number() -> int:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from werkzeug.datastructures import MultiDict
 
 from archive.config import Settings
 from archive.index import load_facets
@@ -19,7 +20,7 @@ class Selection:
     text: str = ""
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any], names: Sequence[str]) -> Selection:
+    def from_args(cls, args: MultiDict[str, str], names: Sequence[str]) -> Selection:
         """Read ``?person=leon-trotsky&year=1923&q=opposition`` (werkzeug MultiDict)."""
         pairs = [(name, value) for name in names for value in args.getlist(name) if value]
         return cls(tuple(dict.fromkeys(pairs)), (args.get("q") or "").strip()[:500])

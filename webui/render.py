@@ -127,7 +127,7 @@ def render_element(element: etree._Element, ctx: Context) -> None:
 
 
 def local_name(element: etree._Element) -> str:
-    return element.tag.rpartition("}")[2]
+    return str(element.tag).rpartition("}")[2]  # (elements only: their tag is a str)
 
 
 def esc(text: str) -> str:
@@ -138,7 +138,7 @@ def esc(text: str) -> str:
 
 
 def _is_tei(element: etree._Element) -> bool:
-    return element.tag.startswith(f"{{{TEI_NS}}}")
+    return str(element.tag).startswith(f"{{{TEI_NS}}}")
 
 
 # --- behaviours that need more than a tag -------------------------------------------------
@@ -210,7 +210,7 @@ def safe_href(target: str) -> str | None:
 
 def mention(element: etree._Element, ctx: Context) -> None:
     """A tagged name or date: typed, underlined by type, linked to its registry entry."""
-    kind = TYPE_FOR_ELEMENT.get(element.tag) or _name_type(element)
+    kind = TYPE_FOR_ELEMENT.get(str(element.tag)) or _name_type(element)
     ctx.mentions[kind] += 1
     cert = element.get("cert")
     css = f"m m-{kind}"

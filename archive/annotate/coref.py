@@ -24,7 +24,7 @@ from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
 from ..model import Mention
-from ..registry import Registry
+from ..registry import EntryType, Registry
 from .ner import follows_event
 from .vocab import DEMONYMS, GIVEN_NAMES, LEADING_STOP, MONTHS, ORG_HEADS, TITLES
 
@@ -37,7 +37,7 @@ class Proposal(NamedTuple):
     """A new name to add to the registry as a proposal."""
 
     surface: str
-    type: str
+    type: EntryType
     id: str
 
 
@@ -343,7 +343,7 @@ def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal])
     return made
 
 
-def _mint(registry: Registry, surface: str, kind: str, taken: dict[str, Proposal]) -> str:
+def _mint(registry: Registry, surface: str, kind: EntryType, taken: dict[str, Proposal]) -> str:
     """An id for a new name, the same one for the same name in every document of a session."""
     for proposal in taken.values():
         if proposal.surface == surface and proposal.type == kind:

@@ -156,7 +156,7 @@ def _month_of(value: str | None) -> int | None:
 
 def _short_year(first: int, digits: str) -> int:
     """The year that "27" or "7" abbreviates after ``first``: 1926-27 -> 1927, 1929-30 -> 1930."""
-    unit = 10 ** len(digits)
+    unit: int = 10 ** len(digits)
     year = first - first % unit + int(digits)
     return year + unit if year <= first else year
 

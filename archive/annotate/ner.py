@@ -175,7 +175,7 @@ def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
 def _names_a_work(text: str, start: int) -> bool:
     """A capital ``The`` inside a sentence opens a work's title: "author of The New Economics"."""
     m = re.search(r"(?:^|[^.!?:;\n“\"(]\s)The\s+$", text[:start])
-    return bool(m) and m.start() > 0
+    return m is not None and m.start() > 0
 
 
 def follows_event(text: str, end: int) -> bool:

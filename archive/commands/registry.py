@@ -31,7 +31,8 @@ def _line(entry: Entry) -> str:
 
 
 def _show(entry: Entry) -> None:
-    rows = [("id", entry.id), ("type", entry.type), ("name", entry.name)]
+    rows: list[tuple[str, str | None]] = [("id", entry.id), ("type", entry.type),
+                                          ("name", entry.name)]
     rows += [("variant", variant) for variant in entry.variants]
     rows += [("birth", entry.birth), ("death", entry.death)]
     if entry.geo is not None:

@@ -101,7 +101,8 @@ def reader(settings: Settings) -> sqlite3.Connection:
     key = (str(path), stat.st_dev, stat.st_ino, os.getpid())
     kept = getattr(_READER, "kept", None)
     if kept is not None and kept[0] == key:
-        return kept[1]
+        connection: sqlite3.Connection = kept[1]
+        return connection
     if kept is not None:
         kept[1].close()
     # a URI keeps odd characters of the path literal

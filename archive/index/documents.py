@@ -82,7 +82,8 @@ def documents_holding(settings: Settings, names: Collection[str],
     Attributes the index does not keep are no condition."""
     db = reader(settings)
     possible: set[int] | None = None
-    conditions = [("SELECT doc FROM element_names WHERE name = ?", (name,)) for name in names]
+    conditions: list[tuple[str, tuple[str, ...]]] = [
+        ("SELECT doc FROM element_names WHERE name = ?", (name,)) for name in names]
     conditions += [("SELECT doc FROM attribute_values WHERE name = ? AND value = ?", pair)
                    for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES]
     for sql, params in conditions:

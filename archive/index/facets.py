@@ -139,7 +139,8 @@ def facets_signature(facets: tuple[Facet, ...]) -> str:
 
 def leaf_passages(root: etree._Element) -> list[etree._Element]:
     """Identified elements inside ``<text>`` that hold no other identified element."""
-    return _LEAF_PASSAGES(root)
+    leaves: list[etree._Element] = _LEAF_PASSAGES(root)  # a node-set: a list of elements
+    return leaves
 
 
 _LEAF_PASSAGES = etree.XPath("//tei:text//*[@xml:id][not(descendant::*[@xml:id])]",
@@ -176,7 +177,8 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
             except QueryError as error:
                 raise QueryError(f"facet {facet.name!r}: {error}", path) from None
         if compiled.engine == "elementpath" and nodes is None:
-            nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
+            # (types-lxml's tag type, str | bytes | QName, fails elementpath's element protocol)
+            nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)  # type: ignore[arg-type]
         try:
             values = _ref_values(refs, listed) if facet.refs else _strings
             if facet.level == "document":

@@ -214,9 +214,9 @@ class Postings:
             values, counts = zip(*db.execute(
                 "SELECT value, COUNT(*) FROM facet_values WHERE facet = ? GROUP BY value"
                 " ORDER BY value", (name,)), strict=True)
-            rows = db.execute("SELECT doc, COALESCE(passage, 0) FROM facet_values"
-                              " WHERE facet = ? ORDER BY value", (name,))
-            numbers = np.fromiter(chain.from_iterable(rows), dtype=np.int64).reshape(-1, 2)
+            pairs = db.execute("SELECT doc, COALESCE(passage, 0) FROM facet_values"
+                               " WHERE facet = ? ORDER BY value", (name,))
+            numbers = np.fromiter(chain.from_iterable(pairs), dtype=np.int64).reshape(-1, 2)
             passages = np.full(len(numbers), -1, dtype=np.int64)
             known = (numbers[:, 1] > 0) & (numbers[:, 1] < len(passage_rank))
             passages[known] = passage_rank[numbers[known, 1]]
@@ -305,7 +305,8 @@ class _Lookup:
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))
         passage_mask = np.logical_and.reduce(passages) if passages else None
-        if self.fts and len(passages) == 1:  # the text alone: its documents are remembered too
+        # the text alone (so a mask): its documents are remembered too
+        if self.fts and len(passages) == 1 and passage_mask is not None:
             docs.append(index.remembered(("text documents", self.fts),
                                          lambda: index.docs_of(passage_mask)))
         elif passage_mask is not None:
@@ -363,7 +364,7 @@ class _Lookup:
                     "SELECT p.passage, d.id, p.xml_id, p.element, substr(p.text, 1, 300)"
                     " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
                     self.index.passage_of_rank, passage_mask, limit)]
-        masks = {None: (doc_mask, passage_mask)}
+        masks: dict[str | None, tuple[np.ndarray, Any]] = {None: (doc_mask, passage_mask)}
         result["facets"], result["facets_failed"] = [], []
         for facet in self.facets.values():
             if time.perf_counter() - started > facet_seconds:  # no time left: not counted

@@ -39,6 +39,10 @@ _HEADER = {
 _AUTHORS = etree.XPath(f"{_H}/tei:fileDesc/tei:titleStmt/tei:author", namespaces=NSMAP)
 
 
+#: A mention's row: passage xml:id, type, ref, surface, start, end, the date columns.
+MentionRow = tuple[str | None, str, str | None, str, int, int, tuple[str | int | None, ...]]
+
+
 @dataclass(frozen=True)
 class DocumentRows:
     """Everything the index holds about one document, ready to insert."""
@@ -47,7 +51,7 @@ class DocumentRows:
     header: dict[str, str | int | None]
     passages: list[tuple[str, str, str, int, bool]]  # xml:id, element, text, position, leaf
     # passage xml:id, type, ref, surface, start, end, and the date columns (NO_DATES for names)
-    mentions: list[tuple[str | None, str, str | None, str, int, int, tuple[str | int | None, ...]]]
+    mentions: list[MentionRow]
     facets: list[tuple[str, str | None, str]]  # facet, passage xml:id or None, value
     names: set[str]
     attributes: set[tuple[str, str]]
@@ -78,7 +82,7 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
     names: set[str] = set()
     attributes: set[tuple[str, str]] = set()
     for element in root.iter(etree.Element):  # elements only
-        names.add(element.tag)
+        names.add(str(element.tag))  # (elements only: a str)
         attributes.update(element.items())  # (no attribute proxy made)
     attributes = {pair for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES}
     return DocumentRows(doc_id, header, walk.passages, walk.mentions,
@@ -97,14 +101,14 @@ class _TextWalk:
     def __init__(self, refs: DocumentRefs) -> None:
         self.refs = refs
         self.passages: list[tuple[str, str, str, int, bool]] = []
-        self.mentions: list = []
+        self.mentions: list[MentionRow] = []
         self.leaves: list[etree._Element] = []
         self.parts: list[str] = []
         self.length = 0
 
     def run(self, text_element: etree._Element) -> None:
         self.parts, self.length = [], 0
-        self._visit(text_element, text_element.tag, (None, 0), in_entry(text_element))
+        self._visit(text_element, str(text_element.tag), (None, 0), in_entry(text_element))
         if self.leaves and self.leaves[-1] is text_element:
             self.leaves.pop()  # the <text> itself is no passage inside <text>
 

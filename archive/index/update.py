@@ -294,6 +294,8 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
     """
     for doc_id, name in db.execute("SELECT id, path FROM shard.documents").fetchall():
         _claim(ids, doc_id, paths[name])
+    docs: int
+    passages: int
     docs, passages = db.execute("SELECT (SELECT COALESCE(MAX(doc), 0) FROM main.documents),"
                                 " (SELECT COALESCE(MAX(passage), 0) FROM main.passages)"
                                 ).fetchone()
@@ -338,8 +340,11 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
          header["author"], header["publication"], header["publisher"], header["date"],
          header["start_day"], header["end_day"], header["kind"], header["language"],
          header["licence"])).lastrowid
+    assert doc is not None  # an INSERT's row id
     first = db.execute("SELECT COALESCE(MAX(passage), 0) + 1 FROM passages").fetchone()[0]
-    passage_ids = {xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
+    # (a mention or facet value outside any passage looks up None: "")
+    passage_ids: dict[str | None, int] = {
+        xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
     db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                    [(passage_ids[xml_id], doc, xml_id, element, text, position, leaf)

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -43,13 +43,13 @@ def parallel(files: int) -> bool:
 
 
 def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
-                 *arguments: Any) -> Iterator[Result]:
+                 *arguments: Any) -> Generator[Result, None, None]:
     """``task(chunk, *arguments)`` for every chunk, in worker processes, yielded in order.
 
     :raise Exception: whatever ``task`` raised (tasks should report failures in their result).
     """
     pool = ProcessPoolExecutor(workers(), mp_context=_pool_context())
-    pending: deque[Future] = deque()
+    pending: deque[Future[Result]] = deque()
     starts = iter(chunks)
 
     def submit() -> None:

@@ -154,10 +154,11 @@ def append_spans(element: etree._Element, spans: Sequence[Span]) -> None:
     for span in spans:
         if span.kind == "lb":
             element.append(E.lb())
-        elif span.rend is None and span.target is None:
-            _append_text(element, span.text)
         elif span.target is None:
-            element.append(E.hi(span.text, rend=span.rend))
+            if span.rend is None:
+                _append_text(element, span.text)
+            else:
+                element.append(E.hi(span.text, rend=span.rend))
         elif span.rend is None:
             element.append(E.ref(span.text, target=span.target))
         else:

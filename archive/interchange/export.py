@@ -161,8 +161,8 @@ def _add_change(root: etree._Element, note: str) -> None:
     revision = header.find(tei("revisionDesc"))
     if revision is None:
         header.append(E.revisionDesc(change))
-    elif revision.find(tei("listChange")) is not None:
-        revision.find(tei("listChange")).append(change)
+    elif (changes := revision.find(tei("listChange"))) is not None:
+        changes.append(change)
     elif revision.find(tei("change")) is not None or not len(revision):
         revision.append(change)
     # a revisionDesc holding a <list> takes no change: it is left as it is

@@ -169,9 +169,10 @@ def document_bytes(tree: etree._ElementTree) -> bytes:
 
 
 def _archive_idno(tree: etree._ElementTree) -> str | None:
+    idno: etree._Element
     for idno in _PUBLICATION_IDNOS(tree):
         if idno.get("type") == "archive" and (idno.text or "").strip():
-            return idno.text.strip()
+            return (idno.text or "").strip()
     return None
 
 

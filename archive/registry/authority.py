@@ -264,7 +264,8 @@ class Registry:
     def propose(self, surface: str, entry_type: EntryType) -> Entry | None:
         """Add a proposal for a name the recogniser found, unless it is known or rejected.
 
-        Places get coordinates and a GeoNames id when :func:`archive.registry.lookup_place` knows them.
+        Places get coordinates and a GeoNames id when :func:`archive.registry.lookup_place`
+        knows them.
 
         :return: the new proposal, or None.
         """
@@ -379,7 +380,7 @@ def _read_file(registry: Registry, kind: EntryType, path: Path) -> None:
 
 
 def _read_entry(element: etree._Element, path: str) -> Entry:
-    kind = _TYPE_OF_TAG[element.tag]
+    kind = _TYPE_OF_TAG[str(element.tag)]
     entry_id = element.get(XML_ID)
     where = f"line {element.sourceline}: <{etree.QName(element).localname}>"
     if not entry_id:

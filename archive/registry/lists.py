@@ -97,7 +97,7 @@ def read_entry(element: etree._Element, owner: str | None) -> Entry:
     A name is the text of the first name element of the entry's kind (then ``name``, then any
     text, then the id): other projects do not always mark a preferred form.
     """
-    kind, name_tags = ENTRY_ELEMENTS[element.tag]
+    kind, name_tags = ENTRY_ELEMENTS[str(element.tag)]
     local = element.get(XML_ID, "")
     names: list[str] = []
     for tag in name_tags:

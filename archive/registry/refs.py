@@ -49,9 +49,9 @@ class DocumentRefs:
                     return candidate
             return local
         if hash_mark and local:
-            owner = self.list_files.get(Path(file_part).name)
-            if owner and namespaced_id(owner, local) in self.entry_ids:
-                return namespaced_id(owner, local)
+            list_owner = self.list_files.get(Path(file_part).name)
+            if list_owner and namespaced_id(list_owner, local) in self.entry_ids:
+                return namespaced_id(list_owner, local)
         return token
 
     def element_keys(self, element: etree._Element, *, listed: bool = True) -> list[str]:

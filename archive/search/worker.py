@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from tei import errors as tei_errors
 from tei.errors import TeiError
@@ -204,9 +204,10 @@ def _share(settings: Settings, expression: str, namespaces: dict[str, str] | Non
             ready = wait(list(by_connection), max(0.0, deadline - time.perf_counter()))
             if not ready:
                 break  # the rest are stopped below
-            for connection in ready:
-                shard = by_connection[connection]  # type: ignore[index]
-                if merge.read(shard, connection.recv()):  # type: ignore[union-attr]
+            # (wait returns some of the objects it was given: these connections)
+            for connection in cast(list[Connection], ready):
+                shard = by_connection[connection]
+                if merge.read(shard, connection.recv()):
                     worker = pending.pop(shard)
                     for plan in worker.plans_sent():
                         merge.read(shard, plan)
@@ -239,7 +240,7 @@ class _Merge:
 
     def read(self, shard: int, message: tuple[Any, ...]) -> bool:
         """Take one message; True when it is the worker's last for this query."""
-        kind = message[0]
+        kind: str = message[0]
         if kind == "plan":
             self.engine = message[1]
             self.listings[shard], self.chosen[shard] = message[2], message[3]
@@ -271,7 +272,8 @@ class _Merge:
         result_limit = f"the result limit of {limit} items"
         kept = count = done = 0  # hits, items and documents of the documents taken
         message = None
-        for index, position in enumerate([*order, cut] if unplanned else order):
+        # (with unplanned shares the cut is one of them, an int)
+        for index, position in enumerate([*order, int(cut)] if unplanned else order):
             if position in errors:
                 raise errors[position]
             record = records.get(position) if position < cut else None
@@ -301,7 +303,7 @@ class _Merge:
 
 def _rebuild_error(kind: str, message: str, path: str | None, line: int | None,
                    column: int | None, code: str | None) -> Exception:
-    classes: dict[str, Any] = {cls.__name__: cls for cls in _error_classes()}
+    classes: dict[str, type[Exception]] = {cls.__name__: cls for cls in _error_classes()}
     cls = classes.get(kind)
     if cls is None:
         return QueryError(message)
@@ -312,8 +314,8 @@ def _rebuild_error(kind: str, message: str, path: str | None, line: int | None,
     return cls(message, path)
 
 
-def _error_classes() -> list[type]:
-    found = []
+def _error_classes() -> list[type[Exception]]:
+    found: list[type[Exception]] = []
     for module in (archive_errors, tei_errors):
         found += [value for value in vars(module).values() if isinstance(value, type)
                   and issubclass(value, (ArchiveError, TeiError))]

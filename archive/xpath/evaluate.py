@@ -114,14 +114,16 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             return len(elements), [], False
         maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
         return len(elements), list(map(maker.hit, elements[:room])), False
-    count, hits, maker = 0, [], None
+    count = 0
+    hits: list[Hit] = []
+    made: HitMaker | None = None
     for item in evaluate_document(compiled, cache, path, doc, deadline, stamp):
         if item is TIMED_OUT:
             return count, hits, True
         count += 1
         if len(hits) < room:
-            maker = maker or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
-            hits.append(maker.hit(item))
+            made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+            hits.append(made.hit(item))
     return count, hits, False
 
 
@@ -184,7 +186,8 @@ def evaluate_tree(compiled: CompiledQuery, tree: etree._ElementTree, nodes: Any 
             tree if item is None else item)
         return result if isinstance(result, list) else [result]
     if nodes is None:
-        nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)
+        # (types-lxml's tag type, str | bytes | QName, fails elementpath's element protocol)
+        nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)  # type: ignore[arg-type]
     token = parse(compiled.expression, compiled.namespaces)
     context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map,
                                        item=None if item is None else nodes.get_element_node(item))

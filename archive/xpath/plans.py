@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import elementpath
 from elementpath.datatypes import UntypedAtomic
@@ -34,6 +34,9 @@ from .attributes import AttributeMap, AttributeValuesPlan, attribute_values_plan
 from .compile import compile_query
 from .hits import string_value
 from .parse import parse
+
+if TYPE_CHECKING:
+    from elementpath.aliases import ItemArgType, VariableValueType
 
 #: Functions that read the context item when called without arguments.
 _CONTEXT_FUNCTIONS = frozenset({"string", "normalize-space", "string-length", "name",
@@ -79,7 +82,9 @@ class FilterPlan:
         return found
 
     def _keep(self, element: etree._Element) -> bool:
-        nodes = elementpath.get_node_tree(element, namespaces=NSMAP, fragment=True)
+        # (types-lxml's tag type, str | bytes | QName, fails elementpath's element protocol)
+        nodes = elementpath.get_node_tree(element, namespaces=NSMAP,  # type: ignore[arg-type]
+                                          fragment=True)
         for predicate in self.predicates:
             context = elementpath.XPathContext(nodes, item=nodes, namespaces=NSMAP)
             items = list(predicate.select(context))
@@ -98,7 +103,7 @@ def filter_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> Fil
     if top.symbol not in ("/", "//") or top.label != "operator" or not len(top):
         return None
     step = top[-1]
-    predicates = []
+    predicates: list[Any] = []  # elementpath tokens
     while step.symbol == "[" and step.label == "operator":
         predicates.insert(0, step[1])
         step = step[0]
@@ -143,7 +148,8 @@ class AtomPlan:
                    for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
         if self.native is not None:
             return self.native(strings)
-        variables = {name: list(map(UntypedAtomic, values)) for name, values in strings.items()}
+        variables: dict[str, VariableValueType] = {
+            name: _untyped(values) for name, values in strings.items()}
         context = elementpath.XPathContext(None, item=UntypedAtomic(""), variables=variables)
         return list(self.token.select(context))
 
@@ -203,6 +209,10 @@ def _native(token: Any) -> Callable[[dict[str, list[str]]], list[Any]] | None:
     if operation is None or (token.symbol == "distinct-values" and token[0].symbol != "$"):
         return None  # distinct-values of counts or booleans: elementpath decides
     return lambda variables: operation(inner(variables))
+
+
+def _untyped(values: list[str]) -> list[ItemArgType]:
+    return list(map(UntypedAtomic, values))
 
 
 def _atomized(node: Any) -> str:

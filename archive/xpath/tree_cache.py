@@ -182,10 +182,11 @@ def folder_stamps(folder: Path, paths: list[str]) -> list[tuple[int, int] | None
     key = (str(folder), os.getpid())  # a forked child gets its own descriptor
     with _WATCH_LOCK:
         watched = _WATCHED.pop(key, None) or _watch(key[0])
-        stamps = watched.stamps(paths) if watched is not None else None
-        if stamps is None:  # no inotify here, or the watch ended with the folder
-            if watched is not None:
-                watched.notify.close()
+        if watched is None:  # no inotify here
+            return file_stamps(paths)
+        stamps = watched.stamps(paths)
+        if stamps is None:  # the watch ended with the folder
+            watched.notify.close()
             return file_stamps(paths)
         if len(_WATCHED) >= WATCHED_FOLDERS:
             _WATCHED.pop(next(iter(_WATCHED))).notify.close()  # the longest unused
@@ -242,6 +243,6 @@ try:
                | _f.MOVED_TO | _f.DELETE_SELF | _f.MOVE_SELF)
     _ENDED = _f.IGNORED | _f.DELETE_SELF | _f.MOVE_SELF | _f.UNMOUNT
 except ImportError:  # not Linux: plain stats
-    _inotify = None  # type: ignore[assignment]
+    _inotify = None
 _WATCHED: dict[tuple[str, int], _WatchedFolder] = {}
 _WATCH_LOCK = threading.Lock()

@@ -156,11 +156,11 @@ def _if(children: list[Any], element: bool, scope: frozenset[str]) -> Closure | 
 def _operator(symbol: str, children: list[Any], element: bool,
               scope: frozenset[str]) -> Closure | None:
     if symbol == "!" and len(children) == 2:
-        left, right = _compile(children[0], element, scope), _compile(children[1], False, scope)
-        if left is None or right is None:
+        first, then = _compile(children[0], element, scope), _compile(children[1], False, scope)
+        if first is None or then is None:
             return None
-        return lambda item, variables: [result for each in left(item, variables)
-                                        for result in right(each, variables)]
+        return lambda item, variables: [result for each in first(item, variables)
+                                        for result in then(each, variables)]
     if symbol == "[" and len(children) == 2 and children[1].symbol == "(integer)":
         sequence, position = _compile(children[0], element, scope), children[1].value
         if sequence is None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from lxml import etree, html
 
-from ...model import Block, Span
+from ...model import Block, BlockKind, Span
 from .common import Reading, aside_type, mark_bibliography, mark_front_matter, title_from_headings
 
 _IGNORED = frozenset({"script", "style", "nav", "noscript", "template", "head", "iframe",
@@ -26,6 +26,7 @@ _REND = {"em": "italic", "i": "italic", "cite": "italic", "strong": "bold", "b":
          "u": "underline", "code": "code", "tt": "code", "sup": "sup", "sub": "sub",
          "s": "strikethrough", "del": "strikethrough"}
 _SPACE = re.compile(r"\s+")
+_INNER_KIND: dict[str, BlockKind] = {"li": "item", "blockquote": "quote"}  # else the outer kind
 
 _Pieces = list[tuple[str, str | None, str | None, str]]  # (text, rend, target, span kind)
 
@@ -59,7 +60,7 @@ def _tag(element: etree._Element) -> str:
     return element.tag.lower() if isinstance(element.tag, str) else ""
 
 
-def _blocks(element: etree._Element, kind: str) -> Iterator[Block]:
+def _blocks(element: etree._Element, kind: BlockKind) -> Iterator[Block]:
     """Blocks of a container; loose text between its block children is a block of ``kind``."""
     tag = _tag(element)
     if tag in _HEADINGS:
@@ -68,7 +69,7 @@ def _blocks(element: etree._Element, kind: str) -> Iterator[Block]:
     if tag in ("p", "pre", "figcaption", "address", "summary", "td", "th"):
         yield Block(kind, _spans(element))
         return
-    inner = {"li": "item", "blockquote": "quote"}.get(tag, kind)
+    inner = _INNER_KIND.get(tag, kind)
     pieces: _Pieces = []
     label: tuple[Span, ...] = ()  # the last <dt>, for the <dd> after it
     if element.text:
@@ -93,7 +94,7 @@ def _blocks(element: etree._Element, kind: str) -> Iterator[Block]:
     yield from _flush(pieces, inner)
 
 
-def _flush(pieces: _Pieces, kind: str) -> Iterator[Block]:
+def _flush(pieces: _Pieces, kind: BlockKind) -> Iterator[Block]:
     spans = _tidy(pieces)
     if spans:
         yield Block(kind, spans)

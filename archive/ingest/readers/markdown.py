@@ -12,7 +12,7 @@ from dataclasses import replace
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ...model import Block, Span
+from ...model import Block, BlockKind, Span
 from .common import (
     Reading,
     aside_type,
@@ -69,7 +69,7 @@ def read(text: str) -> list[Block]:
     return list(parse(text).blocks)
 
 
-def _container_kind(containers: list[str]) -> str:
+def _container_kind(containers: list[str]) -> BlockKind:
     if "list_item_open" in containers:
         return "item"
     return "quote" if "blockquote_open" in containers else "p"

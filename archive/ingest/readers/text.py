@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ...model import Block
+from ...model import Block, BlockKind
 from .common import (
     BODY_KINDS,
     Reading,
@@ -110,7 +110,7 @@ def _first_guess(text: str, unit: _Unit) -> Block:
     if head and head.group(2):
         start, end = edges(text, unit.start + head.start(2), unit.start + head.end(2))
         level = len(head.group(1)) - 1
-        kind = "title" if level == 0 else "head"
+        kind: BlockKind = "title" if level == 0 else "head"
         return Block(kind, (span_at(text, start, end),), level=max(level, 1) if level else 0)
     bullet = _BULLET.match(raw)
     quoted = _QUOTE_PREFIX.match(raw)
@@ -149,7 +149,7 @@ def _gloss(text: str, unit: _Unit) -> Block:
     return Block("gloss", (span_at(text, *value),), label=(span_at(text, *key),))
 
 
-def _as_heading(block: Block, kind: str, level: int) -> Block:
+def _as_heading(block: Block, kind: BlockKind, level: int) -> Block:
     suffix = edit_suffix(block.text)
     block = trim_end(block, suffix) if suffix else block
     return replace(block, kind=kind, level=level)

@@ -206,8 +206,8 @@ def measure(gold_dir: Path, stems: list[str]) -> dict[str, float]:
             "normalisation": correct / len(hits) if hits else 0.0}
 
 
-def test_quality_against_gold(shared_dir: Path) -> None:
-    gold_dir = shared_dir / "eval" / "gold"
+def test_quality_against_gold(eval_dir: Path) -> None:
+    gold_dir = eval_dir / "gold"
     stems = sorted(p.stem for p in gold_dir.glob("*.jsonl") if (SAMPLES / f"{p.stem}.txt").exists())
     assert stems
     scores = measure(gold_dir, stems)

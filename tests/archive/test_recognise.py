@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,6 @@ from archive.ner import Candidate, classify_ner, load_nlp, rule_citation, rule_o
 from archive.recognise import Proposal, Recogniser, build_automaton, match_registry
 from archive.registry import Entry, Registry
 from archive.sources import read_source
-
-EVAL_DIR = Path(os.environ.get("ARCHIVE_EVAL_DIR", Path(__file__).parents[3] / "shared" / "eval"))
-
 
 def make_registry() -> Registry:
     registry = Registry()
@@ -224,17 +220,16 @@ def test_mentions_do_not_overlap_and_fit_their_blocks(stem: str) -> None:
 # --- 4. quality floor on the gold samples ----------------------------------------------------
 
 
-def _score(registry: Registry) -> dict:
-    path = EVAL_DIR / "score.py"
-    if not path.is_file():
-        pytest.skip(f"no scorer at {path}")
+def _score(eval_dir: Path, registry: Registry) -> dict:
+    """The scores of the recogniser with ``registry`` on the gold of ``eval_dir``."""
+    path = eval_dir / "score.py"
     spec = importlib.util.spec_from_file_location("eval_score", path)
     assert spec is not None and spec.loader is not None
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
     recogniser = Recogniser(registry, nlp=load_nlp())
     pred = {}
-    for gold_file in sorted((EVAL_DIR / "gold").glob("*.jsonl")):
+    for gold_file in sorted((eval_dir / "gold").glob("*.jsonl")):
         source = read_source(SAMPLES_DIR / f"{gold_file.stem}.txt")
         records = mention_records(source, recogniser.recognise([b.text for b in source.blocks]))
         pred[gold_file.stem] = [
@@ -242,20 +237,20 @@ def _score(registry: Registry) -> dict:
              "key": r.get("key"), "text": r["text"],
              "norm": tuple(r.get(k) for k in ("when", "from", "to", "notBefore", "notAfter"))}
             for r in records]
-    gold = scorer.load_dir(str(EVAL_DIR / "gold"), is_gold=True)
+    gold = scorer.load_dir(str(eval_dir / "gold"), is_gold=True)
     return scorer.score(gold, pred)
 
 
-def test_quality_floor_with_the_sample_registry() -> None:
-    result = _score(Registry.load(SAMPLE_REGISTRY_DIR))
+def test_quality_floor_with_the_sample_registry(eval_dir: Path) -> None:
+    result = _score(eval_dir, Registry.load(SAMPLE_REGISTRY_DIR))
     assert result["overall"]["strict"]["f1"] >= 0.90
     assert all(result["per_type"][t]["strict"]["f1"] >= 0.85 for t in ("person", "place", "org"))
     assert result["date_normalisation"]["accuracy"] >= 0.95
     assert result["entity_linking"]["all"]["f1"] >= 0.90
 
 
-def test_quality_floor_without_a_registry() -> None:
-    result = _score(Registry())
+def test_quality_floor_without_a_registry(eval_dir: Path) -> None:
+    result = _score(eval_dir, Registry())
     assert result["overall"]["strict"]["f1"] >= 0.85
     assert json.dumps(result["entity_linking"]["all"]["precision"]) != "null"
     assert result["entity_linking"]["all"]["precision"] >= 0.90

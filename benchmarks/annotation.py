@@ -10,8 +10,8 @@ Prints strict P/R/F1 per type, date-normalisation accuracy and entity-linking F1
 each figure beside its target, then throughput (words/s) of the whole pipeline and of bare
 spaCy NER on the same blocks, warm models, best of several repetitions.
 
-The scorer is ../shared/eval/score.py, found through ``$ARCHIVE_EVAL_DIR`` (default
-``../shared/eval`` beside the repository). Run: ``make bench-annotation``.
+The scorer and the gold are in ``eval/`` of the shared third-party material: ``$ARCHIVE_SHARED_DIR``
+(default ``../shared`` beside the repository), as for the tests. Run: ``make bench-annotation``.
 """
 
 from __future__ import annotations
@@ -45,14 +45,15 @@ REPETITIONS = 5
 
 
 def load_scorer() -> tuple[ModuleType, Path]:
-    """Import score.py from ``$ARCHIVE_EVAL_DIR`` (default ``../shared/eval``).
+    """Import score.py from ``$ARCHIVE_SHARED_DIR/eval`` (default ``../shared/eval``).
 
     :return: the module and the eval directory.
     """
-    eval_dir = Path(os.environ.get("ARCHIVE_EVAL_DIR", REPO.parent / "shared" / "eval"))
+    eval_dir = Path(os.environ.get("ARCHIVE_SHARED_DIR") or REPO.parent / "shared") / "eval"
     path = eval_dir / "score.py"
     if not path.is_file():
-        sys.exit(f"bench-annotation: error: no scorer at {path} (set ARCHIVE_EVAL_DIR)")
+        sys.exit(f"bench-annotation: error: no scorer at {path} (set ARCHIVE_SHARED_DIR to the "
+                 f"folder holding eval/)")
     spec = importlib.util.spec_from_file_location("eval_score", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -15,7 +15,8 @@ applies the parts of ODD the customisation uses directly to ``tei_all.rng``:
 
 Every operation only removes a choice, an optional attribute, or narrows a datatype, so a
 document valid against the result is valid against ``tei_all.rng``; the script refuses to remove
-an attribute that is not optional. Run ``python schemas/make_rng.py [--check] [--tei-all PATH]``.
+an attribute that is not optional. Run ``python schemas/make_rng.py TEI_ALL_RNG [--check]``, where
+``TEI_ALL_RNG`` is the official ``tei_all.rng`` (not in this repository: ``../shared/tei/`` here).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from pathlib import Path
 from lxml import etree
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_TEI_ALL = HERE.parent.parent / "shared" / "tei" / "tei_all.rng"
 
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -317,22 +317,42 @@ def make_sch(odd_path: Path) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tei-all", type=Path, default=DEFAULT_TEI_ALL)
+    parser.add_argument("tei_all", type=Path, nargs="?", metavar="TEI_ALL_RNG",
+                        help="the official TEI P5 tei_all.rng, e.g. ../shared/tei/tei_all.rng")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when the committed files differ from what would be written")
     args = parser.parse_args(argv)
+    if args.tei_all is None:
+        return _error("give the path of tei_all.rng, the official TEI P5 schema "
+                      "(e.g. ../shared/tei/tei_all.rng)")
+    try:
+        with args.tei_all.open("rb"):
+            pass
+    except OSError as error:
+        return _error(f"{args.tei_all}: cannot read tei_all.rng: {error.strerror}")
     odd = HERE / "archive.odd"
-    outputs = {HERE / "archive.rng": make_rng(odd, args.tei_all), HERE / "archive.sch": make_sch(odd)}
+    try:
+        rng_data = make_rng(odd, args.tei_all)
+    except etree.XMLSyntaxError as error:
+        return _error(f"{args.tei_all}: not a RELAX NG schema: {error}")
+    outputs = {HERE / "archive.rng": rng_data, HERE / "archive.sch": make_sch(odd)}
     stale = [path for path, data in outputs.items()
              if not path.exists() or path.read_bytes() != data]
     if args.check:
         for path in stale:
-            print(f"{path.name} is out of date: run python schemas/make_rng.py", file=sys.stderr)
+            print(f"{path.name} is out of date: run python schemas/make_rng.py TEI_ALL_RNG",
+                  file=sys.stderr)
         return 1 if stale else 0
     for path, data in outputs.items():
         path.write_bytes(data)
         print(f"wrote {path} ({len(data)} bytes)")
     return 0
+
+
+def _error(message: str) -> int:
+    """One line on standard error; the exit status of a usage error."""
+    print(f"make_rng.py: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -1,4 +1,11 @@
-"""Shared fixtures. Keep this small: one fixture per shared, expensive resource."""
+"""Shared fixtures. Keep this small: one fixture per shared, expensive resource.
+
+Third-party material is never part of the repository: the official ``tei_all.rng``, other
+projects' TEI samples and the evaluation gold are read from one folder, ``$ARCHIVE_SHARED_DIR``
+(default: ``shared/`` beside the checkout). The fixtures below hand out its parts; a test that
+needs a missing part is skipped with one line saying what to put where. CI always has the
+folder: with ``CI`` set, its absence fails the session instead.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +14,33 @@ from pathlib import Path
 
 import pytest
 
-#: ../shared beside the checkout (read-only material: eval gold, tei_all.rng, TEI samples).
-SHARED_DIR = Path(os.environ.get("ARCHIVE_SHARED_DIR",
-                                 Path(__file__).resolve().parents[1].parent / "shared"))
-TEI_ALL_RNG = Path(os.environ.get("ARCHIVE_TEI_ALL_RNG", SHARED_DIR / "tei" / "tei_all.rng"))
+#: The one setting for third-party material (read-only; never copied into the repository).
+SHARED_DIR = Path(os.environ.get("ARCHIVE_SHARED_DIR")
+                  or Path(__file__).resolve().parents[1].parent / "shared")
 
 
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The shared material; CI has it beside the checkout, so its absence is a failure."""
-    assert SHARED_DIR.is_dir(), f"shared material not found at {SHARED_DIR}"
-    return SHARED_DIR
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _in_ci() and not SHARED_DIR.is_dir():
+        pytest.exit(f"CI is set but the shared material is missing: {SHARED_DIR} is not a folder "
+                    f"(CI runs every test: put shared/ beside the checkout or set "
+                    f"ARCHIVE_SHARED_DIR)", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def shared_path(relative: str, what: str) -> Path:
+    """``relative`` inside the shared folder; skips the test (fails it under CI) when absent."""
+    path = SHARED_DIR / relative
+    if not path.exists():
+        where = os.environ.get("ARCHIVE_SHARED_DIR") or "../shared"
+        message = (f"needs {where.rstrip('/')}/{relative} ({what}): set ARCHIVE_SHARED_DIR or "
+                   f"put shared/ beside the checkout")
+        if _in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +51,21 @@ def tei_all() -> Path:
     """
     from tei.validate import compile_relaxng
 
-    assert TEI_ALL_RNG.is_file(), f"tei_all.rng not found at {TEI_ALL_RNG}"
-    compile_relaxng(TEI_ALL_RNG)
-    return TEI_ALL_RNG
+    path = shared_path("tei/tei_all.rng", "the official TEI P5 schema")
+    compile_relaxng(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tei_samples() -> Path:
+    """The folder of five real TEI files from other projects (see its README.md)."""
+    return shared_path("tei-samples", "real TEI files from other projects")
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    """The evaluation folder: ``gold/*.jsonl`` for the bundled samples, and ``score.py``."""
+    return shared_path("eval", "the gold annotations of the samples and score.py")
 
 
 @pytest.fixture(scope="session")

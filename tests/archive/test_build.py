@@ -20,7 +20,7 @@ from tei.read import text_of
 from tei.validate import validate_file
 
 
-def test_build_writes_five_valid_tagged_documents(built_archive: Path, tei_all: Path) -> None:
+def test_build_writes_five_valid_tagged_documents(built_archive: Path) -> None:
     files = sorted((built_archive / "tei").glob("*.xml"))
     assert [f.stem for f in files] == [p.stem for p in sample_sources()]
     settings = Settings(data_dir=built_archive)
@@ -28,7 +28,6 @@ def test_build_writes_five_valid_tagged_documents(built_archive: Path, tei_all: 
     for path in files:
         report = validate_document(path.read_bytes(), settings, ids, path=str(path))
         assert report.valid, [str(issue) for issue in report.issues]
-        assert validate_file(path, rng=tei_all).valid
         tree = etree.parse(str(path))
         for kind in ("persName", "placeName", "orgName", "date"):
             assert tree.xpath(f"count(//tei:body//tei:{kind})", namespaces=NSMAP) > 0, (path, kind)
@@ -37,6 +36,13 @@ def test_build_writes_five_valid_tagged_documents(built_archive: Path, tei_all: 
         "orgs.xml", "persons.xml", "places.xml"]
     assert (built_archive / "sources" / "003_717e887f31c42029.txt").read_bytes() == (
         sample_sources()[3].read_bytes())
+
+
+def test_built_documents_are_valid_tei_all(built_archive: Path, tei_all: Path) -> None:
+    files = sorted((built_archive / "tei").glob("*.xml"))
+    assert len(files) == 5
+    for path in files:
+        assert validate_file(path, rng=tei_all).valid, path
 
 
 def test_tagging_keeps_every_character(built_archive: Path) -> None:

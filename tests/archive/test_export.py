@@ -32,48 +32,77 @@ from tei.parse import parse_bytes
 from tei.validate import validate_bytes
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interchange"
-SAMPLES = sorted((Path(__file__).resolve().parents[2].parent / "shared" / "tei-samples")
-                 .glob("*.xml"))
+#: Five documents of our own, each written in the manner of another kind of TEI project.
+FOREIGN = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "foreign").glob("*.xml"))
+#: The five shared samples (``tei-samples/``).
+SAMPLES = ["digitalmitford__1819-01-10-MaryWebb.xml", "eebo-tcp__A00002.xml",
+           "eltec-eng__ENG19020_Nesbit.xml", "historyatstate__buildings.xml",
+           "shakedracor__macbeth.xml"]
 #: the one shared sample that is not valid TEI on its own (an ELTeC schema extension)
 INVALID_ON_INPUT = "eltec-eng__ENG19020_Nesbit.xml"
 
 
 @pytest.fixture(scope="module")
-def samples_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("samples") / "data")
-    import_files(settings, SAMPLES)
+def foreign_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("foreign") / "data")
+    import_files(settings, FOREIGN)
     return settings
 
 
-def sample_id(settings: Settings, sample: Path) -> str:
+@pytest.fixture(scope="module")
+def samples_settings(tmp_path_factory: pytest.TempPathFactory, tei_samples: Path) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("samples") / "data")
+    import_files(settings, [tei_samples / name for name in SAMPLES])
+    return settings
+
+
+def imported_sample(settings: Settings, name: str) -> tuple[str, Path]:
+    """The id and the source file of the imported file called ``name``."""
     from archive.registry.imports import load_imports
 
-    return next(key for key, record in load_imports(settings).items()
-                if Path(record.path).name == sample.name)
+    return next((key, Path(record.path)) for key, record in load_imports(settings).items()
+                if Path(record.path).name == name)
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
-def test_import_then_export_gives_the_same_document(samples_settings: Settings,
-                                                    sample: Path) -> None:
-    exported = export_tei(samples_settings, sample_id(samples_settings, sample))
+#: Each imported file: (the fixture of its settings, its name).
+IMPORTED = ([("foreign_settings", path.name) for path in FOREIGN]
+            + [("samples_settings", name) for name in SAMPLES])
+
+
+@pytest.mark.parametrize(("archive", "name"), IMPORTED)
+def test_import_then_export_gives_the_same_document(request: pytest.FixtureRequest,
+                                                    archive: str, name: str) -> None:
+    settings = request.getfixturevalue(archive)
+    doc_id, sample = imported_sample(settings, name)
+    exported = export_tei(settings, doc_id)
     assert stored_bytes_equal(exported, sample.read_bytes())
 
 
-@pytest.mark.parametrize("sample", [s for s in SAMPLES if s.name != INVALID_ON_INPUT],
-                         ids=lambda p: p.name)
-def test_sample_exports_are_valid_tei(samples_settings: Settings, sample: Path,
+@pytest.mark.parametrize(("archive", "name"),
+                         [(archive, name) for archive, name in IMPORTED
+                          if name != INVALID_ON_INPUT])
+def test_sample_exports_are_valid_tei(request: pytest.FixtureRequest, archive: str, name: str,
                                       tei_all: Path) -> None:
-    exported = export_tei(samples_settings, sample_id(samples_settings, sample))
-    assert validate_bytes(exported, sample.name, rng=tei_all).issues == ()
+    settings = request.getfixturevalue(archive)
+    exported = export_tei(settings, imported_sample(settings, name)[0])
+    assert validate_bytes(exported, name, rng=tei_all).issues == ()
 
 
-def test_annotated_import_exports_its_registry_entries(tmp_path: Path, tei_all: Path) -> None:
+def annotated_export(tmp_path: Path) -> tuple[Settings, bytes]:
     settings = Settings(data_dir=tmp_path / "data")
     source = FIXTURES / "untagged_text_for_annotation.xml"
     import_files(settings, [source], annotate_names=True)
+    return settings, export_tei(settings, "untagged_text_for_annotation")
+
+
+def test_annotated_import_export_is_valid_tei(tmp_path: Path, tei_all: Path) -> None:
+    exported = annotated_export(tmp_path)[1]
+    assert validate_bytes(exported, "untagged_text_for_annotation", rng=tei_all).issues == ()
+
+
+def test_annotated_import_exports_its_registry_entries(tmp_path: Path) -> None:
+    settings, exported = annotated_export(tmp_path)
     doc_id = "untagged_text_for_annotation"
-    exported = export_tei(settings, doc_id)
-    assert validate_bytes(exported, doc_id, rng=tei_all).issues == ()
     tree = parse_bytes(exported)
     carried = tree.xpath("/tei:TEI/tei:standOff[@type='archive-registry']//@xml:id",
                          namespaces=NSMAP)
@@ -99,12 +128,16 @@ def built(built_archive: Path, tmp_path: Path) -> Settings:
     return Settings(data_dir=data_dir)
 
 
-def test_built_documents_export_self_contained_and_valid(built: Settings, tei_all: Path) -> None:
+def test_built_documents_export_as_valid_tei(built: Settings, tei_all: Path) -> None:
+    for doc_id in document_ids(built):
+        assert validate_bytes(export_tei(built, doc_id), doc_id, rng=tei_all).issues == ()
+
+
+def test_built_documents_export_self_contained_and_valid(built: Settings) -> None:
     from archive.validation import ARCHIVE_RNG, ARCHIVE_SCH
 
     for doc_id in document_ids(built):
         exported = export_tei(built, doc_id)
-        assert validate_bytes(exported, doc_id, rng=tei_all).issues == ()
         # our own schema with no registry at all: every @ref resolves within the file
         report = validate_bytes(exported, doc_id, rng=ARCHIVE_RNG, sch=ARCHIVE_SCH,
                                 registry_ids=())
@@ -136,18 +169,40 @@ def test_built_archive_round_trips_through_export_and_import(built: Settings,
     assert " 0 problems" in checked.output
 
 
-def test_corpus_of_built_and_imported_documents_is_valid(built: Settings,
-                                                         tei_all: Path) -> None:
-    import_files(built, [s for s in SAMPLES if s.name != INVALID_ON_INPUT])
+def corpus_of_built_and(built: Settings, files: list[Path], count: int) -> bytes:
+    """The teiCorpus of the built archive and ``files`` imported into it (``count`` members)."""
+    import_files(built, files)
     ids = document_ids(built)
-    assert len(ids) == 9
+    assert len(ids) == count
     data = export_corpus(built, ids)
-    assert validate_bytes(data, "corpus.xml", rng=tei_all).issues == ()
     tree = parse_bytes(data)  # unique xml:ids, else the parser refuses it
-    assert len(tree.xpath("/tei:teiCorpus/tei:TEI", namespaces=NSMAP)) == 9
+    assert len(tree.xpath("/tei:teiCorpus/tei:TEI", namespaces=NSMAP)) == count
     once = tree.xpath("/tei:teiCorpus/tei:standOff//tei:person/@xml:id", namespaces=NSMAP)
     assert "leon-trotsky" in once and len(once) == len(set(once))
     assert tree.xpath("//tei:TEI//tei:persName[@ref='#leon-trotsky']", namespaces=NSMAP)
+    return data
+
+
+def test_corpus_of_built_and_imported_documents(built: Settings) -> None:
+    data = corpus_of_built_and(built, FOREIGN, 10)
+    tree = parse_bytes(data)
+    # the members' own ids are prefixed, and their pointers follow them
+    assert tree.xpath("//tei:sp[@xml:id='eng.sp-0001']/@who", namespaces=NSMAP) == [
+        "#eng.Lovelace_Eng"]
+    assert tree.xpath("//tei:person[@xml:id='eng.Lovelace_Eng']", namespaces=NSMAP)
+
+
+def test_corpus_of_built_and_imported_documents_is_valid(built: Settings,
+                                                         tei_all: Path) -> None:
+    data = corpus_of_built_and(built, FOREIGN, 10)
+    assert validate_bytes(data, "corpus.xml", rng=tei_all).issues == ()
+
+
+def test_corpus_of_built_and_shared_samples_is_valid(built: Settings, tei_samples: Path,
+                                                     tei_all: Path) -> None:
+    data = corpus_of_built_and(built, [tei_samples / name for name in SAMPLES
+                                       if name != INVALID_ON_INPUT], 9)
+    assert validate_bytes(data, "corpus.xml", rng=tei_all).issues == ()
 
 
 def test_mentions_as_rows(tmp_path: Path) -> None:

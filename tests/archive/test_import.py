@@ -15,8 +15,17 @@ from archive.registry.authority import Entry, Registry
 from archive.registry.imports import load_imports
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interchange"
-SAMPLES = sorted((Path(__file__).resolve().parents[2].parent / "shared" / "tei-samples")
-                 .glob("*.xml"))
+#: Five documents of our own, each written in the manner of another kind of TEI project.
+FOREIGN = Path(__file__).resolve().parents[1] / "fixtures" / "foreign"
+LETTER = "letters__1851-06-14-marsh"
+#: The five shared samples (``tei-samples/``) by the id the importer gives each.
+SAMPLES = {
+    "digitalmitford__1819-01-10-marywebb": "digitalmitford__1819-01-10-MaryWebb.xml",
+    "a00002": "eebo-tcp__A00002.xml",  # publicationStmt/idno
+    "eltec-eng__eng19020_nesbit": "eltec-eng__ENG19020_Nesbit.xml",  # no idno: the stem
+    "historyatstate__buildings": "historyatstate__buildings.xml",
+    "mac": "shakedracor__macbeth.xml",
+}
 
 
 def facet(data_dir: Path, doc_id: str, name: str) -> list[str]:
@@ -29,33 +38,75 @@ def facet(data_dir: Path, doc_id: str, name: str) -> list[str]:
         db.close()
 
 
-@pytest.fixture(scope="module")
-def samples_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The five shared samples imported once (tests must not change it)."""
-    data_dir = tmp_path_factory.mktemp("imported") / "data"
-    result = CliRunner().invoke(cli, ["--data", str(data_dir), "import", str(SAMPLES[0].parent)])
+def import_folder(data_dir: Path, folder: Path) -> Path:
+    result = CliRunner().invoke(cli, ["--data", str(data_dir), "import", str(folder)])
     assert result.exit_code == 0, result.output
     return data_dir
 
 
-def test_import_prints_id_tab_path_for_every_sample(samples_archive: Path) -> None:
-    records = load_imports(Settings(data_dir=samples_archive))
+@pytest.fixture(scope="module")
+def foreign_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Our five documents in other projects' manners imported once (tests must not change it)."""
+    return import_folder(tmp_path_factory.mktemp("foreign") / "data", FOREIGN)
+
+
+@pytest.fixture(scope="module")
+def samples_archive(tmp_path_factory: pytest.TempPathFactory, tei_samples: Path) -> Path:
+    """The five shared samples imported once (tests must not change it)."""
+    return import_folder(tmp_path_factory.mktemp("imported") / "data", tei_samples)
+
+
+#: Each imported file: (the fixture of its archive, its name).
+IMPORTED = ([("foreign_archive", path.name) for path in sorted(FOREIGN.glob("*.xml"))]
+            + [("samples_archive", name) for name in SAMPLES.values()])
+
+
+def test_import_gives_each_document_an_id(foreign_archive: Path) -> None:
+    records = load_imports(Settings(data_dir=foreign_archive))
     assert {key: Path(record.path).name for key, record in records.items()} == {
-        "digitalmitford__1819-01-10-marywebb": "digitalmitford__1819-01-10-MaryWebb.xml",
-        "a00002": "eebo-tcp__A00002.xml",  # publicationStmt/idno
-        "eltec-eng__eng19020_nesbit": "eltec-eng__ENG19020_Nesbit.xml",  # no idno: the stem
-        "historyatstate__buildings": "historyatstate__buildings.xml",
-        "mac": "shakedracor__macbeth.xml",
+        LETTER: "letters__1851-06-14-Marsh.xml",  # no idno: the stem
+        "eng": "stagetexts__engine.xml",  # publicationStmt/idno
+        "b00042": "earlyprint__B00042.xml",  # the first of two idnos
+        "bridges-of-the-thames": "historians__bridges.xml",  # an idno of words, made an id
+        "variorum__the-ferryman": "variorum__the-ferryman.xml",
     }
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
-def test_samples_are_stored_byte_for_byte(samples_archive: Path, sample: Path) -> None:
+def test_import_prints_id_tab_path_for_every_sample(samples_archive: Path) -> None:
     records = load_imports(Settings(data_dir=samples_archive))
-    doc_id = next(k for k, r in records.items() if Path(r.path).name == sample.name)
-    stored = (samples_archive / "tei" / f"{doc_id}.xml").read_bytes()
+    assert {key: Path(record.path).name for key, record in records.items()} == SAMPLES
+
+
+@pytest.mark.parametrize(("archive", "name"), IMPORTED)
+def test_samples_are_stored_byte_for_byte(request: pytest.FixtureRequest, archive: str,
+                                          name: str) -> None:
+    data_dir = request.getfixturevalue(archive)
+    records = load_imports(Settings(data_dir=data_dir))
+    doc_id, record = next((k, r) for k, r in records.items() if Path(r.path).name == name)
+    sample = Path(record.path)
+    stored = (data_dir / "tei" / f"{doc_id}.xml").read_bytes()
     assert stored == sample.read_bytes()
     assert stored_bytes_equal(stored, sample.read_bytes())
+
+
+@pytest.mark.parametrize(("doc_id", "name", "expected"), [
+    # their @ref="#id" to the <back> lists: namespaced registry ids
+    (LETTER, "person", f"{LETTER}.Paxton_Joseph"),
+    (LETTER, "place", f"{LETTER}.Hyde_Park"),
+    (LETTER, "org", f"{LETTER}.RoyalCommission"),
+    # a ref that resolves nowhere keeps its local id
+    (LETTER, "person", "Shelley_PB"),
+    # unlinked names of an imported document: the normalised surface form
+    ("bridges-of-the-thames", "person", "John Smeaton"),
+    ("bridges-of-the-thames", "place", "Westminster"),
+    ("bridges-of-the-thames", "year", "1750"),
+    # speakers of a play (sp/@who) to the particDesc, a group too
+    ("eng", "person", "eng.Lovelace_Eng"),
+    ("eng", "person", "eng.GUESTS_Eng"),
+])
+def test_entities_of_imported_documents_appear_in_facets(foreign_archive: Path, doc_id: str,
+                                                         name: str, expected: str) -> None:
+    assert expected in facet(foreign_archive, doc_id, name)
 
 
 @pytest.mark.parametrize(("doc_id", "name", "expected"), [
@@ -78,9 +129,37 @@ def test_entities_of_samples_appear_in_facets(samples_archive: Path, doc_id: str
     assert expected in facet(samples_archive, doc_id, name)
 
 
-def test_surface_forms_lose_punctuation_left_inside_tags(samples_archive: Path) -> None:
+def test_surface_forms_lose_punctuation_left_inside_tags(foreign_archive: Path) -> None:
+    # <persName>Charles Labelye,</persName>, <placeName>Putney,</placeName>
+    assert "Charles Labelye" in facet(foreign_archive, "bridges-of-the-thames", "person")
+    assert "Charles Labelye," not in facet(foreign_archive, "bridges-of-the-thames", "person")
+    assert facet(foreign_archive, "bridges-of-the-thames", "place") == [
+        "London", "Putney", "Westminster"]
+
+
+def test_surface_forms_of_samples_lose_punctuation_left_inside_tags(
+        samples_archive: Path) -> None:
     values = facet(samples_archive, "historyatstate__buildings", "person")
     assert "Benjamin Franklin," not in values
+
+
+def test_document_lists_become_registry_entries_with_their_source(
+        foreign_archive: Path) -> None:
+    registry = Registry.load(foreign_archive / "registry")
+    assert registry.get("eng.Lovelace_Eng") == Entry(
+        "eng.Lovelace_Eng", "person", "Ada Lovelace", idnos=(("wikidata", "Q7259"),),
+        source="eng")
+    # the preferred form first; a list nested in a list; dates and an idno of the entry
+    assert registry.get(f"{LETTER}.Caldwell_Anne").variants == ("Anne Marsh",)
+    assert registry.get(f"{LETTER}.Marsh_Henry").name == "Henry Marsh"
+    assert registry.get(f"{LETTER}.Byron") == Entry(
+        f"{LETTER}.Byron", "person", "George Gordon, Lord Byron", birth="1788-01-22",
+        death="1824-04-19", idnos=(("viaf", "https://viaf.org/viaf/95230730"),), source=LETTER)
+    assert registry.get(f"{LETTER}.Bath").geo == (51.381, -2.359)
+    sources = {e.source for e in registry.entries.values() if e.source}
+    assert sources == {LETTER, "eng"}
+    counts = {s: sum(e.source == s for e in registry.entries.values()) for s in sources}
+    assert counts == {LETTER: 10, "eng": 4}
 
 
 def test_sample_lists_become_registry_entries_with_their_source(samples_archive: Path) -> None:
@@ -93,23 +172,32 @@ def test_sample_lists_become_registry_entries_with_their_source(samples_archive:
     assert counts == {"digitalmitford__1819-01-10-marywebb": 69, "mac": 45}
 
 
-def test_check_and_validate_all_accept_imported_documents(samples_archive: Path) -> None:
+@pytest.mark.parametrize("archive", ["foreign_archive", "samples_archive"])
+def test_check_and_validate_all_accept_imported_documents(request: pytest.FixtureRequest,
+                                                          archive: str) -> None:
+    data_dir = request.getfixturevalue(archive)
     runner = CliRunner()
-    checked = runner.invoke(cli, ["--data", str(samples_archive), "check"])
+    checked = runner.invoke(cli, ["--data", str(data_dir), "check"])
     assert checked.exit_code == 0, checked.output
     assert checked.output.splitlines()[-1].startswith("5 documents checked: 0 problems")
-    validated = runner.invoke(cli, ["--data", str(samples_archive), "validate", "--all"])
+    validated = runner.invoke(cli, ["--data", str(data_dir), "validate", "--all"])
     assert validated.exit_code == 0, validated.output
 
 
-def test_imported_samples_render_in_the_viewer(samples_archive: Path) -> None:
+@pytest.mark.parametrize(("archive", "doc_id", "title"), [
+    ("foreign_archive", "bridges-of-the-thames", "Bridges of the Thames, 1729–1750"),
+    ("samples_archive", "historyatstate__buildings", "Buildings of the Department of State"),
+])
+def test_imported_samples_render_in_the_viewer(request: pytest.FixtureRequest, archive: str,
+                                               doc_id: str, title: str) -> None:
     webui = pytest.importorskip("webui")
-    client = webui.create_app({"DATA_DIR": str(samples_archive), "TESTING": True}).test_client()
-    for doc_id in load_imports(Settings(data_dir=samples_archive)):
-        response = client.get(f"/documents/{doc_id}")
-        assert response.status_code == 200, doc_id
-    page = client.get("/documents/historyatstate__buildings").get_data(as_text=True)
-    assert "Buildings of the Department of State" in page
+    data_dir = request.getfixturevalue(archive)
+    client = webui.create_app({"DATA_DIR": str(data_dir), "TESTING": True}).test_client()
+    for key in load_imports(Settings(data_dir=data_dir)):
+        response = client.get(f"/documents/{key}")
+        assert response.status_code == 200, key
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert title in page
 
 
 def imported(tmp_path: Path, *paths: Path, annotate: bool = False) -> Settings:

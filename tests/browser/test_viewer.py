@@ -120,7 +120,7 @@ def test_reading_view_offers_the_tei_export(page, tmp_path: Path) -> None:
 
 
 def test_imported_letter_opens_its_own_registry_card(page, tmp_path: Path) -> None:
-    letter = "digitalmitford__1819-01-10-marywebb"
+    letter = "letters__1851-06-14-marsh"  # tests/fixtures/foreign
     page.goto(f"/documents/{letter}")
     page.locator(f'article a[data-entity="{letter}.Byron"]').first.click()
     page.locator("#ui-card").wait_for(state="visible")

@@ -199,9 +199,23 @@ def test_the_odd_itself_is_valid_tei(tei_all: Path) -> None:
 
 
 def test_committed_schemas_are_generated_from_the_odd(tei_all: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "schemas" / "make_rng.py"), "--check",
-                             "--tei-all", str(tei_all)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, str(ROOT / "schemas" / "make_rng.py"), str(tei_all),
+                             "--check"], capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_make_rng_without_a_readable_tei_all_is_a_one_line_error(tmp_path: Path) -> None:
+    missing = tmp_path / "tei_all.rng"
+    for arguments, message in [
+        ([], "give the path of tei_all.rng, the official TEI P5 schema "
+             "(e.g. ../shared/tei/tei_all.rng)"),
+        ([str(missing)], f"{missing}: cannot read tei_all.rng: No such file or directory"),
+        ([str(tmp_path)], f"{tmp_path}: cannot read tei_all.rng: Is a directory"),
+    ]:
+        result = subprocess.run([sys.executable, str(ROOT / "schemas" / "make_rng.py"),
+                                 *arguments, "--check"], capture_output=True, text=True)
+        assert (result.returncode, result.stdout, result.stderr) == (
+            2, "", f"make_rng.py: error: {message}\n")
 
 
 @pytest.mark.skipif(shutil.which("jing") is None, reason="jing is not installed")

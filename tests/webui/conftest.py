@@ -1,14 +1,14 @@
 """Fixtures for the viewer (flaskr's shape): one real data directory per session, an app, a client.
 
 The data directory is the sample corpus built by the real pipeline (spaCy included, ~30 s,
-once), plus the five foreign TEI samples imported with ``archive.interchange`` (stored as they
-are, their own lists in the registry under namespaced ids), plus one hostile document whose
-title, text and registry names carry markup and script.
+once), plus five TEI documents of our own in other projects' manners (``tests/fixtures/foreign``:
+a letter with its lists, a play, verse, a history with notes, a critical apparatus) imported
+with ``archive.interchange`` (stored as they are, their own lists in the registry under namespaced
+ids), plus one hostile document whose title, text and registry names carry markup and script.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,17 +19,13 @@ from archive.index.update import update_index
 from archive.interchange.importer import import_files
 from archive.registry.authority import Entry, load_registry
 
-#: ../shared next to the repository (ARCHIVE_SHARED_DIR overrides).
-SHARED = Path(os.environ.get("ARCHIVE_SHARED_DIR")
-              or Path(__file__).resolve().parents[2].parent / "shared")
-TEI_SAMPLES = SHARED / "tei-samples"
-#: The ids the importer gives the five samples (their publication idno, else the file name).
-FOREIGN = {"digitalmitford__1819-01-10-MaryWebb.xml": "digitalmitford__1819-01-10-marywebb",
-           "eebo-tcp__A00002.xml": "a00002",
-           "eltec-eng__ENG19020_Nesbit.xml": "eltec-eng__eng19020_nesbit",
-           "historyatstate__buildings.xml": "historyatstate__buildings",
-           "shakedracor__macbeth.xml": "mac"}
-MITFORD = FOREIGN["digitalmitford__1819-01-10-MaryWebb.xml"]
+FOREIGN_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "foreign"
+#: The ids the importer gives the five documents (their publication idno, else the file name).
+FOREIGN = {"letters__1851-06-14-Marsh.xml": "letters__1851-06-14-marsh",
+           "stagetexts__engine.xml": "eng",
+           "earlyprint__B00042.xml": "b00042",
+           "historians__bridges.xml": "bridges-of-the-thames",
+           "variorum__the-ferryman.xml": "variorum__the-ferryman"}
 EVIL_TITLE = '<script>alert("title")</script>'
 EVIL_NAME = '<script>alert("name")</script>'
 EVIL_VARIANT = '"onmouseover=alert(1) x="'
@@ -64,7 +60,7 @@ def build_data_dir(root: Path) -> Path:
     settings = Settings(data_dir=data)
     report = build(settings, sample_sources())
     assert not report.failures, report.failures
-    imported = import_files(settings, [TEI_SAMPLES / name for name in FOREIGN])
+    imported = import_files(settings, [FOREIGN_DIR / name for name in FOREIGN])
     assert {path.name: doc_id for doc_id, path in imported} == FOREIGN
     (settings.tei_dir / "evil.xml").write_text(EVIL_TEI, encoding="utf-8")
     registry = load_registry(settings)

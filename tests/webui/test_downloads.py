@@ -16,11 +16,11 @@ from tei.namespaces import NSMAP, TEI_CORPUS, TEI_ROOT, XML_ID, tei
 from tei.parse import parse_bytes
 
 DOC = "003_717e887f31c42029"  # "In Honor of the Left Opposition"
-MITFORD = "digitalmitford__1819-01-10-marywebb"  # imported from the shared samples
+LETTER = "letters__1851-06-14-marsh"  # imported from tests/fixtures/foreign
 
 # selections of the browse page, as query strings
 SELECTIONS = ["person=leon-trotsky", "person=leon-trotsky&place=moscow", "q=opposition",
-              "kind=essay&q=Stalin", "", f"person={MITFORD}.Byron"]
+              "kind=essay&q=Stalin", "", f"person={LETTER}.Byron"]
 
 
 @pytest.fixture
@@ -72,9 +72,9 @@ def test_document_export_is_self_contained_tei(client) -> None:
 
 
 def test_imported_document_exports_as_stored(client, data_dir) -> None:
-    response = client.get(f"/documents/{MITFORD}/export.tei")
+    response = client.get(f"/documents/{LETTER}/export.tei")
     assert response.status_code == 200
-    assert response.data == (data_dir / "tei" / f"{MITFORD}.xml").read_bytes()
+    assert response.data == (data_dir / "tei" / f"{LETTER}.xml").read_bytes()
 
 
 def test_reading_view_offers_the_export(client) -> None:
@@ -186,15 +186,15 @@ def test_unknown_ids_and_empty_selections_are_404(client, url: str) -> None:
 # --- names in imported documents ---------------------------------------------------------
 
 def test_imported_names_link_through_their_own_lists(client) -> None:
-    html = client.get(f"/documents/{MITFORD}").get_data(as_text=True)
+    html = client.get(f"/documents/{LETTER}").get_data(as_text=True)
     # the letter's `#Byron` is its own list's entry, registered as `<doc>.Byron`
-    assert (f'<a data-tei="persName" class="m m-person" href="/entities/{MITFORD}.Byron" '
-            f'data-entity="{MITFORD}.Byron">') in html
-    # `#Shelley_PB` points into the Mitford project's lists we do not have: no link
+    assert (f'<a data-tei="persName" class="m m-person" href="/entities/{LETTER}.Byron" '
+            f'data-entity="{LETTER}.Byron">') in html
+    # `#Shelley_PB` points into lists of its project that we do not have: no link
     shelley = re.search(r"<(\w+) data-tei=\"persName\"[^>]*>P\. Shelley<", html)
     assert shelley is not None and shelley.group(1) == "span"
-    card = client.get(f"/api/entities/{MITFORD}.Byron").get_json()
-    assert (card["id"], card["type"], card["mentions"]) == (f"{MITFORD}.Byron", "person", 2)
-    assert all(m["doc"] == MITFORD for m in card["mention_list"])
-    page = client.get(f"/entities/{MITFORD}.Byron")
+    card = client.get(f"/api/entities/{LETTER}.Byron").get_json()
+    assert (card["id"], card["type"], card["mentions"]) == (f"{LETTER}.Byron", "person", 2)
+    assert all(m["doc"] == LETTER for m in card["mention_list"])
+    page = client.get(f"/entities/{LETTER}.Byron")
     assert page.status_code == 200

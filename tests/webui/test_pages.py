@@ -9,9 +9,9 @@ import pytest
 from webui import SECURITY_HEADERS
 
 DOC = "003_717e887f31c42029"  # "In Honor of the Left Opposition", the sample with most names
-#: The five shared samples, imported (ids as the importer gives them).
-FOREIGN = ["digitalmitford__1819-01-10-marywebb", "a00002", "eltec-eng__eng19020_nesbit",
-           "historyatstate__buildings", "mac"]
+#: The five documents of tests/fixtures/foreign, imported (ids as the importer gives them).
+FOREIGN = ["letters__1851-06-14-marsh", "eng", "b00042", "bridges-of-the-thames",
+           "variorum__the-ferryman"]
 
 
 @pytest.mark.parametrize("url", [
@@ -31,7 +31,7 @@ def test_pages_answer_with_security_headers(client, url: str) -> None:
 
 def test_browse_lists_documents_with_metadata(client) -> None:
     data = client.get("/api/documents").get_json()
-    assert data["total"] == 11  # 5 built samples, 5 foreign samples, 1 hostile
+    assert data["total"] == 11  # 5 built samples, 5 foreign documents, 1 hostile
     honour = next(d for d in data["documents"] if d["id"] == DOC)
     assert honour == {"id": DOC, "title": "In Honor of the Left Opposition",
                       "author": "Paul Le Blanc", "publication": "Against the Current",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,10 +12,12 @@ from tei.namespaces import TEI_NS, TEI_TEXT
 from tei.parse import parse_bytes, parse_tei
 from webui.render import date_value, render_text, safe_href
 
-#: ../shared next to the repository (ARCHIVE_SHARED_DIR overrides).
-SHARED = Path(os.environ.get("ARCHIVE_SHARED_DIR")
-              or Path(__file__).resolve().parents[2].parent / "shared")
-TEI_SAMPLES = sorted((SHARED / "tei-samples").glob("*.xml"))
+#: Five TEI documents of our own, each in the manner of another kind of project.
+FOREIGN = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "foreign").glob("*.xml"))
+#: The five shared samples (``tei-samples/``), real TEI from other projects.
+SAMPLES = ["digitalmitford__1819-01-10-MaryWebb.xml", "eebo-tcp__A00002.xml",
+           "eltec-eng__ENG19020_Nesbit.xml", "historyatstate__buildings.xml",
+           "shakedracor__macbeth.xml"]
 
 
 def render(body: str, entities: frozenset[str] = frozenset({"leon-trotsky"})) -> str:
@@ -130,8 +131,7 @@ def test_date_value(attributes: dict[str, str], value: str | None) -> None:
     assert date_value(etree.Element(f"{{{TEI_NS}}}date", attributes)) == value
 
 
-@pytest.mark.parametrize("path", TEI_SAMPLES, ids=lambda path: path.stem)
-def test_foreign_documents_render_every_element(path: Path) -> None:
+def renders_every_element(path: Path) -> None:
     # CETEIcean's round trip: each TEI element of <text> is still there as data-tei markup
     tree = parse_tei(path)
     rendered = render_text(tree, path.stem, frozenset())
@@ -147,8 +147,38 @@ def test_foreign_documents_render_every_element(path: Path) -> None:
     assert all(letter in page for letter in letters)  # in order; page marks may stand between
 
 
+@pytest.mark.parametrize("path", FOREIGN, ids=lambda path: path.stem)
+def test_foreign_documents_render_every_element(path: Path) -> None:
+    renders_every_element(path)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_shared_samples_render_every_element(tei_samples: Path, name: str) -> None:
+    renders_every_element(tei_samples / name)
+
+
 def test_drama_renders_speeches_and_verse() -> None:
-    macbeth = next(path for path in TEI_SAMPLES if "macbeth" in path.name)
+    play = next(path for path in FOREIGN if path.name == "stagetexts__engine.xml")
+    html = re.sub(r">\s+<", "><", str(render_text(parse_tei(play), "engine", frozenset()).html))
+    speech = ('<div data-tei="sp" id="sp-0001" class="sp"><a class="cite" '
+              'href="/documents/engine#sp-0001" aria-label="Link to sp-0001">sp-0001</a>'
+              '<div data-tei="speaker" id="spk-0001" class="speaker">LOVELACE </div>'
+              '<div data-tei="l" id="ftln-0001" class="l">What shall the engine weave when it is '
+              'done? </div>')
+    assert speech in html
+    assert '<ul data-tei="castList" id="cast" class="cast">' in html
+    # a castGroup is an item of the list, its members inside it
+    assert ('<li data-tei="castGroup" class="cast-group"><div data-tei="castItem" '
+            'class="cast-item"><span data-tei="role" class="role">SERVANT</span>') in html
+    # prose inside a speech, a stage direction inside a verse line
+    assert ('<p data-tei="p" id="ftln-0005"><a class="cite" href="/documents/engine#ftln-0005" '
+            'aria-label="Link to ftln-0005">ftln-0005</a>We see a card with holes in it,'
+            '<br data-tei="lb">and a gentleman') in html
+    assert '<div data-tei="stage" id="stg-0002" class="stage">He shows a card.</div>' in html
+
+
+def test_shared_drama_renders_speeches_and_verse(tei_samples: Path) -> None:
+    macbeth = tei_samples / "shakedracor__macbeth.xml"
     html = str(render_text(parse_tei(macbeth), "macbeth", frozenset()).html)
     speech = ('<div data-tei="sp" id="sp-0001" class="sp"><a class="cite" '
               'href="/documents/macbeth#sp-0001" aria-label="Link to sp-0001">sp-0001</a>'

@@ -119,7 +119,8 @@ def ref_resolver(settings: Settings) -> RefResolver:
         if cached is None or cached[0] != stamp:
             imports = load_imports(settings)
             # nothing imported: no pointer needs the registry's ids (see for_document)
-            cached = (stamp, RefResolver.load(settings) if imports else RefResolver((), {}))
+            ids = load_registry(settings).ids() if imports else ()
+            cached = (stamp, RefResolver(ids, imports))
             _RESOLVERS[key] = cached
     return cached[1]
 

@@ -90,10 +90,6 @@ class RefResolver:
         self.list_files = {Path(record.path).name: key for key, record in imports.items()
                            if record.kind == "list"}
 
-    @classmethod
-    def load(cls, settings: Settings) -> RefResolver:
-        return cls(load_registry(settings).ids(), load_imports(settings))
-
     def for_document(self, doc_id: str) -> DocumentRefs:
         if not self.imports:
             return PLAIN_REFS  # nothing imported: pointers are the archive's own

@@ -19,7 +19,7 @@ from tei.parse import parse_tei
 from .config import Settings
 from .errors import ArchiveError
 from .index import indexed_hashes
-from .registry import RefResolver, load_imports, load_registry
+from .registry import load_registry, ref_resolver
 from .store import iter_leftovers, iter_tei_files
 from .validation import load_registry_ids, schemas_for, validate_files
 
@@ -106,7 +106,7 @@ def _index(settings: Settings, files: list[Path]) -> Iterator[Finding]:
 
 def _registry(settings: Settings) -> Iterator[Finding]:
     registry = load_registry(settings)
-    resolver = RefResolver(registry.ids(), load_imports(settings))
+    resolver = ref_resolver(settings)
     used: set[str] = set()
     forms: dict[tuple[str, str], set[str]] = {}
     for path in iter_tei_files(settings.tei_dir):

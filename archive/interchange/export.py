@@ -43,8 +43,8 @@ from ..registry import (
     RefResolver,
     Registry,
     entry_element,
-    load_imports,
     load_registry,
+    ref_resolver,
 )
 from ..validation import ARCHIVE_RNG, ARCHIVE_SCH, load_registry_ids
 from .importer import EXPORT_CHANGE, EXPORT_STAND_OFF, document_bytes
@@ -82,7 +82,7 @@ def _context(settings: Settings,
     paths = _paths(settings)
     check_ids(settings, ids, paths)
     registry = load_registry(settings)
-    return paths, registry, RefResolver(registry.ids(), load_imports(settings))
+    return paths, registry, ref_resolver(settings)
 
 
 # --- one document ------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from archive.config import Settings
+from archive.registry import registry_stamp
 
-from .data import get_settings, registry_stamp
+from .data import get_settings
 
 #: Responses kept, and the largest body kept (downloads and big pages pass through).
 MAX_ENTRIES = 1024

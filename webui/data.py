@@ -15,7 +15,14 @@ from flask import abort, current_app, g
 
 from archive.config import Settings
 from archive.index import document_record, mention_totals
-from archive.registry import Entry, RefResolver, Registry, load_registry, ref_resolver
+from archive.registry import (
+    Entry,
+    RefResolver,
+    Registry,
+    load_registry,
+    ref_resolver,
+    registry_stamp,
+)
 
 #: What a document or entity id may look like in a URL; anything else is a 404 before lookup.
 ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
@@ -52,13 +59,6 @@ def get_registry() -> Registry:
             cached = (stamp, load_registry(settings))
             _registry_cache[key] = cached
     return cached[1]
-
-
-def registry_stamp(settings: Settings) -> tuple[Any, ...]:
-    """(name, mtime, size) of each registry file: changes when the registry does."""
-    directory = settings.registry_dir
-    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                 for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
 
 
 def get_ref_resolver() -> RefResolver:

@@ -56,14 +56,14 @@ CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
 """
 INDEXES = [statement.strip() for statement in SCHEMA.split(";")
-            if statement.strip().startswith("CREATE INDEX")]
+           if statement.strip().startswith("CREATE INDEX")]
 FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" in statement)
 #: Indexes made at the end of a rebuild (a sort beats a B-tree insert per row), all but those
 #: led by the document number: rows come in that order, so those grow at their right edge.
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
-                 if not statement.split("(", 1)[1].startswith("doc")]
+                if not statement.split("(", 1)[1].startswith("doc")]
 TABLES = ("meta", "documents", "passages", "mentions", "facet_values", "facet_totals", "labels",
-           "element_names", "attribute_values", "passage_text")
+          "element_names", "attribute_values", "passage_text")
 
 
 def connect(settings: Settings) -> sqlite3.Connection:

@@ -55,7 +55,7 @@ class Facet:
     :param xpath: the XPath 3.1 expression; every item's string value is a facet value.
     :param labels: ``"registry"`` when values are registry ids named by the registry.
     :param refs: items are pointers or name elements: values are the registry ids (or other
-        identifiers) they resolve to, see :class:`archive.importer.DocumentRefs`.
+        identifiers) they resolve to, see :class:`archive.registry.DocumentRefs`.
     """
 
     name: str

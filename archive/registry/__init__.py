@@ -12,6 +12,7 @@ from .authority import (
     entry_element,
     find_references,
     load_registry,
+    registry_stamp,
     rewrite_refs,
     with_place_lookup,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "DocumentRefs", "ENTRY_ELEMENTS", "ENTRY_TYPES", "Entry", "EntryType", "IMPORTS_FILE",
     "ImportRecord", "PLAIN_REFS", "RefResolver", "Registry", "SHAPES", "entry_element",
     "find_references", "imported_files", "in_entry", "iter_entry_elements", "load_imports",
-    "load_registry", "lookup_place", "namespaced_id", "read_entries", "read_entry", "ref_resolver",
-    "rewrite_refs", "save_imports", "slug", "surface_key", "with_place_lookup"
+    "load_registry", "lookup_place", "namespaced_id", "read_entries", "read_entry",
+    "ref_resolver", "registry_stamp", "rewrite_refs", "save_imports", "slug", "surface_key",
+    "with_place_lookup"
 ]

@@ -483,6 +483,14 @@ def load_registry(settings: Settings) -> Registry:
     return Registry.load(directory if directory.is_dir() else SAMPLE_REGISTRY_DIR)
 
 
+def registry_stamp(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """(name, mtime, size) of each registry file: changes when the registry does (what caches
+    of the registry, or of what is made from it, are kept under)."""
+    directory = settings.registry_dir
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                 for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
+
+
 def rewrite_refs(tei_dir: Path, mapping: Mapping[str, str | None], *,
                  check: Callable[[Path, bytes], None] | None = None) -> list[Path]:
     """Point ``@ref="#old"`` to ``"#new"`` in every TEI file of ``tei_dir``, atomically.

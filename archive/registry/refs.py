@@ -1,7 +1,7 @@
 """Reference resolution: how a document's pointers become registry ids.
 
 The index, the facets, ``archive check``, the export and the viewer all resolve pointers the
-same way, through one :class:`RefResolver` per data directory (:func:`resolver`), read again
+same way, through one :class:`RefResolver` per data directory (:func:`ref_resolver`), read again
 only when the registry or the import record changes.
 """
 
@@ -12,11 +12,12 @@ import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
 from ..config import Settings
-from .authority import load_registry
+from .authority import load_registry, registry_stamp
 from .imports import IMPORTS_FILE, ImportRecord, load_imports
 from .lists import in_entry, namespaced_id
 
@@ -100,15 +101,14 @@ class RefResolver:
 
 
 _lock = threading.Lock()
-_RESOLVERS: dict[str, tuple[tuple[tuple[str, int, int], ...], RefResolver]] = {}
+_RESOLVERS: dict[str, tuple[tuple[Any, ...], RefResolver]] = {}
 
 
 def ref_resolver(settings: Settings) -> RefResolver:
     """The data directory's resolver, read once and kept while the registry files and the
     import record are unchanged (each process keeps its own)."""
-    watched = [settings.data_dir / IMPORTS_FILE, *sorted(settings.registry_dir.glob("*.xml"))]
-    stamp = tuple((path.name, *((s.st_mtime_ns, s.st_size) if (s := _stat(path)) else (0, 0)))
-                  for path in watched)
+    record = _stat(settings.data_dir / IMPORTS_FILE)
+    stamp = (registry_stamp(settings), (record.st_mtime_ns, record.st_size) if record else None)
     key = str(settings.data_dir.resolve())
     with _lock:
         cached = _RESOLVERS.get(key)

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import ArchiveError
 from ..registry import RefResolver, ref_resolver
-from ..store import iter_tei_files
+from ..store import data_lock, iter_tei_files
 from .db import (
     FULLTEXT,
     INDEXES,
@@ -77,8 +77,16 @@ def update_index(
     :param progress: called as ``progress(done, total)`` for each file that is (re)indexed.
     :return: counts of added, updated, removed and unchanged documents.
     :raise tei.errors.TeiError: a file is not a well-formed TEI document.
-    :raise ArchiveError: two files carry the same document id, or facets.toml is wrong.
+    :raise ArchiveError: two files carry the same document id, or facets.toml is wrong, or
+        another process is writing to the data directory (the lock is taken before the index
+        is read), or it cannot be written.
     """
+    with data_lock(settings.data_dir):
+        return _update(settings, full, progress)
+
+
+def _update(settings: Settings, full: bool, progress: Callable[[int, int], None] | None,
+            ) -> IndexReport:
     started = time.perf_counter()
     facets = load_facets(settings)
     signature = facets_signature(facets)

@@ -159,11 +159,20 @@ def die_with_parent() -> None:
     """In a worker process: end when the process that started it ends.
 
     On Linux the kernel kills it (``PR_SET_PDEATHSIG``) when its parent ends; the parent of a
-    worker started by the process server is that server, which itself ends when the archive
-    process does. Everywhere, a thread waits for the archive process's end (its sentinel pipe,
-    which the kernel closes however it ends) and ends the worker then: this also covers a
-    parent that ended before the kernel was asked.
+    worker started by the process server is that server, which ends once no process holds its
+    "alive" pipe: the worker gives up its copy, so that the server ends with the archive
+    process even while the worker is busy. Everywhere, a thread waits for the archive process's
+    end (its sentinel pipe, which the kernel closes however it ends) and ends the worker then
+    (when it gets the GIL: one long C call, a regular expression, holds it); this also covers
+    a parent that ended before the kernel was asked.
     """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)  # (the module's one ForkServer)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None and multiprocessing.parent_process() is not None:
+        os.close(alive)  # this worker starts no process through the server
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
     if sys.platform == "linux":
         try:
             libc = ctypes.CDLL(None, use_errno=True)

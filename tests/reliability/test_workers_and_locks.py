@@ -73,17 +73,20 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def kill_when_workers_run(args: list[str]) -> set[int]:
-    """Start ``args``, SIGKILL it once it has worker processes; return them."""
+def kill_when_workers_run(args: list[str], at_least: int = 2, settle: float = 0.0) -> set[int]:
+    """Start ``args``, SIGKILL it ``settle`` seconds after it has ``at_least`` processes under
+    it; return them."""
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         started = time.monotonic()
         workers_seen: set[int] = set()
         while process.poll() is None and time.monotonic() - started < 300:
             workers_seen = descendants(process.pid)
-            if len(workers_seen) >= 2:
+            if len(workers_seen) >= at_least:
                 break
             time.sleep(0.01)
+        time.sleep(settle)
+        workers_seen |= descendants(process.pid)
         assert process.poll() is None, "ended before its workers were seen"
         assert workers_seen, "no worker started"
         process.send_signal(signal.SIGKILL)
@@ -142,7 +145,8 @@ def test_a_writer_facing_a_live_holder_names_it_in_one_line(tmp_path: Path) -> N
             assert refused.returncode == 1
             lines = refused.stderr.strip().splitlines()
             assert len(lines) == 1, refused.stderr
-            assert lines[0].startswith(f"archive: error: another archive process (pid {holder.pid}: ")
+            assert lines[0].startswith(
+                f"archive: error: another archive process (pid {holder.pid}: ")
             assert lines[0].endswith(f") is writing to {tmp_path}")
             assert ", since " in lines[0]
     finally:
@@ -174,3 +178,19 @@ def test_a_registry_change_during_a_build_is_refused_or_kept(tmp_path: Path) -> 
                                           f"{build.pid}: archive build, since "), done.stderr
     kept = archive(data, "registry", "show", "vera-zasulich")
     assert (added.returncode == 0) == (kept.returncode == 0), "rc 0, and the entry was lost"
+
+
+def test_a_killed_query_leaves_no_worker(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "tei").mkdir(parents=True)
+    for path in list((corpus / "tei").glob("*.xml"))[:20]:
+        os.link(path, data / "tei" / path.name)
+    assert archive(data, "reindex").returncode == 0
+    # query workers start from the process server, whose children they are (with the
+    # server and its resource tracker: at least three processes)
+    # server and its resource tracker: at least three processes), and this one spends its
+    # time inside one call of Python's re
+    stuck = "matches(string-join((1 to 40) ! 'a') || 'b', '(a+)+$')"
+    pids = kill_when_workers_run(command(data, "query", stuck, "--timeout", "600"), at_least=3,
+                                 settle=2.0)
+    assert_all_end(pids)

@@ -3,7 +3,9 @@
 ``update_index`` is the entry point (the build calls it after writing files). It is incremental
 by content hash: only new or changed files are read again, each document's rows are replaced
 inside one transaction, and files that are gone are dropped. A change of schema or of the
-declared facets rebuilds everything. :func:`archive.index.lookup` answers selections from these
+declared facets rebuilds everything, in a new file that replaces the index once complete (a
+failed rebuild leaves the old index). It runs under the data directory's lock; facets the data
+directory declares are evaluated in workers under limits of time and memory per document. :func:`archive.index.lookup` answers selections from these
 tables with plain SQL; no XML is parsed per request.
 """
 

@@ -194,3 +194,35 @@ def test_a_killed_query_leaves_no_worker(corpus: Path, tmp_path: Path) -> None:
     pids = kill_when_workers_run(command(data, "query", stuck, "--timeout", "600"), at_least=3,
                                  settle=2.0)
     assert_all_end(pids)
+
+
+def test_the_lock_taken_again_is_held_until_the_outermost_block_ends(tmp_path: Path) -> None:
+    import threading
+
+    from archive.errors import ArchiveError
+    from archive.store import data_lock
+
+    def refused() -> bool:
+        done = archive(tmp_path, "reindex")
+        return done.returncode == 1 and "another archive process (pid " in done.stderr
+
+    with data_lock(tmp_path):
+        with data_lock(tmp_path):  # (a build's update_index)
+            pass
+        assert refused()  # still held: POSIX locks go with any close of the file
+        errors: list[Exception] = []
+
+        def other_thread() -> None:
+            try:
+                with data_lock(tmp_path):
+                    pass
+            except ArchiveError as error:
+                errors.append(error)
+
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        assert [str(error) for error in errors] == [
+            f"{tmp_path}: another thread of this process is writing to this data directory"]
+        assert refused()
+    assert not refused()

@@ -5,8 +5,9 @@ by content hash: only new or changed files are read again, each document's rows 
 inside one transaction, and files that are gone are dropped. A change of schema or of the
 declared facets rebuilds everything, in a new file that replaces the index once complete (a
 failed rebuild leaves the old index). It runs under the data directory's lock; facets the data
-directory declares are evaluated in workers under limits of time and memory per document. :func:`archive.index.lookup` answers selections from these
-tables with plain SQL; no XML is parsed per request.
+directory declares are evaluated in workers under limits of time and memory per document.
+:func:`archive.index.lookup` answers selections from these tables with plain SQL; no XML is
+parsed per request.
 """
 
 from __future__ import annotations

@@ -29,6 +29,11 @@ class Settings:
     :param query_limit: result items reported before a query is cut.
     :param facet_time_limit_ms: milliseconds a lookup may spend counting facet values; the
         facets not counted by then are reported as failed (Datasette's ``facet_time_limit_ms``).
+    :param facet_document_seconds: seconds the indexing of one document (its declared facets)
+        may take when a data directory declares facets of its own (``facets.toml``); past it
+        the update fails, naming the facet and the document, and the index stays as it was.
+    :param facet_memory_mb: megabytes of memory an indexing worker may add to what it started
+        with (the same facets' limit of memory).
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -36,6 +41,8 @@ class Settings:
     query_timeout: float = 10.0
     query_limit: int = 10_000
     facet_time_limit_ms: float = 1000.0
+    facet_document_seconds: float = 10.0
+    facet_memory_mb: int = 2048
 
     @property
     def tei_dir(self) -> Path:
@@ -65,6 +72,8 @@ class Settings:
             query_timeout=float(env.get("ARCHIVE_QUERY_TIMEOUT", 10.0)),
             query_limit=int(env.get("ARCHIVE_QUERY_LIMIT", 10_000)),
             facet_time_limit_ms=float(env.get("ARCHIVE_FACET_TIME_LIMIT_MS", 1000.0)),
+            facet_document_seconds=float(env.get("ARCHIVE_FACET_DOCUMENT_SECONDS", 10.0)),
+            facet_memory_mb=int(env.get("ARCHIVE_FACET_MEMORY_MB", 2048)),
         )
 
 

@@ -2,7 +2,8 @@
 
 The documents' pointers are rewritten to the registry as it will be, each new version is
 validated first (a gate: if one would be invalid, no file changes), then the documents, the
-registry and the index are written, in that order, under the data directory's lock.
+registry and the index are written, in that order, under the data directory's lock (which
+the caller takes before it loads the registry it changes, see archive.commands.registry).
 """
 
 from __future__ import annotations
@@ -27,18 +28,18 @@ def apply_registry_change(settings: Settings, registry: Registry,
     :return: the documents that changed.
     :raise ValidationFailed: a document would become invalid; nothing was written.
     """
-    ids = registry.typed_ids()
-    foreign = imported_files(settings)  # other projects' TEI: not held to the archive's rules
+    with data_lock(settings.data_dir):  # (the caller's, when it read the registry under it)
+        ids = registry.typed_ids()
+        foreign = imported_files(settings)  # other projects' TEI: not held to the rules
 
-    def gate(path: Path, data: bytes) -> None:
-        if path.name in foreign:
-            return
-        report = validate_document(data, settings, ids, path=str(path))
-        if not report.valid:
-            raise ValidationFailed(f"not changed: the document would be invalid: "
-                                   f"{report.issues[0].message}", str(path), report)
+        def gate(path: Path, data: bytes) -> None:
+            if path.name in foreign:
+                return
+            report = validate_document(data, settings, ids, path=str(path))
+            if not report.valid:
+                raise ValidationFailed(f"not changed: the document would be invalid: "
+                                       f"{report.issues[0].message}", str(path), report)
 
-    with data_lock(settings.data_dir):
         # Documents first: an interruption then leaves pointers to entries that still exist.
         changed = rewrite_refs(settings.tei_dir, mapping, check=gate)
         registry.save(settings.registry_dir)

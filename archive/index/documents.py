@@ -16,7 +16,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import iter_tei_files
-from .db import as_dicts, connect, reader
+from .db import as_dicts, read_only, reader
 from .rows import UNINDEXED_ATTRIBUTES, file_id
 
 
@@ -29,9 +29,7 @@ def _read_only(settings: Settings) -> Iterator[sqlite3.Connection]:
     if not settings.index_path.is_file():
         raise ArchiveError("no index: run `archive reindex`", str(settings.index_path))
     try:
-        # a URI keeps odd characters of the path literal
-        with closing(sqlite3.connect(f"{settings.index_path.resolve().as_uri()}?mode=ro",
-                                     uri=True)) as db:
+        with closing(read_only(settings.index_path)) as db:
             yield db
     except sqlite3.Error as error:
         raise ArchiveError(f"unreadable index ({error})", str(settings.index_path)) from None
@@ -41,7 +39,7 @@ def document_files(settings: Settings) -> list[tuple[str, Path]]:
     """(doc id, path) of every TEI file, in id order (ids read from the index when current)."""
     indexed: dict[str, str] = {}
     if settings.index_path.is_file():
-        with closing(connect(settings)) as db:
+        with _read_only(settings) as db:
             indexed = dict(db.execute("SELECT path, id FROM documents"))
     files = [(indexed.get(path.name) or file_id(path), path)
              for path in iter_tei_files(settings.tei_dir)]

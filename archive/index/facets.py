@@ -37,6 +37,7 @@ from ..xpath import (
     stays_inside,
     walk_tokens,
 )
+from .workers import work_step
 
 #: The default facets, shipped with the package.
 DEFAULT_FACETS = PACKAGE_DIR / "facets.toml"
@@ -161,6 +162,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
     listed = next(tree.getroot().iter(*ENTRY_ELEMENTS), None) is not None
     nodes = None
     for facet in facets:
+        work_step(facet.name)  # what a worker's report names if this facet runs too long
         compiled = facet.compiled()
         plan = None if facet.refs else _map_plan(facet.xpath, facet.level)
         if facet.level == "passage" and passages is None:

@@ -3,8 +3,11 @@
 ``update_index`` is the entry point (the build calls it after writing files). It is incremental
 by content hash: only new or changed files are read again, each document's rows are replaced
 inside one transaction, and files that are gone are dropped. A change of schema or of the
-declared facets rebuilds everything. :func:`archive.index.lookup` answers selections from these
-tables with plain SQL; no XML is parsed per request.
+declared facets rebuilds everything, in a new file that replaces the index once complete (a
+failed rebuild leaves the old index). It runs under the data directory's lock; facets the data
+directory declares are evaluated in workers under limits of time and memory per document.
+:func:`archive.index.lookup` answers selections from these tables with plain SQL; no XML is
+parsed per request.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,21 +27,36 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import ArchiveError
 from ..registry import RefResolver, ref_resolver
-from ..store import iter_tei_files
+from ..store import data_lock, iter_tei_files
 from .db import (
     FULLTEXT,
     INDEXES,
     LATE_INDEXES,
+    REBUILD_FILE,
     SCHEMA,
     SCHEMA_VERSION,
     connect,
+    open_database,
     recreate,
+    remove_database,
+    replace_database,
     transaction,
 )
-from .facets import Facet, facets_signature, load_facets, registry_labels
+from .facets import FACETS_FILE, Facet, facets_signature, load_facets, registry_labels
 from .fulltext import build_aside, copy_in
 from .rows import NO_DATES, DocumentRows, extract
-from .workers import CHUNK, map_on_cores, parallel, start_early, workers
+from .workers import (
+    CHUNK,
+    WorkLimits,
+    current_step,
+    end_work,
+    map_on_cores,
+    overrun_report,
+    parallel,
+    start_early,
+    start_work,
+    workers,
+)
 
 #: Documents written per transaction.
 BATCH = 50
@@ -77,17 +96,31 @@ def update_index(
     :param progress: called as ``progress(done, total)`` for each file that is (re)indexed.
     :return: counts of added, updated, removed and unchanged documents.
     :raise tei.errors.TeiError: a file is not a well-formed TEI document.
-    :raise ArchiveError: two files carry the same document id, or facets.toml is wrong.
+    :raise ArchiveError: two files carry the same document id, or facets.toml is wrong, or
+        another process is writing to the data directory (the lock is taken before the index
+        is read), or it cannot be written.
     """
+    with data_lock(settings.data_dir):
+        return _update(settings, full, progress)
+
+
+def _update(settings: Settings, full: bool, progress: Callable[[int, int], None] | None,
+            ) -> IndexReport:
     started = time.perf_counter()
     facets = load_facets(settings)
     signature = facets_signature(facets)
     resolver = ref_resolver(settings)  # how imported documents' pointers resolve
+    # facets the data directory declares are evaluated in workers, under limits, at any size
+    limited = (settings.data_dir / FACETS_FILE).is_file()
+    building = settings.data_dir / REBUILD_FILE
+    remove_database(building)  # of a rebuild that was killed
     db = connect(settings)
     try:
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         full = full or meta.get("schema") != SCHEMA_VERSION or meta.get("facets") != signature
-        if full:
+        if full:  # made in a new file, which replaces the index only once it is complete
+            db.close()
+            db = open_database(building, journal="OFF")  # nothing to recover: removed
             recreate(db)
             db.execute(f"PRAGMA threads = {workers()}")  # the sorts of CREATE INDEX, at the end
             for name in LATE_INDEXES:
@@ -117,9 +150,11 @@ def update_index(
         ids = dict(db.execute("SELECT id, path FROM documents"))
         with tempfile.TemporaryDirectory(prefix="index-") as scratch:
             aside = None
-            if parallel(len(work)):
+            if parallel(len(work)) or (limited and work):
+                limits = WorkLimits(settings.facet_document_seconds,
+                                    settings.facet_memory_mb * 1024**2, scratch)
                 shards, here = _write_on_cores(db, work, facets, resolver, ids, progress, scratch,
-                                               fts=not full)
+                                               fts=not full, limits=limits)
                 if full:  # the full-text index, made by a worker while the indexes are sorted
                     aside = (build_aside(FULLTEXT, shards, scratch), here)
             else:
@@ -127,15 +162,20 @@ def update_index(
             _finish(db, settings, facets, full, aside)
         if full:
             db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
-        if work or known:
+        if work or known or full:
             # statistics for the query planner, from a sample of each index (quick at any size)
             db.execute("PRAGMA analysis_limit = 1000")
             db.execute("ANALYZE")
             # Write the changes back into index.sqlite itself, so that its modification time
             # tells readers (the viewer's response cache) that the index changed.
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if full:
+            db.execute("PRAGMA journal_mode = WAL")  # as connect makes it, for the next update
+            db.close()
+            replace_database(building, settings.index_path)
     finally:
         db.close()
+        remove_database(building)  # (gone when it replaced the index)
     added = sum(1 for item in work if item[3] is None)
     return IndexReport(added, len(work) - added, len(known), unchanged,
                        time.perf_counter() - started, full)
@@ -181,47 +221,72 @@ def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
 def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
                     resolver: RefResolver, ids: dict[str, str],
                     progress: Callable[[int, int], None] | None, scratch: str,
-                    fts: bool) -> tuple[list[tuple[str, int]], list[int]]:
+                    fts: bool, limits: WorkLimits) -> tuple[list[tuple[str, int]], list[int]]:
     """Workers extract the rows of a chunk of files and write them into a scratch database each;
     here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
     row), one transaction per chunk. A file a worker could not index is indexed here again,
-    so that its error is raised in this process, with its own type and message.
+    so that its error is raised in this process, with its own type and message; not one that
+    ran past the limits.
 
     :param fts: add the passages to the full-text index as they come.
+    :param limits: each document's time and the workers' memory.
     :return: without ``fts``, the scratch databases (kept in ``scratch``) and what their
         passage numbers were moved by; and the documents indexed here, not by a worker.
+    :raise ArchiveError: a document ran past the limits (see :func:`_overrun`).
     """
     done = 0
     chunks = [[(path, data, digest) for path, data, digest, _ in work[start:start + CHUNK]]
               for start in range(0, len(work), CHUNK)]
     kept: list[tuple[str, int]] = []
     here: list[int] = []
-    # the workers stop (closing) before their scratch folder goes, even when a chunk raises
-    with closing(map_on_cores(_write_shard, chunks, facets, resolver, scratch)) as shards:
-        for number, (shard, failed) in enumerate(shards):
-            items = work[number * CHUNK:(number + 1) * CHUNK]
-            db.execute("ATTACH DATABASE ? AS shard", (shard,))  # not possible in a transaction
-            try:
-                with transaction(db):
-                    for _, _, _, doc in items:
-                        if doc is not None:
-                            _delete(db, doc)
-                    moved = _copy_shard(db, {path.name: path for path, *_ in items}, ids, fts)
-                    for position in failed:
-                        path, data, digest, _ = items[position]
-                        data, digest = _read(path, data, digest)
-                        rows = extract(path, data, facets, resolver)
-                        here.append(_replace(db, path, digest, rows, None, ids, fts))
-            finally:
-                db.execute("DETACH DATABASE shard")
-            if fts:
-                Path(shard).unlink()
-            else:
-                kept.append((shard, moved))
-            done += len(items)
-            if progress:
-                progress(done, len(work))
+    try:
+        # the workers stop (closing) before their scratch folder goes, even when a chunk raises
+        with closing(map_on_cores(_write_shard, chunks, facets, resolver, scratch,
+                                  limits=limits)) as shards:
+            for number, (shard, failed, overrun) in enumerate(shards):
+                if overrun is not None:
+                    raise _overrun(limits, *overrun)
+                items = work[number * CHUNK:(number + 1) * CHUNK]
+                db.execute("ATTACH DATABASE ? AS shard", (shard,))  # not in a transaction
+                try:
+                    with transaction(db):
+                        for _, _, _, doc in items:
+                            if doc is not None:
+                                _delete(db, doc)
+                        moved = _copy_shard(db, {path.name: path for path, *_ in items}, ids,
+                                            fts)
+                        for position in failed:
+                            path, data, digest, _ = items[position]
+                            data, digest = _read(path, data, digest)
+                            rows = extract(path, data, facets, resolver)
+                            here.append(_replace(db, path, digest, rows, None, ids, fts))
+                finally:
+                    db.execute("DETACH DATABASE shard")
+                if fts:
+                    Path(shard).unlink()
+                else:
+                    kept.append((shard, moved))
+                done += len(items)
+                if progress:
+                    progress(done, len(work))
+    except BrokenProcessPool:
+        found = overrun_report(scratch)
+        if found is None:
+            raise ArchiveError("an indexing worker was killed (out of memory?); the index "
+                               "is unchanged") from None
+        raise _overrun(limits, found[0], found[1], "time") from None
     return kept, here
+
+
+def _overrun(limits: WorkLimits, path: str, facet: str, what: str) -> ArchiveError:
+    """The one line that says which document (and facet) ran past which limit."""
+    if what == "time":
+        limit = f"took more than {limits.seconds:g} s (ARCHIVE_FACET_DOCUMENT_SECONDS)"
+    else:
+        limit = (f"needed more than {limits.memory // 1024**2} MB of memory"
+                 " (ARCHIVE_FACET_MEMORY_MB)")
+    part = f"facet {facet!r}" if facet else "indexing"
+    return ArchiveError(f"{part} {limit} on this document; the index is unchanged", path)
 
 
 def _replace(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
@@ -249,16 +314,18 @@ _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
 
 
 def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tuple[Facet, ...],
-                 resolver: RefResolver, folder: str) -> tuple[str, list[int]]:
+                 resolver: RefResolver, folder: str,
+                 ) -> tuple[str, list[int], tuple[str, str, str] | None]:
     """In a worker: a chunk's rows in a new scratch database.
 
-    :return: the database's path, and the positions in the chunk of the files not written
-        (not well-formed, or a document id the chunk already holds).
+    :return: the database's path, the positions in the chunk of the files not written
+        (not well-formed, or a document id the chunk already holds), and the file (and
+        facet) that ran out of memory, if one did (the chunk then stops there).
     """
     handle, shard = tempfile.mkstemp(suffix=".sqlite", dir=folder)
     os.close(handle)
     db = sqlite3.connect(shard, isolation_level=None)
-    failed = []
+    failed: list[int] = []
     try:
         db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
         db.execute("PRAGMA synchronous = OFF")
@@ -268,10 +335,16 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
         for position, (path, data, digest) in enumerate(chunk):
             try:
                 data, digest = _read(path, data, digest)  # read here: in parallel, not pickled
+                start_work(str(path))
                 rows = extract(path, data, facets, resolver)
+            except MemoryError:
+                db.execute("COMMIT")
+                return shard, failed, (str(path), current_step(), "memory")
             except Exception:  # noqa: BLE001 - raised again, whole, by the parent
                 failed.append(position)
                 continue
+            finally:
+                end_work()
             db.execute("SAVEPOINT file")
             try:
                 _insert(db, path, digest, rows, fts=False)
@@ -282,7 +355,7 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
         db.execute("COMMIT")
     finally:
         db.close()
-    return shard, failed
+    return shard, failed, None
 
 
 def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],

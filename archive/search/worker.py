@@ -32,7 +32,7 @@ from tei.errors import TeiError
 from .. import errors as archive_errors
 from ..config import Settings
 from ..errors import ArchiveError, QueryError
-from ..index import worker_context
+from ..index import die_with_parent, worker_context
 from ..xpath import TREES, Hit, QueryResult, compile_query, document_hits
 from .candidates import candidates
 
@@ -326,6 +326,7 @@ def _error_classes() -> list[type[Exception]]:
 
 def _serve(connection: Connection, plans: Connection) -> None:
     """The worker's loop: one query at a time, until the caller goes away."""
+    die_with_parent()  # a killed viewer or command leaves no worker behind
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     wanted = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
     if soft == resource.RLIM_INFINITY or soft > wanted:

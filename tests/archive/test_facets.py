@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -233,3 +236,49 @@ def test_facets_past_the_time_limit_are_reported_not_counted(settings: Settings)
     assert none_left["facets"] == []
     assert none_left["facets_failed"] == [facet.name for facet in load_facets(settings)]
     assert none_left["count"] == counted["count"]  # the documents still match
+
+
+def _archive(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archive", "--data", str(settings.data_dir),
+                           *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.parametrize(("xpath", "limit", "message"), [
+    # backtracking without end in Python's re (which nothing interrupts inside one match)
+    ("//tei:sourceDesc//tei:p ! (if (matches(string(.), '(a+)+$')) then 'yes' else 'no')",
+     {"ARCHIVE_FACET_DOCUMENT_SECONDS": "1"},
+     "took more than 1 s (ARCHIVE_FACET_DOCUMENT_SECONDS) on this document"),
+    # a sequence of gigabytes
+    ("//tei:sourceDesc//tei:p[starts-with(., 'aaa')] ! string-join((1 to 100000000) ! 'abc')",
+     {"ARCHIVE_FACET_MEMORY_MB": "300"},
+     "needed more than 300 MB of memory (ARCHIVE_FACET_MEMORY_MB) on this document"),
+])
+def test_a_facet_past_its_limits_fails_in_one_line_and_the_index_stays(
+        settings: Settings, xpath: str, limit: dict[str, str], message: str) -> None:
+    note = settings.tei_dir / "untitled_note.xml"
+    note.write_text(note.read_text(encoding="utf-8").replace(
+        "<p>Written for the archive.</p>", f"<p>{'a' * 40}b</p>"), encoding="utf-8")
+    assert update_index(settings).updated == 1
+    before = rows_of(settings)
+    (settings.data_dir / "facets.toml").write_text(
+        f'[[facet]]\nname = "costly"\nlabel = "Costly"\nxpath = "{xpath}"\n', encoding="utf-8")
+    failed = _archive(settings, "reindex", **limit)
+    assert failed.returncode == 1
+    assert failed.stderr == f"archive: error: {note}: facet 'costly' {message}; the index is " \
+                            "unchanged\n"
+    assert rows_of(settings) == before  # the old index, whole (the rebuild was in a new file)
+    assert not list(settings.data_dir.glob(".index*"))
+    (settings.data_dir / "facets.toml").unlink()
+    assert _archive(settings, "reindex", **limit).returncode == 0
+
+
+def rows_of(settings: Settings) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    db = sqlite3.connect(settings.index_path)
+    try:
+        return db.execute("SELECT id, hash, (SELECT COUNT(*) FROM facet_values WHERE doc ="
+                          " documents.doc) FROM documents ORDER BY id").fetchall()
+    finally:
+        db.close()

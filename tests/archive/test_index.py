@@ -235,7 +235,7 @@ def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
 
     def failing_in_workers(path: Path, *arguments: object) -> object:
         if path.name == "bench-00100.xml" and os.getpid() != parent:
-            raise MemoryError("a worker's trouble, not the file's")
+            raise OSError("a worker's trouble, not the file's")
         return extract(path, *arguments)
 
     monkeypatch.setattr(update, "extract", failing_in_workers)

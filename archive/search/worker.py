@@ -243,6 +243,7 @@ class _Merge:
         self.records: dict[int, tuple[int, list[Hit], bool]] = {}  # by position
         self.errors: dict[int, Exception] = {}  # by position; -1: a static error
         self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit", "size")
+        self.cut = False  # a worker cut a hit to the hit's bound
 
     def read(self, shard: int, message: tuple[Any, ...]) -> bool:
         """Take one message; True when it is the worker's last for this query."""
@@ -255,6 +256,8 @@ class _Merge:
                 self.records[position] = (count, list(map(_hit, hits)), partial)
             if kind == "end" and message[1]:
                 self.stops[shard] = message[1]
+            if kind == "end" and len(message) > 3:  # ("end", why, cut, records)
+                self.cut = self.cut or message[2]
             return kind == "end"
         elif kind == "error":
             error = _rebuild_error(*message[2:])
@@ -279,6 +282,7 @@ class _Merge:
         size_limit = f"the answer size limit of {self.bounds[1] or 0:,} bytes"
         reasons = {"limit": result_limit, "size": size_limit}
         budget = Budget(*self.bounds)
+        budget.cut = self.cut
         hits: list[Hit] = []
         kept = count = done = 0  # hits, items and documents of the documents taken
         message = None
@@ -400,7 +404,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             if partial:
                 why = "time"
                 break
-        connection.send(("end", why, records))
+        connection.send(("end", why, budget.cut, records))
     except (ArchiveError, TeiError) as error:
         connection.send(("error", index, type(error).__name__,
                          getattr(error, "message", str(error)), error.path,

@@ -283,6 +283,9 @@ class _Merge:
         reasons = {"limit": result_limit, "size": size_limit}
         budget = Budget(*self.bounds)
         budget.cut = self.cut
+        last: dict[int, int] = {}  # shard → its last document evaluated
+        for position in sorted(records):
+            last[position % self.shards] = position
         hits: list[Hit] = []
         kept = count = done = 0  # hits, items and documents of the documents taken
         message = None
@@ -303,7 +306,9 @@ class _Merge:
             kept += len(record[1])
             done += 1
             hits += map(_hit, budget.take(record[1][:max(0, limit - len(hits))]))
-            if budget.full:  # the hits reached the answer's size: as a worker stops
+            shard = position % self.shards
+            if budget.full or (self.stops.get(shard) == "size" and last[shard] == position):
+                # the hits reached the answer's size here, or its worker found they did
                 message = self._stopped(size_limit, index + 1, order)
                 break
             if record[2]:  # stopped inside this document

@@ -90,9 +90,10 @@ def default_trusted_hosts(host: str) -> list[str] | None:
 def make_app(data_dir: str, host: str, threads: int) -> Flask:
     """The viewer for ``data_dir``, its trusted hosts and heavy-request share set from the
     server's address and threads unless ``ARCHIVE_TRUSTED_HOSTS`` / ``ARCHIVE_HEAVY_*`` are."""
-    share = max(1, min(2, threads // 4))  # a quarter of the threads at most, each
-    defaults = {"TRUSTED_HOSTS": default_trusted_hosts(host), "HEAVY_REQUESTS": share,
-                "HEAVY_WAITING": share}
+    admitted = max(1, threads // 2)  # the other half of the threads is for the pages
+    running = min(2, admitted)  # as many as the query workers (archive.search.worker)
+    defaults = {"TRUSTED_HOSTS": default_trusted_hosts(host), "HEAVY_REQUESTS": running,
+                "HEAVY_WAITING": admitted - running}
     return create_app({"DATA_DIR": data_dir, **{key: value for key, value in defaults.items()
                                                  if f"ARCHIVE_{key}" not in os.environ}})
 

@@ -86,7 +86,8 @@ def test_a_selection_export_is_built_once_per_data_stamp(data_dir: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # pages over 50 KB are not kept; this corpus's zip (100 KB) stands for a big one
     monkeypatch.setattr(cache_module, "MAX_BODY", 50_000)
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir)})
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "HEAVY_REQUESTS": 2,
+                      "HEAVY_WAITING": 2})
     client = app.test_client()
     first = client.get("/export.zip")  # every document: the largest download
     assert first.status_code == 200 and len(first.data) > 50_000

@@ -56,6 +56,11 @@ def urls_for(data: Path, port: int) -> list[str]:
     conn.request("GET", "/api/facets")
     facets = {f["name"]: [r["value"] for r in f["results"]]
               for f in json.loads(conn.getresponse().read())["facets"]}
+    # the XPath workers started (a process and its imports, seconds), as on a server that has
+    # answered a query since it started: queries meanwhile would wait for them, and beyond
+    # the viewer's pool for heavy requests be refused
+    conn.request("GET", "/api/query?q=count(//tei:p)")
+    conn.getresponse().read()
     conn.close()
     ids = [d["id"] for d in documents["documents"]]
     persons, places = facets.get("person", [])[:8], facets.get("place", [])[:5]

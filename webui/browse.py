@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
@@ -28,9 +28,11 @@ def current_selection() -> Selection:
 def known_args() -> MultiDict[str, str]:
     """The request's parameters that describe the selection (facets and ``q``): the only ones
     links carry on (an unknown parameter is ignored, never copied into every link)."""
-    names = {*facet_names(get_settings()), "q"}
-    return MultiDict([(name, value) for name, value in request.args.items(multi=True)
-                      if name in names])
+    if "known_args" not in g:  # once per request: every facet value's link asks
+        names = {*facet_names(get_settings()), "q"}
+        g.known_args = MultiDict([(name, value) for name, value in request.args.items(multi=True)
+                                  if name in names])
+    return g.known_args.copy()  # type: ignore[no-any-return]
 
 
 def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from ..errors import ArchiveError
               help="Interface to listen on (127.0.0.1: this machine only).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port.")
-@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 64),
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Request threads; at most half serve XPath queries and downloads (2 at "
                    "once, the others waiting).")
 @click.option("--connection-limit", default=1000, show_default=True,

@@ -39,7 +39,8 @@ def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     timeout); its port."""
     port = free_port()
     log = tmp_path_factory.mktemp("serve") / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "ARCHIVE_QUERY_TIMEOUT": str(QUERY_TIMEOUT)}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "ARCHIVE_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
+           "ARCHIVE_HEAVY_WAIT": "1"}  # a query waits 1 s for a place, less than one runs
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "archive", "--data", str(data_dir), "serve", "--port",

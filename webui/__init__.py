@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 __all__ = ["create_app", "SECURITY_HEADERS"]
@@ -39,9 +40,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATA_DIR=os.environ.get("ARCHIVE_DATA", "archive-data"),
         QUERY_TIMEOUT=5.0,  # seconds an XPath query from the console may run
         QUERY_LIMIT=500,  # hits shown by the console
+        QUERY_HIT_BYTES=16_000,  # UTF-8 bytes of a hit's value, and of its context, shown
+        QUERY_ANSWER_BYTES=2_000_000,  # UTF-8 bytes of all the hits of one console answer
         PAGE_SIZE=50,  # documents / hits per page
         FACET_SIZE=10,  # values shown per facet before "more"
         EXPORT_LIMIT=500,  # documents one download of a selection may hold (a zip validates each)
+        HEAVY_REQUESTS=2,  # XPath queries and downloads served at once (the others: 503)
+        HEAVY_WAITING=2,  # more that may wait for one of them to end ...
+        HEAVY_WAIT=5.0,  # ... for at most this many seconds
+        TRUSTED_HOSTS=None,  # Host headers accepted (list or "a,b"); None: any
+        BASE_URL=None,  # the site's public URL for permalinks ("https://archive.example.org")
         RESPONSE_CACHE=True,  # answer repeated GETs from memory until the data changes
         JSON_SORT_KEYS=False,
     )
@@ -50,8 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import api, browse, cache, documents, downloads, entities, query, search
+    from . import api, browse, cache, documents, downloads, entities, limits, query, search
 
+    limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
                       api.bp):
@@ -68,6 +77,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         code = error.code or 500
         if request.path.startswith("/api/"):
             response = jsonify({"error": error.description, "status": code})
+        elif request_ctx.url_adapter is None:  # an untrusted host: no page links can be built
+            response = make_response(f"{code} {error.name}: {error.description}\n")
+            response.mimetype = "text/plain"
         else:
             response = make_response(render_template("error.html", error=error))
         response.status_code = code

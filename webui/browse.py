@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
@@ -23,6 +23,16 @@ TIMELINE_YEARS = 5000
 def current_selection() -> Selection:
     """The selection the request's query string describes (unknown parameters ignored)."""
     return Selection.from_args(request.args, facet_names(get_settings()))
+
+
+def known_args() -> MultiDict[str, str]:
+    """The request's parameters that describe the selection (facets and ``q``): the only ones
+    links carry on (an unknown parameter is ignored, never copied into every link)."""
+    if "known_args" not in g:  # once per request: every facet value's link asks
+        names = {*facet_names(get_settings()), "q"}
+        g.known_args = MultiDict([(name, value) for name, value in request.args.items(multi=True)
+                                  if name in names])
+    return g.known_args.copy()  # type: ignore[no-any-return]
 
 
 def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any]:
@@ -61,8 +71,7 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
 
 def toggle_url(endpoint: str, name: str, value: str, selected: bool) -> str:
     """This page's URL with one facet value added or removed (and paging reset)."""
-    args = MultiDict(request.args)
-    args.pop("page", None)
+    args = known_args()
     values = [v for v in args.getlist(name) if v != value]
     if not selected:
         values.append(value)
@@ -122,8 +131,7 @@ def timeline(counts: list[tuple[int, int]], endpoint: str = "browse.index") -> A
 def index() -> str:
     data = browse_data()
     pages = (data["total"] + data["page_size"] - 1) // data["page_size"]
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
+    args = known_args().to_dict(flat=False)
     return render_template("browse/index.html", **data, pages=pages, args=args,
                            timeline=timeline(data.pop("years")),
                            export_limit=current_app.config["EXPORT_LIMIT"])

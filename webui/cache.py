@@ -1,9 +1,13 @@
-"""A cache of whole responses, keyed by URL and by the state of the data directory.
+"""A cache of whole responses, keyed by URL (its host included) and by the state of the data
+directory.
 
 Between builds the archive does not change, so a page asked for twice is the same page: the
 second answer comes from memory. Any change to the index, the registry, the import record or
 the TEI folder changes the data stamp and empties the cache. XPath console answers are not
-cached (a query cut by its time limit under load must not be served as the answer).
+cached (a query cut by its time limit under load must not be served as the answer). Downloads
+of a selection are (a zip costs seconds to build): up to :data:`MAX_DOWNLOAD` bytes each, the
+whole cache up to :data:`MAX_BYTES`. The key holds the scheme and host a page was asked by, so
+that a page that prints its own address is never served to another host's visitors.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from archive.registry import registry_stamp
 
 from .data import get_settings
 
-#: Responses kept, and the largest body kept (downloads and big pages pass through).
+#: Responses kept, the largest page kept, the largest download kept, and the bytes of all.
 MAX_ENTRIES = 1024
 MAX_BODY = 1_000_000
+MAX_DOWNLOAD = 64_000_000
+MAX_BYTES = 256_000_000
 UNCACHED_PREFIXES = ("/query", "/api/query", "/static/")
+DOWNLOAD_PREFIXES = ("/export.",)
 
 
 def data_stamp(settings: Settings) -> tuple[Any, ...]:
@@ -44,18 +51,20 @@ def data_stamp(settings: Settings) -> tuple[Any, ...]:
 
 
 class ResponseCache:
-    """LRU of (status, headers, body) by full path, valid for one data stamp."""
+    """LRU of (status, headers, body) by URL, valid for one data stamp."""
 
-    def __init__(self, entries: int = MAX_ENTRIES) -> None:
-        self.entries = entries
+    def __init__(self, entries: int = MAX_ENTRIES, size: int = MAX_BYTES) -> None:
+        self.entries, self.size = entries, size
         self.stamp: tuple[Any, ...] | None = None
         self.items: OrderedDict[str, tuple[int, list[tuple[str, str]], bytes]] = OrderedDict()
+        self.bytes = 0  # of the bodies kept
         self.lock = threading.Lock()
 
     def get(self, key: str, stamp: tuple[Any, ...]) -> Response | None:
         with self.lock:
             if stamp != self.stamp:
                 self.items.clear()
+                self.bytes = 0
                 self.stamp = stamp
                 return None
             item = self.items.get(key)
@@ -68,12 +77,13 @@ class ResponseCache:
     def put(self, key: str, stamp: tuple[Any, ...], response: Response) -> None:
         body = response.get_data()
         with self.lock:
-            if stamp != self.stamp:
+            if stamp != self.stamp or len(body) > self.size:
                 return
+            old = self.items.pop(key, None)
+            self.bytes += len(body) - (len(old[2]) if old else 0)
             self.items[key] = (response.status_code, list(response.headers.items()), body)
-            self.items.move_to_end(key)
-            while len(self.items) > self.entries:
-                self.items.popitem(last=False)
+            while len(self.items) > self.entries or self.bytes > self.size:
+                self.bytes -= len(self.items.popitem(last=False)[1][2])
 
 
 def init_app(app: Flask) -> None:
@@ -86,12 +96,15 @@ def init_app(app: Flask) -> None:
         return request.method in ("GET", "HEAD") and not request.path.startswith(
             UNCACHED_PREFIXES)
 
+    def key() -> str:
+        return f"{request.scheme}://{request.host}{request.full_path}"
+
     @app.before_request
     def serve_cached() -> Response | None:
         if not cacheable():
             return None
         g.cache_stamp = data_stamp(get_settings())
-        hit = cache.get(request.full_path, g.cache_stamp)
+        hit = cache.get(key(), g.cache_stamp)
         if hit is not None:
             g.cache_hit = True
         return hit
@@ -101,6 +114,7 @@ def init_app(app: Flask) -> None:
         if (response.status_code == 200 and cacheable() and not g.get("cache_hit")
                 and "cache_stamp" in g and not response.direct_passthrough
                 and not response.is_streamed
-                and (response.content_length or 0) <= MAX_BODY):
-            cache.put(request.full_path, g.cache_stamp, response)
+                and (response.content_length or 0) <= (
+                    MAX_DOWNLOAD if request.path.startswith(DOWNLOAD_PREFIXES) else MAX_BODY)):
+            cache.put(key(), g.cache_stamp, response)
         return response

@@ -6,13 +6,14 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from archive.index import leaf_passages, mention_counts
 from archive.registry import RefResolver
 from tei.parse import parse_tei
 
 from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
+from .downloads import RAW_FILE_HEADERS
 from .render import MENTION_TYPES, Rendered, render_text
 
 bp = Blueprint("documents", __name__)
@@ -75,17 +76,20 @@ def read(doc_id: str) -> str:
     data = document_data(doc_id, passages=False)
     text = rendered(doc_id)
     types = [kind for kind in (*MENTION_TYPES, "name") if text.mentions.get(kind)]
+    # the configured public address, else the one asked by (a trusted host: see limits; the
+    # response cache keeps pages by host)
+    base = current_app.config["BASE_URL"] or request.url_root
     return render_template("documents/read.html", doc=data, text=text, types=types,
-                           type_labels=TYPE_LABELS,
-                           permalink=request.url_root.rstrip("/") + data["url"])
+                           type_labels=TYPE_LABELS, permalink=base.rstrip("/") + data["url"])
 
 
 @bp.get("/documents/<doc_id>.xml")
 def source(doc_id: str) -> Any:
-    """The TEI file itself; ``?download=1`` as an attachment."""
+    """The TEI file itself, sandboxed (a browser showing it runs nothing of it and loads
+    nothing it names); ``?download=1`` as an attachment."""
     path = document_path(document_or_404(doc_id))
     # read whole (TEI files are small): no open file handle outlives the request
-    response = Response(path.read_bytes(), mimetype="application/xml")
+    response = Response(path.read_bytes(), mimetype="application/xml", headers=RAW_FILE_HEADERS)
     if request.args.get("download") == "1":
         response.headers["Content-Disposition"] = f"attachment; filename={doc_id}.xml"
     return response

@@ -15,16 +15,22 @@ from archive.interchange import export_corpus, export_mentions_csv, export_tei, 
 
 from .browse import current_selection
 from .data import document_or_404, entity_or_404, get_settings, require_index
+from .limits import heavy
 
 bp = Blueprint("downloads", __name__)
 
 TEI_TYPE = "application/tei+xml"
 CSV_TYPE = "text/csv"  # werkzeug adds "; charset=utf-8"
+#: Sent with every file the viewer serves as it is (TEI, exports): a browser that shows one
+#: treats it as a sandboxed page of its own origin that may load and run nothing (XHTML
+#: elements in a TEI file, an ``xml-stylesheet`` naming another document).
+RAW_FILE_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'",
+                    "X-Content-Type-Options": "nosniff"}
 
 
 def attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
     """``data`` as a download named ``filename`` (an id-safe name: no quoting needed)."""
-    response = Response(data, mimetype=mimetype)
+    response = Response(data, mimetype=mimetype, headers=RAW_FILE_HEADERS)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -52,9 +58,11 @@ def selected_ids() -> list[str]:
 
 
 def _export(make: Callable[[], bytes | str]) -> bytes | str:
-    # the index and the files can disagree for a moment (a build under way): say so, no traceback
+    # one of the few heavy requests at once (503 beyond); the index and the files can disagree
+    # for a moment (a build under way): say so, no traceback
     try:
-        return make()
+        with heavy():
+            return make()
     except ArchiveError as error:
         abort(404, str(error))
 

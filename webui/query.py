@@ -11,6 +11,7 @@ from archive.errors import QueryError
 from archive.search import run_query
 
 from .data import get_settings
+from .limits import heavy
 
 bp = Blueprint("query", __name__)
 
@@ -39,7 +40,12 @@ def query_data(expression: str) -> dict[str, Any]:
     if len(expression) > MAX_LENGTH:
         abort(400, f"An XPath expression may have at most {MAX_LENGTH} characters")
     try:
-        result = run_query(get_settings(), expression, limit=limit, timeout=timeout)
+        # one of the few heavy requests at once (503 beyond); bounded in the worker, before
+        # the hits cross to this process (archive.search.bounds)
+        with heavy():
+            result = run_query(get_settings(), expression, limit=limit, timeout=timeout,
+                               hit_bytes=int(config["QUERY_HIT_BYTES"]),
+                               answer_bytes=int(config["QUERY_ANSWER_BYTES"]))
     except QueryError as error:
         found = _POSITION.search(str(error))
         data["error"] = {"message": str(error),

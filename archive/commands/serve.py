@@ -1,7 +1,8 @@
 """``archive serve``: the viewer (the ``webui`` package) on a local waitress server.
 
 ``webui`` sits above ``archive`` in the layers (it imports archive; archive never imports it),
-so the app is looked up by name at run time, the way a WSGI server loads an app.
+so the server is looked up by name at run time, the way a WSGI server loads an app. Its limits
+and timeouts (``webui.server``) are documented in docs/DEPLOY.md.
 """
 
 from __future__ import annotations
@@ -19,15 +20,20 @@ from ..errors import ArchiveError
               help="Interface to listen on (127.0.0.1: this machine only).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Request threads; at most half serve XPath queries and downloads (2 at "
+                   "once, the others waiting).")
+@click.option("--connection-limit", default=1000, show_default=True,
+              type=click.IntRange(1, 100_000), help="Connections open at once.")
+@click.option("--request-timeout", default=20.0, show_default=True,
+              type=click.FloatRange(min=0.1),
+              help="Seconds a client has to send a whole request; a slower one is closed.")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, threads: int) -> None:
+def serve(settings: Settings, host: str, port: int, threads: int, connection_limit: int,
+          request_timeout: float) -> None:
     """Serve the viewer for the data directory at http://HOST:PORT/."""
-    import waitress
-
     if not settings.index_path.is_file():
         raise ArchiveError(f"no index in {settings.data_dir}: run `archive build` first")
-    app = importlib.import_module("webui").create_app({"DATA_DIR": str(settings.data_dir)})
-    click.echo(f"Serving {settings.data_dir.resolve()} at http://{host}:{port}/ (Ctrl+C stops)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="tei-archive")
+    importlib.import_module("webui.server").serve(
+        str(settings.data_dir), host=host, port=port, threads=threads,
+        connection_limit=connection_limit, request_timeout=request_timeout, echo=click.echo)

@@ -81,10 +81,12 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
 def fts_query(text: str | None) -> str | None:
     """User words → a safe FTS5 query: each word quoted (``"`` doubled), all required.
 
-    A trailing ``*`` keeps its meaning (prefix search). ``None`` when no word is left.
+    A trailing ``*`` keeps its meaning (prefix search). ``None`` when no word is left. A NUL
+    character separates words: FTS5 reads its query as a C string, which NUL would end inside a
+    quoted word (``unterminated string``).
     """
     terms = []
-    for word in (text or "").split():
+    for word in (text or "").replace("\0", " ").split():
         prefix = word.endswith("*")
         word = word.rstrip("*").replace('"', '""')
         if word.strip('"'):

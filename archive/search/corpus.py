@@ -11,13 +11,15 @@ import time
 
 from ..config import Settings
 from ..xpath import MAX_EXPRESSION, QueryResult, TreeCache, compile_query, evaluate_files
+from .bounds import ANSWER_BYTES
 from .candidates import candidates
 from .worker import run_in_worker
 
 
 def run_query(
     settings: Settings, expression: str, *, namespaces: dict[str, str] | None = None,
-    limit: int | None = None, timeout: float | None = None,
+    limit: int | None = None, timeout: float | None = None, hit_bytes: int | None = None,
+    answer_bytes: int | None = ANSWER_BYTES,
 ) -> QueryResult:
     """Evaluate ``expression`` on every document, in id order, the document node as context.
 
@@ -26,7 +28,11 @@ def run_query(
 
     :param limit: hits reported before evaluation stops (default ``settings.query_limit``).
     :param timeout: seconds before evaluation stops (default ``settings.query_timeout``).
-    :return: the hits; ``truncated`` and ``message`` tell when a limit stopped it early.
+    :param hit_bytes: UTF-8 bytes a hit's value, and its context, are cut to (None: whole).
+    :param answer_bytes: UTF-8 bytes of all the hits' values and contexts, after which the
+        answer stops (None: no bound); both are applied in the worker (see :mod:`.bounds`).
+    :return: the hits; ``truncated`` and ``message`` tell when a limit stopped it early or a
+        bound cut it.
     :raise QueryError: a static error, a dynamic error in one document, or an expression
         longer than :data:`MAX_EXPRESSION`.
     """
@@ -34,7 +40,8 @@ def run_query(
         compile_query(expression)
     return run_in_worker(settings, expression, namespaces=namespaces,
                          limit=settings.query_limit if limit is None else limit,
-                         timeout=settings.query_timeout if timeout is None else timeout)
+                         timeout=settings.query_timeout if timeout is None else timeout,
+                         hit_bytes=hit_bytes, answer_bytes=answer_bytes)
 
 
 def evaluate_query(settings: Settings, expression: str, *,

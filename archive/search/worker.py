@@ -34,6 +34,7 @@ from ..config import Settings
 from ..errors import ArchiveError, QueryError
 from ..index import die_with_parent, worker_context
 from ..xpath import TREES, Hit, QueryResult, compile_query, document_hits
+from .bounds import Budget
 from .candidates import candidates
 
 #: Seconds between two batches of records a query worker sends.
@@ -157,21 +158,24 @@ _hit = functools.partial(tuple.__new__, Hit)
 
 
 def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, str] | None,
-                  limit: int, timeout: float) -> QueryResult:
+                  limit: int, timeout: float, hit_bytes: int | None = None,
+                  answer_bytes: int | None = None) -> QueryResult:
     """:func:`archive.search.evaluate_query` in workers, stopped at ``timeout`` + :data:`GRACE`.
 
     When several workers are free, each evaluates its share of the documents (every n-th in id
     order, so that each keeps the trees of its share warm) and their records are merged in
     document order, cut where one process evaluating them in order would have stopped: the
     result is the same. Workers that read different lists of documents (the folder or the index
-    changed meanwhile) are asked again.
+    changed meanwhile) are asked again. Hits are cut to ``hit_bytes`` and the answer to
+    ``answer_bytes`` in the workers, before they are sent (see :mod:`.bounds`).
 
     :raise QueryError: a static or dynamic error reported by a worker, a worker that ended
         unexpectedly, or documents that kept changing during the query.
     """
     started = time.perf_counter()
     for _ in range(ATTEMPTS):
-        merge = _share(settings, expression, namespaces, limit, timeout)
+        merge = _share(settings, expression, namespaces, limit, timeout,
+                       (hit_bytes, answer_bytes))
         if len(set(merge.listings.values())) <= 1:
             return merge.result((time.perf_counter() - started) * 1000)
     raise QueryError("the documents changed during the query: run it again")
@@ -182,16 +186,16 @@ ATTEMPTS = 3
 
 
 def _share(settings: Settings, expression: str, namespaces: dict[str, str] | None,
-           limit: int, timeout: float) -> _Merge:
+           limit: int, timeout: float, bounds: tuple[int | None, int | None]) -> _Merge:
     # one query shared out to the free workers, their records gathered until each has ended;
     # a worker gets the same share from one query to the next, so its trees stay warm
     workers = sorted(_POOL.take(WORKERS), key=attrgetter("number"))
-    merge = _Merge(expression, limit, timeout, len(workers))
+    merge = _Merge(expression, limit, timeout, len(workers), bounds)
     pending = dict(enumerate(workers))
     try:
         for shard, worker in pending.items():
             worker.connection.send((settings, expression, namespaces, limit, timeout, shard,
-                                    len(workers)))
+                                    len(workers), bounds))
         for worker in pending.values():  # the time limit runs from their start
             if not worker.ready:
                 if not worker.connection.poll(START_TIMEOUT):
@@ -229,14 +233,17 @@ class _Merge:
     plan lists its candidates, and their union in order is what one pass would evaluate.
     """
 
-    def __init__(self, expression: str, limit: int, timeout: float, shards: int) -> None:
+    def __init__(self, expression: str, limit: int, timeout: float, shards: int,
+                 bounds: tuple[int | None, int | None] = (None, None)) -> None:
         self.expression, self.limit, self.timeout, self.shards = expression, limit, timeout, shards
+        self.bounds = bounds
         self.engine = "lxml"
         self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
         self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
         self.records: dict[int, tuple[int, list[Hit], bool]] = {}  # by position
         self.errors: dict[int, Exception] = {}  # by position; -1: a static error
-        self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit")
+        self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit", "size")
+        self.cut = False  # a worker cut a hit to the hit's bound
 
     def read(self, shard: int, message: tuple[Any, ...]) -> bool:
         """Take one message; True when it is the worker's last for this query."""
@@ -249,6 +256,8 @@ class _Merge:
                 self.records[position] = (count, list(map(_hit, hits)), partial)
             if kind == "end" and message[1]:
                 self.stops[shard] = message[1]
+            if kind == "end" and len(message) > 3:  # ("end", why, cut, records)
+                self.cut = self.cut or message[2]
             return kind == "end"
         elif kind == "error":
             error = _rebuild_error(*message[2:])
@@ -270,6 +279,14 @@ class _Merge:
         records, errors, limit = self.records, self.errors, self.limit
         time_limit = f"the time limit of {self.timeout:g} s"
         result_limit = f"the result limit of {limit} items"
+        size_limit = f"the answer size limit of {self.bounds[1] or 0:,} bytes"
+        reasons = {"limit": result_limit, "size": size_limit}
+        budget = Budget(*self.bounds)
+        budget.cut = self.cut
+        last: dict[int, int] = {}  # shard → its last document evaluated
+        for position in sorted(records):
+            last[position % self.shards] = position
+        hits: list[Hit] = []
         kept = count = done = 0  # hits, items and documents of the documents taken
         message = None
         # (with unplanned shares the cut is one of them, an int)
@@ -280,8 +297,7 @@ class _Merge:
             if record is None:  # not evaluated: its worker stopped at the time limit or its
                 # own share of the result limit (then the cut is just above)
                 why = self.stops.get(position % self.shards) if position < cut else None
-                message = self._stopped(result_limit if why == "limit" else time_limit, index,
-                                        order)
+                message = self._stopped(reasons.get(why or "", time_limit), index, order)
                 break
             if 0 <= limit <= kept:
                 message = self._stopped(result_limit, index, order)
@@ -289,12 +305,18 @@ class _Merge:
             count += record[0]
             kept += len(record[1])
             done += 1
+            hits += map(_hit, budget.take(record[1][:max(0, limit - len(hits))]))
+            shard = position % self.shards
+            if budget.full or (self.stops.get(shard) == "size" and last[shard] == position):
+                # the hits reached the answer's size here, or its worker found they did
+                message = self._stopped(size_limit, index + 1, order)
+                break
             if record[2]:  # stopped inside this document
                 message = self._stopped(time_limit, index, order)
                 break
-        hits = itertools.chain.from_iterable(records[position][1] for position in order[:done])
-        return QueryResult(self.expression, count, tuple(itertools.islice(hits, max(0, limit))),
-                           elapsed_ms, message is not None, self.engine, done, message)
+        notes = [note for note in (message, budget.note()) if note]
+        return QueryResult(self.expression, count, tuple(hits), elapsed_ms, bool(notes),
+                           self.engine, done, "; ".join(notes) or None)
 
     @staticmethod
     def _stopped(reason: str, index: int, order: list[int]) -> str:
@@ -342,13 +364,15 @@ def _serve(connection: Connection, plans: Connection) -> None:
 
 def _answer(connection: Connection, plans: Connection, settings: Settings, expression: str,
             namespaces: dict[str, str] | None, limit: int, timeout: float, shard: int,
-            shards: int) -> None:
+            shards: int, bounds: tuple[int | None, int | None] = (None, None)) -> None:
     """Evaluate this worker's share of the documents, sending records as they come.
 
     Records and errors name a document by its position among all the documents in id order.
     The plan (the engine and the candidates) goes first, by the side pipe when it is small:
     the caller reads it when the query ends or the worker is stopped, so it is not woken for
-    it (a wake-up costs more than a small query's evaluation on a busy machine).
+    it (a wake-up costs more than a small query's evaluation on a busy machine). Hits are cut
+    to their bounds here, before they are sent (see :mod:`.bounds`); when the share's hits reach
+    the answer's size the share stops.
     """
     started = time.perf_counter()
     deadline = started + timeout
@@ -361,6 +385,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)
         records: list[tuple[Any, ...]] = []
         own = 0  # hits of this share
+        budget = Budget(*bounds)
         sent = time.perf_counter()
         why = None
         for index, doc, path, stamp in chosen:
@@ -377,11 +402,15 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             count, hits, partial = document_hits(compiled, TREES, path, doc, deadline,
                                                  limit - own, stamp)
             own += len(hits)
-            records.append((index, count, list(map(tuple, hits)), partial))  # tuples pickle faster
+            # tuples pickle faster
+            records.append((index, count, budget.take(list(map(tuple, hits))), partial))
+            if budget.full:
+                why = "size"
+                break
             if partial:
                 why = "time"
                 break
-        connection.send(("end", why, records))
+        connection.send(("end", why, budget.cut, records))
     except (ArchiveError, TeiError) as error:
         connection.send(("error", index, type(error).__name__,
                          getattr(error, "message", str(error)), error.path,

@@ -37,7 +37,7 @@ def test_errors_and_console_answers_are_not_cached(data_dir: Path) -> None:
     assert client.get("/query?q=count(//tei:p)").status_code == 200
     assert client.get("/api/query?q=count(//tei:p)").status_code == 200
     assert client.get("/").status_code == 200
-    assert list(app.extensions["response_cache"].items) == ["/?"]
+    assert list(app.extensions["response_cache"].items) == ["http://localhost/?"]
 
 
 def test_the_cache_can_be_switched_off(data_dir: Path) -> None:

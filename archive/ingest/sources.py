@@ -153,8 +153,11 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path | None:
     """The metadata sidecar of a file: ``<name>.toml``, else ``<stem>.toml``, if present."""
     file = Path(path)
     for candidate in (file.with_name(file.name + ".toml"), file.with_suffix(".toml")):
-        if candidate != file and candidate.is_file():
-            return candidate
+        try:
+            if candidate != file and candidate.is_file():
+                return candidate
+        except OSError:  # a name too long for the file system: there is no such sidecar
+            continue
     return None
 
 

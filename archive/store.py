@@ -123,6 +123,11 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        if error.filename is None:  # a write to the handle names no file: name the target
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

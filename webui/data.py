@@ -23,6 +23,7 @@ from archive.registry import (
     ref_resolver,
     registry_stamp,
 )
+from archive.store import valid_id as valid_document_id
 
 #: What a document or entity id may look like in a URL; anything else is a 404 before lookup.
 ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
@@ -69,7 +70,7 @@ def get_ref_resolver() -> RefResolver:
 
 def valid_id(value: str) -> bool:
     """True when ``value`` may be a document or entity id (no separators, no dot-dot tricks)."""
-    return bool(ID_PATTERN.match(value)) and ".." not in value
+    return (bool(ID_PATTERN.match(value)) and ".." not in value) or valid_document_id(value)
 
 
 def document_or_404(doc_id: str) -> dict[str, Any]:

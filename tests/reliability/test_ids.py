@@ -165,6 +165,14 @@ def test_non_latin_names_keep_their_letters_and_collisions_are_refused(tmp_path:
         assert built.returncode == 0, built.stderr
     assert sorted(p.stem for p in (data / "tei").glob("*.xml")) == sorted(
         ["日本語", "中文", "café", "cafe"])
+    from webui import create_app
+
+    viewer = create_app({"DATA_DIR": str(data), "TESTING": True}).test_client()
+    assert "東京で書かれた" in viewer.get("/documents/日本語").get_data(as_text=True)
+    download = viewer.get("/documents/中文/export.tei")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].endswith(
+        "filename*=UTF-8''%E4%B8%AD%E6%96%87.xml")
     # two names, one id: refused in one run, naming both files ...
     (sources / "CAFÉ.txt").write_text("CAFÉ\n\nShouting.\n", encoding="utf-8")
     before = snapshot(data)

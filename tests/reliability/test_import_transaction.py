@@ -224,7 +224,8 @@ def test_a_read_only_file_system_ends_in_one_line(material: tuple[Path, Path, se
     if remounted.returncode:
         pytest.skip("cannot remount the tmpfs read-only")
     small = letters(tmp_path / "small", 2)
-    for args in (["import", str(small)], ["build", str(FOREIGN.parent / "sources" / "page_with_nav.html")],
+    page = FOREIGN.parent / "sources" / "page_with_nav.html"
+    for args in (["import", str(small)], ["build", str(page)],
                  ["registry", "add", "--type", "person", "--name", "Ada Lovelace"]):
         result = archive(data, *args)
         assert result.returncode != 0

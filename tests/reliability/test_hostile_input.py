@@ -123,7 +123,7 @@ def test_hostile_xml_validate(case: str, tmp_path: Path, archive_copy: Path) -> 
 SOURCE_CASES: dict[str, bytes] = {
     "empty": b"",
     "whitespace_only": b"  \n\t\n   \n",
-    "invalid_utf8": b"Trotsky in Moskva " + b"\xff\xfe\xfa broken\n",
+    "invalid_utf8": "Trotsky in Moskva ".encode() + b"\xff\xfe\xfa broken\n",
     "text_50mb": b"Leon Trotsky wrote in 1923. " * (50 * 2**20 // 28),
     "binary_zip": b"PK\x03\x04" + b"\x00" * 64,
 }

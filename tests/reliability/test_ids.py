@@ -279,3 +279,14 @@ def test_links_out_of_the_data_directory_are_not_followed(data: Path, tmp_path: 
         for folder, name in (("tei", "secret.xml"), ("registry", "extra.xml")))
     found = archive(data, "query", "--format", "csv", "//tei:p[contains(., 'A secret')]")
     assert "A secret text" not in found.stdout
+    # a document replaced by such a link after it was indexed: the viewer does not follow it
+    target = data / "tei" / f"{EXISTING}.xml"
+    target.unlink()
+    target.symlink_to(secret)
+    from webui import create_app
+
+    viewer = create_app({"DATA_DIR": str(data), "TESTING": True}).test_client()
+    for url in (f"/documents/{EXISTING}", f"/documents/{EXISTING}.xml",
+                f"/documents/{EXISTING}/export.tei"):
+        response = viewer.get(url)
+        assert "A secret text" not in response.get_data(as_text=True), url

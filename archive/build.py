@@ -24,10 +24,10 @@ from .annotate import Recogniser, annotate
 from .config import SAMPLES_DIR, Settings, today
 from .errors import ArchiveError, ValidationFailed
 from .index import update_index
-from .ingest import encode, read_source
+from .ingest import encode, read_source, slugify_id
 from .model import Source
 from .registry import Registry, load_registry
-from .store import atomic_write, data_lock, iter_leftovers, tei_path
+from .store import atomic_write, data_lock, iter_leftovers, member_path, tei_path
 from .validation import validate_document
 
 Progress = Callable[[str], None]
@@ -138,6 +138,7 @@ def build(settings: Settings, paths: Sequence[Path], *, format: str | None = Non
     """
     sources = [read_source(path, format, overrides) for path in paths]
     _check_unique_ids(sources)
+    _check_ids_not_taken(settings, sources)
     with data_lock(settings.data_dir):
         for leftover in iter_leftovers(settings.data_dir):  # of an interrupted run
             leftover.unlink(missing_ok=True)
@@ -163,6 +164,25 @@ def _check_unique_ids(sources: Sequence[Source]) -> None:
         if other != (source.path or ""):
             raise ArchiveError(f"document id {source.metadata.id!r} is also the id of {other}",
                                source.path)
+
+
+def _check_ids_not_taken(settings: Settings, sources: Sequence[Source]) -> None:
+    """Refuse a source whose id, made from its file name, is the id of a document built
+    earlier from another file (``日本語.txt`` then ``中文.txt`` must not overwrite each other).
+    An id given by a sidecar or ``--id`` may replace a document."""
+    for source in sources:
+        if not source.path or source.metadata.id != slugify_id(Path(source.path).stem):
+            continue
+        try:
+            sidecar = member_path(settings.sources_dir, f"{source.metadata.id}.toml")
+            first = sidecar.read_text(encoding="utf-8").partition("\n")[0]
+        except (OSError, UnicodeDecodeError, ArchiveError):
+            continue
+        earlier = first.removeprefix("# Metadata of ")
+        if first.startswith("# Metadata of ") and earlier != Path(source.path).name:
+            raise ArchiveError(f"document id {source.metadata.id!r} is already the id of the "
+                               f"document built from {earlier}: give this source its own id "
+                               "(a sidecar's `id`, or --id)", source.path)
 
 
 def _previous_change_date(target: Path) -> str | None:

@@ -1,8 +1,11 @@
 """``archive check``: is the whole archive sound?
 
 Every TEI file valid, the index in step with the files, the registry referenced consistently.
-Problems make the check fail; warnings (unused entries, one surface form linked to several
-entries, leftovers of an interrupted write) are reported but do not.
+Problems make the check fail (an interrupted import's journal among them); warnings (unused
+entries, one surface form linked to several entries, leftovers of an interrupted write,
+symbolic links leading out of the data directory, which nothing follows) are reported but do
+not. :func:`repair` (``archive check --repair``) rolls back what an interrupted write left and
+brings the index in step.
 """
 
 from __future__ import annotations
@@ -18,9 +21,16 @@ from tei.parse import parse_tei
 
 from .config import Settings
 from .errors import ArchiveError
-from .index import indexed_hashes
+from .index import indexed_hashes, update_index
 from .registry import load_registry, ref_resolver
-from .store import iter_leftovers, iter_tei_files
+from .store import (
+    JOURNAL_FILE,
+    data_lock,
+    iter_leftovers,
+    iter_outside_links,
+    iter_tei_files,
+    unfinished_write,
+)
 from .validation import load_registry_ids, schemas_for, validate_files
 
 Severity = Literal["problem", "warning"]
@@ -66,7 +76,28 @@ def check(settings: Settings) -> CheckReport:
     report.findings += [Finding("warning", "files", "temporary file left by an interrupted write "
                                 "(the next build removes it)", str(path))
                         for path in iter_leftovers(settings.data_dir)]
+    report.findings += [Finding("warning", "files", "symbolic link leading out of the data "
+                                "directory: not followed (not indexed, shown or exported)",
+                                str(path))
+                        for path in iter_outside_links(settings.data_dir)]
+    writer = unfinished_write(settings.data_dir)
+    if writer is not None:
+        report.findings.append(Finding(
+            "problem", "files", f"an interrupted {writer} left its journal: run `archive check "
+            "--repair` (or any command that writes) to roll it back",
+            str(settings.data_dir / JOURNAL_FILE)))
     return report
+
+
+def repair(settings: Settings) -> None:
+    """Roll back what an interrupted write left (taking the data lock does, and says so on
+    stderr), then bring the index in step with the files.
+
+    :raise ArchiveError: another process is writing to the data directory.
+    """
+    with data_lock(settings.data_dir):
+        if any(iter_tei_files(settings.tei_dir)) or settings.index_path.is_file():
+            update_index(settings)
 
 
 def _validity(settings: Settings, files: list[Path]) -> Iterator[Finding]:

@@ -22,7 +22,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 class ArchiveGroup(click.Group):
-    """Turns every ArchiveError (and TEI error) into one line on stderr and exit status 1."""
+    """Turns every ArchiveError (and TEI error) into one line on stderr and exit status 1;
+    so too an OSError (a full disk, a read-only file system, a name too long):
+    ``archive: error: <file>: <reason>``."""
 
     def invoke(self, ctx: click.Context) -> object:
         from tei.errors import TeiError
@@ -33,6 +35,15 @@ class ArchiveGroup(click.Group):
             fail(str(error))
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except OSError as error:
+            fail(os_error_line(error))
+
+
+def os_error_line(error: OSError) -> str:
+    """``<file>: <reason>`` of an OSError (``No space left on device``, ...)."""
+    reason = error.strerror or str(error)
+    names = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    return f"{' -> '.join(names)}: {reason}" if names else reason
 
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,6 +74,8 @@ def main() -> None:  # pragma: no cover - console entry for `python -m archive`
 
 #: The metadata a command line may give about a source (they win over its sidecar).
 METADATA_OPTIONS = (
+    ("id", "Document id (overrides the sidecar and the file name): lower-case letters, "
+           "digits, '_', '.', '-'."),
     ("title", "Title (overrides the sidecar and the first heading)."),
     ("author", "Author of the source."),
     ("date", "Date of publication, ISO (YYYY, YYYY-MM, YYYY-MM-DD)."),
@@ -106,8 +119,8 @@ def build(settings: Settings, sources: tuple[Path, ...], format_: str | None,
 
     paths = list(sources) or building.sample_sources()
     if overrides and len(paths) != 1:
-        fail("--title, --author, --date, --publisher and --periodical describe one source: "
-             "give exactly one SOURCE (or use sidecars)", 2)
+        fail("--id, --title, --author, --date, --publisher and --periodical describe one "
+             "source: give exactly one SOURCE (or use sidecars)", 2)
     with progress_bar("Building", total=len(paths)) as advance:
         report = building.build(settings, paths, format=format_, overrides=overrides,
                                 progress=advance, annotate_names=not no_annotate)
@@ -177,8 +190,10 @@ cli.add_command(serve)
 @cli.command("check")
 @click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text",
               help="Output format.")
+@click.option("--repair", is_flag=True, help="First roll back what an interrupted write left "
+              "(an import's journal, temporary files) and bring the index in step.")
 @click.pass_obj
-def check_command(settings: Settings, format_: str) -> None:
+def check_command(settings: Settings, format_: str, repair: bool) -> None:
     """Verify the whole archive: validity, index in step with the files, registry references.
 
     Exits 1 when there is a problem; warnings alone exit 0.
@@ -186,7 +201,10 @@ def check_command(settings: Settings, format_: str) -> None:
     import json
 
     from .check import check
+    from .check import repair as repair_archive
 
+    if repair:
+        repair_archive(settings)
     report = check(settings)
     if format_ == "json":
         click.echo(json.dumps({"ok": report.ok, "documents": report.documents,

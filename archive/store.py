@@ -2,24 +2,110 @@
 
 Every write goes to a temporary file in the same directory, is flushed and fsynced, then
 renamed over the target, so an interrupted run leaves either the old file or the new one.
+A writer that changes several files at once (``archive import``) first records what it will
+change in a journal (:func:`begin_journal`); whoever next takes the data lock rolls an
+unfinished one back (:func:`recover`).
+
+Document ids follow one rule (:func:`valid_id`), and every path inside the data directory or
+an export folder is made by :func:`member_path`, which refuses to leave its folder.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import fcntl
 import json
 import os
+import stat
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ArchiveError
+
+#: Longest document id, in UTF-8 bytes: with ``.xml``, a source's extension or the temporary
+#: file's ``.<name>.XXXXXXXX.tmp`` around it, a file name stays far below NAME_MAX (255).
+MAX_ID_BYTES = 120
+#: Characters an id may hold besides letters, marks and digits of any script.
+ID_PUNCTUATION = "_.-"
+#: The journal of an unfinished multi-file write, in the data directory.
+JOURNAL_FILE = ".journal.json"
+#: Folders of the data directory whose files the archive writes.
+DATA_FOLDERS = ("tei", "registry", "sources")
+
+
+def is_id_char(char: str) -> bool:
+    """Whether ``char`` may stand in a document id: a letter, mark or digit, or ``_ . -``."""
+    return char in ID_PUNCTUATION or unicodedata.category(char)[0] in "LMN"
+
+
+def valid_id(value: str) -> bool:
+    """Whether ``value`` is a usable document id.
+
+    Letters, marks and digits of any script and ``_ . -``; it starts with a letter, digit or
+    ``_``; it is NFC-normalised (``Café`` has one spelling) and at most :data:`MAX_ID_BYTES`
+    bytes in UTF-8. Such an id is one path component that never starts with a dot.
+    """
+    return (bool(value) and (value[0] == "_" or unicodedata.category(value[0])[0] in "LN")
+            and all(is_id_char(char) for char in value)
+            and unicodedata.is_normalized("NFC", value)
+            and len(value.encode("utf-8")) <= MAX_ID_BYTES)
+
+
+def check_id(value: str, where: str | None = None, what: str = "document id") -> str:
+    """``value`` when it is a :func:`valid_id`.
+
+    :raise ArchiveError: one line saying why it is not.
+    """
+    if not valid_id(value):
+        shown = value if len(value) <= 60 else f"{value[:57]}..."
+        raise ArchiveError(f"unusable {what} {shown!r}: an id holds only letters, digits, "
+                           f"'_', '.' and '-', starts with a letter, digit or '_', and has at "
+                           f"most {MAX_ID_BYTES} bytes", where)
+    return value
+
+
+def member_path(folder: Path, name: str) -> Path:
+    """The file ``name`` directly inside ``folder``: the one way paths of documents, registry
+    and source files, and exported files are made.
+
+    :raise ArchiveError: ``name`` is not a :func:`file_name`, or the path would lead out of
+        ``folder`` through a symbolic link.
+    """
+    path = folder / file_name(name, str(folder))
+    if escapes(path, folder):
+        raise ArchiveError("a symbolic link leading out of its folder: not followed", str(path))
+    return path
+
+
+def file_name(name: str, where: str | None = None) -> str:
+    """``name`` when it is one plain file name (also a zip entry's last part).
+
+    :raise ArchiveError: empty, a separator, a leading dot (``..`` too), a NUL, or longer
+        than NAME_MAX (255 bytes).
+    """
+    if (not name or "/" in name or "\\" in name or "\0" in name or name.startswith(".")
+            or len(name.encode("utf-8", "surrogateescape")) > 255):
+        raise ArchiveError(f"not a plain file name: {name[:80]!r}", where)
+    return name
+
+
+def escapes(path: Path, root: Path) -> bool:
+    """Whether ``path`` is a symbolic link whose target lies outside ``root``."""
+    if not path.is_symlink():
+        return False
+    try:
+        target = path.resolve(strict=False)
+        return not target.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
@@ -42,6 +128,11 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        if error.filename is None:  # a write to the handle names no file: name the target
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -74,17 +165,40 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def tei_path(tei_dir: Path, doc_id: str) -> Path:
-    """The file of document ``doc_id``; ids never contain path separators (see readers)."""
-    if not doc_id or "/" in doc_id or "\\" in doc_id or doc_id.startswith("."):
-        raise ValueError(f"not a document id: {doc_id!r}")
-    return tei_dir / f"{doc_id}.xml"
+    """The file of document ``doc_id`` in ``tei_dir``.
+
+    :raise ArchiveError: ``doc_id`` is not a :func:`valid_id`.
+    """
+    return member_path(tei_dir, f"{check_id(doc_id)}.xml")
 
 
 def iter_tei_files(tei_dir: Path) -> Iterator[Path]:
-    """The TEI files of the data directory, in name order (temporary files left out)."""
+    """The TEI files of the data directory, in name order.
+
+    Temporary files are left out, and so are links leading out of the data directory and
+    anything that is not a regular file (``archive check`` reports those).
+    """
     if not tei_dir.is_dir():
         return iter(())
-    return iter(sorted(p for p in tei_dir.glob("*.xml") if not p.name.startswith(".")))
+    return iter(sorted(p for p in tei_dir.glob("*.xml")
+                       if not p.name.startswith(".") and not escapes(p, tei_dir.parent)
+                       and _regular(p)))
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def iter_outside_links(data_dir: Path) -> Iterator[Path]:
+    """Files of ``tei/``, ``registry/`` and ``sources/`` that are symbolic links leading out
+    of the data directory (never followed)."""
+    for folder in DATA_FOLDERS:
+        directory = data_dir / folder
+        if directory.is_dir():
+            yield from (path for path in sorted(directory.iterdir()) if escapes(path, data_dir))
 
 
 #: The lock file in the data directory; it also records its holder (see :func:`data_lock`).
@@ -109,16 +223,16 @@ _HELD_GUARD = threading.Lock()
 
 
 @contextmanager
-def data_lock(data_dir: Path) -> Iterator[LockHolder | None]:
+def data_lock(data_dir: Path) -> Iterator[None]:
     """Hold the data directory's write lock: one writer at a time.
 
     A POSIX record lock (``lockf``): the kernel drops it when the process ends, however it
     ends, and child processes (the indexing workers) do not inherit it. Taken again by the same
     thread, it is held until the outermost block ends. The lock file records the holder (pid,
     command, start time) while it is held; a record left by a holder that ended without
-    releasing the lock (killed) is taken over, with one line on stderr.
+    releasing the lock (killed) is taken over, with one line on stderr, and what a dead writer
+    left half done is rolled back first (:func:`recover`, also one line).
 
-    :return: (as the block's value) the dead holder whose lock was taken over, or None.
     :raise ArchiveError: another process (or another thread of this one) is writing to the
         same data directory, or the data directory cannot be written.
     """
@@ -133,7 +247,7 @@ def data_lock(data_dir: Path) -> Iterator[LockHolder | None]:
             held[1] += 1
     if held is not None:
         try:
-            yield None
+            yield
         finally:
             with _HELD_GUARD:
                 held[1] -= 1
@@ -157,7 +271,10 @@ def data_lock(data_dir: Path) -> Iterator[LockHolder | None]:
         with _HELD_GUARD:
             _HELD[key] = [fd, 1, threading.get_ident()]
         try:
-            yield dead
+            rolled_back = recover(data_dir)  # what a dead writer left half done
+            if rolled_back:
+                print(f"archive: {rolled_back}", file=sys.stderr)
+            yield
         finally:
             with _HELD_GUARD:
                 del _HELD[key]
@@ -206,8 +323,98 @@ def _command() -> str:
 
 
 def iter_leftovers(data_dir: Path) -> Iterator[Path]:
-    """Temporary files of interrupted writes anywhere in the data directory's folders."""
-    for folder in ("tei", "registry", "sources"):
-        directory = data_dir / folder
+    """Temporary files of interrupted writes in the data directory and its folders."""
+    for directory in (data_dir, *(data_dir / folder for folder in DATA_FOLDERS)):
         if directory.is_dir():
             yield from sorted(directory.glob(".*.tmp"))
+
+
+# --- the journal of a multi-file write --------------------------------------------------------
+
+def begin_journal(data_dir: Path, writer: str, files: Iterable[Path],
+                  folders: Iterable[Path] = ()) -> None:
+    """Record, durably, what a writer is about to change (call it holding the data lock).
+
+    :param files: files that may be written or created: their bytes now (or their absence).
+    :param folders: folders whose ``*.xml`` files may be written, created or removed: each
+        one's files now.
+    """
+    def relative(path: Path) -> str:
+        return path.relative_to(data_dir).as_posix()
+
+    def old(path: Path) -> str | None:
+        return base64.b64encode(path.read_bytes()).decode("ascii") if path.is_file() else None
+
+    record = {
+        "writer": writer, "pid": os.getpid(),
+        "files": {relative(path): old(path) for path in files},
+        "folders": {relative(folder): {p.name: old(p) for p in sorted(folder.glob("*.xml"))
+                                       if not p.name.startswith(".")}
+                    for folder in folders},
+    }
+    atomic_write(data_dir / JOURNAL_FILE, json.dumps(record).encode("ascii"))
+
+
+def end_journal(data_dir: Path) -> None:
+    """The write the journal recorded is complete: forget the journal."""
+    (data_dir / JOURNAL_FILE).unlink(missing_ok=True)
+    _fsync_dir(data_dir)
+
+
+def unfinished_write(data_dir: Path) -> str | None:
+    """The writer (``"import"``, ...) that left an unfinished journal, or None."""
+    try:
+        return str(json.loads((data_dir / JOURNAL_FILE).read_bytes())["writer"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+def recover(data_dir: Path) -> str | None:
+    """Roll back what a writer that died (killed, disk full) left half done, and remove the
+    temporary files of interrupted writes. Call it holding the data lock.
+
+    :return: a message saying what was rolled back, or None when there was nothing to do.
+    :raise ArchiveError: the journal is unreadable, or names a file outside the data directory.
+    """
+    journal = data_dir / JOURNAL_FILE
+    for leftover in iter_leftovers(data_dir):
+        leftover.unlink(missing_ok=True)
+    if not journal.is_file():
+        return None
+    try:
+        record = json.loads(journal.read_bytes())
+        files: dict[str, str | None] = record["files"]
+        folders: dict[str, dict[str, str | None]] = record["folders"]
+        writer = str(record["writer"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise ArchiveError(f"unreadable journal of an interrupted write ({error}): restore "
+                           "the data directory from a backup", str(journal)) from None
+    restore: dict[Path, str | None] = {_journal_path(data_dir, name): data
+                                       for name, data in files.items()}
+    for name, snapshot in folders.items():
+        folder = _journal_path(data_dir, name)
+        for path in folder.glob("*.xml") if folder.is_dir() else ():
+            if not path.name.startswith(".") and path.name not in snapshot:
+                restore[path] = None
+        restore.update({member_path(folder, file): data for file, data in snapshot.items()})
+    # removals first: they free the room the restored files need
+    for path, data in sorted(restore.items(), key=lambda item: item[1] is not None):
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            atomic_write(path, base64.b64decode(data))
+    for path in {path.parent for path in restore}:
+        _fsync_dir(path)
+    end_journal(data_dir)
+    return (f"rolled back an interrupted {writer}: {len(restore)} file(s) restored to what "
+            f"they were before it")
+
+
+def _journal_path(data_dir: Path, relative: str) -> Path:
+    parts = relative.split("/")
+    path = data_dir
+    for part in parts:
+        path = member_path(path, part)
+    return path

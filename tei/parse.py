@@ -5,9 +5,10 @@ No entity resolution, no DTD loading, no network, no silent repair; limits on si
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-from pathlib import Path
+import stat
 
 from lxml import etree
 
@@ -94,25 +95,58 @@ def _check_depth(root: etree._Element, path: str | None) -> None:
             depth_of[element] = depth
 
 
-def parse_file(path: str | os.PathLike[str]) -> etree._ElementTree:
-    """Read and parse an XML file safely (see :func:`parse_bytes`).
+def read_file(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, at most ``limit`` of them.
 
-    :raise TeiSyntaxError: unreadable, not a file, or not well-formed.
+    Anything that is not a regular file (a directory, a device such as ``/dev/zero``, a FIFO,
+    a socket, or a link to one) is refused before it is opened for reading, and the size is
+    counted while reading (``st_size`` is not trusted), so that no input can hang a run or
+    fill the memory.
+
+    :raise TeiSyntaxError: missing, unreadable, or not a regular file (the message says which).
+    :raise TeiLimitError: longer than ``limit`` bytes.
     """
-    file = Path(path)
     name = str(path)
-    if file.is_dir():
-        raise TeiSyntaxError("is a directory, not an XML file", name)
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            raise TeiLimitError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB", name)
-        data = file.read_bytes()
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise TeiSyntaxError(f"{_file_kind(mode)}, not a regular file: refused", name)
+        # O_NONBLOCK: should a FIFO replace the file after the stat, opening it cannot hang
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise TeiSyntaxError("not a regular file: refused", name)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise TeiSyntaxError("no such file", name) from None
     except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            raise TeiSyntaxError("file name too long", name) from None
         raise TeiSyntaxError(f"cannot read: {error.strerror or error}", name) from None
-    return parse_bytes(data, name)
+    if len(data) > limit:
+        raise TeiLimitError(f"file is larger than {_megabytes(limit)}", name)
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+
+
+def parse_file(path: str | os.PathLike[str]) -> etree._ElementTree:
+    """Read and parse an XML file safely (see :func:`read_file` and :func:`parse_bytes`).
+
+    :raise TeiSyntaxError: unreadable, not a regular file, or not well-formed.
+    """
+    return parse_bytes(read_file(path), str(path))
 
 
 def parse_tei(path: str | os.PathLike[str]) -> etree._ElementTree:
@@ -120,7 +154,12 @@ def parse_tei(path: str | os.PathLike[str]) -> etree._ElementTree:
 
     :raise TeiStructureError: well-formed but not namespaced TEI.
     """
-    tree = parse_file(path)
+    return parse_tei_bytes(read_file(path), str(path))
+
+
+def parse_tei_bytes(data: bytes, path: str | None = None) -> etree._ElementTree:
+    """Parse bytes and check that the root is TEI P5 (see :func:`parse_tei`)."""
+    tree = parse_bytes(data, path)
     root = tree.getroot()
     if root.tag not in (TEI_ROOT, TEI_CORPUS):
         qname = etree.QName(root)
@@ -128,7 +167,7 @@ def parse_tei(path: str | os.PathLike[str]) -> etree._ElementTree:
             found = qname.namespace or "no namespace"
             raise TeiStructureError(
                 f"root element {qname.localname} is in {found}, not the TEI namespace {TEI_NS}",
-                str(path), root.sourceline)
+                path, root.sourceline)
         raise TeiStructureError(f"root element is <{qname.localname}>, not a TEI document",
-                                str(path), root.sourceline)
+                                path, root.sourceline)
     return tree

@@ -14,6 +14,7 @@ from typing import Any
 from flask import abort, current_app, g
 
 from archive.config import Settings
+from archive.errors import ArchiveError
 from archive.index import document_record, mention_totals
 from archive.registry import (
     Entry,
@@ -23,6 +24,8 @@ from archive.registry import (
     ref_resolver,
     registry_stamp,
 )
+from archive.store import member_path
+from archive.store import valid_id as valid_document_id
 
 #: What a document or entity id may look like in a URL; anything else is a 404 before lookup.
 ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
@@ -69,7 +72,7 @@ def get_ref_resolver() -> RefResolver:
 
 def valid_id(value: str) -> bool:
     """True when ``value`` may be a document or entity id (no separators, no dot-dot tricks)."""
-    return bool(ID_PATTERN.match(value)) and ".." not in value
+    return (bool(ID_PATTERN.match(value)) and ".." not in value) or valid_document_id(value)
 
 
 def document_or_404(doc_id: str) -> dict[str, Any]:
@@ -95,7 +98,10 @@ def document_path(row: dict[str, Any]) -> Path:
     :raise werkzeug.exceptions.NotFound: the file is gone.
     """
     tei_dir = get_settings().tei_dir
-    path = tei_dir / Path(row["path"]).name
+    try:  # a link leading out of the data directory is not followed
+        path = member_path(tei_dir, Path(row["path"]).name)
+    except ArchiveError:
+        abort(404, f"No TEI file for document {row['id']!r}")
     if path.parent != tei_dir or not path.is_file():
         abort(404, f"No TEI file for document {row['id']!r}")
     return path

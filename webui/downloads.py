@@ -6,6 +6,7 @@ against the index (or registry) first, as everywhere in the viewer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app
 
@@ -31,7 +32,12 @@ RAW_FILE_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'",
 def attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
     """``data`` as a download named ``filename`` (an id-safe name: no quoting needed)."""
     response = Response(data, mimetype=mimetype, headers=RAW_FILE_HEADERS)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    disposition = f'attachment; filename="{filename}"'
+    if not filename.isascii():  # an id in another script: RFC 6266's filename*
+        fallback = filename.encode("ascii", "replace").decode().replace("?", "_")
+        disposition = (f'attachment; filename="{fallback}"; '
+                       f"filename*=UTF-8''{quote(filename, safe='')}")
+    response.headers["Content-Disposition"] = disposition
     return response
 
 

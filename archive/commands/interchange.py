@@ -17,16 +17,22 @@ FORMATS = ("tei", "teicorpus", "zip", "csv", "jsonl")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--annotate", "annotate_", is_flag=True,
               help="Also tag names and dates, only in text that has no tags.")
+@click.option("--replace", is_flag=True,
+              help="A document exported by this archive may replace the archive's document "
+              "of the same id when they differ.")
 @click.pass_obj
-def import_command(settings: Settings, paths: tuple[Path, ...], annotate_: bool) -> None:
+def import_command(settings: Settings, paths: tuple[Path, ...], annotate_: bool,
+                   replace: bool) -> None:
     """Import TEI P5 documents made elsewhere (FILE or DIR of *.xml), kept as they are.
 
     Prints one line per file: the id it was given, a tab, the file's path. Every file is read
-    first: one bad file stops the run before anything is written.
+    and every id chosen first: one bad file, or an id that is another document's, stops the
+    run before anything is written. A kill or a full disk leaves nothing of the import.
     """
     from ..interchange import import_files
 
-    for doc_id, path in import_files(settings, list(paths), annotate_names=annotate_):
+    for doc_id, path in import_files(settings, list(paths), annotate_names=annotate_,
+                                     replace=replace):
         click.echo(f"{doc_id}\t{path}")
 
 
@@ -51,7 +57,7 @@ def export_command(settings: Settings, ids: tuple[str, ...], all_documents: bool
         export_tei,
         export_zip,
     )
-    from ..store import atomic_write
+    from ..store import atomic_write, tei_path
 
     if not ids and not all_documents:
         raise click.UsageError("give one or more document IDS, or --all")
@@ -61,8 +67,9 @@ def export_command(settings: Settings, ids: tuple[str, ...], all_documents: bool
         if output is None:
             raise ArchiveError("several documents as tei: give -o FOLDER (or use teicorpus)")
         for doc_id in chosen:
-            atomic_write(output / f"{doc_id}.xml", export_tei(settings, doc_id))
-            click.echo(str(output / f"{doc_id}.xml"))
+            target = tei_path(output, doc_id)  # never outside the folder
+            atomic_write(target, export_tei(settings, doc_id))
+            click.echo(str(target))
         return
     data: bytes
     if format_ == "tei":

@@ -144,12 +144,14 @@ def _json(result: QueryResult) -> str:
 
 
 def _csv(result: QueryResult) -> str:
+    from ..interchange import spreadsheet_safe  # no cell a spreadsheet would run
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["doc", "target", "kind", "name", "value", "context"])
     for hit in result.hits:
-        writer.writerow([hit.doc, hit.target or "", hit.kind, hit.name or "", hit.value,
-                         hit.context])
+        writer.writerow([spreadsheet_safe(cell) for cell in (
+            hit.doc, hit.target or "", hit.kind, hit.name or "", hit.value, hit.context)])
     return out.getvalue()
 
 

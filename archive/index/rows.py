@@ -17,6 +17,7 @@ from tei.namespaces import NSMAP, TEI_LB, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XM
 from tei.parse import parse_bytes, parse_tei
 
 from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, RefResolver, in_entry
+from ..store import valid_id
 from .facets import Facet, facet_values
 
 #: Attributes not recorded per document (unique per element, useless for pruning).
@@ -67,7 +68,8 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
     root = tree.getroot()
     header: dict[str, str | int | None] = {
         name: " ".join(str(xpath(tree)).split()) or None for name, xpath in _HEADER.items()}
-    doc_id = str(header.pop("idno") or path.stem)
+    idno = str(header.pop("idno") or "")
+    doc_id = idno if valid_id(idno) else path.stem  # an unusable idno never becomes an id
     header["author"] = "; ".join(" ".join("".join(a.itertext()).split())
                                  for a in _AUTHORS(tree)) or None
     header["language"] = header["language"] or root.get(XML_LANG)
@@ -220,4 +222,5 @@ def _days(year: int, month: int, day: int) -> int:
 
 def file_id(path: Path) -> str:
     """A file's document id (its archive idno, else its name), read from the file itself."""
-    return str(_HEADER["idno"](parse_tei(path))) or path.stem
+    idno = str(_HEADER["idno"](parse_tei(path)))
+    return idno if valid_id(idno) else path.stem

@@ -17,8 +17,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from tei.errors import TeiError, TeiLimitError
+from tei.parse import read_file
+
 from ..errors import SourceError
 from ..model import Metadata, Source
+from ..store import MAX_ID_BYTES, is_id_char
 from .readers import READERS
 
 #: File extension -> format name (the key of the reader in ``archive.ingest.READERS``).
@@ -33,6 +37,8 @@ METADATA_FIELDS = ("id", "title", "author", "publisher", "periodical", "issue", 
 #: A source larger than this is refused: tagging runs at a few thousand words a second, so a
 #: bigger text is better split into several sources (chapters, issues) than tagged for an hour.
 MAX_BYTES = 10 * 1024 * 1024
+#: A metadata sidecar larger than this is refused (it holds a few lines).
+MAX_SIDECAR_BYTES = 1024 * 1024
 
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -44,7 +50,8 @@ _MAGIC = (
     (b"\x1f\x8b", "a gzip archive"), (b"\x7fELF", "an executable"),
 )
 _ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?$")
-_ID_CHARS = re.compile(r"[^a-z0-9_.-]+")
+#: Characters XML 1.0 cannot hold (C0 controls but tab and line ends, and U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def format_for(path: str | os.PathLike[str]) -> str:
@@ -87,26 +94,25 @@ def read_source(path: str | os.PathLike[str], format: str | None = None,
     reading = READERS[chosen](text)
     if not reading.blocks:
         raise SourceError("no text found in the file", str(file))
-    fields: dict[str, str] = {"id": slugify_id(file.stem), "title": reading.title or file.stem}
+    fields: dict[str, str] = {"id": slugify_id(file.stem),
+                              "title": reading.title or _NOT_XML.sub(" ", file.stem)}
     fields.update(reading.guesses)
     fields.update(sidecar)
     fields.update(_checked(overrides or {}, str(file), "override"))
     return Source(Metadata(**fields), reading.blocks, text, chosen, str(file))
 
 
-def _read_bytes(file: Path) -> bytes:
-    if not file.exists():
-        raise SourceError("no such file", str(file))
+def _read_bytes(file: Path, limit: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes (devices, FIFOs and sockets refused unopened; at most ``limit``)."""
     if file.is_dir():
         raise SourceError("is a directory, not a source file", str(file))
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            raise SourceError(f"file too large ({size / 2**20:.1f} MB; the limit is "
-                              f"{MAX_BYTES // 2**20} MB: split it into several sources)", str(file))
-        return file.read_bytes()
-    except OSError as error:
-        raise SourceError(f"cannot read file: {error.strerror or error}", str(file)) from error
+        return read_file(file, limit)
+    except TeiLimitError:
+        raise SourceError(f"file too large (more than {limit // 2**20} MB: split it into "
+                          "several sources)", str(file)) from None
+    except TeiError as error:
+        raise SourceError(error.message, str(file)) from None
 
 
 def decode(data: bytes, path: str | None = None) -> str:
@@ -135,6 +141,9 @@ def decode(data: bytes, path: str | None = None) -> str:
     if "\x00" in text:
         raise SourceError("binary file (contains NUL characters), not a text source", path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # control characters XML cannot hold (a form feed, a stray U+0001) carry no text: each
+    # becomes a space, so that every offset into the text stays what it was
+    text = _NOT_XML.sub(" ", text)
     if not text.strip():
         raise SourceError("empty file (nothing but whitespace)", path)
     return text
@@ -144,8 +153,11 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path | None:
     """The metadata sidecar of a file: ``<name>.toml``, else ``<stem>.toml``, if present."""
     file = Path(path)
     for candidate in (file.with_name(file.name + ".toml"), file.with_suffix(".toml")):
-        if candidate != file and candidate.is_file():
-            return candidate
+        try:
+            if candidate != file and candidate.is_file():
+                return candidate
+        except OSError:  # a name too long for the file system: there is no such sidecar
+            continue
     return None
 
 
@@ -158,12 +170,16 @@ def load_sidecar(path: str | os.PathLike[str]) -> dict[str, str]:
     sidecar = sidecar_path(path)
     if sidecar is None:
         return {}
+    data = _read_bytes(sidecar, MAX_SIDECAR_BYTES)
     try:
-        values = tomllib.loads(sidecar.read_text(encoding="utf-8"))
+        values = tomllib.loads(data.decode("utf-8-sig"))  # a byte-order mark is dropped
     except tomllib.TOMLDecodeError as error:  # its message ends "(at line 3, column 7)"
         raise SourceError(f"malformed metadata sidecar: {error}", str(sidecar)) from error
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise SourceError(f"cannot read metadata sidecar: {error}", str(sidecar)) from error
+    except RecursionError:
+        raise SourceError("malformed metadata sidecar: arrays or tables nested too deeply",
+                          str(sidecar)) from None
     format_name = values.pop("format", None)
     checked = _checked(values, str(sidecar), "sidecar")
     if format_name is not None:
@@ -192,9 +208,11 @@ def _checked(values: dict[str, Any], where: str, what: str) -> dict[str, str]:
         if key == "date" and not _valid_date(value):
             raise SourceError(f"{what} metadata date {value!r} is not ISO 8601 "
                               "(YYYY, YYYY-MM or YYYY-MM-DD)", where)
-        if key == "id" and slugify_id(value) != value:
-            raise SourceError(f"{what} metadata id {value!r} may hold only a-z, 0-9, "
-                              f"'_', '.', '-' (try {slugify_id(value)!r})", where)
+        if (control := _NOT_XML.search(value)) is not None:
+            raise SourceError(f"{what} metadata {key!r} holds the control character "
+                              f"U+{ord(control.group()):04X}, which XML cannot hold", where)
+        if key == "id":
+            _check_given_id(value, where, what)
         checked[key] = value.strip()
     return checked
 
@@ -210,12 +228,32 @@ def _valid_date(value: str) -> bool:
     return True
 
 
+def _check_given_id(value: str, where: str, what: str) -> None:
+    if len(value.encode("utf-8")) > MAX_ID_BYTES:
+        raise SourceError(f"{what} metadata id {value[:40]!r}... is longer than {MAX_ID_BYTES} "
+                          "bytes", where)
+    if slugify_id(value) != value:
+        raise SourceError(f"{what} metadata id {value!r} may hold only lower-case letters, "
+                          f"digits, '_', '.', '-' (try {slugify_id(value)!r})", where)
+
+
 def slugify_id(stem: str) -> str:
-    """A document id from a file stem: lower case ASCII letters, digits, ``_ . -``.
+    """A document id from a file stem: lower-case letters of any script, digits, ``_ . -``.
+
+    Letters are kept, not transliterated: ``日本語`` and ``中文`` stay two ids, as ``Café`` and
+    ``Cafe`` do (transliteration loses what tells names apart and needs tables per
+    language). Compatibility forms are folded (NFKC: full-width letters, ligatures), the
+    result is NFC and cut to :data:`~archive.store.MAX_ID_BYTES` bytes.
 
     >>> slugify_id("000_cc213c6dc1d17911"), slugify_id("Trotsky: Écrits 1923")
-    ('000_cc213c6dc1d17911', 'trotsky-ecrits-1923')
+    ('000_cc213c6dc1d17911', 'trotsky-écrits-1923')
     """
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    slug = _ID_CHARS.sub("-", ascii_stem.lower()).strip("-.")
+    text = unicodedata.normalize("NFKC", stem).lower()
+    slug = "".join(char if is_id_char(char) else " " for char in text)
+    slug = "-".join(slug.split())
+    while len(slug.encode("utf-8")) > MAX_ID_BYTES:
+        slug = slug[:-1]
+    slug = unicodedata.normalize("NFC", slug.strip("-."))
+    while slug and not (slug[0] == "_" or unicodedata.category(slug[0])[0] in "LN"):
+        slug = slug[1:]  # a leading dot, dash or combining mark
     return slug or "source"

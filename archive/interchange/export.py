@@ -46,6 +46,7 @@ from ..registry import (
     load_registry,
     ref_resolver,
 )
+from ..store import check_id, file_name, member_path
 from ..validation import ARCHIVE_RNG, ARCHIVE_SCH, load_registry_ids
 from .importer import EXPORT_CHANGE, EXPORT_STAND_OFF, document_bytes
 
@@ -271,15 +272,26 @@ def export_mentions_csv(settings: Settings, ids: Sequence[str] | None = None,
     out = io.StringIO()
     writer = csv.DictWriter(out, MENTION_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({key: _spreadsheet_safe(value) for key, value in row.items()}
+    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()}
                      for row in mention_rows(settings, ids, entity))
     return out.getvalue()
 
 
-def _spreadsheet_safe(value: object) -> object:
-    # A cell starting with = + @ (or a tab/CR) is a formula to a spreadsheet: a source text
-    # could smuggle one in. A leading apostrophe keeps it text (OWASP's CSV injection advice).
-    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r"):
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-\d+(?:\.\d+)?\Z|-\d{4,}(?:-\d{2}){0,2}\Z")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula.
+
+    A cell starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe
+    (OWASP's advice against CSV injection): a source text could smuggle in
+    ``-2+3+cmd|' /C calc'!A0``. A negative number or a year before the common era
+    (``-0044-03-15``) is data, not a formula, and is left as it is.
+    """
+    if (isinstance(value, str) and value[:1] in FORMULA_STARTS
+            and not _PLAIN_NUMBER.match(value)):
         return "'" + value
     return value
 
@@ -301,11 +313,13 @@ def export_zip(settings: Settings, ids: Sequence[str]) -> bytes:
     paths, registry, resolver = _context(settings, ids)
     files: dict[str, bytes] = {}
     for doc_id in ids:
-        files[f"tei/{doc_id}.xml"] = _export_one(paths[doc_id], resolver.for_document(doc_id),
-                                                 registry)
+        files[entry_name("tei", f"{check_id(doc_id)}.xml")] = _export_one(
+            paths[doc_id], resolver.for_document(doc_id), registry)
     registry_dir = settings.registry_dir if settings.registry_dir.is_dir() else SAMPLE_REGISTRY_DIR
     for path in sorted(registry_dir.glob("*.xml")):
-        files[f"registry/{path.name}"] = path.read_bytes()
+        if not path.name.startswith("."):  # links out of the folder are refused
+            files[entry_name("registry", path.name)] = member_path(registry_dir,
+                                                                   path.name).read_bytes()
     for name in ("archive.odd", "archive.rng", "archive.sch"):
         files[f"schemas/{name}"] = (SCHEMAS_DIR / name).read_bytes()
     files["validation.txt"] = _validation_report(settings, files, resolver, ids).encode()
@@ -317,11 +331,21 @@ def export_zip(settings: Settings, ids: Sequence[str]) -> bytes:
     files["manifest-sha256.txt"] = manifest.encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        # every name was made by entry_name: relative, no "..", no separator in a part
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # reproducible
             info.compress_type = zipfile.ZIP_DEFLATED
             bundle.writestr(info, data)
     return out.getvalue()
+
+
+def entry_name(folder: str, name: str) -> str:
+    """The zip entry ``folder/name``: ``name`` is one plain file name (no ``..``, no
+    separator, no leading dot), so that unpacking the bundle cannot write outside it.
+
+    :raise ArchiveError: ``name`` is not a plain file name.
+    """
+    return f"{folder}/{file_name(name, 'export.zip')}"
 
 
 def _validation_report(settings: Settings, files: dict[str, bytes], resolver: RefResolver,

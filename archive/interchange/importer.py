@@ -11,6 +11,14 @@ hold imported documents to TEI, not to the archive's own rules.
 Our own exports (:mod:`archive.interchange.export`) come back as they left: the ``standOff`` and the
 ``change`` an export adds are removed, the registry entries they carry are kept under their
 own ids, and a document the archive made is stored canonically again.
+
+Ids: a document's id is its ``<idno type="archive">`` when that is a usable id (the index
+reads it), else a slug of its first idno or file name. An id that is another document's
+(not the same file imported again) is refused before anything is written; so is a document
+of ours whose archive id is unusable. An import is a transaction: it takes the data lock,
+rolls back what a dead writer left, chooses ids, records in a journal what it will change,
+writes, saves ``imports.json`` and drops the journal. A kill or a full disk at any point
+leaves nothing or everything (the next writer or ``archive check --repair`` rolls back).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from lxml import etree
 
 from tei.errors import TeiStructureError
 from tei.namespaces import NSMAP, TEI_CORPUS, TEI_TEXT, tei
-from tei.parse import parse_tei
+from tei.parse import parse_tei_bytes, read_file
 from tei.serialize import serialize
 
 from ..annotate import Recogniser, annotate
@@ -43,7 +51,15 @@ from ..registry import (
     save_imports,
     slug,
 )
-from ..store import atomic_write, data_lock, tei_path
+from ..store import (
+    atomic_write,
+    begin_journal,
+    data_lock,
+    end_journal,
+    recover,
+    tei_path,
+    valid_id,
+)
 
 IMPORTS_FILE = "imports.json"
 #: ``standOff/@type`` and ``change/@type`` of what an export adds (removed again on import).
@@ -76,6 +92,7 @@ class Prepared:
     carried: list[Entry]  # registry entries an export of ours carried (their own ids)
     lists: tuple[str, ...] = ()
     tree: etree._ElementTree | None = None
+    sha256: str = ""  # of the input file as read
 
 
 def input_files(paths: Iterable[Path]) -> list[Path]:
@@ -97,50 +114,68 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def import_files(settings: Settings, paths: Sequence[Path], *, annotate_names: bool = False,
-                 progress: Callable[[str], None] | None = None) -> list[tuple[str, Path]]:
+                 replace: bool = False, progress: Callable[[str], None] | None = None,
+                 ) -> list[tuple[str, Path]]:
     """Import TEI files into the data directory, then update the index.
 
-    Every file is read and checked first: a bad one raises before anything is written.
+    Every file is read and checked first, and every id chosen: a bad file or an id that is
+    another document's raises before anything is written. The writes are one transaction
+    (see the module docstring).
 
     :param annotate_names: also tag names and dates in text that carries no tags.
+    :param replace: a document of ours (an export) may replace the archive's document of the
+        same id when they differ (else that is refused).
     :return: ``(id, path)`` per file, in input order.
     :raise tei.errors.TeiError: a file is not well-formed namespaced TEI.
     :raise ArchiveError: a file is a teiCorpus, or an id cannot be given.
+    :raise OSError: the disk is full or read-only (nothing of this import is left).
     """
     files = input_files(paths)
-    imports = load_imports(settings)
     prepared = [_read(path) for path in files]
-    _assign_ids(settings, prepared, imports)
-    _link_lists(prepared, imports)
     with data_lock(settings.data_dir):
+        imports = load_imports(settings)  # read under the lock: ids cannot be taken twice
+        _assign_ids(settings, prepared, imports, replace)
+        _link_lists(prepared, imports)
         registry = load_registry(settings)
         _merge_entries(registry, prepared)
         if annotate_names:
             _annotate(settings, registry, [p for p in prepared if p.kind == "document"])
-        for item in prepared:
-            if item.kind != "list":
-                atomic_write(tei_path(settings.tei_dir, item.id), item.data)
-            if progress:
-                progress(item.id)
-        registry.save(settings.registry_dir)
+        targets = {tei_path(settings.tei_dir, item.id): item.data for item in prepared
+                   if item.kind != "list"}
         for item in prepared:
             imports.pop(item.id, None)
             if item.kind != "native":
                 imports[item.id] = ImportRecord(
-                    item.id, str(item.path.resolve()), hashlib.sha256(
-                        item.path.read_bytes()).hexdigest(),
+                    item.id, str(item.path.resolve()), item.sha256,
                     "list" if item.kind == "list" else "document", item.lists, annotate_names)
-        save_imports(settings, imports)
+        begin_journal(settings.data_dir, "import",
+                      [*targets, settings.data_dir / IMPORTS_FILE], [settings.registry_dir])
+        try:
+            for item in prepared:
+                if item.kind != "list":
+                    atomic_write(tei_path(settings.tei_dir, item.id), item.data)
+                if progress:
+                    progress(item.id)
+            registry.save(settings.registry_dir)
+            save_imports(settings, imports)
+        except BaseException:  # a full disk, an interrupt: take back what was written
+            try:
+                recover(settings.data_dir)
+            except (OSError, ArchiveError):
+                pass  # the journal stays: the next writer rolls back
+            raise
+        end_journal(settings.data_dir)
         update_index(settings)
     return [(item.id, item.path) for item in prepared]
 
 
 def _read(path: Path) -> Prepared:
-    tree = parse_tei(path)
+    data = read_file(path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    tree = parse_tei_bytes(data, str(path))
     root = tree.getroot()
     if root.tag == TEI_CORPUS:
         raise TeiStructureError("a teiCorpus: import its TEI documents one by one", str(path))
-    data = path.read_bytes()
     carried: list[Entry] = []
     parts = _EXPORT_PARTS(tree)
     if parts:  # an export of ours: take back what the export added
@@ -160,7 +195,7 @@ def _read(path: Path) -> Prepared:
     if kind == "list" and not any(True for _ in iter_entry_elements(root)):
         raise TeiStructureError("neither a <text> nor person/place/org lists to import",
                                 str(path))
-    return Prepared(path, "", data, kind, [], carried, tree=tree)
+    return Prepared(path, "", data, kind, [], carried, tree=tree, sha256=sha256)
 
 
 def document_bytes(tree: etree._ElementTree) -> bytes:
@@ -177,25 +212,33 @@ def _archive_idno(tree: etree._ElementTree) -> str | None:
 
 
 def _assign_ids(settings: Settings, prepared: list[Prepared],
-                imports: Mapping[str, ImportRecord]) -> None:
+                imports: Mapping[str, ImportRecord], replace: bool) -> None:
+    """Give each input its id (see the module docstring); refuse ids that are taken.
+
+    :raise ArchiveError: an id is unusable, or another document's (named in the message).
+    """
     taken = {path.stem for path in settings.tei_dir.glob("*.xml")} | set(imports)
     given: dict[str, Path] = {}
     for item in prepared:
         assert item.tree is not None
-        if item.kind == "native":
-            item.id = _archive_idno(item.tree) or ""
-            try:
-                tei_path(settings.tei_dir, item.id)
-            except ValueError:
-                raise ArchiveError(f"unusable archive id {item.id!r}", str(item.path)) from None
+        resolved = str(item.path.resolve())
+        archive_id = _archive_idno(item.tree)
+        if item.kind == "native" or (archive_id is not None and valid_id(archive_id)):
+            # the index will read this id from the document: it is the id, or nothing is
+            item.id = archive_id or ""
+            if not valid_id(item.id):
+                shown = item.id if len(item.id) <= 60 else f"{item.id[:57]}..."
+                raise ArchiveError(f"unusable archive id {shown!r} in <idno type=\"archive\">",
+                                   str(item.path))
             if item.id in given:
                 raise ArchiveError(f"document id {item.id!r} is also the id of "
                                    f"{given[item.id]}", str(item.path))
+            _check_not_taken(settings, item, imports.get(item.id), item.id in taken, replace,
+                             resolved)
         else:
             idnos = [(i.text or "").strip() for i in _PUBLICATION_IDNOS(item.tree)]
             base = slug(next((i for i in idnos if i), "") or item.path.stem)
             item.id, number = base, 1
-            resolved = str(item.path.resolve())
             while item.id in given or (item.id in taken and (
                     item.id not in imports or imports[item.id].path != resolved)):
                 number += 1
@@ -203,6 +246,26 @@ def _assign_ids(settings: Settings, prepared: list[Prepared],
         given[item.id] = item.path
         if item.kind != "native":
             item.entries = read_entries(item.tree.getroot(), item.id)
+
+
+def _check_not_taken(settings: Settings, item: Prepared, record: ImportRecord | None,
+                     taken: bool, replace: bool, resolved: str) -> None:
+    """Refuse an id the input does not own: a document of ours may come back over itself
+    (unchanged, or with ``replace``), an imported file over its own earlier import."""
+    if not taken:
+        return
+    if record is not None:
+        if item.kind != "native" and record.path == resolved:
+            return  # the same file imported again
+        raise ArchiveError(f"document id {item.id!r} is already the id of {record.path} "
+                           f"(imported): not imported", str(item.path))
+    if item.kind != "native":
+        raise ArchiveError(f"document id {item.id!r} (its <idno type=\"archive\">) is already "
+                           f"the id of a document of the archive: not imported", str(item.path))
+    stored = tei_path(settings.tei_dir, item.id)
+    if not replace and (not stored.is_file() or stored.read_bytes() != item.data):
+        raise ArchiveError(f"document {item.id!r} is already in the archive and differs: not "
+                           f"imported (give --replace to replace it)", str(item.path))
 
 
 def _link_lists(prepared: list[Prepared], imports: Mapping[str, ImportRecord]) -> None:

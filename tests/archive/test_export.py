@@ -271,8 +271,10 @@ def test_cli_writes_standard_output(built: Settings) -> None:
 @pytest.mark.parametrize("value, expected", [
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\tx", "'\tx"), ("Leon Trotsky", "Leon Trotsky"), ("1923-10-15", "1923-10-15"), (None, None),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"), ("\rx", "'\rx"),
+    ("-SUM(A1)", "'-SUM(A1)"), ("-12", "-12"), ("-0044-03-15", "-0044-03-15"),
 ])
 def test_csv_cells_cannot_become_formulas(value: object, expected: object) -> None:
-    from archive.interchange.export import _spreadsheet_safe
+    from archive.interchange import spreadsheet_safe
 
-    assert _spreadsheet_safe(value) == expected
+    assert spreadsheet_safe(value) == expected

@@ -110,7 +110,7 @@ def test_format_for(name: str, fmt: str) -> None:
 
 @pytest.mark.parametrize(("stem", "slug"), [
     ("000_cc213c6dc1d17911", "000_cc213c6dc1d17911"),
-    ("Trotsky: Écrits 1923", "trotsky-ecrits-1923"),
+    ("Trotsky: Écrits 1923", "trotsky-écrits-1923"),  # letters kept (issue 16.13)
     ("  ...", "source"),
 ])
 def test_slugify_id(stem: str, slug: str) -> None:
@@ -200,8 +200,8 @@ def test_unknown_explicit_format(tmp_path: Path) -> None:
     ('date = "1923-02-30"\n', "sidecar metadata date '1923-02-30' is not ISO 8601 (YYYY, "
      "YYYY-MM or YYYY-MM-DD)"),
     ('title = ["A", "B"]\n', "sidecar metadata 'title' must be a non-empty string"),
-    ('id = "My Essay"\n', "sidecar metadata id 'My Essay' may hold only a-z, 0-9, '_', '.', '-' "
-     "(try 'my-essay')"),
+    ('id = "My Essay"\n', "sidecar metadata id 'My Essay' may hold only lower-case letters, "
+     "digits, '_', '.', '-' (try 'my-essay')"),
     ('format = "docx"\n', "unknown format 'docx' in sidecar; known: html, markdown, text"),
 ])
 def test_bad_sidecar_names_the_sidecar(tmp_path: Path, sidecar: str, message: str) -> None:

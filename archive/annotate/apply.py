@@ -70,10 +70,12 @@ def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
     added = 0
     used: set[str] = set()
     for unit, mentions in zip(units, found, strict=True):
+        texts = _Texts()
         for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
-            if wrap(unit, mention.start, mention.end, build_tag(mention)):
+            if wrap(unit, mention.start, mention.end, build_tag(mention), texts):
                 added += 1
                 used.add(mention.resp)
+        texts.flush()
     declare_components(tree, sorted(used))
     return added
 
@@ -116,33 +118,88 @@ def declare_components(tree: etree._ElementTree, resps: Sequence[str]) -> None:
                                           ident=component.ident, version=component.version))
 
 
+class _Texts:
+    """The texts of one unit's nodes while mentions are wrapped in it, written back by :meth:`flush`.
+
+    A long paragraph is one text node; wrapping its mentions from the last one cuts that node
+    shorter each time. Reading and writing it through lxml each time would copy the whole
+    text per mention, so the node's text is kept here as ``(source, length)`` (the text is
+    ``source[:length]``) and written once at the end. Keys are ``(element, "text" | "tail")``.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[etree._Element, str], tuple[str, int]] = {}
+        self._changed: set[tuple[etree._Element, str]] = set()
+
+    def get(self, element: etree._Element, which: str) -> tuple[str, int]:
+        key = (element, which)
+        if key not in self._known:
+            text = (element.text if which == "text" else element.tail) or ""
+            self._known[key] = (text, len(text))
+        return self._known[key]
+
+    def set(self, element: etree._Element, which: str, source: str, length: int) -> None:
+        self._known[(element, which)] = (source, length)
+        self._changed.add((element, which))
+
+    def flush(self) -> None:
+        """Write the changed texts into the tree."""
+        for element, which in self._changed:
+            source, length = self._known[(element, which)]
+            setattr(element, which, source[:length] or None)
+        self._changed.clear()
+
+
 @dataclass
 class _Slot:
-    """A text slot: ``parent.text`` (index -1) or ``parent[index].tail``, at ``offset``."""
+    """A text slot: ``parent.text`` (index -1) or ``parent[index].tail``, at ``offset``.
+
+    Its text is ``source[:length]`` (see :class:`_Texts`).
+    """
 
     parent: etree._Element
     index: int
     offset: int
-    text: str
+    source: str
+    length: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
 
 
-def _slots(unit: etree._Element) -> list[_Slot]:
-    # Every text position, including empty ones before and after each child, so that a
-    # mention starting or ending at an element boundary can be placed in the outer parent.
+def _slots(unit: etree._Element, until: int, texts: _Texts) -> list[_Slot]:
+    """The text slots of ``unit`` in document order, up to the first one starting after ``until``.
+
+    Every text position, including empty ones before and after each child, so that a mention
+    starting or ending at an element boundary can be placed in the outer parent. The walk
+    stops past ``until``: mentions are wrapped from the last, so the slots before a mention
+    stay few however many tags already follow it (a long paragraph costs linear time).
+    """
     slots: list[_Slot] = []
     position = 0
 
-    def walk(element: etree._Element) -> None:
+    def add(parent: etree._Element, index: int, owner: etree._Element, which: str) -> bool:
         nonlocal position
-        slots.append(_Slot(element, -1, position, element.text or ""))
-        position += len(element.text or "")
+        if position > until:
+            return False
+        source, length = texts.get(owner, which)
+        slots.append(_Slot(parent, index, position, source, length))
+        position += length
+        return True
+
+    def walk(element: etree._Element) -> bool:
+        nonlocal position
+        if not add(element, -1, element, "text"):
+            return False
         for index, child in enumerate(element):
             if child.tag == TEI_LB:
                 position += 1
-            elif isinstance(child.tag, str):
-                walk(child)
-            slots.append(_Slot(element, index, position, child.tail or ""))
-            position += len(child.tail or "")
+            elif isinstance(child.tag, str) and not walk(child):
+                return False
+            if not add(element, index, child, "tail"):
+                return False
+        return True
 
     walk(unit)
     return slots
@@ -154,8 +211,8 @@ def _depth(element: etree._Element) -> int:
 
 def _endpoints(slots: list[_Slot], start: int, end: int) -> tuple[_Slot, _Slot] | None:
     """The outermost pair of slots with one parent that hold ``start`` and ``end``."""
-    firsts = [s for s in slots if s.offset <= start <= s.offset + len(s.text)]
-    lasts = [s for s in slots if s.offset <= end <= s.offset + len(s.text)]
+    firsts = [s for s in slots if s.offset <= start <= s.end]
+    lasts = [s for s in slots if s.offset <= end <= s.end]
     pairs = [(f, la) for f in firsts for la in lasts
              if f.parent is la.parent and (f.index, f.offset) <= (la.index, la.offset)]
     if not pairs:
@@ -163,37 +220,56 @@ def _endpoints(slots: list[_Slot], start: int, end: int) -> tuple[_Slot, _Slot] 
     return min(pairs, key=lambda pair: _depth(pair[0].parent))
 
 
-def wrap(unit: etree._Element, start: int, end: int, tag: etree._Element) -> bool:
+def _children(parent: etree._Element, start: int, stop: int) -> list[etree._Element]:
+    """``parent[start:stop]`` without counting all of ``parent``'s children (lxml's slices do)."""
+    if stop <= start:
+        return []
+    found = [parent[start]]
+    while len(found) < stop - start:
+        found.append(found[-1].getnext())
+    return found
+
+
+def wrap(unit: etree._Element, start: int, end: int, tag: etree._Element,
+         texts: _Texts | None = None) -> bool:
     """Wrap characters ``start:end`` of ``unit``'s text in ``tag`` without splitting elements.
 
+    :param texts: the unit's texts while several mentions are wrapped from the last one
+        (the caller flushes them); by default the tree is read and written at once.
     :return: False (and the tree unchanged) when the range cannot be wrapped cleanly.
     """
+    if texts is None:
+        texts = _Texts()
+        try:
+            return wrap(unit, start, end, tag, texts)
+        finally:
+            texts.flush()
     if start >= end:
         return False
-    found = _endpoints(_slots(unit), start, end)
+    found = _endpoints(_slots(unit, end, texts), start, end)
     if found is None:
         return False
     first, last = found
     parent = first.parent
     if parent.tag in NO_TAG_INSIDE or any(a.tag in NO_TAG_INSIDE for a in parent.iterancestors()):
         return False
-    moved = list(parent)[first.index + 1:last.index + 1]
+    moved = _children(parent, first.index + 1, last.index + 1)
     if any(child.tag in NO_TAG_INSIDE or child.tag == TEI_LB for child in moved):
         return False
     a, b = start - first.offset, end - last.offset
-    head_text = first.text[:a]
     if first is last:
-        tag.text, tail = first.text[a:b], first.text[b:]
+        tag.text, tail = first.source[a:b], first.source[b:first.length]
     else:
-        tag.text, tail = first.text[a:], last.text[:b]
+        tag.text, tail = first.source[a:first.length], last.source[:b]
     for child in moved:
         tag.append(child)  # moves the child, with its tail
     if moved:
-        moved[-1].tail, tail = tail, last.text[b:]
+        texts.set(moved[-1], "tail", tail, len(tail))
+        tail = last.source[b:last.length]
     tag.tail = tail or None
     if first.index == -1:
-        parent.text = head_text or None
+        texts.set(parent, "text", first.source, a)
     else:
-        parent[first.index].tail = head_text or None
+        texts.set(parent[first.index], "tail", first.source, a)
     parent.insert(first.index + 1, tag)
     return True

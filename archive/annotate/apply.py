@@ -119,7 +119,7 @@ def declare_components(tree: etree._ElementTree, resps: Sequence[str]) -> None:
 
 
 class _Texts:
-    """The texts of one unit's nodes while mentions are wrapped in it, written back by :meth:`flush`.
+    """The texts of a unit's nodes while its mentions are wrapped; :meth:`flush` writes them.
 
     A long paragraph is one text node; wrapping its mentions from the last one cuts that node
     shorter each time. Reading and writing it through lxml each time would copy the whole
@@ -226,7 +226,10 @@ def _children(parent: etree._Element, start: int, stop: int) -> list[etree._Elem
         return []
     found = [parent[start]]
     while len(found) < stop - start:
-        found.append(found[-1].getnext())
+        following = found[-1].getnext()
+        if following is None:
+            break
+        found.append(following)
     return found
 
 

@@ -204,8 +204,8 @@ def follows_event(text: str, end: int) -> bool:
 
 def _context_periodical(text: str, start: int, end: int) -> bool:
     """``the journal Pravda``, ``Pravda editor``: a periodical, not a body."""
-    word = run_start(text, _spaces_start(text, start), ASCII_LETTERS)
-    before = WORD_BEFORE_RE.search(text, word, start)
+    before = WORD_BEFORE_RE.search(
+        text, run_start(text, _spaces_start(text, start), ASCII_LETTERS), start)
     after = WORD_AFTER_RE.match(text, end)
     return bool(
         (before and before.group(1).lower() in PERIODICAL_CUES)
@@ -285,9 +285,7 @@ def looks_like_person(words: Sequence[str]) -> bool:
 def extend_person_left(text: str, start: int) -> int:
     """Take the given names and patronymics standing before a surname: ``Alexei [Rykov]``."""
     for _ in range(3):
-        end = start - 1 if text[start - 1:start] == "\n" else start  # ``$`` before a last "\n"
-        word = run_start(text, end - 1, "abcdefghijklmnopqrstuvwxyz") - 1  # [A-Z][a-z]+ or [A-Z].
-        m = GIVEN_BEFORE_RE.search(text, max(0, min(word, end - 3)), start)
+        m = _given_before(text, start)
         if not m:
             break
         word = m.group(1)
@@ -295,6 +293,13 @@ def extend_person_left(text: str, start: int) -> int:
             break
         start = m.start(1)
     return start
+
+
+def _given_before(text: str, start: int) -> re.Match[str] | None:
+    """A capitalised word or an initial, then one space, just before ``start``."""
+    end = start - 1 if text[start - 1:start] == "\n" else start  # ``$`` matches before a last \n
+    word = run_start(text, end - 1, "abcdefghijklmnopqrstuvwxyz") - 1  # [A-Z][a-z]+ or [A-Z].
+    return GIVEN_BEFORE_RE.search(text, max(0, min(word, end - 3)), start)
 
 
 def in_gazetteer(name: str) -> bool:
@@ -375,7 +380,7 @@ def _org_in_run(
     head = run[h]
     start, end = words[i + s][0], words[i + h][0] + len(head)
     if s == h and head in STANDALONE_HEADS and sentence_initial(text, start):
-        if not THE_BEFORE_RE.search(text, max(0, _spaces_start(text, start) - 3), start):
+        if not _the_before(text, start):
             return None
     if ORDINAL_RE.match(run[0]) or (i > 0 and ORDINAL_RE.match(words[i - 1][2])):
         return None  # "XVth Party Congress" style names of events
@@ -394,6 +399,11 @@ EXTENSION_RE = re.compile(
     r" (?:of|for) (?:the )?((?:[A-Z][\w\-]*|[A-Z]\w*['’]s?)(?: (?:[A-Z][\w\-]*))*)"
 )
 BOLSHEVIK_RE = re.compile(r" \((?:Bolsheviks?|b)\)")
+
+
+def _the_before(text: str, start: int) -> bool:
+    """``the`` or ``The`` and spaces just before ``start``."""
+    return THE_BEFORE_RE.search(text, max(0, _spaces_start(text, start) - 3), start) is not None
 
 
 def _extend(text: str, end: int, persons: Spans) -> int:

@@ -27,7 +27,6 @@ from ..model import Mention
 from ..registry import Registry
 from .coref import NameIndex, Proposal, link_document
 from .dates import find_dates
-from .spans import Spans, pick_disjoint, word_run_start
 from .ner import (
     Candidate,
     classify_ner,
@@ -38,6 +37,7 @@ from .ner import (
     rule_orgs,
     rule_persons,
 )
+from .spans import Spans, pick_disjoint, word_run_start
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 BATCH_SIZE = 64
@@ -218,7 +218,8 @@ class Recogniser:
         cited, titles = rule_citation(text)
         rules = [*cited, *rule_orgs(text, persons), *rule_acronyms_and_places(text), *named]
         in_title = Spans(titles)
-        others = [_hit(c) for c in (*rules, *ner) if c.type == "person" or not in_title.holds(c.start)]
+        others = [_hit(c) for c in (*rules, *ner)
+                  if c.type == "person" or not in_title.holds(c.start)]
         others = _promote(others, registry_hits)
         others += [_Hit(d.start, d.end, "date", None, "dates") for d in dates]
         return _select([*registry_hits, *others])

@@ -521,12 +521,14 @@ def rule_citation(text: str) -> tuple[list[Candidate], list[tuple[int, int]]]:
     """
     found: list[Candidate] = []
     titles: list[tuple[int, int]] = []
+    head, scanned = -1, 0  # the last ". " before the imprint; the text looked at so far
     for m in IMPRINT_RE.finditer(text):
         found.append(Candidate(m.start("place"), m.end("place"), "place", "rule"))
         if m.group("state"):
             found.append(Candidate(m.start("state"), m.end("state"), "place", "rule"))
         found.append(Candidate(m.start("publisher"), m.end("publisher"), "org", "rule"))
-        head = text.rfind(". ", 0, m.start())
+        head = max(head, text.rfind(". ", scanned, m.start()))
+        scanned = max(0, m.start() - 1)
         if head != -1:
             titles.append((head + 2, m.start()))
     return found, titles

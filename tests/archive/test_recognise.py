@@ -14,6 +14,7 @@ import pytest
 
 from archive.annotate.coref import compatible, split_name
 from archive.annotate.ner import (
+    IMPRINT_RE,
     Candidate,
     _context_periodical,
     _names_a_work,
@@ -503,3 +504,13 @@ def test_bounded_look_behind_answers_as_the_whole_prefix_did(test: str) -> None:
         edges = {0, len(text)} | {m.start() for m in re.finditer(r"\b|\s|-", text)}
         for start in sorted(edges):
             assert bounded(text, start) == whole(text, start), (text[:start][-40:], start)
+
+
+def test_imprint_titles_start_after_the_last_sentence_end_before_them() -> None:
+    rng = random.Random(14)
+    bits = ["Ante Ciliga. The Russian Enigma (London: Ink Links, 1979).", " x. ", "A", ". ", "y",
+            "(Oak Ridge, MI: Labor Publications, 1996)", ".", " "]
+    for _ in range(2000):
+        text = "".join(rng.choice(bits) for _ in range(rng.randint(0, 12)))
+        heads = [(text.rfind(". ", 0, m.start()), m.start()) for m in IMPRINT_RE.finditer(text)]
+        assert rule_citation(text)[1] == [(h + 2, s) for h, s in heads if h != -1], text

@@ -59,6 +59,8 @@ def pick_disjoint(ordered: Iterable[T], span: Callable[[T], tuple[int, int]]) ->
 
 
 _WORD_CHAR = re.compile(r"\w")
+#: One whitespace character (``\s``), for :func:`run_start`.
+SPACES = re.compile(r"\s")
 
 
 def run_start(text: str, end: int, chars: str | re.Pattern[str]) -> int:
@@ -83,5 +85,3 @@ def word_run_start(text: str, end: int) -> int:
     """The start of the run of word characters (``\\w``) ending at ``end``."""
     return run_start(text, end, _WORD_CHAR)
 
-
-SPACES = re.compile(r"\s")

@@ -8,6 +8,8 @@ inside or around an existing name or date (imported documents keep their own tag
 
 from __future__ import annotations
 
+import sys
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -70,10 +72,9 @@ def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
     added = 0
     used: set[str] = set()
     for unit, mentions in zip(units, found, strict=True):
-        for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
-            if wrap(unit, mention.start, mention.end, build_tag(mention)):
-                added += 1
-                used.add(mention.resp)
+        for resp in _tag_unit(unit, sorted(mentions, key=lambda m: m.start, reverse=True)):
+            added += 1
+            used.add(resp)
     declare_components(tree, sorted(used))
     return added
 
@@ -116,36 +117,131 @@ def declare_components(tree: etree._ElementTree, resps: Sequence[str]) -> None:
                                           ident=component.ident, version=component.version))
 
 
+class _Texts:
+    """The texts of a unit's nodes while its mentions are wrapped; :meth:`flush` writes them.
+
+    A long paragraph is one text node; wrapping its mentions from the last one cuts that node
+    shorter each time. Reading and writing it through lxml each time would copy the whole
+    text per mention, so the node's text is kept here as ``(source, length)`` (the text is
+    ``source[:length]``) and written once at the end. Keys are ``(element, "text" | "tail")``.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[etree._Element, str], tuple[str, int]] = {}
+        self._changed: set[tuple[etree._Element, str]] = set()
+
+    def get(self, element: etree._Element, which: str) -> tuple[str, int]:
+        key = (element, which)
+        if key not in self._known:
+            text = (element.text if which == "text" else element.tail) or ""
+            self._known[key] = (text, len(text))
+        return self._known[key]
+
+    def set(self, element: etree._Element, which: str, source: str, length: int) -> None:
+        self._known[(element, which)] = (source, length)
+        self._changed.add((element, which))
+
+    def flush(self) -> None:
+        """Write the changed texts into the tree."""
+        for element, which in self._changed:
+            source, length = self._known[(element, which)]
+            setattr(element, which, source[:length] or None)
+        self._changed.clear()
+
+
 @dataclass
 class _Slot:
-    """A text slot: ``parent.text`` (index -1) or ``parent[index].tail``, at ``offset``."""
+    """A text slot: ``owner.text`` (``which == "text"``, then ``owner`` is ``parent``) or
+    ``owner.tail`` (``owner`` a child of ``parent``), at ``offset``, ``seq``-th in document order.
+
+    Its text is ``source[:length]`` (see :class:`_Texts`).
+    """
 
     parent: etree._Element
-    index: int
+    owner: etree._Element
+    which: str
+    seq: int
     offset: int
-    text: str
+    source: str
+    length: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
 
 
-def _slots(unit: etree._Element) -> list[_Slot]:
-    # Every text position, including empty ones before and after each child, so that a
-    # mention starting or ending at an element boundary can be placed in the outer parent.
+def _slots(unit: etree._Element, until: int, texts: _Texts) -> list[_Slot]:
+    """The text slots of ``unit`` in document order, up to the first one starting after ``until``.
+
+    Every text position, including empty ones before and after each child, so that a mention
+    starting or ending at an element boundary can be placed in the outer parent.
+    """
     slots: list[_Slot] = []
     position = 0
 
-    def walk(element: etree._Element) -> None:
+    def add(parent: etree._Element, owner: etree._Element, which: str) -> bool:
         nonlocal position
-        slots.append(_Slot(element, -1, position, element.text or ""))
-        position += len(element.text or "")
-        for index, child in enumerate(element):
+        if position > until:
+            return False
+        source, length = texts.get(owner, which)
+        slots.append(_Slot(parent, owner, which, len(slots), position, source, length))
+        position += length
+        return True
+
+    def walk(element: etree._Element) -> bool:
+        nonlocal position
+        if not add(element, element, "text"):
+            return False
+        for child in element:
             if child.tag == TEI_LB:
                 position += 1
-            elif isinstance(child.tag, str):
-                walk(child)
-            slots.append(_Slot(element, index, position, child.tail or ""))
-            position += len(child.tail or "")
+            elif isinstance(child.tag, str) and not walk(child):
+                return False
+            if not add(element, child, "tail"):
+                return False
+        return True
 
     walk(unit)
     return slots
+
+
+def _tag_unit(unit: etree._Element, mentions: Sequence[Mention]) -> list[str]:
+    """Wrap a unit's mentions, given from the last one; the ``resp`` of each one tagged.
+
+    The unit's slots are listed once. Wrapping a mention changes the tree only from its start
+    on, so while mentions end before the leftmost start wrapped so far (``frontier``: always,
+    for the recogniser's non-overlapping mentions) the slots they need are found in that first
+    list by bisection, with their texts as they are now; otherwise the slots are listed again.
+    A long paragraph costs linear time, however many mentions and inline elements it has.
+    """
+    texts = _Texts()
+    listed = _slots(unit, sys.maxsize, texts)
+    offsets = [slot.offset for slot in listed]
+    frontier = sys.maxsize
+    done: list[str] = []
+    for mention in mentions:
+        start, end = mention.start, mention.end
+        if start >= end:
+            continue
+        if end < frontier:
+            last = bisect_right(offsets, end)
+            first = last
+            while first > 0 and listed[first - 1].offset + texts.get(
+                    listed[first - 1].owner, listed[first - 1].which)[1] >= start:
+                first -= 1
+            near = [_current(slot, texts) for slot in listed[first:last]]
+        else:
+            near = _slots(unit, end, texts)
+        if _wrap(near, start, end, build_tag(mention), texts):
+            done.append(mention.resp)
+            frontier = min(frontier, start)
+    texts.flush()
+    return done
+
+
+def _current(slot: _Slot, texts: _Texts) -> _Slot:
+    source, length = texts.get(slot.owner, slot.which)
+    return _Slot(slot.parent, slot.owner, slot.which, slot.seq, slot.offset, source, length)
 
 
 def _depth(element: etree._Element) -> int:
@@ -154,10 +250,10 @@ def _depth(element: etree._Element) -> int:
 
 def _endpoints(slots: list[_Slot], start: int, end: int) -> tuple[_Slot, _Slot] | None:
     """The outermost pair of slots with one parent that hold ``start`` and ``end``."""
-    firsts = [s for s in slots if s.offset <= start <= s.offset + len(s.text)]
-    lasts = [s for s in slots if s.offset <= end <= s.offset + len(s.text)]
+    firsts = [s for s in slots if s.offset <= start <= s.end]
+    lasts = [s for s in slots if s.offset <= end <= s.end]
     pairs = [(f, la) for f in firsts for la in lasts
-             if f.parent is la.parent and (f.index, f.offset) <= (la.index, la.offset)]
+             if f.parent is la.parent and f.seq <= la.seq]
     if not pairs:
         return None
     return min(pairs, key=lambda pair: _depth(pair[0].parent))
@@ -170,30 +266,46 @@ def wrap(unit: etree._Element, start: int, end: int, tag: etree._Element) -> boo
     """
     if start >= end:
         return False
-    found = _endpoints(_slots(unit), start, end)
+    texts = _Texts()
+    try:
+        return _wrap(_slots(unit, end, texts), start, end, tag, texts)
+    finally:
+        texts.flush()
+
+
+def _wrap(slots: list[_Slot], start: int, end: int, tag: etree._Element, texts: _Texts) -> bool:
+    """:func:`wrap` among ``slots`` (all the slots that may hold ``start`` or ``end``)."""
+    found = _endpoints(slots, start, end)
     if found is None:
         return False
     first, last = found
     parent = first.parent
     if parent.tag in NO_TAG_INSIDE or any(a.tag in NO_TAG_INSIDE for a in parent.iterancestors()):
         return False
-    moved = list(parent)[first.index + 1:last.index + 1]
+    moved: list[etree._Element] = []
+    if first is not last:  # the children from after ``first`` to ``last``'s owner
+        child = parent[0] if first.which == "text" else first.owner.getnext()
+        while child is not None:
+            moved.append(child)
+            if child is last.owner:
+                break
+            child = child.getnext()
     if any(child.tag in NO_TAG_INSIDE or child.tag == TEI_LB for child in moved):
         return False
     a, b = start - first.offset, end - last.offset
-    head_text = first.text[:a]
     if first is last:
-        tag.text, tail = first.text[a:b], first.text[b:]
+        tag.text, tail = first.source[a:b], first.source[b:first.length]
     else:
-        tag.text, tail = first.text[a:], last.text[:b]
+        tag.text, tail = first.source[a:first.length], last.source[:b]
     for child in moved:
         tag.append(child)  # moves the child, with its tail
     if moved:
-        moved[-1].tail, tail = tail, last.text[b:]
+        texts.set(moved[-1], "tail", tail, len(tail))
+        tail = last.source[b:last.length]
     tag.tail = tail or None
-    if first.index == -1:
-        parent.text = head_text or None
+    texts.set(first.owner, first.which, first.source, a)
+    if first.which == "text":
+        parent.insert(0, tag)
     else:
-        parent[first.index].tail = head_text or None
-    parent.insert(first.index + 1, tag)
+        first.owner.addnext(tag)
     return True

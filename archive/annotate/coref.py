@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from ..model import Mention
 from ..registry import EntryType, Registry
 from .ner import follows_event
+from .spans import Spans
 from .vocab import DEMONYMS, GIVEN_NAMES, LEADING_STOP, MONTHS, ORG_HEADS, TITLES
 
 PARTICLES = frozenset({"de", "De", "von", "Von", "van", "Van", "Le", "La", "le", "la", "du", "Du",
@@ -178,14 +179,15 @@ def _repeats(texts: Sequence[str], items: list[_Item]) -> list[_Item]:
         + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
         + r")(?![\w]|-[a-z])"
     )
-    covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for it in items:
-        covered[it.block].append((it.start, it.end))
+        spans[it.block].append((it.start, it.end))
     found: list[_Item] = []
     for b, text in enumerate(texts):
+        covered = Spans(spans[b])
         for m in pattern.finditer(text):
             s, e = m.span()
-            if any(s < ce and cs < e for cs, ce in covered[b]) or follows_event(text, e):
+            if covered.overlaps(s, e) or follows_event(text, e):
                 continue
             hit = _Bare(s, e, forms[m.group()], None, "coref")
             found.append(_Item(b, hit, text))
@@ -219,20 +221,34 @@ def _link_persons(index: NameIndex, items: list[_Item]) -> None:
             it.origin = "coref" if it.origin != "registry" else it.origin
             known.add((it.surface, it.key))
     # Surnames alone: to the one person of this document who bears it, else of the registry.
-    full = [it for it in persons if split_name(it.surface)[0]]
+    # The full names are grouped once by surname and by first given name, and each surname's
+    # identities worked out once: the keys above are settled, so they depend on it alone.
+    by_surname: dict[str, list[_Item]] = defaultdict(list)
+    by_first: dict[str, list[_Item]] = defaultdict(list)
+    for f in persons:
+        given, surname = split_name(f.surface)
+        if given:
+            by_surname[surname].append(f)
+            by_first[given[0]].append(f)
+    bearers: dict[str, set[str]] = {}
+    written_first: dict[str, set[str]] = {}
     for it in persons:
         if it.key or split_name(it.surface)[0]:
             continue
         surname = split_name(it.surface)[1]
-        people = _identities([f for f in full if split_name(f.surface)[1] == surname])
+        if surname not in bearers:
+            bearers[surname] = _identities(by_surname.get(surname, []))
+        people = bearers[surname]
         if len(people) == 1:
             only = next(iter(people))
             if not only.startswith("#"):
                 it.key, it.origin = only, "coref"
             continue  # one new person: the proposals join it to that person's cluster
         if not people:  # "Chiang" after "Chiang Kai-shek": a family name written first
-            people = _identities([f for f in full if split_name(f.surface)[0][0] == surname
-                                  and surname not in GIVEN_NAMES])
+            if surname not in written_first:
+                written_first[surname] = _identities(
+                    by_first.get(surname, []) if surname not in GIVEN_NAMES else [])
+            people = written_first[surname]
             if len(people) == 1 and not next(iter(people)).startswith("#"):
                 it.key, it.origin = next(iter(people)), "coref"
                 continue
@@ -262,8 +278,7 @@ def _link_orgs(texts: Sequence[str], items: list[_Item]) -> None:
     # "International Left Opposition (ILO)" and "Comintern (Communist International)"
     for it in orgs:
         text = texts[it.block]
-        m = re.match(r" \(", text[it.end:])
-        if m:
+        if text.startswith(" (", it.end):
             inner = by_place.get((it.block, it.end + 2))
             if inner is not None and text[inner.end:inner.end + 1] == ")":
                 a, b = (it, inner) if it.key else (inner, it)
@@ -297,8 +312,14 @@ def _same_surface_same_key(items: list[_Item]) -> None:
 def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal]) -> list[Proposal]:
     """Cluster the unkeyed names and mint one proposal id per cluster."""
     clusters: list[list[_Item]] = []
+    # The cluster a name joins depends on its surface and type alone: look each up once.
+    joins: dict[tuple[str, str], list[_Item]] = {}
     for it in sorted((i for i in items if not i.key and i.origin != "ambiguous"),
                      key=lambda i: -len(i.surface)):
+        known = joins.get((it.surface, it.type))
+        if known is not None:
+            known.append(it)
+            continue
         for cluster in clusters:
             head = cluster[0]
             if head.type == it.type and (head.surface == it.surface or (
@@ -307,6 +328,8 @@ def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal])
                 break
         else:
             clusters.append([it])
+            cluster = clusters[-1]
+        joins[(it.surface, it.type)] = cluster
     # Unique surname → the one cluster of a full name with that surname.
     surnames_alone = [c for c in clusters
                       if c[0].type == "person" and not split_name(c[0].surface)[0]]

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..model import Mention
+from .spans import Spans, pick_disjoint
 
 Point = tuple[int | None, int | None, int | None]  # (year, month, day); day 0 = last of month
 
@@ -292,7 +293,7 @@ def _is_quantity(text: str, hit: _Hit) -> bool:
 
 def _candidates(text: str) -> list[_Hit]:
     """All acceptable matches of every pattern, overlaps resolved longest-first."""
-    masked = [(m.start(), m.end()) for m in MASKED.finditer(text)]
+    masked = Spans((m.start(), m.end()) for m in MASKED.finditer(text))
     found: list[tuple[_Hit, bool]] = []
     counts: list[_Hit] = []  # quantities, and every number inside them: "1500 to 2000 members"
     for pattern, convert, countable in PATTERNS:
@@ -300,7 +301,7 @@ def _candidates(text: str) -> list[_Hit]:
         while (m := pattern.search(text, pos)) is not None:
             pos = m.start() + 1  # overlapping matches too: a rejected long one may hide a good one
             hit = convert(m)
-            if hit is None or any(a < hit.end and hit.start < b for a, b in masked):
+            if hit is None or masked.overlaps(hit.start, hit.end):
                 continue
             if NUMBER_SIGN.search(text[max(0, hit.start - 12):hit.start]):
                 continue
@@ -308,12 +309,11 @@ def _candidates(text: str) -> list[_Hit]:
                 counts.append(hit)
                 continue
             found.append((hit, countable))
-    kept = [hit for hit, countable in found if not countable or not any(
-        c.start < hit.end and hit.start < c.end for c in counts)]
-    chosen: list[_Hit] = []
-    for hit in sorted(kept, key=lambda h: (h.start - h.end, h.start)):
-        if all(hit.end <= c.start or c.end <= hit.start for c in chosen):
-            chosen.append(hit)
+    counted = Spans((c.start, c.end) for c in counts)
+    kept = [hit for hit, countable in found
+            if not countable or not counted.overlaps(hit.start, hit.end)]
+    chosen = pick_disjoint(sorted(kept, key=lambda h: (h.start - h.end, h.start)),
+                           lambda h: (h.start, h.end))
     return sorted(chosen, key=lambda h: h.start)
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..registry import lookup_place
+from .spans import SPACES, Spans, run_start
 from .vocab import (
     DEMONYMS,
     DERIVED_RE,
@@ -97,8 +98,8 @@ def _is_cap(word: str) -> bool:
 
 def sentence_initial(text: str, start: int) -> bool:
     """True when ``start`` begins the block or follows a sentence end or an opening quote."""
-    before = text[:start].rstrip(" ")
-    return not before or before[-1] in ".!?:;\n“\"(‘[*—"
+    before = run_start(text, start, " ")
+    return not before or text[before - 1] in ".!?:;\n“\"(‘[*—"
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -172,22 +173,40 @@ def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
     return True
 
 
+# Patterns for the words just before or after a name. Those ending in ``$`` are searched in
+# ``text`` up to the name (``endpos``) from the start of the words they can match, found by
+# :func:`run_start`: never over the whole text before the name.
+WORK_THE_RE = re.compile(r"(?:^|[^.!?:;\n“\"(]\s)The\s+$")
+NEXT_WORD_RE = re.compile(r"\s*([^\W\d_][\w\-]*)")
+WORD_BEFORE_RE = re.compile(r"([A-Za-z]+)\s+$")
+WORD_AFTER_RE = re.compile(r"\s+([A-Za-z]+)")
+THE_BEFORE_RE = re.compile(r"[Tt]he\s+$")
+GIVEN_BEFORE_RE = re.compile(r"(?:^|(?<=[\s(]))([A-Z][a-z]+|[A-Z]\.) $")
+ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _spaces_start(text: str, end: int) -> int:
+    """The start of the run of whitespace ending at ``end``."""
+    return run_start(text, end, SPACES)
+
+
 def _names_a_work(text: str, start: int) -> bool:
     """A capital ``The`` inside a sentence opens a work's title: "author of The New Economics"."""
-    m = re.search(r"(?:^|[^.!?:;\n“\"(]\s)The\s+$", text[:start])
+    m = WORK_THE_RE.search(text, max(0, _spaces_start(text, start) - 5), start)
     return m is not None and m.start() > 0
 
 
 def follows_event(text: str, end: int) -> bool:
     """``Moscow trials``, ``Paris Commune``: a name inside an event's name is no mention."""
-    m = re.match(r"\s*([^\W\d_][\w\-]*)", text[end:])
+    m = NEXT_WORD_RE.match(text, end)
     return bool(m and m.group(1).lower() in EVENT_WORDS_LOWER)
 
 
 def _context_periodical(text: str, start: int, end: int) -> bool:
     """``the journal Pravda``, ``Pravda editor``: a periodical, not a body."""
-    before = re.search(r"([A-Za-z]+)\s+$", text[:start])
-    after = re.match(r"\s+([A-Za-z]+)", text[end:])
+    before = WORD_BEFORE_RE.search(
+        text, run_start(text, _spaces_start(text, start), ASCII_LETTERS), start)
+    after = WORD_AFTER_RE.match(text, end)
     return bool(
         (before and before.group(1).lower() in PERIODICAL_CUES)
         or (after and after.group(1).lower() in PERIODICAL_CUES_AFTER)
@@ -266,7 +285,7 @@ def looks_like_person(words: Sequence[str]) -> bool:
 def extend_person_left(text: str, start: int) -> int:
     """Take the given names and patronymics standing before a surname: ``Alexei [Rykov]``."""
     for _ in range(3):
-        m = re.search(r"(?:^|(?<=[\s(]))([A-Z][a-z]+|[A-Z]\.) $", text[:start])
+        m = _given_before(text, start)
         if not m:
             break
         word = m.group(1)
@@ -274,6 +293,13 @@ def extend_person_left(text: str, start: int) -> int:
             break
         start = m.start(1)
     return start
+
+
+def _given_before(text: str, start: int) -> re.Match[str] | None:
+    """A capitalised word or an initial, then one space, just before ``start``."""
+    end = start - 1 if text[start - 1:start] == "\n" else start  # ``$`` matches before a last \n
+    word = run_start(text, end - 1, "abcdefghijklmnopqrstuvwxyz") - 1  # [A-Z][a-z]+ or [A-Z].
+    return GIVEN_BEFORE_RE.search(text, max(0, min(word, end - 3)), start)
 
 
 def in_gazetteer(name: str) -> bool:
@@ -293,6 +319,7 @@ def rule_orgs(text: str, persons: Sequence[tuple[int, int]] = ()) -> list[Candid
     :return: candidates typed ``org``.
     """
     words = _words(text)
+    known = Spans(persons)
     found: list[Candidate] = []
     i = 0
     while i < len(words):
@@ -307,7 +334,7 @@ def rule_orgs(text: str, persons: Sequence[tuple[int, int]] = ()) -> list[Candid
         if j == i:
             i += 1
             continue
-        cand = _org_in_run(text, words, i, j, persons)
+        cand = _org_in_run(text, words, i, j, known)
         if cand is not None:
             found.append(cand)
             while j < len(words) and words[j][0] < cand.end:  # past an "of …" extension
@@ -329,7 +356,7 @@ def _is_head(word: str) -> bool:
 
 
 def _org_in_run(
-    text: str, words: list[tuple[int, int, str]], i: int, j: int, persons: Sequence[tuple[int, int]]
+    text: str, words: list[tuple[int, int, str]], i: int, j: int, persons: Spans
 ) -> Candidate | None:
     run = [_bare(w[2]) for w in words[i:j]]
     heads = [k for k, w in enumerate(run) if _is_head(w)]
@@ -339,13 +366,13 @@ def _org_in_run(
     rest = run[h + 1 :]
     if rest and any(w in EVENT_HEADS or w in PERIODICAL_HEADS for w in rest):
         return None
-    if rest and not (rest[0] in TITLES or _starts_person(words[i + h + 1][0], persons)):
+    if rest and not (rest[0] in TITLES or persons.holds(words[i + h + 1][0])):
         if _bare(words[j - 1][2]) == words[j - 1][2]:
             return None  # "International Workers Bulletin": the run's real head is later
     s = 0
     while s < h and (
         run[s] in LEADING_STOP or run[s] in TITLES or run[s] in MONTHS
-        or ORDINAL_RE.match(run[s]) or _starts_person(words[i + s][0], persons)
+        or ORDINAL_RE.match(run[s]) or persons.holds(words[i + s][0])
     ):
         s += 1
     if run[s] in LEADING_STOP:
@@ -353,7 +380,7 @@ def _org_in_run(
     head = run[h]
     start, end = words[i + s][0], words[i + h][0] + len(head)
     if s == h and head in STANDALONE_HEADS and sentence_initial(text, start):
-        if not re.search(r"[Tt]he\s+$", text[:start]):
+        if not _the_before(text, start):
             return None
     if ORDINAL_RE.match(run[0]) or (i > 0 and ORDINAL_RE.match(words[i - 1][2])):
         return None  # "XVth Party Congress" style names of events
@@ -368,17 +395,18 @@ def _org_in_run(
     return Candidate(start, end, "org", "rule")
 
 
-def _starts_person(pos: int, persons: Sequence[tuple[int, int]]) -> bool:
-    return any(s <= pos < e for s, e in persons)
-
-
 EXTENSION_RE = re.compile(
     r" (?:of|for) (?:the )?((?:[A-Z][\w\-]*|[A-Z]\w*['’]s?)(?: (?:[A-Z][\w\-]*))*)"
 )
 BOLSHEVIK_RE = re.compile(r" \((?:Bolsheviks?|b)\)")
 
 
-def _extend(text: str, end: int, persons: Sequence[tuple[int, int]]) -> int:
+def _the_before(text: str, start: int) -> bool:
+    """``the`` or ``The`` and spaces just before ``start``."""
+    return THE_BEFORE_RE.search(text, max(0, _spaces_start(text, start) - 3), start) is not None
+
+
+def _extend(text: str, end: int, persons: Spans) -> int:
     """Take ``of the …`` and ``(Bolsheviks)`` into the body's name.
 
     The ``of`` part ends at its last head noun ("… of Trade Unions", not "… of Trade Unions
@@ -399,7 +427,7 @@ def _extend(text: str, end: int, persons: Sequence[tuple[int, int]]) -> int:
         tail[0] in MONTHS
         or tail[0] in LEADING_STOP
         or POSSESSIVE_RE.search(tail[-1])
-        or _starts_person(m.start(1), persons)
+        or persons.holds(m.start(1))
         or any(w in EVENT_HEADS or w in PERIODICAL_HEADS for w in tail)
     ):
         return end
@@ -464,10 +492,10 @@ def rule_persons(text: str) -> list[Candidate]:
             end = m.start(2) + len(" ".join(words[:keep])) + 1
             if not follows_event(text, end):
                 found.append(Candidate(m.start(1), end, "person", "rule"))
-    taken = [(c.start, c.end) for c in found]
+    taken = Spans((c.start, c.end) for c in found)
     for s, e, word in _words(text):
         bare = _bare(word)
-        if any(a <= s < b for a, b in taken):
+        if taken.holds(s):
             continue
         if (SURNAME_RE.match(bare) and bare not in NOT_SURNAMES and bare not in DEMONYMS
                 and not in_gazetteer(bare) and not follows_event(text, e)):
@@ -493,12 +521,14 @@ def rule_citation(text: str) -> tuple[list[Candidate], list[tuple[int, int]]]:
     """
     found: list[Candidate] = []
     titles: list[tuple[int, int]] = []
+    head, scanned = -1, 0  # the last ". " before the imprint; the text looked at so far
     for m in IMPRINT_RE.finditer(text):
         found.append(Candidate(m.start("place"), m.end("place"), "place", "rule"))
         if m.group("state"):
             found.append(Candidate(m.start("state"), m.end("state"), "place", "rule"))
         found.append(Candidate(m.start("publisher"), m.end("publisher"), "org", "rule"))
-        head = text.rfind(". ", 0, m.start())
+        head = max(head, text.rfind(". ", scanned, m.start()))
+        scanned = max(0, m.start() - 1)
         if head != -1:
             titles.append((head + 2, m.start()))
     return found, titles

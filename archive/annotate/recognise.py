@@ -17,6 +17,7 @@ type that strictly contains one registry name wins over it ("Leon Trotsky" over 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -36,9 +37,13 @@ from .ner import (
     rule_orgs,
     rule_persons,
 )
+from .spans import Spans, pick_disjoint, word_run_start
 
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 BATCH_SIZE = 64
+#: Texts longer than this (in characters) go to spaCy in pieces cut at line or sentence ends.
+WINDOW = 20_000
+WINDOW_BATCH = 4
 # Priorities on overlap: higher wins, then the longer span.
 PRIORITY = {"registry": 4, "dates": 3, "rule": 2, "ner": 1}
 
@@ -92,15 +97,22 @@ def match_registry(automaton: Any, text: str) -> list[_Hit]:
     return _select(found)
 
 
+PREFIXED_NAME_RE = re.compile(r"(?<![\w-])[A-Z]\w*-$")  # "Stalin-" of "Stalin-Zinoviev"
+NEGATING_PREFIX_RE = re.compile(r"(?:Anti|Pro|Neo|Post|Pre|Non)-$", re.I)
+
+
 def _boundaries(text: str, start: int, end: int) -> bool:
     """No match inside a word: ``Stalin`` is not in ``Stalinism`` nor in ``Anti-Stalin``,
-    but is in ``Stalin-Zinoviev-Kamenev``."""
+    but is in ``Stalin-Zinoviev-Kamenev``.
+
+    Looks at the word before ``start`` only, never at the whole text before it.
+    """
     if start > 0 and text[start - 1].isalnum():
         return False
-    if start > 0 and text[start - 1] == "-" and not re.search(r"(?<![\w-])[A-Z]\w*-$",
-                                                               text[:start]):
+    if start > 0 and text[start - 1] == "-" and not PREFIXED_NAME_RE.search(
+            text, word_run_start(text, start - 1), start):
         return False
-    if start > 0 and re.search(r"(?:Anti|Pro|Neo|Post|Pre|Non)-$", text[:start], re.I):
+    if start > 0 and NEGATING_PREFIX_RE.search(text, max(0, start - 5), start):
         return False
     return end >= len(text) or not (text[end].isalnum() or (
         text[end] == "-" and end + 1 < len(text) and text[end + 1].islower()))
@@ -109,11 +121,7 @@ def _boundaries(text: str, start: int, end: int) -> bool:
 def _select(hits: Sequence[_Hit]) -> list[_Hit]:
     """Greedy non-overlapping choice: priority, then length, then leftmost."""
     ordered = sorted(hits, key=lambda h: (-PRIORITY[h.origin], h.start - h.end, h.start))
-    taken: list[_Hit] = []
-    for hit in ordered:
-        if all(hit.end <= t.start or t.end <= hit.start for t in taken):
-            taken.append(hit)
-    return sorted(taken)
+    return sorted(pick_disjoint(ordered, lambda h: (h.start, h.end)))
 
 
 def _promote(candidates: Sequence[_Hit], registry_hits: Sequence[_Hit]) -> list[_Hit]:
@@ -123,11 +131,13 @@ def _promote(candidates: Sequence[_Hit], registry_hits: Sequence[_Hit]) -> list[
     name takes exactly one registry name of its own type ("Leon Trotsky" over "Trotsky").
     """
     out: list[_Hit] = []
+    starts = [r.start for r in registry_hits]  # sorted and disjoint (from _select)
+    ends = [r.end for r in registry_hits]
     for c in candidates:
-        inside = [r for r in registry_hits if c.start <= r.start and r.end <= c.end
+        near = registry_hits[bisect_right(ends, c.start):bisect_left(starts, c.end)]
+        inside = [r for r in near if c.start <= r.start and r.end <= c.end
                   and (r.start, r.end) != (c.start, c.end)]
-        clash = [r for r in registry_hits if r.start < c.end and c.start < r.end
-                 and r not in inside]
+        clash = [r for r in near if r not in inside]
         promoted = not clash and inside and (
             c.origin == "rule" or (len(inside) == 1 and inside[0].type == c.type))
         out.append(c._replace(origin="registry") if promoted else c)
@@ -159,10 +169,8 @@ class Recogniser:
         texts = list(blocks)
         dates = find_dates(texts)
         chosen: list[list[_Hit]] = []
-        for text, doc, block_dates in zip(
-            texts, self.nlp.pipe(texts, batch_size=BATCH_SIZE), dates, strict=True
-        ):
-            chosen.append(self._block(text, doc, block_dates))
+        for text, ents, block_dates in zip(texts, self._entities(texts), dates, strict=True):
+            chosen.append(self._block(text, ents, block_dates))
         names = [[h for h in hits if h.type != "date"] for hits in chosen]
         linked, _ = link_document(self.index, texts, names, self._proposals)
         out: list[list[Mention]] = []
@@ -173,17 +181,45 @@ class Recogniser:
             out.append(sorted(mentions, key=lambda m: (m.start, m.end)))
         return out
 
-    def _block(self, text: str, doc: Any, dates: Sequence[Mention]) -> list[_Hit]:
+    def _entities(self, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+        """spaCy's entities ``(start, end, label)`` of each text.
+
+        A text longer than :data:`WINDOW` (or the pipeline's ``max_length``) is run in pieces
+        cut at line or sentence ends, and the pieces' entities are shifted back into it: spaCy
+        refuses texts beyond ``max_length`` and needs memory in proportion to a text's length.
+        Shorter texts are run whole, as one batch, exactly as before.
+        """
+        size = min(WINDOW, self.nlp.max_length)
+        whole = [n for n, text in enumerate(texts) if len(text) <= size]
+        pieces: list[tuple[int, int, str]] = []  # (text index, offset in it, piece)
+        for number, text in enumerate(texts):
+            if len(text) > size:
+                cuts = window_cuts(text, size)
+                pieces.extend((number, start, text[start:end]) for start, end in zip(
+                    cuts, [*cuts[1:], len(text)], strict=True))
+        found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        for number, doc in zip(whole, self.nlp.pipe([texts[n] for n in whole],
+                                                    batch_size=BATCH_SIZE), strict=True):
+            found[number] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        # A few pieces at a time: memory stays that of a few windows, whatever the length.
+        docs = self.nlp.pipe([piece for _, _, piece in pieces], batch_size=WINDOW_BATCH)
+        for (number, offset, _), doc in zip(pieces, docs, strict=True):
+            found[number].extend((offset + e.start_char, offset + e.end_char, e.label_)
+                                 for e in doc.ents)
+        return found
+
+    def _block(self, text: str, ents: Sequence[tuple[int, int, str]],
+               dates: Sequence[Mention]) -> list[_Hit]:
         registry_hits = match_registry(self.automaton, text)
-        ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
         ner = classify_ner(text, ents)
         named = rule_persons(text)
         persons = [(c.start, c.end) for c in (*ner, *named) if c.type == "person"]
         persons += [(h.start, h.end) for h in registry_hits if h.type == "person"]
         cited, titles = rule_citation(text)
         rules = [*cited, *rule_orgs(text, persons), *rule_acronyms_and_places(text), *named]
+        in_title = Spans(titles)
         others = [_hit(c) for c in (*rules, *ner)
-                  if c.type == "person" or not any(s <= c.start < e for s, e in titles)]
+                  if c.type == "person" or not in_title.holds(c.start)]
         others = _promote(others, registry_hits)
         others += [_Hit(d.start, d.end, "date", None, "dates") for d in dates]
         return _select([*registry_hits, *others])
@@ -196,6 +232,28 @@ class Recogniser:
         :return: ``(surface, type, id)`` tuples sorted by id; the surface is the longest form met.
         """
         return [self._proposals[k] for k in sorted(self._proposals)]
+
+
+def window_cuts(text: str, size: int) -> list[int]:
+    """Where to cut ``text`` into pieces of at most ``size`` characters for spaCy.
+
+    Each cut falls after a line break if the second half of the piece holds one, else after a
+    sentence end (``. ``, ``! ``, ``? ``), else after a space, else at ``size``.
+
+    :param text: the text.
+    :param size: the longest piece.
+    :return: the pieces' start offsets, the first 0.
+    """
+    cuts = [0]
+    while len(text) - cuts[-1] > size:
+        low, high = cuts[-1] + size // 2, cuts[-1] + size
+        cut = text.rfind("\n", low, high) + 1
+        if not cut:
+            cut = max(text.rfind(end, low, high - 1) for end in (". ", "! ", "? ")) + 2
+        if cut < 2:
+            cut = text.rfind(" ", low, high) + 1 or high
+        cuts.append(cut)
+    return cuts
 
 
 def _hit(c: Candidate) -> _Hit:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pytest
@@ -111,3 +112,29 @@ def test_annotate_tags_every_unit_and_declares_components() -> None:
     # annotating again adds nothing inside existing tags and keeps the text
     assert annotate(tree, fake_recognise) == 0
     assert serialize(tree) == serialize(etree.ElementTree(etree.fromstring(serialize(tree))))
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\w+(?: \w+)?",  # words and pairs of words: overlapping mentions, every edge
+    r"[A-Z]\w+(?: [A-Z]\w+)*",  # names: apart, as the recogniser gives them
+])
+def test_many_mentions_in_one_long_unit_tag_as_one_at_a_time(pattern: str) -> None:
+    """``annotate`` lists a unit's slots once and keeps its texts out of lxml until it is done:
+    the result is that of wrapping the same mentions one by one, each walking the tree again;
+    across ``hi``, ``lb`` and existing names, at element edges, and refused ones."""
+    piece = ('Leon Trotsky met <hi rend="italic">Lev Kamenev</hi> in Moscow<lb/>in 1923; '
+             '<persName>Stalin</persName> and <hi>the Left</hi> Opposition, <hi>Iv</hi>an. ')
+    xml = f"<TEI {NS}><teiHeader/><text><body><p>{piece * 100}</p></body></text></TEI>"
+    one_pass = etree.ElementTree(etree.fromstring(xml))
+    one_by_one = etree.ElementTree(etree.fromstring(xml))
+    text = text_of(text_units(one_pass)[0])
+    spans = [m.span() for m in re.finditer(pattern, text)]
+    mentions = [person(s, e, text[s:e]) for s, e in spans]
+    tagged = annotate(one_pass, lambda texts: [mentions])
+    paragraph = text_units(one_by_one)[0]
+    expected = sum(wrap(paragraph, m.start, m.end, build_tag(m))
+                   for m in sorted(mentions, key=lambda m: m.start, reverse=True))
+    assert tagged == expected > 300
+    assert text_of(text_units(one_pass)[0]) == text
+    body = etree.tostring(one_pass.find(".//{*}body"))
+    assert body == etree.tostring(one_by_one.find(".//{*}body"))

@@ -4,24 +4,49 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
+import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from archive.annotate.coref import compatible, split_name
 from archive.annotate.ner import (
+    IMPRINT_RE,
     Candidate,
+    _context_periodical,
+    _names_a_work,
+    _the_before,
     classify_ner,
+    extend_person_left,
     load_nlp,
     rule_citation,
     rule_orgs,
     rule_persons,
+    sentence_initial,
 )
-from archive.annotate.recognise import Proposal, Recogniser, build_automaton, match_registry
+from archive.annotate.recognise import (
+    Proposal,
+    Recogniser,
+    _boundaries,
+    build_automaton,
+    match_registry,
+    window_cuts,
+)
+from archive.annotate.spans import Spans, pick_disjoint
+from archive.annotate.vocab import (
+    GIVEN_NAMES,
+    PATRONYMIC_RE,
+    PERIODICAL_CUES,
+    PERIODICAL_CUES_AFTER,
+)
 from archive.commands.tag import mention_records
 from archive.config import SAMPLE_REGISTRY_DIR, SAMPLES_DIR
 from archive.ingest.sources import read_source
 from archive.registry.authority import Entry, Registry
+
 
 def make_registry() -> Registry:
     registry = Registry()
@@ -323,3 +348,169 @@ def test_quality_floor_on_our_gold_with_the_sample_registry() -> None:
 
 def test_quality_floor_on_our_gold_without_a_registry() -> None:
     floor_without_a_registry(_our_score(Registry()))
+
+
+# --- long paragraphs (issue 16, finding 14) --------------------------------------------------
+
+
+def sample_paragraphs() -> list[str]:
+    """The running-text paragraphs of the bundled samples (not headings or list lines)."""
+    found = []
+    for path in sorted(SAMPLES_DIR.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if len(line) > 200 and not line.startswith(("=", "-", "#", "*")):
+                found.append(line)
+    return found
+
+
+def ruler_pipeline(max_length: int) -> Any:
+    """A real spaCy pipeline whose entities are fixed phrases: fast, and the same in any context.
+
+    Its ``max_length`` is below the long paragraph's length, as the packaged model's
+    (1,000,000 characters) is below a 1 MB paragraph's.
+    """
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([
+        {"label": "PERSON", "pattern": "Bukharin"}, {"label": "PERSON", "pattern": "Rykov"},
+        {"label": "ORG", "pattern": "Zinoviev"}, {"label": "GPE", "pattern": "Moscow"},
+        {"label": "ORG", "pattern": "Communist International"},
+        {"label": "ORG", "pattern": "Pravda"}, {"label": "GPE", "pattern": "Turkey"},
+        {"label": "LOC", "pattern": "Siberia"}, {"label": "PERSON", "pattern": "Lenin"},
+    ])
+    nlp.max_length = max_length
+    return nlp
+
+
+def test_a_long_paragraph_tags_as_its_parts_do() -> None:
+    """Correctness at length: a 200 KB paragraph gives the mentions of its parts, shifted.
+
+    The pipeline refuses texts over 50,000 characters, so the recogniser must run it in
+    windows (before, this raised spaCy's E088); every rule must give the same answer with the
+    whole paragraph before and after a name as with one part (the speed is in the bench).
+    """
+    paragraphs = sample_paragraphs()
+    parts: list[str] = []
+    while sum(len(p) + 1 for p in parts) < 200_000:
+        parts.append(paragraphs[len(parts) % len(paragraphs)])
+    whole = " ".join(parts)
+    registry = Registry.load(SAMPLE_REGISTRY_DIR)
+    [long] = Recogniser(registry, nlp=ruler_pipeline(50_000)).recognise([whole])
+    expected = []
+    offset = 0
+    for part, found in zip(parts, Recogniser(registry, nlp=ruler_pipeline(50_000)).recognise(
+            parts), strict=True):
+        expected.extend(replace(m, start=m.start + offset, end=m.end + offset) for m in found)
+        offset += len(part) + 1
+    assert len(expected) > 2000
+    assert {m.resp for m in expected} >= {"registry", "ner", "coref", "dates"}
+    assert long == expected
+
+
+def test_window_cuts_fall_at_line_and_sentence_ends() -> None:
+    text = ("One sentence here. " * 30 + "\n") * 5 + "x" * 50 + " y" * 10
+    cuts = window_cuts(text, 200)
+    ends = [*cuts[1:], len(text)]
+    assert cuts[0] == 0 and all(0 < e - s <= 200 for s, e in zip(cuts, ends, strict=True))
+    assert all(text[c - 1] == "\n" or text[c - 2:c] == ". " or text[c - 1] == " "
+               for c in cuts[1:])
+    assert "".join(text[s:e] for s, e in zip(cuts, ends, strict=True)) == text
+    assert window_cuts("short", 200) == [0]
+    assert window_cuts("z" * 450, 200) == [0, 200, 400]  # no break at all: cut at the size
+
+
+def test_span_index_and_greedy_choice_agree_with_pairwise_tests() -> None:
+    rng = random.Random(16)
+    for _ in range(300):
+        spans = [(s, s + rng.randint(0, 6)) for s in (rng.randint(0, 40) for _ in range(12))]
+        index = Spans(spans)
+        for start in range(-1, 48):
+            for end in range(start, start + 5):
+                assert index.overlaps(start, end) == any(
+                    s < end and start < e for s, e in spans)
+            assert index.holds(start) == any(s <= start < e for s, e in spans)
+        nonempty = [s for s in spans if s[0] < s[1]]
+        taken: list[tuple[int, int]] = []
+        for s, e in nonempty:
+            if all(e <= ts or te <= s for ts, te in taken):
+                taken.append((s, e))
+        assert pick_disjoint(nonempty, lambda span: span) == taken
+
+
+# The tests over "the text before" a position as they read before they were bounded (each
+# regex searched the whole text up to the position): the bounded ones must agree everywhere.
+def _old_boundaries(text: str, start: int, end: int) -> bool:
+    if start > 0 and text[start - 1].isalnum():
+        return False
+    if start > 0 and text[start - 1] == "-" and not re.search(r"(?<![\w-])[A-Z]\w*-$",
+                                                               text[:start]):
+        return False
+    if start > 0 and re.search(r"(?:Anti|Pro|Neo|Post|Pre|Non)-$", text[:start], re.I):
+        return False
+    return end >= len(text) or not (text[end].isalnum() or (
+        text[end] == "-" and end + 1 < len(text) and text[end + 1].islower()))
+
+
+def _old_names_a_work(text: str, start: int) -> bool:
+    m = re.search(r"(?:^|[^.!?:;\n“\"(]\s)The\s+$", text[:start])
+    return m is not None and m.start() > 0
+
+
+def _old_context_periodical(text: str, start: int, end: int) -> bool:
+    before = re.search(r"([A-Za-z]+)\s+$", text[:start])
+    after = re.match(r"\s+([A-Za-z]+)", text[end:])
+    return bool((before and before.group(1).lower() in PERIODICAL_CUES)
+                or (after and after.group(1).lower() in PERIODICAL_CUES_AFTER))
+
+
+def _old_extend_person_left(text: str, start: int) -> int:
+    for _ in range(3):
+        m = re.search(r"(?:^|(?<=[\s(]))([A-Z][a-z]+|[A-Z]\.) $", text[:start])
+        if not m:
+            break
+        word = m.group(1)
+        if not (word in GIVEN_NAMES or PATRONYMIC_RE.match(word) or re.fullmatch(r"[A-Z]\.", word)):
+            break
+        start = m.start(1)
+    return start
+
+
+def _old_sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" ")
+    return not before or before[-1] in ".!?:;\n“\"(‘[*—"
+
+
+PAIRS: dict[str, tuple[Any, Any]] = {
+    "boundaries": (lambda t, s: _boundaries(t, s, min(len(t), s + 6)),
+                   lambda t, s: _old_boundaries(t, s, min(len(t), s + 6))),
+    "names a work": (_names_a_work, _old_names_a_work),
+    "periodical context": (lambda t, s: _context_periodical(t, s, min(len(t), s + 6)),
+                           lambda t, s: _old_context_periodical(t, s, min(len(t), s + 6))),
+    "given names before": (extend_person_left, _old_extend_person_left),
+    "sentence initial": (sentence_initial, _old_sentence_initial),
+    "the before": (_the_before, lambda t, s: bool(re.search(r"[Tt]he\s+$", t[:s]))),
+}
+
+
+@pytest.mark.parametrize("test", sorted(PAIRS))
+def test_bounded_look_behind_answers_as_the_whole_prefix_did(test: str) -> None:
+    bounded, whole = PAIRS[test]
+    texts = [*sample_paragraphs()[:12], "The Anti-Stalin and Stalin-Zinoviev bloc: J. Smith\n",
+             "Pre-war  The \nThe  Ivan \nLev (Ivan Smirnov) and the journal  Neo-NEP. \n  ",
+             "The x", "Ivan Nikitich\nSmirnov", "", "a-Stalin x-Trotsky A1_b-Lenin (Lenin-)"]
+    for text in texts:
+        edges = {0, len(text)} | {m.start() for m in re.finditer(r"\b|\s|-", text)}
+        for start in sorted(edges):
+            assert bounded(text, start) == whole(text, start), (text[:start][-40:], start)
+
+
+def test_imprint_titles_start_after_the_last_sentence_end_before_them() -> None:
+    rng = random.Random(14)
+    bits = ["Ante Ciliga. The Russian Enigma (London: Ink Links, 1979).", " x. ", "A", ". ", "y",
+            "(Oak Ridge, MI: Labor Publications, 1996)", ".", " "]
+    for _ in range(2000):
+        text = "".join(rng.choice(bits) for _ in range(rng.randint(0, 12)))
+        heads = [(text.rfind(". ", 0, m.start()), m.start()) for m in IMPRINT_RE.finditer(text)]
+        assert rule_citation(text)[1] == [(h + 2, s) for h, s in heads if h != -1], text

@@ -16,12 +16,13 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 
-SCHEMA_VERSION = "6"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+SCHEMA_VERSION = "7"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
 # attribute_values kept in document order (rows appended as documents are, deleted by range),
 # their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
 # hold only the mentions with a ref, and the dates (covering the date filter); mentions are
-# indexed by (doc, passage), for the mentions of one passage
+# indexed by (doc, passage), for the mentions of one passage; 7: passages derived from the
+# structure (tei.passages), passages.xml_id holds each one's citation address
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (

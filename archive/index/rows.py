@@ -1,7 +1,7 @@
 """Reading one TEI file into the rows the index holds about it.
 
 :func:`extract` is a pure function of a file's bytes (and the declared facets): the header's
-metadata, every identified element of the text as a passage with its text, the mentions each
+metadata, every passage of the text (see :mod:`tei.passages`) with its text, the mentions each
 passage owns, facet values, and the element names and attribute values used to prune queries.
 :mod:`archive.index` writes the rows; worker processes call :func:`extract` on many files at once.
 """
@@ -13,8 +13,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from tei.namespaces import NSMAP, TEI_LB, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
+from tei.namespaces import NSMAP, TEI_LB, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
 from tei.parse import parse_bytes, parse_tei
+from tei.passages import Passage, passages, text_roots
 
 from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, RefResolver, in_entry
 from ..store import valid_id
@@ -40,7 +41,7 @@ _HEADER = {
 _AUTHORS = etree.XPath(f"{_H}/tei:fileDesc/tei:titleStmt/tei:author", namespaces=NSMAP)
 
 
-#: A mention's row: passage xml:id, type, ref, surface, start, end, the date columns.
+#: A mention's row: passage address, type, ref, surface, start, end, the date columns.
 MentionRow = tuple[str | None, str, str | None, str, int, int, tuple[str | int | None, ...]]
 
 
@@ -50,10 +51,10 @@ class DocumentRows:
 
     id: str
     header: dict[str, str | int | None]
-    passages: list[tuple[str, str, str, int, bool]]  # xml:id, element, text, position, leaf
-    # passage xml:id, type, ref, surface, start, end, and the date columns (NO_DATES for names)
+    passages: list[tuple[str, str, str, int, bool]]  # address, element, text, position, leaf
+    # passage address, type, ref, surface, start, end, and the date columns (NO_DATES for names)
     mentions: list[MentionRow]
-    facets: list[tuple[str, str | None, str]]  # facet, passage xml:id or None, value
+    facets: list[tuple[str, str | None, str]]  # facet, passage address or None, value
     names: set[str]
     attributes: set[tuple[str, str]]
 
@@ -77,10 +78,9 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
     header["start_day"], header["end_day"] = day_range(header["date"])  # type: ignore[arg-type]
     # imported documents' own pointers: #p1 → <doc>.p1
     refs = PLAIN_REFS if resolver is None else resolver.for_document(doc_id)
-    walk = _TextWalk(refs)
-    for text_element in root.iter(TEI_TEXT):
-        if not any(a.tag == TEI_TEXT for a in text_element.iterancestors()):  # outermost
-            walk.run(text_element)
+    walk = _TextWalk(refs, passages(root))
+    for text_root in text_roots(root):
+        walk.run(text_root)
     names: set[str] = set()
     attributes: set[tuple[str, str]] = set()
     for element in root.iter(etree.Element):  # elements only
@@ -88,63 +88,56 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
         attributes.update(element.items())  # (no attribute proxy made)
     attributes = {pair for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES}
     return DocumentRows(doc_id, header, walk.passages, walk.mentions,
-                        facet_values(facets, tree, str(path), refs=refs, passages=walk.leaves),
+                        facet_values(facets, tree, str(path), refs=refs, leaves=walk.leaves),
                         names, attributes)
 
 
 class _TextWalk:
-    """One pass over a ``<text>``: the text of every identified element (``<lb/>`` as a newline)
-    and each mention with offsets into its nearest identified ancestor-or-self (names outside
-    any identified element, as in other projects' TEI: passage None, offsets into the whole
-    ``<text>``). Names of person/place/org entries (lists, not running text) are no mentions.
-    Also the leaf passages inside it (as :func:`archive.index.facets.leaf_passages` finds them).
+    """One pass over each text root (see :func:`tei.passages.text_roots`): the text of every
+    passage (``<lb/>`` as a newline) and each mention with offsets into its nearest passage
+    (names outside any passage: passage None, offsets into the whole text root). Names of
+    person/place/org entries (lists, not running text) are no mentions.
     """
 
-    def __init__(self, refs: DocumentRefs) -> None:
+    def __init__(self, refs: DocumentRefs, found: list[Passage]) -> None:
         self.refs = refs
-        self.passages: list[tuple[str, str, str, int, bool]] = []
+        self.found = {passage.element: number for number, passage in enumerate(found)}
+        self.passages: list[tuple[str, str, str, int, bool]] = [
+            (passage.address, "", "", 0, passage.leaf) for passage in found]
         self.mentions: list[MentionRow] = []
-        self.leaves: list[etree._Element] = []
+        self.leaves = [passage for passage in found if passage.leaf]
         self.parts: list[str] = []
         self.length = 0
 
-    def run(self, text_element: etree._Element) -> None:
+    def run(self, text_root: etree._Element) -> None:
         self.parts, self.length = [], 0
-        self._visit(text_element, str(text_element.tag), (None, 0), in_entry(text_element))
-        if self.leaves and self.leaves[-1] is text_element:
-            self.leaves.pop()  # the <text> itself is no passage inside <text>
+        self._visit(text_root, str(text_root.tag), (None, 0), in_entry(text_root))
 
     def _visit(self, element: etree._Element, tag: str, owner: tuple[str | None, int],
-               entry: bool) -> bool:
-        """Read ``element`` (its tag given: lxml makes a new string at each reading);
-        :return: whether it or an element below it has an xml:id."""
+               entry: bool) -> None:
+        """Read ``element`` (its tag given: lxml makes a new string at each reading)."""
         parts = self.parts
         start, first_part = self.length, len(parts)
-        xml_id = element.get(XML_ID)
-        if xml_id is not None:
-            owner = (xml_id, start)
-            number = len(self.passages)
-            self.passages.append((xml_id, "", "", 0, False))  # filled in below
+        number = self.found.get(element)
+        if number is not None:
+            owner = (self.passages[number][0], start)
         text = "\n" if tag == TEI_LB else element.text
         if text:
             parts.append(text)
             self.length += len(text)
-        identified_below = False
         inner_entry = entry or tag in ENTRY_ELEMENTS
         for child in element:
             child_tag = child.tag
             if child_tag.__class__ is str:  # an element (not a comment or a processing instruction)
-                identified_below = self._visit(child, child_tag, owner, inner_entry) \
-                    or identified_below
+                self._visit(child, child_tag, owner, inner_entry)
             tail = child.tail
             if tail:
                 parts.append(tail)
                 self.length += len(tail)
-        if xml_id is not None:
-            self.passages[number] = (xml_id, tag.rpartition("}")[2], "".join(parts[first_part:]),
-                                     number + 1, not identified_below)
-            if not identified_below:
-                self.leaves.append(element)  # leaves do not nest: in document order
+        if number is not None:
+            address, _, _, _, leaf = self.passages[number]
+            self.passages[number] = (address, tag.rpartition("}")[2],
+                                     "".join(parts[first_part:]), number + 1, leaf)
         kind = TYPE_FOR_ELEMENT.get(tag)
         if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
@@ -153,7 +146,6 @@ class _TextWalk:
             self.mentions.append((owner[0], kind, ref, surface, start - owner[1],
                                   self.length - owner[1],
                                   _mention_dates(element) if kind == "date" else NO_DATES))
-        return identified_below or xml_id is not None
 
 
 #: A name's date columns (when, from, to, notBefore, notAfter, first and last day): none.

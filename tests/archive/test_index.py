@@ -89,11 +89,13 @@ def test_mentions_have_offsets_into_their_passage(settings: Settings) -> None:
     assert all(row[11][row[4]:row[5]] == row[3] for row in found)
 
 
-def test_mention_in_an_unidentified_paragraph_belongs_to_the_division(settings: Settings) -> None:
+def test_mention_in_an_unidentified_paragraph_belongs_to_that_paragraph(
+        settings: Settings) -> None:
+    # a paragraph without xml:id is a passage too, cited by its path from the division
     update_index(settings)
-    assert rows(settings, "SELECT p.xml_id, m.surface FROM mentions m JOIN passages p"
+    assert rows(settings, "SELECT p.xml_id, p.leaf, m.surface FROM mentions m JOIN passages p"
                           " USING (passage) WHERE m.ref = 'paris' ORDER BY m.doc") == [
-        ("p1", "Paris"), ("d1", "Paris")]
+        ("p1", 1, "Paris"), ("d1.p4", 1, "Paris")]
 
 
 def test_incremental_update_reads_only_changed_files(settings: Settings) -> None:

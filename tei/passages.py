@@ -1,0 +1,239 @@
+"""The passages of a TEI document: the units its words are searched, counted and cited in.
+
+Passages are read from the structure, not from ``xml:id`` alone, so that every word of every
+document belongs to exactly one leaf passage (the nearest passage around it) and every passage
+has a citation address that a re-import of the same bytes gives again:
+
+- Where text is read: each outermost ``<text>`` of each ``TEI`` (of a ``teiCorpus`` too),
+  each ``<sourceDoc>``, and each manuscript description (``<msDesc>``) of the header.
+- Blocks (:data:`BLOCKS`: paragraphs, verse lines and groups, speeches and stage directions,
+  list items, headings, notes, table cells, a genetic transcript's zones and lines, a
+  manuscript's items and summary, …) are passages; so are identified elements (``xml:id``)
+  outside any block (an identified ``div`` or ``list``: the archive's own documents name every
+  passage so).
+- A block that holds text of its own beside blocks inside it (a paragraph with a note in its
+  running text, an item with a sub-list) is one leaf: the blocks inside are part of its text.
+- Text outside any block, in an element without ``xml:id`` that holds blocks elsewhere (a
+  ``div`` holding an ``<argument>``-less run of text, a title page beside a ``body``, an
+  apparatus beside an edition) makes its own passage: the child element holding it, or the
+  container itself when the text stands directly in it.
+
+Addresses: the ``xml:id`` where there is one; otherwise the path from the nearest identified
+ancestor (or the start of the text) — each step the element's name, numbered among siblings
+of the same name when it has any: ``body.div2.p3``, ``d1.p3``, ``sourceDoc.surface2.zone.line4``,
+``msDesc.msContents.msItem2``. Readable, URL-safe (names are XML names), and unique in the
+document (a path that is also some element's ``xml:id`` takes a ``~2`` suffix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .namespaces import TEI_TEXT, XML_ID, XML_NS, tei
+
+#: Elements that are passages wherever they stand (TEI names).
+BLOCKS = frozenset(tei(name) for name in (
+    # prose, verse, drama
+    "p", "ab", "l", "lg", "sp", "speaker", "stage", "head", "note", "quote", "q", "u",
+    # lists, tables, bibliographies, figures
+    "item", "cell", "bibl", "biblStruct", "figure", "figDesc", "castItem",
+    # front and back matter, letters
+    "titlePage", "docTitle", "docAuthor", "docImprint", "docDate", "byline", "epigraph",
+    "argument", "trailer", "dateline", "opener", "closer", "salute", "signed", "postscript",
+    "fw",
+    # genetic transcripts (sourceDoc)
+    "zone", "line",
+    # manuscript descriptions
+    "msIdentifier", "summary", "msItem", "msItemStruct", "locus", "incipit", "explicit",
+    "colophon", "rubric", "finalRubric", "physDesc", "origin", "provenance", "acquisition",
+    "additional", "msPart", "msFrag",
+    # dictionaries
+    "entry", "entryFree",
+))
+
+#: Where a document's words are read, besides each outermost ``<text>``.
+_ROOTS = (tei("sourceDoc"), tei("msDesc"))
+_TEI = tei("TEI")
+_IDS = etree.XPath("//@xml:id", namespaces={"xml": XML_NS})
+_HEADER = tei("teiHeader")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One passage: the element, its citation address, whether it holds no other passage."""
+
+    element: etree._Element
+    address: str
+    leaf: bool
+
+
+def text_roots(root: etree._Element) -> list[etree._Element]:
+    """The elements whose words a document's passages hold, in document order: each
+    outermost ``<text>``, each ``<sourceDoc>``, each outermost ``<msDesc>`` of a header."""
+    found = []
+    for element in root.iter(TEI_TEXT, *_ROOTS):
+        if element.tag == TEI_TEXT:
+            if not any(a.tag == TEI_TEXT for a in element.iterancestors()):
+                found.append(element)
+        elif element.tag == _ROOTS[0] or (
+                not any(a.tag in (TEI_TEXT, _ROOTS[1]) for a in element.iterancestors())
+                and any(a.tag == _HEADER for a in element.iterancestors())):
+            found.append(element)
+    return found
+
+
+def passages(root: etree._Element) -> list[Passage]:
+    """Every passage of the document under ``root`` (its root element), in document order."""
+    roots = text_roots(root)
+    if not roots:
+        return []
+    chosen: list[etree._Element] = []
+    leaves: set[etree._Element] = set()
+    for text_root in roots:
+        found, loose = _visit(text_root, False, leaves)
+        if loose:  # text and no passage anywhere in it: the whole is one passage
+            found = [text_root]
+            leaves.add(text_root)
+        chosen += found
+    return list(_addressed(root, roots, chosen, leaves))
+
+
+def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
+           ) -> tuple[list[etree._Element], bool]:
+    """(the passages in ``element``, itself first when it is one, in document order; whether
+    it holds text that no passage holds)."""
+    tag = element.tag
+    block = tag in BLOCKS
+    candidate = block or (not in_block and element.get(XML_ID) is not None)
+    bare = bool(element.text and not element.text.isspace())
+    below: list[list[etree._Element]] = []
+    loose_children: list[bool] = []
+    for child in element:
+        tail = child.tail
+        if tail and not bare and not tail.isspace():
+            bare = True
+        if child.tag.__class__ is not str:  # a comment or a processing instruction
+            continue
+        found, loose = _visit(child, in_block or block, leaves)
+        below.append(found)
+        loose_children.append(loose)
+    inside = any(below)
+    loose = bare or any(loose_children)
+    if inside and loose:
+        if block or bare:  # one leaf: what it holds is part of its text
+            for found in below:
+                leaves.difference_update(found)
+            leaves.add(element)
+            return [element], False
+        if element.get(XML_ID) is None:  # the loose text's own elements become passages
+            children = [child for child in element if child.tag.__class__ is str]
+            for number, is_loose in enumerate(loose_children):
+                if is_loose:
+                    below[number] = [children[number]]
+                    leaves.add(children[number])
+        # (an identified container keeps its encoder's division: its loose text stays out)
+        loose = False
+    flat = [passage for found in below for passage in found]
+    if candidate:
+        if not flat:
+            leaves.add(element)
+        return [element, *flat], False
+    return flat, loose
+
+
+def _addressed(root: etree._Element, roots: list[etree._Element],
+               chosen: list[etree._Element], leaves: set[etree._Element],
+               ) -> Iterator[Passage]:
+    taken = {str(value) for value in _IDS(root)}
+    steps: dict[etree._Element, str] = {}
+    prefixes = _root_prefixes(root, roots)
+    used: set[str] = set()
+    for element in chosen:
+        address = element.get(XML_ID)
+        if address is None or address in used:
+            address = _path(element, prefixes, steps)
+            if address in taken or address in used:
+                number = 2
+                while f"{address}~{number}" in taken or f"{address}~{number}" in used:
+                    number += 1
+                address = f"{address}~{number}"
+        used.add(address)
+        yield Passage(element, address, element in leaves)
+
+
+def _root_prefixes(root: etree._Element, roots: list[etree._Element]
+                   ) -> dict[etree._Element, str]:
+    """Each text root's own start of a path: ``""`` for the ``<text>`` of a lone ``TEI``,
+    ``sourceDoc``, ``msDesc2``, and ``TEI3.`` before them in the third TEI of a corpus."""
+    prefixes: dict[etree._Element, str] = {}
+    members = [root] if root.tag == _TEI else [e for e in root.iter(_TEI)]
+    numbered = len(members) > 1 or root.tag != _TEI
+    for number, member in enumerate(members, 1):
+        member_id = member.get(XML_ID)
+        start = "" if not numbered else f"{member_id or f'TEI{number}'}."
+        mine = [r for r in roots if _member_of(r) is member]
+        counts: dict[str, int] = {}
+        for text_root in mine:
+            counts[str(text_root.tag)] = counts.get(str(text_root.tag), 0) + 1
+        seen: dict[str, int] = {}
+        for text_root in mine:
+            name = _local(text_root)
+            seen[name] = seen.get(name, 0) + 1
+            if text_root.tag == TEI_TEXT and counts[str(text_root.tag)] == 1:
+                prefixes[text_root] = start
+            else:
+                many = counts[str(text_root.tag)] > 1
+                prefixes[text_root] = f"{start}{name}{seen[name] if many else ''}."
+    for text_root in roots:  # a root outside any TEI (not a TEI document): from its name
+        prefixes.setdefault(text_root, f"{_local(text_root)}.")
+    return prefixes
+
+
+def _member_of(element: etree._Element) -> etree._Element | None:
+    return next((a for a in element.iterancestors(_TEI)), None)
+
+
+def _path(element: etree._Element, prefixes: dict[etree._Element, str],
+          steps: dict[etree._Element, str]) -> str:
+    """``element``'s path from its nearest identified ancestor, or from its text root."""
+    parts: list[str] = []
+    node: etree._Element | None = element
+    while node is not None:
+        if node is not element and node.get(XML_ID) is not None:
+            parts.append(str(node.get(XML_ID)))
+            break
+        prefix = prefixes.get(node)
+        if prefix is not None:
+            if node is element:  # a text root as the passage: its own name
+                parts.append(prefix.rstrip(".") or _local(node))
+            elif prefix:
+                parts.append(prefix.rstrip("."))
+            break
+        parts.append(_step(node, steps))
+        node = node.getparent()
+    return ".".join(reversed(parts))
+
+
+def _step(element: etree._Element, steps: dict[etree._Element, str]) -> str:
+    found = steps.get(element)
+    if found is None:
+        parent = element.getparent()
+        siblings = [element] if parent is None else [
+            child for child in parent if child.tag.__class__ is str]
+        counts: dict[object, int] = {}
+        for sibling in siblings:
+            counts[sibling.tag] = counts.get(sibling.tag, 0) + 1
+        seen: dict[object, int] = {}
+        for sibling in siblings:
+            seen[sibling.tag] = seen.get(sibling.tag, 0) + 1
+            name = _local(sibling)
+            steps[sibling] = f"{name}{seen[sibling.tag]}" if counts[sibling.tag] > 1 else name
+        found = steps[element]
+    return found
+
+
+def _local(element: etree._Element) -> str:
+    return str(element.tag).rpartition("}")[2].replace(".", "-")

@@ -27,12 +27,15 @@ document (a path that is also some element's ``xml:id`` takes a ``~2`` suffix).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import elementpath
 from lxml import etree
 
-from .namespaces import TEI_TEXT, XML_ID, XML_NS, tei
+from .namespaces import TEI_NS, TEI_TEXT, XML_ID, XML_NS, tei
 
 #: Elements that are passages wherever they stand (TEI names).
 BLOCKS = frozenset(tei(name) for name in (
@@ -148,13 +151,14 @@ def _addressed(root: etree._Element, roots: list[etree._Element],
                chosen: list[etree._Element], leaves: set[etree._Element],
                ) -> Iterator[Passage]:
     taken = {str(value) for value in _IDS(root)}
+    cites = cited(root)
     steps: dict[etree._Element, str] = {}
     prefixes = _root_prefixes(root, roots)
     used: set[str] = set()
     for element in chosen:
-        address = element.get(XML_ID)
+        address = element.get(XML_ID) or cites.get(element)
         if address is None or address in used:
-            address = _path(element, prefixes, steps)
+            address = _path(element, prefixes, steps, cites)
             if address in taken or address in used:
                 number = 2
                 while f"{address}~{number}" in taken or f"{address}~{number}" in used:
@@ -197,13 +201,17 @@ def _member_of(element: etree._Element) -> etree._Element | None:
 
 
 def _path(element: etree._Element, prefixes: dict[etree._Element, str],
-          steps: dict[etree._Element, str]) -> str:
-    """``element``'s path from its nearest identified ancestor, or from its text root."""
+          steps: dict[etree._Element, str], cites: dict[etree._Element, str]) -> str:
+    """``element``'s path from its nearest identified or cited ancestor, or from its text
+    root."""
     parts: list[str] = []
     node: etree._Element | None = element
     while node is not None:
         if node is not element and node.get(XML_ID) is not None:
             parts.append(str(node.get(XML_ID)))
+            break
+        if node is not element and node in cites:  # cited by the document's own scheme
+            parts.append(cites[node])
             break
         prefix = prefixes.get(node)
         if prefix is not None:
@@ -237,3 +245,59 @@ def _step(element: etree._Element, steps: dict[etree._Element, str]) -> str:
 
 def _local(element: etree._Element) -> str:
     return str(element.tag).rpartition("}")[2].replace(".", "-")
+
+
+# --- the document's own citation scheme -------------------------------------------------------
+
+_CITE_STRUCTURE = tei("citeStructure")
+_REFS_DECL = tei("refsDecl")
+_PARSER = elementpath.XPath2Parser(namespaces={"xml": XML_NS, "tei": TEI_NS},
+                                   default_namespace=TEI_NS)
+#: What a citation keeps: letters, digits and the characters a URL fragment takes as they are.
+_UNSAFE = re.compile(r"[^\w.~:-]+")
+
+
+def cited(root: etree._Element) -> dict[etree._Element, str]:
+    """The citation of each element the document's own ``refsDecl/citeStructure`` names
+    (``match`` selects, ``use`` gives the value, a nested level adds its ``delim`` — ``.``
+    when it gives none — and its value): ``1.2.14`` for act 1, scene 2, line 14. Characters a
+    URL fragment does not keep become ``-``. An expression elementpath cannot evaluate leaves
+    the declaration unused (paths are the addresses then)."""
+    declarations = [element for element in root.iter(_CITE_STRUCTURE)
+                    if (parent := element.getparent()) is not None and parent.tag == _REFS_DECL]
+    if not declarations:
+        return {}
+    found: dict[etree._Element, str] = {}
+    try:
+        nodes = elementpath.get_node_tree(root.getroottree(),  # type: ignore[arg-type]
+                                          namespaces={"tei": TEI_NS})
+        for declaration in declarations:
+            _cite(declaration, nodes, None, "", found)
+    except (elementpath.ElementPathError, TypeError, ValueError):
+        return {}
+    return found
+
+
+def _cite(declaration: etree._Element, nodes: Any, context: Any, prefix: str,
+          found: dict[etree._Element, str]) -> None:
+    match = _PARSER.parse(declaration.get("match") or "")
+    use = _PARSER.parse(declaration.get("use") or "")
+    delim = declaration.get("delim") if prefix else ""
+    results: Any = match.get_results(elementpath.XPathContext(nodes, item=context))
+    matched = [item for item in (results if isinstance(results, list) else [results])
+               if isinstance(item, etree._Element) and item.tag.__class__ is str]
+    for position, element in enumerate(matched, 1):
+        values: Any = use.get_results(elementpath.XPathContext(
+            nodes, item=element, position=position, size=len(matched)))  # type: ignore[arg-type]
+        value = " ".join("".join(item.itertext()) if isinstance(item, etree._Element)
+                         else str(item) for item in (
+                             values if isinstance(values, list) else [values]))
+        value = _UNSAFE.sub("-", value.strip()).strip("-")
+        if not value:
+            continue
+        citation = f"{prefix}{'.' if delim is None else _UNSAFE.sub('-', delim)}{value}" \
+            if prefix else value
+        found.setdefault(element, citation)
+        for inner in declaration:
+            if inner.tag == _CITE_STRUCTURE:
+                _cite(inner, nodes, element, citation, found)

@@ -15,7 +15,7 @@ from lxml import etree
 
 from tei.namespaces import NSMAP, TEI_LB, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
 from tei.parse import parse_bytes, parse_tei
-from tei.passages import Passage, passages, text_roots
+from tei.passages import BLOCKS, Passage, passages, text_roots
 
 from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, RefResolver, in_entry
 from ..store import valid_id
@@ -121,6 +121,9 @@ class _TextWalk:
         number = self.found.get(element)
         if number is not None:
             owner = (self.passages[number][0], start)
+        elif tag in BLOCKS:  # a block inside a leaf's text (a note, a quoted verse): words apart
+            parts.append(" ")
+            self.length += 1
         text = "\n" if tag == TEI_LB else element.text
         if text:
             parts.append(text)
@@ -134,6 +137,9 @@ class _TextWalk:
             if tail:
                 parts.append(tail)
                 self.length += len(tail)
+        if number is None and tag in BLOCKS:
+            parts.append(" ")
+            self.length += 1
         if number is not None:
             address, _, _, _, leaf = self.passages[number]
             self.passages[number] = (address, tag.rpartition("}")[2],

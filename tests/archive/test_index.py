@@ -14,7 +14,7 @@ from lxml import etree
 from archive.config import Settings
 from archive.errors import ArchiveError
 from archive.index.db import connect
-from archive.index.lookup import lookup
+from archive.index.lookup import lookup, search_passages
 from archive.index.rows import day_range
 from archive.index.update import update_index
 from tei.errors import TeiSyntaxError
@@ -299,3 +299,60 @@ def test_an_id_twice_is_reported_by_name_and_nothing_of_the_update_is_kept(
     # was rolled back)
     assert sorted(rows(settings, "SELECT id, path FROM documents")) == before
     assert len(before) == count
+
+
+STRUCTURE = Path(__file__).resolve().parents[1] / "fixtures" / "structure"
+#: A word only each structure fixture holds, and the passage that holds it.
+ONLY_HERE = {"wrangleberry": ("drama", "body.div.div.sp2.p"),
+             "marshwren": ("novel", "body.div1.p1"),
+             "lantern": ("novel", "body.div1.p2"),  # beside a note inside the paragraph
+             "glimmerdeep": ("verse", "body.lg.lg1.l2"),
+             "stonecutter": ("inscription", "body.div2.listApp.app.note"),
+             "manibvs": ("inscription", "body.div1.ab"),
+             "oatcakes": ("genetic", "sourceDoc.surface2.zone.line"),
+             "edburga": ("msdesc", "msDesc.msContents.msItem2"),
+             "dunwold": ("msdesc", "msDesc.msIdentifier"),
+             "quincepress": ("letter", "body.div.p"),
+             "harrowgate": ("letter", "body.div.opener.dateline"),
+             "larkspur": ("cited", "1.2.14"),
+             "osier": ("corpus", "TEI1.body.p"), "alder": ("corpus", "TEI2.body.p")}
+
+
+@pytest.fixture
+def structure(tmp_path: Path) -> Settings:
+    (tmp_path / "tei").mkdir()
+    for path in STRUCTURE.glob("*.xml"):
+        shutil.copy(path, tmp_path / "tei" / path.name)
+    return Settings(data_dir=tmp_path)
+
+
+def test_every_document_is_found_by_a_word_only_it_holds(structure: Settings) -> None:
+    # drama, novel, verse, inscription, sourceDoc, msDesc, letter, citeStructure, teiCorpus:
+    # none of them has an xml:id, each word is found in its passage
+    update_index(structure)
+    for word, (doc, address) in ONLY_HERE.items():
+        total, hits = search_passages(structure, {}, word)
+        assert (total, [(hit["doc"], hit["target"]) for hit in hits]) == (1, [(doc, address)]), \
+            word
+        assert lookup(structure, {}, word)["count"] == 1
+
+
+def test_passage_addresses_survive_a_rebuild(structure: Settings) -> None:
+    update_index(structure)
+    sql = ("SELECT d.id, p.xml_id, p.element, p.leaf, p.text FROM passages p"
+           " JOIN documents d USING (doc) ORDER BY d.id, p.position")
+    before = rows(structure, sql)
+    assert len(before) > 50
+    (structure.data_dir / "index.sqlite").unlink()
+    update_index(structure, full=True)
+    assert rows(structure, sql) == before
+
+
+def test_mentions_of_unidentified_passages_have_offsets_into_them(structure: Settings) -> None:
+    update_index(structure)
+    found = rows(structure, "SELECT p.xml_id, m.surface, m.start, m.\"end\", p.text"
+                            " FROM mentions m JOIN passages p USING (passage)"
+                            " JOIN documents d ON d.doc = m.doc WHERE d.id = 'drama'")
+    assert [row[:2] for row in found] == [("body.div.div.stage", "Margery"),
+                                          ("body.div.div.sp1.l2", "Thornbury")]
+    assert all(text[start:end] == surface for _, surface, start, end, text in found)

@@ -17,6 +17,8 @@ from archive.index.db import connect
 from archive.index.lookup import lookup, search_passages
 from archive.index.rows import day_range
 from archive.index.update import update_index
+from archive.search import evaluate_query, run_query
+from archive.xpath import TreeCache
 from tei.errors import TeiSyntaxError
 from tei.namespaces import NSMAP, TEI_NS
 
@@ -356,3 +358,23 @@ def test_mentions_of_unidentified_passages_have_offsets_into_them(structure: Set
     assert [row[:2] for row in found] == [("body.div.div.stage", "Margery"),
                                           ("body.div.div.sp1.l2", "Thornbury")]
     assert all(text[start:end] == surface for _, surface, start, end, text in found)
+
+
+def test_xpath_hits_link_to_the_passage_address(structure: Settings) -> None:
+    # text, attribute and element hits inside unidentified passages, in a worker (run_query)
+    # and in this process (evaluate_query, a tree kept warm for the second run)
+    update_index(structure)
+    expression = ("//tei:l[contains(., 'larkspur')] | //tei:line[contains(., 'oatcakes')]"
+                  " | //tei:sp/@who | //tei:note/text()")
+    expected = [("cited", "1.2.14", "element"), ("drama", "body.div.div.sp1", "attribute"),
+                ("drama", "body.div.div.sp2", "attribute"),
+                ("genetic", "sourceDoc.surface2.zone.line", "element"),
+                ("inscription", "body.div2.listApp.app.note", "text"),
+                ("novel", "body.div1.p2", "text"),
+                ("msdesc", "msDesc.msContents.msItem2", "text")]
+    result = run_query(structure, expression)
+    assert sorted((hit.doc, hit.target, hit.kind) for hit in result.hits) == sorted(expected)
+    cache = TreeCache()
+    for _ in range(2):
+        again = evaluate_query(structure, expression, limit=100, timeout=10, cache=cache)
+        assert sorted((h.doc, h.target, h.kind) for h in again.hits) == sorted(expected)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from tei.namespaces import NSMAP, TEI_LB, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
+from tei.namespaces import NSMAP, TEI_LB, TYPE_FOR_ELEMENT, XML_ID, XML_LANG, tei
 from tei.parse import parse_bytes, parse_tei
 from tei.passages import BLOCKS, Passage, passages, text_roots
 
@@ -129,10 +129,14 @@ class _TextWalk:
             parts.append(text)
             self.length += len(text)
         inner_entry = entry or tag in ENTRY_ELEMENTS
+        apart = tag in ALTERNATIVES
         for child in element:
             child_tag = child.tag
             if child_tag.__class__ is str:  # an element (not a comment or a processing instruction)
                 self._visit(child, child_tag, owner, inner_entry)
+                if apart:  # "wch which", not "wchwhich": each reading is found
+                    parts.append(" ")
+                    self.length += 1
             tail = child.tail
             if tail:
                 parts.append(tail)
@@ -152,6 +156,11 @@ class _TextWalk:
             self.mentions.append((owner[0], kind, ref, surface, start - owner[1],
                                   self.length - owner[1],
                                   _mention_dates(element) if kind == "date" else NO_DATES))
+
+
+#: Elements whose children are alternative readings (an abbreviation and its expansion, a
+#: lemma and its variants): their words are kept apart in a passage's text.
+ALTERNATIVES = frozenset(tei(name) for name in ("choice", "app", "subst", "rdgGrp"))
 
 
 #: A name's date columns (when, from, to, notBefore, notAfter, first and last day): none.

@@ -2,9 +2,10 @@
 
 A hit names its document, the citation address of its passage — the nearest passage
 ancestor-or-self, see :mod:`tei.passages` — (so the viewer can link to it), the node's kind,
-name and string value, and a keyword-in-context snippet taken from that passage's text. :class:`HitMaker` reads each container's
-text, and the span of each child of an element in that element's text, once per document: a
-node's place in its passage is then a few dictionary lookups, not a walk of the passage.
+name and string value, and a keyword-in-context snippet taken from that passage's text.
+:class:`HitMaker` reads each container's text, and the span of each child of an element in
+that element's text, once per document: a node's place in its passage is then a few
+dictionary lookups, not a walk of the passage.
 """
 
 from __future__ import annotations

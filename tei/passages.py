@@ -13,10 +13,10 @@ has a citation address that a re-import of the same bytes gives again:
   passage so).
 - A block that holds text of its own beside blocks inside it (a paragraph with a note in its
   running text, an item with a sub-list) is one leaf: the blocks inside are part of its text.
-- Text outside any block, in an element without ``xml:id`` that holds blocks elsewhere (a
-  ``div`` holding an ``<argument>``-less run of text, a title page beside a ``body``, an
-  apparatus beside an edition) makes its own passage: the child element holding it, or the
-  container itself when the text stands directly in it.
+- Text outside any block, in an element without ``xml:id`` that holds blocks elsewhere (an
+  apparatus of ``app``/``lem``/``rdg`` beside an edition's ``ab``, a gloss list's labels),
+  makes its own passage: the child element holding it, or the container itself when the text
+  stands directly in it. An identified container keeps its encoder's division.
 
 Addresses: the ``xml:id`` where there is one; otherwise the path from the nearest identified
 ancestor (or the start of the text) — each step the element's name, numbered among siblings
@@ -57,9 +57,10 @@ BLOCKS = frozenset(tei(name) for name in (
     "entry", "entryFree",
 ))
 
-#: Where a document's words are read, besides each outermost ``<text>``.
-_ROOTS = (tei("sourceDoc"), tei("msDesc"))
+_SOURCE_DOC = tei("sourceDoc")
+_MS_DESC = tei("msDesc")
 _TEI = tei("TEI")
+_CORPUS = tei("teiCorpus")
 _IDS = etree.XPath("//@xml:id", namespaces={"xml": XML_NS})
 _HEADER = tei("teiHeader")
 
@@ -76,15 +77,17 @@ class Passage:
 def text_roots(root: etree._Element) -> list[etree._Element]:
     """The elements whose words a document's passages hold, in document order: each
     outermost ``<text>``, each ``<sourceDoc>``, each outermost ``<msDesc>`` of a header."""
+    if root.tag not in (_TEI, _CORPUS):  # not a TEI document: wherever they are
+        return [element for element in root.iter(TEI_TEXT, _SOURCE_DOC)
+                if not any(a.tag == TEI_TEXT for a in element.iterancestors())]
     found = []
-    for element in root.iter(TEI_TEXT, *_ROOTS):
-        if element.tag == TEI_TEXT:
-            if not any(a.tag == TEI_TEXT for a in element.iterancestors()):
-                found.append(element)
-        elif element.tag == _ROOTS[0] or (
-                not any(a.tag in (TEI_TEXT, _ROOTS[1]) for a in element.iterancestors())
-                and any(a.tag == _HEADER for a in element.iterancestors())):
-            found.append(element)
+    for member in [root] if root.tag == _TEI else root.iter(_TEI):
+        for child in member:
+            if child.tag == TEI_TEXT or child.tag == _SOURCE_DOC:
+                found.append(child)
+            elif child.tag == _HEADER:
+                found += [element for element in child.iter(_MS_DESC)
+                          if not any(a.tag == _MS_DESC for a in element.iterancestors())]
     return found
 
 
@@ -104,6 +107,9 @@ def passages(root: etree._Element) -> list[Passage]:
     return list(_addressed(root, roots, chosen, leaves))
 
 
+_NONE: list[etree._Element] = []  # (never changed)
+
+
 def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
            ) -> tuple[list[etree._Element], bool]:
     """(the passages in ``element``, itself first when it is one, in document order; whether
@@ -111,7 +117,13 @@ def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
     tag = element.tag
     block = tag in BLOCKS
     candidate = block or (not in_block and element.get(XML_ID) is not None)
-    bare = bool(element.text and not element.text.isspace())
+    text = element.text
+    bare = bool(text) and not text.isspace()  # type: ignore[union-attr]
+    if not len(element):  # most elements: names, dates, highlights, line breaks
+        if candidate:
+            leaves.add(element)
+            return [element], False
+        return _NONE, bare
     below: list[list[etree._Element]] = []
     loose_children: list[bool] = []
     for child in element:

@@ -72,3 +72,15 @@ def test_anchors_survive_a_reimport(imported, tmp_path: Path) -> None:
 
     client = create_app({"TESTING": True, "DATA_DIR": str(again.data_dir)}).test_client()
     assert {doc_id: anchors(client, doc_id) for doc_id in DOCUMENTS} == before
+
+
+def test_xpath_console_hits_link_to_the_passage_anchor(imported) -> None:
+    _, app = imported
+    client = app.test_client()
+    data = client.get("/api/query", query_string={
+        "q": "//tei:l[contains(., 'larkspur')] | //tei:msItem//tei:note"}).get_json()
+    urls = sorted(hit["url"] for hit in data["hits"])
+    assert urls == ["/documents/cited#1.2.14", "/documents/msdesc#msDesc.msContents.msItem2"]
+    for url in urls:
+        doc_id, address = url.removeprefix("/documents/").split("#")
+        assert address in anchors(client, doc_id)

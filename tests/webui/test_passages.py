@@ -61,6 +61,8 @@ def test_search_links_go_to_the_passage_anchor(imported) -> None:
 def test_anchors_survive_a_reimport(imported, tmp_path: Path) -> None:
     settings, app = imported
     before = {doc_id: anchors(app.test_client(), doc_id) for doc_id in DOCUMENTS}
+    assert {"body.div.div.sp1.l2", "body.div.div.sp2.p"} <= before["drama"]
+    assert "1.2.14" in before["cited"]
     # the same bytes imported into a new archive, under another file name
     again = Settings(data_dir=tmp_path / "again")
     copies = tmp_path / "copies"

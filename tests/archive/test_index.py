@@ -336,7 +336,9 @@ def test_every_document_is_found_by_a_word_only_it_holds(structure: Settings) ->
         total, hits = search_passages(structure, {}, word)
         assert (total, [(hit["doc"], hit["target"]) for hit in hits]) == (1, [(doc, address)]), \
             word
-        assert lookup(structure, {}, word)["count"] == 1
+        found = lookup(structure, {}, word)
+        assert (found["count"], found["passage_count"]) == (1, 1), word
+        assert [(row["doc"], row["target"]) for row in found["passages"]] == [(doc, address)]
 
 
 def test_passage_addresses_survive_a_rebuild(structure: Settings) -> None:
@@ -378,3 +380,14 @@ def test_xpath_hits_link_to_the_passage_address(structure: Settings) -> None:
     for _ in range(2):
         again = evaluate_query(structure, expression, limit=100, timeout=10, cache=cache)
         assert sorted((h.doc, h.target, h.kind) for h in again.hits) == sorted(expected)
+
+
+def test_passage_facets_count_unidentified_passages(structure: Settings) -> None:
+    # a passage facet of the data directory: every leaf passage holding a line of verse
+    (structure.data_dir / "facets.toml").write_text(
+        '[[facet]]\nname = "verse"\nlevel = "passage"\nxpath = "self::tei:l ! \'line\'"\n',
+        encoding="utf-8")
+    update_index(structure)
+    found = lookup(structure, {"verse": ["line"]})
+    assert found["passage_count"] == 8  # verse lines: the drama 2, the verse 4, the cited play 2
+    assert {row["doc"] for row in found["passages"]} == {"cited", "drama", "verse"}

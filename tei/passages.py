@@ -10,7 +10,7 @@ has a citation address that a re-import of the same bytes gives again:
   list items, headings, notes, table cells, a genetic transcript's zones and lines, a
   manuscript's items and summary, …) are passages; so are identified elements (``xml:id``)
   outside any block (an identified ``div`` or ``list``: the archive's own documents name every
-  passage so).
+  passage so), unless they are empty (an identified ``<lb/>`` or ``<pb/>`` marks a place).
 - A block that holds text of its own beside blocks inside it (a paragraph with a note in its
   running text, an item with a sub-list) is one leaf: the blocks inside are part of its text.
 - Text outside any block, in an element without ``xml:id`` that holds blocks elsewhere (an
@@ -120,7 +120,7 @@ def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
     text = element.text
     bare = bool(text) and not text.isspace()  # type: ignore[union-attr]
     if not len(element):  # most elements: names, dates, highlights, line breaks
-        if candidate:
+        if block or (candidate and text):  # (an identified milestone, <lb xml:id>, is none)
             leaves.add(element)
             return [element], False
         return _NONE, bare

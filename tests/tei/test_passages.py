@@ -105,3 +105,12 @@ def test_addresses_do_not_change_with_a_new_parse_of_the_same_bytes() -> None:
         again = [p.address for p in passages(etree.fromstring(path.read_bytes()))]
         assert first == again
         assert len(set(first)) == len(first)  # unique in the document
+
+
+def test_an_identified_milestone_is_no_passage() -> None:
+    root = etree.fromstring(
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><div>'
+        b'<pb xml:id="pb1"/><lb xml:id="l-1"/>Dear friend, <lb xml:id="l-2"/>come soon.'
+        b'<ab>signed</ab></div></body></text></TEI>')
+    found = passages(root)
+    assert [(p.address, p.leaf) for p in found] == [("body.div", True)]

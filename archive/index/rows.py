@@ -8,6 +8,7 @@ passage owns, facet values, and the element names and attribute values used to p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,8 @@ class DocumentRows:
 
     id: str
     header: dict[str, str | int | None]
-    passages: list[tuple[str, str, str, int, bool]]  # address, element, text, position, leaf
+    # address, element, text, position, leaf, and the words markup splits (see split_words)
+    passages: list[tuple[str, str, str, int, bool, str]]
     # passage address, type, ref, surface, start, end, and the date columns (NO_DATES for names)
     mentions: list[MentionRow]
     facets: list[tuple[str, str | None, str]]  # facet, passage address or None, value
@@ -102,8 +104,8 @@ class _TextWalk:
     def __init__(self, refs: DocumentRefs, found: list[Passage]) -> None:
         self.refs = refs
         self.found = {passage.element: number for number, passage in enumerate(found)}
-        self.passages: list[tuple[str, str, str, int, bool]] = [
-            (passage.address, "", "", 0, passage.leaf) for passage in found]
+        self.passages: list[tuple[str, str, str, int, bool, str]] = [
+            (passage.address, "", "", 0, passage.leaf, "") for passage in found]
         self.mentions: list[MentionRow] = []
         self.leaves = [passage for passage in found if passage.leaf]
         self.parts: list[str] = []
@@ -145,9 +147,10 @@ class _TextWalk:
             parts.append(" ")
             self.length += 1
         if number is not None:
-            address, _, _, _, leaf = self.passages[number]
-            self.passages[number] = (address, tag.rpartition("}")[2],
-                                     "".join(parts[first_part:]), number + 1, leaf)
+            address, _, _, _, leaf, _ = self.passages[number]
+            text = "".join(parts[first_part:])
+            self.passages[number] = (address, tag.rpartition("}")[2], text, number + 1, leaf,
+                                     split_words(element, text) if leaf else "")
         kind = TYPE_FOR_ELEMENT.get(tag)
         if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
@@ -156,6 +159,25 @@ class _TextWalk:
             self.mentions.append((owner[0], kind, ref, surface, start - owner[1],
                                   self.length - owner[1],
                                   _mention_dates(element) if kind == "date" else NO_DATES))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def split_words(element: etree._Element, text: str) -> str:
+    """The words of ``element`` read with every element boundary as a break that its ``text``
+    (markup read as it joins) lacks, space-separated: ``prov inciae`` of
+    ``<expan><abbr>prov</abbr><ex>inciae</ex></expan>``, the abbreviation as the stone has it;
+    ``castro`` of ``castro<supplied>r</supplied>um``. Usually none: ``""``.
+
+    Indexed beside the text, so that a search finds the parts markup makes of a word too."""
+    if len(element) == 0:
+        return ""
+    split = set(_WORD.findall(" ".join(element.itertext(etree.Element)).casefold()))
+    if not split:
+        return ""
+    split.difference_update(_WORD.findall(text.casefold()))
+    return " ".join(sorted(split))
 
 
 #: Elements whose children are alternative readings (an abbreviation and its expansion, a

@@ -110,6 +110,7 @@ class _TextWalk:
         self.leaves = [passage for passage in found if passage.leaf]
         self.parts: list[str] = []
         self.length = 0
+        self.glued = 0  # element boundaries met inside a word (see split_words)
 
     def run(self, text_root: etree._Element) -> None:
         self.parts, self.length = [], 0
@@ -126,8 +127,11 @@ class _TextWalk:
         elif tag in BLOCKS:  # a block inside a leaf's text (a note, a quoted verse): words apart
             parts.append(" ")
             self.length += 1
+        glued = self.glued
         text = "\n" if tag == TEI_LB else element.text
         if text:
+            if parts and text[0].isalnum() and parts[-1][-1].isalnum():
+                self.glued += 1
             parts.append(text)
             self.length += len(text)
         inner_entry = entry or tag in ENTRY_ELEMENTS
@@ -141,6 +145,8 @@ class _TextWalk:
                     self.length += 1
             tail = child.tail
             if tail:
+                if tail[0].isalnum() and parts and parts[-1][-1].isalnum():
+                    self.glued += 1
                 parts.append(tail)
                 self.length += len(tail)
         if number is None and tag in BLOCKS:
@@ -150,7 +156,8 @@ class _TextWalk:
             address, _, _, _, leaf, _ = self.passages[number]
             text = "".join(parts[first_part:])
             self.passages[number] = (address, tag.rpartition("}")[2], text, number + 1, leaf,
-                                     split_words(element, text) if leaf else "")
+                                     split_words(element, text)
+                                     if leaf and self.glued != glued else "")
         kind = TYPE_FOR_ELEMENT.get(tag)
         if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),

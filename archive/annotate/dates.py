@@ -88,14 +88,13 @@ WEEKDAYS = {name.lower(): n for n, name in enumerate(_WEEKDAYS)} | {
 # weekdays are case-sensitive too; an abbreviation needs its full stop ("Sat 5 hours")
 _WEEKDAY = (rf"(?-i:(?P<wd>(?:{'|'.join(_WEEKDAYS)})\b"
             r"|(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.))")
-ORDINAL_WORDS = {word: n for n, word in enumerate((
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split(), 1)}
-ORDINAL_WORDS |= {f"{tens}{sep}{word}": base + ORDINAL_WORDS[word]
-                  for tens, base in (("twenty", 20), ("thirty", 30)) for sep in ("-", " ", "")
-                  for word in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
-                               "eighth", "ninth") if base + ORDINAL_WORDS[word] <= 31}
-ORDINAL_WORDS |= {"thirtieth": 30}
+_UNITS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+          "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth").split()
+#: "first" .. "thirty-first" (also "twenty first", "twentyfirst"): "Saturday April First"
+ORDINAL_WORDS = {word: n for n, word in enumerate(_UNITS, 1)} | {
+    "twentieth": 20, "thirtieth": 30} | {
+    f"{tens}{sep}{word}": base + n for tens, base in (("twenty", 20), ("thirty", 30))
+    for sep in ("-", " ", "") for n, word in enumerate(_UNITS[:9], 1) if base + n <= 31}
 _ORDINAL_WORDS = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
 MONTH_SHIFTS = {"inst": 0, "instant": 0, "ult": -1, "ulto": -1, "ultimo": -1, "prox": 1,
                 "proximo": 1}
@@ -503,7 +502,9 @@ def _resolve(hit: _Hit, context: DateContext) -> _Hit | None:
         if context.year is None and context.on[0] is None:
             return None
         return _place_year(hit, context)
-    if hit.weekday is not None and hit.lo[1] and hit.lo[2] and not _weekday_fits(hit, *hit.lo):
+    year, month, day = hit.lo
+    if hit.weekday is not None and year and month and day \
+            and not _weekday_fits(hit, year, month, day):
         return replace(hit, weekday=-1)
     return hit
 

@@ -56,14 +56,13 @@ class Recognise(Protocol):
                  context: DateContext | None = None) -> list[list[Mention]]: ...
 
 
-#: Where a TEI document's own date is written, first found wins: when it was made, else the
+#: Where a TEI document's own date is written, in this order: when it was made, else the
 #: date of the source it transcribes (not the edition's publication date).
-_DOCUMENT_DATE = etree.XPath(
-    "(/tei:TEI/tei:teiHeader/tei:profileDesc/tei:creation//tei:date"
-    " | /tei:TEI/tei:teiHeader/tei:fileDesc/tei:sourceDesc/tei:bibl/tei:date"
-    " | /tei:TEI/tei:teiHeader/tei:fileDesc/tei:sourceDesc//tei:origDate)"
-    "/@*[local-name() = 'when' or local-name() = 'from' or local-name() = 'notBefore']",
-    namespaces=NSMAP)
+_DOCUMENT_DATES = tuple(etree.XPath(
+    f"/tei:TEI/tei:teiHeader/{where}/@*[local-name() = 'when' or local-name() = 'from'"
+    " or local-name() = 'notBefore']", namespaces=NSMAP) for where in (
+        "tei:profileDesc/tei:creation//tei:date", "tei:fileDesc/tei:sourceDesc/tei:bibl/tei:date",
+        "tei:fileDesc/tei:sourceDesc//tei:origDate"))
 
 
 def document_date(tree: etree._ElementTree) -> DateContext:
@@ -72,10 +71,11 @@ def document_date(tree: etree._ElementTree) -> DateContext:
     :return: :meth:`DateContext.of` the first such date that is ``YYYY[-MM[-DD]]``, or an
         empty context.
     """
-    for value in _DOCUMENT_DATE(tree):
-        context = DateContext.of(str(value))
-        if context.year is not None:
-            return context
+    for where in _DOCUMENT_DATES:
+        for value in where(tree):
+            context = DateContext.of(str(value))
+            if context.year is not None:
+                return context
     return DateContext()
 
 _TEXT_UNITS = etree.XPath(

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..config import Settings
+from ..errors import ArchiveError
 from ..model import Block, Mention, Source
 
 DATE_FIELDS = (("when", "when"), ("from_", "from"), ("to", "to"),
@@ -109,8 +110,8 @@ def tag(settings: Settings, file: Path, output: str, source_format: str | None,
 
     context = DateContext.of(document_date)
     if document_date is not None and context.year is None:
-        raise click.BadParameter(f"{document_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
-                                 param_hint="--date")
+        raise ArchiveError(f"--date {document_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
+                           str(file))
     source = read_source(file, source_format)
     if document_date is None:
         context = DateContext.of(source.metadata.date)

@@ -8,8 +8,9 @@ Conventions (they follow ../shared/eval/GUIDELINES.md and its gold files):
   is a range, a plain "X and Y" is two mentions.
 - Parts of a year: early 01..04, mid 05..08, late 09..12, beginning 01..03, end 10..12, first
   half 01..06, second half 07..12. Parts of a decade: early 0..3, mid 4..6, late 7..9
-  ("mid-late 1930s" -> 1934..1939). Parts of a month: early 1..10, mid 11..20, late 21..end.
-  Seasons: spring 03..05, summer 06..08, autumn/fall 09..11, winter Dec of the year named
+  ("mid-late 1930s" -> 1934..1939). Parts of a month ("early June", "early in June", "the end
+  of May 1820"): early 1..10, mid 11..20, late 21..end. Seasons: spring 03..05, summer 06..08,
+  autumn/fall 09..11, winter Dec of the year named
   to Feb of the next ("winter of 1920-21" -> 1920-12..1921-02). All of these are
   ``not_before``/``not_after``.
 - A year missing from the span is borrowed from a dated mention that closely follows it
@@ -17,6 +18,12 @@ Conventions (they follow ../shared/eval/GUIDELINES.md and its gold files):
   (or ``default_year``); such mentions are ``inferred`` with ``cert="medium"``, as in the gold.
   Spelled-out decades ("the early twenties") are inferred too: the 1900s unless the context
   year is earlier. A month name alone ("in October") is never a mention.
+- Diary and letter days: the weekday is inside the span ("Monday 1", "Tuesday the 8th",
+  "Monday March 12th", "Saturday April First"); "the 5th inst."/"12th ult."/"the 2nd prox."
+  name this, the last and the next month; "3d", "2d" are ordinals. Their month and year come
+  from a :class:`DateContext` (the document's date, a heading that is only a date, the last
+  date naming its month); a weekday that does not fit gives ``cert="low"``; a day nothing
+  places is a mention without normalisation, ``cert="low"``.
 - Not dates: four-digit numbers after "No.", "pp.", "#", currency signs, before "%" or a plural
   noun ("1923 members", unless a preposition or "the" precedes), inside URLs and ISBNs.
 """
@@ -122,8 +129,8 @@ RELATIVE_DAY = _compile(rf"{_day('d1')}\s+(?P<rel>(?:instant|ultimo|proximo)\b"
 ISO = _compile(rf"{_year('y1')}-(?P<mo>0[1-9]|1[0-2])-(?P<d1>0[1-9]|[12]\d|3[01])")
 MONTH_RANGE = _compile(rf"{_month('m1')}(?:,?\s+{_year('y1')})?{_SEP_SLASH}"
                        rf"{_month('m2')},?\s+(?:of\s+)?{_year('y2')}")
-MONTH_YEAR = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?{_month('m1')}"
-                      rf"(?:,?\s+(?:of\s+)?{_year('y1')})?")
+MONTH_YEAR = _compile(rf"(?:(?:{_MODS})(?:[\s{_DASH}]+|\s+in\s+)|{_PART})?{_month('m1')}"
+                      rf"(?:,?\s+(?:of\s+)?{_year('y1')})?")  # "early in June", "end of May"
 YEAR_RANGE = _compile(rf"{_year('y1')}(?:{_SEP_SLASH}{_year('y2')}|\s*[{_DASH}/]\s*{_YY2})")
 GLUED_YEARS = _compile(rf"{_year('y1', alone=False)}{_year('y2')}")  # "19271940": a lost dash
 YEAR = _compile(_year("y1"))
@@ -132,7 +139,8 @@ DECADE_RANGE = _compile(rf"(?P<dec1>1\d{{2}}0|20\d0)['’]?s{_SEP}(?:the\s+)?"
                         rf"(?:(?P<dec2>1\d{{2}}0|20\d0)|['’]?(?P<dd2>\d)0)['’]?s\b")
 WORD_DECADE = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?(?:(?P<word>{'|'.join(DECADE_WORDS)})"
                        r"|['’](?P<dd1>[1-9])0s)\b", r"\bthe\s+")
-YEAR_PART = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+|{_PART}(?:the\s+year\s+)?){_year('y1')}")
+YEAR_PART = _compile(rf"(?:(?:{_MODS})(?:[\s{_DASH}]+|\s+in\s+(?:the\s+year\s+)?)"
+                     rf"|{_PART}(?:the\s+year\s+)?){_year('y1')}")
 DECADE_PART = _compile(rf"{_PART}the\s+(?P<dec1>1\d{{2}}0|20\d0)['’]?s\b")
 SEASON = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?(?P<season>{'|'.join(SEASONS)})(?:\s+of)?\s+"
                   rf"{_year('y1')}(?:\s*[{_DASH}/]\s*(?:{_year('y2')}|{_YY2}))?")
@@ -218,7 +226,7 @@ def _dates(m: re.Match[str]) -> _Hit | None:
     if g.get("dw"):
         d1 = ORDINAL_WORDS[_key(g["dw"])]
     if "y2" not in g and "m2" not in g:
-        if g.get("mod1"):
+        if g.get("mod1") or g.get("part"):
             lo, hi = _parts(m, MONTH_PARTS)
             return _hit(m, "approx", (y1, m1, lo), (y1, m1, hi))
         # a month alone ("in October", "the October Revolution") stands only in a chain with

@@ -299,3 +299,16 @@ def test_days_nothing_places_are_dates_without_normalisation() -> None:
 def test_date_context_of_a_document_date(value: str | None, year: int | None,
                                          on: tuple[int | None, ...]) -> None:
     assert DateContext.of(value) == DateContext(year, on)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("at the end of May 1820 we left", [("end of May 1820", "~1820-05-21..1820-05-31")]),
+    ("early in June 1820", [("early in June 1820", "~1820-06-01..1820-06-10")]),
+    ("the middle of June 1820", [("middle of June 1820", "~1820-06-11..1820-06-20")]),
+    ("late in the year 1820", [("late in the year 1820", "~1820-09..1820-12")]),
+    ("from the 3d of May to the 9th of June 1820",
+     [("3d of May to the 9th of June 1820", "1820-05-03..1820-06-09")]),
+    ("on Monday, the 3rd of May, 1824", [("Monday, the 3rd of May, 1824", "1824-05-03")]),
+])
+def test_parts_of_months_and_old_ordinals(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _found(text) == expected

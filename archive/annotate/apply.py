@@ -100,7 +100,9 @@ def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
     :return: the number of tags added.
     """
     units = text_units(tree)
-    found = recognise([text_of(unit) for unit in units], context=document_date(tree))
+    context = document_date(tree)
+    context.tagged = tagged_dates(units)
+    found = recognise([text_of(unit) for unit in units], context=context)
     added = 0
     used: set[str] = set()
     for unit, mentions in zip(units, found, strict=True):
@@ -109,6 +111,25 @@ def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
             used.add(resp)
     declare_components(tree, sorted(used))
     return added
+
+
+def tagged_dates(units: Sequence[etree._Element]) -> dict[int, list[tuple[int, int, str]]]:
+    """The normalised dates the units already tag, for :class:`DateContext` ``tagged``.
+
+    :return: per unit number, ``(start, end, value)`` in the unit's text, ``value`` the
+        date's ``@when``, else ``@from``, else ``@notBefore``.
+    """
+    found: dict[int, list[tuple[int, int, str]]] = {}
+    for number, unit in enumerate(units):
+        dates = [(date, value) for date in unit.iter(tei("date"))
+                 if (value := date.get("when") or date.get("from") or date.get("notBefore"))]
+        if not dates:
+            continue
+        offsets = {(slot.owner, slot.which): slot.offset
+                   for slot in _slots(unit, sys.maxsize, _Texts())}
+        found[number] = [(offsets[date, "text"], offsets[date, "tail"], value)
+                         for date, value in dates if (date, "tail") in offsets]
+    return found
 
 
 def build_tag(mention: Mention) -> etree._Element:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..model import Mention
 from .spans import Spans, pick_disjoint
@@ -433,6 +433,9 @@ class DateContext:
 
     year: int | None = None
     on: Point = (None, None, None)
+    #: Dates the document already tags, per block number: ``(start, end, value)`` with
+    #: ``value`` their ``YYYY[-MM[-DD]]``; read in order, they move the context like found ones.
+    tagged: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, value: str | None) -> DateContext:
@@ -552,9 +555,12 @@ def find_dates(blocks: Sequence[str], *, default_year: int | None = None,
     """
     context = replace(context) if context is not None else DateContext(default_year)
     result: list[list[Mention]] = []
-    for text in blocks:
+    for number, text in enumerate(blocks):
         mentions: list[Mention] = []
+        tagged = sorted(context.tagged.get(number, ()), reverse=True)
         for found in _borrow_years(_candidates(text), text):
+            while tagged and tagged[-1][0] <= found.start:
+                _move_to(context, tagged.pop()[2])
             if found.needs_partner:
                 continue
             hit = _resolve(found, context)
@@ -567,5 +573,14 @@ def find_dates(blocks: Sequence[str], *, default_year: int | None = None,
                 continue
             mentions.append(_mention(hit, text))
             _move(context, hit, mentions[-1], text.strip(" \t\n.,;:") == mentions[-1].text)
+        for _, _, value in reversed(tagged):
+            _move_to(context, value)
         result.append(mentions)
     return result
+
+
+def _move_to(context: DateContext, value: str) -> None:
+    """Move ``context`` to a date the document already tags (its ``YYYY[-MM[-DD]]``)."""
+    placed = DateContext.of(value)
+    if placed.year is not None:
+        context.year, context.on = placed.year, placed.on

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 import pytest
 from lxml import etree
 
-from archive.annotate.apply import annotate, build_tag, document_date, text_units, wrap
+from archive.annotate.apply import (
+    annotate,
+    build_tag,
+    document_date,
+    tagged_dates,
+    text_units,
+    wrap,
+)
 from archive.annotate.dates import DateContext, find_dates
 from archive.model import Mention
 from tei.read import text_of
@@ -168,3 +175,17 @@ def test_document_date_prefers_when_the_text_was_made() -> None:
         'notAfter="1820-06">spring</date></creation></profileDesc></teiHeader><text/></TEI>'))
     assert document_date(tree) == DateContext(1820, (1820, 5, 2))
     assert document_date(_dated("<bibl><date>undated</date></bibl>", "<p/>")) == DateContext()
+
+
+def test_dates_the_document_already_tags_place_the_days_after_them() -> None:
+    """An imported edition's own ``date/@when`` moves the context, as a found date would:
+    the untagged day after it is placed by it (3 February 1819 was a Wednesday)."""
+    tree = _dated("<bibl><title>Journal</title></bibl>",
+                  '<div><head><date when="1819-02-01">Monday 1</date></head>'
+                  "<p>Rain.<lb/>On <hi>Wednesday</hi> we walked; on Wednesday the 3rd we dined."
+                  "</p></div>")
+    assert tagged_dates(text_units(tree)) == {0: [(0, 8, "1819-02-01")]}
+    assert annotate(tree, lambda texts, context=None: find_dates(texts, context=context)) == 1
+    dates = [(d.text, d.get("when"), d.get("cert")) for d in tree.iter("{*}date")]
+    assert dates == [("Monday 1", "1819-02-01", None), ("Wednesday the 3rd", "1819-02-03",
+                                                        "medium")]

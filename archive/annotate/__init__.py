@@ -3,9 +3,9 @@ its mentions to a TEI tree without changing a character of the text.
 """
 
 from .apply import annotate
-from .dates import find_dates
+from .dates import DateContext, find_dates
 from .recognise import Recogniser
 
 __all__ = [
-    "Recogniser", "annotate", "find_dates"
+    "DateContext", "Recogniser", "annotate", "find_dates"
 ]

@@ -26,7 +26,7 @@ from ..config import Settings
 from ..errors import QueryError
 from .db import reader
 from .facets import Facet, load_facets
-from .rows import day_range
+from .days import day_range
 
 #: Values shown per facet before ``truncated`` is set.
 FACET_SIZE = 30

@@ -21,6 +21,7 @@ from .lists import (
     ENTRY_ELEMENTS,
     in_entry,
     iter_entry_elements,
+    name_text,
     namespaced_id,
     read_entries,
     read_entry,
@@ -33,7 +34,7 @@ __all__ = [
     "DocumentRefs", "ENTRY_ELEMENTS", "ENTRY_TYPES", "Entry", "EntryType", "IMPORTS_FILE",
     "ImportRecord", "PLAIN_REFS", "RefResolver", "Registry", "SHAPES", "entry_element",
     "find_references", "imported_files", "in_entry", "iter_entry_elements", "load_imports",
-    "load_registry", "lookup_place", "namespaced_id", "read_entries", "read_entry",
+    "load_registry", "lookup_place", "name_text", "namespaced_id", "read_entries", "read_entry",
     "ref_resolver", "registry_stamp", "rewrite_refs", "save_imports", "slug", "surface_key",
     "with_place_lookup"
 ]

@@ -69,6 +69,37 @@ def _text(element: etree._Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+#: Name parts: separate words even where the markup has no space between them.
+_NAME_PARTS = frozenset(tei(local) for local in (
+    "forename", "surname", "roleName", "addName", "genName", "nameLink"))
+#: What a name element may hold that is not the name: authority numbers, pointers, notes.
+_NOT_NAME = frozenset(tei(local) for local in ("idno", "ptr", "note", "ref", "bibl"))
+
+
+def name_text(element: etree._Element) -> str:
+    """A name as a catalogue gives it: its text without authority numbers, pointers or notes
+    (``<idno>``, ``<ptr>``, ``<note>``), name parts as separate words, in their order; a
+    surname before the forename is set off by a comma (``Schnitzler, Arthur``).
+
+    ``<persName><forename>Johann</forename><surname>Nestroy</surname></persName>`` →
+    ``"Johann Nestroy"``.
+    """
+    parts: list[str] = [element.text or ""]
+    seen: list[str] = []
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _NOT_NAME:
+            if child.tag in _NAME_PARTS:
+                seen.append(etree.QName(child).localname)
+                if seen[-2:] == ["surname", "forename"] and not any(
+                        "," in part for part in parts[-1:]):
+                    parts.append(",")
+                parts.append(f" {name_text(child)} ")
+            else:
+                parts.append(name_text(child) if len(child) else "".join(child.itertext()))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split()).replace(" ,", ",").strip(" ,;")
+
+
 def in_entry(element: etree._Element) -> bool:
     """Whether a name stands inside a person/place/org entry (a list, not running text)."""
     return next(element.iterancestors(*ENTRY_ELEMENTS), None) is not None  # lxml's C filter

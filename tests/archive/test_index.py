@@ -15,7 +15,7 @@ from archive.config import Settings
 from archive.errors import ArchiveError
 from archive.index.db import connect
 from archive.index.lookup import lookup
-from archive.index.rows import day_range
+from archive.index.days import day_range
 from archive.index.update import update_index
 from tei.errors import TeiSyntaxError
 from tei.namespaces import NSMAP, TEI_NS

@@ -349,15 +349,21 @@ def test_one_person_in_many_letters_is_one_registry_entry(
         otto.id, f"{ids['L0003']}.pe9", f"{ids['L0003']}.pe2"}
 
 
-def test_rs_typed_person_counts_and_list_dates_fill_no_year(
+def test_rs_typed_person_counts_like_persname(
         edition: tuple[Settings, dict[str, str]]) -> None:
     settings, ids = edition
     emil = imported_entries(settings)[f"{ids['L0001']}.pe2"]
     # the letter names one person, as <rs type="person" ref="#pe2">Ihrem Bruder</rs>
     assert facet(settings.data_dir, ids["L0001"], "person") == [emil.id]
     assert facet(settings.data_dir, ids["L0001"], "place") == [f"{ids['L0001']}.pl1"]
+
+
+def test_the_dates_of_a_person_list_fill_no_year(edition: tuple[Settings, dict[str, str]]
+                                                 ) -> None:
+    settings, ids = edition
     # the text's date, not the birth and death years of the person list (1845, 1850, 1910)
     assert facet(settings.data_dir, ids["L0001"], "year") == ["1891"]
+    assert facet(settings.data_dir, ids["L0001"], "decade") == ["1890s"]
 
 
 def test_check_reports_what_could_not_be_merged(edition: tuple[Settings, dict[str, str]]

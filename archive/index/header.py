@@ -167,11 +167,12 @@ def date_value(element: etree._Element) -> tuple[str | None, int | None, int | N
     """A date element's value: ``(ISO date or interval, first day, last day)``.
 
     Attributes first (``@when``, then ``@from``/``@to``, then ``@notBefore``/``@notAfter``,
-    each also as ``-iso``), else the element's text; ``(None, None, None)`` when neither
+    each also as ``-iso`` or, in another calendar's years, ``-custom``), else the element's
+    text; ``(None, None, None)`` when neither
     says a date.
     """
     def attribute(name: str) -> str | None:
-        for candidate in (name, f"{name}-iso"):
+        for candidate in (name, f"{name}-iso", f"{name}-custom"):
             value = (element.get(candidate) or "").strip()
             if value and day_range(value)[0] is not None:
                 return value

@@ -115,10 +115,11 @@ def _keys(entry: Entry, members: Iterable[str], owners: Mapping[str, str],
 
 def _owner(member: str, owners: Mapping[str, str]) -> str | None:
     """The owner (document or list file) whose entry ``member`` is: the longest id prefix."""
-    best = None
-    for index, char in enumerate(member):
-        if char == "." and member[:index] in owners:
+    best, index = None, member.find(".")
+    while index > 0:
+        if member[:index] in owners:
             best = member[:index]
+        index = member.find(".", index + 1)
     return best
 
 

@@ -46,6 +46,9 @@ from ..registry import (
     iter_entry_elements,
     load_imports,
     load_registry,
+    merge_imported,
+    namespaced_id,
+    project_of,
     read_entries,
     read_entry,
     save_imports,
@@ -137,7 +140,7 @@ def import_files(settings: Settings, paths: Sequence[Path], *, annotate_names: b
         _assign_ids(settings, prepared, imports, replace)
         _link_lists(prepared, imports)
         registry = load_registry(settings)
-        _merge_entries(registry, prepared)
+        _merge_entries(registry, prepared, imports)
         if annotate_names:
             _annotate(settings, registry, [p for p in prepared if p.kind == "document"])
         targets = {tei_path(settings.tei_dir, item.id): item.data for item in prepared
@@ -287,13 +290,18 @@ def _link_lists(prepared: list[Prepared], imports: Mapping[str, ImportRecord]) -
         item.lists = tuple(sorted(named))
 
 
-def _merge_entries(registry: Registry, prepared: Sequence[Prepared]) -> None:
-    owners = {item.id for item in prepared}
-    for entry_id in [e.id for e in registry.entries.values() if e.source in owners]:
-        registry.remove(entry_id)  # a re-import replaces what the same owner brought
+def _merge_entries(registry: Registry, prepared: Sequence[Prepared],
+                   imports: Mapping[str, ImportRecord]) -> None:
+    """Entries of the inputs' lists into the registry: one entry per entity across the files
+    of an edition (see :func:`archive.registry.merge_imported`); a re-import replaces what the
+    same owner brought."""
+    owners = {key: project_of(record) for key, record in imports.items()}
+    owners.update({item.id: str(item.path.resolve().parent) for item in prepared})
+    roles = {namespaced_id(item.id, token.lstrip("#")) for item in prepared if item.tree is not None
+             for sp in item.tree.iter(tei("sp")) for token in (sp.get("who") or "").split()}
+    merge_imported(registry, [e for item in prepared for e in item.entries],
+                   {item.id for item in prepared}, owners, roles)
     for item in prepared:
-        for entry in item.entries:
-            registry.add(entry)
         for entry in item.carried:  # an export of ours: the registry's own entries
             if registry.get(entry.id) is None:
                 registry.add(entry)

@@ -187,6 +187,11 @@ from .commands.serve import serve  # noqa: E402
 
 cli.add_command(serve)
 
+from .commands.learn import evaluate_command, train_command  # noqa: E402
+
+cli.add_command(evaluate_command)
+cli.add_command(train_command)
+
 
 @cli.command("check")
 @click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text",

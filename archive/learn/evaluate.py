@@ -126,15 +126,25 @@ def spacy_spans(nlp: Any, texts: Sequence[str], first: int = 0) -> list[Span]:
             for n, doc in enumerate(nlp.pipe(texts)) for e in doc.ents if e.label_ in SPACY_TYPES]
 
 
-def evaluate_blocks(blocks: Sequence[Block], recognise: Callable[[Sequence[str]], Any],
-                    base_nlp: Any) -> tuple[Score, Score]:
-    """Score the recogniser and bare spaCy on the blocks of one document.
+def evaluate_documents(documents: Sequence[Sequence[Block]],
+                       recognise: Callable[[Sequence[str]], Sequence[Sequence[Mention]]],
+                       base_nlp: Any) -> tuple[Score, Score]:
+    """Score the recogniser and bare spaCy on the blocks of some documents.
 
+    :param documents: per document, its blocks (the recogniser runs once per document, as
+        tagging does: coreference stays inside a document).
     :param recognise: ``Recogniser.recognise``.
     :param base_nlp: the packaged spaCy pipeline (bare spaCy).
-    :return: the tagger's score and bare spaCy's.
+    :return: the tagger's score and bare spaCy's, over all the documents.
     """
-    texts = [b.text for b in blocks]
-    gold = gold_spans(blocks)
-    return (score(gold, mention_spans(recognise(texts))),
-            score(gold, spacy_spans(base_nlp, texts)))
+    gold: list[Span] = []
+    tagger: list[Span] = []
+    spacy: list[Span] = []
+    first = 0
+    for blocks in documents:
+        texts = [b.text for b in blocks]
+        gold += gold_spans(blocks, first)
+        tagger += mention_spans(recognise(texts), first)
+        spacy += spacy_spans(base_nlp, texts, first)
+        first += len(blocks)
+    return score(gold, tagger), score(gold, spacy)

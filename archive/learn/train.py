@@ -194,7 +194,7 @@ def next_name(settings: Settings) -> str:
 
 
 def train(settings: Settings, extra: Sequence[Path] = (), *, epochs: int = 10, seed: int = 0,
-          progress: Progress | None = None) -> Trained:
+          progress: Progress | None = None, data: TrainingData | None = None) -> Trained:
     """Train a model on the archive's vetted annotations and make it the current one.
 
     :param settings: the data directory (its ``tei/``, ``imports.json`` and ``models/``).
@@ -202,10 +202,11 @@ def train(settings: Settings, extra: Sequence[Path] = (), *, epochs: int = 10, s
     :param epochs: passes over the examples.
     :param seed: the random seed (same data and seed: same model).
     :param progress: called after each batch.
+    :param data: what :func:`collect` gave for ``settings`` and ``extra``, if already read.
     :raise ArchiveError: nothing to learn from, or a bad option.
     :raise tei.errors.TeiError: an input file is not well-formed TEI.
     """
-    data = collect(settings, extra)
+    data = data or collect(settings, extra)
     nlp, examples, rehearsal = fine_tune(data, epochs=epochs, seed=seed, progress=progress)
     directory = models_dir(settings.data_dir)
     with data_lock(settings.data_dir):

@@ -12,8 +12,8 @@ each figure beside its target; then the open out-of-domain set (Mary Russell Mit
 to the guidelines, scored with score.py after predicted org mentions are removed) for the
 pipeline and bare spaCy, and a train-on-half run: ``archive train`` on four of the eight months'
 TEI (the edition's ``div type="month"``), scored on the other four, beside the untrained
-pipeline and bare spaCy on the same four; then throughput (words/s) of the whole pipeline and of bare
-spaCy NER on the same blocks, warm models, best of several repetitions; then the time to tag
+pipeline and bare spaCy on the same four; then throughput (words/s) of the whole pipeline and
+of bare spaCy NER on the same blocks, warm models, best of several repetitions; then the time to tag
 one paragraph of 1 MB (over spaCy's ``max_length``; recognising and wrapping its mentions in a
 TEI ``p``, as the build does) and of one of 100 KB, once each: the 1 MB time has a target,
 and its ratio to the 100 KB time shows that tagging grows linearly (10×) with the length.
@@ -53,7 +53,7 @@ SPACY_TYPES = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org",
 OOD_TEI = "tei/mitford__1819-1823MRMJournal.xml"
 OOD_TRAIN = ("Feb-1819", "Nov-1819", "Sep-1820", "Jan-1822")  # every other month, in time order
 OOD_TARGETS = {"overall": 0.70, "date": 0.85, "over_baseline": 0.15, "trained": 0.80}
-TRAIN_EPOCHS = 10
+TRAIN_EPOCHS = 5
 TARGETS = {"person": 0.90, "place": 0.90, "date": 0.90, "org": 0.80, "date_norm": 0.95,
            "linking": 0.95, "speed_ratio": 0.7, "over_baseline": 0.15}
 REPETITIONS = 5
@@ -176,12 +176,15 @@ def score_ood(scorer: ModuleType, ood: Path, months: Sequence[str],
         return evaluate(scorer, Path(gold), ood_predictions(ood, months, spans))
 
 
-def recogniser_spans(recogniser: Recogniser) -> Callable[[list[str]], list[list[tuple[int, int, str]]]]:
+Spans = Callable[[list[str]], list[list[tuple[int, int, str]]]]
+
+
+def recogniser_spans(recogniser: Recogniser) -> Spans:
     return lambda blocks: [[(m.start, m.end, m.type) for m in found]
                            for found in recogniser.recognise(blocks)]
 
 
-def spacy_spans(nlp: Any) -> Callable[[list[str]], list[list[tuple[int, int, str]]]]:
+def spacy_spans(nlp: Any) -> Spans:
     return lambda blocks: [[(e.start_char, e.end_char, SPACY_TYPES[e.label_]) for e in doc.ents
                             if e.label_ in SPACY_TYPES] for doc in nlp.pipe(blocks)]
 

@@ -69,11 +69,11 @@ def evaluate_command(settings: Settings, paths: tuple[Path, ...], format_: str) 
     tags, is tagged again by the archive's tagger (the data directory's registry and trained
     model) and by bare spaCy. Prints strict and lenient precision, recall and F1 by type.
     """
+    from tei.parse import parse_tei
+
     from ..annotate import Recogniser, load_nlp
     from ..learn import evaluate_documents, text_of_document
     from ..registry import load_registry
-
-    from tei.parse import parse_tei
 
     files = _files(paths)
     documents = [text_of_document(parse_tei(path)) for path in files]
@@ -96,7 +96,7 @@ def evaluate_command(settings: Settings, paths: tuple[Path, ...], format_: str) 
 @click.option("--from", "sources", multiple=True, type=click.Path(path_type=Path),
               help="Tagged TEI (a file, or a directory of them) to learn from besides the "
                    "archive's own; repeatable.")
-@click.option("--epochs", type=click.IntRange(1, 1000), default=10, show_default=True,
+@click.option("--epochs", type=click.IntRange(1, 1000), default=5, show_default=True,
               help="Passes over the examples.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
               help="Random seed: the same data and seed give the same model.")

@@ -93,8 +93,8 @@ def _matching(gold: Sequence[Span], predicted: Sequence[Span]) -> int:
     by_block: dict[int, list[int]] = {}
     for n, s in enumerate(predicted):
         by_block.setdefault(s[0], []).append(n)
-    edges = [[n for n in by_block.get(g[0], []) if predicted[n][1] < g[2] and g[1] < predicted[n][2]]
-             for g in gold]
+    edges = [[n for n in by_block.get(g[0], [])
+              if predicted[n][1] < g[2] and g[1] < predicted[n][2]] for g in gold]
     owner: dict[int, int] = {}
 
     def augment(g: int, seen: set[int]) -> bool:

@@ -162,7 +162,7 @@ def fine_tune(data: TrainingData, *, epochs: int, seed: int,
     :return: the trained pipeline, the number of vetted examples and of rehearsal examples.
     """
     import spacy
-    from spacy.util import fix_random_seed, minibatch
+    from spacy.util import fix_random_seed, minibatch  # type: ignore[attr-defined]
 
     if epochs < 1:
         raise ArchiveError(f"--epochs must be at least 1, not {epochs}")
@@ -179,7 +179,7 @@ def fine_tune(data: TrainingData, *, epochs: int, seed: int,
     batches = -(-len(everything) // BATCH)
     for epoch in range(epochs):
         rng.shuffle(everything)
-        for n, batch in enumerate(minibatch(everything, size=BATCH)):
+        for n, batch in enumerate(minibatch(everything, size=BATCH)):  # type: ignore[no-untyped-call]
             nlp.update(batch, sgd=optimizer, drop=DROPOUT, losses={})
             if progress:
                 progress(epoch * batches + n + 1, epochs * batches)
@@ -193,7 +193,7 @@ def next_name(settings: Settings) -> str:
     return f"ner-{max(numbers, default=0) + 1}"
 
 
-def train(settings: Settings, extra: Sequence[Path] = (), *, epochs: int = 10, seed: int = 0,
+def train(settings: Settings, extra: Sequence[Path] = (), *, epochs: int = 5, seed: int = 0,
           progress: Progress | None = None, data: TrainingData | None = None) -> Trained:
     """Train a model on the archive's vetted annotations and make it the current one.
 

@@ -109,6 +109,7 @@ def train_command(settings: Settings, sources: tuple[Path, ...], epochs: int, se
     rehearsal on other text so the model keeps what it knew. Writes DATA/models/ner-<n>/ and
     makes it the current model (DATA/models/current).
     """
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from ..learn import collect, train
@@ -116,7 +117,8 @@ def train_command(settings: Settings, sources: tuple[Path, ...], epochs: int, se
     extra = _files(sources)
     data = collect(settings, extra)  # fails early, before the model loads, on bad input
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+                  MofNCompleteColumn(), TimeRemainingColumn(), transient=True,
+                  console=Console(stderr=True)) as bar:
         task = bar.add_task("training", total=None)
 
         def advance(done: int, total: int) -> None:

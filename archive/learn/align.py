@@ -75,6 +75,7 @@ class _Reader:
         self.marks: list[tuple[int, int, str, str | None, bool]] = []  # raw offsets, type, when,
         # vetted
         self.open_names = 0
+        self.flushed = 0  # blocks ended so far: a tag across a block's end marks nothing
 
     def flush(self) -> None:
         raw = "".join(self.raw)
@@ -92,6 +93,7 @@ class _Reader:
             block.spans.sort(key=lambda g: (g.start, g.end))
             self.blocks.append(block)
         self.raw, self.marks = [], []
+        self.flushed += 1
 
     def length(self) -> int:
         return sum(len(piece) for piece in self.raw)
@@ -110,7 +112,7 @@ class _Reader:
             self.raw.append(" ")
         kind = GOLD_TYPES.get(name)
         is_name = kind is not None and kind != "date"
-        start = self.length()
+        start, flushed = self.length(), self.flushed
         if is_name:
             self.open_names += 1
         if name == "choice":
@@ -122,7 +124,8 @@ class _Reader:
                 self.visit(child)
         if is_name:
             self.open_names -= 1
-        if kind is not None and (not is_name or self.open_names == 0):
+        if kind is not None and (not is_name or self.open_names == 0) \
+                and flushed == self.flushed:
             resp = {r.lstrip("#") for r in (element.get("resp") or "").split()}
             self.marks.append((start, self.length(), kind, element.get("when"),
                                not resp & self.machines))

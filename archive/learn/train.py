@@ -161,7 +161,6 @@ def fine_tune(data: TrainingData, *, epochs: int, seed: int,
 
     :return: the trained pipeline, the number of vetted examples and of rehearsal examples.
     """
-    import spacy
     from spacy.util import fix_random_seed, minibatch  # type: ignore[attr-defined]
 
     if epochs < 1:
@@ -169,7 +168,7 @@ def fine_tune(data: TrainingData, *, epochs: int, seed: int,
     fix_random_seed(seed)
     rng = random.Random(seed)
     base = load_nlp()
-    nlp = spacy.load(MODEL, exclude=[p for p in base.meta.get("components", []) if p != "ner"])
+    nlp = load_nlp.__wrapped__()  # a fresh copy of the packaged model, NER only, not the cached one
     examples = [_example(nlp, b) for b in data.vetted if b.text.strip()]
     others = list(data.other)
     rng.shuffle(others)

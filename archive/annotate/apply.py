@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from lxml import etree
 
@@ -21,6 +22,7 @@ from tei.read import text_of
 
 from .. import __version__
 from ..model import Mention
+from .dates import DateContext
 
 #: TEI elements whose text the recogniser reads, one unit each, in document order.
 #: (Not ``label``: a gloss list's labels are keys such as "Leader", not running text.)
@@ -45,7 +47,36 @@ RESP_COMPONENTS = {
                          "rule-based date recogniser and normaliser"),
 }
 
-Recognise = Callable[[Sequence[str]], list[list[Mention]]]
+
+
+class Recognise(Protocol):
+    """Unit texts of one document (and its date context) → mentions per unit."""
+
+    def __call__(self, blocks: Sequence[str], /, *,
+                 context: DateContext | None = None) -> list[list[Mention]]: ...
+
+
+#: Where a TEI document's own date is written, in this order: when it was made, else the
+#: date of the source it transcribes (not the edition's publication date).
+_DOCUMENT_DATES = tuple(etree.XPath(
+    f"/tei:TEI/tei:teiHeader/{where}/@*[local-name() = 'when' or local-name() = 'from'"
+    " or local-name() = 'notBefore']", namespaces=NSMAP) for where in (
+        "tei:profileDesc/tei:creation//tei:date", "tei:fileDesc/tei:sourceDesc/tei:bibl/tei:date",
+        "tei:fileDesc/tei:sourceDesc//tei:origDate"))
+
+
+def document_date(tree: etree._ElementTree) -> DateContext:
+    """The calendar context of a TEI document: its creation date, else its source's date.
+
+    :return: :meth:`DateContext.of` the first such date that is ``YYYY[-MM[-DD]]``, or an
+        empty context.
+    """
+    for where in _DOCUMENT_DATES:
+        for value in where(tree):
+            context = DateContext.of(str(value))
+            if context.year is not None:
+                return context
+    return DateContext()
 
 _TEXT_UNITS = etree.XPath(
     "//tei:text//*[" + " or ".join(f"self::tei:{n}" for n in sorted(TEXT_BEARING)) + "]",
@@ -65,13 +96,16 @@ def annotate(tree: etree._ElementTree, recognise: Recognise,
     """Recognise mentions in every text unit and tag them in place.
 
     :param tree: a TEI document; changed in place.
-    :param recognise: e.g. ``Recogniser.recognise``: unit texts → mentions per unit.
+    :param recognise: e.g. ``Recogniser.recognise``: unit texts → mentions per unit; it is
+        given the document's date (:func:`document_date`) for dates without year or month.
     :param components: applications that replace those of :data:`RESP_COMPONENTS` in
         ``appInfo`` (``Recogniser.components``: the NER model it loaded).
     :return: the number of tags added.
     """
     units = text_units(tree)
-    found = recognise([text_of(unit) for unit in units])
+    context = document_date(tree)
+    context.tagged = tagged_dates(units)
+    found = recognise([text_of(unit) for unit in units], context=context)
     added = 0
     used: set[str] = set()
     for unit, mentions in zip(units, found, strict=True):
@@ -80,6 +114,25 @@ def annotate(tree: etree._ElementTree, recognise: Recognise,
             used.add(resp)
     declare_components(tree, sorted(used), components)
     return added
+
+
+def tagged_dates(units: Sequence[etree._Element]) -> dict[int, list[tuple[int, int, str]]]:
+    """The normalised dates the units already tag, for :class:`DateContext` ``tagged``.
+
+    :return: per unit number, ``(start, end, value)`` in the unit's text, ``value`` the
+        date's ``@when``, else ``@from``, else ``@notBefore``.
+    """
+    found: dict[int, list[tuple[int, int, str]]] = {}
+    for number, unit in enumerate(units):
+        dates = [(date, value) for date in unit.iter(tei("date"))
+                 if (value := date.get("when") or date.get("from") or date.get("notBefore"))]
+        if not dates:
+            continue
+        offsets = {(slot.owner, slot.which): slot.offset
+                   for slot in _slots(unit, sys.maxsize, _Texts())}
+        found[number] = [(offsets[date, "text"], offsets[date, "tail"], value)
+                         for date, value in dates if (date, "tail") in offsets]
+    return found
 
 
 def build_tag(mention: Mention) -> etree._Element:

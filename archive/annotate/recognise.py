@@ -27,7 +27,7 @@ import ahocorasick
 from ..model import Mention
 from ..registry import Registry
 from .coref import NameIndex, Proposal, link_document
-from .dates import find_dates
+from .dates import DateContext, find_dates
 from .models import current_model, ner_application
 from .ner import (
     Candidate,
@@ -168,16 +168,19 @@ class Recogniser:
         self.index = NameIndex(registry)
         self._proposals: dict[str, Proposal] = {}
 
-    def recognise(self, blocks: Sequence[str]) -> list[list[Mention]]:
+    def recognise(self, blocks: Sequence[str], *,
+                  context: DateContext | None = None) -> list[list[Mention]]:
         """All person/place/org/date mentions of one document, per block.
 
         :param blocks: the texts of the document's blocks, in order.
+        :param context: where the document stands on the calendar (its own date), for dates
+            that write no year or month; see :func:`archive.annotate.find_dates`.
         :return: per block, mentions with offsets into that block's text, non-overlapping and
             sorted; names carry ``key`` (a registry id, a proposed id, or None when ambiguous),
             dates their normalisation.
         """
         texts = list(blocks)
-        dates = find_dates(texts)
+        dates = find_dates(texts, context=context)
         chosen: list[list[_Hit]] = []
         for text, ents, block_dates in zip(texts, self._entities(texts), dates, strict=True):
             chosen.append(self._block(text, ents, block_dates))

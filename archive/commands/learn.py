@@ -67,18 +67,21 @@ def evaluate_command(settings: Settings, paths: tuple[Path, ...], format_: str) 
 
     The files' persName/placeName/orgName/date tags are the gold; their text, without those
     tags, is tagged again by the archive's tagger (the data directory's registry and trained
-    model) and by bare spaCy. Prints strict and lenient precision, recall and F1 by type.
+    model, each document's own date as context) and by bare spaCy. Prints strict and lenient
+    precision, recall and F1 by type.
     """
     from tei.parse import parse_tei
 
-    from ..annotate import Recogniser, load_nlp
+    from ..annotate import Recogniser, document_date, load_nlp
     from ..learn import evaluate_documents, text_of_document
     from ..registry import load_registry
 
     files = _files(paths)
-    documents = [text_of_document(parse_tei(path)) for path in files]
+    trees = [parse_tei(path) for path in files]
     recogniser = Recogniser(load_registry(settings), data_dir=settings.data_dir)
-    tagger, spacy = evaluate_documents(documents, recogniser.recognise, load_nlp())
+    tagger, spacy = evaluate_documents([text_of_document(tree) for tree in trees],
+                                       recogniser.recognise, load_nlp(),
+                                       [document_date(tree) for tree in trees])
     model = recogniser.components["ner"]
     result = {"documents": [str(p) for p in files], "model": model.ident,
               "tagger": tagger.as_dict(), "spacy": spacy.as_dict()}

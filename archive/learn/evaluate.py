@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..annotate import DateContext
 from ..model import Mention
 from .align import Block
 
@@ -127,24 +128,27 @@ def spacy_spans(nlp: Any, texts: Sequence[str], first: int = 0) -> list[Span]:
 
 
 def evaluate_documents(documents: Sequence[Sequence[Block]],
-                       recognise: Callable[[Sequence[str]], Sequence[Sequence[Mention]]],
-                       base_nlp: Any) -> tuple[Score, Score]:
+                       recognise: Callable[..., Sequence[Sequence[Mention]]],
+                       base_nlp: Any, contexts: Sequence[DateContext] | None = None
+                       ) -> tuple[Score, Score]:
     """Score the recogniser and bare spaCy on the blocks of some documents.
 
     :param documents: per document, its blocks (the recogniser runs once per document, as
         tagging does: coreference stays inside a document).
     :param recognise: ``Recogniser.recognise``.
     :param base_nlp: the packaged spaCy pipeline (bare spaCy).
+    :param contexts: per document, its own date (``document_date``), as tagging gives it.
     :return: the tagger's score and bare spaCy's, over all the documents.
     """
     gold: list[Span] = []
     tagger: list[Span] = []
     spacy: list[Span] = []
     first = 0
-    for blocks in documents:
+    for number, blocks in enumerate(documents):
         texts = [b.text for b in blocks]
         gold += gold_spans(blocks, first)
-        tagger += mention_spans(recognise(texts), first)
+        context = contexts[number] if contexts else None
+        tagger += mention_spans(recognise(texts, context=context), first)
         spacy += spacy_spans(base_nlp, texts, first)
         first += len(blocks)
     return score(gold, tagger), score(gold, spacy)

@@ -488,7 +488,7 @@ def registry_stamp(settings: Settings) -> tuple[tuple[str, int, int], ...]:
     of the registry, or of what is made from it, are kept under)."""
     directory = settings.registry_dir
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                 for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
+                 for p in iter_tei_files(directory))
 
 
 def rewrite_refs(tei_dir: Path, mapping: Mapping[str, str | None], *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -91,12 +91,15 @@ def text_units(tree: etree._ElementTree) -> list[etree._Element]:
     return [el for el in units if not any(a in chosen for a in el.iterancestors())]
 
 
-def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
+def annotate(tree: etree._ElementTree, recognise: Recognise,
+             components: Mapping[str, Application] | None = None) -> int:
     """Recognise mentions in every text unit and tag them in place.
 
     :param tree: a TEI document; changed in place.
     :param recognise: e.g. ``Recogniser.recognise``: unit texts → mentions per unit; it is
         given the document's date (:func:`document_date`) for dates without year or month.
+    :param components: applications that replace those of :data:`RESP_COMPONENTS` in
+        ``appInfo`` (``Recogniser.components``: the NER model it loaded).
     :return: the number of tags added.
     """
     units = text_units(tree)
@@ -109,7 +112,7 @@ def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
         for resp in _tag_unit(unit, sorted(mentions, key=lambda m: m.start, reverse=True)):
             added += 1
             used.add(resp)
-    declare_components(tree, sorted(used))
+    declare_components(tree, sorted(used), components)
     return added
 
 
@@ -149,8 +152,10 @@ def build_tag(mention: Mention) -> etree._Element:
     return element
 
 
-def declare_components(tree: etree._ElementTree, resps: Sequence[str]) -> None:
+def declare_components(tree: etree._ElementTree, resps: Sequence[str],
+                       components: Mapping[str, Application] | None = None) -> None:
     """Name each component that made tags in ``appInfo``, once, so ``@resp`` resolves."""
+    known = {**RESP_COMPONENTS, **(components or {})}
     header = tree.getroot().find(tei("teiHeader"))
     if header is None:
         return
@@ -164,7 +169,7 @@ def declare_components(tree: etree._ElementTree, resps: Sequence[str]) -> None:
         encoding_desc.append(app_info)
     present = {app.get(XML_ID) for app in app_info.iter(tei("application"))}
     for resp in resps:
-        component = RESP_COMPONENTS.get(resp)
+        component = known.get(resp)
         if component and component.id not in present:
             app_info.append(E.application(E.label(component.label), {XML_ID: component.id},
                                           ident=component.ident, version=component.version))

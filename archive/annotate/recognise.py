@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -27,6 +28,7 @@ from ..model import Mention
 from ..registry import Registry
 from .coref import NameIndex, Proposal, link_document
 from .dates import DateContext, find_dates
+from .models import current_model, ner_application
 from .ner import (
     Candidate,
     classify_ner,
@@ -148,12 +150,20 @@ class Recogniser:
     """Finds person/place/org/date mentions in a document's blocks and links the names.
 
     :param registry: the registry to link against.
-    :param nlp: a loaded spaCy pipeline with an ``ner`` component (default: the packaged model).
+    :param nlp: a loaded spaCy pipeline with an ``ner`` component (default: the model
+        ``archive train`` made for ``data_dir``, else the packaged model).
+    :param data_dir: the data directory whose trained model to use, if it has one.
     """
 
-    def __init__(self, registry: Registry, *, nlp: Any = None) -> None:
+    def __init__(self, registry: Registry, *, nlp: Any = None,
+                 data_dir: Path | None = None) -> None:
         self.registry = registry
-        self.nlp = nlp if nlp is not None else load_nlp()
+        if nlp is None:
+            trained = current_model(data_dir)
+            nlp = load_nlp(str(trained)) if trained else load_nlp()
+        self.nlp = nlp
+        #: The applications behind the tags, for ``appInfo`` (the NER model it loaded).
+        self.components = {"ner": ner_application(nlp)}
         self.automaton = build_automaton(registry)
         self.index = NameIndex(registry)
         self._proposals: dict[str, Proposal] = {}

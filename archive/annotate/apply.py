@@ -8,6 +8,7 @@ inside or around an existing name or date (imported documents keep their own tag
 
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -44,6 +45,9 @@ RESP_COMPONENTS = {
     "dates": Application("archive-dates", "tei-archive-dates", __version__,
                          "rule-based date recogniser and normaliser"),
 }
+
+#: An id a ``@ref`` may point at: an XML name without a colon (what ``xml:id`` holds).
+POINTER_ID_RE = re.compile(r"[^\W\d][\w.\-]*")
 
 Recognise = Callable[[Sequence[str]], list[list[Mention]]]
 
@@ -82,8 +86,8 @@ def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
 def build_tag(mention: Mention) -> etree._Element:
     """The empty TEI element for a mention, with ``@ref``/date attributes, ``@resp``, ``@cert``."""
     element = E(etree.QName(ELEMENT_FOR_TYPE[mention.type]).localname)
-    if mention.key:
-        element.set("ref", f"#{mention.key}")
+    if mention.key and POINTER_ID_RE.fullmatch(mention.key):
+        element.set("ref", f"#{mention.key}")  # one well-formed pointer, or none
     for attribute, value in (("when", mention.when), ("from", mention.from_), ("to", mention.to),
                              ("notBefore", mention.not_before), ("notAfter", mention.not_after)):
         if value:

@@ -70,6 +70,13 @@ def test_wrap_leaves_alone_what_it_cannot_tag_cleanly(xml: str, span: tuple[int,
     assert etree.tostring(element) == before
 
 
+@pytest.mark.parametrize("key", ["#ilo", "a b", "1abc", "x#y", ""])
+def test_a_ref_is_only_ever_one_well_formed_pointer(key: str) -> None:
+    tag = build_tag(Mention(0, 3, "ILO", "org", key=key))
+    assert tag.get("ref") is None
+    assert build_tag(Mention(0, 3, "ILO", "org", key="ilo.2")).get("ref") == "#ilo.2"
+
+
 def test_date_tag_attributes() -> None:
     mention = Mention(0, 9, "late 1924", "date", not_before="1924-09", not_after="1924-12",
                       resp="dates", cert="medium", inferred=True)

@@ -228,6 +228,17 @@ def test_acronym_takes_the_key_of_the_body_it_abbreviates(recogniser: Recogniser
                       ("LO", "org", "left-opposition"), ("LO", "org", "left-opposition")]]
 
 
+def test_a_bare_head_after_an_unregistered_body_takes_its_proposal_not_a_placeholder() -> None:
+    # "the Organisation" names the body defined with its abbreviation; neither is registered.
+    recogniser = Recogniser(Registry(), nlp=load_nlp())
+    [block] = recogniser.recognise([
+        "In 1919 the International Labour Organisation (ILO) met. Later the Organisation grew."])
+    keys = {m.text: m.key for m in block if m.type == "org"}
+    assert keys["Organisation"] == keys["ILO"] == keys["International Labour Organisation"]
+    assert all(k and not k.startswith("#") for k in keys.values())
+    assert [p.id for p in recogniser.proposals()] == [keys["ILO"]]
+
+
 def test_dates_are_merged_with_names(recogniser: Recogniser) -> None:
     [block] = recogniser.recognise(["In October 1923 Stalin wrote to the Left Opposition."])
     assert [(m.text, m.type, m.key, m.when, m.resp) for m in block] == [

@@ -74,7 +74,8 @@ class Builder:
     def __init__(self, settings: Settings, *, annotate_names: bool = True) -> None:
         self.settings = settings
         self.registry: Registry = load_registry(settings)
-        self.recogniser = Recogniser(self.registry) if annotate_names else None
+        self.recogniser = Recogniser(
+            self.registry, titles_in_names=settings.titles_in_names) if annotate_names else None
         self._validate = validate_document
 
     def build_one(self, source: Source) -> DocumentStats:

@@ -156,7 +156,8 @@ def encode(settings: Settings, file: Path, format_: str | None, overrides: dict[
         from .annotate import Recogniser
         from .registry import load_registry
 
-        annotate(tree, Recogniser(load_registry(settings)).recognise)
+        annotate(tree, Recogniser(load_registry(settings),
+                                   titles_in_names=settings.titles_in_names).recognise)
     data = serialize(tree)
     if output:
         atomic_write(output, data)

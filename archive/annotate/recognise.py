@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -29,6 +30,7 @@ from .coref import NameIndex, Proposal, link_document
 from .dates import find_dates
 from .ner import (
     Candidate,
+    WordUse,
     classify_ner,
     follows_event,
     load_nlp,
@@ -36,6 +38,8 @@ from .ner import (
     rule_citation,
     rule_orgs,
     rule_persons,
+    title_only,
+    title_start,
 )
 from .spans import Spans, pick_disjoint, word_run_start
 
@@ -149,10 +153,14 @@ class Recogniser:
 
     :param registry: the registry to link against.
     :param nlp: a loaded spaCy pipeline with an ``ner`` component (default: the packaged model).
+    :param titles_in_names: whether a person's titles stand inside the mention ("Captain
+        Clark", "Mr. Haydon"), as many editions tag them; by default they stay outside.
     """
 
-    def __init__(self, registry: Registry, *, nlp: Any = None) -> None:
+    def __init__(self, registry: Registry, *, nlp: Any = None,
+                 titles_in_names: bool = False) -> None:
         self.registry = registry
+        self.titles_in_names = titles_in_names
         self.nlp = nlp if nlp is not None else load_nlp()
         self.automaton = build_automaton(registry)
         self.index = NameIndex(registry)
@@ -168,15 +176,16 @@ class Recogniser:
         """
         texts = list(blocks)
         dates = find_dates(texts)
+        use = WordUse(texts)
         chosen: list[list[_Hit]] = []
         for text, ents, block_dates in zip(texts, self._entities(texts), dates, strict=True):
-            chosen.append(self._block(text, ents, block_dates))
+            chosen.append(self._block(text, ents, block_dates, use))
         names = [[h for h in hits if h.type != "date"] for hits in chosen]
         linked, _ = link_document(self.index, texts, names, self._proposals)
         out: list[list[Mention]] = []
-        for hits, block_names, block_dates in zip(chosen, linked, dates, strict=True):
+        for text, hits, block_names, block_dates in zip(texts, chosen, linked, dates, strict=True):
             spans = {(h.start, h.end) for h in hits if h.type == "date"}
-            mentions = list(block_names)
+            mentions = [self._with_titles(text, m) for m in block_names]
             mentions.extend(d for d in block_dates if (d.start, d.end) in spans)
             out.append(sorted(mentions, key=lambda m: (m.start, m.end)))
         return out
@@ -208,8 +217,15 @@ class Recogniser:
                                  for e in doc.ents)
         return found
 
+    def _with_titles(self, text: str, mention: Mention) -> Mention:
+        """The person with the titles before it taken in, when the archive tags them so."""
+        if not self.titles_in_names or mention.type != "person":
+            return mention
+        start = title_start(text, mention.start)
+        return replace(mention, start=start, text=text[start:mention.end])
+
     def _block(self, text: str, ents: Sequence[tuple[int, int, str]],
-               dates: Sequence[Mention]) -> list[_Hit]:
+               dates: Sequence[Mention], use: WordUse) -> list[_Hit]:
         registry_hits = match_registry(self.automaton, text)
         ner = classify_ner(text, ents)
         named = rule_persons(text)
@@ -219,7 +235,9 @@ class Recogniser:
         rules = [*cited, *rule_orgs(text, persons), *rule_acronyms_and_places(text), *named]
         in_title = Spans(titles)
         others = [_hit(c) for c in (*rules, *ner)
-                  if c.type == "person" or not in_title.holds(c.start)]
+                  if (c.type == "person" or not in_title.holds(c.start))
+                  and not (c.type == "person" and title_only(text[c.start:c.end]))
+                  and not (c.origin == "ner" and use.all_common(text[c.start:c.end]))]
         others = _promote(others, registry_hits)
         others += [_Hit(d.start, d.end, "date", None, "dates") for d in dates]
         return _select([*registry_hits, *others])

@@ -104,7 +104,8 @@ def tag(settings: Settings, file: Path, output: str, source_format: str | None) 
     from ..registry import load_registry
 
     source = read_source(file, source_format)
-    recogniser = Recogniser(load_registry(settings))
+    recogniser = Recogniser(load_registry(settings),
+                            titles_in_names=settings.titles_in_names)
     mentions = recogniser.recognise([block.text for block in source.blocks])
     for line in _lines(mention_records(source, mentions), output):
         click.echo(line)

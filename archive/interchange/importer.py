@@ -304,14 +304,13 @@ def _annotate(settings: Settings, registry: Registry, documents: Sequence[Prepar
     # link to the archive's own entries only: another project's names stay theirs
     own = Registry({k: e for k, e in registry.entries.items() if e.source is None},
                    set(registry.rejected))
-    recogniser = Recogniser(own)
+    recogniser = Recogniser(own, titles_in_names=settings.titles_in_names)
     for item in documents:
         assert item.tree is not None
         if annotate(item.tree, recogniser.recognise):
             item.data = document_bytes(item.tree)
     for surface, kind, _ in recogniser.proposals():
         registry.propose(surface, kind)
-    del settings
 
 
 def stored_bytes_equal(first: bytes, second: bytes) -> bool:

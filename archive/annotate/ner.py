@@ -145,7 +145,12 @@ class WordUse:
     def __init__(self, texts: Iterable[str]) -> None:
         self.lower: Counter[str] = Counter()
         self.capital: Counter[str] = Counter()
+        #: names the document puts where a place stands ("in X", "went to X"), and their
+        #: first words
+        self.placed: set[str] = set()
         for text in texts:
+            for m in LOCATIVE_RE.finditer(text):
+                self.placed.update((m.group(1), m.group(1).split()[0]))
             for m in PLAIN_WORD_RE.finditer(text):
                 word = m.group()
                 if word.islower():
@@ -158,6 +163,12 @@ class WordUse:
         """Whether ``word`` is a common word in this document (see the class)."""
         folded = _bare(word).lower()
         return self.lower[folded] > 0 and self.lower[folded] >= self.capital[folded]
+
+    def place_known(self, span: str) -> bool:
+        """Whether ``span`` may be tagged as a place: the gazetteer knows it, or the document
+        puts it where a place stands at least once. spaCy calls many unknown capitalised
+        words places ("Drum went to town"); a place name is used as one somewhere."""
+        return in_gazetteer(span) or span in self.placed
 
     def all_common(self, span: str) -> bool:
         """Whether every word of ``span`` is a common word of this document."""
@@ -210,6 +221,8 @@ def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
         return False
     if span in NOT_NAMES or all(w in DEMONYMS for w in words):
         return False
+    if title_only(span) or span in LEADING_STOP:
+        return False  # "Mrs", "Captain", "I": a title or a pronoun alone is no name
     if words[-1] in EVENT_HEADS or words[-1] in WORK_HEADS:
         return False
     if span in PERIODICALS or any(w in PERIODICAL_HEADS for w in words):
@@ -295,6 +308,8 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
         if cyrillic and kind == "org":  # "Левая оппозиция": spaCy stops at the lowercase
             found.append(Candidate(s, cyrillic.end(), kind, "ner"))
             continue
+        if kind == "org" and _a_list(text[s:e]):
+            continue  # "Drum & Granny &": names joined, no body; repeats type them below
         # An entity across a line break, a comma or a dash is two names; keep the pieces.
         for ps, pe in _pieces(text, s, e, kind):
             ps, pe = _trim(text, ps, pe)
@@ -314,6 +329,19 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
                 ps = extend_person_left(text, ps)
             found.append(Candidate(ps, pe, k, "ner"))
     return found
+
+
+FIRM_WORDS = frozenset({"Co", "Company", "Sons", "Son", "Brothers", "Bros", "Partners"})
+LIST_JOINT_RE = re.compile(r"\s(?:&|and)(?:\s|$)")
+
+
+def _a_list(span: str) -> bool:
+    """An "organisation" that joins names with ``&``/``and`` and ends in no word of a body or
+    firm ("Smith & Sons", "Society of Arts and Sciences" are bodies) is a list of names."""
+    words = span.split()
+    return bool(LIST_JOINT_RE.search(span)) and not (
+        _bare(words[-1]).rstrip(".") in FIRM_WORDS or _is_head(_bare(words[-1]))
+        or any(w in NAME_CONNECTORS - {"and", "&"} for w in words))
 
 
 PIECE_RE = re.compile(r"(?:[^\n,;.—-]|(?<!-)-(?!-)|\.(?!\s)|(?<![a-z]{2})\.)+")
@@ -547,6 +575,40 @@ def rule_acronyms_and_places(text: str) -> list[Candidate]:
         for m in re.finditer(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text):
             if not follows_event(text, m.end()):
                 found.append(Candidate(m.start(), m.end(), "place", "rule"))
+    return found
+
+
+# A place is where one is, goes or comes from: "in Reading", "near Leeds", "went to Bath".
+LOCATIVE_RE = re.compile(
+    r"(?<!\w)(?:(?:[Ii]n|[Aa]t|[Nn]ear|[Ii]nto|[Tt]hrough|[Tt]owards?|[Vv]ia)"
+    r"|(?:[Ww]ent|[Gg]o|[Gg]oes|[Gg]oing|[Gg]one|[Cc]ame|[Cc]ome|[Cc]omes|[Cc]oming|"
+    r"[Rr]eturned|[Rr]eturning|[Tt]ravell?ed|[Dd]rove|[Rr]ode|[Ww]alked|[Ss]ailed|[Mm]oved|"
+    r"[Ff]led|[Jj]ourneyed|[Aa]rrived|[Ss]et out|[Ss]tarted|[Rr]emoved) (?:back )?(?:to|from))"
+    r" ([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![\w'’-])")
+
+
+def rule_gazetteer_places(text: str, use: WordUse) -> list[Candidate]:
+    """Places the gazetteer knows, where the sentence puts a place: after a preposition of
+    place ("in", "at", "near", "into", "through", "towards", "via") or after a verb of
+    motion and "to"/"from" ("went to Reading"). A word the document also writes in lower case
+    is a common word there, and a person's title or a month is no place.
+
+    :param text: the block's text.
+    :param use: how the document writes its words.
+    :return: candidates typed ``place`` (origin ``ner``: spaCy's own reading wins on a tie).
+    """
+    found: list[Candidate] = []
+    for m in LOCATIVE_RE.finditer(text):
+        name = m.group(1)
+        words = name.split()
+        for size in (len(words), 1):  # "New York", else "Leeds" of "Leeds Market"
+            span = " ".join(words[:size])
+            head = words[0]
+            if (head in TITLES or head in MONTHS or head in LEADING_STOP or head in DEMONYMS
+                    or use.all_common(span) or not in_gazetteer(span)):
+                continue
+            found.append(Candidate(m.start(1), m.start(1) + len(span), "place", "ner"))
+            break
     return found
 
 

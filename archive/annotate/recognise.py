@@ -36,6 +36,7 @@ from .ner import (
     load_nlp,
     rule_acronyms_and_places,
     rule_citation,
+    rule_gazetteer_places,
     rule_orgs,
     rule_persons,
     title_only,
@@ -228,6 +229,7 @@ class Recogniser:
                dates: Sequence[Mention], use: WordUse) -> list[_Hit]:
         registry_hits = match_registry(self.automaton, text)
         ner = classify_ner(text, ents)
+        ner += rule_gazetteer_places(text, use)
         named = rule_persons(text)
         persons = [(c.start, c.end) for c in (*ner, *named) if c.type == "person"]
         persons += [(h.start, h.end) for h in registry_hits if h.type == "person"]
@@ -237,7 +239,9 @@ class Recogniser:
         others = [_hit(c) for c in (*rules, *ner)
                   if (c.type == "person" or not in_title.holds(c.start))
                   and not (c.type == "person" and title_only(text[c.start:c.end]))
-                  and not (c.origin == "ner" and use.all_common(text[c.start:c.end]))]
+                  and not (c.origin == "ner" and use.all_common(text[c.start:c.end]))
+                  and not (c.origin == "ner" and c.type == "place"
+                           and not use.place_known(text[c.start:c.end]))]
         others = _promote(others, registry_hits)
         others += [_Hit(d.start, d.end, "date", None, "dates") for d in dates]
         return _select([*registry_hits, *others])

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from lxml import etree
 
@@ -22,6 +23,7 @@ from tei.read import text_of
 
 from .. import __version__
 from ..model import Mention
+from .language import declared_languages
 
 #: TEI elements whose text the recogniser reads, one unit each, in document order.
 #: (Not ``label``: a gloss list's labels are keys such as "Leader", not running text.)
@@ -49,7 +51,12 @@ RESP_COMPONENTS = {
 #: An id a ``@ref`` may point at: an XML name without a colon (what ``xml:id`` holds).
 POINTER_ID_RE = re.compile(r"[^\W\d][\w.\-]*")
 
-Recognise = Callable[[Sequence[str]], list[list[Mention]]]
+class Recognise(Protocol):
+    """What :func:`annotate` tags with, e.g. ``Recogniser.recognise``: unit texts (and their
+    declared languages) → mentions per unit."""
+
+    def __call__(self, blocks: Sequence[str],
+                 languages: Sequence[str | None] | None = None) -> list[list[Mention]]: ...
 
 _TEXT_UNITS = etree.XPath(
     "//tei:text//*[" + " or ".join(f"self::tei:{n}" for n in sorted(TEXT_BEARING)) + "]",
@@ -72,7 +79,7 @@ def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
     :return: the number of tags added.
     """
     units = text_units(tree)
-    found = recognise([text_of(unit) for unit in units])
+    found = recognise([text_of(unit) for unit in units], declared_languages(tree, units))
     added = 0
     used: set[str] = set()
     for unit, mentions in zip(units, found, strict=True):

@@ -305,11 +305,11 @@ def _link_orgs(texts: Sequence[str], items: list[_Item]) -> None:
             continue
         best = [(n, k, b) for (head, k, b), n in counts.items() if head == it.surface]
         if best:
-            _, key, body = max(best)
+            _, key, surface = max(best)
             if key:
                 it.key, it.origin = key, "coref"
             else:
-                it.alias_of, it.origin = bodies[body], "abbrev"
+                it.alias_of, it.origin = bodies[surface], "abbrev"
 
 
 def _defining(it: _Item) -> _Item:

@@ -28,6 +28,7 @@ from ..model import Mention
 from ..registry import Registry
 from .coref import NameIndex, Proposal, link_document
 from .dates import find_dates
+from .language import block_languages, is_english
 from .ner import (
     Candidate,
     WordUse,
@@ -167,20 +168,32 @@ class Recogniser:
         self.index = NameIndex(registry)
         self._proposals: dict[str, Proposal] = {}
 
-    def recognise(self, blocks: Sequence[str]) -> list[list[Mention]]:
+    def recognise(self, blocks: Sequence[str],
+                  languages: Sequence[str | None] | None = None) -> list[list[Mention]]:
         """All person/place/org/date mentions of one document, per block.
 
+        Only English is read with the English model: a block in another language (declared,
+        or told by its function words, see :mod:`archive.annotate.language`) gets registry
+        names, their repeats and dates only.
+
         :param blocks: the texts of the document's blocks, in order.
+        :param languages: per block, the language its document declares, or None (detected).
         :return: per block, mentions with offsets into that block's text, non-overlapping and
             sorted; names carry ``key`` (a registry id, a proposed id, or None when ambiguous),
             dates their normalisation.
         """
         texts = list(blocks)
+        english = [is_english(code) for code in block_languages(texts, languages)]
         dates = find_dates(texts)
-        use = WordUse(texts)
+        use = WordUse(t for t, e in zip(texts, english, strict=True) if e)
         chosen: list[list[_Hit]] = []
-        for text, ents, block_dates in zip(texts, self._entities(texts), dates, strict=True):
-            chosen.append(self._block(text, ents, block_dates, use))
+        entities = self._entities([t if e else "" for t, e in zip(texts, english, strict=True)])
+        for text, ents, block_dates, en in zip(texts, entities, dates, english, strict=True):
+            if en:
+                chosen.append(self._block(text, ents, block_dates, use))
+            else:
+                chosen.append(_select([*match_registry(self.automaton, text), *(
+                    _Hit(d.start, d.end, "date", None, "dates") for d in block_dates)]))
         names = [[h for h in hits if h.type != "date"] for hits in chosen]
         linked, _ = link_document(self.index, texts, names, self._proposals)
         out: list[list[Mention]] = []

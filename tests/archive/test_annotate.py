@@ -91,7 +91,8 @@ DOC = f"""<TEI {NS}><teiHeader><fileDesc><titleStmt><title>T</title></titleStmt>
 <list type="gloss"><label>Leader</label><item>Trotsky</item></list></div></body></text></TEI>"""
 
 
-def fake_recognise(texts: Sequence[str]) -> list[list[Mention]]:
+def fake_recognise(texts: Sequence[str],
+                   languages: Sequence[str | None] | None = None) -> list[list[Mention]]:
     """A deterministic stand-in for the recogniser: every 'Trotsky' and '1923'."""
     found = []
     for text in texts:
@@ -137,7 +138,7 @@ def test_many_mentions_in_one_long_unit_tag_as_one_at_a_time(pattern: str) -> No
     text = text_of(text_units(one_pass)[0])
     spans = [m.span() for m in re.finditer(pattern, text)]
     mentions = [person(s, e, text[s:e]) for s, e in spans]
-    tagged = annotate(one_pass, lambda texts: [mentions])
+    tagged = annotate(one_pass, lambda texts, languages=None: [mentions])
     paragraph = text_units(one_by_one)[0]
     expected = sum(wrap(paragraph, m.start, m.end, build_tag(m))
                    for m in sorted(mentions, key=lambda m: m.start, reverse=True))

@@ -372,7 +372,8 @@ def _retype(span: str, words: list[str], kind: str, label: str) -> str | None:
         return "place"
     if _bare(words[-1]) in ORG_HEADS or span in ORG_NAMES or span in ORG_ACRONYMS:
         return "org"
-    if kind in ("group", "org") and not all(w in DEMONYMS for w in words) and in_gazetteer(span):
+    if kind in ("group", "org") and not all(w in DEMONYMS for w in words) and (
+            place_kind(span) not in (None, "city") or (kind == "group" and in_gazetteer(span))):
         return "place"  # a "group" or body spaCy names by a place the gazetteer knows: "Zanzibar"
     if kind == "group":
         return None  # a nationality, a religious or political group: no name
@@ -411,6 +412,12 @@ def _given_before(text: str, start: int) -> re.Match[str] | None:
     end = start - 1 if text[start - 1:start] == "\n" else start  # ``$`` matches before a last \n
     word = run_start(text, end - 1, "abcdefghijklmnopqrstuvwxyz") - 1  # [A-Z][a-z]+ or [A-Z].
     return GIVEN_BEFORE_RE.search(text, max(0, min(word, end - 3)), start)
+
+
+def place_kind(name: str) -> str | None:
+    """What the gazetteer knows ``name`` as: ``country``, ``continent``, ``city``… or None."""
+    found = lookup_place(name)
+    return found.kind if found is not None else None
 
 
 def in_gazetteer(name: str) -> bool:

@@ -34,6 +34,7 @@ from .ner import (
     WordUse,
     classify_ner,
     follows_event,
+    in_gazetteer,
     load_nlp,
     rule_acronyms_and_places,
     rule_citation,
@@ -241,7 +242,7 @@ class Recogniser:
     def _block(self, text: str, ents: Sequence[tuple[int, int, str]],
                dates: Sequence[Mention], use: WordUse) -> list[_Hit]:
         registry_hits = match_registry(self.automaton, text)
-        ner = classify_ner(text, ents)
+        ner = [_placed(text, c, use) for c in classify_ner(text, ents)]
         ner += rule_gazetteer_places(text, use)
         named = rule_persons(text)
         persons = [(c.start, c.end) for c in (*ner, *named) if c.type == "person"]
@@ -289,6 +290,15 @@ def window_cuts(text: str, size: int) -> list[int]:
             cut = text.rfind(" ", low, high) + 1 or high
         cuts.append(cut)
     return cuts
+
+
+def _placed(text: str, c: Candidate, use: WordUse) -> Candidate:
+    """A "body" spaCy found that the gazetteer knows and the document puts where a place
+    stands ("sailed from Zanzibar") is that place."""
+    span = text[c.start:c.end]
+    if c.type == "org" and c.origin == "ner" and span in use.placed and in_gazetteer(span):
+        return replace(c, type="place")
+    return c
 
 
 def _hit(c: Candidate) -> _Hit:

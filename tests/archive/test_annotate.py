@@ -146,3 +146,24 @@ def test_many_mentions_in_one_long_unit_tag_as_one_at_a_time(pattern: str) -> No
     assert text_of(text_units(one_pass)[0]) == text
     body = etree.tostring(one_pass.find(".//{*}body"))
     assert body == etree.tostring(one_by_one.find(".//{*}body"))
+
+
+def test_names_never_cut_or_cross_a_line_break_inside_a_word() -> None:
+    from archive.annotate import Recogniser
+    from archive.registry import Registry
+
+    doc = (f'<TEI {NS}><teiHeader/><text><body><p>Then Henry Wil<lb break="no"/>son rode from '
+           'Lon<lb break="no"/>don to York with Mary<lb/>Jones. Later Mr. Henry Wilson went '
+           'home.</p></body></text></TEI>')
+    tree = etree.ElementTree(etree.fromstring(doc))
+    recogniser = Recogniser(Registry())
+    annotate(tree, recogniser.recognise)
+    p = tree.find(".//{*}p")
+    assert p is not None
+    tagged = [(etree.QName(e).localname, "".join(e.itertext())) for e in p]
+    assert ("persName", "Henry Wil") not in tagged and ("placeName", "Lon") not in tagged
+    assert ("persName", "Henry Wilson") in tagged  # the same name written whole is tagged
+    breaks = [e for e in p.iter("{*}lb") if e.get("break") == "no"]
+    assert all(lb.getparent() is p for lb in breaks)  # no tag around a broken word
+    # the recogniser read the joined words: no half word is proposed to the registry
+    assert not {"Wil", "Henry Wil", "Lon"} & {s for s, _, _ in recogniser.proposals()}

@@ -38,6 +38,7 @@ from .ner import (
     load_nlp,
     rule_acronyms_and_places,
     rule_citation,
+    rule_correspondents,
     rule_gazetteer_places,
     rule_orgs,
     rule_persons,
@@ -244,6 +245,7 @@ class Recogniser:
         registry_hits = match_registry(self.automaton, text)
         ner = [_placed(text, c, use) for c in classify_ner(text, ents)]
         ner += rule_gazetteer_places(text, use)
+        ner += rule_correspondents(text, use)
         named = rule_persons(text)
         persons = [(c.start, c.end) for c in (*ner, *named) if c.type == "person"]
         persons += [(h.start, h.end) for h in registry_hits if h.type == "person"]

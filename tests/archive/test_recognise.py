@@ -637,3 +637,22 @@ def test_only_english_is_read_with_the_english_model(plain: Recogniser) -> None:
     # registry names are found in any language
     known = Recogniser(make_registry(), nlp=load_nlp()).recognise([french + " Joseph Stalin."])
     assert [(m.text, m.key) for m in known[0]] == [("Joseph Stalin", "joseph-stalin")]
+
+
+def test_who_one_writes_to_or_hears_from_is_a_person(plain: Recogniser) -> None:
+    from archive.annotate.ner import WordUse, rule_correspondents
+
+    text = ("Rain all day--wrote to Harriet--heard from Mr. Crane & from Paris. "
+            "Later called on Bunny, and dined with the Committee.")
+    found = [text[c.start:c.end] for c in rule_correspondents(text, WordUse([text]))]
+    assert found == ["Harriet", "Crane", "Bunny"]  # a known place or a body is no person
+    # the sentence outweighs spaCy's guess for every mention of that name in the document
+    blocks = ["Bunny came to tea.", "Heard from Bunny today.", "Bunny stayed till six."]
+    kinds = {(m.text, m.type) for block in plain.recognise(blocks) for m in block}
+    assert ("Bunny", "person") in kinds and ("Bunny", "place") not in kinds
+    assert ("Bunny", "org") not in kinds
+
+
+def test_a_known_place_joined_to_a_place_is_a_place(plain: Recogniser) -> None:
+    [block] = plain.recognise(["Went to Wokingham & Bristol--came home late."])
+    assert {m.text for m in block if m.type == "place"} == {"Wokingham", "Bristol"}

@@ -603,12 +603,15 @@ CORRESPONDENT_RE = re.compile(
     r"|(?<!\w)(?:[Dd]ined|[Dd]ine|[Dd]ining|[Ss]upped|[Bb]reakfasted) with ")
 CORRESPONDENT_NAME_RE = re.compile(r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![\w'’]|-\w)")
 TITLE_WORD_RE = re.compile(r"([A-Z][a-z]+)\.? ")
+#: Words of kinship or affection between the verb and the name: "wrote to my dear Harriet".
+EPITHETS_RE = re.compile(r"(?:(?:my|our|his|her|their|dear|poor|old|little|young) ){1,3}")
 
 
 def rule_correspondents(text: str, use: WordUse) -> list[Candidate]:
     """Persons by what the sentence says of them: the one written to, heard from, called on
-    or dined with ("wrote to Harriet", "heard from Mr. Crane"), unless the name is a known
-    place, a body or periodical of the vocabulary, or a common word of the document.
+    or dined with ("wrote to Harriet", "heard from Mr. Crane", "wrote to my dear Hester"),
+    unless the name is a known place, a body or periodical of the vocabulary, or a common word
+    of the document.
 
     :param text: the block's text.
     :param use: how the document writes its words.
@@ -616,7 +619,8 @@ def rule_correspondents(text: str, use: WordUse) -> list[Candidate]:
     """
     found: list[Candidate] = []
     for cue in CORRESPONDENT_RE.finditer(text):
-        at = cue.end()
+        epithets = EPITHETS_RE.match(text, cue.end())
+        at = epithets.end() if epithets else cue.end()
         for _ in range(2):  # past the titles: "heard from Mr. Crane", "wrote to Lord Byron"
             title = TITLE_WORD_RE.match(text, at)
             if not title or title.group(1) not in TITLES:

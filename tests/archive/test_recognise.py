@@ -643,9 +643,9 @@ def test_who_one_writes_to_or_hears_from_is_a_person(plain: Recogniser) -> None:
     from archive.annotate.ner import WordUse, rule_correspondents
 
     text = ("Rain all day--wrote to Harriet--heard from Mr. Crane & from Paris. "
-            "Later called on Bunny, and dined with the Committee.")
+            "Later called on Bunny, wrote to my dear Hester, and dined with the Committee.")
     found = [text[c.start:c.end] for c in rule_correspondents(text, WordUse([text]))]
-    assert found == ["Harriet", "Crane", "Bunny"]  # a known place or a body is no person
+    assert found == ["Harriet", "Crane", "Bunny", "Hester"]  # a known place or body is no person
     # the sentence outweighs spaCy's guess for every mention of that name in the document
     blocks = ["Bunny came to tea.", "Heard from Bunny today.", "Bunny stayed till six."]
     kinds = {(m.text, m.type) for block in plain.recognise(blocks) for m in block}

@@ -74,7 +74,7 @@ class Builder:
     def __init__(self, settings: Settings, *, annotate_names: bool = True) -> None:
         self.settings = settings
         self.registry: Registry = load_registry(settings)
-        self.recogniser = (Recogniser(self.registry, data_dir=settings.data_dir)
+        self.recogniser = (Recogniser.for_archive(self.registry, settings)
                            if annotate_names else None)
         self._validate = validate_document
 

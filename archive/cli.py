@@ -156,7 +156,7 @@ def encode(settings: Settings, file: Path, format_: str | None, overrides: dict[
         from .annotate import Recogniser
         from .registry import load_registry
 
-        recogniser = Recogniser(load_registry(settings), data_dir=settings.data_dir)
+        recogniser = Recogniser.for_archive(load_registry(settings), settings)
         annotate(tree, recogniser.recognise, recogniser.components)
     data = serialize(tree)
     if output:

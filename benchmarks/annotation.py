@@ -233,7 +233,7 @@ def ood_section(scorer: ModuleType, eval_dir: Path, full: Recogniser, nlp: Any) 
         t0 = time.perf_counter()
         trained = train(settings, [half], epochs=TRAIN_EPOCHS, seed=0)
         seconds = time.perf_counter() - t0
-        after = Recogniser(full.registry, data_dir=settings.data_dir)
+        after = Recogniser.for_archive(full.registry, settings)
         half_results = {
             "trained": score_ood(scorer, ood, test, recogniser_spans(after)),
             "untrained": score_ood(scorer, ood, test, recogniser_spans(full)),

@@ -78,7 +78,7 @@ def evaluate_command(settings: Settings, paths: tuple[Path, ...], format_: str) 
 
     files = _files(paths)
     trees = [parse_tei(path) for path in files]
-    recogniser = Recogniser(load_registry(settings), data_dir=settings.data_dir)
+    recogniser = Recogniser.for_archive(load_registry(settings), settings)
     tagger, spacy = evaluate_documents([text_of_document(tree) for tree in trees],
                                        recogniser.recognise, load_nlp(),
                                        [document_date(tree) for tree in trees])

@@ -115,7 +115,7 @@ def tag(settings: Settings, file: Path, output: str, source_format: str | None,
     source = read_source(file, source_format)
     if document_date is None:
         context = DateContext.of(source.metadata.date)
-    recogniser = Recogniser(load_registry(settings), data_dir=settings.data_dir)
+    recogniser = Recogniser.for_archive(load_registry(settings), settings)
     mentions = recogniser.recognise([block.text for block in source.blocks], context=context)
     for line in _lines(mention_records(source, mentions), output):
         click.echo(line)

@@ -24,6 +24,7 @@ leaves nothing or everything (the next writer or ``archive check --repair`` roll
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from tei.errors import TeiStructureError
 from tei.namespaces import NSMAP, TEI_CORPUS, TEI_TEXT, tei
 from tei.parse import parse_tei_bytes, read_file
 from tei.serialize import serialize
+from tei.validate import validate_bytes
 
 from ..annotate import Recogniser, annotate
 from ..config import Settings
@@ -312,13 +314,41 @@ def _annotate(settings: Settings, registry: Registry, documents: Sequence[Prepar
     # link to the archive's own entries only: another project's names stay theirs
     own = Registry({k: e for k, e in registry.entries.items() if e.source is None},
                    set(registry.rejected))
-    recogniser = Recogniser(own, data_dir=settings.data_dir)
+    recogniser = Recogniser.for_archive(own, settings)
     for item in documents:
         assert item.tree is not None
         if annotate(item.tree, recogniser.recognise, recogniser.components):
-            item.data = document_bytes(item.tree)
+            tagged = document_bytes(item.tree)
+            _tagging_gate(settings, item.path, item.data, tagged)
+            item.data = tagged
     for surface, kind, _ in recogniser.proposals():
         registry.propose(surface, kind)
+
+
+def _tagging_gate(settings: Settings, path: Path, before: bytes, after: bytes) -> None:
+    """Tagging may not make an imported document invalid: with tei_all configured
+    (``ARCHIVE_TEI_ALL_RNG``), the tagged document may have no error the input did not have.
+
+    :raise ArchiveError: it has one (then nothing of the import is written).
+    """
+    rng = settings.tei_all_rng
+    if rng is None:
+        return
+    old = Counter(i.message for i in validate_bytes(before, str(path), rng=rng).issues
+                  if i.severity == "error")
+    new = [i for i in validate_bytes(after, str(path), rng=rng).issues
+           if i.severity == "error" and not _seen(old, i.message)]
+    if new:
+        raise ArchiveError(f"not imported: tagging made it invalid TEI (line {new[0].line}: "
+                           f"{new[0].message}); import it without --annotate", str(path))
+
+
+def _seen(known: Counter[str], message: str) -> bool:
+    """Whether an error of this message is one the input had (each counts once)."""
+    if known[message] > 0:
+        known[message] -= 1
+        return True
+    return False
 
 
 def stored_bytes_equal(first: bytes, second: bytes) -> bool:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from archive.cli import cli
 from archive.config import Settings
+from archive.errors import ArchiveError
 from archive.interchange.importer import import_files, stored_bytes_equal
 from archive.registry.authority import Entry, Registry
 from archive.registry.imports import load_imports
@@ -394,3 +395,29 @@ def test_roles_of_two_plays_stay_apart(tmp_path: Path) -> None:
     assert len(servants) == 2 and not any(e.aliases for e in servants)
     result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "check"])
     assert "not merged" not in result.output
+
+
+def test_annotate_never_tags_inside_a_token(tmp_path: Path) -> None:
+    # A name inside <w> makes the document invalid TEI: "Trotsky" of <w>Trotsky's</w> stays
+    # untagged; a whole <w>Moscow</w> is wrapped from outside.
+    from lxml import etree
+
+    from tei.namespaces import NSMAP
+
+    settings = imported(tmp_path, FIXTURES / "tokenised_for_annotation.xml", annotate=True)
+    tree = etree.parse(str(settings.tei_dir / "tokenised_for_annotation.xml"))
+    assert tree.xpath("//tei:w//tei:persName | //tei:w//tei:placeName | //tei:w//tei:date",
+                      namespaces=NSMAP) == []
+    assert tree.xpath("//tei:placeName/tei:w/text()", namespaces=NSMAP) == ["Moscow"]
+
+
+def test_annotate_that_would_make_a_document_invalid_writes_nothing(tmp_path: Path) -> None:
+    # The gate holds imported documents to the configured tei_all: here a stand-in schema that
+    # forbids persName, so tagging "Leon Trotsky" adds an error the input did not have.
+    source = FIXTURES / "plain_for_annotation.xml"
+    settings = Settings(data_dir=tmp_path / "data", tei_all_rng=FIXTURES / "no_persname.rng")
+    with pytest.raises(ArchiveError, match="tagging made it invalid TEI"):
+        import_files(settings, [source], annotate_names=True)
+    assert not (settings.tei_dir / "plain_for_annotation.xml").exists()
+    import_files(settings, [source])  # untagged, it is what it was: imported as it is
+    assert (settings.tei_dir / "plain_for_annotation.xml").read_bytes() == source.read_bytes()

@@ -97,7 +97,7 @@ def test_a_killed_import_leaves_nothing_or_everything(material: tuple[Path, Path
         if attempt % 2:
             small = tmp_path / f"small{attempt}.xml"
             shutil.copy(FOREIGN / "historians__bridges.xml", small)
-            writer = archive(data, "import", str(small))
+            writer = archive(data, "import", "--rename", str(small))  # its id is taken
             assert writer.returncode == 0, writer.stderr
             extra = {writer.stdout.split("\t")[0]}
         else:

@@ -74,7 +74,8 @@ class Builder:
     def __init__(self, settings: Settings, *, annotate_names: bool = True) -> None:
         self.settings = settings
         self.registry: Registry = load_registry(settings)
-        self.recogniser = Recogniser(self.registry) if annotate_names else None
+        self.recogniser = (Recogniser.for_archive(self.registry, settings)
+                           if annotate_names else None)
         self._validate = validate_document
 
     def build_one(self, source: Source) -> DocumentStats:
@@ -84,7 +85,7 @@ class Builder:
         previous_date = _previous_change_date(target)
         tree = encode(source, encoded_on=previous_date or today())
         if self.recogniser is not None:
-            annotate(tree, self.recogniser.recognise)
+            annotate(tree, self.recogniser.recognise, self.recogniser.components)
             self._add_proposals()
         data = serialize(tree)
         if previous_date and target.exists() and target.read_bytes() != data:

@@ -2,7 +2,8 @@
 
 Every TEI file valid, the index in step with the files, the registry referenced consistently.
 Problems make the check fail (an interrupted import's journal among them); warnings (unused
-entries, one surface form linked to several entries, leftovers of an interrupted write,
+entries, one surface form linked to several entries, imported entries that share an
+authority id or an xml:id but could not be merged, leftovers of an interrupted write,
 symbolic links leading out of the data directory, which nothing follows) are reported but do
 not. :func:`repair` (``archive check --repair``) rolls back what an interrupted write left and
 brings the index in step.
@@ -17,12 +18,13 @@ from pathlib import Path
 from typing import Literal
 
 from tei.errors import TeiError
+from tei.namespaces import tei
 from tei.parse import parse_tei
 
 from .config import Settings
 from .errors import ArchiveError
 from .index import indexed_hashes, update_index
-from .registry import load_registry, ref_resolver
+from .registry import load_imports, load_registry, namespaced_id, ref_resolver, unmerged
 from .store import (
     JOURNAL_FILE,
     data_lock,
@@ -140,11 +142,14 @@ def _registry(settings: Settings) -> Iterator[Finding]:
     resolver = ref_resolver(settings)
     used: set[str] = set()
     forms: dict[tuple[str, str], set[str]] = {}
+    roles: set[str] = set()  # a play's own persons: merged only by an authority id
     for path in iter_tei_files(settings.tei_dir):
         try:
             tree = parse_tei(path)
         except TeiError:
             continue  # reported by the validity check
+        roles.update(namespaced_id(path.stem, token.lstrip("#"))
+                     for sp in tree.iter(tei("sp")) for token in (sp.get("who") or "").split())
         refs = resolver.for_document(path.stem)
         for element in tree.iter():
             ref = element.get("ref") if isinstance(element.tag, str) else None
@@ -164,6 +169,8 @@ def _registry(settings: Settings) -> Iterator[Finding]:
         if len(keys) > 1:
             yield Finding("warning", "registry", f"{tag} {surface!r} is linked to several "
                           f"entries: {', '.join(sorted(keys))}")
+    for line in unmerged(registry, load_imports(settings), roles):
+        yield Finding("warning", "registry", line)
     unused = sorted(set(registry.entries) - used)
     if unused:
         shown = ", ".join(unused[:10]) + (" …" if len(unused) > 10 else "")

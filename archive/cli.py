@@ -156,7 +156,8 @@ def encode(settings: Settings, file: Path, format_: str | None, overrides: dict[
         from .annotate import Recogniser
         from .registry import load_registry
 
-        annotate(tree, Recogniser(load_registry(settings)).recognise)
+        recogniser = Recogniser.for_archive(load_registry(settings), settings)
+        annotate(tree, recogniser.recognise, recogniser.components)
     data = serialize(tree)
     if output:
         atomic_write(output, data)
@@ -185,6 +186,11 @@ cli.add_command(query)
 from .commands.serve import serve  # noqa: E402
 
 cli.add_command(serve)
+
+from .commands.learn import evaluate_command, train_command  # noqa: E402
+
+cli.add_command(evaluate_command)
+cli.add_command(train_command)
 
 
 @cli.command("check")

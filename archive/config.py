@@ -17,6 +17,8 @@ SCHEMAS_DIR = PACKAGE_DIR.parent / "schemas"
 
 ARCHIVE_NAME = "TEI Archive"
 DEFAULT_DATA_DIR = "archive-data"
+#: How an ``ARCHIVE_*`` switch is turned on.
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class Settings:
         the update fails, naming the facet and the document, and the index stays as it was.
     :param facet_memory_mb: megabytes of memory an indexing worker may add to what it started
         with (the same facets' limit of memory).
+    :param titles_in_names: whether tagging puts a person's titles inside ``persName``
+        ("Captain Clark", "Mr. Haydon"), as many editions do; by default (the archive's
+        guidelines) a title stays outside the name ("Captain <persName>Clark</persName>").
+        A title alone is never tagged as a name either way.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -43,6 +49,7 @@ class Settings:
     facet_time_limit_ms: float = 1000.0
     facet_document_seconds: float = 10.0
     facet_memory_mb: int = 2048
+    titles_in_names: bool = False
 
     @property
     def tei_dir(self) -> Path:
@@ -74,6 +81,7 @@ class Settings:
             facet_time_limit_ms=float(env.get("ARCHIVE_FACET_TIME_LIMIT_MS", 1000.0)),
             facet_document_seconds=float(env.get("ARCHIVE_FACET_DOCUMENT_SECONDS", 10.0)),
             facet_memory_mb=int(env.get("ARCHIVE_FACET_MEMORY_MB", 2048)),
+            titles_in_names=env.get("ARCHIVE_TITLES_IN_NAMES", "").lower() in TRUE_WORDS,
         )
 
 

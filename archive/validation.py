@@ -36,6 +36,7 @@ from tei.validate import (
 from .config import SCHEMAS_DIR, Settings
 from .errors import ArchiveError, RegistryError
 from .registry import imported_files
+from .store import iter_tei_files
 
 SchemaName = Literal["archive", "tei_all"]
 ARCHIVE_RNG = SCHEMAS_DIR / "archive.rng"
@@ -77,8 +78,7 @@ def schemas_for(name: SchemaName, settings: Settings, tei_all: Path | None = Non
 
 def registry_files(settings: Settings) -> list[Path]:
     """The registry documents of the data directory (``registry/*.xml``), sorted."""
-    folder = settings.registry_dir
-    return sorted(folder.glob("*.xml")) if folder.is_dir() else []
+    return list(iter_tei_files(settings.registry_dir))
 
 
 def load_registry_ids(settings: Settings) -> RegistryIds | None:
@@ -128,8 +128,7 @@ def document_files(settings: Settings, paths: Sequence[Path], all_files: bool) -
     """
     files: list[Path] = []
     if all_files:
-        tei_dir = settings.tei_dir
-        files += sorted(tei_dir.glob("*.xml")) if tei_dir.is_dir() else []
+        files += iter_tei_files(settings.tei_dir)  # (never a link leading out of them)
         files += registry_files(settings)
         if not files:
             raise ArchiveError("no TEI documents to validate", str(settings.data_dir))

@@ -2,10 +2,13 @@
 its mentions to a TEI tree without changing a character of the text.
 """
 
-from .apply import annotate
-from .dates import find_dates
+from .apply import RESP_COMPONENTS, annotate, document_date
+from .dates import DateContext, find_dates
+from .models import CURRENT_FILE, META_KEY, current_model, models_dir
+from .ner import MODEL, load_nlp
 from .recognise import Recogniser
 
 __all__ = [
-    "Recogniser", "annotate", "find_dates"
+    "CURRENT_FILE", "DateContext", "META_KEY", "MODEL", "RESP_COMPONENTS", "Recogniser",
+    "annotate", "current_model", "document_date", "find_dates", "load_nlp", "models_dir"
 ]

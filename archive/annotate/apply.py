@@ -8,10 +8,12 @@ inside or around an existing name or date (imported documents keep their own tag
 
 from __future__ import annotations
 
+import re
 import sys
-from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from lxml import etree
 
@@ -21,6 +23,8 @@ from tei.read import text_of
 
 from .. import __version__
 from ..model import Mention
+from .dates import DateContext
+from .language import declared_languages
 
 #: TEI elements whose text the recogniser reads, one unit each, in document order.
 #: (Not ``label``: a gloss list's labels are keys such as "Leader", not running text.)
@@ -32,6 +36,10 @@ NO_TAG_INSIDE = frozenset(tei(name) for name in (
     "persName placeName orgName date name rs geogName roleName idno num measure "
     "orig abbr sic reg corr expan gap"
 ).split())
+#: Elements whose TEI content holds no names (tokens, identifiers and code, manuscript loci):
+#: a name is never tagged inside one (the document would be invalid), only around whole ones.
+NO_NAMES_INSIDE = NO_TAG_INSIDE | frozenset(tei(name) for name in (
+    "w c pc ident code gi val att tag locus locusGrp formula").split())
 
 RESP_COMPONENTS = {
     "registry": Application(
@@ -45,7 +53,40 @@ RESP_COMPONENTS = {
                          "rule-based date recogniser and normaliser"),
 }
 
-Recognise = Callable[[Sequence[str]], list[list[Mention]]]
+#: An id a ``@ref`` may point at: an XML name without a colon (what ``xml:id`` holds).
+POINTER_ID_RE = re.compile(r"[^\W\d][\w.\-]*")
+
+
+class Recognise(Protocol):
+    """What :func:`annotate` tags with, e.g. ``Recogniser.recognise``: unit texts (and their
+    declared languages, and the document's date context) → mentions per unit."""
+
+    def __call__(self, blocks: Sequence[str],
+                 languages: Sequence[str | None] | None = None, *,
+                 context: DateContext | None = None) -> list[list[Mention]]: ...
+
+
+#: Where a TEI document's own date is written, in this order: when it was made, else the
+#: date of the source it transcribes (not the edition's publication date).
+_DOCUMENT_DATES = tuple(etree.XPath(
+    f"/tei:TEI/tei:teiHeader/{where}/@*[local-name() = 'when' or local-name() = 'from'"
+    " or local-name() = 'notBefore']", namespaces=NSMAP) for where in (
+        "tei:profileDesc/tei:creation//tei:date", "tei:fileDesc/tei:sourceDesc/tei:bibl/tei:date",
+        "tei:fileDesc/tei:sourceDesc//tei:origDate"))
+
+
+def document_date(tree: etree._ElementTree) -> DateContext:
+    """The calendar context of a TEI document: its creation date, else its source's date.
+
+    :return: :meth:`DateContext.of` the first such date that is ``YYYY[-MM[-DD]]``, or an
+        empty context.
+    """
+    for where in _DOCUMENT_DATES:
+        for value in where(tree):
+            context = DateContext.of(str(value))
+            if context.year is not None:
+                return context
+    return DateContext()
 
 _TEXT_UNITS = etree.XPath(
     "//tei:text//*[" + " or ".join(f"self::tei:{n}" for n in sorted(TEXT_BEARING)) + "]",
@@ -60,30 +101,113 @@ def text_units(tree: etree._ElementTree) -> list[etree._Element]:
     return [el for el in units if not any(a in chosen for a in el.iterancestors())]
 
 
-def annotate(tree: etree._ElementTree, recognise: Recognise) -> int:
+def annotate(tree: etree._ElementTree, recognise: Recognise,
+             components: Mapping[str, Application] | None = None) -> int:
     """Recognise mentions in every text unit and tag them in place.
 
     :param tree: a TEI document; changed in place.
-    :param recognise: e.g. ``Recogniser.recognise``: unit texts → mentions per unit.
+    :param recognise: e.g. ``Recogniser.recognise``: unit texts → mentions per unit; it is
+        given the document's date (:func:`document_date`) for dates without year or month.
+    :param components: applications that replace those of :data:`RESP_COMPONENTS` in
+        ``appInfo`` (``Recogniser.components``: the NER model it loaded).
     :return: the number of tags added.
     """
     units = text_units(tree)
-    found = recognise([text_of(unit) for unit in units])
+    breaks = [word_breaks(unit) for unit in units]
+    texts = [_joined(text_of(unit), at) for unit, at in zip(units, breaks, strict=True)]
+    context = document_date(tree)
+    context.tagged = {number: [(_joined_offset(start, breaks[number]),
+                                _joined_offset(end, breaks[number]), value)
+                               for start, end, value in dates]
+                      for number, dates in tagged_dates(units).items()}
+    found = recognise(texts, declared_languages(tree, units), context=context)
     added = 0
     used: set[str] = set()
-    for unit, mentions in zip(units, found, strict=True):
+    for unit, mentions, at in zip(units, found, breaks, strict=True):
+        if at:
+            mentions = _unjoined(mentions, at)
         for resp in _tag_unit(unit, sorted(mentions, key=lambda m: m.start, reverse=True)):
             added += 1
             used.add(resp)
-    declare_components(tree, sorted(used))
+    declare_components(tree, sorted(used), components)
     return added
+
+
+def tagged_dates(units: Sequence[etree._Element]) -> dict[int, list[tuple[int, int, str]]]:
+    """The normalised dates the units already tag, for :class:`DateContext` ``tagged``.
+
+    :return: per unit number, ``(start, end, value)`` in the unit's text, ``value`` the
+        date's ``@when``, else ``@from``, else ``@notBefore``.
+    """
+    found: dict[int, list[tuple[int, int, str]]] = {}
+    for number, unit in enumerate(units):
+        dates = [(date, value) for date in unit.iter(tei("date"))
+                 if (value := date.get("when") or date.get("from") or date.get("notBefore"))]
+        if not dates:
+            continue
+        offsets = {(slot.owner, slot.which): slot.offset
+                   for slot in _slots(unit, sys.maxsize, _Texts())}
+        found[number] = [(offsets[date, "text"], offsets[date, "tail"], value)
+                         for date, value in dates if (date, "tail") in offsets]
+    return found
+
+
+def word_breaks(unit: etree._Element) -> list[int]:
+    """Where a unit's text (as :func:`tei.read.text_of` gives it) has an ``<lb break="no"/>``:
+    the offset of the newline that stands for a line break inside a word ("Lon-|don")."""
+    found: list[int] = []
+    position = 0
+
+    def walk(element: etree._Element) -> None:
+        nonlocal position
+        if element.tag == TEI_LB:
+            if element.get("break") == "no":
+                found.append(position)
+            position += 1
+        elif isinstance(element.tag, str):
+            position += len(element.text or "")
+            for child in element:
+                walk(child)
+                position += len(child.tail or "")
+
+    walk(unit)
+    return found
+
+
+def _joined(text: str, breaks: Sequence[int]) -> str:
+    """The text with the newlines of line breaks inside words taken out: what is read."""
+    if not breaks:
+        return text
+    cuts = [-1, *breaks, len(text)]
+    return "".join(text[a + 1:b] for a, b in zip(cuts, cuts[1:], strict=False))
+
+
+def _unjoined(mentions: Sequence[Mention], breaks: Sequence[int]) -> list[Mention]:
+    """Mentions of the joined text (:func:`_joined`) at their offsets in the unit's text.
+
+    A name never crosses a line break inside a word, nor starts or ends at one: such a
+    mention is dropped (its tag would split the word, or hold an ``lb``).
+    """
+    joins = [b - n for n, b in enumerate(breaks)]  # where each break stands in the joined text
+    out: list[Mention] = []
+    for m in mentions:
+        if any(m.start <= j <= m.end for j in joins):
+            continue
+        shift = bisect_right(joins, m.start)
+        out.append(replace(m, start=m.start + shift, end=m.end + shift))
+    return out
+
+
+def _joined_offset(offset: int, breaks: Sequence[int]) -> int:
+    """Where an offset of a unit's text stands in its joined text (:func:`_joined`)."""
+    return offset - bisect_left(breaks, offset)
 
 
 def build_tag(mention: Mention) -> etree._Element:
     """The empty TEI element for a mention, with ``@ref``/date attributes, ``@resp``, ``@cert``."""
     element = E(etree.QName(ELEMENT_FOR_TYPE[mention.type]).localname)
-    if mention.key:
-        element.set("ref", f"#{mention.key}")
+    if mention.key and POINTER_ID_RE.fullmatch(mention.key):
+        element.set("ref", f"#{mention.key}")  # one well-formed pointer, or none
     for attribute, value in (("when", mention.when), ("from", mention.from_), ("to", mention.to),
                              ("notBefore", mention.not_before), ("notAfter", mention.not_after)):
         if value:
@@ -96,8 +220,10 @@ def build_tag(mention: Mention) -> etree._Element:
     return element
 
 
-def declare_components(tree: etree._ElementTree, resps: Sequence[str]) -> None:
+def declare_components(tree: etree._ElementTree, resps: Sequence[str],
+                       components: Mapping[str, Application] | None = None) -> None:
     """Name each component that made tags in ``appInfo``, once, so ``@resp`` resolves."""
+    known = {**RESP_COMPONENTS, **(components or {})}
     header = tree.getroot().find(tei("teiHeader"))
     if header is None:
         return
@@ -111,7 +237,7 @@ def declare_components(tree: etree._ElementTree, resps: Sequence[str]) -> None:
         encoding_desc.append(app_info)
     present = {app.get(XML_ID) for app in app_info.iter(tei("application"))}
     for resp in resps:
-        component = RESP_COMPONENTS.get(resp)
+        component = known.get(resp)
         if component and component.id not in present:
             app_info.append(E.application(E.label(component.label), {XML_ID: component.id},
                                           ident=component.ident, version=component.version))
@@ -280,7 +406,8 @@ def _wrap(slots: list[_Slot], start: int, end: int, tag: etree._Element, texts: 
         return False
     first, last = found
     parent = first.parent
-    if parent.tag in NO_TAG_INSIDE or any(a.tag in NO_TAG_INSIDE for a in parent.iterancestors()):
+    if parent.tag in NO_NAMES_INSIDE or any(
+            a.tag in NO_NAMES_INSIDE for a in parent.iterancestors()):
         return False
     moved: list[etree._Element] = []
     if first is not last:  # the children from after ``first`` to ``last``'s owner

@@ -32,6 +32,9 @@ from .vocab import DEMONYMS, GIVEN_NAMES, LEADING_STOP, MONTHS, ORG_HEADS, TITLE
 PARTICLES = frozenset({"de", "De", "von", "Von", "van", "Van", "Le", "La", "le", "la", "du", "Du",
                        "del", "Del", "da", "Da", "ter", "ten", "Ter"})
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
+#: How much one mention weighs in a surface's type: the registry most, then a rule that read
+#: the sentence ("wrote to X"), then spaCy's guess.
+VOTES = {"registry": 3, "rule": 2}
 
 
 class Proposal(NamedTuple):
@@ -104,7 +107,8 @@ class NameIndex:
 class _Item:
     """One name of the document while it is being linked."""
 
-    __slots__ = ("block", "start", "end", "type", "key", "origin", "surface", "cert", "drop")
+    __slots__ = ("block", "start", "end", "type", "key", "origin", "surface", "cert", "drop",
+                 "alias_of")
 
     def __init__(self, block: int, hit: Any, text: str) -> None:
         self.block, self.start, self.end = block, hit.start, hit.end
@@ -112,6 +116,9 @@ class _Item:
         self.surface = text[hit.start:hit.end]
         self.cert = "high" if hit.origin == "registry" else "medium"
         self.drop = False
+        #: an abbreviation defined beside an unregistered body: that body's item, whose
+        #: proposal it takes (``key`` only ever holds a real or proposed id, never a placeholder)
+        self.alias_of: _Item | None = None
 
 
 def link_document(
@@ -149,7 +156,7 @@ def _consistent_types(items: list[_Item]) -> None:
     """Give every unkeyed surface the type the document mostly gives it."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for it in items:
-        votes[it.surface][it.type] += 3 if it.origin == "registry" else 1
+        votes[it.surface][it.type] += VOTES.get(it.origin, 1)
         if it.type == "person":
             given, surname = split_name(it.surface)
             if given:
@@ -282,19 +289,35 @@ def _link_orgs(texts: Sequence[str], items: list[_Item]) -> None:
             inner = by_place.get((it.block, it.end + 2))
             if inner is not None and text[inner.end:inner.end + 1] == ")":
                 a, b = (it, inner) if it.key else (inner, it)
-                if a.key and not b.key:
+                if a.key and not b.key and b.alias_of is None:
                     b.key, b.origin = a.key, "coref"
-                elif not a.key and not b.key:
+                elif not (a.key or b.key or a.alias_of or b.alias_of):
                     b.origin = "abbrev"
-                    b.key = "#" + a.surface  # resolved to a's proposal below
-    counts = Counter((it.surface.split()[-1], it.key)
-                     for it in orgs if it.key and " " in it.surface)
+                    b.alias_of = a  # takes a's proposal below
+    # A bare head ("the Opposition") names the document's most frequent body of that head: a
+    # keyed one, or one still to be proposed (then it takes that body's proposal).
+    counts: Counter[tuple[str, str, str]] = Counter()
+    bodies: dict[str, _Item] = {}
     for it in orgs:
-        if it.key or " " in it.surface or it.surface not in ORG_HEADS:
+        if " " in it.surface:
+            body = _defining(it)
+            counts[(it.surface.split()[-1], it.key or "", body.surface)] += 1
+            bodies.setdefault(body.surface, body)
+    for it in orgs:
+        if it.key or it.alias_of or " " in it.surface or it.surface not in ORG_HEADS:
             continue
-        best = [(n, k) for (head, k), n in counts.items() if head == it.surface and k]
+        best = [(n, k, b) for (head, k, b), n in counts.items() if head == it.surface]
         if best:
-            it.key, it.origin = max(best)[1], "coref"
+            _, key, surface = max(best)
+            if key:
+                it.key, it.origin = key, "coref"
+            else:
+                it.alias_of, it.origin = bodies[surface], "abbrev"
+
+
+def _defining(it: _Item) -> _Item:
+    """The body an abbreviation stands for (itself when it is none)."""
+    return it.alias_of if it.alias_of is not None else it
 
 
 def _same_surface_same_key(items: list[_Item]) -> None:
@@ -305,7 +328,7 @@ def _same_surface_same_key(items: list[_Item]) -> None:
             keys[(it.surface, it.type)].add(it.key)
     for it in items:
         found = keys.get((it.surface, it.type), set())
-        if not it.key and it.origin != "ambiguous" and len(found) == 1:
+        if not it.key and not it.alias_of and it.origin != "ambiguous" and len(found) == 1:
             it.key, it.origin = next(iter(found)), "coref"
 
 
@@ -314,7 +337,8 @@ def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal])
     clusters: list[list[_Item]] = []
     # The cluster a name joins depends on its surface and type alone: look each up once.
     joins: dict[tuple[str, str], list[_Item]] = {}
-    for it in sorted((i for i in items if not i.key and i.origin != "ambiguous"),
+    for it in sorted((i for i in items
+                      if not i.key and not i.alias_of and i.origin != "ambiguous"),
                      key=lambda i: -len(i.surface)):
         known = joins.get((it.surface, it.type))
         if known is not None:
@@ -341,7 +365,6 @@ def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal])
             hosts[0].extend(cluster)
             cluster.clear()
     made: list[Proposal] = []
-    by_surface: dict[str, str] = {}
     for cluster in clusters:
         if not cluster:
             continue
@@ -356,12 +379,11 @@ def _propose(registry: Registry, items: list[_Item], taken: dict[str, Proposal])
         else:
             key = _mint(registry, head.surface, head.type, taken)
             made.append(taken[key])
-        by_surface[head.surface] = key
         for it in cluster:
             it.key = key
     for it in items:  # abbreviations defined beside an unregistered body
-        if it.origin == "abbrev" and it.key and it.key.startswith("#"):
-            it.key = by_surface.get(it.key[1:])
+        if it.alias_of is not None:
+            it.key = it.alias_of.key
             it.origin = "coref"
     return made
 

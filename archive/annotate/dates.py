@@ -8,8 +8,9 @@ Conventions (they follow ../shared/eval/GUIDELINES.md and its gold files):
   is a range, a plain "X and Y" is two mentions.
 - Parts of a year: early 01..04, mid 05..08, late 09..12, beginning 01..03, end 10..12, first
   half 01..06, second half 07..12. Parts of a decade: early 0..3, mid 4..6, late 7..9
-  ("mid-late 1930s" -> 1934..1939). Parts of a month: early 1..10, mid 11..20, late 21..end.
-  Seasons: spring 03..05, summer 06..08, autumn/fall 09..11, winter Dec of the year named
+  ("mid-late 1930s" -> 1934..1939). Parts of a month ("early June", "early in June", "the end
+  of May 1820"): early 1..10, mid 11..20, late 21..end. Seasons: spring 03..05, summer 06..08,
+  autumn/fall 09..11, winter Dec of the year named
   to Feb of the next ("winter of 1920-21" -> 1920-12..1921-02). All of these are
   ``not_before``/``not_after``.
 - A year missing from the span is borrowed from a dated mention that closely follows it
@@ -17,6 +18,12 @@ Conventions (they follow ../shared/eval/GUIDELINES.md and its gold files):
   (or ``default_year``); such mentions are ``inferred`` with ``cert="medium"``, as in the gold.
   Spelled-out decades ("the early twenties") are inferred too: the 1900s unless the context
   year is earlier. A month name alone ("in October") is never a mention.
+- Diary and letter days: the weekday is inside the span ("Monday 1", "Tuesday the 8th",
+  "Monday March 12th", "Saturday April First"); "the 5th inst."/"12th ult."/"the 2nd prox."
+  name this, the last and the next month; "3d", "2d" are ordinals. Their month and year come
+  from a :class:`DateContext` (the document's date, a heading that is only a date, the last
+  date naming its month); a weekday that does not fit gives ``cert="low"``; a day nothing
+  places is a mention without normalisation, ``cert="low"``.
 - Not dates: four-digit numbers after "No.", "pp.", "#", currency signs, before "%" or a plural
   noun ("1923 members", unless a preposition or "the" precedes), inside URLs and ISBNs.
 """
@@ -26,7 +33,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..model import Mention
 from .spans import Spans, pick_disjoint
@@ -74,13 +81,30 @@ def _month(g: str) -> str:
 
 
 def _day(g: str) -> str:
-    return rf"(?P<{g}>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
+    return rf"(?P<{g}>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th|(?<=[23])d)?(?!\d)"  # "3d": old style
 
 
 def _year(g: str, alone: bool = True) -> str:
     return rf"(?P<{g}>1\d{{3}}|20\d{{2}})" + (r"(?!\d)" if alone else "")
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = {name.lower(): n for n, name in enumerate(_WEEKDAYS)} | {
+    name: n for n, names in enumerate(("mon", "tue tues", "wed", "thu thur thurs", "fri", "sat",
+                                       "sun")) for name in names.split()}
+# weekdays are case-sensitive too; an abbreviation needs its full stop ("Sat 5 hours")
+_WEEKDAY = (rf"(?-i:(?P<wd>(?:{'|'.join(_WEEKDAYS)})\b"
+            r"|(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.))")
+_UNITS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+          "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth").split()
+#: "first" .. "thirty-first" (also "twenty first", "twentyfirst"): "Saturday April First"
+ORDINAL_WORDS = {word: n for n, word in enumerate(_UNITS, 1)} | {
+    "twentieth": 20, "thirtieth": 30} | {
+    f"{tens}{sep}{word}": base + n for tens, base in (("twenty", 20), ("thirty", 30))
+    for sep in ("-", " ", "") for n, word in enumerate(_UNITS[:9], 1) if base + n <= 31}
+_ORDINAL_WORDS = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
+MONTH_SHIFTS = {"inst": 0, "instant": 0, "ult": -1, "ulto": -1, "ultimo": -1, "prox": 1,
+                "proximo": 1}
 _YY2 = r"(?P<yy2>\d{1,2})(?!\d)"  # "1926-27", "1923-4"
 
 
@@ -89,16 +113,24 @@ def _compile(body: str, prefix: str = "") -> re.Pattern[str]:
 
 
 DAY_RANGE = _compile(rf"{_day('d1')}(?:\s+(?:of\s+)?{_month('m1')}(?:,?\s+{_year('y1')})?)?"
-                     rf"{_SEP}{_day('d2')}\s+(?:of\s+)?{_month('m2')}(?:,?\s+{_year('y2')})?")
+                     rf"{_SEP}(?:the\s+)?{_day('d2')}\s+(?:of\s+)?{_month('m2')}(?:,?\s+{_year('y2')})?")
 MDY_RANGE = _compile(rf"{_month('m1')}\s+{_day('d1')}(?:,?\s+{_year('y1')})?{_SEP}"
                      rf"(?:{_month('m2')}\s+)?{_day('d2')}(?:,?\s+{_year('y2')})?")
-DMY = _compile(rf"{_day('d1')}\s+(?:of\s+)?{_month('m1')}(?:,?\s+{_year('y1')})?")
-MDY = _compile(rf"{_month('m1')}\s+{_day('d1')}(?:,?\s+{_year('y1')})?")
+DMY = _compile(rf"(?:{_WEEKDAY},?\s+(?:the\s+)?)?{_day('d1')}\s+(?:of\s+)?{_month('m1')}"
+               rf"(?:,?\s+{_year('y1')})?")
+MDY = _compile(rf"(?:{_WEEKDAY},?\s+)?{_month('m1')}\s+{_day('d1')}(?:,?\s+{_year('y1')})?")
+# a diary's or letter's day: "Monday 1", "Tuesday the 8th", "Saturday April First"
+WEEKDAY_DAY = _compile(rf"{_WEEKDAY},?\s+(?:the\s+)?{_day('d1')}")
+WEEKDAY_MONTH_WORD = _compile(rf"{_WEEKDAY},?\s+{_month('m1')}\s+(?P<dw>{_ORDINAL_WORDS})\b"
+                              rf"(?:,?\s+{_year('y1')})?")
+# "the 5th inst." (this month), "12th ult." (last month), "the 3rd prox." (next month)
+RELATIVE_DAY = _compile(rf"{_day('d1')}\s+(?P<rel>(?:instant|ultimo|proximo)\b"
+                        r"|(?:inst|ulto|ult|prox)\b\.?)")
 ISO = _compile(rf"{_year('y1')}-(?P<mo>0[1-9]|1[0-2])-(?P<d1>0[1-9]|[12]\d|3[01])")
 MONTH_RANGE = _compile(rf"{_month('m1')}(?:,?\s+{_year('y1')})?{_SEP_SLASH}"
                        rf"{_month('m2')},?\s+(?:of\s+)?{_year('y2')}")
-MONTH_YEAR = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?{_month('m1')}"
-                      rf"(?:,?\s+(?:of\s+)?{_year('y1')})?")
+MONTH_YEAR = _compile(rf"(?:(?:{_MODS})(?:[\s{_DASH}]+|\s+in\s+)|{_PART})?{_month('m1')}"
+                      rf"(?:,?\s+(?:of\s+)?{_year('y1')})?")  # "early in June", "end of May"
 YEAR_RANGE = _compile(rf"{_year('y1')}(?:{_SEP_SLASH}{_year('y2')}|\s*[{_DASH}/]\s*{_YY2})")
 GLUED_YEARS = _compile(rf"{_year('y1', alone=False)}{_year('y2')}")  # "19271940": a lost dash
 YEAR = _compile(_year("y1"))
@@ -107,7 +139,8 @@ DECADE_RANGE = _compile(rf"(?P<dec1>1\d{{2}}0|20\d0)['’]?s{_SEP}(?:the\s+)?"
                         rf"(?:(?P<dec2>1\d{{2}}0|20\d0)|['’]?(?P<dd2>\d)0)['’]?s\b")
 WORD_DECADE = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?(?:(?P<word>{'|'.join(DECADE_WORDS)})"
                        r"|['’](?P<dd1>[1-9])0s)\b", r"\bthe\s+")
-YEAR_PART = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+|{_PART}(?:the\s+year\s+)?){_year('y1')}")
+YEAR_PART = _compile(rf"(?:(?:{_MODS})(?:[\s{_DASH}]+|\s+in\s+(?:the\s+year\s+)?)"
+                     rf"|{_PART}(?:the\s+year\s+)?){_year('y1')}")
 DECADE_PART = _compile(rf"{_PART}the\s+(?P<dec1>1\d{{2}}0|20\d0)['’]?s\b")
 SEASON = _compile(rf"(?:(?:{_MODS})[\s{_DASH}]+)?(?P<season>{'|'.join(SEASONS)})(?:\s+of)?\s+"
                   rf"{_year('y1')}(?:\s*[{_DASH}/]\s*(?:{_year('y2')}|{_YY2}))?")
@@ -145,6 +178,8 @@ class _Hit:
     explicit: bool = True
     decade_words: bool = False  # lo/hi years are offsets in an unknown century
     needs_partner: bool = False  # a bare month: kept only if it borrows a year from its neighbour
+    weekday: int | None = None  # the weekday written with it (Monday = 0)
+    month_shift: int | None = None  # "inst." 0, "ult." -1, "prox." 1: the month is the context's
 
 
 def _num(value: str | None) -> int | None:
@@ -188,14 +223,19 @@ def _dates(m: re.Match[str]) -> _Hit | None:
     y1, m1, d1 = _num(g.get("y1")), _month_of(g.get("m1")), _num(g.get("d1"))
     if g.get("mo"):
         m1 = int(g["mo"])
+    if g.get("dw"):
+        d1 = ORDINAL_WORDS[_key(g["dw"])]
     if "y2" not in g and "m2" not in g:
-        if g.get("mod1"):
+        if g.get("mod1") or g.get("part"):
             lo, hi = _parts(m, MONTH_PARTS)
             return _hit(m, "approx", (y1, m1, lo), (y1, m1, hi))
         # a month alone ("in October", "the October Revolution") stands only in a chain with
         # a dated month: "in January and February 1928"
         alone = d1 is None and m1 is not None and y1 is None
-        return _hit(m, "when", (y1, m1, d1), (y1, m1, d1), needs_partner=alone)
+        weekday = WEEKDAYS[g["wd"].rstrip(".").lower()] if g.get("wd") else None
+        shift = MONTH_SHIFTS[g["rel"].rstrip(".").lower()] if g.get("rel") else None
+        return replace(_hit(m, "when", (y1, m1, d1), (y1, m1, d1), needs_partner=alone),
+                       weekday=weekday, month_shift=shift)
     y2, m2, d2 = _num(g.get("y2")), _month_of(g.get("m2")), _num(g.get("d2"))
     if g.get("yy2") and y1 is not None:
         y2 = _short_year(y1, g["yy2"])
@@ -264,7 +304,8 @@ Converter = Callable[[re.Match[str]], "_Hit | None"]
 PATTERNS: tuple[tuple[re.Pattern[str], Converter, bool], ...] = (
     # (pattern, converter, may be a quantity: a bare number that could be a count)
     (DAY_RANGE, _dates, False), (MDY_RANGE, _dates, False), (DMY, _dates, False),
-    (MDY, _dates, False), (ISO, _dates, False), (MONTH_RANGE, _dates, False),
+    (MDY, _dates, False), (WEEKDAY_DAY, _dates, True), (WEEKDAY_MONTH_WORD, _dates, False),
+    (RELATIVE_DAY, _dates, False), (ISO, _dates, False), (MONTH_RANGE, _dates, False),
     (MONTH_YEAR, _dates, False), (YEAR_RANGE, _dates, True), (GLUED_YEARS, _glued, True),
     (YEAR, _dates, True), (DECADE, _decade, False),
     (DECADE_RANGE, _decade, False), (WORD_DECADE, _word_decade, False),
@@ -367,44 +408,179 @@ def _valid(hit: _Hit) -> bool:
 
 def _mention(hit: _Hit, text: str) -> Mention:
     inferred = not hit.explicit
+    cert = "low" if hit.weekday == -1 else "medium" if inferred else "high"
     lo, hi = _iso(hit.lo), _iso(hit.hi)
     ranged, approx = hit.kind == "range", hit.kind == "approx"
     return Mention(hit.start, hit.end, text[hit.start:hit.end], "date",
                    when=lo if hit.kind == "when" else None,
                    from_=lo if ranged else None, to=hi if ranged else None,
                    not_before=lo if approx else None, not_after=hi if approx else None,
-                   inferred=inferred, cert="medium" if inferred else "high", resp="dates")
+                   inferred=inferred, cert=cert, resp="dates")
 
 
-def find_dates(blocks: Sequence[str], *, default_year: int | None = None) -> list[list[Mention]]:
+@dataclass
+class DateContext:
+    """Where a document stands on the calendar while its blocks are read in order.
+
+    ``year`` is the year last written, or that of the last block that is only a date (a
+    heading, a dateline): it places a yearless "October 8". ``on`` is the calendar position,
+    (year, month, day): the last date that names its month, or a block that is only a year (a
+    heading "1819"). It places what names only a day: "Tuesday 8th", "the 5th inst." ("inst.",
+    "ult.", "prox." count from the letter's date, so they do not move it).
+    Start it from the document's own date (:meth:`of`); :func:`find_dates` moves it on.
+    A day with nothing to place it is tagged without normalisation.
+    """
+
+    year: int | None = None
+    on: Point = (None, None, None)
+    #: Dates the document already tags, per block number: ``(start, end, value)`` with
+    #: ``value`` their ``YYYY[-MM[-DD]]``; read in order, they move the context like found ones.
+    tagged: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, value: str | None) -> DateContext:
+        """The context of a document dated ``value`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``;
+        anything else is no date)."""
+        found = ISO_VALUE.fullmatch((value or "").strip())
+        if found is None:
+            return cls()
+        year, month, day = (None if part is None else int(part) for part in found.groups())
+        return cls(year, (year, month, day))
+
+
+ISO_VALUE = re.compile(r"(1\d{3}|20\d{2})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
+
+
+def _step(year: int, month: int, by: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+def _weekday_fits(hit: _Hit, year: int, month: int, day: int) -> bool:
+    return day <= calendar.monthrange(year, month)[1] and (
+        hit.weekday is None or calendar.weekday(year, month, day) == hit.weekday)
+
+
+def _place_day(hit: _Hit, on: Point) -> _Hit | None:
+    """A day without month or year ("Tuesday 8th", "12th ult.") placed by the position ``on``.
+
+    "inst."/"ult."/"prox." name the month. Otherwise the day lies in the position's month or,
+    when it is smaller than the position's day (a diary going on past a month end), in the next;
+    a written weekday picks whichever of the two it fits. None when the position has no month.
+    A weekday that fits neither is a doubt kept as ``cert="low"``.
+    """
+    year, month, last = on
+    day = hit.lo[2]
+    if year is None or month is None or day is None:
+        return None
+    if hit.month_shift is not None:
+        options = [_step(year, month, hit.month_shift)]
+    else:
+        options = [(year, month), _step(year, month, 1)]
+        if last is not None and day < last:
+            options.reverse()
+    fitting = [o for o in options if _weekday_fits(hit, *o, day)]
+    existing = [o for o in options if day <= calendar.monthrange(*o)[1]]
+    if not fitting and not existing:
+        return None
+    y, m = (fitting or existing)[0]
+    placed = replace(hit, lo=(y, m, day), hi=(y, m, day), explicit=False)
+    return placed if fitting else replace(placed, weekday=-1)  # -1: the weekday did not fit
+
+
+def _place_year(hit: _Hit, context: DateContext) -> _Hit:
+    """A yearless date ("March 12th") placed by the year last written; with a weekday written,
+    by the first of that year, the position's year, and the year after, that the weekday fits."""
+    year = context.year if context.year is not None else context.on[0]
+    assert year is not None
+    if hit.weekday is None or hit.kind != "when" or hit.lo[1] is None or hit.lo[2] is None:
+        return _with_year(hit, year)
+    options = [year] + [y for y in (context.on[0], (context.on[0] or 0) + 1) if y]
+    fitting = [y for y in options if _weekday_fits(hit, y, hit.lo[1], hit.lo[2])]
+    placed = _with_year(hit, (fitting or options)[0])
+    return placed if fitting else replace(placed, weekday=-1)
+
+
+def _resolve(hit: _Hit, context: DateContext) -> _Hit | None:
+    """``hit`` with its missing year (or month) from ``context``; None when nothing places it."""
+    if hit.decade_words:
+        century = context.year // 100 * 100 if context.year and context.year < 1900 else 1900
+        return replace(hit, lo=(century + (hit.lo[0] or 0), None, None),
+                       hi=(century + (hit.hi[0] or 0), None, None))
+    if hit.lo[0] is None and hit.lo[1] is None:
+        return _place_day(hit, context.on)
+    if hit.lo[0] is None:
+        if context.year is None and context.on[0] is None:
+            return None
+        return _place_year(hit, context)
+    year, month, day = hit.lo
+    if hit.weekday is not None and year and month and day \
+            and not _weekday_fits(hit, year, month, day):
+        return replace(hit, weekday=-1)
+    return hit
+
+
+def _unplaced(hit: _Hit) -> bool:
+    """A diary or letter day that nothing places: still a date (a weekday or "inst." says so)."""
+    return hit.lo[0] is None and hit.lo[2] is not None and (
+        hit.weekday is not None or hit.month_shift is not None)
+
+
+def _move(context: DateContext, hit: _Hit, mention: Mention, whole: bool) -> None:
+    """Move ``context`` on past a date just read (``whole``: it is all its block says)."""
+    written = YEAR_WRITTEN.findall(mention.text)
+    if hit.explicit and written and (hit.hi[0] or 0) - (hit.lo[0] or 0) <= 1:
+        context.year = int(written[-1])  # the year last written; decades, life spans: none
+    if hit.month_shift is not None:
+        return  # "the 5th inst." counts from the letter's date: the position stays there
+    if hit.kind == "when" and (hit.lo[1] is not None or whole and hit.explicit):
+        context.on = hit.lo  # a date to the month, or a heading that is only a year
+    if whole and hit.kind == "when":
+        context.year = hit.lo[0]  # a heading or dateline: what follows is of its year
+
+
+def find_dates(blocks: Sequence[str], *, default_year: int | None = None,
+               context: DateContext | None = None) -> list[list[Mention]]:
     """Date mentions in each block of one document (offsets into that block's text), in order.
 
     :param blocks: the texts of the document's blocks in reading order; the year last
-        written flows from block to block to place yearless dates ("On October 8").
-    :param default_year: the year to assume before any year is written (e.g. the
-        document's date), or None to drop yearless dates found before the first year.
-    :return: one list of ``type="date"``, ``resp="dates"`` mentions per block.
+        written and the calendar position flow from block to block (:class:`DateContext`).
+    :param default_year: the year to assume before any year is written, or None to drop
+        yearless dates found before the first year (a shorthand for ``context``).
+    :param context: where the document starts on the calendar, e.g. ``DateContext.of`` its
+        own date; moved on as dates are read (the caller's object is left as it was).
+    :return: one list of ``type="date"``, ``resp="dates"`` mentions per block. A diary or
+        letter day that nothing places ("Monday 1" with no month known) has no normalisation
+        and ``cert="low"``; one whose weekday does not fit its placed date has ``cert="low"``.
     """
-    context = default_year
+    context = replace(context) if context is not None else DateContext(default_year)
     result: list[list[Mention]] = []
-    for text in blocks:
+    for number, text in enumerate(blocks):
         mentions: list[Mention] = []
-        for hit in _borrow_years(_candidates(text), text):
-            if hit.needs_partner:
+        tagged = sorted(context.tagged.get(number, ()), reverse=True)
+        for found in _borrow_years(_candidates(text), text):
+            while tagged and tagged[-1][0] <= found.start:
+                _move_to(context, tagged.pop()[2])
+            if found.needs_partner:
                 continue
-            if hit.decade_words:
-                century = context // 100 * 100 if context and context < 1900 else 1900
-                hit = replace(hit, lo=(century + (hit.lo[0] or 0), None, None),
-                              hi=(century + (hit.hi[0] or 0), None, None))
-            elif hit.lo[0] is None:
-                if context is None:
-                    continue
-                hit = _with_year(hit, context)
+            hit = _resolve(found, context)
+            if hit is None:
+                if _unplaced(found):
+                    mentions.append(Mention(found.start, found.end, text[found.start:found.end],
+                                            "date", inferred=True, cert="low", resp="dates"))
+                continue
             if not _valid(hit):
                 continue
             mentions.append(_mention(hit, text))
-            written = YEAR_WRITTEN.findall(mentions[-1].text)
-            if hit.explicit and written and (hit.hi[0] or 0) - (hit.lo[0] or 0) <= 1:
-                context = int(written[-1])  # the year last written; decades, life spans: none
+            _move(context, hit, mentions[-1], text.strip(" \t\n.,;:") == mentions[-1].text)
+        for _, _, value in reversed(tagged):
+            _move_to(context, value)
         result.append(mentions)
     return result
+
+
+def _move_to(context: DateContext, value: str) -> None:
+    """Move ``context`` to a date the document already tags (its ``YYYY[-MM[-DD]]``)."""
+    placed = DateContext.of(value)
+    if placed.year is not None:
+        context.year, context.on = placed.year, placed.on

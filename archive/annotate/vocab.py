@@ -18,6 +18,10 @@ TITLES = frozenset({
     "Commander", "Leader", "Dictator", "Academician", "Citizen", "Senator", "Governor",
     "Historian", "Historians", "Writer", "Journalist", "Author", "Poet", "Novelist", "Scholar",
     "Economist", "Philosopher", "Critic", "Activist", "Witness",
+    # English honorifics, ranks and forms of address of any period
+    "Messrs", "Mme", "Mlle", "Madame", "Monsieur", "Mister", "Rev", "Revd", "Reverend", "Hon",
+    "Honourable", "Dame", "Lt", "Capt", "Col", "Gen", "Sgt", "Sergeant", "Corporal", "Doctor",
+    "Duke", "Duchess", "Earl", "Marquis", "Marquess", "Viscount", "Abbé", "Aunt", "Uncle",
 })
 # Given names common in the period's texts (Russian, East European, Western).
 GIVEN_NAMES = frozenset("""

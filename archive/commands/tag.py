@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..config import Settings
+from ..errors import ArchiveError
 from ..model import Block, Mention, Source
 
 DATE_FIELDS = (("when", "when"), ("from_", "from"), ("to", "to"),
@@ -96,15 +97,25 @@ def _lines(records: Sequence[dict[str, Any]], output: str) -> Iterator[str]:
               show_default=True, help="One JSON object per mention, or aligned text lines.")
 @click.option("--source-format", type=click.Choice(["text", "markdown", "html"]), default=None,
               help="Read FILE as this format (default: from its extension).")
+@click.option("--date", "document_date", metavar="YYYY[-MM[-DD]]", default=None,
+              help="The document's own date, for dates written without year or month "
+                   "(default: the date in its metadata, if any).")
 @click.pass_obj
-def tag(settings: Settings, file: Path, output: str, source_format: str | None) -> None:
+def tag(settings: Settings, file: Path, output: str, source_format: str | None,
+        document_date: str | None) -> None:
     """Print the person/place/org/date mentions of FILE, one per line, by offset."""
-    from ..annotate import Recogniser
+    from ..annotate import DateContext, Recogniser
     from ..ingest import read_source
     from ..registry import load_registry
 
+    context = DateContext.of(document_date)
+    if document_date is not None and context.year is None:
+        raise ArchiveError(f"--date {document_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
+                           str(file))
     source = read_source(file, source_format)
-    recogniser = Recogniser(load_registry(settings))
-    mentions = recogniser.recognise([block.text for block in source.blocks])
+    if document_date is None:
+        context = DateContext.of(source.metadata.date)
+    recogniser = Recogniser.for_archive(load_registry(settings), settings)
+    mentions = recogniser.recognise([block.text for block in source.blocks], context=context)
     for line in _lines(mention_records(source, mentions), output):
         click.echo(line)

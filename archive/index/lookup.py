@@ -24,9 +24,9 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import QueryError
+from .days import day_range
 from .db import reader
 from .facets import Facet, load_facets
-from .rows import day_range
 
 #: Values shown per facet before ``truncated`` is set.
 FACET_SIZE = 30

@@ -13,31 +13,21 @@ from pathlib import Path
 
 from lxml import etree
 
-from tei.namespaces import NSMAP, TEI_LB, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
+from tei.namespaces import NSMAP, TEI_LB, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID
 from tei.parse import parse_bytes, parse_tei
 
 from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, RefResolver, in_entry
 from ..store import valid_id
+from .days import day_range
 from .facets import Facet, facet_values
+from .header import read_header
 
 #: Attributes not recorded per document (unique per element, useless for pruning).
 UNINDEXED_ATTRIBUTES = frozenset({XML_ID, "target"})
 
-_H = "/tei:TEI/tei:teiHeader"
-_HEADER = {
-    name: etree.XPath(f"string({expression})", namespaces=NSMAP)
-    for name, expression in {
-        "idno": f"{_H}/tei:fileDesc/tei:publicationStmt/tei:idno[@type='archive']",
-        "title": f"{_H}/tei:fileDesc/tei:titleStmt/tei:title[1]",
-        "publication": f"({_H}/tei:fileDesc/tei:sourceDesc/tei:bibl/tei:title[@level='j'])[1]",
-        "publisher": f"({_H}/tei:fileDesc/tei:sourceDesc/tei:bibl/tei:publisher)[1]",
-        "date": f"({_H}/tei:fileDesc/tei:sourceDesc/tei:bibl/tei:date)[1]/@when",
-        "kind": f"({_H}/tei:profileDesc/tei:textClass//tei:term[@type='kind'])[1]",
-        "language": f"({_H}/tei:profileDesc/tei:langUsage/tei:language/@ident)[1]",
-        "licence": f"({_H}/tei:fileDesc/tei:publicationStmt/tei:availability/tei:licence)[1]",
-    }.items()
-}
-_AUTHORS = etree.XPath(f"{_H}/tei:fileDesc/tei:titleStmt/tei:author", namespaces=NSMAP)
+_IDNO = etree.XPath(
+    "string(/tei:TEI/tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno[@type='archive'])",
+    namespaces=NSMAP)
 
 
 #: A mention's row: passage xml:id, type, ref, surface, start, end, the date columns.
@@ -66,15 +56,9 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
     """
     tree = parse_bytes(data, str(path))
     root = tree.getroot()
-    header: dict[str, str | int | None] = {
-        name: " ".join(str(xpath(tree)).split()) or None for name, xpath in _HEADER.items()}
-    idno = str(header.pop("idno") or "")
+    header = read_header(tree)
+    idno = " ".join(str(_IDNO(tree)).split())
     doc_id = idno if valid_id(idno) else path.stem  # an unusable idno never becomes an id
-    header["author"] = "; ".join(" ".join("".join(a.itertext()).split())
-                                 for a in _AUTHORS(tree)) or None
-    header["language"] = header["language"] or root.get(XML_LANG)
-    header["publication"] = header["publication"] or header["publisher"]
-    header["start_day"], header["end_day"] = day_range(header["date"])  # type: ignore[arg-type]
     # imported documents' own pointers: #p1 → <doc>.p1
     refs = PLAIN_REFS if resolver is None else resolver.for_document(doc_id)
     walk = _TextWalk(refs)
@@ -173,55 +157,7 @@ def _mention_dates(element: etree._Element) -> tuple[str | int | None, ...]:
     return (when, from_, to, not_before, not_after, *days)
 
 
-def day_range(value: str | None) -> tuple[int | None, int | None]:
-    """The first and last day (days since 1970-01-01) an ISO date may mean.
-
-    ``"1924"`` → all of 1924, ``"1924-09"`` → all of September; ``None`` or an unreadable
-    value → ``(None, None)``, an open end.
-    """
-    if not value:
-        return None, None
-    text = value.strip()
-    sign = -1 if text.startswith("-") else 1
-    parts = text.lstrip("-").split("-")
-    try:
-        numbers = [int(part) for part in parts]
-    except ValueError:
-        return None, None
-    if not 1 <= len(numbers) <= 3 or len(parts[0]) < 4:
-        return None, None
-    year = sign * numbers[0]
-    if len(numbers) == 1:
-        return _days(year, 1, 1), _days(year, 12, 31)
-    month = numbers[1]
-    if not 1 <= month <= 12:
-        return None, None
-    last = _month_length(year, month)
-    if len(numbers) == 2:
-        return _days(year, month, 1), _days(year, month, last)
-    if not 1 <= numbers[2] <= last:
-        return None, None
-    day = _days(year, month, numbers[2])
-    return day, day
-
-
-def _month_length(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-def _days(year: int, month: int, day: int) -> int:
-    # Days from civil (proleptic Gregorian, astronomical years), valid for negative years too.
-    year -= month <= 2
-    era = (year if year >= 0 else year - 399) // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
 def file_id(path: Path) -> str:
     """A file's document id (its archive idno, else its name), read from the file itself."""
-    idno = str(_HEADER["idno"](parse_tei(path)))
+    idno = " ".join(str(_IDNO(parse_tei(path))).split())
     return idno if valid_id(idno) else path.stem

@@ -101,7 +101,12 @@ def update_index(
         is read), or it cannot be written.
     """
     with data_lock(settings.data_dir):
-        return _update(settings, full, progress)
+        try:
+            return _update(settings, full, progress)
+        except sqlite3.OperationalError as error:  # a full disk, an index it cannot write
+            raise ArchiveError(f"the index cannot be written ({error}); the files are safe: "
+                               "run `archive reindex` once there is room",
+                               str(settings.index_path)) from None
 
 
 def _update(settings: Settings, full: bool, progress: Callable[[int, int], None] | None,

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,7 @@ from tei.parse import (
     snapshot_path,
 )
 from tei.serialize import serialize
+from tei.validate import validate_bytes
 
 from ..annotate import Recogniser, annotate
 from ..config import Settings
@@ -67,6 +69,9 @@ from ..registry import (
     iter_entry_elements,
     load_imports,
     load_registry,
+    merge_imported,
+    namespaced_id,
+    project_of,
     read_entries,
     read_entry,
     save_imports,
@@ -197,7 +202,7 @@ def import_files(settings: Settings, paths: Sequence[Path], *, annotate_names: b
             warnings += [line for item in prepared for line in _validity_warnings(item)]
         _link_lists(prepared, imports)
         registry = load_registry(settings)
-        _merge_entries(registry, prepared)
+        _merge_entries(registry, prepared, imports)
         if annotate_names:
             _annotate(settings, registry, [p for p in prepared if p.kind == "document"])
         targets = {stored_path(settings, item): item.data for item in prepared}
@@ -443,13 +448,18 @@ def _link_lists(prepared: list[Prepared], imports: Mapping[str, ImportRecord]) -
         item.lists = tuple(sorted(named))
 
 
-def _merge_entries(registry: Registry, prepared: Sequence[Prepared]) -> None:
-    owners = {item.id for item in prepared}
-    for entry_id in [e.id for e in registry.entries.values() if e.source in owners]:
-        registry.remove(entry_id)  # a re-import replaces what the same owner brought
+def _merge_entries(registry: Registry, prepared: Sequence[Prepared],
+                   imports: Mapping[str, ImportRecord]) -> None:
+    """Entries of the inputs' lists into the registry: one entry per entity across the files
+    of an edition (see :func:`archive.registry.merge_imported`); a re-import replaces what the
+    same owner brought."""
+    owners = {key: project_of(record) for key, record in imports.items()}
+    owners.update({item.id: str(item.path.resolve().parent) for item in prepared})
+    roles = {namespaced_id(item.id, token.lstrip("#")) for item in prepared if item.tree is not None
+             for sp in item.tree.iter(tei("sp")) for token in (sp.get("who") or "").split()}
+    merge_imported(registry, [e for item in prepared for e in item.entries],
+                   {item.id for item in prepared}, owners, roles)
     for item in prepared:
-        for entry in item.entries:
-            registry.add(entry)
         for entry in item.carried:  # an export of ours: the registry's own entries
             if registry.get(entry.id) is None:
                 registry.add(entry)
@@ -460,14 +470,41 @@ def _annotate(settings: Settings, registry: Registry, documents: Sequence[Prepar
     # link to the archive's own entries only: another project's names stay theirs
     own = Registry({k: e for k, e in registry.entries.items() if e.source is None},
                    set(registry.rejected))
-    recogniser = Recogniser(own)
+    recogniser = Recogniser.for_archive(own, settings)
     for item in documents:
         assert item.tree is not None
-        if annotate(item.tree, recogniser.recognise):
-            item.data = document_bytes(item.tree)
+        if annotate(item.tree, recogniser.recognise, recogniser.components):
+            tagged = document_bytes(item.tree)
+            _tagging_gate(settings, item.path, item.data, tagged)
+            item.data = tagged
     for surface, kind, _ in recogniser.proposals():
         registry.propose(surface, kind)
-    del settings
+
+
+def _tagging_gate(settings: Settings, path: Path, before: bytes, after: bytes) -> None:
+    """Tagging may not make an imported document invalid: with tei_all configured
+    (``ARCHIVE_TEI_ALL_RNG``), the tagged document may have no error the input did not have.
+
+    :raise ArchiveError: it has one (then nothing of the import is written).
+    """
+    rng = settings.tei_all_rng
+    if rng is None:
+        return
+    old = Counter(i.message for i in validate_bytes(before, str(path), rng=rng).issues
+                  if i.severity == "error")
+    new = [i for i in validate_bytes(after, str(path), rng=rng).issues
+           if i.severity == "error" and not _seen(old, i.message)]
+    if new:
+        raise ArchiveError(f"not imported: tagging made it invalid TEI (line {new[0].line}: "
+                           f"{new[0].message}); import it without --annotate", str(path))
+
+
+def _seen(known: Counter[str], message: str) -> bool:
+    """Whether an error of this message is one the input had (each counts once)."""
+    if known[message] > 0:
+        known[message] -= 1
+        return True
+    return False
 
 
 def stored_bytes_equal(first: bytes, second: bytes) -> bool:

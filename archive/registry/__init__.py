@@ -21,11 +21,13 @@ from .lists import (
     ENTRY_ELEMENTS,
     in_entry,
     iter_entry_elements,
+    name_text,
     namespaced_id,
     read_entries,
     read_entry,
     slug,
 )
+from .merging import merge_imported, project_of, unmerged
 from .places import lookup_place
 from .refs import PLAIN_REFS, DocumentRefs, RefResolver, ref_resolver, surface_key
 
@@ -33,7 +35,7 @@ __all__ = [
     "DocumentRefs", "ENTRY_ELEMENTS", "ENTRY_TYPES", "Entry", "EntryType", "IMPORTS_FILE",
     "ImportRecord", "PLAIN_REFS", "RefResolver", "Registry", "SHAPES", "entry_element",
     "find_references", "imported_files", "in_entry", "iter_entry_elements", "load_imports",
-    "load_registry", "lookup_place", "namespaced_id", "read_entries", "read_entry",
-    "ref_resolver", "registry_stamp", "rewrite_refs", "save_imports", "slug", "surface_key",
-    "with_place_lookup"
+    "load_registry", "lookup_place", "merge_imported", "name_text", "namespaced_id",
+    "project_of", "read_entries", "read_entry", "ref_resolver", "registry_stamp", "rewrite_refs",
+    "save_imports", "slug", "surface_key", "unmerged", "with_place_lookup"
 ]

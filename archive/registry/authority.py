@@ -64,6 +64,8 @@ FILE_NAMES: dict[EntryType, str] = {
     "person": "persons.xml", "place": "places.xml", "org": "orgs.xml"}
 #: ``@resp`` of an entry proposed by the recogniser (the header's respStmt has this id).
 NER_RESP = "#archive-ner"
+#: ``note/@type`` of an entry's aliases: the ids of entries merged into it, space-separated.
+MERGED_NOTE = "merged"
 
 TEI_FILE_DESC = tei("fileDesc")
 TEI_TITLE_STMT = tei("titleStmt")
@@ -114,6 +116,8 @@ class Entry:
     :param idnos: ``(authority, identifier)`` pairs: ``("wikidata", "Q33391")``.
     :param proposed: found by the recogniser, not yet reviewed.
     :param source: where the entry came from, e.g. an imported project's registry.
+    :param aliases: ids of entries merged into this one (``<doc>.p1`` of each imported
+        document whose own list named the same person): their pointers resolve to it.
     """
 
     id: str
@@ -126,6 +130,7 @@ class Entry:
     idnos: tuple[tuple[str, str], ...] = ()
     proposed: bool = False
     source: str | None = None
+    aliases: tuple[str, ...] = ()
 
     @property
     def all_names(self) -> tuple[str, ...]:
@@ -316,11 +321,14 @@ class Registry:
                 known.add(name_key(name))
                 variants.append(name)
         authorities = {authority for authority, _ in keep.idnos}
+        # an imported entry's id stays a name for it: its document's pointers are not rewritten
+        dropped = (drop.id,) if drop.source is not None else ()
         merged = replace(
             keep, variants=tuple(variants), birth=keep.birth or drop.birth,
             death=keep.death or drop.death, geo=keep.geo or drop.geo,
             idnos=keep.idnos + tuple(i for i in drop.idnos if i[0] not in authorities),
-            source=keep.source or drop.source)
+            source=keep.source or drop.source,
+            aliases=tuple(dict.fromkeys((*keep.aliases, *dropped, *drop.aliases))))
         del self.entries[drop_id]
         self.entries[keep_id] = merged
         return merged
@@ -397,6 +405,8 @@ def _read_entry(element: etree._Element, path: str) -> Entry:
     birth, death, geo = first(TEI_BIRTH), first(TEI_DEATH), first(TEI_GEO)
     source = next((_text(note) for note in element.iter(TEI_NOTE)
                    if note.get("type") == "source"), None)
+    aliases = tuple(alias for note in element.iter(TEI_NOTE) if note.get("type") == MERGED_NOTE
+                    for alias in _text(note).split())
     return Entry(
         id=entry_id, type=kind, name=_text(names[0]),
         variants=tuple(_text(name) for name in names[1:] if _text(name)),
@@ -405,7 +415,7 @@ def _read_entry(element: etree._Element, path: str) -> Entry:
         geo=_read_geo(geo, where, path) if geo is not None else None,
         idnos=tuple((idno.get("type", ""), _text(idno)) for idno in element.iter(TEI_IDNO)),
         proposed=NER_RESP in (element.get("resp") or "").split(),
-        source=source,
+        source=source, aliases=aliases,
     )
 
 
@@ -469,6 +479,8 @@ def _build_entry(entry: Entry) -> etree._Element:
         etree.SubElement(element, TEI_IDNO, type=authority).text = value
     if entry.source:
         etree.SubElement(element, TEI_NOTE, type="source").text = entry.source
+    if entry.aliases:
+        etree.SubElement(element, TEI_NOTE, type=MERGED_NOTE).text = " ".join(entry.aliases)
     return element
 
 
@@ -488,7 +500,7 @@ def registry_stamp(settings: Settings) -> tuple[tuple[str, int, int], ...]:
     of the registry, or of what is made from it, are kept under)."""
     directory = settings.registry_dir
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                 for p in sorted(directory.glob("*.xml"))) if directory.is_dir() else ()
+                 for p in iter_tei_files(directory))
 
 
 def rewrite_refs(tei_dir: Path, mapping: Mapping[str, str | None], *,

@@ -27,6 +27,7 @@ from tei.namespaces import (
 )
 
 from .authority import NER_RESP, Entry, EntryType
+from .merging import authority_id
 
 TEI_PERSON_GROUP = tei("personGrp")
 TEI_BIRTH = tei("birth")
@@ -69,6 +70,37 @@ def _text(element: etree._Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+#: Name parts: separate words even where the markup has no space between them.
+_NAME_PARTS = frozenset(tei(local) for local in (
+    "forename", "surname", "roleName", "addName", "genName", "nameLink"))
+#: What a name element may hold that is not the name: authority numbers, pointers, notes.
+_NOT_NAME = frozenset(tei(local) for local in ("idno", "ptr", "note", "ref", "bibl"))
+
+
+def name_text(element: etree._Element) -> str:
+    """A name as a catalogue gives it: its text without authority numbers, pointers or notes
+    (``<idno>``, ``<ptr>``, ``<note>``), name parts as separate words, in their order; a
+    surname before the forename is set off by a comma (``Schnitzler, Arthur``).
+
+    ``<persName><forename>Johann</forename><surname>Nestroy</surname></persName>`` →
+    ``"Johann Nestroy"``.
+    """
+    parts: list[str] = [element.text or ""]
+    seen: list[str] = []
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _NOT_NAME:
+            if child.tag in _NAME_PARTS:
+                seen.append(etree.QName(child).localname)
+                if seen[-2:] == ["surname", "forename"] and not any(
+                        "," in part for part in parts[-1:]):
+                    parts.append(",")
+                parts.append(f" {name_text(child)} ")
+            else:
+                parts.append(name_text(child) if len(child) else "".join(child.itertext()))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split()).replace(" ,", ",").strip(" ,;")
+
+
 def in_entry(element: etree._Element) -> bool:
     """Whether a name stands inside a person/place/org entry (a list, not running text)."""
     return next(element.iterancestors(*ENTRY_ELEMENTS), None) is not None  # lxml's C filter
@@ -101,11 +133,11 @@ def read_entry(element: etree._Element, owner: str | None) -> Entry:
     local = element.get(XML_ID, "")
     names: list[str] = []
     for tag in name_tags:
-        names += [_text(name) for name in element.iterchildren(tag) if _text(name)]
+        names += [name_text(name) for name in element.iterchildren(tag) if name_text(name)]
         if names:
             break
-    preferred = [_text(n) for n in element.iterchildren(name_tags[0])
-                 if n.get("type") == "preferred" and _text(n)]
+    preferred = [name_text(n) for n in element.iterchildren(name_tags[0])
+                 if n.get("type") == "preferred" and name_text(n)]
     names = list(dict.fromkeys(preferred + names)) or [_text(element)[:200] or local]
     birth = _date(element, TEI_BIRTH) if kind == "person" else None
     death = _date(element, TEI_DEATH) if kind == "person" else None
@@ -120,8 +152,12 @@ def _date(element: etree._Element, tag: str) -> str | None:
     found = element.find(tag)
     if found is None:
         return None
-    value = found.get("when") or found.get("notBefore") or found.get("from") or ""
-    return value if _ISO_DATE.match(value) else None
+    dated = found.find(tei("date"))  # <birth><date when="…"/></birth>, as some projects write
+    for holder in (found, *(() if dated is None else (dated,))):
+        value = holder.get("when") or holder.get("notBefore") or holder.get("from") or ""
+        if _ISO_DATE.match(value):
+            return value
+    return None
 
 
 def _geo(element: etree._Element) -> tuple[float, float] | None:
@@ -138,10 +174,11 @@ def _geo(element: etree._Element) -> tuple[float, float] | None:
 def _idnos(element: etree._Element) -> tuple[tuple[str, str], ...]:
     found = [(idno.get("type") or "uri", _text(idno)) for idno in element.iterchildren(TEI_IDNO)
              if _text(idno)]
-    # DraCor and others point to Wikidata from @ana/@sameAs/@corresp
-    for attribute in ("ana", "sameAs", "corresp"):
+    # DraCor and others point to Wikidata (GND, VIAF, GeoNames) from @ana/@sameAs/@corresp/@ref
+    for attribute in ("ana", "sameAs", "corresp", "ref"):
         for token in (element.get(attribute) or "").split():
             match = _WIKIDATA.match(token)
-            if match and ("wikidata", match.group(1)) not in found:
-                found.append(("wikidata", match.group(1)))
+            authority = ("wikidata", match.group(1)) if match else authority_id("uri", token)
+            if authority and authority not in found:
+                found.append(authority)
     return tuple(found)

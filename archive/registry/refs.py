@@ -29,6 +29,7 @@ class DocumentRefs:
     ``#p1`` → ``<doc>.p1`` when the document defines p1, else ``<list>.p1`` when a list file it
     points into does, else ``p1`` (the archive's own registry); ``persons.xml#p1`` → the list
     file's entry; any other value (``https://…``, ``psn:…``, a ``@key``) stays as it is.
+    ``<doc>.p1`` merged into another entry (one person in many letters' lists) is that entry.
     """
 
     doc_id: str = ""
@@ -36,6 +37,7 @@ class DocumentRefs:
     owners: tuple[str, ...] = ()
     entry_ids: Collection[str] = frozenset()
     list_files: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     def key(self, token: str) -> str | None:
         """The index key of one pointer token, or None for an empty one."""
@@ -45,15 +47,20 @@ class DocumentRefs:
         file_part, hash_mark, local = token.partition("#")
         if hash_mark and not file_part:
             for owner in self.owners:
-                candidate = namespaced_id(owner, local)
-                if candidate in self.entry_ids:
+                candidate = self._entry(namespaced_id(owner, local))
+                if candidate is not None:
                     return candidate
             return local
         if hash_mark and local:
             list_owner = self.list_files.get(Path(file_part).name)
-            if list_owner and namespaced_id(list_owner, local) in self.entry_ids:
-                return namespaced_id(list_owner, local)
+            candidate = self._entry(namespaced_id(list_owner, local)) if list_owner else None
+            if candidate is not None:
+                return candidate
         return token
+
+    def _entry(self, entry_id: str) -> str | None:
+        """The id of the entry ``entry_id`` names (itself, or the entry it was merged into)."""
+        return entry_id if entry_id in self.entry_ids else self.aliases.get(entry_id)
 
     def element_keys(self, element: etree._Element, *, listed: bool = True) -> list[str]:
         """Keys of a name element: its ``@ref`` tokens, else its ``@key``, else (imported
@@ -85,9 +92,12 @@ def surface_key(element: etree._Element) -> str:
 class RefResolver:
     """Per-document :class:`DocumentRefs` for one data directory (registry + import record)."""
 
-    def __init__(self, entry_ids: Collection[str], imports: Mapping[str, ImportRecord]) -> None:
+    def __init__(self, entry_ids: Collection[str], imports: Mapping[str, ImportRecord],
+                 aliases: Mapping[str, str] | None = None) -> None:
+        """:param aliases: ids of entries merged into others → the entry's id."""
         self.entry_ids = frozenset(entry_ids)
         self.imports = dict(imports)
+        self.aliases = dict(aliases or {})
         self.list_files = {Path(record.path).name: key for key, record in imports.items()
                            if record.kind == "list"}
 
@@ -97,7 +107,7 @@ class RefResolver:
         record = self.imports.get(doc_id)
         owners = (doc_id, *(record.lists if record else ()))
         return DocumentRefs(doc_id, record is not None and record.kind == "document", owners,
-                            self.entry_ids, self.list_files)
+                            self.entry_ids, self.list_files, self.aliases)
 
 
 _lock = threading.Lock()
@@ -115,8 +125,11 @@ def ref_resolver(settings: Settings) -> RefResolver:
         if cached is None or cached[0] != stamp:
             imports = load_imports(settings)
             # nothing imported: no pointer needs the registry's ids (see for_document)
-            ids = load_registry(settings).ids() if imports else ()
-            cached = (stamp, RefResolver(ids, imports))
+            registry = load_registry(settings) if imports else None
+            ids = registry.ids() if registry else ()
+            aliases = {alias: entry.id for entry in registry.entries.values()
+                       for alias in entry.aliases} if registry else {}
+            cached = (stamp, RefResolver(ids, imports, aliases))
             _RESOLVERS[key] = cached
     return cached[1]
 

@@ -17,11 +17,12 @@ from typing import Any
 # values (3.1 raises FORG0001 where 1.0 gives NaN), `<`/`>` (1.0 compares numbers, 3.1 strings),
 # `div` (decimal vs double), functions given a node-set where 3.1 wants one item, `name()`
 # (prefix choice), `id()`, relative paths at the top (lxml's context is the root element, the
-# query's is the document node) and the parent/ancestor axes (they can reach the document node,
-# which lxml never returns).
+# query's is the document node) and the parent/ancestor axes with node() (they can reach the
+# document node, which lxml never returns; a step naming elements cannot).
 
 _STEP_AXES = frozenset({"child", "descendant", "descendant-or-self", "self", "attribute",
                         "following-sibling", "preceding-sibling", "following", "preceding"})
+_UPWARD_AXES = frozenset({"parent", "ancestor", "ancestor-or-self"})
 _KIND_TESTS = frozenset({"text", "comment", "node", "processing-instruction"})
 _STRING_FUNCTIONS = frozenset({"contains", "starts-with", "substring-before", "substring-after",
                                "substring", "concat", "string", "normalize-space", "translate",
@@ -80,6 +81,10 @@ def _safe(token: Any, relative: bool) -> bool:
         return relative and (symbol != ":" or token[1].symbol in ("(name)", "*"))
     if symbol == "@" or (label == "axis" and symbol in _STEP_AXES):
         return relative and all(_safe(child, True) for child in token)
+    if label == "axis" and symbol in _UPWARD_AXES:
+        # a step that names elements never reaches the document node (only node() does)
+        return (relative and len(token) == 1 and token[0].symbol in (":", "(name)", "*")
+                and _safe(token[0], True))
     if label == "kind test" and symbol in _KIND_TESTS:
         return relative and len(token) == 0
     if symbol == ".":

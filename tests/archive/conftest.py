@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +30,22 @@ def indexed_corpus(corpus: Settings) -> Settings:
     """The fixture corpus, indexed."""
     update_index(corpus)
     return corpus
+
+
+class Channel:
+    """Stands for one end of a query worker's pipe: what the worker sends, unpickled."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, message: Any) -> None:
+        self.sent.append(pickle.loads(pickle.dumps(message)))
+
+    def send_bytes(self, data: Any) -> None:
+        self.sent.append(pickle.loads(data))
+
+
+@pytest.fixture
+def channel() -> type[Channel]:
+    """Make pipe ends that keep what a query worker sends (``channel()``)."""
+    return Channel

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 import pytest
 from lxml import etree
 
-from archive.annotate.apply import annotate, build_tag, text_units, wrap
+from archive.annotate.apply import (
+    annotate,
+    build_tag,
+    document_date,
+    tagged_dates,
+    text_units,
+    wrap,
+)
+from archive.annotate.dates import DateContext, find_dates
 from archive.model import Mention
 from tei.read import text_of
 from tei.serialize import serialize
@@ -70,6 +78,13 @@ def test_wrap_leaves_alone_what_it_cannot_tag_cleanly(xml: str, span: tuple[int,
     assert etree.tostring(element) == before
 
 
+@pytest.mark.parametrize("key", ["#ilo", "a b", "1abc", "x#y", ""])
+def test_a_ref_is_only_ever_one_well_formed_pointer(key: str) -> None:
+    tag = build_tag(Mention(0, 3, "ILO", "org", key=key))
+    assert tag.get("ref") is None
+    assert build_tag(Mention(0, 3, "ILO", "org", key="ilo.2")).get("ref") == "#ilo.2"
+
+
 def test_date_tag_attributes() -> None:
     mention = Mention(0, 9, "late 1924", "date", not_before="1924-09", not_after="1924-12",
                       resp="dates", cert="medium", inferred=True)
@@ -84,7 +99,8 @@ DOC = f"""<TEI {NS}><teiHeader><fileDesc><titleStmt><title>T</title></titleStmt>
 <list type="gloss"><label>Leader</label><item>Trotsky</item></list></div></body></text></TEI>"""
 
 
-def fake_recognise(texts: Sequence[str]) -> list[list[Mention]]:
+def fake_recognise(texts: Sequence[str], languages: Sequence[str | None] | None = None,
+                   context: object = None) -> list[list[Mention]]:
     """A deterministic stand-in for the recogniser: every 'Trotsky' and '1923'."""
     found = []
     for text in texts:
@@ -130,7 +146,7 @@ def test_many_mentions_in_one_long_unit_tag_as_one_at_a_time(pattern: str) -> No
     text = text_of(text_units(one_pass)[0])
     spans = [m.span() for m in re.finditer(pattern, text)]
     mentions = [person(s, e, text[s:e]) for s, e in spans]
-    tagged = annotate(one_pass, lambda texts: [mentions])
+    tagged = annotate(one_pass, lambda texts, languages=None, context=None: [mentions])
     paragraph = text_units(one_by_one)[0]
     expected = sum(wrap(paragraph, m.start, m.end, build_tag(m))
                    for m in sorted(mentions, key=lambda m: m.start, reverse=True))
@@ -138,3 +154,67 @@ def test_many_mentions_in_one_long_unit_tag_as_one_at_a_time(pattern: str) -> No
     assert text_of(text_units(one_pass)[0]) == text
     body = etree.tostring(one_pass.find(".//{*}body"))
     assert body == etree.tostring(one_by_one.find(".//{*}body"))
+
+
+def _dated(header: str, body: str) -> etree._ElementTree:
+    return etree.ElementTree(etree.fromstring(
+        f"<TEI {NS}><teiHeader><fileDesc><sourceDesc>{header}</sourceDesc></fileDesc>"
+        f"</teiHeader><text><body>{body}</body></text></TEI>"))
+
+
+def test_the_header_date_places_diary_days_in_the_body() -> None:
+    """The date of the source in the header reaches the date resolver (here the real one)."""
+    tree = _dated('<bibl><title>Journal</title><date when="1820-05">May 1820</date></bibl>',
+                  "<div><head>Monday 1</head><p>Rain.</p><head>Tuesday the 2nd</head>"
+                  "<p>Letters of the 30th ult. came.</p></div>")
+    assert document_date(tree) == DateContext(1820, (1820, 5, None))
+    assert annotate(tree, lambda texts, languages=None, context=None: find_dates(texts, context=context)) == 3
+    dates = [(d.text, d.get("when"), d.get("cert")) for d in tree.iter("{*}date")
+             if d.getparent().tag != "{http://www.tei-c.org/ns/1.0}bibl"]
+    assert dates == [("Monday 1", "1820-05-01", "medium"), ("Tuesday the 2nd", "1820-05-02",
+                                                            "medium"),
+                     ("30th ult.", "1820-04-30", "medium")]
+
+
+def test_document_date_prefers_when_the_text_was_made() -> None:
+    tree = etree.ElementTree(etree.fromstring(
+        f'<TEI {NS}><teiHeader><fileDesc><sourceDesc><bibl><date when="1901">1901</date></bibl>'
+        '</sourceDesc></fileDesc><profileDesc><creation><date notBefore="1820-05-02" '
+        'notAfter="1820-06">spring</date></creation></profileDesc></teiHeader><text/></TEI>'))
+    assert document_date(tree) == DateContext(1820, (1820, 5, 2))
+    assert document_date(_dated("<bibl><date>undated</date></bibl>", "<p/>")) == DateContext()
+
+
+def test_dates_the_document_already_tags_place_the_days_after_them() -> None:
+    """An imported edition's own ``date/@when`` moves the context, as a found date would:
+    the untagged day after it is placed by it (3 February 1819 was a Wednesday)."""
+    tree = _dated("<bibl><title>Journal</title></bibl>",
+                  '<div><head><date when="1819-02-01">Monday 1</date></head>'
+                  "<p>Rain.<lb/>On <hi>Wednesday</hi> we walked; on Wednesday the 3rd we dined."
+                  "</p></div>")
+    assert tagged_dates(text_units(tree)) == {0: [(0, 8, "1819-02-01")]}
+    assert annotate(tree, lambda texts, languages=None, context=None: find_dates(texts, context=context)) == 1
+    dates = [(d.text, d.get("when"), d.get("cert")) for d in tree.iter("{*}date")]
+    assert dates == [("Monday 1", "1819-02-01", None), ("Wednesday the 3rd", "1819-02-03",
+                                                        "medium")]
+
+
+def test_names_never_cut_or_cross_a_line_break_inside_a_word() -> None:
+    from archive.annotate import Recogniser
+    from archive.registry import Registry
+
+    doc = (f'<TEI {NS}><teiHeader/><text><body><p>Then Henry Wil<lb break="no"/>son rode from '
+           'Lon<lb break="no"/>don to York with Mary<lb/>Jones. Later Mr. Henry Wilson went '
+           'home.</p></body></text></TEI>')
+    tree = etree.ElementTree(etree.fromstring(doc))
+    recogniser = Recogniser(Registry())
+    annotate(tree, recogniser.recognise)
+    p = tree.find(".//{*}p")
+    assert p is not None
+    tagged = [(etree.QName(e).localname, "".join(e.itertext())) for e in p]
+    assert ("persName", "Henry Wil") not in tagged and ("placeName", "Lon") not in tagged
+    assert ("persName", "Henry Wilson") in tagged  # the same name written whole is tagged
+    breaks = [e for e in p.iter("{*}lb") if e.get("break") == "no"]
+    assert all(lb.getparent() is p for lb in breaks)  # no tag around a broken word
+    # the recogniser read the joined words: no half word is proposed to the registry
+    assert not {"Wil", "Henry Wil", "Lon"} & {s for s, _, _ in recogniser.proposals()}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.annotate.dates import find_dates
+from archive.annotate.dates import DateContext, find_dates
 from archive.model import Mention
 
 SAMPLES = Path(__file__).resolve().parents[2] / "archive" / "samples"
@@ -224,3 +224,91 @@ def test_quality_against_our_gold() -> None:
     print(" ".join(f"{k}={v:.3f}" for k, v in scores.items()))
     assert scores["f1"] >= 0.85
     assert scores["normalisation"] >= 0.90
+
+
+# --- diary and letter dates: the day from the text, the month and year from context ---
+
+DIARY = Path(__file__).resolve().parents[1] / "fixtures" / "diary"
+
+
+def _placed(blocks: list[str], context: DateContext | None = None) -> list[tuple[str, str, str]]:
+    """(text, normalisation or "-" when unplaced, cert) of every date, in order."""
+    return [(m.text, _norm(m) if m.when or m.from_ or m.not_before else "-", m.cert)
+            for block in find_dates(blocks, context=context) for m in block]
+
+
+def test_a_diary_is_read_in_order_from_its_heading() -> None:
+    """The gold convention (weekday inside the span) and the month from the heading; a day
+    smaller than the last one goes on into the next month, and the weekday confirms it."""
+    blocks = [b for b in (DIARY / "journal.txt").read_text(encoding="utf-8").split("\n\n")]
+    assert _placed(blocks) == [
+        ("May 1820", "1820-05", "high"),
+        ("Monday 1", "1820-05-01*", "medium"),
+        ("Tuesday the 2nd", "1820-05-02*", "medium"),
+        ("Wednesday 3d", "1820-05-03*", "medium"),
+        ("1761", "1761", "high"),
+        ("Sunday 28th", "1820-05-28*", "medium"),
+        # the entry's heading, not the year of a birth in the entry before, dates the range
+        ("29th to the 31st of May", "1820-05-29..1820-05-31*", "medium"),
+        ("Thursday 1", "1820-06-01*", "medium"),
+        ("Monday June 5th", "1820-06-05*", "medium"),
+    ]
+
+
+def test_a_letter_counts_inst_ult_prox_from_its_dateline() -> None:
+    text = (DIARY / "letter.txt").read_text(encoding="utf-8")
+    assert _placed(text.split("\n\n")) == [
+        ("14 March 1821", "1821-03-14", "high"),
+        ("9th inst.", "1821-03-09*", "medium"),
+        ("27th ult.", "1821-02-27*", "medium"),
+        ("2nd prox.", "1821-04-02*", "medium"),
+        ("Saturday the 7th of April", "1821-04-07*", "medium"),
+    ]
+
+
+def test_the_document_date_places_days_and_a_wrong_weekday_is_a_doubt() -> None:
+    # 1 June 1819 was a Tuesday, 7 June a Monday; 8 June was not a Friday
+    blocks = ["Tuesday 1", "Monday 7th and Friday 8th", "Monday April First",
+              "Saturday April First"]
+    assert _placed(blocks, DateContext.of("1819-06")) == [
+        ("Tuesday 1", "1819-06-01*", "medium"),
+        ("Monday 7th", "1819-06-07*", "medium"),
+        ("Friday 8th", "1819-06-08*", "low"),
+        # 1 April 1819 was a Thursday, 1 April 1820 a Saturday: the weekday picks the year
+        ("Monday April First", "1819-04-01*", "low"),
+        ("Saturday April First", "1820-04-01*", "medium"),
+    ]
+    # the document's own date places "inst." before any date is written in the text
+    assert _placed(["We met on the 3rd instant."], DateContext.of("1847-11-20")) == [
+        ("3rd instant", "1847-11-03*", "medium")]
+
+
+def test_days_nothing_places_are_dates_without_normalisation() -> None:
+    """A weekday with a day number, or "inst.", is a date even with no month known: it is
+    tagged, unnormalised and ``cert="low"``; a bare ordinal or a count is not a date."""
+    assert _placed(["Monday 1", "Wednesday 3rd: wrote to the 5th inst."]) == [
+        ("Monday 1", "-", "low"), ("Wednesday 3rd", "-", "low"), ("5th inst.", "-", "low")]
+    assert _placed(["On the 5th he came.", "On Friday 13 people came.", "Sat 5 hours."]) == []
+
+
+@pytest.mark.parametrize("value, year, on", [
+    ("1819", 1819, (1819, None, None)), ("1819-06", 1819, (1819, 6, None)),
+    ("1819-06-08", 1819, (1819, 6, 8)), ("about 1819", None, (None, None, None)),
+    (None, None, (None, None, None)), ("1819-13", None, (None, None, None)),
+])
+def test_date_context_of_a_document_date(value: str | None, year: int | None,
+                                         on: tuple[int | None, ...]) -> None:
+    assert DateContext.of(value) == DateContext(year, on)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("at the end of May 1820 we left", [("end of May 1820", "~1820-05-21..1820-05-31")]),
+    ("early in June 1820", [("early in June 1820", "~1820-06-01..1820-06-10")]),
+    ("the middle of June 1820", [("middle of June 1820", "~1820-06-11..1820-06-20")]),
+    ("late in the year 1820", [("late in the year 1820", "~1820-09..1820-12")]),
+    ("from the 3d of May to the 9th of June 1820",
+     [("3d of May to the 9th of June 1820", "1820-05-03..1820-06-09")]),
+    ("on Monday, the 3rd of May, 1824", [("Monday, the 3rd of May, 1824", "1824-05-03")]),
+])
+def test_parts_of_months_and_old_ordinals(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _found(text) == expected

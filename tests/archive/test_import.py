@@ -260,8 +260,9 @@ def test_reimport_replaces_and_a_taken_id_is_refused_unless_renamed(tmp_path: Pa
     assert import_files(settings, [copy], rename=True) == [(f"project_b_p1-{digest}", copy)]
     assert import_files(settings, [copy], id_prefix="b") == [("b-project_b_p1", copy)]
     registry = Registry.load(settings.registry_dir)
-    assert sorted(e.id for e in registry.entries.values() if e.source) == [
-        "b-project_b_p1.p1", f"project_b_p1-{digest}.p1", "project_b_p1.p1"]
+    # one person (one Wikidata id) in the three files: one entry, each file's p1 a name of it
+    assert [(e.id, sorted(e.aliases)) for e in registry.entries.values() if e.source] == [
+        ("b-project_b_p1.p1", sorted([f"project_b_p1-{digest}.p1", "project_b_p1.p1"]))]
 
 
 @pytest.mark.parametrize(("name", "message"), [
@@ -311,3 +312,124 @@ def test_annotate_tags_only_untagged_text_with_resp(tmp_path: Path) -> None:
     assert apps == ["archive-dates", "archive-registry"]
     assert facet(settings.data_dir, "untagged_text_for_annotation", "person") == [
         "leon-trotsky", "untagged_text_for_annotation.lt"]
+
+
+# --- one registry across an edition --------------------------------------------------------------
+
+EDITIONS = Path(__file__).resolve().parents[1] / "fixtures" / "editions"
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, str]]:
+    """The three letters of one edition imported once: (settings, file stem → document id)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("edition") / "data")
+    ids = {path.stem: doc_id for doc_id, path in
+           import_files(settings, [EDITIONS / "letters"])}
+    return settings, ids
+
+
+def imported_entries(settings: Settings) -> dict[str, Entry]:
+    return {k: e for k, e in Registry.load(settings.registry_dir).entries.items() if e.source}
+
+
+def test_one_person_in_many_letters_is_one_registry_entry(
+        edition: tuple[Settings, dict[str, str]]) -> None:
+    settings, ids = edition
+    entries = imported_entries(settings)
+    by_name = {entry.name: entry for entry in entries.values()}
+    # Clara Vogt: the same xml:id in the letters (and a GND number); Emil Brandt: the same
+    # xml:id and VIAF number; Otto Roth: only the VIAF number (an idno, a URI in @sameAs)
+    clara, otto = by_name["Vogt, Clara"], by_name["Otto Roth"]
+    emil = entries[f"{ids['L0001']}.pe2"]
+    assert clara.id == f"{ids['L0001']}.pe1"
+    assert clara.aliases == (f"{ids['L0002']}.pe1",)
+    assert clara.variants == ("Clara Vogt", "Clara Vogt-Lind")
+    assert clara.birth == "1850-01-01"  # <birth><date when=…/></birth>
+    assert emil.aliases == (f"{ids['L0002']}.pe2",) and emil.birth == "1845"
+    assert set(emil.idnos) == {("VIAF", "http://viaf.org/viaf/200000002"),
+                               ("viaf", "200000002"),
+                               ("gnd", "100000002")}
+    assert otto.aliases == (f"{ids['L0003']}.roth",)
+    # the same xml:id pe9 for two people (other names), a GND number against Emil's: apart
+    assert {"Anna Keller", "Paul Winter"} <= set(by_name)
+    assert sum(entry.name == "Emil Brandt" or "Emil Brandt" in entry.variants
+               for entry in entries.values()) == 2
+    assert len(entries) == 7  # not 10, one per list entry
+    # every letter's pointers resolve to the one entry
+    assert facet(settings.data_dir, ids["L0002"], "person") == sorted(
+        [clara.id, otto.id, f"{ids['L0002']}.pe9"])
+    assert set(facet(settings.data_dir, ids["L0003"], "person")) == {
+        otto.id, f"{ids['L0003']}.pe9", f"{ids['L0003']}.pe2"}
+
+
+def test_rs_typed_person_counts_like_persname(
+        edition: tuple[Settings, dict[str, str]]) -> None:
+    settings, ids = edition
+    emil = imported_entries(settings)[f"{ids['L0001']}.pe2"]
+    # the letter names one person, as <rs type="person" ref="#pe2">Ihrem Bruder</rs>
+    assert facet(settings.data_dir, ids["L0001"], "person") == [emil.id]
+    assert facet(settings.data_dir, ids["L0001"], "place") == [f"{ids['L0001']}.pl1"]
+
+
+def test_the_dates_of_a_person_list_fill_no_year(edition: tuple[Settings, dict[str, str]]
+                                                 ) -> None:
+    settings, ids = edition
+    # the text's date, not the birth and death years of the person list (1845, 1850, 1910)
+    assert facet(settings.data_dir, ids["L0001"], "year") == ["1891"]
+    assert facet(settings.data_dir, ids["L0001"], "decade") == ["1890s"]
+
+
+def test_check_reports_what_could_not_be_merged(edition: tuple[Settings, dict[str, str]]
+                                                ) -> None:
+    settings, ids = edition
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "check"])
+    lines = [line for line in result.output.splitlines() if "not merged" in line]
+    assert sorted(lines) == [
+        f"warning: {ids['L0001']}.pe2 and {ids['L0003']}.pe2 share the xml:id 'pe2' in one "
+        "project but are not merged: with different gnd ids (100000002, 999999999) [registry]",
+        f"warning: {ids['L0002']}.pe9 and {ids['L0003']}.pe9 share the xml:id 'pe9' in one "
+        "project but are not merged: under different names ('Anna Keller' / 'Paul Winter') "
+        "[registry]",
+    ]
+    assert result.exit_code == 0  # warnings
+
+
+def test_a_reimport_keeps_one_entry_and_its_pointers(tmp_path: Path) -> None:
+    settings = imported(tmp_path, EDITIONS / "letters")
+    before = imported_entries(settings)
+    import_files(settings, [EDITIONS / "letters" / "L0002.xml"])
+    assert imported_entries(settings) == before
+
+
+def test_roles_of_two_plays_stay_apart(tmp_path: Path) -> None:
+    settings = imported(tmp_path, EDITIONS / "plays")
+    servants = [e for e in imported_entries(settings).values() if e.name == "Diener"]
+    assert len(servants) == 2 and not any(e.aliases for e in servants)
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "check"])
+    assert "not merged" not in result.output
+
+
+def test_annotate_never_tags_inside_a_token(tmp_path: Path) -> None:
+    # A name inside <w> makes the document invalid TEI: "Trotsky" of <w>Trotsky's</w> stays
+    # untagged; a whole <w>Moscow</w> is wrapped from outside.
+    from lxml import etree
+
+    from tei.namespaces import NSMAP
+
+    settings = imported(tmp_path, FIXTURES / "tokenised_for_annotation.xml", annotate=True)
+    tree = etree.parse(str(settings.tei_dir / "tokenised_for_annotation.xml"))
+    assert tree.xpath("//tei:w//tei:persName | //tei:w//tei:placeName | //tei:w//tei:date",
+                      namespaces=NSMAP) == []
+    assert tree.xpath("//tei:placeName/tei:w/text()", namespaces=NSMAP) == ["Moscow"]
+
+
+def test_annotate_that_would_make_a_document_invalid_writes_nothing(tmp_path: Path) -> None:
+    # The gate holds imported documents to the configured tei_all: here a stand-in schema that
+    # forbids persName, so tagging "Leon Trotsky" adds an error the input did not have.
+    source = FIXTURES / "plain_for_annotation.xml"
+    settings = Settings(data_dir=tmp_path / "data", tei_all_rng=FIXTURES / "no_persname.rng")
+    with pytest.raises(ArchiveError, match="tagging made it invalid TEI"):
+        import_files(settings, [source], annotate_names=True)
+    assert not (settings.tei_dir / "plain_for_annotation.xml").exists()
+    import_files(settings, [source])  # untagged, it is what it was: imported as it is
+    assert (settings.tei_dir / "plain_for_annotation.xml").read_bytes() == source.read_bytes()

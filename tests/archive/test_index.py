@@ -13,14 +13,17 @@ from lxml import etree
 
 from archive.config import Settings
 from archive.errors import ArchiveError
+from archive.index.days import day_range
 from archive.index.db import connect
 from archive.index.lookup import lookup
-from archive.index.rows import day_range
+from archive.index.rows import extract
 from archive.index.update import update_index
 from tei.errors import TeiSyntaxError
 from tei.namespaces import NSMAP, TEI_NS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+#: Headers of other projects' kinds (letters of an edition, plays, an inscription, a manuscript).
+EDITIONS = Path(__file__).resolve().parents[1] / "fixtures" / "editions"
 
 
 @pytest.fixture
@@ -297,3 +300,61 @@ def test_an_id_twice_is_reported_by_name_and_nothing_of_the_update_is_kept(
     # was rolled back)
     assert sorted(rows(settings, "SELECT id, path FROM documents")) == before
     assert len(before) == count
+
+
+# --- header metadata of other projects' documents ----------------------------------------------
+
+def header_of(name: str) -> dict[str, object]:
+    path = EDITIONS / name
+    return extract(path, path.read_bytes(), ()).header
+
+
+HEADER_FIELDS = ("title", "author", "date", "kind", "language", "publication")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # the letter's own title (level a), not the series'; the series is the publication; the
+    # author without his GND number, surname first as written; the sent date before the
+    # source's (1950) and the edition's (2024)
+    ("letters/L0001.xml", ("Clara Vogt an Emil Brandt, 2. 3. 1891", "Vogt, Clara", "1891-03-02",
+                           "letter", "de", "Clara Vogt: Briefwechsel")),
+    # an uncertain sent date kept as a range; an author's text without its idno
+    ("letters/L0002.xml", ("Emil Brandt an Clara Vogt, [März 1891]", "Brandt, Emil",
+                           "1891-03-05/1891-03-31", "letter", None, "Clara Vogt: Briefwechsel")),
+    # a creation date written out, without attributes
+    ("letters/L0003.xml", ("Clara Vogt an Otto Roth, 1892", None, "1892", "letter", None,
+                           "Clara Vogt: Briefwechsel")),
+    # DraCor: the main title, the author without Wikidata and PND numbers, the date written
+    # (a range) before print and premiere, drama by structure (a genre title is no kind)
+    ("plays/vogt-die-probe.xml", ("Die Probe", "Clara Vogt", "1892/1893", "drama", "ger", None)),
+    # EpiDoc: the origin date's range, an inscription by its edition division
+    ("inscription.xml", ("Funerary altar for Gaius Iulius Felix", None, "0101/0200",
+                         "inscription", "la", None)),
+    # a catalogue record: an origin date read from its text, no text body
+    ("manuscript.xml", ("MS. Test 9001", None, "1250", "manuscript description", None, None)),
+])
+def test_header_metadata_is_read_as_a_cataloguer_would(name: str,
+                                                       expected: tuple[object, ...]) -> None:
+    header = header_of(name)
+    assert tuple(header[field] for field in HEADER_FIELDS) == expected
+
+
+def test_a_header_date_range_covers_its_days() -> None:
+    header = header_of("letters/L0002.xml")
+    assert (header["start_day"], header["end_day"]) == (_day("1891-03-05"), _day("1891-03-31"))
+    open_start = header_of("inscription.xml")
+    assert (open_start["start_day"], open_start["end_day"]) == (
+        day_range("0101")[0], day_range("0200")[1])
+
+
+def test_verse_and_prose_are_told_apart_by_structure(tmp_path: Path) -> None:
+    def kind(body: str) -> object:
+        path = tmp_path / "t.xml"
+        path.write_text(f'<TEI xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>T</title>'
+                        "</titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/>"
+                        f"</sourceDesc></fileDesc></teiHeader><text><body>{body}</body></text>"
+                        "</TEI>", encoding="utf-8")
+        return extract(path, path.read_bytes(), ()).header["kind"]
+
+    assert kind("<lg><l>One line</l><l>and another</l></lg><p>A note.</p>") == "verse"
+    assert kind("<p>Prose.</p><p>More prose with <l>a quoted line</l>.</p>") == "prose"

@@ -4,7 +4,7 @@ and per answer, in the workers and again in their merge; the CLI's answers stop 
 from __future__ import annotations
 
 import json
-import pickle
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -60,27 +60,14 @@ def test_query_hits_and_answer_are_bounded_in_the_workers(settings: Settings) ->
     assert len(result.hits) == 50  # 1000 bytes each, then the bound
 
 
-class _Channel:
-    """One end of a pipe: what a worker sends, unpickled (as in test_query_shares)."""
-
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    def send(self, message: Any) -> None:
-        self.sent.append(pickle.loads(pickle.dumps(message)))
-
-    def send_bytes(self, data: Any) -> None:
-        self.sent.append(pickle.loads(data))
-
-
 @pytest.mark.parametrize("answer_bytes", [1, 3_000, 2_500_000, None])
 def test_bounded_shares_merged_give_the_bounded_answer_of_one_share(
-        settings: Settings, answer_bytes: int | None) -> None:
+        settings: Settings, answer_bytes: int | None, channel: Callable[[], Any]) -> None:
     results = []
     for shards in (1, 2, 3):
         merge = worker._Merge(AMPLIFY, 500, 60, shards, (700, answer_bytes))
         for shard in range(shards):
-            connection, plans = _Channel(), _Channel()
+            connection, plans = channel(), channel()
             worker._answer(connection, plans, settings, AMPLIFY, None, 500, 60, shard, shards,
                            (700, answer_bytes))
             for message in plans.sent + connection.sent:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pickle
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -61,29 +61,17 @@ def test_a_replaced_index_file_is_read_anew(settings: Settings) -> None:
     assert [hit.doc for hit in result.hits] == ["doc-zz-paris"]
 
 
-class _Channel:
-    """Stands for one end of a pipe: what a worker sends, unpickled."""
-
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    def send(self, message: Any) -> None:
-        self.sent.append(pickle.loads(pickle.dumps(message)))
-
-    def send_bytes(self, data: Any) -> None:
-        self.sent.append(pickle.loads(data))
-
-
 @pytest.mark.parametrize("side_plan", [worker.SIDE_PLAN, 0])
 @pytest.mark.parametrize("limit", [0, 1, 3, 5, 12, 100])
 def test_shares_merged_give_the_result_of_one_pass(settings: Settings, limit: int,
                                                    side_plan: int,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   channel: Callable[[], Any]) -> None:
     monkeypatch.setattr(worker, "SIDE_PLAN", side_plan)  # 0: plans go with the records
     for expression in ("//tei:persName", "//tei:placeName[@ref = '#moscow']", "count(//tei:p)"):
         merge = worker._Merge(expression, limit, 60, 2)
         for shard in range(2):
-            connection, plans = _Channel(), _Channel()
+            connection, plans = channel(), channel()
             worker._answer(connection, plans, settings, expression, None, limit, 60,
                            shard, 2)
             assert [message[0] for message in plans.sent] == (["plan"] if side_plan else [])

@@ -228,6 +228,17 @@ def test_acronym_takes_the_key_of_the_body_it_abbreviates(recogniser: Recogniser
                       ("LO", "org", "left-opposition"), ("LO", "org", "left-opposition")]]
 
 
+def test_a_bare_head_after_an_unregistered_body_takes_its_proposal_not_a_placeholder() -> None:
+    # "the Organisation" names the body defined with its abbreviation; neither is registered.
+    recogniser = Recogniser(Registry(), nlp=load_nlp())
+    [block] = recogniser.recognise([
+        "In 1919 the International Labour Organisation (ILO) met. Later the Organisation grew."])
+    keys = {m.text: m.key for m in block if m.type == "org"}
+    assert keys["Organisation"] == keys["ILO"] == keys["International Labour Organisation"]
+    assert all(k and not k.startswith("#") for k in keys.values())
+    assert [p.id for p in recogniser.proposals()] == [keys["ILO"]]
+
+
 def test_dates_are_merged_with_names(recogniser: Recogniser) -> None:
     [block] = recogniser.recognise(["In October 1923 Stalin wrote to the Left Opposition."])
     assert [(m.text, m.type, m.key, m.when, m.resp) for m in block] == [
@@ -514,3 +525,134 @@ def test_imprint_titles_start_after_the_last_sentence_end_before_them() -> None:
         text = "".join(rng.choice(bits) for _ in range(rng.randint(0, 12)))
         heads = [(text.rfind(". ", 0, m.start()), m.start()) for m in IMPRINT_RE.finditer(text)]
         assert rule_citation(text)[1] == [(h + 2, s) for h, s in heads if h != -1], text
+
+
+# --- names as editors tag them (issue 18) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plain() -> Recogniser:
+    """A recogniser with an empty registry: what it finds on its own."""
+    return Recogniser(Registry(), nlp=load_nlp())
+
+
+def persons(recogniser: Recogniser, *blocks: str) -> list[str]:
+    return [m.text for block in recogniser.recognise(blocks) for m in block
+            if m.type == "person"]
+
+
+def test_a_title_alone_is_never_a_name_and_a_titled_name_is_one_mention(
+        plain: Recogniser) -> None:
+    text = ("Captain Clark and Captain Lewis rode out at dawn. The Captain came back alone; "
+            "Mr. Haydon and Lieutenant Colonel Smith waited at the ford.")
+    found = persons(plain, text)
+    assert not any(name.rstrip(".") in {"Captain", "Mr", "Lieutenant", "Colonel"}
+                   for name in found)
+    assert {"Clark", "Lewis", "Haydon", "Smith"} <= set(found)
+    titled = Recogniser(Registry(), nlp=load_nlp(), titles_in_names=True)
+    with_titles = persons(titled, text)
+    assert {"Captain Clark", "Captain Lewis", "Mr. Haydon", "Lieutenant Colonel Smith"} <= set(
+        with_titles)
+    assert "Captain" not in with_titles and "Clark" not in with_titles
+
+
+def test_the_title_setting_reads_its_environment_variable(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.config import Settings
+
+    assert Settings.from_env().titles_in_names is False
+    monkeypatch.setenv("ARCHIVE_TITLES_IN_NAMES", "yes")
+    assert Settings.from_env().titles_in_names is True
+
+
+def test_capitalised_common_words_the_document_writes_in_lower_case_are_no_names() -> None:
+    from archive.annotate.ner import WordUse
+
+    blocks = ["We walked down to the Creek and Came Down by the Mill.",
+              "The creek was high; we came down the hill to the mill at noon.",
+              "Later we came down again and rested by the creek."]
+    use = WordUse(blocks)
+    assert use.all_common("Came Down") and use.all_common("Creek")
+    assert not use.all_common("Mill Lane") and not use.common("Bristol")
+    # a word the document writes capitalised inside sentences more often is a name there
+    towns = WordUse(["We rode to Reading on Monday.", "From Reading we went home.",
+                     "I was reading all evening."])
+    assert not towns.common("Reading")
+
+
+def test_gazetteer_places_where_a_place_stands(plain: Recogniser) -> None:
+    [block] = plain.recognise(["On Monday we went to Wokingham and then walked through Bristol; "
+                               "I wrote to Wilson about it."])
+    places = {m.text for m in block if m.type == "place"}
+    assert {"Wokingham", "Bristol"} <= places
+    assert "Wilson" not in places  # a letter "to" a surname is no journey
+
+
+def test_an_unknown_word_spacy_calls_a_place_needs_a_place_somewhere(plain: Recogniser) -> None:
+    from archive.annotate.ner import WordUse
+
+    use = WordUse(["Dear Pickles came back from the fair with the dogs.",
+                   "We stayed at Hollowbrook all week."])
+    assert not use.place_known("Pickles")  # nowhere "in", "at", "went to" Pickles
+    assert use.place_known("Hollowbrook") and use.place_known("London")
+
+
+def test_spacy_groups_and_bodies_named_by_a_known_place_are_places() -> None:
+    text = "The French traded at Zanzibar; the Mongols came later."
+    ents = [(4, 10, "NORP"), (21, 29, "NORP"), (35, 42, "NORP")]
+    found = [(text[c.start:c.end], c.type) for c in classify_ner(text, ents)]
+    assert found == [("Zanzibar", "place")]  # nationalities and peoples are no names
+
+
+def test_names_joined_by_ampersands_are_separate_names() -> None:
+    text = "Yesterday Harriet & Thomas came--Mrs. Rowe stayed."
+    pair, rowe = text.index("Harriet"), text.index("Mrs.")
+    ents = [(pair, pair + 16, "ORG"), (pair, pair + 16, "PERSON"), (rowe, rowe + 9, "PERSON")]
+    found = {(text[c.start:c.end], c.type) for c in classify_ner(text, ents)}
+    assert ("Harriet & Thomas", "org") not in found
+    assert {("Harriet", "person"), ("Thomas", "person"), ("Rowe", "person")} <= found
+    firm = "They printed it with Smith & Sons of Leeds."
+    assert [(firm[c.start:c.end], c.type) for c in classify_ner(firm, [(21, 33, "ORG")])] == [
+        ("Smith & Sons", "org")]
+
+
+def test_only_english_is_read_with_the_english_model(plain: Recogniser) -> None:
+    from archive.annotate.language import block_languages, detect
+
+    french = "Mais elle est partie avec Pierre à Paris, et nous ne savons pas quand."
+    assert detect(french) == "fr"
+    assert detect("She went to the town with her father, and they came back late.") == "en"
+    assert detect("Er ist nicht mit uns gekommen, aber wir haben ihn gesucht.") == "de"
+    assert detect("Captain Clark") is None  # too few function words: the document decides
+    english = "They went to the town with Pierre, and they came back in the evening."
+    assert block_languages([english, french, "Captain Clark"]) == ["en", "fr", "en"]
+    found = plain.recognise([english, french])
+    assert [m.text for m in found[0] if m.type == "person"] == ["Pierre"]
+    # no English NER on French ("Mais", "Paris" untagged); a name the document found in
+    # English is still found again there
+    assert [(m.text, m.resp) for m in found[1]] == [("Pierre", "coref")]
+    assert plain.recognise([french]) == [[]]
+    # a declared language wins over the words
+    assert plain.recognise([english], ["fr"]) == [[]]
+    # registry names are found in any language
+    known = Recogniser(make_registry(), nlp=load_nlp()).recognise([french + " Joseph Stalin."])
+    assert [(m.text, m.key) for m in known[0]] == [("Joseph Stalin", "joseph-stalin")]
+
+
+def test_who_one_writes_to_or_hears_from_is_a_person(plain: Recogniser) -> None:
+    from archive.annotate.ner import WordUse, rule_correspondents
+
+    text = ("Rain all day--wrote to Harriet--heard from Mr. Crane & from Paris. "
+            "Later called on Bunny, wrote to my dear Hester, and dined with the Committee.")
+    found = [text[c.start:c.end] for c in rule_correspondents(text, WordUse([text]))]
+    assert found == ["Harriet", "Crane", "Bunny", "Hester"]  # a known place or body is no person
+    # the sentence outweighs spaCy's guess for every mention of that name in the document
+    blocks = ["Bunny came to tea.", "Heard from Bunny today.", "Bunny stayed till six."]
+    kinds = {(m.text, m.type) for block in plain.recognise(blocks) for m in block}
+    assert ("Bunny", "person") in kinds and ("Bunny", "place") not in kinds
+    assert ("Bunny", "org") not in kinds
+
+
+def test_a_known_place_joined_to_a_place_is_a_place(plain: Recogniser) -> None:
+    [block] = plain.recognise(["Went to Wokingham & Bristol--came home late."])
+    assert {m.text for m in block if m.type == "place"} == {"Wokingham", "Bristol"}

@@ -8,7 +8,9 @@ from lxml import etree
 
 from archive.config import SAMPLE_REGISTRY_DIR, SCHEMAS_DIR, Settings
 from archive.errors import RegistryError
+from archive.registry import ImportRecord, RefResolver, name_text
 from archive.registry.authority import FILE_NAMES, Entry, Registry, load_registry, rewrite_refs
+from archive.registry.merging import authority_id
 from archive.registry.places import PlaceMatch, lookup_place
 from tei.errors import TeiSyntaxError
 from tei.validate import compile_relaxng, validate_file
@@ -124,8 +126,61 @@ def test_merge_folds_names_and_fills_gaps() -> None:
         "leon-trotsky", "person", "Leon Trotsky",
         ("Trotsky", "the Old Man", "Lev Davidovich Bronstein", "L. D."), "1879-11-07",
         "1940-08-21", idnos=(("wikidata", "Q33391"), ("viaf", "123")),
-        source="imported from the Paris Commune project")
+        source="imported from the Paris Commune project",
+        aliases=("lev-bronstein",))  # an imported entry's id: its documents still point to it
     assert registry.ids() == {"leon-trotsky", "moscow", "comintern"}
+
+
+def test_a_merged_imported_entry_keeps_resolving_and_its_aliases_are_saved(
+        tmp_path: Path) -> None:
+    registry = Registry()
+    registry.add(Entry("letter-1.p1", "person", "Ada Lovelace", source="letter-1"))
+    registry.add(Entry("letter-2.p7", "person", "Augusta Ada King", source="letter-2",
+                       aliases=("letter-3.p1",)))
+    registry.merge("letter-1.p1", "letter-2.p7")
+    registry.save(tmp_path)
+    loaded = Registry.load(tmp_path)
+    assert loaded.require("letter-1.p1").aliases == ("letter-2.p7", "letter-3.p1")
+    imports = {doc: ImportRecord(doc, f"/edition/{doc}.xml", "") for doc in
+               ("letter-1", "letter-2", "letter-3")}
+    resolver = RefResolver(loaded.ids(), imports, {a: e.id for e in loaded.entries.values()
+                                                   for a in e.aliases})
+    assert [resolver.for_document(doc).key(ref) for doc, ref in (
+        ("letter-1", "#p1"), ("letter-2", "#p7"), ("letter-3", "#p1"), ("letter-3", "#p2"))] == [
+        "letter-1.p1", "letter-1.p1", "letter-1.p1", "p2"]
+
+
+@pytest.mark.parametrize(("kind", "value", "expected"), [
+    ("gnd", "https://d-nb.info/gnd/118609807/", ("gnd", "118609807")),
+    ("uri", "http://d-nb.info/gnd/11860980X", ("gnd", "11860980X")),
+    ("pnd", "118587080", ("gnd", "118587080")),
+    ("VIAF", "200000002", ("viaf", "200000002")),
+    ("uri", "https://viaf.org/viaf/7394811/", ("viaf", "7394811")),
+    ("wikidata", "Q692", ("wikidata", "Q692")),
+    ("uri", "http://www.wikidata.org/entity/Q44862", ("wikidata", "Q44862")),
+    ("geonames", "https://www.geonames.org/2761369/wien.html", ("geonames", "2761369")),
+    ("pmb", "https://pmb.acdh.oeaw.ac.at/entity/2121/", None),  # not an authority merged on
+    ("gnd", "unknown", None),
+])
+def test_authority_ids_are_read_in_their_usual_forms(kind: str, value: str,
+                                                     expected: tuple[str, str] | None) -> None:
+    assert authority_id(kind, value) == expected
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("<persName><forename>Johann</forename><surname>Nestroy</surname></persName>",
+     "Johann Nestroy"),
+    ("<persName><surname>Schnitzler</surname><forename>Arthur</forename></persName>",
+     "Schnitzler, Arthur"),
+    ("<author><persName><forename>William</forename> <surname>Shakespeare</surname></persName>"
+     "<idno type='wikidata'>Q692</idno></author>", "William Shakespeare"),
+    ("<author>Brandt, Emil <idno type='viaf'>200000002</idno><ptr target='#x'/></author>",
+     "Brandt, Emil"),
+    ("<persName>Mary <hi>Shelley</hi></persName>", "Mary Shelley"),
+])
+def test_names_are_read_without_authority_numbers(markup: str, expected: str) -> None:
+    element = etree.fromstring(markup.replace(">", f" {NS}>", 1))
+    assert name_text(element) == expected
 
 
 @pytest.mark.parametrize("keep, drop, message", [

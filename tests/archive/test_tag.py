@@ -86,3 +86,35 @@ def test_bad_input_is_one_line_on_stderr(tmp_path: Path, content: bytes | None,
 def test_source_offsets(spans: tuple[Span, ...], start: int, end: int,
                         expected: tuple[int, int] | None) -> None:
     assert source_offsets(Block("p", spans), start, end) == expected
+
+
+DIARY = Path(__file__).resolve().parents[1] / "fixtures" / "diary"
+
+
+def test_diary_days_take_month_and_year_from_date_or_metadata(tmp_path: Path) -> None:
+    """Without a date the diary's days are tagged unnormalised; ``--date`` (or the date in the
+    source's metadata) places them, and the month rolls on past a month end."""
+    path = tmp_path / "week.txt"
+    path.write_text("Monday 29\n\nDined at home.\n\nTuesday 30th\n\nWednesday 1\n", "utf-8")
+
+    def dates(*args: str) -> list[tuple[str, str | None]]:
+        result = run(str(path), *args, data=tmp_path / "data")
+        assert result.exit_code == 0, result.output
+        return [(r["text"], r.get("when")) for r in map(json.loads, result.stdout.splitlines())
+                if r["type"] == "date"]
+
+    assert dates() == [("Monday 29", None), ("Tuesday 30th", None), ("Wednesday 1", None)]
+    assert dates("--date", "1823-09") == [("Monday 29", "1823-09-29"),
+                                          ("Tuesday 30th", "1823-09-30"),
+                                          ("Wednesday 1", "1823-10-01")]
+    path.with_suffix(".toml").write_text('id = "week"\ntitle = "A week"\ndate = "1823-09"\n',
+                                         "utf-8")
+    assert dates()[2] == ("Wednesday 1", "1823-10-01")
+
+
+def test_a_bad_date_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    result = run(str(DIARY / "journal.txt"), "--date", "June 1819", data=tmp_path / "data")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"archive: error: {DIARY / 'journal.txt'}: --date 'June 1819' is not YYYY, YYYY-MM or "
+        "YYYY-MM-DD"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,20 +25,28 @@ def _load_builder():
     return module.build_data_dir
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The viewer's base URL, served for the whole session."""
+@contextmanager
+def serving(data: Path) -> Iterator[str]:
+    """The viewer of ``data`` served on a free port (werkzeug in a thread): its base URL."""
     from werkzeug.serving import make_server
 
     from webui import create_app
 
-    data = _load_builder()(tmp_path_factory.getbasetemp() / "webui")
     server = make_server("127.0.0.1", 0, create_app({"DATA_DIR": str(data)}), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The viewer's base URL, served for the whole session."""
+    with serving(_load_builder()(tmp_path_factory.getbasetemp() / "webui")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ make one document another's stylesheet."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -47,11 +46,7 @@ STYLED_TEI = """<?xml version="1.0" encoding="UTF-8"?>
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The test data directory with the two documents added and indexed, served live."""
-    from werkzeug.serving import make_server
-
-    from webui import create_app
-
-    from .conftest import _load_builder
+    from .conftest import _load_builder, serving
 
     source = _load_builder()(tmp_path_factory.getbasetemp() / "webui")
     data = tmp_path_factory.mktemp("hostile") / "data"
@@ -59,12 +54,8 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (data / "tei" / "xhtml.xml").write_text(XHTML_TEI, encoding="utf-8")
     (data / "tei" / "styled.xml").write_text(STYLED_TEI, encoding="utf-8")
     update_index(Settings(data_dir=data))
-    server = make_server("127.0.0.1", 0, create_app({"DATA_DIR": str(data)}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(data) as base:
+        yield base
 
 
 def visit(browser, base: str, path: str) -> tuple[list[str], str]:

@@ -279,6 +279,8 @@ def test_links_out_of_the_data_directory_are_not_followed(data: Path, tmp_path: 
         for folder, name in (("tei", "secret.xml"), ("registry", "extra.xml")))
     found = archive(data, "query", "--format", "csv", "//tei:p[contains(., 'A secret')]")
     assert "A secret text" not in found.stdout
+    validated = archive(data, "validate", "--all", "--format", "json")
+    assert "secret.xml" not in validated.stdout and "extra.xml" not in validated.stdout
     # a document replaced by such a link after it was indexed: the viewer does not follow it
     target = data / "tei" / f"{EXISTING}.xml"
     target.unlink()

@@ -216,6 +216,49 @@ def test_a_full_disk_ends_in_one_line_and_leaves_nothing(material: tuple[Path, P
     assert checked.returncode == 0, checked.stdout[-2000:]
 
 
+def test_a_disk_full_while_indexing_ends_in_one_line_and_the_import_stands(
+        material: tuple[Path, Path, set[str]], disk: Path, tmp_path: Path) -> None:
+    """Room for the imported files but not for their index: the import is complete (its
+    files and records), the index update fails in one line, and `reindex` catches up once
+    there is room."""
+    baseline, _inputs, _ids = material
+    data = disk / "data"
+    shutil.copytree(baseline, data)
+    rng = random.Random(16)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(9))
+             for _ in range(4000)]
+    folder = tmp_path / "varied"
+    folder.mkdir()
+    for n in range(40):  # ~9 KB of distinct words each: the index needs more than the files
+        text = " ".join(rng.choice(words) for _ in range(900))
+        (folder / f"note{n:02d}.xml").write_text(
+            f'<TEI xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>Note {n}</title>'
+            f'</titleStmt><publicationStmt><p>P</p></publicationStmt><sourceDesc><p>S</p>'
+            f'</sourceDesc></fileDesc></teiHeader><text><body><p>{text}</p></body></text></TEI>',
+            encoding="utf-8")
+    needed = sum(p.stat().st_size for p in folder.iterdir())
+    registry = sum(p.stat().st_size for p in (data / "registry").glob("*.xml"))
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    room = needed + 2 * registry + 64 * 1024 + 40 * 4096  # the files, journal, slack
+    if free <= room:
+        pytest.skip("the small disk has no room for the files themselves")
+    (disk / "filler").write_bytes(b"\0" * (free - room))
+    result = archive(data, "import", str(folder))
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "the index cannot be written" in lines[0], result.stderr
+    assert "disk is full" in lines[0] and "index.sqlite" in lines[0], lines[0]
+    in_tei, recorded, _owners = state(data)
+    new = {f"note{n:02d}" for n in range(40)}
+    assert new <= in_tei and new <= recorded  # the import itself is complete
+    assert not (data / ".journal.json").exists()
+    (disk / "filler").unlink()
+    assert archive(data, "reindex").returncode == 0
+    checked = archive(data, "check")
+    assert checked.returncode == 0, checked.stdout[-2000:]
+
+
 def test_a_read_only_file_system_ends_in_one_line(material: tuple[Path, Path, set[str]],
                                                   disk: Path, tmp_path: Path) -> None:
     baseline, _inputs, _ids = material

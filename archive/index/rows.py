@@ -71,7 +71,8 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
         names.add(str(element.tag))  # (elements only: a str)
         attributes.update(element.items())  # (no attribute proxy made)
     attributes = {pair for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES}
-    return DocumentRows(doc_id, header, walk.passages, walk.mentions,
+    passages = list({p[0]: p for p in walk.passages[::-1]}.values())[::-1]  # a duplicate id: 1st
+    return DocumentRows(doc_id, header, passages, walk.mentions,
                         facet_values(facets, tree, str(path), refs=refs, passages=walk.leaves),
                         names, attributes)
 

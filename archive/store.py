@@ -38,7 +38,7 @@ ID_PUNCTUATION = "_.-"
 #: The journal of an unfinished multi-file write, in the data directory.
 JOURNAL_FILE = ".journal.json"
 #: Folders of the data directory whose files the archive writes.
-DATA_FOLDERS = ("tei", "registry", "sources")
+DATA_FOLDERS = ("tei", "registry", "sources", "lists")
 
 
 def is_id_char(char: str) -> bool:

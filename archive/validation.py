@@ -2,6 +2,14 @@
 
 ``archive`` schema = ``schemas/archive.rng`` + ``schemas/archive.sch`` with the registry's ids;
 ``tei_all`` = the official TEI P5 ``tei_all.rng`` alone (no archive rules).
+
+XInclude with ``tei_all``: the document is validated as jing sees it through an XInclude-aware
+parser (Xerces, as in oXygen): each ``xi:include`` is replaced by what it includes (a whole
+file, ``parse="text"`` as text), the included root gets ``xml:base`` (base URI fixup), an
+include that fails takes its ``xi:fallback`` or is an error at its line. Only relative
+``href``s to local files are followed (``../shared/classDecl.xml``), never an absolute path or
+the network, each file read with the safe parser; ``xpointer`` is not supported (an error).
+An ``info`` line says how many includes were processed.
 """
 
 from __future__ import annotations
@@ -15,8 +23,15 @@ from typing import Literal
 from lxml import etree
 
 from tei.errors import TeiError
-from tei.parse import parse_tei
-from tei.validate import RegistryIds, ValidationReport, validate_bytes, validate_file, validate_tree
+from tei.parse import parse_file, parse_tei, read_file
+from tei.validate import (
+    Issue,
+    RegistryIds,
+    ValidationReport,
+    validate_bytes,
+    validate_file,
+    validate_tree,
+)
 
 from .config import SCHEMAS_DIR, Settings
 from .errors import ArchiveError, RegistryError
@@ -133,8 +148,99 @@ def validate_files(files: Iterable[Path], schemas: Schemas,
     files = list(files)
     imported = _imported(files) if schemas.sch is not None else set()
     return [validate_file(file) if file in imported else
+            _validate_with_xinclude(file, schemas.rng) if schemas.sch is None else
             validate_file(file, rng=schemas.rng, sch=schemas.sch, registry_ids=registry_ids)
             for file in files]
+
+
+XI_NS = "http://www.w3.org/2001/XInclude"
+_XI_INCLUDE, _XI_FALLBACK = f"{{{XI_NS}}}include", f"{{{XI_NS}}}fallback"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+#: Deepest chain of includes followed (a loop is reported before it).
+MAX_INCLUDE_DEPTH = 16
+
+
+def _validate_with_xinclude(file: Path, rng: Path) -> ValidationReport:
+    """Validate ``file`` against ``rng`` with its XIncludes processed (see the module)."""
+    try:
+        tree = parse_tei(file)
+    except TeiError:
+        return validate_file(file, rng=rng)  # reports why it cannot be read
+    if next(tree.getroot().iter(_XI_INCLUDE), None) is None:
+        return validate_tree(tree, str(file), rng=rng)
+    problems: list[Issue] = []
+    count = _include(tree.getroot(), file, (file.resolve(),), problems)
+    report = validate_tree(tree, str(file), rng=rng)
+    note = Issue("info", "xml", None, f"XInclude processed before validation ({count} "
+                 f"include{'s' if count != 1 else ''}), as jing does with an XInclude-aware "
+                 f"parser", str(file), None)
+    return ValidationReport.from_issues([note, *problems, *report.issues], str(file))
+
+
+def _include(root: etree._Element, file: Path, chain: tuple[Path, ...],
+             problems: list[Issue]) -> int:
+    """Replace every ``xi:include`` below ``root`` by what it includes; :return: how many."""
+    count = 0
+    for element in list(root.iter(_XI_INCLUDE)):
+        line, href = element.sourceline, element.get("href", "")
+        try:
+            replacement = _included(element, file, chain, problems)
+            count += 1
+        except (TeiError, ArchiveError) as error:
+            fallback = element.find(_XI_FALLBACK)
+            if fallback is None:
+                message = error.message if isinstance(error, TeiError) else str(error)
+                problems.append(Issue("error", "xml", None, f"xi:include href={href!r} failed: "
+                                      f"{message}", str(file), line))
+                replacement = []
+            else:
+                replacement = [*([fallback.text] if fallback.text else []), *fallback]
+        _replace(element, replacement)
+    return count
+
+
+def _included(element: etree._Element, file: Path, chain: tuple[Path, ...],
+              problems: list[Issue]) -> list[str | etree._Element]:
+    if element.get("xpointer"):
+        raise ArchiveError("xpointer is not supported")
+    href = element.get("href", "")
+    if not href or ":" in href or href.startswith(("/", "\\")):
+        raise ArchiveError("only relative references to local files are followed")
+    target = (file.parent / href).resolve()
+    if target in chain or len(chain) > MAX_INCLUDE_DEPTH:
+        raise ArchiveError("includes itself (a loop of includes)")
+    if element.get("parse", "xml") == "text":
+        return [read_file(target).decode(element.get("encoding") or "utf-8", "replace")]
+    included = parse_file(target).getroot()
+    _include(included, target, (*chain, target), problems)
+    included.set(_XML_BASE, href)  # base URI fixup, as the XInclude recommendation says
+    return [included]
+
+
+def _replace(element: etree._Element, replacement: list[str | etree._Element]) -> None:
+    """Put ``replacement`` (text and elements) where ``element`` stands, keeping its tail."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail or ""
+    index = parent.index(element)
+    previous = parent[index - 1] if index else None
+    parent.remove(element)
+    position = index
+    for part in replacement:
+        if isinstance(part, str):
+            if previous is None:
+                parent.text = (parent.text or "") + part
+            else:
+                previous.tail = (previous.tail or "") + part
+        else:
+            parent.insert(position, part)
+            position += 1
+            previous = part
+    if previous is None:
+        parent.text = (parent.text or "") + tail
+    else:
+        previous.tail = (previous.tail or "") + tail
 
 
 def _imported(files: Sequence[Path]) -> set[Path]:

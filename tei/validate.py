@@ -22,7 +22,7 @@ from lxml import etree, isoschematron
 
 from .errors import TeiError, TeiStructureError
 from .namespaces import SVRL_NS, TEI_ORG, TEI_PERSON, TEI_PLACE, XML_ID
-from .parse import parse_bytes, parse_file, parse_tei
+from .parse import duplicate_ids, parse_bytes, parse_file, parse_tei
 
 Severity = Literal["error", "warning", "info"]
 IssueSource = Literal["xml", "rng", "sch"]
@@ -180,7 +180,9 @@ def validate_tree(
     """
     if isinstance(tree, etree._Element):
         tree = tree.getroottree()
-    issues: list[Issue] = []
+    # well-formed, but invalid in any schema: an xml:id names one element
+    issues = [Issue("error", "xml", None, f"duplicate xml:id {value!r} (first at line {first})",
+                    path, line) for value, line, first in duplicate_ids(tree.getroot())]
     if rng is not None:
         issues += _relaxng_issues(compile_relaxng(rng), tree, path)
     if sch is not None:

@@ -20,20 +20,48 @@ FORMATS = ("tei", "teicorpus", "zip", "csv", "jsonl")
 @click.option("--replace", is_flag=True,
               help="A document exported by this archive may replace the archive's document "
               "of the same id when they differ.")
+@click.option("--dtd-path", "dtd_path", multiple=True,
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="A folder where DTD and entity files a DOCTYPE names are also looked up "
+              "(by file name). Repeatable.")
+@click.option("--id-prefix", help="Put PREFIX- before the id of every imported file.")
+@click.option("--rename", is_flag=True,
+              help="An id that is taken gets -<8 hex digits of the file's SHA-256> instead "
+              "of being refused.")
+@click.option("--strict", is_flag=True,
+              help="Stop at the first bad file, importing nothing.")
 @click.pass_obj
 def import_command(settings: Settings, paths: tuple[Path, ...], annotate_: bool,
-                   replace: bool) -> None:
+                   replace: bool, dtd_path: tuple[Path, ...], id_prefix: str | None,
+                   rename: bool, strict: bool) -> None:
     """Import TEI P5 documents made elsewhere (FILE or DIR of *.xml), kept as they are.
 
-    Prints one line per file: the id it was given, a tab, the file's path. Every file is read
-    and every id chosen first: one bad file, or an id that is another document's, stops the
-    run before anything is written. A kill or a full disk leaves nothing of the import.
+    Prints one line per file: the id it was given, a tab, the file's path (a list file, whose
+    entries go to the registry, gets a third column: ``list``). A file that is not a TEI
+    document, or whose id is taken, is refused with one line on standard error; the others
+    are imported, and the exit status is 1 when something was refused. With --strict the
+    first bad file stops the run before anything is written. A kill or a full disk leaves
+    nothing of the import.
     """
     from ..interchange import import_files
+    from ..registry import load_imports
 
-    for doc_id, path in import_files(settings, list(paths), annotate_names=annotate_,
-                                     replace=replace):
-        click.echo(f"{doc_id}\t{path}")
+    refused: list[str] | None = None if strict else []
+    warnings: list[str] = []
+    imported = import_files(settings, list(paths), annotate_names=annotate_, replace=replace,
+                            dtd_path=dtd_path, id_prefix=id_prefix, rename=rename,
+                            refused=refused, warnings=warnings)
+    records = load_imports(settings) if imported else {}
+    for doc_id, path in imported:
+        record = records.get(doc_id)
+        kind = "\tlist" if record is not None and record.kind == "list" else ""
+        click.echo(f"{doc_id}\t{path}{kind}")
+    for line in warnings:
+        click.echo(f"archive: {line}", err=True)
+    for line in refused or ():
+        click.echo(f"archive: error: {line}", err=True)
+    if refused:
+        raise SystemExit(1)
 
 
 @click.command("export")
@@ -61,6 +89,12 @@ def export_command(settings: Settings, ids: tuple[str, ...], all_documents: bool
 
     if not ids and not all_documents:
         raise click.UsageError("give one or more document IDS, or --all")
+    if len(ids) == 1 and not all_documents and (stored := _list_file(settings, ids[0])):
+        if format_ != "tei":  # a list file is no document: it is given back as it came
+            raise ArchiveError(f"{ids[0]!r} is a list file (its entries are in the registry), "
+                               f"not a document: export it with --format tei")
+        _write(stored.read_bytes(), output)
+        return
     chosen = document_ids(settings) if all_documents else list(ids)
     check_ids(settings, chosen)
     if format_ == "tei" and len(chosen) > 1:
@@ -82,10 +116,28 @@ def export_command(settings: Settings, ids: tuple[str, ...], all_documents: bool
         data = export_mentions_csv(settings, chosen).encode("utf-8")
     else:
         data = export_mentions_jsonl(settings, chosen).encode("utf-8")
+    if format_ == "zip" and output is None and sys.stdout.isatty():
+        raise ArchiveError("a zip bundle is binary: give -o FILE.zip")
+    _write(data, output)
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    from ..store import atomic_write
+
     if output is not None:
         atomic_write(output, data)
-    elif format_ == "zip" and sys.stdout.isatty():
-        raise ArchiveError("a zip bundle is binary: give -o FILE.zip")
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+
+
+def _list_file(settings: Settings, list_id: str) -> Path | None:
+    """The stored bytes of an imported list file ``list_id`` (None: no such list)."""
+    from ..interchange import list_path
+    from ..registry import load_imports
+
+    record = load_imports(settings).get(list_id)
+    if record is None or record.kind != "list":
+        return None
+    path = list_path(settings, list_id)
+    return path if path.is_file() else None

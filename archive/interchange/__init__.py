@@ -12,9 +12,10 @@ from .export import (
     export_zip,
     spreadsheet_safe,
 )
-from .importer import import_files, stored_bytes_equal
+from .importer import import_files, list_path, stored_bytes_equal
 
 __all__ = [
     "check_ids", "document_ids", "export_corpus", "export_mentions_csv", "export_mentions_jsonl",
-    "export_tei", "export_zip", "import_files", "spreadsheet_safe", "stored_bytes_equal"
+    "export_tei", "export_zip", "import_files", "list_path", "spreadsheet_safe",
+    "stored_bytes_equal",
 ]

@@ -187,9 +187,9 @@ def test_corpus_of_built_and_imported_documents(built: Settings) -> None:
     data = corpus_of_built_and(built, FOREIGN, 10)
     tree = parse_bytes(data)
     # the members' own ids are prefixed, and their pointers follow them
-    assert tree.xpath("//tei:sp[@xml:id='eng.sp-0001']/@who", namespaces=NSMAP) == [
-        "#eng.Lovelace_Eng"]
-    assert tree.xpath("//tei:person[@xml:id='eng.Lovelace_Eng']", namespaces=NSMAP)
+    assert tree.xpath("//tei:sp[@xml:id='stage000001.sp-0001']/@who", namespaces=NSMAP) == [
+        "#stage000001.Lovelace_Eng"]
+    assert tree.xpath("//tei:person[@xml:id='stage000001.Lovelace_Eng']", namespaces=NSMAP)
 
 
 def test_corpus_of_built_and_imported_documents_is_valid(built: Settings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -23,9 +24,9 @@ LETTER = "letters__1851-06-14-marsh"
 SAMPLES = {
     "digitalmitford__1819-01-10-marywebb": "digitalmitford__1819-01-10-MaryWebb.xml",
     "a00002": "eebo-tcp__A00002.xml",  # publicationStmt/idno
-    "eltec-eng__eng19020_nesbit": "eltec-eng__ENG19020_Nesbit.xml",  # no idno: the stem
+    "eng19020": "eltec-eng__ENG19020_Nesbit.xml",  # the root's xml:id
     "historyatstate__buildings": "historyatstate__buildings.xml",
-    "mac": "shakedracor__macbeth.xml",
+    "shake000031": "shakedracor__macbeth.xml",
 }
 
 
@@ -66,9 +67,9 @@ def test_import_gives_each_document_an_id(foreign_archive: Path) -> None:
     records = load_imports(Settings(data_dir=foreign_archive))
     assert {key: Path(record.path).name for key, record in records.items()} == {
         LETTER: "letters__1851-06-14-Marsh.xml",  # no idno: the stem
-        "eng": "stagetexts__engine.xml",  # publicationStmt/idno
+        "stage000001": "stagetexts__engine.xml",  # publicationStmt/idno
         "b00042": "earlyprint__B00042.xml",  # the first of two idnos
-        "bridges-of-the-thames": "historians__bridges.xml",  # an idno of words, made an id
+        "bridges": "historians__bridges.xml",  # an idno of words, made an id
         "variorum__the-ferryman": "variorum__the-ferryman.xml",
     }
 
@@ -98,12 +99,12 @@ def test_samples_are_stored_byte_for_byte(request: pytest.FixtureRequest, archiv
     # a ref that resolves nowhere keeps its local id
     (LETTER, "person", "Shelley_PB"),
     # unlinked names of an imported document: the normalised surface form
-    ("bridges-of-the-thames", "person", "John Smeaton"),
-    ("bridges-of-the-thames", "place", "Westminster"),
-    ("bridges-of-the-thames", "year", "1750"),
+    ("bridges", "person", "John Smeaton"),
+    ("bridges", "place", "Westminster"),
+    ("bridges", "year", "1750"),
     # speakers of a play (sp/@who) to the particDesc, a group too
-    ("eng", "person", "eng.Lovelace_Eng"),
-    ("eng", "person", "eng.GUESTS_Eng"),
+    ("stage000001", "person", "stage000001.Lovelace_Eng"),
+    ("stage000001", "person", "stage000001.GUESTS_Eng"),
 ])
 def test_entities_of_imported_documents_appear_in_facets(foreign_archive: Path, doc_id: str,
                                                          name: str, expected: str) -> None:
@@ -123,7 +124,7 @@ def test_entities_of_imported_documents_appear_in_facets(foreign_archive: Path, 
     ("historyatstate__buildings", "place", "Philadelphia"),
     ("historyatstate__buildings", "year", "1790"),
     # speakers of a play (sp/@who) to the particDesc
-    ("mac", "person", "mac.Macbeth_Mac"),
+    ("shake000031", "person", "shake000031.Macbeth_Mac"),
 ])
 def test_entities_of_samples_appear_in_facets(samples_archive: Path, doc_id: str, name: str,
                                               expected: str) -> None:
@@ -132,9 +133,9 @@ def test_entities_of_samples_appear_in_facets(samples_archive: Path, doc_id: str
 
 def test_surface_forms_lose_punctuation_left_inside_tags(foreign_archive: Path) -> None:
     # <persName>Charles Labelye,</persName>, <placeName>Putney,</placeName>
-    assert "Charles Labelye" in facet(foreign_archive, "bridges-of-the-thames", "person")
-    assert "Charles Labelye," not in facet(foreign_archive, "bridges-of-the-thames", "person")
-    assert facet(foreign_archive, "bridges-of-the-thames", "place") == [
+    assert "Charles Labelye" in facet(foreign_archive, "bridges", "person")
+    assert "Charles Labelye," not in facet(foreign_archive, "bridges", "person")
+    assert facet(foreign_archive, "bridges", "place") == [
         "London", "Putney", "Westminster"]
 
 
@@ -147,9 +148,9 @@ def test_surface_forms_of_samples_lose_punctuation_left_inside_tags(
 def test_document_lists_become_registry_entries_with_their_source(
         foreign_archive: Path) -> None:
     registry = Registry.load(foreign_archive / "registry")
-    assert registry.get("eng.Lovelace_Eng") == Entry(
-        "eng.Lovelace_Eng", "person", "Ada Lovelace", idnos=(("wikidata", "Q7259"),),
-        source="eng")
+    assert registry.get("stage000001.Lovelace_Eng") == Entry(
+        "stage000001.Lovelace_Eng", "person", "Ada Lovelace", idnos=(("wikidata", "Q7259"),),
+        source="stage000001")
     # the preferred form first; a list nested in a list; dates and an idno of the entry
     assert registry.get(f"{LETTER}.Caldwell_Anne").variants == ("Anne Marsh",)
     assert registry.get(f"{LETTER}.Marsh_Henry").name == "Henry Marsh"
@@ -158,19 +159,19 @@ def test_document_lists_become_registry_entries_with_their_source(
         death="1824-04-19", idnos=(("viaf", "https://viaf.org/viaf/95230730"),), source=LETTER)
     assert registry.get(f"{LETTER}.Bath").geo == (51.381, -2.359)
     sources = {e.source for e in registry.entries.values() if e.source}
-    assert sources == {LETTER, "eng"}
+    assert sources == {LETTER, "stage000001"}
     counts = {s: sum(e.source == s for e in registry.entries.values()) for s in sources}
-    assert counts == {LETTER: 10, "eng": 4}
+    assert counts == {LETTER: 10, "stage000001": 4}
 
 
 def test_sample_lists_become_registry_entries_with_their_source(samples_archive: Path) -> None:
     registry = Registry.load(samples_archive / "registry")
-    assert registry.get("mac.Macbeth_Mac") == Entry(
-        "mac.Macbeth_Mac", "person", "Macbeth", idnos=(("wikidata", "Q10322723"),), source="mac")
+    assert registry.get("shake000031.Macbeth_Mac") == Entry(
+        "shake000031.Macbeth_Mac", "person", "Macbeth", idnos=(("wikidata", "Q10322723"),), source="shake000031")
     sources = {e.source for e in registry.entries.values() if e.source}
-    assert sources == {"digitalmitford__1819-01-10-marywebb", "mac"}
+    assert sources == {"digitalmitford__1819-01-10-marywebb", "shake000031"}
     counts = {s: sum(e.source == s for e in registry.entries.values()) for s in sources}
-    assert counts == {"digitalmitford__1819-01-10-marywebb": 69, "mac": 45}
+    assert counts == {"digitalmitford__1819-01-10-marywebb": 69, "shake000031": 45}
 
 
 @pytest.mark.parametrize("archive", ["foreign_archive", "samples_archive"])
@@ -186,7 +187,7 @@ def test_check_and_validate_all_accept_imported_documents(request: pytest.Fixtur
 
 
 @pytest.mark.parametrize(("archive", "doc_id", "title"), [
-    ("foreign_archive", "bridges-of-the-thames", "Bridges of the Thames, 1729–1750"),
+    ("foreign_archive", "bridges", "Bridges of the Thames, 1729–1750"),
     ("samples_archive", "historyatstate__buildings", "Buildings of the Department of State"),
 ])
 def test_imported_samples_render_in_the_viewer(request: pytest.FixtureRequest, archive: str,
@@ -247,18 +248,22 @@ def test_refs_into_a_separate_list_file(tmp_path: Path) -> None:
     assert facet(settings.data_dir, "letter", "place") == ["persons.geneva"]
 
 
-def test_reimport_replaces_and_another_file_gets_a_suffix(tmp_path: Path) -> None:
+def test_reimport_replaces_and_a_taken_id_is_refused_unless_renamed(tmp_path: Path) -> None:
     settings = imported(tmp_path, FIXTURES / "project_b_p1.xml")
     again = import_files(settings, [FIXTURES / "project_b_p1.xml"])
     assert again == [("project_b_p1", FIXTURES / "project_b_p1.xml")]
     copy = tmp_path / "elsewhere" / "project_b_p1.xml"
     copy.parent.mkdir()
     copy.write_bytes((FIXTURES / "project_b_p1.xml").read_bytes())
-    assert import_files(settings, [copy]) == [("project_b_p1-2", copy)]
+    with pytest.raises(ArchiveError, match="'project_b_p1' is already the id of .*--rename"):
+        import_files(settings, [copy])
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()[:8]
+    assert import_files(settings, [copy], rename=True) == [(f"project_b_p1-{digest}", copy)]
+    assert import_files(settings, [copy], id_prefix="b") == [("b-project_b_p1", copy)]
     registry = Registry.load(settings.registry_dir)
-    # one person (one Wikidata id) in both files: one entry, each file's p1 a name of it
-    assert [(e.id, e.aliases) for e in registry.entries.values() if e.source] == [
-        ("project_b_p1-2.p1", ("project_b_p1.p1",))]
+    # one person (one Wikidata id) in the three files: one entry, each file's p1 a name of it
+    assert [(e.id, sorted(e.aliases)) for e in registry.entries.values() if e.source] == [
+        ("b-project_b_p1.p1", sorted([f"project_b_p1-{digest}.p1", "project_b_p1.p1"]))]
 
 
 @pytest.mark.parametrize(("name", "message"), [
@@ -267,14 +272,21 @@ def test_reimport_replaces_and_another_file_gets_a_suffix(tmp_path: Path) -> Non
     ("no_namespace.xml", ":2: root element TEI is in no namespace, not the TEI namespace "
                          "http://www.tei-c.org/ns/1.0"),
 ])
-def test_a_bad_file_stops_the_run_before_anything_is_written(tmp_path: Path, name: str,
-                                                             message: str) -> None:
+def test_a_bad_file_is_refused_and_the_others_imported(tmp_path: Path, name: str,
+                                                      message: str) -> None:
     data_dir = tmp_path / "data"
-    result = CliRunner().invoke(cli, ["--data", str(data_dir), "import",
-                                      str(FIXTURES / "project_a_p1.xml"), str(FIXTURES / name)])
+    args = ["--data", str(data_dir), "import", str(FIXTURES / "project_a_p1.xml"),
+            str(FIXTURES / name)]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
-    assert result.output == f"archive: error: {FIXTURES / name}{message}\n"
-    assert not data_dir.exists()
+    assert result.stderr == f"archive: error: {FIXTURES / name}{message}\n"
+    assert result.stdout == f"a-letter-1\t{FIXTURES / 'project_a_p1.xml'}\n"  # its idno
+    assert (data_dir / "tei" / "a-letter-1.xml").is_file()
+    strict = CliRunner().invoke(cli, ["--data", str(tmp_path / "strict"), "import", "--strict",
+                                      *args[3:]])
+    assert strict.exit_code == 1
+    assert strict.output == f"archive: error: {FIXTURES / name}{message}\n"
+    assert not (tmp_path / "strict").exists()
 
 
 def test_annotate_tags_only_untagged_text_with_resp(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def test_a_killed_import_leaves_nothing_or_everything(material: tuple[Path, Path
         if attempt % 2:
             small = tmp_path / f"small{attempt}.xml"
             shutil.copy(FOREIGN / "historians__bridges.xml", small)
-            writer = archive(data, "import", str(small))
+            writer = archive(data, "import", "--rename", str(small))  # its id is taken
             assert writer.returncode == 0, writer.stderr
             extra = {writer.stdout.split("\t")[0]}
         else:
@@ -147,7 +147,9 @@ def test_two_overlapping_imports_keep_each_others_records(
         + "</body></text></TEI>", encoding="utf-8")
     data = tmp_path / "data"
     shutil.copytree(baseline, data)
-    first = subprocess.Popen(command(data, "import", str(slow)), stdout=subprocess.PIPE,
+    # same file names, other files: the ids the second takes first are renamed in the first
+    first = subprocess.Popen(command(data, "import", "--rename", str(slow)),
+                             stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while read_so_far(first.pid) < 50_000_000 and time.monotonic() < deadline:

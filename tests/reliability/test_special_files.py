@@ -60,8 +60,10 @@ def test_import_of_a_folder_with_a_fifo_and_a_link_to_dev_zero(tmp_path: Path) -
     zero(folder / "b.xml")
     result = subprocess.run([sys.executable, "-m", "archive", "--data", str(tmp_path / "data"),
                              "import", str(folder)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
+    assert result.returncode == 1  # each refused with its line
     assert result.stderr == (f"archive: error: {folder / 'a.xml'}: a FIFO (named pipe), not a "
+                             "regular file: refused\n"
+                             f"archive: error: {folder / 'b.xml'}: a character device, not a "
                              "regular file: refused\n")
 
 

@@ -106,10 +106,15 @@ def test_a_ref_must_point_to_an_entry_of_its_own_kind() -> None:
     assert sch_rules(report) == ["archive-ref-registry"]
 
 
-def test_duplicate_xml_id_in_a_file_is_refused_by_the_parser() -> None:
+def test_duplicate_xml_id_in_a_file_is_a_validity_error_with_its_line() -> None:
+    # well-formed XML: the document is read, and the duplicate is an error where it stands
     report = archive_report(FIXTURES / "duplicate_xml_id.xml")
-    assert [(i.source, i.line, i.message) for i in report.issues] == [
-        ("xml", 62, "not well-formed XML: ID p1 already defined")]
+    assert not report.valid
+    assert report.issues[0] == Issue("error", "xml", None,
+                                     "duplicate xml:id 'p1' (first at line 47)",
+                                     str(FIXTURES / "duplicate_xml_id.xml"), 62)
+    assert "not well-formed" not in " ".join(i.message for i in report.issues)
+    assert sch_rules(report) == ["archive-xml-id-unique", "archive-xml-id-unique"]
 
 
 def test_duplicate_xml_id_in_a_tree_fires_the_rule() -> None:

@@ -22,9 +22,9 @@ from archive.registry.authority import Entry, load_registry
 FOREIGN_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "foreign"
 #: The ids the importer gives the five documents (their publication idno, else the file name).
 FOREIGN = {"letters__1851-06-14-Marsh.xml": "letters__1851-06-14-marsh",
-           "stagetexts__engine.xml": "eng",
+           "stagetexts__engine.xml": "stage000001",
            "earlyprint__B00042.xml": "b00042",
-           "historians__bridges.xml": "bridges-of-the-thames",
+           "historians__bridges.xml": "bridges",
            "variorum__the-ferryman.xml": "variorum__the-ferryman"}
 EVIL_TITLE = '<script>alert("title")</script>'
 EVIL_NAME = '<script>alert("name")</script>'

@@ -44,16 +44,18 @@ def archive_id(root) -> str | None:
 
 
 def member_id(member) -> str:
-    """A teiCorpus member's archive id: our documents carry it; imported ones were named by
-    the importer after their first publication idno, else their prefixed xml:ids tell."""
+    """A teiCorpus member's archive id: our documents carry it; imported ones' prefixed
+    xml:ids tell (the importer named them after their root xml:id, else a publication
+    idno)."""
     if archive_id(member):
         return archive_id(member)
-    idno = member.find("tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno", NSMAP)
-    if idno is not None and (idno.text or "").strip():
-        return slug(idno.text.strip())
     prefixes = {e.get(XML_ID).rpartition(".")[0] for e in member.iter() if e.get(XML_ID)}
-    assert len(prefixes) == 1, prefixes
-    return prefixes.pop()
+    if prefixes:
+        assert len(prefixes) == 1, prefixes
+        return prefixes.pop()
+    idno = member.find("tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno", NSMAP)
+    assert idno is not None and (idno.text or "").strip()
+    return slug(idno.text.strip())
 
 
 def test_document_export_is_self_contained_tei(client) -> None:

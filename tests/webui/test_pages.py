@@ -11,7 +11,7 @@ from webui.downloads import RAW_FILE_HEADERS
 
 DOC = "003_717e887f31c42029"  # "In Honor of the Left Opposition", the sample with most names
 #: The five documents of tests/fixtures/foreign, imported (ids as the importer gives them).
-FOREIGN = ["letters__1851-06-14-marsh", "eng", "b00042", "bridges-of-the-thames",
+FOREIGN = ["letters__1851-06-14-marsh", "stage000001", "b00042", "bridges",
            "variorum__the-ferryman"]
 
 

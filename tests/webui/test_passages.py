@@ -13,8 +13,9 @@ from archive.config import Settings
 from archive.interchange.importer import import_files
 
 STRUCTURE = Path(__file__).resolve().parents[1] / "fixtures" / "structure"
-#: Documents of other projects' shapes, without any xml:id (the importer takes them today).
-DOCUMENTS = ("drama", "novel", "verse", "inscription", "letter", "cited", "msdesc")
+#: Documents of other projects' shapes, without any xml:id: a sourceDoc and a teiCorpus too.
+DOCUMENTS = ("drama", "novel", "verse", "inscription", "letter", "cited", "msdesc", "genetic",
+             "corpus")
 IDS = re.compile(r' id="([^"]+)"')
 
 
@@ -50,7 +51,9 @@ def test_search_links_go_to_the_passage_anchor(imported) -> None:
     client = app.test_client()
     for word, doc_id, address in (("wrangleberry", "drama", "body.div.div.sp2.p"),
                                   ("larkspur", "cited", "1.2.14"),
-                                  ("edburga", "msdesc", "msDesc.msContents.msItem2")):
+                                  ("edburga", "msdesc", "msDesc.msContents.msItem2"),
+                                  ("oatcakes", "genetic", "sourceDoc.surface2.zone.line"),
+                                  ("alder", "corpus", "TEI2.body.p")):
         hits = client.get("/api/search", query_string={"q": word}).get_json()["hits"]
         assert [hit["url"] for hit in hits] == [f"/documents/{doc_id}#{address}"]
         assert address in anchors(client, doc_id)

@@ -1,6 +1,9 @@
 """TEI → HTML through one table of behaviours keyed by TEI element name (CETEIcean's idea).
 
-Every element found in ``<text>`` becomes HTML carrying ``data-tei="<name>"``; an element
+Every element found in ``<text>`` (and in a ``<sourceDoc>`` or a manuscript description, see
+:func:`tei.passages.text_roots`) becomes HTML carrying ``data-tei="<name>"``; every passage
+carries its citation address as its ``id`` (:mod:`tei.passages`: the ``xml:id``, else a path
+such as ``body.div2.p3``), so that ``/documents/<id>#<address>`` survives a re-import; an element
 the table does not know still renders its text, as ``<span class="tei-unknown"
 data-tei="foo">``, so documents from other projects read too. All text and attribute values
 are escaped (:func:`esc`, markupsafe's replacements) before they join the Markup; links keep
@@ -18,12 +21,13 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from tei.namespaces import TEI_NS, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
+from tei.passages import passages, text_roots
 
 #: HTML elements whose content must be phrasing: a block behaviour inside them becomes a span.
 PHRASING = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "i",
                       "b", "u", "q", "cite", "sup", "sub", "small", "del", "ins", "abbr",
                       "dt", "figcaption", "time", "s"})
-#: TEI elements whose xml:id gets a visible citation anchor.
+#: TEI elements that get a visible citation anchor (with an xml:id, or as a leaf passage).
 CITABLE = frozenset({"p", "ab", "item", "quote", "bibl", "head", "sp", "lg", "note", "label"})
 MENTION_TYPES = ("person", "place", "org", "date")
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -37,11 +41,14 @@ class Context:
     :param entities: registry ids a name may link to (others render unlinked).
     :param resolve: a ``@ref`` token → its registry key (``#p1`` → ``<doc>.p1`` in an
         imported document); None to drop the ``#`` only.
+    :param addresses: each passage element's citation address; ``leaves``: the leaf passages.
     """
 
     doc_id: str
     entities: Container[str]
     resolve: Callable[[str], str | None] | None = None
+    addresses: dict[etree._Element, str] = field(default_factory=dict)
+    leaves: set[etree._Element] = field(default_factory=set)
     out: list[str] = field(default_factory=list)
     depth: int = 0  # div nesting, for heading levels
     phrasing: bool = False  # inside an HTML element that only takes phrasing content
@@ -71,10 +78,11 @@ Behaviour = Callable[[etree._Element, Context], None]
 
 def attributes(element: etree._Element, ctx: Context, css: str = "",
                **extra: str | None) -> str:
-    """``data-tei``, ``id`` (from xml:id), ``lang`` and ``class``, escaped."""
+    """``data-tei``, ``id`` (a passage's address, else the xml:id), ``lang`` and ``class``,
+    escaped."""
     name = local_name(element)
     parts = [f' data-tei="{esc(name)}"']
-    xml_id = element.get(XML_ID)
+    xml_id = ctx.addresses.get(element) or element.get(XML_ID)
     if xml_id:
         parts.append(f' id="{esc(xml_id)}"')
     lang = element.get(XML_LANG)
@@ -101,12 +109,17 @@ def wrap(element: etree._Element, ctx: Context, tag: str, css: str = "", **extra
 
 
 def cite(element: etree._Element, ctx: Context) -> None:
-    """A visible, copyable anchor ``/documents/<id>#p12`` for a citable passage."""
+    """A visible, copyable anchor ``/documents/<id>#p12`` for a citable passage: an element
+    of a :data:`CITABLE` kind with an xml:id, or such a leaf passage without one (labelled
+    with its address's last step: ``p3`` of ``body.div2.p3``)."""
     xml_id = element.get(XML_ID)
-    if xml_id and local_name(element) in CITABLE and not ctx.in_link:
-        href = f"/documents/{ctx.doc_id}#{xml_id}"
+    address = ctx.addresses.get(element) or xml_id
+    if address and local_name(element) in CITABLE and not ctx.in_link and (
+            xml_id or element in ctx.leaves):
+        href = f"/documents/{ctx.doc_id}#{address}"
+        label = xml_id or address.rpartition(".")[2]
         ctx.out.append(f'<a class="cite" href="{escape(href)}" aria-label="Link to '
-                       f'{escape(xml_id)}">{escape(xml_id)}</a>')
+                       f'{escape(address)}">{escape(label)}</a>')
 
 
 def children(element: etree._Element, ctx: Context) -> None:
@@ -383,6 +396,20 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # names and dates: one behaviour, typed
     "persName": mention, "placeName": mention, "orgName": mention, "name": mention,
     "rs": mention, "date": mention,
+    # letters, early print, speech
+    "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
+    # genetic transcripts
+    "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),
+    "surface": Tag("section", "surface"), "zone": Tag("div", "zone"),
+    "line": Tag("div", "line"),
+    # manuscript descriptions (shown with the text: their words are passages too)
+    "msDesc": Tag("section", "ms-desc"), "msIdentifier": Tag("div", "ms-identifier"),
+    "msContents": Tag("div", "ms-contents"), "summary": Tag("div", "summary"),
+    "msItem": Tag("div", "ms-item"), "msItemStruct": Tag("div", "ms-item"),
+    "locus": Tag("span", "locus"), "physDesc": Tag("div", "phys-desc"),
+    "history": Tag("div", "history"), "origin": Tag("div", "origin"),
+    "provenance": Tag("div", "provenance"), "acquisition": Tag("div", "acquisition"),
+    "additional": Tag("div", "additional"), "msPart": Tag("div", "ms-part"),
 }
 
 
@@ -397,7 +424,9 @@ class Rendered:
 
 def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                 resolve: Callable[[str], str | None] | None = None) -> Rendered:
-    """Render every ``<text>`` of a TEI document (the header is shown from the index).
+    """Render every text root of a TEI document (see :func:`tei.passages.text_roots`: each
+    ``<text>``, ``<sourceDoc>`` and manuscript description; the rest of the header is shown
+    from the index), every passage with its address as ``id``.
 
     :param doc_id: the document's id, for citation anchors.
     :param entities: registry ids that names may link to.
@@ -405,15 +434,10 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
         ``DocumentRefs.key`` for the document); None: ``#id`` → ``id``.
     :return: the HTML and the count of mentions by type.
     """
-    ctx = Context(doc_id, entities, resolve)
     root = tree.getroot()
-    texts = [root] if root.tag == TEI_TEXT else list(root.iter(TEI_TEXT))
-    for text in texts:
-        if any(_is_text(ancestor) for ancestor in text.iterancestors()):
-            continue  # a <text> inside <group> is rendered with its parent
+    found = passages(root)
+    ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
+                  {p.element for p in found if p.leaf})
+    for text in [root] if root.tag == TEI_TEXT else text_roots(root):
         render_element(text, ctx)
     return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain)
-
-
-def _is_text(element: etree._Element) -> bool:
-    return element.tag == TEI_TEXT

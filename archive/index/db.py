@@ -16,12 +16,15 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 
-SCHEMA_VERSION = "6"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+SCHEMA_VERSION = "7"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
 # attribute_values kept in document order (rows appended as documents are, deleted by range),
 # their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
 # hold only the mentions with a ref, and the dates (covering the date filter); mentions are
-# indexed by (doc, passage), for the mentions of one passage
+# indexed by (doc, passage), for the mentions of one passage; 7: passages derived from the
+# structure (tei.passages), passages.xml_id holds each one's citation address; passages.words
+# (also in the full-text index) the words markup splits a word into ("prov" of
+# prov<ex>inciae</ex>), where there are any
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -32,7 +35,7 @@ CREATE TABLE documents (
 CREATE TABLE passages (
     passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
     element TEXT NOT NULL, text TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
-    UNIQUE (doc, xml_id));
+    words TEXT NOT NULL DEFAULT '', UNIQUE (doc, xml_id));
 CREATE TABLE mentions (
     doc INTEGER NOT NULL, passage INTEGER, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, "when" TEXT, "from" TEXT, "to" TEXT,
@@ -55,7 +58,8 @@ CREATE TABLE attribute_values (doc INTEGER NOT NULL, name TEXT NOT NULL, value T
     PRIMARY KEY (doc, name, value)) WITHOUT ROWID;
 CREATE INDEX attribute_values_value ON attribute_values (name, value, doc);
 CREATE VIRTUAL TABLE passage_text USING fts5 (
-    text, content='passages', content_rowid='passage', tokenize='unicode61 remove_diacritics 2');
+    text, words, content='passages', content_rowid='passage',
+    tokenize='unicode61 remove_diacritics 2');
 """
 INDEXES = [statement.strip() for statement in SCHEMA.split(";")
            if statement.strip().startswith("CREATE INDEX")]

@@ -94,7 +94,7 @@ def documents_holding(settings: Settings, names: Collection[str],
 
 def mentions_of(settings: Settings, ids: Sequence[str] | None = None,
                 entity: str | None = None) -> list[tuple[Any, ...]]:
-    """(doc id, passage xml:id, type, ref, surface, when, from, to, notBefore, notAfter) of every
+    """(doc id, passage address, type, ref, surface, when, from, to, notBefore, notAfter) of every
     mention, in document then text order.
 
     :param ids: only these documents' mentions.
@@ -133,8 +133,8 @@ def mention_counts(settings: Settings, doc: int) -> dict[str, int]:
 
 
 def leaf_passages(settings: Settings, doc: int) -> list[dict[str, Any]]:
-    """The leaf passages of document number ``doc`` in order: ``id`` (xml:id), ``element``,
-    ``text``."""
+    """The leaf passages of document number ``doc`` in order: ``id`` (the citation address,
+    see :mod:`tei.passages`), ``element``, ``text``."""
     return as_dicts(reader(settings).execute(
         "SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
         " ORDER BY position", (doc,)))

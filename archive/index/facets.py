@@ -19,7 +19,8 @@ from typing import Any
 import elementpath
 from lxml import etree
 
-from tei.namespaces import NSMAP, XML_ID
+from tei.namespaces import NSMAP
+from tei.passages import Passage, passages
 
 from ..config import PACKAGE_DIR, Settings
 from ..errors import ArchiveError, QueryError
@@ -138,23 +139,18 @@ def facets_signature(facets: tuple[Facet, ...]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def leaf_passages(root: etree._Element) -> list[etree._Element]:
-    """Identified elements inside ``<text>`` that hold no other identified element."""
-    leaves: list[etree._Element] = _LEAF_PASSAGES(root)  # a node-set: a list of elements
-    return leaves
-
-
-_LEAF_PASSAGES = etree.XPath("//tei:text//*[@xml:id][not(descendant::*[@xml:id])]",
-                             namespaces=NSMAP)
+def leaf_passages(root: etree._Element) -> list[Passage]:
+    """The passages that hold no other passage (see :mod:`tei.passages`), in document order."""
+    return [passage for passage in passages(root) if passage.leaf]
 
 
 def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
-                 refs: DocumentRefs | None = None, passages: list[etree._Element] | None = None,
+                 refs: DocumentRefs | None = None, leaves: list[Passage] | None = None,
                  ) -> list[tuple[str, str | None, str]]:
-    """Every (facet, passage xml:id or None, value) of one document, duplicates dropped.
+    """Every (facet, passage address or None, value) of one document, duplicates dropped.
 
     :param refs: how this document's pointers resolve (facets declared ``refs = true``).
-    :param passages: the :func:`leaf_passages` of the tree, when the caller has them.
+    :param leaves: the :func:`leaf_passages` of the tree, when the caller has them.
     :raise QueryError: a facet's expression fails on this document (named in the message).
     """
     rows: dict[tuple[str, str | None, str], None] = {}
@@ -165,13 +161,13 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
         work_step(facet.name)  # what a worker's report names if this facet runs too long
         compiled = facet.compiled()
         plan = None if facet.refs else _map_plan(facet.xpath, facet.level)
-        if facet.level == "passage" and passages is None:
-            passages = leaf_passages(tree.getroot())
+        if facet.level == "passage" and leaves is None:
+            leaves = leaf_passages(tree.getroot())
         if plan is not None:
             try:
-                for context in [None] if facet.level == "document" else passages or []:
-                    where = None if context is None else context.get(XML_ID)
-                    for value in plan.values(tree if context is None else context):
+                for context in [None] if facet.level == "document" else leaves or []:
+                    where = None if context is None else context.address
+                    for value in plan.values(tree if context is None else context.element):
                         rows[(facet.name, where, value)] = None
                 continue
             except _NoPlan:
@@ -187,10 +183,10 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
                 for value in values(evaluate_tree(compiled, tree, nodes)):
                     rows[(facet.name, None, value)] = None
                 continue
-            for passage in passages or []:
-                items = evaluate_tree(compiled, tree, nodes, item=passage)
+            for passage in leaves or []:
+                items = evaluate_tree(compiled, tree, nodes, item=passage.element)
                 for value in values(items):
-                    rows[(facet.name, passage.get(XML_ID), value)] = None
+                    rows[(facet.name, passage.address, value)] = None
         except QueryError as error:
             raise QueryError(f"facet {facet.name!r}: {error}", path) from None
     return list(rows)

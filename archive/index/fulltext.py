@@ -35,15 +35,17 @@ def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:
     try:
         db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE passages (passage INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+        db.execute("CREATE TABLE passages (passage INTEGER PRIMARY KEY, text TEXT NOT NULL,"
+                   " words TEXT NOT NULL)")
         db.execute(statement)
         for shard, moved in shards:  # gathered first: ATTACH is not possible in a transaction
             db.execute("ATTACH DATABASE ? AS shard", (shard,))
-            db.execute("INSERT INTO passages SELECT passage + ?, text FROM shard.passages"
+            db.execute("INSERT INTO passages SELECT passage + ?, text, words FROM shard.passages"
                        " WHERE leaf", (moved,))
             db.execute("DETACH DATABASE shard")
         db.execute("BEGIN")  # one transaction: one pass of the indexer, as in place
-        db.execute(f"INSERT INTO {TABLE} (rowid, text) SELECT passage, text FROM passages")
+        db.execute(f"INSERT INTO {TABLE} (rowid, text, words) SELECT passage, text, words"
+                   " FROM passages")
         db.execute("COMMIT")
     finally:
         db.close()

@@ -105,8 +105,9 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
     rank): keyword-in-context lines, which :func:`lookup` does not make.
 
     :param selections: facet name → values (OR within a facet, AND across), as for lookup.
-    :return: (total passages, hits with doc, title, target, element and a snippet whose hits
-        lie between :data:`MARK_START` and :data:`MARK_END`).
+    :return: (total passages, hits with doc, title, target (the passage's citation address),
+        element and a snippet whose hits lie between :data:`MARK_START` and
+        :data:`MARK_END`).
     """
     query = fts_query(text)
     if query is None:

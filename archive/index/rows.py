@@ -1,20 +1,22 @@
 """Reading one TEI file into the rows the index holds about it.
 
 :func:`extract` is a pure function of a file's bytes (and the declared facets): the header's
-metadata, every identified element of the text as a passage with its text, the mentions each
+metadata, every passage of the text (see :mod:`tei.passages`) with its text, the mentions each
 passage owns, facet values, and the element names and attribute values used to prune queries.
 :mod:`archive.index` writes the rows; worker processes call :func:`extract` on many files at once.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
-from tei.namespaces import NSMAP, TEI_LB, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID
+from tei.namespaces import NSMAP, TEI_LB, TYPE_FOR_ELEMENT, XML_ID, tei
 from tei.parse import parse_bytes, parse_tei
+from tei.passages import BLOCKS, Passage, passages, text_roots
 
 from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, RefResolver, in_entry
 from ..store import valid_id
@@ -30,7 +32,7 @@ _IDNO = etree.XPath(
     namespaces=NSMAP)
 
 
-#: A mention's row: passage xml:id, type, ref, surface, start, end, the date columns.
+#: A mention's row: passage address, type, ref, surface, start, end, the date columns.
 MentionRow = tuple[str | None, str, str | None, str, int, int, tuple[str | int | None, ...]]
 
 
@@ -40,10 +42,11 @@ class DocumentRows:
 
     id: str
     header: dict[str, str | int | None]
-    passages: list[tuple[str, str, str, int, bool]]  # xml:id, element, text, position, leaf
-    # passage xml:id, type, ref, surface, start, end, and the date columns (NO_DATES for names)
+    # address, element, text, position, leaf, and the words markup splits (see split_words)
+    passages: list[tuple[str, str, str, int, bool, str]]
+    # passage address, type, ref, surface, start, end, and the date columns (NO_DATES for names)
     mentions: list[MentionRow]
-    facets: list[tuple[str, str | None, str]]  # facet, passage xml:id or None, value
+    facets: list[tuple[str, str | None, str]]  # facet, passage address or None, value
     names: set[str]
     attributes: set[tuple[str, str]]
 
@@ -61,75 +64,84 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
     doc_id = idno if valid_id(idno) else path.stem  # an unusable idno never becomes an id
     # imported documents' own pointers: #p1 → <doc>.p1
     refs = PLAIN_REFS if resolver is None else resolver.for_document(doc_id)
-    walk = _TextWalk(refs)
-    for text_element in root.iter(TEI_TEXT):
-        if not any(a.tag == TEI_TEXT for a in text_element.iterancestors()):  # outermost
-            walk.run(text_element)
+    walk = _TextWalk(refs, passages(root))
+    for text_root in text_roots(root):
+        walk.run(text_root)
     names: set[str] = set()
     attributes: set[tuple[str, str]] = set()
     for element in root.iter(etree.Element):  # elements only
         names.add(str(element.tag))  # (elements only: a str)
         attributes.update(element.items())  # (no attribute proxy made)
     attributes = {pair for pair in attributes if pair[0] not in UNINDEXED_ATTRIBUTES}
-    passages = list({p[0]: p for p in walk.passages[::-1]}.values())[::-1]  # a duplicate id: 1st
-    return DocumentRows(doc_id, header, passages, walk.mentions,
-                        facet_values(facets, tree, str(path), refs=refs, passages=walk.leaves),
+    return DocumentRows(doc_id, header, walk.passages, walk.mentions,
+                        facet_values(facets, tree, str(path), refs=refs, leaves=walk.leaves),
                         names, attributes)
 
 
 class _TextWalk:
-    """One pass over a ``<text>``: the text of every identified element (``<lb/>`` as a newline)
-    and each mention with offsets into its nearest identified ancestor-or-self (names outside
-    any identified element, as in other projects' TEI: passage None, offsets into the whole
-    ``<text>``). Names of person/place/org entries (lists, not running text) are no mentions.
-    Also the leaf passages inside it (as :func:`archive.index.facets.leaf_passages` finds them).
+    """One pass over each text root (see :func:`tei.passages.text_roots`): the text of every
+    passage (``<lb/>`` as a newline) and each mention with offsets into its nearest passage
+    (names outside any passage: passage None, offsets into the whole text root). Names of
+    person/place/org entries (lists, not running text) are no mentions.
     """
 
-    def __init__(self, refs: DocumentRefs) -> None:
+    def __init__(self, refs: DocumentRefs, found: list[Passage]) -> None:
         self.refs = refs
-        self.passages: list[tuple[str, str, str, int, bool]] = []
+        self.found = {passage.element: number for number, passage in enumerate(found)}
+        self.passages: list[tuple[str, str, str, int, bool, str]] = [
+            (passage.address, "", "", 0, passage.leaf, "") for passage in found]
         self.mentions: list[MentionRow] = []
-        self.leaves: list[etree._Element] = []
+        self.leaves = [passage for passage in found if passage.leaf]
         self.parts: list[str] = []
         self.length = 0
+        self.glued = 0  # element boundaries met inside a word (see split_words)
 
-    def run(self, text_element: etree._Element) -> None:
+    def run(self, text_root: etree._Element) -> None:
         self.parts, self.length = [], 0
-        self._visit(text_element, str(text_element.tag), (None, 0), in_entry(text_element))
-        if self.leaves and self.leaves[-1] is text_element:
-            self.leaves.pop()  # the <text> itself is no passage inside <text>
+        self._visit(text_root, str(text_root.tag), (None, 0), in_entry(text_root))
 
     def _visit(self, element: etree._Element, tag: str, owner: tuple[str | None, int],
-               entry: bool) -> bool:
-        """Read ``element`` (its tag given: lxml makes a new string at each reading);
-        :return: whether it or an element below it has an xml:id."""
+               entry: bool) -> None:
+        """Read ``element`` (its tag given: lxml makes a new string at each reading)."""
         parts = self.parts
         start, first_part = self.length, len(parts)
-        xml_id = element.get(XML_ID)
-        if xml_id is not None:
-            owner = (xml_id, start)
-            number = len(self.passages)
-            self.passages.append((xml_id, "", "", 0, False))  # filled in below
+        number = self.found.get(element)
+        if number is not None:
+            owner = (self.passages[number][0], start)
+        elif tag in BLOCKS:  # a block inside a leaf's text (a note, a quoted verse): words apart
+            parts.append(" ")
+            self.length += 1
+        glued = self.glued
         text = "\n" if tag == TEI_LB else element.text
         if text:
+            if parts and text[0].isalnum() and parts[-1][-1].isalnum():
+                self.glued += 1
             parts.append(text)
             self.length += len(text)
-        identified_below = False
         inner_entry = entry or tag in ENTRY_ELEMENTS
+        apart = tag in ALTERNATIVES
         for child in element:
             child_tag = child.tag
             if child_tag.__class__ is str:  # an element (not a comment or a processing instruction)
-                identified_below = self._visit(child, child_tag, owner, inner_entry) \
-                    or identified_below
+                self._visit(child, child_tag, owner, inner_entry)
+                if apart:  # "wch which", not "wchwhich": each reading is found
+                    parts.append(" ")
+                    self.length += 1
             tail = child.tail
             if tail:
+                if tail[0].isalnum() and parts and parts[-1][-1].isalnum():
+                    self.glued += 1
                 parts.append(tail)
                 self.length += len(tail)
-        if xml_id is not None:
-            self.passages[number] = (xml_id, tag.rpartition("}")[2], "".join(parts[first_part:]),
-                                     number + 1, not identified_below)
-            if not identified_below:
-                self.leaves.append(element)  # leaves do not nest: in document order
+        if number is None and tag in BLOCKS:
+            parts.append(" ")
+            self.length += 1
+        if number is not None:
+            address, _, _, _, leaf, _ = self.passages[number]
+            text = "".join(parts[first_part:])
+            self.passages[number] = (address, tag.rpartition("}")[2], text, number + 1, leaf,
+                                     split_words(element, text)
+                                     if leaf and self.glued != glued else "")
         kind = TYPE_FOR_ELEMENT.get(tag)
         if kind is not None and not entry:
             ref = next(filter(None, map(self.refs.key, (element.get("ref") or "").split())),
@@ -138,7 +150,30 @@ class _TextWalk:
             self.mentions.append((owner[0], kind, ref, surface, start - owner[1],
                                   self.length - owner[1],
                                   _mention_dates(element) if kind == "date" else NO_DATES))
-        return identified_below or xml_id is not None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def split_words(element: etree._Element, text: str) -> str:
+    """The words of ``element`` read with every element boundary as a break that its ``text``
+    (markup read as it joins) lacks, space-separated: ``prov inciae`` of
+    ``<expan><abbr>prov</abbr><ex>inciae</ex></expan>``, the abbreviation as the stone has it;
+    ``castro`` of ``castro<supplied>r</supplied>um``. Usually none: ``""``.
+
+    Indexed beside the text, so that a search finds the parts markup makes of a word too."""
+    if len(element) == 0:
+        return ""
+    split = set(_WORD.findall(" ".join(element.itertext(etree.Element)).casefold()))
+    if not split:
+        return ""
+    split.difference_update(_WORD.findall(text.casefold()))
+    return " ".join(sorted(split))
+
+
+#: Elements whose children are alternative readings (an abbreviation and its expansion, a
+#: lemma and its variants): their words are kept apart in a passage's text.
+ALTERNATIVES = frozenset(tei(name) for name in ("choice", "app", "subst", "rdgGrp"))
 
 
 #: A name's date columns (when, from, to, notBefore, notAfter, first and last day): none.

@@ -195,8 +195,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
     """
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
-            db.execute("INSERT INTO passage_text (rowid, text)"
-                       " SELECT passage, text FROM passages WHERE leaf")
+            db.execute("INSERT INTO passage_text (rowid, text, words)"
+                       " SELECT passage, text, words FROM passages WHERE leaf")
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         _refresh_totals(db, settings, facets)
@@ -205,8 +205,9 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         copy_in(db, made.result())
         if here:
             with transaction(db):
-                db.execute("INSERT INTO passage_text (rowid, text) SELECT passage, text FROM"
-                           f" passages WHERE leaf AND doc IN ({', '.join(map(str, here))})")
+                db.execute("INSERT INTO passage_text (rowid, text, words) SELECT passage, text,"
+                           " words FROM passages WHERE leaf AND doc IN"
+                           f" ({', '.join(map(str, here))})")
 
 
 def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
@@ -384,8 +385,8 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
         values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
         db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
     if fts:  # else filled for every document at once, at the end of a rebuild
-        db.execute(f"INSERT INTO main.passage_text (rowid, text) SELECT passage + {passages:d},"
-                   " text FROM shard.passages WHERE leaf")
+        db.execute("INSERT INTO main.passage_text (rowid, text, words) SELECT passage +"
+                   f" {passages:d}, text, words FROM shard.passages WHERE leaf")
     return passages
 
 
@@ -398,8 +399,8 @@ def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
 
 def _delete(db: sqlite3.Connection, doc: int) -> None:
     # An external-content FTS table forgets a row only when told its old text.
-    db.execute("INSERT INTO passage_text (passage_text, rowid, text) SELECT 'delete', passage, "
-               "text FROM passages WHERE doc = ? AND leaf", (doc,))
+    db.execute("INSERT INTO passage_text (passage_text, rowid, text, words) SELECT 'delete',"
+               " passage, text, words FROM passages WHERE doc = ? AND leaf", (doc,))
     for table in ("passages", "mentions", "facet_values", "element_names", "attribute_values",
                   "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
@@ -423,14 +424,14 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
     # (a mention or facet value outside any passage looks up None: "")
     passage_ids: dict[str | None, int] = {
         xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
-    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   [(passage_ids[xml_id], doc, xml_id, element, text, position, leaf)
-                    for xml_id, element, text, position, leaf in rows.passages])
+    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf,"
+                   " words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   [(passage_ids[xml_id], doc, xml_id, element, text, position, leaf, words)
+                    for xml_id, element, text, position, leaf, words in rows.passages])
     if fts:  # else filled for every document at once, at the end of a rebuild
-        db.executemany("INSERT INTO passage_text (rowid, text) VALUES (?, ?)",
-                       [(passage_ids[xml_id], text)
-                        for xml_id, _, text, _, leaf in rows.passages if leaf])
+        db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                       [(passage_ids[xml_id], text, words)
+                        for xml_id, _, text, _, leaf, words in rows.passages if leaf])
     # Python's sqlite3 binds None slowly (it looks for an adapter each time), and most of
     # these columns are empty: they are bound as '' and made NULL by NULLIF
     db.executemany(

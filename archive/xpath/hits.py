@@ -1,10 +1,11 @@
 """Result items of either engine (lxml or elementpath) turned into hits with their context.
 
-A hit names its document, the ``xml:id`` of the nearest identified ancestor-or-self (so the
-viewer can link to it), the node's kind, name and string value, and a keyword-in-context
-snippet taken from that identified element's text. :class:`HitMaker` reads each container's
-text, and the span of each child of an element in that element's text, once per document: a
-node's place in its passage is then a few dictionary lookups, not a walk of the passage.
+A hit names its document, the citation address of its passage — the nearest passage
+ancestor-or-self, see :mod:`tei.passages` — (so the viewer can link to it), the node's kind,
+name and string value, and a keyword-in-context snippet taken from that passage's text.
+:class:`HitMaker` reads each container's text, and the span of each child of an element in
+that element's text, once per document: a node's place in its passage is then a few
+dictionary lookups, not a walk of the passage.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any, NamedTuple
 import elementpath
 from lxml import etree
 
-from tei.namespaces import NSMAP, XML_ID, XML_NS
+from tei.namespaces import NSMAP, XML_NS
+from tei.passages import passages
 
 #: Characters of context shown on each side of a hit.
 CONTEXT_WIDTH = 40
@@ -38,7 +40,7 @@ class Hit(NamedTuple):
     """
 
     doc: str
-    target: str | None  # xml:id of the nearest identified ancestor-or-self
+    target: str | None  # citation address of the nearest passage ancestor-or-self
     kind: str  # element, attribute, text, comment, processing-instruction, document, atomic
     name: str | None
     value: str
@@ -52,9 +54,10 @@ class HitMaker:
     """Hits of one document's items; each container's text is read once."""
 
     def __init__(self, doc: str, namespaces: Iterable[tuple[str, str]] = NSMAP.items(),
-                 memo: dict[Any, tuple[str | None, str, str, str]] | None = None) -> None:
-        """:param memo: (target, value, context, tag) of elements, kept with their
-            (unchanging) tree by the caller so that a warm tree's hits are not read again."""
+                 memo: dict[Any, Any] | None = None) -> None:
+        """:param memo: (target, value, context, tag) of elements, and the tree's passages,
+            kept with their (unchanging) tree by the caller so that a warm tree's hits are not
+            read again."""
         self.doc = doc
         self.namespaces = tuple(namespaces)
         self.memo = {} if memo is None else memo
@@ -70,7 +73,7 @@ class HitMaker:
         kind, owner, anchor, name, value = classify(item)
         if kind == "atomic" or kind == "document" or owner is None:
             return Hit(self.doc, None, kind, None, value, "")
-        target_element = _identified(owner)
+        target_element = self._passage(owner)
         container = target_element if target_element is not None else owner
         if kind == "comment":
             context = value
@@ -85,13 +88,32 @@ class HitMaker:
                 start = self._span(container, owner)[0]
                 end = start + len(value)
             context = _kwic(text, start, end)
-        target = target_element.get(XML_ID) if target_element is not None else None
+        target = self._addresses(owner)[target_element] if target_element is not None else None
         return Hit(self.doc, target, kind, _prefixed(name, self.namespaces) if name else None,
                    value, context)
 
+    def _addresses(self, element: Any) -> dict[Any, str]:
+        """The address of each passage of ``element``'s document (read once per tree)."""
+        found: dict[Any, str] | None = self.memo.get(_PASSAGES)
+        if found is None:
+            root = element.getroottree().getroot()
+            found = self.memo[_PASSAGES] = {p.element: p.address for p in passages(root)}
+        return found
+
+    def _passage(self, element: Any) -> Any:
+        """The nearest passage ancestor-or-self of ``element``, or None."""
+        addresses = self._addresses(element)
+        while element is not None:
+            if element in addresses:
+                return element
+            element = element.getparent()
+        return None
+
     def _element(self, element: Any, fields: tuple[str | None, str, str, str] | None) -> Hit:
         if fields is None:
-            fields = self.memo[element] = _element_fields(element)
+            passage = self._passage(element)
+            fields = self.memo[element] = _element_fields(
+                element, passage, None if passage is None else self._addresses(element)[passage])
         return Hit(self.doc, fields[0], "element", _prefixed(fields[3], self.namespaces),
                    fields[1], fields[2])
 
@@ -130,10 +152,10 @@ class HitMaker:
         return found
 
 
-def _element_fields(element: Any) -> tuple[str | None, str, str, str]:
+def _element_fields(element: Any, target_element: Any, target: str | None,
+                    ) -> tuple[str | None, str, str, str]:
     # (target, value, context, tag): only the text just around the element is read, not its
     # passage
-    target_element = _identified(element)
     value = string_value(element)
     if target_element is None or target_element is element:
         context = " ".join(value.split())
@@ -144,7 +166,6 @@ def _element_fields(element: Any) -> tuple[str | None, str, str, str]:
                    + " ".join((before[-CONTEXT_WIDTH:] + value
                                + after[:CONTEXT_WIDTH]).split())
                    + ("…" if len(after) > CONTEXT_WIDTH else ""))
-    target = target_element.get(XML_ID) if target_element is not None else None
     return target, value, context, element.tag
 
 
@@ -255,12 +276,8 @@ def atomic_string(value: Any) -> str:
     return str(value)
 
 
-def _identified(element: Any) -> Any:
-    while element is not None:
-        if isinstance(element.tag, str) and element.get(XML_ID) is not None:
-            return element
-        element = element.getparent()
-    return None
+#: The key of a tree's passage addresses in a hit memo.
+_PASSAGES = object()
 
 
 def _kwic(text: str, start: int, end: int) -> str:

@@ -226,13 +226,14 @@ def test_two_projects_p1_never_collide(tmp_path: Path) -> None:
 def test_mentions_outside_identified_elements_are_indexed(tmp_path: Path) -> None:
     settings = imported(tmp_path, FIXTURES / "project_a_p1.xml")
     db = sqlite3.connect(settings.index_path)
-    rows = db.execute('SELECT passage, type, ref, surface, "when" FROM mentions'
-                      " ORDER BY start").fetchall()
+    rows = db.execute('SELECT p.xml_id, type, ref, surface, "when" FROM mentions'
+                      " LEFT JOIN passages p USING (passage) ORDER BY start").fetchall()
     db.close()
-    assert rows == [(None, "person", "a-letter-1.p1", "Ada", None),
-                    (None, "place", "geo:2643743", "London", None),
-                    (None, "date", None, "1 July 1843", "1843-07-01"),
-                    (None, "person", "https://viaf.org/viaf/1234", "Babbage", None)]
+    # the paragraph has no xml:id: a passage all the same, cited as body.p
+    assert rows == [("body.p", "person", "a-letter-1.p1", "Ada", None),
+                    ("body.p", "place", "geo:2643743", "London", None),
+                    ("body.p", "date", None, "1 July 1843", "1843-07-01"),
+                    ("body.p", "person", "https://viaf.org/viaf/1234", "Babbage", None)]
 
 
 def test_refs_into_a_separate_list_file(tmp_path: Path) -> None:

@@ -15,9 +15,11 @@ from archive.config import Settings
 from archive.errors import ArchiveError
 from archive.index.days import day_range
 from archive.index.db import connect
-from archive.index.lookup import lookup
+from archive.index.lookup import lookup, search_passages
 from archive.index.rows import extract
 from archive.index.update import update_index
+from archive.search import evaluate_query, run_query
+from archive.xpath import TreeCache
 from tei.errors import TeiSyntaxError
 from tei.namespaces import NSMAP, TEI_NS
 
@@ -92,11 +94,13 @@ def test_mentions_have_offsets_into_their_passage(settings: Settings) -> None:
     assert all(row[11][row[4]:row[5]] == row[3] for row in found)
 
 
-def test_mention_in_an_unidentified_paragraph_belongs_to_the_division(settings: Settings) -> None:
+def test_mention_in_an_unidentified_paragraph_belongs_to_that_paragraph(
+        settings: Settings) -> None:
+    # a paragraph without xml:id is a passage too, cited by its path from the division
     update_index(settings)
-    assert rows(settings, "SELECT p.xml_id, m.surface FROM mentions m JOIN passages p"
+    assert rows(settings, "SELECT p.xml_id, p.leaf, m.surface FROM mentions m JOIN passages p"
                           " USING (passage) WHERE m.ref = 'paris' ORDER BY m.doc") == [
-        ("p1", "Paris"), ("d1", "Paris")]
+        ("p1", 1, "Paris"), ("d1.p4", 1, "Paris")]
 
 
 def test_incremental_update_reads_only_changed_files(settings: Settings) -> None:
@@ -300,6 +304,99 @@ def test_an_id_twice_is_reported_by_name_and_nothing_of_the_update_is_kept(
     # was rolled back)
     assert sorted(rows(settings, "SELECT id, path FROM documents")) == before
     assert len(before) == count
+
+
+STRUCTURE = Path(__file__).resolve().parents[1] / "fixtures" / "structure"
+#: A word only each structure fixture holds, and the passage that holds it.
+ONLY_HERE = {"wrangleberry": ("drama", "body.div.div.sp2.p"),
+             "marshwren": ("novel", "body.div1.p1"),
+             "lantern": ("novel", "body.div1.p2"),  # beside a note inside the paragraph
+             "glimmerdeep": ("verse", "body.lg.lg1.l2"),
+             "stonecutter": ("inscription", "body.div2.listApp.app.note"),
+             "manibvs": ("inscription", "body.div1.ab"),
+             # an expanded abbreviation: the whole word, and the parts markup makes of it
+             "procvratoris": ("inscription", "body.div1.ab"),
+             "proc": ("inscription", "body.div1.ab"), "vratoris": ("inscription", "body.div1.ab"),
+             "oatcakes": ("genetic", "sourceDoc.surface2.zone.line"),
+             "edburga": ("msdesc", "msDesc.msContents.msItem2"),
+             "dunwold": ("msdesc", "msDesc.msIdentifier"),
+             "quincepress": ("letter", "body.div.p"),
+             "harrowgate": ("letter", "body.div.opener.dateline"),
+             "larkspur": ("cited", "1.2.14"),
+             "osier": ("corpus", "TEI1.body.p"), "alder": ("corpus", "TEI2.body.p")}
+
+
+@pytest.fixture
+def structure(tmp_path: Path) -> Settings:
+    (tmp_path / "tei").mkdir()
+    for path in STRUCTURE.glob("*.xml"):
+        shutil.copy(path, tmp_path / "tei" / path.name)
+    return Settings(data_dir=tmp_path)
+
+
+def test_every_document_is_found_by_a_word_only_it_holds(structure: Settings) -> None:
+    # drama, novel, verse, inscription, sourceDoc, msDesc, letter, citeStructure, teiCorpus:
+    # none of them has an xml:id, each word is found in its passage
+    update_index(structure)
+    for word, (doc, address) in ONLY_HERE.items():
+        total, hits = search_passages(structure, {}, word)
+        assert (total, [(hit["doc"], hit["target"]) for hit in hits]) == (1, [(doc, address)]), \
+            word
+        found = lookup(structure, {}, word)
+        assert (found["count"], found["passage_count"]) == (1, 1), word
+        assert [(row["doc"], row["target"]) for row in found["passages"]] == [(doc, address)]
+
+
+def test_passage_addresses_survive_a_rebuild(structure: Settings) -> None:
+    update_index(structure)
+    sql = ("SELECT d.id, p.xml_id, p.element, p.leaf, p.text FROM passages p"
+           " JOIN documents d USING (doc) ORDER BY d.id, p.position")
+    before = rows(structure, sql)
+    assert len(before) > 50
+    (structure.data_dir / "index.sqlite").unlink()
+    update_index(structure, full=True)
+    assert rows(structure, sql) == before
+
+
+def test_mentions_of_unidentified_passages_have_offsets_into_them(structure: Settings) -> None:
+    update_index(structure)
+    found = rows(structure, "SELECT p.xml_id, m.surface, m.start, m.\"end\", p.text"
+                            " FROM mentions m JOIN passages p USING (passage)"
+                            " JOIN documents d ON d.doc = m.doc WHERE d.id = 'drama'")
+    assert [row[:2] for row in found] == [("body.div.div.stage", "Margery"),
+                                          ("body.div.div.sp1.l2", "Thornbury")]
+    assert all(text[start:end] == surface for _, surface, start, end, text in found)
+
+
+def test_xpath_hits_link_to_the_passage_address(structure: Settings) -> None:
+    # text, attribute and element hits inside unidentified passages, in a worker (run_query)
+    # and in this process (evaluate_query, a tree kept warm for the second run)
+    update_index(structure)
+    expression = ("//tei:l[contains(., 'larkspur')] | //tei:line[contains(., 'oatcakes')]"
+                  " | //tei:sp/@who | //tei:note/text()")
+    expected = [("cited", "1.2.14", "element"), ("drama", "body.div.div.sp1", "attribute"),
+                ("drama", "body.div.div.sp2", "attribute"),
+                ("genetic", "sourceDoc.surface2.zone.line", "element"),
+                ("inscription", "body.div2.listApp.app.note", "text"),
+                ("novel", "body.div1.p2", "text"),
+                ("msdesc", "msDesc.msContents.msItem2", "text")]
+    result = run_query(structure, expression)
+    assert sorted((hit.doc, hit.target, hit.kind) for hit in result.hits) == sorted(expected)
+    cache = TreeCache()
+    for _ in range(2):
+        again = evaluate_query(structure, expression, limit=100, timeout=10, cache=cache)
+        assert sorted((h.doc, h.target, h.kind) for h in again.hits) == sorted(expected)
+
+
+def test_passage_facets_count_unidentified_passages(structure: Settings) -> None:
+    # a passage facet of the data directory: every leaf passage holding a line of verse
+    (structure.data_dir / "facets.toml").write_text(
+        '[[facet]]\nname = "verse"\nlevel = "passage"\nxpath = "self::tei:l ! \'line\'"\n',
+        encoding="utf-8")
+    update_index(structure)
+    found = lookup(structure, {"verse": ["line"]})
+    assert found["passage_count"] == 8  # verse lines: the drama 2, the verse 4, the cited play 2
+    assert {row["doc"] for row in found["passages"]} == {"cited", "drama", "verse"}
 
 
 # --- header metadata of other projects' documents ----------------------------------------------

@@ -263,7 +263,8 @@ def test_element_hits_carry_target_and_context(settings: Settings) -> None:
     ("/", ("doc-left-opposition", None, "document", None, None)),
     ("//tei:teiHeader//tei:title[1]/text()", ("doc-left-opposition", None, "text", None,
                                               "Left Opposition")),
-    ("//tei:body//tei:p[not(@xml:id)]", ("doc-spanish-revolution", "d1", "element", "tei:p",
+    # a paragraph without xml:id is a passage: cited by its path from the division
+    ("//tei:body//tei:p[not(@xml:id)]", ("doc-spanish-revolution", "d1.p4", "element", "tei:p",
                                "A paragraph without an identifier mentions Paris.")),
 ])
 def test_kinds_of_hits(settings: Settings, expression: str, expected: tuple) -> None:

@@ -35,29 +35,41 @@ def test_whole_document_shape(body: str, html: str) -> None:
     assert render(body) == html
 
 
+def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in the table)
+    """The visible citation anchor of a passage without xml:id (its id is its address)."""
+    return (f'<a class="cite" href="/documents/doc1#{address}" aria-label="Link to {address}">'
+            f"{label}</a>")
+
+
 @pytest.mark.parametrize(("body", "fragment"), [
     # headings take their level from div nesting
     ("<div><head>One</head><div><head>Two</head></div></div>",
-     '<h2 data-tei="head">One</h2><section data-tei="div" class="div"><h3 data-tei="head">Two'),
+     '<h2 data-tei="head" id="body.div.head">' + CITE("body.div.head", "head") + 'One</h2>'
+     '<section data-tei="div" class="div"><h3 data-tei="head" id="body.div.div.head">'),
     # emphasis by @rend
     ('<p><hi rend="italic">it</hi><hi rend="bold">bo</hi><hi rend="smallcaps">sc</hi></p>',
      '<em data-tei="hi">it</em><strong data-tei="hi">bo</strong>'
      '<span data-tei="hi" class="hi smallcaps">sc</span>'),
     # a list of glosses is a definition list
     ('<list type="gloss"><label>Leader</label><item>Trotsky</item></list>',
-     '<dl data-tei="list" class="gloss"><dt data-tei="label">Leader</dt>'
-     '<dd data-tei="item">Trotsky</dd></dl>'),
-    ("<list><item>a</item></list>", '<ul data-tei="list"><li data-tei="item">a</li></ul>'),
+     '<dl data-tei="list" class="gloss"><dt data-tei="label" id="body.list.label">'
+     + CITE("body.list.label", "label") + 'Leader</dt><dd data-tei="item" id="body.list.item">'
+     + CITE("body.list.item", "item") + 'Trotsky</dd></dl>'),
+    ("<list><item>a</item></list>",
+     '<ul data-tei="list"><li data-tei="item" id="body.list.item">'
+     + CITE("body.list.item", "item") + 'a</li></ul>'),
     ("<div><quote>Block</quote><p>An <quote>inline</quote> one</p></div>",
-     '<blockquote data-tei="quote">Block</blockquote><p data-tei="p">An <q data-tei="quote">'
-     "inline</q> one</p>"),
+     '<blockquote data-tei="quote" id="body.div.quote">' + CITE("body.div.quote", "quote")
+     + 'Block</blockquote><p data-tei="p" id="body.div.p">' + CITE("body.div.p", "p")
+     + 'An <q data-tei="quote">inline</q> one</p>'),
     ('<div><listBibl><bibl xml:id="b1">Book</bibl></listBibl></div>',
      '<ul data-tei="listBibl" class="bibls"><li data-tei="bibl" id="b1" class="bibl">'
      '<a class="cite" href="/documents/doc1#b1" aria-label="Link to b1">b1</a>Book</li></ul>'),
-    ("<p>a<lb/>b</p>", '<p data-tei="p">a<br data-tei="lb">b</p>'),
+    ("<p>a<lb/>b</p>", '<p data-tei="p" id="body.p">' + CITE("body.p", "p")
+     + 'a<br data-tei="lb">b</p>'),
     # an unknown element keeps its text and says what it was
     ("<p>x <fooBar>kept</fooBar> y</p>",
-     '<p data-tei="p">x <span data-tei="fooBar" class="tei-unknown">kept</span> y</p>'),
+     'x <span data-tei="fooBar" class="tei-unknown">kept</span> y</p>'),
     # a block behaviour inside a paragraph becomes a span that CSS shows as a block
     ("<p>see <list><item>a</item></list></p>",
      '<span data-tei="list" class="blk"><span data-tei="item" class="blk">a</span></span>'),
@@ -85,7 +97,7 @@ def test_whole_document_shape(body: str, html: str) -> None:
      'teh</span></span><span class="reading"><span data-tei="corr" class="corr">the</span>'
      "</span></span>"),
     ('<p>a<pb n="12"/>b<gap reason="illegible"/></p>',
-     '<p data-tei="p">a<span data-tei="pb" class="pb" title="page break">[12]</span>b'
+     'a<span data-tei="pb" class="pb" title="page break">[12]</span>b'
      '<span data-tei="gap" class="gap" title="illegible">[…]</span></p>'),
 ])
 def test_behaviours(body: str, fragment: str) -> None:
@@ -96,8 +108,9 @@ def test_text_and_attributes_are_escaped() -> None:
     html = render('<p>&lt;script&gt;alert(1)&lt;/script&gt; <ref target=\'x" onmouseover="y\'>'
                   '"onmouseover=x</ref><hi rend=\'a" onclick="b\'>h</hi></p>')
     assert html == (
-        '<div data-tei="text" class="text"><div data-tei="body" class="body"><p data-tei="p">'
-        "&lt;script&gt;alert(1)&lt;/script&gt; "
+        '<div data-tei="text" class="text"><div data-tei="body" class="body">'
+        '<p data-tei="p" id="body.p">' + CITE("body.p", "p")
+        + "&lt;script&gt;alert(1)&lt;/script&gt; "
         '<span data-tei="ref" class="ref" title="x&#34; onmouseover=&#34;y">&#34;onmouseover=x'
         '</span><span data-tei="hi" class="hi a--onclick--b">h</span></p></div></div>')
 
@@ -169,7 +182,8 @@ def test_drama_renders_speeches_and_verse() -> None:
     assert '<ul data-tei="castList" id="cast" class="cast">' in html
     # a castGroup is an item of the list, its members inside it
     assert ('<li data-tei="castGroup" class="cast-group"><div data-tei="castItem" '
-            'class="cast-item"><span data-tei="role" class="role">SERVANT</span>') in html
+            'id="cast.castGroup.castItem1" class="cast-item"><span data-tei="role" '
+            'class="role">SERVANT</span>') in html
     # prose inside a speech, a stage direction inside a verse line
     assert ('<p data-tei="p" id="ftln-0005"><a class="cite" href="/documents/engine#ftln-0005" '
             'aria-label="Link to ftln-0005">ftln-0005</a>We see a card with holes in it,'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -71,6 +72,17 @@ def document_data(doc_id: str, *, passages: bool = True) -> dict[str, Any]:
     }
 
 
+#: What an HTML ``time`` element's ``datetime`` takes of a document's date: a year, month or
+#: day (an interval such as ``1891-03-05/1891-03-31`` gives its start; ``../1893``, nothing).
+_HTML_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}")
+
+
+def html_datetime(value: str | None) -> str | None:
+    """The machine-readable date of a document's ``date`` column for ``<time datetime>``."""
+    start = (value or "").partition("/")[0]
+    return start if _HTML_DATE.fullmatch(start) else None
+
+
 @bp.get("/documents/<doc_id>")
 def read(doc_id: str) -> str:
     data = document_data(doc_id, passages=False)
@@ -80,7 +92,8 @@ def read(doc_id: str) -> str:
     # response cache keeps pages by host)
     base = current_app.config["BASE_URL"] or request.url_root
     return render_template("documents/read.html", doc=data, text=text, types=types,
-                           type_labels=TYPE_LABELS, permalink=base.rstrip("/") + data["url"])
+                           datetime=html_datetime(data["date"]), type_labels=TYPE_LABELS,
+                           permalink=base.rstrip("/") + data["url"])
 
 
 @bp.get("/documents/<doc_id>.xml")

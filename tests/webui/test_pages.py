@@ -236,3 +236,20 @@ def test_facets_past_the_time_limit_are_named_on_the_page(client, monkeypatch) -
     assert data["facets"] == [] and "person" in data["facets_failed"]
     page = client.get("/search?q=Trotsky&uncounted=1").get_data(as_text=True)
     assert "Facets not available: person, place" in page
+
+
+def test_a_dated_range_gives_the_time_element_a_valid_datetime(tmp_path) -> None:
+    """A letter dated by a range: the page shows the range, ``<time datetime>`` its start
+    (an HTML time element takes no intervals)."""
+    from pathlib import Path
+
+    from archive.config import Settings
+    from archive.interchange import import_files
+    from webui import create_app
+
+    letter = Path(__file__).resolve().parents[1] / "fixtures" / "editions" / "letters" / "L0002.xml"
+    settings = Settings(data_dir=tmp_path / "data")
+    [(doc_id, _)] = import_files(settings, [letter])
+    client = create_app({"DATA_DIR": str(settings.data_dir), "TESTING": True}).test_client()
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert '<time datetime="1891-03-05">1891-03-05/1891-03-31</time>' in page

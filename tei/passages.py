@@ -16,7 +16,7 @@ has a citation address that a re-import of the same bytes gives again:
 - Text outside any block, in an element without ``xml:id`` that holds blocks elsewhere (an
   apparatus of ``app``/``lem``/``rdg`` beside an edition's ``ab``, a gloss list's labels),
   makes its own passage: the child element holding it, or the container itself when the text
-  stands directly in it. An identified container keeps its encoder's division.
+  stands directly in it.
 
 Addresses: the ``xml:id`` where there is one; otherwise the path from the nearest identified
 ancestor (or the start of the text) — each step the element's name, numbered among siblings
@@ -143,13 +143,12 @@ def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
                 leaves.difference_update(found)
             leaves.add(element)
             return [element], False
-        if element.get(XML_ID) is None:  # the loose text's own elements become passages
-            children = [child for child in element if child.tag.__class__ is str]
-            for number, is_loose in enumerate(loose_children):
-                if is_loose:
-                    below[number] = [children[number]]
-                    leaves.add(children[number])
-        # (an identified container keeps its encoder's division: its loose text stays out)
+        # the loose text's own elements become passages
+        children = [child for child in element if child.tag.__class__ is str]
+        for number, is_loose in enumerate(loose_children):
+            if is_loose:
+                below[number] = [children[number]]
+                leaves.add(children[number])
         loose = False
     flat = [passage for found in below for passage in found]
     if candidate:

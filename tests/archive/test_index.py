@@ -379,7 +379,9 @@ def test_xpath_hits_link_to_the_passage_address(structure: Settings) -> None:
                 ("genetic", "sourceDoc.surface2.zone.line", "element"),
                 ("inscription", "body.div2.listApp.app.note", "text"),
                 ("novel", "body.div1.p2", "text"),
-                ("msdesc", "msDesc.msContents.msItem2", "text")]
+                ("msdesc", "msDesc.msContents.msItem2", "text"),
+                ("register", "o17.note1", "text"), ("register", "o17.note2", "text"),
+                ("register", "o18.note", "text")]
     result = run_query(structure, expression)
     assert sorted((hit.doc, hit.target, hit.kind) for hit in result.hits) == sorted(expected)
     cache = TreeCache()

@@ -114,3 +114,12 @@ def test_an_identified_milestone_is_no_passage() -> None:
         b'<ab>signed</ab></div></body></text></TEI>')
     found = passages(root)
     assert [(p.address, p.leaf) for p in found] == [("body.div", True)]
+
+
+def test_an_identified_entry_of_a_register_keeps_its_names_beside_its_notes() -> None:
+    # an edition's register as a document: each org's name and description are passages of
+    # their own beside its notes, whether the org has an xml:id or not
+    found = addresses("register.xml")
+    assert found == {"o17": False, "o17.orgName": True, "o17.desc": True, "o17.note1": True,
+                     "o17.note2": True, "o18": False, "o18.orgName": True, "o18.desc": True,
+                     "o18.note": True}

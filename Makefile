@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-web bench-load venv clean browser-deps
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-load venv clean browser-deps
 
 venv: $(STAMP)
 
@@ -35,7 +35,7 @@ test: $(STAMP) browser-deps
 	$(VENV)/bin/mypy tei archive webui
 	$(PY) -m pytest -q
 
-bench: bench-annotation bench-validate bench-query bench-web bench-load
+bench: bench-annotation bench-validate bench-query bench-import bench-web bench-load
 
 bench-annotation: $(STAMP)
 	$(PY) benchmarks/annotation.py
@@ -45,6 +45,9 @@ bench-validate: $(STAMP)
 
 bench-query: $(STAMP)
 	$(PY) benchmarks/query.py
+
+bench-import: $(STAMP)
+	$(PY) benchmarks/imports.py
 
 bench-web: $(STAMP)
 	$(PY) benchmarks/web.py

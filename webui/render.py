@@ -55,6 +55,7 @@ class Context:
     in_link: bool = False  # inside <a>: no nested links
     mentions: Counter[str] = field(default_factory=Counter)
     uncertain: int = 0
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) below the text
 
 
 @dataclass(frozen=True)
@@ -348,6 +349,41 @@ def choice(element: etree._Element, ctx: Context) -> None:
     ctx.out.append("</span>")
 
 
+def note(element: etree._Element, ctx: Context) -> None:
+    """A numbered reference mark in the text; the note itself (its words, its passage ``id``)
+    goes to the numbered list below the text (:func:`notes_section`), with links both ways.
+    A note placed ``inline`` by its editor stays in the text."""
+    if (element.get("place") or "").lower() == "inline":
+        Tag("span", "note")(element, ctx)
+        return
+    number = len(ctx.notes) + 1
+    ctx.notes.append((number, ""))  # reserve the number: a nested note takes the next one
+    label = esc(element.get("n") or str(number))
+    if ctx.in_link:  # no link inside a link: the mark only
+        ctx.out.append(f'<sup class="noteref" id="ui-noteref-{number}">{label}</sup>')
+    else:
+        ctx.out.append(f'<sup class="noteref"><a id="ui-noteref-{number}" href="#ui-note-{number}"'
+                       f' role="doc-noteref" aria-label="Note {label}">{label}</a></sup>')
+    outer, phrasing, in_link = ctx.out, ctx.phrasing, ctx.in_link
+    ctx.out, ctx.phrasing, ctx.in_link = [], False, False
+    ctx.out.append(f'<li id="ui-note-{number}" value="{number}"><a class="noteback" '
+                   f'href="#ui-noteref-{number}" role="doc-backlink" '
+                   f'aria-label="Back to the text of note {label}">{label}</a> ')
+    wrap(element, ctx, "div", "note")
+    ctx.out.append("</li>")
+    ctx.notes[number - 1] = (number, "".join(ctx.out))
+    ctx.out, ctx.phrasing, ctx.in_link = outer, phrasing, in_link
+
+
+def notes_section(ctx: Context) -> str:
+    """The document's notes, numbered, below the text (empty when it has none)."""
+    if not ctx.notes:
+        return ""
+    return ('<section class="notes" aria-labelledby="ui-notes-title"><h2 id="ui-notes-title">'
+            'Notes</h2><ol class="notes">' + "".join(html for _, html in ctx.notes)
+            + "</ol></section>")
+
+
 def cast_item(element: etree._Element, ctx: Context) -> None:
     parent = element.getparent()
     in_group = parent is not None and local_name(parent) == "castGroup"
@@ -368,7 +404,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # blocks
     "p": Tag("p"), "ab": Tag("p", "ab"), "list": tei_list, "item": item, "label": label,
     "quote": quote, "q": Tag("q"), "cit": Tag("figure", "cit"), "listBibl": Tag("ul", "bibls"),
-    "bibl": bibl, "note": Tag("span", "note"), "lg": Tag("div", "lg"), "l": Tag("div", "l"),
+    "bibl": bibl, "note": note, "lg": Tag("div", "lg"), "l": Tag("div", "l"),
     "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
     "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": skip, "media": skip,
     "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
@@ -440,4 +476,5 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                   {p.element for p in found if p.leaf})
     for text in [root] if root.tag == TEI_TEXT else text_roots(root):
         render_element(text, ctx)
+    ctx.out.append(notes_section(ctx))
     return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain)

@@ -1,0 +1,45 @@
+"""The editorial layer of the reading view: notes, choices, apparatus, layout elements."""
+
+from __future__ import annotations
+
+import re
+
+from tei.namespaces import TEI_NS
+from tei.parse import parse_bytes
+from webui.render import render_text
+
+
+def render(body: str) -> str:
+    xml = f'<TEI xmlns="{TEI_NS}"><teiHeader/><text><body>{body}</body></text></TEI>'
+    return str(render_text(parse_bytes(xml.encode()), "doc1", frozenset()).html)
+
+
+def test_notes_are_numbered_below_the_text_with_links_both_ways() -> None:
+    html = render('<p>First<note xml:id="n1">One <hi rend="italic">note</hi>.</note> and'
+                  ' second<note>Two<note>nested</note>.</note> end.</p>')
+    text, _, notes = html.partition('<section class="notes"')
+    # the text carries only the marks, numbered, linking to the notes
+    assert "One" not in text and "Two" not in text and "nested" not in text
+    assert re.findall(r'<a id="ui-noteref-(\d)" href="#ui-note-(\d)"', text) == [
+        ("1", "1"), ("2", "2")]
+    assert "First<sup" in text and "</sup> and second<sup" in text and "</sup> end.</p>" in text
+    # the notes keep every word and their passage ids, and link back
+    assert notes.count("<li id=") == 3
+    assert ('<li id="ui-note-1" value="1"><a class="noteback" href="#ui-noteref-1"' in notes)
+    assert '<div data-tei="note" id="n1" class="note">' in notes
+    assert "One <em" in notes and "Two" in notes and "nested" in notes
+    assert 'href="#ui-noteref-3"' in notes and 'id="ui-noteref-3"' in notes
+    assert notes.index('id="ui-note-1"') < notes.index('id="ui-note-2"') < notes.index(
+        'id="ui-note-3"')
+
+
+def test_an_inline_note_stays_in_the_text_and_no_link_nests() -> None:
+    html = render('<p>a<note place="inline">here</note><ref target="https://x.org/">b'
+                  '<note n="*">in a link</note></ref></p>')
+    assert '<span data-tei="note" class="note">here</span>' in html
+    assert '<sup class="noteref" id="ui-noteref-1">*</sup></a>' in html
+    assert "in a link" in html.partition('<section class="notes"')[2]
+
+
+def test_a_text_without_notes_has_no_notes_section() -> None:
+    assert "notes" not in render("<p>plain</p>")

@@ -55,6 +55,7 @@ class Context:
     in_link: bool = False  # inside <a>: no nested links
     mentions: Counter[str] = field(default_factory=Counter)
     uncertain: int = 0
+    choices: int = 0  # choice pairs (editor's and source's reading)
     notes: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) below the text
 
 
@@ -335,15 +336,28 @@ def gap(element: etree._Element, ctx: Context) -> None:
     ctx.out.append("</span>")
 
 
+#: In a ``choice``, the editor's reading (shown by default) and the source's (diplomatic).
+NORMALISED = frozenset({"corr", "reg", "expan"})
+DIPLOMATIC = frozenset({"sic", "orig", "abbr"})
+
+
 def choice(element: etree._Element, ctx: Context) -> None:
-    # Show the editor's reading (corr, reg, expan); keep the other in the markup, hidden.
-    preferred = next((child for child in element if isinstance(child.tag, str)
-                      and local_name(child) in ("corr", "reg", "expan")), None)
-    ctx.out.append(f"<span{attributes(element, ctx, 'choice')}>")
+    """Both readings in the page: the editor's (``corr``, ``reg``, ``expan``: class ``norm``)
+    shown, the source's (``sic``, ``orig``, ``abbr``: class ``dipl``) a click or a key away
+    (the choice is focusable; viewer.js flips it) or for the whole text at once with the
+    reader's "diplomatic" switch. A choice without such a pair shows all its children."""
+    kinds = {local_name(child) for child in element if isinstance(child.tag, str)}
+    pair = bool(kinds & NORMALISED) and bool(kinds & DIPLOMATIC)
+    ctx.choices += pair
+    extra = {"tabindex": "0", "title": "Select to see the other reading"} if pair else {}
+    css = "choice pair" if pair else "choice"
+    ctx.out.append(f"<span{attributes(element, ctx, css, **extra)}>")
     for child in element:
         if isinstance(child.tag, str):
-            alt = preferred is not None and child is not preferred
-            ctx.out.append(f'<span class="{"alt" if alt else "reading"}">')
+            name = local_name(child)
+            side = ("norm" if name in NORMALISED else "dipl" if name in DIPLOMATIC
+                    else "reading") if pair else "reading"
+            ctx.out.append(f'<span class="{side}">')
             render_element(child, ctx)
             ctx.out.append("</span>")
     ctx.out.append("</span>")
@@ -456,6 +470,7 @@ class Rendered:
     html: Markup
     mentions: dict[str, int]
     uncertain: int
+    choices: int = 0  # choice pairs: the reader's diplomatic / normalised switch shows
 
 
 def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
@@ -477,4 +492,4 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
     for text in [root] if root.tag == TEI_TEXT else text_roots(root):
         render_element(text, ctx)
     ctx.out.append(notes_section(ctx))
-    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain)
+    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain, ctx.choices)

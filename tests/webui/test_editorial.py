@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flask.testing import FlaskClient
+
 from tei.namespaces import TEI_NS
 from tei.parse import parse_bytes
 from webui.render import render_text
@@ -43,3 +45,25 @@ def test_an_inline_note_stays_in_the_text_and_no_link_nests() -> None:
 
 def test_a_text_without_notes_has_no_notes_section() -> None:
     assert "notes" not in render("<p>plain</p>")
+
+
+def test_choice_pairs_keep_both_readings_the_source_one_hidden_until_asked() -> None:
+    for diplomatic, normalised in (("sic", "corr"), ("orig", "reg"), ("abbr", "expan")):
+        html = render(f"<p>It <choice><{normalised}>stayed</{normalised}><{diplomatic}>staid"
+                      f"</{diplomatic}></choice>.</p>")
+        assert ('<span data-tei="choice" class="choice pair" tabindex="0"' in html), diplomatic
+        assert f'<span class="norm"><span data-tei="{normalised}"' in html
+        assert re.search(f'<span class="dipl"><(span|abbr) data-tei="{diplomatic}"', html)
+        assert "stayed" in html and "staid" in html
+    # a choice of two unclear readings is not a pair: both show
+    html = render("<p><choice><unclear>a</unclear><unclear>o</unclear></choice></p>")
+    assert 'class="choice"><span class="reading">' in html and "tabindex" not in html
+
+
+def test_the_diplomatic_switch_is_offered_where_a_document_has_pairs(client: FlaskClient
+                                                                     ) -> None:
+    early = client.get("/documents/b00042").get_data(as_text=True)  # orig/reg, abbr/expan
+    assert '<input type="checkbox" id="ui-diplomatic">' in early
+    assert '<span class="dipl"><span data-tei="orig" class="orig">riuer</span></span>' in early
+    plain = client.get("/documents/stage000001").get_data(as_text=True)
+    assert "ui-diplomatic" not in plain

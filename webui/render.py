@@ -57,6 +57,7 @@ class Context:
     uncertain: int = 0
     choices: int = 0  # choice pairs (editor's and source's reading)
     notes: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) below the text
+    apparatus: list[str] = field(default_factory=list)  # entries of the apparatus, HTML
 
 
 @dataclass(frozen=True)
@@ -365,37 +366,128 @@ def choice(element: etree._Element, ctx: Context) -> None:
 
 def note(element: etree._Element, ctx: Context) -> None:
     """A numbered reference mark in the text; the note itself (its words, its passage ``id``)
-    goes to the numbered list below the text (:func:`notes_section`), with links both ways.
+    goes to the numbered list below the text (:func:`below_text`), with links both ways.
     A note placed ``inline`` by its editor stays in the text."""
     if (element.get("place") or "").lower() == "inline":
         Tag("span", "note")(element, ctx)
         return
     number = len(ctx.notes) + 1
     ctx.notes.append((number, ""))  # reserve the number: a nested note takes the next one
-    label = esc(element.get("n") or str(number))
-    if ctx.in_link:  # no link inside a link: the mark only
-        ctx.out.append(f'<sup class="noteref" id="ui-noteref-{number}">{label}</sup>')
+    label = element.get("n") or str(number)
+    mark(ctx, "note", number, label)
+    ctx.notes[number - 1] = (number, aside(ctx, "note", number, label,
+                                           lambda: wrap(element, ctx, "div", "note")))
+
+
+#: What a reader's screen reader calls the entries below the text.
+ENTRY_NAMES = {"note": "note", "app": "apparatus entry"}
+
+
+def mark(ctx: Context, kind: str, number: int, label: str) -> None:
+    """The reference mark in the text, linking to entry ``number`` below (no link in a link)."""
+    if ctx.in_link:
+        ctx.out.append(f'<sup class="{kind}ref" id="ui-{kind}ref-{number}">{esc(label)}</sup>')
     else:
-        ctx.out.append(f'<sup class="noteref"><a id="ui-noteref-{number}" href="#ui-note-{number}"'
-                       f' role="doc-noteref" aria-label="Note {label}">{label}</a></sup>')
+        ctx.out.append(f'<sup class="{kind}ref"><a id="ui-{kind}ref-{number}" '
+                       f'href="#ui-{kind}-{number}" role="doc-noteref" aria-label="'
+                       f'{ENTRY_NAMES[kind].capitalize()} {esc(label)}">{esc(label)}</a></sup>')
+
+
+def aside(ctx: Context, kind: str, number: int, label: str, body: Callable[[], None]) -> str:
+    """An entry below the text, ``<li>`` with its back-link to the mark and what ``body``
+    writes (rendered apart from the running text, then put back)."""
     outer, phrasing, in_link = ctx.out, ctx.phrasing, ctx.in_link
     ctx.out, ctx.phrasing, ctx.in_link = [], False, False
-    ctx.out.append(f'<li id="ui-note-{number}" value="{number}"><a class="noteback" '
-                   f'href="#ui-noteref-{number}" role="doc-backlink" '
-                   f'aria-label="Back to the text of note {label}">{label}</a> ')
-    wrap(element, ctx, "div", "note")
+    ctx.out.append(f'<li id="ui-{kind}-{number}" value="{number}"><a class="{kind}back" '
+                   f'href="#ui-{kind}ref-{number}" role="doc-backlink" '
+                   f'aria-label="Back to the text of {ENTRY_NAMES[kind]} {esc(label)}">'
+                   f"{esc(label)}</a> ")
+    body()
     ctx.out.append("</li>")
-    ctx.notes[number - 1] = (number, "".join(ctx.out))
+    html = "".join(ctx.out)
     ctx.out, ctx.phrasing, ctx.in_link = outer, phrasing, in_link
+    return html
 
 
-def notes_section(ctx: Context) -> str:
-    """The document's notes, numbered, below the text (empty when it has none)."""
-    if not ctx.notes:
-        return ""
-    return ('<section class="notes" aria-labelledby="ui-notes-title"><h2 id="ui-notes-title">'
-            'Notes</h2><ol class="notes">' + "".join(html for _, html in ctx.notes)
-            + "</ol></section>")
+#: Where the readings of a critical apparatus stand (``rdgGrp`` groups them).
+READINGS = frozenset({"lem", "rdg"})
+
+
+def app(element: etree._Element, ctx: Context) -> None:
+    """A critical apparatus entry: the lemma (else the first reading) stays in the text, clean;
+    the other readings, with their witnesses, and the entry's notes go to the numbered
+    apparatus under the text (:func:`below_text`), linked both ways."""
+    readings = [child for child in element.iter() if isinstance(child.tag, str)
+                and local_name(child) in READINGS and _app_of(child) is element]
+    shown = next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
+                 else None)
+    ctx.out.append(f"<span{attributes(element, ctx, 'app')}>")
+    if shown is not None:
+        render_element(shown, ctx)
+    ctx.out.append("</span>")
+    number = len(ctx.apparatus) + 1
+    ctx.apparatus.append("")
+    mark(ctx, "app", number, str(number))
+
+    def entry() -> None:
+        if shown is not None:
+            lemma = " ".join("".join(shown.itertext()).split())
+            ctx.out.append(f'<span class="lemma">{esc(lemma)}]</span>{witnesses(shown)} ')
+        apparatus_children(element, shown, ctx)
+
+    ctx.apparatus[number - 1] = aside(ctx, "app", number, str(number), entry)
+
+
+def _app_of(element: etree._Element) -> etree._Element | None:
+    parent = element.getparent()
+    while parent is not None and local_name(parent) != "app":
+        parent = parent.getparent()
+    return parent
+
+
+def apparatus_children(element: etree._Element, shown: etree._Element | None,
+                       ctx: Context) -> None:
+    """An apparatus entry's readings (but the one in the text) with their witnesses
+    (``om.`` for an empty one), groups kept as ``rdgGrp`` spans, notes in place."""
+    for child in element:
+        if not isinstance(child.tag, str) or child is shown:
+            continue
+        name = local_name(child)
+        if name in READINGS:
+            ctx.out.append(f"<span{attributes(child, ctx, 'rdg', data_type=child.get('type'))}>")
+            cite(child, ctx)
+            children(child, ctx)
+            if not "".join(child.itertext()).strip():
+                ctx.out.append('<i class="om">om.</i>')
+            ctx.out.append(f"</span>{witnesses(child)} ")
+        elif name == "rdgGrp":
+            ctx.out.append(f"<span{attributes(child, ctx, 'rdg-grp')}>")
+            apparatus_children(child, shown, ctx)
+            ctx.out.append("</span>")
+        elif name == "note":
+            Tag("span", "app-note")(child, ctx)
+        else:
+            render_element(child, ctx)
+
+
+def witnesses(element: etree._Element) -> str:
+    """``@wit`` (``#A #B``) as the sigla ``A B``, in a span; empty without witnesses."""
+    sigla = " ".join(token.lstrip("#") for token in (element.get("wit") or "").split())
+    return f' <span class="wit">{esc(sigla)}</span>' if sigla else ""
+
+
+def below_text(ctx: Context) -> str:
+    """The document's apparatus and notes, numbered, below the text (nothing when none)."""
+    html = ""
+    if ctx.apparatus:
+        html += ('<section class="apparatus" aria-labelledby="ui-app-title"><h2 id='
+                 '"ui-app-title">Apparatus</h2><ol class="apparatus">' + "".join(ctx.apparatus)
+                 + "</ol></section>")
+    if ctx.notes:
+        html += ('<section class="notes" aria-labelledby="ui-notes-title"><h2 id='
+                 '"ui-notes-title">Notes</h2><ol class="notes">'
+                 + "".join(html for _, html in ctx.notes) + "</ol></section>")
+    return html
 
 
 def cast_item(element: etree._Element, ctx: Context) -> None:
@@ -437,7 +529,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),
     "title": Tag("cite"), "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
     "milestone": skip, "gap": gap, "desc": Tag("span", "desc"), "choice": choice,
-    "sic": Tag("span", "sic"),
+    "sic": Tag("span", "sic"), "app": app, "lem": Tag("span", "lem"), "rdg": Tag("span", "rdg"),
     "corr": Tag("span", "corr"), "orig": Tag("span", "orig"), "reg": Tag("span", "reg"),
     "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": Tag("ins"),
     "unclear": Tag("span", "unclear"), "supplied": Tag("span", "supplied"),
@@ -491,5 +583,5 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                   {p.element for p in found if p.leaf})
     for text in [root] if root.tag == TEI_TEXT else text_roots(root):
         render_element(text, ctx)
-    ctx.out.append(notes_section(ctx))
+    ctx.out.append(below_text(ctx))
     return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain, ctx.choices)

@@ -67,3 +67,23 @@ def test_the_diplomatic_switch_is_offered_where_a_document_has_pairs(client: Fla
     assert '<span class="dipl"><span data-tei="orig" class="orig">riuer</span></span>' in early
     plain = client.get("/documents/stage000001").get_data(as_text=True)
     assert "ui-diplomatic" not in plain
+
+
+def test_the_critical_text_shows_the_lemma_the_readings_go_to_the_apparatus() -> None:
+    html = render('<l>Ho <app xml:id="a1"><lem wit="#A">φύλακας</lem><rdg wit="#B #C">φύλακα'
+                  '</rdg><rdg wit="#D"/></app> and <app><rdg wit="#A">x</rdg><rdg wit="#B">y'
+                  '</rdg></app>.</l>')
+    text, _, apparatus = html.partition('<section class="apparatus"')
+    # the text: the lemma only, then a numbered mark linking to the apparatus
+    assert ('Ho <span data-tei="app" id="a1" class="app"><span data-tei="lem" class="lem">'
+            'φύλακας</span></span><sup class="appref"><a id="ui-appref-1" href="#ui-app-1"'
+            in text)
+    assert "φύλακα<" not in text.replace("φύλακας", "") and ">y<" not in text
+    # without a lemma the first reading stands in the text
+    assert '<span data-tei="rdg" class="rdg">x</span></span><sup class="appref">' in text
+    # the apparatus: lemma], its witnesses, each reading with its witnesses, omissions; linked
+    assert ('<li id="ui-app-1" value="1"><a class="appback" href="#ui-appref-1"' in apparatus)
+    assert ('<span class="lemma">φύλακας]</span> <span class="wit">A</span> <span data-tei="rdg"'
+            ' class="rdg">φύλακα</span> <span class="wit">B C</span> ' in apparatus)
+    assert '<i class="om">om.</i></span> <span class="wit">D</span>' in apparatus
+    assert '<li id="ui-app-2" value="2">' in apparatus and ">y</span>" in apparatus

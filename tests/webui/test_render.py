@@ -147,6 +147,21 @@ def test_date_value(attributes: dict[str, str], value: str | None) -> None:
     assert date_value(etree.Element(f"{{{TEI_NS}}}date", attributes)) == value
 
 
+def moves_below(element: etree._Element) -> bool:
+    """Whether the reading view puts ``element`` under the text: a note not placed inline, an
+    apparatus's readings but the lemma (else the first reading), its notes."""
+    if not isinstance(element.tag, str):
+        return False
+    name = etree.QName(element).localname
+    app = next((a for a in element.iterancestors(f"{{{TEI_NS}}}app")), None)
+    if name == "note":
+        return element.get("place") != "inline" or element.getparent() is app
+    if name == "rdg" and app is not None:
+        return app.find(f".//{{{TEI_NS}}}lem") is not None or element is not next(
+            app.iter(f"{{{TEI_NS}}}rdg"))
+    return False
+
+
 def drop(element: etree._Element) -> None:
     """Take ``element`` out of its tree, keeping its tail text in place."""
     parent = element.getparent()
@@ -170,20 +185,19 @@ def renders_every_element(path: Path) -> None:
     expected = {etree.QName(element).localname for text in tree.getroot().iter(TEI_TEXT)
                 for element in text.iter() if isinstance(element.tag, str)}
     assert expected <= found
-    # and no word is lost: the text in order (page marks may stand between), the notes'
-    # words in the numbered notes below it
+    # and no word is lost: the text in order (marks may stand between), the notes' words and
+    # the apparatus's readings under it
     outer = copy.deepcopy(next(tree.getroot().iter(TEI_TEXT)))  # nested <text>s are inside
-    notes = Counter(letter for note in outer.iter(f"{{{TEI_NS}}}note")
-                    if note.get("place") != "inline" for letter in "".join(note.itertext())
+    moved = [element for element in outer.iter() if moves_below(element)]
+    below_words = Counter(letter for element in moved for letter in "".join(element.itertext())
+                          if not letter.isspace())
+    for element in moved:
+        drop(element)
+    sections = html.xpath("//section[@class='notes' or @class='apparatus']")
+    below = Counter(letter for section in sections for letter in "".join(section.itertext())
                     if not letter.isspace())
-    for note in [n for n in outer.iter(f"{{{TEI_NS}}}note") if n.get("place") != "inline"]:
-        drop(note)
-    section = html.find(".//section[@class='notes']")
-    below = Counter() if section is None else Counter(
-        letter for letter in "".join(section.itertext()) if not letter.isspace())
-    assert notes - below == Counter()
-    for mark in [*html.iterfind(".//sup[@class='noteref']"),
-                 *([] if section is None else [section])]:
+    assert below_words - below == Counter()
+    for mark in [*html.xpath("//sup[@class='noteref' or @class='appref']"), *sections]:
         drop(mark)
     letters = "".join("".join(outer.itertext()).split())
     page = iter("".join("".join(html.itertext()).split()))

@@ -324,10 +324,38 @@ def line_break(element: etree._Element, ctx: Context) -> None:
 
 
 def page_break(element: etree._Element, ctx: Context) -> None:
+    """A page break: a marker showing ``@n`` (from ``data-n`` by CSS, so the page number does
+    not join the words a reader copies or searches); a plain rule mark without ``@n``."""
     n = element.get("n")
-    mark = f"[{n}]" if n else "[page]"
-    ctx.out.append(f'<span{attributes(element, ctx, "pb", title="page break")}>'
-                   f"{escape(mark)}</span>")
+    title = f"page {n}" if n else "page break"
+    ctx.out.append(f'<span{attributes(element, ctx, "pb", title=title, data_n=n)}></span>')
+
+
+def space(element: etree._Element, ctx: Context) -> None:
+    """A space left in the source: a space, so the words either side stay apart."""
+    ctx.out.append(f'<span{attributes(element, ctx, "space")}> </span>')
+
+
+def graphic(element: etree._Element, ctx: Context) -> None:
+    """A figure's image (never fetched): a framed place for it, named by the figure's
+    ``figDesc`` (else the image's file name) for every reader."""
+    parent = element.getparent()
+    desc = None if parent is None else parent.find(f"{{{TEI_NS}}}figDesc")
+    name = (element.get("url") or "").rstrip("/").rpartition("/")[2]
+    text = " ".join("".join(desc.itertext()).split()) if desc is not None else name
+    ctx.out.append(f'<span{attributes(element, ctx, "graphic", role="img")} aria-label="'
+                   f'{esc("Figure: " + text if text else "Figure (image not shown)")}">')
+    children(element, ctx)
+    ctx.out.append("</span>")
+
+
+def verse_line(element: etree._Element, ctx: Context) -> None:
+    """A line of verse; ``@n`` a multiple of five shows as its line number (by CSS, from
+    ``data-line``, so the number does not join the text)."""
+    n = (element.get("n") or "").strip()
+    shown = n if n.isdigit() and int(n) % 5 == 0 else None
+    tag = "span" if ctx.phrasing else "div"
+    wrap(element, ctx, tag, "l blk" if ctx.phrasing else "l", data_line=shown)
 
 
 def gap(element: etree._Element, ctx: Context) -> None:
@@ -510,16 +538,17 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # blocks
     "p": Tag("p"), "ab": Tag("p", "ab"), "list": tei_list, "item": item, "label": label,
     "quote": quote, "q": Tag("q"), "cit": Tag("figure", "cit"), "listBibl": Tag("ul", "bibls"),
-    "bibl": bibl, "note": note, "lg": Tag("div", "lg"), "l": Tag("div", "l"),
+    "bibl": bibl, "note": note, "lg": Tag("div", "lg"), "l": verse_line,
     "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
-    "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": skip, "media": skip,
+    "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": graphic, "media": skip,
     "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
     "titlePage": Tag("div", "title-page"), "docTitle": Tag("div", "doc-title"),
     "titlePart": Tag("div", "title-part"), "docAuthor": Tag("div", "doc-author"),
     "docImprint": Tag("div", "doc-imprint"), "byline": Tag("div", "byline"),
     "dateline": Tag("div", "dateline"), "opener": Tag("div", "opener"),
     "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
-    "signed": Tag("div", "signed"), "epigraph": Tag("div", "epigraph"),
+    "signed": Tag("div", "signed"), "address": Tag("div", "address"),
+    "addrLine": Tag("div", "addr-line"), "epigraph": Tag("div", "epigraph"),
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
     "castList": Tag("ul", "cast"), "castGroup": Tag("li", "cast-group"),
     "castItem": cast_item, "role": Tag("span", "role"),
@@ -528,7 +557,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
     "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),
     "title": Tag("cite"), "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
-    "milestone": skip, "gap": gap, "desc": Tag("span", "desc"), "choice": choice,
+    "milestone": skip, "space": space, "gap": gap, "desc": Tag("span", "desc"), "choice": choice,
     "sic": Tag("span", "sic"), "app": app, "lem": Tag("span", "lem"), "rdg": Tag("span", "rdg"),
     "corr": Tag("span", "corr"), "orig": Tag("span", "orig"), "reg": Tag("span", "reg"),
     "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": Tag("ins"),

@@ -87,3 +87,24 @@ def test_the_critical_text_shows_the_lemma_the_readings_go_to_the_apparatus() ->
             ' class="rdg">φύλακα</span> <span class="wit">B C</span> ' in apparatus)
     assert '<i class="om">om.</i></span> <span class="wit">D</span>' in apparatus
     assert '<li id="ui-app-2" value="2">' in apparatus and ">y</span>" in apparatus
+
+
+def test_space_page_break_figure_verse_numbers_and_address_lines() -> None:
+    html = render('<p>Sie<space quantity="2" unit="chars"/>sehen<pb n="17"/> weiter<pb/>.</p>'
+                  '<figure><graphic url="img/plate1.jpg"/><figDesc>A ferry at dusk</figDesc>'
+                  '</figure><figure><graphic url="https://x.org/p2.png"/></figure>'
+                  '<lg>' + "".join(f'<l n="{n}">line {n}</l>' for n in range(1, 11)) + '</lg>'
+                  '<closer><address><addrLine>12 High Street</addrLine><addrLine>Oxford'
+                  '</addrLine></address></closer>')
+    assert 'Sie<span data-tei="space" class="space"> </span>sehen' in html
+    assert '<span data-tei="pb" class="pb" title="page 17" data-n="17"></span> weiter' in html
+    assert '<span data-tei="pb" class="pb" title="page break"></span>.' in html
+    assert "[page]" not in html and "[graphic]" not in html and "tei-omitted" not in html
+    assert ('<span data-tei="graphic" class="graphic" role="img" aria-label="Figure: A ferry at'
+            ' dusk"></span><figcaption data-tei="figDesc" id="body.figure1.figDesc">' in html)
+    assert 'aria-label="Figure: p2.png"' in html
+    numbered = re.findall(r'<div data-tei="l" id="[^"]+" class="l" data-line="(\d+)">', html)
+    assert numbered == ["5", "10"] and html.count('data-tei="l"') == 10
+    assert ('<div data-tei="address" class="address"><div data-tei="addrLine" class="addr-line">'
+            '12 High Street</div><div data-tei="addrLine" class="addr-line">Oxford</div></div>'
+            in html)

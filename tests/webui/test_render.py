@@ -100,7 +100,7 @@ def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in
      'teh</span></span><span class="norm"><span data-tei="corr" class="corr">the</span>'
      "</span></span>"),
     ('<p>a<pb n="12"/>b<gap reason="illegible"/></p>',
-     'a<span data-tei="pb" class="pb" title="page break">[12]</span>b'
+     'a<span data-tei="pb" class="pb" title="page 12" data-n="12"></span>b'
      '<span data-tei="gap" class="gap" title="illegible">[…]</span></p>'),
 ])
 def test_behaviours(body: str, fragment: str) -> None:

@@ -199,8 +199,10 @@ def hi(element: etree._Element, ctx: Context) -> None:
 
 
 def ref(element: etree._Element, ctx: Context) -> None:
+    """A link to an http(s)/mailto URL or a fragment; no link at all when it has no words
+    (an empty link names nothing) or its target is unsafe."""
     href = safe_href(element.get("target") or "")
-    if href is None or ctx.in_link:
+    if href is None or ctx.in_link or not "".join(element.itertext()).strip():
         wrap(element, ctx, "span", "ref", title=element.get("target"))
         return
     external = not href.startswith("#")
@@ -208,6 +210,27 @@ def ref(element: etree._Element, ctx: Context) -> None:
     wrap(element, ctx, "a", "external" if external else "",
          href=href, rel="noopener noreferrer nofollow" if external else None)
     ctx.in_link = False
+
+
+def pointer(element: etree._Element, ctx: Context) -> None:
+    """A ``ptr``: its (safe) target as a link named by the URL itself."""
+    href = safe_href(element.get("target") or "")
+    if href is None or ctx.in_link:
+        wrap(element, ctx, "span", "ref", title=element.get("target"))
+        return
+    ctx.out.append(f'<a{attributes(element, ctx, "external", href=href)} '
+                   f'rel="noopener noreferrer nofollow">{esc(href)}</a>')
+
+
+def idno(element: etree._Element, ctx: Context) -> None:
+    """An identifier; one that is an http(s) URL links to itself (an empty one links nowhere)."""
+    value = "".join(element.itertext()).strip()
+    href = safe_href(value) if value.startswith(("http://", "https://")) else None
+    if href is None or ctx.in_link or len(element):
+        wrap(element, ctx, "span", "idno", data_type=element.get("type"))
+        return
+    ctx.out.append(f'<a{attributes(element, ctx, "idno external", href=href)} '
+                   f'rel="noopener noreferrer nofollow">{esc(value)}</a>')
 
 
 def safe_href(target: str) -> str | None:
@@ -257,13 +280,19 @@ def _name_type(element: etree._Element) -> str:
 
 def _entity(element: etree._Element, ctx: Context) -> str | None:
     for token in (element.get("ref") or "").split():
-        if ctx.resolve is not None:
-            key = ctx.resolve(token)
-        else:
-            key = token[1:] if token.startswith("#") else None
-        if key and key in ctx.entities:
+        key = _entity_key(token, ctx)
+        if key is not None:
             return key
     return None
+
+
+def _entity_key(token: str, ctx: Context) -> str | None:
+    """The registry entry a pointer (``#Byron``) names, when the registry has it."""
+    if ctx.resolve is not None:
+        key = ctx.resolve(token)
+    else:
+        key = token[1:] if token.startswith("#") else None
+    return key if key and key in ctx.entities else None
 
 
 def date_value(element: etree._Element) -> str | None:
@@ -518,6 +547,79 @@ def below_text(ctx: Context) -> str:
     return html
 
 
+#: The entries of a register (``listPerson``, ``listPlace``, ``listOrg``), and their names.
+REGISTER_ENTRIES = frozenset({"person", "personGrp", "place", "org"})
+REGISTER_NAMES = frozenset({"persName", "placeName", "orgName", "name", "geogName"})
+
+
+def register(element: etree._Element, ctx: Context) -> None:
+    """A list of persons, places or organisations in the text: a table, one row per entry,
+    its names (linked to the registry when known) in the first column, the rest (dates,
+    identifiers, notes) in the second; a list nested in it spans both columns."""
+    if ctx.phrasing:
+        Tag("span", "register")(element, ctx)
+        return
+    ctx.out.append(f"<table{attributes(element, ctx, 'register')}>")
+    rest = [child for child in element if isinstance(child.tag, str)]
+    heads = [child for child in rest if local_name(child) == "head"]
+    if heads:
+        ctx.out.append("<caption>")
+        for head_element in heads:
+            wrap(head_element, ctx, "span", "head")
+        ctx.out.append("</caption>")
+    ctx.out.append("<tbody>")
+    for child in rest:
+        if child in heads:
+            continue
+        if local_name(child) in REGISTER_ENTRIES:
+            register_row(child, ctx)
+        else:
+            ctx.out.append('<tr><td colspan="2">')
+            render_element(child, ctx)
+            ctx.out.append("</td></tr>")
+    ctx.out.append("</tbody></table>")
+
+
+def register_row(entry: etree._Element, ctx: Context) -> None:
+    """One entry of a register: ``<tr>`` with the names in a row header."""
+    ctx.out.append(f'<tr{attributes(entry, ctx, "entry")}><th scope="row">')
+    elements = [child for child in entry if isinstance(child.tag, str)]
+    names = [child for child in elements if local_name(child) in REGISTER_NAMES]
+    xml_id = entry.get(XML_ID)
+    key = _entity_key(f"#{xml_id}", ctx) if xml_id and not ctx.in_link else None
+    if key is not None:  # the entry's names link to its registry page
+        ctx.in_link = True
+        ctx.out.append(f'<a href="/entities/{esc(key)}" data-entity="{esc(key)}">')
+    for number, name in enumerate(names):
+        ctx.out.append("<br>" if number else "")
+        render_element(name, ctx)
+    if key is not None:
+        ctx.out.append("</a>")
+        ctx.in_link = False
+    ctx.out.append("</th><td>")
+    if entry.text and entry.text.strip():
+        ctx.out.append(esc(entry.text))
+    for child in elements:
+        if child in names:
+            continue
+        if local_name(child) == "note":  # a register's note stays in its row
+            Tag("div", "entry-note")(child, ctx)
+        else:
+            render_element(child, ctx)
+        ctx.out.append(" ")
+    ctx.out.append("</td></tr>")
+
+
+def life_event(element: etree._Element, ctx: Context) -> None:
+    """``birth``/``death``: its words, else ``*``/``†`` and its normalised date."""
+    ctx.out.append(f"<span{attributes(element, ctx, local_name(element))}>")
+    value = date_value(element)
+    if not "".join(element.itertext()).strip() and value:
+        ctx.out.append(esc(f"{'*' if local_name(element) == 'birth' else '†'} {value}"))
+    children(element, ctx)
+    ctx.out.append("</span>")
+
+
 def cast_item(element: etree._Element, ctx: Context) -> None:
     parent = element.getparent()
     in_group = parent is not None and local_name(parent) == "castGroup"
@@ -568,6 +670,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "persName": mention, "placeName": mention, "orgName": mention, "name": mention,
     "rs": mention, "date": mention,
     # letters, early print, speech
+    "listPerson": register, "listPlace": register, "listOrg": register, "birth": life_event,
+    "death": life_event, "idno": idno, "ptr": pointer,
     "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
     # genetic transcripts
     "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),

@@ -108,3 +108,47 @@ def test_space_page_break_figure_verse_numbers_and_address_lines() -> None:
     assert ('<div data-tei="address" class="address"><div data-tei="addrLine" class="addr-line">'
             '12 High Street</div><div data-tei="addrLine" class="addr-line">Oxford</div></div>'
             in html)
+
+
+REGISTER = """<div><listPerson><head>Persons</head>
+  <person xml:id="Byron"><persName>Lord Byron</persName><persName>Byron</persName>
+    <birth when="1788-01-22"/><death when="1824-04-19"/>
+    <idno type="viaf">https://viaf.org/viaf/95230730</idno><idno type="gnd"/>
+    <note>Poet.</note></person>
+  <listPerson><person xml:id="Henry"><persName>Henry Marsh</persName></person></listPerson>
+</listPerson>
+<listPlace><place xml:id="Bath"><placeName>Bath</placeName><location><geo>51.381 -2.359</geo>
+  </location></place></listPlace>
+<p>See <ref target="https://viaf.org/viaf/1"/> and <ptr target="https://x.org/a"/>.</p></div>"""
+
+
+def test_a_person_and_place_list_in_the_text_is_a_register_table() -> None:
+    html = render(REGISTER)
+    assert ('<table data-tei="listPerson" class="register"><caption><span data-tei="head"'
+            in html)
+    assert ('<tr data-tei="person" id="Byron" class="entry"><th scope="row"><span '
+            'data-tei="persName" id="Byron.persName1" class="m m-person">Lord Byron</span><br>'
+            '<span data-tei="persName" id="Byron.persName2" class="m m-person">Byron</span></th>'
+            '<td>' in html)
+    assert '<span data-tei="birth" class="birth">* 1788-01-22</span>' in html
+    assert '<span data-tei="death" class="death">† 1824-04-19</span>' in html
+    assert ('<a data-tei="idno" id="Byron.idno1" class="idno external" '
+            'href="https://viaf.org/viaf/95230730" '
+            'rel="noopener noreferrer nofollow">https://viaf.org/viaf/95230730</a>' in html)
+    assert ('<div data-tei="note" id="Byron.note" class="entry-note">' in html  # in its row
+            and 'note</a>Poet.</div> </td></tr>' in html)
+    assert 'class="notes"' not in html
+    assert '<tr><td colspan="2"><table data-tei="listPerson"' in html  # a nested list
+    assert '<tr data-tei="place" id="Bath" class="entry"><th scope="row">' in html
+    # no empty links: an empty idno or ref links nowhere; a ptr is named by its URL
+    assert not re.search(r"<a [^>]*></a>", html)
+    assert '<span data-tei="idno" class="idno" data-type="gnd"></span>' in html
+    assert ('<span data-tei="ref" class="ref" title="https://viaf.org/viaf/1"></span>' in html)
+    assert '>https://x.org/a</a>' in html
+
+
+def test_a_register_names_link_to_the_registry() -> None:
+    xml = (f'<TEI xmlns="{TEI_NS}"><teiHeader/><text><body>{REGISTER}</body></text></TEI>')
+    html = str(render_text(parse_bytes(xml.encode()), "doc1", frozenset({"Byron"})).html)
+    assert ('<th scope="row"><a href="/entities/Byron" data-entity="Byron"><span '
+            'data-tei="persName"' in html)

@@ -149,13 +149,16 @@ def test_date_value(attributes: dict[str, str], value: str | None) -> None:
 
 def moves_below(element: etree._Element) -> bool:
     """Whether the reading view puts ``element`` under the text: a note not placed inline, an
-    apparatus's readings but the lemma (else the first reading), its notes."""
+    apparatus's readings but the lemma (else the first reading), its notes (not a register's)."""
     if not isinstance(element.tag, str):
         return False
     name = etree.QName(element).localname
     app = next((a for a in element.iterancestors(f"{{{TEI_NS}}}app")), None)
     if name == "note":
-        return element.get("place") != "inline" or element.getparent() is app
+        parent = element.getparent()
+        in_register = parent is not None and etree.QName(parent).localname in (
+            "person", "personGrp", "place", "org")  # a register's notes stay in their rows
+        return (element.get("place") != "inline" and not in_register) or parent is app
     if name == "rdg" and app is not None:
         return app.find(f".//{{{TEI_NS}}}lem") is not None or element is not next(
             app.iter(f"{{{TEI_NS}}}rdg"))

@@ -55,6 +55,9 @@ class Context:
     in_link: bool = False  # inside <a>: no nested links
     mentions: Counter[str] = field(default_factory=Counter)
     uncertain: int = 0
+    choices: int = 0  # choice pairs (editor's and source's reading)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) below the text
+    apparatus: list[str] = field(default_factory=list)  # entries of the apparatus, HTML
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,10 @@ def hi(element: etree._Element, ctx: Context) -> None:
 
 
 def ref(element: etree._Element, ctx: Context) -> None:
+    """A link to an http(s)/mailto URL or a fragment; no link at all when it has no words
+    (an empty link names nothing) or its target is unsafe."""
     href = safe_href(element.get("target") or "")
-    if href is None or ctx.in_link:
+    if href is None or ctx.in_link or not "".join(element.itertext()).strip():
         wrap(element, ctx, "span", "ref", title=element.get("target"))
         return
     external = not href.startswith("#")
@@ -205,6 +210,27 @@ def ref(element: etree._Element, ctx: Context) -> None:
     wrap(element, ctx, "a", "external" if external else "",
          href=href, rel="noopener noreferrer nofollow" if external else None)
     ctx.in_link = False
+
+
+def pointer(element: etree._Element, ctx: Context) -> None:
+    """A ``ptr``: its (safe) target as a link named by the URL itself."""
+    href = safe_href(element.get("target") or "")
+    if href is None or ctx.in_link:
+        wrap(element, ctx, "span", "ref", title=element.get("target"))
+        return
+    ctx.out.append(f'<a{attributes(element, ctx, "external", href=href)} '
+                   f'rel="noopener noreferrer nofollow">{esc(href)}</a>')
+
+
+def idno(element: etree._Element, ctx: Context) -> None:
+    """An identifier; one that is an http(s) URL links to itself (an empty one links nowhere)."""
+    value = "".join(element.itertext()).strip()
+    href = safe_href(value) if value.startswith(("http://", "https://")) else None
+    if href is None or ctx.in_link or len(element):
+        wrap(element, ctx, "span", "idno", data_type=element.get("type"))
+        return
+    ctx.out.append(f'<a{attributes(element, ctx, "idno external", href=href)} '
+                   f'rel="noopener noreferrer nofollow">{esc(value)}</a>')
 
 
 def safe_href(target: str) -> str | None:
@@ -254,13 +280,19 @@ def _name_type(element: etree._Element) -> str:
 
 def _entity(element: etree._Element, ctx: Context) -> str | None:
     for token in (element.get("ref") or "").split():
-        if ctx.resolve is not None:
-            key = ctx.resolve(token)
-        else:
-            key = token[1:] if token.startswith("#") else None
-        if key and key in ctx.entities:
+        key = _entity_key(token, ctx)
+        if key is not None:
             return key
     return None
+
+
+def _entity_key(token: str, ctx: Context) -> str | None:
+    """The registry entry a pointer (``#Byron``) names, when the registry has it."""
+    if ctx.resolve is not None:
+        key = ctx.resolve(token)
+    else:
+        key = token[1:] if token.startswith("#") else None
+    return key if key and key in ctx.entities else None
 
 
 def date_value(element: etree._Element) -> str | None:
@@ -321,10 +353,38 @@ def line_break(element: etree._Element, ctx: Context) -> None:
 
 
 def page_break(element: etree._Element, ctx: Context) -> None:
+    """A page break: a marker showing ``@n`` (from ``data-n`` by CSS, so the page number does
+    not join the words a reader copies or searches); a plain rule mark without ``@n``."""
     n = element.get("n")
-    mark = f"[{n}]" if n else "[page]"
-    ctx.out.append(f'<span{attributes(element, ctx, "pb", title="page break")}>'
-                   f"{escape(mark)}</span>")
+    title = f"page {n}" if n else "page break"
+    ctx.out.append(f'<span{attributes(element, ctx, "pb", title=title, data_n=n)}></span>')
+
+
+def space(element: etree._Element, ctx: Context) -> None:
+    """A space left in the source: a space, so the words either side stay apart."""
+    ctx.out.append(f'<span{attributes(element, ctx, "space")}> </span>')
+
+
+def graphic(element: etree._Element, ctx: Context) -> None:
+    """A figure's image (never fetched): a framed place for it, named by the figure's
+    ``figDesc`` (else the image's file name) for every reader."""
+    parent = element.getparent()
+    desc = None if parent is None else parent.find(f"{{{TEI_NS}}}figDesc")
+    name = (element.get("url") or "").rstrip("/").rpartition("/")[2]
+    text = " ".join("".join(desc.itertext()).split()) if desc is not None else name
+    ctx.out.append(f'<span{attributes(element, ctx, "graphic", role="img")} aria-label="'
+                   f'{esc("Figure: " + text if text else "Figure (image not shown)")}">')
+    children(element, ctx)
+    ctx.out.append("</span>")
+
+
+def verse_line(element: etree._Element, ctx: Context) -> None:
+    """A line of verse; ``@n`` a multiple of five shows as its line number (by CSS, from
+    ``data-line``, so the number does not join the text)."""
+    n = (element.get("n") or "").strip()
+    shown = n if n.isdigit() and int(n) % 5 == 0 else None
+    tag = "span" if ctx.phrasing else "div"
+    wrap(element, ctx, tag, "l blk" if ctx.phrasing else "l", data_line=shown)
 
 
 def gap(element: etree._Element, ctx: Context) -> None:
@@ -334,17 +394,229 @@ def gap(element: etree._Element, ctx: Context) -> None:
     ctx.out.append("</span>")
 
 
+#: In a ``choice``, the editor's reading (shown by default) and the source's (diplomatic).
+NORMALISED = frozenset({"corr", "reg", "expan"})
+DIPLOMATIC = frozenset({"sic", "orig", "abbr"})
+
+
 def choice(element: etree._Element, ctx: Context) -> None:
-    # Show the editor's reading (corr, reg, expan); keep the other in the markup, hidden.
-    preferred = next((child for child in element if isinstance(child.tag, str)
-                      and local_name(child) in ("corr", "reg", "expan")), None)
-    ctx.out.append(f"<span{attributes(element, ctx, 'choice')}>")
+    """Both readings in the page: the editor's (``corr``, ``reg``, ``expan``: class ``norm``)
+    shown, the source's (``sic``, ``orig``, ``abbr``: class ``dipl``) a click or a key away
+    (the choice is focusable; viewer.js flips it) or for the whole text at once with the
+    reader's "diplomatic" switch. A choice without such a pair shows all its children."""
+    kinds = {local_name(child) for child in element if isinstance(child.tag, str)}
+    pair = bool(kinds & NORMALISED) and bool(kinds & DIPLOMATIC)
+    ctx.choices += pair
+    extra = {"tabindex": "0", "title": "Select to see the other reading"} if pair else {}
+    css = "choice pair" if pair else "choice"
+    ctx.out.append(f"<span{attributes(element, ctx, css, **extra)}>")
     for child in element:
         if isinstance(child.tag, str):
-            alt = preferred is not None and child is not preferred
-            ctx.out.append(f'<span class="{"alt" if alt else "reading"}">')
+            name = local_name(child)
+            side = ("norm" if name in NORMALISED else "dipl" if name in DIPLOMATIC
+                    else "reading") if pair else "reading"
+            ctx.out.append(f'<span class="{side}">')
             render_element(child, ctx)
             ctx.out.append("</span>")
+    ctx.out.append("</span>")
+
+
+def note(element: etree._Element, ctx: Context) -> None:
+    """A numbered reference mark in the text; the note itself (its words, its passage ``id``)
+    goes to the numbered list below the text (:func:`below_text`), with links both ways.
+    A note placed ``inline`` by its editor stays in the text."""
+    if (element.get("place") or "").lower() == "inline":
+        Tag("span", "note")(element, ctx)
+        return
+    number = len(ctx.notes) + 1
+    ctx.notes.append((number, ""))  # reserve the number: a nested note takes the next one
+    label = element.get("n") or str(number)
+    mark(ctx, "note", number, label)
+    ctx.notes[number - 1] = (number, aside(ctx, "note", number, label,
+                                           lambda: wrap(element, ctx, "div", "note")))
+
+
+#: What a reader's screen reader calls the entries below the text.
+ENTRY_NAMES = {"note": "note", "app": "apparatus entry"}
+
+
+def mark(ctx: Context, kind: str, number: int, label: str) -> None:
+    """The reference mark in the text, linking to entry ``number`` below (no link in a link)."""
+    if ctx.in_link:
+        ctx.out.append(f'<sup class="{kind}ref" id="ui-{kind}ref-{number}">{esc(label)}</sup>')
+    else:
+        ctx.out.append(f'<sup class="{kind}ref"><a id="ui-{kind}ref-{number}" '
+                       f'href="#ui-{kind}-{number}" role="doc-noteref" aria-label="'
+                       f'{ENTRY_NAMES[kind].capitalize()} {esc(label)}">{esc(label)}</a></sup>')
+
+
+def aside(ctx: Context, kind: str, number: int, label: str, body: Callable[[], None]) -> str:
+    """An entry below the text, ``<li>`` with its back-link to the mark and what ``body``
+    writes (rendered apart from the running text, then put back)."""
+    outer, phrasing, in_link = ctx.out, ctx.phrasing, ctx.in_link
+    ctx.out, ctx.phrasing, ctx.in_link = [], False, False
+    ctx.out.append(f'<li id="ui-{kind}-{number}" value="{number}"><a class="{kind}back" '
+                   f'href="#ui-{kind}ref-{number}" role="doc-backlink" '
+                   f'aria-label="Back to the text of {ENTRY_NAMES[kind]} {esc(label)}">'
+                   f"{esc(label)}</a> ")
+    body()
+    ctx.out.append("</li>")
+    html = "".join(ctx.out)
+    ctx.out, ctx.phrasing, ctx.in_link = outer, phrasing, in_link
+    return html
+
+
+#: Where the readings of a critical apparatus stand (``rdgGrp`` groups them).
+READINGS = frozenset({"lem", "rdg"})
+
+
+def app(element: etree._Element, ctx: Context) -> None:
+    """A critical apparatus entry: the lemma (else the first reading) stays in the text, clean;
+    the other readings, with their witnesses, and the entry's notes go to the numbered
+    apparatus under the text (:func:`below_text`), linked both ways."""
+    readings = [child for child in element.iter() if isinstance(child.tag, str)
+                and local_name(child) in READINGS and _app_of(child) is element]
+    shown = next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
+                 else None)
+    ctx.out.append(f"<span{attributes(element, ctx, 'app')}>")
+    if shown is not None:
+        render_element(shown, ctx)
+    ctx.out.append("</span>")
+    number = len(ctx.apparatus) + 1
+    ctx.apparatus.append("")
+    mark(ctx, "app", number, str(number))
+
+    def entry() -> None:
+        if shown is not None:
+            lemma = " ".join("".join(shown.itertext()).split())
+            ctx.out.append(f'<span class="lemma">{esc(lemma)}]</span>{witnesses(shown)} ')
+        apparatus_children(element, shown, ctx)
+
+    ctx.apparatus[number - 1] = aside(ctx, "app", number, str(number), entry)
+
+
+def _app_of(element: etree._Element) -> etree._Element | None:
+    parent = element.getparent()
+    while parent is not None and local_name(parent) != "app":
+        parent = parent.getparent()
+    return parent
+
+
+def apparatus_children(element: etree._Element, shown: etree._Element | None,
+                       ctx: Context) -> None:
+    """An apparatus entry's readings (but the one in the text) with their witnesses
+    (``om.`` for an empty one), groups kept as ``rdgGrp`` spans, notes in place."""
+    for child in element:
+        if not isinstance(child.tag, str) or child is shown:
+            continue
+        name = local_name(child)
+        if name in READINGS:
+            ctx.out.append(f"<span{attributes(child, ctx, 'rdg', data_type=child.get('type'))}>")
+            cite(child, ctx)
+            children(child, ctx)
+            if not "".join(child.itertext()).strip():
+                ctx.out.append('<i class="om">om.</i>')
+            ctx.out.append(f"</span>{witnesses(child)} ")
+        elif name == "rdgGrp":
+            ctx.out.append(f"<span{attributes(child, ctx, 'rdg-grp')}>")
+            apparatus_children(child, shown, ctx)
+            ctx.out.append("</span>")
+        elif name == "note":
+            Tag("span", "app-note")(child, ctx)
+        else:
+            render_element(child, ctx)
+
+
+def witnesses(element: etree._Element) -> str:
+    """``@wit`` (``#A #B``) as the sigla ``A B``, in a span; empty without witnesses."""
+    sigla = " ".join(token.lstrip("#") for token in (element.get("wit") or "").split())
+    return f' <span class="wit">{esc(sigla)}</span>' if sigla else ""
+
+
+def below_text(ctx: Context) -> str:
+    """The document's apparatus and notes, numbered, below the text (nothing when none)."""
+    html = ""
+    if ctx.apparatus:
+        html += ('<section class="apparatus" aria-labelledby="ui-app-title"><h2 id='
+                 '"ui-app-title">Apparatus</h2><ol class="apparatus">' + "".join(ctx.apparatus)
+                 + "</ol></section>")
+    if ctx.notes:
+        html += ('<section class="notes" aria-labelledby="ui-notes-title"><h2 id='
+                 '"ui-notes-title">Notes</h2><ol class="notes">'
+                 + "".join(html for _, html in ctx.notes) + "</ol></section>")
+    return html
+
+
+#: The entries of a register (``listPerson``, ``listPlace``, ``listOrg``), and their names.
+REGISTER_ENTRIES = frozenset({"person", "personGrp", "place", "org"})
+REGISTER_NAMES = frozenset({"persName", "placeName", "orgName", "name", "geogName"})
+
+
+def register(element: etree._Element, ctx: Context) -> None:
+    """A list of persons, places or organisations in the text: a table, one row per entry,
+    its names (linked to the registry when known) in the first column, the rest (dates,
+    identifiers, notes) in the second; a list nested in it spans both columns."""
+    if ctx.phrasing:
+        Tag("span", "register")(element, ctx)
+        return
+    ctx.out.append(f"<table{attributes(element, ctx, 'register')}>")
+    rest = [child for child in element if isinstance(child.tag, str)]
+    heads = [child for child in rest if local_name(child) == "head"]
+    if heads:
+        ctx.out.append("<caption>")
+        for head_element in heads:
+            wrap(head_element, ctx, "span", "head")
+        ctx.out.append("</caption>")
+    ctx.out.append("<tbody>")
+    for child in rest:
+        if child in heads:
+            continue
+        if local_name(child) in REGISTER_ENTRIES:
+            register_row(child, ctx)
+        else:
+            ctx.out.append('<tr><td colspan="2">')
+            render_element(child, ctx)
+            ctx.out.append("</td></tr>")
+    ctx.out.append("</tbody></table>")
+
+
+def register_row(entry: etree._Element, ctx: Context) -> None:
+    """One entry of a register: ``<tr>`` with the names in a row header."""
+    ctx.out.append(f'<tr{attributes(entry, ctx, "entry")}><th scope="row">')
+    elements = [child for child in entry if isinstance(child.tag, str)]
+    names = [child for child in elements if local_name(child) in REGISTER_NAMES]
+    xml_id = entry.get(XML_ID)
+    key = _entity_key(f"#{xml_id}", ctx) if xml_id and not ctx.in_link else None
+    if key is not None:  # the entry's names link to its registry page
+        ctx.in_link = True
+        ctx.out.append(f'<a href="/entities/{esc(key)}" data-entity="{esc(key)}">')
+    for number, name in enumerate(names):
+        ctx.out.append("<br>" if number else "")
+        render_element(name, ctx)
+    if key is not None:
+        ctx.out.append("</a>")
+        ctx.in_link = False
+    ctx.out.append("</th><td>")
+    if entry.text and entry.text.strip():
+        ctx.out.append(esc(entry.text))
+    for child in elements:
+        if child in names:
+            continue
+        if local_name(child) == "note":  # a register's note stays in its row
+            Tag("div", "entry-note")(child, ctx)
+        else:
+            render_element(child, ctx)
+        ctx.out.append(" ")
+    ctx.out.append("</td></tr>")
+
+
+def life_event(element: etree._Element, ctx: Context) -> None:
+    """``birth``/``death``: its words, else ``*``/``†`` and its normalised date."""
+    ctx.out.append(f"<span{attributes(element, ctx, local_name(element))}>")
+    value = date_value(element)
+    if not "".join(element.itertext()).strip() and value:
+        ctx.out.append(esc(f"{'*' if local_name(element) == 'birth' else '†'} {value}"))
+    children(element, ctx)
     ctx.out.append("</span>")
 
 
@@ -368,16 +640,17 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # blocks
     "p": Tag("p"), "ab": Tag("p", "ab"), "list": tei_list, "item": item, "label": label,
     "quote": quote, "q": Tag("q"), "cit": Tag("figure", "cit"), "listBibl": Tag("ul", "bibls"),
-    "bibl": bibl, "note": Tag("span", "note"), "lg": Tag("div", "lg"), "l": Tag("div", "l"),
+    "bibl": bibl, "note": note, "lg": Tag("div", "lg"), "l": verse_line,
     "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
-    "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": skip, "media": skip,
+    "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": graphic, "media": skip,
     "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
     "titlePage": Tag("div", "title-page"), "docTitle": Tag("div", "doc-title"),
     "titlePart": Tag("div", "title-part"), "docAuthor": Tag("div", "doc-author"),
     "docImprint": Tag("div", "doc-imprint"), "byline": Tag("div", "byline"),
     "dateline": Tag("div", "dateline"), "opener": Tag("div", "opener"),
     "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
-    "signed": Tag("div", "signed"), "epigraph": Tag("div", "epigraph"),
+    "signed": Tag("div", "signed"), "address": Tag("div", "address"),
+    "addrLine": Tag("div", "addr-line"), "epigraph": Tag("div", "epigraph"),
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
     "castList": Tag("ul", "cast"), "castGroup": Tag("li", "cast-group"),
     "castItem": cast_item, "role": Tag("span", "role"),
@@ -386,8 +659,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
     "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),
     "title": Tag("cite"), "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
-    "milestone": skip, "gap": gap, "desc": Tag("span", "desc"), "choice": choice,
-    "sic": Tag("span", "sic"),
+    "milestone": skip, "space": space, "gap": gap, "desc": Tag("span", "desc"), "choice": choice,
+    "sic": Tag("span", "sic"), "app": app, "lem": Tag("span", "lem"), "rdg": Tag("span", "rdg"),
     "corr": Tag("span", "corr"), "orig": Tag("span", "orig"), "reg": Tag("span", "reg"),
     "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": Tag("ins"),
     "unclear": Tag("span", "unclear"), "supplied": Tag("span", "supplied"),
@@ -397,6 +670,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "persName": mention, "placeName": mention, "orgName": mention, "name": mention,
     "rs": mention, "date": mention,
     # letters, early print, speech
+    "listPerson": register, "listPlace": register, "listOrg": register, "birth": life_event,
+    "death": life_event, "idno": idno, "ptr": pointer,
     "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
     # genetic transcripts
     "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),
@@ -420,6 +695,7 @@ class Rendered:
     html: Markup
     mentions: dict[str, int]
     uncertain: int
+    choices: int = 0  # choice pairs: the reader's diplomatic / normalised switch shows
 
 
 def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
@@ -440,4 +716,5 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                   {p.element for p in found if p.leaf})
     for text in [root] if root.tag == TEI_TEXT else text_roots(root):
         render_element(text, ctx)
-    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain)
+    ctx.out.append(below_text(ctx))
+    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain, ctx.choices)

@@ -13,6 +13,29 @@
     sync();
   }
 
+  // Choice pairs: the reader-wide switch (diplomatic / normalised) and one pair at a time
+  // (click, Enter or Space on a focused pair).
+  const diplomatic = document.getElementById("ui-diplomatic");
+  if (diplomatic) {
+    const sync = () => text.classList.toggle("diplomatic", diplomatic.checked);
+    diplomatic.addEventListener("change", sync);
+    sync();
+  }
+  function flip(pair) {
+    pair.classList.toggle("flip");
+  }
+  text.addEventListener("click", (event) => {
+    const pair = event.target.closest(".choice.pair");
+    if (pair && !event.target.closest("a")) flip(pair);
+  });
+  text.addEventListener("keydown", (event) => {
+    const pair = event.target.closest && event.target.closest(".choice.pair");
+    if (pair && pair === event.target && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      flip(pair);
+    }
+  });
+
   const card = document.getElementById("ui-card");
   const fields = document.getElementById("ui-card-fields");
   const labels = { person: "Person", place: "Place", org: "Organisation" };

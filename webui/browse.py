@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, g, make_response, render_template,
+                   request, url_for)
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
@@ -125,6 +126,29 @@ def timeline(counts: list[tuple[int, int]], endpoint: str = "browse.index") -> A
 
     return histogram_svg(counts, label="Years mentioned: documents per year", unit="documents",
                          link=link)
+
+
+#: Crawlers index the documents and entity pages, never the endless combinations of facets,
+#: nor the XPath console, the search, the downloads or the JSON API. ``/?page=`` stays open so
+#: every document of the unfiltered list is reachable (a filtered pager link is ``nofollow``).
+ROBOTS_TXT = """User-agent: *
+Disallow: /*?
+Allow: /?page=
+Disallow: /query
+Disallow: /search
+Disallow: /api/
+Disallow: /export.
+Disallow: /*/export.tei
+Disallow: /*/mentions.csv
+"""
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Keep crawlers off facet combinations and off query, search and export URLs."""
+    response = make_response(ROBOTS_TXT)
+    response.mimetype = "text/plain"
+    return response
 
 
 @bp.get("/")

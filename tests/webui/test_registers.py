@@ -1,0 +1,52 @@
+"""Crawling and registers: robots.txt, ``nofollow`` facet links, facets expandable to all values."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import html
+
+
+def allowed(robots: str, url: str) -> bool:
+    """Whether ``url`` may be crawled under ``robots`` as Google reads it: the longest matching
+    rule wins, ``*`` matches anything, ``$`` ends the pattern, ``Allow`` wins a tie."""
+    best: tuple[int, bool] = (-1, True)
+    for line in robots.splitlines():
+        field, _, value = line.partition(":")
+        field, value = field.strip().lower(), value.strip()
+        if field not in ("allow", "disallow") or not value:
+            continue
+        pattern = "".join(".*" if ch == "*" else re.escape(ch) for ch in value.rstrip("$"))
+        if re.match(pattern + ("$" if value.endswith("$") else ""), url):
+            rule = (len(value), field == "allow")
+            if rule[0] > best[0] or (rule[0] == best[0] and rule[1]):
+                best = rule
+    return best[1]
+
+
+def test_robots_txt_keeps_crawlers_off_facets_queries_and_exports(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    robots = response.get_data(as_text=True)
+    assert "User-agent: *" in robots
+    for url in ("/", "/?page=2", "/documents/letters__1851-06-14-marsh",
+                "/documents/letters__1851-06-14-marsh.xml", "/entities/evil-person",
+                "/robots.txt"):
+        assert allowed(robots, url), url
+    for url in ("/?kind=letter", "/?kind=letter&year=1851", "/?q=river", "/search?q=river",
+                "/query", "/query?xpath=//p", "/api/documents", "/api/facets?kind=letter",
+                "/export.zip?kind=letter", "/export.teicorpus", "/export.csv",
+                "/documents/b00042/export.tei", "/entities/evil-person/mentions.csv",
+                "/documents/b00042?hl=x"):
+        assert not allowed(robots, url), url
+
+
+def test_facet_links_are_nofollow(client):
+    for url in ("/", "/?kind=letter", "/search?q=the"):
+        page = html.fromstring(client.get(url).get_data(as_text=True))
+        links = page.xpath('//aside[contains(@class, "facets")]//a[@href]')
+        assert links, url
+        for link in links:
+            assert "nofollow" in (link.get("rel") or "").split(), (url, link.get("href"))
+

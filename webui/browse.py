@@ -42,7 +42,8 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
     :raise werkzeug.exceptions.BadRequest: the index refuses the selection.
     """
     require_index()  # a clear 503 when there is no index yet
-    size = current_app.config["FACET_SIZE"]
+    expanded = request.args.get("_facet_size") == "max"  # Datasette's "show all values"
+    size = current_app.config["FACET_MAX" if expanded else "FACET_SIZE"]
     try:
         # every value's count is computed anyway; asking for all gives the timeline its years
         result = lookup(get_settings(), selection.chosen(), selection.text or None, limit=limit,
@@ -58,7 +59,11 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
         top = facet["results"][:size]
         top += [item for item in facet["results"][size:] if item["selected"]]
         facet["truncated"] = facet["truncated"] or len(facet["results"]) > size
+        facet["expanded"] = expanded
+        facet["value_count"] = len(facet["results"])  # values counted (lookup asks for up to 5000)
         facet["results"] = top
+        facet["expand_url"] = (expand_url(endpoint, facet["name"])
+                               if facet["truncated"] and not expanded else None)
     for facet in result["facets"]:
         for value in facet["results"]:
             value["toggle_url"] = toggle_url(endpoint, facet["name"], value["value"],
@@ -79,6 +84,12 @@ def toggle_url(endpoint: str, name: str, value: str, selected: bool) -> str:
     args.setlist(name, values)
     query: dict[str, Any] = args.to_dict(flat=False)  # url_for's **values
     return url_for(endpoint, **query)
+
+
+def expand_url(endpoint: str, name: str) -> str:
+    """This page's URL with every facet shown whole (``_facet_size=max``), at facet ``name``."""
+    query: dict[str, Any] = known_args().to_dict(flat=False)
+    return url_for(endpoint, _facet_size="max", _anchor=f"facet-{name}", **query)
 
 
 def page_number() -> int:

@@ -50,3 +50,37 @@ def test_facet_links_are_nofollow(client):
         for link in links:
             assert "nofollow" in (link.get("rel") or "").split(), (url, link.get("href"))
 
+
+def test_every_facet_expands_to_all_its_values(app, client):
+    facets = client.get("/api/facets").get_json()["facets"]
+    cut = [f for f in facets if f["truncated"]]
+    assert cut, "the test corpus has a facet with more than FACET_SIZE values"
+    size = app.config["FACET_SIZE"]
+    page = html.fromstring(client.get("/").get_data(as_text=True))
+    for facet in cut:
+        assert len(facet["results"]) == size
+        section = page.get_element_by_id(f"facet-{facet['name']}")
+        (more,) = section.xpath('.//p[@class="more"]/a')
+        assert "_facet_size=max" in more.get("href") and "nofollow" in more.get("rel")
+        # the link shows every value the facet has, each with its count
+        whole = html.fromstring(client.get(more.get("href")).get_data(as_text=True))
+        shown = whole.get_element_by_id(f"facet-{facet['name']}").xpath(".//li")
+        assert len(shown) == facet["value_count"] > size
+        assert not whole.get_element_by_id(f"facet-{facet['name']}").xpath('.//p[@class="more"]/a')
+    full = client.get("/api/facets?_facet_size=max").get_json()["facets"]
+    for facet in full:
+        assert len(facet["results"]) == facet["value_count"]
+        assert not facet["truncated"]
+
+
+def test_expanded_facets_stop_at_the_cap_with_a_note(app, client):
+    app.config["FACET_MAX"] = 12
+    facets = client.get("/api/facets?_facet_size=max").get_json()["facets"]
+    big = [f for f in facets if f["value_count"] > 12]
+    assert big, "the test corpus has a facet with more than 12 values"
+    page = html.fromstring(client.get("/?_facet_size=max").get_data(as_text=True))
+    for facet in big:
+        assert len(facet["results"]) == 12 and facet["truncated"]
+        section = page.get_element_by_id(f"facet-{facet['name']}")
+        assert len(section.xpath(".//li")) == 12
+        assert "12 most frequent" in section.xpath('string(.//p[@class="more"])')

@@ -24,7 +24,7 @@ def documents() -> Response:
 def facets() -> Response:
     data = browse_data()
     return jsonify({key: data[key] for key in ("query", "selections", "total", "facets",
-                                               "facets_failed", "years")})
+                                               "facets_failed", "years", "decades")})
 
 
 @bp.get("/documents/<doc_id>")

@@ -13,7 +13,7 @@ from archive.index import lookup
 
 from .data import get_settings, require_index
 from .lookup import Selection, facet_names
-from .timeline import histogram_svg
+from .timeline import histogram_svg, per
 
 bp = Blueprint("browse", __name__)
 
@@ -51,11 +51,17 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
     except QueryError as error:
         abort(400, str(error))
     result["years"] = []
+    result["decades"] = None  # documents per decade (not the sum of documents per year)
     for facet in result["facets"]:
         if facet["name"] == "year":
             result["years"] = sorted((int(item["value"]), item["count"])
                                      for item in facet["results"]
                                      if item["value"].lstrip("-").isdigit() and item["count"])
+        if facet["name"] == "decade" and not facet["truncated"]:
+            result["decades"] = sorted((int(item["value"][:-1]), item["count"])
+                                       for item in facet["results"]
+                                       if item["value"][:-1].lstrip("-").isdigit()
+                                       and item["value"].endswith("0s") and item["count"])
         top = facet["results"][:size]
         top += [item for item in facet["results"][size:] if item["selected"]]
         facet["truncated"] = facet["truncated"] or len(facet["results"]) > size
@@ -113,7 +119,7 @@ def browse_data(endpoint: str = "browse.index") -> dict[str, Any]:
         "query": selection.text, "selections": result["selection_list"],
         "total": result["count"], "page": page, "page_size": size, "documents": documents,
         "facets": result["facets"], "facets_failed": result["facets_failed"],
-        "years": result["years"],
+        "years": result["years"], "decades": result["decades"],
     }
 
 
@@ -127,16 +133,26 @@ def _label(facets: list[dict[str, Any]], name: str, value: str) -> str:
     return f"{name}: {value}"
 
 
-def timeline(counts: list[tuple[int, int]], endpoint: str = "browse.index") -> Any:
-    """The SVG histogram of years mentioned; a bar selects its year (or decade)."""
+def timeline(counts: list[tuple[int, int]], decades: list[tuple[int, int]] | None,
+             endpoint: str = "browse.index") -> tuple[Any, str]:
+    """The SVG histogram of years mentioned, a bar selecting its year (or decade), and what it
+    counts (``"documents per decade"``) for its caption.
+
+    A bar counts documents: a decade's bar the documents naming any of its years (the decade
+    facet), never the sum of its years' documents. Without the decade facet, decade bars count
+    the mentions of years.
+    """
 
     def link(year: int, step: int) -> str:
         if step == 1:
             return toggle_url(endpoint, "year", str(year), False)
         return toggle_url(endpoint, "decade", f"{year // 10}0s", False)
 
-    return histogram_svg(counts, label="Years mentioned: documents per year", unit="documents",
-                         link=link)
+    unit = "documents" if per(counts) == "per year" or decades is not None else "year mentions"
+    what = f"{unit} {per(counts)}"
+    chart = histogram_svg(counts, label=f"Years mentioned: {what}", unit=unit, link=link,
+                          decades=None if decades is None else dict(decades))
+    return chart, what
 
 
 #: Crawlers index the documents and entity pages, never the endless combinations of facets,
@@ -167,6 +183,7 @@ def index() -> str:
     data = browse_data()
     pages = (data["total"] + data["page_size"] - 1) // data["page_size"]
     args = known_args().to_dict(flat=False)
+    chart, counted = timeline(data.pop("years"), data.pop("decades"))
     return render_template("browse/index.html", **data, pages=pages, args=args,
-                           timeline=timeline(data.pop("years")),
+                           timeline=chart, timeline_counts=counted,
                            export_limit=current_app.config["EXPORT_LIMIT"])

@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, url_for
 from archive.index import companions, entity_mentions, mention_totals, years_beside
 
 from .data import entity_or_404, entry_dict, get_registry, get_settings, require_index
-from .timeline import histogram_svg
+from .timeline import histogram_svg, per
 
 bp = Blueprint("entities", __name__)
 
@@ -71,6 +71,8 @@ def entity_data(entity_id: str) -> dict[str, Any]:
 @bp.get("/entities/<entity_id>")
 def show(entity_id: str) -> str:
     data = entity_data(entity_id)
-    chart = histogram_svg([(y["year"], y["count"]) for y in data["years"]],
-                          label=f"Dates named beside {data['name']}", unit="dates")
-    return render_template("entities/show.html", entity=data, timeline=chart)
+    counts = [(y["year"], y["count"]) for y in data["years"]]
+    chart = histogram_svg(counts, label=f"Dates named beside {data['name']}, {per(counts)}",
+                          unit="dates")
+    return render_template("entities/show.html", entity=data, timeline=chart,
+                           timeline_per=per(counts))

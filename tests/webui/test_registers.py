@@ -84,3 +84,24 @@ def test_expanded_facets_stop_at_the_cap_with_a_note(app, client):
         section = page.get_element_by_id(f"facet-{facet['name']}")
         assert len(section.xpath(".//li")) == 12
         assert "12 most frequent" in section.xpath('string(.//p[@class="more"])')
+
+
+def test_browse_timeline_counts_documents_per_decade(client):
+    """The sample corpus spans 1729-2023, so bars are decades: each counts the documents naming
+    one of its years (the decade facet), never more than the corpus holds."""
+    data = client.get("/api/facets?_facet_size=max").get_json()
+    total = data["total"]
+    decade = {item["value"]: item["count"]
+              for facet in data["facets"] if facet["name"] == "decade" for item in facet["results"]}
+    page = html.fromstring(client.get("/").get_data(as_text=True))
+    (figure,) = page.xpath('//figure[@class="chart"]')
+    assert "documents per decade" in figure.xpath("string(figcaption)")
+    (svg,) = figure.xpath("*[local-name()='svg']")
+    assert svg.get("role") != "img" and "documents per decade" in svg.get("aria-label")
+    bars = svg.xpath("*[local-name()='a']")
+    assert bars
+    for bar in bars:
+        span, _, count = bar.get("aria-label").partition(": ")
+        count = int(count.removesuffix(" documents"))
+        assert count <= total and count == decade[span], bar.get("aria-label")
+        assert "decade=" in bar.get("href") and bar.get("rel") == "nofollow"

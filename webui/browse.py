@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (Blueprint, Response, abort, current_app, g, make_response, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
@@ -157,10 +166,12 @@ def timeline(counts: list[tuple[int, int]], decades: list[tuple[int, int]] | Non
 
 #: Crawlers index the documents and entity pages, never the endless combinations of facets,
 #: nor the XPath console, the search, the downloads or the JSON API. ``/?page=`` stays open so
-#: every document of the unfiltered list is reachable (a filtered pager link is ``nofollow``).
+#: every document of the unfiltered list is reachable (a filtered pager link is ``nofollow``), and
+#: ``/entities/<register>?page=`` every entry of a register.
 ROBOTS_TXT = """User-agent: *
 Disallow: /*?
 Allow: /?page=
+Allow: /entities/*?page=
 Disallow: /query
 Disallow: /search
 Disallow: /api/

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from lxml import html
 
@@ -30,7 +31,8 @@ def test_robots_txt_keeps_crawlers_off_facets_queries_and_exports(client):
     assert response.mimetype == "text/plain"
     robots = response.get_data(as_text=True)
     assert "User-agent: *" in robots
-    for url in ("/", "/?page=2", "/documents/letters__1851-06-14-marsh",
+    for url in ("/", "/?page=2", "/entities", "/entities/persons", "/entities/places?page=2",
+                "/documents/letters__1851-06-14-marsh",
                 "/documents/letters__1851-06-14-marsh.xml", "/entities/evil-person",
                 "/robots.txt"):
         assert allowed(robots, url), url
@@ -38,7 +40,8 @@ def test_robots_txt_keeps_crawlers_off_facets_queries_and_exports(client):
                 "/query", "/query?xpath=//p", "/api/documents", "/api/facets?kind=letter",
                 "/export.zip?kind=letter", "/export.teicorpus", "/export.csv",
                 "/documents/b00042/export.tei", "/entities/evil-person/mentions.csv",
-                "/documents/b00042?hl=x"):
+                "/documents/b00042?hl=x", "/entities/persons?sort=mentions",
+                "/api/entities/persons"):
         assert not allowed(robots, url), url
 
 
@@ -105,3 +108,77 @@ def test_browse_timeline_counts_documents_per_decade(client):
         count = int(count.removesuffix(" documents"))
         assert count <= total and count == decade[span], bar.get("aria-label")
         assert "decade=" in bar.get("href") and bar.get("rel") == "nofollow"
+
+
+def entries(client, url):
+    page = html.fromstring(client.get(url).get_data(as_text=True))
+    return [(row.xpath("string(th/a)"), row.xpath("string(th/a/@href)"))
+            for row in page.xpath('//table[@class="register"]/tbody/tr[th]')]
+
+
+def test_entities_index_links_the_three_registers_with_counts(app, client):
+    from archive.config import Settings
+    from archive.registry import load_registry
+
+    registry = load_registry(Settings(data_dir=Path(app.config["DATA_DIR"])))
+    response = client.get("/entities")
+    assert response.status_code == 200
+    page = html.fromstring(response.get_data(as_text=True))
+    listed = {a.get("href"): a.getparent().xpath("string(.)")
+              for a in page.xpath("//ul[@class='registers']/li/a")}
+    assert set(listed) == {"/entities/persons", "/entities/places", "/entities/orgs"}
+    api = client.get("/api/entities").get_json()["registers"]
+    for register, entry_type in zip(api, ("person", "place", "org"), strict=True):
+        count = sum(1 for e in registry.entries.values() if e.type == entry_type)
+        assert register["entries"] == count > 0
+        assert f"{count} entries" in listed[register["url"]]
+        assert 0 < register["named"] <= count and register["mentions"] >= register["named"]
+    assert "Registers" in page.xpath("string(//nav[@aria-label='Main'])")
+
+
+def test_register_sorts_filters_and_pages(app, client):
+    app.config["PAGE_SIZE"] = 7
+    data = client.get("/api/entities/persons?sort=name").get_json()
+    assert data["total"] > 14 and len(data["entries"]) == 7
+    # name order, paged: page 2 continues page 1, the HTML lists what the JSON does
+    names = [e["name"].casefold() for e in data["entries"]]
+    assert names == sorted(names)
+    second = client.get("/api/entities/persons?page=2").get_json()["entries"]
+    assert second[0]["name"].casefold() >= names[-1]
+    assert [name for name, _ in entries(client, "/entities/persons?page=2")] == [
+        e["name"] for e in second]
+    everyone = []
+    for page in range(1, (data["total"] + 6) // 7 + 1):
+        everyone += client.get(f"/api/entities/persons?page={page}").get_json()["entries"]
+    assert len({e["id"] for e in everyone}) == data["total"]
+    # mentions: most first, the counts the entity page gives
+    top = client.get("/api/entities/persons?sort=mentions").get_json()["entries"]
+    counts = [e["mentions"] for e in top]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    assert client.get(f"/api/entities/{top[0]['id']}").get_json()["mentions"] == counts[0]
+    # date: the earliest dated document first, the never-dated last
+    dated = client.get("/api/entities/places?sort=date").get_json()["entries"]
+    firsts = [e["first_date"] for e in dated if e["first_date"]]
+    assert firsts and firsts == sorted(firsts)
+    seen_none = False
+    for e in dated:
+        seen_none = seen_none or e["first_date"] is None
+        assert not (seen_none and e["first_date"])
+    # filter: any part of the name or a variant, any case
+    trotsky = client.get("/api/entities/persons?q=TROTSK").get_json()
+    assert "leon-trotsky" in {e["id"] for e in trotsky["entries"]}
+    assert all("trotsk" in " ".join([e["name"], *e["variants"]]).casefold()
+               for e in trotsky["entries"])
+    old_man = client.get("/api/entities/persons?q=old%20man").get_json()["entries"]
+    assert [e["id"] for e in old_man] == ["leon-trotsky"]
+    assert entries(client, "/entities/persons?q=old+man") == [("Leon Trotsky",
+                                                               "/entities/leon-trotsky")]
+    assert client.get("/api/entities/persons?q=zzzzqqq").get_json()["total"] == 0
+
+
+def test_register_refuses_an_unknown_sort_and_keeps_entity_pages(client):
+    response = client.get("/api/entities/orgs?sort=size")
+    assert response.status_code == 400 and "sort" in response.get_json()["error"]
+    assert client.get("/entities/orgs?sort=size").status_code == 400
+    assert client.get("/entities/evil-person").status_code == 200
+    assert client.get("/entities/nobody-at-all").status_code == 404

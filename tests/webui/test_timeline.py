@@ -25,7 +25,8 @@ def test_histogram_bars_links_and_escaping() -> None:
     assert svg.startswith('<svg class="timeline" viewBox="0 0 720 138" role="group"'
                           ' aria-label="Years &lt;&#34;x&#34;&gt;"')
     assert svg.count("<rect") == 2  # 1924 has no bar
-    assert '<a href="/?year=1923&amp;a=&lt;b&gt;" rel="nofollow" aria-label="1923: 4 documents"><rect class="bar" x="24.0" y="0.0"' in svg
+    assert ('<a href="/?year=1923&amp;a=&lt;b&gt;" rel="nofollow" aria-label="1923: 4 documents">'
+            '<rect class="bar" x="24.0" y="0.0"') in svg
     assert "<title>1925: 2 documents</title>" in svg
     assert " style=" not in svg  # the CSP allows no inline style
 

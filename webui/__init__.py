@@ -43,7 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERY_HIT_BYTES=16_000,  # UTF-8 bytes of a hit's value, and of its context, shown
         QUERY_ANSWER_BYTES=2_000_000,  # UTF-8 bytes of all the hits of one console answer
         PAGE_SIZE=50,  # documents / hits per page
-        FACET_SIZE=10,  # values shown per facet before "more"
+        FACET_SIZE=10,  # values shown per facet before "show all"
+        FACET_MAX=1000,  # values shown per facet with ``_facet_size=max`` (a cap, with a note)
         EXPORT_LIMIT=500,  # documents one download of a selection may hold (a zip validates each)
         HEAVY_REQUESTS=2,  # XPath queries and downloads served at once (the others: 503)
         HEAVY_WAITING=2,  # more that may wait for one of them to end ...

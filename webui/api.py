@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .browse import browse_data
 from .documents import document_data
-from .entities import entity_data
+from .entities import REGISTERS, entity_data, register_data, registers_data
 from .query import query_data
 from .search import search_data
 
@@ -24,12 +24,26 @@ def documents() -> Response:
 def facets() -> Response:
     data = browse_data()
     return jsonify({key: data[key] for key in ("query", "selections", "total", "facets",
-                                               "facets_failed", "years")})
+                                               "facets_failed", "years", "decades")})
 
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str) -> Response:
     return jsonify(document_data(doc_id))
+
+
+@bp.get("/entities")
+def registers() -> Response:
+    return jsonify(registers_data())
+
+
+def register(kind: str) -> Response:
+    return jsonify(register_data(kind))
+
+
+for _kind in REGISTERS:  # static rules: they win over /entities/<entity_id>
+    bp.add_url_rule(f"/entities/{_kind}", "register", register, methods=["GET"],
+                    defaults={"kind": _kind})
 
 
 @bp.get("/entities/<entity_id>")

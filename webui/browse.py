@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
@@ -12,7 +22,7 @@ from archive.index import lookup
 
 from .data import get_settings, require_index
 from .lookup import Selection, facet_names
-from .timeline import histogram_svg
+from .timeline import histogram_svg, per
 
 bp = Blueprint("browse", __name__)
 
@@ -41,7 +51,8 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
     :raise werkzeug.exceptions.BadRequest: the index refuses the selection.
     """
     require_index()  # a clear 503 when there is no index yet
-    size = current_app.config["FACET_SIZE"]
+    expanded = request.args.get("_facet_size") == "max"  # Datasette's "show all values"
+    size = current_app.config["FACET_MAX" if expanded else "FACET_SIZE"]
     try:
         # every value's count is computed anyway; asking for all gives the timeline its years
         result = lookup(get_settings(), selection.chosen(), selection.text or None, limit=limit,
@@ -49,15 +60,25 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
     except QueryError as error:
         abort(400, str(error))
     result["years"] = []
+    result["decades"] = None  # documents per decade (not the sum of documents per year)
     for facet in result["facets"]:
         if facet["name"] == "year":
             result["years"] = sorted((int(item["value"]), item["count"])
                                      for item in facet["results"]
                                      if item["value"].lstrip("-").isdigit() and item["count"])
+        if facet["name"] == "decade" and not facet["truncated"]:
+            result["decades"] = sorted((int(item["value"][:-1]), item["count"])
+                                       for item in facet["results"]
+                                       if item["value"][:-1].lstrip("-").isdigit()
+                                       and item["value"].endswith("0s") and item["count"])
         top = facet["results"][:size]
         top += [item for item in facet["results"][size:] if item["selected"]]
         facet["truncated"] = facet["truncated"] or len(facet["results"]) > size
+        facet["expanded"] = expanded
+        facet["value_count"] = len(facet["results"])  # values counted (lookup asks for up to 5000)
         facet["results"] = top
+        facet["expand_url"] = (expand_url(endpoint, facet["name"])
+                               if facet["truncated"] and not expanded else None)
     for facet in result["facets"]:
         for value in facet["results"]:
             value["toggle_url"] = toggle_url(endpoint, facet["name"], value["value"],
@@ -78,6 +99,12 @@ def toggle_url(endpoint: str, name: str, value: str, selected: bool) -> str:
     args.setlist(name, values)
     query: dict[str, Any] = args.to_dict(flat=False)  # url_for's **values
     return url_for(endpoint, **query)
+
+
+def expand_url(endpoint: str, name: str) -> str:
+    """This page's URL with every facet shown whole (``_facet_size=max``), at facet ``name``."""
+    query: dict[str, Any] = known_args().to_dict(flat=False)
+    return url_for(endpoint, _facet_size="max", _anchor=f"facet-{name}", **query)
 
 
 def page_number() -> int:
@@ -101,7 +128,7 @@ def browse_data(endpoint: str = "browse.index") -> dict[str, Any]:
         "query": selection.text, "selections": result["selection_list"],
         "total": result["count"], "page": page, "page_size": size, "documents": documents,
         "facets": result["facets"], "facets_failed": result["facets_failed"],
-        "years": result["years"],
+        "years": result["years"], "decades": result["decades"],
     }
 
 
@@ -115,16 +142,51 @@ def _label(facets: list[dict[str, Any]], name: str, value: str) -> str:
     return f"{name}: {value}"
 
 
-def timeline(counts: list[tuple[int, int]], endpoint: str = "browse.index") -> Any:
-    """The SVG histogram of years mentioned; a bar selects its year (or decade)."""
+def timeline(counts: list[tuple[int, int]], decades: list[tuple[int, int]] | None,
+             endpoint: str = "browse.index") -> tuple[Any, str]:
+    """The SVG histogram of years mentioned, a bar selecting its year (or decade), and what it
+    counts (``"documents per decade"``) for its caption.
+
+    A bar counts documents: a decade's bar the documents naming any of its years (the decade
+    facet), never the sum of its years' documents. Without the decade facet, decade bars count
+    the mentions of years.
+    """
 
     def link(year: int, step: int) -> str:
         if step == 1:
             return toggle_url(endpoint, "year", str(year), False)
         return toggle_url(endpoint, "decade", f"{year // 10}0s", False)
 
-    return histogram_svg(counts, label="Years mentioned: documents per year", unit="documents",
-                         link=link)
+    unit = "documents" if per(counts) == "per year" or decades is not None else "year mentions"
+    what = f"{unit} {per(counts)}"
+    chart = histogram_svg(counts, label=f"Years mentioned: {what}", unit=unit, link=link,
+                          decades=None if decades is None else dict(decades))
+    return chart, what
+
+
+#: Crawlers index the documents and entity pages, never the endless combinations of facets,
+#: nor the XPath console, the search, the downloads or the JSON API. ``/?page=`` stays open so
+#: every document of the unfiltered list is reachable (a filtered pager link is ``nofollow``), and
+#: ``/entities/<register>?page=`` every entry of a register.
+ROBOTS_TXT = """User-agent: *
+Disallow: /*?
+Allow: /?page=
+Allow: /entities/*?page=
+Disallow: /query
+Disallow: /search
+Disallow: /api/
+Disallow: /export.
+Disallow: /*/export.tei
+Disallow: /*/mentions.csv
+"""
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Keep crawlers off facet combinations and off query, search and export URLs."""
+    response = make_response(ROBOTS_TXT)
+    response.mimetype = "text/plain"
+    return response
 
 
 @bp.get("/")
@@ -132,6 +194,7 @@ def index() -> str:
     data = browse_data()
     pages = (data["total"] + data["page_size"] - 1) // data["page_size"]
     args = known_args().to_dict(flat=False)
+    chart, counted = timeline(data.pop("years"), data.pop("decades"))
     return render_template("browse/index.html", **data, pages=pages, args=args,
-                           timeline=timeline(data.pop("years")),
+                           timeline=chart, timeline_counts=counted,
                            export_limit=current_app.config["EXPORT_LIMIT"])

@@ -1,16 +1,18 @@
-"""Entity pages: a registry entry, every mention in context, companions, and a timeline."""
+"""Entity pages (a registry entry, every mention in context, companions, a timeline) and the
+registers: ``/entities`` and one sortable, filterable, paged list per entity type."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from archive.index import companions, entity_mentions, mention_totals, years_beside
+from archive.index import companions, entity_mentions, entity_totals, mention_totals, years_beside
 
+from .browse import page_number
 from .data import entity_or_404, entry_dict, get_registry, get_settings, require_index
-from .timeline import histogram_svg
+from .timeline import histogram_svg, per
 
 bp = Blueprint("entities", __name__)
 
@@ -18,6 +20,12 @@ bp = Blueprint("entities", __name__)
 MENTION_LIMIT = 500
 KWIC_WIDTH = 60
 _SPACES = re.compile(r"\s+")
+#: The registers: URL segment → (entry type, heading).
+REGISTERS = {"persons": ("person", "Persons"), "places": ("place", "Places"),
+             "orgs": ("org", "Organisations")}
+#: A register's orders: ``name`` (A–Z), ``mentions`` (most first), ``date`` (earliest document
+#: naming the entity first; never named last).
+SORTS = ("name", "mentions", "date")
 
 def kwic(text: str | None, start: int, end: int, surface: str) -> dict[str, str]:
     """Keyword in context: ``{"left", "hit", "right"}``, runs of whitespace folded to one space.
@@ -68,9 +76,86 @@ def entity_data(entity_id: str) -> dict[str, Any]:
                       for year, count in years_beside(settings, entity_id)]}
 
 
+def register_data(kind: str) -> dict[str, Any]:
+    """One register as plain data (the JSON twin): its entries filtered by ``q`` (a part of the
+    name or of a variant, any case), in ``sort`` order, one page of ``PAGE_SIZE``.
+
+    :raise werkzeug.exceptions.NotFound: no such register.
+    :raise werkzeug.exceptions.BadRequest: an unknown sort.
+    """
+    if kind not in REGISTERS:
+        abort(404, f"No register {kind!r}: {', '.join(REGISTERS)}")
+    entry_type, heading = REGISTERS[kind]
+    sort = request.args.get("sort", "name")
+    if sort not in SORTS:
+        abort(400, f"Unknown sort {sort!r}: {', '.join(SORTS)}")
+    text = request.args.get("q", "").strip()
+    require_index()
+    totals = entity_totals(get_settings(), entry_type)
+    needle = text.casefold()
+    rows: list[dict[str, Any]] = []
+    for entry in get_registry().entries.values():
+        if entry.type != entry_type:
+            continue
+        if needle and not any(needle in name.casefold() for name in (entry.name, *entry.variants)):
+            continue
+        mentions, documents, first = totals.get(entry.id, (0, 0, None))
+        rows.append({"id": entry.id, "name": entry.name, "variants": list(entry.variants),
+                     "birth": entry.birth, "death": entry.death,
+                     "geo": list(entry.geo) if entry.geo else None, "proposed": entry.proposed,
+                     "mentions": mentions, "documents": documents, "first_date": first,
+                     "url": url_for("entities.show", entity_id=entry.id)})
+    rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
+    if sort == "mentions":
+        rows.sort(key=lambda row: -row["mentions"])
+    elif sort == "date":
+        rows.sort(key=lambda row: (row["first_date"] is None, row["first_date"] or ""))
+    size = current_app.config["PAGE_SIZE"]
+    page = page_number()
+    return {"register": kind, "type": entry_type, "title": heading, "sort": sort, "query": text,
+            "total": len(rows), "page": page, "page_size": size,
+            "entries": rows[(page - 1) * size:page * size]}
+
+
+def registers_data() -> dict[str, Any]:
+    """The index of the registers: each with its entries and their mentions (the JSON twin)."""
+    require_index()
+    settings = get_settings()
+    counts = {entry_type: 0 for entry_type, _ in REGISTERS.values()}
+    for entry in get_registry().entries.values():
+        if entry.type in counts:
+            counts[entry.type] += 1
+    registers = []
+    for kind, (entry_type, heading) in REGISTERS.items():
+        totals = entity_totals(settings, entry_type)
+        registers.append({"register": kind, "title": heading, "entries": counts[entry_type],
+                          "named": len(totals),
+                          "mentions": sum(total for total, _, _ in totals.values()),
+                          "url": url_for("entities.register", kind=kind)})
+    return {"registers": registers}
+
+
+@bp.get("/entities")
+def registers() -> str:
+    return render_template("entities/registers.html", **registers_data())
+
+
+def register(kind: str) -> str:
+    data = register_data(kind)
+    pages = max(1, (data["total"] + data["page_size"] - 1) // data["page_size"])
+    return render_template("entities/register.html", **data, pages=pages, sorts=SORTS)
+
+
+for _kind in REGISTERS:  # static rules: they win over /entities/<entity_id>
+    bp.add_url_rule(f"/entities/{_kind}", "register", register, methods=["GET"],
+                    defaults={"kind": _kind})
+
+
 @bp.get("/entities/<entity_id>")
 def show(entity_id: str) -> str:
     data = entity_data(entity_id)
-    chart = histogram_svg([(y["year"], y["count"]) for y in data["years"]],
-                          label=f"Dates named beside {data['name']}", unit="dates")
-    return render_template("entities/show.html", entity=data, timeline=chart)
+    counts = [(y["year"], y["count"]) for y in data["years"]]
+    chart = histogram_svg(counts, label=f"Dates named beside {data['name']}, {per(counts)}",
+                          unit="dates")
+    return render_template("entities/show.html", entity=data, timeline=chart,
+                           timeline_per=per(counts))

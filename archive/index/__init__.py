@@ -15,7 +15,7 @@ from .documents import (
     mention_counts,
     mentions_of,
 )
-from .entities import companions, entity_mentions, mention_totals, years_beside
+from .entities import companions, entity_mentions, entity_totals, mention_totals, years_beside
 from .facets import Facet, load_facets
 from .lookup import MARK_END, MARK_START, lookup, search_passages
 from .update import IndexReport, update_index
@@ -24,7 +24,8 @@ from .workers import die_with_parent, worker_context
 __all__ = [
     "MARK_END", "MARK_START", "Facet", "IndexReport", "companions", "connect", "die_with_parent",
     "document_files",
-    "document_record", "documents_holding", "entity_mentions", "index_generation", "indexed_files",
+    "document_record", "documents_holding", "entity_mentions", "entity_totals",
+    "index_generation", "indexed_files",
     "indexed_hashes", "leaf_passages", "load_facets", "lookup", "mention_counts",
     "mention_totals", "mentions_of", "reader", "search_passages", "update_index",
     "worker_context", "years_beside"

@@ -62,3 +62,13 @@ def years_beside(settings: Settings, ref: str) -> list[tuple[int, int]]:
     """(year, count) of the dates named in the passages that name ``ref``, by year."""
     return [(int(year), int(count))
             for year, count in reader(settings).execute(_YEARS, (ref,))]
+
+
+def entity_totals(settings: Settings, entry_type: str) -> dict[str, tuple[int, int, str | None]]:
+    """For every entity of ``entry_type`` the corpus names: ``ref`` → (mentions, documents,
+    the earliest date of a document naming it, or None) — one query for a whole register."""
+    rows = reader(settings).execute(
+        "SELECT m.ref, COUNT(*), COUNT(DISTINCT m.doc), MIN(d.date) FROM mentions m"
+        " JOIN documents d ON d.doc = m.doc WHERE m.type = ? AND m.ref IS NOT NULL"
+        " GROUP BY m.ref", (entry_type,))
+    return {ref: (int(total), int(documents), date) for ref, total, documents, date in rows}

@@ -131,3 +131,16 @@ def test_imported_letter_opens_its_own_registry_card(page, tmp_path: Path) -> No
     with page.expect_download() as download:
         page.click("text=mentions as CSV")
     assert download.value.suggested_filename == f"{letter}.Byron-mentions.csv"
+
+
+def test_a_printed_reading_view_keeps_its_citation_and_licence(page) -> None:
+    doc = "000_cc213c6dc1d17911"  # a sample with a licence
+    page.goto(f"/documents/{doc}")
+    cite = page.locator(".print-cite")
+    assert not cite.is_visible()  # on screen the legend says it
+    page.emulate_media(media="print")
+    assert not page.locator(".legend").is_visible()
+    assert cite.is_visible()
+    printed = cite.inner_text()
+    assert f"/documents/{doc}" in printed and "Licence: CC BY-SA" in printed
+    page.emulate_media(media="screen")

@@ -37,8 +37,10 @@ MAX_ID_BYTES = 120
 ID_PUNCTUATION = "_.-"
 #: The journal of an unfinished multi-file write, in the data directory.
 JOURNAL_FILE = ".journal.json"
+#: Folder of the data directory where imported list files are kept as they are.
+LISTS_DIR = "lists"
 #: Folders of the data directory whose files the archive writes.
-DATA_FOLDERS = ("tei", "registry", "sources", "lists")
+DATA_FOLDERS = ("tei", "registry", "sources", LISTS_DIR)
 
 
 def is_id_char(char: str) -> bool:

@@ -60,8 +60,7 @@ def extract(path: Path, data: bytes, facets: tuple[Facet, ...],
     tree = parse_bytes(data, str(path))
     root = tree.getroot()
     header = read_header(tree)
-    idno = " ".join(str(_IDNO(tree)).split())
-    doc_id = idno if valid_id(idno) else path.stem  # an unusable idno never becomes an id
+    doc_id = _document_id(tree, path)
     # imported documents' own pointers: #p1 → <doc>.p1
     refs = PLAIN_REFS if resolver is None else resolver.for_document(doc_id)
     walk = _TextWalk(refs, passages(root))
@@ -194,5 +193,11 @@ def _mention_dates(element: etree._Element) -> tuple[str | int | None, ...]:
 
 def file_id(path: Path) -> str:
     """A file's document id (its archive idno, else its name), read from the file itself."""
-    idno = " ".join(str(_IDNO(parse_tei(path))).split())
+    return _document_id(parse_tei(path), path)
+
+
+def _document_id(tree: etree._ElementTree, path: Path) -> str:
+    """The document id of ``tree`` stored at ``path``: its archive idno, else the file's name
+    (an unusable idno never becomes an id)."""
+    idno = " ".join(str(_IDNO(tree)).split())
     return idno if valid_id(idno) else path.stem

@@ -78,6 +78,7 @@ from ..registry import (
     slug,
 )
 from ..store import (
+    LISTS_DIR,
     atomic_write,
     begin_journal,
     data_lock,
@@ -88,8 +89,6 @@ from ..store import (
 )
 
 IMPORTS_FILE = "imports.json"
-#: Folder of the data directory where imported list files are kept as they are.
-LISTS_DIR = "lists"
 #: ``standOff/@type`` and ``change/@type`` of what an export adds (removed again on import).
 EXPORT_STAND_OFF = "archive-registry"
 EXPORT_CHANGE = "archive-export"

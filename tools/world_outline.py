@@ -93,12 +93,12 @@ def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[
         if best > tolerance:
             keep[where] = True
             stack += [(first, where), (where, last)]
-    return [point for point, kept in zip(points, keep) if kept]
+    return [point for point, kept in zip(points, keep, strict=True) if kept]
 
 
 def area(points: list[tuple[int, int]]) -> float:
     return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2)
-                   in zip(points, points[1:] + points[:1]))) / 2
+                   in zip(points, points[1:] + points[:1], strict=True))) / 2
 
 
 def path_data(topology: dict) -> str:
@@ -118,7 +118,7 @@ def path_data(topology: dict) -> str:
                 if len(rounded) < 3 or area(rounded) < MIN_AREA:
                     continue
                 (x0, y0), moves = rounded[0], []
-                for (xa, ya), (xb, yb) in zip(rounded, rounded[1:]):
+                for (xa, ya), (xb, yb) in zip(rounded, rounded[1:], strict=False):
                     moves.append(f"{xb - xa} {yb - ya}".replace(" -", "-"))
                 parts.append(f"M{x0} {y0}l" + " ".join(moves).replace(" -", "-") + "z")
     return "".join(parts)

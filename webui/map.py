@@ -31,8 +31,10 @@ WORLD_WIDTH, WORLD_HEIGHT = 3600, 1800
 WORLD_VIEW = (0.0, 60.0, 3600.0, 1440.0)
 #: Width : height of every map.
 ASPECT = WORLD_VIEW[2] / WORLD_VIEW[3]
-#: The narrowest map, in degrees of longitude (a single town is shown in its region).
+#: The narrowest map, in degrees of longitude (a single town is shown in its region), and the
+#: width of a place's own map (wide enough to see where on a continent it lies).
 MIN_SPAN = 24.0
+PLACE_SPAN = 60.0
 #: Dots drawn at most (the most counted; the caption says when some are left out).
 MAX_DOTS = 2000
 #: Neighbours shown faint around a place on its own page.
@@ -67,14 +69,15 @@ def outline() -> str:
     return found.group(1)
 
 
-def extent(points: Sequence[tuple[float, float]]) -> tuple[float, float, float, float]:
+def extent(points: Sequence[tuple[float, float]], span: float = MIN_SPAN
+           ) -> tuple[float, float, float, float]:
     """The view (x, y, width, height) showing ``points`` (map units) with a margin, at least
-    :data:`MIN_SPAN` degrees wide, of the maps' :data:`ASPECT`, within the world; the world
-    view when the points spread over most of it (or there are none)."""
+    ``span`` degrees wide, of the maps' :data:`ASPECT`, within the world; the world view when
+    the points spread over most of it (or there are none)."""
     if not points:
         return WORLD_VIEW
     xs, ys = [x for x, _ in points], [y for _, y in points]
-    width = max((max(xs) - min(xs)) * 1.2, (max(ys) - min(ys)) * 1.2 * ASPECT, MIN_SPAN * 10)
+    width = max((max(xs) - min(xs)) * 1.2, (max(ys) - min(ys)) * 1.2 * ASPECT, span * 10)
     if width >= WORLD_VIEW[2] * 0.6:
         return WORLD_VIEW
     height = width / ASPECT
@@ -95,8 +98,10 @@ def map_svg(places: Sequence[Place], *, label: str, unit: str,
     :return: safe markup (every text escaped).
     """
     shown = most_counted(places)
-    focus = [current] if current else shown
-    x0, y0, width, height = extent([project(p.lat, p.lon) for p in focus])
+    if current:
+        x0, y0, width, height = extent([project(current.lat, current.lon)], PLACE_SPAN)
+    else:
+        x0, y0, width, height = extent([project(p.lat, p.lon) for p in shown])
     low, high = RADIUS
     peak = math.log1p(max((p.count for p in shown), default=0)) or 1.0
     parts = [
@@ -110,7 +115,8 @@ def map_svg(places: Sequence[Place], *, label: str, unit: str,
     ]
     for place in sorted(shown, key=lambda p: (-p.count, p.name)):
         x, y = project(place.lat, place.lon)
-        radius = width * (low if current else low + (high - low) * math.log1p(place.count) / peak)
+        radius = width * (low * 1.5 if current else
+                          low + (high - low) * math.log1p(place.count) / peak)
         name = (place.name if current else
                 f"{place.name} ({place.count} {unit if place.count != 1 else unit.rstrip('s')})")
         parts.append(
@@ -165,8 +171,8 @@ def place_map(entry_id: str, registry: Registry) -> dict[str, Any] | None:
     if entry is None or entry.geo is None:
         return None
     current = Place(entry.id, entry.name, entry.geo[0], entry.geo[1])
-    x0, y0, width, height = extent([project(current.lat, current.lon)])
     here = project(current.lat, current.lon)
+    x0, y0, width, height = extent([here], PLACE_SPAN)
     nearby = []
     for other in registry.entries.values():
         if other.type != "place" or other.geo is None or other.id == entry.id:

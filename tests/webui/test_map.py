@@ -38,7 +38,7 @@ def on_land(lat: float, lon: float) -> bool:
     x, y = project(lat, lon)
     inside = False
     for ring in rings(outline()):
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
             if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
                 inside = not inside
     return inside

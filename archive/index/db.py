@@ -16,7 +16,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 
-SCHEMA_VERSION = "7"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
 # attribute_values kept in document order (rows appended as documents are, deleted by range),
 # their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
@@ -24,7 +24,8 @@ SCHEMA_VERSION = "7"  # 2: path is the file name in tei/; 3: facet_values_value 
 # indexed by (doc, passage), for the mentions of one passage; 7: passages derived from the
 # structure (tei.passages), passages.xml_id holds each one's citation address; passages.words
 # (also in the full-text index) the words markup splits a word into ("prov" of
-# prov<ex>inciae</ex>), where there are any
+# prov<ex>inciae</ex>), where there are any; 8: the facet postings as arrays (postings), written
+# by each update and read lazily by each process
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -51,6 +52,7 @@ CREATE INDEX facet_values_doc ON facet_values (doc);
 CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (facet, value)) WITHOUT ROWID;
 CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE postings (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE element_names (doc INTEGER NOT NULL, name TEXT NOT NULL,
     PRIMARY KEY (doc, name)) WITHOUT ROWID;
 CREATE INDEX element_names_name ON element_names (name, doc);
@@ -69,7 +71,7 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
 TABLES = ("meta", "documents", "passages", "mentions", "facet_values", "facet_totals", "labels",
-          "element_names", "attribute_values", "passage_text")
+          "postings", "element_names", "attribute_values", "passage_text")
 
 
 #: The file a full rebuild writes, in the data directory; it replaces the index once complete.

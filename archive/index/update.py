@@ -44,6 +44,7 @@ from .db import (
 )
 from .facets import FACETS_FILE, Facet, facets_signature, load_facets, registry_labels
 from .fulltext import build_aside, copy_in
+from .postings import write_postings
 from .rows import NO_DATES, DocumentRows, extract
 from .workers import (
     CHUNK,
@@ -164,7 +165,7 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                     aside = (build_aside(FULLTEXT, shards, scratch), here)
             else:
                 _write_here(db, work, facets, resolver, ids, progress, fts=not full)
-            _finish(db, settings, facets, full, aside)
+            _finish(db, settings, facets, full, aside, changed=bool(work or known or full))
         if full:
             db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
         if work or known or full:
@@ -187,11 +188,12 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
 
 
 def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
-            aside: tuple[Future[str], list[int]] | None) -> None:
-    """The indexes, the full-text index of a rebuild, the totals.
+            aside: tuple[Future[str], list[int]] | None, changed: bool) -> None:
+    """The indexes, the full-text index of a rebuild, the totals and the postings.
 
     :param aside: the full-text index being made by a worker (see archive.index.fulltext), and
         the documents indexed here, which it does not hold; None: made here.
+    :param changed: documents were added, changed or removed (else the postings stand).
     """
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
@@ -200,6 +202,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         _refresh_totals(db, settings, facets)
+        if changed:
+            write_postings(db)
     if aside is not None:
         made, here = aside
         copy_in(db, made.result())

@@ -170,7 +170,7 @@ class FacetPostings:
         any passage) ranks of the rows holding any of ``values``."""
         self.values(db)
         if self._offsets is None:
-            self._offsets = _unpack(self.owner.read(db, _name(self.name, "offsets")))
+            self._offsets = self.owner.array(db, _name(self.name, "offsets"))
         found = []
         for number in (self._index.get(value) for value in values):
             if number is None:
@@ -195,8 +195,7 @@ class FacetPostings:
         if part not in self._counters:
             values = self.owner.read(db, _name(self.name, f"{part}_values"))
             self._counters[part] = None if values is None else Counter(
-                _unpack(values), _unpack(self.owner.read(db, _name(self.name,
-                                                                   f"{part}_lengths"))),
+                _unpack(values), self.owner.array(db, _name(self.name, f"{part}_lengths")),
                 len(self.values(db)))
         return self._counters[part]
 

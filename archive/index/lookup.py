@@ -1,14 +1,14 @@
-"""Faceted lookup: selections (AND across facets, OR within one) and full text, answered
-from the index in Datasette's facet shape. No XML is parsed here.
+"""Faceted lookup: selections (AND across facets, OR within one) and full text, answered from the
+index in Datasette's facet shape. No XML is parsed here.
 
 Speed by design: each process holds the index's facet postings as NumPy arrays (written by each
-update, read as they are first needed: see :mod:`archive.index.postings`), documents numbered in
-id order and passages in reading order. A selection is then a boolean mask, OR within a facet
-and AND across facets are mask operations, and every facet's counts under a selection are one
-``bincount`` over the postings of the matching documents, grouped by document so that these
-are runs (or over the others' when they are fewer) — no temporary tables, no GROUP BY per request. SQL is used for
-full text, dates and the rows shown, always with bound parameters, in one snapshot per lookup,
-through a read-only connection each thread keeps open.
+update, read as they are first needed: see :mod:`archive.index.postings`), documents numbered
+in id order and passages in reading order. A selection is then a boolean mask, OR within a
+facet and AND across facets are mask operations, and every facet's counts under a selection are
+one ``bincount`` over the postings of the matching documents, grouped by document so that these
+are runs (or over the others' when they are fewer) — no temporary tables, no GROUP BY per
+request. SQL is used for full text, dates and the rows shown, always with bound parameters, in
+one snapshot per lookup, through a read-only connection each thread keeps open.
 """
 
 from __future__ import annotations

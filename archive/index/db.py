@@ -25,7 +25,8 @@ SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value 
 # structure (tei.passages), passages.xml_id holds each one's citation address; passages.words
 # (also in the full-text index) the words markup splits a word into ("prov" of
 # prov<ex>inciae</ex>), where there are any; 8: the facet postings as arrays (postings), written
-# by each update and read lazily by each process
+# by each update and read lazily by each process; only leaf passages keep their text (a passage
+# holding others has '', its leaves hold its words)
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (

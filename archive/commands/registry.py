@@ -8,10 +8,12 @@ curator running at the same time cannot lose the change, nor this command theirs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 import click
 
 from ..config import Settings
-from ..curation import apply_registry_change
 from ..errors import RegistryError
 from ..registry import (
     ENTRY_TYPES,
@@ -25,6 +27,15 @@ from ..registry import (
 from ..store import data_lock
 
 _TYPE = click.Choice(ENTRY_TYPES)
+
+
+def apply_registry_change(settings: Settings, registry: Registry,
+                          changed: Mapping[str, str | None]) -> list[Path]:
+    """:func:`archive.curation.apply_registry_change`, imported when a change is applied (it
+    imports the indexer, which the other commands do not wait for)."""
+    from ..curation import apply_registry_change as apply
+
+    return apply(settings, registry, changed)
 
 
 def _line(entry: Entry) -> str:

@@ -23,7 +23,7 @@ from ..config import Settings
 from ..errors import QueryError
 from .days import day_range
 from .db import reader
-from .facets import Facet, load_facets
+from .declared import Facet, load_facets
 from .postings import Counter, Postings
 
 #: Values shown per facet before ``truncated`` is set.
@@ -89,7 +89,7 @@ def _prepared(settings: Settings, selections: dict[str, list[str]], text: str | 
         dict[str, Facet], dict[str, list[str]], str | None, tuple[int | None, int | None] | None]:
     """The facets, the selections checked and without repeats or empty facets, the FTS5 query
     and the day range of a lookup."""
-    facets = {facet.name: facet for facet in load_facets(settings)}
+    facets = {facet.name: facet for facet in load_facets(settings, check=False)}
     unknown = sorted(set(selections) - set(facets))
     if unknown:
         raise QueryError(f"no facet named {', '.join(map(repr, unknown))}; facets are "

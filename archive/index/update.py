@@ -42,7 +42,8 @@ from .db import (
     replace_database,
     transaction,
 )
-from .facets import FACETS_FILE, Facet, facets_signature, load_facets, registry_labels
+from .declared import FACETS_FILE, Facet, facets_signature, load_facets
+from .facets import registry_labels
 from .fulltext import build_aside, copy_in
 from .postings import write_postings
 from .rows import NO_DATES, DocumentRows, extract

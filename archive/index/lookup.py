@@ -13,6 +13,7 @@ one snapshot per lookup, through a read-only connection each thread keeps open.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from typing import Any
@@ -140,21 +141,30 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
     if query is None:
         return 0, []
     db = reader(settings)
-    clauses = ["1"]
-    params: list[Any] = [query]
-    for name, values in selections.items():
-        if values:
-            clauses.append(f"p.doc IN (SELECT doc FROM facet_values WHERE facet = ? AND value"
-                           f" IN ({', '.join('?' * len(values))}))")
-            params += [name, *values]
-    base = (" FROM passage_text JOIN passages p ON p.passage = passage_text.rowid"
-            " JOIN documents d ON d.doc = p.doc WHERE passage_text MATCH ? AND "
-            + " AND ".join(clauses))
-    total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
-    rows = db.execute(
-        "SELECT d.id, d.title, p.xml_id, p.element,"
-        f" snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…', 16)"
-        + base + " ORDER BY rank LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    db.execute("BEGIN")  # one snapshot for the postings and the passages
+    try:
+        index = postings(db)
+        clauses = ["1"]
+        params: list[Any] = [query]
+        for name, values in selections.items():
+            if values:  # the documents holding any of the values, as a JSON array
+                found = index.facets.get(name)
+                ranks = (found.ranks_of(db, values, "docs") if found
+                         else np.zeros(0, dtype=np.int32))
+                docs = np.unique(index.doc_of_rank[ranks[ranks >= 0]])
+                clauses.append("p.doc IN (SELECT value FROM json_each(?))")
+                params.append(json.dumps(docs.tolist()))
+        base = (" FROM passage_text JOIN passages p ON p.passage = passage_text.rowid"
+                " JOIN documents d ON d.doc = p.doc WHERE passage_text MATCH ? AND "
+                + " AND ".join(clauses))
+        total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
+        rows = db.execute(
+            "SELECT d.id, d.title, p.xml_id, p.element,"
+            f" snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…', 16)"
+            + base + " ORDER BY rank LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    finally:
+        if db.in_transaction:
+            db.execute("COMMIT")
     fields = ("doc", "title", "target", "element", "snippet")
     return total, [dict(zip(fields, row, strict=True)) for row in rows]
 

@@ -74,16 +74,30 @@ def write_postings(db: sqlite3.Connection) -> None:
     arrays["doc_of_rank"] = docs.astype(np.int32)
     arrays["passage_of_rank"] = passage_of_rank.astype(np.int32)
     arrays["passage_doc"] = ranks_of_docs[order].astype(np.int32)  # passage rank → doc rank
-    names = [name for (name,) in db.execute("SELECT DISTINCT facet FROM facet_values")]
+    # every value (numbered by facet, then value order), then every row, in one pass each
+    keys: dict[str, list[tuple[int, str]]] = {}
+    for key, facet, value in db.execute("SELECT key, facet, value FROM facet_keys"
+                                        " WHERE count > 0 ORDER BY facet, value"):
+        keys.setdefault(facet, []).append((key, value))
+    names = list(keys)
     arrays["facets"] = _SEPARATOR.join(names).encode("utf-8")
-    for name in names:
-        # SQLite sorts and numbers the values (a covering index); NumPy reads the columns
-        values, counts = zip(*db.execute(
-            "SELECT value, COUNT(*) FROM facet_values WHERE facet = ? GROUP BY value"
-            " ORDER BY value", (name,)), strict=True)
-        pairs = db.execute("SELECT doc, COALESCE(passage, 0) FROM facet_values"
-                           " WHERE facet = ? ORDER BY value", (name,))
-        numbers = np.fromiter(chain.from_iterable(pairs), dtype=np.int64).reshape(-1, 2)
+    largest = max((key for found in keys.values() for key, _ in found), default=0)
+    facet_of_key = np.full(largest + 1, -1, dtype=np.int64)
+    value_of_key = np.zeros(largest + 1, dtype=np.int64)
+    for number, name in enumerate(names):
+        facet_of_key[[key for key, _ in keys[name]]] = number
+        value_of_key[[key for key, _ in keys[name]]] = np.arange(len(keys[name]))
+    table = np.fromiter(chain.from_iterable(db.execute(
+        "SELECT key, doc, passage FROM facet_rows")), dtype=np.int64).reshape(-1, 3)
+    table = table[table[:, 0] <= largest]
+    facet_of_row = facet_of_key[table[:, 0]]
+    for number, name in enumerate(names):
+        mine = table[facet_of_row == number]
+        ids = value_of_key[mine[:, 0]]
+        order = np.lexsort((mine[:, 2], mine[:, 1], ids))  # by value, document, passage
+        values = [value for _, value in keys[name]]
+        counts = np.bincount(ids, minlength=len(values))
+        numbers = mine[order][:, 1:]
         passages = np.full(len(numbers), -1, dtype=np.int64)
         known = (numbers[:, 1] > 0) & (numbers[:, 1] < len(passage_rank))
         passages[known] = passage_rank[numbers[known, 1]]

@@ -317,7 +317,7 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
-_SHARD_TABLES = ("documents", "passages", "mentions", "facet_values", "element_names",
+_SHARD_TABLES = ("documents", "passages", "mentions", "facet_keys", "facet_rows", "element_names",
                  "attribute_values")
 _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
@@ -369,6 +369,19 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
     return shard, failed, None
 
 
+#: How a scratch database's facet tables are copied in: its values numbered anew (ours), its
+#: rows' documents and passages moved past ours (passage 0 stays: the document's own rows).
+_FACET_COPY = {
+    "facet_keys": "INSERT OR IGNORE INTO main.facet_keys (facet, value)"
+                  " SELECT facet, value FROM shard.facet_keys",
+    "facet_rows": "INSERT INTO main.facet_rows (doc, key, passage)"
+                  " SELECT r.doc + {docs:d}, m.key,"
+                  " CASE WHEN r.passage THEN r.passage + {passages:d} ELSE 0 END"
+                  " FROM shard.facet_rows r JOIN shard.facet_keys s ON s.key = r.key"
+                  " JOIN main.facet_keys m ON m.facet = s.facet AND m.value = s.value",
+}
+
+
 def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],
                 fts: bool) -> int:
     """Copy the attached scratch database's rows in, document and passage numbers moved past
@@ -385,6 +398,9 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
                                 ).fetchone()
     moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}"}
     for table in _SHARD_TABLES:
+        if table in _FACET_COPY:
+            db.execute(_FACET_COPY[table].format(docs=docs, passages=passages))
+            continue
         columns = [row[1] for row in db.execute(f"PRAGMA shard.table_info({table})")]
         names = ", ".join(f'"{column}"' for column in columns)
         values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
@@ -406,7 +422,7 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
     # An external-content FTS table forgets a row only when told its old text.
     db.execute("INSERT INTO passage_text (passage_text, rowid, text, words) SELECT 'delete',"
                " passage, text, words FROM passages WHERE doc = ? AND leaf", (doc,))
-    for table in ("passages", "mentions", "facet_values", "element_names", "attribute_values",
+    for table in ("passages", "mentions", "facet_rows", "element_names", "attribute_values",
                   "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
@@ -446,10 +462,13 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         [(doc, passage_ids.get(passage, ""), kind, ref or "", surface, start, end,
           *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
          for passage, kind, ref, surface, start, end, dates in rows.mentions])
+    # each value numbered once (facet_keys), each row three numbers (passage 0: the document)
+    db.executemany("INSERT OR IGNORE INTO facet_keys (facet, value) VALUES (?, ?)",
+                   {(facet, value): None for facet, _, value in rows.facets})
     db.executemany(
-        "INSERT INTO facet_values (facet, level, doc, passage, value)"
-        " VALUES (?, ?, ?, NULLIF(?, ''), ?)",
-        [(facet, "passage" if passage else "document", doc, passage_ids.get(passage, ""), value)
+        "INSERT INTO facet_rows (doc, key, passage)"
+        " SELECT ?, key, ? FROM facet_keys WHERE facet = ? AND value = ?",
+        [(doc, passage_ids.get(passage, 0), facet, value)
          for facet, passage, value in rows.facets])
     db.executemany("INSERT INTO element_names (doc, name) VALUES (?, ?)",
                    [(doc, name) for name in sorted(rows.names)])
@@ -467,9 +486,10 @@ def _refresh_totals(db: sqlite3.Connection, settings: Settings,
     # Counts with nothing selected: the most frequent request, answered from one small table.
     # a new generation tells lookups in long-running processes to reload their postings
     db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
-    db.execute("DELETE FROM facet_totals")
-    db.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*) FROM facet_values"
-               " GROUP BY facet, value")
+    db.execute("UPDATE facet_keys SET count = 0")
+    db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS count"
+               " FROM facet_rows GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
+    db.execute("DELETE FROM facet_keys WHERE count = 0")  # values no document holds now
     db.execute("DELETE FROM labels")
     if any(facet.labels == "registry" for facet in facets):
         db.executemany("INSERT INTO labels VALUES (?, ?)", registry_labels(settings).items())

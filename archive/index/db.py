@@ -28,7 +28,9 @@ SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value 
 # by each update and read lazily by each process; only leaf passages keep their text (a passage
 # holding others has '', its leaves hold its words); facet values numbered once (facet_keys, with
 # their counts) and each document's rows as numbers (facet_rows, passage 0: the document's),
-# facet_values and facet_totals being views of them
+# facet_values and facet_totals being views of them; element names and attribute values
+# numbered so too (element_keys, attribute_keys; element_rows, attribute_rows), element_names
+# and attribute_values being views
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -59,12 +61,19 @@ CREATE VIEW facet_totals (facet, value, count) AS
     SELECT facet, value, count FROM facet_keys WHERE count > 0;
 CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE postings (name TEXT PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE element_names (doc INTEGER NOT NULL, name TEXT NOT NULL,
-    PRIMARY KEY (doc, name)) WITHOUT ROWID;
-CREATE INDEX element_names_name ON element_names (name, doc);
-CREATE TABLE attribute_values (doc INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (doc, name, value)) WITHOUT ROWID;
-CREATE INDEX attribute_values_value ON attribute_values (name, value, doc);
+CREATE TABLE element_keys (key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE element_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL,
+    PRIMARY KEY (doc, key)) WITHOUT ROWID;
+CREATE INDEX element_rows_key ON element_rows (key, doc);
+CREATE VIEW element_names (doc, name) AS
+    SELECT r.doc, k.name FROM element_rows r JOIN element_keys k ON k.key = r.key;
+CREATE TABLE attribute_keys (key INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL,
+    UNIQUE (name, value));
+CREATE TABLE attribute_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL,
+    PRIMARY KEY (doc, key)) WITHOUT ROWID;
+CREATE INDEX attribute_rows_key ON attribute_rows (key, doc);
+CREATE VIEW attribute_values (doc, name, value) AS
+    SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, words, content='passages', content_rowid='passage',
     tokenize='unicode61 remove_diacritics 2');
@@ -77,9 +86,11 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
 TABLES = ("meta", "documents", "passages", "mentions", "facet_keys", "facet_rows", "labels",
-          "postings", "element_names", "attribute_values", "passage_text")
-#: Views of the tables: a facet's rows with its name and value, the counts of its values.
-VIEWS = ("facet_values", "facet_totals")
+          "postings", "element_keys", "element_rows", "attribute_keys", "attribute_rows",
+          "passage_text")
+#: Views of the tables: a facet's rows with its name and value, the counts of its values, the
+#: element names and attribute values of each document.
+VIEWS = ("facet_values", "facet_totals", "element_names", "attribute_values")
 
 
 #: The file a full rebuild writes, in the data directory; it replaces the index once complete.

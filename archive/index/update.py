@@ -317,8 +317,8 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
-_SHARD_TABLES = ("documents", "passages", "mentions", "facet_keys", "facet_rows", "element_names",
-                 "attribute_values")
+_SHARD_TABLES = ("documents", "passages", "mentions", "facet_keys", "facet_rows", "element_keys",
+                 "element_rows", "attribute_keys", "attribute_rows")
 _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
                  and statement.split()[2] in _SHARD_TABLES]
@@ -369,9 +369,19 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
     return shard, failed, None
 
 
-#: How a scratch database's facet tables are copied in: its values numbered anew (ours), its
+#: How a scratch database's numbered tables are copied in: its values numbered anew (ours), its
 #: rows' documents and passages moved past ours (passage 0 stays: the document's own rows).
-_FACET_COPY = {
+_NUMBERED_COPY = {
+    "element_keys": "INSERT OR IGNORE INTO main.element_keys (name)"
+                    " SELECT name FROM shard.element_keys",
+    "element_rows": "INSERT INTO main.element_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
+                    " FROM shard.element_rows r JOIN shard.element_keys s ON s.key = r.key"
+                    " JOIN main.element_keys m ON m.name = s.name",
+    "attribute_keys": "INSERT OR IGNORE INTO main.attribute_keys (name, value)"
+                      " SELECT name, value FROM shard.attribute_keys",
+    "attribute_rows": "INSERT INTO main.attribute_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
+                      " FROM shard.attribute_rows r JOIN shard.attribute_keys s ON s.key = r.key"
+                      " JOIN main.attribute_keys m ON m.name = s.name AND m.value = s.value",
     "facet_keys": "INSERT OR IGNORE INTO main.facet_keys (facet, value)"
                   " SELECT facet, value FROM shard.facet_keys",
     "facet_rows": "INSERT INTO main.facet_rows (doc, key, passage)"
@@ -398,8 +408,8 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
                                 ).fetchone()
     moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}"}
     for table in _SHARD_TABLES:
-        if table in _FACET_COPY:
-            db.execute(_FACET_COPY[table].format(docs=docs, passages=passages))
+        if table in _NUMBERED_COPY:
+            db.execute(_NUMBERED_COPY[table].format(docs=docs, passages=passages))
             continue
         columns = [row[1] for row in db.execute(f"PRAGMA shard.table_info({table})")]
         names = ", ".join(f'"{column}"' for column in columns)
@@ -422,7 +432,7 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
     # An external-content FTS table forgets a row only when told its old text.
     db.execute("INSERT INTO passage_text (passage_text, rowid, text, words) SELECT 'delete',"
                " passage, text, words FROM passages WHERE doc = ? AND leaf", (doc,))
-    for table in ("passages", "mentions", "facet_rows", "element_names", "attribute_values",
+    for table in ("passages", "mentions", "facet_rows", "element_rows", "attribute_rows",
                   "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
@@ -470,9 +480,14 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         " SELECT ?, key, ? FROM facet_keys WHERE facet = ? AND value = ?",
         [(doc, passage_ids.get(passage, 0), facet, value)
          for facet, passage, value in rows.facets])
-    db.executemany("INSERT INTO element_names (doc, name) VALUES (?, ?)",
-                   [(doc, name) for name in sorted(rows.names)])
-    db.executemany("INSERT INTO attribute_values (doc, name, value) VALUES (?, ?, ?)",
+    db.executemany("INSERT OR IGNORE INTO element_keys (name) VALUES (?)",
+                   [(name,) for name in sorted(rows.names)])
+    db.executemany("INSERT INTO element_rows (doc, key) SELECT ?, key FROM element_keys"
+                   " WHERE name = ?", [(doc, name) for name in sorted(rows.names)])
+    db.executemany("INSERT OR IGNORE INTO attribute_keys (name, value) VALUES (?, ?)",
+                   sorted(rows.attributes))
+    db.executemany("INSERT INTO attribute_rows (doc, key) SELECT ?, key FROM attribute_keys"
+                   " WHERE name = ? AND value = ?",
                    [(doc, name, value) for name, value in sorted(rows.attributes)])
     return doc
 

@@ -136,15 +136,18 @@ def in_process(settings: Settings,
 
     worst = 0.0
     for label, selection, text in chosen:
-        times = []
+        times, cpu = [], []
         for _ in range(RUNS):
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             result = lookup(settings, selection, text)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - used) * 1000)
         p95 = sorted(times)[int(len(times) * 0.95) - 1]
         worst = max(worst, p95)
+        # the CPU time too: on a shared machine the wall time also counts the others' work
         print(f"    lookup {label:<20} {result['count']:>6} docs  p50"
-              f" {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms")
+              f" {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms"
+              f"  (CPU p50 {statistics.median(cpu):5.1f} ms)")
     report("facet lookup p95 in process (worst of five)", worst, "ms", "", None)
 
 

@@ -123,7 +123,8 @@ def phone(browser, live_server: str) -> Iterator[object]:
 
 
 @pytest.mark.parametrize(("url", "first"), [("/", ".documents li a"),
-                                            ("/search?q=river", ".hits li a")])
+                                            ("/?_facet_size=max", ".documents li a"),
+                                            ("/search?q=the&_facet_size=max", ".hits li a")])
 def test_on_a_phone_the_results_come_within_the_first_screen(phone, url: str,
                                                              first: str) -> None:
     phone.goto(url)

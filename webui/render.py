@@ -428,14 +428,17 @@ DIPLOMATIC = frozenset({"sic", "orig", "abbr"})
 def choice(element: etree._Element, ctx: Context) -> None:
     """Both readings in the page: the editor's (``corr``, ``reg``, ``expan``: class ``norm``)
     shown, the source's (``sic``, ``orig``, ``abbr``: class ``dipl``) a click or a key away
-    (the choice is focusable; viewer.js flips it) or for the whole text at once with the
-    reader's "diplomatic" switch. A choice without such a pair shows all its children."""
+    (the choice is a focusable button; viewer.js flips it) or for the whole text at once with
+    the reader's "diplomatic" switch. A control holds no other: names in a pair are not links,
+    dates not tab stops. A choice without such a pair shows all its children."""
     kinds = {local_name(child) for child in element if isinstance(child.tag, str)}
     pair = bool(kinds & NORMALISED) and bool(kinds & DIPLOMATIC)
     ctx.choices += pair
-    extra = {"tabindex": "0", "title": "Select to see the other reading"} if pair else {}
+    extra = ({"tabindex": "0", "role": "button", "title": "Select to see the other reading"}
+             if pair else {})
     css = "choice pair" if pair else "choice"
     ctx.out.append(f"<span{attributes(element, ctx, css, **extra)}>")
+    in_link, ctx.in_link = ctx.in_link, ctx.in_link or pair
     for child in element:
         if isinstance(child.tag, str):
             name = local_name(child)
@@ -444,6 +447,7 @@ def choice(element: etree._Element, ctx: Context) -> None:
             ctx.out.append(f'<span class="{side}">')
             render_element(child, ctx)
             ctx.out.append("</span>")
+    ctx.in_link = in_link
     ctx.out.append("</span>")
 
 

@@ -17,7 +17,13 @@ import pytest
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PHONE = {"width": 390, "height": 844}
-LANGUAGES = Path(__file__).resolve().parents[1] / "fixtures" / "access" / "languages.xml"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+#: Imported into an archive of their own: odd xml:lang values and choice pairs holding names and
+#: dates (ours), a manuscript description, a genetic transcript, plays and letters (editions).
+EDITIONS = [FIXTURES / "access" / "access.xml",
+            *(FIXTURES / "editions" / name for name in (
+                "manuscript.xml", "genetic_notebook.xml", "dracor_play.xml", "inscription.xml",
+                "letters/L0001.xml", "letters/L0002.xml", "plays/vogt-der-abend.xml"))]
 
 
 def _conftest():
@@ -88,23 +94,37 @@ def test_axe_finds_nothing_on_any_page_type(browser, live_server: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def languages_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A small archive holding one document whose parts carry odd ``xml:lang`` values."""
+def editions_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A small archive of :data:`EDITIONS`."""
     from archive.config import Settings
     from archive.index.update import update_index
     from archive.interchange.importer import import_files
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("languages") / "data")
-    import_files(settings, [LANGUAGES])
+    settings = Settings(data_dir=tmp_path_factory.mktemp("editions") / "data")
+    import_files(settings, EDITIONS)
     update_index(settings, full=True)
     with _conftest().serving(settings.data_dir) as base:
         yield base
 
 
-def test_lang_attributes_are_valid_bcp47(browser, languages_server: str) -> None:
-    context = browser.new_context(base_url=languages_server)
+def test_axe_finds_nothing_on_imported_editions(browser, editions_server: str) -> None:
+    context = browser.new_context(base_url=editions_server)
     page = context.new_page()
-    page.goto("/documents/languages")
+    listing = json.loads(page.request.get("/api/documents").text())
+    assert listing["total"] == len(EDITIONS)
+    found = {}
+    for doc in listing["documents"]:
+        page.goto(f"/documents/{doc['id']}")
+        if problems := violations(page):
+            found[doc["id"]] = problems
+    context.close()
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_lang_attributes_are_valid_bcp47(browser, editions_server: str) -> None:
+    context = browser.new_context(base_url=editions_server)
+    page = context.new_page()
+    page.goto("/documents/access")
     langs = page.eval_on_selector_all("[lang]", "els => els.map(e => e.getAttribute('lang'))")
     found = violations(page)
     context.close()
@@ -157,6 +177,22 @@ def test_skip_link_lands_on_the_text_in_the_reading_view(page) -> None:
     inside = page.evaluate("document.getElementById('ui-text').contains(document.activeElement)"
                            " || document.activeElement.id === 'ui-text'")
     assert inside, page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+
+
+def test_a_choice_pair_is_a_button_holding_no_other_control(browser, editions_server: str
+                                                           ) -> None:
+    context = browser.new_context(base_url=editions_server)
+    page = context.new_page()
+    page.goto("/documents/access")
+    pairs = page.locator(".choice.pair")
+    roles = pairs.evaluate_all("els => els.map(e => e.getAttribute('role'))")
+    nested = page.locator(".choice.pair a, .choice.pair [tabindex]").count()
+    pair = pairs.nth(1)  # a date in each reading: its value shows when the pair has the focus
+    pair.focus()
+    shown = pair.locator(".norm .date-value").inner_text()
+    context.close()
+    assert roles == ["button", "button"] and nested == 0
+    assert shown == "0058"
 
 
 def _a_date(page):

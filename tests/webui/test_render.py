@@ -109,8 +109,8 @@ def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in
     ('<p><ref target="javascript:alert(1)">x</ref></p>',
      '<span data-tei="ref" class="ref" title="javascript:alert(1)">x</span>'),
     ('<p><choice><sic>teh</sic><corr>the</corr></choice></p>',
-     '<span data-tei="choice" class="choice pair" tabindex="0" title="Select to see the other'
-     ' reading"><span class="dipl"><span data-tei="sic" class="sic">'
+     '<span data-tei="choice" class="choice pair" tabindex="0" role="button" title="Select to see'
+     ' the other reading"><span class="dipl"><span data-tei="sic" class="sic">'
      'teh</span></span><span class="norm"><span data-tei="corr" class="corr">the</span>'
      "</span></span>"),
     ('<p>a<pb n="12"/>b<gap reason="illegible"/></p>',

@@ -195,6 +195,30 @@ def test_a_choice_pair_is_a_button_holding_no_other_control(browser, editions_se
     assert shown == "0058"
 
 
+@pytest.mark.parametrize("url", ["/", "/search?q=river", "/documents/b00042", "/entities/persons",
+                                 "/query?q=//tei:p["])
+def test_every_focused_control_shows_a_focus_ring(page, url: str) -> None:
+    page.goto(url)
+    page.locator("body").focus()
+    rings = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        rings.add(page.evaluate("""() => {
+            const el = document.activeElement, style = getComputedStyle(el);
+            if (el === document.body) return 'ring';  // past the last control
+            const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+            return ring ? 'ring' : el.tagName + '.' + el.className + ' ' + style.outlineStyle;
+        }"""))
+    assert rings == {"ring"}, rings
+
+
+@pytest.mark.parametrize("url", ["/search?q=river", "/documents/letters__1851-06-14-marsh",
+                                 "/documents/b00042", "/entities/persons", "/query"])
+def test_axe_finds_nothing_on_a_phone(phone, url: str) -> None:
+    phone.goto(url)
+    assert violations(phone) == []
+
+
 def _a_date(page):
     date = page.locator(".m-date[data-when]").first
     date.scroll_into_view_if_needed()

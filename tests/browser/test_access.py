@@ -62,13 +62,14 @@ def _pages(page) -> list[str]:
         docs += [d["id"] for d in listing["documents"]]
         if len(docs) >= listing["total"]:
             break
-    entity = json.loads(page.request.get("/api/entities/persons").text())["entries"][0]["id"]
+    person, place = (json.loads(page.request.get(f"/api/entities/{kind}").text())["entries"][0]
+                     ["id"] for kind in ("persons", "places"))
     facet = json.loads(page.request.get("/api/facets").text())
     name, values = next((f["name"], f["results"]) for f in facet["facets"] if f["results"])
     return ["/", f"/?{name}={values[0]['value']}", f"/?_facet_size=max#facet-{name}",
             "/search", "/search?q=river", "/search?q=zzzqqq",
             f"/search?q=river&{name}={values[0]['value']}",
-            f"/entities/{entity}", "/entities", "/entities/persons", "/entities/places",
+            f"/entities/{person}", f"/entities/{place}", "/entities", "/entities/persons", "/entities/places",
             "/entities/orgs", "/query", "/query?q=//tei:persName", "/query?q=//tei:p[",
             "/no/such/page", "/documents/nosuchdocument",
             *(f"/documents/{doc}" for doc in docs)]

@@ -69,8 +69,9 @@ def _pages(page) -> list[str]:
     return ["/", f"/?{name}={values[0]['value']}", f"/?_facet_size=max#facet-{name}",
             "/search", "/search?q=river", "/search?q=zzzqqq",
             f"/search?q=river&{name}={values[0]['value']}",
-            f"/entities/{person}", f"/entities/{place}", "/entities", "/entities/persons", "/entities/places",
-            "/entities/orgs", "/query", "/query?q=//tei:persName", "/query?q=//tei:p[",
+            f"/entities/{person}", f"/entities/{place}", "/entities", "/entities/persons",
+            "/entities/places", "/entities/orgs",
+            "/query", "/query?q=//tei:persName", "/query?q=//tei:p[",
             "/no/such/page", "/documents/nosuchdocument",
             *(f"/documents/{doc}" for doc in docs)]
 

@@ -23,6 +23,8 @@ from markupsafe import Markup, escape
 from tei.namespaces import TEI_NS, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
 from tei.passages import passages, text_roots
 
+from .lang import html_lang
+
 #: HTML elements whose content must be phrasing: a block behaviour inside them becomes a span.
 PHRASING = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "i",
                       "b", "u", "q", "cite", "sup", "sub", "small", "del", "ins", "abbr",
@@ -88,7 +90,7 @@ def attributes(element: etree._Element, ctx: Context, css: str = "",
     xml_id = ctx.addresses.get(element) or element.get(XML_ID)
     if xml_id:
         parts.append(f' id="{esc(xml_id)}"')
-    lang = element.get(XML_LANG)
+    lang = html_lang(element.get(XML_LANG))  # a valid BCP 47 tag, else none
     if lang:
         parts.append(f' lang="{esc(lang)}"')
     if css:
@@ -171,6 +173,17 @@ def skip(element: etree._Element, ctx: Context) -> None:
 
 def head(element: etree._Element, ctx: Context) -> None:
     parent = element.getparent()
+    if not ctx.phrasing and parent is not None and (
+            local_name(parent) == "castList" or local_name(parent) == "list"
+            and (parent.get("type") or parent.get("rend") or "").lower() != "gloss"):
+        ctx.out.append('<li class="list-head">')  # a list (ul, ol) holds only items
+        _head(element, parent, ctx)
+        ctx.out.append("</li>")
+        return
+    _head(element, parent, ctx)
+
+
+def _head(element: etree._Element, parent: etree._Element | None, ctx: Context) -> None:
     if ctx.phrasing or parent is None or local_name(parent) not in ("div", "body", "front",
                                                                      "back", "lg", "listBibl",
                                                                      "list", "figure", "table"):
@@ -259,9 +272,7 @@ def mention(element: etree._Element, ctx: Context) -> None:
         ctx.uncertain += 1
         notes.append(f"machine-tagged, certainty {cert}")
     if kind == "date":
-        normal = date_value(element)
-        title = "; ".join(filter(None, [normal, *notes])) or None
-        wrap(element, ctx, "span", css, title=title, data_when=element.get("when"))
+        date(element, ctx, css, "; ".join(notes) or None)
         return
     entity = _entity(element, ctx)
     title = "; ".join(notes) or None
@@ -295,8 +306,23 @@ def _entity_key(token: str, ctx: Context) -> str | None:
     return key if key and key in ctx.entities else None
 
 
+def date(element: etree._Element, ctx: Context, css: str, title: str | None) -> None:
+    """A date whose normalised value keyboard and touch users can read: focusable (unless it
+    sits in a link, which is), it shows the value in a ``<small>`` on focus or tap (CSS), and
+    names it as its description for screen readers (``aria-describedby``)."""
+    normal = date_value(element)
+    if normal is None:
+        wrap(element, ctx, "span", css, title=title)
+        return
+    shown = f"ui-date-{ctx.mentions['date']}"
+    wrap(element, ctx, "span", css, title=title, data_when=element.get("when"),
+         tabindex=None if ctx.in_link else "0", aria_describedby=shown)
+    value = f'<small class="date-value" id="{shown}">{esc(normal)}</small>'
+    ctx.out.insert(len(ctx.out) - 1, value)  # before the closing </span>
+
+
 def date_value(element: etree._Element) -> str | None:
-    """The normalised value shown on hover: ``1923-10-15``, ``1923 – 1927``, ``after 1924-09``."""
+    """A date's normalised value: ``1923-10-15``, ``1923 – 1927``, ``not before 1924-09``."""
     when = element.get("when")
     if when:
         return when
@@ -402,14 +428,17 @@ DIPLOMATIC = frozenset({"sic", "orig", "abbr"})
 def choice(element: etree._Element, ctx: Context) -> None:
     """Both readings in the page: the editor's (``corr``, ``reg``, ``expan``: class ``norm``)
     shown, the source's (``sic``, ``orig``, ``abbr``: class ``dipl``) a click or a key away
-    (the choice is focusable; viewer.js flips it) or for the whole text at once with the
-    reader's "diplomatic" switch. A choice without such a pair shows all its children."""
+    (the choice is a focusable button; viewer.js flips it) or for the whole text at once with
+    the reader's "diplomatic" switch. A control holds no other: names in a pair are not links,
+    dates not tab stops. A choice without such a pair shows all its children."""
     kinds = {local_name(child) for child in element if isinstance(child.tag, str)}
     pair = bool(kinds & NORMALISED) and bool(kinds & DIPLOMATIC)
     ctx.choices += pair
-    extra = {"tabindex": "0", "title": "Select to see the other reading"} if pair else {}
+    extra = ({"tabindex": "0", "role": "button", "title": "Select to see the other reading"}
+             if pair else {})
     css = "choice pair" if pair else "choice"
     ctx.out.append(f"<span{attributes(element, ctx, css, **extra)}>")
+    in_link, ctx.in_link = ctx.in_link, ctx.in_link or pair
     for child in element:
         if isinstance(child.tag, str):
             name = local_name(child)
@@ -418,6 +447,7 @@ def choice(element: etree._Element, ctx: Context) -> None:
             ctx.out.append(f'<span class="{side}">')
             render_element(child, ctx)
             ctx.out.append("</span>")
+    ctx.in_link = in_link
     ctx.out.append("</span>")
 
 

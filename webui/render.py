@@ -839,7 +839,8 @@ MS_FIELDS = {
     "bindingDesc": "Binding", "sealDesc": "Seals", "accMat": "Accompanying material",
     "provenance": "Provenance", "acquisition": "Acquisition", "recordHist": "Record",
     "availability": "Availability", "custodialHist": "Custodial history",
-    "surrogates": "Surrogates",
+    "surrogates": "Surrogates", "secFol": "Second folio", "signatures": "Signatures",
+    "catchwords": "Catchwords",
 }
 #: Where an ``author``/``title`` is a field of the record rather than part of a reference.
 MS_ITEMS = frozenset({"msItem", "msItemStruct"})
@@ -1075,6 +1076,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "handNote": Tag("div", "hand-note"), "decoNote": Tag("div", "deco-note"),
     "binding": Tag("div", "binding"), "seal": Tag("div", "seal"),
     "adminInfo": Tag("div", "admin-info"), "source": Tag("div", "source"),
+    "objectType": Tag("span", "object-type"), "citedRange": Tag("span", "cited-range"),
+    "ex": Tag("span", "ex"),
 }
 
 

@@ -1114,8 +1114,11 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                   images=images)
     roots = [root] if root.tag == TEI_TEXT else text_roots(root)
     for text in roots:
-        if len(roots) == 1 or not _blank(text):  # a record alone, not above an empty text
-            render_element(text, ctx)
+        # a record stands alone, not above an empty text (kept, hidden: its passages' ids)
+        hidden = len(roots) > 1 and _blank(text)
+        ctx.out.append('<div class="blank" hidden>' if hidden else "")
+        render_element(text, ctx)
+        ctx.out.append("</div>" if hidden else "")
     ctx.out.append(below_text(ctx))
     return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain, ctx.choices,
                     ctx.facsimile_links, tuple(sorted(ctx.image_origins)))

@@ -117,6 +117,7 @@ def test_a_manuscript_description_reads_as_a_catalogue_record(reader, tmp_path: 
     assert abs(label.bounding_box()["y"] - value.bounding_box()["y"]) < 8
     assert value.inner_text() == "Ianuarius habet dies xxxi"
     assert record.is_visible() and record.bounding_box()["height"] > 600  # no blank page
+    assert reader.locator("a.cite[href$='#body.p']").is_hidden()  # the empty text after it
     reader.screenshot(path=tmp_path / "msdesc.png", full_page=True)
 
 

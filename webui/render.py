@@ -1126,7 +1126,7 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
 
 def _blank(element: etree._Element) -> bool:
     """Whether ``element`` shows nothing: no words, no image, no facsimile."""
-    return not "".join(element.itertext()).strip() and not any(
+    return not any(text.strip() for text in element.itertext()) and not any(
         isinstance(e.tag, str) and (e.get("facs") or e.get("url")) for e in element.iter())
 
 

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from markupsafe import Markup, escape
@@ -497,27 +497,30 @@ def page_break(element: etree._Element, ctx: Context) -> None:
     n = element.get("n")
     title = f"page {n}" if n else "page break"
     ctx.out.append(f'<span{attributes(element, ctx, "pb", title=title, data_n=n)}>')
-    facsimile_link(element.get("facs"), title, ctx)
+    facsimile_link(element.get("facs"), title, ctx, element.base)
     ctx.out.append("</span>")
 
 
-def facsimile_url(facs: str | None, ctx: Context) -> str | None:
-    """The http(s) URL of the image ``@facs`` names: itself, or for ``#f1`` the ``@url`` of
-    that ``graphic`` (or of the first graphic of that ``surface``/``zone``) in the document's
-    ``<facsimile>``. A relative path names an image the archive does not hold: None."""
+def facsimile_url(facs: str | None, ctx: Context, base: str | None = None) -> str | None:
+    """The http(s) URL of the image ``@facs`` names: itself (against an ``xml:base``), or for
+    ``#f1`` the ``@url`` of that ``graphic`` (or of the first graphic of that ``surface``/
+    ``zone``) in the document's ``<facsimile>``. A relative path names an image the archive
+    does not hold: None."""
     for token in (facs or "").split():
-        url = ctx.facsimiles.get(token[1:]) if token.startswith("#") else token
+        url = (ctx.facsimiles.get(token[1:]) if token.startswith("#")
+               else urljoin(base or "", token))
         href = safe_href(url or "")
         if href is not None and href.lower().startswith(("http://", "https://")):
             return href
     return None
 
 
-def facsimile_link(facs: str | None, name: str, ctx: Context) -> None:
+def facsimile_link(facs: str | None, name: str, ctx: Context, base: str | None = None
+                   ) -> None:
     """A link to the facsimile image, opening in a new tab; the image itself too when the
     reader asked for remote images (the page's CSP then allows its origin, see
     :attr:`Rendered.image_origins`). The archive keeps no images of its own."""
-    href = facsimile_url(facs, ctx)
+    href = facsimile_url(facs, ctx, base)
     if href is None or ctx.in_link:
         return
     ctx.facsimile_links += 1
@@ -561,7 +564,7 @@ def graphic(element: etree._Element, ctx: Context) -> None:
     if parent is not None and local_name(parent) == "surface":
         return  # linked from the surface's heading
     if parent is not None and local_name(parent) in ("zone", "surfaceGrp"):
-        facsimile_link(element.get("url"), "this zone", ctx)
+        facsimile_link(element.get("url"), "this zone", ctx, element.base)
         return
     desc = None if parent is None else parent.find(f"{{{TEI_NS}}}figDesc")
     name = (element.get("url") or "").rstrip("/").rpartition("/")[2]
@@ -946,7 +949,7 @@ def surface(element: etree._Element, ctx: Context) -> None:
         ctx.out.append(f'<h{level} class="surface-label">{esc(name.capitalize())}')
         image = element.find(f"{{{TEI_NS}}}graphic")
         facsimile_link(element.get("facs") or (None if image is None else image.get("url")),
-                       name, ctx)
+                       name, ctx, (element if image is None else image).base)
         ctx.out.append(f"</h{level}>")
         children(element, ctx)
 
@@ -1140,6 +1143,6 @@ def facsimile_images(root: etree._Element) -> dict[str, str]:
             xml_id = element.get(XML_ID)
             first = element if element.tag == graphic_tag else element.find(f".//{graphic_tag}")
             url = None if first is None else first.get("url")
-            if xml_id and url:
-                found.setdefault(xml_id, url.strip())
+            if xml_id and url and first is not None:  # against its xml:base, if any
+                found.setdefault(xml_id, urljoin(first.base or "", url.strip()))
     return found

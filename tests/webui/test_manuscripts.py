@@ -194,3 +194,13 @@ def test_the_reader_switches_facsimile_images_on_and_the_policy_allows_only_then
         "Content-Security-Policy"]
     # a document without facsimiles offers no switch
     assert "facsimile" not in client.get("/documents/works-cited").get_data(as_text=True)
+
+
+def test_a_facsimile_named_relative_to_an_xml_base_links_to_the_whole_url() -> None:
+    xml = (f'<TEI xmlns="{TEI_NS}"><teiHeader/><facsimile xml:base="https://iiif.example.org/b/">'
+           '<surface xml:id="s1"><graphic url="p1.jpg"/></surface></facsimile>'
+           '<text xml:base="https://img.example.org/scans/"><body><pb n="1" facs="#s1"/><p>a</p>'
+           '<pb n="2" facs="p2.jpg"/><p>b</p></body></text></TEI>')
+    html = str(render_text(parse_bytes(xml.encode()), "d", frozenset()).html)
+    assert re.findall(r'class="facs" href="([^"]+)"', html) == [
+        "https://iiif.example.org/b/p1.jpg", "https://img.example.org/scans/p2.jpg"]

@@ -1080,7 +1080,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "binding": Tag("div", "binding"), "seal": Tag("div", "seal"),
     "adminInfo": Tag("div", "admin-info"), "source": Tag("div", "source"),
     "objectType": Tag("span", "object-type"), "citedRange": Tag("span", "cited-range"),
-    "ex": Tag("span", "ex"),
+    "ex": Tag("span", "ex"), "g": Tag("span", "g"), "join": Tag("span", "join"),
 }
 
 

@@ -191,3 +191,16 @@ def test_line_numbers_stand_beside_the_fifth_line_of_prose_and_of_a_speech(reade
     verse = reader.locator(".sp .l[data-line='5']")
     assert verse.inner_text() == "How weary, stale, flat and unprofitable"
     assert verse.evaluate("e => getComputedStyle(e, '::before').content") == '"5"'
+    # a long number stands wholly left of its line (not over its words)
+    long = reader.locator(".sp .l[data-line='6175']")
+    assert long.evaluate("e => getComputedStyle(e, '::before').content") == '"6175"'
+    right_edge = long.evaluate("""e => {
+        const style = getComputedStyle(e, '::before'), probe = document.createElement('span');
+        probe.textContent = style.content.replace(/"/g, '');
+        probe.style.font = style.font;
+        probe.style.position = 'absolute';
+        document.body.append(probe);
+        const width = probe.getBoundingClientRect().width;
+        probe.remove();
+        return parseFloat(style.left) + Math.max(parseFloat(style.width), width); }""")
+    assert right_edge <= 0  # the line's words start at its box's left edge

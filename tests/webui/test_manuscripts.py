@@ -161,7 +161,8 @@ def test_line_numbers_every_fifth_line_in_prose_and_in_speeches() -> None:
         ("5", "and the fifth line of prose")]
     # a speech's lines numbered by the last number of act.scene.line
     assert re.findall(r'<div data-tei="l"[^>]*data-line="(\d+)">([^<]+)', html) == [
-        ("5", "How weary, stale, flat and unprofitable")]
+        ("5", "How weary, stale, flat and unprofitable"),
+        ("6175", "Im dichten, bunten Hofgedränge")]
     assert body('<p>a<lb n="10"/>b<lb n="11"/>c</p>').count('class="lb-n"') == 1
 
 

@@ -73,8 +73,9 @@ def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in
      + 'Block</blockquote><p data-tei="p" id="body.div.p">' + CITE("body.div.p", "p")
      + 'An <q data-tei="quote">inline</q> one</p>'),
     ('<div><listBibl><bibl xml:id="b1">Book</bibl></listBibl></div>',
-     '<ul data-tei="listBibl" class="bibls"><li data-tei="bibl" id="b1" class="bibl">'
-     '<a class="cite" href="/documents/doc1#b1" aria-label="Link to b1">b1</a>Book</li></ul>'),
+     '<section data-tei="listBibl" class="bibls"><ol class="bibls"><li data-tei="bibl" id="b1"'
+     ' class="bibl"><a class="cite" href="/documents/doc1#b1" aria-label="Link to b1">b1</a>'
+     'Book</li></ol></section>'),
     ("<p>a<lb/>b</p>", '<p data-tei="p" id="body.p">' + CITE("body.p", "p")
      + 'a<br data-tei="lb">b</p>'),
     # an unknown element keeps its text and says what it was

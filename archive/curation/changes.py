@@ -8,15 +8,39 @@ the caller takes before it loads the registry it changes, see archive.commands.r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .config import Settings
-from .errors import ValidationFailed
-from .index import update_index
-from .registry import Registry, imported_files, rewrite_refs
-from .store import data_lock
-from .validation import validate_document
+from tei.validate import RegistryIds
+
+from ..config import Settings
+from ..errors import ValidationFailed
+from ..index import update_index
+from ..registry import Registry, imported_files, rewrite_refs
+from ..store import data_lock
+from ..validation import validate_document
+
+Gate = Callable[[Path, bytes], None]
+
+
+def document_gate(settings: Settings, ids: RegistryIds) -> Gate:
+    """The schema gate every changed document passes before it is written: the archive's own
+    documents must stay valid against archive.rng/.sch (imported projects' TEI is not held to
+    the rules, only kept well-formed).
+
+    :return: ``gate(path, new_bytes)``, raising :class:`ValidationFailed` (nothing written).
+    """
+    foreign = imported_files(settings)
+
+    def gate(path: Path, data: bytes) -> None:
+        if path.name in foreign:
+            return
+        report = validate_document(data, settings, ids, path=str(path))
+        if not report.valid:
+            raise ValidationFailed(f"not changed: the document would be invalid: "
+                                   f"{report.issues[0].message}", str(path), report)
+
+    return gate
 
 
 def apply_registry_change(settings: Settings, registry: Registry,
@@ -29,17 +53,7 @@ def apply_registry_change(settings: Settings, registry: Registry,
     :raise ValidationFailed: a document would become invalid; nothing was written.
     """
     with data_lock(settings.data_dir):  # (the caller's, when it read the registry under it)
-        ids = registry.typed_ids()
-        foreign = imported_files(settings)  # other projects' TEI: not held to the rules
-
-        def gate(path: Path, data: bytes) -> None:
-            if path.name in foreign:
-                return
-            report = validate_document(data, settings, ids, path=str(path))
-            if not report.valid:
-                raise ValidationFailed(f"not changed: the document would be invalid: "
-                                       f"{report.issues[0].message}", str(path), report)
-
+        gate = document_gate(settings, registry.typed_ids())
         # Documents first: an interruption then leaves pointers to entries that still exist.
         changed = rewrite_refs(settings.tei_dir, mapping, check=gate)
         registry.save(settings.registry_dir)

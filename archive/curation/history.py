@@ -27,10 +27,8 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import ArchiveError, ConflictError
 from ..index import update_index
-from ..store import atomic_write, begin_journal, data_lock, end_journal, member_path
+from ..store import HISTORY_DIR, atomic_write, begin_journal, data_lock, end_journal, member_path
 
-#: The folder of the data directory that holds the log.
-HISTORY_DIR = "history"
 _BLOBS = "blobs"
 _DIGITS = 6
 

@@ -20,7 +20,6 @@ from .entries import (
     remove_entry,
 )
 from .history import (
-    HISTORY_DIR,
     Change,
     FileChange,
     changes_since,
@@ -52,7 +51,7 @@ from .tags import (
 )
 
 __all__ = [
-    "AUTHORITIES", "Change", "EDITOR_PREFIX", "Edit", "EntryEdit", "FileChange", "HISTORY_DIR",
+    "AUTHORITIES", "Change", "EDITOR_PREFIX", "Edit", "EntryEdit", "FileChange",
     "Place", "TAG_TYPES", "TagInfo", "accept_proposal", "add_tag", "apply_all",
     "apply_registry_change", "changes_since", "check_etag", "check_idno", "document_etag",
     "document_gate", "edit_entry", "editor_id", "entry_etag", "etag", "file_etag", "get_change",

@@ -15,9 +15,10 @@ from pathlib import Path
 from ..config import SAMPLE_REGISTRY_DIR, Settings
 from ..errors import RegistryError
 from ..registry import FILE_NAMES, Entry, Registry, find_references, load_registry
-from ..store import data_lock, member_path
+from ..store import atomic_write, data_lock, member_path
 from .changes import apply_registry_change
 from .history import Change, check_etag, file_etag, record
+from .tags import vouched_documents
 
 #: Authority → (pattern of its identifiers, an example): the forms Wikidata documents for
 #: VIAF (P214), GND (P227), GeoNames (P1566) and its own items.
@@ -185,22 +186,40 @@ def merge_entries(settings: Settings, keep_id: str, drop_id: str, *, editor: str
                                 f"into {keep_id}.", registry, {drop_id: keep_id})
 
 
+def _vouching_change(settings: Settings, editor: str, what: str, registry: Registry,
+                     entry_id: str, mapping: dict[str, str | None]) -> Change:
+    """A review decision that keeps proposal ``entry_id``'s mentions: they become vetted
+    (:func:`vouched_documents`), then the registry and the pointers change, as one change."""
+    vouched = vouched_documents(settings, entry_id, editor, what)
+
+    def write() -> None:
+        for path, data in vouched.items():
+            atomic_write(path, data)
+        apply_registry_change(settings, registry, mapping)
+
+    return record(settings, editor, what, list(vouched), write,
+                  folders=[settings.registry_dir, settings.tei_dir])
+
+
 def accept_proposal(settings: Settings, entry_id: str, *, editor: str) -> Change:
-    """Keep proposal ``entry_id`` as a reviewed entry."""
+    """Keep proposal ``entry_id`` as a reviewed entry; the recogniser's mentions of it are
+    vouched for by the editor (vetted for ``archive train``)."""
     with data_lock(settings.data_dir):
         registry = load_registry(settings)
         registry.accept(entry_id)
-        return _registry_change(settings, editor, f"Accepted proposal {entry_id}.", registry, {})
+        return _vouching_change(settings, editor, f"Accepted proposal {entry_id}.", registry,
+                                entry_id, {})
 
 
 def merge_proposal(settings: Settings, entry_id: str, into_id: str, *, editor: str) -> Change:
-    """Proposal ``entry_id`` names entry ``into_id``: its names become ``into_id``'s variants."""
+    """Proposal ``entry_id`` names entry ``into_id``: its names become ``into_id``'s variants,
+    its mentions point to ``into_id``, vouched for by the editor."""
     with data_lock(settings.data_dir):
         registry = load_registry(settings)
         registry.accept(entry_id)  # refuses an id that is not a proposal
         registry.merge(into_id, entry_id)
-        return _registry_change(settings, editor, f"Merged proposal {entry_id} into "
-                                f"{into_id}.", registry, {entry_id: into_id})
+        return _vouching_change(settings, editor, f"Merged proposal {entry_id} into "
+                                f"{into_id}.", registry, entry_id, {entry_id: into_id})
 
 
 def reject_proposal(settings: Settings, entry_id: str, *, editor: str) -> Change:

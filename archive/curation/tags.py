@@ -32,7 +32,14 @@ from tei.passages import passages
 from tei.read import text_of
 from tei.serialize import indent, serialize
 
-from ..annotate import NO_NAMES_INSIDE, NO_TAG_INSIDE, document_date, find_dates, wrap
+from ..annotate import (
+    NO_NAMES_INSIDE,
+    NO_TAG_INSIDE,
+    RESP_COMPONENTS,
+    document_date,
+    find_dates,
+    wrap,
+)
 from ..config import Settings
 from ..errors import ArchiveError, ConflictError
 from ..registry import Entry, Registry, load_registry, slug, with_place_lookup
@@ -44,6 +51,8 @@ from .history import Change, check_etag, etag, record
 TAG_TYPES = ("person", "place", "org", "date")
 #: ``@resp`` ids of editors start so: ``ed-`` and the editor's name as an id.
 EDITOR_PREFIX = "ed-"
+#: The ``@resp`` id of the component whose tags point to proposals (the statistical NER).
+MACHINE_PROPOSER = RESP_COMPONENTS["ner"].id
 _DATE_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
 _TAGS = tuple(ELEMENT_FOR_TYPE[kind] for kind in TAG_TYPES)
 _TITLE_STMT = tei("titleStmt")
@@ -630,3 +639,31 @@ def apply_all(settings: Settings, places: Sequence[Place], *, editor: str, kind:
         what = (f"Tagged {len(places)} occurrence(s) of {_quote(form)} as {kind}"
                 f"{f' (#{ref})' if ref else ''} in {len(trees)} document(s).")
         return _write(settings, editor, who, what, trees, registry, added)
+
+
+def vouched_documents(settings: Settings, entry_id: str, editor: str,
+                      what: str) -> dict[Path, bytes]:
+    """The documents whose recogniser-made tags point to ``entry_id``, with those tags now
+    vouched for by ``editor`` (``@resp`` the editor's, ``@cert`` dropped, the header stamped):
+    what accepting a proposal in review makes of its mentions, so that ``archive train``
+    learns them as vetted. Nothing is written; each new version has passed the schema gate.
+    """
+    who = editor_id(editor)
+    gate = document_gate(settings, load_registry(settings).typed_ids())
+    pointer = f"#{entry_id}"
+    updates: dict[Path, bytes] = {}
+    for path in iter_tei_files(settings.tei_dir):
+        tree = parse_tei(path)
+        vouched = [tag for tag in tree.getroot().iter(*_TAGS)
+                   if pointer in (tag.get("ref") or "").split()
+                   and tag.get("resp") == f"#{MACHINE_PROPOSER}"]
+        if not vouched:
+            continue
+        for tag in vouched:
+            tag.set("resp", f"#{who}")
+            tag.attrib.pop("cert", None)
+        stamp(tree.getroot(), editor, who, what)
+        data = serialize(tree, reindent=False)
+        gate(path, data)
+        updates[path] = data
+    return updates

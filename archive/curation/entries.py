@@ -147,8 +147,17 @@ def entry_etag(settings: Settings, entry_id: str) -> str:
 def _registry_change(settings: Settings, editor: str, what: str, registry: Registry,
                      mapping: dict[str, str | None]) -> Change:
     """Save ``registry`` (and rewrite the documents' pointers by ``mapping``), logged."""
+    if not mapping:  # no document changes: none is read
+        return record(settings, editor, what, [], lambda: registry.save(settings.registry_dir),
+                      folders=[settings.registry_dir])
     return record(settings, editor, what, [], lambda: apply_registry_change(
         settings, registry, mapping), folders=[settings.registry_dir, settings.tei_dir])
+
+
+def add_entry(settings: Settings, registry: Registry, entry: Entry, *, editor: str) -> Change:
+    """Add ``entry`` to ``registry`` (loaded under the data lock, which the caller holds)."""
+    registry.add(entry)
+    return _registry_change(settings, editor, f"Added registry entry {entry.id}.", registry, {})
 
 
 def edit_entry(settings: Settings, entry_id: str, edit: EntryEdit, *, editor: str,

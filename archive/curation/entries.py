@@ -183,13 +183,16 @@ def edit_entry(settings: Settings, entry_id: str, edit: EntryEdit, *, editor: st
 
 
 def merge_entries(settings: Settings, keep_id: str, drop_id: str, *, editor: str,
-                  what: str | None = None) -> Change:
+                  what: str | None = None, seen: str | None = None) -> Change:
     """Fold entry ``drop_id`` into ``keep_id``; every pointer to it in the archive is rewritten.
 
+    :param seen: the ETag of their registry file the editor saw (:func:`entry_etag`).
     :raise RegistryError: unknown ids, or entries of different types.
+    :raise ConflictError: the registry file changed since ``seen``.
     """
     with data_lock(settings.data_dir):
         registry = load_registry(settings)
+        check_etag(settings, registry_file(settings, registry.require(keep_id).type), seen)
         registry.merge(keep_id, drop_id)
         return _registry_change(settings, editor, what or f"Merged registry entry {drop_id} "
                                 f"into {keep_id}.", registry, {drop_id: keep_id})

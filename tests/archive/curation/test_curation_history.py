@@ -94,6 +94,8 @@ def test_a_stale_etag_is_a_conflict_naming_the_other_change(data: Settings) -> N
     with pytest.raises(ConflictError, match="by bob"):
         edit_entry(data, "leon-trotsky", EntryEdit(notes=["second"]), editor="anna",
                    seen=seen_entry)
+    with pytest.raises(ConflictError, match="by bob"):
+        merge_entries(data, "leon-trotsky", "joseph-stalin", editor="anna", seen=seen_entry)
 
 
 def test_cli_log_and_undo(data: Settings) -> None:

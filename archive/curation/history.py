@@ -287,6 +287,10 @@ def undo(settings: Settings, change_id: int, who: str) -> Change:
             for path, data in restore.items():
                 if data is None:
                     path.unlink(missing_ok=True)
+                    try:  # a folder the change created (the first registry): gone again
+                        path.parent.rmdir()
+                    except OSError:
+                        pass
                 else:
                     atomic_write(path, data)
 

@@ -75,3 +75,16 @@ def test_review_decisions_are_logged(data: Settings) -> None:
     assert change.who == "anna" and change.what.startswith(f"Rejected proposal {proposal}")
     undo(data, change.id, "anna")
     assert load_registry(data).require(proposal).proposed
+
+
+def test_undoing_the_first_registry_edit_goes_back_to_the_sample_registry(
+        data: Settings) -> None:
+    import shutil
+
+    shutil.rmtree(data.registry_dir)  # no registry yet: the bundled sample registry is read
+    sample = load_registry(data)
+    change = edit_entry(data, "moscow", EntryEdit(notes=["A note."]), editor="anna")
+    assert data.registry_dir.is_dir() and load_registry(data).require("moscow").notes
+    undo(data, change.id, "anna")
+    assert not data.registry_dir.exists()
+    assert load_registry(data) == sample

@@ -16,11 +16,27 @@ from tei.validate import RegistryIds
 from ..config import Settings
 from ..errors import ValidationFailed
 from ..index import update_index
-from ..registry import Registry, imported_files, rewrite_refs
+from ..registry import Registry, imported_files, load_registry, registry_stamp, rewrite_refs
 from ..store import data_lock
 from ..validation import validate_document
 
 Gate = Callable[[Path, bytes], None]
+
+#: The registry last read, by data directory and the registry files' stamp (an editor's save
+#: then does not parse the whole registry again while it has not changed).
+_READ: dict[Path, tuple[object, Registry]] = {}
+
+
+def current_registry(settings: Settings) -> Registry:
+    """The data directory's registry (:func:`load_registry`), a copy the caller may change,
+    read again only when its files changed."""
+    stamp = (settings.registry_dir.is_dir(), registry_stamp(settings))
+    known = _READ.get(settings.data_dir)
+    if known is None or known[0] != stamp:
+        known = (stamp, load_registry(settings))
+        _READ[settings.data_dir] = known
+    registry = known[1]
+    return Registry(dict(registry.entries), set(registry.rejected))
 
 
 def document_gate(settings: Settings, ids: RegistryIds) -> Gate:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..config import SAMPLE_REGISTRY_DIR, Settings
 from ..errors import RegistryError
-from ..registry import FILE_NAMES, Entry, Registry, find_references, load_registry
+from ..registry import FILE_NAMES, Entry, Registry, find_references
 from ..store import atomic_write, data_lock, member_path
-from .changes import apply_registry_change
+from .changes import apply_registry_change, current_registry
 from .history import Change, check_etag, file_etag, record
 from .tags import vouched_documents
 
@@ -140,7 +140,7 @@ def registry_file(settings: Settings, entry_type: str) -> Path:
 
 def entry_etag(settings: Settings, entry_id: str) -> str:
     """The ETag of the registry file an entry is in (what an editor's view of it is made of)."""
-    entry = load_registry(settings).require(entry_id)
+    entry = current_registry(settings).require(entry_id)
     return file_etag(registry_file(settings, entry.type)) or ""
 
 
@@ -169,7 +169,7 @@ def edit_entry(settings: Settings, entry_id: str, edit: EntryEdit, *, editor: st
     :raise ConflictError: the registry file changed since ``seen``.
     """
     with data_lock(settings.data_dir):
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         entry = registry.require(entry_id)
         check_etag(settings, registry_file(settings, entry.type), seen)
         new = edited(entry, edit)
@@ -191,7 +191,7 @@ def merge_entries(settings: Settings, keep_id: str, drop_id: str, *, editor: str
     :raise ConflictError: the registry file changed since ``seen``.
     """
     with data_lock(settings.data_dir):
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         check_etag(settings, registry_file(settings, registry.require(keep_id).type), seen)
         registry.merge(keep_id, drop_id)
         return _registry_change(settings, editor, what or f"Merged registry entry {drop_id} "
@@ -217,7 +217,7 @@ def accept_proposal(settings: Settings, entry_id: str, *, editor: str) -> Change
     """Keep proposal ``entry_id`` as a reviewed entry; the recogniser's mentions of it are
     vouched for by the editor (vetted for ``archive train``)."""
     with data_lock(settings.data_dir):
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         registry.accept(entry_id)
         return _vouching_change(settings, editor, f"Accepted proposal {entry_id}.", registry,
                                 entry_id, {})
@@ -227,7 +227,7 @@ def merge_proposal(settings: Settings, entry_id: str, into_id: str, *, editor: s
     """Proposal ``entry_id`` names entry ``into_id``: its names become ``into_id``'s variants,
     its mentions point to ``into_id``, vouched for by the editor."""
     with data_lock(settings.data_dir):
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         registry.accept(entry_id)  # refuses an id that is not a proposal
         registry.merge(into_id, entry_id)
         return _vouching_change(settings, editor, f"Merged proposal {entry_id} into "
@@ -237,7 +237,7 @@ def merge_proposal(settings: Settings, entry_id: str, into_id: str, *, editor: s
 def reject_proposal(settings: Settings, entry_id: str, *, editor: str) -> Change:
     """Drop proposal ``entry_id``; its names are never proposed again; documents unlinked."""
     with data_lock(settings.data_dir):
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         entry = registry.reject(entry_id)
         return _registry_change(settings, editor, f"Rejected proposal {entry_id} "
                                 f"({', '.join(entry.all_names)}).", registry, {entry_id: None})
@@ -246,7 +246,7 @@ def reject_proposal(settings: Settings, entry_id: str, *, editor: str) -> Change
 def remove_entry(settings: Settings, entry_id: str, *, editor: str, force: bool) -> Change:
     """Remove entry ``entry_id`` (refused while documents point to it, unless ``force``)."""
     with data_lock(settings.data_dir):
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         registry.require(entry_id)
         users = find_references(settings.tei_dir, entry_id)
         if users and not force:

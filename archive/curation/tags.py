@@ -42,9 +42,9 @@ from ..annotate import (
 )
 from ..config import Settings
 from ..errors import ArchiveError, ConflictError
-from ..registry import Entry, Registry, load_registry, slug, with_place_lookup
+from ..registry import Entry, Registry, slug, with_place_lookup
 from ..store import atomic_write, data_lock, iter_tei_files, tei_path
-from .changes import document_gate
+from .changes import current_registry, document_gate
 from .history import Change, check_etag, etag, record
 
 #: The types a tag may have.
@@ -192,7 +192,7 @@ def _edit(settings: Settings, doc_id: str, editor: str, seen: str | None,
         if not path.is_file():
             raise ArchiveError(f"no document {doc_id}", str(settings.tei_dir))
         check_etag(settings, path, seen)
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         tree = parse_tei(path)
         what, registry_changed = mutate(tree.getroot(), registry)
         return _write(settings, editor, who, what, {path: tree}, registry,
@@ -590,7 +590,7 @@ def preview_apply_all(settings: Settings, form: str, kind: str, entity: str | No
     _check_type(kind)
     if not form.strip():
         raise ArchiveError("the form to tag is empty")
-    _target(load_registry(settings), kind, entity, None)
+    _target(current_registry(settings), kind, entity, None)
     places: list[Place] = []
     for path in _documents(settings, scope):
         data = path.read_bytes()
@@ -616,7 +616,7 @@ def apply_all(settings: Settings, places: Sequence[Place], *, editor: str, kind:
         raise ArchiveError("no places to tag")
     who = editor_id(editor)
     with data_lock(settings.data_dir):
-        registry = load_registry(settings)
+        registry = current_registry(settings)
         ref, added = _target(registry, kind, entity, new_name)
         trees: dict[Path, etree._ElementTree] = {}
         form = places[0].text
@@ -649,7 +649,7 @@ def vouched_documents(settings: Settings, entry_id: str, editor: str,
     learns them as vetted. Nothing is written; each new version has passed the schema gate.
     """
     who = editor_id(editor)
-    gate = document_gate(settings, load_registry(settings).typed_ids())
+    gate = document_gate(settings, current_registry(settings).typed_ids())
     pointer = f"#{entry_id}"
     updates: dict[Path, bytes] = {}
     for path in iter_tei_files(settings.tei_dir):

@@ -27,6 +27,8 @@ from tei.passages import passages, text_roots
 PHRASING = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "i",
                       "b", "u", "q", "cite", "sup", "sub", "small", "del", "ins", "abbr",
                       "dt", "figcaption", "time", "s"})
+#: TEI elements of running text: a :attr:`Tag.inline` behaviour inside them stays a phrase.
+RUNNING = frozenset({"p", "l", "ab", "seg", "s", "hi", "q", "said"})
 #: TEI elements that get a visible citation anchor (with an xml:id, or as a leaf passage).
 CITABLE = frozenset({"p", "ab", "item", "quote", "bibl", "head", "sp", "lg", "note", "label"})
 MENTION_TYPES = ("person", "place", "org", "date")
@@ -67,10 +69,15 @@ class Tag:
     html: str
     css: str = ""
     void: bool = False
+    #: a block in a block, but a phrase in running text (an inline ``stage`` direction of a
+    #: speech, a ``salute`` inside a letter's paragraph): no line break of its own there
+    inline: bool = False
 
     def __call__(self, element: etree._Element, ctx: Context) -> None:
-        tag = "span" if ctx.phrasing and self.html not in PHRASING else self.html
-        css = self.css + (" blk" if tag == "span" and self.html != "span" else "")
+        running = self.inline and (ctx.phrasing or _parent_name(element) in RUNNING)
+        tag = "span" if running or (ctx.phrasing and self.html not in PHRASING) else self.html
+        css = self.css + (" blk" if tag == "span" and self.html != "span" and not running
+                          else "")
         wrap(element, ctx, tag, css.strip())
 
 
@@ -144,6 +151,11 @@ def render_element(element: etree._Element, ctx: Context) -> None:
 
 def local_name(element: etree._Element) -> str:
     return str(element.tag).rpartition("}")[2]  # (elements only: their tag is a str)
+
+
+def _parent_name(element: etree._Element) -> str:
+    parent = element.getparent()
+    return "" if parent is None else local_name(parent)
 
 
 def esc(text: str) -> str:
@@ -474,10 +486,7 @@ def app(element: etree._Element, ctx: Context) -> None:
     """A critical apparatus entry: the lemma (else the first reading) stays in the text, clean;
     the other readings, with their witnesses, and the entry's notes go to the numbered
     apparatus under the text (:func:`below_text`), linked both ways."""
-    readings = [child for child in element.iter() if isinstance(child.tag, str)
-                and local_name(child) in READINGS and _app_of(child) is element]
-    shown = next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
-                 else None)
+    shown = shown_reading(element)
     ctx.out.append(f"<span{attributes(element, ctx, 'app')}>")
     if shown is not None:
         render_element(shown, ctx)
@@ -488,11 +497,42 @@ def app(element: etree._Element, ctx: Context) -> None:
 
     def entry() -> None:
         if shown is not None:
-            lemma = " ".join("".join(shown.itertext()).split())
+            lemma = lemma_words(shown)
             ctx.out.append(f'<span class="lemma">{esc(lemma)}]</span>{witnesses(shown)} ')
         apparatus_children(element, shown, ctx)
 
     ctx.apparatus[number - 1] = aside(ctx, "app", number, str(number), entry)
+
+
+def shown_reading(element: etree._Element) -> etree._Element | None:
+    """The reading of ``app`` that stands in the text: its lemma, else its first reading."""
+    readings = [child for child in element.iter() if isinstance(child.tag, str)
+                and local_name(child) in READINGS and _app_of(child) is element]
+    return next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
+                else None)
+
+
+#: A lemma of more words than this is cited by its first and last word (``ut … capillis``).
+LEMMA_WORDS = 6
+
+
+def lemma_words(reading: etree._Element) -> str:
+    """The words of a lemma as the text shows them (an apparatus inside it by its own lemma,
+    without its readings and notes), a long one shortened to its first and last word."""
+    parts: list[str] = []
+
+    def read(element: etree._Element) -> None:
+        parts.append(element.text or "")
+        for child in element:
+            if isinstance(child.tag, str) and local_name(child) != "note":
+                inner = shown_reading(child) if local_name(child) == "app" else child
+                if inner is not None:
+                    read(inner)
+            parts.append(child.tail or "")
+
+    read(reading)
+    words = "".join(parts).split()
+    return f"{words[0]} … {words[-1]}" if len(words) > LEMMA_WORDS else " ".join(words)
 
 
 def _app_of(element: etree._Element) -> etree._Element | None:
@@ -523,13 +563,16 @@ def apparatus_children(element: etree._Element, shown: etree._Element | None,
             ctx.out.append("</span>")
         elif name == "note":
             Tag("span", "app-note")(child, ctx)
+            ctx.out.append(" ")  # the next reading does not join its last word
         else:
             render_element(child, ctx)
 
 
 def witnesses(element: etree._Element) -> str:
-    """``@wit`` (``#A #B``) as the sigla ``A B``, in a span; empty without witnesses."""
-    sigla = " ".join(token.lstrip("#") for token in (element.get("wit") or "").split())
+    """``@wit`` (``#A #B``) and ``@source`` (an editor's conjecture, ``#Markland``) as the
+    sigla ``A B Markland``, in a span; empty without witnesses or sources."""
+    sigla = " ".join(token.lstrip("#") for attribute in ("wit", "source")
+                     for token in (element.get(attribute) or "").split())
     return f' <span class="wit">{esc(sigla)}</span>' if sigla else ""
 
 
@@ -641,14 +684,15 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "p": Tag("p"), "ab": Tag("p", "ab"), "list": tei_list, "item": item, "label": label,
     "quote": quote, "q": Tag("q"), "cit": Tag("figure", "cit"), "listBibl": Tag("ul", "bibls"),
     "bibl": bibl, "note": note, "lg": Tag("div", "lg"), "l": verse_line,
-    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
+    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"),
+    "stage": Tag("div", "stage", inline=True),
     "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": graphic, "media": skip,
     "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
     "titlePage": Tag("div", "title-page"), "docTitle": Tag("div", "doc-title"),
     "titlePart": Tag("div", "title-part"), "docAuthor": Tag("div", "doc-author"),
     "docImprint": Tag("div", "doc-imprint"), "byline": Tag("div", "byline"),
     "dateline": Tag("div", "dateline"), "opener": Tag("div", "opener"),
-    "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
+    "closer": Tag("div", "closer"), "salute": Tag("div", "salute", inline=True),
     "signed": Tag("div", "signed"), "address": Tag("div", "address"),
     "addrLine": Tag("div", "addr-line"), "epigraph": Tag("div", "epigraph"),
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),

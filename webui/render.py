@@ -183,6 +183,9 @@ def skip(element: etree._Element, ctx: Context) -> None:
 
 def head(element: etree._Element, ctx: Context) -> None:
     parent = element.getparent()
+    if parent is not None and local_name(parent) == "castList" and not ctx.phrasing:
+        wrap(element, ctx, "li", "head")  # (a list holds items only)
+        return
     if ctx.phrasing or parent is None or local_name(parent) not in ("div", "body", "front",
                                                                      "back", "lg", "listBibl",
                                                                      "list", "figure", "table"):
@@ -653,14 +656,48 @@ def register_row(entry: etree._Element, ctx: Context) -> None:
     ctx.out.append("</td></tr>")
 
 
+#: The sign before a life event, and the words that already say it (``geb.``, ``born``).
+LIFE_SIGNS = {"birth": "*", "death": "†"}
+
+
 def life_event(element: etree._Element, ctx: Context) -> None:
-    """``birth``/``death``: its words, else ``*``/``†`` and its normalised date."""
+    """``birth``/``death``: ``*``/``†``, then its words (a date and a place, as a register
+    gives them), or the normalised date of itself or its ``date`` when it has none."""
+    sign = LIFE_SIGNS[local_name(element)]
     ctx.out.append(f"<span{attributes(element, ctx, local_name(element))}>")
-    value = date_value(element)
-    if not "".join(element.itertext()).strip() and value:
-        ctx.out.append(esc(f"{'*' if local_name(element) == 'birth' else '†'} {value}"))
+    words = "".join(element.itertext()).strip()
+    dated = element.find(f"{{{TEI_NS}}}date")
+    value = date_value(element) or (None if dated is None else date_value(dated))
+    if not words:
+        ctx.out.append(esc(f"{sign} {value}" if value else sign))
+    elif not words.startswith(sign):
+        ctx.out.append(esc(f"{sign} "))
     children(element, ctx)
     ctx.out.append("</span>")
+
+
+def events(element: etree._Element, ctx: Context) -> None:
+    """A list of events (a person's in a register: hundreds in some editions) folded, its
+    count in view, each event on a line with its date."""
+    if ctx.phrasing:
+        Tag("span", "events")(element, ctx)
+        return
+    count = sum(1 for child in element if isinstance(child.tag, str)
+                and local_name(child) == "event")
+    ctx.out.append(f"<details{attributes(element, ctx, 'events')}><summary>"
+                   f"{count} event{'s' if count != 1 else ''}</summary><ul>")
+    children(element, ctx)
+    ctx.out.append("</ul></details>")
+
+
+def event(element: etree._Element, ctx: Context) -> None:
+    """One event of a list: an item, its normalised date first."""
+    value = date_value(element)
+    ctx.out.append(f"<li{attributes(element, ctx, 'event')}>")
+    if value:
+        ctx.out.append(f'<span class="date-value">{esc(value)}</span> ')
+    children(element, ctx)
+    ctx.out.append("</li>")
 
 
 def cast_item(element: etree._Element, ctx: Context) -> None:
@@ -715,7 +752,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "rs": mention, "date": mention,
     # letters, early print, speech
     "listPerson": register, "listPlace": register, "listOrg": register, "birth": life_event,
-    "death": life_event, "idno": idno, "ptr": pointer,
+    "death": life_event, "idno": idno, "ptr": pointer, "listEvent": events, "event": event,
     "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
     # genetic transcripts
     "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),

@@ -499,9 +499,10 @@ def app(element: etree._Element, ctx: Context) -> None:
     mark(ctx, "app", number, str(number))
 
     def entry() -> None:
-        if shown is not None:
+        if shown is not None:  # (a reading without words, a proposed lacuna: no "]")
             lemma = lemma_words(shown)
-            ctx.out.append(f'<span class="lemma">{esc(lemma)}]</span>{witnesses(shown)} ')
+            ctx.out.append((f'<span class="lemma">{esc(lemma)}]</span>' if lemma else "")
+                           + f"{witnesses(shown)} ")
         apparatus_children(element, shown, ctx)
 
     ctx.apparatus[number - 1] = aside(ctx, "app", number, str(number), entry)

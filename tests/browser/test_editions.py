@@ -51,11 +51,11 @@ def reader(browser, editions_server: str) -> Iterator[object]:
     assert errors == []
 
 
-def screenshot(page, tmp_path: Path, name: str) -> Path:
+def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     folder = Path(os.environ.get("ARCHIVE_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -194,7 +194,7 @@ def test_a_critical_apparatus_stands_under_a_clean_text(reader, tmp_path) -> Non
     assert "Τὸν φύλακα" in text
     # numbered entries under the text, each with its witnesses
     entries = apparatus.locator("li")
-    assert entries.count() == 8
+    assert entries.count() == 9
     assert top(apparatus) > top(page.locator('[data-tei="p"][lang="grc"]'))
     first = entries.first.inner_text()
     assert "levitatis]" in first and "A B" in first and "brevitatis C" in first
@@ -244,7 +244,7 @@ def test_the_samples_read_with_their_names_linked(page, tmp_path) -> None:
     href = person.get_attribute("href")
     assert href and href.startswith("/entities/")
     assert page.locator("a.cite").count() > 0
-    screenshot(page, tmp_path, "sample")
+    screenshot(page, tmp_path, "sample", full_page=False)  # (a long article: its first screen)
     response = page.goto(href)
     assert response is not None and response.ok
     assert page.locator("h1").inner_text().strip()

@@ -42,7 +42,7 @@ def test_apparatus_entries_name_conjectures_and_cite_the_lemma_as_the_text_has_i
     html = rendered("apparatus.xml")
     apparatus = html.partition('<section class="apparatus"')[2]
     entries = re.findall(r'<li id="ui-app-\d+".*?</li>', apparatus)
-    assert len(entries) == 8
+    assert len(entries) == 9
 
     def words(entry: str) -> str:
         entry = re.sub(r'<a class="cite".*?</a>', "", entry)  # a note's citation anchor
@@ -56,6 +56,8 @@ def test_apparatus_entries_name_conjectures_and_cite_the_lemma_as_the_text_has_i
     assert "quaere" not in words(entries[5])
     # a note before a reading keeps its last word apart
     assert "copyists. " in words(entries[3]) + " "
+    # a reading without words (here a proposed lacuna) has no lemma: no "]"
+    assert words(entries[7]) == "8 Marklandus a lacuna after line 10."
 
 
 def test_a_registers_life_dates_are_signed_and_its_events_folded() -> None:

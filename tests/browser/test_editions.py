@@ -140,6 +140,7 @@ def test_a_letter_keeps_its_lines_its_person_list_notes_and_readings(reader, tmp
     # life dates signed; a person's events folded, a click away
     assert texts(page.locator(".death")) == ["† 1890-09-30"]
     assert texts(page.locator(".birth"))[0].startswith("* 1818-02-11")
+    assert top(page.locator(".birth").first) < top(page.locator(".death").first)  # two lines
     events = page.locator("details.events")
     assert not events.locator("li").first.is_visible()
     events.locator("summary").click()

@@ -183,7 +183,7 @@ def skip(element: etree._Element, ctx: Context) -> None:
 
 def head(element: etree._Element, ctx: Context) -> None:
     parent = element.getparent()
-    if parent is not None and local_name(parent) == "castList" and not ctx.phrasing:
+    if parent is not None and local_name(parent) in ("castList", "listWit") and not ctx.phrasing:
         wrap(element, ctx, "li", "head")  # (a list holds items only)
         return
     if ctx.phrasing or parent is None or local_name(parent) not in ("div", "body", "front",
@@ -736,6 +736,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
     "castList": Tag("ul", "cast"), "castGroup": Tag("li", "cast-group"),
     "castItem": cast_item, "role": Tag("span", "role"),
+    "listWit": Tag("ul", "list-wit"), "witness": Tag("li", "witness"),
     "roleDesc": Tag("span", "role-desc"),
     # phrases
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),

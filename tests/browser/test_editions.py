@@ -212,7 +212,14 @@ def test_a_critical_apparatus_stands_under_a_clean_text(reader, tmp_path) -> Non
     assert page.evaluate("location.hash") == "#ui-app-1"
     # languages as the edition gives them
     assert page.locator('[data-tei="text"]').get_attribute("lang") == "la"
-    assert page.locator('[data-tei="head"]').first.get_attribute("lang") == "en"
+    assert page.locator('h2[data-tei="head"]').get_attribute("lang") == "en"
+    # the list of witnesses in the front: one witness a line, a group's members indented
+    witnesses = page.locator("li.witness")
+    assert witnesses.count() == 4
+    assert texts(page.locator("ul.list-wit > li.head")) == ["Sigla"]
+    group, a, b, c = (witnesses.nth(n) for n in range(4))
+    assert top(group) < top(a) < top(b) < top(c)
+    assert a.bounding_box()["x"] > group.bounding_box()["x"]  # type: ignore[index]
     assert page.locator('[data-tei="p"]').get_attribute("lang") == "grc"
     screenshot(page, tmp_path, "apparatus")
 

@@ -69,3 +69,11 @@ def test_a_registers_life_dates_are_signed_and_its_events_folded() -> None:
     assert re.search(r'<details data-tei="listEvent" [^>]*class="events"><summary>3 events'
                      r'</summary><ul>\s*<li data-tei="event" [^>]*class="event"><span class='
                      r'"date-value">1849-06-01</span> ', html)
+
+
+def test_a_list_of_witnesses_in_the_text_is_a_nested_list() -> None:
+    html = rendered("apparatus.xml")
+    assert re.search(r'<ul data-tei="listWit" [^>]*class="list-wit">\s*<li data-tei="head" ', html)
+    assert re.search(r'<li data-tei="witness" id="Omega" class="witness">.*?<ul data-tei='
+                     r'"listWit" [^>]*class="list-wit">\s*<li data-tei="witness" id="A" ',
+                     html, re.S)

@@ -755,6 +755,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # letters, early print, speech
     "listPerson": register, "listPlace": register, "listOrg": register, "birth": life_event,
     "death": life_event, "idno": idno, "ptr": pointer, "listEvent": events, "event": event,
+    "location": Tag("span", "location"), "geo": Tag("span", "geo"),
     "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
     # genetic transcripts
     "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),

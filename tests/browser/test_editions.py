@@ -131,6 +131,10 @@ def test_a_letter_keeps_its_lines_its_person_list_notes_and_readings(reader, tmp
     link = register.locator("tr.entry th a").first
     href = link.get_attribute("href")
     assert href and href.startswith("/entities/")
+    # a name in the letter leads to the same registry entry as its row
+    pike = page.locator("p a.m-person", has_text="Pike")
+    assert pike.get_attribute("href") == register.locator(
+        "tr.entry", has_text="Pike, Josiah").locator("th a").get_attribute("href")
     # no empty authority links: a VIAF idno without a number links nowhere
     empties = page.locator("article.tei a").evaluate_all(
         "links => links.filter(a => !a.textContent.trim() && !a.getAttribute('aria-label'))"

@@ -65,6 +65,8 @@ def test_a_registers_life_dates_are_signed_and_its_events_folded() -> None:
     # birth with a date and a place, death with only a dated child: both signed
     assert re.search(r'<span data-tei="birth" [^>]*class="birth">\* <span data-tei="date"', html)
     assert re.search(r'<span data-tei="death" [^>]*class="death">† 1890-09-30<span', html)
+    # a place's coordinates: marked as such (set apart from the name by the style)
+    assert re.search(r'<span data-tei="geo" [^>]*class="geo">51.38 -2.36</span>', html)
     # a person's events: a folded list with its count, each event dated
     assert re.search(r'<details data-tei="listEvent" [^>]*class="events"><summary>3 events'
                      r'</summary><ul>\s*<li data-tei="event" [^>]*class="event"><span class='

@@ -60,10 +60,12 @@ def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
 
 
 def texts(locator) -> list[str]:
-    """The texts of the elements found, without their citation anchors."""
+    """The texts of the elements found as they show, without their citation anchors."""
     return list(locator.evaluate_all(
-        "es => es.map(e => [...e.childNodes].filter(n => !(n.classList && "
-        "n.classList.contains('cite'))).map(n => n.textContent).join('').trim())"))
+        "es => es.map(e => { let out = ''; const walk = document.createTreeWalker(e, "
+        "NodeFilter.SHOW_TEXT); while (walk.nextNode()) { const up = walk.currentNode"
+        ".parentElement; if (!up.closest('.cite') && up.checkVisibility()) out += "
+        "walk.currentNode.textContent; } return out.replace(/\\s+/g, ' ').trim(); })"))
 
 
 def top(locator) -> float:
@@ -84,7 +86,7 @@ def test_a_play_shows_speakers_stage_directions_line_numbers_and_heads(reader, t
         "Erster Auftritt.", "Zweyter Auftritt.", "Erster Auftritt."]
     assert page.locator(".speaker").all_inner_texts()[:2] == ["ORSINA.", "VALER."]
     assert page.locator(".cast-item").count() == 3
-    assert texts(page.locator("ul.cast > li.head")) == ["Personen."]
+    assert texts(page.locator("ul.cast > li.list-head")) == ["Personen."]
     # a stage direction between speeches is a line of its own, in italics
     alone = page.locator(".stage", has_text="Orsina. Valer, am Ufer.")
     assert alone.evaluate("e => getComputedStyle(e).display") == "block"
@@ -220,7 +222,7 @@ def test_a_critical_apparatus_stands_under_a_clean_text(reader, tmp_path) -> Non
     # the list of witnesses in the front: one witness a line, a group's members indented
     witnesses = page.locator("li.witness")
     assert witnesses.count() == 4
-    assert texts(page.locator("ul.list-wit > li.head")) == ["Sigla"]
+    assert texts(page.locator("ul.list-wit > li.list-head")) == ["Sigla"]
     group, a, b, c = (witnesses.nth(n) for n in range(4))
     assert top(group) < top(a) < top(b) < top(c)
     assert a.bounding_box()["x"] > group.bounding_box()["x"]  # type: ignore[index]

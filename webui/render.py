@@ -218,11 +218,6 @@ def local_name(element: etree._Element) -> str:
     return str(element.tag).rpartition("}")[2]  # (elements only: their tag is a str)
 
 
-def _parent_name(element: etree._Element) -> str:
-    parent = element.getparent()
-    return "" if parent is None else local_name(parent)
-
-
 def esc(text: str) -> str:
     """``markupsafe.escape(text)`` as a plain str (the same five replacements, and faster:
     no Markup object per text node, which counts in a 400 KB document)."""

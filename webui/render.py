@@ -384,8 +384,8 @@ def date(element: etree._Element, ctx: Context, css: str, title: str | None) -> 
     sits in a link, which is), it shows the value in a ``<small>`` on focus or tap (CSS), and
     names it as its description for screen readers (``aria-describedby``)."""
     normal = date_value(element)
-    if normal is None:
-        wrap(element, ctx, "span", css, title=title)
+    if normal is None or normal == "".join(element.itertext()).strip():  # nothing to add
+        wrap(element, ctx, "span", css, title=title, data_when=element.get("when"))
         return
     shown = f"ui-date-{ctx.mentions['date']}"
     wrap(element, ctx, "span", css, title=title, data_when=element.get("when"),

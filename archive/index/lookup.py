@@ -319,11 +319,17 @@ class _Lookup:
         selected = self.selections.get(facet.name, [])
         shown = {value for value, _ in counts}
         counts += [(value, 0) for value in selected if value not in shown]
-        labels = self.index.labels(self.db) if facet.labels == "registry" else {}
+        labels = self.index.labels(self.db) if facet.labels == "registry" else None
+        chosen = set(selected)
+        # (thousands of values per facet when all are asked for: one dictionary each, no more)
+        results: list[dict[str, Any]] = [
+            {"value": value, "label": value, "count": n, "selected": value in chosen}
+            for value, n in counts]
+        if labels:
+            for item in results:
+                item["label"] = labels.get(item["value"], item["value"])
         return {"name": facet.name, "label": facet.label, "level": facet.level,
-                "results": [{"value": value, "label": labels.get(value, value), "count": n,
-                             "selected": value in selected} for value, n in counts],
-                "truncated": truncated}
+                "results": results, "truncated": truncated}
 
     def _counts(self, facet: Facet, doc_mask: np.ndarray, passage_mask: np.ndarray | None,
                 top: int) -> list[tuple[str, int]]:
@@ -348,4 +354,5 @@ class _Lookup:
             cut = max(int(-np.partition(-counts, top - 1)[top - 1]), 1)  # the top-th largest
         present = np.flatnonzero(counts >= cut)
         order = present[np.lexsort((present, -counts[present]))][:top or None]
-        return [(values[i], int(counts[i])) for i in order]
+        return list(zip(map(values.__getitem__, order.tolist()), counts[order].tolist(),
+                        strict=True))

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..config import Settings
-from ..errors import QueryError
+from ..errors import ArchiveError, QueryError
 from .days import day_range
-from .db import reader
+from .db import SCHEMA_VERSION, reader
 from .declared import Facet, load_facets
 from .postings import Counter, Postings
 
@@ -177,10 +177,18 @@ _POSTINGS: dict[str, tuple[str, Postings]] = {}
 
 def postings(db: sqlite3.Connection) -> Postings:
     """This process's :class:`Postings` of the index, read again when the index has changed
-    (each update ends by writing its postings and a new generation)."""
+    (each update ends by writing its postings and a new generation).
+
+    :raise ArchiveError: the index is of another schema (made by another version).
+    """
     path = db.execute("PRAGMA database_list").fetchone()[2]
-    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    stamp = row[0] if row else ""
+    schema, generation = db.execute(
+        "SELECT (SELECT value FROM meta WHERE key = 'schema'),"
+        " (SELECT value FROM meta WHERE key = 'generation')").fetchone()
+    if schema != SCHEMA_VERSION:  # (an index of another version has no postings to read)
+        raise ArchiveError("the index was made by another version of the archive: run"
+                           " `archive reindex`", path)
+    stamp = generation or ""
     cached = _POSTINGS.get(path)
     if cached is None or cached[0] != stamp:
         _POSTINGS[path] = cached = (stamp, Postings(db))

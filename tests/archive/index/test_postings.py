@@ -192,3 +192,20 @@ def test_archive_facets_does_not_import_the_indexer(generated: Settings) -> None
                           capture_output=True, text=True, check=True)
     assert "documents" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "imported:"
+
+
+def test_an_index_of_another_version_asks_for_a_reindex(generated: Settings) -> None:
+    db = connect(generated)
+    try:
+        db.execute("UPDATE meta SET value = '7' WHERE key = 'schema'")  # as the last version's
+    finally:
+        db.close()
+    done = subprocess.run([sys.executable, "-m", "archive", "--data", str(generated.data_dir),
+                           "facets", "--select", "kind=essay"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"archive: error: {generated.index_path}: the index was made by another version of"
+        " the archive: run `archive reindex`"]
+    update_index(generated)  # a schema it does not know: rebuilt in full
+    assert lookup(generated, {"kind": [_top(generated, "kind", 0)]})["count"] > 0

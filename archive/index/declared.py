@@ -72,7 +72,7 @@ def load_facets(settings: Settings, *, check: bool = True) -> tuple[Facet, ...]:
     if found is None:
         facets: dict[str, Facet] = {}
         for path in paths:
-            for facet in _read(path, check):
+            for facet in read_declarations(path, check):
                 facets[facet.name] = facet
         _LOADED.clear()  # one data directory at a time is the common case
         found = _LOADED[(stamp, check)] = tuple(facets.values())
@@ -82,7 +82,11 @@ def load_facets(settings: Settings, *, check: bool = True) -> tuple[Facet, ...]:
 _LOADED: dict[tuple[tuple[tuple[str, int, int], ...], bool], tuple[Facet, ...]] = {}
 
 
-def _read(path: Path, check: bool = True) -> Iterator[Facet]:
+def read_declarations(path: Path, check: bool = True) -> Iterator[Facet]:
+    """The facets one file declares, each checked (with ``check``, its XPath compiled).
+
+    :raise ArchiveError: the file is not valid TOML or declares a facet badly.
+    """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

@@ -32,10 +32,12 @@ from .declared import DEFAULT_FACETS as DEFAULT_FACETS
 from .declared import FACETS_FILE as FACETS_FILE
 from .declared import LEVELS as LEVELS
 from .declared import Facet as Facet
-from .declared import _read as _read
 from .declared import facets_signature as facets_signature
 from .declared import load_facets as load_facets
+from .declared import read_declarations
 from .workers import work_step
+
+_read = read_declarations  # (its name here before the declarations had their module)
 
 
 def leaf_passages(root: etree._Element) -> list[Passage]:

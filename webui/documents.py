@@ -38,6 +38,7 @@ SPLIT_OVER = 300_000
 #: The size a part grows to (in characters of HTML) before the next division starts another.
 PART_SIZE = 100_000
 _ID = re.compile(r' id="([^"]+)"')
+_NUMBER = re.compile(r"[0-9]{1,6}")  # (ASCII digits: str.isdigit takes "²" too)
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def read(doc_id: str) -> str:
 
 def _part_number(value: str, text: Reading) -> int:
     """The 0-based part of a 1-based ``?part=`` / ``/part/<n>``; 404 for any other value."""
-    if not value.isdigit() or not 1 <= int(value) <= len(text.parts):
+    if not _NUMBER.fullmatch(value) or not 1 <= int(value) <= len(text.parts):
         abort(404)
     return int(value) - 1
 

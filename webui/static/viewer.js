@@ -200,7 +200,7 @@
     if (current >= 0) CSS.highlights.set("find-current", new Highlight(hits[current]));
   }
 
-  function show() {
+  function showFound() {
     if (!input.value.trim()) {
       count.textContent = "";
     } else if (!hits.length) {
@@ -241,13 +241,13 @@
       }
       current = hits.length ? 0 : -1;
     }
-    show();
+    showFound();
   }
 
   function step(by) {
     if (!hits.length) return;
     current = (current + by + hits.length) % hits.length;
-    show();
+    showFound();
   }
 
   if (find) {

@@ -50,7 +50,8 @@ def novel_tei(chapters: int = 30, size: int = 2_000_000, seed: int = 19,
             p += 1
             inner = paragraph(rng, rng.randint(60, 160))
             if p % 7 == 0:
-                inner += f'<note place="foot">An editor’s note on chapter {number}, paragraph {p}.</note>'
+                inner += (f'<note place="foot">An editor’s note on chapter {number}, '
+                          f"paragraph {p}.</note>")
             if p % 10 == 0:
                 page += 1
                 inner = f'<pb n="{page}"/>' + inner

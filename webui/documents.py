@@ -9,8 +9,16 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
 from archive.index import leaf_passages, mention_counts
@@ -108,7 +116,9 @@ def reading(pieces: Pieces) -> Reading:
         if entry.piece is not None and entry.level == min(
                 d.level for d in contents if d.piece is not None):
             heads.setdefault(entry.piece, []).append(entry.label)
-    parts, labels, where = [], [], {}
+    parts: list[str] = []
+    labels: list[str] = []
+    where: dict[str, int] = {}
     for part, group in enumerate(groups):
         text = ("".join(pieces.pieces[n][0] for n in group)
                 + "".join(pieces.pieces[n][1] for n in group))
@@ -191,8 +201,9 @@ def part_html(text: Reading, number: int) -> str:
 def stub(doc_id: str, text: Reading, number: int) -> str:
     """A part not on this page: a link to it (the viewer's script loads it in place)."""
     base = url_for("documents.read", doc_id=doc_id)
+    src = url_for("documents.part", doc_id=doc_id, number=number + 1)
     return (f'<div class="part part-stub" id="ui-part-{number + 1}" data-part="{number + 1}" '
-            f'data-src="{html.escape(url_for("documents.part", doc_id=doc_id, number=number + 1))}">'
+            f'data-src="{html.escape(src)}">'
             f'<p><a href="{html.escape(base)}?part={number + 1}#ui-part-{number + 1}">'
             f"Part {number + 1} of {len(text.parts)}: {html.escape(text.labels[number])}</a></p>"
             "</div>")

@@ -777,7 +777,7 @@ def render_pieces(tree: etree._ElementTree, doc_id: str, entities: Container[str
                                ctx.choices), html, [], "", whole_notes, contents(root, ctx, []))
     bounds = [cut[1:] for cut in cuts] + ends
     pieces = []
-    for number, (start, stop) in enumerate(zip(bounds, bounds[1:])):
+    for number, (start, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
         notes = Context(doc_id, (), notes=ctx.notes[start[1]:stop[1]],
                         apparatus=ctx.apparatus[start[2]:stop[2]])
         pieces.append(("".join(ctx.out[start[0]:stop[0]]),

@@ -94,6 +94,7 @@
       if (target) {
         target.scrollIntoView();
         target.classList.add("reached");
+        setTimeout(() => target.classList.remove("reached"), 2500);
       }
     } catch (error) { /* the part links still work */ }
   }

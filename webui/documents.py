@@ -27,7 +27,7 @@ from tei.parse import parse_tei
 
 from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
 from .downloads import RAW_FILE_HEADERS
-from .render import MENTION_TYPES, Division, Pieces, Rendered, render_pieces
+from .render import MENTION_TYPES, Division, Pieces, Rendered, entries_below, render_pieces
 
 bp = Blueprint("documents", __name__)
 
@@ -102,12 +102,12 @@ def reading(pieces: Pieces) -> Reading:
         return Reading(pieces.rendered, contents)
     groups: list[list[int]] = [[]]
     size = 0
-    for number, (html_text, notes) in enumerate(pieces.pieces):
+    for number, piece in enumerate(pieces.pieces):
         if size >= PART_SIZE:
             groups.append([])
             size = 0
         groups[-1].append(number)
-        size += len(html_text) + len(notes)
+        size += len(piece.html) + sum(len(note) for _, note in piece.notes)
     part_of = {number: part for part, group in enumerate(groups) for number in group}
     contents = [Division(d.level, d.label, d.target, None if d.piece is None
                          else part_of[d.piece]) for d in pieces.contents]
@@ -120,8 +120,10 @@ def reading(pieces: Pieces) -> Reading:
     labels: list[str] = []
     where: dict[str, int] = {}
     for part, group in enumerate(groups):
-        text = ("".join(pieces.pieces[n][0] for n in group)
-                + "".join(pieces.pieces[n][1] for n in group))
+        held = [pieces.pieces[n] for n in group]
+        text = "".join(piece.html for piece in held) + entries_below(
+            [note for piece in held for note in piece.notes],
+            [entry for piece in held for entry in piece.apparatus], f"-{part + 1}")
         parts.append(text)
         names = heads.get(part) or [f"Part {part + 1}"]
         labels.append(names[0] if len(names) == 1 else f"{names[0]} – {names[-1]}")

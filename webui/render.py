@@ -741,16 +741,26 @@ class Division:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """One division's HTML (and what follows it before the next one), its notes (numbered as
+    in the whole document) and its apparatus entries."""
+
+    html: str
+    notes: list[tuple[int, str]]
+    apparatus: list[str]
+
+
+@dataclass(frozen=True)
 class Pieces:
     """A document rendered in pieces, each one division of the level where the text divides
     (the body's divisions, or those of a body holding one division only): ``before`` + the
     pieces + ``after`` is the whole text; each piece's notes and apparatus entries are its own
-    (numbered as in the whole document); ``below`` holds the others'. No pieces: a text that
+    (numbered as in the whole document); ``below`` lists the others'. No pieces: a text that
     does not divide (see :func:`render_text`)."""
 
     rendered: Rendered  # the legend's counts; its html is before + pieces + after + notes
     before: str
-    pieces: list[tuple[str, str]]  # (HTML, its notes and apparatus as below_text gives them)
+    pieces: list[Piece]
     after: str
     below: str
     contents: list[Division]
@@ -776,19 +786,23 @@ def render_pieces(tree: etree._ElementTree, doc_id: str, entities: Container[str
         return Pieces(Rendered(Markup(html + whole_notes), dict(ctx.mentions), ctx.uncertain,
                                ctx.choices), html, [], "", whole_notes, contents(root, ctx, []))
     bounds = [cut[1:] for cut in cuts] + ends
-    pieces = []
-    for number, (start, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
-        notes = Context(doc_id, (), notes=ctx.notes[start[1]:stop[1]],
-                        apparatus=ctx.apparatus[start[2]:stop[2]])
-        pieces.append(("".join(ctx.out[start[0]:stop[0]]),
-                       below_text(notes).replace('-title"', f'-title-{number}"')))
+    pieces = [Piece("".join(ctx.out[start[0]:stop[0]]), ctx.notes[start[1]:stop[1]],
+                    ctx.apparatus[start[2]:stop[2]])
+              for start, stop in zip(bounds, bounds[1:], strict=False)]
     first, last = bounds[0], bounds[-1]
-    rest = Context(doc_id, (), notes=ctx.notes[:first[1]] + ctx.notes[last[1]:],
-                   apparatus=ctx.apparatus[:first[2]] + ctx.apparatus[last[2]:])
     return Pieces(Rendered(Markup(html + whole_notes), dict(ctx.mentions), ctx.uncertain,
                            ctx.choices), "".join(ctx.out[:first[0]]), pieces,
-                  "".join(ctx.out[last[0]:]), below_text(rest),
+                  "".join(ctx.out[last[0]:]),
+                  entries_below(ctx.notes[:first[1]] + ctx.notes[last[1]:],
+                                ctx.apparatus[:first[2]] + ctx.apparatus[last[2]:]),
                   contents(root, ctx, [cut[0] for cut in cuts]))
+
+
+def entries_below(notes: list[tuple[int, str]], apparatus: list[str], key: str = "") -> str:
+    """Notes and apparatus entries (of a part: ``key`` keeps its headings' ids apart) as
+    :func:`below_text` lists them."""
+    html = below_text(Context("", (), notes=notes, apparatus=apparatus))
+    return html.replace('-title"', f'-title{key}"') if key else html
 
 
 def _dividing(roots: list[etree._Element]) -> etree._Element | None:

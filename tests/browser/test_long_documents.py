@@ -89,9 +89,11 @@ def test_parts_load_as_the_reader_scrolls(reader) -> None:
 
 def test_a_link_to_a_passage_in_an_unloaded_part_reaches_it(reader) -> None:
     reader.goto(f"/documents/{LONG}#chapter20.p3")
-    reader.locator('[id="chapter20.p3"]').wait_for()
+    passage = reader.locator('[id="chapter20.p3"]')
+    passage.wait_for()
     reader.wait_for_timeout(200)
     assert in_view(reader, "chapter20.p3")
+    assert passage.evaluate("e => e.closest('.part').dataset.part") != "1"  # a part loaded
     # and a note's back-link inside a part works too (numbering as in the whole)
     number = reader.locator('[id="chapter20.p7"] sup.noteref a').inner_text()
     assert int(number) > 20

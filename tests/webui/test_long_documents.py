@@ -113,6 +113,7 @@ def test_a_long_text_comes_in_parts_that_make_the_whole(client, tmp_path: Path) 
     numbers = [int(n) for n in re.findall(r'<li id="ui-note-(\d+)" value="\1">', whole)]
     marks = [int(n) for n in re.findall(r'id="ui-noteref-(\d+)"', whole)]
     assert numbers == marks == list(range(1, len(numbers) + 1)) and len(numbers) > 50
+    assert whole.count('<h2 id="ui-notes-title') == len(stubs) + 1  # one list a part
     # the first screen is a part of the whole
     generated = tmp_path / "long.xml"
     generated.write_text(novel_tei(CHAPTERS, 700_000, title="The Long Novel"), encoding="utf-8")
@@ -163,5 +164,5 @@ def test_pieces_render_the_same_html_as_the_whole(tmp_path: Path) -> None:
         whole = render_text(tree, "d", frozenset()).html
         pieces = render_pieces(tree, "d", frozenset())
         assert pieces.rendered.html == whole
-        joined = pieces.before + "".join(html for html, _ in pieces.pieces) + pieces.after
+        joined = pieces.before + "".join(piece.html for piece in pieces.pieces) + pieces.after
         assert whole.startswith(joined) and len(pieces.pieces) >= 2

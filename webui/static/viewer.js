@@ -78,6 +78,7 @@
     }, { rootMargin: "1200px 0px" })
     : null;
   if (observer) {
+    text.classList.add("lazy");
     for (const stub of text.querySelectorAll(".part-stub")) observer.observe(stub);
   }
 
@@ -107,6 +108,10 @@
   }
   window.addEventListener("hashchange", () => reach(hashAnchor()));
   reach(hashAnchor());
+
+  // contents: folded on a narrow screen, where they stand above the text
+  const toc = document.querySelector(".toc details");
+  if (toc && window.matchMedia("(max-width: 60rem)").matches) toc.open = false;
 
   // contents: a link into another part goes there on this page (the ?part= link is for
   // readers without script)

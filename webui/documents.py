@@ -6,7 +6,7 @@ import html
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import (
@@ -53,7 +53,7 @@ _NUMBER = re.compile(r"[0-9]{1,6}")  # (ASCII digits: str.isdigit takes "²" too
 class Reading:
     """A rendered document as the reading view shows it.
 
-    :param rendered: the whole text (for the legend's counts; its HTML when not in parts).
+    :param rendered: the legend's counts, and the whole text's HTML when not in parts.
     :param contents: the table of contents (each entry's ``piece`` a part number here).
     :param parts: each part's HTML (its divisions and their notes); none: read whole.
     :param labels: each part's name (the first and last division it holds).
@@ -111,10 +111,10 @@ def reading(pieces: Pieces) -> Reading:
     part_of = {number: part for part, group in enumerate(groups) for number in group}
     contents = [Division(d.level, d.label, d.target, None if d.piece is None
                          else part_of[d.piece]) for d in pieces.contents]
+    top = min(d.level for d in contents if d.piece is not None)  # the divisions cut between
     heads: dict[int, list[str]] = {}
     for entry in contents:
-        if entry.piece is not None and entry.level == min(
-                d.level for d in contents if d.piece is not None):
+        if entry.piece is not None and entry.level == top:
             heads.setdefault(entry.piece, []).append(entry.label)
     parts: list[str] = []
     labels: list[str] = []
@@ -129,8 +129,9 @@ def reading(pieces: Pieces) -> Reading:
         labels.append(names[0] if len(names) == 1 else f"{names[0]} – {names[-1]}")
         for found in _ID.findall(text):
             where.setdefault(html.unescape(found), part)
-    return Reading(pieces.rendered, contents, parts, labels, pieces.before,
-                   pieces.after + pieces.below, where)
+    # the whole HTML is not kept beside its parts (a 2 MB novel's would double the cache)
+    return Reading(replace(pieces.rendered, html=Markup("")), contents, parts, labels,
+                   pieces.before, pieces.after + pieces.below, where)
 
 
 def document_data(doc_id: str, *, passages: bool = True) -> dict[str, Any]:

@@ -55,7 +55,8 @@ class Reading:
 
     :param rendered: the legend's counts, and the whole text's HTML when not in parts.
     :param contents: the table of contents (each entry's ``piece`` a part number here).
-    :param parts: each part's HTML (its divisions and their notes); none: read whole.
+    :param parts: each part's HTML (its divisions and their notes); none: read whole (one
+        part, the whole text).
     :param labels: each part's name (the first and last division it holds).
     :param before: the text before the first part; ``after``: after the last one, with the
         notes of neither part.
@@ -97,9 +98,9 @@ def rendered(doc_id: str) -> Reading:
 def reading(pieces: Pieces) -> Reading:
     """The reading of a document rendered in pieces: whole when short or undivided, else its
     pieces gathered into parts of about :data:`PART_SIZE`."""
-    if len(pieces.rendered.html) <= SPLIT_OVER or len(pieces.pieces) < 2:
+    if len(pieces.rendered.html) <= SPLIT_OVER or len(pieces.pieces) < 2:  # one part
         contents = [Division(d.level, d.label, d.target, None) for d in pieces.contents]
-        return Reading(pieces.rendered, contents)
+        return Reading(pieces.rendered, contents, where=_ids(pieces.rendered.html, 0))
     groups: list[list[int]] = [[]]
     size = 0
     for number, piece in enumerate(pieces.pieces):
@@ -127,11 +128,15 @@ def reading(pieces: Pieces) -> Reading:
         parts.append(text)
         names = heads.get(part) or [f"Part {part + 1}"]
         labels.append(names[0] if len(names) == 1 else f"{names[0]} – {names[-1]}")
-        for found in _ID.findall(text):
-            where.setdefault(html.unescape(found), part)
+        where = _ids(text, part) | where
     # the whole HTML is not kept beside its parts (a 2 MB novel's would double the cache)
     return Reading(replace(pieces.rendered, html=Markup("")), contents, parts, labels,
                    pieces.before, pieces.after + pieces.below, where)
+
+
+def _ids(text: str, part: int) -> dict[str, int]:
+    """Each ``id`` in ``text`` → ``part``."""
+    return {html.unescape(found): part for found in _ID.findall(text)}
 
 
 def document_data(doc_id: str, *, passages: bool = True) -> dict[str, Any]:
@@ -190,15 +195,16 @@ def read(doc_id: str) -> str:
 
 def _part_number(value: str, text: Reading) -> int:
     """The 0-based part of a 1-based ``?part=`` / ``/part/<n>``; 404 for any other value."""
-    if not _NUMBER.fullmatch(value) or not 1 <= int(value) <= len(text.parts):
+    if not _NUMBER.fullmatch(value) or not 1 <= int(value) <= max(len(text.parts), 1):
         abort(404)
     return int(value) - 1
 
 
 def part_html(text: Reading, number: int) -> str:
     """One part, in its wrapper (``data-part`` 1-based, as in the URLs)."""
+    inner = text.parts[number] if text.parts else text.rendered.html
     return (f'<div class="part" id="ui-part-{number + 1}" data-part="{number + 1}">'
-            f"{text.parts[number]}</div>")
+            f"{inner}</div>")
 
 
 def stub(doc_id: str, text: Reading, number: int) -> str:
@@ -214,10 +220,9 @@ def stub(doc_id: str, text: Reading, number: int) -> str:
 
 @bp.get("/documents/<doc_id>/part/<number>")
 def part(doc_id: str, number: str) -> Response:
-    """Part ``number`` (from 1) of a long document, as an HTML fragment (its wrapper)."""
+    """Part ``number`` (from 1) of a document, as an HTML fragment (its wrapper); a document
+    read whole is one part."""
     text = rendered(doc_id)
-    if not text.parts:
-        abort(404)
     shown = _part_number(number, text)
     return Response(part_html(text, shown), mimetype="text/html")
 
@@ -225,7 +230,8 @@ def part(doc_id: str, number: str) -> Response:
 @bp.get("/documents/<doc_id>/part-of/<path:anchor>")
 def part_of(doc_id: str, anchor: str) -> Response:
     """Which part holds the element ``anchor`` (a passage's citation address, a note): JSON
-    ``{"part": n, "url": …}``; 404 when no part holds it (it is on every page, or nowhere)."""
+    ``{"part": n, "url": …}`` (a document read whole: 1); 404 when no part holds it (it stands
+    before or after the parts, on every page, or nowhere)."""
     text = rendered(doc_id)
     number = text.where.get(anchor)
     if number is None:

@@ -43,8 +43,9 @@ TYPE_LABELS = {"person": "Persons", "place": "Places", "org": "Organisations", "
 #: A text whose HTML is longer than this (about 200 KB of words) is read in parts where it
 #: divides: the first part on the page, the others loaded as the reader reaches them.
 SPLIT_OVER = 300_000
-#: The size a part grows to (in characters of HTML) before the next division starts another.
-PART_SIZE = 100_000
+#: The size a part grows to (in characters of HTML, about one chapter of a novel) before the
+#: next division starts another: the first screen is about this size.
+PART_SIZE = 50_000
 _ID = re.compile(r' id="([^"]+)"')
 _NUMBER = re.compile(r"[0-9]{1,6}")  # (ASCII digits: str.isdigit takes "²" too)
 

@@ -879,15 +879,18 @@ def contents(root: etree._Element, ctx: Context, cut: list[etree._Element]
 
 
 def division_label(element: etree._Element, number: int) -> str:
-    """The division's head (its words, without notes), else ``Chapter 3`` from ``@type``
-    and ``@n``, else "Section ``number``"."""
-    head_element = element.find(f"{{{TEI_NS}}}head")
-    if head_element is not None:
-        words = " ".join("".join(head_element.xpath(
+    """The division's heads (their words, without notes; two heads — ``I`` and ``THE
+    BEGINNING`` — as ``I. THE BEGINNING``), else ``Chapter 3`` from ``@type`` and ``@n``,
+    else "Section ``number``"."""
+    words = ""
+    for head_element in element.iterchildren(f"{{{TEI_NS}}}head"):
+        text = " ".join("".join(head_element.xpath(
             ".//text()[not(ancestor::t:note)]", namespaces={"t": TEI_NS})).split())
-        if words:
-            return words if len(words) <= 120 else words[:119] + "…"
-    kind, n = element.get("type"), element.get("n")
+        if text:
+            words += (" " if words[-1:] in ".:;!?" else ". ") + text if words else text
+    if words:
+        return words if len(words) <= 120 else words[:119] + "…"
+    kind, n = (element.get("type") or "").replace("_", " "), element.get("n")
     if n:
         return f"{kind.capitalize()} {n}" if kind else n
     return f"{kind.capitalize() if kind else 'Section'} {number}"

@@ -198,12 +198,13 @@
   }
 
   function paint() {
+    // every match once per search; the current one at each step
     if (!highlights) return;
     CSS.highlights.delete("find");
-    CSS.highlights.delete("find-current");
     if (!hits.length) return;
-    CSS.highlights.set("find", new Highlight(...hits));
-    if (current >= 0) CSS.highlights.set("find-current", new Highlight(hits[current]));
+    const all = new Highlight(); // (added one by one: a spread of 50,000 ranges is too many)
+    for (const hit of hits) all.add(hit);
+    CSS.highlights.set("find", all);
   }
 
   function showFound() {
@@ -214,11 +215,11 @@
     } else {
       count.textContent = (current + 1) + " of " + hits.length;
     }
-    paint();
+    if (highlights) CSS.highlights.delete("find-current");
     if (current >= 0) {
       const hit = hits[current];
-      const holder = hit.startContainer.parentElement;
-      holder.scrollIntoView({ block: "center" });
+      if (highlights) CSS.highlights.set("find-current", new Highlight(hit));
+      hit.startContainer.parentElement.scrollIntoView({ block: "center" });
       if (!highlights) {
         const selection = window.getSelection();
         selection.removeAllRanges();
@@ -247,6 +248,7 @@
       }
       current = hits.length ? 0 : -1;
     }
+    paint();
     showFound();
   }
 

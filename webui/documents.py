@@ -25,6 +25,7 @@ from archive.index import leaf_passages, mention_counts
 from archive.registry import RefResolver
 from tei.parse import parse_tei
 
+from . import SECURITY_HEADERS
 from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
 from .downloads import RAW_FILE_HEADERS
 from .render import MENTION_TYPES, Division, Pieces, Rendered, entries_below, render_pieces
@@ -73,14 +74,18 @@ class Reading:
     where: dict[str, int] = field(default_factory=dict)
 
 
-def rendered(doc_id: str) -> Reading:
-    """The document's text as HTML, from the cache when the file and registry are unchanged."""
+def rendered(doc_id: str, images: bool = False) -> Reading:
+    """The document's text as HTML, from the cache when the file and registry are unchanged.
+
+    :param images: show facsimile images from other sites (the reader's switch).
+    """
     row = document_or_404(doc_id)
     path = document_path(row)
     registry = get_registry()
     resolver: RefResolver = get_ref_resolver()
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id,
+           images)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
@@ -88,7 +93,7 @@ def rendered(doc_id: str) -> Reading:
             return hit
     # pointers resolve as the index resolved them: `#p1` of an imported letter is `<doc>.p1`
     result = reading(render_pieces(parse_tei(path), doc_id, registry.entries,
-                                   resolver.for_document(doc_id).key))
+                                   resolver.for_document(doc_id).key, images=images))
     with _cache_lock:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
@@ -172,12 +177,28 @@ def html_datetime(value: str | None) -> str | None:
     return start if _HTML_DATE.fullmatch(start) else None
 
 
+#: The reading view's parameter that shows facsimile images from other sites.
+IMAGES_PARAMETER, IMAGES_ON = "facsimiles", "show"
+
+
+def policy_with_images(origins: tuple[str, ...]) -> str:
+    """The viewer's Content-Security-Policy, its ``img-src`` also allowing ``origins``."""
+    return "; ".join(
+        directive + "".join(f" {origin}" for origin in origins)
+        if directive.startswith("img-src ") else directive
+        for directive in (part.strip() for part in
+                          SECURITY_HEADERS["Content-Security-Policy"].split(";")))
+
+
 @bp.get("/documents/<doc_id>")
-def read(doc_id: str) -> str:
+def read(doc_id: str) -> Any:
     """The reading view; a long text in parts shows its first (``?part=n``: the n-th), the
     others as links that the viewer's script replaces by the part when the reader reaches it."""
     data = document_data(doc_id, passages=False)
-    text = rendered(doc_id)
+    # facsimile images from other sites only when the reader asks (?facsimiles=show); the
+    # page's policy then allows exactly their origins, and no other page's
+    images = request.args.get(IMAGES_PARAMETER) == IMAGES_ON
+    text = rendered(doc_id, images)
     shown = _part_number(request.args.get("part", "1"), text) if text.parts else None
     types = [kind for kind in (*MENTION_TYPES, "name") if text.rendered.mentions.get(kind)]
     # the configured public address, else the one asked by (a trusted host: see limits; the
@@ -185,13 +206,18 @@ def read(doc_id: str) -> str:
     base = current_app.config["BASE_URL"] or request.url_root
     body = text.rendered.html if shown is None else Markup(
         text.before + "".join(part_html(text, number) if number == shown
-                              else stub(doc_id, text, number)
+                              else stub(doc_id, text, number, images)
                               for number in range(len(text.parts))) + text.after)
-    return render_template("documents/read.html", doc=data, text=text.rendered, body=body,
+    page = render_template("documents/read.html", doc=data, text=text.rendered, body=body,
                            contents=text.contents if len(text.contents) >= 2 else [],
                            shown=shown, datetime=html_datetime(data["date"]),
                            type_labels=TYPE_LABELS, types=types,
-                           permalink=base.rstrip("/") + data["url"])
+                           permalink=base.rstrip("/") + data["url"], images=images,
+                           images_url=f"{data['url']}?{IMAGES_PARAMETER}={IMAGES_ON}")
+    if not text.rendered.image_origins:
+        return page
+    return Response(page, mimetype="text/html", headers={
+        "Content-Security-Policy": policy_with_images(text.rendered.image_origins)})
 
 
 def _part_number(value: str, text: Reading) -> int:
@@ -208,10 +234,12 @@ def part_html(text: Reading, number: int) -> str:
             f"{inner}</div>")
 
 
-def stub(doc_id: str, text: Reading, number: int) -> str:
-    """A part not on this page: a link to it (the viewer's script loads it in place)."""
+def stub(doc_id: str, text: Reading, number: int, images: bool) -> str:
+    """A part not on this page: a link to it (the viewer's script loads it in place, with
+    the page's facsimile images switch)."""
     base = url_for("documents.read", doc_id=doc_id)
-    src = url_for("documents.part", doc_id=doc_id, number=number + 1)
+    src = url_for("documents.part", doc_id=doc_id, number=number + 1) + (
+        f"?{IMAGES_PARAMETER}={IMAGES_ON}" if images else "")
     return (f'<div class="part part-stub" id="ui-part-{number + 1}" data-part="{number + 1}" '
             f'data-src="{html.escape(src)}">'
             f'<p><a href="{html.escape(base)}?part={number + 1}#ui-part-{number + 1}">'
@@ -223,7 +251,7 @@ def stub(doc_id: str, text: Reading, number: int) -> str:
 def part(doc_id: str, number: str) -> Response:
     """Part ``number`` (from 1) of a document, as an HTML fragment (its wrapper); a document
     read whole is one part."""
-    text = rendered(doc_id)
+    text = rendered(doc_id, request.args.get(IMAGES_PARAMETER) == IMAGES_ON)
     shown = _part_number(number, text)
     return Response(part_html(text, shown), mimetype="text/html")
 

@@ -127,13 +127,14 @@ def reading(pieces: Pieces) -> Reading:
     labels: list[str] = []
     where: dict[str, int] = {}
     for part, group in enumerate(groups):
+        names = heads.get(part) or [f"Part {part + 1}"]
+        labels.append(names[0] if len(names) == 1 else f"{names[0]} – {names[-1]}")
         held = [pieces.pieces[n] for n in group]
         text = "".join(piece.html for piece in held) + entries_below(
             [note for piece in held for note in piece.notes],
-            [entry for piece in held for entry in piece.apparatus], f"-{part + 1}")
+            [entry for piece in held for entry in piece.apparatus], f"-{part + 1}",
+            labels[-1])
         parts.append(text)
-        names = heads.get(part) or [f"Part {part + 1}"]
-        labels.append(names[0] if len(names) == 1 else f"{names[0]} – {names[-1]}")
         where = _ids(text, part) | where
     # the whole HTML is not kept beside its parts (a 2 MB novel's would double the cache)
     return Reading(replace(pieces.rendered, html=Markup("")), contents, parts, labels,

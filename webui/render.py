@@ -1261,11 +1261,17 @@ def render_pieces(tree: etree._ElementTree, doc_id: str, entities: Container[str
                   contents(root, ctx, [cut[0] for cut in cuts]))
 
 
-def entries_below(notes: list[tuple[int, str]], apparatus: list[str], key: str = "") -> str:
-    """Notes and apparatus entries (of a part: ``key`` keeps its headings' ids apart) as
-    :func:`below_text` lists them."""
+def entries_below(notes: list[tuple[int, str]], apparatus: list[str], key: str = "",
+                  title: str = "") -> str:
+    """Notes and apparatus entries as :func:`below_text` lists them; for a part, ``key``
+    keeps its headings' ids apart and ``title`` (its chapters) follows "Notes", so that each
+    part's lists have names of their own."""
     html = below_text(Context("", (), notes=notes, apparatus=apparatus))
-    return html.replace('-title"', f'-title{key}"') if key else html
+    if key:
+        html = html.replace('-title"', f'-title{key}"')
+    if title:
+        html = html.replace("</h2>", f" <small>({esc(title)})</small></h2>")
+    return html
 
 
 def _dividing(roots: list[etree._Element]) -> etree._Element | None:

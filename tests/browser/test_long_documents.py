@@ -157,3 +157,20 @@ def test_c_copies_the_permalink_of_the_passage_in_view(reader, long_server: str,
     assert reader.evaluate("navigator.clipboard.readText()") == link
     reader.screenshot(path=str(tmp_path / "copied.png"))
     assert "c</kbd> to copy" in reader.content()  # the help says so
+
+
+def test_axe_finds_nothing_on_long_documents(reader) -> None:
+    """The contents, the find box, part links, a loaded part and the copied link: clean."""
+    violations = _load(HERE / "test_access.py", "_access").violations
+    reader.goto(f"/documents/{SHORT}")
+    assert violations(reader) == []
+    reader.goto(f"/documents/{LONG}")
+    reader.locator("#ui-part-1 > section").last.scroll_into_view_if_needed()
+    reader.mouse.wheel(0, 3000)
+    expect(reader.locator("#ui-part-2.part-stub")).to_have_count(0)
+    reader.get_by_role("searchbox", name="Find in this document").fill("eleanor")
+    expect(reader.locator("#ui-find-count")).to_contain_text(" of ")
+    reader.evaluate("document.activeElement.blur()")
+    reader.keyboard.press("c")
+    expect(reader.locator("#ui-copied")).to_contain_text("Copied")
+    assert violations(reader) == []

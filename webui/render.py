@@ -30,6 +30,8 @@ from .lang import html_lang
 PHRASING = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "i",
                       "b", "u", "q", "cite", "sup", "sub", "small", "del", "ins", "abbr",
                       "dt", "figcaption", "time", "s"})
+#: TEI elements of running text: a :attr:`Tag.inline` behaviour inside them stays a phrase.
+RUNNING = frozenset({"p", "l", "ab", "seg", "s", "hi", "q", "said"})
 #: TEI elements that get a visible citation anchor (with an xml:id, or as a leaf passage).
 CITABLE = frozenset({"p", "ab", "item", "quote", "bibl", "head", "sp", "lg", "note", "label"})
 MENTION_TYPES = ("person", "place", "org", "date")
@@ -79,10 +81,15 @@ class Tag:
     html: str
     css: str = ""
     void: bool = False
+    #: a block in a block, but a phrase in running text (an inline ``stage`` direction of a
+    #: speech, a ``salute`` inside a letter's paragraph): no line break of its own there
+    inline: bool = False
 
     def __call__(self, element: etree._Element, ctx: Context) -> None:
-        tag = "span" if ctx.phrasing and self.html not in PHRASING else self.html
-        css = self.css + (" blk" if tag == "span" and self.html != "span" else "")
+        running = self.inline and (ctx.phrasing or _parent_name(element) in RUNNING)
+        tag = "span" if running or (ctx.phrasing and self.html not in PHRASING) else self.html
+        css = self.css + (" blk" if tag == "span" and self.html != "span" and not running
+                          else "")
         wrap(element, ctx, tag, css.strip())
 
 
@@ -240,7 +247,7 @@ def head(element: etree._Element, ctx: Context) -> None:
         wrap(element, ctx, "p", "ms-head")  # a record's title line, under its identifier
         return
     if not ctx.phrasing and parent is not None and (
-            local_name(parent) == "castList" or local_name(parent) == "list"
+            local_name(parent) in ("castList", "listWit") or local_name(parent) == "list"
             and (parent.get("type") or parent.get("rend") or "").lower() != "gloss"):
         ctx.out.append('<li class="list-head">')  # a list (ul, ol) holds only items
         _head(element, parent, ctx)
@@ -377,8 +384,8 @@ def date(element: etree._Element, ctx: Context, css: str, title: str | None) -> 
     sits in a link, which is), it shows the value in a ``<small>`` on focus or tap (CSS), and
     names it as its description for screen readers (``aria-describedby``)."""
     normal = date_value(element)
-    if normal is None:
-        wrap(element, ctx, "span", css, title=title)
+    if normal is None or normal == "".join(element.itertext()).strip():  # nothing to add
+        wrap(element, ctx, "span", css, title=title, data_when=element.get("when"))
         return
     shown = f"ui-date-{ctx.mentions['date']}"
     wrap(element, ctx, "span", css, title=title, data_when=element.get("when"),
@@ -704,10 +711,7 @@ def app(element: etree._Element, ctx: Context) -> None:
     """A critical apparatus entry: the lemma (else the first reading) stays in the text, clean;
     the other readings, with their witnesses, and the entry's notes go to the numbered
     apparatus under the text (:func:`below_text`), linked both ways."""
-    readings = [child for child in element.iter() if isinstance(child.tag, str)
-                and local_name(child) in READINGS and _app_of(child) is element]
-    shown = next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
-                 else None)
+    shown = shown_reading(element)
     ctx.out.append(f"<span{attributes(element, ctx, 'app')}>")
     if shown is not None:
         render_element(shown, ctx)
@@ -717,12 +721,44 @@ def app(element: etree._Element, ctx: Context) -> None:
     mark(ctx, "app", number, str(number))
 
     def entry() -> None:
-        if shown is not None:
-            lemma = " ".join("".join(shown.itertext()).split())
-            ctx.out.append(f'<span class="lemma">{esc(lemma)}]</span>{witnesses(shown)} ')
+        if shown is not None:  # (a reading without words, a proposed lacuna: no "]")
+            lemma = lemma_words(shown)
+            ctx.out.append((f'<span class="lemma">{esc(lemma)}]</span>' if lemma else "")
+                           + f"{witnesses(shown)} ")
         apparatus_children(element, shown, ctx)
 
     ctx.apparatus[number - 1] = aside(ctx, "app", number, str(number), entry)
+
+
+def shown_reading(element: etree._Element) -> etree._Element | None:
+    """The reading of ``app`` that stands in the text: its lemma, else its first reading."""
+    readings = [child for child in element.iter() if isinstance(child.tag, str)
+                and local_name(child) in READINGS and _app_of(child) is element]
+    return next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
+                else None)
+
+
+#: A lemma of more words than this is cited by its first and last word (``ut … capillis``).
+LEMMA_WORDS = 6
+
+
+def lemma_words(reading: etree._Element) -> str:
+    """The words of a lemma as the text shows them (an apparatus inside it by its own lemma,
+    without its readings and notes), a long one shortened to its first and last word."""
+    parts: list[str] = []
+
+    def read(element: etree._Element) -> None:
+        parts.append(element.text or "")
+        for child in element:
+            if isinstance(child.tag, str) and local_name(child) != "note":
+                inner = shown_reading(child) if local_name(child) == "app" else child
+                if inner is not None:
+                    read(inner)
+            parts.append(child.tail or "")
+
+    read(reading)
+    words = "".join(parts).split()
+    return f"{words[0]} … {words[-1]}" if len(words) > LEMMA_WORDS else " ".join(words)
 
 
 def _app_of(element: etree._Element) -> etree._Element | None:
@@ -753,13 +789,16 @@ def apparatus_children(element: etree._Element, shown: etree._Element | None,
             ctx.out.append("</span>")
         elif name == "note":
             Tag("span", "app-note")(child, ctx)
+            ctx.out.append(" ")  # the next reading does not join its last word
         else:
             render_element(child, ctx)
 
 
 def witnesses(element: etree._Element) -> str:
-    """``@wit`` (``#A #B``) as the sigla ``A B``, in a span; empty without witnesses."""
-    sigla = " ".join(token.lstrip("#") for token in (element.get("wit") or "").split())
+    """``@wit`` (``#A #B``) and ``@source`` (an editor's conjecture, ``#Markland``) as the
+    sigla ``A B Markland``, in a span; empty without witnesses or sources."""
+    sigla = " ".join(token.lstrip("#") for attribute in ("wit", "source")
+                     for token in (element.get(attribute) or "").split())
     return f' <span class="wit">{esc(sigla)}</span>' if sigla else ""
 
 
@@ -840,14 +879,48 @@ def register_row(entry: etree._Element, ctx: Context) -> None:
     ctx.out.append("</td></tr>")
 
 
+#: The sign before a life event, and the words that already say it (``geb.``, ``born``).
+LIFE_SIGNS = {"birth": "*", "death": "†"}
+
+
 def life_event(element: etree._Element, ctx: Context) -> None:
-    """``birth``/``death``: its words, else ``*``/``†`` and its normalised date."""
+    """``birth``/``death``: ``*``/``†``, then its words (a date and a place, as a register
+    gives them), or the normalised date of itself or its ``date`` when it has none."""
+    sign = LIFE_SIGNS[local_name(element)]
     ctx.out.append(f"<span{attributes(element, ctx, local_name(element))}>")
-    value = date_value(element)
-    if not "".join(element.itertext()).strip() and value:
-        ctx.out.append(esc(f"{'*' if local_name(element) == 'birth' else '†'} {value}"))
+    words = "".join(element.itertext()).strip()
+    dated = element.find(f"{{{TEI_NS}}}date")
+    value = date_value(element) or (None if dated is None else date_value(dated))
+    if not words:
+        ctx.out.append(esc(f"{sign} {value}" if value else sign))
+    elif not words.startswith(sign):
+        ctx.out.append(esc(f"{sign} "))
     children(element, ctx)
     ctx.out.append("</span>")
+
+
+def events(element: etree._Element, ctx: Context) -> None:
+    """A list of events (a person's in a register: hundreds in some editions) folded, its
+    count in view, each event on a line with its date."""
+    if ctx.phrasing:
+        Tag("span", "events")(element, ctx)
+        return
+    count = sum(1 for child in element if isinstance(child.tag, str)
+                and local_name(child) == "event")
+    ctx.out.append(f"<details{attributes(element, ctx, 'events')}><summary>"
+                   f"{count} event{'s' if count != 1 else ''}</summary><ul>")
+    children(element, ctx)
+    ctx.out.append("</ul></details>")
+
+
+def event(element: etree._Element, ctx: Context) -> None:
+    """One event of a list: an item, its normalised date first."""
+    value = date_value(element)
+    ctx.out.append(f"<li{attributes(element, ctx, 'event')}>")
+    if value:
+        ctx.out.append(f'<span class="event-date">{esc(value)}</span> ')
+    children(element, ctx)
+    ctx.out.append("</li>")
 
 
 def cast_item(element: etree._Element, ctx: Context) -> None:
@@ -1052,19 +1125,21 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "pubPlace": Tag("span", "pub-place"), "publisher": Tag("span", "publisher"),
     "biblScope": Tag("span", "bibl-scope"), "edition": Tag("span", "edition"),
     "note": note, "lg": Tag("div", "lg"), "l": verse_line,
-    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
+    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"),
+    "stage": Tag("div", "stage", inline=True),
     "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": graphic, "media": skip,
     "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
     "titlePage": Tag("div", "title-page"), "docTitle": Tag("div", "doc-title"),
     "titlePart": Tag("div", "title-part"), "docAuthor": Tag("div", "doc-author"),
     "docImprint": Tag("div", "doc-imprint"), "byline": Tag("div", "byline"),
     "dateline": Tag("div", "dateline"), "opener": Tag("div", "opener"),
-    "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
+    "closer": Tag("div", "closer"), "salute": Tag("div", "salute", inline=True),
     "signed": Tag("div", "signed"), "address": Tag("div", "address"),
     "addrLine": Tag("div", "addr-line"), "epigraph": Tag("div", "epigraph"),
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
     "castList": Tag("ul", "cast"), "castGroup": Tag("li", "cast-group"),
     "castItem": cast_item, "role": Tag("span", "role"),
+    "listWit": Tag("ul", "list-wit"), "witness": Tag("li", "witness"),
     "roleDesc": Tag("span", "role-desc"),
     # phrases
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
@@ -1082,7 +1157,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "rs": mention, "date": mention,
     # letters, early print, speech
     "listPerson": register, "listPlace": register, "listOrg": register, "birth": life_event,
-    "death": life_event, "idno": idno, "ptr": pointer,
+    "death": life_event, "idno": idno, "ptr": pointer, "listEvent": events, "event": event,
+    "location": Tag("span", "location"), "geo": Tag("span", "geo"),
     "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
     # genetic transcripts
     "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),

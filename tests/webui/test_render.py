@@ -99,10 +99,13 @@ def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in
      ' aria-describedby="ui-date-1">15 October 1923'
      '<small class="date-value" id="ui-date-1">1923-10-15</small></span>'),
     # in a link: the link takes the focus, the date no tab stop of its own
-    ('<p><ref target="https://x.org/"><date when="1923">1923</date></ref></p>',
+    ('<p><ref target="https://x.org/"><date when="1923-01">January 1923</date></ref></p>',
      '<a data-tei="ref" class="external" href="https://x.org/" rel="noopener noreferrer nofollow">'
-     '<span data-tei="date" class="m m-date" data-when="1923" aria-describedby="ui-date-1">1923'
-     '<small class="date-value" id="ui-date-1">1923</small></span></a>'),
+     '<span data-tei="date" class="m m-date" data-when="1923-01" aria-describedby="ui-date-1">'
+     'January 1923<small class="date-value" id="ui-date-1">1923-01</small></span></a>'),
+    # a value that says no more than the words is not repeated
+    ('<p><date when="1923">1923</date></p>',
+     '<span data-tei="date" class="m m-date" data-when="1923">1923</span>'),
     # no link inside a link
     ('<p><ref target="https://x.org/"><persName ref="#leon-trotsky">T</persName></ref></p>',
      '<a data-tei="ref" class="external" href="https://x.org/" rel="noopener noreferrer nofollow">'
@@ -250,7 +253,8 @@ def test_drama_renders_speeches_and_verse() -> None:
     assert ('<p data-tei="p" id="ftln-0005"><a class="cite" href="/documents/engine#ftln-0005" '
             'aria-label="Link to ftln-0005">ftln-0005</a>We see a card with holes in it,'
             '<br data-tei="lb">and a gentleman') in html
-    assert '<div data-tei="stage" id="stg-0002" class="stage">He shows a card.</div>' in html
+    # a stage direction inside a verse line stays in the line (no line break of its own)
+    assert '<span data-tei="stage" id="stg-0002" class="stage">He shows a card.</span>' in html
 
 
 def test_shared_drama_renders_speeches_and_verse(tei_samples: Path) -> None:

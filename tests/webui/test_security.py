@@ -13,7 +13,8 @@ from webui import SECURITY_HEADERS, create_app
 
 DOC = "003_717e887f31c42029"
 #: A value for each URL variable the routes take.
-VALUES = {"doc_id": DOC, "entity_id": "leon-trotsky", "filename": "viewer.js", "kind": "persons"}
+VALUES = {"doc_id": DOC, "entity_id": "leon-trotsky", "filename": "viewer.js", "kind": "persons",
+          "number": "1", "anchor": "p1"}
 READ_ONLY = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -42,7 +43,8 @@ def snapshot(directory: Path) -> dict[str, str]:
 
 def test_no_route_takes_a_method_that_could_change_data(app) -> None:
     rules = {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
-    assert len(rules) == 27  # 18, robots.txt, /entities and three registers, and their JSON twins
+    # 18, robots.txt, /entities and three registers, and their JSON twins; a document's parts
+    assert len(rules) == 29
     assert {rule: methods - READ_ONLY for rule, methods in rules.items()} == {
         rule: set() for rule in rules}
 

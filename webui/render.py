@@ -193,8 +193,9 @@ def cite(element: etree._Element, ctx: Context) -> None:
             xml_id or element in ctx.leaves):
         href = f"/documents/{ctx.doc_id}#{address}"
         label = xml_id or address.rpartition(".")[2]
+        shown = str(escape(label)).replace(".", ".<wbr>").replace("_", "_<wbr>")
         ctx.out.append(f'<a class="cite" href="{escape(href)}" aria-label="Link to '
-                       f'{escape(address)}">{escape(label)}</a>')
+                       f'{escape(address)}">{shown}</a>')  # a long id wraps at its steps
 
 
 def children(element: etree._Element, ctx: Context) -> None:

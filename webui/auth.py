@@ -234,7 +234,7 @@ def role_required(role: Role | None) -> Callable[[View], View]:
             if role is not None:
                 if not current_user.is_authenticated:
                     if request.method == "GET" and not request.path.startswith("/api/"):
-                        return redirect(url_for("auth.login", next=request.full_path))
+                        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
                     abort(401, "Log in first.")
                 if not current_user.has_role(role):
                     abort(403, f"This needs the role {role}; you are a {current_user.role}.")

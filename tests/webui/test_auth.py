@@ -294,7 +294,7 @@ def test_every_writing_route_refuses_the_anonymous_and_weaker_roles(editing_dir:
         "/login", "/logout", "/account/logout-everywhere", "/account/password", "/probe/edit",
         "/probe/admin"}
     for rule in writing:
-        needed = getattr(app.view_functions[rule.endpoint], "archive_role")
+        needed = app.view_functions[rule.endpoint].archive_role
         if needed is None:
             assert rule.rule == "/login"  # the one writing route open to all
             continue

@@ -262,13 +262,36 @@ def _safe_next(target: str | None) -> str:
     return url_for("browse.index")
 
 
+def _throttle() -> LoginThrottle:
+    throttle: LoginThrottle = current_app.extensions["login_throttle"]
+    return throttle
+
+
 def _throttled(name: str) -> int:
     """Seconds until a login as ``name`` from this address may be tried (0: now)."""
-    throttle: LoginThrottle = current_app.extensions["login_throttle"]
+    throttle = _throttle()
     config = current_app.config
     return max(throttle.wait(f"user:{name}", int(config["LOGIN_FAILURES_PER_USER"])),
                throttle.wait(f"address:{request.remote_addr}",
                              int(config["LOGIN_FAILURES_PER_ADDRESS"])))
+
+
+def _failed(name: str) -> None:
+    """Count a failed password of ``name`` from this address."""
+    throttle = _throttle()
+    throttle.fail(f"user:{name}")
+    throttle.fail(f"address:{request.remote_addr}")
+
+
+def _too_many(wait: int) -> BaseResponse:
+    """429 with ``Retry-After``: too many failed passwords."""
+    minutes = math.ceil(wait / 60)
+    error = TooManyRequests(f"Too many failed logins: try again in {minutes} minute"
+                            f"{'s' if minutes != 1 else ''}.")
+    response = current_app.handle_http_exception(error)
+    assert isinstance(response, BaseResponse)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -283,21 +306,13 @@ def login() -> BaseResponse | str | tuple[str, int]:
     password = request.form.get("password", "")
     wait = _throttled(name)
     if wait:
-        minutes = math.ceil(wait / 60)
-        error = TooManyRequests(f"Too many failed logins: try again in {minutes} minute"
-                                f"{'s' if minutes != 1 else ''}.")
-        response = current_app.handle_http_exception(error)
-        assert isinstance(response, BaseResponse)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    user = authenticate(get_settings(), name, password)
-    throttle: LoginThrottle = current_app.extensions["login_throttle"]
+        return _too_many(wait)
+    user = _accounts(lambda: authenticate(get_settings(), name, password))
     if user is None:
-        throttle.fail(f"user:{name}")
-        throttle.fail(f"address:{request.remote_addr}")
+        _failed(name)
         return render_template("auth/login.html", next_url=next_url, name=name,
                                error="Wrong user name or password."), 200
-    throttle.forget(f"user:{name}")
+    _throttle().forget(f"user:{name}")
     session.clear()  # nothing of the session before the login survives it (fixation)
     session["sid"] = secrets.token_urlsafe(24)
     session.permanent = True
@@ -325,7 +340,7 @@ def account() -> str:
 @login_required
 def logout_everywhere() -> BaseResponse:
     """End every session of this user, this one included."""
-    _write(lambda: end_sessions(get_settings(), current_user.name))
+    _accounts(lambda: end_sessions(get_settings(), current_user.name))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -334,13 +349,17 @@ def logout_everywhere() -> BaseResponse:
 @bp.route("/account/password", methods=["POST"])
 @login_required
 def change_password() -> BaseResponse | tuple[str, int]:
-    """A new password for this user (the current one asked again); every session ends but
-    this one, which goes on under the new generation."""
+    """A new password for this user (the current one asked again, its failures throttled like
+    a login's); every session ends but this one, which goes on under the new generation."""
     name = current_user.name
     settings = get_settings()
     current = request.form.get("current", "")
     new = request.form.get("password", "")
-    if authenticate(settings, name, current) is None:
+    wait = _throttled(name)
+    if wait:
+        return _too_many(wait)
+    if _accounts(lambda: authenticate(settings, name, current)) is None:
+        _failed(name)
         return _account_page("The current password is wrong."), 400
     if new != request.form.get("repeat", ""):
         return _account_page("The new passwords are not the same."), 400
@@ -348,7 +367,7 @@ def change_password() -> BaseResponse | tuple[str, int]:
         check_password(new, name)
     except ArchiveError as error:
         return _account_page(f"{error.message[:1].upper()}{error.message[1:]}."), 400
-    user = _write(lambda: set_password(settings, name, new))
+    user = _accounts(lambda: set_password(settings, name, new))
     session["sid"] = secrets.token_urlsafe(24)
     login_user(AccountUser(user))
     flash("Your password has been changed; your other sessions have ended.")
@@ -362,9 +381,11 @@ def _account_page(error: str | None = None) -> str:
 Result = TypeVar("Result")
 
 
-def _write(change: Callable[[], Result]) -> Result:
-    """``change()``; a busy data directory (another writer holds its lock) is a 503."""
+def _accounts(call: Callable[[], Result]) -> Result:
+    """``call()``, which reads or changes the users; when it cannot (another writer holds the
+    data lock, an unreadable file of users), 503 without the details, which go to the log."""
     try:
-        return change()
+        return call()
     except ArchiveError as error:
-        abort(503, f"The archive is busy or cannot be written ({error.message}); try again.")
+        current_app.logger.error("accounts: %s", error)
+        abort(503, "The accounts cannot be read or changed just now; try again in a moment.")

@@ -49,7 +49,7 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True,
+@click.option("--role", type=click.Choice(ROLES), default="reader", show_default=True,
               help="reader: log in and read; editor: change documents and the registry; "
                    "admin: also manage users and read the audit log.")
 @_STDIN

@@ -234,6 +234,35 @@ def test_failed_logins_are_throttled_per_user_and_per_address(editing_dir: Path)
     assert login(elsewhere, "adam").status_code == 302  # another address still may
 
 
+def test_guessing_the_current_password_is_throttled_too(app) -> None:
+    client = app.test_client()
+    login(client, "alice")
+    csrf = token(client, "/account")
+    for _ in range(5):
+        response = client.post("/account/password", data={
+            "csrf_token": csrf, "current": "a wrong guess", "password": "x" * 12, "repeat": "x"})
+        assert response.status_code == 400
+    response = client.post("/account/password", data={
+        "csrf_token": csrf, "current": PASSWORDS["alice"], "password": "a good new one!",
+        "repeat": "a good new one!"})
+    assert response.status_code == 429 and "Retry-After" in response.headers
+
+
+def test_an_unreadable_file_of_users_is_503_without_details(tmp_path: Path,
+                                                            editing_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "users.json").write_text("{not json", encoding="utf-8")
+    app = create_app({"DATA_DIR": str(data), "EDITING": True,
+                      "SECRET_KEY": (editing_dir / ".secret_key").read_bytes()})
+    client = app.test_client()
+    response = client.post("/login", data={"name": "alice", "password": PASSWORDS["alice"],
+                                           "csrf_token": token(client)})
+    assert response.status_code == 503
+    assert "The accounts cannot be read or changed" in response.text
+    assert str(data) not in response.text and "users.json" not in response.text
+
+
 def test_cookies_are_httponly_lax_and_secure_over_tls(editing_dir: Path) -> None:
     def cookie(base_url: str | None, scheme: str = "http") -> str:
         app = create_app({"DATA_DIR": str(editing_dir), "EDITING": True, "BASE_URL": base_url})

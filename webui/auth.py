@@ -49,6 +49,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
 from archive.accounts import (
+    KEY_BYTES,
     MIN_PASSWORD_LENGTH,
     Role,
     User,
@@ -159,8 +160,15 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint] = ()) -> None:
         directory's key file cannot be made).
     """
     config = app.config
-    if not config.get("SECRET_KEY"):
+    key = config.get("SECRET_KEY")
+    if not key:
         config["SECRET_KEY"] = secret_key(Settings(data_dir=Path(config["DATA_DIR"])))
+    else:  # ARCHIVE_SECRET_KEY=123 reaches the config as a number (Flask reads JSON)
+        config["SECRET_KEY"] = key if isinstance(key, bytes) else str(key)
+        if len(config["SECRET_KEY"]) < KEY_BYTES:
+            raise ArchiveError(f"ARCHIVE_SECRET_KEY is shorter than {KEY_BYTES} characters: "
+                               "use a long random one (python -c 'import secrets; "
+                               "print(secrets.token_urlsafe(32))')")
     https = str(config.get("BASE_URL") or "").lower().startswith("https://")
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"

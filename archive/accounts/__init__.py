@@ -2,7 +2,7 @@
 data directory, and the key that signs the viewer's sessions.
 """
 
-from .secret import SECRET_KEY_FILE, secret_key
+from .secret import KEY_BYTES, SECRET_KEY_FILE, secret_key
 from .users import (
     MIN_PASSWORD_LENGTH,
     ROLES,
@@ -24,6 +24,7 @@ from .users import (
 )
 
 __all__ = [
+    "KEY_BYTES",
     "MIN_PASSWORD_LENGTH",
     "ROLES",
     "SECRET_KEY_FILE",

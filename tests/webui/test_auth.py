@@ -248,19 +248,27 @@ def test_guessing_the_current_password_is_throttled_too(app) -> None:
     assert response.status_code == 429 and "Retry-After" in response.headers
 
 
-def test_an_unreadable_file_of_users_is_503_without_details(tmp_path: Path,
-                                                            editing_dir: Path) -> None:
+def test_an_unreadable_file_of_users_is_503_without_details(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "users.json").write_text("{not json", encoding="utf-8")
     app = create_app({"DATA_DIR": str(data), "EDITING": True,
-                      "SECRET_KEY": (editing_dir / ".secret_key").read_bytes()})
+                      "SECRET_KEY": "s" * 32})
     client = app.test_client()
     response = client.post("/login", data={"name": "alice", "password": PASSWORDS["alice"],
                                            "csrf_token": token(client)})
     assert response.status_code == 503
     assert "The accounts cannot be read or changed" in response.text
     assert str(data) not in response.text and "users.json" not in response.text
+
+
+def test_a_short_secret_key_is_refused_in_one_line(editing_dir: Path) -> None:
+    env = {**os.environ, "ARCHIVE_SECRET_KEY": "12345"}  # Flask reads it as the number 12345
+    result = subprocess.run(
+        [sys.executable, "-m", "archive", "--data", str(editing_dir), "serve", "--editing",
+         "--port", "0"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("archive: error: ARCHIVE_SECRET_KEY is shorter than 32")
 
 
 def test_cookies_are_httponly_lax_and_secure_over_tls(editing_dir: Path) -> None:

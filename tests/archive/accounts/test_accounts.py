@@ -205,12 +205,3 @@ def test_the_secret_key_is_made_once_and_kept_secret(settings: Settings) -> None
     with pytest.raises(ArchiveError, match="shorter than 32 bytes"):
         secret_key(settings)
 
-
-def test_a_read_only_data_directory_gives_one_line(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root writes through a read-only mode; no unprivileged user here")
-    data = tmp_path / "ro"
-    data.mkdir()
-    data.chmod(0o500)
-    with pytest.raises(ArchiveError, match="cannot read or make the secret key"):
-        secret_key(Settings(data_dir=data))

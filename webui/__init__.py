@@ -74,7 +74,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                       api.bp):
         app.register_blueprint(blueprint)
     if app.config["EDITING"]:
-        auth.init_app(app, blueprints=())  # the writing blueprints: only registered here
+        # the writing blueprints (the editing pages) go in this tuple: registered only here,
+        # with EDITING on; each writing view wears a role decorator (auth.check_routes)
+        auth.init_app(app, blueprints=())
 
     @app.after_request
     def secure(response: Response) -> Response:

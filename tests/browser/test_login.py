@@ -84,6 +84,18 @@ def test_log_in_see_the_name_log_out(browser, editing_server: str) -> None:
         page.wait_for_url("**/account")
         assert page.locator(".auth-user").inner_text() == "ellen"
         page.screenshot(path=str(SHOTS / "login-account.png"))
+        # script writes with the token of <meta name="csrf-token"> in X-CSRFToken (editing.js);
+        # the same fetch without it is refused
+        bare = page.evaluate("fetch('/account/password', {method: 'POST'}).then(r => r.status)")
+        assert bare == 403
+        sent = page.evaluate("archiveEditing.send('/account/password', {method: 'POST', "
+                             "body: new URLSearchParams({current: 'wrong guess'})})"
+                             ".then(r => r.status)")
+        assert sent == 400  # past the CSRF check: the current password is wrong
+        refusals = [error for error in errors if "the server responded with a status of 4"
+                    in error]
+        assert len(refusals) == 2  # the browser reports the 403 and the 400 on the console
+        errors[:] = [error for error in errors if error not in refusals]
         page.click("main form.auth-form button:text('Log out')")
         page.wait_for_url(editing_server + "/")
         assert page.locator("header .account-nav").inner_text().strip() == "Log in"

@@ -177,6 +177,11 @@ from .commands.tag import tag  # noqa: E402
 
 cli.add_command(tag)
 
+from .commands.edits import log, tags  # noqa: E402
+
+cli.add_command(tags)
+cli.add_command(log)
+
 from .commands.query import facets, query, reindex  # noqa: E402
 
 cli.add_command(reindex)

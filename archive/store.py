@@ -39,8 +39,10 @@ ID_PUNCTUATION = "_.-"
 JOURNAL_FILE = ".journal.json"
 #: Folder of the data directory where imported list files are kept as they are.
 LISTS_DIR = "lists"
+#: The audit log of editorial changes (archive.curation.history) and its saved file versions.
+HISTORY_DIR = "history"
 #: Folders of the data directory whose files the archive writes.
-DATA_FOLDERS = ("tei", "registry", "sources", LISTS_DIR)
+DATA_FOLDERS = ("tei", "registry", "sources", LISTS_DIR, HISTORY_DIR, f"{HISTORY_DIR}/blobs")
 
 
 def is_id_char(char: str) -> bool:

@@ -14,6 +14,8 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
+from .lang import html_lang
+
 __all__ = ["create_app", "SECURITY_HEADERS"]
 
 #: Sent with every response. No inline script anywhere, so the policy can forbid it.
@@ -65,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.jinja_env.filters["html_lang"] = html_lang  # xml:lang → a valid BCP 47 tag or None
 
     from . import api, auth, browse, cache, documents, downloads, entities, limits, query, search
 

@@ -18,10 +18,11 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import QueryError
-from archive.index import lookup
+from archive.index import facet_counts, lookup
 
-from .data import get_settings, require_index
+from .data import get_registry, get_settings, require_index
 from .lookup import Selection, facet_names
+from .map import places_map
 from .timeline import histogram_svg, per
 
 bp = Blueprint("browse", __name__)
@@ -196,5 +197,20 @@ def index() -> str:
     args = known_args().to_dict(flat=False)
     chart, counted = timeline(data.pop("years"), data.pop("decades"))
     return render_template("browse/index.html", **data, pages=pages, args=args,
-                           timeline=chart, timeline_counts=counted,
+                           timeline=chart, timeline_counts=counted, place_map=selection_map(),
                            export_limit=current_app.config["EXPORT_LIMIT"])
+
+
+def selection_map() -> dict[str, Any] | None:
+    """The map of the places the selection's documents name (each sized by how many of them
+    do), or None when the archive has no place facet or no such place has coordinates."""
+    if "place" not in facet_names(get_settings()):
+        return None
+    selection = current_selection()
+    try:
+        counts = facet_counts(get_settings(), selection.chosen(), selection.text or None, "place")
+    except QueryError as error:
+        abort(400, str(error))
+    what = "the selected documents" if selection.facets or selection.text else "the documents"
+    return places_map(counts, get_registry(), label=f"Map of the places {what} name",
+                      unit="documents")

@@ -13,6 +13,7 @@ from archive.index import leaf_passages, mention_counts
 from archive.registry import RefResolver
 from tei.parse import parse_tei
 
+from . import SECURITY_HEADERS
 from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
 from .downloads import RAW_FILE_HEADERS
 from .render import MENTION_TYPES, Rendered, render_text
@@ -28,14 +29,18 @@ TYPE_LABELS = {"person": "Persons", "place": "Places", "org": "Organisations", "
                "name": "Other names"}
 
 
-def rendered(doc_id: str) -> Rendered:
-    """The document's text as HTML, from the cache when the file and registry are unchanged."""
+def rendered(doc_id: str, images: bool = False) -> Rendered:
+    """The document's text as HTML, from the cache when the file and registry are unchanged.
+
+    :param images: show facsimile images from other sites (the reader's switch).
+    """
     row = document_or_404(doc_id)
     path = document_path(row)
     registry = get_registry()
     resolver: RefResolver = get_ref_resolver()
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id,
+           images)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
@@ -43,7 +48,7 @@ def rendered(doc_id: str) -> Rendered:
             return hit
     # pointers resolve as the index resolved them: `#p1` of an imported letter is `<doc>.p1`
     result = render_text(parse_tei(path), doc_id, registry.entries,
-                         resolver.for_document(doc_id).key)
+                         resolver.for_document(doc_id).key, images=images)
     with _cache_lock:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
@@ -83,17 +88,38 @@ def html_datetime(value: str | None) -> str | None:
     return start if _HTML_DATE.fullmatch(start) else None
 
 
+#: The reading view's parameter that shows facsimile images from other sites.
+IMAGES_PARAMETER, IMAGES_ON = "facsimiles", "show"
+
+
+def policy_with_images(origins: tuple[str, ...]) -> str:
+    """The viewer's Content-Security-Policy, its ``img-src`` also allowing ``origins``."""
+    return "; ".join(
+        directive + "".join(f" {origin}" for origin in origins)
+        if directive.startswith("img-src ") else directive
+        for directive in (part.strip() for part in
+                          SECURITY_HEADERS["Content-Security-Policy"].split(";")))
+
+
 @bp.get("/documents/<doc_id>")
-def read(doc_id: str) -> str:
+def read(doc_id: str) -> Any:
     data = document_data(doc_id, passages=False)
-    text = rendered(doc_id)
+    # facsimile images from other sites only when the reader asks (?facsimiles=show); the
+    # page's policy then allows exactly their origins, and no other page's
+    images = request.args.get(IMAGES_PARAMETER) == IMAGES_ON
+    text = rendered(doc_id, images)
     types = [kind for kind in (*MENTION_TYPES, "name") if text.mentions.get(kind)]
     # the configured public address, else the one asked by (a trusted host: see limits; the
     # response cache keeps pages by host)
     base = current_app.config["BASE_URL"] or request.url_root
-    return render_template("documents/read.html", doc=data, text=text, types=types,
+    page = render_template("documents/read.html", doc=data, text=text, types=types,
                            datetime=html_datetime(data["date"]), type_labels=TYPE_LABELS,
-                           permalink=base.rstrip("/") + data["url"])
+                           permalink=base.rstrip("/") + data["url"], images=images,
+                           images_url=f"{data['url']}?{IMAGES_PARAMETER}={IMAGES_ON}")
+    if not text.image_origins:
+        return page
+    return Response(page, mimetype="text/html", headers={
+        "Content-Security-Policy": policy_with_images(text.image_origins)})
 
 
 @bp.get("/documents/<doc_id>.xml")

@@ -12,6 +12,7 @@ from archive.index import companions, entity_mentions, entity_totals, mention_to
 
 from .browse import page_number
 from .data import entity_or_404, entry_dict, get_registry, get_settings, require_index
+from .map import place_map, places_map
 from .timeline import histogram_svg, per
 
 bp = Blueprint("entities", __name__)
@@ -23,9 +24,11 @@ _SPACES = re.compile(r"\s+")
 #: The registers: URL segment → (entry type, heading).
 REGISTERS = {"persons": ("person", "Persons"), "places": ("place", "Places"),
              "orgs": ("org", "Organisations")}
-#: A register's orders: ``name`` (A–Z), ``mentions`` (most first), ``date`` (earliest document
-#: naming the entity first; never named last).
+#: A register's orders: ``name`` (A–Z), ``mentions`` (most first), ``date`` (earliest first by
+#: the entry's life dates — birth, else death — else the earliest document naming it; undated
+#: last).
 SORTS = ("name", "mentions", "date")
+_YEAR = re.compile(r"(-?\d+)(.*)")
 
 def kwic(text: str | None, start: int, end: int, surface: str) -> dict[str, str]:
     """Keyword in context: ``{"left", "hit", "right"}``, runs of whitespace folded to one space.
@@ -83,6 +86,11 @@ def register_data(kind: str) -> dict[str, Any]:
     :raise werkzeug.exceptions.NotFound: no such register.
     :raise werkzeug.exceptions.BadRequest: an unknown sort.
     """
+    return register_and_rows(kind)[0]
+
+
+def register_and_rows(kind: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`register_data` and every entry of the filter (all pages)."""
     if kind not in REGISTERS:
         abort(404, f"No register {kind!r}: {', '.join(REGISTERS)}")
     entry_type, heading = REGISTERS[kind]
@@ -90,6 +98,22 @@ def register_data(kind: str) -> dict[str, Any]:
     if sort not in SORTS:
         abort(400, f"Unknown sort {sort!r}: {', '.join(SORTS)}")
     text = request.args.get("q", "").strip()
+    rows = register_rows(entry_type, text)
+    rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
+    if sort == "mentions":
+        rows.sort(key=lambda row: -row["mentions"])
+    elif sort == "date":
+        rows.sort(key=lambda row: date_key(row["birth"] or row["death"] or row["first_date"]))
+    size = current_app.config["PAGE_SIZE"]
+    page = page_number()
+    return {"register": kind, "type": entry_type, "title": heading, "sort": sort, "query": text,
+            "total": len(rows), "page": page, "page_size": size,
+            "entries": rows[(page - 1) * size:page * size]}, rows
+
+
+def register_rows(entry_type: str, text: str) -> list[dict[str, Any]]:
+    """Every entry of ``entry_type`` whose name or a variant holds ``text`` (any case), with its
+    mentions, documents and first dated document, in registry order."""
     require_index()
     totals = entity_totals(get_settings(), entry_type)
     needle = text.casefold()
@@ -105,16 +129,16 @@ def register_data(kind: str) -> dict[str, Any]:
                      "geo": list(entry.geo) if entry.geo else None, "proposed": entry.proposed,
                      "mentions": mentions, "documents": documents, "first_date": first,
                      "url": url_for("entities.show", entity_id=entry.id)})
-    rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
-    if sort == "mentions":
-        rows.sort(key=lambda row: -row["mentions"])
-    elif sort == "date":
-        rows.sort(key=lambda row: (row["first_date"] is None, row["first_date"] or ""))
-    size = current_app.config["PAGE_SIZE"]
-    page = page_number()
-    return {"register": kind, "type": entry_type, "title": heading, "sort": sort, "query": text,
-            "total": len(rows), "page": page, "page_size": size,
-            "entries": rows[(page - 1) * size:page * size]}
+    return rows
+
+
+def date_key(date: str | None) -> tuple[bool, int, str]:
+    """An ISO date (``"1879-11-07"``, ``"-0044-03-15"``, ``"1850"``) as a sort key: by year as a
+    number (so that years before the common era come first), then the rest; None last."""
+    found = _YEAR.match(date or "")
+    if found is None:
+        return (True, 0, date or "")
+    return (False, int(found.group(1)), found.group(2))
 
 
 def registers_data() -> dict[str, Any]:
@@ -141,9 +165,14 @@ def registers() -> str:
 
 
 def register(kind: str) -> str:
-    data = register_data(kind)
+    data, rows = register_and_rows(kind)
     pages = max(1, (data["total"] + data["page_size"] - 1) // data["page_size"])
-    return render_template("entities/register.html", **data, pages=pages, sorts=SORTS)
+    drawn = None
+    if data["type"] == "place":  # every place of the filter, not only this page's
+        drawn = places_map(((row["id"], row["mentions"]) for row in rows), get_registry(),
+                           label="Map of the places", unit="mentions")
+    return render_template("entities/register.html", **data, pages=pages, sorts=SORTS,
+                           place_map=drawn)
 
 
 for _kind in REGISTERS:  # static rules: they win over /entities/<entity_id>
@@ -157,5 +186,6 @@ def show(entity_id: str) -> str:
     counts = [(y["year"], y["count"]) for y in data["years"]]
     chart = histogram_svg(counts, label=f"Dates named beside {data['name']}, {per(counts)}",
                           unit="dates")
+    drawn = place_map(entity_id, get_registry()) if data["type"] == "place" else None
     return render_template("entities/show.html", entity=data, timeline=chart,
-                           timeline_per=per(counts))
+                           timeline_per=per(counts), place_map=drawn)

@@ -12,10 +12,11 @@ only http(s), mailto and ``#`` targets.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from markupsafe import Markup, escape
@@ -23,10 +24,14 @@ from markupsafe import Markup, escape
 from tei.namespaces import TEI_NS, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
 from tei.passages import passages, text_roots
 
+from .lang import html_lang
+
 #: HTML elements whose content must be phrasing: a block behaviour inside them becomes a span.
 PHRASING = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "i",
                       "b", "u", "q", "cite", "sup", "sub", "small", "del", "ins", "abbr",
                       "dt", "figcaption", "time", "s"})
+#: TEI elements of running text: a :attr:`Tag.inline` behaviour inside them stays a phrase.
+RUNNING = frozenset({"p", "l", "ab", "seg", "s", "hi", "q", "said"})
 #: TEI elements that get a visible citation anchor (with an xml:id, or as a leaf passage).
 CITABLE = frozenset({"p", "ab", "item", "quote", "bibl", "head", "sp", "lg", "note", "label"})
 MENTION_TYPES = ("person", "place", "org", "date")
@@ -58,6 +63,15 @@ class Context:
     choices: int = 0  # choice pairs (editor's and source's reading)
     notes: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) below the text
     apparatus: list[str] = field(default_factory=list)  # entries of the apparatus, HTML
+    facsimiles: dict[str, str] = field(default_factory=dict)  # xml:id in <facsimile> → image URL
+    images: bool = False  # the reader asked for remote facsimile images
+    image_origins: set[str] = field(default_factory=set)  # where the images shown come from
+    facsimile_links: int = 0
+    lines: int = 0  # lines of the current surface of a genetic transcript
+    surfaces: int = 0
+
+
+Behaviour = Callable[[etree._Element, "Context"], None]
 
 
 @dataclass(frozen=True)
@@ -67,14 +81,71 @@ class Tag:
     html: str
     css: str = ""
     void: bool = False
+    #: a block in a block, but a phrase in running text (an inline ``stage`` direction of a
+    #: speech, a ``salute`` inside a letter's paragraph): no line break of its own there
+    inline: bool = False
+
+    def __call__(self, element: etree._Element, ctx: Context) -> None:
+        running = self.inline and (ctx.phrasing or _parent_name(element) in RUNNING)
+        tag = "span" if running or (ctx.phrasing and self.html not in PHRASING) else self.html
+        css = self.css + (" blk" if tag == "span" and self.html != "span" and not running
+                          else "")
+        wrap(element, ctx, tag, css.strip())
+
+
+@dataclass(frozen=True)
+class Joined(Tag):
+    """A tag whose parts are separated by ``sep`` where the source has only white space
+    between them (``<author/> <title/>`` reads "author, title")."""
+
+    sep: str = ", "
 
     def __call__(self, element: etree._Element, ctx: Context) -> None:
         tag = "span" if ctx.phrasing and self.html not in PHRASING else self.html
         css = self.css + (" blk" if tag == "span" and self.html != "span" else "")
-        wrap(element, ctx, tag, css.strip())
+        wrap(element, ctx, tag, css.strip(), body=lambda e, c: joined(e, c, self.sep))
 
 
-Behaviour = Callable[[etree._Element, Context], None]
+@dataclass(frozen=True)
+class Field:
+    """A labelled field of a record (a manuscript description's "Support", "Incipit"):
+    the label, then the content (its parts joined by ``sep`` when set, see :class:`Joined`)."""
+
+    label: str
+    sep: str = ""
+
+    def __call__(self, element: etree._Element, ctx: Context) -> None:
+        tag = "span" if ctx.phrasing else "div"
+
+        def body(element: etree._Element, ctx: Context) -> None:
+            ctx.out.append(f'<span class="field-label">{esc(self.label)}</span> '
+                           f'<{tag} class="field-value">')
+            joined(element, ctx, self.sep)
+            ctx.out.append(f"</{tag}>")
+
+        wrap(element, ctx, tag, "field blk" if tag == "span" else "field", body=body)
+
+
+#: Elements that mark a place and never take a separator of their own (:func:`joined`).
+SILENT = frozenset({"note", "pb", "lb", "cb", "anchor", "milestone", "gap"})
+
+
+def joined(element: etree._Element, ctx: Context, sep: str) -> None:
+    """The children, those with words separated by ``sep`` when only white space stands
+    between them in the source (else as they are, punctuation and all)."""
+    if not sep or (element.text or "").strip() or any(
+            (child.tail or "").strip() for child in element):
+        children(element, ctx)
+        return
+    seen = False
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        words = local_name(child) not in SILENT and bool("".join(child.itertext()).strip())
+        if words and seen:
+            ctx.out.append(esc(sep))
+        render_element(child, ctx)
+        seen = seen or words
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -88,7 +159,7 @@ def attributes(element: etree._Element, ctx: Context, css: str = "",
     xml_id = ctx.addresses.get(element) or element.get(XML_ID)
     if xml_id:
         parts.append(f' id="{esc(xml_id)}"')
-    lang = element.get(XML_LANG)
+    lang = html_lang(element.get(XML_LANG))  # a valid BCP 47 tag, else none
     if lang:
         parts.append(f' lang="{esc(lang)}"')
     if css:
@@ -99,14 +170,15 @@ def attributes(element: etree._Element, ctx: Context, css: str = "",
     return "".join(parts)
 
 
-def wrap(element: etree._Element, ctx: Context, tag: str, css: str = "", **extra: str | None
-         ) -> None:
-    """Write ``<tag …>``, the citation anchor, the children, ``</tag>``."""
+def wrap(element: etree._Element, ctx: Context, tag: str, css: str = "",
+         body: Behaviour | None = None, **extra: str | None) -> None:
+    """Write ``<tag …>``, the citation anchor, the children (or what ``body`` writes),
+    ``</tag>``."""
     ctx.out.append(f"<{tag}{attributes(element, ctx, css, **extra)}>")
     outer = ctx.phrasing
     ctx.phrasing = outer or tag in PHRASING
     cite(element, ctx)
-    children(element, ctx)
+    (body or children)(element, ctx)
     ctx.phrasing = outer
     ctx.out.append(f"</{tag}>")
 
@@ -171,6 +243,20 @@ def skip(element: etree._Element, ctx: Context) -> None:
 
 def head(element: etree._Element, ctx: Context) -> None:
     parent = element.getparent()
+    if parent is not None and local_name(parent) in MS_KINDS and not ctx.phrasing:
+        wrap(element, ctx, "p", "ms-head")  # a record's title line, under its identifier
+        return
+    if not ctx.phrasing and parent is not None and (
+            local_name(parent) in ("castList", "listWit") or local_name(parent) == "list"
+            and (parent.get("type") or parent.get("rend") or "").lower() != "gloss"):
+        ctx.out.append('<li class="list-head">')  # a list (ul, ol) holds only items
+        _head(element, parent, ctx)
+        ctx.out.append("</li>")
+        return
+    _head(element, parent, ctx)
+
+
+def _head(element: etree._Element, parent: etree._Element | None, ctx: Context) -> None:
     if ctx.phrasing or parent is None or local_name(parent) not in ("div", "body", "front",
                                                                      "back", "lg", "listBibl",
                                                                      "list", "figure", "table"):
@@ -259,9 +345,7 @@ def mention(element: etree._Element, ctx: Context) -> None:
         ctx.uncertain += 1
         notes.append(f"machine-tagged, certainty {cert}")
     if kind == "date":
-        normal = date_value(element)
-        title = "; ".join(filter(None, [normal, *notes])) or None
-        wrap(element, ctx, "span", css, title=title, data_when=element.get("when"))
+        date(element, ctx, css, "; ".join(notes) or None)
         return
     entity = _entity(element, ctx)
     title = "; ".join(notes) or None
@@ -295,8 +379,23 @@ def _entity_key(token: str, ctx: Context) -> str | None:
     return key if key and key in ctx.entities else None
 
 
+def date(element: etree._Element, ctx: Context, css: str, title: str | None) -> None:
+    """A date whose normalised value keyboard and touch users can read: focusable (unless it
+    sits in a link, which is), it shows the value in a ``<small>`` on focus or tap (CSS), and
+    names it as its description for screen readers (``aria-describedby``)."""
+    normal = date_value(element)
+    if normal is None or normal == "".join(element.itertext()).strip():  # nothing to add
+        wrap(element, ctx, "span", css, title=title, data_when=element.get("when"))
+        return
+    shown = f"ui-date-{ctx.mentions['date']}"
+    wrap(element, ctx, "span", css, title=title, data_when=element.get("when"),
+         tabindex=None if ctx.in_link else "0", aria_describedby=shown)
+    value = f'<small class="date-value" id="{shown}">{esc(normal)}</small>'
+    ctx.out.insert(len(ctx.out) - 1, value)  # before the closing </span>
+
+
 def date_value(element: etree._Element) -> str | None:
-    """The normalised value shown on hover: ``1923-10-15``, ``1923 – 1927``, ``after 1924-09``."""
+    """A date's normalised value: ``1923-10-15``, ``1923 – 1927``, ``not before 1924-09``."""
     when = element.get("when")
     if when:
         return when
@@ -341,23 +440,148 @@ def quote(element: etree._Element, ctx: Context) -> None:
 
 
 def bibl(element: etree._Element, ctx: Context) -> None:
+    """A bibliographic reference; an entry of a ``listBibl`` is a list item. Its parts
+    (author, title, imprint, date, identifiers) are separated by commas when the source
+    leaves only white space between them, so they never run together."""
     parent = element.getparent()
     in_list = parent is not None and local_name(parent) == "listBibl"
-    Tag("li" if in_list else "cite", "bibl")(element, ctx)
+    css = "bibl" if local_name(element) == "bibl" else "bibl bibl-struct"
+    Joined("li" if in_list else "cite", css,
+           sep=". " if local_name(element) == "biblStruct" else ", ")(element, ctx)
+
+
+def bibliography(element: etree._Element, ctx: Context) -> None:
+    """A ``listBibl``: a register of references, its heads as the heading, then one numbered
+    entry per ``bibl``/``biblStruct`` (other children, a nested list included, are entries
+    of their own)."""
+    if ctx.phrasing:
+        Tag("span", "bibls")(element, ctx)
+        return
+    ctx.out.append(f"<section{attributes(element, ctx, 'bibls')}>")
+    ctx.depth += 1
+    rest = [child for child in element if isinstance(child.tag, str)]
+    for child in rest:
+        if local_name(child) == "head":
+            head(child, ctx)
+    ctx.out.append('<ol class="bibls">')
+    for child in rest:
+        name = local_name(child)
+        if name in ("bibl", "biblStruct"):
+            render_element(child, ctx)
+        elif name != "head":
+            ctx.out.append('<li class="bibl-other">')
+            render_element(child, ctx)
+            ctx.out.append("</li>")
+    ctx.out.append("</ol></section>")
+    ctx.depth -= 1
+
+
+def title(element: etree._Element, ctx: Context) -> None:
+    """A title: a field of a manuscript item, quoted when it is an article's (``@level="a"``),
+    else in italics."""
+    if _parent_name(element) in MS_ITEMS:
+        Field("Title")(element, ctx)
+    elif element.get("level") == "a":
+        Tag("q", "title-a")(element, ctx)
+    else:
+        Tag("cite")(element, ctx)
+
+
+def author(element: etree._Element, ctx: Context) -> None:
+    """An author or editor: a field of a manuscript item, else a name in a reference."""
+    if _parent_name(element) in MS_ITEMS:
+        Field("Author" if local_name(element) == "author" else "Editor")(element, ctx)
+    else:
+        Tag("span", local_name(element))(element, ctx)
+
+
+def _parent_name(element: etree._Element) -> str:
+    parent = element.getparent()
+    return "" if parent is None else local_name(parent)
 
 
 def line_break(element: etree._Element, ctx: Context) -> None:
-    ctx.out.append(f"<br{attributes(element, ctx)}>")
+    """A line break; none at the very start of its parent (a line that begins a paragraph
+    is no empty line); ``@n`` a multiple of five shows as a number in the margin (CSS, from
+    ``data-line``, as verse lines)."""
+    parent = element.getparent()
+    first = (parent is not None and element.getprevious() is None
+             and not (parent.text or "").strip())
+    ctx.out.append(f'<span{attributes(element, ctx, "lb")}></span>' if first
+                   else f"<br{attributes(element, ctx)}>")
+    number = fifth_line(element.get("n"))
+    if number:
+        ctx.out.append(f'<span class="lb-n" data-line="{esc(number)}"></span>')
     if element.text:
         ctx.out.append(str(escape(element.text)))
 
 
+def fifth_line(n: str | None) -> str | None:
+    """The line number shown for ``@n``: its last number (``5`` of ``1.2.5``) when a
+    multiple of five, else None."""
+    found = re.search(r"(\d+)\s*$", n or "")
+    return str(int(found[1])) if found and int(found[1]) % 5 == 0 else None
+
+
 def page_break(element: etree._Element, ctx: Context) -> None:
     """A page break: a marker showing ``@n`` (from ``data-n`` by CSS, so the page number does
-    not join the words a reader copies or searches); a plain rule mark without ``@n``."""
+    not join the words a reader copies or searches); a plain rule mark without ``@n``. A
+    ``@facs`` naming an image links to it (:func:`facsimile_link`)."""
     n = element.get("n")
     title = f"page {n}" if n else "page break"
-    ctx.out.append(f'<span{attributes(element, ctx, "pb", title=title, data_n=n)}></span>')
+    ctx.out.append(f'<span{attributes(element, ctx, "pb", title=title, data_n=n)}>')
+    facsimile_link(element.get("facs"), title, ctx, element.base)
+    ctx.out.append("</span>")
+
+
+def facsimile_url(facs: str | None, ctx: Context, base: str | None = None) -> str | None:
+    """The http(s) URL of the image ``@facs`` names: itself (against an ``xml:base``), or for
+    ``#f1`` the ``@url`` of that ``graphic`` (or of the first graphic of that ``surface``/
+    ``zone``) in the document's ``<facsimile>``. A relative path names an image the archive
+    does not hold: None."""
+    for token in (facs or "").split():
+        url = (ctx.facsimiles.get(token[1:]) if token.startswith("#")
+               else urljoin(base or "", token))
+        href = safe_href(url or "")
+        if href is not None and href.lower().startswith(("http://", "https://")):
+            return href
+    return None
+
+
+def facsimile_link(facs: str | None, name: str, ctx: Context, base: str | None = None
+                   ) -> None:
+    """A link to the facsimile image, opening in a new tab; the image itself too when the
+    reader asked for remote images (the page's CSP then allows its origin, see
+    :attr:`Rendered.image_origins`). The archive keeps no images of its own."""
+    href = facsimile_url(facs, ctx, base)
+    if href is None or ctx.in_link:
+        return
+    ctx.facsimile_links += 1
+    origin = image_origin(href) if ctx.images else None
+    image = ""
+    if origin is not None:
+        ctx.image_origins.add(origin)
+        image = f'<img src="{esc(href)}" alt="Facsimile of {esc(name)}" loading="lazy">'
+    ctx.out.append(f'<a class="facs" href="{esc(href)}" target="_blank" rel="noopener '
+                   f'noreferrer nofollow" aria-label="Facsimile of {esc(name)} (opens in a '
+                   f'new tab)">{image}</a>')
+
+
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+
+
+def image_origin(url: str) -> str | None:
+    """``https://host[:port]`` of an http(s) URL as a CSP source, None when its host is not a
+    plain name or address (no image is shown from it then, only linked)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.fullmatch(host):
+        return None
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port else "")
 
 
 def space(element: etree._Element, ctx: Context) -> None:
@@ -367,8 +591,14 @@ def space(element: etree._Element, ctx: Context) -> None:
 
 def graphic(element: etree._Element, ctx: Context) -> None:
     """A figure's image (never fetched): a framed place for it, named by the figure's
-    ``figDesc`` (else the image's file name) for every reader."""
+    ``figDesc`` (else the image's file name) for every reader. The image of a genetic
+    transcript's surface is its facsimile (:func:`facsimile_link`)."""
     parent = element.getparent()
+    if parent is not None and local_name(parent) == "surface":
+        return  # linked from the surface's heading
+    if parent is not None and local_name(parent) in ("zone", "surfaceGrp"):
+        facsimile_link(element.get("url"), "this zone", ctx, element.base)
+        return
     desc = None if parent is None else parent.find(f"{{{TEI_NS}}}figDesc")
     name = (element.get("url") or "").rstrip("/").rpartition("/")[2]
     text = " ".join("".join(desc.itertext()).split()) if desc is not None else name
@@ -379,12 +609,12 @@ def graphic(element: etree._Element, ctx: Context) -> None:
 
 
 def verse_line(element: etree._Element, ctx: Context) -> None:
-    """A line of verse; ``@n`` a multiple of five shows as its line number (by CSS, from
-    ``data-line``, so the number does not join the text)."""
-    n = (element.get("n") or "").strip()
-    shown = n if n.isdigit() and int(n) % 5 == 0 else None
+    """A line of verse (in a stanza or a speech); ``@n`` a multiple of five shows as its line
+    number (by CSS, from ``data-line``, so the number does not join the text); an act.scene.line
+    ``@n`` (``1.2.5``) counts by its last number."""
     tag = "span" if ctx.phrasing else "div"
-    wrap(element, ctx, tag, "l blk" if ctx.phrasing else "l", data_line=shown)
+    wrap(element, ctx, tag, "l blk" if ctx.phrasing else "l",
+         data_line=fifth_line(element.get("n")))
 
 
 def gap(element: etree._Element, ctx: Context) -> None:
@@ -402,14 +632,17 @@ DIPLOMATIC = frozenset({"sic", "orig", "abbr"})
 def choice(element: etree._Element, ctx: Context) -> None:
     """Both readings in the page: the editor's (``corr``, ``reg``, ``expan``: class ``norm``)
     shown, the source's (``sic``, ``orig``, ``abbr``: class ``dipl``) a click or a key away
-    (the choice is focusable; viewer.js flips it) or for the whole text at once with the
-    reader's "diplomatic" switch. A choice without such a pair shows all its children."""
+    (the choice is a focusable button; viewer.js flips it) or for the whole text at once with
+    the reader's "diplomatic" switch. A control holds no other: names in a pair are not links,
+    dates not tab stops. A choice without such a pair shows all its children."""
     kinds = {local_name(child) for child in element if isinstance(child.tag, str)}
     pair = bool(kinds & NORMALISED) and bool(kinds & DIPLOMATIC)
     ctx.choices += pair
-    extra = {"tabindex": "0", "title": "Select to see the other reading"} if pair else {}
+    extra = ({"tabindex": "0", "role": "button", "title": "Select to see the other reading"}
+             if pair else {})
     css = "choice pair" if pair else "choice"
     ctx.out.append(f"<span{attributes(element, ctx, css, **extra)}>")
+    in_link, ctx.in_link = ctx.in_link, ctx.in_link or pair
     for child in element:
         if isinstance(child.tag, str):
             name = local_name(child)
@@ -418,6 +651,7 @@ def choice(element: etree._Element, ctx: Context) -> None:
             ctx.out.append(f'<span class="{side}">')
             render_element(child, ctx)
             ctx.out.append("</span>")
+    ctx.in_link = in_link
     ctx.out.append("</span>")
 
 
@@ -427,6 +661,9 @@ def note(element: etree._Element, ctx: Context) -> None:
     A note placed ``inline`` by its editor stays in the text."""
     if (element.get("place") or "").lower() == "inline":
         Tag("span", "note")(element, ctx)
+        return
+    if _parent_name(element) in MS_RECORD:  # a catalogue's note is part of its record
+        Field("Note")(element, ctx)
         return
     number = len(ctx.notes) + 1
     ctx.notes.append((number, ""))  # reserve the number: a nested note takes the next one
@@ -474,10 +711,7 @@ def app(element: etree._Element, ctx: Context) -> None:
     """A critical apparatus entry: the lemma (else the first reading) stays in the text, clean;
     the other readings, with their witnesses, and the entry's notes go to the numbered
     apparatus under the text (:func:`below_text`), linked both ways."""
-    readings = [child for child in element.iter() if isinstance(child.tag, str)
-                and local_name(child) in READINGS and _app_of(child) is element]
-    shown = next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
-                 else None)
+    shown = shown_reading(element)
     ctx.out.append(f"<span{attributes(element, ctx, 'app')}>")
     if shown is not None:
         render_element(shown, ctx)
@@ -487,12 +721,44 @@ def app(element: etree._Element, ctx: Context) -> None:
     mark(ctx, "app", number, str(number))
 
     def entry() -> None:
-        if shown is not None:
-            lemma = " ".join("".join(shown.itertext()).split())
-            ctx.out.append(f'<span class="lemma">{esc(lemma)}]</span>{witnesses(shown)} ')
+        if shown is not None:  # (a reading without words, a proposed lacuna: no "]")
+            lemma = lemma_words(shown)
+            ctx.out.append((f'<span class="lemma">{esc(lemma)}]</span>' if lemma else "")
+                           + f"{witnesses(shown)} ")
         apparatus_children(element, shown, ctx)
 
     ctx.apparatus[number - 1] = aside(ctx, "app", number, str(number), entry)
+
+
+def shown_reading(element: etree._Element) -> etree._Element | None:
+    """The reading of ``app`` that stands in the text: its lemma, else its first reading."""
+    readings = [child for child in element.iter() if isinstance(child.tag, str)
+                and local_name(child) in READINGS and _app_of(child) is element]
+    return next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
+                else None)
+
+
+#: A lemma of more words than this is cited by its first and last word (``ut … capillis``).
+LEMMA_WORDS = 6
+
+
+def lemma_words(reading: etree._Element) -> str:
+    """The words of a lemma as the text shows them (an apparatus inside it by its own lemma,
+    without its readings and notes), a long one shortened to its first and last word."""
+    parts: list[str] = []
+
+    def read(element: etree._Element) -> None:
+        parts.append(element.text or "")
+        for child in element:
+            if isinstance(child.tag, str) and local_name(child) != "note":
+                inner = shown_reading(child) if local_name(child) == "app" else child
+                if inner is not None:
+                    read(inner)
+            parts.append(child.tail or "")
+
+    read(reading)
+    words = "".join(parts).split()
+    return f"{words[0]} … {words[-1]}" if len(words) > LEMMA_WORDS else " ".join(words)
 
 
 def _app_of(element: etree._Element) -> etree._Element | None:
@@ -523,13 +789,16 @@ def apparatus_children(element: etree._Element, shown: etree._Element | None,
             ctx.out.append("</span>")
         elif name == "note":
             Tag("span", "app-note")(child, ctx)
+            ctx.out.append(" ")  # the next reading does not join its last word
         else:
             render_element(child, ctx)
 
 
 def witnesses(element: etree._Element) -> str:
-    """``@wit`` (``#A #B``) as the sigla ``A B``, in a span; empty without witnesses."""
-    sigla = " ".join(token.lstrip("#") for token in (element.get("wit") or "").split())
+    """``@wit`` (``#A #B``) and ``@source`` (an editor's conjecture, ``#Markland``) as the
+    sigla ``A B Markland``, in a span; empty without witnesses or sources."""
+    sigla = " ".join(token.lstrip("#") for attribute in ("wit", "source")
+                     for token in (element.get(attribute) or "").split())
     return f' <span class="wit">{esc(sigla)}</span>' if sigla else ""
 
 
@@ -610,20 +879,230 @@ def register_row(entry: etree._Element, ctx: Context) -> None:
     ctx.out.append("</td></tr>")
 
 
+#: The sign before a life event, and the words that already say it (``geb.``, ``born``).
+LIFE_SIGNS = {"birth": "*", "death": "†"}
+
+
 def life_event(element: etree._Element, ctx: Context) -> None:
-    """``birth``/``death``: its words, else ``*``/``†`` and its normalised date."""
+    """``birth``/``death``: ``*``/``†``, then its words (a date and a place, as a register
+    gives them), or the normalised date of itself or its ``date`` when it has none."""
+    sign = LIFE_SIGNS[local_name(element)]
     ctx.out.append(f"<span{attributes(element, ctx, local_name(element))}>")
-    value = date_value(element)
-    if not "".join(element.itertext()).strip() and value:
-        ctx.out.append(esc(f"{'*' if local_name(element) == 'birth' else '†'} {value}"))
+    words = "".join(element.itertext()).strip()
+    dated = element.find(f"{{{TEI_NS}}}date")
+    value = date_value(element) or (None if dated is None else date_value(dated))
+    if not words:
+        ctx.out.append(esc(f"{sign} {value}" if value else sign))
+    elif not words.startswith(sign):
+        ctx.out.append(esc(f"{sign} "))
     children(element, ctx)
     ctx.out.append("</span>")
+
+
+def events(element: etree._Element, ctx: Context) -> None:
+    """A list of events (a person's in a register: hundreds in some editions) folded, its
+    count in view, each event on a line with its date."""
+    if ctx.phrasing:
+        Tag("span", "events")(element, ctx)
+        return
+    count = sum(1 for child in element if isinstance(child.tag, str)
+                and local_name(child) == "event")
+    ctx.out.append(f"<details{attributes(element, ctx, 'events')}><summary>"
+                   f"{count} event{'s' if count != 1 else ''}</summary><ul>")
+    children(element, ctx)
+    ctx.out.append("</ul></details>")
+
+
+def event(element: etree._Element, ctx: Context) -> None:
+    """One event of a list: an item, its normalised date first."""
+    value = date_value(element)
+    ctx.out.append(f"<li{attributes(element, ctx, 'event')}>")
+    if value:
+        ctx.out.append(f'<span class="event-date">{esc(value)}</span> ')
+    children(element, ctx)
+    ctx.out.append("</li>")
 
 
 def cast_item(element: etree._Element, ctx: Context) -> None:
     parent = element.getparent()
     in_group = parent is not None and local_name(parent) == "castGroup"
     Tag("div" if in_group else "li", "cast-item")(element, ctx)
+
+
+# --- manuscript descriptions ------------------------------------------------------------
+
+#: The sections of a manuscript description (and of its parts), with their headings.
+MS_SECTIONS = {"msContents": "Contents", "physDesc": "Physical description",
+               "history": "History", "additional": "Additional information"}
+#: Labelled fields of a manuscript description (each one line or block of the record).
+MS_FIELDS = {
+    "summary": "Summary", "textLang": "Language", "rubric": "Rubric", "incipit": "Incipit",
+    "explicit": "Explicit", "finalRubric": "Final rubric", "colophon": "Colophon",
+    "filiation": "Filiation", "support": "Support", "extent": "Extent",
+    "foliation": "Foliation", "collation": "Collation", "condition": "Condition",
+    "layoutDesc": "Layout", "handDesc": "Hands", "scriptDesc": "Script", "typeDesc": "Type",
+    "decoDesc": "Decoration", "musicNotation": "Music", "additions": "Additions",
+    "bindingDesc": "Binding", "sealDesc": "Seals", "accMat": "Accompanying material",
+    "provenance": "Provenance", "acquisition": "Acquisition", "recordHist": "Record",
+    "availability": "Availability", "custodialHist": "Custodial history",
+    "surrogates": "Surrogates", "secFol": "Second folio", "signatures": "Signatures",
+    "catchwords": "Catchwords",
+}
+#: Where an ``author``/``title`` is a field of the record rather than part of a reference.
+MS_ITEMS = frozenset({"msItem", "msItemStruct"})
+#: Elements of a record whose notes stay in place, as a field.
+MS_RECORD = frozenset({"msDesc", "msPart", "msFrag", "msContents", "msItem", "msItemStruct",
+                       "physDesc", "objectDesc", "supportDesc", "history", "additional",
+                       "adminInfo"})
+#: The parts of an identifier that make the record's heading (the first idno only).
+MS_HEADING = ("settlement", "repository", "collection", "idno")
+MS_KINDS = {"msDesc": "Manuscript", "msPart": "Part", "msFrag": "Fragment"}
+
+
+def ms_desc(element: etree._Element, ctx: Context) -> None:
+    """A manuscript description (or one of its parts) as a catalogue record: a section
+    whose identifier is its heading (:func:`ms_identifier`), then contents, physical
+    description, history and bibliography as sections with headings, their fields labelled.
+    One in the header stands above the text (see :func:`render_text`)."""
+    ctx.depth += 1
+    Tag("section", f"ms-desc {_token(local_name(element))}")(element, ctx)
+    ctx.depth -= 1
+
+
+def ms_section(element: etree._Element, ctx: Context) -> None:
+    """A section of a record under its heading ("Contents", "History", …)."""
+    if ctx.phrasing:
+        Tag("span", "ms-section")(element, ctx)
+        return
+    ctx.depth += 1
+    level = min(1 + max(ctx.depth, 1), 6)
+
+    def body(element: etree._Element, ctx: Context) -> None:
+        ctx.out.append(f'<h{level} class="ms-section-head">'
+                       f'{esc(MS_SECTIONS[local_name(element)])}</h{level}>')
+        children(element, ctx)
+
+    wrap(element, ctx, "section", f"ms-section {_token(local_name(element))}", body=body)
+    ctx.depth -= 1
+
+
+def ms_identifier(element: etree._Element, ctx: Context) -> None:
+    """The record's heading line: "Manuscript" (or "Part"), then settlement, repository,
+    collection and shelfmark (the first ``idno``) joined by commas; the rest (country,
+    institution, other identifiers, ``altIdentifier``) on a line below it."""
+    parts = [child for child in element if isinstance(child.tag, str)
+             and "".join(child.itertext()).strip()]
+    heading: list[etree._Element] = []
+    for child in parts:
+        name = local_name(child)
+        if name in MS_HEADING and not any(local_name(h) == name == "idno" for h in heading):
+            heading.append(child)
+    heading = heading or parts[:1]  # a part named only by an altIdentifier: that is its name
+    level = min(1 + max(ctx.depth, 1), 6)
+    tag = "span" if ctx.phrasing else f"h{level}"
+    kind = MS_KINDS.get(_parent_name(element), "Manuscript")
+    ctx.out.append(f'<{tag}{attributes(element, ctx, "ms-identifier")}><span class="ms-kind">'
+                   f"{esc(kind)}</span> ")
+    outer, ctx.phrasing = ctx.phrasing, True
+    for number, child in enumerate(heading):
+        ctx.out.append(", " if number else "")
+        render_element(child, ctx)
+    ctx.out.append(f"</{tag}>")
+    rest = [child for child in parts if child not in heading]
+    if rest:
+        ctx.out.append('<span class="ms-more blk">' if outer else '<p class="ms-more">')
+        for number, child in enumerate(rest):
+            ctx.out.append(" · " if number else "")
+            render_element(child, ctx)
+        ctx.out.append("</span>" if outer else "</p>")
+    ctx.phrasing = outer
+
+
+def dimensions(element: etree._Element, ctx: Context) -> None:
+    """``<dimensions unit="mm"><height>230</height><width>150</width>``: "230 × 150 mm"."""
+    def body(element: etree._Element, ctx: Context) -> None:
+        joined(element, ctx, " × ")
+        unit, kind = element.get("unit"), element.get("type")
+        ctx.out.append(f" {esc(unit)}" if unit else "")
+        ctx.out.append(f' <span class="dim-type">({esc(kind)})</span>' if kind else "")
+
+    wrap(element, ctx, "span", "dimensions", body=body)
+
+
+def dated(element: etree._Element, ctx: Context) -> None:
+    """A date that is no mention (``origDate``): its normalised value in the title."""
+    wrap(element, ctx, "span", _token(local_name(element)), title=date_value(element))
+
+
+# --- genetic transcripts ----------------------------------------------------------------
+
+def surface(element: etree._Element, ctx: Context) -> None:
+    """A written surface: a section headed "Surface" and its ``@n`` (else its number), with
+    a link to its facsimile; its lines are numbered within it."""
+    if ctx.phrasing:
+        Tag("span", "surface")(element, ctx)
+        return
+    ctx.surfaces += 1
+    ctx.lines = 0
+    ctx.depth += 1
+    level = min(1 + max(ctx.depth, 1), 6)
+    name = f"surface {element.get('n') or ctx.surfaces}"
+
+    def body(element: etree._Element, ctx: Context) -> None:
+        ctx.out.append(f'<h{level} class="surface-label">{esc(name.capitalize())}')
+        image = element.find(f"{{{TEI_NS}}}graphic")
+        facsimile_link(element.get("facs") or (None if image is None else image.get("url")),
+                       name, ctx, (element if image is None else image).base)
+        ctx.out.append(f"</h{level}>")
+        children(element, ctx)
+
+    wrap(element, ctx, "section", "surface", body=body)
+    ctx.depth -= 1
+
+
+def zone(element: etree._Element, ctx: Context) -> None:
+    """A zone of a surface, its ``@type`` ("main", "left_margin") as a label above it."""
+    kind = element.get("type")
+
+    def body(element: etree._Element, ctx: Context) -> None:
+        if kind:
+            ctx.out.append(f'<span class="zone-label">{esc(kind.replace("_", " "))}</span>')
+        children(element, ctx)
+
+    wrap(element, ctx, "span" if ctx.phrasing else "div",
+         f"zone zone-{_token(kind)}" if kind else "zone", body=body)
+
+
+def source_line(element: etree._Element, ctx: Context) -> None:
+    """A written line: one line of the page, numbered by ``@n`` (else its place on the
+    surface), every fifth number shown in the margin."""
+    ctx.lines += 1
+    wrap(element, ctx, "span" if ctx.phrasing else "div",
+         "line blk" if ctx.phrasing else "line",
+         data_line=fifth_line(element.get("n") or str(ctx.lines)))
+
+
+def addition(element: etree._Element, ctx: Context) -> None:
+    """An addition: inserted text, raised above the line (or lowered below it, or set in
+    the margin) as ``@place`` says."""
+    place = (element.get("place") or "").lower().split()
+    where = next((w for w in place if w in PLACES), "")
+    wrap(element, ctx, "ins", f"add {PLACES[where]}".strip() if where else "add",
+         title=f"added {' '.join(place)}".strip() if place else "added")
+
+
+#: ``add/@place`` values and the class that sets the addition there.
+PLACES = {"above": "above", "supralinear": "above", "superlinear": "above", "over": "above",
+          "top": "above", "below": "below", "infralinear": "below", "under": "below",
+          "bottom": "below", "margin": "margin", "left": "margin", "right": "margin",
+          "inline": "", "inspace": ""}
+
+
+def metamark(element: etree._Element, ctx: Context) -> None:
+    """A mark of the writer about the writing (a cross, a line, an arrow): shown, its
+    ``@function`` as its title (an empty one as a sign, by CSS)."""
+    wrap(element, ctx, "span", "metamark",
+         title=f"metamark: {element.get('function') or element.get('rend') or 'sign'}")
 
 
 def _token(value: str | None) -> str:
@@ -639,30 +1118,37 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "div1": div, "div2": div, "div3": div, "head": head,
     # blocks
     "p": Tag("p"), "ab": Tag("p", "ab"), "list": tei_list, "item": item, "label": label,
-    "quote": quote, "q": Tag("q"), "cit": Tag("figure", "cit"), "listBibl": Tag("ul", "bibls"),
-    "bibl": bibl, "note": note, "lg": Tag("div", "lg"), "l": verse_line,
-    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
+    "quote": quote, "q": Tag("q"), "cit": Tag("figure", "cit"), "listBibl": bibliography,
+    "bibl": bibl, "biblStruct": bibl, "analytic": Joined("span", "analytic"),
+    "monogr": Joined("span", "monogr"), "imprint": Joined("span", "imprint"),
+    "series": Joined("span", "series"), "author": author, "editor": author,
+    "pubPlace": Tag("span", "pub-place"), "publisher": Tag("span", "publisher"),
+    "biblScope": Tag("span", "bibl-scope"), "edition": Tag("span", "edition"),
+    "note": note, "lg": Tag("div", "lg"), "l": verse_line,
+    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"),
+    "stage": Tag("div", "stage", inline=True),
     "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": graphic, "media": skip,
     "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
     "titlePage": Tag("div", "title-page"), "docTitle": Tag("div", "doc-title"),
     "titlePart": Tag("div", "title-part"), "docAuthor": Tag("div", "doc-author"),
     "docImprint": Tag("div", "doc-imprint"), "byline": Tag("div", "byline"),
     "dateline": Tag("div", "dateline"), "opener": Tag("div", "opener"),
-    "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
+    "closer": Tag("div", "closer"), "salute": Tag("div", "salute", inline=True),
     "signed": Tag("div", "signed"), "address": Tag("div", "address"),
     "addrLine": Tag("div", "addr-line"), "epigraph": Tag("div", "epigraph"),
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
     "castList": Tag("ul", "cast"), "castGroup": Tag("li", "cast-group"),
     "castItem": cast_item, "role": Tag("span", "role"),
+    "listWit": Tag("ul", "list-wit"), "witness": Tag("li", "witness"),
     "roleDesc": Tag("span", "role-desc"),
     # phrases
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
     "mentioned": Tag("i", "mentioned"), "soCalled": Tag("q", "so-called"),
-    "title": Tag("cite"), "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
+    "title": title, "ref": ref, "lb": line_break, "pb": page_break, "cb": skip,
     "milestone": skip, "space": space, "gap": gap, "desc": Tag("span", "desc"), "choice": choice,
     "sic": Tag("span", "sic"), "app": app, "lem": Tag("span", "lem"), "rdg": Tag("span", "rdg"),
     "corr": Tag("span", "corr"), "orig": Tag("span", "orig"), "reg": Tag("span", "reg"),
-    "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": Tag("ins"),
+    "abbr": Tag("abbr"), "expan": Tag("span", "expan"), "del": Tag("del"), "add": addition,
     "unclear": Tag("span", "unclear"), "supplied": Tag("span", "supplied"),
     "seg": Tag("span", "seg"), "w": Tag("span"), "pc": Tag("span"), "c": Tag("span"),
     "s": Tag("span"), "num": Tag("span", "num"), "measure": Tag("span", "measure"),
@@ -671,20 +1157,36 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "rs": mention, "date": mention,
     # letters, early print, speech
     "listPerson": register, "listPlace": register, "listOrg": register, "birth": life_event,
-    "death": life_event, "idno": idno, "ptr": pointer,
+    "death": life_event, "idno": idno, "ptr": pointer, "listEvent": events, "event": event,
+    "location": Tag("span", "location"), "geo": Tag("span", "geo"),
     "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
     # genetic transcripts
     "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),
-    "surface": Tag("section", "surface"), "zone": Tag("div", "zone"),
-    "line": Tag("div", "line"),
+    "surface": surface, "zone": zone, "line": source_line, "mod": Tag("span", "mod"),
+    "retrace": Tag("span", "retrace"), "metamark": metamark, "subst": Tag("span", "subst"),
+    "restore": Tag("span", "restore"), "damage": Tag("span", "damage"),
+    "surplus": Tag("span", "surplus"), "handShift": Tag("span", "hand-shift"),
+    "anchor": Tag("span", "anchor"), "addSpan": Tag("span", "add-span"),
+    "delSpan": Tag("span", "del-span"), "locusGrp": Tag("span", "locus-grp"),
     # manuscript descriptions (shown with the text: their words are passages too)
-    "msDesc": Tag("section", "ms-desc"), "msIdentifier": Tag("div", "ms-identifier"),
-    "msContents": Tag("div", "ms-contents"), "summary": Tag("div", "summary"),
+    "msDesc": ms_desc, "msPart": ms_desc, "msFrag": ms_desc, "msIdentifier": ms_identifier,
+    "altIdentifier": Joined("span", "alt-identifier"), "msName": Tag("span", "ms-name"),
+    "country": Tag("span", "country"), "region": Tag("span", "region"),
+    "settlement": Tag("span", "settlement"), "institution": Tag("span", "institution"),
+    "repository": Tag("span", "repository"), "collection": Tag("span", "collection"),
+    **{name: ms_section for name in MS_SECTIONS},
+    **{name: Field(label) for name, label in MS_FIELDS.items()},
+    "origin": Field("Origin", "; "), "origDate": dated, "origPlace": Tag("span", "orig-place"),
     "msItem": Tag("div", "ms-item"), "msItemStruct": Tag("div", "ms-item"),
-    "locus": Tag("span", "locus"), "physDesc": Tag("div", "phys-desc"),
-    "history": Tag("div", "history"), "origin": Tag("div", "origin"),
-    "provenance": Tag("div", "provenance"), "acquisition": Tag("div", "acquisition"),
-    "additional": Tag("div", "additional"), "msPart": Tag("div", "ms-part"),
+    "locus": Tag("span", "locus"), "objectDesc": Tag("div", "object-desc"),
+    "supportDesc": Tag("div", "support-desc"), "dimensions": dimensions,
+    "height": Tag("span", "height"), "width": Tag("span", "width"),
+    "depth": Tag("span", "depth"), "layout": Tag("div", "layout"),
+    "handNote": Tag("div", "hand-note"), "decoNote": Tag("div", "deco-note"),
+    "binding": Tag("div", "binding"), "seal": Tag("div", "seal"),
+    "adminInfo": Tag("div", "admin-info"), "source": Tag("div", "source"),
+    "objectType": Tag("span", "object-type"), "citedRange": Tag("span", "cited-range"),
+    "ex": Tag("span", "ex"), "g": Tag("span", "g"), "join": Tag("span", "join"),
 }
 
 
@@ -696,10 +1198,13 @@ class Rendered:
     mentions: dict[str, int]
     uncertain: int
     choices: int = 0  # choice pairs: the reader's diplomatic / normalised switch shows
+    facsimiles: int = 0  # links to facsimile images (the reader's image switch shows)
+    image_origins: tuple[str, ...] = ()  # where the images shown come from (for the CSP)
 
 
 def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
-                resolve: Callable[[str], str | None] | None = None) -> Rendered:
+                resolve: Callable[[str], str | None] | None = None, *,
+                images: bool = False) -> Rendered:
     """Render every text root of a TEI document (see :func:`tei.passages.text_roots`: each
     ``<text>``, ``<sourceDoc>`` and manuscript description; the rest of the header is shown
     from the index), every passage with its address as ``id``.
@@ -708,13 +1213,42 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
     :param entities: registry ids that names may link to.
     :param resolve: how a ``@ref`` token becomes a registry id (the importer's
         ``DocumentRefs.key`` for the document); None: ``#id`` → ``id``.
+    :param images: show facsimile images from other sites (``pb/@facs``), not only link them.
     :return: the HTML and the count of mentions by type.
     """
     root = tree.getroot()
     found = passages(root)
     ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
-                  {p.element for p in found if p.leaf})
-    for text in [root] if root.tag == TEI_TEXT else text_roots(root):
+                  {p.element for p in found if p.leaf}, facsimiles=facsimile_images(root),
+                  images=images)
+    roots = [root] if root.tag == TEI_TEXT else text_roots(root)
+    for text in roots:
+        # a record stands alone, not above an empty text (kept, hidden: its passages' ids)
+        hidden = len(roots) > 1 and _blank(text)
+        ctx.out.append('<div class="blank" hidden>' if hidden else "")
         render_element(text, ctx)
+        ctx.out.append("</div>" if hidden else "")
     ctx.out.append(below_text(ctx))
-    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain, ctx.choices)
+    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain, ctx.choices,
+                    ctx.facsimile_links, tuple(sorted(ctx.image_origins)))
+
+
+def _blank(element: etree._Element) -> bool:
+    """Whether ``element`` shows nothing: no words, no image, no facsimile."""
+    return not any(text.strip() for text in element.itertext()) and not any(
+        isinstance(e.tag, str) and (e.get("facs") or e.get("url")) for e in element.iter())
+
+
+def facsimile_images(root: etree._Element) -> dict[str, str]:
+    """The image URL of every identified ``graphic``, ``surface`` and ``zone`` (its first
+    graphic) in the document's ``<facsimile>``, by xml:id: what ``@facs="#f1"`` names."""
+    found: dict[str, str] = {}
+    graphic_tag = f"{{{TEI_NS}}}graphic"
+    for facsimile in root.iter(f"{{{TEI_NS}}}facsimile"):
+        for element in facsimile.iter(graphic_tag, f"{{{TEI_NS}}}surface", f"{{{TEI_NS}}}zone"):
+            xml_id = element.get(XML_ID)
+            first = element if element.tag == graphic_tag else element.find(f".//{graphic_tag}")
+            url = None if first is None else first.get("url")
+            if xml_id and url and first is not None:  # against its xml:base, if any
+                found.setdefault(xml_id, urljoin(first.base or "", url.strip()))
+    return found

@@ -17,13 +17,13 @@ from .documents import (
 )
 from .entities import companions, entity_mentions, entity_totals, mention_totals, years_beside
 from .facets import Facet, load_facets
-from .lookup import MARK_END, MARK_START, lookup, search_passages
+from .lookup import MARK_END, MARK_START, facet_counts, lookup, search_passages
 from .update import IndexReport, update_index
 from .workers import die_with_parent, worker_context
 
 __all__ = [
     "MARK_END", "MARK_START", "Facet", "IndexReport", "companions", "connect", "die_with_parent",
-    "document_files",
+    "document_files", "facet_counts",
     "document_record", "documents_holding", "entity_mentions", "entity_totals",
     "index_generation", "indexed_files",
     "indexed_hashes", "leaf_passages", "load_facets", "lookup", "mention_counts",

@@ -54,20 +54,7 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
         facets left uncounted when counting passed ``settings.facet_time_limit_ms``.
     :raise QueryError: an unknown facet, or an unreadable date.
     """
-    facets = {facet.name: facet for facet in load_facets(settings)}
-    unknown = sorted(set(selections) - set(facets))
-    if unknown:
-        raise QueryError(f"no facet named {', '.join(map(repr, unknown))}; facets are "
-                         f"{', '.join(facets)}")
-    selections = {name: list(dict.fromkeys(values)) for name, values in selections.items()
-                  if values}
-    fts = fts_query(text)
-    days = None
-    if date_from or date_to:
-        start, end = day_range(date_from)[0], day_range(date_to)[1]
-        if (date_from and start is None) or (date_to and end is None):
-            raise QueryError(f"not an ISO date: {date_from if start is None else date_to!r}")
-        days = (start, end)
+    facets, selections, fts, days = _prepared(settings, selections, text, date_from, date_to)
     db = reader(settings)
     db.execute("BEGIN")  # one snapshot for the postings' stamp, the matches and the rows
     try:
@@ -76,6 +63,50 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
+
+
+def facet_counts(settings: Settings, selections: dict[str, list[str]], text: str | None,
+                 facet: str) -> list[tuple[str, int]]:
+    """Every value of ``facet`` within the whole selection, most frequent first: the documents
+    (a passage facet: the passages) that match every selection, the facet's own included, and
+    hold the value. Unlike :func:`lookup`'s counts, which leave a facet's own selection out (to
+    show what a wider OR would add), these say what the selected documents name: the places
+    on the browse page's map.
+
+    :raise QueryError: an unknown facet, as for :func:`lookup`.
+    """
+    facets, selections, fts, days = _prepared(settings, {facet: [], **selections}, text,
+                                              None, None)
+    db = reader(settings)
+    db.execute("BEGIN")
+    try:
+        search = _Lookup(db, postings(db), facets, selections, fts, days)
+        doc_mask, passage_mask = search.matches()
+        return search._counts(facets[facet], doc_mask, passage_mask, 0)
+    finally:
+        if db.in_transaction:
+            db.execute("COMMIT")
+
+
+def _prepared(settings: Settings, selections: dict[str, list[str]], text: str | None,
+              date_from: str | None, date_to: str | None) -> tuple[
+        dict[str, Facet], dict[str, list[str]], str | None, tuple[int | None, int | None] | None]:
+    """The facets, the selections checked and without repeats or empty facets, the FTS5 query
+    and the day range of a lookup."""
+    facets = {facet.name: facet for facet in load_facets(settings)}
+    unknown = sorted(set(selections) - set(facets))
+    if unknown:
+        raise QueryError(f"no facet named {', '.join(map(repr, unknown))}; facets are "
+                         f"{', '.join(facets)}")
+    selections = {name: list(dict.fromkeys(values)) for name, values in selections.items()
+                  if values}
+    days = None
+    if date_from or date_to:
+        start, end = day_range(date_from)[0], day_range(date_to)[1]
+        if (date_from and start is None) or (date_to and end is None):
+            raise QueryError(f"not an ISO date: {date_from if start is None else date_to!r}")
+        days = (start, end)
+    return facets, selections, fts_query(text), days
 
 
 def fts_query(text: str | None) -> str | None:
@@ -413,7 +444,7 @@ class _Lookup:
 
     def _counts(self, facet: Facet, doc_mask: np.ndarray, passage_mask: np.ndarray | None,
                 top: int) -> list[tuple[str, int]]:
-        """The ``top`` most frequent values under the masks, ties in value order."""
+        """The ``top`` most frequent values under the masks (0: all), ties in value order."""
         postings = self.index.facets.get(facet.name)
         if postings is None or not postings.values:
             return []
@@ -427,5 +458,5 @@ class _Lookup:
         if len(counts) > top > 0:
             cut = max(int(-np.partition(-counts, top - 1)[top - 1]), 1)  # the top-th largest
         present = np.flatnonzero(counts >= cut)
-        order = present[np.lexsort((present, -counts[present]))][:top]
+        order = present[np.lexsort((present, -counts[present]))][:top or None]
         return [(postings.values[i], int(counts[i])) for i in order]

@@ -457,3 +457,25 @@ def test_verse_and_prose_are_told_apart_by_structure(tmp_path: Path) -> None:
 
     assert kind("<lg><l>One line</l><l>and another</l></lg><p>A note.</p>") == "verse"
     assert kind("<p>Prose.</p><p>More prose with <l>a quoted line</l>.</p>") == "prose"
+
+
+def test_an_edition_division_is_an_inscription_only_with_an_object(tmp_path: Path) -> None:
+    """EpiDoc's ``div type="edition"`` is an inscription when it describes an object (a
+    manuscript description, lines on the stone); Perseus and other critical texts use the same
+    division: with an apparatus they are a critical edition, else verse or prose."""
+    def kind(body: str, source: str = "<p/>") -> object:
+        path = tmp_path / "t.xml"
+        path.write_text(f'<TEI xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>T</title>'
+                        "</titleStmt><publicationStmt><p/></publicationStmt>"
+                        f"<sourceDesc>{source}</sourceDesc></fileDesc></teiHeader>"
+                        f"<text><body>{body}</body></text></TEI>", encoding="utf-8")
+        return extract(path, path.read_bytes(), ()).header["kind"]
+
+    stone = '<div type="edition"><ab><lb n="1"/>DIS MANIBVS <lb n="2"/>FELICI</ab></div>'
+    assert kind(stone) == "inscription"
+    assert kind('<div type="edition"><ab>DIS MANIBVS</ab></div>',
+                "<msDesc><msIdentifier><idno>1</idno></msIdentifier></msDesc>") == "inscription"
+    critical = ('<div type="edition"><lg><l n="1">Arma <app><lem>virumque</lem>'
+                '<rdg wit="#M">virque</rdg></app> cano</l></lg></div>')
+    assert kind(critical) == "critical edition"
+    assert kind('<div type="edition"><p>Gallia est omnis divisa.</p></div>') == "prose"

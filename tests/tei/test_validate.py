@@ -249,3 +249,17 @@ def test_a_flat_set_of_registry_ids_is_accepted() -> None:
     report = validate_file(FIXTURES / "dangling_person_ref.xml", sch=SCH,
                            registry_ids={"leon-trotsky", "moscow", "comintern"})
     assert sch_rules(report) == ["archive-ref-registry"]
+
+
+def test_folios_pages_and_pointers_in_from_to_are_not_dates() -> None:
+    """``locus`` folios, ``citedRange``/``biblScope`` pages and ``span``/``app`` pointers carry
+    @from/@to too: the date rules leave them alone, and still judge a date's."""
+    def rules(body: str) -> list[str | None]:
+        data = (f'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>{body}</body></text></TEI>'
+                ).encode()
+        return sch_rules(validate_bytes(data, sch=SCH, registry_ids=REGISTRY_IDS))
+
+    assert rules('<p><locus from="1r" to="12v">ff. 1r–12v</locus>'
+                 '<bibl><citedRange from="xii" to="iv"/><biblScope from="9" to="3"/></bibl>'
+                 '<span from="#a" to="#b"/><app from="#a" to="#b"/></p>') == []
+    assert "archive-date-format" in rules('<p><date from="1r" to="12v">?</date></p>')

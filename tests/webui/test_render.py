@@ -60,13 +60,22 @@ def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in
     ("<list><item>a</item></list>",
      '<ul data-tei="list"><li data-tei="item" id="body.list.item">'
      + CITE("body.list.item", "item") + 'a</li></ul>'),
+    # a list's head: a list item (a ul holds only items), the heading inside it
+    ("<div><list><head>Sources</head><item>a</item></list></div>",
+     '<ul data-tei="list"><li class="list-head"><h2 data-tei="head" id="body.div.list.head">'
+     + CITE("body.div.list.head", "head") + 'Sources</h2></li>'),
+    # xml:lang as a valid BCP 47 tag: an ISO 639-2 code as ISO 639-1, garbage dropped
+    ('<p xml:lang="lat">a<foreign xml:lang="x!">b</foreign></p>',
+     '<p data-tei="p" id="body.p" lang="la">' + CITE("body.p", "p")
+     + 'a<i data-tei="foreign" class="foreign">b</i></p>'),
     ("<div><quote>Block</quote><p>An <quote>inline</quote> one</p></div>",
      '<blockquote data-tei="quote" id="body.div.quote">' + CITE("body.div.quote", "quote")
      + 'Block</blockquote><p data-tei="p" id="body.div.p">' + CITE("body.div.p", "p")
      + 'An <q data-tei="quote">inline</q> one</p>'),
     ('<div><listBibl><bibl xml:id="b1">Book</bibl></listBibl></div>',
-     '<ul data-tei="listBibl" class="bibls"><li data-tei="bibl" id="b1" class="bibl">'
-     '<a class="cite" href="/documents/doc1#b1" aria-label="Link to b1">b1</a>Book</li></ul>'),
+     '<section data-tei="listBibl" class="bibls"><ol class="bibls"><li data-tei="bibl" id="b1"'
+     ' class="bibl"><a class="cite" href="/documents/doc1#b1" aria-label="Link to b1">b1</a>'
+     'Book</li></ol></section>'),
     ("<p>a<lb/>b</p>", '<p data-tei="p" id="body.p">' + CITE("body.p", "p")
      + 'a<br data-tei="lb">b</p>'),
     # an unknown element keeps its text and says what it was
@@ -86,8 +95,17 @@ def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in
      '<span data-tei="placeName" class="m m-place">Moscow</span>'
      '<span data-tei="orgName" class="m m-org">Comintern</span>'),
     ('<p><date when="1923-10-15">15 October 1923</date></p>',
-     '<span data-tei="date" class="m m-date" title="1923-10-15" data-when="1923-10-15">'
-     "15 October 1923</span>"),
+     '<span data-tei="date" class="m m-date" data-when="1923-10-15" tabindex="0"'
+     ' aria-describedby="ui-date-1">15 October 1923'
+     '<small class="date-value" id="ui-date-1">1923-10-15</small></span>'),
+    # in a link: the link takes the focus, the date no tab stop of its own
+    ('<p><ref target="https://x.org/"><date when="1923-01">January 1923</date></ref></p>',
+     '<a data-tei="ref" class="external" href="https://x.org/" rel="noopener noreferrer nofollow">'
+     '<span data-tei="date" class="m m-date" data-when="1923-01" aria-describedby="ui-date-1">'
+     'January 1923<small class="date-value" id="ui-date-1">1923-01</small></span></a>'),
+    # a value that says no more than the words is not repeated
+    ('<p><date when="1923">1923</date></p>',
+     '<span data-tei="date" class="m m-date" data-when="1923">1923</span>'),
     # no link inside a link
     ('<p><ref target="https://x.org/"><persName ref="#leon-trotsky">T</persName></ref></p>',
      '<a data-tei="ref" class="external" href="https://x.org/" rel="noopener noreferrer nofollow">'
@@ -95,8 +113,8 @@ def CITE(address: str, label: str) -> str:  # noqa: N802 (reads as a constant in
     ('<p><ref target="javascript:alert(1)">x</ref></p>',
      '<span data-tei="ref" class="ref" title="javascript:alert(1)">x</span>'),
     ('<p><choice><sic>teh</sic><corr>the</corr></choice></p>',
-     '<span data-tei="choice" class="choice pair" tabindex="0" title="Select to see the other'
-     ' reading"><span class="dipl"><span data-tei="sic" class="sic">'
+     '<span data-tei="choice" class="choice pair" tabindex="0" role="button" title="Select to see'
+     ' the other reading"><span class="dipl"><span data-tei="sic" class="sic">'
      'teh</span></span><span class="norm"><span data-tei="corr" class="corr">the</span>'
      "</span></span>"),
     ('<p>a<pb n="12"/>b<gap reason="illegible"/></p>',
@@ -235,7 +253,8 @@ def test_drama_renders_speeches_and_verse() -> None:
     assert ('<p data-tei="p" id="ftln-0005"><a class="cite" href="/documents/engine#ftln-0005" '
             'aria-label="Link to ftln-0005">ftln-0005</a>We see a card with holes in it,'
             '<br data-tei="lb">and a gentleman') in html
-    assert '<div data-tei="stage" id="stg-0002" class="stage">He shows a card.</div>' in html
+    # a stage direction inside a verse line stays in the line (no line break of its own)
+    assert '<span data-tei="stage" id="stg-0002" class="stage">He shows a card.</span>' in html
 
 
 def test_shared_drama_renders_speeches_and_verse(tei_samples: Path) -> None:

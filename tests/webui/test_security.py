@@ -42,7 +42,11 @@ def snapshot(directory: Path) -> dict[str, str]:
 
 
 def test_no_route_takes_a_method_that_could_change_data(app) -> None:
+    """Without ``EDITING`` (`archive serve` without --editing) there is no writing route, no
+    login, and none could be added (tests/webui/test_auth.py has the editing side)."""
+    assert app.config["EDITING"] is False
     rules = {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
+    assert not {"/login", "/logout", "/account"} & set(rules)
     # 18, robots.txt, /entities and three registers, and their JSON twins; a document's parts
     assert len(rules) == 29
     assert {rule: methods - READ_ONLY for rule, methods in rules.items()} == {

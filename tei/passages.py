@@ -268,12 +268,17 @@ _PARSER = elementpath.XPath2Parser(namespaces={"xml": XML_NS, "tei": TEI_NS},
 _UNSAFE = re.compile(r"[^\w.~:-]+")
 
 
-def cited(root: etree._Element) -> dict[etree._Element, str]:
+def cited(root: etree._Element, units: dict[etree._Element, str] | None = None,
+          ) -> dict[etree._Element, str]:
     """The citation of each element the document's own ``refsDecl/citeStructure`` names
     (``match`` selects, ``use`` gives the value, a nested level adds its ``delim`` — ``.``
     when it gives none — and its value): ``1.2.14`` for act 1, scene 2, line 14. Characters a
     URL fragment does not keep become ``-``. An expression elementpath cannot evaluate leaves
-    the declaration unused (paths are the addresses then)."""
+    the declaration unused (paths are the addresses then).
+
+    :param units: filled, when given, with each cited element's ``citeStructure/@unit``
+        (``act``, ``scene``, ``line``) where the declaration names one.
+    """
     declarations = [element for element in root.iter(_CITE_STRUCTURE)
                     if (parent := element.getparent()) is not None and parent.tag == _REFS_DECL]
     if not declarations:
@@ -283,14 +288,14 @@ def cited(root: etree._Element) -> dict[etree._Element, str]:
         nodes = elementpath.get_node_tree(root.getroottree(),  # type: ignore[arg-type]
                                           namespaces={"tei": TEI_NS})
         for declaration in declarations:
-            _cite(declaration, nodes, None, "", found)
+            _cite(declaration, nodes, None, "", found, units)
     except (elementpath.ElementPathError, TypeError, ValueError):
         return {}
     return found
 
 
 def _cite(declaration: etree._Element, nodes: Any, context: Any, prefix: str,
-          found: dict[etree._Element, str]) -> None:
+          found: dict[etree._Element, str], units: dict[etree._Element, str] | None) -> None:
     match = _PARSER.parse(declaration.get("match") or "")
     use = _PARSER.parse(declaration.get("use") or "")
     delim = declaration.get("delim") if prefix else ""
@@ -309,6 +314,8 @@ def _cite(declaration: etree._Element, nodes: Any, context: Any, prefix: str,
         citation = f"{prefix}{'.' if delim is None else _UNSAFE.sub('-', delim)}{value}" \
             if prefix else value
         found.setdefault(element, citation)
+        if units is not None and declaration.get("unit"):
+            units.setdefault(element, str(declaration.get("unit")))
         for inner in declaration:
             if inner.tag == _CITE_STRUCTURE:
-                _cite(inner, nodes, element, citation, found)
+                _cite(inner, nodes, element, citation, found, units)

@@ -131,9 +131,9 @@ def bibtex_escape(value: str) -> str:
 
 
 def bibtex_key(data: dict[str, Any]) -> str:
-    """A citation key of ASCII letters, digits and ``_-:`` (the id, then the passage)."""
+    """A citation key of ASCII letters, digits and ``_.:-`` (the id, then the passage)."""
     raw = str(data["id"]) + (f":{data['passage']}" if data["passage"] else "")
-    return re.sub(r"[^A-Za-z0-9_:-]+", "-", raw).strip("-") or "document"
+    return re.sub(r"[^A-Za-z0-9_.:-]+", "-", raw).strip("-") or "document"
 
 
 def bibtex(data: dict[str, Any]) -> str:

@@ -187,8 +187,6 @@ def csl_json(data: dict[str, Any]) -> list[dict[str, Any]]:
         item["section"] = f"Passage {data['passage']}"
     if data["language"]:
         item["language"] = str(data["language"])
-    if data["licence"]:
-        item["license"] = str(data["licence"])
     item["URL"] = str(data["url"])
     item["accessed"] = _csl_date([int(part) for part in str(data["accessed"]).split("-")])
     return [item]

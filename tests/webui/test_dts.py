@@ -2,8 +2,8 @@
 tables (tests/fixtures/dts), and field by field against what the spec's examples say.
 
 Two data directories: the session's (the samples and the foreign documents: citation trees of
-passages) and one of this module's own holding documents that declare ``citeStructure`` (a
-play cited act.scene.line), with two documents a page so that paging shows.
+passages) and ``cited_data`` (conftest), documents that declare ``citeStructure`` (a play
+cited act.scene.line) and others, served here with two documents a page so that paging shows.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+import uritemplate
 from lxml import etree
-
-from archive.config import Settings
-from archive.index.update import update_index
-from archive.interchange.importer import import_files
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SCHEMA = json.loads((FIXTURES / "dts" / "dts-1.0.schema.json").read_text(encoding="utf-8"))
@@ -46,18 +43,6 @@ def error(client: Any, url: str, status: int) -> str:
     body = response.get_json()
     assert body["status"] == status and "Traceback" not in body["error"]
     return str(body["error"])
-
-
-@pytest.fixture(scope="module")
-def cited_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("dts") / "data")
-    imported = import_files(settings, [FIXTURES / "dts" / "play.xml",
-                                       FIXTURES / "structure" / "cited.xml",
-                                       FIXTURES / "structure" / "drama.xml",
-                                       FIXTURES / "structure" / "novel.xml"])
-    assert [doc_id for doc_id, _ in imported] == ["wager", "cited", "drama", "novel"]
-    update_index(settings, full=True)
-    return settings.data_dir
 
 
 @pytest.fixture
@@ -210,41 +195,70 @@ def test_document_whole_passage_and_range(cited_client: Any) -> None:
     assert "wrangleberry" in "".join(by_passage.find(f"{DTS}wrapper").itertext())
 
 
-@pytest.mark.parametrize(("url", "status"), [
-    ("/api/dts/navigation", 400),
-    ("/api/dts/navigation?resource=wager", 400),
-    ("/api/dts/navigation?resource=wager&ref=1&start=1&end=2", 400),
-    ("/api/dts/navigation?resource=wager&start=1", 400),
-    ("/api/dts/navigation?resource=wager&down=0", 400),
-    ("/api/dts/navigation?resource=wager&down=-2", 400),
-    ("/api/dts/navigation?resource=wager&down=two", 400),
-    ("/api/dts/navigation?resource=wager&start=2&end=1&down=1", 400),
-    ("/api/dts/navigation?resource=wager&down=1&page=0", 400),
-    ("/api/dts/navigation?resource=wager&down=1&page=9", 404),
-    ("/api/dts/navigation?resource=nothing&down=1", 404),
-    ("/api/dts/navigation?resource=wager&ref=9.9", 404),
-    ("/api/dts/navigation?resource=wager&down=1&tree=bekker", 404),
-    ("/api/dts/navigation?resource=drama&down=1&tree=passages", 404),
-    ("/api/dts/document", 400),
-    ("/api/dts/document?resource=wager&end=1", 400),
-    ("/api/dts/document?resource=wager&ref=1&end=1", 400),
-    ("/api/dts/document?resource=nothing", 404),
-    ("/api/dts/document?resource=../etc/passwd", 404),
-    ("/api/dts/document?resource=wager&ref=3", 404),
-    ("/api/dts/document?resource=wager&mediaType=text/html", 404),
-    ("/api/dts/document?resource=wager&ref=1&tree=nope", 404),
-    ("/api/dts/collection?nav=siblings", 400),
-    ("/api/dts/collection?page=x", 400),
-    ("/api/dts/collection?page=7", 404),
-    ("/api/dts/collection?id=archive:kind:poetry", 404),
-    ("/api/dts/collection?id=nothing", 404),
+def test_a_client_follows_the_uri_templates(cited_client: Any) -> None:
+    """What a DTS client does: expand the templates (RFC 6570, ``uritemplate``) and follow."""
+    def follow(template: str, definition: str, **values: Any) -> dict[str, Any]:
+        return ld(cited_client, uritemplate.expand(template, values), definition)
+
+    entry = ld(cited_client, "/api/dts", "EntryPoint")
+    root = follow(entry["collection"], "Collection")
+    kind = root["member"][0]
+    assert follow(entry["collection"], "Collection", id=kind["@id"])["@id"] == kind["@id"]
+    second = follow(kind["collection"], "Collection", page=2)
+    resource = second["member"][0]
+    assert resource["@id"] == "wager"
+    assert follow(resource["collection"], "Collection", nav="parents")["member"][0]["@id"] \
+        == kind["@id"]
+    top = follow(resource["navigation"], "Navigation", down=1)
+    assert follow(entry["navigation"], "Navigation", resource="wager", down=1) == top
+    scene = follow(resource["navigation"], "Navigation", ref="1", down=1)["member"][1]
+    passage = cited_client.get(uritemplate.expand(resource["document"],
+                                                  {"ref": scene["identifier"]}))
+    assert passage.status_code == 200
+    assert "A lane at dusk" in passage.get_data(as_text=True)
+    ranged = cited_client.get(uritemplate.expand(
+        entry["document"], {"resource": "wager", "start": "1.1.1", "end": "1.1.2",
+                            "mediaType": "application/tei+xml"}))
+    assert ranged.status_code == 200 and "every wick is mine" in ranged.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("url", "status", "says"), [
+    ("/api/dts/navigation", 400, "resource is required"),
+    ("/api/dts/navigation?resource=wager", 400, "Give ref"),
+    ("/api/dts/navigation?resource=wager&ref=1&start=1&end=2", 400, "ref cannot"),
+    ("/api/dts/navigation?resource=wager&start=1", 400, "start and end go together"),
+    ("/api/dts/navigation?resource=wager&down=0", 400, "down=0"),
+    ("/api/dts/navigation?resource=wager&down=-2", 400, "down must be an integer"),
+    ("/api/dts/navigation?resource=wager&down=two", 400, "'two'"),
+    ("/api/dts/navigation?resource=wager&start=2&end=1&down=1", 400, "comes after"),
+    ("/api/dts/navigation?resource=wager&down=1&page=0", 400, "page must be"),
+    ("/api/dts/navigation?resource=wager&down=1&page=9", 404, "No page 9"),
+    ("/api/dts/navigation?resource=nothing&down=1", 404, "No document 'nothing'"),
+    ("/api/dts/navigation?resource=wager&ref=9.9", 404, "No citable unit '9.9'"),
+    ("/api/dts/navigation?resource=wager&down=1&tree=bekker", 404, "No citation tree 'bekker'"),
+    ("/api/dts/navigation?resource=drama&down=1&tree=passages", 404, "'passages'"),
+    ("/api/dts/document", 400, "resource is required"),
+    ("/api/dts/document?resource=wager&end=1", 400, "start and end go together"),
+    ("/api/dts/document?resource=wager&ref=1&end=1", 400, "ref cannot"),
+    ("/api/dts/document?resource=nothing", 404, "No document 'nothing'"),
+    ("/api/dts/document?resource=../etc/passwd", 404, "No document"),
+    ("/api/dts/document?resource=wager&ref=3", 404, "No citable unit '3'"),
+    ("/api/dts/document?resource=wager&mediaType=text/html", 404, "not 'text/html'"),
+    ("/api/dts/document?resource=wager&ref=1&tree=nope", 404, "No citation tree 'nope'"),
+    ("/api/dts/collection?nav=siblings", 400, "nav must be"),
+    ("/api/dts/collection?page=x", 400, "page must be"),
+    ("/api/dts/collection?page=7", 404, "No page 7"),
+    ("/api/dts/collection?id=archive:kind:poetry", 404, "No collection"),
+    ("/api/dts/collection?id=nothing", 404, "No document 'nothing'"),
 ])
-def test_bad_requests_are_json_errors(cited_client: Any, url: str, status: int) -> None:
-    error(cited_client, url, status)
+def test_bad_requests_are_json_errors(cited_client: Any, url: str, status: int, says: str
+                                      ) -> None:
+    assert says in error(cited_client, url, status)
 
 
 def test_read_only(cited_client: Any) -> None:
     for url in ("/api/dts", "/api/dts/collection", "/api/dts/navigation?resource=wager&down=1",
                 "/api/dts/document?resource=wager"):
+        assert cited_client.get(url).status_code == 200
         assert cited_client.post(url).status_code in (404, 405)
         assert cited_client.delete(url).status_code in (404, 405)

@@ -227,8 +227,8 @@ def chosen_tree(trees: list[Tree], name: str | None) -> Tree | None:
     for tree in trees:
         if tree.identifier == name:
             return tree
-    abort(404, f"No citation tree {name!r}: "
-               f"{', '.join(repr(t.identifier) for t in trees if t.identifier) or 'only the default'}.")
+    others = ", ".join(repr(tree.identifier) for tree in trees if tree.identifier)
+    abort(404, f"No citation tree {name!r}: {others or 'only the default'}.")
 
 
 # --- URLs and parameters ----------------------------------------------------------------------
@@ -597,7 +597,7 @@ def _range(tree: Tree, first: int, final: int) -> list[etree._Element]:
 def _wrapped(root: etree._Element, elements: list[etree._Element]) -> bytes:
     """A ``TEI`` document: the header of the elements' document, then a ``dts:wrapper``
     holding copies of ``elements``."""
-    out = etree.Element(TEI_ROOT, nsmap={None: TEI_NS, "dts": DTS_NS})  # type: ignore[dict-item]
+    out = etree.Element(TEI_ROOT, nsmap={None: TEI_NS, "dts": DTS_NS})
     member = next((a for a in elements[0].iterancestors(TEI_ROOT)), None) \
         if elements[0] is not root else None
     header = (member if member is not None else root).find(TEI_HEADER)
@@ -608,4 +608,4 @@ def _wrapped(root: etree._Element, elements: list[etree._Element]) -> bytes:
         part = copy.deepcopy(element)
         part.tail = None
         wrapper.append(part)
-    return etree.tostring(out, xml_declaration=True, encoding="UTF-8")  # type: ignore[no-any-return]
+    return etree.tostring(out, xml_declaration=True, encoding="UTF-8")

@@ -60,7 +60,8 @@ def test_entry_point_names_the_three_endpoints_by_uri_template(client: Any) -> N
         assert entry["collection"] == "http://localhost/api/dts/collection{?id,page,nav}"
         assert entry["navigation"].endswith(
             "/api/dts/navigation{?resource,ref,start,end,down,tree,page}")
-        assert entry["document"].endswith("/api/dts/document{?resource,ref,start,end,tree,mediaType}")
+        assert entry["document"].endswith(
+            "/api/dts/document{?resource,ref,start,end,tree,mediaType}")
 
 
 def test_collections_root_kinds_resources_parents(client: Any) -> None:
@@ -102,8 +103,15 @@ def test_collection_members_come_in_pages(cited_client: Any) -> None:
     assert [m["@id"] for m in second["member"]] == ["wager"]
     assert second["view"]["previous"] == view["first"]
     root = ld(cited_client, "/api/dts/collection", "Collection")
+    assert root["totalChildren"] == 3
     assert [m["@id"] for m in root["member"]] == ["archive:kind:drama", "archive:kind:prose"]
-    assert "view" not in root
+    more = ld(cited_client, root["view"]["next"], "Collection")
+    assert [m["@id"] for m in more["member"]] == ["archive:unclassified"]
+    # documents without a kind: a collection of their own, in pages too
+    loose = ld(cited_client, "/api/dts/collection?id=archive:unclassified", "Collection")
+    assert loose["title"] == "Documents of no kind" and loose["totalChildren"] == 2
+    assert [m["@id"] for m in loose["member"]] == ["corpus", "empty"]
+    assert "view" not in loose
 
 
 def test_navigation_of_a_play_by_act_scene_line(cited_client: Any) -> None:
@@ -220,6 +228,27 @@ def test_a_client_follows_the_uri_templates(cited_client: Any) -> None:
         entry["document"], {"resource": "wager", "start": "1.1.1", "end": "1.1.2",
                             "mediaType": "application/tei+xml"}))
     assert ranged.status_code == 200 and "every wick is mine" in ranged.get_data(as_text=True)
+
+
+def test_a_corpus_and_a_document_without_text(cited_client: Any) -> None:
+    # a teiCorpus: DTS wants a TEI root, so the corpus comes wrapped in one
+    whole = etree.fromstring(cited_client.get("/api/dts/document?resource=corpus").get_data())
+    assert whole.tag == f"{TEI}TEI"
+    assert [e.tag for e in whole.find(f"{DTS}wrapper")] == [f"{TEI}teiCorpus"]
+    units = ld(cited_client, "/api/dts/navigation?resource=corpus&down=-1", "Navigation")
+    assert [m["identifier"] for m in units["member"]] == ["TEI1.body.p", "TEI2.body.p"]
+    second = etree.fromstring(cited_client.get(
+        "/api/dts/document?resource=corpus&ref=TEI2.body.p").get_data())
+    # the header of the member document the passage is in
+    assert second.findtext(f"{TEI}teiHeader//{TEI}title") == "Second"
+    assert "".join(second.find(f"{DTS}wrapper").itertext()) == \
+        "The second answers with the alder."
+    # no passage at all: no citation tree, an empty member and no error
+    resource = ld(cited_client, "/api/dts/collection?id=empty", "Collection")
+    assert resource["citationTrees"] == []
+    for query in ("down=1", "down=-1", "ref=x", "start=a&end=b&down=1"):
+        empty = ld(cited_client, f"/api/dts/navigation?resource=empty&{query}", "Navigation")
+        assert empty["member"] == [] and empty["resource"]["citationTrees"] == []
 
 
 @pytest.mark.parametrize(("url", "status", "says"), [

@@ -57,10 +57,11 @@ PASSAGES_TREE = "passages"
 #: Citable units of a navigation answer per page (``DTS_NAVIGATION_PAGE_SIZE`` overrides it;
 #: collection members come ``PAGE_SIZE`` a page, as the browse page's documents).
 NAVIGATION_PAGE_SIZE = 1000
-#: Documents the collection endpoint lists at most (the rest are left out, with a note).
+#: Documents the collection endpoint reads at most: an archive beyond that has its first
+#: MAX_DOCUMENTS (in the index's order) in the kind collections, the rest left out.
 MAX_DOCUMENTS = 100_000
 #: Citation trees kept, keyed by file stamp.
-CACHE_SIZE = 32
+CACHE_SIZE = 8
 
 
 # --- citation trees ---------------------------------------------------------------------------

@@ -110,6 +110,18 @@ def test_cite_box_formats_the_citation_with_permalink_and_access_date(cited_clie
     assert box.xpath('.//a[@id="ui-cite-csl"]/@href') == ["/documents/wager/cite.json"]
 
 
+def test_cached_pages_last_a_day_at_most(cited_data: Path) -> None:
+    """The response cache keeps a page with its access date until the day changes."""
+    from webui import create_app
+
+    app = create_app({"DATA_DIR": str(cited_data)})
+    client = app.test_client()
+    first = client.get("/documents/wager").get_data()
+    assert client.get("/documents/wager").get_data() == first  # from the cache
+    assert app.extensions["response_cache"].stamp[-1] == today()
+    assert f"Accessed {today().strftime('%B')} {today().day}".encode() in first
+
+
 def test_passage_citation(cited_client: Any) -> None:
     tree = page(cited_client, "/documents/wager?passage=1.1.3")
     tags = dict(metas(tree))

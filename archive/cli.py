@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -21,10 +22,50 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+class _Later:
+    """A command not imported yet: its module and its name there."""
+
+    def __init__(self, module: str, attribute: str) -> None:
+        self.module, self.attribute = module, attribute
+
+
+class _Commands(dict[str, Any]):
+    """A group's commands by name, those added by :meth:`ArchiveGroup.add_later` imported from
+    their module when first looked up (to run one, or to show the help)."""
+
+    def __getitem__(self, name: str) -> click.Command:
+        command = super().__getitem__(name)
+        if isinstance(command, _Later):
+            command = getattr(importlib.import_module(command.module, __package__),
+                              command.attribute)
+            self[name] = command
+        return command  # type: ignore[no-any-return]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default
+
+    def later(self, name: str, module: str, attribute: str) -> None:
+        super().__setitem__(name, _Later(module, attribute))
+
+
 class ArchiveGroup(click.Group):
     """Turns every ArchiveError (and TEI error) into one line on stderr and exit status 1;
     so too an OSError (a full disk, a read-only file system, a name too long):
-    ``archive: error: <file>: <reason>``."""
+    ``archive: error: <file>: <reason>``.
+
+    Commands whose modules import much (validation, curation: the indexer, the schemas) are
+    added by :meth:`add_later`, imported when they run: ``archive facets`` does not wait for
+    them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = self.later = _Commands(self.commands)
+
+    def add_later(self, module: str, *names: tuple[str, str]) -> None:
+        """Add the commands (name, attribute) of ``module`` (relative to this package)."""
+        for name, attribute in names:
+            self.later.later(name, module, attribute)
 
     def invoke(self, ctx: click.Context) -> object:
         from tei.errors import TeiError
@@ -164,23 +205,14 @@ def encode(settings: Settings, file: Path, format_: str | None, overrides: dict[
     else:
         click.echo(data.decode("utf-8"), nl=False)
 
-from .commands.validate import validate  # noqa: E402
-
-cli.add_command(validate)
-
-from .commands.registry import registry, review  # noqa: E402
-
-cli.add_command(registry)
-cli.add_command(review)
+cli.add_later(".commands.validate", ("validate", "validate"))
+cli.add_later(".commands.registry", ("registry", "registry"), ("review", "review"))
 
 from .commands.tag import tag  # noqa: E402
 
 cli.add_command(tag)
 
-from .commands.edits import log, tags  # noqa: E402
-
-cli.add_command(tags)
-cli.add_command(log)
+cli.add_later(".commands.edits", ("tags", "tags"), ("log", "log"))
 
 from .commands.query import facets, query, reindex  # noqa: E402
 

@@ -6,14 +6,15 @@ import csv
 import io
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from lxml import etree
 
 from ..config import Settings
 from ..errors import QueryError
-from ..xpath import QueryResult
+
+if TYPE_CHECKING:  # (`archive facets` does not wait for the XPath engine)
+    from ..xpath import QueryResult
 
 #: Files (re)indexed before a progress bar is worth showing.
 PROGRESS_THRESHOLD = 20
@@ -156,6 +157,8 @@ def _csv(result: QueryResult) -> str:
 
 
 def _xml(result: QueryResult) -> str:
+    from lxml import etree
+
     root = etree.Element("results", query=result.query, count=str(result.count),
                          truncated="true" if result.truncated else "false")
     for hit in result.hits:

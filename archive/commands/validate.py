@@ -8,14 +8,6 @@ from pathlib import Path
 import click
 
 from ..config import Settings
-from ..validation import (
-    document_files,
-    format_json,
-    format_text,
-    load_registry_ids,
-    schemas_for,
-    validate_files,
-)
 
 
 @click.command()
@@ -35,6 +27,16 @@ from ..validation import (
 def validate(settings: Settings, paths: tuple[Path, ...], all_files: bool, output: str,
              schema: str, tei_all: Path | None) -> None:
     """Validate TEI documents; print one line per issue and a summary; exit 1 if any is invalid."""
+    # imported here: the command line's other commands do not wait for the schemas' modules
+    from ..validation import (
+        document_files,
+        format_json,
+        format_text,
+        load_registry_ids,
+        schemas_for,
+        validate_files,
+    )
+
     if not paths and not all_files:
         raise click.UsageError("give one or more PATHs, or --all")
     files = document_files(settings, list(paths), all_files)

@@ -16,7 +16,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 
-SCHEMA_VERSION = "7"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
 # attribute_values kept in document order (rows appended as documents are, deleted by range),
 # their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
@@ -24,7 +24,13 @@ SCHEMA_VERSION = "7"  # 2: path is the file name in tei/; 3: facet_values_value 
 # indexed by (doc, passage), for the mentions of one passage; 7: passages derived from the
 # structure (tei.passages), passages.xml_id holds each one's citation address; passages.words
 # (also in the full-text index) the words markup splits a word into ("prov" of
-# prov<ex>inciae</ex>), where there are any
+# prov<ex>inciae</ex>), where there are any; 8: the facet postings as arrays (postings), written
+# by each update and read lazily by each process; only leaf passages keep their text (a passage
+# holding others has '', its leaves hold its words); facet values numbered once (facet_keys, with
+# their counts) and each document's rows as numbers (facet_rows, passage 0: the document's),
+# facet_values and facet_totals being views of them; element names and attribute values
+# numbered so too (element_keys, attribute_keys; element_rows, attribute_rows), element_names
+# and attribute_values being views
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -43,20 +49,31 @@ CREATE TABLE mentions (
 CREATE INDEX mentions_doc ON mentions (doc, passage);
 CREATE INDEX mentions_ref ON mentions (ref, doc) WHERE ref IS NOT NULL;
 CREATE INDEX mentions_days ON mentions (start_day, end_day, doc) WHERE type = 'date';
-CREATE TABLE facet_values (
-    facet TEXT NOT NULL, level TEXT NOT NULL, doc INTEGER NOT NULL, passage INTEGER,
-    value TEXT NOT NULL);
-CREATE INDEX facet_values_value ON facet_values (facet, value, doc, passage);
-CREATE INDEX facet_values_doc ON facet_values (doc);
-CREATE TABLE facet_totals (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
-    PRIMARY KEY (facet, value)) WITHOUT ROWID;
+CREATE TABLE facet_keys (key INTEGER PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 0, UNIQUE (facet, value));
+CREATE TABLE facet_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL, passage INTEGER NOT NULL,
+    PRIMARY KEY (doc, key, passage)) WITHOUT ROWID;
+CREATE VIEW facet_values (facet, level, doc, passage, value) AS
+    SELECT k.facet, CASE WHEN r.passage THEN 'passage' ELSE 'document' END, r.doc,
+           NULLIF(r.passage, 0), k.value
+    FROM facet_rows r JOIN facet_keys k ON k.key = r.key;
+CREATE VIEW facet_totals (facet, value, count) AS
+    SELECT facet, value, count FROM facet_keys WHERE count > 0;
 CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE element_names (doc INTEGER NOT NULL, name TEXT NOT NULL,
-    PRIMARY KEY (doc, name)) WITHOUT ROWID;
-CREATE INDEX element_names_name ON element_names (name, doc);
-CREATE TABLE attribute_values (doc INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (doc, name, value)) WITHOUT ROWID;
-CREATE INDEX attribute_values_value ON attribute_values (name, value, doc);
+CREATE TABLE postings (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE element_keys (key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE element_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL,
+    PRIMARY KEY (doc, key)) WITHOUT ROWID;
+CREATE INDEX element_rows_key ON element_rows (key, doc);
+CREATE VIEW element_names (doc, name) AS
+    SELECT r.doc, k.name FROM element_rows r JOIN element_keys k ON k.key = r.key;
+CREATE TABLE attribute_keys (key INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL,
+    UNIQUE (name, value));
+CREATE TABLE attribute_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL,
+    PRIMARY KEY (doc, key)) WITHOUT ROWID;
+CREATE INDEX attribute_rows_key ON attribute_rows (key, doc);
+CREATE VIEW attribute_values (doc, name, value) AS
+    SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, words, content='passages', content_rowid='passage',
     tokenize='unicode61 remove_diacritics 2');
@@ -68,8 +85,12 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 #: led by the document number: rows come in that order, so those grow at their right edge.
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
-TABLES = ("meta", "documents", "passages", "mentions", "facet_values", "facet_totals", "labels",
-          "element_names", "attribute_values", "passage_text")
+TABLES = ("meta", "documents", "passages", "mentions", "facet_keys", "facet_rows", "labels",
+          "postings", "element_keys", "element_rows", "attribute_keys", "attribute_rows",
+          "passage_text")
+#: Views of the tables: a facet's rows with its name and value, the counts of its values, the
+#: element names and attribute values of each document.
+VIEWS = ("facet_values", "facet_totals", "element_names", "attribute_values")
 
 
 #: The file a full rebuild writes, in the data directory; it replaces the index once complete.
@@ -185,8 +206,12 @@ def recreate(db: sqlite3.Connection) -> None:
     # update rebuilds in full, so that a rebuild stopped half-way (by a malformed file) does
     # not leave documents without their full-text rows, which a rebuild makes at its end.
     db.execute("BEGIN")
-    for table in TABLES:
-        db.execute(f"DROP TABLE IF EXISTS {table}")
+    for view in VIEWS:
+        db.execute(f"DROP VIEW IF EXISTS {view}")
+    for name, kind in db.execute("SELECT name, type FROM sqlite_master WHERE type IN"
+                                 " ('table', 'view')").fetchall():
+        if name in TABLES or name in VIEWS:  # (an older index's tables, where views are now)
+            db.execute(f"DROP {kind.upper()} IF EXISTS {name}")
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)

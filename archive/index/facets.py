@@ -1,19 +1,10 @@
-"""Declared facets: XPath expressions in TOML, evaluated on each document at index time.
-
-The shipped ``archive/facets.toml`` declares the default facets; a data directory's own
-``facets.toml`` adds facets or replaces those of the same name. Adding a facet is one TOML
-entry and ``archive reindex``.
+"""Declared facets (see :mod:`archive.index.declared`): XPath expressions in TOML, evaluated on
+each document at index time.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import elementpath
@@ -22,12 +13,11 @@ from lxml import etree
 from tei.namespaces import NSMAP
 from tei.passages import Passage, passages
 
-from ..config import PACKAGE_DIR, Settings
-from ..errors import ArchiveError, QueryError
+from ..config import Settings
+from ..errors import QueryError
 from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, Registry
 from ..xpath import (
     OUTWARD_FUNCTIONS,
-    CompiledQuery,
     Unsupported,
     classify,
     compile_query,
@@ -38,105 +28,16 @@ from ..xpath import (
     stays_inside,
     walk_tokens,
 )
+from .declared import DEFAULT_FACETS as DEFAULT_FACETS
+from .declared import FACETS_FILE as FACETS_FILE
+from .declared import LEVELS as LEVELS
+from .declared import Facet as Facet
+from .declared import facets_signature as facets_signature
+from .declared import load_facets as load_facets
+from .declared import read_declarations
 from .workers import work_step
 
-#: The default facets, shipped with the package.
-DEFAULT_FACETS = PACKAGE_DIR / "facets.toml"
-FACETS_FILE = "facets.toml"
-LEVELS = ("document", "passage")
-_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
-
-
-@dataclass(frozen=True)
-class Facet:
-    """One declared facet.
-
-    :param name: its key in selections and URLs (lowercase, digits, ``_``).
-    :param label: what a reader sees.
-    :param level: ``"document"`` or ``"passage"`` (see facets.toml).
-    :param xpath: the XPath 3.1 expression; every item's string value is a facet value.
-    :param labels: ``"registry"`` when values are registry ids named by the registry.
-    :param refs: items are pointers or name elements: values are the registry ids (or other
-        identifiers) they resolve to, see :class:`archive.registry.DocumentRefs`.
-    """
-
-    name: str
-    label: str
-    level: str
-    xpath: str
-    labels: str | None = None
-    refs: bool = False
-
-    def compiled(self) -> CompiledQuery:
-        """The expression, parsed once (the query module caches it)."""
-        return compile_query(self.xpath, element_context=self.level == "passage")
-
-
-def load_facets(settings: Settings) -> tuple[Facet, ...]:
-    """The shipped facets, then the data directory's additions and replacements.
-
-    :raise ArchiveError: a facets file is not valid TOML or declares a facet badly.
-    :raise QueryError: a facet's XPath does not compile.
-    """
-    paths = [path for path in (DEFAULT_FACETS, settings.data_dir / FACETS_FILE)
-             if path.is_file()]
-    stamp = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
-    if stamp not in _LOADED:
-        facets: dict[str, Facet] = {}
-        for path in paths:
-            for facet in _read(path):
-                facets[facet.name] = facet
-        _LOADED.clear()  # one data directory at a time is the common case
-        _LOADED[stamp] = tuple(facets.values())
-    return _LOADED[stamp]
-
-
-_LOADED: dict[tuple[tuple[str, int, int], ...], tuple[Facet, ...]] = {}
-
-
-def _read(path: Path) -> Iterator[Facet]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ArchiveError(f"not valid TOML: {error}", str(path)) from None
-    entries = data.get("facet", [])
-    if not isinstance(entries, list):
-        raise ArchiveError("[[facet]] entries expected", str(path))
-    for number, entry in enumerate(entries, 1):
-        where = f"facet {number}"
-        if not isinstance(entry, dict):
-            raise ArchiveError(f"{where} is not a table", str(path))
-        unknown = set(entry) - {"name", "label", "level", "xpath", "labels", "refs"}
-        if unknown:
-            raise ArchiveError(f"{where}: unknown keys {', '.join(sorted(unknown))}", str(path))
-        name = entry.get("name")
-        xpath = entry.get("xpath")
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ArchiveError(f"{where}: name must be lowercase letters, digits and _",
-                               str(path))
-        if not isinstance(xpath, str) or not xpath.strip():
-            raise ArchiveError(f"facet {name!r} has no xpath", str(path))
-        level = entry.get("level", "document")
-        if level not in LEVELS:
-            raise ArchiveError(f"facet {name!r}: level must be document or passage", str(path))
-        labels = entry.get("labels")
-        if labels not in (None, "registry"):
-            raise ArchiveError(f"facet {name!r}: labels must be \"registry\"", str(path))
-        if not isinstance(entry.get("refs", False), bool):
-            raise ArchiveError(f"facet {name!r}: refs must be true or false", str(path))
-        facet = Facet(name, str(entry.get("label", name)), level, xpath.strip(), labels,
-                      entry.get("refs", False))
-        try:
-            facet.compiled()
-        except QueryError as error:
-            raise ArchiveError(f"facet {name!r}: {error}", str(path)) from None
-        yield facet
-
-
-def facets_signature(facets: tuple[Facet, ...]) -> str:
-    """A hash of the declarations: the index is rebuilt in full when it changes."""
-    data = json.dumps([vars(facet) for facet in facets], sort_keys=True)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+_read = read_declarations  # (its name here before the declarations had their module)
 
 
 def leaf_passages(root: etree._Element) -> list[Passage]:

@@ -1,37 +1,34 @@
-"""Faceted lookup: selections (AND across facets, OR within one) and full text, answered
-from the index in Datasette's facet shape. No XML is parsed here.
+"""Faceted lookup: selections (AND across facets, OR within one) and full text, answered from the
+index in Datasette's facet shape. No XML is parsed here.
 
-Speed by design: each process holds the index's facet postings as NumPy arrays (loaded once per
-index generation, see :class:`Postings`), documents numbered in id order and passages in
-reading order. A selection is then a boolean mask, OR within a facet and AND across facets are
-mask operations, and every facet's counts under a selection are one ``bincount`` over the
-postings of the matching documents, grouped by document so that these are runs (or over the
-others' when they are fewer) — no temporary tables, no GROUP BY per request. SQL is used for
-full text, dates and the rows shown, always with bound parameters, in one snapshot per lookup,
-through a read-only connection each thread keeps open.
+Speed by design: each process holds the index's facet postings as NumPy arrays (written by each
+update, read as they are first needed: see :mod:`archive.index.postings`), documents numbered
+in id order and passages in reading order. A selection is then a boolean mask, OR within a
+facet and AND across facets are mask operations, and every facet's counts under a selection are
+one ``bincount`` over the postings of the matching documents, grouped by document so that these
+are runs (or over the others' when they are fewer) — no temporary tables, no GROUP BY per
+request. SQL is used for full text, dates and the rows shown, always with bound parameters, in
+one snapshot per lookup, through a read-only connection each thread keeps open.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-import threading
 import time
-from collections import OrderedDict
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from ..config import Settings
-from ..errors import QueryError
+from ..errors import ArchiveError, QueryError
 from .days import day_range
-from .db import reader
-from .facets import Facet, load_facets
+from .db import SCHEMA_VERSION, reader
+from .declared import Facet, load_facets
+from .postings import Counter, Postings
 
 #: Values shown per facet before ``truncated`` is set.
 FACET_SIZE = 30
-#: Full-text and date results kept per process (pages and facet toggles repeat them).
-MATCH_CACHE = 64
 #: Row ids sent to SQLite per ``IN (...)``.
 _CHUNK = 500
 
@@ -93,7 +90,7 @@ def _prepared(settings: Settings, selections: dict[str, list[str]], text: str | 
         dict[str, Facet], dict[str, list[str]], str | None, tuple[int | None, int | None] | None]:
     """The facets, the selections checked and without repeats or empty facets, the FTS5 query
     and the day range of a lookup."""
-    facets = {facet.name: facet for facet in load_facets(settings)}
+    facets = {facet.name: facet for facet in load_facets(settings, check=False)}
     unknown = sorted(set(selections) - set(facets))
     if unknown:
         raise QueryError(f"no facet named {', '.join(map(repr, unknown))}; facets are "
@@ -144,162 +141,54 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
     if query is None:
         return 0, []
     db = reader(settings)
-    clauses = ["1"]
-    params: list[Any] = [query]
-    for name, values in selections.items():
-        if values:
-            clauses.append(f"p.doc IN (SELECT doc FROM facet_values WHERE facet = ? AND value"
-                           f" IN ({', '.join('?' * len(values))}))")
-            params += [name, *values]
-    base = (" FROM passage_text JOIN passages p ON p.passage = passage_text.rowid"
-            " JOIN documents d ON d.doc = p.doc WHERE passage_text MATCH ? AND "
-            + " AND ".join(clauses))
-    total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
-    rows = db.execute(
-        "SELECT d.id, d.title, p.xml_id, p.element,"
-        f" snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…', 16)"
-        + base + " ORDER BY rank LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    db.execute("BEGIN")  # one snapshot for the postings and the passages
+    try:
+        index = postings(db)
+        clauses = ["1"]
+        params: list[Any] = [query]
+        for name, values in selections.items():
+            if values:  # the documents holding any of the values, as a JSON array
+                found = index.facets.get(name)
+                ranks = (found.ranks_of(db, values, "docs") if found
+                         else np.zeros(0, dtype=np.int32))
+                docs = np.unique(index.doc_of_rank[ranks[ranks >= 0]])
+                clauses.append("p.doc IN (SELECT value FROM json_each(?))")
+                params.append(json.dumps(docs.tolist()))
+        base = (" FROM passage_text JOIN passages p ON p.passage = passage_text.rowid"
+                " JOIN documents d ON d.doc = p.doc WHERE passage_text MATCH ? AND "
+                + " AND ".join(clauses))
+        total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
+        rows = db.execute(
+            "SELECT d.id, d.title, p.xml_id, p.element,"
+            f" snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…', 16)"
+            + base + " ORDER BY rank LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    finally:
+        if db.in_transaction:
+            db.execute("COMMIT")
     fields = ("doc", "title", "target", "element", "snippet")
     return total, [dict(zip(fields, row, strict=True)) for row in rows]
 
 
-class _Counter:
-    """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
+#: A counter of rows given in any order (see :meth:`Counter.of_rows`).
+_Counter = Counter.of_rows
 
-    The rows of the set entries of a mask are then runs, cheap to select, and when they are
-    most of the rows the few others are counted instead and taken from the totals.
-    """
-
-    #: Rows per rank from which repeating each mask entry beats reading it at each row's rank.
-    RUNS = 16
-
-    def __init__(self, ranks: np.ndarray, value_ids: np.ndarray, size: int,
-                 values: int) -> None:
-        order = np.argsort(ranks, kind="stable")
-        self.value_ids = value_ids[order]
-        self.lengths = np.bincount(ranks, minlength=size)  # rows per rank
-        self.ranks = ranks[order] if len(ranks) < self.RUNS * size else None
-        self.total = np.bincount(value_ids, minlength=values)
-
-    def counts(self, mask: np.ndarray) -> np.ndarray:
-        """Rows per value among the ranks set in ``mask``."""
-        rows = np.repeat(mask, self.lengths) if self.ranks is None else mask[self.ranks]
-        if 2 * np.count_nonzero(rows) > len(rows):
-            return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))
-        return np.bincount(self.value_ids[rows], minlength=len(self.total))
-
-
-class _FacetPostings:
-    """One facet's (value, document, passage) rows as arrays.
-
-    Grouped by value to select documents and passages, and by document (passage facets: also
-    by passage) to count values under a mask.
-    """
-
-    def __init__(self, values: list[str], value_ids: np.ndarray, docs: np.ndarray,
-                 passages: np.ndarray, doc_count: int, passage_count: int) -> None:
-        self.values = values  # sorted: value id order is value order
-        self.index = {value: number for number, value in enumerate(values)}
-        order = np.argsort(value_ids, kind="stable")
-        self.docs, self.passages = docs[order], passages[order]
-        self.offsets = np.searchsorted(value_ids[order], np.arange(len(values) + 1))
-        known = docs >= 0
-        self.by_doc = _Counter(docs[known], value_ids[known], doc_count, len(values))
-        known = passages >= 0
-        self.by_passage = (_Counter(passages[known], value_ids[known], passage_count,
-                                    len(values)) if known.any() else None)
-
-    def rows_of(self, values: list[str]) -> np.ndarray:
-        """Positions in the arrays of the rows holding any of ``values``."""
-        found = [np.arange(self.offsets[i], self.offsets[i + 1])
-                 for i in (self.index.get(value) for value in values) if i is not None]
-        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-
-
-class Postings:
-    """The index's facet values, documents and passages as arrays, held per process.
-
-    Documents are numbered by rank in id order, passages by rank in (document id, position)
-    order, so that the first set entries of a mask are the first rows to show.
-    """
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        docs = np.fromiter(chain.from_iterable(db.execute(
-            "SELECT doc FROM documents ORDER BY id")), dtype=np.int64)
-        self.doc_count = len(docs)
-        self.doc_of_rank = docs
-        doc_rank = np.full(int(docs.max(initial=0)) + 1, -1, dtype=np.int64)
-        doc_rank[docs] = np.arange(len(docs))
-        rows = np.fromiter(chain.from_iterable(db.execute(
-            "SELECT passage, doc, position FROM passages")), dtype=np.int64).reshape(-1, 3)
-        ranks_of_docs = doc_rank[rows[:, 1]]
-        order = np.lexsort((rows[:, 2], ranks_of_docs))
-        self.passage_of_rank = rows[order, 0]
-        self.passage_doc = ranks_of_docs[order]  # passage rank → document rank
-        self.passage_lengths = np.bincount(self.passage_doc, minlength=len(docs))
-        self.passage_count = len(order)
-        passage_rank = np.full(int(rows[:, 0].max(initial=0)) + 1, -1, dtype=np.int64)
-        passage_rank[self.passage_of_rank] = np.arange(len(order))
-        self.passage_rank = passage_rank
-        self.doc_rank = doc_rank
-        self.facets: dict[str, _FacetPostings] = {}
-        for (name,) in db.execute("SELECT DISTINCT facet FROM facet_values").fetchall():
-            # SQLite sorts and numbers the values (a covering index); NumPy reads the columns
-            values, counts = zip(*db.execute(
-                "SELECT value, COUNT(*) FROM facet_values WHERE facet = ? GROUP BY value"
-                " ORDER BY value", (name,)), strict=True)
-            pairs = db.execute("SELECT doc, COALESCE(passage, 0) FROM facet_values"
-                               " WHERE facet = ? ORDER BY value", (name,))
-            numbers = np.fromiter(chain.from_iterable(pairs), dtype=np.int64).reshape(-1, 2)
-            passages = np.full(len(numbers), -1, dtype=np.int64)
-            known = (numbers[:, 1] > 0) & (numbers[:, 1] < len(passage_rank))
-            passages[known] = passage_rank[numbers[known, 1]]
-            value_ids = np.repeat(np.arange(len(values)), counts)
-            self.facets[name] = _FacetPostings(list(values), value_ids, doc_rank[numbers[:, 0]],
-                                               passages, self.doc_count, self.passage_count)
-        self.totals: dict[str, list[tuple[str, int]]] = {}
-        for facet, value, count in db.execute(
-                "SELECT facet, value, count FROM facet_totals ORDER BY facet, count DESC, value"):
-            self.totals.setdefault(facet, []).append((value, count))
-        self.labels = dict(db.execute("SELECT value, label FROM labels"))
-        self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
-        self.lock = threading.Lock()  # the viewer's threads share the matches
-
-    def remembered(self, key: Any, compute: Any) -> np.ndarray:
-        """A full-text or date match, computed once per index generation (LRU)."""
-        found = self.matches.get(key)
-        if found is None:
-            found = compute()
-        with self.lock:
-            self.matches[key] = found
-            self.matches.move_to_end(key)
-            if len(self.matches) > MATCH_CACHE:
-                self.matches.popitem(last=False)
-        return found
-
-    def docs_of(self, passage_mask: np.ndarray) -> np.ndarray:
-        """The documents holding a passage set in ``passage_mask``."""
-        mask = np.zeros(self.doc_count, dtype=bool)
-        mask[self.passage_doc[np.flatnonzero(passage_mask)]] = True
-        return mask
-
-    def passages_of(self, doc_mask: np.ndarray) -> np.ndarray:
-        """The passages of the documents set in ``doc_mask`` (passages are in document order)."""
-        return np.repeat(doc_mask, self.passage_lengths)
-
-
-_POSTINGS: dict[str, tuple[tuple[Any, ...], Postings]] = {}
+_POSTINGS: dict[str, tuple[str, Postings]] = {}
 
 
 def postings(db: sqlite3.Connection) -> Postings:
-    """This process's :class:`Postings` of the index, reloaded when the index has changed."""
+    """This process's :class:`Postings` of the index, read again when the index has changed
+    (each update ends by writing its postings and a new generation).
+
+    :raise ArchiveError: the index is of another schema (made by another version).
+    """
     path = db.execute("PRAGMA database_list").fetchone()[2]
-    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    # the generation is set at the end of each update; the largest numbers see the batches
-    # an update in progress has already written
-    stamp = (row[0] if row else "",
-             *db.execute("SELECT (SELECT MAX(doc) FROM documents),"
-                         " (SELECT MAX(passage) FROM passages)").fetchone())
+    schema, generation = db.execute(
+        "SELECT (SELECT value FROM meta WHERE key = 'schema'),"
+        " (SELECT value FROM meta WHERE key = 'generation')").fetchone()
+    if schema != SCHEMA_VERSION:  # (an index of another version has no postings to read)
+        raise ArchiveError("the index was made by another version of the archive: run"
+                           " `archive reindex`", path)
+    stamp = generation or ""
     cached = _POSTINGS.get(path)
     if cached is None or cached[0] != stamp:
         _POSTINGS[path] = cached = (stamp, Postings(db))
@@ -324,14 +213,16 @@ class _Lookup:
             if name == without:
                 continue
             postings = index.facets.get(name)
-            rows = postings.rows_of(values) if postings else np.zeros(0, dtype=np.int64)
-            if self.facets[name].level == "document":
+            level = self.facets[name].level
+            chosen = (postings.ranks_of(self.db, values, "docs" if level == "document"
+                                        else "passages")
+                      if postings else np.zeros(0, dtype=np.int32))
+            if level == "document":
                 mask = np.zeros(index.doc_count, dtype=bool)
-                mask[postings.docs[rows] if postings else rows] = True
+                mask[chosen] = True
                 docs.append(mask)
             else:
                 mask = np.zeros(index.passage_count, dtype=bool)
-                chosen = postings.passages[rows] if postings else rows
                 mask[chosen[chosen >= 0]] = True
                 passages.append(mask)
         if self.fts:
@@ -422,7 +313,7 @@ class _Lookup:
                passage_mode: bool, size: int) -> dict[str, Any]:
         without = facet.name if facet.name in self.selections else None
         if not self.constrained(without):
-            counts = self.index.totals.get(facet.name, [])[:size + 1]
+            counts = self.index.totals(self.db, facet.name)[:size + 1]
         else:
             if without not in masks:
                 masks[without] = self.matches(without)
@@ -436,27 +327,40 @@ class _Lookup:
         selected = self.selections.get(facet.name, [])
         shown = {value for value, _ in counts}
         counts += [(value, 0) for value in selected if value not in shown]
-        labels = self.index.labels if facet.labels == "registry" else {}
+        labels = self.index.labels(self.db) if facet.labels == "registry" else None
+        chosen = set(selected)
+        # (thousands of values per facet when all are asked for: one dictionary each, no more)
+        results: list[dict[str, Any]] = [
+            {"value": value, "label": value, "count": n, "selected": value in chosen}
+            for value, n in counts]
+        if labels:
+            for item in results:
+                item["label"] = labels.get(item["value"], item["value"])
         return {"name": facet.name, "label": facet.label, "level": facet.level,
-                "results": [{"value": value, "label": labels.get(value, value), "count": n,
-                             "selected": value in selected} for value, n in counts],
-                "truncated": truncated}
+                "results": results, "truncated": truncated}
 
     def _counts(self, facet: Facet, doc_mask: np.ndarray, passage_mask: np.ndarray | None,
                 top: int) -> list[tuple[str, int]]:
         """The ``top`` most frequent values under the masks (0: all), ties in value order."""
         postings = self.index.facets.get(facet.name)
-        if postings is None or not postings.values:
+        if postings is None:
+            return []
+        values = postings.values(self.db)
+        if not values:
             return []
         if facet.level == "passage" and passage_mask is not None:
-            if postings.by_passage is None:  # no row of the facet is on a passage
+            counter = postings.counter(self.db, "passage")
+            if counter is None:  # no row of the facet is on a passage
                 return []
-            counts = postings.by_passage.counts(passage_mask)
+            counts = counter.counts(passage_mask)
         else:
-            counts = postings.by_doc.counts(doc_mask)
+            counter = postings.counter(self.db, "doc")
+            assert counter is not None  # every row is in a document
+            counts = counter.counts(doc_mask)
         cut = 1  # only the best candidates are sorted: at least the top-th count, never 0
         if len(counts) > top > 0:
             cut = max(int(-np.partition(-counts, top - 1)[top - 1]), 1)  # the top-th largest
         present = np.flatnonzero(counts >= cut)
         order = present[np.lexsort((present, -counts[present]))][:top or None]
-        return [(postings.values[i], int(counts[i])) for i in order]
+        return list(zip(map(values.__getitem__, order.tolist()), counts[order].tolist(),
+                        strict=True))

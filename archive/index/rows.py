@@ -42,7 +42,8 @@ class DocumentRows:
 
     id: str
     header: dict[str, str | int | None]
-    # address, element, text, position, leaf, and the words markup splits (see split_words)
+    # address, element, text (a leaf's; '' for a passage holding others), position, leaf, and
+    # the words markup splits (see split_words)
     passages: list[tuple[str, str, str, int, bool, str]]
     # passage address, type, ref, surface, start, end, and the date columns (NO_DATES for names)
     mentions: list[MentionRow]
@@ -137,7 +138,9 @@ class _TextWalk:
             self.length += 1
         if number is not None:
             address, _, _, _, leaf, _ = self.passages[number]
-            text = "".join(parts[first_part:])
+            # only a leaf's text is kept: a passage holding others has none of its own, and
+            # its leaves' texts are in the index already (as long again, kept twice before)
+            text = "".join(parts[first_part:]) if leaf else ""
             self.passages[number] = (address, tag.rpartition("}")[2], text, number + 1, leaf,
                                      split_words(element, text)
                                      if leaf and self.glued != glued else "")

@@ -42,8 +42,10 @@ from .db import (
     replace_database,
     transaction,
 )
-from .facets import FACETS_FILE, Facet, facets_signature, load_facets, registry_labels
+from .declared import FACETS_FILE, Facet, facets_signature, load_facets
+from .facets import registry_labels
 from .fulltext import build_aside, copy_in
+from .postings import write_postings
 from .rows import NO_DATES, DocumentRows, extract
 from .workers import (
     CHUNK,
@@ -164,7 +166,7 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                     aside = (build_aside(FULLTEXT, shards, scratch), here)
             else:
                 _write_here(db, work, facets, resolver, ids, progress, fts=not full)
-            _finish(db, settings, facets, full, aside)
+            _finish(db, settings, facets, full, aside, changed=bool(work or known or full))
         if full:
             db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
         if work or known or full:
@@ -187,11 +189,12 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
 
 
 def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
-            aside: tuple[Future[str], list[int]] | None) -> None:
-    """The indexes, the full-text index of a rebuild, the totals.
+            aside: tuple[Future[str], list[int]] | None, changed: bool) -> None:
+    """The indexes, the full-text index of a rebuild, the totals and the postings.
 
     :param aside: the full-text index being made by a worker (see archive.index.fulltext), and
         the documents indexed here, which it does not hold; None: made here.
+    :param changed: documents were added, changed or removed (else the postings stand).
     """
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
@@ -200,6 +203,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         _refresh_totals(db, settings, facets)
+        if changed:
+            write_postings(db)
     if aside is not None:
         made, here = aside
         copy_in(db, made.result())
@@ -312,8 +317,8 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
-_SHARD_TABLES = ("documents", "passages", "mentions", "facet_values", "element_names",
-                 "attribute_values")
+_SHARD_TABLES = ("documents", "passages", "mentions", "facet_keys", "facet_rows", "element_keys",
+                 "element_rows", "attribute_keys", "attribute_rows")
 _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
                  and statement.split()[2] in _SHARD_TABLES]
@@ -364,6 +369,29 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
     return shard, failed, None
 
 
+#: How a scratch database's numbered tables are copied in: its values numbered anew (ours), its
+#: rows' documents and passages moved past ours (passage 0 stays: the document's own rows).
+_NUMBERED_COPY = {
+    "element_keys": "INSERT OR IGNORE INTO main.element_keys (name)"
+                    " SELECT name FROM shard.element_keys",
+    "element_rows": "INSERT INTO main.element_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
+                    " FROM shard.element_rows r JOIN shard.element_keys s ON s.key = r.key"
+                    " JOIN main.element_keys m ON m.name = s.name",
+    "attribute_keys": "INSERT OR IGNORE INTO main.attribute_keys (name, value)"
+                      " SELECT name, value FROM shard.attribute_keys",
+    "attribute_rows": "INSERT INTO main.attribute_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
+                      " FROM shard.attribute_rows r JOIN shard.attribute_keys s ON s.key = r.key"
+                      " JOIN main.attribute_keys m ON m.name = s.name AND m.value = s.value",
+    "facet_keys": "INSERT OR IGNORE INTO main.facet_keys (facet, value)"
+                  " SELECT facet, value FROM shard.facet_keys",
+    "facet_rows": "INSERT INTO main.facet_rows (doc, key, passage)"
+                  " SELECT r.doc + {docs:d}, m.key,"
+                  " CASE WHEN r.passage THEN r.passage + {passages:d} ELSE 0 END"
+                  " FROM shard.facet_rows r JOIN shard.facet_keys s ON s.key = r.key"
+                  " JOIN main.facet_keys m ON m.facet = s.facet AND m.value = s.value",
+}
+
+
 def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],
                 fts: bool) -> int:
     """Copy the attached scratch database's rows in, document and passage numbers moved past
@@ -380,6 +408,9 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
                                 ).fetchone()
     moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}"}
     for table in _SHARD_TABLES:
+        if table in _NUMBERED_COPY:
+            db.execute(_NUMBERED_COPY[table].format(docs=docs, passages=passages))
+            continue
         columns = [row[1] for row in db.execute(f"PRAGMA shard.table_info({table})")]
         names = ", ".join(f'"{column}"' for column in columns)
         values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
@@ -401,7 +432,7 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
     # An external-content FTS table forgets a row only when told its old text.
     db.execute("INSERT INTO passage_text (passage_text, rowid, text, words) SELECT 'delete',"
                " passage, text, words FROM passages WHERE doc = ? AND leaf", (doc,))
-    for table in ("passages", "mentions", "facet_values", "element_names", "attribute_values",
+    for table in ("passages", "mentions", "facet_rows", "element_rows", "attribute_rows",
                   "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
@@ -441,14 +472,22 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         [(doc, passage_ids.get(passage, ""), kind, ref or "", surface, start, end,
           *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
          for passage, kind, ref, surface, start, end, dates in rows.mentions])
+    # each value numbered once (facet_keys), each row three numbers (passage 0: the document)
+    db.executemany("INSERT OR IGNORE INTO facet_keys (facet, value) VALUES (?, ?)",
+                   {(facet, value): None for facet, _, value in rows.facets})
     db.executemany(
-        "INSERT INTO facet_values (facet, level, doc, passage, value)"
-        " VALUES (?, ?, ?, NULLIF(?, ''), ?)",
-        [(facet, "passage" if passage else "document", doc, passage_ids.get(passage, ""), value)
+        "INSERT INTO facet_rows (doc, key, passage)"
+        " SELECT ?, key, ? FROM facet_keys WHERE facet = ? AND value = ?",
+        [(doc, passage_ids.get(passage, 0), facet, value)
          for facet, passage, value in rows.facets])
-    db.executemany("INSERT INTO element_names (doc, name) VALUES (?, ?)",
-                   [(doc, name) for name in sorted(rows.names)])
-    db.executemany("INSERT INTO attribute_values (doc, name, value) VALUES (?, ?, ?)",
+    db.executemany("INSERT OR IGNORE INTO element_keys (name) VALUES (?)",
+                   [(name,) for name in sorted(rows.names)])
+    db.executemany("INSERT INTO element_rows (doc, key) SELECT ?, key FROM element_keys"
+                   " WHERE name = ?", [(doc, name) for name in sorted(rows.names)])
+    db.executemany("INSERT OR IGNORE INTO attribute_keys (name, value) VALUES (?, ?)",
+                   sorted(rows.attributes))
+    db.executemany("INSERT INTO attribute_rows (doc, key) SELECT ?, key FROM attribute_keys"
+                   " WHERE name = ? AND value = ?",
                    [(doc, name, value) for name, value in sorted(rows.attributes)])
     return doc
 
@@ -462,9 +501,10 @@ def _refresh_totals(db: sqlite3.Connection, settings: Settings,
     # Counts with nothing selected: the most frequent request, answered from one small table.
     # a new generation tells lookups in long-running processes to reload their postings
     db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
-    db.execute("DELETE FROM facet_totals")
-    db.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*) FROM facet_values"
-               " GROUP BY facet, value")
+    db.execute("UPDATE facet_keys SET count = 0")
+    db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS count"
+               " FROM facet_rows GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
+    db.execute("DELETE FROM facet_keys WHERE count = 0")  # values no document holds now
     db.execute("DELETE FROM labels")
     if any(facet.labels == "registry" for facet in facets):
         db.executemany("INSERT INTO labels VALUES (?, ?)", registry_labels(settings).items())

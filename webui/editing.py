@@ -109,6 +109,14 @@ def conflict_changes(error: ConflictError) -> list[dict[str, Any]]:
     return [change_dict(change) for change in error.changes if isinstance(change, Change)]
 
 
+def conflict_message(error: ConflictError) -> str:
+    """What an editor whose form went stale is told (the changes are listed below it)."""
+    if not error.changes:
+        return message(error)
+    return ("Changed since you opened it; nothing was saved. Your values are kept below: "
+            "look at the change, then save again to put yours over it.")
+
+
 def message(error: ArchiveError) -> str:
     """An error's one line for a page, its first letter a capital (no file path: the registry
     file is the server's business)."""
@@ -299,6 +307,22 @@ def entry_edit(entry: Entry) -> EntryEdit:
             if part.strip()])
 
 
+#: The edit form's fields as a conflict names them.
+LABELS = {"name": "Name", "variants": "Other names", "birth": "Born", "death": "Died",
+          "geo": "Coordinates", "notes": "Notes"}
+
+
+def differences(current: Entry, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value saved now) of each field where the entry as saved now differs from what
+    the editor sent: what the other change left there."""
+    saved = form_values(current)
+    found = [(LABELS[name], saved[name]) for name in LABELS
+             if " ".join(saved[name].split()) != " ".join(str(values[name]).split())]
+    found += [(authority, saved["idnos"][authority]) for authority in AUTHORITIES
+              if saved["idnos"][authority] != values["idnos"][authority]]
+    return found
+
+
 def seen_etag() -> str | None:
     """The ETag the editor's form was made from: ``If-Match`` (script), else the form's."""
     header = request.headers.get("If-Match", "").strip()
@@ -308,10 +332,12 @@ def seen_etag() -> str | None:
 
 
 def edit_page(entry: Entry, values: dict[str, Any], etag: str, *, error: str | None = None,
-              conflict: list[dict[str, Any]] | None = None, status: int = 200) -> BaseResponse:
+              conflict: list[dict[str, Any]] | None = None,
+              saved: list[tuple[str, str]] | None = None, status: int = 200) -> BaseResponse:
     response = current_app.make_response((render_template(
         "editing/edit.html", entry=entry, type_name=TYPE_NAMES[entry.type], values=values,
-        etag=etag, error=error, conflict=conflict or [], authorities=AUTHORITIES), status))
+        etag=etag, error=error, conflict=conflict or [], saved=saved or [],
+        authorities=AUTHORITIES), status))
     response.headers["ETag"] = f'"{etag}"'
     return response
 
@@ -334,7 +360,8 @@ def edit(entity_id: str) -> BaseResponse:
         # them over the other change, which the editor has then seen
         current = get_registry().require(entity_id)
         return edit_page(current, values, entry_etag(settings, entity_id),
-                         error=message(error), conflict=conflict_changes(error), status=409)
+                         error=conflict_message(error), conflict=conflict_changes(error),
+                         saved=differences(current, values), status=409)
     except ArchiveError as error:
         return edit_page(entry, values, seen or entry_etag(settings, entity_id),
                          error=message(error), status=400)
@@ -358,8 +385,9 @@ def merge_entry(entity_id: str) -> BaseResponse:
         change = write(lambda: merge_entries(settings, target.id, entry.id, editor=editor(),
                                              seen=seen))
     except ConflictError as error:
-        return merge_page(entry, into, entry_etag(settings, entity_id), error=message(error),
-                          conflict=conflict_changes(error), status=409)
+        return merge_page(entry, into, entry_etag(settings, entity_id),
+                          error=conflict_message(error), conflict=conflict_changes(error),
+                          status=409)
     except ArchiveError as error:
         return merge_page(entry, into, seen or entry_etag(settings, entity_id),
                           error=message(error), status=400)

@@ -273,6 +273,7 @@ def test_a_stale_etag_is_409_with_the_other_change_shown(app, data: Settings) ->
     assert "Edited registry entry leon-trotsky (" in second.text
     assert 'value="Lev Davidovich Bronstein"' in second.text  # the form kept
     assert "Ed&#39;s note." in second.text
+    assert "<dt>Notes</dt><dd>Eve&#39;s note.</dd>" in second.text  # what eve saved
     assert load_registry(data).require("leon-trotsky").notes == ("Eve's note.",)
     # the form now carries the current ETag: saving again, having seen eve's change, works
     again = ETAG.search(second.text).group(1)
@@ -343,6 +344,7 @@ def test_merge_two_entries_rewrites_every_pointer(app, data: Settings) -> None:
     stale = editor.post("/entities/nikolai-bukharin/merge", data={
         "csrf_token": csrf, "etag": etag, "into": "grigory-zinoviev"})
     assert stale.status_code == 409 and "Merged registry entry lev-kamenev" in stale.text
+    assert "Changed since you opened it; nothing was saved." in stale.text
     assert snapshot(data) == before
 
 

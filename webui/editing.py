@@ -191,6 +191,9 @@ def resolve_target(text: str, entry_type: str, exclude: str) -> Entry:
         if entry.type != entry_type:
             raise ArchiveError(f"{entry.name} ({entry.id}) is a {entry.type}, not a "
                                f"{entry_type}")
+        if entry.proposed:
+            raise ArchiveError(f"{entry.name} ({entry.id}) is itself a proposal: review it "
+                               "first, or choose a reviewed entry")
         return entry
     wanted = text.casefold()
     found = [candidate for candidate in registry.entries.values()

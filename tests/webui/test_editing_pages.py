@@ -174,6 +174,7 @@ def test_merge_by_a_typed_name_rewrites_every_mention(app, data: Settings) -> No
     ("Nobody Atall", "No person named 'Nobody Atall' in the registry"),
     ("moscow", "Moscow (moscow) is a place, not a person"),
     ("", "Choose the entry to merge into"),
+    ("audeev", "Audeev (audeev) is itself a proposal"),
 ])
 def test_a_bad_merge_target_is_one_error_and_nothing_written(app, data: Settings, into: str,
                                                              error: str) -> None:

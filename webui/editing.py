@@ -65,7 +65,7 @@ bp = Blueprint("editing", __name__)
 #: Proposals per page of the review queue, and contexts shown for each.
 REVIEW_PAGE = 20
 CONTEXTS = 5
-#: Changes per page of the log.
+#: Changes per page of the log (``LOG_PAGE_SIZE`` in the app's config).
 LOG_PAGE = 50
 #: How long a write waits for a data lock held by another writer, and what a 503 then says.
 LOCK_TRIES = 10
@@ -430,12 +430,13 @@ def log_page(error: str | None = None, conflict: Sequence[dict[str, Any]] = (),
     undone = {change.undoes: change.id for change in every if change.undoes is not None}
     shown = visible_changes()
     page = page_number()
+    size = int(current_app.config.get("LOG_PAGE_SIZE", LOG_PAGE))
     rows = []
-    for change in shown[(page - 1) * LOG_PAGE:page * LOG_PAGE]:
+    for change in shown[(page - 1) * size:page * size]:
         row = change_dict(change)
         row["undone_by"] = undone.get(change.id)
         rows.append(row)
-    pages = max(1, (len(shown) + LOG_PAGE - 1) // LOG_PAGE)
+    pages = max(1, (len(shown) + size - 1) // size)
     return render_template("editing/log.html", changes=rows, total=len(shown), page=page,
                            pages=pages, everyone=is_admin(), error=error,
                            conflict=list(conflict)), status

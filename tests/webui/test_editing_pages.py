@@ -379,6 +379,17 @@ def test_the_log_shows_each_change_and_undoes_it(app, data: Settings) -> None:
     assert f"Change {rejected.id} was undone already" in again.text
 
 
+def test_the_log_is_paged_newest_first(data: Settings) -> None:
+    app = create_app({"DATA_DIR": str(data.data_dir), "EDITING": True, "LOG_PAGE_SIZE": 2})
+    for note in ("One.", "Two.", "Three."):
+        edit_entry(data, "moscow", EntryEdit(notes=[note]), editor="ad")
+    admin = logged_in(app, "ad")
+    first, second = admin.get("/log").text, admin.get("/log?page=2").text
+    assert re.findall(r'<tr id="change-(\d+)">', first) == ["3", "2"]
+    assert re.findall(r'<tr id="change-(\d+)">', second) == ["1"]
+    assert "Page 1 of 2" in first and 'rel="next"' in first and 'rel="prev"' in second
+
+
 def test_an_undo_after_a_later_change_is_refused_naming_it(app, data: Settings) -> None:
     admin = logged_in(app, "ad")
     first = edit_entry(data, "moscow", EntryEdit(notes=["One."]), editor="ed")
@@ -408,6 +419,9 @@ def test_what_an_editor_types_is_escaped_everywhere(app, data: Settings) -> None
         page = editor.get(url).text
         assert "<script>alert" not in page and "<img src=x" not in page, url
         assert url == "/log" or "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page, url
+    assert post(editor, "/review/audeev/reject", "/review").status_code == 302
+    log = editor.get("/log").text  # the log names the rejected proposal
+    assert "<script>alert" not in log and "&lt;script&gt;alert(&#34;x&#34;)" in log
     # an authority id is checked before it is written, and never made a link unless valid
     shown = editor.get("/entities/evil-person").text
     assert 'href="javascript' not in shown and "javascript:alert(1)</dd>" in shown

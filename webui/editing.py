@@ -17,6 +17,7 @@ answered with 503 and ``Retry-After`` — nothing is ever written over another's
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -55,7 +56,7 @@ from archive.registry import Entry
 
 from .auth import editor_required
 from .browse import page_number
-from .data import entity_or_404, get_registry, get_settings, require_index
+from .data import entity_or_404, get_registry, get_settings, require_index, valid_id
 from .entities import REGISTERS, kwic
 
 __all__ = ["bp"]
@@ -209,6 +210,21 @@ def resolve_target(text: str, entry_type: str, exclude: str) -> Entry:
     raise ArchiveError(f"several entries are named {text!r}: {named}; give the id")
 
 
+def undecided(entry_id: str) -> Entry | tuple[str, int]:
+    """Proposal ``entry_id``; when it is one no longer (another editor decided it), the queue
+    with 409 naming the change that did."""
+    entry = get_registry().get(entry_id) if valid_id(entry_id) else None
+    if entry is not None and entry.proposed:
+        return entry
+    decided = [change for change in latest(get_settings())
+               if re.search(rf"\bproposal {re.escape(entry_id)}\b", change.what)][:1]
+    if not decided and entry is None:
+        abort(404, f"No entity {entry_id!r}")
+    label = f"{entry.name} ({entry_id})" if entry else entry_id
+    return review_page(f"The proposal {label} was decided already; nothing was done.", 409,
+                       [change_dict(change) for change in decided])
+
+
 def decide(decision: Callable[[], Change], done: str) -> BaseResponse | tuple[str, int]:
     """Apply a review decision; back to the queue, or the queue with one line saying why
     nothing was done."""
@@ -228,7 +244,9 @@ def decide(decision: Callable[[], Change], done: str) -> BaseResponse | tuple[st
 @editor_required
 def accept(entry_id: str) -> BaseResponse | tuple[str, int]:
     """Keep a proposal as a reviewed registry entry."""
-    entry = entity_or_404(entry_id)
+    entry = undecided(entry_id)
+    if not isinstance(entry, Entry):
+        return entry
     return decide(lambda: accept_proposal(get_settings(), entry.id, editor=editor()),
                   f"Accepted {entry.name}")
 
@@ -237,7 +255,9 @@ def accept(entry_id: str) -> BaseResponse | tuple[str, int]:
 @editor_required
 def merge(entry_id: str) -> BaseResponse | tuple[str, int]:
     """Merge a proposal into a reviewed entry (``into``: its id, or a name only it has)."""
-    entry = entity_or_404(entry_id)
+    entry = undecided(entry_id)
+    if not isinstance(entry, Entry):
+        return entry
     try:
         target = resolve_target(request.form.get("into", ""), entry.type, entry.id)
     except ArchiveError as error:
@@ -250,7 +270,9 @@ def merge(entry_id: str) -> BaseResponse | tuple[str, int]:
 @editor_required
 def reject(entry_id: str) -> BaseResponse | tuple[str, int]:
     """Reject a proposal: its names are never proposed again, its mentions unlinked."""
-    entry = entity_or_404(entry_id)
+    entry = undecided(entry_id)
+    if not isinstance(entry, Entry):
+        return entry
     return decide(lambda: reject_proposal(get_settings(), entry.id, editor=editor()),
                   f"Rejected {entry.name}")
 

@@ -188,6 +188,24 @@ def test_a_bad_merge_target_is_one_error_and_nothing_written(app, data: Settings
     assert snapshot(data) == before
 
 
+def test_a_proposal_decided_by_another_editor_is_409_naming_the_decision(app,
+                                                                         data: Settings) -> None:
+    ed, eve = logged_in(app, "ed"), logged_in(app, "eve")
+    page = eve.get("/review").text  # eve has the queue open ...
+    csrf = TOKEN.search(page).group(1)
+    assert post(ed, "/review/audeev/reject", "/review").status_code == 302  # ... ed decides
+    before = snapshot(data)
+    for action, fields in (("accept", {}), ("merge", {"into": "leon-trotsky"}),
+                           ("reject", {})):
+        response = eve.post(f"/review/audeev/{action}", data={"csrf_token": csrf, **fields})
+        assert response.status_code == 409, action
+        assert ERROR.findall(response.text) == [
+            "The proposal audeev was decided already; nothing was done."]
+        assert 'by <strong class="who">ed</strong>' in response.text
+        assert "Rejected proposal audeev (Audeev)." in response.text
+    assert snapshot(data) == before
+
+
 def test_reject_unlinks_every_mention(app, data: Settings) -> None:
     editor = logged_in(app, "ed")
     assert refs(data, "fishelev")

@@ -1,6 +1,6 @@
 /* The editor's pages (archive serve --editing): search as you type for a merge target.
-   Each .entry-search holds the text input "into"; typing asks /api/entities/KIND?q=TEXT
-   (the register's JSON twin) and lists the reviewed entries found as buttons; choosing one
+   Each .entry-search holds the text input "into"; typing asks its data-url (/api/entities/KIND)
+   with ?q=TEXT, the register's JSON twin, and lists the reviewed entries found as buttons; choosing one
    puts its id in the input. Without script the typed id or name is sent as it is. */
 (function () {
   "use strict";
@@ -11,7 +11,7 @@
   function setUp(box) {
     var input = box.querySelector("input[name=into]");
     var list = box.querySelector(".entry-suggestions");
-    var kind = box.getAttribute("data-kind");
+    var url = box.getAttribute("data-url");  // /api/entities/KIND, the register's JSON twin
     var exclude = box.getAttribute("data-exclude");
     var timer = null;
     var asked = 0;
@@ -43,8 +43,8 @@
       var text = input.value.trim();
       var number = ++asked;
       if (text.length < 2) { list.textContent = ""; return; }
-      window.fetch("/api/entities/" + encodeURIComponent(kind) + "?q=" +
-                   encodeURIComponent(text) + "&sort=mentions", { credentials: "same-origin" })
+      window.fetch(url + "?q=" + encodeURIComponent(text) + "&sort=mentions",
+                   { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : { entries: [] }; })
         .then(function (data) { if (number === asked) { show(data.entries || [], text); } })
         .catch(function () { list.textContent = ""; });

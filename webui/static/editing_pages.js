@@ -1,7 +1,8 @@
 /* The editor's pages (archive serve --editing): search as you type for a merge target.
-   Each .entry-search holds the text input "into"; typing asks its data-url (/api/entities/KIND)
-   with ?q=TEXT, the register's JSON twin, and lists the reviewed entries found as buttons; choosing one
-   puts its id in the input. Without script the typed id or name is sent as it is. */
+   Each .entry-search holds the text input "into"; typing asks its data-url (the register's
+   JSON twin, /api/entities/KIND) with ?q=TEXT and lists the reviewed entries found as
+   buttons; choosing one puts its id in the input. Without script the typed id or name is sent
+   as it is. */
 (function () {
   "use strict";
 

@@ -15,6 +15,11 @@ class ArchiveError(Exception):
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+class LockBusy(ArchiveError):
+    """Another writer holds the data directory's lock (another process, or another thread of
+    this one): nothing was written; trying again in a moment may succeed."""
+
+
 class SourceError(ArchiveError, ValueError):
     """An input file cannot be read as a source (missing, empty, binary, undecodable, ...)."""
 

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ArchiveError
+from .errors import ArchiveError, LockBusy
 
 #: Longest document id, in UTF-8 bytes: with ``.xml``, a source's extension or the temporary
 #: file's ``.<name>.XXXXXXXX.tmp`` around it, a file name stays far below NAME_MAX (255).
@@ -240,8 +240,9 @@ def data_lock(data_dir: Path) -> Iterator[None]:
     releasing the lock (killed) is taken over, with one line on stderr, and what a dead writer
     left half done is rolled back first (:func:`recover`, also one line).
 
-    :raise ArchiveError: another process (or another thread of this one) is writing to the
-        same data directory, or the data directory cannot be written.
+    :raise LockBusy: another process (or another thread of this one) is writing to the
+        same data directory.
+    :raise ArchiveError: the data directory cannot be written.
     """
     path = data_dir / LOCK_FILE
     key = f"{os.getpid()}:{os.path.abspath(path)}"
@@ -249,7 +250,7 @@ def data_lock(data_dir: Path) -> Iterator[None]:
         held = _HELD.get(key)
         if held is not None:
             if held[2] != threading.get_ident():
-                raise ArchiveError("another thread of this process is writing to this data "
+                raise LockBusy("another thread of this process is writing to this data "
                                    "directory", str(data_dir))
             held[1] += 1
     if held is not None:
@@ -268,7 +269,7 @@ def data_lock(data_dir: Path) -> Iterator[None]:
                 raise
             holder = _read_holder(fd)
             who = f" ({holder})" if holder else ""
-            raise ArchiveError(f"another archive process{who} is writing to {data_dir}"
+            raise LockBusy(f"another archive process{who} is writing to {data_dir}"
                                ) from None
         dead = _read_holder(fd)
         if dead is not None:

@@ -78,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         documents,
         downloads,
         dts,
+        editing,
         entities,
         limits,
         query,
@@ -92,7 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["EDITING"]:
         # the writing blueprints (the editing pages) go in this tuple: registered only here,
         # with EDITING on; each writing view wears a role decorator (auth.check_routes)
-        auth.init_app(app, blueprints=())
+        auth.init_app(app, blueprints=(editing.bp,))
 
     @app.after_request
     def secure(response: Response) -> Response:

@@ -73,6 +73,7 @@ def entity_data(entity_id: str) -> dict[str, Any]:
                              if other else None})
     card = entry_dict(entry, total)
     card["url"] = url_for("entities.show", entity_id=entity_id)
+    card["notes"] = list(entry.notes)
     return {**card, "documents": documents, "mention_list": mentions,
             "mentions_truncated": total > len(mentions), "companions": named_beside,
             "years": [{"year": year, "count": count}

@@ -329,7 +329,12 @@ def test_every_writing_route_refuses_the_anonymous_and_weaker_roles(editing_dir:
     writing = [rule for rule in app.url_map.iter_rules() if rule.methods & WRITING_METHODS]
     assert {rule.rule for rule in writing} == {
         "/login", "/logout", "/account/logout-everywhere", "/account/password", "/probe/edit",
-        "/probe/admin"}
+        "/probe/admin", "/review/<entry_id>/accept", "/review/<entry_id>/merge",
+        "/review/<entry_id>/reject", "/entities/<entity_id>/edit", "/entities/<entity_id>/merge",
+        "/log/<int:change_id>/undo"}
+    #: a value for each URL argument (none exists: the right role gets past to a 404)
+    examples = {"entry_id": "no-such-entry", "entity_id": "no-such-entry", "change_id": 999999}
+    urls = app.url_map.bind("localhost")
     for rule in writing:
         needed = app.view_functions[rule.endpoint].archive_role
         if needed is None:
@@ -338,7 +343,9 @@ def test_every_writing_route_refuses_the_anonymous_and_weaker_roles(editing_dir:
         for who, client in clients.items():
             role = "anonymous" if who == "anonymous" else ROLES.get(who, "admin")
             for method in sorted(rule.methods & WRITING_METHODS):
-                response = client.open(rule.rule, method=method,
+                url = urls.build(rule.endpoint, {name: examples[name]
+                                                 for name in rule.arguments}, method=method)
+                response = client.open(url, method=method,
                                        headers={"X-CSRFToken": tokens[who]},
                                        data={"current": "x"})
                 if role == "anonymous":

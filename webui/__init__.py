@@ -69,7 +69,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters["html_lang"] = html_lang  # xml:lang → a valid BCP 47 tag or None
 
-    from . import api, auth, browse, cache, documents, downloads, entities, limits, query, search
+    from . import (
+        api,
+        auth,
+        browse,
+        cache,
+        documents,
+        downloads,
+        entities,
+        limits,
+        query,
+        search,
+        tagging,
+    )
 
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
@@ -79,7 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["EDITING"]:
         # the writing blueprints (the editing pages) go in this tuple: registered only here,
         # with EDITING on; each writing view wears a role decorator (auth.check_routes)
-        auth.init_app(app, blueprints=())
+        auth.init_app(app, blueprints=(tagging.bp,))
 
     @app.after_request
     def secure(response: Response) -> Response:

@@ -30,6 +30,7 @@ from archive.curation import (
     Place,
     add_tag,
     apply_all,
+    check_etag,
     document_etag,
     get_change,
     join_tags,
@@ -184,12 +185,17 @@ def tag_number(doc: str, passage: str, data: dict[str, Any]) -> int:
 @editor_required
 def edit_tags(doc_id: str) -> Response:
     """One tag edit: ``op`` add, retype, relink, remove, split or join (see the module)."""
-    doc = file_id(doc_id)
+    path = document_path(document_or_404(doc_id))
+    doc = path.stem
     data = _json()
     seen = _seen()
+    settings = get_settings()
+    try:  # first: a tag named by offsets in a view that is no longer current is not found
+        check_etag(settings, path, seen)
+    except ConflictError as error:
+        return conflict(error)
     passage = str(_text(data, "passage"))
     op = data.get("op")
-    settings = get_settings()
     common: dict[str, Any] = {"editor": current_user.name, "seen": seen, "passage": passage}
     entity, new_name = _text(data, "entity", False), _text(data, "new", False)
     call: Callable[[], Edit]

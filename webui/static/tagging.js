@@ -349,7 +349,7 @@
         preview.places = places;
         if (!places.length) { preview.append(el("p", { text: "No occurrence to change: every one is tagged so already (or cannot be tagged)." })); return; }
         preview.append(el("p", { id: "ui-tag-preview-title", text: places.length + " place" + (places.length === 1 ? "" : "s") + " will be " + (target.type === "date" ? "tagged as dates" : "tagged as " + LABELS[target.type].toLowerCase() + (target.entity ? " (" + target.entity + ")" : newName ? " (a new entry)" : "")) + ":" }));
-        const list = el("ol", { class: "kwic", "aria-labelledby": "ui-tag-preview-title" });
+        const list = el("ol", { class: "kwic", tabindex: "0", "aria-labelledby": "ui-tag-preview-title" });
         places.forEach((place) => list.append(el("li", {}, el("span", { class: "where", text: place.doc + " \u00b7 " + place.passage + (place.action === "retag" ? " (retag)" : "") + " " }), "\u2026" + place.before, el("mark", { text: place.text }), place.after + "\u2026")));
         preview.append(list);
         preview.dataset.ready = "1";
@@ -441,11 +441,14 @@
     }
   });
 
+  // the selection as the server counts it (also for tests: archiveTagging.selected())
+  window.archiveTagging = { selected: selected };
+
   // what was just saved, with its undo
   const last = JSON.parse(sessionStorage.getItem(DONE_KEY) || "null");
   sessionStorage.removeItem(DONE_KEY);
   if (last && last.doc === doc) {
-    status.append(el("span", { text: "Saved: " + last.what + " " }));
+    status.append(el("span", { text: (last.undo ? "Saved: " : "") + last.what + " " }));
     if (last.undo) {
       const undo = el("button", { type: "button", id: "ui-tag-undo", class: "secondary", text: "Undo" });
       status.append(undo);

@@ -17,6 +17,7 @@ from . import SECURITY_HEADERS
 from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
 from .downloads import RAW_FILE_HEADERS
 from .render import MENTION_TYPES, Rendered, render_text
+from .tagging import tags_editor
 
 bp = Blueprint("documents", __name__)
 
@@ -29,10 +30,11 @@ TYPE_LABELS = {"person": "Persons", "place": "Places", "org": "Organisations", "
                "name": "Other names"}
 
 
-def rendered(doc_id: str, images: bool = False) -> Rendered:
+def rendered(doc_id: str, images: bool = False, offsets: bool = False) -> Rendered:
     """The document's text as HTML, from the cache when the file and registry are unchanged.
 
     :param images: show facsimile images from other sites (the reader's switch).
+    :param offsets: with the offsets tagging needs (an editor's view: :func:`render_text`).
     """
     row = document_or_404(doc_id)
     path = document_path(row)
@@ -40,7 +42,7 @@ def rendered(doc_id: str, images: bool = False) -> Rendered:
     resolver: RefResolver = get_ref_resolver()
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id,
-           images)
+           images, offsets)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
@@ -48,7 +50,7 @@ def rendered(doc_id: str, images: bool = False) -> Rendered:
             return hit
     # pointers resolve as the index resolved them: `#p1` of an imported letter is `<doc>.p1`
     result = render_text(parse_tei(path), doc_id, registry.entries,
-                         resolver.for_document(doc_id).key, images=images)
+                         resolver.for_document(doc_id).key, images=images, offsets=offsets)
     with _cache_lock:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
@@ -107,7 +109,7 @@ def read(doc_id: str) -> Any:
     # facsimile images from other sites only when the reader asks (?facsimiles=show); the
     # page's policy then allows exactly their origins, and no other page's
     images = request.args.get(IMAGES_PARAMETER) == IMAGES_ON
-    text = rendered(doc_id, images)
+    text = rendered(doc_id, images, offsets=tags_editor())
     types = [kind for kind in (*MENTION_TYPES, "name") if text.mentions.get(kind)]
     # the configured public address, else the one asked by (a trusted host: see limits; the
     # response cache keeps pages by host)

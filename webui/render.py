@@ -71,7 +71,8 @@ class Context:
     lines: int = 0  # lines of the current surface of a genetic transcript
     surfaces: int = 0
     #: each element of a leaf passage → where it starts and ends in the passage's text
-    #: (``data-o``/``data-e``: what the tagging script maps a selection with)
+    #: (``data-o``/``data-e``: what the tagging script maps a selection with), when ``marks``
+    marks: bool = False
     offsets: dict[etree._Element, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -228,7 +229,7 @@ def children(element: etree._Element, ctx: Context) -> None:
 def render_element(element: etree._Element, ctx: Context) -> None:
     """Render one element through its behaviour, or the fallback."""
     behaviour = BEHAVIOURS.get(local_name(element)) if _is_tei(element) else None
-    if element in ctx.leaves:
+    if ctx.marks and element in ctx.leaves:
         ctx.offsets.update(text_positions(element))
     (behaviour or unknown)(element, ctx)
 
@@ -1226,7 +1227,7 @@ class Rendered:
 
 def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                 resolve: Callable[[str], str | None] | None = None, *,
-                images: bool = False) -> Rendered:
+                images: bool = False, offsets: bool = False) -> Rendered:
     """Render every text root of a TEI document (see :func:`tei.passages.text_roots`: each
     ``<text>``, ``<sourceDoc>`` and manuscript description; the rest of the header is shown
     from the index), every passage with its address as ``id``.
@@ -1236,13 +1237,15 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
     :param resolve: how a ``@ref`` token becomes a registry id (the importer's
         ``DocumentRefs.key`` for the document); None: ``#id`` → ``id``.
     :param images: show facsimile images from other sites (``pb/@facs``), not only link them.
+    :param offsets: mark each element of a leaf passage with its offsets in the passage's text
+        (:func:`offsets`; an editor's view, for tagging).
     :return: the HTML and the count of mentions by type.
     """
     root = tree.getroot()
     found = passages(root)
     ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
                   {p.element for p in found if p.leaf}, facsimiles=facsimile_images(root),
-                  images=images)
+                  images=images, marks=offsets)
     roots = [root] if root.tag == TEI_TEXT else text_roots(root)
     for text in roots:
         # a record stands alone, not above an empty text (kept, hidden: its passages' ids)

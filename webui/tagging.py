@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -68,12 +68,17 @@ def file_id(doc_id: str) -> str:
     return document_path(document_or_404(doc_id)).stem
 
 
+def tags_editor() -> bool:
+    """Whether this request is an editor's with editing on (who gets the tagging tools)."""
+    return bool(current_app.config.get("EDITING")) and current_user.is_authenticated \
+        and current_user.has_role("editor")
+
+
 @bp.app_context_processor
 def page_data() -> dict[str, Any]:
     """For an editor's reading view: ``tagging`` = the document and the ETag of its file (the
     template loads tagging.js and gives both to it)."""
-    if request.endpoint != "documents.read" or not current_user.is_authenticated \
-            or not current_user.has_role("editor"):
+    if request.endpoint != "documents.read" or not tags_editor():
         return {}
     doc_id = (request.view_args or {}).get("doc_id", "")
     try:

@@ -142,7 +142,7 @@ def check_valid_and_round_trips(settings: Settings, tmp_path: Path, doc: str = D
 # --- offsets ------------------------------------------------------------------------------------
 
 def test_the_page_marks_every_tag_at_the_offsets_curation_counts(data: Settings) -> None:
-    page = lxml.html.fromstring(client_for(data, None).get(f"/documents/{DOC}").text)
+    page = lxml.html.fromstring(client_for(data).get(f"/documents/{DOC}").text)
     leaves = page.xpath("//*[@data-passage]")
     assert P2 in [leaf.get("id") for leaf in leaves]
     compared = 0
@@ -168,6 +168,9 @@ def test_the_page_marks_every_tag_at_the_offsets_curation_counts(data: Settings)
     assert whole[int(mark.get("data-o")):int(mark.get("data-e"))] == text_of(note)
     # the date's value and the citation label stand outside the offsets
     assert not page.xpath("//*[@class='date-value'][@data-o] | //a[@class='cite'][@data-o]")
+    # only an editor's view carries them
+    for user in (None, "rita"):
+        assert "data-o=" not in client_for(data, user).get(f"/documents/{DOC}").text
 
 
 # --- who may write -------------------------------------------------------------------------------

@@ -306,17 +306,20 @@ def apply_all_places() -> Response:
                                             kind=kind, entity=entity, new_name=new_name)))
 
 
-@bp.post("/api/edit/undo/<int:change_id>")
+@bp.post("/api/edit/undo/<change>")
 @editor_required
-def undo_change(change_id: int) -> Response:
-    """Undo a change: an editor their own, an admin any."""
+def undo_change(change: str) -> Response:
+    """Undo a change (its number): an editor their own, an admin any."""
     settings = get_settings()
+    if not change.isdecimal() or len(change) > 9:
+        abort(404, f"No change {change!r}.")
+    change_id = int(change)
     try:
-        change = get_change(settings, change_id)
+        found = get_change(settings, change_id)
     except ArchiveError:
         abort(404, f"No change {change_id}.")
-    if change.who != current_user.name and not current_user.has_role("admin"):
-        abort(403, f"Change {change_id} is {change.who}'s: only they or an admin can undo it.")
+    if found.who != current_user.name and not current_user.has_role("admin"):
+        abort(403, f"Change {change_id} is {found.who}'s: only they or an admin can undo it.")
     done = attempt(lambda: undo(settings, change_id, current_user.name))
     if isinstance(done, Response):
         return done

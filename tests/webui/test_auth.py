@@ -332,7 +332,7 @@ def test_every_writing_route_refuses_the_anonymous_and_weaker_roles(editing_dir:
         "/probe/admin",
         # correcting tags (webui/tagging.py)
         "/api/edit/documents/<doc_id>/tags", "/api/edit/apply-all/preview",
-        "/api/edit/apply-all", "/api/edit/undo/<int:change_id>"}
+        "/api/edit/apply-all", "/api/edit/undo/<change>"}
     for rule in writing:
         needed = app.view_functions[rule.endpoint].archive_role
         if needed is None:

@@ -180,7 +180,7 @@ def routes(client) -> list[tuple[str, str]]:
     found = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("tagging."):
-            url = rule.rule.replace("<doc_id>", DOC).replace("<int:change_id>", "1")
+            url = rule.rule.replace("<doc_id>", DOC).replace("<change>", "1")
             found.extend((method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
     return found
 

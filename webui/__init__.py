@@ -74,8 +74,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         browse,
         cache,
+        cite,
         documents,
         downloads,
+        dts,
         entities,
         limits,
         query,
@@ -86,7 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
-                      api.bp):
+                      api.bp, dts.bp, cite.bp):
         app.register_blueprint(blueprint)
     if app.config["EDITING"]:
         # the writing blueprints (the editing pages) go in this tuple: registered only here,

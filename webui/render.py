@@ -211,8 +211,9 @@ def cite(element: etree._Element, ctx: Context) -> None:
             xml_id or element in ctx.leaves):
         href = f"/documents/{ctx.doc_id}#{address}"
         label = xml_id or address.rpartition(".")[2]
+        shown = str(escape(label)).replace(".", ".<wbr>").replace("_", "_<wbr>")
         ctx.out.append(f'<a class="cite" href="{escape(href)}" aria-label="Link to '
-                       f'{escape(address)}">{escape(label)}</a>')
+                       f'{escape(address)}">{shown}</a>')  # a long id wraps at its steps
 
 
 def children(element: etree._Element, ctx: Context) -> None:
@@ -1277,3 +1278,202 @@ def facsimile_images(root: etree._Element) -> dict[str, str]:
             if xml_id and url and first is not None:  # against its xml:base, if any
                 found.setdefault(xml_id, urljoin(first.base or "", url.strip()))
     return found
+
+
+# --- long documents: the divisions, rendered one by one (webui.documents pages them) --------
+
+#: Division elements (numbered ones too): the table of contents lists them, pages split them.
+DIVISIONS = frozenset({"div", *(f"div{n}" for n in range(1, 8))})
+BEHAVIOURS.update({f"div{n}": div for n in range(4, 8)})
+
+
+@dataclass(frozen=True)
+class Division:
+    """An entry of the table of contents: a division, its nesting level (1 outermost), its
+    label (the head, else ``@type @n``, else "Section N"), the citation anchor it links to
+    (its ``xml:id``, else its head's or first passage's address) and the piece holding it
+    (None: outside the pieces, shown on every page)."""
+
+    level: int
+    label: str
+    target: str | None
+    piece: int | None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One division's HTML (and what follows it before the next one), its notes (numbered as
+    in the whole document) and its apparatus entries."""
+
+    html: str
+    notes: list[tuple[int, str]]
+    apparatus: list[str]
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A document rendered in pieces, each one division of the level where the text divides
+    (the body's divisions, or those of a body holding one division only): ``before`` + the
+    pieces + ``after`` is the whole text; each piece's notes and apparatus entries are its own
+    (numbered as in the whole document); ``below`` lists the others'. No pieces: a text that
+    does not divide (see :func:`render_text`)."""
+
+    rendered: Rendered  # the legend's counts; its html is before + pieces + after + notes
+    before: str
+    pieces: list[Piece]
+    after: str
+    below: str
+    contents: list[Division]
+
+
+def render_pieces(tree: etree._ElementTree, doc_id: str, entities: Container[str],
+                  resolve: Callable[[str], str | None] | None = None, *,
+                  images: bool = False, offsets: bool = False) -> Pieces:
+    """Render like :func:`render_text` (the same HTML), cutting the text where it divides."""
+    root = tree.getroot()
+    found = passages(root)
+    ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
+                  {p.element for p in found if p.leaf}, facsimiles=facsimile_images(root),
+                  images=images, marks=offsets)
+    roots = [root] if root.tag == TEI_TEXT else text_roots(root)
+    container = _dividing(roots)  # (only a lone text divides)
+    cuts: list[tuple[etree._Element, int, int, int]] = []  # (division, out, notes, apparatus)
+    path = {container, *container.iterancestors()} if container is not None else set()
+    ends: list[tuple[int, int, int]] = []  # where the last division ends
+    for text in roots:
+        hidden = len(roots) > 1 and _blank(text)  # as render_text does
+        ctx.out.append('<div class="blank" hidden>' if hidden else "")
+        _render_cutting(text, ctx, path, container, cuts, ends)
+        ctx.out.append("</div>" if hidden else "")
+    whole_notes = below_text(ctx)
+    html = "".join(ctx.out)
+    whole = Rendered(Markup(html + whole_notes), dict(ctx.mentions), ctx.uncertain,
+                     ctx.choices, ctx.facsimile_links, tuple(sorted(ctx.image_origins)))
+    if not cuts:
+        return Pieces(whole, html, [], "", whole_notes, contents(root, ctx, []))
+    bounds = [cut[1:] for cut in cuts] + ends
+    pieces = [Piece("".join(ctx.out[start[0]:stop[0]]), ctx.notes[start[1]:stop[1]],
+                    ctx.apparatus[start[2]:stop[2]])
+              for start, stop in zip(bounds, bounds[1:], strict=False)]
+    first, last = bounds[0], bounds[-1]
+    return Pieces(whole, "".join(ctx.out[:first[0]]), pieces,
+                  "".join(ctx.out[last[0]:]),
+                  entries_below(ctx.notes[:first[1]] + ctx.notes[last[1]:],
+                                ctx.apparatus[:first[2]] + ctx.apparatus[last[2]:]),
+                  contents(root, ctx, [cut[0] for cut in cuts]))
+
+
+def entries_below(notes: list[tuple[int, str]], apparatus: list[str], key: str = "",
+                  title: str = "") -> str:
+    """Notes and apparatus entries as :func:`below_text` lists them; for a part, ``key``
+    keeps its headings' ids apart and ``title`` (its chapters) follows "Notes", so that each
+    part's lists have names of their own."""
+    html = below_text(Context("", (), notes=notes, apparatus=apparatus))
+    if key:
+        html = html.replace('-title"', f'-title{key}"')
+    if title:
+        html = html.replace("</h2>", f" <small>({esc(title)})</small></h2>")
+    return html
+
+
+def _dividing(roots: list[etree._Element]) -> etree._Element | None:
+    """Where a lone ``<text>`` divides: its body, or the one division a body holds (and so
+    on down), when that holds two divisions or more; None for other texts."""
+    if len(roots) != 1 or roots[0].tag != TEI_TEXT:
+        return None
+    element = roots[0].find(f"{{{TEI_NS}}}body")
+    while element is not None:
+        divisions = [child for child in element if _is_division(child)]
+        if len(divisions) >= 2:
+            return element
+        element = divisions[0] if divisions else None
+    return None
+
+
+def _is_division(element: etree._Element) -> bool:
+    return isinstance(element.tag, str) and _is_tei(element) and local_name(element) in DIVISIONS
+
+
+def _render_cutting(element: etree._Element, ctx: Context, path: set[etree._Element],
+                    container: etree._Element | None,
+                    cuts: list[tuple[etree._Element, int, int, int]],
+                    ends: list[tuple[int, int, int]]) -> None:
+    """Render ``element`` as its behaviour would, but by hand along ``path`` (the text root
+    down to ``container``), noting where each of the container's divisions starts (``cuts``)
+    and where the last one ends (``ends``)."""
+    if element not in path:
+        render_element(element, ctx)
+        return
+    behaviour = BEHAVIOURS.get(local_name(element))
+    division = not isinstance(behaviour, Tag)
+    kind = element.get("type")
+    tag, css = (("section", f"div {_token(kind)}" if kind else "div") if division
+                else (behaviour.html, behaviour.css))  # type: ignore[union-attr]
+    ctx.depth += division
+    ctx.out.append(f"<{tag}{attributes(element, ctx, css)}>")
+    cite(element, ctx)
+    if element.text:
+        ctx.out.append(esc(element.text))
+    for child in element:
+        if isinstance(child.tag, str):
+            cutting = element is container and _is_division(child)
+            if cutting:
+                cuts.append((child, len(ctx.out), len(ctx.notes), len(ctx.apparatus)))
+            _render_cutting(child, ctx, path, container, cuts, ends)
+            if cutting:
+                ends[:] = [(len(ctx.out), len(ctx.notes), len(ctx.apparatus))]
+        if child.tail:
+            ctx.out.append(esc(child.tail))
+    ctx.depth -= division
+    ctx.out.append(f"</{tag}>")
+
+
+def contents(root: etree._Element, ctx: Context, cut: list[etree._Element]
+             ) -> list[Division]:
+    """The table of contents: every division of the text, in document order."""
+    piece_of = {element: number for number, element in enumerate(cut)}
+    entries = []
+    for element in root.iter(*(f"{{{TEI_NS}}}{name}" for name in DIVISIONS)):
+        level, piece, siblings = 1, None, 0
+        for ancestor in element.iterancestors():
+            if _is_division(ancestor):
+                level += 1
+        for holder in (element, *element.iterancestors()):
+            if holder in piece_of:
+                piece = piece_of[holder]
+                break
+        for sibling in element.itersiblings(preceding=True):
+            siblings += _is_division(sibling)
+        entries.append(Division(level, division_label(element, siblings + 1),
+                                _target(element, ctx), piece))
+    return entries
+
+
+def division_label(element: etree._Element, number: int) -> str:
+    """The division's heads (their words, without notes; two heads — ``I`` and ``THE
+    BEGINNING`` — as ``I. THE BEGINNING``), else ``Chapter 3`` from ``@type`` and ``@n``,
+    else "Section ``number``"."""
+    words = ""
+    for head_element in element.iterchildren(f"{{{TEI_NS}}}head"):
+        text = " ".join("".join(head_element.xpath(
+            ".//text()[not(ancestor::t:note)]", namespaces={"t": TEI_NS})).split())
+        if text:
+            words += (" " if words[-1:] in ".:;!?" else ". ") + text if words else text
+    if words:
+        return words if len(words) <= 120 else words[:119] + "…"
+    kind, n = (element.get("type") or "").replace("_", " "), element.get("n")
+    if n:
+        return f"{kind.capitalize()} {n}" if kind else n
+    return f"{kind.capitalize() if kind else 'Section'} {number}"
+
+
+def _target(element: etree._Element, ctx: Context) -> str | None:
+    """The division's citation anchor: its own, else the first passage's inside it."""
+    own = ctx.addresses.get(element) or element.get(XML_ID)
+    if own:
+        return own
+    for inner in element.iter():
+        address = ctx.addresses.get(inner)
+        if address:
+            return address
+    return None

@@ -13,8 +13,11 @@ from webui import SECURITY_HEADERS, create_app
 
 DOC = "003_717e887f31c42029"
 #: A value for each URL variable the routes take.
-VALUES = {"doc_id": DOC, "entity_id": "leon-trotsky", "filename": "viewer.js", "kind": "persons"}
+VALUES = {"doc_id": DOC, "entity_id": "leon-trotsky", "filename": "viewer.js", "kind": "persons",
+          "number": "1", "anchor": "p1"}
 READ_ONLY = {"GET", "HEAD", "OPTIONS"}
+#: The query a route needs to answer 200 (DTS navigation and document require a resource).
+QUERIES = {"dts.navigation": {"resource": DOC, "down": 1}, "dts.document": {"resource": DOC}}
 
 
 def route_urls(app) -> list[str]:
@@ -24,7 +27,8 @@ def route_urls(app) -> list[str]:
         from flask import url_for
 
         for rule in app.url_map.iter_rules():
-            urls.append(url_for(rule.endpoint, **{name: VALUES[name] for name in rule.arguments}))
+            urls.append(url_for(rule.endpoint, **{name: VALUES[name] for name in rule.arguments},
+                                **QUERIES.get(rule.endpoint, {})))
     return sorted(urls)
 
 
@@ -46,7 +50,9 @@ def test_no_route_takes_a_method_that_could_change_data(app) -> None:
     assert app.config["EDITING"] is False
     rules = {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
     assert not {"/login", "/logout", "/account"} & set(rules)
-    assert len(rules) == 27  # 18, robots.txt, /entities and three registers, and their JSON twins
+    # 18, robots.txt, /entities and three registers, and their JSON twins; a document's parts;
+    # DTS (entry, collection, navigation, document) and the two citation downloads
+    assert len(rules) == 35
     assert {rule: methods - READ_ONLY for rule, methods in rules.items()} == {
         rule: set() for rule in rules}
 

@@ -6,6 +6,7 @@ the second is shown the first one's change. axe finds nothing with the editing d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -20,9 +21,13 @@ import pytest
 
 from archive.config import Settings
 from archive.curation import list_tags, preview_apply_all
+from tei.parse import parse_tei
+from tei.passages import passages
+from tei.read import text_of
 
 from .conftest import _load_builder
 from .test_access import violations
+from .test_long_documents import LONG, LONG_DOCS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("ARCHIVE_SCREENSHOTS", "/tmp"))
@@ -32,12 +37,9 @@ P2 = "body.div.p2"
 ESSAY = "000_cc213c6dc1d17911"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    """`archive serve --editing` over a copy of the test data, with two editors."""
-    built = _load_builder()(tmp_path_factory.getbasetemp() / "webui")
-    data = tmp_path_factory.mktemp("tagging") / "data"
-    shutil.copytree(built, data)
+@contextlib.contextmanager
+def editing(data: Path) -> Iterator[tuple[str, Settings]]:
+    """`archive serve --editing` over ``data``, with two editors made on the command line."""
     command = [sys.executable, "-m", "archive", "--data", str(data)]
     for name, password in PASSWORDS.items():
         subprocess.run([*command, "users", "add", name, "--role", "editor",
@@ -63,6 +65,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sett
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+    """The test data (a copy), served for editing."""
+    built = _load_builder()(tmp_path_factory.getbasetemp() / "webui")
+    data = tmp_path_factory.mktemp("tagging") / "data"
+    shutil.copytree(built, data)
+    with editing(data) as served:
+        yield served
 
 
 class Editor:
@@ -284,3 +296,33 @@ def test_the_second_editor_sees_the_first_ones_change(browser, server) -> None:
     finally:
         ellen.close()
         anna.close()
+
+
+@pytest.mark.browser
+def test_a_word_in_a_part_loaded_on_scroll_is_tagged(browser, tmp_path_factory) -> None:
+    data = LONG_DOCS.build_long_data(tmp_path_factory.getbasetemp() / "long")
+    copy = tmp_path_factory.mktemp("long-tagging") / "data"
+    shutil.copytree(data, copy)
+    with editing(copy) as (base, settings):
+        address = "chapter20.p1"
+        passage = next(p for p in passages(parse_tei(settings.tei_dir / f"{LONG}.xml")
+                                           .getroot()) if p.address == address)
+        word = next(w for w in re.findall(r"\b[a-z]{7,}\b", text_of(passage.element))
+                    if text_of(passage.element).count(w) == 1)
+        ellen = Editor(browser, base, "ellen")
+        page = ellen.page
+        try:
+            ellen.open(LONG)
+            assert page.locator(f'[id="{address}"]').count() == 0  # not loaded yet
+            page.goto(f"/documents/{LONG}#{address}")
+            page.wait_for_selector(f'[id="{address}"][data-passage]')
+            page.locator(f'[id="{address}"]').scroll_into_view_if_needed()
+            ellen.drag_over(address, word)
+            page.click("#ui-tag-selection")
+            page.check("#ui-tag-type-place")
+            page.click("#ui-tag-new")
+            ellen.save()
+            assert re.search(rf'<placeName ref="#[^"]+" resp="#ed-ellen">{word}</placeName>',
+                             file_text(settings, LONG))
+        finally:
+            ellen.close()

@@ -289,10 +289,19 @@ def test_the_second_editor_sees_the_first_ones_change(browser, server) -> None:
         text = message.inner_text()
         assert "Someone else changed this document" in text
         assert "ellen" in text and "from person to place" in text
+        assert anna.page.locator("#ui-tag-reload").is_visible()
         anna.page.screenshot(path=str(SHOTS / "tagging-conflict.png"))
         assert file_text(settings, LETTER) == before
         anna.page.keyboard.press("Escape")
         assert not anna.page.locator("#ui-tag-dialog").is_visible()
+        # reloaded, anna sees ellen's change and can make hers on it
+        anna.page.reload()
+        henry = anna.page.locator(f'[id="{P2}"] [data-tei=placeName]:text-is("Henry")')
+        henry.focus()
+        anna.page.keyboard.press("e")
+        with anna.page.expect_navigation():
+            anna.page.click("#ui-tag-remove")
+        assert ">Henry</placeName>" not in file_text(settings, LETTER)
     finally:
         ellen.close()
         anna.close()

@@ -172,8 +172,10 @@
     if (answer.status === 409 && data.changes && data.changes.length) {
       const list = el("ul", { class: "tagging-changes" });
       data.changes.forEach((change) => list.append(el("li", { text: change.who + ", " + change.when + ": " + change.what })));
+      const reload = el("button", { type: "button", id: "ui-tag-reload", class: "secondary", text: "Reload the page" });
+      reload.addEventListener("click", () => window.location.reload());
       return [el("p", { text: "Someone else changed this document since you opened it:" }), list,
-        el("p", { text: "Nothing was saved. Reload the page to see their change, then make yours again." })];
+        el("p", { text: "Nothing was saved. Reload the page to see their change, then make yours again." }), reload];
     }
     if (answer.status === 503) {
       return [el("p", { text: (data.error || "The archive is busy.") + " (Try again in " + (answer.retry || "a few") + " s.)" })];

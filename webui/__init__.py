@@ -83,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         limits,
         query,
         search,
+        tagging,
     )
 
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
@@ -93,7 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["EDITING"]:
         # the writing blueprints (the editing pages) go in this tuple: registered only here,
         # with EDITING on; each writing view wears a role decorator (auth.check_routes)
-        auth.init_app(app, blueprints=(editing.bp,))
+        auth.init_app(app, blueprints=(editing.bp, tagging.bp))
 
     @app.after_request
     def secure(response: Response) -> Response:

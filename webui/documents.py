@@ -29,6 +29,7 @@ from . import SECURITY_HEADERS
 from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
 from .downloads import RAW_FILE_HEADERS
 from .render import MENTION_TYPES, Division, Pieces, Rendered, entries_below, render_pieces
+from .tagging import tags_editor
 
 bp = Blueprint("documents", __name__)
 
@@ -74,10 +75,11 @@ class Reading:
     where: dict[str, int] = field(default_factory=dict)
 
 
-def rendered(doc_id: str, images: bool = False) -> Reading:
+def rendered(doc_id: str, images: bool = False, offsets: bool = False) -> Reading:
     """The document's text as HTML, from the cache when the file and registry are unchanged.
 
     :param images: show facsimile images from other sites (the reader's switch).
+    :param offsets: with the offsets tagging needs (an editor's view: :func:`render_text`).
     """
     row = document_or_404(doc_id)
     path = document_path(row)
@@ -85,7 +87,7 @@ def rendered(doc_id: str, images: bool = False) -> Reading:
     resolver: RefResolver = get_ref_resolver()
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id,
-           images)
+           images, offsets)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
@@ -93,7 +95,8 @@ def rendered(doc_id: str, images: bool = False) -> Reading:
             return hit
     # pointers resolve as the index resolved them: `#p1` of an imported letter is `<doc>.p1`
     result = reading(render_pieces(parse_tei(path), doc_id, registry.entries,
-                                   resolver.for_document(doc_id).key, images=images))
+                                   resolver.for_document(doc_id).key, images=images,
+                                   offsets=offsets))
     with _cache_lock:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
@@ -199,7 +202,7 @@ def read(doc_id: str) -> Any:
     # facsimile images from other sites only when the reader asks (?facsimiles=show); the
     # page's policy then allows exactly their origins, and no other page's
     images = request.args.get(IMAGES_PARAMETER) == IMAGES_ON
-    text = rendered(doc_id, images)
+    text = rendered(doc_id, images, offsets=tags_editor())
     shown = _part_number(request.args.get("part", "1"), text) if text.parts else None
     types = [kind for kind in (*MENTION_TYPES, "name") if text.rendered.mentions.get(kind)]
     # the configured public address, else the one asked by (a trusted host: see limits; the
@@ -252,7 +255,8 @@ def stub(doc_id: str, text: Reading, number: int, images: bool) -> str:
 def part(doc_id: str, number: str) -> Response:
     """Part ``number`` (from 1) of a document, as an HTML fragment (its wrapper); a document
     read whole is one part."""
-    text = rendered(doc_id, request.args.get(IMAGES_PARAMETER) == IMAGES_ON)
+    text = rendered(doc_id, request.args.get(IMAGES_PARAMETER) == IMAGES_ON,
+                    offsets=tags_editor())
     shown = _part_number(number, text)
     return Response(part_html(text, shown), mimetype="text/html")
 
@@ -262,7 +266,7 @@ def part_of(doc_id: str, anchor: str) -> Response:
     """Which part holds the element ``anchor`` (a passage's citation address, a note): JSON
     ``{"part": n, "url": …}`` (a document read whole: 1); 404 when no part holds it (it stands
     before or after the parts, on every page, or nowhere)."""
-    text = rendered(doc_id)
+    text = rendered(doc_id, offsets=tags_editor())  # (an editor's parts are cut as theirs)
     number = text.where.get(anchor)
     if number is None:
         abort(404)

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 from tei.namespaces import TEI_NS, TEI_TEXT, TYPE_FOR_ELEMENT, XML_ID, XML_LANG
 from tei.passages import passages, text_roots
+from tei.read import text_positions
 
 from .lang import html_lang
 
@@ -69,6 +70,10 @@ class Context:
     facsimile_links: int = 0
     lines: int = 0  # lines of the current surface of a genetic transcript
     surfaces: int = 0
+    #: each element of a leaf passage → where it starts and ends in the passage's text
+    #: (``data-o``/``data-e``: what the tagging script maps a selection with), when ``marks``
+    marks: bool = False
+    offsets: dict[etree._Element, tuple[int, int]] = field(default_factory=dict)
 
 
 Behaviour = Callable[[etree._Element, "Context"], None]
@@ -164,10 +169,23 @@ def attributes(element: etree._Element, ctx: Context, css: str = "",
         parts.append(f' lang="{esc(lang)}"')
     if css:
         parts.append(f' class="{esc(css)}"')
+    parts.append(offsets(element, ctx))
     for key, value in extra.items():
         if value is not None:
             parts.append(f' {key.rstrip("_").replace("_", "-")}="{esc(value)}"')
     return "".join(parts)
+
+
+def offsets(element: etree._Element, ctx: Context) -> str:
+    """`` data-o="S" data-e="E"``: where an element of a leaf passage starts and ends in the
+    passage's text (:func:`tei.read.text_positions`, the offsets of tag edits); a leaf passage
+    itself also says ``data-passage``. Text that the page adds (citation labels, note marks,
+    date values, line numbers) stands in elements without them."""
+    span = ctx.offsets.get(element)
+    if span is None:
+        return ""
+    leaf = " data-passage" if element in ctx.leaves else ""
+    return f' data-o="{span[0]}" data-e="{span[1]}"{leaf}'
 
 
 def wrap(element: etree._Element, ctx: Context, tag: str, css: str = "",
@@ -212,6 +230,8 @@ def children(element: etree._Element, ctx: Context) -> None:
 def render_element(element: etree._Element, ctx: Context) -> None:
     """Render one element through its behaviour, or the fallback."""
     behaviour = BEHAVIOURS.get(local_name(element)) if _is_tei(element) else None
+    if ctx.marks and element in ctx.leaves:
+        ctx.offsets.update(text_positions(element))
     (behaviour or unknown)(element, ctx)
 
 
@@ -669,7 +689,8 @@ def note(element: etree._Element, ctx: Context) -> None:
     number = len(ctx.notes) + 1
     ctx.notes.append((number, ""))  # reserve the number: a nested note takes the next one
     label = element.get("n") or str(number)
-    mark(ctx, "note", number, label)
+    at = offsets(element, ctx)  # the note's words count in the passage's text, not shown here
+    mark(ctx, "note", number, label, at + " data-atom" if at else "")
     ctx.notes[number - 1] = (number, aside(ctx, "note", number, label,
                                            lambda: wrap(element, ctx, "div", "note")))
 
@@ -678,12 +699,14 @@ def note(element: etree._Element, ctx: Context) -> None:
 ENTRY_NAMES = {"note": "note", "app": "apparatus entry"}
 
 
-def mark(ctx: Context, kind: str, number: int, label: str) -> None:
-    """The reference mark in the text, linking to entry ``number`` below (no link in a link)."""
+def mark(ctx: Context, kind: str, number: int, label: str, at: str = "") -> None:
+    """The reference mark in the text, linking to entry ``number`` below (no link in a link);
+    ``at``: the offsets of what it stands for (:func:`offsets`)."""
     if ctx.in_link:
-        ctx.out.append(f'<sup class="{kind}ref" id="ui-{kind}ref-{number}">{esc(label)}</sup>')
+        ctx.out.append(f'<sup class="{kind}ref" id="ui-{kind}ref-{number}"{at}>'
+                       f'{esc(label)}</sup>')
     else:
-        ctx.out.append(f'<sup class="{kind}ref"><a id="ui-{kind}ref-{number}" '
+        ctx.out.append(f'<sup class="{kind}ref"{at}><a id="ui-{kind}ref-{number}" '
                        f'href="#ui-{kind}-{number}" role="doc-noteref" aria-label="'
                        f'{ENTRY_NAMES[kind].capitalize()} {esc(label)}">{esc(label)}</a></sup>')
 
@@ -1205,7 +1228,7 @@ class Rendered:
 
 def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                 resolve: Callable[[str], str | None] | None = None, *,
-                images: bool = False) -> Rendered:
+                images: bool = False, offsets: bool = False) -> Rendered:
     """Render every text root of a TEI document (see :func:`tei.passages.text_roots`: each
     ``<text>``, ``<sourceDoc>`` and manuscript description; the rest of the header is shown
     from the index), every passage with its address as ``id``.
@@ -1215,13 +1238,15 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
     :param resolve: how a ``@ref`` token becomes a registry id (the importer's
         ``DocumentRefs.key`` for the document); None: ``#id`` → ``id``.
     :param images: show facsimile images from other sites (``pb/@facs``), not only link them.
+    :param offsets: mark each element of a leaf passage with its offsets in the passage's text
+        (:func:`offsets`; an editor's view, for tagging).
     :return: the HTML and the count of mentions by type.
     """
     root = tree.getroot()
     found = passages(root)
     ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
                   {p.element for p in found if p.leaf}, facsimiles=facsimile_images(root),
-                  images=images)
+                  images=images, marks=offsets)
     roots = [root] if root.tag == TEI_TEXT else text_roots(root)
     for text in roots:
         # a record stands alone, not above an empty text (kept, hidden: its passages' ids)
@@ -1303,13 +1328,13 @@ class Pieces:
 
 def render_pieces(tree: etree._ElementTree, doc_id: str, entities: Container[str],
                   resolve: Callable[[str], str | None] | None = None, *,
-                  images: bool = False) -> Pieces:
+                  images: bool = False, offsets: bool = False) -> Pieces:
     """Render like :func:`render_text` (the same HTML), cutting the text where it divides."""
     root = tree.getroot()
     found = passages(root)
     ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
                   {p.element for p in found if p.leaf}, facsimiles=facsimile_images(root),
-                  images=images)
+                  images=images, marks=offsets)
     roots = [root] if root.tag == TEI_TEXT else text_roots(root)
     container = _dividing(roots)  # (only a lone text divides)
     cuts: list[tuple[etree._Element, int, int, int]] = []  # (division, out, notes, apparatus)

@@ -45,6 +45,7 @@ from .tags import (
     join_tags,
     list_tags,
     preview_apply_all,
+    propose_date,
     relink_tag,
     remove_tag,
     retype_tag,
@@ -57,6 +58,6 @@ __all__ = [
     "apply_registry_change", "changes_since", "check_etag", "check_idno", "document_etag",
     "document_gate", "edit_entry", "editor_id", "entry_etag", "etag", "file_etag", "get_change",
     "join_tags", "latest", "list_tags", "merge_entries", "merge_proposal", "preview_apply_all",
-    "record", "reject_proposal", "relink_tag", "remove_entry", "remove_tag", "retype_tag",
-    "split_tag", "undo",
+    "propose_date", "record", "reject_proposal", "relink_tag", "remove_entry", "remove_tag",
+    "retype_tag", "split_tag", "undo",
 ]

@@ -29,7 +29,7 @@ from lxml import etree
 from tei.namespaces import ELEMENT_FOR_TYPE, TEI_LB, TYPE_FOR_ELEMENT, XML_ID, tei
 from tei.parse import parse_tei
 from tei.passages import passages
-from tei.read import text_of
+from tei.read import text_of, text_positions
 from tei.serialize import indent, serialize
 
 from ..annotate import (
@@ -124,29 +124,6 @@ def _passage(root: etree._Element, address: str, doc_id: str) -> etree._Element:
     raise ArchiveError(f"no passage {address!r} in document {doc_id}")
 
 
-def _positions(element: etree._Element) -> dict[etree._Element, tuple[int, int]]:
-    """Where each element inside ``element`` starts and ends in its :func:`text_of`."""
-    found: dict[etree._Element, tuple[int, int]] = {}
-    position = 0
-
-    def walk(node: etree._Element) -> None:
-        nonlocal position
-        start = position
-        if node.tag == TEI_LB:
-            position += 1
-        elif isinstance(node.tag, str) and node.text:
-            position += len(node.text)
-        for child in node:
-            if isinstance(child.tag, str):
-                walk(child)
-            if child.tail:
-                position += len(child.tail)
-        found[node] = (start, position)
-
-    walk(element)
-    return found
-
-
 def _tags_of(element: etree._Element) -> list[etree._Element]:
     return list(element.iter(*_TAGS))
 
@@ -155,7 +132,7 @@ def list_tags(settings: Settings, doc_id: str, address: str) -> list[TagInfo]:
     """The tags of one passage, numbered as the edits take them."""
     root = parse_tei(tei_path(settings.tei_dir, doc_id)).getroot()
     element = _passage(root, address, doc_id)
-    at = _positions(element)
+    at = text_positions(element)
     return [TagInfo(number, TYPE_FOR_ELEMENT[str(tag.tag)], text_of(tag), *at[tag],
                     tag.get("ref"), tag.get("resp"), tag.get("when"))
             for number, tag in enumerate(_tags_of(element), 1)]
@@ -306,6 +283,14 @@ def _date_attributes(text: str, root: etree._Element) -> dict[str, str]:
     return {name: value for name, value in pairs if value}
 
 
+def propose_date(settings: Settings, doc_id: str, text: str) -> dict[str, str]:
+    """The ``@when``/``@from``/``@to``/... that tagging ``text`` as a date in document
+    ``doc_id`` would give (the date normaliser, with the document's date as context; empty when
+    it reads no date there): what an editor is shown to accept or change."""
+    root = parse_tei(tei_path(settings.tei_dir, doc_id)).getroot()
+    return _date_attributes(text, root)
+
+
 def _point(tag: etree._Element, kind: str, ref: str | None, root: etree._Element,
            who: str, when: str | None = None) -> None:
     """Set a tag's element, pointer, date attributes and ``@resp`` for type ``kind``."""
@@ -348,7 +333,7 @@ def obstacle(element: etree._Element, start: int, end: int) -> str | None:
     """Why characters ``start:end`` of ``element``'s text cannot be wrapped in a tag (None:
     nothing in the way): an element whose boundary the span crosses, an existing tag around or
     inside it, a line break inside it."""
-    for node, (s, e) in _positions(element).items():
+    for node, (s, e) in text_positions(element).items():
         if node is element or not isinstance(node.tag, str):
             continue
         name = f"<{_local(node)}> (line {node.sourceline})"
@@ -563,7 +548,7 @@ def _occurrences(root: etree._Element, form: str) -> Iterator[tuple[str, etree._
 
 
 def _exact_tag(element: etree._Element, start: int, end: int) -> etree._Element | None:
-    return next((tag for tag, span in _positions(element).items()
+    return next((tag for tag, span in text_positions(element).items()
                  if span == (start, end) and tag.tag in _TAGS), None)
 
 

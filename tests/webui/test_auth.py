@@ -331,9 +331,13 @@ def test_every_writing_route_refuses_the_anonymous_and_weaker_roles(editing_dir:
         "/login", "/logout", "/account/logout-everywhere", "/account/password", "/probe/edit",
         "/probe/admin", "/review/<entry_id>/accept", "/review/<entry_id>/merge",
         "/review/<entry_id>/reject", "/entities/<entity_id>/edit", "/entities/<entity_id>/merge",
-        "/log/<int:change_id>/undo"}
+        "/log/<int:change_id>/undo",
+        # correcting tags (webui/tagging.py)
+        "/api/edit/documents/<doc_id>/tags", "/api/edit/apply-all/preview",
+        "/api/edit/apply-all", "/api/edit/undo/<change>"}
     #: a value for each URL argument (none exists: the right role gets past to a 404)
-    examples = {"entry_id": "no-such-entry", "entity_id": "no-such-entry", "change_id": 999999}
+    examples = {"entry_id": "no-such-entry", "entity_id": "no-such-entry", "change_id": 999999,
+                "doc_id": "no-such-document", "change": "999999"}
     urls = app.url_map.bind("localhost")
     for rule in writing:
         needed = app.view_functions[rule.endpoint].archive_role

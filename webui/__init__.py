@@ -54,6 +54,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TRUSTED_HOSTS=None,  # Host headers accepted (list or "a,b"); None: any
         BASE_URL=None,  # the site's public URL for permalinks ("https://archive.example.org")
         RESPONSE_CACHE=True,  # answer repeated GETs from memory until the data changes
+        OAI_PAGE_SIZE=50,  # records / headers per OAI-PMH answer (then a resumption token)
+        OAI_REPOSITORY_ID=None,  # the identifiers' namespace; None: BASE_URL's or the host
+        OAI_REPOSITORY_NAME=None,  # Identify's repositoryName; None: the archive's name
+        OAI_ADMIN_EMAIL="admin@example.org",  # Identify's adminEmail: set your own
+        RECONCILE_LIMIT=25,  # candidates per reconciliation query (and suggestions) at most
+        RECONCILE_BATCH=50,  # queries per reconciliation batch at most (more: 413)
         JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("ARCHIVE")
@@ -62,12 +68,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters["html_lang"] = html_lang  # xml:lang → a valid BCP 47 tag or None
 
-    from . import api, browse, cache, documents, downloads, entities, limits, query, search
+    from . import (api, browse, cache, documents, downloads, entities, limits, oai, query,
+                   reconcile, search)
 
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
-                      api.bp):
+                      api.bp, oai.bp, reconcile.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

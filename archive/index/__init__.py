@@ -5,6 +5,7 @@ rest of the archive and the viewer read from it.
 
 from .db import connect, reader
 from .documents import (
+    document_catalogue,
     document_files,
     document_record,
     documents_holding,
@@ -23,7 +24,7 @@ from .workers import die_with_parent, worker_context
 
 __all__ = [
     "MARK_END", "MARK_START", "Facet", "IndexReport", "companions", "connect", "die_with_parent",
-    "document_files", "facet_counts",
+    "document_catalogue", "document_files", "facet_counts",
     "document_record", "documents_holding", "entity_mentions", "entity_totals",
     "index_generation", "indexed_files",
     "indexed_hashes", "leaf_passages", "load_facets", "lookup", "mention_counts",

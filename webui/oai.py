@@ -11,7 +11,9 @@ exported for other archives.
   ``language:en``); a value whose characters a setSpec cannot hold forms no set.
 - **Deletions**: not remembered (``deletedRecord`` is ``no``): a removed document just stops
   being listed.
-- **Paging**: ``OAI_PAGE_SIZE`` records (or headers) per answer. A resumption token is
+- **Paging**: ``OAI_PAGE_SIZE`` records (or headers) per answer; in ``tei``, fewer when the
+  next document's ``xml:id``s would repeat one already in the answer (an XML document may not
+  hold an id twice, and most TEI documents have a ``p1``). A resumption token is
   stateless: the request's arguments, the last identifier sent and the count so far, encoded.
   Lists are in identifier order, so a token stays valid when the archive changes between two
   pages: the next page starts after the last document sent (a document added before it is
@@ -39,8 +41,9 @@ from werkzeug.exceptions import HTTPException
 
 from archive.config import ARCHIVE_NAME
 from archive.errors import ArchiveError
-from archive.index import document_catalogue
+from archive.index import document_catalogue, document_files
 from archive.interchange import export_each
+from tei.errors import TeiError
 from tei.parse import parse_bytes
 
 from .data import get_settings, require_index
@@ -400,11 +403,13 @@ def list_page(verb: str, args: Mapping[str, str]) -> list[etree._Element]:
     if verb == "ListIdentifiers":
         element.extend(header(row) for row in page)
     else:
-        element.extend(records(page, prefix))
-    if len(rest) > size or cursor:  # a list in more than one answer: say where we are
+        found = records(page, prefix)
+        page = page[:len(found)]
+        element.extend(found)
+    if len(rest) > len(page) or cursor:  # a list in more than one answer: where we are
         token = etree.SubElement(element, _oai("resumptionToken"),
                                  completeListSize=str(len(matching)), cursor=str(cursor))
-        if len(rest) > size:
+        if len(rest) > len(page):
             token.text = make_token(verb, query, page[-1]["id"], cursor + len(page))
     return [element]
 
@@ -447,25 +452,46 @@ def header(row: Mapping[str, Any]) -> etree._Element:
 
 
 def records(rows: list[dict[str, Any]], prefix: str) -> list[etree._Element]:
-    """Each row's record: header and metadata in format ``prefix``."""
+    """Records (header and metadata in format ``prefix``) for the first rows: all of them in
+    ``oai_dc``; in ``tei`` as many as can share one answer (see :func:`tei_documents`)."""
     if prefix == "tei":
-        # the exports read every file of the page and the registry: one of the heavy requests
-        with heavy():
-            try:
-                exported = dict(export_each(get_settings(), [row["id"] for row in rows]))
-            except ArchiveError as error:  # the files changed under the index (a build)
-                abort(503, f"The archive is being rebuilt: try again ({error}).")
+        documents = tei_documents(rows)
+    else:
+        documents = [dublin_core(row) for row in rows]
     found = []
-    for row in rows:
+    for row, document in zip(rows, documents, strict=False):
         record = etree.Element(_oai("record"))
         record.append(header(row))
-        metadata = etree.SubElement(record, _oai("metadata"))
-        if prefix == "tei":
-            metadata.append(parse_bytes(exported[row["id"]], row["id"]).getroot())
-        else:
-            metadata.append(dublin_core(row))
+        etree.SubElement(record, _oai("metadata")).append(document)
         found.append(record)
     return found
+
+
+def tei_documents(rows: list[dict[str, Any]]) -> list[etree._Element]:
+    """The exported TEI of the first rows (at least one), up to the first whose ``xml:id``s
+    meet those of the ones before: ids must be unique in the whole answer, and two documents
+    often both have a ``p1``. The next page starts with the document left out.
+
+    :raise werkzeug.exceptions.ServiceUnavailable: the files changed under the index (a build
+        under way), or the heavy requests are all taken.
+    """
+    settings = get_settings()
+    documents: list[etree._Element] = []
+    seen: set[str] = set()
+    # the exports read every file of the page and the registry: one of the heavy requests
+    with heavy():
+        try:
+            paths = dict(document_files(settings))
+            for doc_id, data in export_each(settings, [row["id"] for row in rows]):
+                root = parse_bytes(data, str(paths[doc_id])).getroot()
+                ids = {value for value in root.xpath("//@xml:id")}
+                if documents and ids & seen:
+                    break
+                seen |= ids
+                documents.append(root)
+        except (ArchiveError, TeiError, KeyError) as error:
+            abort(503, f"The archive is being rebuilt: try again ({error}).")
+    return documents
 
 
 def dublin_core(row: Mapping[str, Any]) -> etree._Element:

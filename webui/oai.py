@@ -8,7 +8,8 @@ exported for other archives.
 - **Formats**: ``oai_dc`` (from the indexed header) and ``tei`` (the document as
   ``archive export`` writes it, the registry entries it points to carried within).
 - **Sets**: ``kind`` and ``language`` with one subset per value (``kind:letter``,
-  ``language:en``); a value whose characters a setSpec cannot hold forms no set.
+  ``language:en``); a character a setSpec cannot hold is written ``~XX`` per UTF-8 byte
+  (``kind:encyclopedia~20article``), the set's name keeping the value as it is.
 - **Deletions**: not remembered (``deletedRecord`` is ``no``): a removed document just stops
   being listed.
 - **Paging**: ``OAI_PAGE_SIZE`` records (or headers) per answer; in ``tei``, fewer when the
@@ -250,12 +251,16 @@ def document_id(value: str) -> str | None:
 
 def set_specs(row: Mapping[str, Any]) -> list[str]:
     """The sets a document is in (the leaves: ``kind:letter``, ``language:en``)."""
-    specs = []
-    for family, (column, _) in SET_FAMILIES.items():
-        value = row.get(column)
-        if value and _SPEC_PART.match(value):
-            specs.append(f"{family}:{value}")
-    return specs
+    return [f"{family}:{spec_part(row[column])}"
+            for family, (column, _) in SET_FAMILIES.items() if row.get(column)]
+
+
+def spec_part(value: str) -> str:
+    """A value as one part of a setSpec: the characters a setSpec may hold but ``~`` as they
+    are, each byte of the others (UTF-8) as ``~XX`` (``encyclopedia article`` →
+    ``encyclopedia~20article``): distinct values stay distinct."""
+    return "".join(char if char != "~" and _SPEC_PART.match(char)
+                   else "".join(f"~{byte:02X}" for byte in char.encode()) for char in value)
 
 
 def in_set(row: Mapping[str, Any], spec: str) -> bool:
@@ -309,9 +314,9 @@ def list_sets(args: Mapping[str, str]) -> list[etree._Element]:
         raise OaiError("badResumptionToken", "ListSets is answered whole: it issues no token.")
     values: dict[str, set[str]] = {family: set() for family in SET_FAMILIES}
     for row in document_catalogue(get_settings()):
-        for spec in set_specs(row):
-            family, value = spec.split(":", 1)
-            values[family].add(value)
+        for family, (column, _) in SET_FAMILIES.items():
+            if row.get(column):
+                values[family].add(row[column])
     if not any(values.values()):
         raise OaiError("noSetHierarchy", "No document is in any set.")
     element = etree.Element(_oai("ListSets"))
@@ -320,7 +325,7 @@ def list_sets(args: Mapping[str, str]) -> list[etree._Element]:
             continue
         _set(element, family, name)
         for value in sorted(values[family]):
-            _set(element, f"{family}:{value}", f"{name}: {value}")
+            _set(element, f"{family}:{spec_part(value)}", f"{name}: {value}")
     return [element]
 
 

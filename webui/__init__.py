@@ -68,8 +68,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters["html_lang"] = html_lang  # xml:lang → a valid BCP 47 tag or None
 
-    from . import (api, browse, cache, documents, downloads, entities, limits, oai, query,
-                   reconcile, search)
+    from . import (
+        api,
+        browse,
+        cache,
+        documents,
+        downloads,
+        entities,
+        limits,
+        oai,
+        query,
+        reconcile,
+        search,
+    )
 
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)

@@ -9,8 +9,8 @@ persons, places and organisations.
 - Scores: 100 for the preferred name exactly (case, accents and spacing aside), 95 for a
   variant exactly, else up to 90: by string similarity (90 × difflib's ratio over the closest
   name, when at least 0.7), or when every word of the query is a word of a name (60 to 90, as
-  much of the name as the query covers: ``Lenin`` for ``Vladimir Lenin``); others are left out. ``match`` is true for the one candidate when
-  exactly one entry has the name exactly.
+  much of the name as the query covers: ``Lenin`` for ``Vladimir Lenin``); others are left
+  out. ``match`` is true for the one candidate when exactly one entry has the name exactly.
 - ``/reconcile/suggest/entity?prefix=``: entries a name or variant of which (or one of its
   words) starts with the prefix; ``/reconcile/preview?id=``: a small HTML card for a frame.
 

@@ -137,7 +137,9 @@ def _query(key: object, value: object) -> tuple[str, set[str] | None, int]:
         abort(400, f"Query {key!r}: type must be a type id or a list of them.")
     most = int(current_app.config["RECONCILE_LIMIT"])
     limit = value.get("limit", most)
-    if type(limit) is not int or limit < 1:
+    if isinstance(limit, float) and limit.is_integer():  # JSON has one kind of number: 3.0
+        limit = int(limit)
+    if type(limit) is not int or limit < 1:  # not 0, 2.5, Infinity, true or "3"
         abort(400, f"Query {key!r}: limit must be a positive integer.")
     return text, set(kinds) if kinds else None, min(limit, most)
 

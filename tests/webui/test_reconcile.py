@@ -66,6 +66,15 @@ def test_the_manifest(client) -> None:
                       .removeprefix("http://localhost")).status_code == 200
 
 
+def test_no_jsonp(client) -> None:
+    """A ``callback`` is ignored: the answer stays JSON, never script naming the caller's
+    function."""
+    for url in ("/reconcile?callback=alert", "/reconcile?query=London&callback=alert"):
+        response = client.get(url)
+        assert response.mimetype == "application/json"
+        assert response.get_data(as_text=True).startswith("{")
+
+
 def test_the_manifest_under_base_url(data_dir: Path) -> None:
     client = create_app({"TESTING": True, "DATA_DIR": str(data_dir),
                          "BASE_URL": "https://archive.example.org"}).test_client()
@@ -107,6 +116,7 @@ def test_type_filter_and_limit(client) -> None:
         "places": {"query": "London", "type": "place"},
         "persons": {"query": "London", "type": ["person"]},
         "one": {"query": "Vladimir", "limit": 1},
+        "two": {"query": "Vladimir", "limit": 2.0},
         "many": {"query": "Vladimir", "limit": 1000},
     })
     assert answer["places"]["result"]
@@ -114,6 +124,7 @@ def test_type_filter_and_limit(client) -> None:
     assert all(c["type"][0]["id"] == "person" for c in answer["persons"]["result"])
     assert not any(c["name"] == "London" for c in answer["persons"]["result"])
     assert len(answer["one"]["result"]) == 1
+    assert len(answer["two"]["result"]) == 2
     assert 1 < len(answer["many"]["result"]) <= 25  # RECONCILE_LIMIT
 
 
@@ -134,6 +145,10 @@ def test_the_single_query_form(client) -> None:
     (json.dumps({"q0": {"query": "x" * 501}}), 400),
     (json.dumps({"q0": {"query": "London", "limit": 0}}), 400),
     (json.dumps({"q0": {"query": "London", "limit": "3"}}), 400),
+    ('{"q0": {"query": "London", "limit": Infinity}}', 400),
+    ('{"q0": {"query": "London", "limit": NaN}}', 400),
+    (json.dumps({"q0": {"query": "London", "limit": 2.5}}), 400),
+    (json.dumps({"q0": {"query": "London", "limit": True}}), 400),
     (json.dumps({"q0": {"query": "London", "type": 3}}), 400),
     (json.dumps({f"q{n}": {"query": "London"} for n in range(51)}), 413),  # RECONCILE_BATCH
 ])

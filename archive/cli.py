@@ -177,6 +177,11 @@ from .commands.tag import tag  # noqa: E402
 
 cli.add_command(tag)
 
+from .commands.edits import log, tags  # noqa: E402
+
+cli.add_command(tags)
+cli.add_command(log)
+
 from .commands.query import facets, query, reindex  # noqa: E402
 
 cli.add_command(reindex)
@@ -186,6 +191,10 @@ cli.add_command(query)
 from .commands.serve import serve  # noqa: E402
 
 cli.add_command(serve)
+
+from .commands.users import users  # noqa: E402
+
+cli.add_command(users)
 
 from .commands.learn import evaluate_command, train_command  # noqa: E402
 

@@ -45,3 +45,17 @@ class QueryError(ArchiveError, ValueError):
         self.code = code
         self.line = line
         self.column = column
+
+
+class ConflictError(ArchiveError):
+    """A file changed since the editor read it (its ETag no longer matches), or an undo would
+    overwrite a later change; nothing was written.
+
+    :param changes: the logged changes made since (``archive.curation.Change``; empty when the
+        file was changed by something the log does not record, such as a rebuild).
+    """
+
+    def __init__(self, message: str, path: str | None = None,
+                 changes: tuple[object, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.changes = changes

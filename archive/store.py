@@ -39,8 +39,10 @@ ID_PUNCTUATION = "_.-"
 JOURNAL_FILE = ".journal.json"
 #: Folder of the data directory where imported list files are kept as they are.
 LISTS_DIR = "lists"
+#: The audit log of editorial changes (archive.curation.history) and its saved file versions.
+HISTORY_DIR = "history"
 #: Folders of the data directory whose files the archive writes.
-DATA_FOLDERS = ("tei", "registry", "sources", LISTS_DIR)
+DATA_FOLDERS = ("tei", "registry", "sources", LISTS_DIR, HISTORY_DIR, f"{HISTORY_DIR}/blobs")
 
 
 def is_id_char(char: str) -> bool:
@@ -110,21 +112,24 @@ def escapes(path: Path, root: Path) -> bool:
         return True
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes) -> bool:
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> bool:
     """Write ``data`` to ``path`` atomically; skip the write when the file already holds it.
 
+    :param mode: the new file's permission bits (``0o600`` for a secret: it never exists with
+        wider ones); None keeps the old file's, or the usual ``0o666`` less the umask.
     :return: True when the file was (re)written, False when it was already identical.
     """
     target = Path(path)
     try:
-        if target.read_bytes() == data:
+        if target.read_bytes() == data and (
+                mode is None or target.stat().st_mode & 0o777 == mode):
             return False
     except OSError:
         pass
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        os.fchmod(fd, _file_mode(target))
+        os.fchmod(fd, _file_mode(target) if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -3,7 +3,10 @@
 Builds a corpus of 10,000 documents with benchmarks/corpus.py (kept in --work between runs, as
 indexing it takes minutes), then times requests through Flask's test client, in process, so
 the figure is the server's own time (routing, index, rendering, templates), not the network's.
-Run: ``python benchmarks/web.py [--documents 10000] [--work DIR]``.
+Then the first screen of a long document: a generated novel of 2 MB (benchmarks/novel.py),
+imported, timed as the server's first response without any cache and, when Chromium and
+Playwright are here, as Chromium's first contentful paint.
+Run: ``python benchmarks/web.py [--documents 10000] [--work DIR] [--long-only]``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ from benchmarks.corpus import FIXTURES, build_corpus, source_files  # noqa: E402
 from webui import create_app  # noqa: E402
 
 READING_TARGET = 50.0  # ms, the longest document
+FIRST_SCREEN_TARGET = 1000.0  # ms, the largest imported document (a 2 MB novel)
+CHROMIUM = "/usr/bin/chromium"
+#: The page's first contentful paint, once Chromium reports it.
+PAINT = """() => new Promise((resolve) => new PerformanceObserver((list) => {
+  const entry = list.getEntriesByName("first-contentful-paint")[0];
+  if (entry) resolve(entry.startTime);
+}).observe({ type: "paint", buffered: true }))"""
 BROWSE_TARGET = 100.0  # ms, with facets, at 10,000 documents
 RUNS = 20
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +89,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-web")
+    parser.add_argument("--long-only", action="store_true",
+                        help="only the samples and the long novel (no 10,000-document corpus)")
     args = parser.parse_args()
+    if not args.long_only:
+        corpus(args)
+    samples = samples_dir()
+    if any(samples.glob("*.xml")):
+        reading_samples(args.work, samples)
+    else:
+        print(f"viewer on the real TEI samples: skipped, no *.xml in {samples} "
+              "(set ARCHIVE_SHARED_DIR to the folder holding tei-samples/)")
+    first_screen(args.work)
+
+
+def corpus(args: argparse.Namespace) -> None:
+    """The reading view, browse pages and downloads at ``args.documents`` documents."""
     settings = prepare(args.work, args.documents)
     # the response cache off: these figures are the work of building each page
     client = create_app({"DATA_DIR": str(settings.data_dir),
@@ -136,12 +161,6 @@ def main() -> None:
                         f"/entities/{person}/mentions.csv")):
         _, median, _ = timed(client, url, runs=5)
         line(f"{label}, median", median, None)
-    samples = samples_dir()
-    if any(samples.glob("*.xml")):
-        reading_samples(args.work, samples)
-    else:
-        print(f"viewer on the real TEI samples: skipped, no *.xml in {samples} "
-              "(set ARCHIVE_SHARED_DIR to the folder holding tei-samples/)")
 
 
 def reading_samples(work: Path, samples: Path) -> None:
@@ -172,6 +191,95 @@ def reading_samples(work: Path, samples: Path) -> None:
     _, median, p95 = timed(client, url)
     line("reading view, rendered cache, median", median, READING_TARGET)
     line("reading view, rendered cache, p95", p95, READING_TARGET)
+
+
+def first_screen(work: Path) -> None:
+    """The first screen of the largest imported document: a generated 2 MB novel of 30
+    chapters (made here, never fetched), read in parts."""
+    from archive.interchange.importer import import_files
+    from benchmarks.novel import novel_tei
+    from webui import documents
+
+    settings = Settings(data_dir=work / "web-novel")
+    source = work / "novel-2mb.xml"
+    done = settings.data_dir / ".bench-ready"
+    if not done.exists():
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+        source.write_text(novel_tei(30, 2_000_000), encoding="utf-8")
+        import_files(settings, [source])
+        done.touch()
+    largest = max(settings.tei_dir.glob("*.xml"), key=lambda path: path.stat().st_size)
+    client = create_app({"DATA_DIR": str(settings.data_dir),
+                         "RESPONSE_CACHE": False}).test_client()
+    url = f"/documents/{largest.stem}"
+    cold, sizes = [], set()
+    for _ in range(3):
+        documents._cache.clear()
+        started = time.perf_counter()
+        response = client.get(url)
+        cold.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+        sizes.add(len(response.data))
+    parts = response.data.count(b' data-part="')
+    print(f"first screen of the largest imported document ({largest.name}, "
+          f"{largest.stat().st_size // 1024} KB, {parts} parts; page {max(sizes) // 1024} KB)")
+    line("server, first response, no cache (median of 3)", statistics.median(cold),
+         FIRST_SCREEN_TARGET)
+    _, median, _ = timed(client, url, runs=5)
+    line("server, rendered cache, median", median, None)
+    _, median, _ = timed(client, f"{url}/part/{parts}", runs=5)
+    line("one more part (as the reader reaches it), median", median, None)
+    paint = first_paint(settings.data_dir, url)
+    if paint is None:
+        print("  Chromium's first contentful paint: skipped (no Playwright or Chromium here)")
+        return
+    line("Chromium: first contentful paint, no cache (median of 3)", paint, FIRST_SCREEN_TARGET)
+    split_over, documents.SPLIT_OVER = documents.SPLIT_OVER, 1 << 40
+    try:  # the same without parts, for comparison
+        line("  the whole text in one page, for comparison", first_paint(
+            settings.data_dir, url) or 0.0, None)
+    finally:
+        documents.SPLIT_OVER = split_over
+
+
+def first_paint(data: Path, url: str, runs: int = 3) -> float | None:
+    """Chromium's first contentful paint (ms, median of ``runs``) of ``url`` served by a real
+    viewer, the render cache empty each time; None without Playwright or Chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not Path(CHROMIUM).exists():
+        return None
+    import logging
+    import threading
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log among the figures
+
+    from webui import documents
+
+    server = make_server("127.0.0.1", 0, create_app({"DATA_DIR": str(data),
+                                                     "RESPONSE_CACHE": False}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+            paints = []
+            for _ in range(runs):
+                page = browser.new_page()
+                documents._cache.clear()
+                page.goto(f"http://127.0.0.1:{server.server_port}{url}")
+                paints.append(float(page.evaluate(PAINT)))
+                page.close()
+            browser.close()
+            return statistics.median(paints)
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 if __name__ == "__main__":

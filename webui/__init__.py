@@ -7,6 +7,7 @@ the index and the registry through ``archive``'s public functions.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
@@ -61,6 +62,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RECONCILE_LIMIT=25,  # candidates per reconciliation query (and suggestions) at most
         RECONCILE_BATCH=50,  # queries per reconciliation batch at most (more: 413)
         JSON_SORT_KEYS=False,
+        EDITING=False,  # logins and writing routes (`archive serve --editing`, webui.auth)
+        SECRET_KEY=None,  # signs sessions; None: the data directory's .secret_key file
+        LOGIN_FAILURES_PER_USER=5,  # failed logins per user name ...
+        LOGIN_FAILURES_PER_ADDRESS=20,  # ... and per client address ...
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # a login lasts at most this long
+        LOGIN_WINDOW=900,  # ... within this many seconds, then 429 (in this process's memory)
     )
     app.config.from_prefixed_env("ARCHIVE")
     if test_config is not None:
@@ -70,10 +77,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import (
         api,
+        auth,
         browse,
         cache,
+        cite,
         documents,
         downloads,
+        dts,
         entities,
         limits,
         oai,
@@ -85,8 +95,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
-                      api.bp, oai.bp, reconcile.bp):
+                      api.bp, dts.bp, cite.bp, oai.bp, reconcile.bp):
         app.register_blueprint(blueprint)
+    if app.config["EDITING"]:
+        # the writing blueprints (the editing pages) go in this tuple: registered only here,
+        # with EDITING on; each writing view wears a role decorator (auth.check_routes)
+        auth.init_app(app, blueprints=())
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -111,4 +125,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 response.headers[name] = value
         return response
 
+    auth.check_routes(app)  # no writing route without editing, none without a role
     return app

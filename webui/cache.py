@@ -3,7 +3,8 @@ directory.
 
 Between builds the archive does not change, so a page asked for twice is the same page: the
 second answer comes from memory. Any change to the index, the registry, the import record or
-the TEI folder changes the data stamp and empties the cache. XPath console answers are not
+the TEI folder changes the data stamp and empties the cache, and so does a new day (UTC: a
+citation names the day it was accessed). XPath console answers are not
 cached (a query cut by its time limit under load must not be served as the answer). Downloads
 of a selection are (a zip costs seconds to build): up to :data:`MAX_DOWNLOAD` bytes each, the
 whole cache up to :data:`MAX_BYTES`. The key holds the scheme and host a page was asked by, so
@@ -12,11 +13,12 @@ that a page that prints its own address is never served to another host's visito
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
 
 from archive.config import Settings
 from archive.registry import registry_stamp
@@ -93,8 +95,11 @@ def init_app(app: Flask) -> None:
     cache = app.extensions["response_cache"] = ResponseCache()
 
     def cacheable() -> bool:
-        return request.method in ("GET", "HEAD") and not request.path.startswith(
-            UNCACHED_PREFIXES)
+        # a request with a session (editing: a user logged in) gets a page of its own, and so
+        # does one that makes a session (a form's CSRF token: ``session.modified`` below)
+        return (request.method in ("GET", "HEAD")
+                and not request.path.startswith(UNCACHED_PREFIXES)
+                and app.config["SESSION_COOKIE_NAME"] not in request.cookies)
 
     def key() -> str:
         return f"{request.scheme}://{request.host}{request.full_path}"
@@ -103,7 +108,9 @@ def init_app(app: Flask) -> None:
     def serve_cached() -> Response | None:
         if not cacheable():
             return None
-        g.cache_stamp = data_stamp(get_settings())
+        # and the day (UTC): a reading view's citation and the cite downloads name the day the
+        # reader accessed them; the cache empties when it changes
+        g.cache_stamp = (*data_stamp(get_settings()), dt.datetime.now(dt.UTC).date())
         hit = cache.get(key(), g.cache_stamp)
         if hit is not None:
             g.cache_hit = True
@@ -113,7 +120,7 @@ def init_app(app: Flask) -> None:
     def remember(response: Response) -> Response:
         if (response.status_code == 200 and cacheable() and not g.get("cache_hit")
                 and "cache_stamp" in g and not response.direct_passthrough
-                and not response.is_streamed
+                and not response.is_streamed and not session.modified
                 and (response.content_length or 0) <= (
                     MAX_DOWNLOAD if request.path.startswith(DOWNLOAD_PREFIXES) else MAX_BODY)):
             cache.put(key(), g.cache_stamp, response)

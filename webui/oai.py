@@ -47,6 +47,7 @@ from archive.interchange import export_each
 from tei.errors import TeiError
 from tei.parse import parse_bytes
 
+from .auth import reads_only
 from .data import get_settings, require_index
 from .limits import heavy
 
@@ -107,6 +108,7 @@ def _oai(tag: str) -> str:
 # --- the endpoint ------------------------------------------------------------------------------
 
 @bp.route("/oai", methods=["GET", "POST"])
+@reads_only
 def endpoint() -> Response:
     """One OAI-PMH request: arguments from the query string (GET) or the form (POST)."""
     arguments = request.form if request.method == "POST" else request.args

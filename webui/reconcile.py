@@ -35,6 +35,7 @@ from werkzeug.exceptions import HTTPException
 from archive.config import ARCHIVE_NAME
 from archive.registry import Entry
 
+from .auth import reads_only
 from .data import entity_or_404, get_registry
 
 bp = Blueprint("reconcile", __name__)
@@ -73,6 +74,7 @@ def url_for(endpoint: str, **values: Any) -> str:
 # --- the service -------------------------------------------------------------------------------
 
 @bp.route("/reconcile", methods=["GET", "POST"])
+@reads_only
 def service() -> Response:
     """The manifest, or the answers to ``queries`` / ``query``."""
     arguments = request.form if request.method == "POST" else request.args

@@ -30,6 +30,8 @@ from .lang import html_lang
 PHRASING = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "i",
                       "b", "u", "q", "cite", "sup", "sub", "small", "del", "ins", "abbr",
                       "dt", "figcaption", "time", "s"})
+#: TEI elements of running text: a :attr:`Tag.inline` behaviour inside them stays a phrase.
+RUNNING = frozenset({"p", "l", "ab", "seg", "s", "hi", "q", "said"})
 #: TEI elements that get a visible citation anchor (with an xml:id, or as a leaf passage).
 CITABLE = frozenset({"p", "ab", "item", "quote", "bibl", "head", "sp", "lg", "note", "label"})
 MENTION_TYPES = ("person", "place", "org", "date")
@@ -79,10 +81,15 @@ class Tag:
     html: str
     css: str = ""
     void: bool = False
+    #: a block in a block, but a phrase in running text (an inline ``stage`` direction of a
+    #: speech, a ``salute`` inside a letter's paragraph): no line break of its own there
+    inline: bool = False
 
     def __call__(self, element: etree._Element, ctx: Context) -> None:
-        tag = "span" if ctx.phrasing and self.html not in PHRASING else self.html
-        css = self.css + (" blk" if tag == "span" and self.html != "span" else "")
+        running = self.inline and (ctx.phrasing or _parent_name(element) in RUNNING)
+        tag = "span" if running or (ctx.phrasing and self.html not in PHRASING) else self.html
+        css = self.css + (" blk" if tag == "span" and self.html != "span" and not running
+                          else "")
         wrap(element, ctx, tag, css.strip())
 
 
@@ -186,8 +193,9 @@ def cite(element: etree._Element, ctx: Context) -> None:
             xml_id or element in ctx.leaves):
         href = f"/documents/{ctx.doc_id}#{address}"
         label = xml_id or address.rpartition(".")[2]
+        shown = str(escape(label)).replace(".", ".<wbr>").replace("_", "_<wbr>")
         ctx.out.append(f'<a class="cite" href="{escape(href)}" aria-label="Link to '
-                       f'{escape(address)}">{escape(label)}</a>')
+                       f'{escape(address)}">{shown}</a>')  # a long id wraps at its steps
 
 
 def children(element: etree._Element, ctx: Context) -> None:
@@ -240,7 +248,7 @@ def head(element: etree._Element, ctx: Context) -> None:
         wrap(element, ctx, "p", "ms-head")  # a record's title line, under its identifier
         return
     if not ctx.phrasing and parent is not None and (
-            local_name(parent) == "castList" or local_name(parent) == "list"
+            local_name(parent) in ("castList", "listWit") or local_name(parent) == "list"
             and (parent.get("type") or parent.get("rend") or "").lower() != "gloss"):
         ctx.out.append('<li class="list-head">')  # a list (ul, ol) holds only items
         _head(element, parent, ctx)
@@ -704,10 +712,7 @@ def app(element: etree._Element, ctx: Context) -> None:
     """A critical apparatus entry: the lemma (else the first reading) stays in the text, clean;
     the other readings, with their witnesses, and the entry's notes go to the numbered
     apparatus under the text (:func:`below_text`), linked both ways."""
-    readings = [child for child in element.iter() if isinstance(child.tag, str)
-                and local_name(child) in READINGS and _app_of(child) is element]
-    shown = next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
-                 else None)
+    shown = shown_reading(element)
     ctx.out.append(f"<span{attributes(element, ctx, 'app')}>")
     if shown is not None:
         render_element(shown, ctx)
@@ -717,12 +722,44 @@ def app(element: etree._Element, ctx: Context) -> None:
     mark(ctx, "app", number, str(number))
 
     def entry() -> None:
-        if shown is not None:
-            lemma = " ".join("".join(shown.itertext()).split())
-            ctx.out.append(f'<span class="lemma">{esc(lemma)}]</span>{witnesses(shown)} ')
+        if shown is not None:  # (a reading without words, a proposed lacuna: no "]")
+            lemma = lemma_words(shown)
+            ctx.out.append((f'<span class="lemma">{esc(lemma)}]</span>' if lemma else "")
+                           + f"{witnesses(shown)} ")
         apparatus_children(element, shown, ctx)
 
     ctx.apparatus[number - 1] = aside(ctx, "app", number, str(number), entry)
+
+
+def shown_reading(element: etree._Element) -> etree._Element | None:
+    """The reading of ``app`` that stands in the text: its lemma, else its first reading."""
+    readings = [child for child in element.iter() if isinstance(child.tag, str)
+                and local_name(child) in READINGS and _app_of(child) is element]
+    return next((r for r in readings if local_name(r) == "lem"), readings[0] if readings
+                else None)
+
+
+#: A lemma of more words than this is cited by its first and last word (``ut … capillis``).
+LEMMA_WORDS = 6
+
+
+def lemma_words(reading: etree._Element) -> str:
+    """The words of a lemma as the text shows them (an apparatus inside it by its own lemma,
+    without its readings and notes), a long one shortened to its first and last word."""
+    parts: list[str] = []
+
+    def read(element: etree._Element) -> None:
+        parts.append(element.text or "")
+        for child in element:
+            if isinstance(child.tag, str) and local_name(child) != "note":
+                inner = shown_reading(child) if local_name(child) == "app" else child
+                if inner is not None:
+                    read(inner)
+            parts.append(child.tail or "")
+
+    read(reading)
+    words = "".join(parts).split()
+    return f"{words[0]} … {words[-1]}" if len(words) > LEMMA_WORDS else " ".join(words)
 
 
 def _app_of(element: etree._Element) -> etree._Element | None:
@@ -753,13 +790,16 @@ def apparatus_children(element: etree._Element, shown: etree._Element | None,
             ctx.out.append("</span>")
         elif name == "note":
             Tag("span", "app-note")(child, ctx)
+            ctx.out.append(" ")  # the next reading does not join its last word
         else:
             render_element(child, ctx)
 
 
 def witnesses(element: etree._Element) -> str:
-    """``@wit`` (``#A #B``) as the sigla ``A B``, in a span; empty without witnesses."""
-    sigla = " ".join(token.lstrip("#") for token in (element.get("wit") or "").split())
+    """``@wit`` (``#A #B``) and ``@source`` (an editor's conjecture, ``#Markland``) as the
+    sigla ``A B Markland``, in a span; empty without witnesses or sources."""
+    sigla = " ".join(token.lstrip("#") for attribute in ("wit", "source")
+                     for token in (element.get(attribute) or "").split())
     return f' <span class="wit">{esc(sigla)}</span>' if sigla else ""
 
 
@@ -840,14 +880,48 @@ def register_row(entry: etree._Element, ctx: Context) -> None:
     ctx.out.append("</td></tr>")
 
 
+#: The sign before a life event, and the words that already say it (``geb.``, ``born``).
+LIFE_SIGNS = {"birth": "*", "death": "†"}
+
+
 def life_event(element: etree._Element, ctx: Context) -> None:
-    """``birth``/``death``: its words, else ``*``/``†`` and its normalised date."""
+    """``birth``/``death``: ``*``/``†``, then its words (a date and a place, as a register
+    gives them), or the normalised date of itself or its ``date`` when it has none."""
+    sign = LIFE_SIGNS[local_name(element)]
     ctx.out.append(f"<span{attributes(element, ctx, local_name(element))}>")
-    value = date_value(element)
-    if not "".join(element.itertext()).strip() and value:
-        ctx.out.append(esc(f"{'*' if local_name(element) == 'birth' else '†'} {value}"))
+    words = "".join(element.itertext()).strip()
+    dated = element.find(f"{{{TEI_NS}}}date")
+    value = date_value(element) or (None if dated is None else date_value(dated))
+    if not words:
+        ctx.out.append(esc(f"{sign} {value}" if value else sign))
+    elif not words.startswith(sign):
+        ctx.out.append(esc(f"{sign} "))
     children(element, ctx)
     ctx.out.append("</span>")
+
+
+def events(element: etree._Element, ctx: Context) -> None:
+    """A list of events (a person's in a register: hundreds in some editions) folded, its
+    count in view, each event on a line with its date."""
+    if ctx.phrasing:
+        Tag("span", "events")(element, ctx)
+        return
+    count = sum(1 for child in element if isinstance(child.tag, str)
+                and local_name(child) == "event")
+    ctx.out.append(f"<details{attributes(element, ctx, 'events')}><summary>"
+                   f"{count} event{'s' if count != 1 else ''}</summary><ul>")
+    children(element, ctx)
+    ctx.out.append("</ul></details>")
+
+
+def event(element: etree._Element, ctx: Context) -> None:
+    """One event of a list: an item, its normalised date first."""
+    value = date_value(element)
+    ctx.out.append(f"<li{attributes(element, ctx, 'event')}>")
+    if value:
+        ctx.out.append(f'<span class="event-date">{esc(value)}</span> ')
+    children(element, ctx)
+    ctx.out.append("</li>")
 
 
 def cast_item(element: etree._Element, ctx: Context) -> None:
@@ -1052,19 +1126,21 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "pubPlace": Tag("span", "pub-place"), "publisher": Tag("span", "publisher"),
     "biblScope": Tag("span", "bibl-scope"), "edition": Tag("span", "edition"),
     "note": note, "lg": Tag("div", "lg"), "l": verse_line,
-    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"), "stage": Tag("div", "stage"),
+    "sp": Tag("div", "sp"), "speaker": Tag("div", "speaker"),
+    "stage": Tag("div", "stage", inline=True),
     "figure": Tag("figure"), "figDesc": Tag("figcaption"), "graphic": graphic, "media": skip,
     "table": Tag("table"), "row": Tag("tr"), "cell": Tag("td"),
     "titlePage": Tag("div", "title-page"), "docTitle": Tag("div", "doc-title"),
     "titlePart": Tag("div", "title-part"), "docAuthor": Tag("div", "doc-author"),
     "docImprint": Tag("div", "doc-imprint"), "byline": Tag("div", "byline"),
     "dateline": Tag("div", "dateline"), "opener": Tag("div", "opener"),
-    "closer": Tag("div", "closer"), "salute": Tag("div", "salute"),
+    "closer": Tag("div", "closer"), "salute": Tag("div", "salute", inline=True),
     "signed": Tag("div", "signed"), "address": Tag("div", "address"),
     "addrLine": Tag("div", "addr-line"), "epigraph": Tag("div", "epigraph"),
     "argument": Tag("div", "argument"), "trailer": Tag("div", "trailer"),
     "castList": Tag("ul", "cast"), "castGroup": Tag("li", "cast-group"),
     "castItem": cast_item, "role": Tag("span", "role"),
+    "listWit": Tag("ul", "list-wit"), "witness": Tag("li", "witness"),
     "roleDesc": Tag("span", "role-desc"),
     # phrases
     "hi": hi, "emph": Tag("em"), "foreign": Tag("i", "foreign"), "term": Tag("i", "term"),
@@ -1082,7 +1158,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "rs": mention, "date": mention,
     # letters, early print, speech
     "listPerson": register, "listPlace": register, "listOrg": register, "birth": life_event,
-    "death": life_event, "idno": idno, "ptr": pointer,
+    "death": life_event, "idno": idno, "ptr": pointer, "listEvent": events, "event": event,
+    "location": Tag("span", "location"), "geo": Tag("span", "geo"),
     "postscript": Tag("div", "postscript"), "fw": Tag("div", "fw"), "u": Tag("div", "u"),
     # genetic transcripts
     "sourceDoc": Tag("div", "source-doc"), "surfaceGrp": Tag("div", "surface-grp"),
@@ -1176,3 +1253,202 @@ def facsimile_images(root: etree._Element) -> dict[str, str]:
             if xml_id and url and first is not None:  # against its xml:base, if any
                 found.setdefault(xml_id, urljoin(first.base or "", url.strip()))
     return found
+
+
+# --- long documents: the divisions, rendered one by one (webui.documents pages them) --------
+
+#: Division elements (numbered ones too): the table of contents lists them, pages split them.
+DIVISIONS = frozenset({"div", *(f"div{n}" for n in range(1, 8))})
+BEHAVIOURS.update({f"div{n}": div for n in range(4, 8)})
+
+
+@dataclass(frozen=True)
+class Division:
+    """An entry of the table of contents: a division, its nesting level (1 outermost), its
+    label (the head, else ``@type @n``, else "Section N"), the citation anchor it links to
+    (its ``xml:id``, else its head's or first passage's address) and the piece holding it
+    (None: outside the pieces, shown on every page)."""
+
+    level: int
+    label: str
+    target: str | None
+    piece: int | None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One division's HTML (and what follows it before the next one), its notes (numbered as
+    in the whole document) and its apparatus entries."""
+
+    html: str
+    notes: list[tuple[int, str]]
+    apparatus: list[str]
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A document rendered in pieces, each one division of the level where the text divides
+    (the body's divisions, or those of a body holding one division only): ``before`` + the
+    pieces + ``after`` is the whole text; each piece's notes and apparatus entries are its own
+    (numbered as in the whole document); ``below`` lists the others'. No pieces: a text that
+    does not divide (see :func:`render_text`)."""
+
+    rendered: Rendered  # the legend's counts; its html is before + pieces + after + notes
+    before: str
+    pieces: list[Piece]
+    after: str
+    below: str
+    contents: list[Division]
+
+
+def render_pieces(tree: etree._ElementTree, doc_id: str, entities: Container[str],
+                  resolve: Callable[[str], str | None] | None = None, *,
+                  images: bool = False) -> Pieces:
+    """Render like :func:`render_text` (the same HTML), cutting the text where it divides."""
+    root = tree.getroot()
+    found = passages(root)
+    ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
+                  {p.element for p in found if p.leaf}, facsimiles=facsimile_images(root),
+                  images=images)
+    roots = [root] if root.tag == TEI_TEXT else text_roots(root)
+    container = _dividing(roots)  # (only a lone text divides)
+    cuts: list[tuple[etree._Element, int, int, int]] = []  # (division, out, notes, apparatus)
+    path = {container, *container.iterancestors()} if container is not None else set()
+    ends: list[tuple[int, int, int]] = []  # where the last division ends
+    for text in roots:
+        hidden = len(roots) > 1 and _blank(text)  # as render_text does
+        ctx.out.append('<div class="blank" hidden>' if hidden else "")
+        _render_cutting(text, ctx, path, container, cuts, ends)
+        ctx.out.append("</div>" if hidden else "")
+    whole_notes = below_text(ctx)
+    html = "".join(ctx.out)
+    whole = Rendered(Markup(html + whole_notes), dict(ctx.mentions), ctx.uncertain,
+                     ctx.choices, ctx.facsimile_links, tuple(sorted(ctx.image_origins)))
+    if not cuts:
+        return Pieces(whole, html, [], "", whole_notes, contents(root, ctx, []))
+    bounds = [cut[1:] for cut in cuts] + ends
+    pieces = [Piece("".join(ctx.out[start[0]:stop[0]]), ctx.notes[start[1]:stop[1]],
+                    ctx.apparatus[start[2]:stop[2]])
+              for start, stop in zip(bounds, bounds[1:], strict=False)]
+    first, last = bounds[0], bounds[-1]
+    return Pieces(whole, "".join(ctx.out[:first[0]]), pieces,
+                  "".join(ctx.out[last[0]:]),
+                  entries_below(ctx.notes[:first[1]] + ctx.notes[last[1]:],
+                                ctx.apparatus[:first[2]] + ctx.apparatus[last[2]:]),
+                  contents(root, ctx, [cut[0] for cut in cuts]))
+
+
+def entries_below(notes: list[tuple[int, str]], apparatus: list[str], key: str = "",
+                  title: str = "") -> str:
+    """Notes and apparatus entries as :func:`below_text` lists them; for a part, ``key``
+    keeps its headings' ids apart and ``title`` (its chapters) follows "Notes", so that each
+    part's lists have names of their own."""
+    html = below_text(Context("", (), notes=notes, apparatus=apparatus))
+    if key:
+        html = html.replace('-title"', f'-title{key}"')
+    if title:
+        html = html.replace("</h2>", f" <small>({esc(title)})</small></h2>")
+    return html
+
+
+def _dividing(roots: list[etree._Element]) -> etree._Element | None:
+    """Where a lone ``<text>`` divides: its body, or the one division a body holds (and so
+    on down), when that holds two divisions or more; None for other texts."""
+    if len(roots) != 1 or roots[0].tag != TEI_TEXT:
+        return None
+    element = roots[0].find(f"{{{TEI_NS}}}body")
+    while element is not None:
+        divisions = [child for child in element if _is_division(child)]
+        if len(divisions) >= 2:
+            return element
+        element = divisions[0] if divisions else None
+    return None
+
+
+def _is_division(element: etree._Element) -> bool:
+    return isinstance(element.tag, str) and _is_tei(element) and local_name(element) in DIVISIONS
+
+
+def _render_cutting(element: etree._Element, ctx: Context, path: set[etree._Element],
+                    container: etree._Element | None,
+                    cuts: list[tuple[etree._Element, int, int, int]],
+                    ends: list[tuple[int, int, int]]) -> None:
+    """Render ``element`` as its behaviour would, but by hand along ``path`` (the text root
+    down to ``container``), noting where each of the container's divisions starts (``cuts``)
+    and where the last one ends (``ends``)."""
+    if element not in path:
+        render_element(element, ctx)
+        return
+    behaviour = BEHAVIOURS.get(local_name(element))
+    division = not isinstance(behaviour, Tag)
+    kind = element.get("type")
+    tag, css = (("section", f"div {_token(kind)}" if kind else "div") if division
+                else (behaviour.html, behaviour.css))  # type: ignore[union-attr]
+    ctx.depth += division
+    ctx.out.append(f"<{tag}{attributes(element, ctx, css)}>")
+    cite(element, ctx)
+    if element.text:
+        ctx.out.append(esc(element.text))
+    for child in element:
+        if isinstance(child.tag, str):
+            cutting = element is container and _is_division(child)
+            if cutting:
+                cuts.append((child, len(ctx.out), len(ctx.notes), len(ctx.apparatus)))
+            _render_cutting(child, ctx, path, container, cuts, ends)
+            if cutting:
+                ends[:] = [(len(ctx.out), len(ctx.notes), len(ctx.apparatus))]
+        if child.tail:
+            ctx.out.append(esc(child.tail))
+    ctx.depth -= division
+    ctx.out.append(f"</{tag}>")
+
+
+def contents(root: etree._Element, ctx: Context, cut: list[etree._Element]
+             ) -> list[Division]:
+    """The table of contents: every division of the text, in document order."""
+    piece_of = {element: number for number, element in enumerate(cut)}
+    entries = []
+    for element in root.iter(*(f"{{{TEI_NS}}}{name}" for name in DIVISIONS)):
+        level, piece, siblings = 1, None, 0
+        for ancestor in element.iterancestors():
+            if _is_division(ancestor):
+                level += 1
+        for holder in (element, *element.iterancestors()):
+            if holder in piece_of:
+                piece = piece_of[holder]
+                break
+        for sibling in element.itersiblings(preceding=True):
+            siblings += _is_division(sibling)
+        entries.append(Division(level, division_label(element, siblings + 1),
+                                _target(element, ctx), piece))
+    return entries
+
+
+def division_label(element: etree._Element, number: int) -> str:
+    """The division's heads (their words, without notes; two heads — ``I`` and ``THE
+    BEGINNING`` — as ``I. THE BEGINNING``), else ``Chapter 3`` from ``@type`` and ``@n``,
+    else "Section ``number``"."""
+    words = ""
+    for head_element in element.iterchildren(f"{{{TEI_NS}}}head"):
+        text = " ".join("".join(head_element.xpath(
+            ".//text()[not(ancestor::t:note)]", namespaces={"t": TEI_NS})).split())
+        if text:
+            words += (" " if words[-1:] in ".:;!?" else ". ") + text if words else text
+    if words:
+        return words if len(words) <= 120 else words[:119] + "…"
+    kind, n = (element.get("type") or "").replace("_", " "), element.get("n")
+    if n:
+        return f"{kind.capitalize()} {n}" if kind else n
+    return f"{kind.capitalize() if kind else 'Section'} {number}"
+
+
+def _target(element: etree._Element, ctx: Context) -> str | None:
+    """The division's citation anchor: its own, else the first passage's inside it."""
+    own = ctx.addresses.get(element) or element.get(XML_ID)
+    if own:
+        return own
+    for inner in element.iter():
+        address = ctx.addresses.get(inner)
+        if address:
+            return address
+    return None

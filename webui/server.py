@@ -87,15 +87,17 @@ def default_trusted_hosts(host: str) -> list[str] | None:
     return None if address.version == 6 else [host]
 
 
-def make_app(data_dir: str, host: str, threads: int) -> Flask:
+def make_app(data_dir: str, host: str, threads: int, editing: bool = False) -> Flask:
     """The viewer for ``data_dir``, its trusted hosts and heavy-request share set from the
-    server's address and threads unless ``ARCHIVE_TRUSTED_HOSTS`` / ``ARCHIVE_HEAVY_*`` are."""
+    server's address and threads unless ``ARCHIVE_TRUSTED_HOSTS`` / ``ARCHIVE_HEAVY_*`` are;
+    with logins and writing routes when ``editing``."""
     admitted = max(1, threads // 2)  # the other half of the threads is for the pages
     running = min(2, admitted)  # as many as the query workers (archive.search.worker)
     defaults = {"TRUSTED_HOSTS": default_trusted_hosts(host), "HEAVY_REQUESTS": running,
                 "HEAVY_WAITING": admitted - running}
-    return create_app({"DATA_DIR": data_dir, **{key: value for key, value in defaults.items()
-                                                 if f"ARCHIVE_{key}" not in os.environ}})
+    return create_app({"DATA_DIR": data_dir, "EDITING": editing,
+                       **{key: value for key, value in defaults.items()
+                          if f"ARCHIVE_{key}" not in os.environ}})
 
 
 def open_files_for(connections: int) -> int:
@@ -114,9 +116,10 @@ def open_files_for(connections: int) -> int:
 
 
 def serve(data_dir: str, *, host: str, port: int, threads: int, connection_limit: int,
-          request_timeout: float, echo: Callable[[str], None] = print) -> None:
-    """Serve the viewer for ``data_dir`` until interrupted."""
-    app = make_app(data_dir, host, threads)
+          request_timeout: float, echo: Callable[[str], None] = print,
+          editing: bool = False) -> None:
+    """Serve the viewer for ``data_dir`` until interrupted (``editing``: with logins)."""
+    app = make_app(data_dir, host, threads, editing)
     connections = open_files_for(connection_limit)
     server = create_server(
         app, host=host, port=port, threads=threads, ident="tei-archive",
@@ -133,4 +136,8 @@ def serve(data_dir: str, *, host: str, port: int, threads: int, connection_limit
     echo(f"Host headers accepted: {', '.join(hosts) if hosts else 'any'}; {threads} threads, "
          f"{connections} connections, {request_timeout:g} s to send a request "
          "(docs/DEPLOY.md)")
+    if editing:
+        echo("Editing is on: users log in at /login (`archive users add`); sessions are signed "
+             "with " + ("ARCHIVE_SECRET_KEY" if os.environ.get("ARCHIVE_SECRET_KEY")
+                        else "the data directory's .secret_key"))
     server.run()

@@ -28,12 +28,16 @@ from ..errors import ArchiveError
 @click.option("--request-timeout", default=20.0, show_default=True,
               type=click.FloatRange(min=0.1),
               help="Seconds a client has to send a whole request; a slower one is closed.")
+@click.option("--editing", is_flag=True,
+              help="Let users log in (`archive users add`) and editors change documents and "
+                   "the registry; off: the viewer only reads and has no login.")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, threads: int, connection_limit: int,
-          request_timeout: float) -> None:
+          request_timeout: float, editing: bool) -> None:
     """Serve the viewer for the data directory at http://HOST:PORT/."""
     if not settings.index_path.is_file():
         raise ArchiveError(f"no index in {settings.data_dir}: run `archive build` first")
     importlib.import_module("webui.server").serve(
         str(settings.data_dir), host=host, port=port, threads=threads,
-        connection_limit=connection_limit, request_timeout=request_timeout, echo=click.echo)
+        connection_limit=connection_limit, request_timeout=request_timeout, echo=click.echo,
+        editing=editing)

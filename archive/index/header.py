@@ -22,8 +22,8 @@ from where it is most specific:
   open end ``..``); without attributes the date's text is read (``"February, 2017"``).
   ``start_day``/``end_day`` are the first and last day the date may mean.
 - **kind**: the header's classification (``textClass``: a term typed as the kind or genre, a
-  ``catRef``'s category), else the structure: letter, drama, inscription, manuscript
-  description, genetic transcript, verse or prose.
+  ``catRef``'s category), else the structure: letter, drama, critical edition, inscription,
+  manuscript description, genetic transcript, verse or prose.
 - **language**: ``langUsage``, else the root's (or the text's) ``@xml:lang``.
 """
 
@@ -253,14 +253,18 @@ def structural_kind(root: etree._Element) -> str | None:
     body_text = _normal("".join(text.itertext()))
     if _has(root, "tei:teiHeader//tei:sourceDesc//tei:msDesc") and not body_text:
         return "manuscript description"
-    if _has(text, ".//tei:div[@type='edition']"):
-        return "inscription"
+    if _has(text, ".//tei:div[@type='edition']") and (
+            _has(root, "tei:teiHeader//tei:msDesc")
+            or _has(text, ".//tei:div[@type='edition']//tei:ab/tei:lb")):
+        return "inscription"  # EpiDoc: an edition of an object, its lines as on the stone
     if (_has(root, "tei:teiHeader/tei:profileDesc/tei:correspDesc")
             or _has(text, "tei:body/tei:div[@type='letter']")
             or _has(text, "tei:body/tei:opener") or _has(text, "tei:body/tei:div/tei:opener")):
         return "letter"
     if _has(text, ".//tei:sp") or _has(text, ".//tei:castList"):
         return "drama"
+    if _has(text, ".//tei:app"):
+        return "critical edition"  # a text with its apparatus (Perseus, DigitalLatin, …)
     if not body_text:
         return "genetic transcript" if _has(root, "tei:sourceDoc") else None
     lines = sum(1 for _ in text.iter(tei("l")))

@@ -1,11 +1,12 @@
 """``archive train``: fine-tune the NER on the archive's vetted annotations, with rehearsal.
 
-What is learnt (the *vetted* annotations): the archive keeps no record of single mentions an
-editor accepted or corrected (review acts on registry entries), so a tag counts as vetted when
-no tagging machine made it: its ``@resp`` names none of the archive's tagging applications
-(``archive-ner``, ``archive-registry``, ``archive-coref``, ``archive-dates``). An editor who
-adds or corrects a tag takes the machine's ``@resp`` off (or points it to their own
-``respStmt``). The training blocks are then
+What is learnt (the *vetted* annotations): a tag counts as vetted when no tagging machine made
+it: its ``@resp`` names none of the archive's tagging applications (``archive-ner``,
+``archive-registry``, ``archive-coref``, ``archive-dates``). Every tag an editor adds or
+corrects (``archive tags ...``, :mod:`archive.curation.tags`) points its ``@resp`` to the
+editor's ``respStmt`` (``#ed-NAME``), and so does accepting a proposal in review for the
+recogniser's mentions of it (:func:`archive.curation.entries.accept_proposal`). The training
+blocks are then
 
 - every block of the imported editions (``imports.json``, kind ``document``) and of the files
   given with ``--from``: their editors' ``persName``/``placeName``/``orgName``/``date`` tags

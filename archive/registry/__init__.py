@@ -5,6 +5,7 @@ pointers resolve to its entries (one cached resolver per data directory).
 
 from .authority import (
     ENTRY_TYPES,
+    FILE_NAMES,
     SHAPES,
     Entry,
     EntryType,
@@ -32,10 +33,10 @@ from .places import lookup_place
 from .refs import PLAIN_REFS, DocumentRefs, RefResolver, ref_resolver, surface_key
 
 __all__ = [
-    "DocumentRefs", "ENTRY_ELEMENTS", "ENTRY_TYPES", "Entry", "EntryType", "IMPORTS_FILE",
-    "ImportRecord", "PLAIN_REFS", "RefResolver", "Registry", "SHAPES", "entry_element",
-    "find_references", "imported_files", "in_entry", "iter_entry_elements", "load_imports",
-    "load_registry", "lookup_place", "merge_imported", "name_text", "namespaced_id",
-    "project_of", "read_entries", "read_entry", "ref_resolver", "registry_stamp", "rewrite_refs",
-    "save_imports", "slug", "surface_key", "unmerged", "with_place_lookup"
+    "DocumentRefs", "ENTRY_ELEMENTS", "ENTRY_TYPES", "Entry", "EntryType", "FILE_NAMES",
+    "IMPORTS_FILE", "ImportRecord", "PLAIN_REFS", "RefResolver", "Registry", "SHAPES",
+    "entry_element", "find_references", "imported_files", "in_entry", "iter_entry_elements",
+    "load_imports", "load_registry", "lookup_place", "merge_imported", "name_text",
+    "namespaced_id", "project_of", "read_entries", "read_entry", "ref_resolver", "registry_stamp",
+    "rewrite_refs", "save_imports", "slug", "surface_key", "unmerged", "with_place_lookup"
 ]

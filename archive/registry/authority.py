@@ -118,6 +118,7 @@ class Entry:
     :param source: where the entry came from, e.g. an imported project's registry.
     :param aliases: ids of entries merged into this one (``<doc>.p1`` of each imported
         document whose own list named the same person): their pointers resolve to it.
+    :param notes: editors' notes on the entry (``<note>`` without a type).
     """
 
     id: str
@@ -131,6 +132,7 @@ class Entry:
     proposed: bool = False
     source: str | None = None
     aliases: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def all_names(self) -> tuple[str, ...]:
@@ -328,6 +330,7 @@ class Registry:
             death=keep.death or drop.death, geo=keep.geo or drop.geo,
             idnos=keep.idnos + tuple(i for i in drop.idnos if i[0] not in authorities),
             source=keep.source or drop.source,
+            notes=tuple(dict.fromkeys((*keep.notes, *drop.notes))),
             aliases=tuple(dict.fromkeys((*keep.aliases, *dropped, *drop.aliases))))
         del self.entries[drop_id]
         self.entries[keep_id] = merged
@@ -416,6 +419,8 @@ def _read_entry(element: etree._Element, path: str) -> Entry:
         idnos=tuple((idno.get("type", ""), _text(idno)) for idno in element.iter(TEI_IDNO)),
         proposed=NER_RESP in (element.get("resp") or "").split(),
         source=source, aliases=aliases,
+        notes=tuple(_text(note) for note in element.iterchildren(TEI_NOTE)
+                    if note.get("type") is None and _text(note)),
     )
 
 
@@ -479,6 +484,8 @@ def _build_entry(entry: Entry) -> etree._Element:
         etree.SubElement(element, TEI_IDNO, type=authority).text = value
     if entry.source:
         etree.SubElement(element, TEI_NOTE, type="source").text = entry.source
+    for note in entry.notes:
+        etree.SubElement(element, TEI_NOTE).text = note
     if entry.aliases:
         etree.SubElement(element, TEI_NOTE, type=MERGED_NOTE).text = " ".join(entry.aliases)
     return element

@@ -230,6 +230,7 @@ def test_a_rebuild_on_several_cores_writes_what_one_process_writes(
 
 def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
     import os
 
     from archive.index import update, workers
@@ -237,7 +238,9 @@ def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
 
     build_corpus(tmp_path / "tei", workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
     settings = Settings(data_dir=tmp_path)
-    assert workers._pool_context().get_start_method() == "fork"  # workers inherit this:
+    # fork, whatever threads earlier tests left idle: the workers inherit the patch below
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(workers, "_pool_context", lambda: fork)
     parent, extract = os.getpid(), update.extract
 
     def failing_in_workers(path: Path, *arguments: object) -> object:
@@ -457,3 +460,25 @@ def test_verse_and_prose_are_told_apart_by_structure(tmp_path: Path) -> None:
 
     assert kind("<lg><l>One line</l><l>and another</l></lg><p>A note.</p>") == "verse"
     assert kind("<p>Prose.</p><p>More prose with <l>a quoted line</l>.</p>") == "prose"
+
+
+def test_an_edition_division_is_an_inscription_only_with_an_object(tmp_path: Path) -> None:
+    """EpiDoc's ``div type="edition"`` is an inscription when it describes an object (a
+    manuscript description, lines on the stone); Perseus and other critical texts use the same
+    division: with an apparatus they are a critical edition, else verse or prose."""
+    def kind(body: str, source: str = "<p/>") -> object:
+        path = tmp_path / "t.xml"
+        path.write_text(f'<TEI xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>T</title>'
+                        "</titleStmt><publicationStmt><p/></publicationStmt>"
+                        f"<sourceDesc>{source}</sourceDesc></fileDesc></teiHeader>"
+                        f"<text><body>{body}</body></text></TEI>", encoding="utf-8")
+        return extract(path, path.read_bytes(), ()).header["kind"]
+
+    stone = '<div type="edition"><ab><lb n="1"/>DIS MANIBVS <lb n="2"/>FELICI</ab></div>'
+    assert kind(stone) == "inscription"
+    assert kind('<div type="edition"><ab>DIS MANIBVS</ab></div>',
+                "<msDesc><msIdentifier><idno>1</idno></msIdentifier></msDesc>") == "inscription"
+    critical = ('<div type="edition"><lg><l n="1">Arma <app><lem>virumque</lem>'
+                '<rdg wit="#M">virque</rdg></app> cano</l></lg></div>')
+    assert kind(critical) == "critical edition"
+    assert kind('<div type="edition"><p>Gallia est omnis divisa.</p></div>') == "prose"

@@ -85,13 +85,36 @@ def test_query_facets_and_export_read_a_read_only_archive(read_only: Path) -> No
 
 @pytest.mark.parametrize("args", [["reindex"], ["reindex", "--full"],
                                   ["registry", "add", "--type", "person", "--name", "Vera"],
-                                  ["review", "accept", "vera"]])
+                                  ["review", "accept", "vera"], ["users", "remove", "vera"],
+                                  ["users", "logout", "vera"]])
 def test_a_writer_says_in_one_line_that_it_cannot_write(read_only: Path, args: list[str]) -> None:
     refused = archive(read_only, *args)
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1, refused.stderr
     assert refused.stderr.startswith(f"archive: error: {read_only}: the data directory cannot "
                                      "be written")
+
+
+def test_editing_needs_a_secret_key_it_cannot_make_on_read_only_media(read_only: Path) -> None:
+    """`serve --editing` cannot make DATA/.secret_key there: one line; with ARCHIVE_SECRET_KEY
+    it serves the login page, and the data directory stays as it was."""
+    refused = archive(read_only, "serve", "--editing", "--port", "0")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith(f"archive: error: {read_only / '.secret_key'}: cannot "
+                                     "read or make the secret key")
+    assert "set ARCHIVE_SECRET_KEY instead" in refused.stderr
+    import webui
+
+    app = webui.create_app({"DATA_DIR": str(read_only), "EDITING": True,
+                            "SECRET_KEY": "a long enough secret key for the test"})
+    client = app.test_client()
+    login = client.get("/login")
+    assert login.status_code == 200
+    token = login.text.split('name="csrf_token" value="')[1].split('"')[0]
+    wrong = client.post("/login", data={"name": "vera", "password": "not a password at all",
+                                        "csrf_token": token})
+    assert wrong.status_code == 200 and "Wrong user name or password." in wrong.text
+    assert not (read_only / ".secret_key").exists()
 
 
 def test_the_viewer_serves_a_read_only_archive(read_only: Path) -> None:

@@ -451,3 +451,17 @@ def test_tei_pages_never_repeat_an_id(dated) -> None:
             break
         args = {"verb": "ListRecords", "resumptionToken": token}
     assert seen == [identifier(name) for name in "abcd"]
+
+
+def test_reading_posts_pass_the_editing_checks(data_dir: Path, tmp_path: Path) -> None:
+    """With editing on (sessions, CSRF), a harvester's or OpenRefine's POST carries no CSRF
+    token: /oai and /reconcile answer it (they only read), while the app still starts (no
+    writing route without a role)."""
+    client = create_app({"DATA_DIR": str(data_dir), "EDITING": True,
+                         "SECRET_KEY": "k" * 64, "OAI_REPOSITORY_ID": REPOSITORY}).test_client()
+    root = ask(client, "POST", verb="GetRecord", metadataPrefix="oai_dc",
+               identifier=identifier("stage000001"))
+    assert error_code(root) is None
+    response = client.post("/reconcile", data={"queries": '{"q0": {"query": "London"}}'})
+    assert response.status_code == 200
+    assert response.get_json()["q0"]["result"]

@@ -253,7 +253,8 @@ def test_drama_renders_speeches_and_verse() -> None:
     assert ('<p data-tei="p" id="ftln-0005"><a class="cite" href="/documents/engine#ftln-0005" '
             'aria-label="Link to ftln-0005">ftln-0005</a>We see a card with holes in it,'
             '<br data-tei="lb">and a gentleman') in html
-    assert '<div data-tei="stage" id="stg-0002" class="stage">He shows a card.</div>' in html
+    # a stage direction inside a verse line stays in the line (no line break of its own)
+    assert '<span data-tei="stage" id="stg-0002" class="stage">He shows a card.</span>' in html
 
 
 def test_shared_drama_renders_speeches_and_verse(tei_samples: Path) -> None:

@@ -13,13 +13,16 @@ from webui import SECURITY_HEADERS, create_app
 
 DOC = "003_717e887f31c42029"
 #: A value for each URL variable the routes take.
-VALUES = {"doc_id": DOC, "entity_id": "leon-trotsky", "filename": "viewer.js", "kind": "persons"}
+VALUES = {"doc_id": DOC, "entity_id": "leon-trotsky", "filename": "viewer.js", "kind": "persons",
+          "number": "1", "anchor": "p1"}
 READ_ONLY = {"GET", "HEAD", "OPTIONS"}
 #: Protocols whose clients may send their arguments by POST (OAI-PMH, the reconciliation API):
 #: those POSTs only read (docs/PROTOCOLS.md).
 READING_POSTS = {"/oai", "/reconcile"}
-#: Routes that answer 200 only with a query string.
-QUERIES = {"/reconcile/preview": "?id=vladimir-lenin", "/reconcile/suggest/entity": "?prefix=v"}
+#: The query a route needs to answer 200 (DTS navigation and document require a resource; the
+#: reconciliation preview an entity, its suggestions a prefix).
+QUERIES = {"dts.navigation": {"resource": DOC, "down": 1}, "dts.document": {"resource": DOC},
+           "reconcile.preview": {"id": "vladimir-lenin"}, "reconcile.suggest": {"prefix": "v"}}
 
 
 def route_urls(app) -> list[str]:
@@ -29,7 +32,8 @@ def route_urls(app) -> list[str]:
         from flask import url_for
 
         for rule in app.url_map.iter_rules():
-            urls.append(url_for(rule.endpoint, **{name: VALUES[name] for name in rule.arguments}))
+            urls.append(url_for(rule.endpoint, **{name: VALUES[name] for name in rule.arguments},
+                                **QUERIES.get(rule.endpoint, {})))
     return sorted(urls)
 
 
@@ -46,10 +50,15 @@ def snapshot(directory: Path) -> dict[str, str]:
 
 
 def test_no_route_takes_a_method_that_could_change_data(app) -> None:
+    """Without ``EDITING`` (`archive serve` without --editing) there is no writing route, no
+    login, and none could be added (tests/webui/test_auth.py has the editing side)."""
+    assert app.config["EDITING"] is False
     rules = {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
-    # 18, robots.txt, /entities and three registers, their JSON twins; /oai and /reconcile (its
-    # suggest and preview)
-    assert len(rules) == 31
+    assert not {"/login", "/logout", "/account"} & set(rules)
+    # 18, robots.txt, /entities and three registers, and their JSON twins; a document's parts;
+    # DTS (entry, collection, navigation, document) and the two citation downloads; /oai and
+    # /reconcile (its suggest and preview)
+    assert len(rules) == 39
     assert {rule: methods - READ_ONLY for rule, methods in rules.items()} == {
         rule: {"POST"} if rule in READING_POSTS else set() for rule in rules}
 
@@ -58,7 +67,7 @@ def test_other_methods_are_405_and_change_nothing(app, data_dir: Path) -> None:
     client = app.test_client()
     before = snapshot(data_dir)
     urls = route_urls(app)
-    for url in (url + QUERIES.get(url, "") for url in urls):
+    for url in urls:
         with client.get(url) as response:  # a static file is streamed: close it
             assert response.status_code == 200, url
         for method in ("POST", "PUT", "DELETE", "PATCH"):

@@ -66,7 +66,7 @@ from archive.errors import ArchiveError
 from .data import get_settings
 
 __all__ = ["AccountUser", "LoginThrottle", "admin_required", "check_routes", "editor_required",
-           "init_app", "login_required", "reads_only", "WRITING_METHODS"]
+           "init_app", "login_required", "reads_only", "READS_ONLY_ATTRIBUTE", "WRITING_METHODS"]
 
 #: Methods that may change something: only the editing routes take them.
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -55,6 +55,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TRUSTED_HOSTS=None,  # Host headers accepted (list or "a,b"); None: any
         BASE_URL=None,  # the site's public URL for permalinks ("https://archive.example.org")
         RESPONSE_CACHE=True,  # answer repeated GETs from memory until the data changes
+        OAI_PAGE_SIZE=50,  # records / headers per OAI-PMH answer (then a resumption token)
+        OAI_REPOSITORY_ID=None,  # the identifiers' namespace; None: BASE_URL's or the host
+        OAI_REPOSITORY_NAME=None,  # Identify's repositoryName; None: the archive's name
+        OAI_ADMIN_EMAIL="admin@example.org",  # Identify's adminEmail: set your own
+        RECONCILE_LIMIT=25,  # candidates per reconciliation query (and suggestions) at most
+        RECONCILE_BATCH=50,  # queries per reconciliation batch at most (more: 413)
         JSON_SORT_KEYS=False,
         EDITING=False,  # logins and writing routes (`archive serve --editing`, webui.auth)
         SECRET_KEY=None,  # signs sessions; None: the data directory's .secret_key file
@@ -81,7 +87,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editing,
         entities,
         limits,
+        oai,
         query,
+        reconcile,
         search,
         tagging,
     )
@@ -89,7 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
-                      api.bp, dts.bp, cite.bp):
+                      api.bp, dts.bp, cite.bp, oai.bp, reconcile.bp):
         app.register_blueprint(blueprint)
     if app.config["EDITING"]:
         # the writing blueprints (the editing pages) go in this tuple: registered only here,

@@ -66,12 +66,14 @@ from archive.errors import ArchiveError
 from .data import get_settings
 
 __all__ = ["AccountUser", "LoginThrottle", "admin_required", "check_routes", "editor_required",
-           "init_app", "login_required", "WRITING_METHODS"]
+           "init_app", "login_required", "reads_only", "READS_ONLY_ATTRIBUTE", "WRITING_METHODS"]
 
 #: Methods that may change something: only the editing routes take them.
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The attribute a role decorator leaves on a view (what :func:`check_routes` looks for).
 ROLE_ATTRIBUTE = "archive_role"
+#: The attribute :func:`reads_only` leaves on a view.
+READS_ONLY_ATTRIBUTE = "archive_reads_only"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -188,7 +190,8 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint] = ()) -> None:
 
     @app.before_request
     def check_csrf() -> None:
-        if request.method in WRITING_METHODS:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method in WRITING_METHODS and not hasattr(view, READS_ONLY_ATTRIBUTE):
             try:
                 csrf.protect()
             except CSRFError as error:
@@ -218,7 +221,8 @@ def check_routes(app: Flask) -> None:
     :raise RuntimeError: naming the route.
     """
     for rule in app.url_map.iter_rules():
-        if not (rule.methods or set()) & WRITING_METHODS:
+        if (not (rule.methods or set()) & WRITING_METHODS
+                or hasattr(app.view_functions[rule.endpoint], READS_ONLY_ATTRIBUTE)):
             continue
         if not app.config.get("EDITING"):
             raise RuntimeError(f"{rule.rule} takes {sorted(rule.methods or ())} while editing "
@@ -227,6 +231,15 @@ def check_routes(app: Flask) -> None:
         if not hasattr(view, ROLE_ATTRIBUTE):
             raise RuntimeError(f"{rule.rule} writes without a role: wrap its view in "
                                "editor_required, admin_required or login_required")
+
+
+def reads_only(view: View) -> View:
+    """Mark a view that takes POST only because its protocol lets clients send arguments as a
+    form (OAI-PMH, the reconciliation API) and that reads like GET: :func:`check_routes` lets
+    it be, with editing on or off, and the CSRF check passes it by (a harvester has no token,
+    and there is nothing a forged request could change)."""
+    setattr(view, READS_ONLY_ATTRIBUTE, True)
+    return view
 
 
 def role_required(role: Role | None) -> Callable[[View], View]:

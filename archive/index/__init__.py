@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .db import connect, reader
     from .declared import Facet, load_facets
     from .documents import (
+        document_catalogue,
         document_files,
         document_record,
         documents_holding,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 #: Each public name → its module.
 _MODULES = {
     "connect": "db", "reader": "db", "Facet": "declared", "load_facets": "declared",
-    **dict.fromkeys(("document_files", "document_record", "documents_holding",
+    **dict.fromkeys(("document_catalogue", "document_files", "document_record", "documents_holding",
                      "index_generation", "indexed_files", "indexed_hashes", "leaf_passages",
                      "mention_counts", "mentions_of"), "documents"),
     **dict.fromkeys(("companions", "entity_mentions", "entity_totals", "mention_totals",
@@ -53,7 +54,7 @@ _MODULES = {
 
 __all__ = [
     "MARK_END", "MARK_START", "Facet", "IndexReport", "companions", "connect", "die_with_parent",
-    "document_files", "facet_counts",
+    "document_catalogue", "document_files", "facet_counts",
     "document_record", "documents_holding", "entity_mentions", "entity_totals",
     "index_generation", "indexed_files",
     "indexed_hashes", "leaf_passages", "load_facets", "lookup", "mention_counts",

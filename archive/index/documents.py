@@ -138,3 +138,12 @@ def leaf_passages(settings: Settings, doc: int) -> list[dict[str, Any]]:
     return as_dicts(reader(settings).execute(
         "SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
         " ORDER BY position", (doc,)))
+
+
+def document_catalogue(settings: Settings) -> list[dict[str, Any]]:
+    """Every indexed document's id, file time when indexed (``mtime_ns``) and header fields
+    (``title``, ``author``, ``publisher``, ``publication``, ``date``, ``kind``, ``language``,
+    ``licence``), in id order: what a harvester (OAI-PMH) lists."""
+    return as_dicts(reader(settings).execute(
+        "SELECT id, mtime_ns, title, author, publisher, publication, date, kind, language,"
+        " licence FROM documents ORDER BY id"))

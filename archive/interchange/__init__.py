@@ -6,6 +6,7 @@ from .export import (
     check_ids,
     document_ids,
     export_corpus,
+    export_each,
     export_mentions_csv,
     export_mentions_jsonl,
     export_tei,
@@ -15,7 +16,8 @@ from .export import (
 from .importer import import_files, list_path, stored_bytes_equal
 
 __all__ = [
-    "check_ids", "document_ids", "export_corpus", "export_mentions_csv", "export_mentions_jsonl",
+    "check_ids", "document_ids", "export_corpus", "export_each", "export_mentions_csv",
+    "export_mentions_jsonl",
     "export_tei", "export_zip", "import_files", "list_path", "spreadsheet_safe",
     "stored_bytes_equal",
 ]

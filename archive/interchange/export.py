@@ -21,7 +21,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,17 @@ def export_tei(settings: Settings, doc_id: str) -> bytes:
     """
     paths, registry, resolver = _context(settings, [doc_id])
     return _export_one(paths[doc_id], resolver.for_document(doc_id), registry)
+
+
+def export_each(settings: Settings, ids: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+    """(id, :func:`export_tei` of it) for each of ``ids``, in that order: the documents, the
+    registry and the resolver read once for all (a harvester's page of records).
+
+    :raise ArchiveError: an id names no document (before anything is yielded).
+    """
+    paths, registry, resolver = _context(settings, ids)
+    for doc_id in ids:
+        yield doc_id, _export_one(paths[doc_id], resolver.for_document(doc_id), registry)
 
 
 def _export_one(path: Path, refs: DocumentRefs, registry: Registry) -> bytes:

@@ -106,13 +106,17 @@ def source_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @source_options
 @click.option("--no-annotate", is_flag=True, help="Encode only; do not tag names and dates.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Tag on a Dask cluster: its scheduler's address (tcp://host:8786); "
+                   "validating, writing and indexing stay here.")
 @click.pass_obj
 def build(settings: Settings, sources: tuple[Path, ...], format_: str | None,
-          overrides: dict[str, str], no_annotate: bool) -> None:
+          overrides: dict[str, str], no_annotate: bool, scheduler: str | None) -> None:
     """Encode, annotate, validate and index SOURCES (default: the bundled samples).
 
     Writes tei/<id>.xml, sources/, registry/ and index.sqlite under the data directory.
     --format applies to every SOURCE; --title, --author, ... need exactly one SOURCE.
+    With --scheduler, each source is encoded and tagged on a worker of a Dask cluster.
     """
     from . import build as building
     from .report import print_build_summary, progress_bar
@@ -123,7 +127,8 @@ def build(settings: Settings, sources: tuple[Path, ...], format_: str | None,
              "source: give exactly one SOURCE (or use sidecars)", 2)
     with progress_bar("Building", total=len(paths)) as advance:
         report = building.build(settings, paths, format=format_, overrides=overrides,
-                                progress=advance, annotate_names=not no_annotate)
+                                progress=advance, annotate_names=not no_annotate,
+                                scheduler=scheduler)
     print_build_summary(settings, report)
     if report.failures:
         for failure in report.failures:

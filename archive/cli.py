@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import NoReturn
 
@@ -125,10 +126,12 @@ def build(settings: Settings, sources: tuple[Path, ...], format_: str | None,
     if overrides and len(paths) != 1:
         fail("--id, --title, --author, --date, --publisher and --periodical describe one "
              "source: give exactly one SOURCE (or use sidecars)", 2)
-    with progress_bar("Building", total=len(paths)) as advance:
+    with ExitStack() as stack:  # the scheduler reached first: on failure, one line
+        cluster = stack.enter_context(building.connect(scheduler)) if scheduler else None
+        advance = stack.enter_context(progress_bar("Building", total=len(paths)))
         report = building.build(settings, paths, format=format_, overrides=overrides,
                                 progress=advance, annotate_names=not no_annotate,
-                                scheduler=scheduler)
+                                cluster=cluster)
     print_build_summary(settings, report)
     if report.failures:
         for failure in report.failures:

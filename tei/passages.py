@@ -268,12 +268,19 @@ _PARSER = elementpath.XPath2Parser(namespaces={"xml": XML_NS, "tei": TEI_NS},
 _UNSAFE = re.compile(r"[^\w.~:-]+")
 
 
-def cited(root: etree._Element) -> dict[etree._Element, str]:
+def cited(root: etree._Element, units: dict[etree._Element, str] | None = None,
+          raw: bool = False) -> dict[etree._Element, str]:
     """The citation of each element the document's own ``refsDecl/citeStructure`` names
     (``match`` selects, ``use`` gives the value, a nested level adds its ``delim`` — ``.``
     when it gives none — and its value): ``1.2.14`` for act 1, scene 2, line 14. Characters a
     URL fragment does not keep become ``-``. An expression elementpath cannot evaluate leaves
-    the declaration unused (paths are the addresses then)."""
+    the declaration unused (paths are the addresses then).
+
+    :param units: filled, when given, with each cited element's ``citeStructure/@unit``
+        (``act``, ``scene``, ``line``) where the declaration names one.
+    :param raw: the citations exactly as the declaration builds them (``Luke 1:2``: each
+        ``delim`` as given, none when it gives none; no character replaced), as DTS cites.
+    """
     declarations = [element for element in root.iter(_CITE_STRUCTURE)
                     if (parent := element.getparent()) is not None and parent.tag == _REFS_DECL]
     if not declarations:
@@ -283,14 +290,15 @@ def cited(root: etree._Element) -> dict[etree._Element, str]:
         nodes = elementpath.get_node_tree(root.getroottree(),  # type: ignore[arg-type]
                                           namespaces={"tei": TEI_NS})
         for declaration in declarations:
-            _cite(declaration, nodes, None, "", found)
+            _cite(declaration, nodes, None, "", found, units, raw)
     except (elementpath.ElementPathError, TypeError, ValueError):
         return {}
     return found
 
 
 def _cite(declaration: etree._Element, nodes: Any, context: Any, prefix: str,
-          found: dict[etree._Element, str]) -> None:
+          found: dict[etree._Element, str], units: dict[etree._Element, str] | None,
+          raw: bool) -> None:
     match = _PARSER.parse(declaration.get("match") or "")
     use = _PARSER.parse(declaration.get("use") or "")
     delim = declaration.get("delim") if prefix else ""
@@ -303,12 +311,17 @@ def _cite(declaration: etree._Element, nodes: Any, context: Any, prefix: str,
         value = " ".join("".join(item.itertext()) if isinstance(item, etree._Element)
                          else str(item) for item in (
                              values if isinstance(values, list) else [values]))
-        value = _UNSAFE.sub("-", value.strip()).strip("-")
+        value = value.strip() if raw else _UNSAFE.sub("-", value.strip()).strip("-")
         if not value:
             continue
-        citation = f"{prefix}{'.' if delim is None else _UNSAFE.sub('-', delim)}{value}" \
-            if prefix else value
+        if raw:
+            citation = f"{prefix}{delim or ''}{value}"
+        else:
+            citation = f"{prefix}{'.' if delim is None else _UNSAFE.sub('-', delim)}{value}" \
+                if prefix else value
         found.setdefault(element, citation)
+        if units is not None and declaration.get("unit"):
+            units.setdefault(element, str(declaration.get("unit")))
         for inner in declaration:
             if inner.tag == _CITE_STRUCTURE:
-                _cite(inner, nodes, element, citation, found)
+                _cite(inner, nodes, element, citation, found, units, raw)

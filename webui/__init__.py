@@ -69,12 +69,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.filters["html_lang"] = html_lang  # xml:lang → a valid BCP 47 tag or None
 
-    from . import api, auth, browse, cache, documents, downloads, entities, limits, query, search
+    from . import (
+        api,
+        auth,
+        browse,
+        cache,
+        cite,
+        documents,
+        downloads,
+        dts,
+        entities,
+        limits,
+        query,
+        search,
+    )
 
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
-                      api.bp):
+                      api.bp, dts.bp, cite.bp):
         app.register_blueprint(blueprint)
     if app.config["EDITING"]:
         # the writing blueprints (the editing pages) go in this tuple: registered only here,

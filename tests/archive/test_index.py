@@ -230,6 +230,7 @@ def test_a_rebuild_on_several_cores_writes_what_one_process_writes(
 
 def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
     import os
 
     from archive.index import update, workers
@@ -237,7 +238,9 @@ def test_a_file_a_worker_could_not_read_is_indexed_here_whole(
 
     build_corpus(tmp_path / "tei", workers.PARALLEL_MIN + 7, sorted(FIXTURES.glob("*.xml")))
     settings = Settings(data_dir=tmp_path)
-    assert workers._pool_context().get_start_method() == "fork"  # workers inherit this:
+    # fork, whatever threads earlier tests left idle: the workers inherit the patch below
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(workers, "_pool_context", lambda: fork)
     parent, extract = os.getpid(), update.extract
 
     def failing_in_workers(path: Path, *arguments: object) -> object:

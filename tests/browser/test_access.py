@@ -19,11 +19,15 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PHONE = {"width": 390, "height": 844}
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: Imported into an archive of their own: odd xml:lang values and choice pairs holding names and
-#: dates (ours), a manuscript description, a genetic transcript, plays and letters (editions).
+#: dates (ours), a manuscript description, a genetic transcript, plays and letters (editions),
+#: and the reading fixtures.
 EDITIONS = [FIXTURES / "access" / "access.xml",
             *(FIXTURES / "editions" / name for name in (
                 "manuscript.xml", "genetic_notebook.xml", "dracor_play.xml", "inscription.xml",
-                "letters/L0001.xml", "letters/L0002.xml", "plays/vogt-der-abend.xml"))]
+                "letters/L0001.xml", "letters/L0002.xml", "plays/vogt-der-abend.xml")),
+            # the reading view's editorial layer: registers, apparatus, catalogue records,
+            # surfaces and zones, bibliographies, facsimile links, a divided novel
+            *sorted((FIXTURES / "reading").glob("*.xml"))]
 
 
 def _conftest():

@@ -88,3 +88,24 @@ def app(data_dir: Path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+#: Documents for the DTS and citation tests (their ids): a play that declares its citation
+#: scheme (act.scene.line) with TeX's special characters in its names, a play citing by
+#: ``refsDecl`` alone, a drama without identifiers, a novel, a corpus of two documents, a
+#: record without text, books cited as scripture is ("Amos 1:2").
+CITED = {"dts/play.xml": "wager", "structure/cited.xml": "cited",
+         "structure/drama.xml": "drama", "structure/novel.xml": "novel",
+         "structure/corpus.xml": "corpus", "dts/empty.xml": "empty",
+         "dts/books.xml": "books"}
+
+
+@pytest.fixture(scope="session")
+def cited_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory of the :data:`CITED` documents, imported and indexed (no NLP)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("cited") / "data")
+    fixtures = FOREIGN_DIR.parent
+    imported = import_files(settings, [fixtures / name for name in CITED])
+    assert [doc_id for doc_id, _ in imported] == list(CITED.values())
+    update_index(settings, full=True)
+    return settings.data_dir

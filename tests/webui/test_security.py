@@ -16,6 +16,8 @@ DOC = "003_717e887f31c42029"
 VALUES = {"doc_id": DOC, "entity_id": "leon-trotsky", "filename": "viewer.js", "kind": "persons",
           "number": "1", "anchor": "p1"}
 READ_ONLY = {"GET", "HEAD", "OPTIONS"}
+#: The query a route needs to answer 200 (DTS navigation and document require a resource).
+QUERIES = {"dts.navigation": {"resource": DOC, "down": 1}, "dts.document": {"resource": DOC}}
 
 
 def route_urls(app) -> list[str]:
@@ -25,7 +27,8 @@ def route_urls(app) -> list[str]:
         from flask import url_for
 
         for rule in app.url_map.iter_rules():
-            urls.append(url_for(rule.endpoint, **{name: VALUES[name] for name in rule.arguments}))
+            urls.append(url_for(rule.endpoint, **{name: VALUES[name] for name in rule.arguments},
+                                **QUERIES.get(rule.endpoint, {})))
     return sorted(urls)
 
 
@@ -47,8 +50,9 @@ def test_no_route_takes_a_method_that_could_change_data(app) -> None:
     assert app.config["EDITING"] is False
     rules = {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
     assert not {"/login", "/logout", "/account"} & set(rules)
-    # 18, robots.txt, /entities and three registers, and their JSON twins; a document's parts
-    assert len(rules) == 29
+    # 18, robots.txt, /entities and three registers, and their JSON twins; a document's parts;
+    # DTS (entry, collection, navigation, document) and the two citation downloads
+    assert len(rules) == 35
     assert {rule: methods - READ_ONLY for rule, methods in rules.items()} == {
         rule: set() for rule in rules}
 

@@ -5,7 +5,7 @@ the building process or, with a Dask scheduler, on a cluster's workers (:mod:`.c
 """
 
 from .cluster import CONNECT_TIMEOUT, RETRIES, connect, tag_on_cluster
-from .core import BuildReport, Builder, build, metadata_toml, sample_sources
+from .core import Builder, BuildReport, build, metadata_toml, sample_sources
 from .tagging import DocumentStats, Tagged, document_stats, tag_source
 
 __all__ = [

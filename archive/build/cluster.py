@@ -8,8 +8,8 @@ is lost simply runs again on another (Dask does that; ``retries`` covers a task 
 
 The workers get the registry as the build began (sent once, fetched by each worker once)
 and the path of the archive's trained model when it has one (then on a file system the
-workers share); each worker process loads its recogniser once per registry, not per task. Workers need this
-package and its spaCy model installed (``pip install 'tei-archive[cluster]'``), and one
+workers share); each worker process loads its recogniser once per registry, not per task.
+Workers need this package installed (``pip install 'tei-archive[cluster]'``), and one
 thread each (``dask worker --nthreads 1 --nworkers N``): the recogniser is not shared
 between threads (tasks of one process take turns).
 """

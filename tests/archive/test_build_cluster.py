@@ -159,3 +159,19 @@ def test_not_an_address_is_one_line(tmp_path: Path) -> None:
         "archive: error: cannot reach the Dask scheduler at nowhere: not a scheduler address "
         "(tcp://host:8786)"]
     assert not data.exists()
+
+
+def test_a_bad_source_is_the_same_one_line_as_in_a_local_build(
+        cluster: tuple[str, Any], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 au lait")  # not UTF-8
+    errors = []
+    for data, options in ((tmp_path / "local", []), (tmp_path / "data", ["--scheduler",
+                                                                         cluster[0]])):
+        done = subprocess.run([*ARCHIVE, "--data", str(data), "build", *options, str(bad)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1
+        errors.append(done.stderr)
+        assert not data.exists()
+    assert errors[0] == errors[1]
+    assert len(errors[1].splitlines()) == 1 and str(bad) in errors[1]

@@ -6,6 +6,7 @@ import functools
 import importlib
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -147,13 +148,17 @@ def source_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @source_options
 @click.option("--no-annotate", is_flag=True, help="Encode only; do not tag names and dates.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Tag on a Dask cluster: its scheduler's address (tcp://host:8786); "
+                   "validating, writing and indexing stay here.")
 @click.pass_obj
 def build(settings: Settings, sources: tuple[Path, ...], format_: str | None,
-          overrides: dict[str, str], no_annotate: bool) -> None:
+          overrides: dict[str, str], no_annotate: bool, scheduler: str | None) -> None:
     """Encode, annotate, validate and index SOURCES (default: the bundled samples).
 
     Writes tei/<id>.xml, sources/, registry/ and index.sqlite under the data directory.
     --format applies to every SOURCE; --title, --author, ... need exactly one SOURCE.
+    With --scheduler, each source is encoded and tagged on a worker of a Dask cluster.
     """
     from . import build as building
     from .report import print_build_summary, progress_bar
@@ -162,9 +167,12 @@ def build(settings: Settings, sources: tuple[Path, ...], format_: str | None,
     if overrides and len(paths) != 1:
         fail("--id, --title, --author, --date, --publisher and --periodical describe one "
              "source: give exactly one SOURCE (or use sidecars)", 2)
-    with progress_bar("Building", total=len(paths)) as advance:
+    with ExitStack() as stack:  # the scheduler reached first: on failure, one line
+        cluster = stack.enter_context(building.connect(scheduler)) if scheduler else None
+        advance = stack.enter_context(progress_bar("Building", total=len(paths)))
         report = building.build(settings, paths, format=format_, overrides=overrides,
-                                progress=advance, annotate_names=not no_annotate)
+                                progress=advance, annotate_names=not no_annotate,
+                                cluster=cluster)
     print_build_summary(settings, report)
     if report.failures:
         for failure in report.failures:

@@ -82,13 +82,20 @@ def _install(wheel: Path, venv: Path, dependencies: Path) -> None:
          "--disable-pip-version-check", "--no-deps", "--no-index", wheel, cwd=venv.parent)
 
 
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    """The names in ``folder`` not to copy: ``build`` and ``dist`` only at the top (the
+    build's output), for ``archive/build`` is a package."""
+    ignored = set(shutil.ignore_patterns(*NOT_SOURCE)(folder, names))
+    return ignored if Path(folder) == ROOT else ignored - {"build", "dist"}
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel built from a copy of the checkout (the build writes build/ and *.egg-info
     into the folder it builds)."""
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE), symlinks=True)
+    shutil.copytree(ROOT, source, ignore=_not_source, symlinks=True)
     # a checkout Python has run from has bytecode beside the sources: none of it goes in
     py_compile.compile(str(source / "archive" / "config.py"), doraise=True)
     _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",

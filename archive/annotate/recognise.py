@@ -290,6 +290,11 @@ class Recogniser:
         """
         return [self._proposals[k] for k in sorted(self._proposals)]
 
+    def forget_proposals(self) -> None:
+        """Start a new session: the next document's new names are proposed as if it were the
+        first (a build's task on a Dask worker, which must not depend on the tasks before)."""
+        self._proposals = {}
+
 
 def window_cuts(text: str, size: int) -> list[int]:
     """Where to cut ``text`` into pieces of at most ``size`` characters for spaCy.

@@ -7,28 +7,26 @@ file stays), and write it atomically. The index is updated last, from the files.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-from lxml import etree
+from typing import Any
 
 from tei.errors import TeiError
-from tei.namespaces import TYPE_FOR_ELEMENT, tei
 from tei.parse import parse_file
 from tei.read import last_change_date
-from tei.serialize import serialize
 
-from .annotate import Recogniser, annotate
-from .config import SAMPLES_DIR, Settings, today
-from .errors import ArchiveError, ValidationFailed
-from .index import update_index
-from .ingest import encode, read_source, slugify_id
-from .model import Source
-from .registry import Registry, load_registry
-from .store import atomic_write, data_lock, iter_leftovers, member_path, tei_path
-from .validation import validate_document
+from ..annotate import Recogniser
+from ..config import SAMPLES_DIR, Settings, today
+from ..errors import ArchiveError, ValidationFailed
+from ..index import update_index
+from ..ingest import read_source, slugify_id
+from ..model import Source
+from ..registry import EntryType, Registry, load_registry
+from ..store import atomic_write, data_lock, iter_leftovers, member_path, tei_path
+from ..validation import validate_document
+from .cluster import tag_on_cluster
+from .tagging import DocumentStats, Tagged, tag_source
 
 Progress = Callable[[str], None]
 
@@ -39,70 +37,74 @@ def sample_sources() -> list[Path]:
 
 
 @dataclass
-class DocumentStats:
-    """What one built document holds, for the summary table."""
-
-    id: str
-    title: str
-    paragraphs: int
-    words: int
-    mentions: Counter[str]
-    written: bool
-
-
-@dataclass
 class BuildReport:
     documents: list[DocumentStats] = field(default_factory=list)
     failures: list[ArchiveError] = field(default_factory=list)
 
 
-def document_stats(doc_id: str, title: str, tree: etree._ElementTree,
-                   written: bool) -> DocumentStats:
-    body = tree.getroot().find(f"{tei('text')}/{tei('body')}")
-    paragraphs = len(body.findall(f".//{tei('p')}")) if body is not None else 0
-    words = len("".join(body.itertext()).split()) if body is not None else 0
-    mentions: Counter[str] = Counter()
-    if body is not None:
-        for element in body.iter(*TYPE_FOR_ELEMENT):
-            mentions[TYPE_FOR_ELEMENT[str(element.tag)]] += 1
-    return DocumentStats(doc_id, title, paragraphs, words, mentions, written)
-
-
 class Builder:
-    """Builds documents into a data directory; the recogniser is loaded once."""
+    """Builds documents into a data directory; the recogniser is loaded once, when first
+    needed (a build on a Dask cluster tags on the workers and may never need it here)."""
 
     def __init__(self, settings: Settings, *, annotate_names: bool = True) -> None:
         self.settings = settings
         self.registry: Registry = load_registry(settings)
-        self.recogniser = (Recogniser.for_archive(self.registry, settings)
-                           if annotate_names else None)
+        self.annotate_names = annotate_names
+        self._recogniser: Recogniser | None = None
         self._validate = validate_document
+
+    @property
+    def recogniser(self) -> Recogniser | None:
+        """This archive's recogniser (None when names are not tagged)."""
+        if self.annotate_names and self._recogniser is None:
+            self._recogniser = Recogniser.for_archive(self.registry, self.settings)
+        return self._recogniser
+
+    def previous_date(self, source: Source) -> str | None:
+        """The first change's date of the document built earlier from ``source``, or None."""
+        return _previous_change_date(tei_path(self.settings.tei_dir, source.metadata.id))
+
+    def tag(self, source: Source, previous_date: str | None, when: str) -> Tagged:
+        """The build's task, run here: see :func:`archive.build.tagging.tag_source`."""
+        return tag_source(source, previous_date, when, self.recogniser)
 
     def build_one(self, source: Source) -> DocumentStats:
         """Encode, tag, validate and write one source. Raises on any failure, writing nothing."""
-        doc_id = source.metadata.id
-        target = tei_path(self.settings.tei_dir, doc_id)
-        previous_date = _previous_change_date(target)
-        tree = encode(source, encoded_on=previous_date or today())
-        if self.recogniser is not None:
-            annotate(tree, self.recogniser.recognise, self.recogniser.components)
-            self._add_proposals()
-        data = serialize(tree)
-        if previous_date and target.exists() and target.read_bytes() != data:
-            _set_change_date(tree, today())  # the document changed: record when
-            data = serialize(tree)
+        when = today()
+        return self.finish(source, self.tag(source, self.previous_date(source), when))
+
+    def finish(self, source: Source, tagged: Tagged) -> DocumentStats:
+        """Validate and write one tagged source (tagged here or on a worker): its new names
+        become registry proposals. Raises on any failure, writing no document."""
+        target = tei_path(self.settings.tei_dir, source.metadata.id)
+        if self.annotate_names:
+            self._add_proposals(tagged.proposals)
+        data = tagged.data
+        if tagged.changed is not None and target.exists() and target.read_bytes() != data:
+            data = tagged.changed  # the document changed: its first change is dated today
         report = self._validate(data, self.settings, self.registry.typed_ids(), path=str(target))
         if not report.valid:
             raise ValidationFailed(f"not written: {len(report.issues)} validation problem(s); "
                                    f"first: {report.issues[0].message}", str(target), report)
         self._copy_source(source)
         written = atomic_write(target, data)
-        return document_stats(doc_id, source.metadata.title, tree, written)
+        return replace(tagged.stats, written=written)
 
-    def _add_proposals(self) -> None:
-        assert self.recogniser is not None
+    def agrees(self, tagged: Tagged) -> bool:
+        """Whether the ids ``tagged`` proposes are those a build in one process would give:
+        a task tagged on a worker knows the registry as it was when the build began, not
+        the names the documents before it proposed (``Jöhn Smith`` after ``John Smith``
+        there takes ``john-smith-2``, not ``john-smith``)."""
+        for surface, kind, proposed in tagged.proposals:
+            found = self.registry.find(surface, kind)
+            if (found[0].id if found else proposed) != proposed or (
+                    not found and proposed in self.registry.entries):
+                return False
+        return True
+
+    def _add_proposals(self, proposals: Sequence[tuple[str, EntryType, str]]) -> None:
         changed = False
-        for surface, kind, _proposed_id in self.recogniser.proposals():
+        for surface, kind, _proposed_id in proposals:
             if self.registry.propose(surface, kind) is not None:
                 changed = True
         if changed or not self.settings.registry_dir.is_dir():
@@ -131,11 +133,15 @@ def metadata_toml(source: Source) -> str:
 
 def build(settings: Settings, paths: Sequence[Path], *, format: str | None = None,
           overrides: dict[str, str] | None = None, progress: Progress | None = None,
-          annotate_names: bool = True) -> BuildReport:
+          annotate_names: bool = True, cluster: Any = None) -> BuildReport:
     """Build the given source files into the data directory, then update the index.
 
     Every source is read first, so a bad input stops the run before anything is written.
     A document that fails validation is reported in ``failures``; the others are written.
+
+    :param cluster: a client of a Dask scheduler (:func:`archive.build.cluster.connect`):
+        the sources are encoded and tagged on its workers; validating, writing and indexing
+        stay here, as in a build without one.
     """
     sources = [read_source(path, format, overrides) for path in paths]
     _check_unique_ids(sources)
@@ -144,10 +150,20 @@ def build(settings: Settings, paths: Sequence[Path], *, format: str | None = Non
         for leftover in iter_leftovers(settings.data_dir):  # of an interrupted run
             leftover.unlink(missing_ok=True)
         builder = Builder(settings, annotate_names=annotate_names)
+        when = today()
+        previous = [builder.previous_date(source) for source in sources]
+        if cluster is None:
+            tagged: Iterable[Tagged] = (builder.tag(source, date, when)
+                                        for source, date in zip(sources, previous, strict=True))
+        else:
+            tagged = tag_on_cluster(cluster, settings, builder.registry, sources, previous,
+                                    when, annotate_names=annotate_names)
         report = BuildReport()
-        for source in sources:
+        for source, date, result in zip(sources, previous, tagged, strict=True):
+            if cluster is not None and not builder.agrees(result):
+                result = builder.tag(source, date, when)  # its ids as one process gives them
             try:
-                report.documents.append(builder.build_one(source))
+                report.documents.append(builder.finish(source, result))
             except ValidationFailed as failure:
                 report.failures.append(failure)
             if progress:
@@ -193,10 +209,3 @@ def _previous_change_date(target: Path) -> str | None:
         return last_change_date(parse_file(target)) or None
     except TeiError:  # an unreadable old file is replaced, not trusted
         return None
-
-
-def _set_change_date(tree: etree._ElementTree, when: str) -> None:
-    change = tree.getroot().find(f".//{tei('revisionDesc')}/{tei('change')}")
-    if change is not None:
-        change.set("when", when)
-

@@ -1242,21 +1242,8 @@ def render_text(tree: etree._ElementTree, doc_id: str, entities: Container[str],
         (:func:`offsets`; an editor's view, for tagging).
     :return: the HTML and the count of mentions by type.
     """
-    root = tree.getroot()
-    found = passages(root)
-    ctx = Context(doc_id, entities, resolve, {p.element: p.address for p in found},
-                  {p.element for p in found if p.leaf}, facsimiles=facsimile_images(root),
-                  images=images, marks=offsets)
-    roots = [root] if root.tag == TEI_TEXT else text_roots(root)
-    for text in roots:
-        # a record stands alone, not above an empty text (kept, hidden: its passages' ids)
-        hidden = len(roots) > 1 and _blank(text)
-        ctx.out.append('<div class="blank" hidden>' if hidden else "")
-        render_element(text, ctx)
-        ctx.out.append("</div>" if hidden else "")
-    ctx.out.append(below_text(ctx))
-    return Rendered(Markup("".join(ctx.out)), dict(ctx.mentions), ctx.uncertain, ctx.choices,
-                    ctx.facsimile_links, tuple(sorted(ctx.image_origins)))
+    return render_pieces(tree, doc_id, entities, resolve, images=images,
+                         offsets=offsets).rendered
 
 
 def _blank(element: etree._Element) -> bool:
@@ -1341,7 +1328,8 @@ def render_pieces(tree: etree._ElementTree, doc_id: str, entities: Container[str
     path = {container, *container.iterancestors()} if container is not None else set()
     ends: list[tuple[int, int, int]] = []  # where the last division ends
     for text in roots:
-        hidden = len(roots) > 1 and _blank(text)  # as render_text does
+        # a record stands alone, not above an empty text (kept, hidden: its passages' ids)
+        hidden = len(roots) > 1 and _blank(text)
         ctx.out.append('<div class="blank" hidden>' if hidden else "")
         _render_cutting(text, ctx, path, container, cuts, ends)
         ctx.out.append("</div>" if hidden else "")

@@ -164,12 +164,13 @@ def _addressed(root: etree._Element, roots: list[etree._Element],
     taken = {str(value) for value in _IDS(root)}
     cites = cited(root)
     steps: dict[etree._Element, str] = {}
+    bases: dict[etree._Element | None, str] = {}
     prefixes = _root_prefixes(root, roots)
     used: set[str] = set()
     for element in chosen:
         address = element.get(XML_ID) or cites.get(element)
         if address is None or address in used:
-            address = _path(element, prefixes, steps, cites)
+            address = _path(element, prefixes, steps, cites, bases)
             if address in taken or address in used:
                 number = 2
                 while f"{address}~{number}" in taken or f"{address}~{number}" in used:
@@ -212,28 +213,41 @@ def _member_of(element: etree._Element) -> etree._Element | None:
 
 
 def _path(element: etree._Element, prefixes: dict[etree._Element, str],
-          steps: dict[etree._Element, str], cites: dict[etree._Element, str]) -> str:
+          steps: dict[etree._Element, str], cites: dict[etree._Element, str],
+          bases: dict[etree._Element | None, str]) -> str:
     """``element``'s path from its nearest identified or cited ancestor, or from its text
     root."""
-    parts: list[str] = []
-    node: etree._Element | None = element
-    while node is not None:
-        if node is not element and node.get(XML_ID) is not None:
-            parts.append(str(node.get(XML_ID)))
-            break
-        if node is not element and node in cites:  # cited by the document's own scheme
-            parts.append(cites[node])
-            break
-        prefix = prefixes.get(node)
-        if prefix is not None:
-            if node is element:  # a text root as the passage: its own name
-                parts.append(prefix.rstrip(".") or _local(node))
-            elif prefix:
-                parts.append(prefix.rstrip("."))
-            break
-        parts.append(_step(node, steps))
-        node = node.getparent()
-    return ".".join(reversed(parts))
+    prefix = prefixes.get(element)
+    if prefix is not None:  # a text root as the passage: its own name
+        return prefix.rstrip(".") or _local(element)
+    return _joined(_base(element.getparent(), prefixes, steps, cites, bases),
+                   _step(element, steps))
+
+
+def _base(node: etree._Element | None, prefixes: dict[etree._Element, str],
+          steps: dict[etree._Element, str], cites: dict[etree._Element, str],
+          bases: dict[etree._Element | None, str]) -> str:
+    """Where the paths below ``node`` start: its xml:id, its citation, its text root's
+    prefix, else its parent's base and its own step (each node's once: ``bases``)."""
+    found = bases.get(node)
+    if found is None:
+        if node is None:
+            found = ""
+        elif node.get(XML_ID) is not None:
+            found = str(node.get(XML_ID))
+        elif node in cites:  # cited by the document's own scheme
+            found = cites[node]
+        elif node in prefixes:
+            found = prefixes[node].rstrip(".")
+        else:
+            found = _joined(_base(node.getparent(), prefixes, steps, cites, bases),
+                            _step(node, steps))
+        bases[node] = found
+    return found
+
+
+def _joined(base: str, step: str) -> str:
+    return f"{base}.{step}" if base else step
 
 
 def _step(element: etree._Element, steps: dict[etree._Element, str]) -> str:

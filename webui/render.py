@@ -159,14 +159,15 @@ def attributes(element: etree._Element, ctx: Context, css: str = "",
                **extra: str | None) -> str:
     """``data-tei``, ``id`` (a passage's address, else the xml:id), ``lang`` and ``class``,
     escaped."""
-    name = local_name(element)
-    parts = [f' data-tei="{esc(name)}"']
+    parts = [f' data-tei="{local_name(element)}"']  # (an XML name: nothing to escape)
     xml_id = ctx.addresses.get(element) or element.get(XML_ID)
     if xml_id:
         parts.append(f' id="{esc(xml_id)}"')
-    lang = html_lang(element.get(XML_LANG))  # a valid BCP 47 tag, else none
+    lang = element.get(XML_LANG)
     if lang:
-        parts.append(f' lang="{esc(lang)}"')
+        lang = html_lang(lang)  # a valid BCP 47 tag, else none
+        if lang:
+            parts.append(f' lang="{lang}"')  # (letters, digits and hyphens only)
     if css:
         parts.append(f' class="{esc(css)}"')
     parts.append(offsets(element, ctx))

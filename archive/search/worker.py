@@ -379,6 +379,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
     index: int | None = None
     try:
         compiled = compile_query(expression, namespaces)
+        TREES.new_query()
         listing, chosen = candidates(settings, compiled, shard, shards)
         plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
                                      [found.position for found in chosen]))

@@ -23,7 +23,7 @@ from .attributes import attribute_plan
 from .compile import CompiledQuery
 from .hits import Hit, HitMaker
 from .parse import lxml_xpath, parse, query_error
-from .plans import NoPlan, atom_plan, filter_plan
+from .plans import NoPlan, atom_plan, filter_plan, for_plan
 from .tree_cache import TreeCache
 
 
@@ -64,6 +64,7 @@ def evaluate_files(
     started = time.perf_counter() if started is None else started
     deadline = started + timeout
     cache = TREES if cache is None else cache
+    cache.new_query()
     hits: list[Hit] = []
     count = 0
     message = None
@@ -149,6 +150,20 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             pass  # a position test: this document is evaluated in full
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
+    looped = for_plan(compiled.expression, compiled.namespaces)
+    if looped is not None:
+        tree, _ = cache.get(path, stamp=stamp)
+        try:
+            bindings = looped.bindings(tree)
+        except NoPlan:
+            pass  # not elements: this document is evaluated in full
+        else:
+            for position, element in enumerate(bindings):
+                if position % 256 == 255 and time.perf_counter() > deadline:
+                    yield TIMED_OUT
+                    return
+                yield from looped.items(tree, element)
+            return
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
         tree, _ = cache.get(path, stamp=stamp)

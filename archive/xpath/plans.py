@@ -14,6 +14,11 @@ predicate that reads only the element itself (its attributes and descendants, no
 nor anything outside it) gives the same answer alone as inside the document, so the hits are
 those of a full elementpath evaluation (tested on a table of queries). A predicate whose value
 turns out to be a number (a position) makes the plan step aside for that document.
+
+``for $x in PATH return EXPR``, where lxml can run ``PATH`` and, with ``$x`` holding one element,
+``EXPR``: lxml selects ``PATH``'s elements, then evaluates ``EXPR`` once per element with ``$x``
+bound to it (the focus stays the document's, as in the ``for``), the items concatenated in that
+order, as ``for`` does.
 """
 
 from __future__ import annotations
@@ -29,11 +34,11 @@ from lxml import etree
 
 from tei.namespaces import NSMAP
 
-from .analysis import OUTWARD_FUNCTIONS, stays_inside, walk_tokens
+from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
 from .attributes import AttributeMap, AttributeValuesPlan, attribute_values_plan
 from .compile import compile_query
 from .hits import string_value
-from .parse import parse
+from .parse import lxml_xpath, parse
 
 if TYPE_CHECKING:
     from elementpath.aliases import ItemArgType, VariableValueType
@@ -118,6 +123,49 @@ def filter_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> Fil
     if not all(_local(predicate) for predicate in predicates):
         return None
     return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates))
+
+
+class ForPlan:
+    """``for $x in PATH return EXPR``: both by lxml, ``EXPR`` once per element of ``PATH``."""
+
+    def __init__(self, variable: str, path: str, body: str,
+                 namespaces: tuple[tuple[str, str], ...]) -> None:
+        self.variable = variable
+        self.path = lxml_xpath(path, namespaces)
+        self.body = lxml_xpath(body, namespaces)
+
+    def bindings(self, tree: etree._ElementTree) -> list[etree._Element]:
+        """``PATH``'s elements, in document order.
+
+        :raise NoPlan: ``PATH`` gave something other than elements.
+        """
+        found = self.path(tree)
+        if not isinstance(found, list) or not all(
+                isinstance(item, etree._Element) and isinstance(item.tag, str)
+                for item in found):
+            raise NoPlan
+        return found
+
+    def items(self, tree: etree._ElementTree, element: etree._Element) -> list[Any]:
+        """``EXPR``'s items with the variable bound to ``element``."""
+        result = self.body(tree, **{self.variable: element})
+        return result if isinstance(result, list) else [result]
+
+
+@lru_cache(maxsize=256)
+def for_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> ForPlan | None:
+    """The plan of a one-variable ``for`` lxml can run, or None when there is none."""
+    top = parse(expression, namespaces)
+    if top.symbol != "for" or top.label != "expression" or len(top) != 3 \
+            or top[0].symbol != "$":
+        return None
+    variable, path, body = top[0][0].value, top[1], top[2]
+    if not lxml_safe(path) or not lxml_safe(body, variables=frozenset({variable})):
+        return None
+    try:
+        return ForPlan(variable, path.source, body.source, namespaces)
+    except etree.XPathError:
+        return None  # lxml refuses what elementpath accepts: elementpath decides
 
 
 #: Functions that only atomize (or count) their first argument.

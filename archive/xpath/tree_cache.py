@@ -35,10 +35,18 @@ class _Entry:
     attributes: dict[str, AttributeMap] = field(default_factory=dict)
     hits: dict[Any, Any] = field(default_factory=dict)  # element → its hit's fields
     counted: int = 0  # of those, already in cost
+    query: int = 0  # the last query that used it (see TreeCache.new_query)
 
 
 class TreeCache:
-    """Parsed documents kept between queries, least recently used first out.
+    """Parsed documents kept between queries, least recently used first out, except that a
+    query never puts out a tree it has used itself.
+
+    A query scanning more documents than the budget holds would otherwise put out each tree
+    before the next query comes back to it (the scan in order under LRU: no hit at all). So
+    when the budget is full of trees the current query has used, its further trees are used
+    once and not kept: the next run of the same scan finds those it kept, and a query over other
+    documents still replaces the trees of earlier queries, least recently used first.
 
     Sizes are estimates from the file size (an lxml tree takes several times its file, an
     elementpath node tree several more), so the budget bounds memory, not exactly.
@@ -53,7 +61,13 @@ class TreeCache:
         self.budget = budget
         self.used = 0
         self.hits = self.misses = 0  # lookups answered from the cache, and parses
+        self.refused = 0  # trees parsed and not kept, the budget full of this query's trees
+        self.query = 0
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def new_query(self) -> None:
+        """Say that a new query starts: trees used by earlier ones may be put out for it."""
+        self.query += 1
 
     def get(self, path: Path, node_tree: bool = False,
             stamp: tuple[int, int] | None = None) -> tuple[Any, Any]:
@@ -102,13 +116,14 @@ class TreeCache:
         entry = self._entries.get(key)
         if entry is not None and entry.stamp == stamp:
             self._entries.move_to_end(key)
+            entry.query = self.query
             self.hits += 1
         else:
             self.misses += 1
             if entry is not None:
                 del self._entries[key]
                 self.used -= entry.cost
-            entry = _Entry(key, stamp, parse_tei(path), None, 0)
+            entry = _Entry(key, stamp, parse_tei(path), None, 0, query=self.query)
             self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True)
         if node_tree and entry.nodes is None:
             entry.nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
@@ -117,7 +132,8 @@ class TreeCache:
 
     def _grow(self, entry: _Entry, extra: int, new: bool = False) -> None:
         # count what entry now holds; older entries go first, and an entry larger than the
-        # whole budget is used once, never kept
+        # whole budget is used once, never kept; nor is a new entry when the budget is full of
+        # this query's trees (the oldest is this query's: all are, as use moves them last)
         entry.cost += extra
         if new:
             self._entries[entry.key] = entry
@@ -130,8 +146,14 @@ class TreeCache:
             del self._entries[entry.key]
             self.used -= entry.cost
         while self.used > self.budget:
-            _, dropped = self._entries.popitem(last=False)
-            self.used -= dropped.cost
+            oldest = next(iter(self._entries.values()))
+            if new and oldest.query == self.query and oldest is not entry:
+                del self._entries[entry.key]
+                self.used -= entry.cost
+                self.refused += 1
+                return
+            del self._entries[oldest.key]
+            self.used -= oldest.cost
 
     def clear(self) -> None:
         self._entries.clear()

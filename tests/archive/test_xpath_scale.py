@@ -1,0 +1,134 @@
+"""XPath at corpus scale (issue 21): upward steps and ``for`` loops run by lxml with the same
+items as elementpath, the tree cache keeps hits on a repeated scan, ``--corpus`` queries."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from archive.config import Settings
+from archive.index.documents import document_files
+from archive.xpath.compile import compile_query
+from archive.xpath.evaluate import evaluate_files
+from archive.xpath.tree_cache import TreeCache
+
+
+@pytest.fixture
+def settings(indexed_corpus: Settings) -> Settings:
+    return indexed_corpus
+
+
+# Upward steps lxml runs: libxml2 reaches the document node as 3.1 does, it only leaves it
+# out of the nodes it returns, so node() and `..` are the same inside predicates and before
+# further steps.
+UPWARD = [
+    ("//tei:date[ancestor::tei:p[tei:orgName]]", 5),
+    ("//tei:persName[../tei:date]", 9),
+    ("//tei:persName/../tei:placeName", 6),
+    ("//tei:date[ancestor::node()[self::tei:div]]", 10),
+    ("//tei:p[count(ancestor::node()) = 5]", 11),
+    ("count(//tei:persName/..)", 4),
+    ("//tei:*[parent::node()[@xml:id]]/@ref", 25),
+    ("//tei:persName[preceding::tei:date]", 12),
+]
+
+
+@pytest.mark.parametrize(("expression", "count"), UPWARD)
+def test_upward_steps_run_in_lxml_with_the_items_of_elementpath(
+        settings: Settings, expression: str, count: int) -> None:
+    compiled = compile_query(expression)
+    assert compiled.engine == "lxml"
+    files = document_files(settings)
+    fast = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    full = evaluate_files(dataclasses.replace(compiled, engine="elementpath"), files,
+                          limit=10_000, timeout=60, cache=TreeCache())
+    assert fast.count == count
+    assert (fast.count, fast.hits) == (full.count, full.hits)
+
+
+@pytest.mark.parametrize("expression", [
+    "//tei:persName/..", "//tei:p/parent::node()", "/self::node()",
+    "/descendant-or-self::node()", "//tei:p/ancestor-or-self::node()",
+    "(//tei:persName/..)[1]", "//tei:p | //tei:p/..",
+])
+def test_results_that_may_hold_the_document_node_run_in_elementpath(expression: str) -> None:
+    assert compile_query(expression).engine == "elementpath"
+
+
+# `for` over elements lxml selects, its body run by lxml once per element
+LOOPS = [
+    ("for $p in //tei:p return count($p//tei:persName)", 14),
+    ("for $p in //tei:p[tei:persName] return string-length($p)", 9),
+    ("for $d in //tei:date return $d/@when", 8),
+    ("for $p in //tei:p return $p//tei:persName[@ref = '#leon-trotsky']", 3),
+    ("for $p in //tei:div return boolean($p//tei:orgName)", 5),
+    ("for $x in //tei:persName return count(//tei:p[tei:persName = $x])", 12),
+    # not elements: such a document is evaluated in full
+    ("for $n in //tei:p/@xml:id return string-length($n)", 11),
+]
+
+
+@pytest.mark.parametrize(("expression", "count"), LOOPS)
+def test_for_loops_over_elements_run_in_lxml_with_the_items_of_elementpath(
+        settings: Settings, expression: str, count: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.xpath import evaluate, plans
+
+    compiled = compile_query(expression)
+    assert compiled.engine == "elementpath"
+    assert plans.for_plan(compiled.expression, compiled.namespaces) is not None
+    files = document_files(settings)
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    monkeypatch.setattr(evaluate, "for_plan", lambda *_: None)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    assert planned.count == count
+    assert (planned.count, planned.hits) == (full.count, full.hits)
+    assert [hit.kind for hit in planned.hits] == [hit.kind for hit in full.hits]
+
+
+@pytest.mark.parametrize("expression", [
+    "for $p in //tei:p return count(.//tei:persName)",  # the focus is the document, not $p
+    "for $p in //tei:p return position()",
+    "for $p in //tei:p, $q in //tei:div return count($q)",
+    "for $p in //tei:p return $p/..",  # the parent may be the document node
+    "for $p in //tei:p return xs:integer(count($p//tei:lb))",
+])
+def test_other_for_loops_get_no_plan(expression: str) -> None:
+    from archive.xpath.plans import for_plan
+
+    compiled = compile_query(expression)
+    assert for_plan(compiled.expression, compiled.namespaces) is None
+
+
+def test_a_repeated_scan_larger_than_the_cache_finds_trees_kept(settings: Settings) -> None:
+    # under plain LRU a scan in order of more trees than the budget holds puts out each tree
+    # before it comes back: the second run had no hit at all
+    files = document_files(settings)  # four documents, a budget for two of them
+    largest = max(path.stat().st_size for _, path in files)
+    cache = TreeCache(budget=int(2.5 * largest * TreeCache.LXML_FACTOR))
+    compiled = compile_query("//tei:persName")
+    first = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+    assert (cache.hits, cache.misses) == (0, len(files))
+    assert cache.refused >= 1  # trees past the budget were used once, not kept
+    found = []
+    for _ in range(3):
+        before = cache.hits
+        again = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+        assert again.hits == first.hits
+        found.append(cache.hits - before)
+    # every run finds trees kept (the hits remembered with them take some room at first)
+    assert min(found) >= 1 and found[-1] >= 2
+
+
+def test_a_query_over_other_documents_replaces_the_trees_of_earlier_queries(
+        settings: Settings) -> None:
+    files = document_files(settings)
+    largest = max(path.stat().st_size for _, path in files)
+    cache = TreeCache(budget=int(2.5 * largest * TreeCache.LXML_FACTOR))
+    compiled = compile_query("//tei:persName")
+    evaluate_files(compiled, files[:2], limit=10_000, timeout=60, cache=cache)
+    evaluate_files(compiled, files[2:], limit=10_000, timeout=60, cache=cache)
+    misses = cache.misses
+    evaluate_files(compiled, files[2:], limit=10_000, timeout=60, cache=cache)
+    assert cache.misses == misses  # the second query's trees took the first one's place

@@ -87,7 +87,7 @@ def _may_return_document(token: Any) -> bool:
     if symbol == "|":
         return any(_may_return_document(child) for child in token)
     if symbol == ".." or (label == "axis" and symbol in _DOCUMENT_AXES):
-        return symbol == ".." or token[0].label == "kind test"
+        return symbol == ".." or bool(token[0].label == "kind test")
     return False
 
 

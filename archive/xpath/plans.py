@@ -190,10 +190,23 @@ class AtomPlan:
         :param attribute_map: the tree's map of an attribute (see archive.xpath.attributes).
         :raise elementpath.ElementPathError: the evaluation failed.
         """
-        strings = {f"__p{number}": plan.values(attribute_map(plan.attribute))
-                   if plan is not None and attribute_map is not None
-                   else [_atomized(node) for node in lxml_xpath(path)(tree)]
-                   for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
+        return self.finish(self.strings(tree, lxml_xpath, attribute_map))
+
+    def strings(self, tree: etree._ElementTree, lxml_xpath: Any,
+                attribute_map: Callable[[str], AttributeMap] | None = None,
+                ) -> dict[str, list[str]]:
+        """Each path's atomized nodes on one document, by the name of its variable."""
+        return {f"__p{number}": plan.values(attribute_map(plan.attribute))
+                if plan is not None and attribute_map is not None
+                else [_atomized(node) for node in lxml_xpath(path)(tree)]
+                for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
+
+    def finish(self, strings: dict[str, list[str]]) -> list[Any]:
+        """The expression's items from its paths' values (of one document, or of several
+        documents one after the other: the expression over their collection).
+
+        :raise elementpath.ElementPathError: the evaluation failed.
+        """
         if self.native is not None:
             return self.native(strings)
         variables: dict[str, VariableValueType] = {

@@ -132,3 +132,72 @@ def test_a_query_over_other_documents_replaces_the_trees_of_earlier_queries(
     misses = cache.misses
     evaluate_files(compiled, files[2:], limit=10_000, timeout=60, cache=cache)
     assert cache.misses == misses  # the second query's trees took the first one's place
+
+
+# --- one expression over the whole corpus (--corpus) ------------------------------------------
+
+def _corpus_json(settings: Settings, *args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query", "--corpus",
+                                      "--format", "json", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _in_python(settings: Settings, path: str) -> list[str]:
+    # the values of an lxml path in every document, in id order
+    from lxml import etree
+
+    from tei.namespaces import NSMAP
+
+    return [str(value) for _, file in document_files(settings)
+            for value in etree.parse(str(file)).xpath(path, namespaces=NSMAP)]
+
+
+def test_a_corpus_query_is_one_answer_computed_over_every_file(settings: Settings) -> None:
+    import json
+
+    refs = _in_python(settings, "//tei:placeName/@ref")
+    cases = {
+        "count(distinct-values(//tei:placeName/@ref))": [str(len(set(refs)))],
+        "distinct-values(//tei:placeName/@ref)": list(dict.fromkeys(refs)),
+        "count(//tei:persName)": [str(len(_in_python(settings, "//tei:persName")))],
+        "exists(//tei:quote) and count(//tei:div) > 4": ["true"],
+    }
+    assert len(set(refs)) > 1
+    for expression, values in cases.items():
+        code, stdout, _ = _corpus_json(settings, expression)
+        assert code == 0, stdout
+        answer = json.loads(stdout)
+        assert set(answer) == {"query", "count", "hits", "elapsed_ms", "truncated"}
+        assert [hit["value"] for hit in answer["hits"]] == values, expression
+        assert answer["count"] == len(values) and answer["truncated"] is False
+        assert all(hit["doc"] == "" and hit["kind"] == "atomic" for hit in answer["hits"])
+
+
+def test_a_path_over_the_corpus_is_the_nodes_of_every_document(settings: Settings) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    code, stdout, _ = _corpus_json(settings, "//tei:placeName[@ref = '#moscow']")
+    plain = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query", "--format",
+                                     "json", "//tei:placeName[@ref = '#moscow']"])
+    assert code == 0
+    ours, theirs = json.loads(stdout), json.loads(plain.stdout)
+    assert ours["count"] == 3 and ours["hits"] == theirs["hits"]
+
+
+@pytest.mark.parametrize(("expression", "args", "message"), [
+    ("(//tei:p)[1]", (), "cannot be asked of the whole corpus at once"),
+    ("count(//tei:persName)", ("--timeout", "0"), "time limit of 0 s"),
+])
+def test_a_corpus_query_that_cannot_answer_is_one_line(
+        settings: Settings, expression: str, args: tuple[str, ...], message: str) -> None:
+    code, stdout, stderr = _corpus_json(settings, *args, expression)
+    assert code == 1 and stdout == ""
+    assert len(stderr.splitlines()) == 1 and message in stderr

@@ -71,23 +71,29 @@ def lxml_safe(token: Any, element_context: bool = False,
             and not _may_return_document(token))
 
 
-#: Axes whose step with a kind test (``node()``) can select the document node.
-_DOCUMENT_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "self",
-                            "descendant-or-self"})
+#: Axes whose step with a kind test (``node()``) selects the document node from below.
+_UP_TO_DOCUMENT = frozenset({"parent", "ancestor", "ancestor-or-self"})
+#: Axes whose step with ``node()`` selects the document node when that is its context.
+_FROM_DOCUMENT = frozenset({"self", "descendant-or-self"})
 
 
-def _may_return_document(token: Any) -> bool:
-    # the nodes the expression returns may include the document node: its last step goes up
-    # (or stays) without naming elements
+def _may_return_document(token: Any, from_document: bool = False) -> bool:
+    # the nodes the expression returns may include the document node: its last step goes up,
+    # or stays on the document node, without naming elements (from_document: the step's
+    # context nodes may include the document node)
     symbol, label = token.symbol, token.label
-    if symbol in ("/", "//") and label == "operator" and len(token):
-        return _may_return_document(token[-1])
+    if symbol in ("/", "//") and label == "operator" and len(token) == 1:
+        return _may_return_document(token[0], True)  # from the root
+    if symbol in ("/", "//") and label == "operator" and len(token) == 2:
+        return _may_return_document(token[1], _may_return_document(token[0], from_document))
     if (symbol == "[" and label == "operator") or (symbol == "(" and label == "expression"):
-        return _may_return_document(token[0])
+        return _may_return_document(token[0], from_document)
     if symbol == "|":
-        return any(_may_return_document(child) for child in token)
-    if symbol == ".." or (label == "axis" and symbol in _DOCUMENT_AXES):
-        return symbol == ".." or bool(token[0].label == "kind test")
+        return any(_may_return_document(child, from_document) for child in token)
+    if symbol == "..":
+        return True
+    if label == "axis" and len(token) == 1 and token[0].label == "kind test":
+        return symbol in _UP_TO_DOCUMENT or (symbol in _FROM_DOCUMENT and from_document)
     return False
 
 

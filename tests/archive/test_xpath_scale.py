@@ -31,6 +31,7 @@ UPWARD = [
     ("count(//tei:persName/..)", 4),
     ("//tei:*[parent::node()[@xml:id]]/@ref", 25),
     ("//tei:persName[preceding::tei:date]", 12),
+    ("//tei:p/descendant-or-self::node()", 135),  # from elements: never the document node
 ]
 
 
@@ -50,7 +51,7 @@ def test_upward_steps_run_in_lxml_with_the_items_of_elementpath(
 @pytest.mark.parametrize("expression", [
     "//tei:persName/..", "//tei:p/parent::node()", "/self::node()",
     "/descendant-or-self::node()", "//tei:p/ancestor-or-self::node()",
-    "(//tei:persName/..)[1]", "//tei:p | //tei:p/..",
+    "(//tei:persName/..)[1]", "//tei:p | //tei:p/..", "//self::node()",
 ])
 def test_results_that_may_hold_the_document_node_run_in_elementpath(expression: str) -> None:
     assert compile_query(expression).engine == "elementpath"

@@ -359,7 +359,8 @@ class _Merge:
                              f"whole corpus answers only when every document was read")
         hits = corpus_hits(plan, (self.values[position] for position in order))
         budget = Budget(*self.bounds)
-        kept = list(map(_hit, budget.take([tuple(hit) for hit in hits[:max(0, self.limit)]])))
+        shown = hits if self.limit < 0 else hits[:self.limit]
+        kept = list(map(_hit, budget.take([tuple(hit) for hit in shown])))
         cut = len(kept) < len(hits)
         notes = [note for note in (
             f"query stopped at the result limit of {self.limit} items" if cut and not

@@ -202,3 +202,13 @@ def test_a_corpus_query_that_cannot_answer_is_one_line(
     code, stdout, stderr = _corpus_json(settings, *args, expression)
     assert code == 1 and stdout == ""
     assert len(stderr.splitlines()) == 1 and message in stderr
+
+
+def test_a_corpus_query_reports_its_first_items_within_the_limit(settings: Settings) -> None:
+    from archive.search.corpus import run_query
+
+    refs = list(dict.fromkeys(_in_python(settings, "//tei:placeName/@ref")))
+    result = run_query(settings, "distinct-values(//tei:placeName/@ref)", limit=2, corpus=True)
+    assert result.count == len(refs) > 2
+    assert [hit.value for hit in result.hits] == refs[:2]
+    assert result.truncated and "result limit of 2 items" in (result.message or "")

@@ -14,6 +14,7 @@ the caller merges their records in document order, cut where a single pass would
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import functools
 import itertools
 import math
@@ -35,6 +36,7 @@ from ..errors import ArchiveError, QueryError
 from ..index import die_with_parent, worker_context
 from ..xpath import (
     TREES,
+    CompiledQuery,
     Hit,
     QueryResult,
     compile_query,
@@ -412,6 +414,15 @@ def _serve(connection: Connection, plans: Connection) -> None:
         _answer(connection, plans, *job)
 
 
+def _pruning(compiled: CompiledQuery, gather: Any) -> CompiledQuery:
+    # asked of the corpus, a function of one path needs only the documents that path needs:
+    # the others give it no value
+    if gather is None or len(gather.paths) != 1:
+        return compiled
+    path = compile_query(gather.paths[0], compiled.namespace_map)
+    return dataclasses.replace(compiled, names=path.names, attributes=path.attributes)
+
+
 def _answer(connection: Connection, plans: Connection, settings: Settings, expression: str,
             namespaces: dict[str, str] | None, limit: int, timeout: float, shard: int,
             shards: int, bounds: tuple[int | None, int | None] = (None, None),
@@ -432,7 +443,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         compiled = compile_query(expression, namespaces)
         gather = corpus_plan(compiled) if corpus else None  # the corpus's: values only
         TREES.new_query()
-        listing, chosen = candidates(settings, compiled, shard, shards)
+        listing, chosen = candidates(settings, _pruning(compiled, gather), shard, shards)
         plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
                                      [found.position for found in chosen]))
         (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)

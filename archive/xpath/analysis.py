@@ -196,7 +196,8 @@ def requirements(token: Any) -> tuple[frozenset[str], frozenset[tuple[str, str]]
     """What a document must contain for the expression to return anything.
 
     Only steps on the main path count (not ``|`` branches, nor predicates beyond
-    ``[@attr = 'literal']`` and ``[path]``); an expression whose top is not a path (``count()``,
+    ``[@attr = 'literal']`` and ``[path]``; for ``for $x in PATH return ...``, ``PATH``'s); an
+    expression whose top is not a path (``count()``,
     ``not()``, arithmetic ...) requires nothing, since it yields a value for every document.
 
     :return: (Clark names of elements, (Clark attribute name, value) pairs).
@@ -217,6 +218,8 @@ def _spine(token: Any, names: set[str], attributes: set[tuple[str, str]]) -> Non
         _predicate(token[1], names, attributes)
     elif symbol == "(" and label == "expression" and len(token) == 1:
         _spine(token[0], names, attributes)
+    elif symbol == "for" and label == "expression" and len(token) == 3:
+        _spine(token[1], names, attributes)  # no item to bind, no item returned
     elif label == "axis" and symbol not in ("attribute", "namespace"):
         _spine(token[0], names, attributes)
     elif symbol in (":", "(name)") and label in ("symbol", "name"):

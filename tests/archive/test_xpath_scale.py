@@ -212,3 +212,26 @@ def test_a_corpus_query_reports_its_first_items_within_the_limit(settings: Setti
     assert result.count == len(refs) > 2
     assert [hit.value for hit in result.hits] == refs[:2]
     assert result.truncated and "result limit of 2 items" in (result.message or "")
+
+
+def test_the_index_rules_out_documents_for_loops_and_corpus_functions_cannot_use(
+        settings: Settings) -> None:
+    from archive.search.corpus import run_query
+
+    holding = [file for _, file in document_files(settings)
+               if _in_python_file(file, "boolean(//tei:quote)")]
+    assert 0 < len(holding) < len(document_files(settings))
+    quotes = _in_python(settings, "//tei:quote")
+    counted = run_query(settings, "count(//tei:quote)", corpus=True)
+    assert [hit.value for hit in counted.hits] == [str(len(quotes))]
+    assert counted.documents == len(holding)
+    looped = run_query(settings, "for $q in //tei:quote return string-length($q)")
+    assert looped.count == len(quotes) and looped.documents == len(holding)
+
+
+def _in_python_file(file: object, expression: str) -> object:
+    from lxml import etree
+
+    from tei.namespaces import NSMAP
+
+    return etree.parse(str(file)).xpath(expression, namespaces=NSMAP)

@@ -35,7 +35,7 @@ from lxml import etree
 from tei.namespaces import NSMAP
 
 from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
-from .attributes import AttributeMap, AttributeValuesPlan, attribute_values_plan
+from .attributes import AttributeMap, AttributeValuesPlan, attribute_name, attribute_values_plan
 from .compile import compile_query
 from .hits import string_value
 from .parse import lxml_xpath, parse
@@ -58,10 +58,14 @@ class NoPlan(Exception):
 class FilterPlan:
     """``PATH[P1]...[Pn]``: PATH by lxml, the predicates by elementpath per element."""
 
-    def __init__(self, path: str, predicates: list[Any], attributes_only: bool) -> None:
+    def __init__(self, path: str, predicates: list[Any], attributes_only: bool,
+                 read: tuple[str, ...] | None = None) -> None:
+        """:param read: the Clark names of the only attributes the predicates read, when
+            known (the answer is remembered by their values alone)."""
         self.path = path
         self.predicates = predicates
         self.attributes_only = attributes_only
+        self.read = read if attributes_only else None
         self.memo: dict[Any, bool] = {}
 
     def select(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
@@ -74,8 +78,13 @@ class FilterPlan:
         for element in lxml_xpath(tree):
             if not isinstance(element, etree._Element) or not isinstance(element.tag, str):
                 raise NoPlan
-            key: Any = (element.tag, tuple(sorted(element.attrib.items()))) \
-                if self.attributes_only else etree.tostring(element, with_tail=False)
+            key: Any
+            if self.read is not None:  # the values of the attributes read, in C
+                key = tuple(map(element.get, self.read))
+            elif self.attributes_only:
+                key = (element.tag, tuple(sorted(element.attrib.items())))
+            else:
+                key = etree.tostring(element, with_tail=False)
             keep = self.memo.get(key)
             if keep is None:
                 keep = self._keep(element)
@@ -122,7 +131,23 @@ def filter_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> Fil
         return None
     if not all(_local(predicate) for predicate in predicates):
         return None
-    return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates))
+    return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates),
+                      _attributes_read(predicates, namespaces))
+
+
+def _attributes_read(predicates: list[Any], namespaces: tuple[tuple[str, str], ...],
+                     ) -> tuple[str, ...] | None:
+    # the Clark names of the attributes the predicates name (None: one is not a plain name)
+    names = set()
+    for token in (t for predicate in predicates for t in walk_tokens(predicate)):
+        if token.label == "axis":
+            return None  # attribute::a, or anything else of the kind: every attribute
+        if token.symbol == "@":
+            name = attribute_name(token, namespaces)
+            if name is None:
+                return None
+            names.add(name)
+    return tuple(sorted(names))
 
 
 class ForPlan:

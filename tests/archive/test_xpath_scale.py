@@ -235,3 +235,24 @@ def _in_python_file(file: object, expression: str) -> object:
     from tei.namespaces import NSMAP
 
     return etree.parse(str(file)).xpath(expression, namespaces=NSMAP)
+
+
+@pytest.mark.parametrize(("expression", "read"), [
+    ("//tei:date[@when castable as xs:date][xs:date(@when) lt xs:date('1930-01-01')]",
+     ("when",)),
+    ("//tei:p[string-length(@xml:id) gt 1]", ("{http://www.w3.org/XML/1998/namespace}id",)),
+    ("//tei:date[string-length(attribute::when) gt 4]", None),  # not by name: all of them
+])
+def test_predicates_on_named_attributes_are_remembered_by_their_values(
+        settings: Settings, expression: str, read: tuple[str, ...] | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.xpath import evaluate, plans
+
+    compiled = compile_query(expression)
+    plan = plans.filter_plan(compiled.expression, compiled.namespaces)
+    assert plan is not None and plan.read == read
+    files = document_files(settings)
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    monkeypatch.setattr(evaluate, "filter_plan", lambda *_: None)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    assert planned.count > 0 and (planned.count, planned.hits) == (full.count, full.hits)

@@ -91,7 +91,7 @@ def error_lines(expression: str, line: int | None, column: int | None) -> list[d
 @bp.get("/query")
 def console() -> str:
     expression = request.args.get("q", "")
-    data = query_data(expression)
+    data = query_data(expression, corpus=request.args.get("corpus") == "1")
     lines = (error_lines(expression, data["error"]["line"], data["error"]["column"])
              if data["error"] else [])
     return render_template("query/console.html", **data, examples=EXAMPLES, error_lines=lines)

@@ -49,7 +49,8 @@ class TreeCache:
     documents still replaces the trees of earlier queries, least recently used first.
 
     Sizes are estimates from the file size (an lxml tree takes several times its file, an
-    elementpath node tree several more), so the budget bounds memory, not exactly.
+    elementpath node tree several more), so the budget bounds memory, not exactly. Until a
+    query is said to start (:meth:`new_query`), the cache is a plain LRU one.
     """
 
     LXML_FACTOR = 8
@@ -62,7 +63,7 @@ class TreeCache:
         self.used = 0
         self.hits = self.misses = 0  # lookups answered from the cache, and parses
         self.refused = 0  # trees parsed and not kept, the budget full of this query's trees
-        self.query = 0
+        self.query = 0  # the current query's number (0: none said, plain LRU)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def new_query(self) -> None:
@@ -147,7 +148,7 @@ class TreeCache:
             self.used -= entry.cost
         while self.used > self.budget:
             oldest = next(iter(self._entries.values()))
-            if new and oldest.query == self.query and oldest is not entry:
+            if new and self.query and oldest.query == self.query and oldest is not entry:
                 del self._entries[entry.key]
                 self.used -= entry.cost
                 self.refused += 1

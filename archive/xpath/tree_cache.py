@@ -40,13 +40,14 @@ class _Entry:
 
 class TreeCache:
     """Parsed documents kept between queries, least recently used first out, except that a
-    query never puts out a tree it has used itself.
+    query never puts out a tree it or the query before it used.
 
     A query scanning more documents than the budget holds would otherwise put out each tree
     before the next query comes back to it (the scan in order under LRU: no hit at all). So
-    when the budget is full of trees the current query has used, its further trees are used
-    once and not kept: the next run of the same scan finds those it kept, and a query over other
-    documents still replaces the trees of earlier queries, least recently used first.
+    when the budget is full of trees the current or the previous query used, further trees are
+    used once and not kept: the next run of the same scan finds those the first one kept, and
+    queries over other documents still replace the trees of older queries (from the second
+    query on), least recently used first.
 
     Sizes are estimates from the file size (an lxml tree takes several times its file, an
     elementpath node tree several more), so the budget bounds memory, not exactly. Until a
@@ -57,6 +58,7 @@ class TreeCache:
     ELEMENTPATH_FACTOR = 24
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
+    OVER_BUDGET = 1.25  # what an entry growing may take the cache to (see _grow)
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
@@ -133,8 +135,10 @@ class TreeCache:
 
     def _grow(self, entry: _Entry, extra: int, new: bool = False) -> None:
         # count what entry now holds; older entries go first, and an entry larger than the
-        # whole budget is used once, never kept; nor is a new entry when the budget is full of
-        # this query's trees (the oldest is this query's: all are, as use moves them last)
+        # whole budget is used once, never kept. Entries the current or the previous query used
+        # are not put out for another (the oldest is the one to look at: use moves entries
+        # last): then a new entry is not kept, and one that grew (its maps, the hits
+        # remembered since the last query) stays unless it passes the budget by a quarter
         entry.cost += extra
         if new:
             self._entries[entry.key] = entry
@@ -148,10 +152,11 @@ class TreeCache:
             self.used -= entry.cost
         while self.used > self.budget:
             oldest = next(iter(self._entries.values()))
-            if new and self.query and oldest.query == self.query and oldest is not entry:
-                del self._entries[entry.key]
-                self.used -= entry.cost
-                self.refused += 1
+            if self.query and oldest.query >= self.query - 1 and oldest is not entry:
+                if new or self.used > self.budget * self.OVER_BUDGET:
+                    del self._entries[entry.key]
+                    self.used -= entry.cost
+                    self.refused += 1
                 return
             del self._entries[oldest.key]
             self.used -= oldest.cost

@@ -218,7 +218,8 @@ def read_doctype(data: bytes, path: str | None = None, dtd: DtdAccess | None = N
         resolver = _Resolver(access, snapshot, doctype)
         tree = _parse(data, path, resolver, doctype.base, docinfo.system_url)
         _check_external_entities(tree, data, doctype, path)
-    _check_depth(tree.getroot(), path)
+    if not PARSER_LIMITS_DEPTH:
+        _check_depth(tree.getroot(), path)
     return tree, doctype
 
 
@@ -321,7 +322,20 @@ def duplicate_ids(root: etree._Element) -> Iterator[tuple[str, int | None, int |
             first[value] = element.sourceline
 
 
+def _parser_limits_depth() -> bool:
+    """Whether libxml2 itself refuses elements nested deeper than :data:`MAX_DEPTH` (it does
+    without ``huge_tree``, counting the elements of expanded entities too): asked once, so that
+    a libxml2 built otherwise is still guarded by :func:`_check_depth`."""
+    deep = MAX_DEPTH + 1
+    try:
+        etree.fromstring(b"<a>" * deep + b"</a>" * deep, _parser())
+    except etree.XMLSyntaxError as error:
+        return "Excessive depth" in str(error)
+    return False
+
+
 def _check_depth(root: etree._Element, path: str | None) -> None:
+    # a walk of every element in Python: only where the parser does not limit depth itself
     depth_of = {root: 1}
     for element in root.iterdescendants():
         parent = element.getparent()
@@ -416,3 +430,8 @@ def check_tei_root(tree: etree._ElementTree, path: str | None = None) -> None:
                 path, root.sourceline)
         raise TeiStructureError(f"root element is <{qname.localname}>, not a TEI document",
                                 path, root.sourceline)
+
+
+#: libxml2 refuses too deep documents while parsing (see :func:`_parser_limits_depth`), so no
+#: parsed tree is walked again to measure its depth.
+PARSER_LIMITS_DEPTH = _parser_limits_depth()

@@ -53,7 +53,7 @@ def entity(entity_id: str) -> Response:
 
 @bp.get("/query")
 def query() -> tuple[Response, int]:
-    data = query_data(request.args.get("q", ""))
+    data = query_data(request.args.get("q", ""), corpus=request.args.get("corpus") == "1")
     return jsonify(data), 400 if data["error"] else 200
 
 

@@ -28,11 +28,16 @@ EXAMPLES = (
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
 
 
-def query_data(expression: str) -> dict[str, Any]:
-    """Run ``expression``; hits, counts and limits, or the error with its position."""
+def query_data(expression: str, corpus: bool = False) -> dict[str, Any]:
+    """Run ``expression``; hits, counts and limits, or the error with its position.
+
+    :param corpus: ask it once of the whole corpus (see :func:`archive.search.run_query`):
+        its items belong to no document (no ``url``).
+    """
     config = current_app.config
     timeout, limit = float(config["QUERY_TIMEOUT"]), int(config["QUERY_LIMIT"])
-    data: dict[str, Any] = {"query": expression, "timeout": timeout, "limit": limit,
+    data: dict[str, Any] = {"query": expression, "corpus": corpus, "timeout": timeout,
+                            "limit": limit,
                             "count": 0, "hits": [], "truncated": False, "message": None,
                             "error": None, "elapsed_ms": None}
     if not expression.strip():
@@ -45,7 +50,7 @@ def query_data(expression: str) -> dict[str, Any]:
         with heavy():
             result = run_query(get_settings(), expression, limit=limit, timeout=timeout,
                                hit_bytes=int(config["QUERY_HIT_BYTES"]),
-                               answer_bytes=int(config["QUERY_ANSWER_BYTES"]))
+                               answer_bytes=int(config["QUERY_ANSWER_BYTES"]), corpus=corpus)
     except QueryError as error:
         found = _POSITION.search(str(error))
         data["error"] = {"message": str(error),
@@ -56,7 +61,7 @@ def query_data(expression: str) -> dict[str, Any]:
     for hit in result.hits:
         item = hit.as_dict()
         item["url"] = (url_for("documents.read", doc_id=hit.doc)
-                       + (f"#{hit.target}" if hit.target else ""))
+                       + (f"#{hit.target}" if hit.target else "")) if hit.doc else None
         item["kwic"] = split_context(hit.context, hit.value)
         hits.append(item)
     data.update(count=result.count, hits=hits, truncated=result.truncated,
@@ -86,7 +91,7 @@ def error_lines(expression: str, line: int | None, column: int | None) -> list[d
 @bp.get("/query")
 def console() -> str:
     expression = request.args.get("q", "")
-    data = query_data(expression)
+    data = query_data(expression, corpus=request.args.get("corpus") == "1")
     lines = (error_lines(expression, data["error"]["line"], data["error"]["column"])
              if data["error"] else [])
     return render_template("query/console.html", **data, examples=EXAMPLES, error_lines=lines)

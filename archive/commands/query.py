@@ -108,10 +108,14 @@ def facets(settings: Settings, selects: tuple[str, ...], text: str | None,
               help="Seconds before the query stops (default $ARCHIVE_QUERY_TIMEOUT).")
 @click.option("--ns", "namespaces", multiple=True, metavar="PREFIX=URI",
               help="Bind a namespace prefix (tei and xml are bound).")
+@click.option("--corpus", is_flag=True,
+              help="Ask the expression once of the whole corpus, its context the collection "
+                   "of documents: count(distinct-values(//tei:placeName/@ref)) is one number.")
 @click.pass_obj
 def query(settings: Settings, xpath: str, format_: str, limit: int | None,
-          timeout: float | None, namespaces: tuple[str, ...]) -> None:
-    """Evaluate an XPath 3.1 expression on every document of the archive."""
+          timeout: float | None, namespaces: tuple[str, ...], corpus: bool) -> None:
+    """Evaluate an XPath 3.1 expression on every document of the archive (or, with --corpus,
+    once on all of them together)."""
     from ..search import run_query
 
     bound = {}
@@ -120,7 +124,8 @@ def query(settings: Settings, xpath: str, format_: str, limit: int | None,
         if not sep or not prefix or not uri:
             raise QueryError(f"--ns takes PREFIX=URI, not {binding!r}")
         bound[prefix] = uri
-    result = run_query(settings, xpath, namespaces=bound, limit=limit, timeout=timeout)
+    result = run_query(settings, xpath, namespaces=bound, limit=limit, timeout=timeout,
+                       corpus=corpus)
     click.echo(FORMATS[format_](result), nl=False)
     if result.message:
         click.echo(f"archive: {result.message}", err=True)
@@ -129,7 +134,7 @@ def query(settings: Settings, xpath: str, format_: str, limit: int | None,
 def _text(result: QueryResult) -> str:
     lines = []
     for hit in result.hits:
-        where = f"{hit.doc}#{hit.target}" if hit.target else hit.doc
+        where = f"{hit.doc}#{hit.target}" if hit.target else hit.doc or "(corpus)"
         shown = hit.context if hit.kind in ("element", "text", "attribute") else hit.value
         name = f" {hit.name}" if hit.name else ""
         if hit.kind == "attribute":

@@ -1,8 +1,9 @@
-"""``archive tag FILE``: print the person/place/org/date mentions of one source file.
+"""``archive tag FILE... | DIR``: print the person/place/org/date mentions of source files.
 
-Reads the file, runs the recogniser on its blocks with the data directory's registry (or the
+Reads each file, runs the recogniser on its blocks with the data directory's registry (or the
 bundled sample registry), maps every mention back to offsets in the source text and prints one
-JSON object per mention (the evaluation format of ../shared/eval). Writes nothing.
+JSON object per mention (the evaluation format of ../shared/eval). The recogniser (its model)
+is loaded once for all the files. Writes nothing.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..config import Settings
 from ..errors import ArchiveError
 from ..model import Block, Mention, Source
+
+if TYPE_CHECKING:
+    from ..annotate import Recogniser
 
 DATE_FIELDS = (("when", "when"), ("from_", "from"), ("to", "to"),
                ("not_before", "notBefore"), ("not_after", "notAfter"))
@@ -92,30 +96,83 @@ def _lines(records: Sequence[dict[str, Any]], output: str) -> Iterator[str]:
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "output", type=click.Choice(["jsonl", "text"]), default="jsonl",
               show_default=True, help="One JSON object per mention, or aligned text lines.")
 @click.option("--source-format", type=click.Choice(["text", "markdown", "html"]), default=None,
-              help="Read FILE as this format (default: from its extension).")
+              help="Read every file as this format (default: from its extension).")
 @click.option("--date", "document_date", metavar="YYYY[-MM[-DD]]", default=None,
               help="The document's own date, for dates written without year or month "
                    "(default: the date in its metadata, if any).")
 @click.pass_obj
-def tag(settings: Settings, file: Path, output: str, source_format: str | None,
+def tag(settings: Settings, files: tuple[Path, ...], output: str, source_format: str | None,
         document_date: str | None) -> None:
-    """Print the person/place/org/date mentions of FILE, one per line, by offset."""
+    """Print the person/place/org/date mentions of each FILE (or each source file in DIR, its
+    folders included: .txt, .md, .html), one per line, by offset.
+
+    With several files (or a folder) each JSON line also names its ``file``, and the text
+    output heads each file's lines with ``==> FILE <==``. A file that cannot be read is one
+    line on standard error and the others are still tagged; the exit status is then 1.
+    """
     from ..annotate import DateContext, Recogniser
-    from ..ingest import read_source
     from ..registry import load_registry
 
     context = DateContext.of(document_date)
     if document_date is not None and context.year is None:
         raise ArchiveError(f"--date {document_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
-                           str(file))
-    source = read_source(file, source_format)
-    if document_date is None:
-        context = DateContext.of(source.metadata.date)
+                           str(files[0]) if len(files) == 1 else None)
+    several = len(files) > 1 or any(path.is_dir() for path in files)
+    chosen = list(source_files(files)) if several else list(files)
+    if not chosen:
+        raise ArchiveError("no source files (.txt, .md, .html) to tag",
+                           ", ".join(map(str, files)))
     recogniser = Recogniser.for_archive(load_registry(settings), settings)
+    failed = 0
+    for file in chosen:
+        try:
+            lines = list(_tag_file(recogniser, file, output, source_format, document_date,
+                                   several))
+        except ArchiveError as error:
+            if not several:
+                raise
+            click.echo(f"archive: error: {error}", err=True)
+            failed += 1
+            continue
+        if several and output == "text":
+            click.echo(f"==> {file} <==")
+        for line in lines:
+            click.echo(line)
+    if failed:
+        raise SystemExit(1)
+
+
+def _tag_file(recogniser: Recogniser, file: Path, output: str, source_format: str | None,
+              document_date: str | None, named: bool) -> Iterator[str]:
+    # the lines of one file; ``named``: each JSON line says which file it is from
+    from ..annotate import DateContext
+    from ..ingest import read_source
+
+    source = read_source(file, source_format)
+    context = DateContext.of(document_date if document_date is not None
+                             else source.metadata.date)
     mentions = recogniser.recognise([block.text for block in source.blocks], context=context)
-    for line in _lines(mention_records(source, mentions), output):
-        click.echo(line)
+    records = mention_records(source, mentions)
+    if named:
+        records = [{"file": str(file), **record} for record in records]
+    yield from _lines(records, output)
+
+
+def source_files(paths: Sequence[Path]) -> Iterator[Path]:
+    """The files given, each folder replaced by the source files in it and its folders (by
+    extension, in name order; hidden files and folders left out)."""
+    from ..ingest import SOURCE_FORMATS
+
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        for found in sorted(path.rglob("*")):
+            relative = found.relative_to(path).parts
+            if found.suffix.lower() in SOURCE_FORMATS and found.is_file() \
+                    and not any(part.startswith(".") for part in relative):
+                yield found

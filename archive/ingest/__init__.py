@@ -3,8 +3,8 @@
 
 from .encode import encode
 from .readers import READERS, register_reader
-from .sources import read_source, slugify_id
+from .sources import SOURCE_FORMATS, read_source, slugify_id
 
 __all__ = [
-    "READERS", "encode", "read_source", "register_reader", "slugify_id"
+    "READERS", "SOURCE_FORMATS", "encode", "read_source", "register_reader", "slugify_id"
 ]

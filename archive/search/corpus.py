@@ -10,7 +10,14 @@ from __future__ import annotations
 import time
 
 from ..config import Settings
-from ..xpath import MAX_EXPRESSION, QueryResult, TreeCache, compile_query, evaluate_files
+from ..xpath import (
+    MAX_EXPRESSION,
+    QueryResult,
+    TreeCache,
+    compile_query,
+    corpus_plan,
+    evaluate_files,
+)
 from .bounds import ANSWER_BYTES
 from .candidates import candidates
 from .worker import run_in_worker
@@ -19,7 +26,7 @@ from .worker import run_in_worker
 def run_query(
     settings: Settings, expression: str, *, namespaces: dict[str, str] | None = None,
     limit: int | None = None, timeout: float | None = None, hit_bytes: int | None = None,
-    answer_bytes: int | None = ANSWER_BYTES,
+    answer_bytes: int | None = ANSWER_BYTES, corpus: bool = False,
 ) -> QueryResult:
     """Evaluate ``expression`` on every document, in id order, the document node as context.
 
@@ -31,17 +38,23 @@ def run_query(
     :param hit_bytes: UTF-8 bytes a hit's value, and its context, are cut to (None: whole).
     :param answer_bytes: UTF-8 bytes of all the hits' values and contexts, after which the
         answer stops (None: no bound); both are applied in the worker (see :mod:`.bounds`).
+    :param corpus: ask the expression once, its context the collection of all the documents
+        (``count(distinct-values(//tei:placeName/@ref))`` is one number for the archive; see
+        :func:`archive.xpath.corpus_plan`); its items are hits of no document (``doc`` empty).
     :return: the hits; ``truncated`` and ``message`` tell when a limit stopped it early or a
         bound cut it.
-    :raise QueryError: a static error, a dynamic error in one document, or an expression
-        longer than :data:`MAX_EXPRESSION`.
+    :raise QueryError: a static error, a dynamic error in one document, an expression
+        longer than :data:`MAX_EXPRESSION`, or with ``corpus`` an expression that cannot be
+        asked of the corpus at once, or the time limit passed before every document was read.
     """
     if len(expression) > MAX_EXPRESSION:  # refused before anything is sent anywhere
         compile_query(expression)
+    if corpus:
+        corpus_plan(compile_query(expression, namespaces))  # refused here when it cannot be
     return run_in_worker(settings, expression, namespaces=namespaces,
                          limit=settings.query_limit if limit is None else limit,
                          timeout=settings.query_timeout if timeout is None else timeout,
-                         hit_bytes=hit_bytes, answer_bytes=answer_bytes)
+                         hit_bytes=hit_bytes, answer_bytes=answer_bytes, corpus=corpus)
 
 
 def evaluate_query(settings: Settings, expression: str, *,

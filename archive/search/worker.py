@@ -14,6 +14,7 @@ the caller merges their records in document order, cut where a single pass would
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import functools
 import itertools
 import math
@@ -33,7 +34,17 @@ from .. import errors as archive_errors
 from ..config import Settings
 from ..errors import ArchiveError, QueryError
 from ..index import die_with_parent, worker_context
-from ..xpath import TREES, Hit, QueryResult, compile_query, document_hits
+from ..xpath import (
+    TREES,
+    CompiledQuery,
+    Hit,
+    QueryResult,
+    compile_query,
+    corpus_hits,
+    corpus_plan,
+    document_hits,
+    document_values,
+)
 from .bounds import Budget
 from .candidates import candidates
 
@@ -159,7 +170,7 @@ _hit = functools.partial(tuple.__new__, Hit)
 
 def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, str] | None,
                   limit: int, timeout: float, hit_bytes: int | None = None,
-                  answer_bytes: int | None = None) -> QueryResult:
+                  answer_bytes: int | None = None, corpus: bool = False) -> QueryResult:
     """:func:`archive.search.evaluate_query` in workers, stopped at ``timeout`` + :data:`GRACE`.
 
     When several workers are free, each evaluates its share of the documents (every n-th in id
@@ -169,15 +180,24 @@ def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, 
     changed meanwhile) are asked again. Hits are cut to ``hit_bytes`` and the answer to
     ``answer_bytes`` in the workers, before they are sent (see :mod:`.bounds`).
 
+    With ``corpus`` a function of paths (see :func:`archive.xpath.corpus_plan`) is asked once
+    of the whole corpus: the workers send each document's values of its paths, evaluated here
+    once in document order; an answer is only given when every document was read.
+
     :raise QueryError: a static or dynamic error reported by a worker, a worker that ended
         unexpectedly, or documents that kept changing during the query.
     """
     started = time.perf_counter()
     for _ in range(ATTEMPTS):
         merge = _share(settings, expression, namespaces, limit, timeout,
-                       (hit_bytes, answer_bytes))
+                       (hit_bytes, answer_bytes), corpus)
         if len(set(merge.listings.values())) <= 1:
-            return merge.result((time.perf_counter() - started) * 1000)
+            elapsed = (time.perf_counter() - started) * 1000
+            if corpus:
+                plan = corpus_plan(compile_query(expression, namespaces))
+                if plan is not None:
+                    return merge.corpus_result(plan, elapsed)
+            return merge.result(elapsed)
     raise QueryError("the documents changed during the query: run it again")
 
 
@@ -186,7 +206,8 @@ ATTEMPTS = 3
 
 
 def _share(settings: Settings, expression: str, namespaces: dict[str, str] | None,
-           limit: int, timeout: float, bounds: tuple[int | None, int | None]) -> _Merge:
+           limit: int, timeout: float, bounds: tuple[int | None, int | None],
+           corpus: bool = False) -> _Merge:
     # one query shared out to the free workers, their records gathered until each has ended;
     # a worker gets the same share from one query to the next, so its trees stay warm
     workers = sorted(_POOL.take(WORKERS), key=attrgetter("number"))
@@ -195,7 +216,7 @@ def _share(settings: Settings, expression: str, namespaces: dict[str, str] | Non
     try:
         for shard, worker in pending.items():
             worker.connection.send((settings, expression, namespaces, limit, timeout, shard,
-                                    len(workers), bounds))
+                                    len(workers), bounds, corpus))
         for worker in pending.values():  # the time limit runs from their start
             if not worker.ready:
                 if not worker.connection.poll(START_TIMEOUT):
@@ -241,6 +262,7 @@ class _Merge:
         self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
         self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
         self.records: dict[int, tuple[int, list[Hit], bool]] = {}  # by position
+        self.values: dict[int, dict[str, list[str]]] = {}  # by position, asked of the corpus
         self.errors: dict[int, Exception] = {}  # by position; -1: a static error
         self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit", "size")
         self.cut = False  # a worker cut a hit to the hit's bound
@@ -251,6 +273,8 @@ class _Merge:
         if kind == "plan":
             self.engine = message[1]
             self.listings[shard], self.chosen[shard] = message[2], message[3]
+        elif kind == "values":
+            self.values.update(message[1])
         elif kind in ("records", "end"):  # hits made now, while other workers still work
             for position, count, hits, partial in message[-1]:
                 self.records[position] = (count, list(map(_hit, hits)), partial)
@@ -318,6 +342,34 @@ class _Merge:
         return QueryResult(self.expression, count, tuple(hits), elapsed_ms, bool(notes),
                            self.engine, done, "; ".join(notes) or None)
 
+    def corpus_result(self, plan: Any, elapsed_ms: float) -> QueryResult:
+        """The expression asked once of every document's values, in document order.
+
+        :raise QueryError: a document's error, or a share not read to its end (the time
+            limit): an answer over part of the corpus would be a wrong answer.
+        """
+        if -1 in self.errors:
+            raise self.errors[-1]
+        order = sorted(itertools.chain.from_iterable(self.chosen.values()))
+        for position in order:
+            if position in self.errors:
+                raise self.errors[position]
+        done = sum(position in self.values for position in order)
+        if len(self.chosen) < self.shards or done < len(order):
+            raise QueryError(f"query stopped at the time limit of {self.timeout:g} s: "
+                             f"{done} of {len(order)} documents searched, and a query of the "
+                             f"whole corpus answers only when every document was read")
+        hits = corpus_hits(plan, (self.values[position] for position in order))
+        budget = Budget(*self.bounds)
+        shown = hits if self.limit < 0 else hits[:self.limit]
+        kept = list(map(_hit, budget.take([tuple(hit) for hit in shown])))
+        cut = len(kept) < len(hits)
+        notes = [note for note in (
+            f"query stopped at the result limit of {self.limit} items" if cut and not
+            budget.full else None, budget.note()) if note]
+        return QueryResult(self.expression, len(hits), tuple(kept), elapsed_ms, bool(notes),
+                           self.engine, done, "; ".join(notes) or None)
+
     @staticmethod
     def _stopped(reason: str, index: int, order: list[int]) -> str:
         return f"query stopped at {reason}: {index} of {len(order)} documents searched"
@@ -362,9 +414,19 @@ def _serve(connection: Connection, plans: Connection) -> None:
         _answer(connection, plans, *job)
 
 
+def _pruning(compiled: CompiledQuery, gather: Any) -> CompiledQuery:
+    # asked of the corpus, a function of one path needs only the documents that path needs:
+    # the others give it no value
+    if gather is None or len(gather.paths) != 1:
+        return compiled
+    path = compile_query(gather.paths[0], compiled.namespace_map)
+    return dataclasses.replace(compiled, names=path.names, attributes=path.attributes)
+
+
 def _answer(connection: Connection, plans: Connection, settings: Settings, expression: str,
             namespaces: dict[str, str] | None, limit: int, timeout: float, shard: int,
-            shards: int, bounds: tuple[int | None, int | None] = (None, None)) -> None:
+            shards: int, bounds: tuple[int | None, int | None] = (None, None),
+            corpus: bool = False) -> None:
     """Evaluate this worker's share of the documents, sending records as they come.
 
     Records and errors name a document by its position among all the documents in id order.
@@ -379,7 +441,9 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
     index: int | None = None
     try:
         compiled = compile_query(expression, namespaces)
-        listing, chosen = candidates(settings, compiled, shard, shards)
+        gather = corpus_plan(compiled) if corpus else None  # the corpus's: values only
+        TREES.new_query()
+        listing, chosen = candidates(settings, _pruning(compiled, gather), shard, shards)
         plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
                                      [found.position for found in chosen]))
         (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)
@@ -393,12 +457,15 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             if now > deadline:
                 why = "time"
                 break
-            if 0 <= limit <= own:
+            if gather is None and 0 <= limit <= own:
                 why = "limit"
                 break
             if now - sent > PROGRESS_EVERY:
-                connection.send(("records", records))
+                connection.send(("values" if gather else "records", records))
                 records, sent = [], now
+            if gather is not None:
+                records.append((index, document_values(gather, compiled, TREES, path, stamp)))
+                continue
             count, hits, partial = document_hits(compiled, TREES, path, doc, deadline,
                                                  limit - own, stamp)
             own += len(hits)
@@ -410,6 +477,9 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             if partial:
                 why = "time"
                 break
+        if gather is not None:
+            connection.send(("values", records))
+            records = []
         connection.send(("end", why, budget.cut, records))
     except (ArchiveError, TeiError) as error:
         connection.send(("error", index, type(error).__name__,

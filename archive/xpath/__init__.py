@@ -5,7 +5,16 @@ kept parsed trees.
 
 from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
 from .compile import MAX_EXPRESSION, CompiledQuery, compile_query
-from .evaluate import TREES, QueryResult, document_hits, evaluate_files, evaluate_tree
+from .evaluate import (
+    TREES,
+    QueryResult,
+    corpus_hits,
+    corpus_plan,
+    document_hits,
+    document_values,
+    evaluate_files,
+    evaluate_tree,
+)
 from .hits import Hit, classify
 from .parse import parse_expression
 from .tree_cache import TreeCache, folder_stamps
@@ -13,7 +22,8 @@ from .values import Unsupported, compile_value
 
 __all__ = [
     "CompiledQuery", "Hit", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult", "TREES",
-    "TreeCache", "Unsupported", "classify", "compile_query", "compile_value", "document_hits",
+    "TreeCache", "Unsupported", "classify", "compile_query", "compile_value", "corpus_hits",
+    "corpus_plan", "document_hits", "document_values",
     "evaluate_files", "evaluate_tree", "folder_stamps", "lxml_safe", "parse_expression",
     "stays_inside", "walk_tokens"
 ]

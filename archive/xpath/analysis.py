@@ -17,8 +17,10 @@ from typing import Any
 # values (3.1 raises FORG0001 where 1.0 gives NaN), `<`/`>` (1.0 compares numbers, 3.1 strings),
 # `div` (decimal vs double), functions given a node-set where 3.1 wants one item, `name()`
 # (prefix choice), `id()`, relative paths at the top (lxml's context is the root element, the
-# query's is the document node) and the parent/ancestor axes with node() (they can reach the
-# document node, which lxml never returns; a step naming elements cannot).
+# query's is the document node) and a result that can hold the document node (a last step
+# `..`, `parent::node()`, `ancestor::node()`, `/self::node()`...: libxml2 reaches the document
+# node as 3.1 does, so such steps mean the same inside predicates and before further steps,
+# but lxml leaves it out of the nodes it returns).
 
 _STEP_AXES = frozenset({"child", "descendant", "descendant-or-self", "self", "attribute",
                         "following-sibling", "preceding-sibling", "following", "preceding"})
@@ -59,80 +61,120 @@ def stays_inside(token: Any) -> bool:
         or (t.label == "function" and t.symbol in OUTWARD_FUNCTIONS) for t in walk_tokens(token))
 
 
-def lxml_safe(token: Any, element_context: bool = False) -> bool:
-    """True when lxml's XPath 1.0 gives exactly the 3.1 result for this parsed expression."""
-    return _safe(token, relative=element_context)
+def lxml_safe(token: Any, element_context: bool = False,
+              variables: frozenset[str] = frozenset()) -> bool:
+    """True when lxml's XPath 1.0 gives exactly the 3.1 result for this parsed expression.
+
+    :param variables: names of variables that will hold one element each.
+    """
+    return (_safe(token, element_context, variables)
+            and not _may_return_document(token))
 
 
-def _safe(token: Any, relative: bool) -> bool:
+#: Axes whose step with a kind test (``node()``) selects the document node from below.
+_UP_TO_DOCUMENT = frozenset({"parent", "ancestor", "ancestor-or-self"})
+#: Axes whose step with ``node()`` selects the document node when that is its context.
+_FROM_DOCUMENT = frozenset({"self", "descendant-or-self"})
+
+
+def _may_return_document(token: Any, from_document: bool = False) -> bool:
+    # the nodes the expression returns may include the document node: its last step goes up,
+    # or stays on the document node, without naming elements (from_document: the step's
+    # context nodes may include the document node)
+    symbol, label = token.symbol, token.label
+    if symbol in ("/", "//") and label == "operator" and len(token) == 1:
+        return _may_return_document(token[0], True)  # from the root
+    if symbol in ("/", "//") and label == "operator" and len(token) == 2:
+        return _may_return_document(token[1], _may_return_document(token[0], from_document))
+    if (symbol == "[" and label == "operator") or (symbol == "(" and label == "expression"):
+        return _may_return_document(token[0], from_document)
+    if symbol == "|":
+        return any(_may_return_document(child, from_document) for child in token)
+    if symbol == "..":
+        return True
+    if label == "axis" and len(token) == 1 and token[0].label == "kind test":
+        return symbol in _UP_TO_DOCUMENT or (symbol in _FROM_DOCUMENT and from_document)
+    return False
+
+
+def _safe(token: Any, relative: bool, variables: frozenset[str]) -> bool:
     symbol, label = token.symbol, token.label
     if symbol in ("/", "//") and label == "operator":
         if len(token) == 0:
             return False  # the document node itself
         if len(token) == 1:
-            return _safe(token[0], True)
-        return _safe(token[0], relative) and _safe(token[1], True)
+            return _safe(token[0], True, variables)
+        return _safe(token[0], relative, variables) and _safe(token[1], True, variables)
     if symbol == "[" and label == "operator":
-        return _safe(token[0], relative) and _safe_predicate(token[1])
+        return _safe(token[0], relative, variables) and _safe_predicate(token[1], variables)
     if symbol == "(" and label == "expression":
-        return len(token) == 1 and _safe(token[0], relative)
+        return len(token) == 1 and _safe(token[0], relative, variables)
     if symbol in (":", "(name)", "*") and label in ("symbol", "name", "wildcard symbol"):
         # a name test, not a prefixed function call such as xs:integer(@n)
         return relative and (symbol != ":" or token[1].symbol in ("(name)", "*"))
     if symbol == "@" or (label == "axis" and symbol in _STEP_AXES):
-        return relative and all(_safe(child, True) for child in token)
+        return relative and all(_safe(child, True, variables) for child in token)
     if label == "axis" and symbol in _UPWARD_AXES:
-        # a step that names elements never reaches the document node (only node() does)
-        return (relative and len(token) == 1 and token[0].symbol in (":", "(name)", "*")
-                and _safe(token[0], True))
+        # a name or node(): the document node only as a result (see _may_return_document)
+        step = token[0] if len(token) == 1 else None
+        return relative and step is not None and (
+            step.symbol in (":", "(name)", "*") and _safe(step, True, variables)
+            or step.symbol == "node" and step.label == "kind test" and not len(step))
+    if symbol == ".." and label == "shortcut expression":
+        return relative
     if label == "kind test" and symbol in _KIND_TESTS:
         return relative and len(token) == 0
     if symbol == ".":
         return relative
+    if symbol == "$":
+        return token[0].value in variables  # one element, whatever the focus
     if symbol == "|":
-        return _safe(token[0], relative) and _safe(token[1], relative)
+        return _safe(token[0], relative, variables) and _safe(token[1], relative, variables)
     if symbol in ("and", "or"):
-        return _safe(token[0], relative) and _safe(token[1], relative)
+        return _safe(token[0], relative, variables) and _safe(token[1], relative, variables)
     if symbol in ("=", "!="):
         kinds = {_value_kind(token[0]), _value_kind(token[1])}
         return (kinds in ({"number"}, {"string"}, {"string", "node"}, {"node"})
-                and _safe(token[0], relative) and _safe(token[1], relative))
+                and _safe(token[0], relative, variables)
+                and _safe(token[1], relative, variables))
     if symbol in ("(string)", "(integer)"):
         return True
     if label == "function":
-        return _safe_call(token, relative)
+        return _safe_call(token, relative, variables)
     return False
 
 
-def _safe_predicate(token: Any) -> bool:
+def _safe_predicate(token: Any, variables: frozenset[str]) -> bool:
     if token.symbol == "(integer)":
         return True  # a position
-    return _safe(token, True)
+    return _safe(token, True, variables)
 
 
-def _safe_call(token: Any, relative: bool) -> bool:
+def _safe_call(token: Any, relative: bool, variables: frozenset[str]) -> bool:
     name, args = token.symbol, list(token)
     if not args and name in ("string", "normalize-space", "string-length", "local-name",
                              "namespace-uri", "position", "last"):
         return relative  # they read the context item, which differs at the top
     if name in ("count", "not", "boolean"):
-        return len(args) == 1 and _safe(args[0], relative)
+        return len(args) == 1 and _safe(args[0], relative, variables)
     if name in ("true", "false"):
         return not args
     if name in _STRING_FUNCTIONS or name == "string-length":
         for position, arg in enumerate(args):
             if arg.symbol == "(integer)" and name == "substring" and position > 0:
                 continue
-            if not _singleton(arg) or not _safe(arg, relative):
+            if not _singleton(arg, variables) or not _safe(arg, relative, variables):
                 return False
         return True
     return False
 
 
-def _singleton(token: Any) -> bool:
+def _singleton(token: Any, variables: frozenset[str]) -> bool:
     # at most one item in both languages: 1.0 would take the first of many, 3.1 would fail
     if token.symbol in (".", "(string)"):
         return True
+    if token.symbol == "$":
+        return token[0].value in variables
     if token.symbol == "@":
         return len(token) == 1 and token[0].symbol in (":", "(name)")
     return token.label == "function" and token.symbol in _STRING_FUNCTIONS | {"string-length"}
@@ -154,7 +196,8 @@ def requirements(token: Any) -> tuple[frozenset[str], frozenset[tuple[str, str]]
     """What a document must contain for the expression to return anything.
 
     Only steps on the main path count (not ``|`` branches, nor predicates beyond
-    ``[@attr = 'literal']`` and ``[path]``); an expression whose top is not a path (``count()``,
+    ``[@attr = 'literal']`` and ``[path]``; for ``for $x in PATH return ...``, ``PATH``'s); an
+    expression whose top is not a path (``count()``,
     ``not()``, arithmetic ...) requires nothing, since it yields a value for every document.
 
     :return: (Clark names of elements, (Clark attribute name, value) pairs).
@@ -175,6 +218,8 @@ def _spine(token: Any, names: set[str], attributes: set[tuple[str, str]]) -> Non
         _predicate(token[1], names, attributes)
     elif symbol == "(" and label == "expression" and len(token) == 1:
         _spine(token[0], names, attributes)
+    elif symbol == "for" and label == "expression" and len(token) == 3:
+        _spine(token[1], names, attributes)  # no item to bind, no item returned
     elif label == "axis" and symbol not in ("attribute", "namespace"):
         _spine(token[0], names, attributes)
     elif symbol in (":", "(name)") and label in ("symbol", "name"):

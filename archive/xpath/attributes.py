@@ -108,7 +108,7 @@ def attribute_plan(expression: str,
     if predicate.symbol != "=" or predicate.label != "operator":
         return None
     for attribute, literals in ((predicate[0], predicate[1]), (predicate[1], predicate[0])):
-        name = _attribute_name(attribute, namespaces)
+        name = attribute_name(attribute, namespaces)
         values = _strings(literals)
         if name is not None and values:
             return _with_test(test, name, tuple(dict.fromkeys(values)), namespaces)
@@ -125,7 +125,7 @@ def attribute_values_plan(path: Any, namespaces: tuple[tuple[str, str], ...],
     elements, attribute = path
     if elements.symbol != "//" or elements.label != "operator" or len(elements) != 1:
         return None
-    name = _attribute_name(attribute, namespaces)
+    name = attribute_name(attribute, namespaces)
     test = None if name is None else _with_test(elements[0], name, (), namespaces)
     return None if test is None else AttributeValuesPlan(test.attribute, test)
 
@@ -148,8 +148,9 @@ def _with_test(test: Any, attribute: str, values: tuple[str, ...],
     return None
 
 
-def _attribute_name(token: Any, namespaces: tuple[tuple[str, str], ...]) -> str | None:
-    # @a or @prefix:a, as a Clark name (unprefixed attributes are in no namespace)
+def attribute_name(token: Any, namespaces: tuple[tuple[str, str], ...]) -> str | None:
+    """``@a`` or ``@prefix:a`` as a Clark name (unprefixed attributes are in no namespace);
+    None for anything else."""
     if token.symbol != "@" or len(token) != 1:
         return None
     name = token[0]

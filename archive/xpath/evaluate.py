@@ -9,7 +9,7 @@ reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,12 @@ from lxml import etree
 
 from tei.namespaces import NSMAP
 
+from ..errors import QueryError
 from .attributes import attribute_plan
 from .compile import CompiledQuery
 from .hits import Hit, HitMaker
 from .parse import lxml_xpath, parse, query_error
-from .plans import NoPlan, atom_plan, filter_plan
+from .plans import AtomPlan, NoPlan, atom_plan, filter_plan, for_plan
 from .tree_cache import TreeCache
 
 
@@ -64,6 +65,7 @@ def evaluate_files(
     started = time.perf_counter() if started is None else started
     deadline = started + timeout
     cache = TREES if cache is None else cache
+    cache.new_query()
     hits: list[Hit] = []
     count = 0
     message = None
@@ -149,6 +151,20 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             pass  # a position test: this document is evaluated in full
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
+    looped = for_plan(compiled.expression, compiled.namespaces)
+    if looped is not None:
+        tree, _ = cache.get(path, stamp=stamp)
+        try:
+            bindings = looped.bindings(tree)
+        except NoPlan:
+            pass  # not elements: this document is evaluated in full
+        else:
+            for position, element in enumerate(bindings):
+                if position % 256 == 255 and time.perf_counter() > deadline:
+                    yield TIMED_OUT
+                    return
+                yield from looped.items(tree, element)
+            return
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
         tree, _ = cache.get(path, stamp=stamp)
@@ -172,6 +188,59 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     except elementpath.ElementPathError as error:
         raise query_error(error, doc) from None
     yield from _in_document_order(token, items)
+
+
+def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
+    """How the expression is asked once of the whole corpus (its context the collection of
+    documents, as BaseX's ``collection()``).
+
+    A function of paths (``count(distinct-values(//tei:placeName/@ref))``) gathers its paths'
+    values document after document and is then evaluated once on them all: its plan. A path
+    (or a union of paths, possibly filtered) gives over the collection the nodes of each
+    document in turn, which is the query as it is: None.
+
+    :raise QueryError: the expression is neither (its value over the collection is not made
+        of its documents' values).
+    """
+    plan = atom_plan(compiled.expression, compiled.namespaces)
+    if plan is not None:
+        return plan
+    token = parse(compiled.expression, compiled.namespaces)
+    while token.symbol == "[" and token.label == "operator" and token[0].symbol != "(":
+        token = token[0]
+    if token.symbol in _PATH_OPERATORS and token.label == "operator":
+        return None
+    raise QueryError("XPath expression cannot be asked of the whole corpus at once: only a "
+                     "path, or functions of paths such as count(distinct-values(//tei:"
+                     "placeName/@ref)), can (ask it without --corpus for each document)")
+
+
+def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, path: Path,
+                    stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
+    """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
+    tree, _ = cache.get(path, stamp=stamp)
+    return plan.strings(tree, lambda source: lxml_xpath(source, compiled.namespaces),
+                        lambda attribute: cache.attributes(path, attribute, stamp))
+
+
+def corpus_hits(plan: AtomPlan, parts: Iterable[dict[str, list[str]]]) -> list[Hit]:
+    """The items of a corpus-wide expression from its documents' parts, in document order,
+    as hits of no one document (``doc`` empty).
+
+    :raise QueryError: a dynamic error.
+    """
+    gathered: dict[str, list[str]] = {}
+    for part in parts:
+        for name, values in part.items():
+            gathered.setdefault(name, []).extend(values)
+    for name in (f"__p{number}" for number in range(len(plan.paths))):
+        gathered.setdefault(name, [])
+    try:
+        items = plan.finish(gathered)
+    except elementpath.ElementPathError as error:
+        raise query_error(error) from None
+    maker = HitMaker("")
+    return [maker.hit(item) for item in items]
 
 
 def evaluate_tree(compiled: CompiledQuery, tree: etree._ElementTree, nodes: Any = None,

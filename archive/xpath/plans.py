@@ -14,6 +14,11 @@ predicate that reads only the element itself (its attributes and descendants, no
 nor anything outside it) gives the same answer alone as inside the document, so the hits are
 those of a full elementpath evaluation (tested on a table of queries). A predicate whose value
 turns out to be a number (a position) makes the plan step aside for that document.
+
+``for $x in PATH return EXPR``, where lxml can run ``PATH`` and, with ``$x`` holding one element,
+``EXPR``: lxml selects ``PATH``'s elements, then evaluates ``EXPR`` once per element with ``$x``
+bound to it (the focus stays the document's, as in the ``for``), the items concatenated in that
+order, as ``for`` does.
 """
 
 from __future__ import annotations
@@ -29,11 +34,11 @@ from lxml import etree
 
 from tei.namespaces import NSMAP
 
-from .analysis import OUTWARD_FUNCTIONS, stays_inside, walk_tokens
-from .attributes import AttributeMap, AttributeValuesPlan, attribute_values_plan
+from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
+from .attributes import AttributeMap, AttributeValuesPlan, attribute_name, attribute_values_plan
 from .compile import compile_query
 from .hits import string_value
-from .parse import parse
+from .parse import lxml_xpath, parse
 
 if TYPE_CHECKING:
     from elementpath.aliases import ItemArgType, VariableValueType
@@ -53,10 +58,14 @@ class NoPlan(Exception):
 class FilterPlan:
     """``PATH[P1]...[Pn]``: PATH by lxml, the predicates by elementpath per element."""
 
-    def __init__(self, path: str, predicates: list[Any], attributes_only: bool) -> None:
+    def __init__(self, path: str, predicates: list[Any], attributes_only: bool,
+                 read: tuple[str, ...] | None = None) -> None:
+        """:param read: the Clark names of the only attributes the predicates read, when
+            known (the answer is remembered by their values alone)."""
         self.path = path
         self.predicates = predicates
         self.attributes_only = attributes_only
+        self.read = read if attributes_only else None
         self.memo: dict[Any, bool] = {}
 
     def select(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
@@ -69,8 +78,13 @@ class FilterPlan:
         for element in lxml_xpath(tree):
             if not isinstance(element, etree._Element) or not isinstance(element.tag, str):
                 raise NoPlan
-            key: Any = (element.tag, tuple(sorted(element.attrib.items()))) \
-                if self.attributes_only else etree.tostring(element, with_tail=False)
+            key: Any
+            if self.read is not None:  # the values of the attributes read, in C
+                key = tuple(map(element.get, self.read))
+            elif self.attributes_only:
+                key = (element.tag, tuple(sorted(element.attrib.items())))
+            else:
+                key = etree.tostring(element, with_tail=False)
             keep = self.memo.get(key)
             if keep is None:
                 keep = self._keep(element)
@@ -117,7 +131,66 @@ def filter_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> Fil
         return None
     if not all(_local(predicate) for predicate in predicates):
         return None
-    return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates))
+    return FilterPlan(path, predicates, all(_attributes_only(p) for p in predicates),
+                      _attributes_read(predicates, namespaces))
+
+
+def _attributes_read(predicates: list[Any], namespaces: tuple[tuple[str, str], ...],
+                     ) -> tuple[str, ...] | None:
+    # the Clark names of the attributes the predicates name (None: one is not a plain name)
+    names = set()
+    for token in (t for predicate in predicates for t in walk_tokens(predicate)):
+        if token.label == "axis":
+            return None  # attribute::a, or anything else of the kind: every attribute
+        if token.symbol == "@":
+            name = attribute_name(token, namespaces)
+            if name is None:
+                return None
+            names.add(name)
+    return tuple(sorted(names))
+
+
+class ForPlan:
+    """``for $x in PATH return EXPR``: both by lxml, ``EXPR`` once per element of ``PATH``."""
+
+    def __init__(self, variable: str, path: str, body: str,
+                 namespaces: tuple[tuple[str, str], ...]) -> None:
+        self.variable = variable
+        self.path = lxml_xpath(path, namespaces)
+        self.body = lxml_xpath(body, namespaces)
+
+    def bindings(self, tree: etree._ElementTree) -> list[etree._Element]:
+        """``PATH``'s elements, in document order.
+
+        :raise NoPlan: ``PATH`` gave something other than elements.
+        """
+        found = self.path(tree)
+        if not isinstance(found, list) or not all(
+                isinstance(item, etree._Element) and isinstance(item.tag, str)
+                for item in found):
+            raise NoPlan
+        return found
+
+    def items(self, tree: etree._ElementTree, element: etree._Element) -> list[Any]:
+        """``EXPR``'s items with the variable bound to ``element``."""
+        result = self.body(tree, **{self.variable: element})
+        return result if isinstance(result, list) else [result]
+
+
+@lru_cache(maxsize=256)
+def for_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> ForPlan | None:
+    """The plan of a one-variable ``for`` lxml can run, or None when there is none."""
+    top = parse(expression, namespaces)
+    if top.symbol != "for" or top.label != "expression" or len(top) != 3 \
+            or top[0].symbol != "$":
+        return None
+    variable, path, body = top[0][0].value, top[1], top[2]
+    if not lxml_safe(path) or not lxml_safe(body, variables=frozenset({variable})):
+        return None
+    try:
+        return ForPlan(variable, path.source, body.source, namespaces)
+    except etree.XPathError:
+        return None  # lxml refuses what elementpath accepts: elementpath decides
 
 
 #: Functions that only atomize (or count) their first argument.
@@ -142,10 +215,23 @@ class AtomPlan:
         :param attribute_map: the tree's map of an attribute (see archive.xpath.attributes).
         :raise elementpath.ElementPathError: the evaluation failed.
         """
-        strings = {f"__p{number}": plan.values(attribute_map(plan.attribute))
-                   if plan is not None and attribute_map is not None
-                   else [_atomized(node) for node in lxml_xpath(path)(tree)]
-                   for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
+        return self.finish(self.strings(tree, lxml_xpath, attribute_map))
+
+    def strings(self, tree: etree._ElementTree, lxml_xpath: Any,
+                attribute_map: Callable[[str], AttributeMap] | None = None,
+                ) -> dict[str, list[str]]:
+        """Each path's atomized nodes on one document, by the name of its variable."""
+        return {f"__p{number}": plan.values(attribute_map(plan.attribute))
+                if plan is not None and attribute_map is not None
+                else [_atomized(node) for node in lxml_xpath(path)(tree)]
+                for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
+
+    def finish(self, strings: dict[str, list[str]]) -> list[Any]:
+        """The expression's items from its paths' values (of one document, or of several
+        documents one after the other: the expression over their collection).
+
+        :raise elementpath.ElementPathError: the evaluation failed.
+        """
         if self.native is not None:
             return self.native(strings)
         variables: dict[str, VariableValueType] = {

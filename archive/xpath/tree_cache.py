@@ -35,25 +35,42 @@ class _Entry:
     attributes: dict[str, AttributeMap] = field(default_factory=dict)
     hits: dict[Any, Any] = field(default_factory=dict)  # element → its hit's fields
     counted: int = 0  # of those, already in cost
+    query: int = 0  # the last query that used it (see TreeCache.new_query)
 
 
 class TreeCache:
-    """Parsed documents kept between queries, least recently used first out.
+    """Parsed documents kept between queries, least recently used first out, except that a
+    query never puts out a tree it or the query before it used.
+
+    A query scanning more documents than the budget holds would otherwise put out each tree
+    before the next query comes back to it (the scan in order under LRU: no hit at all). So
+    when the budget is full of trees the current or the previous query used, further trees are
+    used once and not kept: the next run of the same scan finds those the first one kept, and
+    queries over other documents still replace the trees of older queries (from the second
+    query on), least recently used first.
 
     Sizes are estimates from the file size (an lxml tree takes several times its file, an
-    elementpath node tree several more), so the budget bounds memory, not exactly.
+    elementpath node tree several more), so the budget bounds memory, not exactly. Until a
+    query is said to start (:meth:`new_query`), the cache is a plain LRU one.
     """
 
     LXML_FACTOR = 8
     ELEMENTPATH_FACTOR = 24
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
+    OVER_BUDGET = 1.25  # what an entry growing may take the cache to (see _grow)
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
         self.used = 0
         self.hits = self.misses = 0  # lookups answered from the cache, and parses
+        self.refused = 0  # trees parsed and not kept, the budget full of this query's trees
+        self.query = 0  # the current query's number (0: none said, plain LRU)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def new_query(self) -> None:
+        """Say that a new query starts: trees used by earlier ones may be put out for it."""
+        self.query += 1
 
     def get(self, path: Path, node_tree: bool = False,
             stamp: tuple[int, int] | None = None) -> tuple[Any, Any]:
@@ -102,13 +119,14 @@ class TreeCache:
         entry = self._entries.get(key)
         if entry is not None and entry.stamp == stamp:
             self._entries.move_to_end(key)
+            entry.query = self.query
             self.hits += 1
         else:
             self.misses += 1
             if entry is not None:
                 del self._entries[key]
                 self.used -= entry.cost
-            entry = _Entry(key, stamp, parse_tei(path), None, 0)
+            entry = _Entry(key, stamp, parse_tei(path), None, 0, query=self.query)
             self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True)
         if node_tree and entry.nodes is None:
             entry.nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
@@ -117,7 +135,10 @@ class TreeCache:
 
     def _grow(self, entry: _Entry, extra: int, new: bool = False) -> None:
         # count what entry now holds; older entries go first, and an entry larger than the
-        # whole budget is used once, never kept
+        # whole budget is used once, never kept. Entries the current or the previous query used
+        # are not put out for another (the oldest is the one to look at: use moves entries
+        # last): then a new entry is not kept, and one that grew (its maps, the hits
+        # remembered since the last query) stays unless it passes the budget by a quarter
         entry.cost += extra
         if new:
             self._entries[entry.key] = entry
@@ -130,8 +151,15 @@ class TreeCache:
             del self._entries[entry.key]
             self.used -= entry.cost
         while self.used > self.budget:
-            _, dropped = self._entries.popitem(last=False)
-            self.used -= dropped.cost
+            oldest = next(iter(self._entries.values()))
+            if self.query and oldest.query >= self.query - 1 and oldest is not entry:
+                if new or self.used > self.budget * self.OVER_BUDGET:
+                    del self._entries[entry.key]
+                    self.used -= entry.cost
+                    self.refused += 1
+                return
+            del self._entries[oldest.key]
+            self.used -= oldest.cost
 
     def clear(self) -> None:
         self._entries.clear()

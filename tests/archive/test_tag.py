@@ -118,3 +118,61 @@ def test_a_bad_date_is_one_line_naming_the_file(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"archive: error: {DIARY / 'journal.txt'}: --date 'June 1819' is not YYYY, YYYY-MM or "
         "YYYY-MM-DD"]
+
+
+NOTES = {
+    "a.txt": "In October 1923 Leon Trotsky wrote to the Central Committee in Moscow.\n",
+    "b.md": "# Barcelona\n\nAndreu Nin spoke in Barcelona in 1936.\n",
+    "more/c.txt": "Victor Serge left Paris in 1940.\n",
+}
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "notes"
+    for name, text in NOTES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    (folder / ".hidden.txt").write_text("Leon Trotsky\n", encoding="utf-8")
+    (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return folder
+
+
+def test_a_folder_is_tagged_in_one_process_a_bad_file_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = _folder(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "archive", "--data", str(tmp_path / "data"),
+                           "tag", str(folder)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"archive: error: {folder / 'bad.txt'}: binary file (a PNG image), not a text source"]
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {r["file"] for r in records} == {str(folder / name) for name in NOTES}
+    for r in records:
+        assert Path(r["file"]).read_text(encoding="utf-8")[r["start"]:r["end"]] == r["text"]
+        assert r["doc"] == Path(r["file"]).stem
+    assert {(Path(r["file"]).name, r["text"]) for r in records} >= {
+        ("a.txt", "Leon Trotsky"), ("b.md", "Andreu Nin"), ("c.txt", "Victor Serge")}
+    assert not (tmp_path / "data").exists()
+
+
+def test_several_files_load_the_model_once(tmp_path: Path) -> None:
+    from archive.annotate.ner import load_nlp
+
+    folder = _folder(tmp_path)
+    files = [str(folder / name) for name in NOTES]
+    load_nlp.cache_clear()
+    result = run(*files, "--format", "text", data=tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    assert load_nlp.cache_info().misses == 1
+    headers = [line for line in result.stdout.splitlines() if line.startswith("==> ")]
+    assert headers == [f"==> {file} <==" for file in files]
+
+
+def test_a_folder_without_sources_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run(str(tmp_path / "empty"), data=tmp_path / "data")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "no source files" in result.stderr

@@ -1,0 +1,260 @@
+"""XPath at corpus scale (issue 21): upward steps and ``for`` loops run by lxml with the same
+items as elementpath, the tree cache keeps hits on a repeated scan, ``--corpus`` queries."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from archive.config import Settings
+from archive.index.documents import document_files
+from archive.xpath.compile import compile_query
+from archive.xpath.evaluate import evaluate_files
+from archive.xpath.tree_cache import TreeCache
+
+
+@pytest.fixture
+def settings(indexed_corpus: Settings) -> Settings:
+    return indexed_corpus
+
+
+# Upward steps lxml runs: libxml2 reaches the document node as 3.1 does, it only leaves it
+# out of the nodes it returns, so node() and `..` are the same inside predicates and before
+# further steps.
+UPWARD = [
+    ("//tei:date[ancestor::tei:p[tei:orgName]]", 5),
+    ("//tei:persName[../tei:date]", 9),
+    ("//tei:persName/../tei:placeName", 6),
+    ("//tei:date[ancestor::node()[self::tei:div]]", 10),
+    ("//tei:p[count(ancestor::node()) = 5]", 11),
+    ("count(//tei:persName/..)", 4),
+    ("//tei:*[parent::node()[@xml:id]]/@ref", 25),
+    ("//tei:persName[preceding::tei:date]", 12),
+    ("//tei:p/descendant-or-self::node()", 135),  # from elements: never the document node
+]
+
+
+@pytest.mark.parametrize(("expression", "count"), UPWARD)
+def test_upward_steps_run_in_lxml_with_the_items_of_elementpath(
+        settings: Settings, expression: str, count: int) -> None:
+    compiled = compile_query(expression)
+    assert compiled.engine == "lxml"
+    files = document_files(settings)
+    fast = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    full = evaluate_files(dataclasses.replace(compiled, engine="elementpath"), files,
+                          limit=10_000, timeout=60, cache=TreeCache())
+    assert fast.count == count
+    assert (fast.count, fast.hits) == (full.count, full.hits)
+
+
+@pytest.mark.parametrize("expression", [
+    "//tei:persName/..", "//tei:p/parent::node()", "/self::node()",
+    "/descendant-or-self::node()", "//tei:p/ancestor-or-self::node()",
+    "(//tei:persName/..)[1]", "//tei:p | //tei:p/..", "//self::node()",
+])
+def test_results_that_may_hold_the_document_node_run_in_elementpath(expression: str) -> None:
+    assert compile_query(expression).engine == "elementpath"
+
+
+# `for` over elements lxml selects, its body run by lxml once per element
+LOOPS = [
+    ("for $p in //tei:p return count($p//tei:persName)", 14),
+    ("for $p in //tei:p[tei:persName] return string-length($p)", 9),
+    ("for $d in //tei:date return $d/@when", 8),
+    ("for $p in //tei:p return $p//tei:persName[@ref = '#leon-trotsky']", 3),
+    ("for $p in //tei:div return boolean($p//tei:orgName)", 5),
+    ("for $x in //tei:persName return count(//tei:p[tei:persName = $x])", 12),
+    # not elements: such a document is evaluated in full
+    ("for $n in //tei:p/@xml:id return string-length($n)", 11),
+]
+
+
+@pytest.mark.parametrize(("expression", "count"), LOOPS)
+def test_for_loops_over_elements_run_in_lxml_with_the_items_of_elementpath(
+        settings: Settings, expression: str, count: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.xpath import evaluate, plans
+
+    compiled = compile_query(expression)
+    assert compiled.engine == "elementpath"
+    assert plans.for_plan(compiled.expression, compiled.namespaces) is not None
+    files = document_files(settings)
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    monkeypatch.setattr(evaluate, "for_plan", lambda *_: None)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    assert planned.count == count
+    assert (planned.count, planned.hits) == (full.count, full.hits)
+    assert [hit.kind for hit in planned.hits] == [hit.kind for hit in full.hits]
+
+
+@pytest.mark.parametrize("expression", [
+    "for $p in //tei:p return count(.//tei:persName)",  # the focus is the document, not $p
+    "for $p in //tei:p return position()",
+    "for $p in //tei:p, $q in //tei:div return count($q)",
+    "for $p in //tei:p return $p/..",  # the parent may be the document node
+    "for $p in //tei:p return xs:integer(count($p//tei:lb))",
+])
+def test_other_for_loops_get_no_plan(expression: str) -> None:
+    from archive.xpath.plans import for_plan
+
+    compiled = compile_query(expression)
+    assert for_plan(compiled.expression, compiled.namespaces) is None
+
+
+def test_a_repeated_scan_larger_than_the_cache_finds_trees_kept(settings: Settings) -> None:
+    # under plain LRU a scan in order of more trees than the budget holds puts out each tree
+    # before it comes back: the second run had no hit at all
+    files = document_files(settings)  # four documents, a budget for two of them
+    largest = max(path.stat().st_size for _, path in files)
+    cache = TreeCache(budget=int(2.5 * largest * TreeCache.LXML_FACTOR))
+    compiled = compile_query("//tei:persName")
+    first = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+    assert (cache.hits, cache.misses) == (0, len(files))
+    assert cache.refused >= 1  # trees past the budget were used once, not kept
+    found = []
+    for _ in range(3):
+        before = cache.hits
+        again = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+        assert again.hits == first.hits
+        found.append(cache.hits - before)
+    kept = len(cache._entries)
+    assert kept >= 2 and found == [kept] * 3  # every run finds every tree the first one kept
+
+
+def test_a_query_over_other_documents_replaces_the_trees_of_earlier_queries(
+        settings: Settings) -> None:
+    files = document_files(settings)
+    largest = max(path.stat().st_size for _, path in files)
+    cache = TreeCache(budget=int(2.5 * largest * TreeCache.LXML_FACTOR))
+    compiled = compile_query("//tei:persName")
+    evaluate_files(compiled, files[:2], limit=10_000, timeout=60, cache=cache)
+    # the next query keeps the trees of the one before it; those after it do not
+    evaluate_files(compiled, files[2:], limit=10_000, timeout=60, cache=cache)
+    evaluate_files(compiled, files[2:], limit=10_000, timeout=60, cache=cache)
+    misses = cache.misses
+    evaluate_files(compiled, files[2:], limit=10_000, timeout=60, cache=cache)
+    assert cache.misses == misses  # the later queries' trees took the first one's place
+
+
+# --- one expression over the whole corpus (--corpus) ------------------------------------------
+
+def _corpus_json(settings: Settings, *args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query", "--corpus",
+                                      "--format", "json", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _in_python(settings: Settings, path: str) -> list[str]:
+    # the values of an lxml path in every document, in id order
+    from lxml import etree
+
+    from tei.namespaces import NSMAP
+
+    return [str(value) for _, file in document_files(settings)
+            for value in etree.parse(str(file)).xpath(path, namespaces=NSMAP)]
+
+
+def test_a_corpus_query_is_one_answer_computed_over_every_file(settings: Settings) -> None:
+    import json
+
+    refs = _in_python(settings, "//tei:placeName/@ref")
+    cases = {
+        "count(distinct-values(//tei:placeName/@ref))": [str(len(set(refs)))],
+        "distinct-values(//tei:placeName/@ref)": list(dict.fromkeys(refs)),
+        "count(//tei:persName)": [str(len(_in_python(settings, "//tei:persName")))],
+        "exists(//tei:quote) and count(//tei:div) > 4": ["true"],
+    }
+    assert len(set(refs)) > 1
+    for expression, values in cases.items():
+        code, stdout, _ = _corpus_json(settings, expression)
+        assert code == 0, stdout
+        answer = json.loads(stdout)
+        assert set(answer) == {"query", "count", "hits", "elapsed_ms", "truncated"}
+        assert [hit["value"] for hit in answer["hits"]] == values, expression
+        assert answer["count"] == len(values) and answer["truncated"] is False
+        assert all(hit["doc"] == "" and hit["kind"] == "atomic" for hit in answer["hits"])
+
+
+def test_a_path_over_the_corpus_is_the_nodes_of_every_document(settings: Settings) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    code, stdout, _ = _corpus_json(settings, "//tei:placeName[@ref = '#moscow']")
+    plain = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query", "--format",
+                                     "json", "//tei:placeName[@ref = '#moscow']"])
+    assert code == 0
+    ours, theirs = json.loads(stdout), json.loads(plain.stdout)
+    assert ours["count"] == 3 and ours["hits"] == theirs["hits"]
+
+
+@pytest.mark.parametrize(("expression", "args", "message"), [
+    ("(//tei:p)[1]", (), "cannot be asked of the whole corpus at once"),
+    ("count(//tei:persName)", ("--timeout", "0"), "time limit of 0 s"),
+])
+def test_a_corpus_query_that_cannot_answer_is_one_line(
+        settings: Settings, expression: str, args: tuple[str, ...], message: str) -> None:
+    code, stdout, stderr = _corpus_json(settings, *args, expression)
+    assert code == 1 and stdout == ""
+    assert len(stderr.splitlines()) == 1 and message in stderr
+
+
+def test_a_corpus_query_reports_its_first_items_within_the_limit(settings: Settings) -> None:
+    from archive.search.corpus import run_query
+
+    refs = list(dict.fromkeys(_in_python(settings, "//tei:placeName/@ref")))
+    result = run_query(settings, "distinct-values(//tei:placeName/@ref)", limit=2, corpus=True)
+    assert result.count == len(refs) > 2
+    assert [hit.value for hit in result.hits] == refs[:2]
+    assert result.truncated and "result limit of 2 items" in (result.message or "")
+
+
+def test_the_index_rules_out_documents_for_loops_and_corpus_functions_cannot_use(
+        settings: Settings) -> None:
+    from archive.search.corpus import run_query
+
+    holding = [file for _, file in document_files(settings)
+               if _in_python_file(file, "boolean(//tei:quote)")]
+    assert 0 < len(holding) < len(document_files(settings))
+    quotes = _in_python(settings, "//tei:quote")
+    counted = run_query(settings, "count(//tei:quote)", corpus=True)
+    assert [hit.value for hit in counted.hits] == [str(len(quotes))]
+    assert counted.documents == len(holding)
+    looped = run_query(settings, "for $q in //tei:quote return string-length($q)")
+    assert looped.count == len(quotes) and looped.documents == len(holding)
+
+
+def _in_python_file(file: object, expression: str) -> object:
+    from lxml import etree
+
+    from tei.namespaces import NSMAP
+
+    return etree.parse(str(file)).xpath(expression, namespaces=NSMAP)
+
+
+@pytest.mark.parametrize(("expression", "read"), [
+    ("//tei:date[@when castable as xs:date][xs:date(@when) lt xs:date('1930-01-01')]",
+     ("when",)),
+    ("//tei:p[string-length(@xml:id) gt 1]", ("{http://www.w3.org/XML/1998/namespace}id",)),
+    ("//tei:date[string-length(attribute::when) gt 4]", None),  # not by name: all of them
+])
+def test_predicates_on_named_attributes_are_remembered_by_their_values(
+        settings: Settings, expression: str, read: tuple[str, ...] | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.xpath import evaluate, plans
+
+    compiled = compile_query(expression)
+    plan = plans.filter_plan(compiled.expression, compiled.namespaces)
+    assert plan is not None and plan.read == read
+    files = document_files(settings)
+    planned = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    monkeypatch.setattr(evaluate, "filter_plan", lambda *_: None)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    assert planned.count > 0 and (planned.count, planned.hits) == (full.count, full.hits)

@@ -434,6 +434,18 @@ def merge_page(entry: Entry, into: str, etag: str, *, error: str | None = None,
 
 # -- the audit log ---------------------------------------------------------------------------
 
+def may_undo(change_id: int) -> Change:
+    """The logged change ``change_id``, when the user may undo it (an editor their own, an
+    admin any); else 404 (no such change) or 403."""
+    try:
+        change = get_change(get_settings(), change_id)
+    except ArchiveError:
+        abort(404, f"No change {change_id} in the log.")
+    if change.who != editor() and not is_admin():
+        abort(403, "Only an admin may undo another editor's change.")
+    return change
+
+
 def is_admin() -> bool:
     return bool(current_user.has_role("admin"))
 
@@ -477,12 +489,7 @@ def undo_change(change_id: int) -> BaseResponse | tuple[str, int]:
     """Undo a change (an editor only their own; an admin any): the files as before it, unless
     a later change touched them (409, naming it)."""
     settings = get_settings()
-    try:
-        change = get_change(settings, change_id)
-    except ArchiveError:
-        abort(404, f"No change {change_id} in the log.")
-    if change.who != editor() and not is_admin():
-        abort(403, "Only an admin may undo another editor's change.")
+    may_undo(change_id)
     try:
         done = write(lambda: undo(settings, change_id, editor()))
     except ConflictError as error:

@@ -15,7 +15,6 @@ since (who, when, what); a data directory busy with another writer, after a shor
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
@@ -32,7 +31,6 @@ from archive.curation import (
     apply_all,
     check_etag,
     document_etag,
-    get_change,
     join_tags,
     list_tags,
     preview_apply_all,
@@ -50,13 +48,10 @@ from tei.read import text_of
 
 from .auth import editor_required
 from .data import document_or_404, document_path, get_settings
+from .editing import may_undo, write
 
 bp = Blueprint("tagging", __name__)
 
-#: Tries of an edit while another writer holds the data lock, and the pause between them.
-BUSY_TRIES, BUSY_PAUSE = 4, 0.15
-#: Seconds a client is told to wait when the data stays busy.
-RETRY_AFTER = 2
 #: Occurrences one "apply to every occurrence" may change.
 MAX_PLACES = 2000
 
@@ -138,23 +133,14 @@ def conflict(error: ConflictError) -> Response:
 
 
 def attempt(call: Callable[[], Result]) -> Result | Response:
-    """``call()``, retried a few times while another writer holds the data lock; then 503 with
-    ``Retry-After``. A conflict is 409, any other refusal 400 with its one line."""
-    for attempt_number in range(BUSY_TRIES):
-        try:
-            return call()
-        except ConflictError as error:
-            return conflict(error)
-        except ArchiveError as error:
-            if "is writing to" not in error.message:
-                abort(400, error.message[:1].upper() + error.message[1:] + ".")
-            if attempt_number + 1 < BUSY_TRIES:
-                time.sleep(BUSY_PAUSE * (attempt_number + 1))
-    response = jsonify({"error": "Another change is being written just now; try again in a "
-                                 "moment.", "status": 503})
-    response.status_code = 503
-    response.headers["Retry-After"] = str(RETRY_AFTER)
-    return response
+    """``call()`` through :func:`webui.editing.write` (a busy data lock waited for, then 503
+    with ``Retry-After``); a conflict is 409, any other refusal 400 with its one line."""
+    try:
+        return write(call)
+    except ConflictError as error:
+        return conflict(error)
+    except ArchiveError as error:
+        abort(400, error.message[:1].upper() + error.message[1:] + ".")
 
 
 def answer(edit: Edit | Response, doc: str | None = None) -> Response:
@@ -314,12 +300,7 @@ def undo_change(change: str) -> Response:
     if not change.isdecimal() or len(change) > 9:
         abort(404, f"No change {change!r}.")
     change_id = int(change)
-    try:
-        found = get_change(settings, change_id)
-    except ArchiveError:
-        abort(404, f"No change {change_id}.")
-    if found.who != current_user.name and not current_user.has_role("admin"):
-        abort(403, f"Change {change_id} is {found.who}'s: only they or an admin can undo it.")
+    may_undo(change_id)
     done = attempt(lambda: undo(settings, change_id, current_user.name))
     if isinstance(done, Response):
         return done

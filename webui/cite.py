@@ -18,11 +18,11 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from .data import document_or_404
+from .data import document_or_404, site_url
 from .downloads import attachment
 from .dts import passage_addresses
 
@@ -76,8 +76,7 @@ def citation(doc_id: str, passage: str | None = None) -> dict[str, Any]:
     """
     row = document_or_404(doc_id)
     doc_id = str(row["id"])
-    base = str(current_app.config["BASE_URL"] or request.url_root).rstrip("/")
-    document_url = f"{base}/documents/{quote(doc_id)}"
+    document_url = f"{site_url()}/documents/{quote(doc_id)}"
     if passage is not None:
         if passage not in passage_addresses(doc_id):
             abort(404, f"No passage {passage!r} in document {doc_id!r}.")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 
 from archive.config import Settings
 from archive.errors import ArchiveError
@@ -153,3 +155,39 @@ def mention_count(entity_id: str) -> int:
     """How many times the corpus names this entity."""
     require_index()
     return mention_totals(get_settings(), entity_id)[0]
+
+
+def site_url() -> str:
+    """The site's public address, without a final ``/``: ``BASE_URL``, else the one asked by
+    (a trusted host: see :mod:`webui.limits`; the response cache keeps pages by host)."""
+    return str(current_app.config["BASE_URL"] or request.url_root).rstrip("/")
+
+
+Value = TypeVar("Value")
+
+
+class Memo(Generic[Value]):
+    """Values made from files, the ``size`` most recently used kept (thread-safe); a key holds
+    the file's stamp, so a changed file is made anew."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, Value] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], Value]) -> Value:
+        """The value kept under ``key``, else ``make()`` (outside the lock), kept."""
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()

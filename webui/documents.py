@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,7 +11,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     jsonify,
     render_template,
     request,
@@ -26,7 +23,15 @@ from archive.registry import RefResolver
 from tei.parse import parse_tei
 
 from . import SECURITY_HEADERS
-from .data import document_or_404, document_path, get_ref_resolver, get_registry, get_settings
+from .data import (
+    Memo,
+    document_or_404,
+    document_path,
+    get_ref_resolver,
+    get_registry,
+    get_settings,
+    site_url,
+)
 from .downloads import RAW_FILE_HEADERS
 from .render import MENTION_TYPES, Division, Pieces, Rendered, entries_below, render_pieces
 from .tagging import tags_editor
@@ -35,8 +40,7 @@ bp = Blueprint("documents", __name__)
 
 #: Rendered documents kept, keyed by file stamp and registry: a changed file renders anew.
 CACHE_SIZE = 64
-_cache: OrderedDict[tuple[Any, ...], Reading] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: Memo[Reading] = Memo(CACHE_SIZE)
 
 TYPE_LABELS = {"person": "Persons", "place": "Places", "org": "Organisations", "date": "Dates",
                "name": "Other names"}
@@ -88,20 +92,10 @@ def rendered(doc_id: str, images: bool = False, offsets: bool = False) -> Readin
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, id(registry), id(resolver), doc_id,
            images, offsets)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit
     # pointers resolve as the index resolved them: `#p1` of an imported letter is `<doc>.p1`
-    result = reading(render_pieces(parse_tei(path), doc_id, registry.entries,
-                                   resolver.for_document(doc_id).key, images=images,
-                                   offsets=offsets))
-    with _cache_lock:
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result
+    return _cache.get(key, lambda: reading(render_pieces(
+        parse_tei(path), doc_id, registry.entries, resolver.for_document(doc_id).key,
+        images=images, offsets=offsets)))
 
 
 def reading(pieces: Pieces) -> Reading:
@@ -205,9 +199,6 @@ def read(doc_id: str) -> Any:
     text = rendered(doc_id, images, offsets=tags_editor())
     shown = _part_number(request.args.get("part", "1"), text) if text.parts else None
     types = [kind for kind in (*MENTION_TYPES, "name") if text.rendered.mentions.get(kind)]
-    # the configured public address, else the one asked by (a trusted host: see limits; the
-    # response cache keeps pages by host)
-    base = current_app.config["BASE_URL"] or request.url_root
     body = text.rendered.html if shown is None else Markup(
         text.before + "".join(part_html(text, number) if number == shown
                               else stub(doc_id, text, number, images)
@@ -216,7 +207,7 @@ def read(doc_id: str) -> Any:
                            contents=text.contents if len(text.contents) >= 2 else [],
                            shown=shown, datetime=html_datetime(data["date"]),
                            type_labels=TYPE_LABELS, types=types,
-                           permalink=base.rstrip("/") + data["url"], images=images,
+                           permalink=site_url() + data["url"], images=images,
                            images_url=f"{data['url']}?{IMAGES_PARAMETER}={IMAGES_ON}")
     if not text.rendered.image_origins:
         return page

@@ -22,8 +22,6 @@ both as the JSON every ``/api/`` error is.
 from __future__ import annotations
 
 import copy
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +36,7 @@ from tei.namespaces import TEI_HEADER, TEI_NS, TEI_ROOT, XML_LANG, tei
 from tei.parse import parse_tei
 from tei.passages import cited, passages
 
-from .data import document_or_404, document_path, get_settings, require_index
+from .data import Memo, document_or_404, document_path, get_settings, require_index, site_url
 from .downloads import RAW_FILE_HEADERS, TEI_TYPE
 from .lang import html_lang
 
@@ -179,8 +177,7 @@ def citation_trees(root: etree._Element) -> list[Tree]:
     return trees
 
 
-_cache: OrderedDict[tuple[Any, ...], tuple[etree._ElementTree, list[Tree]]] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: Memo[tuple[etree._ElementTree, list[Tree]]] = Memo(CACHE_SIZE)
 
 
 def document_trees(doc_id: str) -> tuple[dict[str, Any], etree._ElementTree, list[Tree]]:
@@ -193,17 +190,12 @@ def document_trees(doc_id: str) -> tuple[dict[str, Any], etree._ElementTree, lis
     path = document_path(row)
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return row, hit[0], hit[1]
-    document = parse_tei(path)
-    trees = citation_trees(document.getroot())
-    with _cache_lock:
-        _cache[key] = (document, trees)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+
+    def parsed() -> tuple[etree._ElementTree, list[Tree]]:
+        document = parse_tei(path)
+        return document, citation_trees(document.getroot())
+
+    document, trees = _cache.get(key, parsed)
     return row, document, trees
 
 
@@ -234,15 +226,10 @@ def chosen_tree(trees: list[Tree], name: str | None) -> Tree | None:
 
 # --- URLs and parameters ----------------------------------------------------------------------
 
-def base_url() -> str:
-    """The site's public address (``BASE_URL``, else the one asked by), without a final /."""
-    return str(current_app.config["BASE_URL"] or request.url_root).rstrip("/")
-
-
 def endpoint_url(name: str, **params: str | int | None) -> str:
     """The absolute URL of endpoint ``name`` with the given parameters (None: left out)."""
     query = urlencode({key: value for key, value in params.items() if value is not None})
-    return f"{base_url()}/api/dts/{name}" + (f"?{query}" if query else "")
+    return f"{site_url()}/api/dts/{name}" + (f"?{query}" if query else "")
 
 
 def _literal(value: str) -> str:
@@ -253,7 +240,7 @@ def _literal(value: str) -> str:
 def current_url() -> str:
     """The absolute URL of this request, its parameters as asked."""
     query = request.query_string.decode("ascii", "replace")
-    return f"{base_url()}{request.path}" + (f"?{query}" if query else "")
+    return f"{site_url()}{request.path}" + (f"?{query}" if query else "")
 
 
 def parameter(name: str) -> str | None:
@@ -308,7 +295,7 @@ def pagination(make_url: Callable[[int], str], page: int, last: int) -> dict[str
 
 @bp.get("/", strict_slashes=False)
 def entry() -> Response:
-    base = f"{base_url()}/api/dts"
+    base = f"{site_url()}/api/dts"
     return ld_json({
         "@id": base, "@type": "EntryPoint",
         "collection": f"{base}/collection{{?id,page,nav}}",
@@ -335,7 +322,7 @@ def kind_id(kind: str | None) -> str:
 
 
 def collection_templates(identifier: str) -> str:
-    return f"{base_url()}/api/dts/collection?id={_literal(identifier)}{{&page,nav}}"
+    return f"{site_url()}/api/dts/collection?id={_literal(identifier)}{{&page,nav}}"
 
 
 def collection_member(identifier: str, title: str, children: int, parents: int,
@@ -368,16 +355,16 @@ def resource_member(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("licence"):
         core["rights"] = _metadata_text(str(row["licence"]), lang)
     core["type"] = ["Text"]
-    core["identifier"] = [f"{base_url()}/documents/{quote(doc_id)}"]
+    core["identifier"] = [f"{site_url()}/documents/{quote(doc_id)}"]
     literal = _literal(doc_id)
-    api = f"{base_url()}/api/dts"
+    api = f"{site_url()}/api/dts"
     return {
         "@id": doc_id, "@type": "Resource", "title": str(row.get("title") or doc_id),
         "totalParents": 1, "totalChildren": 0, "dublinCore": core,
         "collection": f"{api}/collection?id={literal}{{&nav}}",
         "navigation": f"{api}/navigation?resource={literal}{{&ref,down,start,end,tree,page}}",
         "document": f"{api}/document?resource={literal}{{&ref,start,end,tree,mediaType}}",
-        "download": f"{base_url()}/documents/{quote(doc_id)}/export.tei",
+        "download": f"{site_url()}/documents/{quote(doc_id)}/export.tei",
         "mediaTypes": [TEI_TYPE],
     }
 
@@ -420,7 +407,7 @@ def collection() -> Response:
             collection_member(ROOT, ROOT_TITLE, len(grouped), 0)]
     else:
         abort(404, f"No collection {identifier!r}.")
-    data["collection"] = f"{base_url()}/api/dts/collection{{?id,page,nav}}"
+    data["collection"] = f"{site_url()}/api/dts/collection{{?id,page,nav}}"
     return ld_json(_paged(data, members, identifier, nav))
 
 
@@ -544,7 +531,7 @@ def navigation() -> Response:
 def _with_page(number: int) -> str:
     """This request's URL on page ``number``."""
     params = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
-    return f"{base_url()}{request.path}?{urlencode([*params, ('page', str(number))])}"
+    return f"{site_url()}{request.path}?{urlencode([*params, ('page', str(number))])}"
 
 
 # --- documents --------------------------------------------------------------------------------

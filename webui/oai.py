@@ -48,7 +48,7 @@ from tei.errors import TeiError
 from tei.parse import parse_bytes
 
 from .auth import reads_only
-from .data import get_settings, require_index
+from .data import get_settings, require_index, site_url
 from .limits import heavy
 
 bp = Blueprint("oai", __name__)
@@ -189,10 +189,7 @@ def answer(args: Mapping[str, str] | None, content: Iterable[etree._Element] | l
 
 def base_url() -> str:
     """The endpoint's public URL: under ``BASE_URL`` when it is set."""
-    configured = current_app.config.get("BASE_URL")
-    if configured:
-        return str(configured).rstrip("/") + "/oai"
-    return url_for("oai.endpoint", _external=True)
+    return site_url() + "/oai"
 
 
 def repository_id() -> str:
@@ -523,11 +520,7 @@ def dublin_core(row: Mapping[str, Any]) -> etree._Element:
 
 def document_url(doc_id: str) -> str:
     """The public URL of a document's reading page."""
-    configured = current_app.config.get("BASE_URL")
-    path = url_for("documents.read", doc_id=doc_id)
-    if configured:
-        return str(configured).rstrip("/") + path
-    return url_for("documents.read", doc_id=doc_id, _external=True)
+    return site_url() + url_for("documents.read", doc_id=doc_id)
 
 
 # --- resumption tokens -------------------------------------------------------------------------

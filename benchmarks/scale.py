@@ -8,7 +8,7 @@ build and of the viewer, facet lookup p95 in process and through ``/api/facets``
 from the command line. Run: ``python benchmarks/scale.py [--docs 60000] [--work DIR]``
 (``make bench-scale``); ``--no-build`` measures the index already in the work folder.
 
-XPath, and BaseX beside it, are measured by :func:`xpath_figures` (a hook: not yet here).
+XPath, and BaseX beside it, are measured by ``make bench-query``, not here.
 """
 
 from __future__ import annotations
@@ -223,11 +223,6 @@ def served(settings: Settings,
         server.wait(timeout=30)
 
 
-def xpath_figures(settings: Settings) -> None:
-    """The hook for the XPath figures beside BaseX on the same files (issue 21's XPath part)."""
-    print("    XPath and BaseX: not measured by this benchmark yet")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=60_000)
@@ -245,7 +240,7 @@ def main() -> None:
     cli(settings, chosen[0][1])
     in_process(settings, chosen)
     served(settings, chosen)
-    xpath_figures(settings)
+    print("    XPath beside BaseX: make bench-query (benchmarks/query.py), not measured here")
 
 
 if __name__ == "__main__":

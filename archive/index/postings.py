@@ -179,6 +179,11 @@ class FacetPostings:
             self._values = values
         return self._values
 
+    def numbers(self, db: sqlite3.Connection) -> dict[str, int]:
+        """Value → its number (its place in :meth:`values`)."""
+        self.values(db)
+        return self._index
+
     def ranks_of(self, db: sqlite3.Connection, values: list[str], part: str) -> np.ndarray:
         """The document (``part="docs"``) or passage (``"passages"``, -1 for a row outside
         any passage) ranks of the rows holding any of ``values``."""
@@ -243,6 +248,7 @@ class Postings:
         self.facets = {name: FacetPostings(self, name)
                        for name in (names.decode("utf-8").split(_SEPARATOR) if names else [])}
         self._totals: dict[str, list[tuple[str, int]]] = {}
+        self._total_of: dict[str, dict[str, int]] = {}
         self._labels: dict[str, str] | None = None
         self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
 
@@ -291,6 +297,13 @@ class Postings:
             found = self._totals[facet] = db.execute(
                 "SELECT value, count FROM facet_totals WHERE facet = ?"
                 " ORDER BY count DESC, value", (facet,)).fetchall()
+        return found
+
+    def total_of(self, db: sqlite3.Connection, facet: str) -> dict[str, int]:
+        """A facet's values with nothing selected: value → count."""
+        found = self._total_of.get(facet)
+        if found is None:
+            found = self._total_of[facet] = dict(self.totals(db, facet))
         return found
 
     def labels(self, db: sqlite3.Connection) -> dict[str, str]:

@@ -114,3 +114,34 @@ def test_threads_get_the_same_answers(settings: Settings) -> None:
     alone = [lookup(settings, chosen, text) for chosen, text in queries]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(lambda query: lookup(settings, *query), queries)) == alone
+
+
+def test_each_facet_can_be_given_its_own_size(settings: Settings) -> None:
+    """A timeline needs every year, the sidebar a few values of the others: each facet gets
+    its own size, and says how many values it has beyond them."""
+    whole = lookup(settings, {"kind": ["essay"]}, facet_size=1000)
+    result = lookup(settings, {"kind": ["essay"]}, facet_size=2, facet_sizes={"year": 1000})
+    for every, facet in zip(whole["facets"], result["facets"], strict=True):
+        counted = [(r["value"], r["count"]) for r in every["results"]]
+        size = 1000 if facet["name"] == "year" else 2
+        assert counts(result, facet["name"]) == counted[:size], facet["name"]
+        assert facet["truncated"] == (len(counted) > size), facet["name"]
+        assert facet["value_count"] == len(counted) == every["value_count"], facet["name"]
+    year = next(f for f in result["facets"] if f["name"] == "year")
+    assert len(year["results"]) > 2
+
+
+def test_a_selected_value_beyond_the_top_is_given_with_its_count(settings: Settings) -> None:
+    """A selected value that is not among the most frequent comes after them with its count
+    under the other selections (not 0), and one no document holds with 0."""
+    essays = in_sql(settings, "person", "doc IN (SELECT doc FROM facet_values"
+                                        " WHERE facet = 'kind' AND value = 'essay')")
+    assert len(essays) > 3
+    rare, count = essays[-1]
+    result = lookup(settings, {"kind": ["essay"], "person": ["no-such-person", rare]},
+                    facet_size=2)
+    person = next(f for f in result["facets"] if f["name"] == "person")
+    assert [(r["value"], r["count"], r["selected"]) for r in person["results"]] == [
+        *((value, n, False) for value, n in essays[:2]), (rare, count, True),
+        ("no-such-person", 0, True)]
+    assert person["truncated"] and person["value_count"] == len(essays) + 1

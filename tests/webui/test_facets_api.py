@@ -68,3 +68,27 @@ def test_a_facet_of_thousands_of_values_says_how_many(tmp_path: Path) -> None:
     page = html.fromstring(client.get("/").get_data(as_text=True))
     more = page.get_element_by_id("facet-person").xpath('string(.//p[@class="more"]/a)')
     assert more == "Show all 6001 values"
+
+
+@pytest.mark.parametrize("root", ["/", "/archive/"])  # (a site mounted below its host's root)
+@pytest.mark.parametrize("endpoint", ["browse.index", "search.results"])
+def test_toggle_links_are_those_url_for_writes(app, endpoint: str, root: str) -> None:
+    from flask import url_for
+
+    from webui.browse import known_args, toggle_url
+
+    odd = ["a b", "x&y=z", "#frag", "50%", "ü/é?", "+plus", "semi;colon", "'quote'", "", "a,b"]
+    query = urlencode([("person", odd[0]), ("q", "the words"), ("person", odd[1]),
+                       ("place", odd[2]), ("page", "3"), ("unknown", "dropped")])
+    with app.test_request_context(f"/?{query}", base_url=f"http://localhost{root}"):
+        for name in ("person", "place", "year"):
+            for value in odd:
+                for selected in (True, False):
+                    args = known_args()
+                    values = [v for v in args.getlist(name) if v != value]
+                    args.setlist(name, values if selected else [*values, value])
+                    assert toggle_url(endpoint, name, value, selected) == url_for(
+                        endpoint, **args.to_dict(flat=False)), (name, value, selected)
+    with app.test_request_context("/", base_url=f"http://localhost{root}"):
+        assert url_for(endpoint).startswith(root)
+        assert toggle_url(endpoint, "person", "x", True) == url_for(endpoint)

@@ -129,17 +129,21 @@ class Counter:
     """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
 
     The rows of the set entries of a mask are then runs, cheap to select, and when they are
-    most of the rows the few others are counted instead and taken from the totals.
+    most of the rows the few others are counted instead and taken from the totals. With few
+    rows per rank each row's rank is read in the mask; with many, only the runs of the ranks
+    set (or, when they hold most rows, of those not set) are read.
     """
 
-    #: Rows per rank from which repeating each mask entry beats reading it at each row's rank.
+    #: Rows per rank from which reading the runs beats reading each row's rank in the mask.
     RUNS = 16
 
     def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, values: int) -> None:
         self.value_ids, self.lengths = value_ids, lengths
         size = len(lengths)
-        self.ranks = (np.repeat(np.arange(size), lengths) if len(value_ids) < self.RUNS * size
-                      else None)
+        runs = len(value_ids) >= self.RUNS * size
+        self.ranks = None if runs else np.repeat(np.arange(size), lengths)
+        #: Where each rank's run starts (with runs only).
+        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if runs else None
         self.total = np.bincount(value_ids, minlength=values)
 
     @classmethod
@@ -150,11 +154,33 @@ class Counter:
         order = np.argsort(ranks, kind="stable")
         return cls(value_ids[order], np.bincount(ranks, minlength=size), values)
 
+    #: Share of the rows below which reading the runs of the ranks (set or not) beats
+    #: repeating the mask over every row.
+    FEW = 0.4
+
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Rows per value among the ranks set in ``mask``."""
+        if self.ranks is None:
+            chosen = np.flatnonzero(mask)
+            lengths = self.lengths[chosen]
+            share = int(lengths.sum()) / max(len(self.value_ids), 1)
+            if share < self.FEW:
+                return self._runs(chosen, lengths)
+            if share > 1 - self.FEW:  # most rows: count the others', taken from the totals
+                chosen = np.flatnonzero(~mask)
+                return self.total - self._runs(chosen, self.lengths[chosen])
         rows = np.repeat(mask, self.lengths) if self.ranks is None else mask[self.ranks]
         if 2 * np.count_nonzero(rows) > len(rows):
             return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))
+        return np.bincount(self.value_ids[rows], minlength=len(self.total))
+
+    def _runs(self, chosen: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Rows per value in the runs of the ranks ``chosen`` (of these ``lengths``)."""
+        assert self.starts is not None
+        ends = np.cumsum(lengths)
+        # each chosen run's rows: its start, then one by one (an arange shifted per run)
+        rows = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(
+            self.starts[chosen] - (ends - lengths), lengths)
         return np.bincount(self.value_ids[rows], minlength=len(self.total))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
@@ -116,8 +117,15 @@ def with_query(endpoint: str, args: MultiDict[str, str]) -> str:
         g.endpoint_urls = {}
     base: str = g.endpoint_urls.get(endpoint) or g.endpoint_urls.setdefault(
         endpoint, url_for(endpoint))
-    query = urlencode(list(args.items(multi=True)), safe=_QUERY_SAFE)
+    # (urlencode's own joining, each name and value quoted once: they repeat from link to link)
+    query = "&".join(f"{_quoted(name)}={_quoted(value)}"
+                     for name, value in args.items(multi=True))
     return f"{base}?{query}" if query else base
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    return quote_plus(text, safe=_QUERY_SAFE)
 
 
 def expand_url(endpoint: str, name: str) -> str:

@@ -168,7 +168,8 @@ class Counter:
                 return self._runs(chosen, lengths)
             if share > 1 - self.FEW:  # most rows: count the others', taken from the totals
                 chosen = np.flatnonzero(~mask)
-                return self.total - self._runs(chosen, self.lengths[chosen])
+                counts: np.ndarray = self.total - self._runs(chosen, self.lengths[chosen])
+                return counts
         rows = np.repeat(mask, self.lengths) if self.ranks is None else mask[self.ranks]
         if 2 * np.count_nonzero(rows) > len(rows):
             return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))

@@ -238,15 +238,14 @@ class _Lookup:
             passages.append(index.remembered(("text", self.fts), self._text_mask))
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))
-        passage_mask = np.logical_and.reduce(passages) if passages else None
+        passage_mask = _all(passages) if passages else None
         # the text alone (so a mask): its documents are remembered too
         if self.fts and len(passages) == 1 and passage_mask is not None:
             docs.append(index.remembered(("text documents", self.fts),
                                          lambda: index.docs_of(passage_mask)))
         elif passage_mask is not None:
             docs.append(index.docs_of(passage_mask))
-        doc_mask = (np.logical_and.reduce(docs) if docs
-                    else np.ones(index.doc_count, dtype=bool))
+        doc_mask = _all(docs) if docs else np.ones(index.doc_count, dtype=bool)
         if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
             passage_mask = passage_mask & index.passages_of(doc_mask)
         return doc_mask, passage_mask
@@ -288,10 +287,10 @@ class _Lookup:
                      for row in self._rows(
                          "SELECT doc, id, title, author, date, kind, publication FROM documents"
                          " WHERE doc IN ({})", self.index.doc_of_rank, doc_mask, limit)]
-        result: dict[str, Any] = {"count": int(doc_mask.sum()), "documents": documents,
+        result: dict[str, Any] = {"count": int(np.count_nonzero(doc_mask)), "documents": documents,
                                   "selections": self.selections}
         if passage_mask is not None:
-            result["passage_count"] = int(passage_mask.sum())
+            result["passage_count"] = int(np.count_nonzero(passage_mask))
             result["passages"] = [
                 {"doc": doc, "target": xml_id, "element": element, "text": text}
                 for doc, xml_id, element, text in self._rows(
@@ -374,6 +373,15 @@ class _Lookup:
         counter = postings.counter(self.db, "doc")
         assert counter is not None  # every row is in a document
         return values, counter.counts(doc_mask)
+
+
+def _all(masks: list[np.ndarray]) -> np.ndarray:
+    """The entries set in every mask: the one mask itself (never changed), or a new one.
+    (``np.logical_and.reduce`` of a list first copies the masks into one array.)"""
+    found = masks[0]
+    for mask in masks[1:]:
+        found = found & mask
+    return found
 
 
 def _ranked(values: list[str], counts: np.ndarray, top: int) -> list[tuple[str, int]]:

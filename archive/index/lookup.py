@@ -247,7 +247,7 @@ class _Lookup:
             docs.append(index.docs_of(passage_mask))
         doc_mask = _all(docs) if docs else np.ones(index.doc_count, dtype=bool)
         if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
-            passage_mask = passage_mask & index.passages_of(doc_mask)
+            passage_mask = index.passages_within(passage_mask, doc_mask)
         return doc_mask, passage_mask
 
     def _text_mask(self) -> np.ndarray:
@@ -310,7 +310,7 @@ class _Lookup:
     def _rows(self, sql: str, ids_of_rank: np.ndarray, mask: np.ndarray,
               limit: int) -> list[tuple[Any, ...]]:
         # the first `limit` set entries of a mask, in rank order, read by primary key
-        ids = [int(number) for number in ids_of_rank[np.flatnonzero(mask)[:max(limit, 0)]]]
+        ids = [int(number) for number in ids_of_rank[_first(mask, limit)]]
         found: dict[int, tuple[Any, ...]] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
@@ -373,6 +373,19 @@ class _Lookup:
         counter = postings.counter(self.db, "doc")
         assert counter is not None  # every row is in a document
         return values, counter.counts(doc_mask)
+
+
+def _first(mask: np.ndarray, count: int) -> np.ndarray:
+    """The positions of the first ``count`` entries set in ``mask``, looked for in growing
+    blocks (a page of rows needs the first few of a mask of millions of passages)."""
+    found: list[np.ndarray] = []
+    start, block, left = 0, 4096, count
+    while left > 0 and start < len(mask):
+        hits = np.flatnonzero(mask[start:start + block])[:left] + start
+        found.append(hits)
+        left -= len(hits)
+        start, block = start + block, block * 4
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def _all(masks: list[np.ndarray]) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 
 from archive.config import Settings
 from archive.index.db import connect, reader
-from archive.index.lookup import _Counter, lookup
+from archive.index.lookup import _Counter, _first, lookup
 from archive.index.update import update_index
 
 
@@ -145,3 +145,11 @@ def test_a_selected_value_beyond_the_top_is_given_with_its_count(settings: Setti
         *((value, n, False) for value, n in essays[:2]), (rare, count, True),
         ("no-such-person", 0, True)]
     assert person["truncated"] and person["value_count"] == len(essays) + 1
+
+
+@pytest.mark.parametrize("size", [0, 10, 4096, 50_000])
+@pytest.mark.parametrize("share", [0.0, 0.001, 0.3, 1.0])
+def test_the_first_entries_of_a_mask_are_found_block_by_block(size: int, share: float) -> None:
+    mask = np.random.default_rng(size).random(size) < share
+    for count in (0, 1, 50, 4097, 10**6):
+        assert _first(mask, count).tolist() == np.flatnonzero(mask)[:count].tolist()

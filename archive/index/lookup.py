@@ -247,7 +247,7 @@ class _Lookup:
             docs.append(index.docs_of(passage_mask))
         doc_mask = _all(docs) if docs else np.ones(index.doc_count, dtype=bool)
         if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
-            passage_mask = index.passages_within(passage_mask, doc_mask)
+            passage_mask = passage_mask & index.passages_of(doc_mask)
         return doc_mask, passage_mask
 
     def _text_mask(self) -> np.ndarray:

@@ -267,6 +267,7 @@ class Postings:
         self.passage_of_rank = self.array(db, "passage_of_rank")
         self.passage_doc = self.array(db, "passage_doc")  # passage rank → document rank
         self.passage_count = len(self.passage_of_rank)
+        self.passage_lengths = np.bincount(self.passage_doc, minlength=self.doc_count)
         self.passage_rank = np.full(int(self.passage_of_rank.max(initial=0)) + 1, -1,
                                     dtype=np.int64)
         self.passage_rank[self.passage_of_rank] = np.arange(self.passage_count)
@@ -344,10 +345,6 @@ class Postings:
         mask[self.passage_doc[np.flatnonzero(passage_mask)]] = True
         return mask
 
-    def passages_within(self, passage_mask: np.ndarray, doc_mask: np.ndarray) -> np.ndarray:
-        """The passages set in ``passage_mask`` whose documents are set in ``doc_mask``: only
-        the passages set are looked at (not every passage of the documents)."""
-        found = np.flatnonzero(passage_mask)
-        mask = np.zeros(self.passage_count, dtype=bool)
-        mask[found[doc_mask[self.passage_doc[found]]]] = True
-        return mask
+    def passages_of(self, doc_mask: np.ndarray) -> np.ndarray:
+        """The passages of the documents set in ``doc_mask`` (passages are in document order)."""
+        return np.repeat(doc_mask, self.passage_lengths)

@@ -20,6 +20,7 @@ from ..xpath import (
     OUTWARD_FUNCTIONS,
     Unsupported,
     classify,
+    compile_nodes,
     compile_query,
     compile_value,
     evaluate_tree,
@@ -101,7 +102,10 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
 # same refs and dates recur across a corpus. When EXPR reads nothing but the element's
 # attributes and lies within archive.xpath.values' subset (the year and decade facets), it runs
 # as Python closures, remembered per values of the attributes it reads (an xml:id or @resp does
-# not make a date new); elsewhere elementpath evaluates it.
+# not make a date new). Else, when EXPR is within that subset with paths lxml runs from the
+# element in its tree (archive.xpath.compile_nodes: the author, publication and kind facets,
+# whose paths may look up the ancestor axis), it runs so, element by element, not remembered;
+# elsewhere elementpath evaluates it.
 
 _NODE_FUNCTIONS = OUTWARD_FUNCTIONS | {"name", "local-name", "namespace-uri", "node-name",
                                        "has-children", "nilled"}
@@ -114,6 +118,7 @@ class _MapPlan:
         self.left = compile_query(left, element_context=level == "passage")
         self.right, self.element_ok, self.value_ok = right, element_ok, value_ok
         self.native = compile_value(right) if element_ok else None
+        self.nodes = compile_nodes(right, self.left.namespaces) if self.native is None else None
         self.memo: dict[Any, list[str]] = {}
 
     def values(self, context: Any) -> list[str]:
@@ -122,6 +127,12 @@ class _MapPlan:
                                   else context.getroottree(), item=None if isinstance(
                                       context, etree._ElementTree) else context):
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
+                if self.nodes is not None:
+                    try:
+                        values.extend(_strings(self.nodes(item)))
+                        continue
+                    except Unsupported:
+                        pass  # remembered per element below, or evaluated in full
                 if not self.element_ok:
                     raise _NoPlan
                 key: Any = ("attributes", *map(item.get, self.native.attributes)) \
@@ -186,9 +197,10 @@ def _make_plan(xpath: str, level: str) -> _MapPlan | None:
         and t.label != "literal" and not (t.symbol == "*" and t.label == "operator")
         or t.label in ("axis", "kind test")
         or (t.label == "function" and t.symbol in _NODE_FUNCTIONS) for t in tokens)
-    if not element_ok and not value_ok:
+    plan = _MapPlan(left.source, right, level, element_ok, value_ok)
+    if not element_ok and not value_ok and plan.nodes is None:
         return None
-    return _MapPlan(left.source, right, level, element_ok, value_ok)
+    return plan
 
 
 def _strings(items: list[Any]) -> Iterator[str]:

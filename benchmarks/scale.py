@@ -22,6 +22,7 @@ import os
 import resource
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -193,6 +194,24 @@ def sizes(settings: Settings) -> None:
            index / tei <= SIZE_TARGET)
 
 
+def table_sizes(settings: Settings, shown: int = 12) -> None:
+    """The index's largest tables and indexes (SQLite's dbstat), against the TEI's size."""
+    tei = tei_bytes(settings)
+    db = sqlite3.connect(f"file:{settings.index_path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"
+                          " ORDER BY 2 DESC").fetchall()
+    except sqlite3.OperationalError:  # a SQLite built without the dbstat table
+        print("    (the sizes of the tables: not known to this SQLite)")
+        return
+    finally:
+        db.close()
+    for name, size in rows[:shown]:
+        print(f"      {name:<34} {size / 1e6:8.1f} MB  {size / tei:5.2f} x TEI")
+    rest = sum(size for _, size in rows[shown:])
+    print(f"      {'(the others)':<34} {rest / 1e6:8.1f} MB  {rest / tei:5.2f} x TEI")
+
+
 _FIRST = """
 import json, sys, time
 started = time.perf_counter()
@@ -332,6 +351,7 @@ def main() -> None:
     if not args.no_build:
         build(settings, args.docs)
     sizes(settings)
+    table_sizes(settings)
     chosen = selections(settings)
     first_lookup(settings, chosen[0][1])
     cli(settings, chosen[0][1])

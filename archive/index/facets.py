@@ -58,6 +58,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
     rows: dict[tuple[str, str | None, str], None] = {}
     # most documents hold no list entry: then no name needs its ancestors looked at
     listed = next(tree.getroot().iter(*ENTRY_ELEMENTS), None) is not None
+    keys: dict[etree._Element, list[str]] = {}  # each name's, once (person, passage_person)
     nodes = None
     for facet in facets:
         work_step(facet.name)  # what a worker's report names if this facet runs too long
@@ -80,7 +81,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
             # (types-lxml's tag type, str | bytes | QName, fails elementpath's element protocol)
             nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)  # type: ignore[arg-type]
         try:
-            values = _ref_values(refs, listed) if facet.refs else _strings
+            values = _ref_values(refs, listed, keys) if facet.refs else _strings
             if facet.level == "document":
                 for value in values(evaluate_tree(compiled, tree, nodes)):
                     rows[(facet.name, None, value)] = None
@@ -211,19 +212,25 @@ def _strings(items: list[Any]) -> Iterator[str]:
 
 
 def _ref_values(refs: DocumentRefs | None, listed: bool,
+                keys: dict[etree._Element, list[str]] | None = None,
                 ) -> Callable[[list[Any]], Iterator[str]]:
     """Values of a ``refs = true`` facet: an element gives its @ref targets (else @key, else in
     an imported document its surface form), an attribute or string its pointer tokens.
 
     :param listed: whether the document holds list entries, whose names are no mentions.
+    :param keys: the keys of the elements met so far in this document (filled here).
     """
     resolver = refs or PLAIN_REFS
+    known = {} if keys is None else keys
 
     def values(items: list[Any]) -> Iterator[str]:
         for item in items:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
                 # lxml's (the common case): no string value
-                yield from resolver.element_keys(item, listed=listed)
+                found = known.get(item)
+                if found is None:
+                    found = known[item] = resolver.element_keys(item, listed=listed)
+                yield from found
                 continue
             kind, owner, _, _, value = classify(item)
             if kind == "element":

@@ -2,11 +2,13 @@
 
 Assembles N documents as benchmarks/corpus.py does (kept in --work between runs: assembling
 60,000 takes minutes), builds the index in full with ``archive reindex --full``, then prints
-each figure beside its target: build rate, index size against the TEI's, peak memory of the
-build and of the viewer, facet lookup p95 in process and through ``/api/facets`` of a real
-``archive serve`` (response cache off), the first lookup after a start, and ``archive facets``
-from the command line. Run: ``python benchmarks/scale.py [--docs 60000] [--work DIR]``
-(``make bench-scale``); ``--no-build`` measures the index already in the work folder;
+each figure beside its target: build rate (and the CPU time it took: on a shared machine, how
+busy the cores were), index size against the TEI's, peak memory of the build and of the viewer
+(all their processes together, sampled from /proc, and the largest one), facet lookup p95 in
+process and through ``/api/facets`` of a real ``archive serve`` (response cache off), the first
+lookup after a start, and ``archive facets`` from the command line. Run:
+``python benchmarks/scale.py [--docs 60000] [--work DIR]`` (``make bench-scale``);
+``--no-build`` measures the index already in the work folder;
 ``--shape eebo`` measures documents of EEBO-TCP's shape (fewer, longer books: ~25 KB on average,
 up to megabytes, few names tagged) instead of the assembled ones.
 
@@ -22,10 +24,12 @@ import os
 import resource
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -81,22 +85,119 @@ def index_bytes(settings: Settings) -> int:
                for suffix in ("", "-wal") if Path(f"{settings.index_path}{suffix}").exists())
 
 
+#: Runs a command and then writes, as the last line of its standard error, the peak resident
+#: memory (KB) of its largest process: the command's or one of its workers' (ru_maxrss of the
+#: processes it waited for, which waited for theirs).
+_LARGEST = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]);"
+            " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
+            " sys.exit(code)")
+
+
 def build(settings: Settings, count: int) -> None:
-    """``archive reindex --full``: its rate, and the peak memory of it and its workers."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """``archive reindex --full``: its rate, the cores it kept busy, and the peak memory of it
+    and its workers."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([*ARCHIVE, "--data", str(settings.data_dir), "reindex", "--full"],
-                          capture_output=True, text=True, check=False)
+    process = subprocess.Popen([sys.executable, "-c", _LARGEST, *ARCHIVE, "--data",
+                                str(settings.data_dir), "reindex", "--full"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with MemoryWatch(process.pid, without_root=True) as memory:
+        out, err = process.communicate()
     seconds = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(f"reindex failed: {done.stderr.strip()}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"    {done.stdout.strip().splitlines()[-1]}")
+    *errors, largest = err.strip().splitlines() or [""]
+    if process.returncode:
+        raise SystemExit(f"reindex failed: {' '.join(errors).strip()}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(f"    {out.strip().splitlines()[-1]}")
+    print(f"    CPU {cpu:.1f} s in {seconds:.1f} s: {cpu / seconds:.2f} cores busy on average"
+          f" (on two idle cores at best {count / cpu * 2:.0f} docs/s); load {_load()}")
     report("index build", count / seconds, "docs/s", f">= {BUILD_RATE_TARGET}",
            count / seconds >= BUILD_RATE_TARGET)
-    if peak > before:  # (the largest process of any child so far: the build's own)
-        report("peak memory of the build (largest process)", peak / 1024, "MB",
-               f"<= {MEMORY_TARGET}", peak / 1024 <= MEMORY_TARGET)
+    memory.report("the build", int(largest) / 1024)
+
+
+def _load() -> str:
+    """The load averages of the machine (1, 5, 15 minutes): the others' work beside ours."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+class MemoryWatch:
+    """The peak resident memory of a process and all its descendants together (its workers),
+    sampled from /proc every 50 ms while the ``with`` block runs (Linux; elsewhere nothing)."""
+
+    def __init__(self, pid: int, without_root: bool = False) -> None:
+        """:param without_root: count only the descendants (``pid`` a wrapper)."""
+        self.pid = pid
+        self.without_root = without_root
+        self.peak = 0  # bytes, of the whole tree at one moment
+        self.largest = 0  # bytes, of its largest process (its high-water mark, VmHWM)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> MemoryWatch:
+        self.thread.start()
+        return self
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def __enter__(self) -> MemoryWatch:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+
+    def _watch(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while True:
+            total = 0
+            for pid in _tree(self.pid)[1 if self.without_root else 0:]:
+                try:
+                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except (OSError, ValueError, IndexError):
+                    continue  # ended meanwhile
+                high = next((line for line in status.splitlines()
+                             if line.startswith("VmHWM:")), None)
+                if high is not None:
+                    self.largest = max(self.largest, int(high.split()[1]) * 1024)
+            self.peak = max(self.peak, total)
+            if self.stop.wait(0.05):
+                return
+
+    def report(self, what: str, largest_mb: float | None = None) -> None:
+        """Print the peak beside the target.
+
+        :param largest_mb: the largest process's peak as the kernel counted it
+            (``ru_maxrss``), when known: more exact than the samples of a process that
+            lived less than their interval.
+        """
+        largest = max(self.largest / 2**20, largest_mb or 0)
+        if not self.peak and not largest:
+            print(f"    peak memory of {what}: not measured (no /proc)")
+            return
+        print(f"    {what}: its largest process {largest:.0f} MB at its peak")
+        report(f"peak memory of {what} (all its processes)", max(self.peak / 2**20, largest),
+               "MB", f"<= {MEMORY_TARGET}", max(self.peak / 2**20, largest) <= MEMORY_TARGET)
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, from /proc/*/stat's parent ids."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
 
 
 def sizes(settings: Settings) -> None:
@@ -104,6 +205,24 @@ def sizes(settings: Settings) -> None:
     print(f"    TEI {tei / 1e6:.0f} MB, index {index / 1e6:.0f} MB")
     report("index size / TEI size", index / tei, "x", f"<= {SIZE_TARGET}",
            index / tei <= SIZE_TARGET)
+
+
+def table_sizes(settings: Settings, shown: int = 12) -> None:
+    """The index's largest tables and indexes (SQLite's dbstat), against the TEI's size."""
+    tei = tei_bytes(settings)
+    db = sqlite3.connect(f"file:{settings.index_path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"
+                          " ORDER BY 2 DESC").fetchall()
+    except sqlite3.OperationalError:  # a SQLite built without the dbstat table
+        print("    (the sizes of the tables: not known to this SQLite)")
+        return
+    finally:
+        db.close()
+    for name, size in rows[:shown]:
+        print(f"      {name:<34} {size / 1e6:8.1f} MB  {size / tei:5.2f} x TEI")
+    rest = sum(size for _, size in rows[shown:])
+    print(f"      {'(the others)':<34} {rest / 1e6:8.1f} MB  {rest / tei:5.2f} x TEI")
 
 
 _FIRST = """
@@ -200,6 +319,7 @@ def served(settings: Settings,
     server = subprocess.Popen([*ARCHIVE, "--data", str(settings.data_dir), "serve", "--port",
                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "ARCHIVE_RESPONSE_CACHE": "false"})
+    memory = MemoryWatch(server.pid).start()
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -225,15 +345,11 @@ def served(settings: Settings,
                   f"  p95 {p95:6.1f} ms")
         report("/api/facets p95 (cache off, worst of five)", worst, "ms",
                f"<= {LOOKUP_P95_TARGET:g}", worst <= LOOKUP_P95_TARGET)
-        status = Path(f"/proc/{server.pid}/status")
-        if status.exists():
-            peak = next(int(line.split()[1]) for line in status.read_text().splitlines()
-                        if line.startswith("VmHWM:")) / 1024
-            report("peak memory of the viewer", peak, "MB", f"<= {MEMORY_TARGET}",
-                   peak <= MEMORY_TARGET)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        memory.finish()
+    memory.report("the viewer")
 
 
 def main() -> None:
@@ -247,10 +363,11 @@ def main() -> None:
                              " EEBO-TCP's fewer, longer books (benchmarks/corpus.py)")
     args = parser.parse_args()
     settings = prepare(args.work, args.docs, args.shape)
-    print(f"\n{args.docs} documents ({args.shape}) in {settings.data_dir}")
+    print(f"\n{args.docs} documents ({args.shape}) in {settings.data_dir} (load {_load()})")
     if not args.no_build:
         build(settings, args.docs)
     sizes(settings)
+    table_sizes(settings)
     chosen = selections(settings)
     first_lookup(settings, chosen[0][1])
     cli(settings, chosen[0][1])

@@ -20,6 +20,7 @@ from ..xpath import (
     OUTWARD_FUNCTIONS,
     Unsupported,
     classify,
+    compile_nodes,
     compile_query,
     compile_value,
     evaluate_tree,
@@ -57,6 +58,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
     rows: dict[tuple[str, str | None, str], None] = {}
     # most documents hold no list entry: then no name needs its ancestors looked at
     listed = next(tree.getroot().iter(*ENTRY_ELEMENTS), None) is not None
+    keys: dict[etree._Element, list[str]] = {}  # each name's, once (person, passage_person)
     nodes = None
     for facet in facets:
         work_step(facet.name)  # what a worker's report names if this facet runs too long
@@ -79,7 +81,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
             # (types-lxml's tag type, str | bytes | QName, fails elementpath's element protocol)
             nodes = elementpath.get_node_tree(tree, namespaces=NSMAP)  # type: ignore[arg-type]
         try:
-            values = _ref_values(refs, listed) if facet.refs else _strings
+            values = _ref_values(refs, listed, keys) if facet.refs else _strings
             if facet.level == "document":
                 for value in values(evaluate_tree(compiled, tree, nodes)):
                     rows[(facet.name, None, value)] = None
@@ -101,7 +103,10 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
 # same refs and dates recur across a corpus. When EXPR reads nothing but the element's
 # attributes and lies within archive.xpath.values' subset (the year and decade facets), it runs
 # as Python closures, remembered per values of the attributes it reads (an xml:id or @resp does
-# not make a date new); elsewhere elementpath evaluates it.
+# not make a date new). Else, when EXPR is within that subset with paths lxml runs from the
+# element in its tree (archive.xpath.compile_nodes: the author, publication and kind facets,
+# whose paths may look up the ancestor axis), it runs so, element by element, not remembered;
+# elsewhere elementpath evaluates it.
 
 _NODE_FUNCTIONS = OUTWARD_FUNCTIONS | {"name", "local-name", "namespace-uri", "node-name",
                                        "has-children", "nilled"}
@@ -114,6 +119,7 @@ class _MapPlan:
         self.left = compile_query(left, element_context=level == "passage")
         self.right, self.element_ok, self.value_ok = right, element_ok, value_ok
         self.native = compile_value(right) if element_ok else None
+        self.nodes = compile_nodes(right, self.left.namespaces) if self.native is None else None
         self.memo: dict[Any, list[str]] = {}
 
     def values(self, context: Any) -> list[str]:
@@ -122,6 +128,12 @@ class _MapPlan:
                                   else context.getroottree(), item=None if isinstance(
                                       context, etree._ElementTree) else context):
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
+                if self.nodes is not None:
+                    try:
+                        values.extend(_strings(self.nodes(item)))
+                        continue
+                    except Unsupported:
+                        pass  # remembered per element below, or evaluated in full
                 if not self.element_ok:
                     raise _NoPlan
                 key: Any = ("attributes", *map(item.get, self.native.attributes)) \
@@ -186,9 +198,10 @@ def _make_plan(xpath: str, level: str) -> _MapPlan | None:
         and t.label != "literal" and not (t.symbol == "*" and t.label == "operator")
         or t.label in ("axis", "kind test")
         or (t.label == "function" and t.symbol in _NODE_FUNCTIONS) for t in tokens)
-    if not element_ok and not value_ok:
+    plan = _MapPlan(left.source, right, level, element_ok, value_ok)
+    if not element_ok and not value_ok and plan.nodes is None:
         return None
-    return _MapPlan(left.source, right, level, element_ok, value_ok)
+    return plan
 
 
 def _strings(items: list[Any]) -> Iterator[str]:
@@ -199,19 +212,25 @@ def _strings(items: list[Any]) -> Iterator[str]:
 
 
 def _ref_values(refs: DocumentRefs | None, listed: bool,
+                keys: dict[etree._Element, list[str]] | None = None,
                 ) -> Callable[[list[Any]], Iterator[str]]:
     """Values of a ``refs = true`` facet: an element gives its @ref targets (else @key, else in
     an imported document its surface form), an attribute or string its pointer tokens.
 
     :param listed: whether the document holds list entries, whose names are no mentions.
+    :param keys: the keys of the elements met so far in this document (filled here).
     """
     resolver = refs or PLAIN_REFS
+    known = {} if keys is None else keys
 
     def values(items: list[Any]) -> Iterator[str]:
         for item in items:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
                 # lxml's (the common case): no string value
-                yield from resolver.element_keys(item, listed=listed)
+                found = known.get(item)
+                if found is None:
+                    found = known[item] = resolver.element_keys(item, listed=listed)
+                yield from found
                 continue
             kind, owner, _, _, value = classify(item)
             if kind == "element":

@@ -17,12 +17,13 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
 from ..errors import ArchiveError
@@ -128,6 +129,9 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
         if full:  # made in a new file, which replaces the index only once it is complete
             db.close()
             db = open_database(building, journal="OFF")  # nothing to recover: removed
+            # nor a commit to make durable: the file is synced once, complete, before it
+            # replaces the index (replace_database)
+            db.execute("PRAGMA synchronous = OFF")
             recreate(db)
             db.execute(f"PRAGMA threads = {workers()}")  # the sorts of CREATE INDEX, at the end
             for name in LATE_INDEXES:
@@ -337,6 +341,7 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
     os.close(handle)
     db = sqlite3.connect(shard, isolation_level=None)
     failed: list[int] = []
+    numbers = _Numbers()
     try:
         db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
         db.execute("PRAGMA synchronous = OFF")
@@ -357,10 +362,12 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
             finally:
                 end_work()
             db.execute("SAVEPOINT file")
+            known = numbers.sizes()
             try:
-                _insert(db, path, digest, rows, fts=False)
+                _insert(db, path, digest, rows, fts=False, numbers=numbers)
             except sqlite3.IntegrityError:  # an id twice: the parent says which files
                 db.execute("ROLLBACK TO file")
+                numbers.forget(known)
                 failed.append(position)
             db.execute("RELEASE file")
         db.execute("COMMIT")
@@ -437,9 +444,63 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
 
+class _Numbers:
+    """The numbers a scratch database gave its facet values, element names and attribute
+    values, kept beside it: a document's rows are then written as numbers, with no lookup of
+    each value in the database (the values are numbered in the order they come, as an
+    ``INSERT OR IGNORE`` of each document's values numbers them)."""
+
+    def __init__(self) -> None:
+        self.facets: dict[tuple[str, str], int] = {}
+        self.elements: dict[tuple[str], int] = {}
+        self.attributes: dict[tuple[str, str], int] = {}
+
+    def sizes(self) -> tuple[int, int, int]:
+        return len(self.facets), len(self.elements), len(self.attributes)
+
+    def forget(self, sizes: tuple[int, int, int]) -> None:
+        """Forget the values numbered since :meth:`sizes` gave ``sizes`` (rolled back)."""
+        tables: tuple[dict[Any, int], ...] = (self.facets, self.elements, self.attributes)
+        for table, size in zip(tables, sizes, strict=True):
+            while len(table) > size:
+                table.popitem()  # the last numbered
+
+    @staticmethod
+    def new(table: dict[Any, int], values: Iterable[Any]) -> list[tuple[Any, ...]]:
+        """Number the values ``table`` lacks: (number, *value) of each, to insert."""
+        added = []
+        for value in values:
+            if value not in table:
+                table[value] = len(table) + 1
+                added.append((table[value], *value))
+        return added
+
+
+def _insert_numbered(db: sqlite3.Connection, doc: int, rows: DocumentRows,
+                     passage_ids: dict[str | None, int], numbers: _Numbers) -> None:
+    """A document's facet, element and attribute rows in a scratch database (see _Numbers)."""
+    facets, elements, attributes = numbers.facets, numbers.elements, numbers.attributes
+    db.executemany("INSERT INTO facet_keys (key, facet, value) VALUES (?, ?, ?)",
+                   numbers.new(facets, ((facet, value) for facet, _, value in rows.facets)))
+    db.executemany("INSERT INTO facet_rows (doc, key, passage) VALUES (?, ?, ?)",
+                   [(doc, facets[facet, value], passage_ids.get(passage, 0))
+                    for facet, passage, value in rows.facets])
+    names = [(name,) for name in sorted(rows.names)]
+    db.executemany("INSERT INTO element_keys (key, name) VALUES (?, ?)",
+                   numbers.new(elements, names))
+    db.executemany("INSERT INTO element_rows (doc, key) VALUES (?, ?)",
+                   [(doc, elements[name]) for name in names])
+    pairs = sorted(rows.attributes)
+    db.executemany("INSERT INTO attribute_keys (key, name, value) VALUES (?, ?, ?)",
+                   numbers.new(attributes, pairs))
+    db.executemany("INSERT INTO attribute_rows (doc, key) VALUES (?, ?)",
+                   [(doc, attributes[pair]) for pair in pairs])
+
+
 def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
-            fts: bool = True) -> int:
-    """:return: the document's number."""
+            fts: bool = True, numbers: _Numbers | None = None) -> int:
+    """:param numbers: the numbered values of the scratch database ``db`` (see _Numbers).
+    :return: the document's number."""
     stat = path.stat()
     header = rows.header
     doc = db.execute(
@@ -472,6 +533,9 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         [(doc, passage_ids.get(passage, ""), kind, ref or "", surface, start, end,
           *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
          for passage, kind, ref, surface, start, end, dates in rows.mentions])
+    if numbers is not None:
+        _insert_numbered(db, doc, rows, passage_ids, numbers)
+        return doc
     # each value numbered once (facet_keys), each row three numbers (passage 0: the document)
     db.executemany("INSERT OR IGNORE INTO facet_keys (facet, value) VALUES (?, ?)",
                    {(facet, value): None for facet, _, value in rows.facets})

@@ -18,11 +18,12 @@ from .evaluate import (
 from .hits import Hit, classify
 from .parse import parse_expression
 from .tree_cache import TreeCache, folder_stamps
-from .values import Unsupported, compile_value
+from .values import Unsupported, compile_nodes, compile_value
 
 __all__ = [
     "CompiledQuery", "Hit", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult", "TREES",
-    "TreeCache", "Unsupported", "classify", "compile_query", "compile_value", "corpus_hits",
+    "TreeCache", "Unsupported", "classify", "compile_nodes", "compile_query", "compile_value",
+    "corpus_hits",
     "corpus_plan", "document_hits", "document_values",
     "evaluate_files", "evaluate_tree", "folder_stamps", "lxml_safe", "parse_expression",
     "stays_inside", "walk_tokens"

@@ -10,9 +10,17 @@ closures built here take microseconds. Only a small, exactly specified subset is
 - ``@name`` (no prefix) on the element itself; the context item ``.`` only where it is not the
   element (inside the right operand of ``!``), so that nothing but attributes is read;
 - ``string``, ``concat``, ``substring``, ``matches`` (pattern a literal, no flags),
-  ``normalize-space``, ``xs:integer``.
+  ``normalize-space``, ``xs:integer``, ``string-join`` (of nodes and strings).
 
-Anything else makes :func:`compile_value` return None (elementpath evaluates). At run time, any
+:func:`compile_nodes` takes the same subset and paths too: where a path from the element (or
+from a node the closures computed, such as ``((tei:persName, tei:name)[1], .)[1]//text()``)
+is one lxml reads as 3.1 does (:func:`.analysis.lxml_safe`: the ancestor axis too), lxml runs
+it on the element in its own tree. Such an expression (the *author* facet) may look outside
+the element, so its values are not remembered per element; it runs in microseconds where
+elementpath first needs a node tree of the whole document.
+
+Anything else makes :func:`compile_value` (:func:`compile_nodes`) return None (elementpath
+evaluates). At run time, any
 case outside the rules implemented here (a type error, a cast that fails, a sequence where one
 item is expected) raises :class:`Unsupported`, and the caller asks elementpath, which then
 gives the value or the error the specification prescribes. Agreement with elementpath is tested
@@ -28,10 +36,13 @@ from typing import Any
 from elementpath.regex import translate_pattern
 from lxml import etree
 
-from .analysis import walk_tokens
+from .analysis import lxml_safe, walk_tokens
+from .hits import classify
+from .parse import lxml_xpath
 
-#: Items are attribute nodes (:class:`Attribute`), str, int or bool; a closure maps the
-#: context item and the variables in scope to a list of items.
+#: Items are attribute nodes (:class:`Attribute`), str, int or bool (and, in
+#: :func:`compile_nodes`' closures, lxml's elements and its text and attribute nodes); a
+#: closure maps the context item and the variables in scope to a list of items.
 Closure = Callable[[Any, dict[str, list[Any]]], list[Any]]
 
 _INTEGER = re.compile(r"[ \t\n\r]*([+-]?[0-9]+)[ \t\n\r]*\Z")
@@ -40,6 +51,10 @@ _SPACE = re.compile(r"[ \t\n\r]+")
 
 class Attribute(str):
     """An attribute node, by its value: a node, so true as a boolean even when empty."""
+
+
+#: Paths are run by lxml with these prefixes bound (None: no path is compiled).
+Namespaces = tuple[tuple[str, str], ...] | None
 
 
 class Unsupported(Exception):
@@ -59,6 +74,21 @@ class ValueFunction:
         return [_string(item) for item in self.closure(element, {})]
 
 
+class NodeFunction:
+    """A compiled expression of one element in its tree (see :func:`compile_nodes`):
+    ``function(element)`` gives its items (lxml's nodes, or atomic values)."""
+
+    def __init__(self, closure: Closure) -> None:
+        self.closure = closure
+
+    def __call__(self, element: etree._Element) -> list[Any]:
+        """:raise Unsupported: a case to leave to elementpath."""
+        try:
+            return self.closure(element, {})
+        except etree.XPathError as error:  # (none is expected of expressions lxml_safe takes)
+            raise Unsupported(str(error)) from None
+
+
 def compile_value(token: Any) -> ValueFunction | None:
     """The expression as a function of one element's attributes, or None outside the subset."""
     closure = _compile(token, element=True, scope=frozenset())
@@ -68,8 +98,20 @@ def compile_value(token: Any) -> ValueFunction | None:
     return ValueFunction(closure, tuple(sorted(names)))
 
 
-def _compile(token: Any, element: bool, scope: frozenset[str]) -> Closure | None:
-    # element: the context item is the element itself (only its attributes may be read)
+def compile_nodes(token: Any, namespaces: tuple[tuple[str, str], ...]) -> NodeFunction | None:
+    """The expression as a function of one element in its tree, its paths run by lxml, or
+    None outside the subset (see the module's docstring).
+
+    :param namespaces: the prefixes the expression was parsed with (sorted pairs).
+    """
+    closure = _compile(token, element=True, scope=frozenset(), paths=namespaces)
+    return None if closure is None else NodeFunction(closure)
+
+
+def _compile(token: Any, element: bool, scope: frozenset[str],
+             paths: Namespaces = None) -> Closure | None:
+    # element: the context item is the element itself (without paths: only its attributes
+    # may be read)
     symbol, label = token.symbol, token.label
     children = list(token)
     if label == "literal" and symbol in ("(integer)", "(string)"):
@@ -81,27 +123,29 @@ def _compile(token: Any, element: bool, scope: frozenset[str]) -> Closure | None
     if symbol == "$" and label == "variable":
         name = token.value
         return (lambda item, variables: variables[name]) if name in scope else None
-    if symbol == "." and not element:
+    if symbol == "." and (not element or paths is not None):
         return lambda item, variables: [item]
     if symbol == "@" and len(children) == 1 and children[0].symbol == "(name)":
         return _attribute(children[0].value)
+    if paths is not None and _path_like(token):
+        return _path(token, element, scope, paths)
     if symbol == "(" and label == "expression":
         if not children:
             return lambda item, variables: []
-        return _compile(children[0], element, scope) if len(children) == 1 else None
+        return _compile(children[0], element, scope, paths) if len(children) == 1 else None
     if symbol == "let" and label == "expression":
-        return _let(children, element, scope)
+        return _let(children, element, scope, paths)
     if symbol == "if" and label == "expression":
-        return _if(children, element, scope)
+        return _if(children, element, scope, paths)
     if symbol == ":" and len(children) == 2 and children[0].value == "xs" \
             and children[1].symbol == "integer" and len(children[1]) == 1:
-        argument = _compile(children[1][0], element, scope)
+        argument = _compile(children[1][0], element, scope, paths)
         return None if argument is None else (
             lambda item, variables: _cast_integer(argument(item, variables)))
     if label == "operator":
-        return _operator(symbol, children, element, scope)
+        return _operator(symbol, children, element, scope, paths)
     if "function" in label:
-        return _function(symbol, children, element, scope)
+        return _function(symbol, children, element, scope, paths)
     return None
 
 
@@ -114,12 +158,67 @@ def _attribute(name: str) -> Closure:
     return select
 
 
-def _all(children: list[Any], element: bool, scope: frozenset[str]) -> list[Closure] | None:
-    compiled = [_compile(child, element, scope) for child in children]
+def _path_like(token: Any) -> bool:
+    # a location path, a step, or a union of them (not a function call such as xs:integer(.))
+    symbol, label = token.symbol, token.label
+    if symbol in ("/", "//", "|") and label == "operator":
+        return True
+    if symbol == "[" and label == "operator":
+        return _path_like(token[0])
+    if label in ("axis", "kind test") or symbol in ("@", ".."):
+        return True
+    return symbol in (":", "(name)", "*") and label in ("symbol", "name", "wildcard symbol") \
+        and (symbol != ":" or token[1].symbol in ("(name)", "*"))
+
+
+def _path(token: Any, element: bool, scope: frozenset[str],
+          paths: tuple[tuple[str, str], ...]) -> Closure | None:
+    """A path lxml runs from the element it is given: whole, or (``E/P``, ``E//P``) its last
+    part ``P`` from the one node the closure of ``E`` gives."""
+    if lxml_safe(token, element_context=True):
+        whole = _lxml(token.source, paths)
+        return None if whole is None else (lambda item, variables: _run(whole, item))
+    if token.symbol not in ("/", "//") or token.label != "operator" or len(token) != 2 \
+            or not lxml_safe(token[1], element_context=True):
+        return None
+    left = _compile(token[0], element, scope, paths)
+    step = _lxml(("descendant-or-self::node()/" if token.symbol == "//" else "")
+                 + token[1].source, paths)
+    if left is None or step is None:
+        return None
+
+    def path(item: Any, variables: dict[str, list[Any]]) -> list[Any]:
+        nodes = left(item, variables)
+        if len(nodes) > 1:
+            raise Unsupported("a path from several nodes (whose results lxml does not merge)")
+        return _run(step, nodes[0]) if nodes else []
+    return path
+
+
+def _lxml(source: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath | None:
+    try:
+        return lxml_xpath(source, namespaces)
+    except etree.XPathError:
+        return None  # lxml refuses what elementpath accepts (a function as a step)
+
+
+def _run(path: etree.XPath, item: Any) -> list[Any]:
+    if not isinstance(item, etree._Element) or not isinstance(item.tag, str):
+        raise Unsupported("a path from an item that is not an element")
+    found = path(item)
+    if not isinstance(found, list):
+        raise Unsupported("a path that gives no nodes")
+    return found
+
+
+def _all(children: list[Any], element: bool, scope: frozenset[str],
+         paths: Namespaces) -> list[Closure] | None:
+    compiled = [_compile(child, element, scope, paths) for child in children]
     return None if any(closure is None for closure in compiled) else compiled  # type: ignore
 
 
-def _let(children: list[Any], element: bool, scope: frozenset[str]) -> Closure | None:
+def _let(children: list[Any], element: bool, scope: frozenset[str],
+         paths: Namespaces) -> Closure | None:
     # children: $a, expression, $b, expression, ..., return expression
     if len(children) % 2 != 1:
         return None
@@ -127,12 +226,12 @@ def _let(children: list[Any], element: bool, scope: frozenset[str]) -> Closure |
     for variable, expression in zip(children[:-1:2], children[1:-1:2], strict=True):
         if variable.symbol != "$":
             return None
-        closure = _compile(expression, element, scope)
+        closure = _compile(expression, element, scope, paths)
         if closure is None:
             return None
         bindings.append((variable.value, closure))
         scope = scope | {variable.value}
-    body = _compile(children[-1], element, scope)
+    body = _compile(children[-1], element, scope, paths)
     if body is None:
         return None
 
@@ -144,8 +243,9 @@ def _let(children: list[Any], element: bool, scope: frozenset[str]) -> Closure |
     return let
 
 
-def _if(children: list[Any], element: bool, scope: frozenset[str]) -> Closure | None:
-    parts = _all(children, element, scope) if len(children) == 3 else None
+def _if(children: list[Any], element: bool, scope: frozenset[str],
+        paths: Namespaces) -> Closure | None:
+    parts = _all(children, element, scope, paths) if len(children) == 3 else None
     if parts is None:
         return None
     condition, then, otherwise = parts
@@ -154,20 +254,21 @@ def _if(children: list[Any], element: bool, scope: frozenset[str]) -> Closure | 
 
 
 def _operator(symbol: str, children: list[Any], element: bool,
-              scope: frozenset[str]) -> Closure | None:
+              scope: frozenset[str], paths: Namespaces) -> Closure | None:
     if symbol == "!" and len(children) == 2:
-        first, then = _compile(children[0], element, scope), _compile(children[1], False, scope)
+        first = _compile(children[0], element, scope, paths)
+        then = _compile(children[1], False, scope, paths)
         if first is None or then is None:
             return None
         return lambda item, variables: [result for each in first(item, variables)
                                         for result in then(each, variables)]
     if symbol == "[" and len(children) == 2 and children[1].symbol == "(integer)":
-        sequence, position = _compile(children[0], element, scope), children[1].value
+        sequence, position = _compile(children[0], element, scope, paths), children[1].value
         if sequence is None:
             return None
         return lambda item, variables: (sequence(item, variables)[position - 1:position]
                                         if position >= 1 else [])
-    parts = _all(children, element, scope) if len(children) == 2 else None
+    parts = _all(children, element, scope, paths) if len(children) == 2 else None
     if parts is None:
         return None
     left, right = parts
@@ -188,13 +289,13 @@ def _operator(symbol: str, children: list[Any], element: bool,
 
 
 def _function(symbol: str, children: list[Any], element: bool,
-              scope: frozenset[str]) -> Closure | None:
+              scope: frozenset[str], paths: Namespaces) -> Closure | None:
     if not children:  # string(), normalize-space(): of the context item
-        if element or symbol not in ("string", "normalize-space"):
+        if (element and paths is None) or symbol not in ("string", "normalize-space"):
             return None
         children_closures: list[Closure] = [lambda item, variables: [item]]
     else:
-        compiled = _all(children, element, scope)
+        compiled = _all(children, element, scope, paths)
         if compiled is None:
             return None
         children_closures = compiled
@@ -211,6 +312,10 @@ def _function(symbol: str, children: list[Any], element: bool,
         return lambda item, variables: [_substring(
             _optional_string(arguments[0](item, variables)),
             *(_exact_integer(argument(item, variables)) for argument in arguments[1:]))]
+    if symbol == "string-join" and len(arguments) in (1, 2):
+        return lambda item, variables: [
+            (_one_string(arguments[1](item, variables)) if len(arguments) == 2 else "").join(
+                map(_node_or_string, arguments[0](item, variables)))]
     if symbol == "matches" and len(children) == 2 and children[1].symbol == "(string)":
         try:
             pattern = re.compile(translate_pattern(children[1].value, 0, "1.0"))
@@ -224,12 +329,16 @@ def _function(symbol: str, children: list[Any], element: bool,
 
 # --- the few rules of the data model these closures need --------------------------------------
 
+#: Items that are nodes: their boolean value is true, even when their string is empty.
+_NODES = (Attribute, etree._Element, etree._ElementUnicodeResult)
+
+
 def _boolean(items: list[Any]) -> bool:
     """The effective boolean value."""
     if not items:
         return False
     first = items[0]
-    if isinstance(first, (Attribute, etree._Element)):
+    if isinstance(first, _NODES):
         return True
     if len(items) > 1:
         raise Unsupported("FORG0006: a sequence of several atomic values has no boolean value")
@@ -243,11 +352,26 @@ def _optional_string(items: list[Any], any_atomic: bool = False) -> str:
     if len(items) > 1:
         raise Unsupported("XPTY0004: a sequence where one item is expected")
     item = items[0]
-    if isinstance(item, str):
-        return str(item)
+    if isinstance(item, (str, etree._Element)):
+        return _node_or_string(item)
     if any_atomic and isinstance(item, (bool, int)):
         return _string(item)
     raise Unsupported("XPTY0004: not a string")
+
+
+def _node_or_string(item: Any) -> str:
+    """A node's string value (atomised: an ``xs:untypedAtomic``), or a string."""
+    if isinstance(item, str):
+        return str(item)
+    if isinstance(item, etree._Element):
+        return classify(item)[4]
+    raise Unsupported("XPTY0004: not a node nor a string")
+
+
+def _one_string(items: list[Any]) -> str:
+    if len(items) != 1:
+        raise Unsupported("XPTY0004: not one string")
+    return _node_or_string(items[0])
 
 
 def _exact_integer(items: list[Any]) -> int:

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps wheel
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps wheel
 
 venv: $(STAMP)
 
@@ -31,12 +31,20 @@ browser-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL server for the tests and bench-scale against PostgreSQL: they start a
+# throwaway cluster of their own (initdb + pg_ctl in a temporary folder, on a free port), so
+# the package's main cluster is not used. Nothing happens when its server programs are there.
+postgres-deps:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # Build the sample archive, then serve it (Ctrl-C stops the server).
 demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
 	$(VENV)/bin/archive --data $(DATA) serve --port $(PORT)
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps postgres-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check archive tei webui
 	$(VENV)/bin/mypy tei archive webui

@@ -1,0 +1,149 @@
+"""Two viewer processes on one PostgreSQL index (issue 23: stateless viewer hosts).
+
+Two real ``archive serve`` processes, on two free ports, read one PostgreSQL database (the
+throwaway cluster of tests/postgres.py); the TEI files and the registry are shared on disk.
+They answer the same browse list, facets and full-text hits, and an ``archive import`` through
+a third process with the same URL is seen by both without a restart. The data directory's own
+SQLite index is moved away while the viewers answer, so what they show can only come from
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+#: The imported letter (xml:id L0001: the id l0001) and a word only its text has.
+LETTER = FIXTURES / "editions" / "letters" / "L0001.xml"
+WORD = "Gestern"
+
+
+def postgres() -> Any:
+    """tests/postgres.py, as tests/conftest.py loaded it."""
+    return sys.modules["archive_tests_postgres"]
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A fresh empty database in the session's throwaway cluster (skipped without PostgreSQL)."""
+    cluster = postgres().cluster()
+    url: str = cluster.database()
+    yield url
+    cluster.drop(url)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def archive(url: str, data: Path, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "archive", "--index", url, "--data", str(data),
+                           *args], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def get(port: int, path: str) -> Any:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200, f":{port}{path}: HTTP {response.status} {body[:300]!r}"
+        return json.loads(body)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def viewers(database: str, built_archive: Path, tmp_path: Path) -> Iterator[tuple[Path, list[int]]]:
+    """The sample archive published to ``database``, and two viewers of it on two ports."""
+    data = tmp_path / "data"
+    shutil.copytree(built_archive, data)
+    archive(database, data, "reindex", "--full")  # fills PostgreSQL from the data directory
+    env = {**os.environ, "ARCHIVE_INDEX_URL": database, "PYTHONUNBUFFERED": "1"}
+    ports = [free_port(), free_port()]
+    logs = [tmp_path / f"serve-{port}.log" for port in ports]
+    servers = []
+    for port, log in zip(ports, logs, strict=True):
+        with open(log, "wb") as out:
+            servers.append(subprocess.Popen(
+                [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port",
+                 str(port)], stdout=out, stderr=subprocess.STDOUT, env=env))
+    try:
+        for port, server, log in zip(ports, servers, logs, strict=True):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert server.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, f"no answer on {port}: {log.read_text()}"
+                    time.sleep(0.1)
+        yield data, ports
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
+def views(port: int) -> dict[str, Any]:
+    """What a viewer answers: the browse list, the facets, a selection and full-text hits."""
+    return {"documents": get(port, "/api/documents"),
+            "facets": get(port, "/api/facets"),
+            "selected": get(port, "/api/facets?kind=letter"),
+            "search": get(port, "/api/search?q=" + quote(WORD)),
+            "revolution": get(port, "/api/search?q=revolution")}
+
+
+def test_two_viewers_on_one_postgresql_agree_and_see_an_import_without_a_restart(
+        viewers: tuple[Path, list[int]], database: str) -> None:
+    data, (one, two) = viewers
+    tei = sorted(path.stem for path in (data / "tei").glob("*.xml"))
+    local = data / "index.sqlite"
+    aside = data.parent / "index.sqlite.aside"
+    local.rename(aside)  # the viewers can only be reading PostgreSQL now
+    try:
+        first, second = views(one), views(two)
+    finally:
+        aside.rename(local)
+    assert first == second
+    assert sorted(d["id"] for d in first["documents"]["documents"]) == tei
+    assert first["documents"]["total"] == len(tei)
+    assert {f["name"] for f in first["facets"]["facets"]} >= {"person", "place", "kind"}
+    assert first["revolution"]["total"] > 0
+    assert first["search"]["total"] == 0
+
+    archive(database, data, "import", str(LETTER))  # a third process, the same database
+
+    deadline = time.monotonic() + 30  # seen at once; the wait is only for a busy machine
+    while True:
+        after = [views(one), views(two)]
+        if all(view["documents"]["total"] == len(tei) + 1 for view in after):
+            break
+        assert time.monotonic() < deadline, (
+            f"an import not seen by the running viewers: totals "
+            f"{[view['documents']['total'] for view in after]}, expected {len(tei) + 1}")
+        time.sleep(0.5)
+    assert after[0] == after[1]
+    assert "l0001" in {d["id"] for d in after[0]["documents"]["documents"]}
+    assert [hit["doc"] for hit in after[0]["search"]["hits"]] == ["l0001"]
+    assert after[0]["revolution"] == first["revolution"]
+    assert after[0]["facets"] != first["facets"]

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.config import Settings
+
 #: The superuser the cluster is made with.
 USER = "archive_test"
 
@@ -152,6 +154,30 @@ class Engine:
             from archive.index.pg import publish
 
             publish(self.url, data_dir / "index.sqlite", None)
+
+
+    def execute(self, statement: str, settings: Settings) -> None:
+        """Run a statement on the index the readers read (the published one on PostgreSQL)."""
+        if self.url is None:
+            from archive.index.db import connect
+
+            db = connect(settings)
+            try:
+                db.execute(statement)
+            finally:
+                db.close()
+            return
+        import psycopg
+
+        from archive.index.pg import SCHEMA
+
+        with psycopg.connect(self.url, autocommit=True) as db:
+            db.execute(f"SET search_path TO {SCHEMA}")
+            db.execute(statement)
+
+    def where(self, settings: Settings) -> str:
+        """What names the index in messages: the file, or the database's URL."""
+        return str(settings.index_path) if self.url is None else self.url
 
 
 def engine(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:

@@ -230,6 +230,7 @@ def _pool(url: str) -> Any:
 
             def configure(connection: Any) -> None:
                 connection.execute(f"SET search_path TO {SCHEMA}, public")
+                connection.execute("SET default_transaction_read_only = on")  # readers only
 
             pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, timeout=TIMEOUT,
                                   kwargs={"autocommit": True, "prepare_threshold": None},

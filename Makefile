@@ -75,10 +75,13 @@ bench-edits: $(STAMP)
 bench-load: $(STAMP)
 	$(PY) benchmarks/load.py
 
-# 60,000 documents by default (DOCS=10000 for fewer); assembling and building take minutes
+# 60,000 documents by default (DOCS=10000 for fewer); assembling and building take minutes.
+# On SQLite and on a throwaway PostgreSQL side by side (ENGINES=sqlite for SQLite alone), each
+# with a load run of 20 clients against two viewer processes sharing the index.
 DOCS ?= 60000
-bench-scale: $(STAMP)
-	$(PY) benchmarks/scale.py --docs $(DOCS)
+ENGINES ?= sqlite,postgresql
+bench-scale: $(STAMP) postgres-deps
+	$(PY) benchmarks/scale.py --docs $(DOCS) --engines $(ENGINES)
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache build dist

@@ -12,8 +12,7 @@ Run: ``python benchmarks/load.py [--requests 5000] [--clients 20] [--data DIR]``
 ``--viewers 2 --index postgresql://…`` serves the archive from two viewer processes on two
 ports sharing one PostgreSQL index (the TEI files shared on disk), the clients spread over
 them as a proxy would; ``--postgresql`` does that against a throwaway PostgreSQL cluster of
-its own (tests/postgres.py), filled with ``archive reindex --full``. ``make bench-scale`` runs
-it at scale (benchmarks/scale.py).
+its own (benchmarks/postgres.py). ``make bench-scale`` runs it at scale (benchmarks/scale.py).
 """
 
 from __future__ import annotations
@@ -313,9 +312,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
         if options.postgresql:
             sys.path.insert(0, str(ROOT))
-            from tests.postgres import throwaway_database
+            from benchmarks.postgres import throwaway_database
 
-            options.index = stack.enter_context(throwaway_database(Path(scratch) / "pg"))
+            options.index = stack.enter_context(throwaway_database())
             options.viewers = max(options.viewers, 2)
         index = ["--index", options.index] if options.index else []
         data = options.data or Path(scratch) / "data"

@@ -249,10 +249,9 @@ def publishing(settings: Settings) -> Iterator[None]:
 
 def index_exists(settings: Settings) -> bool:
     """Whether there is an index to read (the file, or the database's published index)."""
-    if settings.index_url:
-        from . import pg
-
-        return bool(pg.published(settings.index_url).get("generation"))
+    if settings.index_url:  # asked through the pool: the viewer asks at every request
+        row = reader(settings).execute("SELECT value FROM meta WHERE key = 'generation'")
+        return bool(row.fetchone())
     return settings.index_path.is_file()
 
 

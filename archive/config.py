@@ -46,6 +46,9 @@ class Settings:
     :param index_url: the PostgreSQL database the index is published to and read from
         (``postgresql://user:password@host:port/name``, ``ARCHIVE_INDEX_URL``); None: the
         index is the SQLite file ``index.sqlite`` of the data directory alone.
+    :param index_read_url: with ``index_url``, a read-only copy of that database (a streaming
+        replica, ``ARCHIVE_INDEX_READ_URL``) the index is read from instead; publishing still
+        goes to ``index_url``.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -58,6 +61,8 @@ class Settings:
     titles_in_names: bool = False
     index_url: str | None = field(
         default_factory=lambda: os.environ.get("ARCHIVE_INDEX_URL") or None)
+    index_read_url: str | None = field(
+        default_factory=lambda: os.environ.get("ARCHIVE_INDEX_READ_URL") or None)
 
     @property
     def tei_dir(self) -> Path:
@@ -91,6 +96,7 @@ class Settings:
             facet_memory_mb=int(env.get("ARCHIVE_FACET_MEMORY_MB", 2048)),
             titles_in_names=env.get("ARCHIVE_TITLES_IN_NAMES", "").lower() in TRUE_WORDS,
             index_url=env.get("ARCHIVE_INDEX_URL") or None,
+            index_read_url=env.get("ARCHIVE_INDEX_READ_URL") or None,
         )
 
 

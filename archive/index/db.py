@@ -269,7 +269,8 @@ def reader(settings: Settings) -> Database:
     never stale; read only, it never checkpoints or deletes the write-ahead log when closed.
 
     Where ``settings.index_url`` names a PostgreSQL database: this thread's connection from the
-    process's pool (see :func:`archive.index.pg.reader`).
+    process's pool (see :func:`archive.index.pg.reader`) to it, or to its read-only copy
+    ``settings.index_read_url``.
 
     :raise ArchiveError: there is no index, and none can be made (a read-only directory); the
         database cannot be reached.
@@ -277,7 +278,7 @@ def reader(settings: Settings) -> Database:
     if settings.index_url:
         from . import pg
 
-        return pg.reader(settings.index_url)
+        return pg.reader(settings.index_read_url or settings.index_url)
     path = settings.index_path
     try:
         stat = path.stat()

@@ -226,7 +226,9 @@ def _pool(url: str) -> Any:
             from psycopg_pool import ConnectionPool
 
             with closing(_open(url)) as first:  # a clear error first; the schema, if none
-                ensure_schema(first)
+                standby = first.execute("SELECT pg_is_in_recovery()").fetchone()
+                if not (standby and standby[0]):  # a replica has the primary's (read-only)
+                    ensure_schema(first)
 
             def configure(connection: Any) -> None:
                 connection.execute(f"SET search_path TO {SCHEMA}, public")

@@ -6,6 +6,10 @@ They answer the same browse list, facets and full-text hits, and an ``archive im
 a third process with the same URL is seen by both without a restart. The data directory's own
 SQLite index is moved away while the viewers answer, so what they show can only come from
 PostgreSQL.
+
+A viewer given ``ARCHIVE_INDEX_READ_URL`` reads a streaming replica of the database (made
+with ``pg_basebackup -R`` from the session's cluster): while the replica's replay is paused an
+import published to the primary is not in its answers; resumed, it is.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +47,32 @@ def database() -> Iterator[str]:
     url: str = cluster.database()
     yield url
     cluster.drop(url)
+
+
+@pytest.fixture
+def replica(database: str) -> Iterator[str]:
+    """The URL of ``database`` on a hot-standby replica of the session's cluster (streaming
+    replication from it), stopped at the end."""
+    cluster = postgres().cluster()
+    folder = cluster.folder / f"replica-{free_port()}"
+    port = free_port()
+
+    def run(*command: str) -> None:
+        done = subprocess.run([*cluster.prefix, *command], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr or done.stdout
+
+    run(str(cluster.binaries / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(cluster.port),
+        "-U", postgres().USER, "-D", str(folder), "-R", "-X", "stream", "--no-sync",
+        "--checkpoint=fast")
+    run(str(cluster.binaries / "pg_ctl"), "-D", str(folder), "-l", str(folder / "log"), "-w",
+        "-t", "60", "-o", f"-p {port} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        f" -c unix_socket_directories={cluster.folder} -c fsync=off", "start")
+    try:
+        yield database.replace(f":{cluster.port}/", f":{port}/")
+    finally:
+        run(str(cluster.binaries / "pg_ctl"), "-D", str(folder), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -71,13 +102,29 @@ def get(port: int, path: str) -> Any:
 
 
 @pytest.fixture
-def viewers(database: str, built_archive: Path, tmp_path: Path) -> Iterator[tuple[Path, list[int]]]:
-    """The sample archive published to ``database``, and two viewers of it on two ports."""
+def published(database: str, built_archive: Path, tmp_path: Path) -> Path:
+    """A copy of the sample archive, its index published to ``database``."""
     data = tmp_path / "data"
     shutil.copytree(built_archive, data)
     archive(database, data, "reindex", "--full")  # fills PostgreSQL from the data directory
-    env = {**os.environ, "ARCHIVE_INDEX_URL": database, "PYTHONUNBUFFERED": "1"}
-    ports = [free_port(), free_port()]
+    return data
+
+
+@pytest.fixture
+def viewers(database: str, published: Path,
+            tmp_path: Path) -> Iterator[tuple[Path, list[int]]]:
+    """Two viewers of the published archive on two ports."""
+    with serving(published, tmp_path, {"ARCHIVE_INDEX_URL": database}, 2) as ports:
+        yield published, ports
+
+
+@contextmanager
+def serving(data: Path, tmp_path: Path, settings: dict[str, str],
+            count: int) -> Iterator[list[int]]:
+    """``count`` ``archive serve`` processes of ``data`` with ``settings`` in their
+    environment, on free ports, each answering; stopped on leaving."""
+    env = {**os.environ, **settings, "PYTHONUNBUFFERED": "1"}
+    ports = [free_port() for _ in range(count)]
     logs = [tmp_path / f"serve-{port}.log" for port in ports]
     servers = []
     for port, log in zip(ports, logs, strict=True):
@@ -96,7 +143,7 @@ def viewers(database: str, built_archive: Path, tmp_path: Path) -> Iterator[tupl
                     assert server.poll() is None, log.read_text()
                     assert time.monotonic() < deadline, f"no answer on {port}: {log.read_text()}"
                     time.sleep(0.1)
-        yield data, ports
+        yield ports
     finally:
         for server in servers:
             server.terminate()
@@ -147,3 +194,32 @@ def test_two_viewers_on_one_postgresql_agree_and_see_an_import_without_a_restart
     assert [hit["doc"] for hit in after[0]["search"]["hits"]] == ["l0001"]
     assert after[0]["revolution"] == first["revolution"]
     assert after[0]["facets"] != first["facets"]
+
+
+def test_a_viewer_reads_the_replica_named_by_the_read_url(
+        published: Path, database: str, replica: str, tmp_path: Path) -> None:
+    def total(port: int) -> int:
+        return int(get(port, "/api/documents")["total"])
+
+    def replay(action: str) -> None:
+        import psycopg
+
+        with psycopg.connect(replica, autocommit=True) as db:
+            db.execute(f"SELECT pg_wal_replay_{action}()")
+
+    tei = len(list((published / "tei").glob("*.xml")))
+    settings = {"ARCHIVE_INDEX_URL": database, "ARCHIVE_INDEX_READ_URL": replica}
+    with serving(published, tmp_path, settings, 1) as (port,):
+        deadline = time.monotonic() + 30  # the replica catches up with the publish
+        while total(port) != tei:
+            assert time.monotonic() < deadline, "the replica never showed the published index"
+            time.sleep(0.2)
+        replay("pause")
+        archive(database, published, "import", str(LETTER))  # published to the primary
+        time.sleep(1.0)
+        assert total(port) == tei  # read from the paused replica, not the primary
+        replay("resume")
+        deadline = time.monotonic() + 30
+        while total(port) != tei + 1:
+            assert time.monotonic() < deadline, "the import never reached the replica's reader"
+            time.sleep(0.2)

@@ -157,3 +157,17 @@ def test_a_rebuild_is_swapped_in_whole_under_readers(corpus_pg: Settings) -> Non
     expected = {lookup(_on_sqlite(corpus_pg), {}, "Commune")["count"]}
     assert expected != counts and set(seen) <= expected | counts
     assert lookup(corpus_pg, {}, "Commune")["count"] in expected
+
+
+def test_a_later_schema_change_is_one_more_migration_step(
+        corpus_pg: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.index import pg
+
+    step = (len(pg.MIGRATIONS) + 1, "ALTER TABLE documents ADD COLUMN pages INTEGER")
+    monkeypatch.setattr(pg, "MIGRATIONS", [*pg.MIGRATIONS, step])
+    pg.close_pools()  # a new process, as it were: its pool applies the steps the schema lacks
+    db = reader(corpus_pg)
+    assert [row[0] for row in db.execute("SELECT version FROM schema_migrations"
+                                         " ORDER BY version")] == [1, 2]
+    assert db.execute("SELECT COUNT(pages), COUNT(*) FROM documents").fetchone() == (0, 4)
+    assert lookup(corpus_pg, {})["count"] == 4  # the index's rows kept

@@ -59,6 +59,13 @@ def index_engine(request: pytest.FixtureRequest,
     yield from postgres.engine(request.param, monkeypatch)  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def postgresql_index(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A test's own PostgreSQL database as the index (``ARCHIVE_INDEX_URL``), for the tests
+    of PostgreSQL alone; skipped where it is not installed."""
+    yield from postgres.engine("postgresql", monkeypatch)  # type: ignore[attr-defined]
+
+
 def shared_path(relative: str, what: str) -> Path:
     """``relative`` inside the shared folder; skips the test (fails it under CI) when absent."""
     path = SHARED_DIR / relative

@@ -63,6 +63,7 @@ class Cluster:
             shutil.chown(self.folder, "postgres", "postgres")
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self._names = itertools.count(1)
+        self._templates: dict[tuple[str, int, int, int], str] = {}
 
     def _run(self, *command: str) -> None:
         result = subprocess.run([*self.prefix, *command], capture_output=True, text=True,
@@ -96,11 +97,26 @@ class Cluster:
         with psycopg.connect(self.url(), autocommit=True) as db:
             db.execute(statement)
 
-    def database(self) -> str:
-        """A new empty database's URL."""
-        name = f"test_{os.getpid()}_{next(self._names)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE template0")
+    def database(self, name: str | None = None, template: str = "template0") -> str:
+        """A new database's URL: empty, or a copy of ``template``."""
+        name = name or f"test_{os.getpid()}_{next(self._names)}"
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
+
+    def template(self, data_dir: Path) -> str:
+        """A database holding the published index of ``data_dir`` (made once per state of its
+        ``index.sqlite``), to copy for each test that reads it."""
+        from archive.index.pg import publish
+
+        index = data_dir / "index.sqlite"
+        stat = index.stat()
+        key = (str(data_dir.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        name = self._templates.get(key)
+        if name is None:
+            url = self.database(f"template_{os.getpid()}_{next(self._names)}")
+            publish(url, index, None)
+            name = self._templates[key] = url.rsplit("/", 1)[1]
+        return name
 
     def drop(self, url: str) -> None:
         self._admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
@@ -146,14 +162,19 @@ class Engine:
 
     name: str
     url: str | None = None
+    cluster: Cluster | None = None
 
     def use(self, data_dir: Path) -> None:
-        """Publish the index of ``data_dir`` (made before) to this test's database, without
-        changing the data directory."""
-        if self.url is not None:
-            from archive.index.pg import publish
+        """Make this test's database hold the published index of ``data_dir`` (indexed before,
+        a session's shared archive), without changing the data directory."""
+        if self.url is None or self.cluster is None:
+            return
+        from archive.index.pg import close_pools
 
-            publish(self.url, data_dir / "index.sqlite", None)
+        close_pools()
+        template = self.cluster.template(data_dir)
+        self.cluster.drop(self.url)
+        self.cluster.database(self.url.rsplit("/", 1)[1], template)
 
 
     def execute(self, statement: str, settings: Settings) -> None:
@@ -190,7 +211,7 @@ def engine(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     url = found.database()
     monkeypatch.setenv("ARCHIVE_INDEX_URL", url)
     try:
-        yield Engine(name, url)
+        yield Engine(name, url, found)
     finally:
         from archive.index.pg import close_pools
 

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 
 #: Each public name → its module.
 _MODULES = {
-    "connect": "db", "index_exists": "db", "reader": "db",
-    "Facet": "declared", "load_facets": "declared",
+    "connect": "db", "index_exists": "db", "reader": "db", "Facet": "declared",
+    "load_facets": "declared",
     **dict.fromkeys(("document_catalogue", "document_files", "document_record", "documents_holding",
                      "index_generation", "indexed_files", "indexed_hashes", "leaf_passages",
                      "mention_counts", "mentions_of"), "documents"),

@@ -35,16 +35,17 @@ SELECT CAST(substr(y, 1, 4) AS INTEGER), COUNT(*) FROM (
   FROM ({_PASSAGES}) this CROSS JOIN mentions other
     ON other.doc = this.doc AND other.passage = this.passage
   WHERE other.type = 'date') AS years
-WHERE {{year}} GROUP BY 1 ORDER BY 1"""
-#: A date that starts with a year of four digits, in each engine's words.
-_YEAR = {"sqlite": "y GLOB '[0-9][0-9][0-9][0-9]*'", "postgresql": "y ~ '^[0-9]{4}'"}
+WHERE y GLOB '[0-9][0-9][0-9][0-9]*' GROUP BY 1 ORDER BY 1"""
 
 
 
 def _for(db: Database, statement: str) -> str:
     """``statement`` for the engine of ``db``: PostgreSQL has no CROSS JOIN ... ON (and plans
-    the join order itself)."""
-    return statement.replace("CROSS JOIN", "JOIN") if dialect(db) == "postgresql" else statement
+    the join order itself), nor GLOB."""
+    if dialect(db) != "postgresql":
+        return statement
+    return statement.replace("CROSS JOIN", "JOIN").replace(
+        "y GLOB '[0-9][0-9][0-9][0-9]*'", "y ~ '^[0-9]{4}'")
 
 
 def mention_totals(settings: Settings, ref: str) -> tuple[int, int]:
@@ -72,7 +73,7 @@ def years_beside(settings: Settings, ref: str) -> list[tuple[int, int]]:
     """(year, count) of the dates named in the passages that name ``ref``, by year."""
     db = reader(settings)
     return [(int(year), int(count))
-            for year, count in db.execute(_for(db, _YEARS.format(year=_YEAR[dialect(db)])), (ref,))]
+            for year, count in db.execute(_for(db, _YEARS), (ref,))]
 
 
 def entity_totals(settings: Settings, entry_type: str) -> dict[str, tuple[int, int, str | None]]:

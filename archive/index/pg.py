@@ -30,7 +30,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ArchiveError
 
@@ -103,16 +102,17 @@ PER_DOCUMENT = ("documents", "passages", "mentions", "facet_rows", "element_rows
 _SOURCE_COLUMNS = {"mentions": "*, rowid"}
 
 
+_PASSWORD = re.compile(r"(://[^/@:]*:)[^@]*@")
+
+
 def redacted(url: str) -> str:
     """``url`` without its password (for messages)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
-    except ValueError:
-        return "the index URL"
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def _reason(error: Exception, url: str) -> str:
+    """An error's message on one line, without the URL's password."""
+    return " ".join(str(error).replace(url, redacted(url)).split()) or type(error).__name__
 
 
 def _open(url: str, **options: Any) -> Any:
@@ -129,8 +129,7 @@ def _open(url: str, **options: Any) -> Any:
         return psycopg.connect(url, autocommit=True, prepare_threshold=None,
                                connect_timeout=int(TIMEOUT), **options)
     except psycopg.Error as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise ArchiveError(f"cannot connect to the index database ({reason})",
+        raise ArchiveError(f"cannot connect to the index database ({_reason(error, url)})",
                            redacted(url)) from None
 
 
@@ -264,7 +263,7 @@ def reader(url: str) -> Connection:
     try:
         raw = pool.getconn()
     except Exception as error:  # noqa: BLE001 - PoolTimeout, OperationalError: one line
-        raise ArchiveError(f"no connection to the index database ({error})",
+        raise ArchiveError(f"no connection to the index database ({_reason(error, url)})",
                            redacted(url)) from None
     connection = held[url] = Connection(raw, redacted(url), pool.putconn)
     return connection
@@ -345,7 +344,7 @@ def publish(url: str, path: Path, before: str | None) -> None:
                 _publish_all(db, lite)
     except psycopg.Error as error:
         raise ArchiveError(f"the index cannot be written to the database"
-                           f" ({' '.join(str(error).split())}); run `archive reindex` again",
+                           f" ({_reason(error, url)}); run `archive reindex` again",
                            redacted(url)) from None
     finally:
         lite.close()

@@ -10,6 +10,7 @@ ids), plus one hostile document whose title, text and registry names carry marku
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,6 +71,32 @@ def build_data_dir(root: Path) -> Path:
     update_index(settings, full=True)
     done.touch()
     return data
+
+
+def _data_dirs(value: Any) -> set[Path]:
+    """The data directory a fixture's value is or serves (a path, settings, an app, a
+    client), where it holds an index."""
+    if isinstance(value, Settings):
+        value = value.data_dir
+    config = getattr(getattr(value, "application", value), "config", None)
+    if isinstance(config, dict) and config.get("DATA_DIR"):
+        value = Path(config["DATA_DIR"])
+    return {value} if isinstance(value, Path) and (value / "index.sqlite").is_file() else set()
+
+
+@pytest.fixture(autouse=True)
+def _on_both_engines(request: pytest.FixtureRequest, index_engine: Any) -> Any:
+    """Every viewer test runs on the SQLite index and on PostgreSQL (tests/postgres.py): on
+    PostgreSQL its database holds the index of the data directory its fixtures made before
+    (a session's archive); one it indexes itself is published as it is indexed."""
+    if index_engine.name == "postgresql":
+        found: set[Path] = set()
+        for name in request.fixturenames:
+            if name not in ("request", "_on_both_engines", "index_engine"):
+                found |= _data_dirs(request.getfixturevalue(name))
+        if len(found) == 1:
+            index_engine.use(found.pop())
+    return index_engine
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,9 @@ a third process with the same URL is seen by both without a restart. The data di
 SQLite index is moved away while the viewers answer, so what they show can only come from
 PostgreSQL.
 
+A tag an editor saves through one viewer (``archive serve --editing``, logged in, over HTTP)
+is in the other viewer's facets at once.
+
 A viewer given ``ARCHIVE_INDEX_READ_URL`` reads a streaming replica of the database (made
 with ``pg_basebackup -R`` from the session's cluster): while the replica's replay is paused an
 import published to the primary is not in its answers; resumed, it is.
@@ -223,3 +226,90 @@ def test_a_viewer_reads_the_replica_named_by_the_read_url(
         while total(port) != tei + 1:
             assert time.monotonic() < deadline, "the import never reached the replica's reader"
             time.sleep(0.2)
+
+
+def test_a_tag_saved_through_one_viewer_is_in_the_others_facets(
+        published: Path, database: str, tmp_path: Path) -> None:
+    import http.cookiejar
+    import re
+    import urllib.request
+    from urllib.parse import urlencode
+
+    from archive.config import Settings
+    from archive.curation import list_tags
+    from tei.parse import parse_tei
+    from tei.passages import passages
+    from tei.read import text_of
+
+    done = subprocess.run([sys.executable, "-m", "archive", "--data", str(published), "users",
+                           "add", "ed", "--role", "editor", "--password-stdin"],
+                          input="a long enough password\n", capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    editing, reading = free_port(), free_port()
+    env = {**os.environ, "ARCHIVE_INDEX_URL": database, "PYTHONUNBUFFERED": "1"}
+    logs = [open(tmp_path / f"serve-{port}.log", "wb") for port in (editing, reading)]
+    servers = [subprocess.Popen([sys.executable, "-m", "archive", "--data", str(published),
+                                 "serve", "--port", str(port), *extra], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+               for port, extra, log in ((editing, ["--editing"], logs[0]),
+                                        (reading, [], logs[1]))]
+    try:
+        for port in (editing, reading):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, f"no answer on {port}"
+                    time.sleep(0.1)
+        # a person, and a document without them: the tag will add it to the person's facet
+        facets = get(reading, "/api/facets")["facets"]
+        everyone = next(f for f in facets if f["name"] == "person")["results"]
+        person = everyone[-1]["value"]  # the least mentioned
+        having = {d["id"] for d in get(reading, f"/api/documents?person={person}")["documents"]}
+        doc = next(d["id"] for d in get(reading, "/api/documents")["documents"]
+                   if d["id"] not in having)
+        before = get(reading, f"/api/facets?person={person}")["total"]
+        # an untagged word of the document, as the reading view offers it for tagging
+        settings = Settings(data_dir=published)
+        root = parse_tei(published / "tei" / f"{doc}.xml").getroot()
+        for passage in passages(root):
+            tags = list_tags(settings, doc, passage.address)
+            word = next((m for m in re.finditer(r"\b[a-z]{6,}\b", text_of(passage.element))
+                         if all(m.end() <= t.start or m.start() >= t.end for t in tags)), None)
+            if word:
+                break
+        assert word is not None
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        base = f"http://127.0.0.1:{editing}"
+        form = opener.open(f"{base}/login", timeout=60).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+        assert token, form[:500]
+        opener.open(f"{base}/login", urlencode({"name": "ed", "password": "a long enough "
+                    "password", "csrf_token": token[1]}).encode(), timeout=60).read()
+        page = opener.open(f"{base}/documents/{doc}", timeout=60).read().decode()
+        csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        etag = re.search(r'<meta name="archive-document"[^>]*data-etag="([^"]+)"', page)
+        assert csrf and etag, "the editor's reading view carries no token or ETag"
+        body = json.dumps({"op": "add", "passage": passage.address, "start": word.start(),
+                           "end": word.end(), "text": word[0], "type": "person",
+                           "entity": person}).encode()
+        saved = opener.open(urllib.request.Request(
+            f"{base}/api/edit/documents/{doc}/tags", body, method="POST",
+            headers={"Content-Type": "application/json", "X-CSRFToken": csrf[1],
+                     "If-Match": f'"{etag[1]}"'}), timeout=120)
+        assert saved.status == 200
+        after = get(reading, f"/api/facets?person={person}")
+        assert after["total"] == before + 1
+        assert doc in {d["id"] for d in
+                       get(reading, f"/api/documents?person={person}")["documents"]}
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+        for log in logs:
+            log.close()

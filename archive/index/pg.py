@@ -161,8 +161,9 @@ class Connection:
 
     dialect = "postgresql"
 
-    def __init__(self, raw: Any, where: str, release: Any = None) -> None:
+    def __init__(self, raw: Any, where: str, release: Any = None, epoch: int = 0) -> None:
         self.raw, self.where, self._release = raw, where, release
+        self.epoch = epoch  # of the pools it came from (see close_pools)
 
     def execute(self, statement: str, params: Sequence[Any] = (), /) -> Any:
         cursor = self.raw.cursor()
@@ -211,6 +212,8 @@ _POOLS: dict[tuple[str, int], Any] = {}
 _POOLS_LOCK = threading.Lock()
 #: Each thread's connection, per URL (see reader).
 _HELD = threading.local()
+#: How many times the pools were closed (a thread's connection from before is not used).
+_EPOCH = 0
 
 
 def _pool(url: str) -> Any:
@@ -241,11 +244,16 @@ def _pool(url: str) -> Any:
 
 
 def close_pools() -> None:
-    """Close this process's pools (their connections end; the next reader opens a new one)."""
+    """Close this process's pools (their connections end; each thread's next reader opens a
+    new one)."""
+    global _EPOCH
     with _POOLS_LOCK:
         for pool in _POOLS.values():
             pool.close()
         _POOLS.clear()
+        _EPOCH += 1
+    for connection in (getattr(_HELD, "connections", None) or {}).values():
+        connection.raw.close()
 
 
 def reader(url: str) -> Connection:
@@ -257,7 +265,8 @@ def reader(url: str) -> Connection:
     held: dict[str, Connection] = getattr(_HELD, "connections", None) or {}
     _HELD.connections = held
     connection = held.get(url)
-    if connection is not None and not connection.raw.closed:
+    if (connection is not None and connection.epoch == _EPOCH and not connection.raw.closed
+            and not connection.raw.broken):  # (a connection the server ended is replaced)
         return connection
     pool = _pool(url)
     try:
@@ -265,7 +274,7 @@ def reader(url: str) -> Connection:
     except Exception as error:  # noqa: BLE001 - PoolTimeout, OperationalError: one line
         raise ArchiveError(f"no connection to the index database ({_reason(error, url)})",
                            redacted(url)) from None
-    connection = held[url] = Connection(raw, redacted(url), pool.putconn)
+    connection = held[url] = Connection(raw, redacted(url), pool.putconn, _EPOCH)
     return connection
 
 

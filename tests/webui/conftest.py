@@ -9,6 +9,7 @@ ids), plus one hostile document whose title, text and registry names carry marku
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +91,18 @@ def _on_both_engines(request: pytest.FixtureRequest, index_engine: Any) -> Any:
     PostgreSQL its database holds the index of the data directory its fixtures made before
     (a session's archive); one it indexes itself is published as it is indexed."""
     if index_engine.name == "postgresql":
-        found: set[Path] = set()
-        for name in request.fixturenames:
-            if name not in ("request", "_on_both_engines", "index_engine"):
-                found |= _data_dirs(request.getfixturevalue(name))
-        if len(found) == 1:
-            index_engine.use(found.pop())
+        # the test's own arguments first (a copy of the session's archive is made from it)
+        own = inspect.signature(request.function).parameters
+        for names in ([name for name in request.fixturenames if name in own],
+                      request.fixturenames):
+            found: set[Path] = set()
+            for name in names:
+                if name not in ("request", "_on_both_engines", "index_engine"):
+                    found |= _data_dirs(request.getfixturevalue(name))
+            if len(found) == 1:
+                index_engine.use(found.pop())
+            if found:
+                break
     return index_engine
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
+from .version import SCHEMA_VERSION
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
 SCHEMA = "archive_index"
@@ -297,8 +298,6 @@ def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
                 db.execute(ddl)
                 db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
         if missing:
-            from .db import SCHEMA_VERSION
-
             db.execute("INSERT INTO meta VALUES ('schema', %s), ('facets', '')",
                        (SCHEMA_VERSION,))
         _accents(db)

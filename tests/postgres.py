@@ -22,7 +22,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,7 @@ class Cluster:
             shutil.chown(self.folder, "postgres", "postgres")
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self._names = itertools.count(1)
-        self._templates: dict[tuple[str, int, int, int], str] = {}
+        self._shared: dict[tuple[str, int, int, int], tuple[str, dict[str, str]]] = {}
 
     def _run(self, *command: str) -> None:
         result = subprocess.run([*self.prefix, *command], capture_output=True, text=True,
@@ -103,20 +103,37 @@ class Cluster:
         self._admin(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
-    def template(self, data_dir: Path) -> str:
+    def shared(self, data_dir: Path) -> str:
         """A database holding the published index of ``data_dir`` (made once per state of its
-        ``index.sqlite``), to copy for each test that reads it."""
+        ``index.sqlite``), for the tests that read it; made again after a test changed it
+        (see :meth:`release`)."""
         from archive.index.pg import publish
 
         index = data_dir / "index.sqlite"
         stat = index.stat()
         key = (str(data_dir.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        name = self._templates.get(key)
-        if name is None:
-            url = self.database(f"template_{os.getpid()}_{next(self._names)}")
+        found = self._shared.get(key)
+        if found is None:
+            url = self.database(f"shared_{os.getpid()}_{next(self._names)}")
             publish(url, index, None)
-            name = self._templates[key] = url.rsplit("/", 1)[1]
-        return name
+            found = self._shared[key] = (url, self._meta(url))
+        return found[0]
+
+    def release(self, url: str) -> None:
+        """After a test that read the shared database ``url``: dropped (made again when next
+        asked for) where the test published anything to it."""
+        for key, (shared, meta) in list(self._shared.items()):
+            if shared == url and self._meta(url) != meta:
+                del self._shared[key]
+                self.drop(url)
+
+    def _meta(self, url: str) -> dict[str, str]:
+        import psycopg
+
+        from archive.index.pg import SCHEMA
+
+        with psycopg.connect(url, autocommit=True) as db:
+            return dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
 
     def drop(self, url: str) -> None:
         self._admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
@@ -163,18 +180,20 @@ class Engine:
     name: str
     url: str | None = None
     cluster: Cluster | None = None
+    monkeypatch: pytest.MonkeyPatch | None = None
+    used: list[str] = field(default_factory=list)
 
     def use(self, data_dir: Path) -> None:
-        """Make this test's database hold the published index of ``data_dir`` (indexed before,
-        a session's shared archive), without changing the data directory."""
-        if self.url is None or self.cluster is None:
+        """Read the published index of ``data_dir`` (indexed before, a session's shared
+        archive) from now on, without changing the data directory."""
+        if self.cluster is None or self.monkeypatch is None:
             return
         from archive.index.pg import close_pools
 
         close_pools()
-        template = self.cluster.template(data_dir)
-        self.cluster.drop(self.url)
-        self.cluster.database(self.url.rsplit("/", 1)[1], template)
+        self.url = self.cluster.shared(data_dir)
+        self.used.append(self.url)
+        self.monkeypatch.setenv("ARCHIVE_INDEX_URL", self.url)
 
 
     def execute(self, statement: str, settings: Settings) -> None:
@@ -210,10 +229,13 @@ def engine(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     found = cluster()
     url = found.database()
     monkeypatch.setenv("ARCHIVE_INDEX_URL", url)
+    chosen = Engine(name, url, found, monkeypatch)
     try:
-        yield Engine(name, url, found)
+        yield chosen
     finally:
         from archive.index.pg import close_pools
 
         close_pools()
         found.drop(url)
+        for shared in chosen.used:
+            found.release(shared)

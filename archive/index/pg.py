@@ -23,6 +23,7 @@ the index stays one text for both engines; the few statements that differ are ch
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sqlite3
 import threading
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
+from .version import SCHEMA_VERSION
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
 SCHEMA = "archive_index"
@@ -219,8 +221,6 @@ _EPOCH = 0
 def _pool(url: str) -> Any:
     """This process's pool of connections to ``url``, made (and the index's schema with it,
     empty, where there is none) at its first use."""
-    import os
-
     key = (url, os.getpid())
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
@@ -252,8 +252,9 @@ def close_pools() -> None:
             pool.close()
         _POOLS.clear()
         _EPOCH += 1
-    for connection in (getattr(_HELD, "connections", None) or {}).values():
-        connection.raw.close()
+    for (_, pid), connection in (getattr(_HELD, "connections", None) or {}).items():
+        if pid == os.getpid():  # (a forked process leaves its parent's sockets alone)
+            connection.raw.close()
 
 
 def reader(url: str) -> Connection:
@@ -262,9 +263,10 @@ def reader(url: str) -> Connection:
 
     :raise ArchiveError: the server cannot be reached, or the pool has no free connection.
     """
-    held: dict[str, Connection] = getattr(_HELD, "connections", None) or {}
+    held: dict[tuple[str, int], Connection] = getattr(_HELD, "connections", None) or {}
     _HELD.connections = held
-    connection = held.get(url)
+    key = (url, os.getpid())  # (a forked process never uses its parent's socket)
+    connection = held.get(key)
     if (connection is not None and connection.epoch == _EPOCH and not connection.raw.closed
             and not connection.raw.broken):  # (a connection the server ended is replaced)
         return connection
@@ -274,7 +276,7 @@ def reader(url: str) -> Connection:
     except Exception as error:  # noqa: BLE001 - PoolTimeout, OperationalError: one line
         raise ArchiveError(f"no connection to the index database ({_reason(error, url)})",
                            redacted(url)) from None
-    connection = held[url] = Connection(raw, redacted(url), pool.putconn, _EPOCH)
+    connection = held[key] = Connection(raw, redacted(url), pool.putconn, _EPOCH)
     return connection
 
 
@@ -298,8 +300,6 @@ def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
                 db.execute(ddl)
                 db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
         if missing:
-            from .db import SCHEMA_VERSION
-
             db.execute("INSERT INTO meta VALUES ('schema', %s), ('facets', '')",
                        (SCHEMA_VERSION,))
         _accents(db)
@@ -341,6 +341,8 @@ def publish(url: str, path: Path, before: str | None) -> None:
         lite.execute("BEGIN")  # one snapshot of the SQLite index
         meta = dict(lite.execute("SELECT key, value FROM meta").fetchall())
         with closing(_open(url)) as db:
+            # one publisher at a time (builds on other hosts), until this connection closes
+            db.execute("SELECT pg_advisory_lock(hashtext('archive-index-publish'))")
             ensure_schema(db)
             there = dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
             if there.get("generation") == meta.get("generation") and there == meta:

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps wheel
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps wheel
 
 venv: $(STAMP)
 
@@ -31,12 +31,20 @@ browser-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL server for the tests and bench-scale against PostgreSQL: they start a
+# throwaway cluster of their own (initdb + pg_ctl in a temporary folder, on a free port), so
+# the package's main cluster is not used. Nothing happens when its server programs are there.
+postgres-deps:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # Build the sample archive, then serve it (Ctrl-C stops the server).
 demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
 	$(VENV)/bin/archive --data $(DATA) serve --port $(PORT)
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps postgres-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check archive tei webui
 	$(VENV)/bin/mypy tei archive webui
@@ -67,10 +75,13 @@ bench-edits: $(STAMP)
 bench-load: $(STAMP)
 	$(PY) benchmarks/load.py
 
-# 60,000 documents by default (DOCS=10000 for fewer); assembling and building take minutes
+# 60,000 documents by default (DOCS=10000 for fewer); assembling and building take minutes.
+# On SQLite and on a throwaway PostgreSQL side by side (ENGINES=sqlite for SQLite alone), each
+# with a load run of 20 clients against two viewer processes sharing the index.
 DOCS ?= 60000
-bench-scale: $(STAMP)
-	$(PY) benchmarks/scale.py --docs $(DOCS)
+ENGINES ?= sqlite,postgresql
+bench-scale: $(STAMP) postgres-deps
+	$(PY) benchmarks/scale.py --docs $(DOCS) --engines $(ENGINES)
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache build dist

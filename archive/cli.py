@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -92,10 +93,16 @@ def os_error_line(error: OSError) -> str:
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               envvar="ARCHIVE_DATA", default=None,
               help="The data directory (default ./archive-data, or $ARCHIVE_DATA).")
+@click.option("--index", "index_url", metavar="URL", envvar="ARCHIVE_INDEX_URL", default=None,
+              help="Publish the index to and read it from this PostgreSQL database "
+                   "(postgresql://user:password@host:port/name, or $ARCHIVE_INDEX_URL); "
+                   "default: the SQLite file index.sqlite of the data directory alone.")
 @click.version_option(__version__, prog_name="archive")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: Path | None) -> None:
+def cli(ctx: click.Context, data_dir: Path | None, index_url: str | None) -> None:
     """A digital archive of TEI P5 documents: build, annotate, validate, query, export."""
+    if index_url:  # (the viewer and worker processes read the settings from the environment)
+        os.environ["ARCHIVE_INDEX_URL"] = index_url
     ctx.obj = Settings.from_env(data_dir)
 
 

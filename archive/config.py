@@ -43,6 +43,12 @@ class Settings:
         ("Captain Clark", "Mr. Haydon"), as many editions do; by default (the archive's
         guidelines) a title stays outside the name ("Captain <persName>Clark</persName>").
         A title alone is never tagged as a name either way.
+    :param index_url: the PostgreSQL database the index is published to and read from
+        (``postgresql://user:password@host:port/name``, ``ARCHIVE_INDEX_URL``); None: the
+        index is the SQLite file ``index.sqlite`` of the data directory alone.
+    :param index_read_url: with ``index_url``, a read-only copy of that database (a streaming
+        replica, ``ARCHIVE_INDEX_READ_URL``) the index is read from instead; publishing still
+        goes to ``index_url``.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -53,6 +59,10 @@ class Settings:
     facet_document_seconds: float = 10.0
     facet_memory_mb: int = 2048
     titles_in_names: bool = False
+    index_url: str | None = field(
+        default_factory=lambda: os.environ.get("ARCHIVE_INDEX_URL") or None)
+    index_read_url: str | None = field(
+        default_factory=lambda: os.environ.get("ARCHIVE_INDEX_READ_URL") or None)
 
     @property
     def tei_dir(self) -> Path:
@@ -85,6 +95,8 @@ class Settings:
             facet_document_seconds=float(env.get("ARCHIVE_FACET_DOCUMENT_SECONDS", 10.0)),
             facet_memory_mb=int(env.get("ARCHIVE_FACET_MEMORY_MB", 2048)),
             titles_in_names=env.get("ARCHIVE_TITLES_IN_NAMES", "").lower() in TRUE_WORDS,
+            index_url=env.get("ARCHIVE_INDEX_URL") or None,
+            index_read_url=env.get("ARCHIVE_INDEX_READ_URL") or None,
         )
 
 

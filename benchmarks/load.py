@@ -8,6 +8,11 @@ twice: as served (the viewer's response cache on) and with every page built (cac
 Then a reading page's latency while 8 clients send heavy XPath queries without pause (the
 viewer's pool for heavy requests refuses those beyond it with 503): its p95 beside the target.
 Run: ``python benchmarks/load.py [--requests 5000] [--clients 20] [--data DIR]``.
+
+``--viewers 2 --index postgresql://…`` serves the archive from two viewer processes on two
+ports sharing one PostgreSQL index (the TEI files shared on disk), the clients spread over
+them as a proxy would; ``--postgresql`` does that against a throwaway PostgreSQL cluster of
+its own (benchmarks/postgres.py). ``make bench-scale`` runs it at scale (benchmarks/scale.py).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -85,7 +92,9 @@ def family(url: str) -> str:
     return url.strip("/").split("/")[0].split("?")[0] or "browse"
 
 
-def run(port: int, urls: list[str], requests: int, clients: int) -> dict[str, float]:
+def run(ports: list[int], urls: list[str], requests: int, clients: int) -> dict[str, float]:
+    """``requests`` requests of ``urls`` from ``clients`` threads, client i on ``ports[i % n]``
+    (several viewers behind one proxy)."""
     latencies: list[float] = []
     by_family: dict[str, list[float]] = {}
     errors: list[str] = []
@@ -95,7 +104,7 @@ def run(port: int, urls: list[str], requests: int, clients: int) -> dict[str, fl
     plan = [rng.choice(urls) for _ in range(requests)]
     stop_at = time.monotonic() + DEADLINE_S
 
-    def client(share: list[str]) -> None:
+    def client(share: list[str], port: int) -> None:
         nonlocal refused
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for url in share:
@@ -123,7 +132,8 @@ def run(port: int, urls: list[str], requests: int, clients: int) -> dict[str, fl
                     errors.append(f"{url}: HTTP {status}")
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(plan[i::clients],)) for i in range(clients)]
+    threads = [threading.Thread(target=client, args=(plan[i::clients], ports[i % len(ports)]))
+               for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -196,37 +206,64 @@ def under_heavy_queries(port: int, urls: list[str]) -> dict[str, float]:
             "failed": len(statuses) - statuses.count(200) - statuses.count(503)}
 
 
-def serve_and_load(data: Path, scratch: Path, options: argparse.Namespace,
-                   cache: bool, heavy: bool = False) -> dict[str, float]:
-    """Start a server on a free loopback port, send the load (or the heavy queries beside a
-    reader), stop the server."""
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1",
-           "ARCHIVE_RESPONSE_CACHE": "true" if cache else "false"}
-    # the server's log goes to a file: a pipe nobody reads would fill and block it
-    with open(scratch / f"server-{port}.log", "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port", str(port),
-             "--threads", "8"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-        try:
-            for _ in range(100):  # wait for the server, 10 s at most
+@contextmanager
+def viewers(data: Path, scratch: Path, count: int = 1,
+            env: dict[str, str] | None = None) -> Iterator[list[int]]:
+    """``count`` ``archive serve`` processes of ``data`` on free loopback ports (8 threads each,
+    the environment with ``env`` added), each answering; stopped on leaving."""
+    servers: list[subprocess.Popen[bytes]] = []
+    ports: list[int] = []
+    try:
+        for _ in range(count):
+            port = free_port()
+            # the server's log goes to a file: a pipe nobody reads would fill and block it
+            with open(scratch / f"server-{port}.log", "wb") as log:
+                servers.append(subprocess.Popen(
+                    [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port",
+                     str(port), "--threads", "8"], cwd=ROOT, stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}))
+            ports.append(port)
+        for port, server in zip(ports, servers, strict=True):
+            for _ in range(300):  # wait for the server, 30 s at most
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
                     break
                 except OSError:
+                    if server.poll() is not None:
+                        raise SystemExit(
+                            f"archive serve stopped: see {scratch}/server-{port}.log") from None
                     time.sleep(0.1)
-            urls = urls_for(data, port)
-            if heavy:
-                print(f"a reader beside {HEAVY_CLIENTS} clients sending {HEAVY_QUERY} for "
-                      f"{HEAVY_SECONDS:.0f} s ...", flush=True)
-                return under_heavy_queries(port, urls)
-            print(f"{options.clients} clients, {options.requests} requests over {len(urls)} URLs "
-                  f"(browse with facets, reading view, entities, search, XPath), response cache "
-                  f"{'on (as served)' if cache else 'off (every page built)'} ...", flush=True)
-            return run(port, urls, options.requests, options.clients)
-        finally:
+        yield ports
+    finally:
+        for server in servers:
             server.terminate()
+        for server in servers:
             server.wait(timeout=10)
+
+
+def serve_and_load(data: Path, scratch: Path, options: argparse.Namespace,
+                   cache: bool, heavy: bool = False) -> dict[str, float]:
+    """Start ``options.viewers`` servers on free loopback ports (sharing ``options.index``
+    when given), send the load (or the heavy queries beside a reader), stop the servers."""
+    env = {"ARCHIVE_RESPONSE_CACHE": "true" if cache else "false"}
+    if options.index:
+        env["ARCHIVE_INDEX_URL"] = options.index
+    with viewers(data, scratch, options.viewers, env) as ports:
+        urls = urls_for(data, ports[0])
+        for port in ports[1:]:  # each viewer's XPath workers started, as in urls_for
+            urls_for(data, port)
+        if heavy:
+            print(f"a reader beside {HEAVY_CLIENTS} clients sending {HEAVY_QUERY} for "
+                  f"{HEAVY_SECONDS:.0f} s ...", flush=True)
+            return under_heavy_queries(ports[0], urls)
+        shared = (f" over {len(ports)} viewer processes sharing one PostgreSQL index"
+                  if options.index and len(ports) > 1 else
+                  f" over {len(ports)} viewer processes" if len(ports) > 1 else "")
+        print(f"{options.clients} clients, {options.requests} requests over {len(urls)} URLs "
+              f"(browse with facets, reading view, entities, search, XPath){shared}, response "
+              f"cache {'on (as served)' if cache else 'off (every page built)'} ...", flush=True)
+        return run(ports, urls, options.requests, options.clients)
 
 
 def report(result: dict[str, float], label: str) -> None:
@@ -249,24 +286,45 @@ def report_heavy(result: dict[str, float]) -> None:
           f"{result['refused']:.0f}, failed {result['failed']:.0f}")
 
 
+def load_figures(data: Path, scratch: Path, options: argparse.Namespace) -> None:
+    """The three runs of the load test on ``data`` (its index built), then their figures."""
+    served = serve_and_load(data, scratch, options, cache=True)
+    built = serve_and_load(data, scratch, options, cache=False)
+    heavy = serve_and_load(data, scratch, options, cache=True, heavy=True)
+    report(served, "as served")
+    report(built, "cache off")
+    report_heavy(heavy)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--data", type=Path,
                         help="an archive to serve (default: build the samples)")
+    parser.add_argument("--viewers", type=int, default=1,
+                        help="viewer processes on as many ports, the clients spread over them")
+    parser.add_argument("--index", metavar="URL",
+                        help="the PostgreSQL index the viewers share (ARCHIVE_INDEX_URL)")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="two viewers sharing a throwaway PostgreSQL cluster started here")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
+        if options.postgresql:
+            sys.path.insert(0, str(ROOT))
+            from benchmarks.postgres import throwaway_database
+
+            options.index = stack.enter_context(throwaway_database())
+            options.viewers = max(options.viewers, 2)
+        index = ["--index", options.index] if options.index else []
         data = options.data or Path(scratch) / "data"
         if options.data is None:
             print("building the sample archive ...", flush=True)
-            archive("--data", str(data), "build")
-        served = serve_and_load(data, Path(scratch), options, cache=True)
-        built = serve_and_load(data, Path(scratch), options, cache=False)
-        heavy = serve_and_load(data, Path(scratch), options, cache=True, heavy=True)
-    report(served, "as served")
-    report(built, "cache off")
-    report_heavy(heavy)
+            archive(*index, "--data", str(data), "build")
+        elif options.index:
+            print(f"filling {options.index} from {data} (archive reindex --full) ...", flush=True)
+            archive(*index, "--data", str(data), "reindex", "--full")
+        load_figures(data, Path(scratch), options)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,12 @@ lookup after a start, and ``archive facets`` from the command line. Run:
 ``--shape eebo`` measures documents of EEBO-TCP's shape (fewer, longer books: ~25 KB on average,
 up to megabytes, few names tagged) instead of the assembled ones.
 
+``--engines sqlite,postgresql`` (the default) measures it all on each engine — PostgreSQL a
+throwaway cluster started here (benchmarks/postgres.py), its database filled by the same
+``archive reindex --full`` with ``ARCHIVE_INDEX_URL`` — then a load run on each (20 clients,
+5,000 requests, benchmarks/load.py) against two viewer processes sharing the one index, and
+prints the figures side by side. ``--engines sqlite`` measures SQLite alone.
+
 XPath, and BaseX beside it, are measured by ``make bench-query``, not here.
 """
 
@@ -38,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 
 from archive.config import Settings  # noqa: E402
 from benchmarks.corpus import SHAPES, build_corpus, build_eebo_corpus, source_files  # noqa: E402
-from benchmarks.query import report, selections  # noqa: E402
+from benchmarks.query import report as print_figure  # noqa: E402
+from benchmarks.query import selections  # noqa: E402
 
 BUILD_RATE_TARGET = 400  # documents per second, on 2 cores
 SIZE_TARGET = 1.0  # index bytes per TEI byte
@@ -46,6 +53,7 @@ MEMORY_TARGET = 2048  # MB, build and serving
 LOOKUP_P95_TARGET = 20.0  # ms, through /api/facets
 FIRST_LOOKUP_TARGET = 1000.0  # ms
 CLI_TARGET = 1000.0  # ms
+LOAD_P95_TARGET = 200.0  # ms, as bench-load's
 RUNS = 30
 #: The command line of the archive, as this Python runs it (its PYTHONPATH and all).
 ARCHIVE = [sys.executable, "-m", "archive"]
@@ -76,11 +84,27 @@ def make_corpus(tei_dir: Path, count: int, shape: str) -> None:
         build_corpus(tei_dir, count, source_files(None))
 
 
+#: The figures of each engine, by label: (value, unit, target, met), for the table at the end.
+FIGURES: dict[str, dict[str, tuple[float, str, str, bool | None]]] = {}
+#: The engine being measured (its name keys FIGURES).
+ENGINE = ["sqlite"]
+
+
+def report(label: str, value: float, unit: str, target: str, ok: bool | None) -> None:
+    """Print a figure beside its target (benchmarks.query.report) and keep it for the table."""
+    print_figure(label, value, unit, target, ok)
+    FIGURES.setdefault(ENGINE[0], {})[label] = (value, unit, target, ok)
+
+
 def tei_bytes(settings: Settings) -> int:
     return sum(path.stat().st_size for path in settings.tei_dir.glob("*.xml"))
 
 
 def index_bytes(settings: Settings) -> int:
+    if settings.index_url:  # the tables and their indexes in PostgreSQL
+        from benchmarks.postgres import tables_bytes
+
+        return tables_bytes(settings.index_url)
     return sum(Path(f"{settings.index_path}{suffix}").stat().st_size
                for suffix in ("", "-wal") if Path(f"{settings.index_path}{suffix}").exists())
 
@@ -232,7 +256,7 @@ from pathlib import Path
 from archive.config import Settings
 from archive.index import lookup
 imported = time.perf_counter()
-result = lookup(Settings(data_dir=Path(sys.argv[1])), json.loads(sys.argv[2]))
+result = lookup(Settings.from_env(Path(sys.argv[1])), json.loads(sys.argv[2]))
 done = time.perf_counter()
 print(json.dumps([(imported - started) * 1000, (done - imported) * 1000, result["count"]]))
 """
@@ -352,18 +376,8 @@ def served(settings: Settings,
     memory.report("the viewer")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=60_000)
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale")
-    parser.add_argument("--no-build", action="store_true",
-                        help="measure the index already in the work folder")
-    parser.add_argument("--shape", choices=SHAPES, default="assembled",
-                        help="the corpus: many short documents assembled from the samples, or"
-                             " EEBO-TCP's fewer, longer books (benchmarks/corpus.py)")
-    args = parser.parse_args()
-    settings = prepare(args.work, args.docs, args.shape)
-    print(f"\n{args.docs} documents ({args.shape}) in {settings.data_dir} (load {_load()})")
+def measure(settings: Settings, args: argparse.Namespace) -> None:
+    """Every figure of one engine's index (``settings.index_url``: PostgreSQL's)."""
     if not args.no_build:
         build(settings, args.docs)
     sizes(settings)
@@ -373,6 +387,96 @@ def main() -> None:
     cli(settings, chosen[0][1])
     in_process(settings, chosen)
     served(settings, chosen)
+
+
+def load(settings: Settings, args: argparse.Namespace) -> None:
+    """20 clients, 5,000 requests (benchmarks/load.py) over two viewer processes of the data
+    directory sharing this engine's index, response cache off (every page built), then on."""
+    from benchmarks.load import serve_and_load
+
+    options = argparse.Namespace(viewers=2, index=settings.index_url, clients=args.clients,
+                                 requests=args.requests)
+    with tempfile.TemporaryDirectory() as scratch:
+        for cache, label in ((False, "cache off"), (True, "as served")):
+            result = serve_and_load(settings.data_dir, Path(scratch), options, cache=cache)
+            ok = result["errors"] == 0 and result["p95"] <= LOAD_P95_TARGET
+            report(f"load, 2 viewers, {label}: requests/s", result["rps"], "req/s", "", None)
+            report(f"load, 2 viewers, {label}: p95", result["p95"], "ms",
+                   f"<= {LOAD_P95_TARGET:g}", ok)
+            report(f"load, 2 viewers, {label}: errors", result["errors"], "", "0",
+                   result["errors"] == 0)
+
+
+def on_engines(settings: Settings, args: argparse.Namespace) -> None:
+    """:func:`measure` and :func:`load` on each engine of ``args.engines``, then the figures
+    side by side. PostgreSQL: a throwaway cluster, ``ARCHIVE_INDEX_URL`` set for the
+    processes started (``archive reindex``, ``facets``, ``serve``) and in ``settings``."""
+    from dataclasses import replace
+
+    from benchmarks.postgres import throwaway_database
+
+    for engine in args.engines:
+        ENGINE[0] = engine
+        print(f"\n{args.docs} documents ({args.shape}) in {settings.data_dir}, index on {engine}"
+              f" (load {_load()})", flush=True)
+        if engine == "sqlite":
+            os.environ.pop("ARCHIVE_INDEX_URL", None)
+            measure(settings, args)
+            load(settings, args)
+            continue
+        with throwaway_database() as url:
+            os.environ["ARCHIVE_INDEX_URL"] = url
+            try:
+                on_postgresql = replace(settings, index_url=url)
+                if args.no_build:  # the working copy published as it is
+                    subprocess.run([*ARCHIVE, "--data", str(settings.data_dir), "reindex"],
+                                   capture_output=True, check=True)
+                measure(on_postgresql, args)
+                load(on_postgresql, args)
+            finally:
+                os.environ.pop("ARCHIVE_INDEX_URL", None)
+    side_by_side(args.engines)
+
+
+def side_by_side(engines: list[str]) -> None:
+    """One line per figure: its value on each engine, and its target."""
+    if len(engines) < 2:
+        return
+    print(f"\n  {'figure':<52}" + "".join(f"{name:>14}" for name in engines) + "  target")
+    labels = list(dict.fromkeys(label for name in engines for label in FIGURES.get(name, {})))
+    for label in labels:
+        cells, target = "", ""
+        for name in engines:
+            figure = FIGURES.get(name, {}).get(label)
+            if figure is None:
+                cells += f"{'-':>14}"
+                continue
+            value, unit, target, ok = figure
+            mark = "" if ok is None else (" ok" if ok else " MISS")
+            cells += f"{value:>9.1f}{mark:<5}"
+        print(f"  {label:<52}{cells}  {target} {figure[1] if figure else ''}".rstrip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=60_000)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale")
+    parser.add_argument("--no-build", action="store_true",
+                        help="measure the index already in the work folder")
+    parser.add_argument("--engines", type=lambda text: text.split(","),
+                        default=["sqlite", "postgresql"],
+                        help="the index engines measured, side by side (sqlite,postgresql)")
+    parser.add_argument("--shape", choices=SHAPES, default="assembled",
+                        help="the corpus: many short documents assembled from the samples, or"
+                             " EEBO-TCP's fewer, longer books (benchmarks/corpus.py)")
+    parser.add_argument("--clients", type=int, default=20, help="clients of the load run")
+    parser.add_argument("--requests", type=int, default=5000, help="requests of the load run")
+    args = parser.parse_args()
+    unknown = set(args.engines) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown engine {', '.join(sorted(unknown))}: sqlite or postgresql")
+    settings = prepare(args.work, args.docs, args.shape)
+    on_engines(settings, args)
     print("    XPath beside BaseX: make bench-query (benchmarks/query.py), not measured here")
 
 

@@ -9,10 +9,27 @@ folder: with ``CI`` set, its absence fails the session instead.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+
+def _load(name: str) -> object:
+    """A helper module beside this file (the tests are no package: --import-mode=importlib)."""
+    spec = importlib.util.spec_from_file_location(f"archive_tests_{name}",
+                                                  Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+postgres: object = _load("postgres")
 
 #: The one setting for third-party material (read-only; never copied into the repository).
 SHARED_DIR = Path(os.environ.get("ARCHIVE_SHARED_DIR")
@@ -28,6 +45,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"CI is set but the shared material is missing: {SHARED_DIR} is not a folder "
                     f"(CI runs every test: put shared/ beside the checkout or set "
                     f"ARCHIVE_SHARED_DIR)", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    postgres.stop_cluster()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_engine(request: pytest.FixtureRequest,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Runs a test on the SQLite index, then on PostgreSQL (a fresh database, named by
+    ``ARCHIVE_INDEX_URL``): see tests/postgres.py."""
+    yield from postgres.engine(request.param, monkeypatch)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def postgresql_index(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A test's own PostgreSQL database as the index (``ARCHIVE_INDEX_URL``), for the tests
+    of PostgreSQL alone; skipped where it is not installed."""
+    yield from postgres.engine("postgresql", monkeypatch)  # type: ignore[attr-defined]
 
 
 def shared_path(relative: str, what: str) -> Path:

@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask, Response, g, request, session
 
 from archive.config import Settings
+from archive.index import index_generation
 from archive.registry import registry_stamp
 
 from .data import get_settings
@@ -39,7 +40,10 @@ def data_stamp(settings: Settings) -> tuple[Any, ...]:
     cache sees them.
 
     Not the index's WAL file: readers open and remove it; ``update_index`` checkpoints its
-    changes into ``index.sqlite``, whose time then changes.
+    changes into ``index.sqlite``, whose time then changes. With the index on PostgreSQL
+    (``ARCHIVE_INDEX_URL``) the published index's generation too, as this process reads it
+    (a replica's, with ``ARCHIVE_INDEX_READ_URL``): it changes after the files do, when the
+    update is published, and on a replica when the replica has replayed it.
     """
     stamp: list[Any] = []
     data_dir = settings.data_dir
@@ -49,6 +53,8 @@ def data_stamp(settings: Settings) -> tuple[Any, ...]:
             stamp.append((stat.st_mtime_ns, stat.st_size))
         except OSError:
             stamp.append(None)
+    if settings.index_url:
+        stamp.append(index_generation(settings))
     return (*stamp, registry_stamp(settings))
 
 

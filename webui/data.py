@@ -17,7 +17,7 @@ from flask import abort, current_app, g, request
 
 from archive.config import Settings
 from archive.errors import ArchiveError
-from archive.index import document_record, mention_totals
+from archive.index import document_record, index_exists, mention_totals
 from archive.registry import (
     Entry,
     RefResolver,
@@ -48,9 +48,9 @@ def require_index() -> None:
 
     :raise werkzeug.exceptions.ServiceUnavailable: 503 with advice.
     """
-    path = get_settings().index_path
-    if not path.is_file():
-        abort(503, f"No index in {path.parent}: run `archive build` first.")
+    settings = get_settings()
+    if not index_exists(settings):  # (the file, or with ARCHIVE_INDEX_URL the database's)
+        abort(503, f"No index in {settings.data_dir}: run `archive build` first.")
 
 
 def get_registry() -> Registry:

@@ -61,7 +61,7 @@ def reindex(settings: Settings, full: bool) -> None:
 def facets(settings: Settings, selects: tuple[str, ...], text: str | None,
            date_from: str | None, date_to: str | None, limit: int, format_: str) -> None:
     """Faceted lookup: matching documents and the count of every facet value."""
-    from ..index import lookup
+    from ..index import index_exists, lookup
 
     selections: dict[str, list[str]] = {}
     for select in selects:
@@ -69,8 +69,9 @@ def facets(settings: Settings, selects: tuple[str, ...], text: str | None,
         if not sep or not name or not value:
             raise QueryError(f"--select takes FACET=VALUE, not {select!r}")
         selections.setdefault(name.strip(), []).append(value.strip())
-    if not settings.index_path.is_file():
-        raise QueryError(f"no index at {settings.index_path}: run `archive reindex` first")
+    if not index_exists(settings):
+        where = "the index database" if settings.index_url else settings.index_path
+        raise QueryError(f"no index at {where}: run `archive reindex` first")
     result = lookup(settings, selections, text, limit, date_from=date_from, date_to=date_to)
     if format_ == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))

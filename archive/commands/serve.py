@@ -35,7 +35,7 @@ from ..errors import ArchiveError
 def serve(settings: Settings, host: str, port: int, threads: int, connection_limit: int,
           request_timeout: float, editing: bool) -> None:
     """Serve the viewer for the data directory at http://HOST:PORT/."""
-    if not settings.index_path.is_file():
+    if not importlib.import_module("archive.index").index_exists(settings):
         raise ArchiveError(f"no index in {settings.data_dir}: run `archive build` first")
     importlib.import_module("webui.server").serve(
         str(settings.data_dir), host=host, port=port, threads=threads,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .lookup import MARK_END, MARK_START, facet_counts, lookup, search_passages
 
 if TYPE_CHECKING:
-    from .db import connect, reader
+    from .db import connect, index_exists, reader
     from .declared import Facet, load_facets
     from .documents import (
         document_catalogue,
@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 
 #: Each public name → its module.
 _MODULES = {
-    "connect": "db", "reader": "db", "Facet": "declared", "load_facets": "declared",
+    "connect": "db", "index_exists": "db", "reader": "db", "Facet": "declared",
+    "load_facets": "declared",
     **dict.fromkeys(("document_catalogue", "document_files", "document_record", "documents_holding",
                      "index_generation", "indexed_files", "indexed_hashes", "leaf_passages",
                      "mention_counts", "mentions_of"), "documents"),
@@ -56,7 +57,7 @@ __all__ = [
     "MARK_END", "MARK_START", "Facet", "IndexReport", "companions", "connect", "die_with_parent",
     "document_catalogue", "document_files", "facet_counts",
     "document_record", "documents_holding", "entity_mentions", "entity_totals",
-    "index_generation", "indexed_files",
+    "index_exists", "index_generation", "indexed_files",
     "indexed_hashes", "leaf_passages", "load_facets", "lookup", "mention_counts",
     "mention_totals", "mentions_of", "reader", "search_passages", "update_index",
     "worker_context", "years_beside"

@@ -10,27 +10,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import ArchiveError
+from .version import SCHEMA_VERSION as SCHEMA_VERSION  # (its history there)
 
-SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
-# 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
-# attribute_values kept in document order (rows appended as documents are, deleted by range),
-# their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
-# hold only the mentions with a ref, and the dates (covering the date filter); mentions are
-# indexed by (doc, passage), for the mentions of one passage; 7: passages derived from the
-# structure (tei.passages), passages.xml_id holds each one's citation address; passages.words
-# (also in the full-text index) the words markup splits a word into ("prov" of
-# prov<ex>inciae</ex>), where there are any; 8: the facet postings as arrays (postings), written
-# by each update and read lazily by each process; only leaf passages keep their text (a passage
-# holding others has '', its leaves hold its words); facet values numbered once (facet_keys, with
-# their counts) and each document's rows as numbers (facet_rows, passage 0: the document's),
-# facet_values and facet_totals being views of them; element names and attribute values
-# numbered so too (element_keys, attribute_keys; element_rows, attribute_rows), element_names
-# and attribute_values being views
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -164,11 +152,100 @@ def read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True, isolation_level=None)
 
 
+class Cursor(Protocol):
+    """What the readers use of a cursor, on either engine."""
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Database(Protocol):
+    """What the readers use of a connection: ``sqlite3.Connection``, or its PostgreSQL
+    counterpart (:class:`archive.index.pg.Connection`)."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def close(self) -> None: ...
+
+
+def dialect(db: Database) -> str:
+    """``"sqlite"`` or ``"postgresql"``: which engine ``db`` is, for the few statements that
+    differ."""
+    return str(getattr(db, "dialect", "sqlite"))
+
+
+def where(db: Database) -> str:
+    """What names the index ``db`` reads (its file, or its URL without the password)."""
+    if isinstance(db, sqlite3.Connection):
+        return str(db.execute("PRAGMA database_list").fetchone()[2])
+    return str(db.where)  # type: ignore[attr-defined]
+
+
+def read_slice(db: Database, table: str, column: str, key: str, value: str, start: int,
+               length: int) -> bytes | None:
+    """Bytes ``start`` to ``start + length`` of a blob (the row whose ``key`` is ``value``),
+    read alone (SQLite's incremental blob reads; PostgreSQL's substring); None: no such row."""
+    if isinstance(db, sqlite3.Connection):
+        row = db.execute(f"SELECT rowid FROM {table} WHERE {key} = ?", (value,)).fetchone()
+        if row is None:
+            return None
+        with db.blobopen(table, column, row[0], readonly=True) as blob:
+            blob.seek(start)
+            return blob.read(length)
+    row = db.execute(f"SELECT substring({column} FROM ? FOR ?) FROM {table} WHERE {key} = ?",
+                     (start + 1, length, value)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+@contextmanager
+def publishing(settings: Settings) -> Iterator[None]:
+    """Around an update of the SQLite index: then publish it to PostgreSQL, where
+    ``settings.index_url`` names a database (see :mod:`archive.index.pg`; the database is
+    reached first, so that an unreachable one fails before any work).
+
+    :raise ArchiveError: the database cannot be reached or written.
+    """
+    url = settings.index_url
+    if not url:
+        yield
+        return
+    from . import pg
+
+    pg.published(url)
+    before = None
+    if settings.index_path.is_file():
+        with closing(read_only(settings.index_path)) as db:
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            except sqlite3.Error:
+                row = None
+            before = row[0] if row else None
+    yield
+    pg.publish(url, settings.index_path, before)
+
+
+def index_exists(settings: Settings) -> bool:
+    """Whether there is an index to read (the file, or the database's published index)."""
+    if settings.index_url:  # asked through the pool: the viewer asks at every request
+        row = reader(settings).execute("SELECT value FROM meta WHERE key = 'generation'")
+        return bool(row.fetchone())
+    return settings.index_path.is_file()
+
+
 #: Each thread's read-only connection to the index it read last (see reader).
 _READER = threading.local()
 
 
-def reader(settings: Settings) -> sqlite3.Connection:
+def reader(settings: Settings) -> Database:
     """This thread's read-only connection to the index (an empty index is made when missing,
     where the data directory can be written).
 
@@ -177,8 +254,17 @@ def reader(settings: Settings) -> sqlite3.Connection:
     connection. Each read transaction sees the last committed state, so a kept connection is
     never stale; read only, it never checkpoints or deletes the write-ahead log when closed.
 
-    :raise ArchiveError: there is no index, and none can be made (a read-only directory).
+    Where ``settings.index_url`` names a PostgreSQL database: this thread's connection from the
+    process's pool (see :func:`archive.index.pg.reader`) to it, or to its read-only copy
+    ``settings.index_read_url``.
+
+    :raise ArchiveError: there is no index, and none can be made (a read-only directory); the
+        database cannot be reached.
     """
+    if settings.index_url:
+        from . import pg
+
+        return pg.reader(settings.index_read_url or settings.index_url)
     path = settings.index_path
     try:
         stat = path.stat()
@@ -232,7 +318,7 @@ class transaction:
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
-def as_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+def as_dicts(cursor: Cursor) -> list[dict[str, Any]]:
     """A query's rows as dictionaries keyed by column name."""
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]

@@ -16,16 +16,20 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import iter_tei_files
-from .db import as_dicts, read_only, reader
+from .db import Database, as_dicts, read_only, reader
 from .rows import UNINDEXED_ATTRIBUTES, file_id
 
 
 @contextmanager
-def _read_only(settings: Settings) -> Iterator[sqlite3.Connection]:
-    """A connection of its own to an existing index, read only, closed after the block.
+def _read_only(settings: Settings) -> Iterator[Database]:
+    """A connection of its own to an existing index, read only, closed after the block (on
+    PostgreSQL: the thread's, see :func:`archive.index.db.reader`).
 
     :raise ArchiveError: the index is missing or cannot be read.
     """
+    if settings.index_url:
+        yield reader(settings)
+        return
     if not settings.index_path.is_file():
         raise ArchiveError("no index: run `archive reindex`", str(settings.index_path))
     try:
@@ -60,7 +64,7 @@ def indexed_hashes(settings: Settings) -> dict[str, str]:
 def index_generation(settings: Settings) -> tuple[Any, ...] | None:
     """What changes whenever the index does: its generation, last document number and count
     (None: there is no index)."""
-    if not settings.index_path.is_file():
+    if not settings.index_url and not settings.index_path.is_file():
         return None
     return tuple(reader(settings).execute(
         "SELECT (SELECT value FROM meta WHERE key = 'generation'),"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Settings
-from .db import as_dicts, reader
+from .db import Database, as_dicts, dialect, reader
 
 _MENTIONS = """
 SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.text AS text,
@@ -21,7 +21,7 @@ _PASSAGES = "SELECT DISTINCT doc, passage FROM mentions WHERE ref = ? AND passag
 
 # Entities named in the same passages, by the number of passages shared.
 _COMPANIONS = f"""
-SELECT other.ref AS id, other.type AS type, COUNT(DISTINCT other.passage) AS passages
+SELECT other.ref AS id, MIN(other.type) AS type, COUNT(DISTINCT other.passage) AS passages
 FROM ({_PASSAGES}) this CROSS JOIN mentions other
   ON other.doc = this.doc AND other.passage = this.passage
 WHERE other.ref IS NOT NULL AND other.ref != ? AND other.type != 'date'
@@ -34,8 +34,18 @@ SELECT CAST(substr(y, 1, 4) AS INTEGER), COUNT(*) FROM (
     AS y
   FROM ({_PASSAGES}) this CROSS JOIN mentions other
     ON other.doc = this.doc AND other.passage = this.passage
-  WHERE other.type = 'date')
+  WHERE other.type = 'date') AS years
 WHERE y GLOB '[0-9][0-9][0-9][0-9]*' GROUP BY 1 ORDER BY 1"""
+
+
+
+def _for(db: Database, statement: str) -> str:
+    """``statement`` for the engine of ``db``: PostgreSQL has no CROSS JOIN ... ON (and plans
+    the join order itself), nor GLOB."""
+    if dialect(db) != "postgresql":
+        return statement
+    return statement.replace("CROSS JOIN", "JOIN").replace(
+        "y GLOB '[0-9][0-9][0-9][0-9]*'", "y ~ '^[0-9]{4}'")
 
 
 def mention_totals(settings: Settings, ref: str) -> tuple[int, int]:
@@ -55,13 +65,15 @@ def entity_mentions(settings: Settings, ref: str, limit: int) -> list[dict[str, 
 def companions(settings: Settings, ref: str) -> list[dict[str, Any]]:
     """The twelve entities named most often in the passages that name ``ref``: ``id``,
     ``type``, ``passages`` (how many such passages name it)."""
-    return as_dicts(reader(settings).execute(_COMPANIONS, (ref, ref)))
+    db = reader(settings)
+    return as_dicts(db.execute(_for(db, _COMPANIONS), (ref, ref)))
 
 
 def years_beside(settings: Settings, ref: str) -> list[tuple[int, int]]:
     """(year, count) of the dates named in the passages that name ``ref``, by year."""
+    db = reader(settings)
     return [(int(year), int(count))
-            for year, count in reader(settings).execute(_YEARS, (ref,))]
+            for year, count in db.execute(_for(db, _YEARS), (ref,))]
 
 
 def entity_totals(settings: Settings, entry_type: str) -> dict[str, tuple[int, int, str | None]]:

@@ -13,8 +13,6 @@ one snapshot per lookup, through a read-only connection each thread keeps open.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -24,8 +22,11 @@ import numpy as np
 from ..config import Settings
 from ..errors import ArchiveError, QueryError
 from .days import day_range
-from .db import SCHEMA_VERSION, reader
+from .db import SCHEMA_VERSION, Database, reader, where
 from .declared import Facet, load_facets
+from .matching import MARK_END as MARK_END  # (archive.index's, and the tests')
+from .matching import MARK_START as MARK_START
+from .matching import matching_passages, passage_hits
 from .postings import Counter, Postings
 
 #: Values shown per facet before ``truncated`` is set.
@@ -131,10 +132,6 @@ def fts_query(text: str | None) -> str | None:
     return " ".join(terms) or None
 
 
-#: Private-use characters that mark a hit inside a snippet: escaped text never holds them.
-MARK_START, MARK_END = "\ue000", "\ue001"
-
-
 def search_passages(settings: Settings, selections: dict[str, list[str]],
                     text: str | None, *, limit: int = 50,
                     offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
@@ -153,24 +150,14 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
     db.execute("BEGIN")  # one snapshot for the postings and the passages
     try:
         index = postings(db)
-        clauses = ["1"]
-        params: list[Any] = [query]
+        doc_sets = []
         for name, values in selections.items():
-            if values:  # the documents holding any of the values, as a JSON array
+            if values:  # the documents holding any of the values
                 found = index.facets.get(name)
                 ranks = (found.ranks_of(db, values, "docs") if found
                          else np.zeros(0, dtype=np.int32))
-                docs = np.unique(index.doc_of_rank[ranks[ranks >= 0]])
-                clauses.append("p.doc IN (SELECT value FROM json_each(?))")
-                params.append(json.dumps(docs.tolist()))
-        base = (" FROM passage_text JOIN passages p ON p.passage = passage_text.rowid"
-                " JOIN documents d ON d.doc = p.doc WHERE passage_text MATCH ? AND "
-                + " AND ".join(clauses))
-        total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
-        rows = db.execute(
-            "SELECT d.id, d.title, p.xml_id, p.element,"
-            f" snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…', 16)"
-            + base + " ORDER BY rank LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+                doc_sets.append(np.unique(index.doc_of_rank[ranks[ranks >= 0]]).tolist())
+        total, rows = passage_hits(db, query, doc_sets, limit, offset)
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
@@ -184,13 +171,13 @@ _Counter = Counter.of_rows
 _POSTINGS: dict[str, tuple[str, Postings]] = {}
 
 
-def postings(db: sqlite3.Connection) -> Postings:
+def postings(db: Database) -> Postings:
     """This process's :class:`Postings` of the index, read again when the index has changed
     (each update ends by writing its postings and a new generation).
 
     :raise ArchiveError: the index is of another schema (made by another version).
     """
-    path = db.execute("PRAGMA database_list").fetchone()[2]
+    path = where(db)
     schema, generation = db.execute(
         "SELECT (SELECT value FROM meta WHERE key = 'schema'),"
         " (SELECT value FROM meta WHERE key = 'generation')").fetchone()
@@ -207,7 +194,7 @@ def postings(db: sqlite3.Connection) -> Postings:
 class _Lookup:
     """One request: masks of matching documents and passages, then counts and rows."""
 
-    def __init__(self, db: sqlite3.Connection, index: Postings, facets: dict[str, Facet],
+    def __init__(self, db: Database, index: Postings, facets: dict[str, Facet],
                  selections: dict[str, list[str]], fts: str | None,
                  days: tuple[int | None, int | None] | None) -> None:
         self.db, self.index, self.facets, self.selections = db, index, facets, selections
@@ -251,9 +238,7 @@ class _Lookup:
         return doc_mask, passage_mask
 
     def _text_mask(self) -> np.ndarray:
-        found = np.array([row[0] for row in self.db.execute(
-            "SELECT rowid FROM passage_text WHERE passage_text MATCH ?", (self.fts,))],
-            dtype=np.int64)
+        found = np.array(matching_passages(self.db, self.fts or ""), dtype=np.int64)
         ranks = self.index.passage_rank
         found = found[found < len(ranks)]
         mask = np.zeros(self.index.passage_count, dtype=bool)

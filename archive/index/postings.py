@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .db import Database, read_slice
+
 #: Values whose documents (and passages) a process keeps, per facet.
 VALUE_CACHE = 256
 #: Full-text and date results kept per process (pages and facet toggles repeat them).
@@ -197,7 +199,7 @@ class FacetPostings:
         self._counters: dict[str, Counter | None] = {}
         self._selected: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
 
-    def values(self, db: sqlite3.Connection) -> list[str]:
+    def values(self, db: Database) -> list[str]:
         """The facet's values, sorted: value id order is value order."""
         if self._values is None:
             data = self.owner.read(db, _name(self.name, "values"))
@@ -206,12 +208,12 @@ class FacetPostings:
             self._values = values
         return self._values
 
-    def numbers(self, db: sqlite3.Connection) -> dict[str, int]:
+    def numbers(self, db: Database) -> dict[str, int]:
         """Value → its number (its place in :meth:`values`)."""
         self.values(db)
         return self._index
 
-    def ranks_of(self, db: sqlite3.Connection, values: list[str], part: str) -> np.ndarray:
+    def ranks_of(self, db: Database, values: list[str], part: str) -> np.ndarray:
         """The document (``part="docs"``) or passage (``"passages"``, -1 for a row outside
         any passage) ranks of the rows holding any of ``values``."""
         self.values(db)
@@ -235,7 +237,7 @@ class FacetPostings:
             found.append(ranks)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
 
-    def counter(self, db: sqlite3.Connection, part: str) -> Counter | None:
+    def counter(self, db: Database, part: str) -> Counter | None:
         """The facet's values grouped by ``part`` (``"doc"`` or ``"passage"``); None: no row
         of the facet is on a passage."""
         if part not in self._counters:
@@ -255,7 +257,7 @@ class Postings:
     through the connection of the lookup that needs it, inside its snapshot.
     """
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         #: Bytes of postings read so far (what a test can check of the laziness).
         self.bytes_read = 0
         self.lock = threading.Lock()  # the viewer's threads share what is read
@@ -291,7 +293,7 @@ class Postings:
                 self.matches.popitem(last=False)
         return found
 
-    def read(self, db: sqlite3.Connection, name: str) -> bytes | None:
+    def read(self, db: Database, name: str) -> bytes | None:
         """The stored array ``name`` whole, or None."""
         row = db.execute("SELECT data FROM postings WHERE name = ?", (name,)).fetchone()
         if row is None:
@@ -300,24 +302,24 @@ class Postings:
         self.bytes_read += len(data)
         return data
 
-    def array(self, db: sqlite3.Connection, name: str) -> np.ndarray:
+    def array(self, db: Database, name: str) -> np.ndarray:
         """The stored array ``name`` (empty when there is none)."""
         data = self.read(db, name)
         return np.zeros(0, dtype=np.int32) if data is None else _unpack(data)
 
-    def slice(self, db: sqlite3.Connection, name: str, start: int, end: int) -> np.ndarray:
+    def slice(self, db: Database, name: str, start: int, end: int) -> np.ndarray:
         """Items ``start`` to ``end`` of the stored array ``name``, read alone."""
-        row = db.execute("SELECT rowid FROM postings WHERE name = ?", (name,)).fetchone()
-        if row is None or end <= start:
+        head = read_slice(db, "postings", "data", "name", name, 0, _HEADER)
+        if head is None or end <= start:
             return np.zeros(0, dtype=np.int32)
-        with db.blobopen("postings", "data", row[0], readonly=True) as blob:
-            dtype = _dtype(blob.read(_HEADER))
-            blob.seek(_HEADER + start * dtype.itemsize)
-            data = blob.read((end - start) * dtype.itemsize)
+        dtype = _dtype(head)
+        data = read_slice(db, "postings", "data", "name", name,
+                          _HEADER + start * dtype.itemsize, (end - start) * dtype.itemsize)
+        assert data is not None  # (read in the same snapshot as its head)
         self.bytes_read += len(data)
         return np.frombuffer(data, dtype=dtype)
 
-    def totals(self, db: sqlite3.Connection, facet: str) -> list[tuple[str, int]]:
+    def totals(self, db: Database, facet: str) -> list[tuple[str, int]]:
         """A facet's values with nothing selected, most frequent first (ties in value order)."""
         found = self._totals.get(facet)
         if found is None:
@@ -326,14 +328,14 @@ class Postings:
                 " ORDER BY count DESC, value", (facet,)).fetchall()
         return found
 
-    def total_of(self, db: sqlite3.Connection, facet: str) -> dict[str, int]:
+    def total_of(self, db: Database, facet: str) -> dict[str, int]:
         """A facet's values with nothing selected: value → count."""
         found = self._total_of.get(facet)
         if found is None:
             found = self._total_of[facet] = dict(self.totals(db, facet))
         return found
 
-    def labels(self, db: sqlite3.Connection) -> dict[str, str]:
+    def labels(self, db: Database) -> dict[str, str]:
         """Registry id → preferred name (see archive.index.facets.registry_labels)."""
         if self._labels is None:
             self._labels = dict(db.execute("SELECT value, label FROM labels"))

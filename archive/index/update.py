@@ -38,6 +38,7 @@ from .db import (
     SCHEMA_VERSION,
     connect,
     open_database,
+    publishing,
     recreate,
     remove_database,
     replace_database,
@@ -101,9 +102,10 @@ def update_index(
     :raise tei.errors.TeiError: a file is not a well-formed TEI document.
     :raise ArchiveError: two files carry the same document id, or facets.toml is wrong, or
         another process is writing to the data directory (the lock is taken before the index
-        is read), or it cannot be written.
+        is read), or it cannot be written, or the PostgreSQL database ``settings.index_url``
+        names cannot be reached or written.
     """
-    with data_lock(settings.data_dir):
+    with data_lock(settings.data_dir), publishing(settings):  # (to PostgreSQL: see db.py)
         try:
             return _update(settings, full, progress)
         except sqlite3.OperationalError as error:  # a full disk, an index it cannot write

@@ -10,6 +10,9 @@ from archive.errors import QueryError
 from archive.index import facet_counts, lookup
 from archive.index.db import connect
 
+#: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
+pytestmark = pytest.mark.usefixtures("index_engine")
+
 
 def in_sql(settings: Settings, facet: str, docs_sql: str, *params: str) -> list[tuple[str, int]]:
     db = connect(settings)

@@ -19,6 +19,9 @@ from archive.index.facets import load_facets
 from archive.index.lookup import fts_query, lookup
 from archive.index.update import update_index
 
+#: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
+pytestmark = pytest.mark.usefixtures("index_engine")
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 

@@ -23,6 +23,9 @@ from archive.xpath import TreeCache
 from tei.errors import TeiSyntaxError
 from tei.namespaces import NSMAP, TEI_NS
 
+#: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
+pytestmark = pytest.mark.usefixtures("index_engine")
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 #: Headers of other projects' kinds (letters of an edition, plays, an inscription, a manuscript).
 EDITIONS = Path(__file__).resolve().parents[1] / "fixtures" / "editions"

@@ -23,6 +23,9 @@ from archive.xpath.evaluate import evaluate_files
 from archive.xpath.hits import Hit
 from archive.xpath.tree_cache import TreeCache
 
+#: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
+pytestmark = pytest.mark.usefixtures("index_engine")
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 

@@ -15,6 +15,9 @@ from archive.config import Settings
 from archive.search import bounds, worker
 from archive.search.corpus import run_query
 
+#: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
+pytestmark = pytest.mark.usefixtures("index_engine")
+
 #: 1 MB strings, 200 of them per document.
 AMPLIFY = "let $k := string-join((1 to 100000) ! 'abcdefghij') return (1 to 200) ! $k"
 

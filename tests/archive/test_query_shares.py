@@ -15,6 +15,9 @@ from archive.search.corpus import evaluate_query
 from archive.xpath.compile import compile_query
 from archive.xpath.tree_cache import file_stamp, file_stamps
 
+#: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
+pytestmark = pytest.mark.usefixtures("index_engine")
+
 
 @pytest.fixture
 def settings(indexed_corpus: Settings) -> Settings:

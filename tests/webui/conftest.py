@@ -9,7 +9,9 @@ ids), plus one hostile document whose title, text and registry names carry marku
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,6 +72,38 @@ def build_data_dir(root: Path) -> Path:
     update_index(settings, full=True)
     done.touch()
     return data
+
+
+def _data_dirs(value: Any) -> set[Path]:
+    """The data directory a fixture's value is or serves (a path, settings, an app, a
+    client), where it holds an index."""
+    if isinstance(value, Settings):
+        value = value.data_dir
+    config = getattr(getattr(value, "application", value), "config", None)
+    if isinstance(config, dict) and config.get("DATA_DIR"):
+        value = Path(config["DATA_DIR"])
+    return {value} if isinstance(value, Path) and (value / "index.sqlite").is_file() else set()
+
+
+@pytest.fixture(autouse=True)
+def _on_both_engines(request: pytest.FixtureRequest, index_engine: Any) -> Any:
+    """Every viewer test runs on the SQLite index and on PostgreSQL (tests/postgres.py): on
+    PostgreSQL its database holds the index of the data directory its fixtures made before
+    (a session's archive); one it indexes itself is published as it is indexed."""
+    if index_engine.name == "postgresql":
+        # the test's own arguments first (a copy of the session's archive is made from it)
+        own = inspect.signature(request.function).parameters
+        for names in ([name for name in request.fixturenames if name in own],
+                      request.fixturenames):
+            found: set[Path] = set()
+            for name in names:
+                if name not in ("request", "_on_both_engines", "index_engine"):
+                    found |= _data_dirs(request.getfixturevalue(name))
+            if len(found) == 1:
+                index_engine.use(found.pop())
+            if found:
+                break
+    return index_engine
 
 
 @pytest.fixture(scope="session")

@@ -185,9 +185,11 @@ def test_citations_as_the_declaration_builds_them(cited_client: Any) -> None:
         "Ruth 1:1", "Ruth 1:2", "Ruth 1#1", "Ruth 1:3"]
 
 
-def test_navigation_pages_and_samples(client: Any, cited_data: Path) -> None:
+def test_navigation_pages_and_samples(client: Any, cited_data: Path, data_dir: Path,
+                                      index_engine: Any) -> None:
     from webui import create_app
 
+    index_engine.use(cited_data)  # (on PostgreSQL one database holds one archive's index)
     paged = create_app({"TESTING": True, "DATA_DIR": str(cited_data),
                         "DTS_NAVIGATION_PAGE_SIZE": 5}).test_client()
     first = ld(paged, "/api/dts/navigation?resource=wager&down=-1", "Navigation")
@@ -195,6 +197,7 @@ def test_navigation_pages_and_samples(client: Any, cited_data: Path) -> None:
     last = ld(paged, "/api/dts/navigation?resource=wager&down=-1&page=3", "Navigation")
     assert [m["identifier"] for m in last["member"]] == ["2.1.1", "2.1.2"]
     # a sample document: passages by xml:id, parents by nesting
+    index_engine.use(data_dir)
     root = ld(client, "/api/dts/collection", "Collection")
     kind = root["member"][0]["@id"]
     doc_id = ld(client, f"/api/dts/collection?id={kind}", "Collection")["member"][0]["@id"]

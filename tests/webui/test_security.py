@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,9 +119,15 @@ def test_api_errors_are_json_with_the_headers(client, method: str, url: str, sta
         assert response.headers[name] == value
 
 
-def test_a_server_error_is_a_page_with_the_headers(tmp_path: Path) -> None:
+def test_a_server_error_is_a_page_with_the_headers(tmp_path: Path, index_engine: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # an index file that is not a database: the viewer fails, the reader gets a plain page
     (tmp_path / "index.sqlite").write_text("<script>alert(1)</script> not a database")
+    if index_engine.name == "postgresql":  # and a database nobody answers for
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        monkeypatch.setenv("ARCHIVE_INDEX_URL", f"postgresql://nobody@127.0.0.1:{port}/none")
     app = create_app({"DATA_DIR": str(tmp_path)})  # not TESTING: errors are not propagated
     response = app.test_client().get("/")
     assert response.status_code == 500

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,9 @@ from archive.config import Settings
 from archive.index import lookup, update_index
 from archive.index.db import connect
 from benchmarks.corpus import FIXTURES, build_corpus
+
+#: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
+pytestmark = pytest.mark.usefixtures("index_engine")
 
 #: Facets whose counts are compared, document and passage facets.
 COUNTED = ("kind", "decade", "person", "place", "passage_person")
@@ -139,11 +143,12 @@ from archive.index.lookup import postings
 settings = Settings(data_dir=Path(sys.argv[1]))
 db = reader(settings)
 statements = []
-db.set_trace_callback(statements.append)
+trace = getattr(db, "set_trace_callback", lambda _: None)  # (SQLite's alone)
+trace(statements.append)
 result = lookup(settings, json.loads(sys.argv[2]))
-db.set_trace_callback(None)
+trace(None)
 print(json.dumps({"count": result["count"], "statements": statements}))
-stored = db.execute("SELECT SUM(length(data)) FROM postings").fetchone()[0]
+stored = int(db.execute("SELECT SUM(length(data)) FROM postings").fetchone()[0])
 print(json.dumps({"read": postings(db).bytes_read, "stored": stored}))
 """
 
@@ -194,18 +199,16 @@ def test_archive_facets_does_not_import_the_indexer(generated: Settings) -> None
     assert done.stdout.strip().splitlines()[-1] == "imported:"
 
 
-def test_an_index_of_another_version_asks_for_a_reindex(generated: Settings) -> None:
-    db = connect(generated)
-    try:
-        db.execute("UPDATE meta SET value = '7' WHERE key = 'schema'")  # as the last version's
-    finally:
-        db.close()
+def test_an_index_of_another_version_asks_for_a_reindex(generated: Settings,
+                                                         index_engine: Any) -> None:
+    index_engine.execute("UPDATE meta SET value = '7' WHERE key = 'schema'",  # the last version's
+                         generated)
     done = subprocess.run([sys.executable, "-m", "archive", "--data", str(generated.data_dir),
                            "facets", "--select", "kind=essay"], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"archive: error: {generated.index_path}: the index was made by another version of"
+        f"archive: error: {index_engine.where(generated)}: the index was made by another version of"
         " the archive: run `archive reindex`"]
     update_index(generated)  # a schema it does not know: rebuilt in full
     assert lookup(generated, {"kind": [_top(generated, "kind", 0)]})["count"] > 0

@@ -1,0 +1,519 @@
+"""The index on PostgreSQL: where ``ARCHIVE_INDEX_URL`` (``archive --index URL``) names a database.
+
+The SQLite file ``index.sqlite`` stays the build's working copy: :func:`archive.index.update_index`
+brings it up to date as it always does, then :func:`publish` copies what changed into
+PostgreSQL (``COPY``), where every reader reads: the viewer's processes and threads, on any
+host, through a connection pool each. The tables are the SQLite index's (as PostgreSQL DDL,
+made by the numbered steps of :data:`MIGRATIONS`, recorded in ``schema_migrations``), in the
+schema :data:`SCHEMA`; the full text is a ``tsvector`` column of the leaf passages with a GIN
+index, ranked by ``ts_rank`` and cut into snippets by ``ts_headline``. Its lexemes are the
+tokens SQLite's FTS5 tokenizer makes of the same text (read from an FTS5 table in memory), so
+that a search finds on PostgreSQL what it finds on SQLite.
+
+A full publish (a rebuild, a new database, one that lags behind) fills a new schema and swaps
+it in within one transaction: a reader sees the old index or the new one, each whole. Other
+updates replace the rows of the documents that changed, in one transaction.
+
+:class:`Connection` offers the part of ``sqlite3.Connection`` the readers use (``execute``
+with ``?`` parameters, cursors, ``BEGIN``/``COMMIT``, ``in_transaction``), so that the SQL of
+the index stays one text for both engines; the few statements that differ are chosen by
+:func:`archive.index.db.dialect`. Only this package imports psycopg.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from ..errors import ArchiveError
+from .version import SCHEMA_VERSION
+
+#: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
+SCHEMA = "archive_index"
+BUILDING = "archive_index_build"
+#: Readers' connections per process (the viewer's threads share them).
+POOL_SIZE = 16
+#: Seconds to wait for the server (and for a free pooled connection).
+TIMEOUT = 10.0
+
+#: The numbered steps that make the schema, in order; a later change of the schema is one more
+#: step. Each runs with the search path set to the schema it makes (``schema_migrations``
+#: records those it holds). Step 1: the tables of SQLite's schema 8 (archive.index.db), the
+#: full text as a tsvector of each leaf passage (``terms``), mentions keeping SQLite's row
+#: order (``rowid``).
+MIGRATIONS: list[tuple[int, str]] = [(1, """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    doc INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL, hash TEXT NOT NULL,
+    mtime_ns BIGINT NOT NULL, size BIGINT NOT NULL, title TEXT, author TEXT,
+    publication TEXT, publisher TEXT, date TEXT, start_day INTEGER, end_day INTEGER,
+    kind TEXT, language TEXT, licence TEXT);
+CREATE TABLE passages (
+    passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
+    element TEXT NOT NULL, text TEXT NOT NULL, position INTEGER NOT NULL, leaf BOOLEAN NOT NULL,
+    words TEXT NOT NULL DEFAULT '', terms TSVECTOR, UNIQUE (doc, xml_id));
+CREATE INDEX passages_terms ON passages USING GIN (terms);
+CREATE TABLE mentions (
+    doc INTEGER NOT NULL, passage INTEGER, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, "when" TEXT, "from" TEXT, "to" TEXT,
+    not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER,
+    rowid BIGINT NOT NULL);
+CREATE INDEX mentions_doc ON mentions (doc, passage);
+CREATE INDEX mentions_ref ON mentions (ref, doc) WHERE ref IS NOT NULL;
+CREATE INDEX mentions_days ON mentions (start_day, end_day, doc) WHERE type = 'date';
+CREATE TABLE facet_keys (key INTEGER PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 0, UNIQUE (facet, value));
+CREATE TABLE facet_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL, passage INTEGER NOT NULL,
+    PRIMARY KEY (doc, key, passage));
+CREATE VIEW facet_values (facet, level, doc, passage, value) AS
+    SELECT k.facet, CASE WHEN r.passage <> 0 THEN 'passage' ELSE 'document' END, r.doc,
+           NULLIF(r.passage, 0), k.value
+    FROM facet_rows r JOIN facet_keys k ON k.key = r.key;
+CREATE VIEW facet_totals (facet, value, count) AS
+    SELECT facet, value, count FROM facet_keys WHERE count > 0;
+CREATE TABLE labels (value TEXT PRIMARY KEY, label TEXT NOT NULL);
+CREATE TABLE postings (name TEXT PRIMARY KEY, data BYTEA NOT NULL);
+CREATE TABLE element_keys (key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE element_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (doc, key));
+CREATE INDEX element_rows_key ON element_rows (key, doc);
+CREATE VIEW element_names (doc, name) AS
+    SELECT r.doc, k.name FROM element_rows r JOIN element_keys k ON k.key = r.key;
+CREATE TABLE attribute_keys (key INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL,
+    UNIQUE (name, value));
+CREATE TABLE attribute_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL,
+    PRIMARY KEY (doc, key));
+CREATE INDEX attribute_rows_key ON attribute_rows (key, doc);
+CREATE VIEW attribute_values (doc, name, value) AS
+    SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
+CREATE TEXT SEARCH CONFIGURATION archive_text (COPY = pg_catalog.simple);
+""")]
+
+#: Tables copied whole at every publish (small: numbered values, labels, postings, meta).
+WHOLE = ("meta", "facet_keys", "labels", "postings", "element_keys", "attribute_keys")
+#: Tables of rows per document, replaced for the documents that changed.
+PER_DOCUMENT = ("documents", "passages", "mentions", "facet_rows", "element_rows",
+                "attribute_rows")
+#: Columns read from SQLite where they are not the PostgreSQL table's own.
+_SOURCE_COLUMNS = {"mentions": "*, rowid"}
+
+
+_PASSWORD = re.compile(r"(://[^/@:]*:)[^@]*@")
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password (for messages)."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def _reason(error: Exception, url: str) -> str:
+    """An error's message on one line, without the URL's password."""
+    return " ".join(str(error).replace(url, redacted(url)).split()) or type(error).__name__
+
+
+def _open(url: str, **options: Any) -> Any:
+    """A new connection to ``url`` (autocommit: ``BEGIN``/``COMMIT`` are said).
+
+    :raise ArchiveError: the URL is not one, or the server cannot be reached.
+    """
+    import psycopg
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ArchiveError("not a PostgreSQL URL (postgresql://user:password@host:port/name)",
+                           redacted(url))
+    try:
+        return psycopg.connect(url, autocommit=True, prepare_threshold=None,
+                               connect_timeout=int(TIMEOUT), **options)
+    except psycopg.Error as error:
+        raise ArchiveError(f"cannot connect to the index database ({_reason(error, url)})",
+                           redacted(url)) from None
+
+
+# --- the readers' connections ------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")|(\?)|(%)""")
+
+
+@functools.lru_cache(maxsize=1024)
+def translated(statement: str) -> str:
+    """A statement with SQLite's ``?`` parameters as psycopg's ``%s`` (``%`` doubled), and
+    ``BEGIN`` as a transaction that reads one snapshot (as SQLite's does)."""
+    if statement.strip().upper() in ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED"):
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ"
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(1).replace("%", "%%")
+        return "%s" if match.group(2) else "%%"
+
+    return _PLACEHOLDER.sub(one, statement)
+
+
+class Connection:
+    """A PostgreSQL connection offering what the index's readers use of ``sqlite3.Connection``.
+
+    :param where: what names it in messages and caches (its URL without the password).
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, raw: Any, where: str, release: Any = None, epoch: int = 0) -> None:
+        self.raw, self.where, self._release = raw, where, release
+        self.epoch = epoch  # of the pools it came from (see close_pools)
+
+    def execute(self, statement: str, params: Sequence[Any] = (), /) -> Any:
+        cursor = self.raw.cursor()
+        cursor.execute(translated(statement), _bound(params))
+        return cursor
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> Any:
+        cursor = self.raw.cursor()
+        cursor.executemany(translated(statement), [_bound(row) for row in rows])
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return bool(self.raw.info.transaction_status != TransactionStatus.IDLE)
+
+    def close(self) -> None:
+        if self._release is not None:
+            self._release(self.raw)
+            self._release = None
+        else:
+            self.raw.close()
+
+    def __del__(self) -> None:  # a thread's connection goes back to the pool when it ends
+        try:
+            if self._release is not None:
+                if self.in_transaction:
+                    self.raw.execute("ROLLBACK")
+                self.close()
+        except Exception:  # noqa: BLE001, S110 - the pool may be closed already (exit)
+            pass
+
+
+#: PostgreSQL's text holds no NUL: what stands for it (the postings' names hold it: facet NUL
+#: part; a reader's words may).
+NUL = "\x1f"
+
+
+def _bound(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(value.replace("\0", NUL) if isinstance(value, str) and "\0" in value
+                 else value for value in params)
+
+
+_POOLS: dict[tuple[str, int], Any] = {}
+_POOLS_LOCK = threading.Lock()
+#: Each thread's connection, per URL (see reader).
+_HELD = threading.local()
+#: How many times the pools were closed (a thread's connection from before is not used).
+_EPOCH = 0
+
+
+def _pool(url: str) -> Any:
+    """This process's pool of connections to ``url``, made (and the index's schema with it,
+    empty, where there is none) at its first use."""
+    key = (url, os.getpid())
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            from psycopg_pool import ConnectionPool
+
+            with closing(_open(url)) as first:  # a clear error first; the schema, if none
+                standby = first.execute("SELECT pg_is_in_recovery()").fetchone()
+                if not (standby and standby[0]):  # a replica has the primary's (read-only)
+                    ensure_schema(first)
+
+            def configure(connection: Any) -> None:
+                connection.execute(f"SET search_path TO {SCHEMA}, public")
+                connection.execute("SET default_transaction_read_only = on")  # readers only
+
+            pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, timeout=TIMEOUT,
+                                  kwargs={"autocommit": True, "prepare_threshold": None},
+                                  configure=configure, open=True, name="archive-index")
+            _POOLS[key] = pool
+    return pool
+
+
+def close_pools() -> None:
+    """Close this process's pools (their connections end; each thread's next reader opens a
+    new one)."""
+    global _EPOCH
+    with _POOLS_LOCK:
+        for pool in _POOLS.values():
+            pool.close()
+        _POOLS.clear()
+        _EPOCH += 1
+    for (_, pid), connection in (getattr(_HELD, "connections", None) or {}).items():
+        if pid == os.getpid():  # (a forked process leaves its parent's sockets alone)
+            connection.raw.close()
+
+
+def reader(url: str) -> Connection:
+    """This thread's connection to the index at ``url``, from the process's pool (kept by the
+    thread, given back when the thread ends).
+
+    :raise ArchiveError: the server cannot be reached, or the pool has no free connection.
+    """
+    held: dict[tuple[str, int], Connection] = getattr(_HELD, "connections", None) or {}
+    _HELD.connections = held
+    key = (url, os.getpid())  # (a forked process never uses its parent's socket)
+    connection = held.get(key)
+    if (connection is not None and connection.epoch == _EPOCH and not connection.raw.closed
+            and not connection.raw.broken):  # (a connection the server ended is replaced)
+        return connection
+    pool = _pool(url)
+    try:
+        raw = pool.getconn()
+    except Exception as error:  # noqa: BLE001 - PoolTimeout, OperationalError: one line
+        raise ArchiveError(f"no connection to the index database ({_reason(error, url)})",
+                           redacted(url)) from None
+    connection = held[key] = Connection(raw, redacted(url), pool.putconn, _EPOCH)
+    return connection
+
+
+# --- the schema ----------------------------------------------------------------------------
+
+def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
+    """Make ``schema`` (an empty index, as SQLite's :func:`archive.index.db.recreate` makes)
+    where it is missing, and apply the migration steps it lacks."""
+    with db.transaction():
+        db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
+        missing = not db.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                                 (schema,)).fetchone()
+        if missing:
+            db.execute(f"CREATE SCHEMA {schema}")
+        db.execute(f"SET LOCAL search_path TO {schema}, public")
+        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                   " applied TIMESTAMPTZ NOT NULL DEFAULT now())")
+        done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+        for version, ddl in MIGRATIONS:
+            if version not in done:
+                db.execute(ddl)
+                db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+        if missing:
+            db.execute("INSERT INTO meta VALUES ('schema', %s), ('facets', '')",
+                       (SCHEMA_VERSION,))
+        _accents(db)
+
+
+def _accents(db: Any) -> None:
+    """Snippets' words without their accents, as the lexemes are (where the server has the
+    ``unaccent`` extension; else snippets mark only the words written without them)."""
+    try:
+        with db.transaction():
+            db.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+            db.execute("ALTER TEXT SEARCH CONFIGURATION archive_text ALTER MAPPING FOR"
+                       " word, hword, hword_part WITH public.unaccent, simple")
+    except Exception:  # noqa: BLE001, S110 - no such extension, or no right to add it
+        pass
+
+
+# --- publishing ----------------------------------------------------------------------------
+
+def published(url: str) -> dict[str, str]:
+    """The published index's meta rows (empty: nothing is published)."""
+    with closing(_open(url)) as db:
+        ensure_schema(db)
+        return dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
+
+
+def publish(url: str, path: Path, before: str | None) -> None:
+    """Copy the SQLite index at ``path`` into the database at ``url``: only the documents that
+    changed when the published index is that of ``before`` (the generation the SQLite index
+    had before this update), else everything, into a new schema swapped in.
+
+    :raise ArchiveError: the database cannot be reached or written.
+    """
+    import psycopg
+
+    lite = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                           isolation_level=None)
+    try:
+        lite.execute("BEGIN")  # one snapshot of the SQLite index
+        meta = dict(lite.execute("SELECT key, value FROM meta").fetchall())
+        with closing(_open(url)) as db:
+            # one publisher at a time (builds on other hosts), until this connection closes
+            db.execute("SELECT pg_advisory_lock(hashtext('archive-index-publish'))")
+            ensure_schema(db)
+            there = dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
+            if there.get("generation") == meta.get("generation") and there == meta:
+                return
+            if (before is not None and there.get("generation") == before
+                    and there.get("schema") == meta.get("schema")
+                    and there.get("facets") == meta.get("facets")):
+                _publish_changes(db, lite)
+            else:
+                _publish_all(db, lite)
+    except psycopg.Error as error:
+        raise ArchiveError(f"the index cannot be written to the database"
+                           f" ({_reason(error, url)}); run `archive reindex` again",
+                           redacted(url)) from None
+    finally:
+        lite.close()
+
+
+def _publish_all(db: Any, lite: sqlite3.Connection) -> None:
+    """Everything into a new schema, which replaces the published one in one transaction."""
+    db.execute(f"DROP SCHEMA IF EXISTS {BUILDING} CASCADE")
+    ensure_schema(db, BUILDING)
+    with db.transaction():
+        db.execute(f"SET LOCAL search_path TO {BUILDING}, public")
+        db.execute("DELETE FROM meta")
+        for table in (*WHOLE, *PER_DOCUMENT):
+            _copy(db, lite, table, "")
+        db.execute("ANALYZE")  # (in the transaction: the tables' statistics only)
+    with db.transaction():  # the swap: readers see the old index or the new one
+        db.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        db.execute(f"ALTER SCHEMA {BUILDING} RENAME TO {SCHEMA}")
+
+
+def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
+    """The documents that changed (by number, hash, file and time), and the small tables."""
+    fields = "doc, hash, path, mtime_ns, size"
+    ours = set(lite.execute(f"SELECT {fields} FROM documents"))
+    with db.transaction():
+        db.execute(f"SET LOCAL search_path TO {SCHEMA}, public")
+        theirs = set(db.execute(f"SELECT {fields} FROM documents").fetchall())
+        gone = sorted(row[0] for row in theirs - ours)
+        new = sorted(row[0] for row in ours - theirs)
+        for table in PER_DOCUMENT:
+            if gone:
+                db.execute(f"DELETE FROM {table} WHERE doc = ANY(%s)", (gone,))
+        for table in WHOLE:
+            db.execute(f"DELETE FROM {table}")
+            _copy(db, lite, table, "")
+        for start in range(0, len(new), 500):
+            chosen = ", ".join(map(str, new[start:start + 500]))
+            for table in PER_DOCUMENT:
+                _copy(db, lite, table, f" WHERE doc IN ({chosen})")
+
+
+def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
+    """COPY the rows of an SQLite table (those ``where`` selects) into its PostgreSQL twin."""
+    columns = [row[1] for row in lite.execute(f"PRAGMA table_info({table})")]
+    if table == "mentions":
+        columns.append("rowid")
+    names = ", ".join(f'"{column}"' for column in columns)
+    rows: Iterator[Sequence[Any]] = lite.execute(
+        f"SELECT {_SOURCE_COLUMNS.get(table, '*')} FROM {table}{where}")
+    if table == "postings":
+        rows = ((name.replace("\0", NUL), *rest) for name, *rest in rows)
+    if table == "passages":
+        names += ", terms"
+        rows = _with_terms(rows, columns.index("text"), columns.index("words"),
+                           columns.index("leaf"), columns.index("passage"))
+    with db.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+#: Passages tokenized at once (see _with_terms).
+_TOKENIZED = 2000
+
+
+def _with_terms(rows: Iterable[Sequence[Any]], text: int, words: int, leaf: int,
+                passage: int) -> Iterator[tuple[Any, ...]]:
+    """Passages' rows, leaves with their ``tsvector`` (a literal) and ``leaf`` as a boolean."""
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == _TOKENIZED:
+            yield from _batch_terms(batch, text, words, leaf, passage)
+            batch = []
+    yield from _batch_terms(batch, text, words, leaf, passage)
+
+
+def _batch_terms(batch: list[Sequence[Any]], text: int, words: int, leaf: int,
+                 passage: int) -> Iterator[tuple[Any, ...]]:
+    leaves = [(row[passage], row[text], row[words]) for row in batch if row[leaf]]
+    vectors = dict(zip((number for number, *_ in leaves), map(tsvector, tokens(leaves)),
+                       strict=True))
+    for row in batch:
+        yield (*row[:leaf], bool(row[leaf]), *row[leaf + 1:], vectors.get(row[passage]))
+
+
+#: The tokenizer of the SQLite index's full text (archive.index.db.FULLTEXT).
+_TOKENIZER = "unicode61 remove_diacritics 2"
+_TOKENS = threading.local()
+
+
+def _tokenizer() -> sqlite3.Connection:
+    """This thread's FTS5 table in memory, whose vocabulary gives the tokens of a text."""
+    db: sqlite3.Connection | None = getattr(_TOKENS, "db", None)
+    if db is None:
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        db.execute(f"CREATE VIRTUAL TABLE texts USING fts5 (text, words,"
+                   f" tokenize='{_TOKENIZER}')")
+        db.execute("CREATE VIRTUAL TABLE temp.instances USING fts5vocab(main, texts, instance)")
+        _TOKENS.db = db
+    return db
+
+
+def tokens(texts: Sequence[tuple[int, str, str]]) -> list[list[tuple[str, int]]]:
+    """The FTS5 tokens of each (number, text, words): (token, position from 1), the words'
+    after the text's with a gap (a phrase never runs from one into the other)."""
+    db = _tokenizer()
+    db.execute("BEGIN")
+    try:
+        db.executemany("INSERT INTO texts (rowid, text, words) VALUES (?, ?, ?)",
+                       [(number, text, words) for number, (_, text, words) in enumerate(texts)])
+        found: list[list[tuple[str, int, int]]] = [[] for _ in texts]
+        for term, row, column, offset in db.execute(
+                "SELECT term, doc, col, offset FROM instances"):
+            found[row].append((term, column == "words", offset))
+        db.execute("DELETE FROM texts")
+    finally:
+        db.execute("COMMIT")
+    result = []
+    for items in found:
+        length = 1 + max((offset for _, in_words, offset in items if not in_words), default=-1)
+        result.append([(term, offset + 1 + (length + 1 if in_words else 0))
+                       for term, in_words, offset in items])
+    return result
+
+
+def _lexeme(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+#: PostgreSQL's limits: a lexeme's bytes, a position.
+_LONGEST, _LAST = 2046, 16383
+
+
+def tsvector(terms: list[tuple[str, int]]) -> str:
+    """The ``tsvector`` literal of tokens and their positions."""
+    positions: dict[str, list[int]] = {}
+    for term, position in terms:
+        if len(term.encode("utf-8")) <= _LONGEST:
+            positions.setdefault(term, []).append(min(position, _LAST))
+    return " ".join(f"{_lexeme(term)}:{','.join(map(str, sorted(set(found))))}"
+                    for term, found in positions.items())
+
+
+_PHRASE = re.compile(r'"((?:[^"]|"")*)"(\*?)')
+
+
+def tsquery(query: str) -> str:
+    """The ``tsquery`` literal of an FTS5 query of quoted phrases (see
+    :func:`archive.index.lookup.fts_query`): each phrase's tokens in a row (``<->``), the last
+    a prefix where the phrase is, every phrase required; a phrase of no token is no condition
+    (as in FTS5), and none at all matches nothing (``''``)."""
+    phrases = [(text.replace('""', '"'), bool(star)) for text, star in _PHRASE.findall(query)]
+    found = tokens([(0, text, "") for text, _ in phrases])
+    parts = []
+    for terms, (_, prefix) in zip(found, phrases, strict=True):
+        words = [_lexeme(term) for term, _ in sorted(terms, key=lambda item: item[1])]
+        if words:
+            if prefix:
+                words[-1] += ":*"
+            parts.append("(" + " <-> ".join(words) + ")")
+    return " & ".join(parts)

@@ -1,0 +1,18 @@
+"""The version of the index's schema: an index of another version is rebuilt in full (SQLite),
+or published into a new schema (PostgreSQL)."""
+
+SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+# 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
+# attribute_values kept in document order (rows appended as documents are, deleted by range),
+# their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
+# hold only the mentions with a ref, and the dates (covering the date filter); mentions are
+# indexed by (doc, passage), for the mentions of one passage; 7: passages derived from the
+# structure (tei.passages), passages.xml_id holds each one's citation address; passages.words
+# (also in the full-text index) the words markup splits a word into ("prov" of
+# prov<ex>inciae</ex>), where there are any; 8: the facet postings as arrays (postings), written
+# by each update and read lazily by each process; only leaf passages keep their text (a passage
+# holding others has '', its leaves hold its words); facet values numbered once (facet_keys, with
+# their counts) and each document's rows as numbers (facet_rows, passage 0: the document's),
+# facet_values and facet_totals being views of them; element names and attribute values
+# numbered so too (element_keys, attribute_keys; element_rows, attribute_rows), element_names
+# and attribute_values being views

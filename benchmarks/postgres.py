@@ -1,0 +1,46 @@
+"""A throwaway PostgreSQL database for the benchmarks: the tests' cluster (tests/postgres.py:
+Debian's initdb and pg_ctl in a temporary folder on a free loopback port, as the ``postgres``
+user when run as root), started here and stopped at the end, without pytest's session."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """The URL of a fresh database in a cluster started for it; the cluster stops (and its
+    folder goes) on leaving. Without PostgreSQL installed: SystemExit with one line."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.postgres import Cluster, _binaries
+
+    binaries = _binaries()
+    if binaries is None:
+        raise SystemExit("PostgreSQL is not installed (initdb/pg_ctl: Debian's postgresql "
+                         "package; `make postgres-deps` installs it)")
+    cluster = Cluster(binaries)
+    try:
+        cluster.start()
+        yield cluster.database()
+    finally:
+        cluster.stop()
+
+
+def tables_bytes(url: str) -> int:
+    """The bytes of the tables in the database ``url`` names, their indexes and TOAST included
+    (not the system catalogue)."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        row = db.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm')"
+            " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            " AND n.nspname NOT LIKE 'pg_toast%'").fetchone()
+        return int(row[0]) if row else 0

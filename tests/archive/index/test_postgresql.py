@@ -1,0 +1,173 @@
+"""The index on PostgreSQL: the engine chosen by URL, one error line for a bad one, updates
+published whole (changed documents, or a new schema swapped in), full text equal to SQLite's."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive.config import Settings
+from archive.index import lookup, search_passages, update_index
+from archive.index.db import reader
+
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("url", ["postgresql://bob:s3cret@127.0.0.1:{port}/archive",
+                                 "mysql://bob:s3cret@127.0.0.1/archive",
+                                 "postgresql://bob:s3cret@[::1/archive"])
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_bad_or_unreachable_database_is_one_error_line(tmp_path: Path, url: str,
+                                                         how: str) -> None:
+    shutil.copytree(CORPUS, tmp_path / "tei", ignore=shutil.ignore_patterns("registry"))
+    url = url.format(port=_free_port())  # nobody listens there
+    for command in (["reindex"], ["facets", "--text", "revolution"], ["query", "//*"]):
+        option = ["--index", url] if how == "option" else []
+        environment = {"ARCHIVE_INDEX_URL": url} if how == "environment" else {}
+        done = subprocess.run([sys.executable, "-m", "archive", "--data", str(tmp_path),
+                               *option, *command], capture_output=True, text=True, check=False,
+                              env={**_environment(), **environment}, timeout=120)
+        assert done.returncode == 1, (command, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, (command, done.stderr)
+        assert lines[0].startswith("archive: error: ") and "bob:***@" in lines[0], lines
+        assert "s3cret" not in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "index.sqlite").exists()  # refused before any work
+
+
+def _environment() -> dict[str, str]:
+    import os
+
+    return {name: value for name, value in os.environ.items() if name != "ARCHIVE_INDEX_URL"}
+
+
+@pytest.fixture
+def postgres(postgresql_index: Any) -> Any:
+    return postgresql_index
+
+
+@pytest.fixture
+def corpus_pg(postgres: Any, tmp_path: Path) -> Settings:
+    """The fixture corpus indexed and published to the test's database."""
+    (tmp_path / "tei").mkdir()
+    for path in CORPUS.glob("*.xml"):
+        shutil.copy(path, tmp_path / "tei" / path.name)
+    shutil.copytree(CORPUS / "registry", tmp_path / "registry")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.index_url == postgres.url  # (from the environment)
+    update_index(settings)
+    return settings
+
+
+def _on_sqlite(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, index_url=None)
+
+
+def _same_lookups(settings: Settings) -> None:
+    for selections, text in [({}, None), ({}, "revolution"), ({"kind": ["essay"]}, "Trotsky"),
+                             ({}, "revol*"), ({}, "Paris Commune")]:
+        assert lookup(settings, selections, text, facet_size=1000) == lookup(
+            _on_sqlite(settings), selections, text, facet_size=1000)
+
+
+def test_the_readers_read_postgresql_and_find_what_sqlite_finds(corpus_pg: Settings) -> None:
+    db = reader(corpus_pg)
+    assert type(db).__module__ == "archive.index.pg"
+    assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == len(
+        list(CORPUS.glob("*.xml")))
+    assert [row[0] for row in db.execute("SELECT version FROM schema_migrations")] == [1]
+    _same_lookups(corpus_pg)
+
+
+@pytest.mark.parametrize("text", ["Trotsky", "revol*", "the revolution", "don't", "Trots*",
+                                  "commune paris", "zzzz", '"', "Révolution"])
+def test_full_text_finds_the_passages_sqlite_finds(corpus_pg: Settings, text: str) -> None:
+    from archive.index import MARK_END, MARK_START
+
+    total, hits = search_passages(corpus_pg, {}, text, limit=1000)
+    expected_total, expected = search_passages(_on_sqlite(corpus_pg), {}, text, limit=1000)
+    assert total == expected_total
+    assert sorted((hit["doc"], hit["target"]) for hit in hits) == sorted(
+        (hit["doc"], hit["target"]) for hit in expected)
+    for hit in hits:
+        assert MARK_START in hit["snippet"] and MARK_END in hit["snippet"], hit
+
+
+def test_an_update_publishes_the_changed_documents(corpus_pg: Settings, postgres: Any) -> None:
+    db = reader(corpus_pg)
+    before = dict(db.execute("SELECT id, doc FROM documents").fetchall())
+    tei = corpus_pg.tei_dir
+    changed = tei / "paris_commune.xml"
+    changed.write_text(changed.read_text(encoding="utf-8").replace(
+        "</body>", "<p>A barricade of quinquagenarians.</p></body>"), encoding="utf-8")
+    (tei / "untitled_note.xml").unlink()
+    report = update_index(corpus_pg)
+    assert (report.updated, report.removed, report.full) == (1, 1, False)
+    after = dict(db.execute("SELECT id, doc FROM documents").fetchall())
+    unchanged = set(before) - {"doc-paris-commune", "untitled_note"}
+    assert {doc_id: after[doc_id] for doc_id in unchanged} == {
+        doc_id: before[doc_id] for doc_id in unchanged}  # rows kept, not copied again
+    assert "untitled_note" not in after
+    assert after["doc-paris-commune"] != before["doc-paris-commune"]
+    assert search_passages(corpus_pg, {}, "quinquagenarians")[0] == 1
+    _same_lookups(corpus_pg)
+
+
+def test_a_rebuild_is_swapped_in_whole_under_readers(corpus_pg: Settings) -> None:
+    counts = {lookup(corpus_pg, {}, "Commune")["count"]}
+    source = (corpus_pg.tei_dir / "paris_commune.xml").read_text(encoding="utf-8")
+    (corpus_pg.tei_dir / "copy.xml").write_text(
+        source.replace(">doc-paris-commune<", ">doc-paris-commune-copy<"), encoding="utf-8")
+    seen: list[Any] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                seen.append(lookup(corpus_pg, {}, "Commune")["count"])
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                seen.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for thread in readers:
+        thread.start()
+    try:
+        for _ in range(3):
+            assert update_index(corpus_pg, full=True).full
+    finally:
+        stop.set()
+        for thread in readers:
+            thread.join()
+    assert seen and not [found for found in seen if isinstance(found, Exception)]
+    expected = {lookup(_on_sqlite(corpus_pg), {}, "Commune")["count"]}
+    assert expected != counts and set(seen) <= expected | counts
+    assert lookup(corpus_pg, {}, "Commune")["count"] in expected
+
+
+def test_a_later_schema_change_is_one_more_migration_step(
+        corpus_pg: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.index import pg
+
+    step = (len(pg.MIGRATIONS) + 1, "ALTER TABLE documents ADD COLUMN pages INTEGER")
+    monkeypatch.setattr(pg, "MIGRATIONS", [*pg.MIGRATIONS, step])
+    pg.close_pools()  # a new process, as it were: its pool applies the steps the schema lacks
+    db = reader(corpus_pg)
+    assert [row[0] for row in db.execute("SELECT version FROM schema_migrations"
+                                         " ORDER BY version")] == [1, 2]
+    assert db.execute("SELECT COUNT(pages), COUNT(*) FROM documents").fetchone() == (0, 4)
+    assert lookup(corpus_pg, {})["count"] == 4  # the index's rows kept

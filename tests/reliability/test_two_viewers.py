@@ -1,0 +1,315 @@
+"""Two viewer processes on one PostgreSQL index (issue 23: stateless viewer hosts).
+
+Two real ``archive serve`` processes, on two free ports, read one PostgreSQL database (the
+throwaway cluster of tests/postgres.py); the TEI files and the registry are shared on disk.
+They answer the same browse list, facets and full-text hits, and an ``archive import`` through
+a third process with the same URL is seen by both without a restart. The data directory's own
+SQLite index is moved away while the viewers answer, so what they show can only come from
+PostgreSQL.
+
+A tag an editor saves through one viewer (``archive serve --editing``, logged in, over HTTP)
+is in the other viewer's facets at once.
+
+A viewer given ``ARCHIVE_INDEX_READ_URL`` reads a streaming replica of the database (made
+with ``pg_basebackup -R`` from the session's cluster): while the replica's replay is paused an
+import published to the primary is not in its answers; resumed, it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+#: The imported letter (xml:id L0001: the id l0001) and a word only its text has.
+LETTER = FIXTURES / "editions" / "letters" / "L0001.xml"
+WORD = "Gestern"
+
+
+def postgres() -> Any:
+    """tests/postgres.py, as tests/conftest.py loaded it."""
+    return sys.modules["archive_tests_postgres"]
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A fresh empty database in the session's throwaway cluster (skipped without PostgreSQL)."""
+    cluster = postgres().cluster()
+    url: str = cluster.database()
+    yield url
+    cluster.drop(url)
+
+
+@pytest.fixture
+def replica(database: str) -> Iterator[str]:
+    """The URL of ``database`` on a hot-standby replica of the session's cluster (streaming
+    replication from it), stopped at the end."""
+    cluster = postgres().cluster()
+    folder = cluster.folder / f"replica-{free_port()}"
+    port = free_port()
+
+    def run(*command: str) -> None:
+        done = subprocess.run([*cluster.prefix, *command], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr or done.stdout
+
+    run(str(cluster.binaries / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(cluster.port),
+        "-U", postgres().USER, "-D", str(folder), "-R", "-X", "stream", "--no-sync",
+        "--checkpoint=fast")
+    run(str(cluster.binaries / "pg_ctl"), "-D", str(folder), "-l", str(folder / "log"), "-w",
+        "-t", "60", "-o", f"-p {port} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        f" -c unix_socket_directories={cluster.folder} -c fsync=off", "start")
+    try:
+        yield database.replace(f":{cluster.port}/", f":{port}/")
+    finally:
+        run(str(cluster.binaries / "pg_ctl"), "-D", str(folder), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def archive(url: str, data: Path, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "archive", "--index", url, "--data", str(data),
+                           *args], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def get(port: int, path: str) -> Any:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200, f":{port}{path}: HTTP {response.status} {body[:300]!r}"
+        return json.loads(body)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def published(database: str, built_archive: Path, tmp_path: Path) -> Path:
+    """A copy of the sample archive, its index published to ``database``."""
+    data = tmp_path / "data"
+    shutil.copytree(built_archive, data)
+    archive(database, data, "reindex", "--full")  # fills PostgreSQL from the data directory
+    return data
+
+
+@pytest.fixture
+def viewers(database: str, published: Path,
+            tmp_path: Path) -> Iterator[tuple[Path, list[int]]]:
+    """Two viewers of the published archive on two ports."""
+    with serving(published, tmp_path, {"ARCHIVE_INDEX_URL": database}, 2) as ports:
+        yield published, ports
+
+
+@contextmanager
+def serving(data: Path, tmp_path: Path, settings: dict[str, str],
+            count: int) -> Iterator[list[int]]:
+    """``count`` ``archive serve`` processes of ``data`` with ``settings`` in their
+    environment, on free ports, each answering; stopped on leaving."""
+    env = {**os.environ, **settings, "PYTHONUNBUFFERED": "1"}
+    ports = [free_port() for _ in range(count)]
+    logs = [tmp_path / f"serve-{port}.log" for port in ports]
+    servers = []
+    for port, log in zip(ports, logs, strict=True):
+        with open(log, "wb") as out:
+            servers.append(subprocess.Popen(
+                [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port",
+                 str(port)], stdout=out, stderr=subprocess.STDOUT, env=env))
+    try:
+        for port, server, log in zip(ports, servers, logs, strict=True):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert server.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, f"no answer on {port}: {log.read_text()}"
+                    time.sleep(0.1)
+        yield ports
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
+def views(port: int) -> dict[str, Any]:
+    """What a viewer answers: the browse list, the facets, a selection and full-text hits."""
+    return {"documents": get(port, "/api/documents"),
+            "facets": get(port, "/api/facets"),
+            "selected": get(port, "/api/facets?kind=letter"),
+            "search": get(port, "/api/search?q=" + quote(WORD)),
+            "revolution": get(port, "/api/search?q=revolution")}
+
+
+def test_two_viewers_on_one_postgresql_agree_and_see_an_import_without_a_restart(
+        viewers: tuple[Path, list[int]], database: str) -> None:
+    data, (one, two) = viewers
+    tei = sorted(path.stem for path in (data / "tei").glob("*.xml"))
+    local = data / "index.sqlite"
+    aside = data.parent / "index.sqlite.aside"
+    local.rename(aside)  # the viewers can only be reading PostgreSQL now
+    try:
+        first, second = views(one), views(two)
+    finally:
+        aside.rename(local)
+    assert first == second
+    assert sorted(d["id"] for d in first["documents"]["documents"]) == tei
+    assert first["documents"]["total"] == len(tei)
+    assert {f["name"] for f in first["facets"]["facets"]} >= {"person", "place", "kind"}
+    assert first["revolution"]["total"] > 0
+    assert first["search"]["total"] == 0
+
+    archive(database, data, "import", str(LETTER))  # a third process, the same database
+
+    deadline = time.monotonic() + 30  # seen at once; the wait is only for a busy machine
+    while True:
+        after = [views(one), views(two)]
+        if all(view["documents"]["total"] == len(tei) + 1 for view in after):
+            break
+        assert time.monotonic() < deadline, (
+            f"an import not seen by the running viewers: totals "
+            f"{[view['documents']['total'] for view in after]}, expected {len(tei) + 1}")
+        time.sleep(0.5)
+    assert after[0] == after[1]
+    assert "l0001" in {d["id"] for d in after[0]["documents"]["documents"]}
+    assert [hit["doc"] for hit in after[0]["search"]["hits"]] == ["l0001"]
+    assert after[0]["revolution"] == first["revolution"]
+    assert after[0]["facets"] != first["facets"]
+
+
+def test_a_viewer_reads_the_replica_named_by_the_read_url(
+        published: Path, database: str, replica: str, tmp_path: Path) -> None:
+    def total(port: int) -> int:
+        return int(get(port, "/api/documents")["total"])
+
+    def replay(action: str) -> None:
+        import psycopg
+
+        with psycopg.connect(replica, autocommit=True) as db:
+            db.execute(f"SELECT pg_wal_replay_{action}()")
+
+    tei = len(list((published / "tei").glob("*.xml")))
+    settings = {"ARCHIVE_INDEX_URL": database, "ARCHIVE_INDEX_READ_URL": replica}
+    with serving(published, tmp_path, settings, 1) as (port,):
+        deadline = time.monotonic() + 30  # the replica catches up with the publish
+        while total(port) != tei:
+            assert time.monotonic() < deadline, "the replica never showed the published index"
+            time.sleep(0.2)
+        replay("pause")
+        archive(database, published, "import", str(LETTER))  # published to the primary
+        time.sleep(1.0)
+        assert total(port) == tei  # read from the paused replica, not the primary
+        replay("resume")
+        deadline = time.monotonic() + 30
+        while total(port) != tei + 1:
+            assert time.monotonic() < deadline, "the import never reached the replica's reader"
+            time.sleep(0.2)
+
+
+def test_a_tag_saved_through_one_viewer_is_in_the_others_facets(
+        published: Path, database: str, tmp_path: Path) -> None:
+    import http.cookiejar
+    import re
+    import urllib.request
+    from urllib.parse import urlencode
+
+    from archive.config import Settings
+    from archive.curation import list_tags
+    from tei.parse import parse_tei
+    from tei.passages import passages
+    from tei.read import text_of
+
+    done = subprocess.run([sys.executable, "-m", "archive", "--data", str(published), "users",
+                           "add", "ed", "--role", "editor", "--password-stdin"],
+                          input="a long enough password\n", capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    editing, reading = free_port(), free_port()
+    env = {**os.environ, "ARCHIVE_INDEX_URL": database, "PYTHONUNBUFFERED": "1"}
+    logs = [open(tmp_path / f"serve-{port}.log", "wb") for port in (editing, reading)]
+    servers = [subprocess.Popen([sys.executable, "-m", "archive", "--data", str(published),
+                                 "serve", "--port", str(port), *extra], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+               for port, extra, log in ((editing, ["--editing"], logs[0]),
+                                        (reading, [], logs[1]))]
+    try:
+        for port in (editing, reading):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, f"no answer on {port}"
+                    time.sleep(0.1)
+        # a person, and a document without them: the tag will add it to the person's facet
+        facets = get(reading, "/api/facets")["facets"]
+        everyone = next(f for f in facets if f["name"] == "person")["results"]
+        person = everyone[-1]["value"]  # the least mentioned
+        having = {d["id"] for d in get(reading, f"/api/documents?person={person}")["documents"]}
+        doc = next(d["id"] for d in get(reading, "/api/documents")["documents"]
+                   if d["id"] not in having)
+        before = get(reading, f"/api/facets?person={person}")["total"]
+        # an untagged word of the document, as the reading view offers it for tagging
+        settings = Settings(data_dir=published)
+        root = parse_tei(published / "tei" / f"{doc}.xml").getroot()
+        for passage in passages(root):
+            tags = list_tags(settings, doc, passage.address)
+            word = next((m for m in re.finditer(r"\b[a-z]{6,}\b", text_of(passage.element))
+                         if all(m.end() <= t.start or m.start() >= t.end for t in tags)), None)
+            if word:
+                break
+        assert word is not None
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        base = f"http://127.0.0.1:{editing}"
+        form = opener.open(f"{base}/login", timeout=60).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+        assert token, form[:500]
+        opener.open(f"{base}/login", urlencode({"name": "ed", "password": "a long enough "
+                    "password", "csrf_token": token[1]}).encode(), timeout=60).read()
+        page = opener.open(f"{base}/documents/{doc}", timeout=60).read().decode()
+        csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        etag = re.search(r'<meta name="archive-document"[^>]*data-etag="([^"]+)"', page)
+        assert csrf and etag, "the editor's reading view carries no token or ETag"
+        body = json.dumps({"op": "add", "passage": passage.address, "start": word.start(),
+                           "end": word.end(), "text": word[0], "type": "person",
+                           "entity": person}).encode()
+        saved = opener.open(urllib.request.Request(
+            f"{base}/api/edit/documents/{doc}/tags", body, method="POST",
+            headers={"Content-Type": "application/json", "X-CSRFToken": csrf[1],
+                     "If-Match": f'"{etag[1]}"'}), timeout=120)
+        assert saved.status == 200
+        after = get(reading, f"/api/facets?person={person}")
+        assert after["total"] == before + 1
+        assert doc in {d["id"] for d in
+                       get(reading, f"/api/documents?person={person}")["documents"]}
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+        for log in logs:
+            log.close()

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps wheel
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps basex-deps wheel
 
 venv: $(STAMP)
 
@@ -31,6 +31,12 @@ browser-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# BaseX (Debian's package), which bench-query and bench-scale run beside ours on the same files.
+basex-deps:
+	@command -v basex >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq basex >/dev/null; }
+
 # Build the sample archive, then serve it (Ctrl-C stops the server).
 demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
@@ -50,7 +56,7 @@ bench-annotation: $(STAMP)
 bench-validate: $(STAMP)
 	$(PY) benchmarks/validate.py
 
-bench-query: $(STAMP)
+bench-query: $(STAMP) basex-deps
 	$(PY) benchmarks/query.py
 
 bench-import: $(STAMP)
@@ -69,7 +75,7 @@ bench-load: $(STAMP)
 
 # 60,000 documents by default (DOCS=10000 for fewer); assembling and building take minutes
 DOCS ?= 60000
-bench-scale: $(STAMP)
+bench-scale: $(STAMP) basex-deps
 	$(PY) benchmarks/scale.py --docs $(DOCS)
 
 clean:

@@ -24,7 +24,7 @@ from .attributes import attribute_plan
 from .compile import CompiledQuery
 from .hits import Hit, HitMaker
 from .parse import lxml_xpath, parse, query_error
-from .plans import AtomPlan, NoPlan, atom_plan, filter_plan, for_plan
+from .plans import AtomPlan, NoPlan, atom_plan, filter_plan, for_plan, selector
 from .tree_cache import TreeCache
 
 
@@ -138,14 +138,14 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     """
     if compiled.engine == "lxml":
         tree, _ = cache.get(path, stamp=stamp)
-        result = lxml_xpath(compiled.expression, compiled.namespaces)(tree)
+        result = selector(compiled.expression, compiled.namespaces)(tree)
         yield from result if isinstance(result, list) else (result,)
         return
     plan = filter_plan(compiled.expression, compiled.namespaces)
     if plan is not None:
         tree, _ = cache.get(path, stamp=stamp)
         try:
-            yield from plan.select(tree, lxml_xpath(plan.path, compiled.namespaces))
+            yield from plan.select(tree, selector(plan.path, compiled.namespaces))
             return
         except NoPlan:
             pass  # a position test: this document is evaluated in full
@@ -170,7 +170,7 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
         tree, _ = cache.get(path, stamp=stamp)
         try:
             yield from atoms.evaluate(
-                tree, lambda source: lxml_xpath(source, compiled.namespaces),
+                tree, lambda source: selector(source, compiled.namespaces),
                 lambda attribute: cache.attributes(path, attribute, stamp))
             return
         except elementpath.ElementPathError as error:
@@ -219,7 +219,7 @@ def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, p
                     stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
     """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
     tree, _ = cache.get(path, stamp=stamp)
-    return plan.strings(tree, lambda source: lxml_xpath(source, compiled.namespaces),
+    return plan.strings(tree, lambda source: selector(source, compiled.namespaces),
                         lambda attribute: cache.attributes(path, attribute, stamp))
 
 

@@ -65,6 +65,14 @@ LOOPS = [
     ("for $p in //tei:p return $p//tei:persName[@ref = '#leon-trotsky']", 3),
     ("for $p in //tei:div return boolean($p//tei:orgName)", 5),
     ("for $x in //tei:persName return count(//tei:p[tei:persName = $x])", 12),
+    # the body read with $p as its focus (self::node()), and where it cannot be: $p inside a
+    # predicate or after a step, where the focus is another node
+    ("for $p in //tei:p return $p[1]", 14),
+    ("for $p in //tei:p return string($p)", 14),
+    ("for $p in //tei:div return boolean($p/tei:p[tei:persName])", 5),
+    ("for $p in //tei:p return count(//tei:persName[. = $p//tei:persName])", 14),
+    ("for $p in //tei:p return count($p//tei:persName[@ref = $p//tei:placeName/@ref])", 14),
+    ("for $r in //tei:text return count(/tei:TEI/tei:teiHeader//tei:title | $r//tei:p)", 4),
     # not elements: such a document is evaluated in full
     ("for $n in //tei:p/@xml:id return string-length($n)", 11),
 ]

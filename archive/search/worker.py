@@ -44,6 +44,7 @@ from ..xpath import (
     corpus_plan,
     document_hits,
     document_values,
+    index_answer,
 )
 from .bounds import Budget
 from .candidates import candidates
@@ -444,6 +445,9 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         gather = corpus_plan(compiled) if corpus else None  # the corpus's: values only
         TREES.new_query()
         listing, chosen = candidates(settings, _pruning(compiled, gather), shard, shards)
+        answer = index_answer(compiled)
+        if gather is not None:  # asked of the corpus, a document without values adds none
+            chosen = [found for found in chosen if not found.known]
         plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
                                      [found.position for found in chosen]))
         (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)
@@ -452,7 +456,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         budget = Budget(*bounds)
         sent = time.perf_counter()
         why = None
-        for index, doc, path, stamp in chosen:
+        for index, doc, path, stamp, known in chosen:
             now = time.perf_counter()
             if now > deadline:
                 why = "time"
@@ -466,8 +470,8 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             if gather is not None:
                 records.append((index, document_values(gather, compiled, TREES, path, stamp)))
                 continue
-            count, hits, partial = document_hits(compiled, TREES, path, doc, deadline,
-                                                 limit - own, stamp)
+            count, hits, partial = answer.hits(doc, limit - own) if known and answer else \
+                document_hits(compiled, TREES, path, doc, deadline, limit - own, stamp)
             own += len(hits)
             # tuples pickle faster
             records.append((index, count, budget.take(list(map(tuple, hits))), partial))

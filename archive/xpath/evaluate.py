@@ -9,8 +9,9 @@ reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from tei.namespaces import NSMAP
 
 from ..errors import QueryError
 from .attributes import attribute_plan
-from .compile import CompiledQuery
+from .compile import CompiledQuery, compile_query
 from .hits import Hit, HitMaker
 from .parse import lxml_xpath, parse, query_error
 from .plans import AtomPlan, NoPlan, atom_plan, filter_plan, for_plan, selector
@@ -55,13 +56,17 @@ TREES = TreeCache()
 def evaluate_files(
     compiled: CompiledQuery, files: Sequence[tuple[str, Path]], *, limit: int, timeout: float,
     started: float | None = None, cache: TreeCache | None = None,
+    known: Collection[str] = (),
 ) -> QueryResult:
     """Evaluate a compiled query on the given files; a pure function of its arguments.
 
     Every item is counted; hits (with their context) are made for the first ``limit`` only.
 
     :param files: (doc id, path) pairs in the order the hits should come.
+    :param known: ids of the documents the index answers (see :class:`IndexAnswer`): their
+        items are the answer's, the file not read.
     """
+    answer = index_answer(compiled) if known else None
     started = time.perf_counter() if started is None else started
     deadline = started + timeout
     cache = TREES if cache is None else cache
@@ -78,8 +83,9 @@ def evaluate_files(
         if len(hits) >= limit and limit >= 0:
             message = _stopped(f"the result limit of {limit} items", index, len(files))
             break
-        found, new, partial = document_hits(compiled, cache, path, doc, deadline,
-                                            limit - len(hits))
+        found, new, partial = answer.hits(doc, limit - len(hits)) \
+            if answer is not None and doc in known else \
+            document_hits(compiled, cache, path, doc, deadline, limit - len(hits))
         evaluated += 1
         count += found
         hits += new
@@ -188,6 +194,47 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     except elementpath.ElementPathError as error:
         raise query_error(error, doc) from None
     yield from _in_document_order(token, items)
+
+
+@dataclass(frozen=True)
+class IndexAnswer:
+    """A function of paths (``count(//tei:persName[@ref = '#x'])``) on the documents where the
+    index shows that none of its paths has a node: each path's requirements (names and
+    attribute values, see :func:`compile_query`) held by no such document, its paths are empty
+    there, and the expression, of nothing else, is the same items in each (``0``).
+
+    A document the index has not seen as it is now is never answered so (its stamp differs).
+    """
+
+    paths: tuple[CompiledQuery, ...]  # each path, with what a document needs for its nodes
+    items: tuple[Any, ...]  # the expression's items when every path is empty
+
+    def hits(self, doc: str, room: int) -> tuple[int, list[Hit], bool]:
+        """The document's items as :func:`document_hits` gives them, made without its tree."""
+        maker = HitMaker(doc)
+        return len(self.items), [maker.hit(item) for item in self.items[:max(0, room)]], False
+
+
+def index_answer(compiled: CompiledQuery) -> IndexAnswer | None:
+    """How the index answers ``compiled`` on the documents none of whose paths can have a node
+    (None: it cannot; the documents are all evaluated)."""
+    return _index_answer(compiled.expression, compiled.namespaces)
+
+
+@lru_cache(maxsize=256)
+def _index_answer(expression: str, namespaces: tuple[tuple[str, str], ...],
+                  ) -> IndexAnswer | None:
+    plan = atom_plan(expression, namespaces)
+    if plan is None:
+        return None
+    paths = tuple(compile_query(path, dict(namespaces)) for path in plan.paths)
+    if not all(path.names or path.attributes for path in paths):
+        return None  # a path the index cannot rule out (//*, //@n)
+    try:
+        items = plan.finish({f"__p{number}": [] for number in range(len(paths))})
+    except elementpath.ElementPathError:
+        return None  # an error on empty paths: each document reports it as today
+    return IndexAnswer(paths, tuple(items))
 
 
 def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:

@@ -351,13 +351,16 @@ def atom_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> AtomP
                 paths.append(argument.source)
         except Exception:  # noqa: BLE001 - no plan; the full evaluation reports any error
             continue
-    rewritten = expression
-    for number, path in enumerate(paths):
-        if path not in rewritten:
-            return None  # written with other spacing than the parser's: no plan
-        rewritten = rewritten.replace(path, f"$__p{number}")
     if not paths:
         return None
+    # the paths as the parser writes them (`[@ref = '#x']`): the expression so written when
+    # it is written otherwise (`[@ref="#x"]`)
+    rewritten = expression if all(path in expression for path in paths) \
+        else str(parse(expression, namespaces).source)
+    for number, path in enumerate(paths):
+        if path not in rewritten:
+            return None
+        rewritten = rewritten.replace(path, f"$__p{number}")
     try:
         token = parse(rewritten, namespaces)
     except Exception:  # noqa: BLE001
@@ -406,7 +409,7 @@ def _ends_in_element_or_attribute(path: Any) -> bool:
         step = step[0]
     return step.symbol == "@" or (step.symbol in (":", "(name)", "*")
                                   and "function" not in step.label
-                                  and (step.symbol != ":" or step[1].symbol == "(name)"))
+                                  and (step.symbol != ":" or step[1].symbol in ("(name)", "*")))
 
 
 def _context_free(token: Any) -> bool:

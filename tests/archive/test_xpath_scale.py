@@ -96,6 +96,28 @@ def test_for_loops_over_elements_run_in_lxml_with_the_items_of_elementpath(
     assert [hit.kind for hit in planned.hits] == [hit.kind for hit in full.hits]
 
 
+@pytest.mark.parametrize(("expression", "body"), [
+    ("for $p in //tei:p return count($p//tei:persName)", "count(self::node()//tei:persName)"),
+    ("for $p in //tei:p return $p[1]", "self::node()[1]"),
+    ("for $p in //tei:p return string($p)", "string(self::node())"),
+    ("for $pp in //tei:p return count($pp//tei:persName)", "count(self::node()//tei:persName)"),
+    # the variable where the focus is another node, or a "$" in a string: bound as it is
+    ("for $p in //tei:p return count(//tei:persName[. = $p//tei:persName])", None),
+    ("for $p in //tei:p return count($p//tei:persName[@ref = $p//tei:placeName/@ref])", None),
+    ("for $p in //tei:p return count($p//tei:persName[@ref = '$p'])", None),
+])
+def test_a_for_body_takes_its_element_as_focus_only_where_that_means_the_same(
+        expression: str, body: str | None) -> None:
+    from archive.xpath.plans import for_plan
+
+    compiled = compile_query(expression)
+    plan = for_plan(compiled.expression, compiled.namespaces)
+    assert plan is not None
+    assert plan.focused == (body is not None)
+    if body is not None:
+        assert plan.body.path == body
+
+
 @pytest.mark.parametrize("expression", [
     "for $p in //tei:p return count(.//tei:persName)",  # the focus is the document, not $p
     "for $p in //tei:p return position()",

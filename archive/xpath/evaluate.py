@@ -9,7 +9,7 @@ reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop 
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +25,7 @@ from .attributes import attribute_plan
 from .compile import CompiledQuery, compile_query
 from .hits import Hit, HitMaker
 from .parse import lxml_xpath, parse, query_error
-from .plans import AtomPlan, NoPlan, atom_plan, filter_plan, for_plan, selector
+from .plans import AtomPlan, NoPlan, atom_plan, descendant_name, filter_plan, for_plan
 from .tree_cache import TreeCache
 
 
@@ -142,16 +142,15 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     :param stamp: the file's (mtime_ns, size) when the caller has just read them.
     :raise QueryError: a dynamic error, named after ``doc``.
     """
+    select = _selector(compiled, cache, path, stamp)
     if compiled.engine == "lxml":
-        tree, _ = cache.get(path, stamp=stamp)
-        result = selector(compiled.expression, compiled.namespaces)(tree)
+        result = select(compiled.expression)
         yield from result if isinstance(result, list) else (result,)
         return
     plan = filter_plan(compiled.expression, compiled.namespaces)
     if plan is not None:
-        tree, _ = cache.get(path, stamp=stamp)
         try:
-            yield from plan.select(tree, selector(plan.path, compiled.namespaces))
+            yield from plan.select(select(plan.path))
             return
         except NoPlan:
             pass  # a position test: this document is evaluated in full
@@ -161,7 +160,7 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     if looped is not None:
         tree, _ = cache.get(path, stamp=stamp)
         try:
-            bindings = looped.bindings(tree)
+            bindings = looped.bindings(select(looped.path))
         except NoPlan:
             pass  # not elements: this document is evaluated in full
         else:
@@ -173,11 +172,9 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             return
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
-        tree, _ = cache.get(path, stamp=stamp)
         try:
             yield from atoms.evaluate(
-                tree, lambda source: selector(source, compiled.namespaces),
-                lambda attribute: cache.attributes(path, attribute, stamp))
+                select, lambda attribute: cache.attributes(path, attribute, stamp))
             return
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
@@ -237,6 +234,18 @@ def _index_answer(expression: str, namespaces: tuple[tuple[str, str], ...],
     return IndexAnswer(paths, tuple(items))
 
 
+def _selector(compiled: CompiledQuery, cache: TreeCache, path: Path,
+              stamp: tuple[int, int] | None) -> Callable[[str], Any]:
+    # the items of an lxml-safe expression in one document: //NAME the tree's elements by
+    # name, kept with the tree (a warm //tei:p walks nothing), the rest lxml's XPath
+    def select(source: str) -> Any:
+        name = descendant_name(source, compiled.namespaces)
+        if name is not None:
+            return cache.elements(path, name, stamp)
+        return lxml_xpath(source, compiled.namespaces)(cache.get(path, stamp=stamp)[0])
+    return select
+
+
 def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
     """How the expression is asked once of the whole corpus (its context the collection of
     documents, as BaseX's ``collection()``).
@@ -265,8 +274,7 @@ def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
 def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, path: Path,
                     stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
     """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
-    tree, _ = cache.get(path, stamp=stamp)
-    return plan.strings(tree, lambda source: selector(source, compiled.namespaces),
+    return plan.strings(_selector(compiled, cache, path, stamp),
                         lambda attribute: cache.attributes(path, attribute, stamp))
 
 

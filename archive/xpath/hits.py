@@ -76,7 +76,7 @@ class HitMaker:
             found = self._atoms.get(key)
             if found is None:
                 found = self._atoms[key] = Hit(self.doc, None, "atomic", None,
-                                                atomic_string(item), "")
+                                                _number_string(item), "")
             return found
         kind, owner, anchor, name, value = classify(item)
         if kind == "atomic" or kind == "document" or owner is None:
@@ -287,6 +287,10 @@ def atomic_string(value: Any) -> str:
 #: Classes of numbers whose hit depends on their value alone (bool, a subclass of int, is not
 #: among them: True == 1 would find 1's hit; NaN is never found, as NaN != NaN).
 _NUMBERS = frozenset({float, int})
+
+#: The XPath string of a number, remembered by class and value (typed: 1, 1.0 and True are
+#: three keys) across documents: a for/return's counts are few values many times.
+_number_string = lru_cache(maxsize=4096, typed=True)(atomic_string)
 
 #: The key of a tree's passage addresses in a hit memo.
 _PASSAGES = object()

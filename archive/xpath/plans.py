@@ -69,14 +69,14 @@ class FilterPlan:
         self.read = read if attributes_only else None
         self.memo: dict[Any, bool] = {}
 
-    def select(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
-        """The elements of the expression in document order.
+    def select(self, selected: Any) -> list[Any]:
+        """The elements of the expression in document order, from PATH's items.
 
         :raise NoPlan: a predicate gave a number (a position test).
         :raise elementpath.ElementPathError: a predicate failed on an element.
         """
         found = []
-        for element in lxml_xpath(tree):
+        for element in selected:
             if not isinstance(element, etree._Element) or not isinstance(element.tag, str):
                 raise NoPlan
             key: Any
@@ -162,18 +162,17 @@ class ForPlan:
     def __init__(self, variable: str, path: Any, body: Any,
                  namespaces: tuple[tuple[str, str], ...]) -> None:
         self.variable = variable
-        self.path = selector(path.source, namespaces)
+        self.path = str(path.source)
         self.elements = _elements_only(path)  # PATH's items need no checking
         focused = _focused(body, variable)
         self.focused = focused is not None
         self.body = lxml_xpath(body.source if focused is None else focused, namespaces)
 
-    def bindings(self, tree: etree._ElementTree) -> list[etree._Element]:
-        """``PATH``'s elements, in document order.
+    def bindings(self, found: Any) -> list[etree._Element]:
+        """``PATH``'s elements, in document order, from its items.
 
         :raise NoPlan: ``PATH`` gave something other than elements.
         """
-        found = self.path(tree)
         if not self.elements and (not isinstance(found, list) or not all(
                 isinstance(item, etree._Element) and isinstance(item.tag, str)
                 for item in found)):
@@ -204,16 +203,11 @@ def for_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> ForPla
 
 
 @lru_cache(maxsize=256)
-def selector(expression: str, namespaces: tuple[tuple[str, str], ...],
-             ) -> Callable[[etree._ElementTree], Any]:
-    """What selects an lxml-safe expression's items from a parsed document (a tree, not an
-    element): ``//NAME`` is the tree's elements of that name in document order, as
-    ``tree.iter`` gives them without building an XPath context (twice as fast); any other
-    expression is lxml's XPath."""
-    name = _descendant_name(parse(expression, namespaces), dict(namespaces))
-    if name is None:
-        return cast(Callable[[etree._ElementTree], Any], lxml_xpath(expression, namespaces))
-    return lambda tree: list(tree.iter(name))
+def descendant_name(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str | None:
+    """The Clark name of an expression ``//NAME`` (a name test, prefixed or not, with no
+    predicate): its items are the tree's elements of that name in document order, as
+    ``tree.iter`` gives them (see :meth:`TreeCache.elements`); else None."""
+    return _descendant_name(parse(expression, namespaces), dict(namespaces))
 
 
 def _descendant_name(token: Any, namespaces: dict[str, str]) -> str | None:
@@ -303,22 +297,23 @@ class AtomPlan:
         self.maps = maps  # per path: its values from the tree's attribute map (//NAME/@a)
         self.native = _native(token)
 
-    def evaluate(self, tree: etree._ElementTree, lxml_xpath: Any,
+    def evaluate(self, select: Callable[[str], Any],
                  attribute_map: Callable[[str], AttributeMap] | None = None) -> list[Any]:
         """The expression's items on one document.
 
+        :param select: the items of one of the paths in the document (lxml's).
         :param attribute_map: the tree's map of an attribute (see archive.xpath.attributes).
         :raise elementpath.ElementPathError: the evaluation failed.
         """
-        return self.finish(self.strings(tree, lxml_xpath, attribute_map))
+        return self.finish(self.strings(select, attribute_map))
 
-    def strings(self, tree: etree._ElementTree, lxml_xpath: Any,
+    def strings(self, select: Callable[[str], Any],
                 attribute_map: Callable[[str], AttributeMap] | None = None,
                 ) -> dict[str, list[str]]:
         """Each path's atomized nodes on one document, by the name of its variable."""
         return {f"__p{number}": plan.values(attribute_map(plan.attribute))
                 if plan is not None and attribute_map is not None
-                else [_atomized(node) for node in lxml_xpath(path)(tree)]
+                else [_atomized(node) for node in select(path)]
                 for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
 
     def finish(self, strings: dict[str, list[str]]) -> list[Any]:

@@ -288,3 +288,24 @@ def test_predicates_on_named_attributes_are_remembered_by_their_values(
     monkeypatch.setattr(evaluate, "filter_plan", lambda *_: None)
     full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
     assert planned.count > 0 and (planned.count, planned.hits) == (full.count, full.hits)
+
+
+def test_elements_found_by_name_are_kept_with_their_tree_and_go_with_it(
+        settings: Settings) -> None:
+    from archive.search import evaluate_query
+
+    cache = TreeCache()
+    path = settings.tei_dir / "untitled_note.xml"
+    first = evaluate_query(settings, "//tei:p", limit=1000, timeout=60, cache=cache)
+    parsed = cache.misses
+    again = evaluate_query(settings, "for $p in //tei:p return string-length($p)", limit=1000,
+                           timeout=60, cache=cache)
+    assert cache.misses == parsed  # the same trees, their //tei:p kept
+    assert again.count == first.count
+    assert cache.elements(path, "{http://www.tei-c.org/ns/1.0}p") is cache.elements(
+        path, "{http://www.tei-c.org/ns/1.0}p")
+    path.write_text(path.read_text().replace('<p xml:id="p1">', '<p xml:id="p0">New.</p>'
+                                             '<p xml:id="p1">'))
+    after = evaluate_query(settings, "//tei:p", limit=1000, timeout=60, cache=cache)
+    fresh = evaluate_query(settings, "//tei:p", limit=1000, timeout=60, cache=TreeCache())
+    assert after.hits == fresh.hits and after.count == first.count + 1

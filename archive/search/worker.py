@@ -262,7 +262,8 @@ class _Merge:
         self.engine = "lxml"
         self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
         self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
-        self.records: dict[int, tuple[int, list[Hit], bool]] = {}  # by position
+        # by position: (items, the hits as sent (plain tuples), stopped inside it)
+        self.records: dict[int, tuple[int, list[tuple[Any, ...]], bool]] = {}
         self.values: dict[int, dict[str, list[str]]] = {}  # by position, asked of the corpus
         self.errors: dict[int, Exception] = {}  # by position; -1: a static error
         self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit", "size")
@@ -278,7 +279,7 @@ class _Merge:
             self.values.update(message[1])
         elif kind in ("records", "end"):  # hits made now, while other workers still work
             for position, count, hits, partial in message[-1]:
-                self.records[position] = (count, list(map(_hit, hits)), partial)
+                self.records[position] = (count, hits, partial)  # made hits in result()
             if kind == "end" and message[1]:
                 self.stops[shard] = message[1]
             if kind == "end" and len(message) > 3:  # ("end", why, cut, records)

@@ -158,7 +158,7 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             raise query_error(error, doc) from None
     looped = for_plan(compiled.expression, compiled.namespaces)
     if looped is not None:
-        tree, _ = cache.get(path, stamp=stamp)
+        tree = None if looped.focused else cache.get(path, stamp=stamp)[0]
         try:
             bindings = looped.bindings(select(looped.path))
         except NoPlan:

@@ -162,7 +162,8 @@ class ForPlan:
     def __init__(self, variable: str, path: Any, body: Any,
                  namespaces: tuple[tuple[str, str], ...]) -> None:
         self.variable = variable
-        self.path = str(path.source)
+        self.path = str(path.source)  # (its items: see archive.xpath.evaluate)
+        lxml_xpath(self.path, namespaces)  # lxml refuses it here, if it does
         self.elements = _elements_only(path)  # PATH's items need no checking
         focused = _focused(body, variable)
         self.focused = focused is not None
@@ -179,10 +180,14 @@ class ForPlan:
             raise NoPlan
         return cast(list[etree._Element], found)
 
-    def items(self, tree: etree._ElementTree, element: etree._Element) -> list[Any]:
-        """``EXPR``'s items with the variable bound to ``element``."""
-        result = self.body(element) if self.focused else \
-            self.body(tree, **{self.variable: element})
+    def items(self, tree: etree._ElementTree | None, element: etree._Element) -> list[Any]:
+        """``EXPR``'s items with the variable bound to ``element`` (``tree``, its document,
+        is needed only when the body is not read with the element as focus)."""
+        if self.focused:
+            result = self.body(element)
+        else:
+            result = self.body(element.getroottree() if tree is None else tree,
+                               **{self.variable: element})
         return result if isinstance(result, list) else [result]
 
 

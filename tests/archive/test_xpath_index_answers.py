@@ -178,3 +178,31 @@ def test_a_corpus_question_reads_only_documents_holding_one_of_its_paths(
 ])
 def test_expressions_the_index_cannot_answer_get_no_answer(expression: str) -> None:
     assert index_answer(compile_query(expression)) is None
+
+
+@pytest.mark.parametrize("corpus", ["fixture", "editions", "generated"])
+@pytest.mark.parametrize("expression", [
+    "//tei:persName", "for $p in //tei:p return count($p//tei:persName)",
+    "for $d in //tei:div return $d/tei:head", "count(//tei:p)",
+])
+def test_the_benchs_named_paths_and_loops_give_elementpaths_hits(
+        corpora: dict[str, Settings], corpus: str, expression: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # //NAME from the tree's elements by name, the loop's body with its element as focus:
+    # the hits (values, contexts, passage addresses) of elementpath's full evaluation
+    import dataclasses
+
+    from archive.xpath import evaluate
+
+    settings = corpora[corpus]
+    files = document_files(settings)
+    compiled = compile_query(expression)
+    cache = TreeCache()
+    planned = evaluate_files(compiled, files, limit=100_000, timeout=60, cache=cache)
+    warm = evaluate_files(compiled, files, limit=100_000, timeout=60, cache=cache)
+    for plan in ("filter_plan", "for_plan", "atom_plan"):  # elementpath alone
+        monkeypatch.setattr(evaluate, plan, lambda *_: None)
+    full = evaluate_files(dataclasses.replace(compiled, engine="elementpath"), files,
+                          limit=100_000, timeout=60, cache=TreeCache())
+    assert planned.count > 0
+    assert (planned.count, planned.hits) == (warm.count, warm.hits) == (full.count, full.hits)

@@ -76,6 +76,7 @@ EXPRESSIONS = [
     ("empty(//tei:orgName)", False),
     ("count(distinct-values(//tei:placeName/@ref))", False),
     ("string-join(//tei:persName/@ref, ' ')", False),
+    ("""string-join(//tei:persName[@ref="COMMON"]/@ref, "it's")""", False),
     ("count(//tei:quote) + count(//tei:lg)", False),
     ("sum(//tei:measure/@quantity)", False),
 ]

@@ -2,8 +2,10 @@
 
 Both engines' items become hits through the same code (:mod:`.hits`), so their results are
 identical; attribute predicates, filters and atomisations run by plans (:mod:`.plans`,
-:mod:`.attributes`) where they can. :func:`evaluate_files` is a pure function of the files it
-reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop it.
+:mod:`.attributes`) where they can; ``//NAME`` is the tree's elements by that name, kept with the
+tree. A function of paths is answered without its file where the index shows none of its paths
+has a node there (:class:`IndexAnswer`). :func:`evaluate_files` is a pure function of the files
+it reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop it.
 """
 
 from __future__ import annotations

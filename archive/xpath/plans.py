@@ -18,7 +18,8 @@ turns out to be a number (a position) makes the plan step aside for that documen
 ``for $x in PATH return EXPR``, where lxml can run ``PATH`` and, with ``$x`` holding one element,
 ``EXPR``: lxml selects ``PATH``'s elements, then evaluates ``EXPR`` once per element with ``$x``
 bound to it (the focus stays the document's, as in the ``for``), the items concatenated in that
-order, as ``for`` does.
+order, as ``for`` does; an ``EXPR`` that reads the focus only through ``$x`` is evaluated with the
+element as its focus instead (no variable bound per element).
 """
 
 from __future__ import annotations

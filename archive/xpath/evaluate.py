@@ -27,7 +27,15 @@ from .attributes import attribute_plan
 from .compile import CompiledQuery, compile_query
 from .hits import Hit, HitMaker
 from .parse import lxml_xpath, parse, query_error
-from .plans import AtomPlan, NoPlan, atom_plan, descendant_name, filter_plan, for_plan
+from .plans import (
+    AtomPlan,
+    NoPlan,
+    atom_plan,
+    containing,
+    descendant_name,
+    filter_plan,
+    for_plan,
+)
 from .tree_cache import TreeCache
 
 
@@ -145,6 +153,12 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     :raise QueryError: a dynamic error, named after ``doc``.
     """
     select = _selector(compiled, cache, path, stamp)
+    holding = containing(compiled.expression, compiled.namespaces)
+    if holding is not None:  # //NAME[contains(., 'w')]: the kept strings of NAME searched
+        name, literal = holding
+        yield from (element for element, text in cache.texts(path, name, stamp)
+                    if literal in text)
+        return
     if compiled.engine == "lxml":
         result = select(compiled.expression)
         yield from result if isinstance(result, list) else (result,)

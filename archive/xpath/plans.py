@@ -216,11 +216,35 @@ def descendant_name(expression: str, namespaces: tuple[tuple[str, str], ...]) ->
     return _descendant_name(parse(expression, namespaces), dict(namespaces))
 
 
+@lru_cache(maxsize=256)
+def containing(expression: str, namespaces: tuple[tuple[str, str], ...],
+               ) -> tuple[str, str] | None:
+    """(Clark name, literal) of an expression ``//NAME[contains(., 'literal')]``: its items are
+    the tree's elements of that name whose string value holds the literal, in document order
+    (see :meth:`TreeCache.texts`); else None."""
+    token = parse(expression, namespaces)
+    if token.symbol != "//" or token.label != "operator" or len(token) != 1:
+        return None
+    step = token[0]
+    if step.symbol != "[" or step.label != "operator":
+        return None
+    test, predicate = step
+    if predicate.symbol != "contains" or predicate.label != "function" or len(predicate) != 2 \
+            or predicate[0].symbol != "." or predicate[1].symbol != "(string)":
+        return None
+    name = _name_test(test, dict(namespaces))
+    return None if name is None else (name, str(predicate[1].value))
+
+
 def _descendant_name(token: Any, namespaces: dict[str, str]) -> str | None:
     # the Clark name of `//NAME` (a name, prefixed or not, no predicate), else None
     if token.symbol != "//" or token.label != "operator" or len(token) != 1:
         return None
-    step = token[0]
+    return _name_test(token[0], namespaces)
+
+
+def _name_test(step: Any, namespaces: dict[str, str]) -> str | None:
+    # the Clark name of a name test (prefixed or not), else None
     if step.symbol == "(name)" and step.label == "name":
         return str(step.value)  # no prefix: no namespace, in XPath 1.0
     if step.symbol == ":" and step.label in ("symbol", "name") and len(step) == 2 \

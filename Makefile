@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps wheel
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps basex-deps wheel
 
 venv: $(STAMP)
 
@@ -39,6 +39,12 @@ postgres-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# BaseX (Debian's package), which bench-query and bench-scale run beside ours on the same files.
+basex-deps:
+	@command -v basex >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq basex >/dev/null; }
+
 # Build the sample archive, then serve it (Ctrl-C stops the server).
 demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
@@ -58,7 +64,7 @@ bench-annotation: $(STAMP)
 bench-validate: $(STAMP)
 	$(PY) benchmarks/validate.py
 
-bench-query: $(STAMP)
+bench-query: $(STAMP) basex-deps
 	$(PY) benchmarks/query.py
 
 bench-import: $(STAMP)
@@ -80,7 +86,7 @@ bench-load: $(STAMP)
 # with a load run of 20 clients against two viewer processes sharing the index.
 DOCS ?= 60000
 ENGINES ?= sqlite,postgresql
-bench-scale: $(STAMP) postgres-deps
+bench-scale: $(STAMP) postgres-deps basex-deps
 	$(PY) benchmarks/scale.py --docs $(DOCS) --engines $(ENGINES)
 
 clean:

@@ -11,7 +11,8 @@ what it answers, stays within the bounds whatever the expression.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 #: UTF-8 bytes of all the hits of one answer (values and contexts) when the caller sets none:
 #: ``archive query`` (a command-line user asked for the hits; this only keeps it from
@@ -33,6 +34,12 @@ def cut(text: str, room: int) -> str:
     return data[:room - len(ELLIPSIS.encode())].decode("utf-8", "ignore") + ELLIPSIS
 
 
+def _utf8_bytes(hits: Sequence[tuple[Any, ...]]) -> int:
+    # UTF-8 bytes of the hits' values and contexts (their last two fields)
+    return (len("".join(map(itemgetter(-2), hits)).encode())
+            + len("".join(map(itemgetter(-1), hits)).encode()))
+
+
 class Budget:
     """The bytes of an answer's hits, taken in order until the answer's bound.
 
@@ -51,6 +58,13 @@ class Budget:
         hit that reaches the answer's bound is cut to what is left and the rest dropped."""
         if self.hit_bytes is None and self.answer_bytes is None:
             return list(hits)
+        if self.hit_bytes is None and not self.full:
+            # the bytes of all the values and contexts at once, in C: when they stay below the
+            # bound no hit reaches it (each hit's bytes are at least 0), and all are taken
+            size = _utf8_bytes(hits)
+            if self.used + size < cast(int, self.answer_bytes):
+                self.used += size
+                return list(hits)
         kept: list[tuple[Any, ...]] = []
         for hit in hits:
             if self.full:

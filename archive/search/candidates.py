@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from ..config import Settings
 from ..index import document_files, documents_holding, index_generation, indexed_files
-from ..xpath import CompiledQuery, folder_stamps
+from ..xpath import CompiledQuery, folder_stamps, index_answer
 
 
 class Candidate(NamedTuple):
@@ -22,6 +22,7 @@ class Candidate(NamedTuple):
     doc: str
     path: Path
     stamp: tuple[int, int]  # (mtime_ns, size) when chosen
+    known: bool = False  # answered by the index: none of the query's paths has a node here
 
 
 def candidates(settings: Settings, compiled: CompiledQuery, shard: int = 0,
@@ -35,10 +36,16 @@ def candidates(settings: Settings, compiled: CompiledQuery, shard: int = 0,
     changed in place is never ruled out by a stale index (and the tree cache is given that
     stamp rather than reading it again). A file gone since the list was read is left out.
 
+    A function of paths the index can answer (see :func:`archive.xpath.index_answer`) keeps
+    every document, those where the index shows none of its paths has a node marked ``known``
+    (never a file changed since it was indexed): their items are the answer's, without parsing.
+
     :return: what the list of documents was read under (the same in every process that read
         the same list), and the candidates of the share.
     """
     listed, possible = _listed(settings, compiled)
+    answer = index_answer(compiled) if possible is None else None
+    holding = _holding(settings, listed, answer.paths) if answer is not None else None
     share = slice(shard, None, shards)
     stamps = folder_stamps(settings.tei_dir, listed.names[share])
     found: Iterable[tuple[int, tuple[int, int] | None]] = zip(
@@ -48,8 +55,29 @@ def candidates(settings: Settings, compiled: CompiledQuery, shard: int = 0,
         # in C rather than a Python loop, as a selective query rules out most files here
         found = compress(found, map(or_, map(possible.__contains__, listed.docs[share]),
                                     map(ne, stamps, listed.indexed[share])))
+    if holding is not None:
+        return listed.stamp, [
+            Candidate(position, *listed.files[position], stamp,
+                      listed.docs[position] not in holding
+                      and listed.docs[position] is not None and stamp == listed.indexed[position])
+            for position, stamp in found if stamp is not None]
     return listed.stamp, [Candidate(position, *listed.files[position], stamp)
                           for position, stamp in found if stamp is not None]
+
+
+def _holding(settings: Settings, listed: _Files, paths: Iterable[CompiledQuery],
+             ) -> set[int] | None:
+    # the documents the index shows holding what one of the paths needs (None: there is no
+    # index, or a path needs nothing the index keeps, such as an xml:id: any may hold it)
+    if not listed.index:
+        return None
+    holding: set[int] = set()
+    for path in paths:
+        possible = _possible(settings, listed, path)
+        if possible is None:
+            return None
+        holding |= possible
+    return holding
 
 
 @dataclass
@@ -62,6 +90,7 @@ class _Files:
     docs: list[int | None]  # their numbers in the index (None: not indexed)
     indexed: list[tuple[int, int] | None]  # their (mtime_ns, size) in the index
     possible: dict[Any, set[int] | None] = field(default_factory=dict)  # by requirements
+    index: bool = True  # read with an index (else every document is evaluated)
 
 
 _FILES: dict[str, _Files] = {}
@@ -73,7 +102,7 @@ def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[in
     if generation is None:
         files = document_files(settings)
         return _Files((len(files),), files, [str(path) for _, path in files],
-                      [None] * len(files), [None] * len(files)), None
+                      [None] * len(files), [None] * len(files), index=False), None
     stamp = (settings.tei_dir.stat().st_mtime_ns, *generation)
     key = str(settings.index_path)
     cached = _FILES.get(key)
@@ -83,10 +112,14 @@ def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[in
         known = [indexed.get(path.name, (None, None)) for _, path in files]
         cached = _FILES[key] = _Files(stamp, files, [str(path) for _, path in files],
                                       [doc for doc, _ in known], [mtime for _, mtime in known])
+    return cached, _possible(settings, cached, compiled)
+
+
+def _possible(settings: Settings, listed: _Files, compiled: CompiledQuery) -> set[int] | None:
     # the index's answer holds while its generation does (a changed file is caught by its stamp)
     wanted = (compiled.names, compiled.attributes)
-    if wanted not in cached.possible:
-        if len(cached.possible) >= 256:
-            cached.possible.clear()
-        cached.possible[wanted] = documents_holding(settings, *wanted)
-    return cached, cached.possible[wanted]
+    if wanted not in listed.possible:
+        if len(listed.possible) >= 256:
+            listed.possible.clear()
+        listed.possible[wanted] = documents_holding(settings, *wanted)
+    return listed.possible[wanted]

@@ -65,4 +65,5 @@ def evaluate_query(settings: Settings, expression: str, *,
     compiled = compile_query(expression, namespaces)
     _, chosen = candidates(settings, compiled)
     return evaluate_files(compiled, [(found.doc, found.path) for found in chosen], limit=limit,
-                          timeout=timeout, started=started, cache=cache)
+                          timeout=timeout, started=started, cache=cache,
+                          known={found.doc for found in chosen if found.known})

@@ -44,6 +44,7 @@ from ..xpath import (
     corpus_plan,
     document_hits,
     document_values,
+    index_answer,
 )
 from .bounds import Budget
 from .candidates import candidates
@@ -261,7 +262,8 @@ class _Merge:
         self.engine = "lxml"
         self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
         self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
-        self.records: dict[int, tuple[int, list[Hit], bool]] = {}  # by position
+        # by position: (items, the hits as sent (plain tuples), stopped inside it)
+        self.records: dict[int, tuple[int, list[tuple[Any, ...]], bool]] = {}
         self.values: dict[int, dict[str, list[str]]] = {}  # by position, asked of the corpus
         self.errors: dict[int, Exception] = {}  # by position; -1: a static error
         self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit", "size")
@@ -277,7 +279,7 @@ class _Merge:
             self.values.update(message[1])
         elif kind in ("records", "end"):  # hits made now, while other workers still work
             for position, count, hits, partial in message[-1]:
-                self.records[position] = (count, list(map(_hit, hits)), partial)
+                self.records[position] = (count, hits, partial)  # made hits in result()
             if kind == "end" and message[1]:
                 self.stops[shard] = message[1]
             if kind == "end" and len(message) > 3:  # ("end", why, cut, records)
@@ -444,6 +446,9 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         gather = corpus_plan(compiled) if corpus else None  # the corpus's: values only
         TREES.new_query()
         listing, chosen = candidates(settings, _pruning(compiled, gather), shard, shards)
+        answer = index_answer(compiled)
+        if gather is not None:  # asked of the corpus, a document without values adds none
+            chosen = [found for found in chosen if not found.known]
         plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
                                      [found.position for found in chosen]))
         (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)
@@ -452,7 +457,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         budget = Budget(*bounds)
         sent = time.perf_counter()
         why = None
-        for index, doc, path, stamp in chosen:
+        for index, doc, path, stamp, known in chosen:
             now = time.perf_counter()
             if now > deadline:
                 why = "time"
@@ -466,8 +471,8 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             if gather is not None:
                 records.append((index, document_values(gather, compiled, TREES, path, stamp)))
                 continue
-            count, hits, partial = document_hits(compiled, TREES, path, doc, deadline,
-                                                 limit - own, stamp)
+            count, hits, partial = answer.hits(doc, limit - own) if known and answer else \
+                document_hits(compiled, TREES, path, doc, deadline, limit - own, stamp)
             own += len(hits)
             # tuples pickle faster
             records.append((index, count, budget.take(list(map(tuple, hits))), partial))

@@ -7,6 +7,7 @@ from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
 from .compile import MAX_EXPRESSION, CompiledQuery, compile_query
 from .evaluate import (
     TREES,
+    IndexAnswer,
     QueryResult,
     corpus_hits,
     corpus_plan,
@@ -14,6 +15,7 @@ from .evaluate import (
     document_values,
     evaluate_files,
     evaluate_tree,
+    index_answer,
 )
 from .hits import Hit, classify
 from .parse import parse_expression
@@ -21,10 +23,10 @@ from .tree_cache import TreeCache, folder_stamps
 from .values import Unsupported, compile_nodes, compile_value
 
 __all__ = [
-    "CompiledQuery", "Hit", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult", "TREES",
-    "TreeCache", "Unsupported", "classify", "compile_nodes", "compile_query", "compile_value",
-    "corpus_hits",
-    "corpus_plan", "document_hits", "document_values",
-    "evaluate_files", "evaluate_tree", "folder_stamps", "lxml_safe", "parse_expression",
+    "CompiledQuery", "Hit", "IndexAnswer", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult",
+    "TREES", "TreeCache", "Unsupported", "classify", "compile_nodes", "compile_query",
+    "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_values",
+    "evaluate_files", "evaluate_tree", "folder_stamps", "index_answer", "lxml_safe",
+    "parse_expression",
     "stays_inside", "walk_tokens"
 ]

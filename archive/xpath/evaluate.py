@@ -2,15 +2,18 @@
 
 Both engines' items become hits through the same code (:mod:`.hits`), so their results are
 identical; attribute predicates, filters and atomisations run by plans (:mod:`.plans`,
-:mod:`.attributes`) where they can. :func:`evaluate_files` is a pure function of the files it
-reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop it.
+:mod:`.attributes`) where they can; ``//NAME`` is the tree's elements by that name, kept with the
+tree. A function of paths is answered without its file where the index shows none of its paths
+has a node there (:class:`IndexAnswer`). :func:`evaluate_files` is a pure function of the files
+it reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,18 @@ from tei.namespaces import NSMAP
 
 from ..errors import QueryError
 from .attributes import attribute_plan
-from .compile import CompiledQuery
+from .compile import CompiledQuery, compile_query
 from .hits import Hit, HitMaker
 from .parse import lxml_xpath, parse, query_error
-from .plans import AtomPlan, NoPlan, atom_plan, filter_plan, for_plan
+from .plans import (
+    AtomPlan,
+    NoPlan,
+    atom_plan,
+    containing,
+    descendant_name,
+    filter_plan,
+    for_plan,
+)
 from .tree_cache import TreeCache
 
 
@@ -55,13 +66,17 @@ TREES = TreeCache()
 def evaluate_files(
     compiled: CompiledQuery, files: Sequence[tuple[str, Path]], *, limit: int, timeout: float,
     started: float | None = None, cache: TreeCache | None = None,
+    known: Collection[str] = (),
 ) -> QueryResult:
     """Evaluate a compiled query on the given files; a pure function of its arguments.
 
     Every item is counted; hits (with their context) are made for the first ``limit`` only.
 
     :param files: (doc id, path) pairs in the order the hits should come.
+    :param known: ids of the documents the index answers (see :class:`IndexAnswer`): their
+        items are the answer's, the file not read.
     """
+    answer = index_answer(compiled) if known else None
     started = time.perf_counter() if started is None else started
     deadline = started + timeout
     cache = TREES if cache is None else cache
@@ -78,8 +93,9 @@ def evaluate_files(
         if len(hits) >= limit and limit >= 0:
             message = _stopped(f"the result limit of {limit} items", index, len(files))
             break
-        found, new, partial = document_hits(compiled, cache, path, doc, deadline,
-                                            limit - len(hits))
+        found, new, partial = answer.hits(doc, limit - len(hits)) \
+            if answer is not None and doc in known else \
+            document_hits(compiled, cache, path, doc, deadline, limit - len(hits))
         evaluated += 1
         count += found
         hits += new
@@ -136,16 +152,21 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     :param stamp: the file's (mtime_ns, size) when the caller has just read them.
     :raise QueryError: a dynamic error, named after ``doc``.
     """
+    select = _selector(compiled, cache, path, stamp)
+    holding = containing(compiled.expression, compiled.namespaces)
+    if holding is not None:  # //NAME[contains(., 'w')]: the kept strings of NAME searched
+        name, literal = holding
+        yield from (element for element, text in cache.texts(path, name, stamp)
+                    if literal in text)
+        return
     if compiled.engine == "lxml":
-        tree, _ = cache.get(path, stamp=stamp)
-        result = lxml_xpath(compiled.expression, compiled.namespaces)(tree)
+        result = select(compiled.expression)
         yield from result if isinstance(result, list) else (result,)
         return
     plan = filter_plan(compiled.expression, compiled.namespaces)
     if plan is not None:
-        tree, _ = cache.get(path, stamp=stamp)
         try:
-            yield from plan.select(tree, lxml_xpath(plan.path, compiled.namespaces))
+            yield from plan.select(select(plan.path))
             return
         except NoPlan:
             pass  # a position test: this document is evaluated in full
@@ -153,9 +174,9 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             raise query_error(error, doc) from None
     looped = for_plan(compiled.expression, compiled.namespaces)
     if looped is not None:
-        tree, _ = cache.get(path, stamp=stamp)
+        tree = None if looped.focused else cache.get(path, stamp=stamp)[0]
         try:
-            bindings = looped.bindings(tree)
+            bindings = looped.bindings(select(looped.path))
         except NoPlan:
             pass  # not elements: this document is evaluated in full
         else:
@@ -167,11 +188,9 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             return
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
-        tree, _ = cache.get(path, stamp=stamp)
         try:
             yield from atoms.evaluate(
-                tree, lambda source: lxml_xpath(source, compiled.namespaces),
-                lambda attribute: cache.attributes(path, attribute, stamp))
+                select, lambda attribute: cache.attributes(path, attribute, stamp))
             return
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
@@ -188,6 +207,59 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     except elementpath.ElementPathError as error:
         raise query_error(error, doc) from None
     yield from _in_document_order(token, items)
+
+
+@dataclass(frozen=True)
+class IndexAnswer:
+    """A function of paths (``count(//tei:persName[@ref = '#x'])``) on the documents where the
+    index shows that none of its paths has a node: each path's requirements (names and
+    attribute values, see :func:`compile_query`) held by no such document, its paths are empty
+    there, and the expression, of nothing else, is the same items in each (``0``).
+
+    A document the index has not seen as it is now is never answered so (its stamp differs).
+    """
+
+    paths: tuple[CompiledQuery, ...]  # each path, with what a document needs for its nodes
+    items: tuple[Any, ...]  # the expression's items when every path is empty
+
+    def hits(self, doc: str, room: int) -> tuple[int, list[Hit], bool]:
+        """The document's items as :func:`document_hits` gives them, made without its tree."""
+        maker = HitMaker(doc)
+        return len(self.items), [maker.hit(item) for item in self.items[:max(0, room)]], False
+
+
+def index_answer(compiled: CompiledQuery) -> IndexAnswer | None:
+    """How the index answers ``compiled`` on the documents none of whose paths can have a node
+    (None: it cannot; the documents are all evaluated)."""
+    return _index_answer(compiled.expression, compiled.namespaces)
+
+
+@lru_cache(maxsize=256)
+def _index_answer(expression: str, namespaces: tuple[tuple[str, str], ...],
+                  ) -> IndexAnswer | None:
+    plan = atom_plan(expression, namespaces)
+    if plan is None:
+        return None
+    paths = tuple(compile_query(path, dict(namespaces)) for path in plan.paths)
+    if not all(path.names or path.attributes for path in paths):
+        return None  # a path the index cannot rule out (//*, //@n)
+    try:
+        items = plan.finish({f"__p{number}": [] for number in range(len(paths))})
+    except elementpath.ElementPathError:
+        return None  # an error on empty paths: each document reports it as today
+    return IndexAnswer(paths, tuple(items))
+
+
+def _selector(compiled: CompiledQuery, cache: TreeCache, path: Path,
+              stamp: tuple[int, int] | None) -> Callable[[str], Any]:
+    # the items of an lxml-safe expression in one document: //NAME the tree's elements by
+    # name, kept with the tree (a warm //tei:p walks nothing), the rest lxml's XPath
+    def select(source: str) -> Any:
+        name = descendant_name(source, compiled.namespaces)
+        if name is not None:
+            return cache.elements(path, name, stamp)
+        return lxml_xpath(source, compiled.namespaces)(cache.get(path, stamp=stamp)[0])
+    return select
 
 
 def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
@@ -218,8 +290,7 @@ def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
 def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, path: Path,
                     stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
     """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
-    tree, _ = cache.get(path, stamp=stamp)
-    return plan.strings(tree, lambda source: lxml_xpath(source, compiled.namespaces),
+    return plan.strings(_selector(compiled, cache, path, stamp),
                         lambda attribute: cache.attributes(path, attribute, stamp))
 
 

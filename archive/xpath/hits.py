@@ -62,6 +62,7 @@ class HitMaker:
         self.namespaces = tuple(namespaces)
         self.memo = {} if memo is None else memo
         self._texts: dict[Any, str] = {}
+        self._atoms: dict[Any, Hit] = {}  # hits of numbers, by class and value
         self._offsets: dict[Any, dict[Any, tuple[int, int]]] = {}
 
     def hit(self, item: Any) -> Hit:
@@ -70,6 +71,13 @@ class HitMaker:
             fields = self.memo.get(item)
             if fields is not None or isinstance(item.tag, str):  # not a comment or a PI
                 return self._element(item, fields)
+        elif item.__class__ in _NUMBERS:  # counts and sums (a for/return's): one hit a value
+            key = (item.__class__, item)  # 1e15 and 10**15 are equal but read apart
+            found = self._atoms.get(key)
+            if found is None:
+                found = self._atoms[key] = Hit(self.doc, None, "atomic", None,
+                                                _number_string(item), "")
+            return found
         kind, owner, anchor, name, value = classify(item)
         if kind == "atomic" or kind == "document" or owner is None:
             return Hit(self.doc, None, kind, None, value, "")
@@ -275,6 +283,14 @@ def atomic_string(value: Any) -> str:
         return format(value.normalize(), "f")
     return str(value)
 
+
+#: Classes of numbers whose hit depends on their value alone (bool, a subclass of int, is not
+#: among them: True == 1 would find 1's hit; NaN is never found, as NaN != NaN).
+_NUMBERS = frozenset({float, int})
+
+#: The XPath string of a number, remembered by class and value (typed: 1, 1.0 and True are
+#: three keys) across documents: a for/return's counts are few values many times.
+_number_string = lru_cache(maxsize=4096, typed=True)(atomic_string)
 
 #: The key of a tree's passage addresses in a hit memo.
 _PASSAGES = object()

@@ -18,15 +18,17 @@ turns out to be a number (a position) makes the plan step aside for that documen
 ``for $x in PATH return EXPR``, where lxml can run ``PATH`` and, with ``$x`` holding one element,
 ``EXPR``: lxml selects ``PATH``'s elements, then evaluates ``EXPR`` once per element with ``$x``
 bound to it (the focus stays the document's, as in the ``for``), the items concatenated in that
-order, as ``for`` does.
+order, as ``for`` does; an ``EXPR`` that reads the focus only through ``$x`` is evaluated with the
+element as its focus instead (no variable bound per element).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import elementpath
 from elementpath.datatypes import UntypedAtomic
@@ -68,14 +70,14 @@ class FilterPlan:
         self.read = read if attributes_only else None
         self.memo: dict[Any, bool] = {}
 
-    def select(self, tree: etree._ElementTree, lxml_xpath: Any) -> list[Any]:
-        """The elements of the expression in document order.
+    def select(self, selected: Any) -> list[Any]:
+        """The elements of the expression in document order, from PATH's items.
 
         :raise NoPlan: a predicate gave a number (a position test).
         :raise elementpath.ElementPathError: a predicate failed on an element.
         """
         found = []
-        for element in lxml_xpath(tree):
+        for element in selected:
             if not isinstance(element, etree._Element) or not isinstance(element.tag, str):
                 raise NoPlan
             key: Any
@@ -151,29 +153,42 @@ def _attributes_read(predicates: list[Any], namespaces: tuple[tuple[str, str], .
 
 
 class ForPlan:
-    """``for $x in PATH return EXPR``: both by lxml, ``EXPR`` once per element of ``PATH``."""
+    """``for $x in PATH return EXPR``: both by lxml, ``EXPR`` once per element of ``PATH``.
 
-    def __init__(self, variable: str, path: str, body: str,
+    When ``EXPR`` reads the focus only through ``$x`` (``count($x//tei:persName)``), it is
+    evaluated with the element as its context item and ``$x`` written ``self::node()``: the
+    same nodes, without binding a variable per element (a third of the loop's time).
+    """
+
+    def __init__(self, variable: str, path: Any, body: Any,
                  namespaces: tuple[tuple[str, str], ...]) -> None:
         self.variable = variable
-        self.path = lxml_xpath(path, namespaces)
-        self.body = lxml_xpath(body, namespaces)
+        self.path = str(path.source)  # (its items: see archive.xpath.evaluate)
+        lxml_xpath(self.path, namespaces)  # lxml refuses it here, if it does
+        self.elements = _elements_only(path)  # PATH's items need no checking
+        focused = _focused(body, variable)
+        self.focused = focused is not None
+        self.body = lxml_xpath(body.source if focused is None else focused, namespaces)
 
-    def bindings(self, tree: etree._ElementTree) -> list[etree._Element]:
-        """``PATH``'s elements, in document order.
+    def bindings(self, found: Any) -> list[etree._Element]:
+        """``PATH``'s elements, in document order, from its items.
 
         :raise NoPlan: ``PATH`` gave something other than elements.
         """
-        found = self.path(tree)
-        if not isinstance(found, list) or not all(
+        if not self.elements and (not isinstance(found, list) or not all(
                 isinstance(item, etree._Element) and isinstance(item.tag, str)
-                for item in found):
+                for item in found)):
             raise NoPlan
-        return found
+        return cast(list[etree._Element], found)
 
-    def items(self, tree: etree._ElementTree, element: etree._Element) -> list[Any]:
-        """``EXPR``'s items with the variable bound to ``element``."""
-        result = self.body(tree, **{self.variable: element})
+    def items(self, tree: etree._ElementTree | None, element: etree._Element) -> list[Any]:
+        """``EXPR``'s items with the variable bound to ``element`` (``tree``, its document,
+        is needed only when the body is not read with the element as focus)."""
+        if self.focused:
+            result = self.body(element)
+        else:
+            result = self.body(element.getroottree() if tree is None else tree,
+                               **{self.variable: element})
         return result if isinstance(result, list) else [result]
 
 
@@ -188,9 +203,113 @@ def for_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> ForPla
     if not lxml_safe(path) or not lxml_safe(body, variables=frozenset({variable})):
         return None
     try:
-        return ForPlan(variable, path.source, body.source, namespaces)
+        return ForPlan(variable, path, body, namespaces)
     except etree.XPathError:
         return None  # lxml refuses what elementpath accepts: elementpath decides
+
+
+@lru_cache(maxsize=256)
+def descendant_name(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str | None:
+    """The Clark name of an expression ``//NAME`` (a name test, prefixed or not, with no
+    predicate): its items are the tree's elements of that name in document order, as
+    ``tree.iter`` gives them (see :meth:`TreeCache.elements`); else None."""
+    return _descendant_name(parse(expression, namespaces), dict(namespaces))
+
+
+@lru_cache(maxsize=256)
+def containing(expression: str, namespaces: tuple[tuple[str, str], ...],
+               ) -> tuple[str, str] | None:
+    """(Clark name, literal) of an expression ``//NAME[contains(., 'literal')]``: its items are
+    the tree's elements of that name whose string value holds the literal, in document order
+    (see :meth:`TreeCache.texts`); else None."""
+    token = parse(expression, namespaces)
+    if token.symbol != "//" or token.label != "operator" or len(token) != 1:
+        return None
+    step = token[0]
+    if step.symbol != "[" or step.label != "operator":
+        return None
+    test, predicate = step
+    if predicate.symbol != "contains" or predicate.label != "function" or len(predicate) != 2 \
+            or predicate[0].symbol != "." or predicate[1].symbol != "(string)":
+        return None
+    name = _name_test(test, dict(namespaces))
+    return None if name is None else (name, str(predicate[1].value))
+
+
+def _descendant_name(token: Any, namespaces: dict[str, str]) -> str | None:
+    # the Clark name of `//NAME` (a name, prefixed or not, no predicate), else None
+    if token.symbol != "//" or token.label != "operator" or len(token) != 1:
+        return None
+    return _name_test(token[0], namespaces)
+
+
+def _name_test(step: Any, namespaces: dict[str, str]) -> str | None:
+    # the Clark name of a name test (prefixed or not), else None
+    if step.symbol == "(name)" and step.label == "name":
+        return str(step.value)  # no prefix: no namespace, in XPath 1.0
+    if step.symbol == ":" and step.label in ("symbol", "name") and len(step) == 2 \
+            and step[0].symbol == "(name)" and step[1].symbol == "(name)" \
+            and step[0].value in namespaces:
+        return f"{{{namespaces[step[0].value]}}}{step[1].value}"
+    return None
+
+
+def _elements_only(path: Any) -> bool:
+    # the path's last step is a name test on an axis of elements: it selects elements only
+    step = path
+    while True:
+        if step.symbol in ("/", "//") and step.label == "operator" and len(step):
+            step = step[-1]
+        elif step.symbol == "[" and step.label == "operator":
+            step = step[0]
+        else:
+            break
+    if step.label == "axis" and step.symbol not in ("attribute", "namespace") and len(step):
+        step = step[0]
+    return step.symbol in (":", "(name)", "*") and "function" not in step.label \
+        and (step.symbol != ":" or step[1].symbol in ("(name)", "*"))
+
+
+def _focused(body: Any, variable: str) -> str | None:
+    # the body with $variable written self::node(), when that is its only reading of the focus
+    # and none of its string literals holds a "$" (so that the rewriting is of names only)
+    if not _through(body, variable) or any(
+            token.label == "literal" and "$" in str(token.value) for token in walk_tokens(body)):
+        return None
+    source = str(body.source)
+    written = re.compile(rf"\$\s*{re.escape(variable)}(?![\w.\-])")
+    uses = sum(token.symbol == "$" for token in walk_tokens(body))
+    if len(written.findall(source)) != uses:
+        return None
+    return written.sub("self::node()", source)
+
+
+def _through(token: Any, variable: str) -> bool:
+    # reads the focus only through the variable, and the variable only where it stands for
+    # the focus (not inside a predicate nor after a step, where the focus is another node)
+    symbol, label = token.symbol, token.label
+    if symbol == "$":
+        return bool(token[0].value == variable)
+    if label == "literal":
+        return True
+    if symbol in ("/", "//") and label == "operator":
+        if len(token) == 1:
+            return not _uses(token[0], variable)  # from the document's root either way
+        return len(token) == 2 and _through(token[0], variable) \
+            and not _uses(token[1], variable)
+    if symbol == "[" and label == "operator":
+        return _through(token[0], variable) and not _uses(token[1], variable)
+    if label == "function":
+        return len(token) > 0 and symbol not in OUTWARD_FUNCTIONS \
+            and all(_through(child, variable) for child in token)
+    if (label == "operator" and symbol not in ("!",)) or (symbol == "(" and label ==
+                                                            "expression"):
+        return all(_through(child, variable) for child in token)
+    return False
+
+
+def _uses(token: Any, variable: str) -> bool:
+    return any(t.symbol == "$" and t[0].value == variable for t in walk_tokens(token))
 
 
 #: Functions that only atomize (or count) their first argument.
@@ -208,22 +327,23 @@ class AtomPlan:
         self.maps = maps  # per path: its values from the tree's attribute map (//NAME/@a)
         self.native = _native(token)
 
-    def evaluate(self, tree: etree._ElementTree, lxml_xpath: Any,
+    def evaluate(self, select: Callable[[str], Any],
                  attribute_map: Callable[[str], AttributeMap] | None = None) -> list[Any]:
         """The expression's items on one document.
 
+        :param select: the items of one of the paths in the document (lxml's).
         :param attribute_map: the tree's map of an attribute (see archive.xpath.attributes).
         :raise elementpath.ElementPathError: the evaluation failed.
         """
-        return self.finish(self.strings(tree, lxml_xpath, attribute_map))
+        return self.finish(self.strings(select, attribute_map))
 
-    def strings(self, tree: etree._ElementTree, lxml_xpath: Any,
+    def strings(self, select: Callable[[str], Any],
                 attribute_map: Callable[[str], AttributeMap] | None = None,
                 ) -> dict[str, list[str]]:
         """Each path's atomized nodes on one document, by the name of its variable."""
         return {f"__p{number}": plan.values(attribute_map(plan.attribute))
                 if plan is not None and attribute_map is not None
-                else [_atomized(node) for node in lxml_xpath(path)(tree)]
+                else [_atomized(node) for node in select(path)]
                 for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
 
     def finish(self, strings: dict[str, list[str]]) -> list[Any]:
@@ -256,13 +376,16 @@ def atom_plan(expression: str, namespaces: tuple[tuple[str, str], ...]) -> AtomP
                 paths.append(argument.source)
         except Exception:  # noqa: BLE001 - no plan; the full evaluation reports any error
             continue
-    rewritten = expression
-    for number, path in enumerate(paths):
-        if path not in rewritten:
-            return None  # written with other spacing than the parser's: no plan
-        rewritten = rewritten.replace(path, f"$__p{number}")
     if not paths:
         return None
+    # the paths as the parser writes them (`[@ref = '#x']`): the expression so written when
+    # it is written otherwise (`[@ref="#x"]`)
+    rewritten = expression if all(path in expression for path in paths) \
+        else str(parse(expression, namespaces).source)
+    for number, path in enumerate(paths):
+        if path not in rewritten:
+            return None
+        rewritten = rewritten.replace(path, f"$__p{number}")
     try:
         token = parse(rewritten, namespaces)
     except Exception:  # noqa: BLE001
@@ -311,7 +434,7 @@ def _ends_in_element_or_attribute(path: Any) -> bool:
         step = step[0]
     return step.symbol == "@" or (step.symbol in (":", "(name)", "*")
                                   and "function" not in step.label
-                                  and (step.symbol != ":" or step[1].symbol == "(name)"))
+                                  and (step.symbol != ":" or step[1].symbol in ("(name)", "*")))
 
 
 def _context_free(token: Any) -> bool:

@@ -18,6 +18,7 @@ from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
 from .attributes import AttributeMap, attribute_map
+from .hits import string_value
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -34,6 +35,8 @@ class _Entry:
     cost: int
     attributes: dict[str, AttributeMap] = field(default_factory=dict)
     hits: dict[Any, Any] = field(default_factory=dict)  # element → its hit's fields
+    named: dict[str, list[Any]] = field(default_factory=dict)  # name → elements so named
+    texts: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)  # and their strings
     counted: int = 0  # of those, already in cost
     query: int = 0  # the last query that used it (see TreeCache.new_query)
 
@@ -58,6 +61,7 @@ class TreeCache:
     ELEMENTPATH_FACTOR = 24
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
+    NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     OVER_BUDGET = 1.25  # what an entry growing may take the cache to (see _grow)
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
@@ -97,6 +101,41 @@ class TreeCache:
             found = entry.attributes[attribute] = attribute_map(entry.tree, attribute)
             self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()
                                                    for pairs in by_tag.values()))
+        return found
+
+    def elements(self, path: Path, name: str,
+                 stamp: tuple[int, int] | None = None) -> list[Any]:
+        """The elements of ``path``'s tree named ``name`` (Clark), in document order, as
+        ``//NAME`` selects them; the list is shared: never changed by the caller.
+
+        Found on first use per tree and name (``tree.iter``), kept with the tree, dropped with
+        it: a warm ``//tei:p`` walks no tree.
+
+        :param stamp: as for :meth:`get`.
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        entry = self._entry(path, False, stamp)
+        found = entry.named.get(name)
+        if found is None:
+            found = entry.named[name] = list(entry.tree.iter(name))
+            self._grow(entry, self.NAMED_ENTRY * (len(found) + 1))
+        return found
+
+    def texts(self, path: Path, name: str,
+              stamp: tuple[int, int] | None = None) -> list[tuple[Any, str]]:
+        """The elements of ``path``'s tree named ``name`` with their string values (XPath's
+        ``string(.)``), in document order; kept and shared as :meth:`elements` is, so that a
+        warm ``//tei:p[contains(., 'w')]`` reads strings, not the tree.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        entry = self._entry(path, False, stamp)
+        found = entry.texts.get(name)
+        if found is None:
+            found = entry.texts[name] = [(element, string_value(element)) for element
+                                         in self.elements(path, name, stamp)]
+            self._grow(entry, self.NAMED_ENTRY * len(found)
+                       + sum(len(text) for _, text in found))
         return found
 
     def hit_memo(self, path: Path) -> dict[Any, Any]:

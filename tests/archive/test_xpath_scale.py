@@ -65,6 +65,14 @@ LOOPS = [
     ("for $p in //tei:p return $p//tei:persName[@ref = '#leon-trotsky']", 3),
     ("for $p in //tei:div return boolean($p//tei:orgName)", 5),
     ("for $x in //tei:persName return count(//tei:p[tei:persName = $x])", 12),
+    # the body read with $p as its focus (self::node()), and where it cannot be: $p inside a
+    # predicate or after a step, where the focus is another node
+    ("for $p in //tei:p return $p[1]", 14),
+    ("for $p in //tei:p return string($p)", 14),
+    ("for $p in //tei:div return boolean($p/tei:p[tei:persName])", 5),
+    ("for $p in //tei:p return count(//tei:persName[. = $p//tei:persName])", 14),
+    ("for $p in //tei:p return count($p//tei:persName[@ref = $p//tei:placeName/@ref])", 14),
+    ("for $r in //tei:text return count(/tei:TEI/tei:teiHeader//tei:title | $r//tei:p)", 4),
     # not elements: such a document is evaluated in full
     ("for $n in //tei:p/@xml:id return string-length($n)", 11),
 ]
@@ -86,6 +94,28 @@ def test_for_loops_over_elements_run_in_lxml_with_the_items_of_elementpath(
     assert planned.count == count
     assert (planned.count, planned.hits) == (full.count, full.hits)
     assert [hit.kind for hit in planned.hits] == [hit.kind for hit in full.hits]
+
+
+@pytest.mark.parametrize(("expression", "body"), [
+    ("for $p in //tei:p return count($p//tei:persName)", "count(self::node()//tei:persName)"),
+    ("for $p in //tei:p return $p[1]", "self::node()[1]"),
+    ("for $p in //tei:p return string($p)", "string(self::node())"),
+    ("for $pp in //tei:p return count($pp//tei:persName)", "count(self::node()//tei:persName)"),
+    # the variable where the focus is another node, or a "$" in a string: bound as it is
+    ("for $p in //tei:p return count(//tei:persName[. = $p//tei:persName])", None),
+    ("for $p in //tei:p return count($p//tei:persName[@ref = $p//tei:placeName/@ref])", None),
+    ("for $p in //tei:p return count($p//tei:persName[@ref = '$p'])", None),
+])
+def test_a_for_body_takes_its_element_as_focus_only_where_that_means_the_same(
+        expression: str, body: str | None) -> None:
+    from archive.xpath.plans import for_plan
+
+    compiled = compile_query(expression)
+    plan = for_plan(compiled.expression, compiled.namespaces)
+    assert plan is not None
+    assert plan.focused == (body is not None)
+    if body is not None:
+        assert plan.body.path == body
 
 
 @pytest.mark.parametrize("expression", [
@@ -258,3 +288,24 @@ def test_predicates_on_named_attributes_are_remembered_by_their_values(
     monkeypatch.setattr(evaluate, "filter_plan", lambda *_: None)
     full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
     assert planned.count > 0 and (planned.count, planned.hits) == (full.count, full.hits)
+
+
+def test_elements_found_by_name_are_kept_with_their_tree_and_go_with_it(
+        settings: Settings) -> None:
+    from archive.search import evaluate_query
+
+    cache = TreeCache()
+    path = settings.tei_dir / "untitled_note.xml"
+    first = evaluate_query(settings, "//tei:p", limit=1000, timeout=60, cache=cache)
+    parsed = cache.misses
+    again = evaluate_query(settings, "for $p in //tei:p return string-length($p)", limit=1000,
+                           timeout=60, cache=cache)
+    assert cache.misses == parsed  # the same trees, their //tei:p kept
+    assert again.count == first.count
+    assert cache.elements(path, "{http://www.tei-c.org/ns/1.0}p") is cache.elements(
+        path, "{http://www.tei-c.org/ns/1.0}p")
+    path.write_text(path.read_text().replace('<p xml:id="p1">', '<p xml:id="p0">New.</p>'
+                                             '<p xml:id="p1">'))
+    after = evaluate_query(settings, "//tei:p", limit=1000, timeout=60, cache=cache)
+    fresh = evaluate_query(settings, "//tei:p", limit=1000, timeout=60, cache=TreeCache())
+    assert after.hits == fresh.hits and after.count == first.count + 1

@@ -44,8 +44,12 @@ def compile_query(expression: str, namespaces: dict[str, str] | None = None, *,
     :param namespaces: extra prefix bindings; ``tei`` and ``xml`` are always bound.
     :param element_context: the context item will be an element, not the document node.
     :raise QueryError: a static (syntax, name, type) error, with its XPath code and position,
-        or an expression longer than :data:`MAX_EXPRESSION`.
+        or an expression longer than :data:`MAX_EXPRESSION`, or a binding without a prefix
+        (XPath names have no default namespace: ``tei:p``, not ``p``).
     """
+    if namespaces and "" in namespaces:
+        raise QueryError("a namespace binding needs a prefix (XPath has no default namespace"
+                         " for names): bind one, e.g. tei, and write tei:p")
     if len(expression) > MAX_EXPRESSION:
         raise QueryError(f"XPath expression too long: {len(expression)} characters"
                          f" (at most {MAX_EXPRESSION})")

@@ -648,3 +648,9 @@ def test_a_replaced_folder_is_watched_anew(settings: Settings) -> None:
     assert tree_cache.folder_stamps(folder, paths) == tree_cache.file_stamps(paths)
     _quote_into_untitled_note(settings)  # in the new folder: the old watch would not tell
     assert tree_cache.folder_stamps(folder, paths) == tree_cache.file_stamps(paths)
+
+
+def test_a_binding_without_a_prefix_is_a_query_error() -> None:
+    """lxml refuses an empty prefix with a TypeError: the caller gets a QueryError saying why."""
+    with pytest.raises(QueryError, match="needs a prefix"):
+        compile_query("//p", {"": "http://www.tei-c.org/ns/1.0"})

@@ -6,7 +6,9 @@ each figure beside its target: build rate, index size against the TEI's, peak me
 build and of the viewer, facet lookup p95 in process and through ``/api/facets`` of a real
 ``archive serve`` (response cache off), the first lookup after a start, and ``archive facets``
 from the command line. Run: ``python benchmarks/scale.py [--docs 60000] [--work DIR]``
-(``make bench-scale``); ``--no-build`` measures the index already in the work folder.
+(``make bench-scale``); ``--no-build`` measures the index already in the work folder;
+``--shape eebo`` measures documents of EEBO-TCP's shape (fewer, longer books: ~25 KB on average,
+up to megabytes, few names tagged) instead of the assembled ones.
 
 XPath, and BaseX beside it, are measured by ``make bench-query``, not here.
 """
@@ -31,7 +33,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root
 
 from archive.config import Settings  # noqa: E402
-from benchmarks.corpus import build_corpus, source_files  # noqa: E402
+from benchmarks.corpus import SHAPES, build_corpus, build_eebo_corpus, source_files  # noqa: E402
 from benchmarks.query import report, selections  # noqa: E402
 
 BUILD_RATE_TARGET = 400  # documents per second, on 2 cores
@@ -45,18 +47,29 @@ RUNS = 30
 ARCHIVE = [sys.executable, "-m", "archive"]
 
 
-def prepare(work: Path, count: int) -> Settings:
-    """The data directory of ``count`` assembled documents in ``work`` (made once)."""
-    settings = Settings(data_dir=work / f"scale-{count}")
+def prepare(work: Path, count: int, shape: str = "assembled") -> Settings:
+    """The data directory of ``count`` documents of a shape (benchmarks/corpus.py) in ``work``
+    (made once)."""
+    settings = Settings(data_dir=work / f"scale-{count}" if shape == "assembled"
+                        else work / f"scale-{shape}-{count}")
     done = settings.data_dir / ".bench-ready"
     if not done.exists():
         shutil.rmtree(settings.data_dir, ignore_errors=True)
         started = time.perf_counter()
         print(f"assembling {count} documents in {settings.tei_dir} (once) ...", flush=True)
-        build_corpus(settings.tei_dir, count, source_files(None))
+        make_corpus(settings.tei_dir, count, shape)
         done.touch()
         print(f"  assembled in {time.perf_counter() - started:.0f} s", flush=True)
     return settings
+
+
+def make_corpus(tei_dir: Path, count: int, shape: str) -> None:
+    """``count`` documents of the shape: ``assembled`` from the samples' passages (many short
+    documents), or ``eebo`` (fewer, longer ones, as EEBO-TCP's books)."""
+    if shape == "eebo":
+        build_eebo_corpus(tei_dir, count)
+    else:
+        build_corpus(tei_dir, count, source_files(None))
 
 
 def tei_bytes(settings: Settings) -> int:
@@ -229,9 +242,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale")
     parser.add_argument("--no-build", action="store_true",
                         help="measure the index already in the work folder")
+    parser.add_argument("--shape", choices=SHAPES, default="assembled",
+                        help="the corpus: many short documents assembled from the samples, or"
+                             " EEBO-TCP's fewer, longer books (benchmarks/corpus.py)")
     args = parser.parse_args()
-    settings = prepare(args.work, args.docs)
-    print(f"\n{args.docs} documents in {settings.data_dir}")
+    settings = prepare(args.work, args.docs, args.shape)
+    print(f"\n{args.docs} documents ({args.shape}) in {settings.data_dir}")
     if not args.no_build:
         build(settings, args.docs)
     sizes(settings)

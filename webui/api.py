@@ -22,7 +22,7 @@ def documents() -> Response:
 
 @bp.get("/facets")
 def facets() -> Response:
-    data = browse_data()
+    data = browse_data(listed=False)  # its documents are not part of the answer
     return jsonify({key: data[key] for key in ("query", "selections", "total", "facets",
                                                "facets_failed", "years", "decades")})
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
@@ -27,8 +29,10 @@ from .timeline import histogram_svg, per
 
 bp = Blueprint("browse", __name__)
 
-#: Facet values asked of lookup: enough for every year a corpus mentions.
+#: Values asked of lookup for the timeline's facets: enough for every year a corpus mentions.
 TIMELINE_YEARS = 5000
+#: The facets the timeline draws, whose every value is asked for (the others: those shown).
+TIMELINE_FACETS = ("year", "decade")
 
 
 def current_selection() -> Selection:
@@ -55,9 +59,10 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
     expanded = request.args.get("_facet_size") == "max"  # Datasette's "show all values"
     size = current_app.config["FACET_MAX" if expanded else "FACET_SIZE"]
     try:
-        # every value's count is computed anyway; asking for all gives the timeline its years
+        # the values shown, and the timeline's every year (each value asked for costs a dict)
         result = lookup(get_settings(), selection.chosen(), selection.text or None, limit=limit,
-                        facet_size=TIMELINE_YEARS)
+                        facet_size=size,
+                        facet_sizes=dict.fromkeys(TIMELINE_FACETS, TIMELINE_YEARS))
     except QueryError as error:
         abort(400, str(error))
     result["years"] = []
@@ -74,9 +79,8 @@ def run_lookup(selection: Selection, endpoint: str, limit: int) -> dict[str, Any
                                        and item["value"].endswith("0s") and item["count"])
         top = facet["results"][:size]
         top += [item for item in facet["results"][size:] if item["selected"]]
-        facet["truncated"] = facet["truncated"] or len(facet["results"]) > size
+        facet["truncated"] = facet["truncated"] or facet["value_count"] > size
         facet["expanded"] = expanded
-        facet["value_count"] = len(facet["results"])  # values counted (lookup asks for up to 5000)
         facet["results"] = top
         facet["expand_url"] = (expand_url(endpoint, facet["name"])
                                if facet["truncated"] and not expanded else None)
@@ -98,8 +102,30 @@ def toggle_url(endpoint: str, name: str, value: str, selected: bool) -> str:
     if not selected:
         values.append(value)
     args.setlist(name, values)
-    query: dict[str, Any] = args.to_dict(flat=False)  # url_for's **values
-    return url_for(endpoint, **query)
+    return with_query(endpoint, args)
+
+
+#: The characters werkzeug's ``url_for`` leaves unquoted in a query string.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def with_query(endpoint: str, args: MultiDict[str, str]) -> str:
+    """``url_for(endpoint, **args)`` for an endpoint without arguments, as werkzeug writes it,
+    its route built once per request: a page has a link for every value shown and every bar of
+    its timeline, and building each through the URL map took about half of ``/api/facets``."""
+    if "endpoint_urls" not in g:
+        g.endpoint_urls = {}
+    base: str = g.endpoint_urls.get(endpoint) or g.endpoint_urls.setdefault(
+        endpoint, url_for(endpoint))
+    # (urlencode's own joining, each name and value quoted once: they repeat from link to link)
+    query = "&".join(f"{_quoted(name)}={_quoted(value)}"
+                     for name, value in args.items(multi=True))
+    return f"{base}?{query}" if query else base
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    return quote_plus(text, safe=_QUERY_SAFE)
 
 
 def expand_url(endpoint: str, name: str) -> str:
@@ -115,13 +141,16 @@ def page_number() -> int:
         return 1
 
 
-def browse_data(endpoint: str = "browse.index") -> dict[str, Any]:
-    """Everything the browse page shows, as plain data (the JSON twin returns it as is)."""
+def browse_data(endpoint: str = "browse.index", listed: bool = True) -> dict[str, Any]:
+    """Everything the browse page shows, as plain data (the JSON twin returns it as is).
+
+    :param listed: False: no documents are listed (``/api/facets``), only counted.
+    """
     selection = current_selection()
     size = current_app.config["PAGE_SIZE"]
     page = page_number()
     # lookup has no offset: ask for the pages up to this one and keep the last
-    result = run_lookup(selection, endpoint, limit=page * size)
+    result = run_lookup(selection, endpoint, limit=page * size if listed else 0)
     documents = result["documents"][(page - 1) * size:]
     for document in documents:
         document["url"] = url_for("documents.read", doc_id=document["id"])

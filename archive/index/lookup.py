@@ -14,6 +14,7 @@ one snapshot per lookup, through a read-only connection each thread keeps open.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,8 @@ _CHUNK = 500
 
 def lookup(settings: Settings, selections: dict[str, list[str]], text: str | None = None,
            limit: int = 50, *, date_from: str | None = None, date_to: str | None = None,
-           facet_size: int = FACET_SIZE) -> dict[str, Any]:
+           facet_size: int = FACET_SIZE,
+           facet_sizes: Mapping[str, int] | None = None) -> dict[str, Any]:
     """Documents (and passages) matching a selection, with counts for every facet value.
 
     Selections combine with AND across facets and OR within one facet. A facet's own counts
@@ -47,17 +49,23 @@ def lookup(settings: Settings, selections: dict[str, list[str]], text: str | Non
     :param text: words that must all occur in one passage (sanitised into an FTS5 query).
     :param date_from: with ``date_to``, keep documents that mention a date overlapping the
         range (ISO dates; either end may be open).
+    :param facet_size: the most frequent values given per facet; a selected value beyond them
+        is given too, with its count, after them.
+    :param facet_sizes: facet name → its own ``facet_size`` (a timeline's years: all of them).
     :return: ``{"count", "documents", "passage_count", "passages", "facets",
-        "facets_failed", ...}``, the facets in Datasette's shape; ``facets_failed`` names the
-        facets left uncounted when counting passed ``settings.facet_time_limit_ms``.
+        "facets_failed", ...}``, the facets in Datasette's shape (and each facet's
+        ``value_count``: its values counted above 0, and its selected values counted 0);
+        ``facets_failed`` names the facets left uncounted when counting passed
+        ``settings.facet_time_limit_ms``.
     :raise QueryError: an unknown facet, or an unreadable date.
     """
     facets, selections, fts, days = _prepared(settings, selections, text, date_from, date_to)
     db = reader(settings)
     db.execute("BEGIN")  # one snapshot for the postings' stamp, the matches and the rows
     try:
+        sizes = {name: (facet_sizes or {}).get(name, facet_size) for name in facets}
         return _Lookup(db, postings(db), facets, selections, fts, days).run(
-            limit, facet_size, settings.facet_time_limit_ms / 1000)
+            limit, sizes, settings.facet_time_limit_ms / 1000)
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
@@ -80,7 +88,8 @@ def facet_counts(settings: Settings, selections: dict[str, list[str]], text: str
     try:
         search = _Lookup(db, postings(db), facets, selections, fts, days)
         doc_mask, passage_mask = search.matches()
-        return search._counts(facets[facet], doc_mask, passage_mask, 0)
+        values, counts = search._counts(facets[facet], doc_mask, passage_mask)
+        return _ranked(values, counts, 0)
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
@@ -216,15 +225,14 @@ class _Lookup:
             passages.append(index.remembered(("text", self.fts), self._text_mask))
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))
-        passage_mask = np.logical_and.reduce(passages) if passages else None
+        passage_mask = _all(passages) if passages else None
         # the text alone (so a mask): its documents are remembered too
         if self.fts and len(passages) == 1 and passage_mask is not None:
             docs.append(index.remembered(("text documents", self.fts),
                                          lambda: index.docs_of(passage_mask)))
         elif passage_mask is not None:
             docs.append(index.docs_of(passage_mask))
-        doc_mask = (np.logical_and.reduce(docs) if docs
-                    else np.ones(index.doc_count, dtype=bool))
+        doc_mask = _all(docs) if docs else np.ones(index.doc_count, dtype=bool)
         if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
             passage_mask = passage_mask & index.passages_of(doc_mask)
         return doc_mask, passage_mask
@@ -255,7 +263,7 @@ class _Lookup:
     def constrained(self, without: str | None = None) -> bool:
         return bool(self.fts or self.days or any(name != without for name in self.selections))
 
-    def run(self, limit: int, facet_size: int, facet_seconds: float) -> dict[str, Any]:
+    def run(self, limit: int, sizes: dict[str, int], facet_seconds: float) -> dict[str, Any]:
         started = time.perf_counter()
         doc_mask, passage_mask = self.matches()
         passage_mode = passage_mask is not None
@@ -264,10 +272,10 @@ class _Lookup:
                      for row in self._rows(
                          "SELECT doc, id, title, author, date, kind, publication FROM documents"
                          " WHERE doc IN ({})", self.index.doc_of_rank, doc_mask, limit)]
-        result: dict[str, Any] = {"count": int(doc_mask.sum()), "documents": documents,
+        result: dict[str, Any] = {"count": int(np.count_nonzero(doc_mask)), "documents": documents,
                                   "selections": self.selections}
         if passage_mask is not None:
-            result["passage_count"] = int(passage_mask.sum())
+            result["passage_count"] = int(np.count_nonzero(passage_mask))
             result["passages"] = [
                 {"doc": doc, "target": xml_id, "element": element, "text": text}
                 for doc, xml_id, element, text in self._rows(
@@ -280,13 +288,14 @@ class _Lookup:
             if time.perf_counter() - started > facet_seconds:  # no time left: not counted
                 result["facets_failed"].append(facet.name)
             else:
-                result["facets"].append(self._facet(facet, masks, passage_mode, facet_size))
+                result["facets"].append(self._facet(facet, masks, passage_mode,
+                                                    sizes[facet.name]))
         return result
 
     def _rows(self, sql: str, ids_of_rank: np.ndarray, mask: np.ndarray,
               limit: int) -> list[tuple[Any, ...]]:
         # the first `limit` set entries of a mask, in rank order, read by primary key
-        ids = [int(number) for number in ids_of_rank[np.flatnonzero(mask)[:max(limit, 0)]]]
+        ids = [int(number) for number in ids_of_rank[_first(mask, limit)]]
         found: dict[int, tuple[Any, ...]] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
@@ -298,54 +307,87 @@ class _Lookup:
                passage_mode: bool, size: int) -> dict[str, Any]:
         without = facet.name if facet.name in self.selections else None
         if not self.constrained(without):
-            counts = self.index.totals(self.db, facet.name)[:size + 1]
+            top = self.index.totals(self.db, facet.name)[:size + 1]
+            value_count = len(self.index.totals(self.db, facet.name))
+            count_of = self.index.total_of(self.db, facet.name)
         else:
             if without not in masks:
                 masks[without] = self.matches(without)
             doc_mask, passage_mask = masks[without]
             if without is not None:
                 passage_mode = passage_mask is not None
-            counts = self._counts(facet, doc_mask, passage_mask if passage_mode else None,
-                                  size + 1)
-        truncated = len(counts) > size
-        counts = counts[:size]
+            values, counts = self._counts(facet, doc_mask,
+                                          passage_mask if passage_mode else None)
+            top = _ranked(values, counts, size + 1)
+            value_count = int(np.count_nonzero(counts))
+            postings = self.index.facets.get(facet.name)
+            numbers = postings.numbers(self.db) if postings else {}
+            count_of = {value: int(counts[number]) for value in self.selections.get(
+                facet.name, []) if (number := numbers.get(value)) is not None}
+        truncated = len(top) > size
+        top = top[:size]
         selected = self.selections.get(facet.name, [])
-        shown = {value for value, _ in counts}
-        counts += [(value, 0) for value in selected if value not in shown]
+        shown = {value for value, _ in top}
+        # a selected value beyond the top, as it ranks among all, then those counted 0
+        beyond = [(value, count_of.get(value, 0)) for value in selected if value not in shown]
+        top += sorted(((value, n) for value, n in beyond if n), key=lambda pair: (-pair[1],
+                                                                                  pair[0]))
+        top += [(value, n) for value, n in beyond if not n]
         labels = self.index.labels(self.db) if facet.labels == "registry" else None
         chosen = set(selected)
-        # (thousands of values per facet when all are asked for: one dictionary each, no more)
         results: list[dict[str, Any]] = [
-            {"value": value, "label": value, "count": n, "selected": value in chosen}
-            for value, n in counts]
-        if labels:
-            for item in results:
-                item["label"] = labels.get(item["value"], item["value"])
+            {"value": value, "label": labels.get(value, value) if labels else value,
+             "count": n, "selected": value in chosen}
+            for value, n in top]
         return {"name": facet.name, "label": facet.label, "level": facet.level,
-                "results": results, "truncated": truncated}
+                "results": results, "truncated": truncated,
+                "value_count": value_count + sum(1 for _, n in beyond if not n)}
 
-    def _counts(self, facet: Facet, doc_mask: np.ndarray, passage_mask: np.ndarray | None,
-                top: int) -> list[tuple[str, int]]:
-        """The ``top`` most frequent values under the masks (0: all), ties in value order."""
+    def _counts(self, facet: Facet, doc_mask: np.ndarray,
+                passage_mask: np.ndarray | None) -> tuple[list[str], np.ndarray]:
+        """The facet's values and each one's count under the masks."""
         postings = self.index.facets.get(facet.name)
-        if postings is None:
-            return []
-        values = postings.values(self.db)
-        if not values:
-            return []
+        values = postings.values(self.db) if postings is not None else []
+        if postings is None or not values:
+            return [], np.zeros(0, dtype=np.int64)
         if facet.level == "passage" and passage_mask is not None:
             counter = postings.counter(self.db, "passage")
             if counter is None:  # no row of the facet is on a passage
-                return []
-            counts = counter.counts(passage_mask)
-        else:
-            counter = postings.counter(self.db, "doc")
-            assert counter is not None  # every row is in a document
-            counts = counter.counts(doc_mask)
-        cut = 1  # only the best candidates are sorted: at least the top-th count, never 0
-        if len(counts) > top > 0:
-            cut = max(int(-np.partition(-counts, top - 1)[top - 1]), 1)  # the top-th largest
-        present = np.flatnonzero(counts >= cut)
-        order = present[np.lexsort((present, -counts[present]))][:top or None]
-        return list(zip(map(values.__getitem__, order.tolist()), counts[order].tolist(),
-                        strict=True))
+                return [], np.zeros(0, dtype=np.int64)
+            return values, counter.counts(passage_mask)
+        counter = postings.counter(self.db, "doc")
+        assert counter is not None  # every row is in a document
+        return values, counter.counts(doc_mask)
+
+
+def _first(mask: np.ndarray, count: int) -> np.ndarray:
+    """The positions of the first ``count`` entries set in ``mask``, looked for in growing
+    blocks (a page of rows needs the first few of a mask of millions of passages)."""
+    found: list[np.ndarray] = []
+    start, block, left = 0, 4096, count
+    while left > 0 and start < len(mask):
+        hits = np.flatnonzero(mask[start:start + block])[:left] + start
+        found.append(hits)
+        left -= len(hits)
+        start, block = start + block, block * 4
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _all(masks: list[np.ndarray]) -> np.ndarray:
+    """The entries set in every mask: the one mask itself (never changed), or a new one.
+    (``np.logical_and.reduce`` of a list first copies the masks into one array.)"""
+    found = masks[0]
+    for mask in masks[1:]:
+        found = found & mask
+    return found
+
+
+def _ranked(values: list[str], counts: np.ndarray, top: int) -> list[tuple[str, int]]:
+    """The ``top`` most frequent values counted above 0 (0: all), ties in value order."""
+    cut = 1  # only the best candidates are sorted: at least the top-th count, never 0
+    if len(counts) > top > 0:
+        cut = max(int(-np.partition(-counts, top - 1)[top - 1]), 1)  # the top-th largest
+    present = np.flatnonzero(counts >= cut)
+    order = present[np.lexsort((present, -counts[present]))][:top or None]
+    return list(zip(map(values.__getitem__, order.tolist()), counts[order].tolist(),
+                    strict=True))

@@ -131,17 +131,21 @@ class Counter:
     """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
 
     The rows of the set entries of a mask are then runs, cheap to select, and when they are
-    most of the rows the few others are counted instead and taken from the totals.
+    most of the rows the few others are counted instead and taken from the totals. With few
+    rows per rank each row's rank is read in the mask; with many, only the runs of the ranks
+    set (or, when they hold most rows, of those not set) are read.
     """
 
-    #: Rows per rank from which repeating each mask entry beats reading it at each row's rank.
+    #: Rows per rank from which reading the runs beats reading each row's rank in the mask.
     RUNS = 16
 
     def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, values: int) -> None:
         self.value_ids, self.lengths = value_ids, lengths
         size = len(lengths)
-        self.ranks = (np.repeat(np.arange(size), lengths) if len(value_ids) < self.RUNS * size
-                      else None)
+        runs = len(value_ids) >= self.RUNS * size
+        self.ranks = None if runs else np.repeat(np.arange(size), lengths)
+        #: Where each rank's run starts (with runs only).
+        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if runs else None
         self.total = np.bincount(value_ids, minlength=values)
 
     @classmethod
@@ -152,11 +156,34 @@ class Counter:
         order = np.argsort(ranks, kind="stable")
         return cls(value_ids[order], np.bincount(ranks, minlength=size), values)
 
+    #: Share of the rows below which reading the runs of the ranks (set or not) beats
+    #: repeating the mask over every row.
+    FEW = 0.4
+
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Rows per value among the ranks set in ``mask``."""
+        if self.ranks is None:
+            chosen = np.flatnonzero(mask)
+            lengths = self.lengths[chosen]
+            share = int(lengths.sum()) / max(len(self.value_ids), 1)
+            if share < self.FEW:
+                return self._runs(chosen, lengths)
+            if share > 1 - self.FEW:  # most rows: count the others', taken from the totals
+                chosen = np.flatnonzero(~mask)
+                counts: np.ndarray = self.total - self._runs(chosen, self.lengths[chosen])
+                return counts
         rows = np.repeat(mask, self.lengths) if self.ranks is None else mask[self.ranks]
         if 2 * np.count_nonzero(rows) > len(rows):
             return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))
+        return np.bincount(self.value_ids[rows], minlength=len(self.total))
+
+    def _runs(self, chosen: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Rows per value in the runs of the ranks ``chosen`` (of these ``lengths``)."""
+        assert self.starts is not None
+        ends = np.cumsum(lengths)
+        # each chosen run's rows: its start, then one by one (an arange shifted per run)
+        rows = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(
+            self.starts[chosen] - (ends - lengths), lengths)
         return np.bincount(self.value_ids[rows], minlength=len(self.total))
 
 
@@ -180,6 +207,11 @@ class FacetPostings:
             self._index = {value: number for number, value in enumerate(values)}
             self._values = values
         return self._values
+
+    def numbers(self, db: Database) -> dict[str, int]:
+        """Value → its number (its place in :meth:`values`)."""
+        self.values(db)
+        return self._index
 
     def ranks_of(self, db: Database, values: list[str], part: str) -> np.ndarray:
         """The document (``part="docs"``) or passage (``"passages"``, -1 for a row outside
@@ -245,6 +277,7 @@ class Postings:
         self.facets = {name: FacetPostings(self, name)
                        for name in (names.decode("utf-8").split(_SEPARATOR) if names else [])}
         self._totals: dict[str, list[tuple[str, int]]] = {}
+        self._total_of: dict[str, dict[str, int]] = {}
         self._labels: dict[str, str] | None = None
         self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
 
@@ -293,6 +326,13 @@ class Postings:
             found = self._totals[facet] = db.execute(
                 "SELECT value, count FROM facet_totals WHERE facet = ?"
                 " ORDER BY count DESC, value", (facet,)).fetchall()
+        return found
+
+    def total_of(self, db: Database, facet: str) -> dict[str, int]:
+        """A facet's values with nothing selected: value → count."""
+        found = self._total_of.get(facet)
+        if found is None:
+            found = self._total_of[facet] = dict(self.totals(db, facet))
         return found
 
     def labels(self, db: Database) -> dict[str, str]:

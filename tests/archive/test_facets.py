@@ -185,6 +185,7 @@ def test_cli_facets_json(settings: Settings) -> None:
     assert (data["count"], ids(data)) == (1, ["doc-spanish-revolution"])
     assert data["facets"][2] == {
         "name": "org", "label": "Organisation", "level": "document", "truncated": False,
+        "value_count": 5,
         "results": [{"value": v, "label": label, "count": n, "selected": v == "poum"}
                     for v, label, n in (
                         ("central-committee", "Central Committee", 1),

@@ -11,7 +11,7 @@ import pytest
 
 from archive.config import Settings
 from archive.index.db import connect, reader
-from archive.index.lookup import _Counter, lookup
+from archive.index.lookup import _Counter, _first, lookup
 from archive.index.update import update_index
 
 #: Each test runs on the SQLite index and on PostgreSQL (tests/postgres.py).
@@ -39,7 +39,7 @@ def in_sql(settings: Settings, facet: str, condition: str, *params: str) -> list
 
 
 @pytest.mark.parametrize("rows_per_rank", [0.5, 3, 40])  # each row's rank read, or runs
-@pytest.mark.parametrize("share", [0.0, 0.1, 0.6, 1.0])  # counted directly, or the others
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.6, 0.9, 1.0])  # counted directly, or the others
 def test_a_counter_counts_the_rows_of_the_ranks_in_a_mask(rows_per_rank: float,
                                                           share: float) -> None:
     rng = np.random.default_rng(7)
@@ -125,3 +125,42 @@ def test_threads_get_the_same_answers(settings: Settings) -> None:
     alone = [lookup(settings, chosen, text) for chosen, text in queries]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(lambda query: lookup(settings, *query), queries)) == alone
+
+
+def test_each_facet_can_be_given_its_own_size(settings: Settings) -> None:
+    """A timeline needs every year, the sidebar a few values of the others: each facet gets
+    its own size, and says how many values it has beyond them."""
+    whole = lookup(settings, {"kind": ["essay"]}, facet_size=1000)
+    result = lookup(settings, {"kind": ["essay"]}, facet_size=2, facet_sizes={"year": 1000})
+    for every, facet in zip(whole["facets"], result["facets"], strict=True):
+        counted = [(r["value"], r["count"]) for r in every["results"]]
+        size = 1000 if facet["name"] == "year" else 2
+        assert counts(result, facet["name"]) == counted[:size], facet["name"]
+        assert facet["truncated"] == (len(counted) > size), facet["name"]
+        assert facet["value_count"] == len(counted) == every["value_count"], facet["name"]
+    year = next(f for f in result["facets"] if f["name"] == "year")
+    assert len(year["results"]) > 2
+
+
+def test_a_selected_value_beyond_the_top_is_given_with_its_count(settings: Settings) -> None:
+    """A selected value that is not among the most frequent comes after them with its count
+    under the other selections (not 0), and one no document holds with 0."""
+    essays = in_sql(settings, "person", "doc IN (SELECT doc FROM facet_values"
+                                        " WHERE facet = 'kind' AND value = 'essay')")
+    assert len(essays) > 3
+    rare, count = essays[-1]
+    result = lookup(settings, {"kind": ["essay"], "person": ["no-such-person", rare]},
+                    facet_size=2)
+    person = next(f for f in result["facets"] if f["name"] == "person")
+    assert [(r["value"], r["count"], r["selected"]) for r in person["results"]] == [
+        *((value, n, False) for value, n in essays[:2]), (rare, count, True),
+        ("no-such-person", 0, True)]
+    assert person["truncated"] and person["value_count"] == len(essays) + 1
+
+
+@pytest.mark.parametrize("size", [0, 10, 4096, 50_000])
+@pytest.mark.parametrize("share", [0.0, 0.001, 0.3, 1.0])
+def test_the_first_entries_of_a_mask_are_found_block_by_block(size: int, share: float) -> None:
+    mask = np.random.default_rng(size).random(size) < share
+    for count in (0, 1, 50, 4097, 10**6):
+        assert _first(mask, count).tolist() == np.flatnonzero(mask)[:count].tolist()

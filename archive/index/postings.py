@@ -172,7 +172,14 @@ class Counter:
                 chosen = np.flatnonzero(~mask)
                 counts: np.ndarray = self.total - self._runs(chosen, self.lengths[chosen])
                 return counts
-        rows = np.repeat(mask, self.lengths) if self.ranks is None else mask[self.ranks]
+            # the share is known: the rows of the smaller side repeated from its ranks (no
+            # count nor negation over every row)
+            if share > 0.5:
+                return self.total - np.bincount(
+                    self.value_ids[np.repeat(~mask, self.lengths)], minlength=len(self.total))
+            return np.bincount(self.value_ids[np.repeat(mask, self.lengths)],
+                               minlength=len(self.total))
+        rows = mask[self.ranks]
         if 2 * np.count_nonzero(rows) > len(rows):
             return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))
         return np.bincount(self.value_ids[rows], minlength=len(self.total))

@@ -39,7 +39,8 @@ def in_sql(settings: Settings, facet: str, condition: str, *params: str) -> list
 
 
 @pytest.mark.parametrize("rows_per_rank", [0.5, 3, 40])  # each row's rank read, or runs
-@pytest.mark.parametrize("share", [0.0, 0.1, 0.6, 0.9, 1.0])  # counted directly, or the others
+# counted directly (runs, or every row), or the others
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.45, 0.55, 0.6, 0.9, 1.0])
 def test_a_counter_counts_the_rows_of_the_ranks_in_a_mask(rows_per_rank: float,
                                                           share: float) -> None:
     rng = np.random.default_rng(7)

@@ -112,7 +112,8 @@ def write_postings(db: sqlite3.Connection) -> None:
         if (passages >= 0).any():
             arrays[_name(name, "passages")] = passages.astype(np.int32)
         # grouped by document rank and by passage rank: to count under a mask
-        for part, found, size in (("doc", ranks, len(docs)), ("passage", passages, len(order))):
+        for part, found, size in (("doc", ranks, len(docs)),
+                                  ("passage", passages, len(passage_of_rank))):
             chosen = found >= 0
             if part == "passage" and not chosen.any():
                 continue

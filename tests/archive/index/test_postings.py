@@ -212,3 +212,28 @@ def test_an_index_of_another_version_asks_for_a_reindex(generated: Settings,
         " the archive: run `archive reindex`"]
     update_index(generated)  # a schema it does not know: rebuilt in full
     assert lookup(generated, {"kind": [_top(generated, "kind", 0)]})["count"] > 0
+
+
+
+#: A letter whose only person stands in its first paragraph: a passage facet's rows end before
+#: the last passage.
+EARLY_PERSON = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>A letter</title></titleStmt><publicationStmt><p>x</p></publicationStmt>
+<sourceDesc><p>x</p></sourceDesc></fileDesc></teiHeader><text><body>
+<p>Dear <persName ref="#ann">Ann</persName>,</p><p>the weather.</p><p>the roads.</p>
+<p>Yours.</p></body></text></TEI>"""
+
+
+def test_a_passage_facets_counting_arrays_have_one_length_per_passage(tmp_path: Path) -> None:
+    """The lengths a counter repeats a passage mask by: one per passage of the archive, also
+    past the last passage holding a value (a facet's own row count once sized them)."""
+    from archive.index.postings import _name, _unpack
+
+    (tmp_path / "tei").mkdir()
+    (tmp_path / "tei" / "letter.xml").write_text(EARLY_PERSON, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path)
+    update_index(settings)
+    stored = dict(_sql(settings, "SELECT name, data FROM postings"))
+    passages = _sql(settings, "SELECT count(*) FROM passages")[0][0]
+    assert passages >= 4
+    assert len(_unpack(stored[_name("passage_person", "passage_lengths")])) == passages

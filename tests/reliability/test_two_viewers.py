@@ -122,19 +122,20 @@ def viewers(database: str, published: Path,
 
 
 @contextmanager
-def serving(data: Path, tmp_path: Path, settings: dict[str, str],
-            count: int) -> Iterator[list[int]]:
+def serving(data: Path, tmp_path: Path, settings: dict[str, str], count: int,
+            options: list[list[str]] | None = None) -> Iterator[list[int]]:
     """``count`` ``archive serve`` processes of ``data`` with ``settings`` in their
-    environment, on free ports, each answering; stopped on leaving."""
+    environment (and each its ``options``), on free ports, each answering; stopped on
+    leaving."""
     env = {**os.environ, **settings, "PYTHONUNBUFFERED": "1"}
     ports = [free_port() for _ in range(count)]
     logs = [tmp_path / f"serve-{port}.log" for port in ports]
     servers = []
-    for port, log in zip(ports, logs, strict=True):
+    for port, log, extra in zip(ports, logs, options or [[]] * count, strict=True):
         with open(log, "wb") as out:
             servers.append(subprocess.Popen(
                 [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port",
-                 str(port)], stdout=out, stderr=subprocess.STDOUT, env=env))
+                 str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env))
     try:
         for port, server, log in zip(ports, servers, logs, strict=True):
             deadline = time.monotonic() + 60
@@ -246,24 +247,8 @@ def test_a_tag_saved_through_one_viewer_is_in_the_others_facets(
                           input="a long enough password\n", capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    editing, reading = free_port(), free_port()
-    env = {**os.environ, "ARCHIVE_INDEX_URL": database, "PYTHONUNBUFFERED": "1"}
-    logs = [open(tmp_path / f"serve-{port}.log", "wb") for port in (editing, reading)]
-    servers = [subprocess.Popen([sys.executable, "-m", "archive", "--data", str(published),
-                                 "serve", "--port", str(port), *extra], env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-               for port, extra, log in ((editing, ["--editing"], logs[0]),
-                                        (reading, [], logs[1]))]
-    try:
-        for port in (editing, reading):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, f"no answer on {port}"
-                    time.sleep(0.1)
+    with serving(published, tmp_path, {"ARCHIVE_INDEX_URL": database}, 2,
+                 [["--editing"], []]) as (editing, reading):
         # a person, and a document without them: the tag will add it to the person's facet
         facets = get(reading, "/api/facets")["facets"]
         everyone = next(f for f in facets if f["name"] == "person")["results"]
@@ -306,10 +291,4 @@ def test_a_tag_saved_through_one_viewer_is_in_the_others_facets(
         assert after["total"] == before + 1
         assert doc in {d["id"] for d in
                        get(reading, f"/api/documents?person={person}")["documents"]}
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
-        for log in logs:
-            log.close()
+

@@ -30,6 +30,7 @@ def _load(name: str) -> object:
 
 
 postgres: object = _load("postgres")
+_load("servers")  # free_port, wait_for_port: `from archive_tests_servers import …`
 
 #: The one setting for third-party material (read-only; never copied into the repository).
 SHARED_DIR = Path(os.environ.get("ARCHIVE_SHARED_DIR")

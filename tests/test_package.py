@@ -14,11 +14,9 @@ import json
 import os
 import py_compile
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 
 pytestmark = pytest.mark.package
 
@@ -178,29 +177,17 @@ def test_the_installed_archive_builds_validates_queries_and_exports(
         assert deposit.read("schemas/archive.rng") == (ROOT / "schemas/archive.rng").read_bytes()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(installed: Installed, built: Path) -> Iterator[str]:
     """``archive serve --port`` of the installed package: its base URL."""
-    port = _free_port()
+    port = free_port()
     log = installed.work / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen([installed.archive, "--data", str(built), "serve", "--port",
                                     str(port)], cwd=installed.work, env=installed.env(),
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
-        for _ in range(600):  # the server's imports: 60 s at most on a busy machine
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.1)
+        wait_for_port(port, process, log, seconds=60)  # its imports, on a busy machine
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 
 from archive.config import Settings
 from archive.registry import load_registry
@@ -44,9 +43,7 @@ def archive_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(archive_dir: Path) -> Iterator[str]:
     """`archive serve --editing` over the archive (a real process)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log = archive_dir.parent / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -54,13 +51,7 @@ def server(archive_dir: Path) -> Iterator[str]:
              "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.1)
+        wait_for_port(port, process, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

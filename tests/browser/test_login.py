@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 
 from archive.accounts import add_user
 from archive.config import Settings
@@ -32,9 +31,7 @@ def editing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("login") / "data"
     shutil.copytree(built, data)
     add_user(Settings(data_dir=data), "ellen", "editor", PASSWORD)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log = data.parent / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -42,13 +39,7 @@ def editing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
              "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.1)
+        wait_for_port(port, process, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -10,14 +10,13 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 
 from archive.config import Settings
 from archive.curation import list_tags, preview_apply_all
@@ -45,22 +44,14 @@ def editing(data: Path) -> Iterator[tuple[str, Settings]]:
         subprocess.run([*command, "users", "add", name, "--role", "editor",
                         "--password-stdin"], input=password + "\n", text=True, check=True,
                        cwd=ROOT, capture_output=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log = data.parent / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([*command, "serve", "--editing", "--port", str(port)],
                                    cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.1)
+        wait_for_port(port, process, log)
         yield f"http://127.0.0.1:{port}", Settings(data_dir=data)
     finally:
         process.terminate()

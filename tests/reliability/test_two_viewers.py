@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: The imported letter (xml:id L0001: the id l0001) and a word only its text has.
@@ -76,12 +76,6 @@ def replica(database: str) -> Iterator[str]:
     finally:
         run(str(cluster.binaries / "pg_ctl"), "-D", str(folder), "-m", "immediate", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def archive(url: str, data: Path, *args: str) -> None:
@@ -138,15 +132,7 @@ def serving(data: Path, tmp_path: Path, settings: dict[str, str], count: int,
                  str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env))
     try:
         for port, server, log in zip(ports, servers, logs, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert server.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, f"no answer on {port}: {log.read_text()}"
-                    time.sleep(0.1)
+            wait_for_port(port, server, log, seconds=60)
         yield ports
     finally:
         for server in servers:

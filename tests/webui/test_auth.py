@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 from flask import Blueprint
 
 from archive.accounts import add_user, get_user
@@ -410,11 +410,6 @@ def test_without_editing_there_is_no_login_and_no_session(data_dir: Path) -> Non
     assert not (data_dir / ".secret_key").exists()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def test_a_real_server_logs_no_password(editing_dir: Path, tmp_path: Path) -> None:
     """`archive serve --editing` in its own process: log in (once wrongly), use the account
@@ -430,13 +425,7 @@ def test_a_real_server_logs_no_password(editing_dir: Path, tmp_path: Path) -> No
     base = f"http://127.0.0.1:{port}"
     wrong = "Hunter2-wrong-guess"
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.1)
+        wait_for_port(port, process, log)
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 

@@ -10,16 +10,15 @@ resumption tokens, that must bring every record back exactly once.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 from lxml import etree
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
@@ -373,11 +372,6 @@ def test_a_token_survives_a_changed_archive(tmp_path: Path) -> None:
 
 # --- a real harvester against a real server ----------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def served(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -391,13 +385,7 @@ def served(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             [sys.executable, "-m", "archive", "--data", str(data_dir), "serve", "--port",
              str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        for _ in range(300):  # the server's imports: 30 s at most
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.1)
+        wait_for_port(port, process, log)
         yield f"http://127.0.0.1:{port}/oai"
     finally:
         process.terminate()

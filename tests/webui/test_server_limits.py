@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from archive_tests_servers import free_port, wait_for_port
 
 from webui import SECURITY_HEADERS
 
@@ -26,11 +27,6 @@ REQUEST_TIMEOUT = 3  # seconds the server gives a client to send a request
 QUERY_TIMEOUT = 4  # seconds an XPath query may run
 HEAVY = "count(//* ! //* ! //*)"
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +43,7 @@ def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
              str(port), "--request-timeout", str(REQUEST_TIMEOUT)],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        for _ in range(300):  # the server's imports: 30 s at most
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.1)
+        wait_for_port(port, process, log)
         yield port
     finally:
         process.terminate()

@@ -12,20 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from archive_tests_servers import free_port
 
 from archive.config import Settings
 from archive.index import lookup, search_passages, update_index
 from archive.index.db import reader
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("url", ["postgresql://bob:s3cret@127.0.0.1:{port}/archive",
@@ -35,7 +28,7 @@ def _free_port() -> int:
 def test_a_bad_or_unreachable_database_is_one_error_line(tmp_path: Path, url: str,
                                                          how: str) -> None:
     shutil.copytree(CORPUS, tmp_path / "tei", ignore=shutil.ignore_patterns("registry"))
-    url = url.format(port=_free_port())  # nobody listens there
+    url = url.format(port=free_port())  # nobody listens there
     for command in (["reindex"], ["facets", "--text", "revolution"], ["query", "//*"]):
         option = ["--index", url] if how == "option" else []
         environment = {"ARCHIVE_INDEX_URL": url} if how == "environment" else {}

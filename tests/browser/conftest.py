@@ -59,10 +59,13 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_server: str) -> Iterator[object]:
-    """A fresh page; console errors fail the test."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+@contextmanager
+def checked_page(browser, base: str, permissions: tuple[str, ...] = ()) -> Iterator[object]:
+    """A fresh page on ``base`` (1280×900, ``permissions`` granted); console errors fail the
+    test."""
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    if permissions:
+        context.grant_permissions(list(permissions), origin=base)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text)
@@ -71,3 +74,10 @@ def page(browser, live_server: str) -> Iterator[object]:
     yield page
     context.close()
     assert errors == []
+
+
+@pytest.fixture
+def page(browser, live_server: str) -> Iterator[object]:
+    """A fresh page; console errors fail the test."""
+    with checked_page(browser, live_server) as opened:
+        yield opened

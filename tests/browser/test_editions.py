@@ -39,16 +39,10 @@ def editions_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def reader(browser, editions_server: str) -> Iterator[object]:
     """A fresh page on the editions' archive; console errors fail the test."""
-    context = browser.new_context(base_url=editions_server,
-                                  viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
+    from .conftest import checked_page
+
+    with checked_page(browser, editions_server) as page:
+        yield page
 
 
 def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:

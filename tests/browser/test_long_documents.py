@@ -39,16 +39,9 @@ def long_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def reader(browser, long_server: str) -> Iterator[object]:
     """A fresh page on the novels' viewer, the clipboard allowed; console errors fail."""
-    context = browser.new_context(base_url=long_server, viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=long_server)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
+    checked_page = _load(HERE / "conftest.py", "_browser_conftest").checked_page
+    with checked_page(browser, long_server, ("clipboard-read", "clipboard-write")) as page:
+        yield page
 
 
 def in_view(page, anchor: str) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import serving
+from .conftest import checked_page, serving
 
 READING = Path(__file__).resolve().parents[1] / "fixtures" / "reading"
 
@@ -91,16 +91,8 @@ def reading_server(tmp_path_factory: pytest.TempPathFactory, images: ImageSite) 
 def reader(browser, reading_server: str) -> Iterator[object]:
     """A fresh page on the reading archive; console errors (a refused image among them) fail
     the test."""
-    context = browser.new_context(base_url=reading_server,
-                                  viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
+    with checked_page(browser, reading_server) as page:
+        yield page
 
 
 def test_a_manuscript_description_reads_as_a_catalogue_record(reader, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import ArchiveError
+from .texts import with_unpack
 from .version import SCHEMA_VERSION as SCHEMA_VERSION  # (its history there)
 
 SCHEMA = """
@@ -28,7 +29,7 @@ CREATE TABLE documents (
     kind TEXT, language TEXT, licence TEXT);
 CREATE TABLE passages (
     passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
-    element TEXT NOT NULL, text TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
+    element TEXT NOT NULL, text BLOB NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
     words TEXT NOT NULL DEFAULT '', UNIQUE (doc, xml_id));
 CREATE TABLE mentions (
     doc INTEGER NOT NULL, passage INTEGER, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL,
@@ -63,8 +64,7 @@ CREATE INDEX attribute_rows_key ON attribute_rows (key, doc);
 CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE VIRTUAL TABLE passage_text USING fts5 (
-    text, words, content='passages', content_rowid='passage',
-    tokenize='unicode61 remove_diacritics 2');
+    text, words, content='', tokenize='unicode61 remove_diacritics 2');
 """
 INDEXES = [statement.strip() for statement in SCHEMA.split(";")
            if statement.strip().startswith("CREATE INDEX")]
@@ -99,7 +99,7 @@ def open_database(path: Path, journal: str = "WAL") -> sqlite3.Connection:
     :param journal: its journal mode: WAL for the index, where readers read while it is
         written; OFF for a rebuild's new file, which nobody reads and nothing recovers.
     """
-    db = sqlite3.connect(path, isolation_level=None)
+    db = with_unpack(sqlite3.connect(path, isolation_level=None))
     db.execute(f"PRAGMA journal_mode = {journal}")
     db.execute("PRAGMA synchronous = NORMAL")
     # a large page cache: a rebuild's index pages stay in memory instead of being re-read

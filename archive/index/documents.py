@@ -18,6 +18,7 @@ from ..errors import ArchiveError
 from ..store import iter_tei_files
 from .db import Database, as_dicts, read_only, reader
 from .rows import UNINDEXED_ATTRIBUTES, file_id
+from .texts import unpack
 
 
 @contextmanager
@@ -139,9 +140,10 @@ def mention_counts(settings: Settings, doc: int) -> dict[str, int]:
 def leaf_passages(settings: Settings, doc: int) -> list[dict[str, Any]]:
     """The leaf passages of document number ``doc`` in order: ``id`` (the citation address,
     see :mod:`tei.passages`), ``element``, ``text``."""
-    return as_dicts(reader(settings).execute(
-        "SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
-        " ORDER BY position", (doc,)))
+    return [{"id": xml_id, "element": element, "text": unpack(text)}
+            for xml_id, element, text in reader(settings).execute(
+                "SELECT xml_id, element, text FROM passages WHERE doc = ? AND leaf"
+                " ORDER BY position", (doc,))]
 
 
 def document_catalogue(settings: Settings) -> list[dict[str, Any]]:

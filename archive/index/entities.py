@@ -6,6 +6,7 @@ from typing import Any
 
 from ..config import Settings
 from .db import Database, as_dicts, dialect, reader
+from .texts import unpack
 
 _MENTIONS = """
 SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.text AS text,
@@ -59,7 +60,11 @@ def entity_mentions(settings: Settings, ref: str, limit: int) -> list[dict[str, 
     """The first ``limit`` mentions of ``ref``, by document date, document and place in it:
     ``doc``, ``title``, ``date``, ``target`` (the passage's xml:id), ``text`` (the passage's),
     ``start`` and ``end`` (offsets into it), ``surface``."""
-    return as_dicts(reader(settings).execute(_MENTIONS, (ref, limit)))
+    mentions = as_dicts(reader(settings).execute(_MENTIONS, (ref, limit)))
+    for mention in mentions:  # (the index keeps the passages' texts packed)
+        if mention["text"] is not None:
+            mention["text"] = unpack(mention["text"])
+    return mentions
 
 
 def companions(settings: Settings, ref: str) -> list[dict[str, Any]]:

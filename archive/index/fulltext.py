@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from .db import transaction
+from .texts import with_unpack
 from .workers import run_aside
 
 #: The full-text table (its shadow tables are named after it).
@@ -31,11 +32,11 @@ def build_aside(statement: str, shards: list[tuple[str, int]], folder: str) -> F
 
 
 def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:
-    db = sqlite3.connect(path, isolation_level=None)
+    db = with_unpack(sqlite3.connect(path, isolation_level=None))
     try:
         db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE passages (passage INTEGER PRIMARY KEY, text TEXT NOT NULL,"
+        db.execute("CREATE TABLE passages (passage INTEGER PRIMARY KEY, text BLOB NOT NULL,"
                    " words TEXT NOT NULL)")
         db.execute(statement)
         for shard, moved in shards:  # gathered first: ATTACH is not possible in a transaction
@@ -44,7 +45,7 @@ def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:
                        " WHERE leaf", (moved,))
             db.execute("DETACH DATABASE shard")
         db.execute("BEGIN")  # one transaction: one pass of the indexer, as in place
-        db.execute(f"INSERT INTO {TABLE} (rowid, text, words) SELECT passage, text, words"
+        db.execute(f"INSERT INTO {TABLE} (rowid, text, words) SELECT passage, unpack(text), words"
                    " FROM passages")
         db.execute("COMMIT")
     finally:

@@ -6,9 +6,10 @@ PostgreSQL (``COPY``), where every reader reads: the viewer's processes and thre
 host, through a connection pool each. The tables are the SQLite index's (as PostgreSQL DDL,
 made by the numbered steps of :data:`MIGRATIONS`, recorded in ``schema_migrations``), in the
 schema :data:`SCHEMA`; the full text is a ``tsvector`` column of the leaf passages with a GIN
-index, ranked by ``ts_rank`` and cut into snippets by ``ts_headline``. Its lexemes are the
-tokens SQLite's FTS5 tokenizer makes of the same text (read from an FTS5 table in memory), so
-that a search finds on PostgreSQL what it finds on SQLite.
+index, ranked by ``ts_rank``. Its lexemes are the tokens SQLite's FTS5 tokenizer makes of the
+same text (read from an FTS5 table in memory), so that a search finds on PostgreSQL what it
+finds on SQLite; the snippets of the hits shown are made as SQLite's are, of the passages' packed
+texts (:func:`archive.index.texts.snippets`).
 
 A full publish (a rebuild, a new database, one that lags behind) fills a new schema and swaps
 it in within one transaction: a reader sees the old index or the new one, each whole. Other
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
+from .texts import TOKENIZER, unpack
 from .version import SCHEMA_VERSION
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -47,7 +49,9 @@ TIMEOUT = 10.0
 #: step. Each runs with the search path set to the schema it makes (``schema_migrations``
 #: records those it holds). Step 1: the tables of SQLite's schema 8 (archive.index.db), the
 #: full text as a tsvector of each leaf passage (``terms``), mentions keeping SQLite's row
-#: order (``rowid``).
+#: order (``rowid``). Step 2 (schema 9): the passages' texts packed (archive.index.texts), as
+#: SQLite's are, snippets made of them as SQLite's are (a published index of schema 8 is
+#: published again in full: its texts are not kept by this step).
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -93,6 +97,8 @@ CREATE INDEX attribute_rows_key ON attribute_rows (key, doc);
 CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE TEXT SEARCH CONFIGURATION archive_text (COPY = pg_catalog.simple);
+"""), (2, """
+ALTER TABLE passages ALTER COLUMN text TYPE BYTEA USING ''::bytea;
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).
@@ -302,19 +308,6 @@ def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
         if missing:
             db.execute("INSERT INTO meta VALUES ('schema', %s), ('facets', '')",
                        (SCHEMA_VERSION,))
-        _accents(db)
-
-
-def _accents(db: Any) -> None:
-    """Snippets' words without their accents, as the lexemes are (where the server has the
-    ``unaccent`` extension; else snippets mark only the words written without them)."""
-    try:
-        with db.transaction():
-            db.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
-            db.execute("ALTER TEXT SEARCH CONFIGURATION archive_text ALTER MAPPING FOR"
-                       " word, hword, hword_part WITH public.unaccent, simple")
-    except Exception:  # noqa: BLE001, S110 - no such extension, or no right to add it
-        pass
 
 
 # --- publishing ----------------------------------------------------------------------------
@@ -434,15 +427,13 @@ def _with_terms(rows: Iterable[Sequence[Any]], text: int, words: int, leaf: int,
 
 def _batch_terms(batch: list[Sequence[Any]], text: int, words: int, leaf: int,
                  passage: int) -> Iterator[tuple[Any, ...]]:
-    leaves = [(row[passage], row[text], row[words]) for row in batch if row[leaf]]
+    leaves = [(row[passage], unpack(row[text]), row[words]) for row in batch if row[leaf]]
     vectors = dict(zip((number for number, *_ in leaves), map(tsvector, tokens(leaves)),
                        strict=True))
     for row in batch:
         yield (*row[:leaf], bool(row[leaf]), *row[leaf + 1:], vectors.get(row[passage]))
 
 
-#: The tokenizer of the SQLite index's full text (archive.index.db.FULLTEXT).
-_TOKENIZER = "unicode61 remove_diacritics 2"
 _TOKENS = threading.local()
 
 
@@ -452,7 +443,7 @@ def _tokenizer() -> sqlite3.Connection:
     if db is None:
         db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         db.execute(f"CREATE VIRTUAL TABLE texts USING fts5 (text, words,"
-                   f" tokenize='{_TOKENIZER}')")
+                   f" tokenize='{TOKENIZER}')")
         db.execute("CREATE VIRTUAL TABLE temp.instances USING fts5vocab(main, texts, instance)")
         _TOKENS.db = db
     return db

@@ -49,6 +49,7 @@ from .facets import registry_labels
 from .fulltext import build_aside, copy_in
 from .postings import write_postings
 from .rows import NO_DATES, DocumentRows, extract
+from .texts import pack
 from .workers import (
     CHUNK,
     WorkLimits,
@@ -205,7 +206,7 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
             db.execute("INSERT INTO passage_text (rowid, text, words)"
-                       " SELECT passage, text, words FROM passages WHERE leaf")
+                       " SELECT passage, unpack(text), words FROM passages WHERE leaf")
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         _refresh_totals(db, settings, facets)
@@ -216,8 +217,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         copy_in(db, made.result())
         if here:
             with transaction(db):
-                db.execute("INSERT INTO passage_text (rowid, text, words) SELECT passage, text,"
-                           " words FROM passages WHERE leaf AND doc IN"
+                db.execute("INSERT INTO passage_text (rowid, text, words) SELECT passage,"
+                           " unpack(text), words FROM passages WHERE leaf AND doc IN"
                            f" ({', '.join(map(str, here))})")
 
 
@@ -426,7 +427,7 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
         db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.execute("INSERT INTO main.passage_text (rowid, text, words) SELECT passage +"
-                   f" {passages:d}, text, words FROM shard.passages WHERE leaf")
+                   f" {passages:d}, unpack(text), words FROM shard.passages WHERE leaf")
     return passages
 
 
@@ -438,9 +439,9 @@ def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
 
 
 def _delete(db: sqlite3.Connection, doc: int) -> None:
-    # An external-content FTS table forgets a row only when told its old text.
+    # A contentless FTS table forgets a row only when told its old text (its tokens).
     db.execute("INSERT INTO passage_text (passage_text, rowid, text, words) SELECT 'delete',"
-               " passage, text, words FROM passages WHERE doc = ? AND leaf", (doc,))
+               " passage, unpack(text), words FROM passages WHERE doc = ? AND leaf", (doc,))
     for table in ("passages", "mentions", "facet_rows", "element_rows", "attribute_rows",
                   "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
@@ -520,7 +521,7 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
     db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf,"
                    " words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [(passage_ids[xml_id], doc, xml_id, element, text, position, leaf, words)
+                   [(passage_ids[xml_id], doc, xml_id, element, pack(text), position, leaf, words)
                     for xml_id, element, text, position, leaf, words in rows.passages])
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",

@@ -119,7 +119,7 @@ def mentions_of(settings: Settings, ids: Sequence[str] | None = None,
             'SELECT d.id, p.xml_id, m.type, m.ref, m.surface, m."when", m."from", m."to",'
             " m.not_before, m.not_after FROM mentions m JOIN documents d ON d.doc = m.doc"
             f" LEFT JOIN passages p ON p.passage = m.passage {where}"
-            " ORDER BY d.id, m.rowid", params).fetchall()
+            " ORDER BY d.id, m.mention", params).fetchall()
 
 
 # --- the viewer's ------------------------------------------------------------------------------

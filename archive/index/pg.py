@@ -51,7 +51,9 @@ TIMEOUT = 10.0
 #: full text as a tsvector of each leaf passage (``terms``), mentions keeping SQLite's row
 #: order (``rowid``). Step 2 (schema 9): the passages' texts packed (archive.index.texts), as
 #: SQLite's are, snippets made of them as SQLite's are (a published index of schema 8 is
-#: published again in full: its texts are not kept by this step).
+#: published again in full: its texts are not kept by this step). Step 3 (schema 9 too): each
+#: mention's type, ref, surface and dates numbered once (``mention_keys``), its rows numbers
+#: (``mention_rows``, keeping SQLite's row order in ``rowid``), ``mentions`` a view of both.
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -99,15 +101,32 @@ CREATE VIEW attribute_values (doc, name, value) AS
 CREATE TEXT SEARCH CONFIGURATION archive_text (COPY = pg_catalog.simple);
 """), (2, """
 ALTER TABLE passages ALTER COLUMN text TYPE BYTEA USING ''::bytea;
+"""), (3, """
+DROP TABLE mentions;
+CREATE TABLE mention_keys (
+    key INTEGER PRIMARY KEY, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL, "when" TEXT,
+    "from" TEXT, "to" TEXT, not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
+CREATE INDEX mention_keys_ref ON mention_keys (ref) WHERE ref IS NOT NULL;
+CREATE INDEX mention_keys_days ON mention_keys (start_day, end_day) WHERE type = 'date';
+CREATE TABLE mention_rows (doc INTEGER NOT NULL, passage INTEGER, key INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, rowid BIGINT NOT NULL);
+CREATE INDEX mention_rows_doc ON mention_rows (doc, passage);
+CREATE INDEX mention_rows_key ON mention_rows (key, doc);
+CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "from", "to",
+                      not_before, not_after, start_day, end_day, mention) AS
+    SELECT r.doc, r.passage, k.type, k.ref, k.surface, r.start, r."end", k."when", k."from",
+           k."to", k.not_before, k.not_after, k.start_day, k.end_day, r.rowid
+    FROM mention_rows r JOIN mention_keys k ON k.key = r.key;
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).
-WHOLE = ("meta", "facet_keys", "labels", "postings", "element_keys", "attribute_keys")
+WHOLE = ("meta", "facet_keys", "labels", "postings", "element_keys", "attribute_keys",
+         "mention_keys")
 #: Tables of rows per document, replaced for the documents that changed.
-PER_DOCUMENT = ("documents", "passages", "mentions", "facet_rows", "element_rows",
+PER_DOCUMENT = ("documents", "passages", "mention_rows", "facet_rows", "element_rows",
                 "attribute_rows")
 #: Columns read from SQLite where they are not the PostgreSQL table's own.
-_SOURCE_COLUMNS = {"mentions": "*, rowid"}
+_SOURCE_COLUMNS = {"mention_rows": "*, rowid"}
 
 
 _PASSWORD = re.compile(r"(://[^/@:]*:)[^@]*@")
@@ -393,7 +412,7 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
 def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
     """COPY the rows of an SQLite table (those ``where`` selects) into its PostgreSQL twin."""
     columns = [row[1] for row in lite.execute(f"PRAGMA table_info({table})")]
-    if table == "mentions":
+    if table == "mention_rows":
         columns.append("rowid")
     names = ", ".join(f'"{column}"' for column in columns)
     rows: Iterator[Sequence[Any]] = lite.execute(

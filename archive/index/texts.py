@@ -1,9 +1,9 @@
 """The passages' texts as the index keeps them: compressed, and cut into snippets when shown.
 
 A leaf passage's text is needed by few readers (the hits a search page shows, an entity's
-mentions in context, a document's passages), yet it was the index's largest part, held twice
-(the passages' rows and FTS5's content): each is now kept once, deflated (:func:`pack`), in the
-passages' rows, and the full-text index holds only its tokens (FTS5 ``content=''``). Snippets
+mentions in context, a document's passages), yet it was the index's largest part: it is kept
+deflated (:func:`pack`) in the passages' rows, and the full-text index holds only its tokens
+(FTS5 ``content=''``; a row is taken out by the ``delete`` command with its unpacked text). Snippets
 of the hits shown are made by FTS5's own ``snippet`` over those few texts put in a table in
 memory (:func:`snippets`): the same function on the same tokens gives the same snippets as the
 index's table did (it scores the instances of the query's phrases in one row, never the other

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import ArchiveError
-from .texts import with_unpack
+from .texts import with_texts
 from .version import SCHEMA_VERSION as SCHEMA_VERSION  # (its history there)
 
 #: The columns of a mention's key (all but its place: numbered once in mention_keys).
@@ -35,8 +35,9 @@ CREATE TABLE documents (
     kind TEXT, language TEXT, licence TEXT);
 CREATE TABLE passages (
     passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
-    element TEXT NOT NULL, text BLOB NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
-    words TEXT NOT NULL DEFAULT '', UNIQUE (doc, xml_id));
+    element TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
+    UNIQUE (doc, xml_id));
+CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE mention_keys (
     key INTEGER PRIMARY KEY, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL, "when" TEXT,
     "from" TEXT, "to" TEXT, not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
@@ -87,9 +88,9 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 #: led by the document number: rows come in that order, so those grow at their right edge.
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
-TABLES = ("meta", "documents", "passages", "mention_keys", "mention_rows", "facet_keys",
-          "facet_rows", "labels", "postings", "element_keys", "element_rows", "attribute_keys",
-          "attribute_rows", "passage_text")
+TABLES = ("meta", "documents", "passages", "texts", "mention_keys", "mention_rows",
+          "facet_keys", "facet_rows", "labels", "postings", "element_keys", "element_rows",
+          "attribute_keys", "attribute_rows", "passage_text")
 #: Views of the tables: the mentions with their keys' columns, a facet's rows with its name and
 #: value, the counts of its values, the element names and attribute values of each document.
 VIEWS = ("mentions", "facet_values", "facet_totals", "element_names", "attribute_values")
@@ -113,7 +114,7 @@ def open_database(path: Path, journal: str = "WAL") -> sqlite3.Connection:
     :param journal: its journal mode: WAL for the index, where readers read while it is
         written; OFF for a rebuild's new file, which nobody reads and nothing recovers.
     """
-    db = with_unpack(sqlite3.connect(path, isolation_level=None))
+    db = with_texts(sqlite3.connect(path, isolation_level=None))
     db.execute(f"PRAGMA journal_mode = {journal}")
     db.execute("PRAGMA synchronous = NORMAL")
     # a large page cache: a rebuild's index pages stay in memory instead of being re-read

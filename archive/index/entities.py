@@ -6,10 +6,11 @@ from typing import Any
 
 from ..config import Settings
 from .db import Database, as_dicts, dialect, reader
-from .texts import unpack
+from .texts import passage_texts
 
 _MENTIONS = """
-SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.text AS text,
+SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.doc AS text,
+       p.position AS position,
        m.start AS start, m."end" AS "end", m.surface AS surface
 FROM mentions m JOIN documents d ON d.doc = m.doc LEFT JOIN passages p ON p.passage = m.passage
 WHERE m.ref = ?
@@ -60,10 +61,14 @@ def entity_mentions(settings: Settings, ref: str, limit: int) -> list[dict[str, 
     """The first ``limit`` mentions of ``ref``, by document date, document and place in it:
     ``doc``, ``title``, ``date``, ``target`` (the passage's xml:id), ``text`` (the passage's),
     ``start`` and ``end`` (offsets into it), ``surface``."""
-    mentions = as_dicts(reader(settings).execute(_MENTIONS, (ref, limit)))
-    for mention in mentions:  # (the index keeps the passages' texts packed)
-        if mention["text"] is not None:
-            mention["text"] = unpack(mention["text"])
+    db = reader(settings)
+    mentions = as_dicts(db.execute(_MENTIONS, (ref, limit)))
+    # the passages' texts, kept packed per document: read once for the mentions shown
+    texts = passage_texts(db, [(row["text"], row["position"]) for row in mentions
+                               if row["text"] is not None])
+    for mention in mentions:
+        place = (mention["text"], mention.pop("position"))
+        mention["text"] = texts[place][0] if place in texts else None
     return mentions
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from .db import transaction
-from .texts import with_unpack
+from .texts import fulltext_rows
 from .workers import run_aside
 
 #: The full-text table (its shadow tables are named after it).
@@ -32,20 +32,22 @@ def build_aside(statement: str, shards: list[tuple[str, int]], folder: str) -> F
 
 
 def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:
-    db = with_unpack(sqlite3.connect(path, isolation_level=None))
+    db = sqlite3.connect(path, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE passages (passage INTEGER PRIMARY KEY, text BLOB NOT NULL,"
+        db.execute("CREATE TABLE passages (passage INTEGER PRIMARY KEY, text TEXT NOT NULL,"
                    " words TEXT NOT NULL)")
         db.execute(statement)
         for shard, moved in shards:  # gathered first: ATTACH is not possible in a transaction
             db.execute("ATTACH DATABASE ? AS shard", (shard,))
-            db.execute("INSERT INTO passages SELECT passage + ?, text, words FROM shard.passages"
-                       " WHERE leaf", (moved,))
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO passages VALUES (?, ?, ?)",
+                           fulltext_rows(db, "shard", moved=moved))
+            db.execute("COMMIT")
             db.execute("DETACH DATABASE shard")
         db.execute("BEGIN")  # one transaction: one pass of the indexer, as in place
-        db.execute(f"INSERT INTO {TABLE} (rowid, text, words) SELECT passage, unpack(text), words"
+        db.execute(f"INSERT INTO {TABLE} (rowid, text, words) SELECT passage, text, words"
                    " FROM passages")
         db.execute("COMMIT")
     finally:

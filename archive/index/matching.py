@@ -11,7 +11,7 @@ from typing import Any
 from .db import Database, dialect
 from .texts import MARK_END as MARK_END
 from .texts import MARK_START as MARK_START
-from .texts import snippets, unpack
+from .texts import passage_texts, snippets
 
 
 def matching_passages(db: Database, query: str) -> list[int]:
@@ -49,10 +49,11 @@ def passage_hits(db: Database, query: str, doc_sets: list[list[int]], limit: int
                 + "".join(clauses))
         order = "rank"
     total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
-    rows = db.execute("SELECT d.id, d.title, p.xml_id, p.element, p.text, p.words" + base
+    rows = db.execute("SELECT d.id, d.title, p.xml_id, p.element, p.doc, p.position" + base
                       + f" ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
     # the snippets of the hits shown, made of their texts (the index holds their tokens only)
-    shown = snippets(query, [(unpack(row[4]), row[5]) for row in rows])
+    texts = passage_texts(db, ((row[4], row[5]) for row in rows))
+    shown = snippets(query, [texts.get((row[4], row[5]), ("", "")) for row in rows])
     return int(total), [(*row[:4], snippet) for row, snippet in zip(rows, shown, strict=True)]
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
-from .texts import TOKENIZER, unpack
+from .texts import TOKENIZER, passage_texts
 from .version import SCHEMA_VERSION
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -49,11 +49,12 @@ TIMEOUT = 10.0
 #: step. Each runs with the search path set to the schema it makes (``schema_migrations``
 #: records those it holds). Step 1: the tables of SQLite's schema 8 (archive.index.db), the
 #: full text as a tsvector of each leaf passage (``terms``), mentions keeping SQLite's row
-#: order (``rowid``). Step 2 (schema 9): the passages' texts packed (archive.index.texts), as
-#: SQLite's are, snippets made of them as SQLite's are (a published index of schema 8 is
-#: published again in full: its texts are not kept by this step). Step 3 (schema 9 too): each
-#: mention's type, ref, surface and dates numbered once (``mention_keys``), its rows numbers
-#: (``mention_rows``, keeping SQLite's row order in ``rowid``), ``mentions`` a view of both.
+#: order (``rowid``). Step 2 (schema 9): the passages' texts packed per document in ``texts``
+#: (archive.index.texts), as SQLite's are, snippets made of them as SQLite's are (a published
+#: index of schema 8 is published again in full: its texts are not kept by this step). Step 3
+#: (schema 9 too): each mention's type, ref, surface and dates numbered once
+#: (``mention_keys``), its rows numbers (``mention_rows``, keeping SQLite's row order in
+#: ``rowid``), ``mentions`` a view of both.
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -100,7 +101,8 @@ CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE TEXT SEARCH CONFIGURATION archive_text (COPY = pg_catalog.simple);
 """), (2, """
-ALTER TABLE passages ALTER COLUMN text TYPE BYTEA USING ''::bytea;
+ALTER TABLE passages DROP COLUMN text, DROP COLUMN words;
+CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BYTEA NOT NULL);
 """), (3, """
 DROP TABLE mentions;
 CREATE TABLE mention_keys (
@@ -123,7 +125,7 @@ CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "f
 WHOLE = ("meta", "facet_keys", "labels", "postings", "element_keys", "attribute_keys",
          "mention_keys")
 #: Tables of rows per document, replaced for the documents that changed.
-PER_DOCUMENT = ("documents", "passages", "mention_rows", "facet_rows", "element_rows",
+PER_DOCUMENT = ("documents", "passages", "texts", "mention_rows", "facet_rows", "element_rows",
                 "attribute_rows")
 #: Columns read from SQLite where they are not the PostgreSQL table's own.
 _SOURCE_COLUMNS = {"mention_rows": "*, rowid"}
@@ -421,8 +423,8 @@ def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
         rows = ((name.replace("\0", NUL), *rest) for name, *rest in rows)
     if table == "passages":
         names += ", terms"
-        rows = _with_terms(rows, columns.index("text"), columns.index("words"),
-                           columns.index("leaf"), columns.index("passage"))
+        rows = _with_terms(lite, rows, columns.index("doc"), columns.index("position"),
+                           columns.index("leaf"))
     with db.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -432,25 +434,27 @@ def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
 _TOKENIZED = 2000
 
 
-def _with_terms(rows: Iterable[Sequence[Any]], text: int, words: int, leaf: int,
-                passage: int) -> Iterator[tuple[Any, ...]]:
+def _with_terms(lite: sqlite3.Connection, rows: Iterable[Sequence[Any]], doc: int,
+                position: int, leaf: int) -> Iterator[tuple[Any, ...]]:
     """Passages' rows, leaves with their ``tsvector`` (a literal) and ``leaf`` as a boolean."""
     batch: list[Sequence[Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) == _TOKENIZED:
-            yield from _batch_terms(batch, text, words, leaf, passage)
+            yield from _batch_terms(lite, batch, doc, position, leaf)
             batch = []
-    yield from _batch_terms(batch, text, words, leaf, passage)
+    yield from _batch_terms(lite, batch, doc, position, leaf)
 
 
-def _batch_terms(batch: list[Sequence[Any]], text: int, words: int, leaf: int,
-                 passage: int) -> Iterator[tuple[Any, ...]]:
-    leaves = [(row[passage], unpack(row[text]), row[words]) for row in batch if row[leaf]]
-    vectors = dict(zip((number for number, *_ in leaves), map(tsvector, tokens(leaves)),
-                       strict=True))
+def _batch_terms(lite: sqlite3.Connection, batch: list[Sequence[Any]], doc: int, position: int,
+                 leaf: int) -> Iterator[tuple[Any, ...]]:
+    places = [(row[doc], row[position]) for row in batch if row[leaf]]
+    texts = passage_texts(lite, places)
+    vectors = dict(zip(places, map(tsvector, tokens(
+        [(0, *texts.get(place, ("", ""))) for place in places])), strict=True))
     for row in batch:
-        yield (*row[:leaf], bool(row[leaf]), *row[leaf + 1:], vectors.get(row[passage]))
+        yield (*row[:leaf], bool(row[leaf]), *row[leaf + 1:],
+               vectors.get((row[doc], row[position])))
 
 
 _TOKENS = threading.local()

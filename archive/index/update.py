@@ -50,7 +50,7 @@ from .facets import registry_labels
 from .fulltext import build_aside, copy_in
 from .postings import write_postings
 from .rows import NO_DATES, DocumentRows, extract
-from .texts import pack
+from .texts import fulltext_rows, pack_texts
 from .workers import (
     CHUNK,
     WorkLimits,
@@ -206,8 +206,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
     """
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
-            db.execute("INSERT INTO passage_text (rowid, text, words)"
-                       " SELECT passage, unpack(text), words FROM passages WHERE leaf")
+            db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                           fulltext_rows(db))
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         _refresh_totals(db, settings, facets)
@@ -218,9 +218,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         copy_in(db, made.result())
         if here:
             with transaction(db):
-                db.execute("INSERT INTO passage_text (rowid, text, words) SELECT passage,"
-                           " unpack(text), words FROM passages WHERE leaf AND doc IN"
-                           f" ({', '.join(map(str, here))})")
+                db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                               fulltext_rows(db, where=f"doc IN ({', '.join(map(str, here))})"))
 
 
 def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
@@ -325,8 +324,9 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
-_SHARD_TABLES = ("documents", "passages", "mention_keys", "mention_rows", "facet_keys",
-                 "facet_rows", "element_keys", "element_rows", "attribute_keys", "attribute_rows")
+_SHARD_TABLES = ("documents", "passages", "texts", "mention_keys", "mention_rows",
+                 "facet_keys", "facet_rows", "element_keys", "element_rows", "attribute_keys",
+                 "attribute_rows")
 _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
                  and statement.split()[2] in _SHARD_TABLES]
@@ -440,8 +440,8 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
         values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
         db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
     if fts:  # else filled for every document at once, at the end of a rebuild
-        db.execute("INSERT INTO main.passage_text (rowid, text, words) SELECT passage +"
-                   f" {passages:d}, unpack(text), words FROM shard.passages WHERE leaf")
+        db.executemany("INSERT INTO main.passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                       fulltext_rows(db, "shard", moved=passages))
     return passages
 
 
@@ -454,10 +454,10 @@ def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
 
 def _delete(db: sqlite3.Connection, doc: int) -> None:
     # A contentless FTS table forgets a row only when told its old text (its tokens).
-    db.execute("INSERT INTO passage_text (passage_text, rowid, text, words) SELECT 'delete',"
-               " passage, unpack(text), words FROM passages WHERE doc = ? AND leaf", (doc,))
-    for table in ("passages", "mention_rows", "facet_rows", "element_rows", "attribute_rows",
-                  "documents"):
+    db.executemany("INSERT INTO passage_text (passage_text, rowid, text, words)"
+                   " VALUES ('delete', ?, ?, ?)", fulltext_rows(db, where=f"doc = {doc:d}"))
+    for table in ("passages", "texts", "mention_rows", "facet_rows", "element_rows",
+                  "attribute_rows", "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
 
@@ -535,10 +535,12 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
     # (a mention or facet value outside any passage looks up None: "")
     passage_ids: dict[str | None, int] = {
         xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
-    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf,"
-                   " words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [(passage_ids[xml_id], doc, xml_id, element, pack(text), position, leaf, words)
-                    for xml_id, element, text, position, leaf, words in rows.passages])
+    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, position, leaf)"
+                   " VALUES (?, ?, ?, ?, ?, ?)",
+                   [(passage_ids[xml_id], doc, xml_id, element, position, leaf)
+                    for xml_id, element, _, position, leaf, _ in rows.passages])
+    db.execute("INSERT INTO texts (doc, data) VALUES (?, ?)",
+               (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages])))
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
                        [(passage_ids[xml_id], text, words)

@@ -112,8 +112,8 @@ CREATE INDEX mention_keys_ref ON mention_keys (ref) WHERE ref IS NOT NULL;
 CREATE INDEX mention_keys_days ON mention_keys (start_day, end_day) WHERE type = 'date';
 CREATE TABLE mention_rows (doc INTEGER NOT NULL, passage INTEGER, key INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, rowid BIGINT NOT NULL);
-CREATE INDEX mention_rows_doc ON mention_rows (doc, passage);
-CREATE INDEX mention_rows_key ON mention_rows (key, doc);
+CREATE INDEX mention_rows_doc ON mention_rows (doc, passage, key);
+CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage);
 CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "from", "to",
                       not_before, not_after, start_day, end_day, mention) AS
     SELECT r.doc, r.passage, k.type, k.ref, k.surface, r.start, r."end", k."when", k."from",

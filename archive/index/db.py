@@ -35,8 +35,8 @@ CREATE TABLE documents (
     kind TEXT, language TEXT, licence TEXT);
 CREATE TABLE passages (
     passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
-    element TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
-    UNIQUE (doc, xml_id));
+    element TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL);
+CREATE INDEX passages_doc ON passages (doc);
 CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE mention_keys (
     key INTEGER PRIMARY KEY, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL, "when" TEXT,

@@ -54,7 +54,9 @@ TIMEOUT = 10.0
 #: index of schema 8 is published again in full: its texts are not kept by this step). Step 3
 #: (schema 9 too): each mention's type, ref, surface and dates numbered once
 #: (``mention_keys``), its rows numbers (``mention_rows``, keeping SQLite's row order in
-#: ``rowid``), ``mentions`` a view of both.
+#: ``rowid``), ``mentions`` a view of both. Step 4 (schema 9 too): the passages indexed by
+#: document alone (nothing looks one up by its address: the unique index of both was as large
+#: as the table).
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -119,6 +121,9 @@ CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "f
     SELECT r.doc, r.passage, k.type, k.ref, k.surface, r.start, r."end", k."when", k."from",
            k."to", k.not_before, k.not_after, k.start_day, k.end_day, r.rowid
     FROM mention_rows r JOIN mention_keys k ON k.key = r.key;
+"""), (4, """
+ALTER TABLE passages DROP CONSTRAINT passages_doc_xml_id_key;
+CREATE INDEX passages_doc ON passages (doc);
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).

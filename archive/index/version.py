@@ -18,4 +18,5 @@ SCHEMA_VERSION = "9"  # 2: path is the file name in tei/; 3: facet_values_value 
 # and attribute_values being views; 9: the passages' texts
 # packed (archive.index.texts), the full-text index contentless (content=''): its tokens only,
 # snippets made of the texts of the hits shown; each mention's type, ref, surface and dates
-# numbered once (mention_keys), its rows numbers (mention_rows), mentions being a view
+# numbered once (mention_keys), its rows numbers (mention_rows), mentions being a view; the
+# passages indexed by doc alone (passages_doc), not by (doc, xml_id), which nothing looked up

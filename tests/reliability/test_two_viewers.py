@@ -18,19 +18,17 @@ import published to the primary is not in its answers; resumed, it is.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from archive_tests_servers import free_port, wait_for_port
+from archive_tests_servers import free_port, serving
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: The imported letter (xml:id L0001: the id l0001) and a word only its text has.
@@ -113,32 +111,6 @@ def viewers(database: str, published: Path,
     """Two viewers of the published archive on two ports."""
     with serving(published, tmp_path, {"ARCHIVE_INDEX_URL": database}, 2) as ports:
         yield published, ports
-
-
-@contextmanager
-def serving(data: Path, tmp_path: Path, settings: dict[str, str], count: int,
-            options: list[list[str]] | None = None) -> Iterator[list[int]]:
-    """``count`` ``archive serve`` processes of ``data`` with ``settings`` in their
-    environment (and each its ``options``), on free ports, each answering; stopped on
-    leaving."""
-    env = {**os.environ, **settings, "PYTHONUNBUFFERED": "1"}
-    ports = [free_port() for _ in range(count)]
-    logs = [tmp_path / f"serve-{port}.log" for port in ports]
-    servers = []
-    for port, log, extra in zip(ports, logs, options or [[]] * count, strict=True):
-        with open(log, "wb") as out:
-            servers.append(subprocess.Popen(
-                [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port",
-                 str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env))
-    try:
-        for port, server, log in zip(ports, servers, logs, strict=True):
-            wait_for_port(port, server, log, seconds=60)
-        yield ports
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
 
 
 def views(port: int) -> dict[str, Any]:

@@ -142,11 +142,13 @@ class Counter:
     DENSE = 1 / 64
     #: Share of the rows the values of bitsets must hold for bitsets to be made.
     WORTH = 0.25
+    #: Rows read on the smaller side of a mask that cost about one word of a bitset.
+    WORD_ROWS = 0.25
 
     def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, values: int) -> None:
         self.value_ids, self.lengths = value_ids, lengths
         self.total = np.bincount(value_ids, minlength=values)
-        self._parts: tuple[_Rows, np.ndarray, np.ndarray] | None = None
+        self._parts: tuple[_Rows, _Rows, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of_rows(cls, ranks: np.ndarray, value_ids: np.ndarray, size: int,
@@ -158,7 +160,14 @@ class Counter:
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Rows per value among the ranks set in ``mask``."""
-        rows, dense, bits = self._parts or self._split()
+        every, rows, dense, bits = self._parts or self._split()
+        if len(dense):
+            # the bitsets are read whole, the rows only on the smaller side of the mask: with
+            # few ranks set (or few not), the bitset values' rows are read instead
+            share = np.count_nonzero(mask) / max(len(mask), 1)
+            if min(share, 1 - share) * (len(every.value_ids) - len(rows.value_ids)) < (
+                    self.WORD_ROWS * bits.size):
+                return every.counts(mask)
         counts = rows.counts(mask)
         if len(dense):
             packed = np.zeros(bits.shape[1] * 8, dtype=np.uint8)
@@ -167,9 +176,10 @@ class Counter:
                 axis=1, dtype=np.int64)
         return counts
 
-    def _split(self) -> tuple[_Rows, np.ndarray, np.ndarray]:
-        """(the rows counted one by one, the values counted on bitsets, their bitsets: one row
-        of 64-bit words per value, bit ``r`` of a row set when rank ``r`` holds the value)."""
+    def _split(self) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
+        """(every row, the rows counted one by one beside the bitsets, the values counted on
+        bitsets, their bitsets: one row of 64-bit words per value, bit ``r`` of a row set when
+        rank ``r`` holds the value)."""
         size, values = len(self.lengths), self.value_ids
         words = (size + 63) // 64
         ranks = np.repeat(np.arange(size), self.lengths)
@@ -179,9 +189,9 @@ class Counter:
         again[1:] = (values[1:] == values[:-1]) & (ranks[1:] == ranks[:-1])
         once = self.total - np.bincount(values[again], minlength=len(self.total))
         dense_ids = np.flatnonzero(once >= max(size * self.DENSE, 1))
+        every = _Rows(values, self.lengths, self.total, lambda: ranks)
         if once[dense_ids].sum() < self.WORTH * len(values):  # not worth the bitsets
-            return self._keep(_Rows(values, self.lengths, self.total, lambda: ranks),
-                              dense_ids[:0], np.zeros((0, words), dtype=np.uint64))
+            return self._keep(every, every, dense_ids[:0], np.zeros((0, words), dtype=np.uint64))
         slot = np.full(len(self.total), -1, dtype=np.int64)
         slot[dense_ids] = np.arange(len(dense_ids))
         row_slot = slot[values]
@@ -198,12 +208,12 @@ class Counter:
         total = self.total.copy()
         total[dense_ids[exact]] -= once[dense_ids[exact]]
         lengths = self.lengths - np.bincount(chosen_ranks[~rest[chosen]], minlength=size)
-        return self._keep(_Rows(values[rest], lengths, total, lambda: ranks[rest]),
+        return self._keep(every, _Rows(values[rest], lengths, total, lambda: ranks[rest]),
                           dense_ids[exact], table[exact])
 
-    def _keep(self, rows: _Rows, dense: np.ndarray,
-              bits: np.ndarray) -> tuple[_Rows, np.ndarray, np.ndarray]:
-        self._parts = (rows, dense, bits)
+    def _keep(self, every: _Rows, rows: _Rows, dense: np.ndarray,
+              bits: np.ndarray) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
+        self._parts = (every, rows, dense, bits)
         return self._parts
 
 

@@ -40,7 +40,7 @@ def test_a_counter_counts_what_each_row_counts(size: int) -> None:
         expected = np.bincount(value_ids[mask[ranks]], minlength=50)
         assert counter.counts(mask).tolist() == expected.tolist()
     if size > 7:  # (both ways of counting were used)
-        rows, dense, _ = counter._split()
+        _, rows, dense, _ = counter._split()
         assert 4 not in dense and set(dense) >= {0, 1, 2, 3} and len(rows.value_ids)
 
 
@@ -56,5 +56,5 @@ def test_a_value_in_many_documents_is_counted_without_its_rows() -> None:
     mask = np.arange(size) % 3 == 0
     assert counter.counts(mask).tolist() == np.bincount(value_ids[mask[ranks]],
                                                         minlength=4).tolist()
-    rows = counter._split()[0]  # the rows counted one by one
+    rows = counter._split()[1]  # the rows counted one by one
     assert sorted(set(rows.value_ids.tolist())) == [3]

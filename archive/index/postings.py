@@ -141,7 +141,7 @@ class Counter:
     #: A value held by at least this share of the ranks is counted on a bitset of them.
     DENSE = 1 / 64
     #: Share of the rows the values of bitsets must hold for bitsets to be made.
-    WORTH = 0.25
+    WORTH = 0.75
     #: Rows read on the smaller side of a mask that cost about one word of a bitset.
     WORD_ROWS = 0.25
 

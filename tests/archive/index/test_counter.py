@@ -13,14 +13,14 @@ from archive.index.postings import Counter
 
 def _rows(seed: int, size: int) -> tuple[Any, Any]:
     """Random rows (rank, value id) in random order: values 0-3 held once by most ranks, value
-    4 by most ranks and twice by some, values 5-49 by few ranks (some twice)."""
+    4 by some ranks and twice by a few, values 5-49 by few ranks (some twice)."""
     rng = np.random.default_rng(seed)
     ranks = [np.flatnonzero(rng.random(size) < 0.6) for _ in range(4)]
     values = [np.full(len(found), value) for value, found in enumerate(ranks)]
-    twice = rng.integers(0, size, size)
+    twice = rng.integers(0, size, size // 4 + 1)
     ranks.append(twice)
     values.append(np.full(len(twice), 4))
-    rare = rng.integers(0, size, 5 * size)
+    rare = rng.integers(0, size, size // 4 + 1)
     ranks.append(rare)
     values.append(5 + rng.zipf(1.5, len(rare)) % 45)
     order = rng.permutation(sum(map(len, ranks)))

@@ -132,10 +132,13 @@ def write_postings(db: sqlite3.Connection) -> None:
 class Counter:
     """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
 
-    Counting splits the values in two, once, at the first count: a value held by many ranks
-    (at least one in :attr:`DENSE`), each once, is counted on a bitset of its ranks (a popcount
-    of the bitset and the packed mask: a word for 64 ranks, however many of them hold it);
-    the other rows are counted one by one (:class:`_Rows`).
+    The first count reads the rows one by one (:class:`_Rows`). The second splits the values
+    in two, once: a value held by many ranks (at least one in :attr:`DENSE`), each once, is
+    counted on a bitset of its ranks (a popcount of the bitset and the packed mask: a word for
+    64 ranks, however many of them hold it), the other rows one by one — when the bitsets'
+    values hold most rows (a year's documents: not a person's, whose many rare values keep
+    most rows, so that making bitsets costs more than they save). A process that counts once
+    (``archive facets``, the first lookup after a start) makes none.
     """
 
     #: A value held by at least this share of the ranks is counted on a bitset of them.
@@ -149,6 +152,7 @@ class Counter:
         self.value_ids, self.lengths = value_ids, lengths
         self.total = np.bincount(value_ids, minlength=values)
         self._parts: tuple[_Rows, _Rows, np.ndarray, np.ndarray] | None = None
+        self._every: _Rows | None = None
 
     @classmethod
     def of_rows(cls, ranks: np.ndarray, value_ids: np.ndarray, size: int,
@@ -160,6 +164,10 @@ class Counter:
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Rows per value among the ranks set in ``mask``."""
+        if self._parts is None and self._every is None:  # the first count: row by row
+            self._every = _Rows(self.value_ids, self.lengths, self.total, lambda: np.repeat(
+                np.arange(len(self.lengths)), self.lengths))
+            return self._every.counts(mask)
         every, rows, dense, bits = self._parts or self._split()
         if len(dense):
             # the bitsets are read whole, the rows only on the smaller side of the mask: with
@@ -182,14 +190,15 @@ class Counter:
         rank ``r`` holds the value)."""
         size, values = len(self.lengths), self.value_ids
         words = (size + 63) // 64
-        ranks = np.repeat(np.arange(size), self.lengths)
+        ranks = (self._every.ranks if self._every is not None and self._every.ranks is not None
+                 else np.repeat(np.arange(size), self.lengths))
+        every = self._every or _Rows(values, self.lengths, self.total, lambda: ranks)
         # a bitset counts ranks, so a row repeating a value of its rank is counted by itself:
         # those side by side in their run here, any other's value by the popcount below
         again = np.zeros(len(values), dtype=bool)
         again[1:] = (values[1:] == values[:-1]) & (ranks[1:] == ranks[:-1])
         once = self.total - np.bincount(values[again], minlength=len(self.total))
         dense_ids = np.flatnonzero(once >= max(size * self.DENSE, 1))
-        every = _Rows(values, self.lengths, self.total, lambda: ranks)
         if once[dense_ids].sum() < self.WORTH * len(values):  # not worth the bitsets
             return self._keep(every, every, dense_ids[:0], np.zeros((0, words), dtype=np.uint64))
         slot = np.full(len(self.total), -1, dtype=np.int64)

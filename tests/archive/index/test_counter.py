@@ -58,3 +58,16 @@ def test_a_value_in_many_documents_is_counted_without_its_rows() -> None:
                                                         minlength=4).tolist()
     rows = counter._split()[1]  # the rows counted one by one
     assert sorted(set(rows.value_ids.tolist())) == [3]
+
+
+def test_a_counter_counted_once_makes_no_bitsets() -> None:
+    """A process that counts once (``archive facets``, the first lookup after a start) reads
+    the rows one by one: making bitsets would cost it more than they save."""
+    ranks, value_ids = _rows(5, 3000)
+    counter = Counter.of_rows(ranks, value_ids, 3000, 50)
+    mask = np.arange(3000) % 2 == 0
+    expected = np.bincount(value_ids[mask[ranks]], minlength=50).tolist()
+    assert counter.counts(mask).tolist() == expected
+    assert counter._parts is None
+    assert counter.counts(mask).tolist() == expected
+    assert counter._parts is not None and len(counter._parts[2])

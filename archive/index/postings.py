@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
@@ -131,23 +132,27 @@ def write_postings(db: sqlite3.Connection) -> None:
 class Counter:
     """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
 
-    The rows of the set entries of a mask are then runs, cheap to select, and when they are
-    most of the rows the few others are counted instead and taken from the totals. With few
-    rows per rank each row's rank is read in the mask; with many, only the runs of the ranks
-    set (or, when they hold most rows, of those not set) are read.
+    The first count reads the rows one by one (:class:`_Rows`). The second splits the values
+    in two, once: a value held by many ranks (at least one in :attr:`DENSE`), each once, is
+    counted on a bitset of its ranks (a popcount of the bitset and the packed mask: a word for
+    64 ranks, however many of them hold it), the other rows one by one — when the bitsets'
+    values hold most rows (a year's documents: not a person's, whose many rare values keep
+    most rows, so that making bitsets costs more than they save). A process that counts once
+    (``archive facets``, the first lookup after a start) makes none.
     """
 
-    #: Rows per rank from which reading the runs beats reading each row's rank in the mask.
-    RUNS = 16
+    #: A value held by at least this share of the ranks is counted on a bitset of them.
+    DENSE = 1 / 64
+    #: Share of the rows the values of bitsets must hold for bitsets to be made.
+    WORTH = 0.75
+    #: Rows read on the smaller side of a mask that cost about one word of a bitset.
+    WORD_ROWS = 0.25
 
     def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, values: int) -> None:
         self.value_ids, self.lengths = value_ids, lengths
-        size = len(lengths)
-        runs = len(value_ids) >= self.RUNS * size
-        self.ranks = None if runs else np.repeat(np.arange(size), lengths)
-        #: Where each rank's run starts (with runs only).
-        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if runs else None
         self.total = np.bincount(value_ids, minlength=values)
+        self._parts: tuple[_Rows, _Rows, np.ndarray, np.ndarray] | None = None
+        self._every: _Rows | None = None
 
     @classmethod
     def of_rows(cls, ranks: np.ndarray, value_ids: np.ndarray, size: int,
@@ -157,37 +162,125 @@ class Counter:
         order = np.argsort(ranks, kind="stable")
         return cls(value_ids[order], np.bincount(ranks, minlength=size), values)
 
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        """Rows per value among the ranks set in ``mask``."""
+        if self._parts is None and self._every is None:  # the first count: row by row
+            self._every = _Rows(self.value_ids, self.lengths, self.total, lambda: np.repeat(
+                np.arange(len(self.lengths)), self.lengths))
+            return self._every.counts(mask)
+        every, rows, dense, bits = self._parts or self._split()
+        if len(dense):
+            # the bitsets are read whole, the rows only on the smaller side of the mask: with
+            # few ranks set (or few not), the bitset values' rows are read instead
+            share = np.count_nonzero(mask) / max(len(mask), 1)
+            if min(share, 1 - share) * (len(every.value_ids) - len(rows.value_ids)) < (
+                    self.WORD_ROWS * bits.size):
+                return every.counts(mask)
+        counts = rows.counts(mask)
+        if len(dense):
+            packed = np.zeros(bits.shape[1] * 8, dtype=np.uint8)
+            packed[:(len(mask) + 7) // 8] = np.packbits(mask, bitorder="little")
+            counts[dense] += np.bitwise_count(bits & packed.view(np.uint64)).sum(
+                axis=1, dtype=np.int64)
+        return counts
+
+    def _split(self) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
+        """(every row, the rows counted one by one beside the bitsets, the values counted on
+        bitsets, their bitsets: one row of 64-bit words per value, bit ``r`` of a row set when
+        rank ``r`` holds the value)."""
+        size, values = len(self.lengths), self.value_ids
+        words = (size + 63) // 64
+        ranks = (self._every.ranks if self._every is not None and self._every.ranks is not None
+                 else np.repeat(np.arange(size), self.lengths))
+        every = self._every or _Rows(values, self.lengths, self.total, lambda: ranks)
+        # a bitset counts ranks, so a row repeating a value of its rank is counted by itself:
+        # those side by side in their run here, any other's value by the popcount below
+        again = np.zeros(len(values), dtype=bool)
+        again[1:] = (values[1:] == values[:-1]) & (ranks[1:] == ranks[:-1])
+        once = self.total - np.bincount(values[again], minlength=len(self.total))
+        dense_ids = np.flatnonzero(once >= max(size * self.DENSE, 1))
+        if once[dense_ids].sum() < self.WORTH * len(values):  # not worth the bitsets
+            return self._keep(every, every, dense_ids[:0], np.zeros((0, words), dtype=np.uint64))
+        slot = np.full(len(self.total), -1, dtype=np.int64)
+        slot[dense_ids] = np.arange(len(dense_ids))
+        row_slot = slot[values]
+        row_slot[again] = -1
+        chosen = np.flatnonzero(row_slot >= 0)
+        bits = np.zeros(len(dense_ids) * words, dtype=np.uint64)
+        chosen_ranks = ranks[chosen]
+        np.bitwise_or.at(bits, row_slot[chosen] * words + (chosen_ranks >> 6),
+                         np.left_shift(np.uint64(1), (chosen_ranks & 63).astype(np.uint64)))
+        table = bits.reshape(len(dense_ids), words)
+        exact = np.bitwise_count(table).sum(axis=1) == once[dense_ids]
+        rest = row_slot < 0  # the rows counted one by one
+        rest[chosen] = ~exact[row_slot[chosen]]
+        total = self.total.copy()
+        total[dense_ids[exact]] -= once[dense_ids[exact]]
+        lengths = self.lengths - np.bincount(chosen_ranks[~rest[chosen]], minlength=size)
+        return self._keep(every, _Rows(values[rest], lengths, total, lambda: ranks[rest]),
+                          dense_ids[exact], table[exact])
+
+    def _keep(self, every: _Rows, rows: _Rows, dense: np.ndarray,
+              bits: np.ndarray) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
+        self._parts = (every, rows, dense, bits)
+        return self._parts
+
+
+class _Rows:
+    """Value ids grouped by rank, counted row by row under a mask.
+
+    The rows of the set entries of a mask are then runs, cheap to select, and when they are
+    most of the rows the few others are counted instead and taken from the totals. With few
+    rows per rank each row's rank is read in the mask, unless few ranks are set; with many,
+    only the runs of the ranks set (or, when they hold most rows, of those not set) are read.
+    """
+
+    #: Rows per rank from which reading the runs beats reading each row's rank in the mask.
+    RUNS = 16
     #: Share of the rows below which reading the runs of the ranks (set or not) beats
     #: repeating the mask over every row.
     FEW = 0.4
+    #: Share of the ranks below which their runs are read even with few rows per rank.
+    RARE = 0.1
+
+    def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, total: np.ndarray,
+                 ranks: Callable[[], np.ndarray]) -> None:
+        """:param total: the rows per value; :param ranks: each row's rank, when asked."""
+        self.value_ids, self.lengths, self.total = value_ids, lengths, total
+        #: Each row's rank (with few rows per rank only).
+        self.ranks = None if len(value_ids) >= self.RUNS * len(lengths) else ranks()
+        #: Where each rank's run starts.
+        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        """Rows per value among the ranks set in ``mask``."""
-        if self.ranks is None:
-            chosen = np.flatnonzero(mask)
-            lengths = self.lengths[chosen]
-            share = int(lengths.sum()) / max(len(self.value_ids), 1)
-            if share < self.FEW:
-                return self._runs(chosen, lengths)
-            if share > 1 - self.FEW:  # most rows: count the others', taken from the totals
-                chosen = np.flatnonzero(~mask)
-                counts: np.ndarray = self.total - self._runs(chosen, self.lengths[chosen])
-                return counts
-            # the share is known: the rows of the smaller side repeated from its ranks (no
-            # count nor negation over every row)
-            if share > 0.5:
-                return self.total - np.bincount(
-                    self.value_ids[np.repeat(~mask, self.lengths)], minlength=len(self.total))
-            return np.bincount(self.value_ids[np.repeat(mask, self.lengths)],
-                               minlength=len(self.total))
-        rows = mask[self.ranks]
-        if 2 * np.count_nonzero(rows) > len(rows):
-            return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))
-        return np.bincount(self.value_ids[rows], minlength=len(self.total))
+        """Rows per value among the ranks set in ``mask`` (a new array)."""
+        if not len(self.value_ids):
+            return np.zeros(len(self.total), dtype=np.int64)
+        if self.ranks is not None and np.count_nonzero(mask) >= self.RARE * len(mask):
+            rows = mask[self.ranks]
+            if 2 * np.count_nonzero(rows) > len(rows):
+                return self.total - np.bincount(self.value_ids[~rows],
+                                                minlength=len(self.total))
+            return np.bincount(self.value_ids[rows], minlength=len(self.total))
+        chosen = np.flatnonzero(mask)
+        lengths = self.lengths[chosen]
+        share = int(lengths.sum()) / len(self.value_ids)
+        if share < self.FEW or self.ranks is not None:
+            return self._runs(chosen, lengths)
+        if share > 1 - self.FEW:  # most rows: count the others', taken from the totals
+            chosen = np.flatnonzero(~mask)
+            counts: np.ndarray = self.total - self._runs(chosen, self.lengths[chosen])
+            return counts
+        # the share is known: the rows of the smaller side repeated from its ranks (no
+        # count nor negation over every row)
+        if share > 0.5:
+            return self.total - np.bincount(
+                self.value_ids[np.repeat(~mask, self.lengths)], minlength=len(self.total))
+        return np.bincount(self.value_ids[np.repeat(mask, self.lengths)],
+                           minlength=len(self.total))
 
     def _runs(self, chosen: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Rows per value in the runs of the ranks ``chosen`` (of these ``lengths``)."""
-        assert self.starts is not None
         ends = np.cumsum(lengths)
         # each chosen run's rows: its start, then one by one (an arange shifted per run)
         rows = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(

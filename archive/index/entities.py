@@ -111,7 +111,7 @@ def years_beside(settings: Settings, ref: str) -> list[tuple[int, int]]:
 @contextmanager
 def _beside(db: Database) -> Iterator[Beside | None]:
     """The index's arrays of what is named beside an entity (the arrays of its postings, read
-    once per process and index generation), None for an index written before they were; the
+    once per process and index generation), None for an index with no postings yet (empty); the
     caller's queries run in the same snapshot."""
     db.execute("BEGIN")
     try:

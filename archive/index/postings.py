@@ -33,6 +33,7 @@ import sqlite3
 import threading
 import time
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -401,15 +402,24 @@ class FacetPostings:
         if self._values is None:
             found = {part: _words(self.owner.read(db, self._stored(part, "values")))
                      for part in self.parts}
-            values = (next(iter(found.values())) if len(found) == 1
-                      else sorted(set().union(*found.values())))
-            index = {value: number for number, value in enumerate(values)}
-            for part, local in found.items():
-                alone = len(found) == 1
-                self._local[part] = index if alone else {
-                    value: number for number, value in enumerate(local)}
-                self._maps[part] = None if alone else np.array(
-                    [index[value] for value in local], dtype=np.int64)
+            first, *rest = self.parts  # (the base, where it holds the facet: the most values)
+            known = dict(zip(found[first], range(len(found[first])), strict=True))
+            new = sorted({value for part in rest for value in found[part]
+                          if value not in known})
+            values = found[first]
+            self._maps[first] = None
+            if new:  # the first segment's numbers moved past the new values before each
+                places = np.array([bisect_left(values, value) for value in new])
+                self._maps[first] = np.arange(len(values)) + np.searchsorted(
+                    places, np.arange(len(values)), side="right")
+                values = sorted(values + new)
+            index = dict(zip(values, range(len(values)), strict=True)) if new else known
+            self._local[first] = known
+            for part in rest:
+                local = found[part]
+                self._local[part] = dict(zip(local, range(len(local)), strict=True))
+                self._maps[part] = np.array([index[value] for value in local],
+                                            dtype=np.int64)
             self._index = index
             self._values = values
         return self._values
@@ -469,27 +479,26 @@ class FacetPostings:
             values = owner.read(db, self._stored(0, f"{part}_values"))
             return None if values is None else Counter(
                 _unpack(values), owner.array(db, self._stored(0, f"{part}_lengths")), count)
-        # each segment's runs, taken in the order of the ranks of all
-        ids: list[np.ndarray] = []
+        # each segment's rows (value ids, grouped by its own ranks), numbered among all
+        ids: list[np.ndarray | None] = []
         lengths: list[np.ndarray] = []
+        kind = _value_ids(count)
         for number, segment in enumerate(owner.segments):
             stored = (owner.read(db, self._stored(number, f"{part}_values"))
                       if number in self._maps else None)
             if stored is None:
+                ids.append(None)
                 lengths.append(np.zeros(len(segment.docs) if part == "doc"
                                         else len(segment.passage_of_rank), dtype=np.int64))
                 continue
             local = _unpack(stored)
             mapping = self._maps[number]
-            ids.append(local if mapping is None else mapping[local])
+            ids.append((local if mapping is None else mapping[local]).astype(kind, copy=False))
             lengths.append(owner.array(db, self._stored(number, f"{part}_lengths")))
-        if not ids:
+        if all(found is None for found in ids):
             return None
-        every = np.concatenate(lengths).astype(np.int64)
-        order = owner.order if part == "doc" else owner.passage_order
-        assert order is not None
-        rows = _runs(_starts(every)[order], every[order])
-        return Counter(np.concatenate(ids)[rows].astype(_value_ids(count)), every[order], count)
+        rows, ranked = owner.in_rank_order(ids, lengths, part)
+        return Counter(rows, ranked, count)
 
 
 class Beside:
@@ -605,11 +614,7 @@ class Postings:
         self.passage_order: np.ndarray | None = None
         self.combined_rank = self.combined_passage_rank = np.zeros(0, dtype=np.int64)
         if len(segments) > 1 or not all(found.all() for found in there):
-            chosen = np.flatnonzero(np.concatenate(there))
-            ids = list(chain.from_iterable(_words(self.read(db, _name(s.number, "ids")))
-                                           for s in segments))
-            order = self.order = np.array(sorted(chosen.tolist(), key=ids.__getitem__),
-                                          dtype=np.int64)
+            order = self.order = self._id_order(db, np.concatenate(there))
             self.passage_order = _runs(_starts(lengths)[order], lengths[order])
             self.combined_rank = np.full(len(docs), -1, dtype=np.int64)
             self.combined_rank[order] = np.arange(len(order))
@@ -636,6 +641,56 @@ class Postings:
         self._labels: dict[str, str] | None = None
         self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
         self._beside: Beside | None = None
+
+    def _id_order(self, db: Database, there: np.ndarray) -> np.ndarray:
+        """The combined numbers of the documents ``there`` (a mask of them all) in id order:
+        the base's are in that order, the other segments' (fewer) are placed among them."""
+        ids = _words(self.read(db, _name(self.segments[0].number, "ids")))
+        others = list(chain.from_iterable(_words(self.read(db, _name(s.number, "ids")))
+                                          for s in self.segments[1:]))
+        placed = sorted((int(number) for number in np.flatnonzero(there[len(ids):])),
+                        key=others.__getitem__)
+        order = np.insert(np.arange(len(ids)), [bisect_left(ids, others[number])
+                                                for number in placed],
+                          np.array(placed, dtype=np.int64) + len(ids))
+        found: np.ndarray = order[there[order]]
+        return found
+
+    def in_rank_order(self, ids: list[np.ndarray | None], lengths: list[np.ndarray],
+                      part: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows given per segment (a facet's value ids grouped by the segment's own document
+        or passage ranks, ``part`` ``"doc"`` or ``"passage"``; None: no row there), with each
+        rank's count, grouped by the ranks of all instead: (their value ids, each rank's count).
+
+        The first segment's rows keep their order (those of its deleted ranks left out), the
+        others' (fewer) are put in among them; where it has no row, every rank's rows are
+        taken as runs, one after the other.
+        """
+        order = self.order if part == "doc" else self.passage_order
+        assert order is not None
+        every = np.concatenate(lengths).astype(np.int64)
+        ranked = every[order]
+        first = ids[0]
+        rest = [found for found in ids[1:] if found is not None]
+        kind = next(found.dtype for found in ids if found is not None)
+        if first is None:
+            rows = _runs(_starts(every)[order], ranked)
+            return np.concatenate(rest)[rows], ranked
+        size = len(lengths[0])  # (its rows come first: no run of another starts before)
+        kept = (self.combined_rank if part == "doc" else self.combined_passage_rank)[:size]
+        if not (kept >= 0).all():
+            first = first[np.repeat(kept >= 0, lengths[0])]
+        theirs = ~(order < size)
+        if not rest or not theirs.any():  # (no row of theirs)
+            return first, ranked
+        others = order[theirs] - size
+        runs = every[size:]
+        moved = np.concatenate(rest)[_runs(_starts(runs)[others], runs[others])]
+        # before the rows of the first segment's rank that follows (the ranks of its before
+        # each of theirs: their count)
+        starts = np.concatenate(([0], np.cumsum(ranked[~theirs])))
+        at = np.repeat(starts[np.cumsum(~theirs)[theirs]], runs[others])
+        return np.insert(first, at, moved).astype(kind, copy=False), ranked
 
     def ranks_in(self, segment: int, local: np.ndarray, part: str) -> np.ndarray:
         """Ranks of ``part`` (``"docs"`` or ``"passages"``) given as a segment's own: those of

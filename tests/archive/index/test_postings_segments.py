@@ -19,6 +19,7 @@ from archive.config import Settings
 from archive.index import lookup, update_index
 from archive.index.db import connect, reader
 from archive.index.lookup import postings
+from archive.index.pg import NUL
 from archive.index.postings import SEGMENTS, _manifest
 from benchmarks.corpus import FIXTURES, build_corpus
 from tei.errors import TeiError
@@ -187,17 +188,27 @@ def test_updates_give_the_postings_of_a_rebuild(tmp_path: Path) -> None:
     assert 1 in seen  # and the base was written anew
 
 
-def test_a_one_document_update_writes_a_small_segment_alone(tmp_path: Path) -> None:
+def test_a_one_document_update_writes_a_small_segment_alone(tmp_path: Path,
+                                                            index_engine: Any) -> None:
     """The postings stored before a one-document update stay as they were, byte for byte; the
-    update adds the arrays of one document (and the list of segments)."""
+    update adds the arrays of one document (and the list of segments). Published to
+    PostgreSQL, the rows of the earlier segments are not written again either (their
+    transaction id, ``xmin``, stays), and the published postings are SQLite's."""
     tei = tmp_path / "tei"
     build_corpus(tei, 40, sorted(FIXTURES.glob("*.xml")))
     settings = Settings(data_dir=tmp_path)
     update_index(settings)
     before = _stored(settings)
+    written = _published(index_engine.url)
     _changed(tei, "bench-00020.xml")
     update_index(settings)
     after = _stored(settings)
+    if index_engine.url is not None:
+        now = _published(index_engine.url)
+        assert {name: data for name, (data, _) in now.items()} == {
+            name.replace("\0", NUL): data for name, data in after.items()}
+        assert {name: now[name][1] for name in written if name != SEGMENTS} == {
+            name: xmin for name, (_, xmin) in written.items() if name != SEGMENTS}
     kept = {name: data for name, data in after.items() if name in before and name != SEGMENTS}
     assert kept == {name: data for name, data in before.items() if name != SEGMENTS}
     new = {name: data for name, data in after.items() if name not in before}
@@ -213,3 +224,16 @@ def _stored(settings: Settings) -> dict[str, bytes]:
         return {name: bytes(data) for name, data in db.execute("SELECT name, data FROM postings")}
     finally:
         db.close()
+
+
+def _published(url: str | None) -> dict[str, tuple[bytes, str]]:
+    """PostgreSQL's postings: name → (data, the transaction that wrote the row)."""
+    if url is None:
+        return {}
+    import psycopg
+
+    from archive.index.pg import SCHEMA
+
+    with psycopg.connect(url) as db:
+        return {name: (bytes(data), str(xmin)) for name, data, xmin in db.execute(
+            f"SELECT name, data, xmin FROM {SCHEMA}.postings")}

@@ -237,3 +237,25 @@ def _published(url: str | None) -> dict[str, tuple[bytes, str]]:
     with psycopg.connect(url) as db:
         return {name: (bytes(data), str(xmin)) for name, data, xmin in db.execute(
             f"SELECT name, data, xmin FROM {SCHEMA}.postings")}
+
+
+def test_a_facet_the_base_lacks(tmp_path: Path) -> None:
+    """Values of facets the base segment has no row of (its documents name nobody), first named
+    by a later segment, and a document of the base removed: as a rebuild gives them."""
+    tei = tmp_path / "data" / "tei"
+    tei.mkdir(parents=True)
+    for number in range(20):
+        (tei / f"plain-{number}.xml").write_text(
+            _DOCUMENT.replace('<persName ref="#{person}">Someone</persName>', "someone")
+            .replace('<persName ref="#karl-marx">Marx</persName>', "Marx")
+            .replace('<persName ref="#leon-trotsky">Trotsky</persName>', "Trotsky")
+            .format(title=f"Plain {number}", year=1900 + number, place="rome"),
+            encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    update_index(settings)
+    for number, name in enumerate(("a-named.xml", "b-named.xml")):
+        _write(tei, name, name, f"person-{number}", 1950 + number, f"town-{number}")
+        (tei / f"plain-{number}.xml").unlink()
+        update_index(settings)
+        assert _segments(settings) > 1
+        assert _view(settings) == _fresh(settings, tmp_path / "fresh")

@@ -612,14 +612,17 @@ class Postings:
                                                 dtype=np.int64))
         self.order: np.ndarray | None = None
         self.passage_order: np.ndarray | None = None
-        self.combined_rank = self.combined_passage_rank = np.zeros(0, dtype=np.int64)
+        self.combined_rank = np.zeros(0, dtype=np.int64)
+        self.combined_passage_rank = np.zeros(0, dtype=np.int32)
         if len(segments) > 1 or not all(found.all() for found in there):
             order = self.order = self._id_order(db, np.concatenate(there))
-            self.passage_order = _runs(_starts(lengths)[order], lengths[order])
+            # (4 bytes an item: a passage's arrays are the largest a process holds)
+            self.passage_order = _runs(_starts(lengths)[order], lengths[order]).astype(np.int32)
             self.combined_rank = np.full(len(docs), -1, dtype=np.int64)
             self.combined_rank[order] = np.arange(len(order))
-            self.combined_passage_rank = np.full(len(passages), -1, dtype=np.int64)
-            self.combined_passage_rank[self.passage_order] = np.arange(len(self.passage_order))
+            self.combined_passage_rank = np.full(len(passages), -1, dtype=np.int32)
+            self.combined_passage_rank[self.passage_order] = np.arange(len(self.passage_order),
+                                                                       dtype=np.int32)
             docs, lengths, passages = docs[order], lengths[order], passages[self.passage_order]
         self.doc_of_rank = docs
         self.doc_count = len(docs)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
+from .postings import SEGMENTS
 from .version import SCHEMA_VERSION
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -389,12 +390,31 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
             if gone:
                 db.execute(f"DELETE FROM {table} WHERE doc = ANY(%s)", (gone,))
         for table in WHOLE:
+            if table == "postings":  # a segment's arrays never change: the new ones alone
+                _publish_postings(db, lite)
+                continue
             db.execute(f"DELETE FROM {table}")
             _copy(db, lite, table, "")
         for start in range(0, len(new), 500):
             chosen = ", ".join(map(str, new[start:start + 500]))
             for table in PER_DOCUMENT:
                 _copy(db, lite, table, f" WHERE doc IN ({chosen})")
+
+
+def _publish_postings(db: Any, lite: sqlite3.Connection) -> None:
+    """The postings' arrays of the segments that are new, without those of the segments gone,
+    and the list of the live segments (see archive.index.postings: the one row that changes;
+    a segment's arrays are named by its number, never reused)."""
+    ours = {name.split("\0")[0] for (name,) in lite.execute("SELECT name FROM postings")
+            if "\0" in name}
+    theirs = {name.split(NUL)[0] for (name,) in db.execute("SELECT name FROM postings")
+              if NUL in name}
+    for number in sorted(theirs - ours):
+        db.execute("DELETE FROM postings WHERE name LIKE %s", (f"{number}{NUL}%",))
+    db.execute("DELETE FROM postings WHERE name = %s", (SEGMENTS,))
+    _copy(db, lite, "postings", f" WHERE name = '{SEGMENTS}'")
+    for number in sorted(ours - theirs):  # its names: the number, NUL, ...
+        _copy(db, lite, "postings", f" WHERE name > '{number}' AND name < '{number}' || char(1)")
 
 
 def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:

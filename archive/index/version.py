@@ -1,7 +1,7 @@
 """The version of the index's schema: an index of another version is rebuilt in full (SQLite),
 or published into a new schema (PostgreSQL)."""
 
-SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+SCHEMA_VERSION = "9"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
 # attribute_values kept in document order (rows appended as documents are, deleted by range),
 # their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
@@ -15,4 +15,6 @@ SCHEMA_VERSION = "8"  # 2: path is the file name in tei/; 3: facet_values_value 
 # their counts) and each document's rows as numbers (facet_rows, passage 0: the document's),
 # facet_values and facet_totals being views of them; element names and attribute values
 # numbered so too (element_keys, attribute_keys; element_rows, attribute_rows), element_names
-# and attribute_values being views
+# and attribute_values being views; 9: the postings kept in segments
+# (a base, and one per update of the documents it added, with those it deleted), merged by
+# each reader, and with each the entities and years named in its passages

@@ -13,11 +13,11 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from flask import abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 
 from archive.config import Settings
 from archive.errors import ArchiveError
-from archive.index import document_record, index_exists, mention_totals
+from archive.index import document_record, index_exists, is_mirror, mention_totals, mirror
 from archive.registry import (
     Entry,
     RefResolver,
@@ -41,6 +41,21 @@ def get_settings() -> Settings:
     if "settings" not in g:
         g.settings = Settings.from_env(current_app.config["DATA_DIR"])
     return g.settings  # type: ignore[no-any-return]
+
+
+def init_mirror(app: Flask) -> None:
+    """On a viewer host (its data directory a copy of the archive stored in PostgreSQL: see
+    :func:`archive.index.mirror`), bring the copy up to date before each request whenever the
+    store changed, so that every page reads the files of the index it shows."""
+
+    @app.before_request
+    def refresh_mirror() -> None:
+        settings = get_settings()
+        if is_mirror(settings.data_dir):
+            try:
+                mirror(settings)
+            except ArchiveError as error:  # the database unreachable: one line, no trace
+                abort(503, f"The archive's files cannot be brought up to date: {error}")
 
 
 def require_index() -> None:

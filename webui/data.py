@@ -52,10 +52,18 @@ def init_mirror(app: Flask) -> None:
     def refresh_mirror() -> None:
         settings = get_settings()
         if is_mirror(settings.data_dir):
-            try:
-                mirror(settings)
-            except ArchiveError as error:  # the database unreachable: one line, no trace
-                abort(503, f"The archive's files cannot be brought up to date: {error}")
+            _mirror_now(settings)
+
+
+def _mirror_now(settings: Settings) -> None:
+    """Bring a viewer host's copy of the files up to date.
+
+    :raise werkzeug.exceptions.ServiceUnavailable: the database cannot be read (one line).
+    """
+    try:
+        mirror(settings)
+    except ArchiveError as error:
+        abort(503, f"The archive's files cannot be brought up to date: {error}")
 
 
 def require_index() -> None:
@@ -114,11 +122,14 @@ def document_path(row: dict[str, Any]) -> Path:
 
     :raise werkzeug.exceptions.NotFound: the file is gone.
     """
-    tei_dir = get_settings().tei_dir
+    settings = get_settings()
+    tei_dir = settings.tei_dir
     try:  # a link leading out of the data directory is not followed
         path = member_path(tei_dir, Path(row["path"]).name)
     except ArchiveError:
         abort(404, f"No TEI file for document {row['id']!r}")
+    if path.parent == tei_dir and not path.is_file() and is_mirror(settings.data_dir):
+        _mirror_now(settings)  # a viewer host's copy, older than the index read since
     if path.parent != tei_dir or not path.is_file():
         abort(404, f"No TEI file for document {row['id']!r}")
     return path

@@ -250,11 +250,20 @@ def export_files(settings: Settings, folder: Path) -> int:
         return count
     url = _read_url(settings)
     with _snapshot(url) as db:
-        for path, data, digest, mtime in db.execute(
-                "SELECT path, data, sha256, mtime_ns FROM files ORDER BY path"):
+        for path, data, digest, mtime in _streamed(
+                db, "SELECT path, data, sha256, mtime_ns FROM files ORDER BY path"):
             _write(_target(folder, path), _checked(path, bytes(data), digest, url), mtime)
             count += 1
     return count
+
+
+def _streamed(db: Any, statement: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+    """The rows of ``statement`` a few at a time (a server-side cursor of the snapshot's
+    transaction): the files' bytes are never all in memory at once."""
+    with db.cursor(name="archive_store_files") as cursor:
+        cursor.itersize = 100
+        cursor.execute(statement, params)
+        yield from cursor
 
 
 def _write(target: Path, data: bytes, mtime_ns: int) -> None:
@@ -289,6 +298,8 @@ def _mirrored(data_dir: Path) -> int | None:
         return None
 
 
+_NOTHING_STORED = ("the database holds none of the archive's files: publish them from the "
+                   "building host (`archive reindex` there)")
 #: Per data directory: the generation this process last saw mirrored there.
 _SEEN: dict[str, int] = {}
 _SEEN_LOCK = threading.Lock()
@@ -301,26 +312,34 @@ def mirror(settings: Settings, *, start: bool = False) -> bool:
     connection, unless it changed).
 
     :param start: make the data directory a mirror when it holds none of the archive's files
-        (the viewer's start); else only a mirror already is one.
+        and no index file, and the store holds files (the viewer's start); else only a mirror
+        already is one.
     :return: whether the data directory is a mirror (else it is left alone).
-    :raise ArchiveError: ``start``, an empty data directory, and the store holds no files (or
-        cannot be read); a stored file fails its hash check.
+    :raise ArchiveError: the database cannot be read; ``start``, an empty data directory, and
+        the database holds an index but none of its files; a stored file fails its hash
+        check.
     """
     data_dir = settings.data_dir
     if not settings.index_url:
         return False
-    if not is_mirror(data_dir):
-        if not start or next(archive_files(data_dir), None) is not None:
-            return False
-    key = str(data_dir.resolve()) if data_dir.exists() else str(data_dir.absolute())
-    if not start:
-        current = store_generation(settings)
-        with _SEEN_LOCK:
-            if current is not None and _SEEN.get(key) == current:
-                return True
+    if not is_mirror(data_dir) and (not start or settings.index_path.exists()
+                                    or next(archive_files(data_dir), None) is not None):
+        return False  # a building host's data directory (or a new one: see below)
+    url = _read_url(settings)
+    current = store_generation(settings)  # (the database reached first: a clear error)
+    if start and not current:  # nothing stored: an index without its files is no archive
+        from .db import index_exists
+
+        if index_exists(settings):
+            raise ArchiveError(_NOTHING_STORED, redacted(url))
+        return False
+    key = str(data_dir.absolute())
+    with _SEEN_LOCK:
+        if not start and current is not None and _SEEN.get(key) == current:
+            return True
     data_dir.mkdir(parents=True, exist_ok=True)
     with _SEEN_LOCK, _mirror_lock(data_dir):  # one refresher per directory, on the host
-        generation = _refresh(settings, _read_url(settings), start)
+        generation = _refresh(settings, url, start)
         _SEEN[key] = generation
     return True
 
@@ -347,15 +366,13 @@ def _refresh(settings: Settings, url: str, start: bool) -> int:
         listing = {path: (size, mtime) for path, size, mtime in db.execute(
             "SELECT path, size, mtime_ns FROM files")}
         if start and not listing:
-            raise ArchiveError("the database holds none of the archive's files: publish them "
-                               "from the building host (`archive reindex` there)",
-                               redacted(url))
+            raise ArchiveError(_NOTHING_STORED, redacted(url))
         for relative, path in list(archive_files(data_dir)):  # removed from the store
             if relative not in listing:
                 path.unlink()
         since = -1 if have is None else have
-        for path, data, digest, mtime in db.execute(
-                "SELECT path, data, sha256, mtime_ns FROM files WHERE generation > %s",
+        for path, data, digest, mtime in _streamed(
+                db, "SELECT path, data, sha256, mtime_ns FROM files WHERE generation > %s",
                 (since,)):
             _write(_target(data_dir, path), _checked(path, bytes(data), digest, url), mtime)
         for path, (size, mtime) in listing.items():  # a file lost or changed on this host

@@ -343,6 +343,14 @@ def test_viewer_hosts_given_only_the_url_agree_and_see_an_import_without_a_resta
             assert fetch(port, "/documents/l0001.xml") == (200, letter)
             assert fetch(port, "/documents/l0001")[0] == 200
 
+        (published / "tei" / f"{doc}.xml").unlink()  # a document removed on the building host
+        done = run(database, published, "reindex")
+        assert done.returncode == 0, done.stderr
+        for port, host in zip((one, two), hosts, strict=True):
+            assert fetch(port, f"/documents/{doc}")[0] == 404
+            assert get(port, "/api/documents")["total"] == len(tei)
+            assert not (host / "tei" / f"{doc}.xml").exists()
+
 
 def get_entity(data: Path) -> str:
     """A registry entry's id that the archive's documents point to."""

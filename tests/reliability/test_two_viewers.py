@@ -13,6 +13,13 @@ is in the other viewer's facets at once.
 A viewer given ``ARCHIVE_INDEX_READ_URL`` reads a streaming replica of the database (made
 with ``pg_basebackup -R`` from the session's cluster): while the replica's replay is paused an
 import published to the primary is not in its answers; resumed, it is.
+
+Stateless viewer hosts: two viewers, each given only the URL and an empty data directory of
+its own, copy the archive's files from the database (archive.index.pgstore) and answer alike,
+down to a document's TEI bytes and a registry entry's page; an import and a removal on the
+building host reach both without a restart. ``archive export --all --to DIR`` gives the stored
+files back byte for byte (a damaged one is refused in one line); a viewer host refuses writes,
+and a bad URL is one line.
 """
 
 from __future__ import annotations
@@ -193,8 +200,24 @@ def test_two_viewers_on_one_postgresql_agree_and_see_an_import_without_a_restart
     assert after[0]["facets"] != first["facets"]
 
 
+def replayed(url: str) -> bool:
+    """Whether the database at ``url`` holds the published index and files."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        try:
+            return bool(db.execute("SELECT EXISTS (SELECT 1 FROM archive_store.files), EXISTS"
+                                   " (SELECT 1 FROM archive_index.documents)").fetchone() ==
+                        (True, True))
+        except psycopg.errors.UndefinedTable:
+            return False
+
+
+@pytest.mark.parametrize("files", ["shared", "stored"])
 def test_a_viewer_reads_the_replica_named_by_the_read_url(
-        published: Path, database: str, replica: str, tmp_path: Path) -> None:
+        published: Path, database: str, replica: str, tmp_path: Path, files: str) -> None:
+    """(``stored``: the viewer's data directory empty, its files read from the replica too.)"""
+
     def total(port: int) -> int:
         return int(get(port, "/api/documents")["total"])
 
@@ -206,7 +229,12 @@ def test_a_viewer_reads_the_replica_named_by_the_read_url(
 
     tei = len(list((published / "tei").glob("*.xml")))
     settings = {"ARCHIVE_INDEX_URL": database, "ARCHIVE_INDEX_READ_URL": replica}
-    with serving(published, tmp_path, settings, 1) as (port,):
+    viewer = published if files == "shared" else tmp_path / "viewer-host"
+    deadline = time.monotonic() + 30  # the replica has the published files (a viewer host
+    while not replayed(replica):      # given only the URLs reads them at its start)
+        assert time.monotonic() < deadline, "the replica never showed the published files"
+        time.sleep(0.2)
+    with serving(viewer, tmp_path, settings, 1) as (port,):
         deadline = time.monotonic() + 30  # the replica catches up with the publish
         while total(port) != tei:
             assert time.monotonic() < deadline, "the replica never showed the published index"
@@ -220,6 +248,8 @@ def test_a_viewer_reads_the_replica_named_by_the_read_url(
         while total(port) != tei + 1:
             assert time.monotonic() < deadline, "the import never reached the replica's reader"
             time.sleep(0.2)
+        assert fetch(port, "/documents/l0001.xml") == (
+            200, (published / "tei" / "l0001.xml").read_bytes())
 
 
 def test_a_tag_saved_through_one_viewer_is_in_the_others_facets(

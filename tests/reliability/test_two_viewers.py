@@ -428,6 +428,16 @@ def test_a_viewer_host_refuses_writes_and_a_bad_url_is_one_line(
         assert done.stderr.count("\n") == 1 and "building host" in done.stderr, done.stderr
     assert sorted(path.name for path in (host / "tei").iterdir()) == before
 
+    # what a crash (a power cut) can leave of the copy: an empty file, a lost one; a viewer
+    # started again writes them anew
+    first, second = sorted((host / "tei").iterdir())[:2]
+    first.write_bytes(b"")
+    second.unlink()
+    with serving([host], tmp_path, {"ARCHIVE_INDEX_URL": database}, 1) as (port,):
+        for path in (first, second):
+            original = (published / "tei" / path.name).read_bytes()
+            assert fetch(port, f"/documents/{path.stem}.xml") == (200, original)
+
     bad = f"postgresql://nobody@127.0.0.1:{free_port()}/nowhere"
     for args in (["serve", "--port", "0"], ["export", "--all", "--to", str(tmp_path / "x")]):
         done = run(bad, tmp_path / "empty", *args)

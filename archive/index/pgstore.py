@@ -36,7 +36,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import MIRROR_FILE, atomic_write, escapes
-from .pg import _open, _reason, redacted
+from .pg import error_line, open_connection, redacted
 
 #: The schema of the stored files (never swapped: a full publish of the index leaves it).
 SCHEMA = "archive_store"
@@ -94,7 +94,7 @@ def archive_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _failed(error: Exception, url: str, what: str) -> ArchiveError:
-    return ArchiveError(f"{what} ({_reason(error, url)})", redacted(url))
+    return ArchiveError(f"{what} ({error_line(error, url)})", redacted(url))
 
 
 # --- publishing (the building host) ------------------------------------------------------------
@@ -110,7 +110,7 @@ def publish_files(url: str, data_dir: Path) -> list[str]:
     import psycopg
 
     try:
-        with closing(_open(url)) as db:
+        with closing(open_connection(url)) as db:
             _ensure_schema(db)
             with db.transaction():
                 db.execute(f"SET LOCAL search_path TO {SCHEMA}, public")
@@ -171,7 +171,7 @@ def forget_files(url: str, data_dir: Path, paths: list[str]) -> None:
     if not gone:
         return
     try:
-        with closing(_open(url)) as db, db.transaction():
+        with closing(open_connection(url)) as db, db.transaction():
             db.execute(f"SET LOCAL search_path TO {SCHEMA}, public")
             db.execute("SELECT pg_advisory_xact_lock(hashtext('archive-store-publish'))")
             db.execute("DELETE FROM files WHERE path = ANY(%s)", (gone,))
@@ -198,7 +198,7 @@ def _snapshot(url: str) -> Iterator[Any]:
     import psycopg
 
     try:
-        with closing(_open(url)) as db:
+        with closing(open_connection(url)) as db:
             standby = db.execute("SELECT pg_is_in_recovery()").fetchone()
             if not (standby and standby[0]):
                 _ensure_schema(db)
@@ -344,9 +344,10 @@ def mirror(settings: Settings, *, start: bool = False) -> bool:
     url = _read_url(settings)
     current = store_generation(settings)  # (the database reached first: a clear error)
     if start and not current:  # nothing stored: an index without its files is no archive
-        from .db import index_exists
+        from . import pg
 
-        if index_exists(settings):
+        if pg.reader(url).execute("SELECT value FROM meta WHERE key = 'generation'"
+                                  ).fetchone():
             raise ArchiveError(_NOTHING_STORED, redacted(url))
         return False
     key = str(data_dir.absolute())

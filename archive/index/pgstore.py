@@ -307,9 +307,12 @@ def is_mirror(data_dir: Path) -> bool:
     return (data_dir / MIRROR_FILE).is_file()
 
 
-def _mirrored(data_dir: Path) -> int | None:
+def _mirrored(data_dir: Path, url: str) -> int | None:
+    """The generation of the store at ``url`` the mirror holds (None: unknown, or a copy of
+    another database's store)."""
     try:
-        return int(json.loads((data_dir / MIRROR_FILE).read_bytes())["generation"])
+        marker = json.loads((data_dir / MIRROR_FILE).read_bytes())
+        return int(marker["generation"]) if marker["store"] == redacted(url) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -374,7 +377,7 @@ def _mirror_lock(data_dir: Path) -> Iterator[None]:
 def _refresh(settings: Settings, url: str, start: bool) -> int:
     """Write what changed in the store since the mirror's generation; the new generation."""
     data_dir = settings.data_dir
-    have = _mirrored(data_dir)
+    have = _mirrored(data_dir, url)
     with _snapshot(url) as db:
         generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'"
                                     ).fetchone()[0])

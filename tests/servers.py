@@ -35,20 +35,23 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: floa
 
 
 @contextmanager
-def serving(data: Path, logs: Path, settings: dict[str, str], count: int,
+def serving(data: Path | list[Path], logs: Path, settings: dict[str, str], count: int,
             options: list[list[str]] | None = None) -> Iterator[dict[int, subprocess.Popen]]:
-    """``count`` ``archive serve`` processes of ``data`` with ``settings`` in their
-    environment (and each its ``options``), on free ports, their output in ``logs``; yields
+    """``count`` ``archive serve`` processes of ``data`` (or each of its own data directory)
+    with ``settings`` in their environment (and each its ``options``), on free ports, their
+    output in ``logs``; yields
     {port: process} once each answers (unpacked, the ports in order), and stops them on
     leaving."""
     env = {**os.environ, **settings, "PYTHONUNBUFFERED": "1"}
     ports = [free_port() for _ in range(count)]
     files = [logs / f"serve-{port}.log" for port in ports]
+    folders = data if isinstance(data, list) else [data] * count
     servers = []
-    for port, log, extra in zip(ports, files, options or [[]] * count, strict=True):
+    for port, log, extra, folder in zip(ports, files, options or [[]] * count, folders,
+                                        strict=True):
         with open(log, "wb") as out:
             servers.append(subprocess.Popen(
-                [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port",
+                [sys.executable, "-m", "archive", "--data", str(folder), "serve", "--port",
                  str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env))
     try:
         for port, server, log in zip(ports, servers, files, strict=True):

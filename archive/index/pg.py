@@ -113,12 +113,12 @@ def redacted(url: str) -> str:
     return _PASSWORD.sub(r"\1***@", url)
 
 
-def _reason(error: Exception, url: str) -> str:
+def error_line(error: Exception, url: str) -> str:
     """An error's message on one line, without the URL's password."""
     return " ".join(str(error).replace(url, redacted(url)).split()) or type(error).__name__
 
 
-def _open(url: str, **options: Any) -> Any:
+def open_connection(url: str, **options: Any) -> Any:
     """A new connection to ``url`` (autocommit: ``BEGIN``/``COMMIT`` are said).
 
     :raise ArchiveError: the URL is not one, or the server cannot be reached.
@@ -132,7 +132,7 @@ def _open(url: str, **options: Any) -> Any:
         return psycopg.connect(url, autocommit=True, prepare_threshold=None,
                                connect_timeout=int(TIMEOUT), **options)
     except psycopg.Error as error:
-        raise ArchiveError(f"cannot connect to the index database ({_reason(error, url)})",
+        raise ArchiveError(f"cannot connect to the index database ({error_line(error, url)})",
                            redacted(url)) from None
 
 
@@ -228,7 +228,7 @@ def _pool(url: str) -> Any:
         if pool is None:
             from psycopg_pool import ConnectionPool
 
-            with closing(_open(url)) as first:  # a clear error first; the schema, if none
+            with closing(open_connection(url)) as first:  # a clear error first; the schema, if none
                 standby = first.execute("SELECT pg_is_in_recovery()").fetchone()
                 if not (standby and standby[0]):  # a replica has the primary's (read-only)
                     ensure_schema(first)
@@ -275,7 +275,7 @@ def reader(url: str) -> Connection:
     try:
         raw = pool.getconn()
     except Exception as error:  # noqa: BLE001 - PoolTimeout, OperationalError: one line
-        raise ArchiveError(f"no connection to the index database ({_reason(error, url)})",
+        raise ArchiveError(f"no connection to the index database ({error_line(error, url)})",
                            redacted(url)) from None
     connection = held[key] = Connection(raw, redacted(url), pool.putconn, _EPOCH)
     return connection
@@ -322,7 +322,7 @@ def _accents(db: Any) -> None:
 
 def published(url: str) -> dict[str, str]:
     """The published index's meta rows (empty: nothing is published)."""
-    with closing(_open(url)) as db:
+    with closing(open_connection(url)) as db:
         ensure_schema(db)
         return dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
 
@@ -341,7 +341,7 @@ def publish(url: str, path: Path, before: str | None) -> None:
     try:
         lite.execute("BEGIN")  # one snapshot of the SQLite index
         meta = dict(lite.execute("SELECT key, value FROM meta").fetchall())
-        with closing(_open(url)) as db:
+        with closing(open_connection(url)) as db:
             # one publisher at a time (builds on other hosts), until this connection closes
             db.execute("SELECT pg_advisory_lock(hashtext('archive-index-publish'))")
             ensure_schema(db)
@@ -356,7 +356,7 @@ def publish(url: str, path: Path, before: str | None) -> None:
                 _publish_all(db, lite)
     except psycopg.Error as error:
         raise ArchiveError(f"the index cannot be written to the database"
-                           f" ({_reason(error, url)}); run `archive reindex` again",
+                           f" ({error_line(error, url)}); run `archive reindex` again",
                            redacted(url)) from None
     finally:
         lite.close()

@@ -104,7 +104,18 @@ def evaluate_files(
             break
     elapsed = (time.perf_counter() - started) * 1000
     return QueryResult(compiled.expression, count, tuple(hits), elapsed, message is not None,
-                       compiled.engine, evaluated, message)
+                       engine_used(compiled), evaluated, message)
+
+
+def engine_used(compiled: CompiledQuery) -> str:
+    """The engine that evaluates the expression, as a result reports it: ``compiled.engine``,
+    except for a ``for`` loop over elements that lxml runs whole (its path, then its body once
+    per element: see :func:`.plans.for_plan`), which elementpath never sees: "lxml"."""
+    if compiled.engine != "lxml":
+        looped = for_plan(compiled.expression, compiled.namespaces)
+        if looped is not None and looped.elements:
+            return "lxml"
+    return compiled.engine
 
 
 

@@ -132,6 +132,23 @@ def test_other_for_loops_get_no_plan(expression: str) -> None:
     assert for_plan(compiled.expression, compiled.namespaces) is None
 
 
+@pytest.mark.parametrize(("expression", "engine"), [
+    ("for $p in //tei:p return count($p//tei:persName)", "lxml"),  # the bench's loop
+    ("for $d in //tei:date return $d/@when", "lxml"),
+    # over attributes: a document whose items are not elements is evaluated by elementpath
+    ("for $n in //tei:p/@xml:id return string-length($n)", "elementpath"),
+    ("for $p in //tei:p return xs:integer(count($p//tei:lb))", "elementpath"),  # no plan
+])
+def test_a_result_names_the_engine_that_ran_the_loop(settings: Settings, expression: str,
+                                                     engine: str) -> None:
+    # the bench reported the lxml-run loop as "elementpath" (the compiled query's engine,
+    # which only says that lxml cannot run the expression as one XPath 1.0 call)
+    from archive.search import evaluate_query, run_query
+
+    assert run_query(settings, expression, limit=10).engine == engine
+    assert evaluate_query(settings, expression, limit=10, timeout=60).engine == engine
+
+
 def test_a_repeated_scan_larger_than_the_cache_finds_trees_kept(settings: Settings) -> None:
     # under plain LRU a scan in order of more trees than the budget holds puts out each tree
     # before it comes back: the second run had no hit at all

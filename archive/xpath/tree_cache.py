@@ -34,7 +34,8 @@ class _Entry:
     nodes: Any
     cost: int
     attributes: dict[str, AttributeMap] = field(default_factory=dict)
-    hits: dict[Any, Any] = field(default_factory=dict)  # element → its hit's fields
+    # element → its hit's fields (None: no room for them, see TreeCache.hit_memo)
+    hits: dict[Any, Any] | None = field(default_factory=dict)
     named: dict[str, list[Any]] = field(default_factory=dict)  # name → elements so named
     texts: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)  # and their strings
     counted: int = 0  # of those, already in cost
@@ -50,7 +51,10 @@ class TreeCache:
     when the budget is full of trees the current or the previous query used, further trees are
     used once and not kept: the next run of the same scan finds those the first one kept, and
     queries over other documents still replace the trees of older queries (from the second
-    query on), least recently used first.
+    query on), least recently used first. What a kept tree gathers later (attribute maps, its
+    elements by name and their strings, remembered hits, an elementpath node tree) is kept only
+    where it fits the same way: it never puts out a tree of the current or the previous query,
+    nor itself, so the trees kept by one run of a scan are those the next run finds.
 
     Sizes are estimates from the file size (an lxml tree takes several times its file, an
     elementpath node tree several more), so the budget bounds memory, not exactly. Until a
@@ -62,7 +66,6 @@ class TreeCache:
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
-    OVER_BUDGET = 1.25  # what an entry growing may take the cache to (see _grow)
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
@@ -71,6 +74,7 @@ class TreeCache:
         self.refused = 0  # trees parsed and not kept, the budget full of this query's trees
         self.query = 0  # the current query's number (0: none said, plain LRU)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._spare: _Entry | None = None  # the last tree parsed, when it was not kept
 
     def new_query(self) -> None:
         """Say that a new query starts: trees used by earlier ones may be put out for it."""
@@ -83,8 +87,13 @@ class TreeCache:
         :param stamp: the file's (mtime_ns, size) when the caller has just read them.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, node_tree, stamp)
-        return entry.tree, entry.nodes
+        entry = self._entry(path, stamp)
+        nodes = entry.nodes
+        if node_tree and nodes is None:
+            nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
+            if self._grow(entry, entry.stamp[1] * self.ELEMENTPATH_FACTOR):
+                entry.nodes = nodes
+        return entry.tree, nodes
 
     def attributes(self, path: Path, attribute: str,
                    stamp: tuple[int, int] | None = None) -> AttributeMap:
@@ -95,12 +104,13 @@ class TreeCache:
         :param stamp: as for :meth:`get`.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, False, stamp)
+        entry = self._entry(path, stamp)
         found = entry.attributes.get(attribute)
         if found is None:
-            found = entry.attributes[attribute] = attribute_map(entry.tree, attribute)
-            self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()
-                                                   for pairs in by_tag.values()))
+            found = attribute_map(entry.tree, attribute)
+            if self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()
+                                                      for pairs in by_tag.values())):
+                entry.attributes[attribute] = found
         return found
 
     def elements(self, path: Path, name: str,
@@ -114,11 +124,12 @@ class TreeCache:
         :param stamp: as for :meth:`get`.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, False, stamp)
+        entry = self._entry(path, stamp)
         found = entry.named.get(name)
         if found is None:
-            found = entry.named[name] = list(entry.tree.iter(name))
-            self._grow(entry, self.NAMED_ENTRY * (len(found) + 1))
+            found = list(entry.tree.iter(name))
+            if self._grow(entry, self.NAMED_ENTRY * (len(found) + 1)):
+                entry.named[name] = found
         return found
 
     def texts(self, path: Path, name: str,
@@ -129,13 +140,14 @@ class TreeCache:
 
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, False, stamp)
+        entry = self._entry(path, stamp)
         found = entry.texts.get(name)
         if found is None:
-            found = entry.texts[name] = [(element, string_value(element)) for element
-                                         in self.elements(path, name, stamp)]
-            self._grow(entry, self.NAMED_ENTRY * len(found)
-                       + sum(len(text) for _, text in found))
+            found = [(element, string_value(element)) for element
+                     in self.elements(path, name, stamp)]
+            if self._grow(entry, self.NAMED_ENTRY * len(found)
+                          + sum(len(text) for _, text in found)):
+                entry.texts[name] = found
         return found
 
     def hit_memo(self, path: Path) -> dict[Any, Any]:
@@ -145,14 +157,19 @@ class TreeCache:
         counted in the budget now.
         """
         entry = self._entries.get(str(path))
-        if entry is None:
-            return {}  # not kept: remembered for this query only
+        if entry is None or entry.hits is None:
+            return {}  # not kept (or no room for them): remembered for this query only
         if len(entry.hits) != entry.counted:
-            self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted))
+            if not self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted)):
+                # no room: this tree's hits are not remembered while it is kept
+                self.used -= self.HIT_ENTRY * entry.counted
+                entry.cost -= self.HIT_ENTRY * entry.counted
+                entry.hits, entry.counted = None, 0
+                return {}
             entry.counted = len(entry.hits)
         return entry.hits
 
-    def _entry(self, path: Path, node_tree: bool, stamp: tuple[int, int] | None) -> _Entry:
+    def _entry(self, path: Path, stamp: tuple[int, int] | None) -> _Entry:
         key = str(path)
         stamp = stamp or file_stamp(path)
         entry = self._entries.get(key)
@@ -160,48 +177,60 @@ class TreeCache:
             self._entries.move_to_end(key)
             entry.query = self.query
             self.hits += 1
+        elif entry is None and self._spare is not None and self._spare.key == key \
+                and self._spare.stamp == stamp:
+            entry = self._spare  # the tree just parsed and not kept: not parsed again
         else:
             self.misses += 1
             if entry is not None:
                 del self._entries[key]
                 self.used -= entry.cost
             entry = _Entry(key, stamp, parse_tei(path), None, 0, query=self.query)
-            self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True)
-        if node_tree and entry.nodes is None:
-            entry.nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
-            self._grow(entry, stamp[1] * self.ELEMENTPATH_FACTOR)
+            self._spare = None if self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True) \
+                else entry
         return entry
 
-    def _grow(self, entry: _Entry, extra: int, new: bool = False) -> None:
-        # count what entry now holds; older entries go first, and an entry larger than the
-        # whole budget is used once, never kept. Entries the current or the previous query used
-        # are not put out for another (the oldest is the one to look at: use moves entries
-        # last): then a new entry is not kept, and one that grew (its maps, the hits
-        # remembered since the last query) stays unless it passes the budget by a quarter
-        entry.cost += extra
+    def _grow(self, entry: _Entry, extra: int, new: bool = False) -> bool:
+        # count what entry now holds (new: the entry itself, else what it adds): True when it
+        # is kept. Older entries go first, and an entry larger than the whole budget is used
+        # once, never kept. Entries the current or the previous query used are not put out
+        # for another (the oldest is the one to look at: use moves entries last): then a new
+        # entry is not kept, nor is what a kept one would add (its maps, its hits) — the trees
+        # kept stay kept, rather than a tree growing putting itself or another out, which
+        # changed the trees kept at every run of a scan and lost most of them
         if new:
+            entry.cost += extra
             self._entries[entry.key] = entry
             self.used += entry.cost
-        elif self._entries.get(entry.key) is entry:
-            self.used += extra
+        elif self._entries.get(entry.key) is not entry:
+            # not kept: what it adds goes with it (the spare, the last tree parsed, keeps it
+            # while it is read: a query reads a tree several times, by name and by path)
+            return entry is self._spare
         else:
-            return  # not kept
+            entry.cost += extra
+            self.used += extra
         if entry.cost > self.budget:
             del self._entries[entry.key]
             self.used -= entry.cost
+            return False
         while self.used > self.budget:
             oldest = next(iter(self._entries.values()))
-            if self.query and oldest.query >= self.query - 1 and oldest is not entry:
-                if new or self.used > self.budget * self.OVER_BUDGET:
+            if oldest is entry or (self.query and oldest.query >= self.query - 1):
+                if new:
                     del self._entries[entry.key]
                     self.used -= entry.cost
                     self.refused += 1
-                return
+                else:
+                    entry.cost -= extra
+                    self.used -= extra
+                return False
             del self._entries[oldest.key]
             self.used -= oldest.cost
+        return True
 
     def clear(self) -> None:
         self._entries.clear()
+        self._spare = None
         self.used = 0
 
 

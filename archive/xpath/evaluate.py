@@ -137,8 +137,12 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     :raise QueryError: a dynamic error, named after ``doc``.
     """
     found = attribute_plan(compiled.expression, compiled.namespaces)
-    if found is not None:  # //NAME[@a = 'x']: from the tree's attribute map, no walk
-        elements = found.select(cache.attributes(path, found.attribute, stamp))
+    # //NAME[@a = 'x']: from the tree's attribute map, no walk (a tree not kept: by lxml
+    # where lxml runs it, rather than building a map used once)
+    mapped = None if found is None else cache.attributes(
+        path, found.attribute, stamp, kept_only=compiled.engine == "lxml")
+    if found is not None and mapped is not None:
+        elements = found.select(mapped)
         if not elements or room <= 0:
             return len(elements), [], False
         maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
@@ -200,8 +204,8 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
         try:
-            yield from atoms.evaluate(
-                select, lambda attribute: cache.attributes(path, attribute, stamp))
+            yield from atoms.evaluate(select, lambda attribute: cache.attributes(
+                path, attribute, stamp, kept_only=True))
             return
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
@@ -301,8 +305,8 @@ def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
 def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, path: Path,
                     stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
     """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
-    return plan.strings(_selector(compiled, cache, path, stamp),
-                        lambda attribute: cache.attributes(path, attribute, stamp))
+    return plan.strings(_selector(compiled, cache, path, stamp), lambda attribute:
+                        cache.attributes(path, attribute, stamp, kept_only=True))
 
 
 def corpus_hits(plan: AtomPlan, parts: Iterable[dict[str, list[str]]]) -> list[Hit]:

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import elementpath
 
@@ -95,17 +95,29 @@ class TreeCache:
                 entry.nodes = nodes
         return entry.tree, nodes
 
-    def attributes(self, path: Path, attribute: str,
-                   stamp: tuple[int, int] | None = None) -> AttributeMap:
+    @overload
+    def attributes(self, path: Path, attribute: str, stamp: tuple[int, int] | None = None,
+                   ) -> AttributeMap: ...
+
+    @overload
+    def attributes(self, path: Path, attribute: str, stamp: tuple[int, int] | None = None, *,
+                   kept_only: bool) -> AttributeMap | None: ...
+
+    def attributes(self, path: Path, attribute: str, stamp: tuple[int, int] | None = None, *,
+                   kept_only: bool = False) -> AttributeMap | None:
         """The elements of ``path``'s tree carrying ``attribute``, by value, in document order.
 
         Built on first use per tree and attribute, kept with the tree, dropped with it.
 
         :param stamp: as for :meth:`get`.
+        :param kept_only: None rather than a map built for a tree that is not kept (walking
+            every element to build it costs more than one lxml query of the tree).
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
         entry = self._entry(path, stamp)
         found = entry.attributes.get(attribute)
+        if found is None and kept_only and self._entries.get(entry.key) is not entry:
+            return None
         if found is None:
             found = attribute_map(entry.tree, attribute)
             if self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()

@@ -445,6 +445,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
     try:
         compiled = compile_query(expression, namespaces)
         gather = corpus_plan(compiled) if corpus else None  # the corpus's: values only
+        TREES.resize(settings.query_cache_mb * 1024 * 1024)
         TREES.new_query()
         listing, chosen = candidates(settings, _pruning(compiled, gather), shard, shards)
         answer = index_answer(compiled)

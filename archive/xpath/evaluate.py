@@ -204,8 +204,8 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
         try:
-            yield from atoms.evaluate(select, lambda attribute: cache.attributes(
-                path, attribute, stamp, kept_only=True))
+            yield from atoms.evaluate(select, lambda attribute: cache.attribute_values(
+                path, attribute, stamp))
             return
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
@@ -306,7 +306,7 @@ def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, p
                     stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
     """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
     return plan.strings(_selector(compiled, cache, path, stamp), lambda attribute:
-                        cache.attributes(path, attribute, stamp, kept_only=True))
+                        cache.attribute_values(path, attribute, stamp))
 
 
 def corpus_hits(plan: AtomPlan, parts: Iterable[dict[str, list[str]]]) -> list[Hit]:

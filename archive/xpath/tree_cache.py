@@ -22,6 +22,8 @@ from .hits import string_value
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
+#: Budget of the attribute values kept apart from the trees (see TreeCache.attribute_values).
+VALUES_BUDGET = 64 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ class TreeCache:
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
+    VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
@@ -75,6 +78,18 @@ class TreeCache:
         self.query = 0  # the current query's number (0: none said, plain LRU)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._spare: _Entry | None = None  # the last tree parsed, when it was not kept
+        self.values_budget = VALUES_BUDGET
+        self.aside_used = 0
+        # (path, attribute) → (stamp, map without elements, cost, the query that last used it)
+        self._aside: OrderedDict[tuple[str, str], tuple[tuple[int, int], AttributeMap, int,
+                                                        int]] = OrderedDict()
+
+    def resize(self, budget: int) -> None:
+        """Set the budget (bytes), putting out the least recently used trees beyond it."""
+        self.budget = budget
+        while self.used > budget and self._entries:
+            oldest = self._entries.popitem(last=False)[1]
+            self.used -= oldest.cost
 
     def new_query(self) -> None:
         """Say that a new query starts: trees used by earlier ones may be put out for it."""
@@ -124,6 +139,49 @@ class TreeCache:
                                                       for pairs in by_tag.values())):
                 entry.attributes[attribute] = found
         return found
+
+    def attribute_values(self, path: Path, attribute: str,
+                         stamp: tuple[int, int] | None = None) -> AttributeMap:
+        """``path``'s map of ``attribute`` for reading its values (see
+        :class:`archive.xpath.attributes.AttributeValuesPlan`), whose elements may be None.
+
+        The kept tree's map; for a tree not kept, the map without its elements, kept apart from
+        the trees within :attr:`values_budget` (a few dozen bytes per attribute against a tree's
+        eight times its file), so that ``count(distinct-values(//tei:persName/@ref))`` over
+        more documents than the trees' budget holds reads no tree when asked again. Kept as
+        trees are: first come, never putting out one the current or the previous query used.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = (str(path), attribute)
+        stamp = stamp or file_stamp(path)
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._aside.move_to_end(key)
+            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            return aside[1]
+        found = self.attributes(path, attribute, stamp, kept_only=True)
+        if found is not None:
+            return found
+        bare: AttributeMap = {value: {tag: [(rank, None) for rank, _ in pairs]
+                                      for tag, pairs in by_tag.items()}
+                              for value, by_tag in attribute_map(
+                                  self._entry(path, stamp).tree, attribute).items()}
+        cost = sum(self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
+                   for pairs in by_tag.values())
+        if aside is not None:
+            del self._aside[key]
+            self.aside_used -= aside[2]
+        while self._aside and self.aside_used + cost > self.values_budget:
+            oldest_key, oldest = next(iter(self._aside.items()))
+            if self.query and oldest[3] >= self.query - 1:
+                return bare  # full of recent ones: used once
+            del self._aside[oldest_key]
+            self.aside_used -= oldest[2]
+        if cost <= self.values_budget:
+            self._aside[key] = (stamp, bare, cost, self.query)
+            self.aside_used += cost
+        return bare
 
     def elements(self, path: Path, name: str,
                  stamp: tuple[int, int] | None = None) -> list[Any]:
@@ -243,6 +301,8 @@ class TreeCache:
     def clear(self) -> None:
         self._entries.clear()
         self._spare = None
+        self._aside.clear()
+        self.aside_used = 0
         self.used = 0
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,8 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
         elements = found.select(mapped)
         if not elements or room <= 0:
             return len(elements), [], False
-        maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+        maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
+                         partial(cache.passage_addresses, path, stamp))
         return len(elements), list(map(maker.hit, elements[:room])), False
     count = 0
     hits: list[Hit] = []
@@ -155,7 +156,8 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             return count, hits, True
         count += 1
         if len(hits) < room:
-            made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+            made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
+                                    partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
     return count, hits, False
 

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import elementpath
 
@@ -18,7 +18,7 @@ from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
 from .attributes import AttributeMap, attribute_map
-from .hits import string_value
+from .hits import passage_addresses, string_value
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -80,8 +80,9 @@ class TreeCache:
         self._spare: _Entry | None = None  # the last tree parsed, when it was not kept
         self.values_budget = VALUES_BUDGET
         self.aside_used = 0
-        # (path, attribute) → (stamp, map without elements, cost, the query that last used it)
-        self._aside: OrderedDict[tuple[str, str], tuple[tuple[int, int], AttributeMap, int,
+        # (path, attribute) → (stamp, map without elements, cost, the query that last used it);
+        # (path, "") → the same with where each passage is (see passage_addresses)
+        self._aside: OrderedDict[tuple[str, str], tuple[tuple[int, int], Any, int,
                                                         int]] = OrderedDict()
 
     def resize(self, budget: int) -> None:
@@ -159,7 +160,7 @@ class TreeCache:
         if aside is not None and aside[0] == stamp:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
-            return aside[1]
+            return cast(AttributeMap, aside[1])
         found = self.attributes(path, attribute, stamp, kept_only=True)
         if found is not None:
             return found
@@ -167,21 +168,60 @@ class TreeCache:
                                       for tag, pairs in by_tag.items()}
                               for value, by_tag in attribute_map(
                                   self._entry(path, stamp).tree, attribute).items()}
-        cost = sum(self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
-                   for pairs in by_tag.values())
-        if aside is not None:
+        self._keep_aside(key, stamp, bare, sum(
+            self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
+            for pairs in by_tag.values()), aside)
+        return bare
+
+    def _keep_aside(self, key: tuple[str, str], stamp: tuple[int, int], kept: Any, cost: int,
+                    old: tuple[Any, ...] | None) -> None:
+        # keep what is read of a tree not kept (replacing old, of another stamp) within the
+        # budget, first come, never putting out what the current or the previous query used
+        if old is not None:
             del self._aside[key]
-            self.aside_used -= aside[2]
+            self.aside_used -= old[2]
         while self._aside and self.aside_used + cost > self.values_budget:
             oldest_key, oldest = next(iter(self._aside.items()))
             if self.query and oldest[3] >= self.query - 1:
-                return bare  # full of recent ones: used once
+                return  # full of recent ones: used once
             del self._aside[oldest_key]
             self.aside_used -= oldest[2]
         if cost <= self.values_budget:
-            self._aside[key] = (stamp, bare, cost, self.query)
+            self._aside[key] = (stamp, kept, cost, self.query)
             self.aside_used += cost
-        return bare
+
+    def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
+                          root: Any) -> dict[Any, str]:
+        """The address of each passage of ``path``'s tree, whose root is ``root`` (see
+        :func:`archive.xpath.hits.passage_addresses`).
+
+        Reading them walks the whole tree in Python, as long as parsing it: for a tree not
+        kept, where each passage is (its tag and rank among the elements so named) is kept
+        apart as attribute values are (see :meth:`attribute_values`), and the addresses of the
+        tree parsed again are found from it by name (``iter``, in C).
+        """
+        key = (str(path), "")  # (no attribute has an empty name)
+        stamp = stamp or file_stamp(path)
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._aside.move_to_end(key)
+            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            found: dict[Any, str] = {}
+            for tag, ranked in aside[1].items():
+                named = list(root.iter(tag))
+                found.update((named[rank], address) for rank, address in ranked)
+            return found
+        found = passage_addresses(root)
+        entry = self._entries.get(key[0])
+        if entry is None or entry.tree.getroot() is not root or entry.hits is None:
+            # not kept (nor its hits' memo, where the addresses are kept): described apart
+            by_tag: dict[str, list[tuple[int, str]]] = {}
+            for tag in {element.tag for element in found}:
+                by_tag[tag] = [(rank, found[element]) for rank, element
+                               in enumerate(root.iter(tag)) if element in found]
+            self._keep_aside(key, stamp, by_tag, sum(
+                self.VALUE_ENTRY + len(address) for address in found.values()), aside)
+        return found
 
     def elements(self, path: Path, name: str,
                  stamp: tuple[int, int] | None = None) -> list[Any]:

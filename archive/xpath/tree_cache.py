@@ -56,7 +56,8 @@ class TreeCache:
     query on), least recently used first. What a kept tree gathers later (attribute maps, its
     elements by name and their strings, remembered hits, an elementpath node tree) is kept only
     where it fits the same way: it never puts out a tree of the current or the previous query,
-    nor itself, so the trees kept by one run of a scan are those the next run finds.
+    nor itself, so the trees kept by one run of a scan are those the next run finds. New trees
+    fill at most :attr:`TREES_SHARE` of the budget, the rest left for what they gather.
 
     Sizes are estimates from the file size (an lxml tree takes several times its file, an
     elementpath node tree several more), so the budget bounds memory, not exactly. Until a
@@ -69,6 +70,9 @@ class TreeCache:
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
+    #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
+    #: (remembered hits, maps, elements by name), worth more than as much of another tree.
+    TREES_SHARE = 0.75
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
@@ -323,7 +327,8 @@ class TreeCache:
             del self._entries[entry.key]
             self.used -= entry.cost
             return False
-        while self.used > self.budget:
+        room = self.budget * self.TREES_SHARE if new else self.budget
+        while self.used > room:
             oldest = next(iter(self._entries.values()))
             if oldest is entry or (self.query and oldest.query >= self.query - 1):
                 if new:

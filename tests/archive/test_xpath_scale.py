@@ -205,6 +205,9 @@ def test_scans_whose_trees_grow_keep_the_same_trees_from_run_to_run(tmp_path: Pa
                 0 if "distinct" in query.expression else len(files) - len(kept))
             assert set(cache._entries) == kept
     assert cache.used <= cache.budget
+    # the kept trees' hits are remembered (room was left for them)
+    remembered = sum(entry.hits is not None for entry in cache._entries.values())
+    assert remembered > len(kept) // 2, (remembered, len(kept))
 
 
 def test_a_query_over_other_documents_replaces_the_trees_of_earlier_queries(

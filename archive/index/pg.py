@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
-from .postings import SEGMENTS
-from .version import SCHEMA_VERSION
+from .version import SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
 SCHEMA = "archive_index"

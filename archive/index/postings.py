@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .db import Database, read_slice
+from .version import SEGMENTS
 
 #: Values whose documents (and passages) a process keeps, per facet.
 VALUE_CACHE = 256
@@ -51,8 +52,6 @@ MATCH_CACHE = 64
 _HEADER = 8
 #: The name of a stored array: its segment's number, its facet's name and its own, apart.
 _SEPARATOR = "\0"
-#: The stored list of the live segments: (number, weight) of each, the base first.
-SEGMENTS = "segments"
 #: Segments merged into one when the earlier weighs at most this many times the later.
 MERGE_RATIO = 2
 #: The base is written anew once the other segments weigh this share of it.

@@ -18,3 +18,7 @@ SCHEMA_VERSION = "9"  # 2: path is the file name in tei/; 3: facet_values_value 
 # and attribute_values being views; 9: the postings kept in segments
 # (a base, and one per update of the documents it added, with those it deleted), merged by
 # each reader, and with each the entities and years named in its passages
+
+#: The name of the stored list of the postings' live segments ((number, weight) of each, the
+#: base first; archive.index.postings), which a publish to PostgreSQL copies last.
+SEGMENTS = "segments"

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps basex-deps wheel
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps proxy-deps basex-deps wheel
 
 venv: $(STAMP)
 
@@ -39,6 +39,13 @@ postgres-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# Debian's nginx, for the tests that run docs/DEPLOY.md's proxy configuration (they start
+# their own, on a free port; the package's own server is not used).
+proxy-deps:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+
 # BaseX (Debian's package), which bench-query and bench-scale run beside ours on the same files.
 basex-deps:
 	@command -v basex >/dev/null 2>&1 || { \
@@ -50,7 +57,7 @@ demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
 	$(VENV)/bin/archive --data $(DATA) serve --port $(PORT)
 
-test: $(STAMP) browser-deps postgres-deps
+test: $(STAMP) browser-deps postgres-deps proxy-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check archive tei webui
 	$(VENV)/bin/mypy tei archive webui

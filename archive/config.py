@@ -32,6 +32,9 @@ class Settings:
     :param tei_all_rng: path of the official tei_all.rng, for ``validate --schema tei_all``.
     :param query_timeout: seconds an XPath query may run.
     :param query_limit: result items reported before a query is cut.
+    :param query_cache_mb: megabytes of parsed trees each XPath query worker keeps between
+        queries (estimated: a tree takes about 8.4 times its file); what does not fit is parsed
+        again at each query.
     :param facet_time_limit_ms: milliseconds a lookup may spend counting facet values; the
         facets not counted by then are reported as failed (Datasette's ``facet_time_limit_ms``).
     :param facet_document_seconds: seconds the indexing of one document (its declared facets)
@@ -55,6 +58,7 @@ class Settings:
     tei_all_rng: Path | None = None
     query_timeout: float = 10.0
     query_limit: int = 10_000
+    query_cache_mb: int = 256
     facet_time_limit_ms: float = 1000.0
     facet_document_seconds: float = 10.0
     facet_memory_mb: int = 2048
@@ -91,6 +95,7 @@ class Settings:
             tei_all_rng=Path(tei_all) if tei_all else None,
             query_timeout=float(env.get("ARCHIVE_QUERY_TIMEOUT", 10.0)),
             query_limit=int(env.get("ARCHIVE_QUERY_LIMIT", 10_000)),
+            query_cache_mb=int(env.get("ARCHIVE_QUERY_CACHE_MB", 256)),
             facet_time_limit_ms=float(env.get("ARCHIVE_FACET_TIME_LIMIT_MS", 1000.0)),
             facet_document_seconds=float(env.get("ARCHIVE_FACET_DOCUMENT_SECONDS", 10.0)),
             facet_memory_mb=int(env.get("ARCHIVE_FACET_MEMORY_MB", 2048)),

@@ -210,6 +210,9 @@ def iter_outside_links(data_dir: Path) -> Iterator[Path]:
 
 #: The lock file in the data directory; it also records its holder (see :func:`data_lock`).
 LOCK_FILE = ".lock"
+#: The marker of a data directory that is a viewer host's copy of the files stored in
+#: PostgreSQL (``archive.index`` writes it): written by the store alone, never by a writer.
+MIRROR_FILE = ".store-mirror"
 
 
 @dataclass(frozen=True)
@@ -242,8 +245,13 @@ def data_lock(data_dir: Path) -> Iterator[None]:
 
     :raise LockBusy: another process (or another thread of this one) is writing to the
         same data directory.
-    :raise ArchiveError: the data directory cannot be written.
+    :raise ArchiveError: the data directory cannot be written, or is a viewer host's copy of
+        the archive stored in PostgreSQL (:data:`MIRROR_FILE`).
     """
+    if (data_dir / MIRROR_FILE).is_file():
+        raise ArchiveError("this data directory is a viewer host's copy of the archive stored "
+                           "in PostgreSQL: change the archive on the building host (its own "
+                           "data directory), whose updates reach this copy", str(data_dir))
     path = data_dir / LOCK_FILE
     key = f"{os.getpid()}:{os.path.abspath(path)}"
     with _HELD_GUARD:

@@ -81,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         browse,
         cache,
         cite,
+        data,
         documents,
         downloads,
         dts,
@@ -95,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     limits.init_app(app)  # first: a bad host or query string is refused before the cache
+    data.init_mirror(app)  # a viewer host's copy of the files, as new as the index it reads
     cache.init_app(app)
     for blueprint in (browse.bp, documents.bp, downloads.bp, entities.bp, query.bp, search.bp,
                       api.bp, dts.bp, cite.bp, oai.bp, reconcile.bp):

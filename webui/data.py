@@ -13,11 +13,11 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from flask import abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 
 from archive.config import Settings
 from archive.errors import ArchiveError
-from archive.index import document_record, index_exists, mention_totals
+from archive.index import document_record, index_exists, is_mirror, mention_totals, mirror
 from archive.registry import (
     Entry,
     RefResolver,
@@ -41,6 +41,29 @@ def get_settings() -> Settings:
     if "settings" not in g:
         g.settings = Settings.from_env(current_app.config["DATA_DIR"])
     return g.settings  # type: ignore[no-any-return]
+
+
+def init_mirror(app: Flask) -> None:
+    """On a viewer host (its data directory a copy of the archive stored in PostgreSQL: see
+    :func:`archive.index.mirror`), bring the copy up to date before each request whenever the
+    store changed, so that every page reads the files of the index it shows."""
+
+    @app.before_request
+    def refresh_mirror() -> None:
+        settings = get_settings()
+        if is_mirror(settings.data_dir):
+            _mirror_now(settings)
+
+
+def _mirror_now(settings: Settings) -> None:
+    """Bring a viewer host's copy of the files up to date.
+
+    :raise werkzeug.exceptions.ServiceUnavailable: the database cannot be read (one line).
+    """
+    try:
+        mirror(settings)
+    except ArchiveError as error:
+        abort(503, f"The archive's files cannot be brought up to date: {error}")
 
 
 def require_index() -> None:
@@ -99,11 +122,14 @@ def document_path(row: dict[str, Any]) -> Path:
 
     :raise werkzeug.exceptions.NotFound: the file is gone.
     """
-    tei_dir = get_settings().tei_dir
+    settings = get_settings()
+    tei_dir = settings.tei_dir
     try:  # a link leading out of the data directory is not followed
         path = member_path(tei_dir, Path(row["path"]).name)
     except ArchiveError:
         abort(404, f"No TEI file for document {row['id']!r}")
+    if path.parent == tei_dir and not path.is_file() and is_mirror(settings.data_dir):
+        _mirror_now(settings)  # a viewer host's copy, older than the index read since
     if path.parent != tei_dir or not path.is_file():
         abort(404, f"No TEI file for document {row['id']!r}")
     return path

@@ -72,10 +72,24 @@ def import_command(settings: Settings, paths: tuple[Path, ...], annotate_: bool,
               "teiCorpus; zip: a deposit bundle; csv/jsonl: one row per mention.")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write here (a folder for several tei documents; default standard output).")
+@click.option("--to", "files_to", type=click.Path(path_type=Path, file_okay=False),
+              help="With --all: the archive's own files (tei/, registry/, lists/, sources/, "
+              "history/, imports.json, facets.toml), byte for byte, into this new folder: "
+              "from the PostgreSQL database with --index URL, else from the data directory.")
 @click.pass_obj
 def export_command(settings: Settings, ids: tuple[str, ...], all_documents: bool, format_: str,
-                   output: Path | None) -> None:
-    """Export documents IDS (or --all) as TEI, a teiCorpus, a zip bundle, CSV or JSON Lines."""
+                   output: Path | None, files_to: Path | None) -> None:
+    """Export documents IDS (or --all) as TEI, a teiCorpus, a zip bundle, CSV or JSON Lines;
+    or (--all --to DIR) the archive's files as they are stored."""
+    if files_to is not None:
+        from ..index import export_files
+
+        if ids or not all_documents or output is not None:
+            raise click.UsageError("--to DIR exports every file of the archive: give --all "
+                                   "and no IDS or -o")
+        count = export_files(settings, files_to)
+        click.echo(f"{count} files written to {files_to}")
+        return
     from ..interchange import (
         check_ids,
         document_ids,

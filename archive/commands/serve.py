@@ -34,8 +34,18 @@ from ..errors import ArchiveError
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, threads: int, connection_limit: int,
           request_timeout: float, editing: bool) -> None:
-    """Serve the viewer for the data directory at http://HOST:PORT/."""
-    if not importlib.import_module("archive.index").index_exists(settings):
+    """Serve the viewer for the data directory at http://HOST:PORT/.
+
+    With --index URL and an empty (or missing) data directory: a viewer host. The archive's
+    files are copied from the database into the data directory, kept up to date with it
+    (docs/DEPLOY.md); editing is done on the building host.
+    """
+    index = importlib.import_module("archive.index")
+    if index.mirror(settings, start=True) and editing:
+        raise ArchiveError("--editing on a viewer host: its data directory is a copy of the "
+                           "archive stored in PostgreSQL; edit on the building host",
+                           str(settings.data_dir))
+    if not index.index_exists(settings):
         raise ArchiveError(f"no index in {settings.data_dir}: run `archive build` first")
     importlib.import_module("webui.server").serve(
         str(settings.data_dir), host=host, port=port, threads=threads,

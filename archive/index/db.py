@@ -223,7 +223,8 @@ def read_slice(db: Database, table: str, column: str, key: str, value: str, star
 
 @contextmanager
 def publishing(settings: Settings) -> Iterator[None]:
-    """Around an update of the SQLite index: then publish it to PostgreSQL, where
+    """Around an update of the SQLite index: then publish it, and the archive's files, to
+    PostgreSQL, where
     ``settings.index_url`` names a database (see :mod:`archive.index.pg`; the database is
     reached first, so that an unreachable one fails before any work).
 
@@ -245,7 +246,13 @@ def publishing(settings: Settings) -> Iterator[None]:
                 row = None
             before = row[0] if row else None
     yield
+    # the archive's files too (archive.index.pgstore): the new and changed ones before the
+    # index that names them, the removed ones after the index that no longer does
+    from . import pgstore
+
+    gone = pgstore.publish_files(url, settings.data_dir)
     pg.publish(url, settings.index_path, before)
+    pgstore.forget_files(url, settings.data_dir, gone)
 
 
 def index_exists(settings: Settings) -> bool:

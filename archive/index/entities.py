@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..config import Settings
 from .db import Database, as_dicts, dialect, reader
+from .lookup import postings
+from .postings import Beside
 from .texts import passage_texts
 
 _MENTIONS = """
@@ -13,9 +17,15 @@ SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.doc 
        p.position AS position,
        m.start AS start, m."end" AS "end", m.surface AS surface
 FROM mentions m JOIN documents d ON d.doc = m.doc LEFT JOIN passages p ON p.passage = m.passage
-WHERE m.ref = ?
+WHERE m.ref = ?{docs}
 ORDER BY d.date IS NULL, d.date, d.id, p.position, m.start
 LIMIT ?"""
+# The documents naming an entity, in the order of its mentions' list, with how often each does:
+# the list's first rows lie in the first of them (sorting every mention first took 0.4 s for
+# the most named person of 60,000 documents).
+_DOCUMENTS = """
+SELECT d.doc, n FROM (SELECT doc, COUNT(*) AS n FROM mentions WHERE ref = ? GROUP BY doc)
+  AS counted JOIN documents d ON d.doc = counted.doc ORDER BY d.date IS NULL, d.date, d.id"""
 
 # The passages that name this entity. The queries below start from them (CROSS JOIN fixes
 # that order) and reach the other mentions of each passage through the (doc, passage) index.
@@ -28,6 +38,8 @@ FROM ({_PASSAGES}) this CROSS JOIN mentions other
   ON other.doc = this.doc AND other.passage = this.passage
 WHERE other.ref IS NOT NULL AND other.ref != ? AND other.type != 'date'
 GROUP BY other.ref ORDER BY passages DESC, other.ref LIMIT 12"""
+#: Companions shown (the LIMIT above).
+COMPANIONS = 12
 
 # Years of the dates named in the passages that name this entity.
 _YEARS = f"""
@@ -62,8 +74,25 @@ def entity_mentions(settings: Settings, ref: str, limit: int) -> list[dict[str, 
     ``doc``, ``title``, ``date``, ``target`` (the passage's xml:id), ``text`` (the passage's),
     ``start`` and ``end`` (offsets into it), ``surface``."""
     db = reader(settings)
-    mentions = as_dicts(db.execute(_MENTIONS, (ref, limit)))
-    # the passages' texts, kept packed per document: read once for the mentions shown
+    db.execute("BEGIN")  # one snapshot for both queries
+    try:
+        docs, total = [], 0
+        for doc, count in db.execute(_DOCUMENTS, (ref,)).fetchall():
+            if total >= limit:
+                break
+            docs.append(int(doc))
+            total += int(count)
+        chosen = f" AND m.doc IN ({', '.join(map(str, docs))})" if docs else ""
+        return with_texts(db, as_dicts(db.execute(_MENTIONS.format(docs=chosen),
+                                                  (ref, limit))))
+    finally:
+        if db.in_transaction:
+            db.execute("COMMIT")
+
+
+def with_texts(db: Database, mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of :data:`_MENTIONS` with their passages' texts (kept packed per document: read
+    once for the mentions shown), as :func:`entity_mentions` gives them."""
     texts = passage_texts(db, [(row["text"], row["position"]) for row in mentions
                                if row["text"] is not None])
     for mention in mentions:
@@ -76,14 +105,34 @@ def companions(settings: Settings, ref: str) -> list[dict[str, Any]]:
     """The twelve entities named most often in the passages that name ``ref``: ``id``,
     ``type``, ``passages`` (how many such passages name it)."""
     db = reader(settings)
-    return as_dicts(db.execute(_for(db, _COMPANIONS), (ref, ref)))
+    with _beside(db) as beside:
+        if beside is not None:
+            return [{"id": other, "type": kind, "passages": passages}
+                    for other, kind, passages in beside.companions(ref, COMPANIONS)]
+        return as_dicts(db.execute(_for(db, _COMPANIONS), (ref, ref)))
 
 
 def years_beside(settings: Settings, ref: str) -> list[tuple[int, int]]:
     """(year, count) of the dates named in the passages that name ``ref``, by year."""
     db = reader(settings)
-    return [(int(year), int(count))
-            for year, count in db.execute(_for(db, _YEARS), (ref,))]
+    with _beside(db) as beside:
+        if beside is not None:
+            return beside.years_beside(ref)
+        return [(int(year), int(count))
+                for year, count in db.execute(_for(db, _YEARS), (ref,))]
+
+
+@contextmanager
+def _beside(db: Database) -> Iterator[Beside | None]:
+    """The index's arrays of what is named beside an entity (the arrays of its postings, read
+    once per process and index generation), None for an index with no postings yet (empty); the
+    caller's queries run in the same snapshot."""
+    db.execute("BEGIN")
+    try:
+        yield postings(db).beside(db)
+    finally:
+        if db.in_transaction:
+            db.execute("COMMIT")
 
 
 def entity_totals(settings: Settings, entry_type: str) -> dict[str, tuple[int, int, str | None]]:

@@ -35,7 +35,7 @@ from typing import Any
 
 from ..errors import ArchiveError
 from .texts import TOKENIZER, passage_texts
-from .version import SCHEMA_VERSION
+from .version import SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
 SCHEMA = "archive_index"
@@ -144,12 +144,12 @@ def redacted(url: str) -> str:
     return _PASSWORD.sub(r"\1***@", url)
 
 
-def _reason(error: Exception, url: str) -> str:
+def error_line(error: Exception, url: str) -> str:
     """An error's message on one line, without the URL's password."""
     return " ".join(str(error).replace(url, redacted(url)).split()) or type(error).__name__
 
 
-def _open(url: str, **options: Any) -> Any:
+def open_connection(url: str, **options: Any) -> Any:
     """A new connection to ``url`` (autocommit: ``BEGIN``/``COMMIT`` are said).
 
     :raise ArchiveError: the URL is not one, or the server cannot be reached.
@@ -163,7 +163,7 @@ def _open(url: str, **options: Any) -> Any:
         return psycopg.connect(url, autocommit=True, prepare_threshold=None,
                                connect_timeout=int(TIMEOUT), **options)
     except psycopg.Error as error:
-        raise ArchiveError(f"cannot connect to the index database ({_reason(error, url)})",
+        raise ArchiveError(f"cannot connect to the index database ({error_line(error, url)})",
                            redacted(url)) from None
 
 
@@ -259,7 +259,7 @@ def _pool(url: str) -> Any:
         if pool is None:
             from psycopg_pool import ConnectionPool
 
-            with closing(_open(url)) as first:  # a clear error first; the schema, if none
+            with closing(open_connection(url)) as first:  # a clear error first; the schema, if none
                 standby = first.execute("SELECT pg_is_in_recovery()").fetchone()
                 if not (standby and standby[0]):  # a replica has the primary's (read-only)
                     ensure_schema(first)
@@ -306,7 +306,7 @@ def reader(url: str) -> Connection:
     try:
         raw = pool.getconn()
     except Exception as error:  # noqa: BLE001 - PoolTimeout, OperationalError: one line
-        raise ArchiveError(f"no connection to the index database ({_reason(error, url)})",
+        raise ArchiveError(f"no connection to the index database ({error_line(error, url)})",
                            redacted(url)) from None
     connection = held[key] = Connection(raw, redacted(url), pool.putconn, _EPOCH)
     return connection
@@ -340,7 +340,7 @@ def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
 
 def published(url: str) -> dict[str, str]:
     """The published index's meta rows (empty: nothing is published)."""
-    with closing(_open(url)) as db:
+    with closing(open_connection(url)) as db:
         ensure_schema(db)
         return dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
 
@@ -359,7 +359,7 @@ def publish(url: str, path: Path, before: str | None) -> None:
     try:
         lite.execute("BEGIN")  # one snapshot of the SQLite index
         meta = dict(lite.execute("SELECT key, value FROM meta").fetchall())
-        with closing(_open(url)) as db:
+        with closing(open_connection(url)) as db:
             # one publisher at a time (builds on other hosts), until this connection closes
             db.execute("SELECT pg_advisory_lock(hashtext('archive-index-publish'))")
             ensure_schema(db)
@@ -374,7 +374,7 @@ def publish(url: str, path: Path, before: str | None) -> None:
                 _publish_all(db, lite)
     except psycopg.Error as error:
         raise ArchiveError(f"the index cannot be written to the database"
-                           f" ({_reason(error, url)}); run `archive reindex` again",
+                           f" ({error_line(error, url)}); run `archive reindex` again",
                            redacted(url)) from None
     finally:
         lite.close()
@@ -408,12 +408,31 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
             if gone:
                 db.execute(f"DELETE FROM {table} WHERE doc = ANY(%s)", (gone,))
         for table in WHOLE:
+            if table == "postings":  # a segment's arrays never change: the new ones alone
+                _publish_postings(db, lite)
+                continue
             db.execute(f"DELETE FROM {table}")
             _copy(db, lite, table, "")
         for start in range(0, len(new), 500):
             chosen = ", ".join(map(str, new[start:start + 500]))
             for table in PER_DOCUMENT:
                 _copy(db, lite, table, f" WHERE doc IN ({chosen})")
+
+
+def _publish_postings(db: Any, lite: sqlite3.Connection) -> None:
+    """The postings' arrays of the segments that are new, without those of the segments gone,
+    and the list of the live segments (see archive.index.postings: the one row that changes;
+    a segment's arrays are named by its number, never reused)."""
+    ours = {name.split("\0")[0] for (name,) in lite.execute("SELECT name FROM postings")
+            if "\0" in name}
+    theirs = {name.split(NUL)[0] for (name,) in db.execute("SELECT name FROM postings")
+              if NUL in name}
+    for number in sorted(theirs - ours):
+        db.execute("DELETE FROM postings WHERE name LIKE %s", (f"{number}{NUL}%",))
+    db.execute("DELETE FROM postings WHERE name = %s", (SEGMENTS,))
+    _copy(db, lite, "postings", f" WHERE name = '{SEGMENTS}'")
+    for number in sorted(ours - theirs):  # its names: the number, NUL, ...
+        _copy(db, lite, "postings", f" WHERE name > '{number}' AND name < '{number}' || char(1)")
 
 
 def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:

@@ -4,12 +4,25 @@ Faceted lookup (:mod:`archive.index.lookup`) works on arrays: documents numbered
 order, passages by rank in (document id, position) order, and for each facet its rows (value,
 document, passage) grouped by value (to select) and by document or passage (to count under a
 mask). Computing them means reading every facet row, which took seconds per process at tens of
-thousands of documents. They are computed once, at the end of each update of the index
-(:func:`write_postings`, in the update's transaction), and stored as binary arrays in the
-``postings`` table; a process reads the few it needs when it needs them (:class:`Postings`):
-the document and passage orders at its first lookup, a facet's counting arrays at the first
-count of that facet, and the documents of one value at the first selection of that value
-(read as a slice of its facet's array, with SQLite's incremental blob reads).
+thousands of documents. They are computed by the updates of the index (:func:`write_postings`,
+in the update's transaction), and stored as binary arrays in the ``postings`` table; a process
+reads the few it needs when it needs them (:class:`Postings`): the document and passage orders
+at its first lookup, a facet's counting arrays at the first count of that facet, and the
+documents of one value at the first selection of that value (read as a slice of its facet's
+array, with SQLite's incremental blob reads).
+
+The arrays are kept in segments, as a search engine keeps its index (Lucene's): a rebuild
+writes one base segment of every document; an update that changes k documents adds a small
+segment of the k documents it added, with the numbers of the documents it deleted (from the
+segments before it), so that its cost is that of k documents, not of the archive's. Each
+segment has its own ranks; a process merges them when it reads them (the documents in id order,
+each one's passages and rows taken as runs of its segment's). Small segments are merged as they
+come (two of like size into one), and once they hold a quarter of the base's documents the base
+is written anew, whole. A segment is never changed once written (its arrays' names carry its
+number), so that publishing an update to PostgreSQL copies its new segments alone; the list of
+the live segments (``segments``) is the one row that changes. Beside them each segment stores
+the entities and years named in its passages, from which an entity page counts its companions
+and its timeline (:class:`Beside`).
 
 An array is stored as its NumPy type (8 bytes, ``<i4`` padded) followed by its raw items.
 """
@@ -18,25 +31,35 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from .db import Database, read_slice
+from .version import SEGMENTS
 
 #: Values whose documents (and passages) a process keeps, per facet.
 VALUE_CACHE = 256
 #: Full-text and date results kept per process (pages and facet toggles repeat them).
 MATCH_CACHE = 64
 _HEADER = 8
-#: The name of a facet's array: the facet's name and the array's, apart.
+#: The name of a stored array: its segment's number, its facet's name and its own, apart.
 _SEPARATOR = "\0"
+#: Segments merged into one when the earlier weighs at most this many times the later.
+MERGE_RATIO = 2
+#: The base is written anew once the other segments weigh this share of it.
+REBASE_SHARE = 0.25
 
 
-def _name(facet: str, part: str) -> str:
-    return f"{facet}{_SEPARATOR}{part}"
+def _name(*parts: str) -> str:
+    return _SEPARATOR.join(parts)
 
 
 def _pack(array: np.ndarray) -> bytes:
@@ -51,35 +74,144 @@ def _unpack(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=_dtype(data), offset=_HEADER)
 
 
+def _words(data: bytes | None) -> list[str]:
+    """Names stored joined by the separator (facets, values, ids)."""
+    return data.decode("utf-8").split(_SEPARATOR) if data else []
+
+
 def _value_ids(count: int) -> type[np.unsignedinteger[Any]] | type[np.signedinteger[Any]]:
     """The smallest type of a facet's value numbers."""
     return np.uint16 if count <= 2**16 else np.int32
 
 
-# --- written at the end of each update ---------------------------------------------------------
+def _runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions of runs given by their starts and lengths, one run after the other."""
+    ends = np.cumsum(lengths)
+    runs: np.ndarray = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(
+        starts - (ends - lengths), lengths)
+    return runs
 
-def write_postings(db: sqlite3.Connection) -> None:
-    """Compute every array from the index's tables and store them (in the caller's
-    transaction), replacing those of the previous update."""
+
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each run of these lengths starts, the runs laid one after the other."""
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    return starts
+
+
+# --- written by each update --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Changes:
+    """The documents an update changed, by number: those it deleted (numbered as they were: a
+    changed document is deleted, then added anew) and those it added."""
+
+    deleted: Sequence[int]
+    added: Sequence[int]
+
+
+def write_postings(db: sqlite3.Connection, changes: Changes | None = None) -> None:
+    """Store the postings of the index's tables, in the caller's transaction: a base segment of
+    every document (``changes`` None: a rebuild, or postings not in step with the tables), or a
+    segment of the documents ``changes`` added (merged with the last segments where they weigh
+    little more; the base written anew when they weigh a share of it: see the module's text)."""
+    segments = _manifest(db)
+    if changes is None or not segments:
+        _write_base(db)
+        return
+    added, deleted = set(changes.added), set(changes.deleted)
+    if not added and not deleted:
+        return
+    merged = []
+    while len(segments) > 1 and segments[-1][1] <= MERGE_RATIO * (len(added) + len(deleted)):
+        number, _ = segments.pop()  # its documents that are still there join this segment
+        added |= set(_stored(db, _name(number, "doc_of_rank")).tolist()) - deleted
+        deleted |= set(_stored(db, _name(number, "deleted")).tolist())
+        merged.append(number)
+    weight = len(added) + len(deleted)
+    if sum(part for _, part in segments[1:]) + weight > REBASE_SHARE * max(segments[0][1], 1):
+        _write_base(db)
+        return
+    number = _new_number(segments)
+    arrays = _segment_arrays(db, sorted(added))
+    arrays["deleted"] = np.array(sorted(deleted), dtype=np.int64)
+    for old in merged:
+        db.execute("DELETE FROM postings WHERE name > ? AND name < ?",
+                   (old + _SEPARATOR, old + "\x01"))
+    _store(db, number, arrays, [*segments, (number, weight)])
+
+
+def _write_base(db: sqlite3.Connection) -> None:
+    """One segment of every document, in the place of every stored one."""
+    number = _new_number(_manifest(db) or [])
+    arrays = _segment_arrays(db, None)
+    db.execute("DELETE FROM postings")
+    _store(db, number, arrays, [(number, len(arrays["doc_of_rank"]))])
+
+
+def _manifest(db: Database) -> list[tuple[str, int]] | None:
+    """The live segments' numbers and weights, the base first (None: none stored)."""
+    row = db.execute("SELECT data FROM postings WHERE name = ?", (SEGMENTS,)).fetchone()
+    if row is None:
+        return None
+    pairs = _unpack(bytes(row[0])).reshape(-1, 2)
+    return [(str(int(number)), int(weight)) for number, weight in pairs]
+
+
+def _new_number(segments: list[tuple[str, int]]) -> str:
+    """A segment's number: never one of an earlier segment, of this index or of another one
+    published to the same database (the time, in nanoseconds)."""
+    return str(max([time.time_ns(), *(int(number) + 1 for number, _ in segments)]))
+
+
+def _stored(db: sqlite3.Connection, name: str) -> np.ndarray:
+    row = db.execute("SELECT data FROM postings WHERE name = ?", (name,)).fetchone()
+    return np.zeros(0, dtype=np.int64) if row is None else _unpack(row[0])
+
+
+def _store(db: sqlite3.Connection, number: str, arrays: dict[str, np.ndarray | bytes],
+           segments: list[tuple[str, int]]) -> None:
+    db.executemany("INSERT INTO postings (name, data) VALUES (?, ?)",
+                   [(_name(number, key), value if isinstance(value, bytes) else _pack(value))
+                    for key, value in arrays.items()])
+    db.execute("INSERT OR REPLACE INTO postings (name, data) VALUES (?, ?)",
+               (SEGMENTS, _pack(np.array([(int(number), weight) for number, weight in segments],
+                                         dtype=np.int64))))
+
+
+def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
+                    ) -> dict[str, np.ndarray | bytes]:
+    """The arrays of one segment: of the documents ``docs`` (None: of every document), ranked
+    among themselves."""
+    within = ""
+    if docs is not None:  # (a temporary table: this connection's alone, never published)
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS postings_docs (doc INTEGER PRIMARY KEY)")
+        db.execute("DELETE FROM temp.postings_docs")
+        db.executemany("INSERT INTO temp.postings_docs VALUES (?)", ((doc,) for doc in docs))
+        within = " doc IN (SELECT doc FROM temp.postings_docs)"
+    where = f" WHERE{within}" if within else ""
     arrays: dict[str, np.ndarray | bytes] = {}
-    docs = np.fromiter(chain.from_iterable(db.execute(
-        "SELECT doc FROM documents ORDER BY id")), dtype=np.int64)
-    doc_rank = np.full(int(docs.max(initial=0)) + 1, -1, dtype=np.int64)
-    doc_rank[docs] = np.arange(len(docs))
+    numbered = db.execute(f"SELECT doc, id FROM documents{where} ORDER BY id").fetchall()
+    docs_found = np.array([doc for doc, _ in numbered], dtype=np.int64)
+    doc_rank = np.full(int(docs_found.max(initial=0)) + 1, -1, dtype=np.int64)
+    doc_rank[docs_found] = np.arange(len(docs_found))
     rows = np.fromiter(chain.from_iterable(db.execute(
-        "SELECT passage, doc, position FROM passages")), dtype=np.int64).reshape(-1, 3)
+        f"SELECT passage, doc, position FROM passages{where}")), dtype=np.int64).reshape(-1, 3)
     ranks_of_docs = doc_rank[rows[:, 1]]
     order = np.lexsort((rows[:, 2], ranks_of_docs))
     passage_of_rank = rows[order, 0]
     passage_rank = np.full(int(rows[:, 0].max(initial=0)) + 1, -1, dtype=np.int64)
     passage_rank[passage_of_rank] = np.arange(len(order))
-    arrays["doc_of_rank"] = docs.astype(np.int32)
+    arrays["doc_of_rank"] = docs_found.astype(np.int32)
+    arrays["ids"] = _SEPARATOR.join(doc_id for _, doc_id in numbered).encode("utf-8")
     arrays["passage_of_rank"] = passage_of_rank.astype(np.int32)
     arrays["passage_doc"] = ranks_of_docs[order].astype(np.int32)  # passage rank → doc rank
     # every value (numbered by facet, then value order), then every row, in one pass each
     keys: dict[str, list[tuple[int, str]]] = {}
-    for key, facet, value in db.execute("SELECT key, facet, value FROM facet_keys"
-                                        " WHERE count > 0 ORDER BY facet, value"):
+    for key, facet, value in db.execute(
+            "SELECT key, facet, value FROM facet_keys WHERE "
+            + (f"key IN (SELECT key FROM facet_rows{where})" if within else "count > 0")
+            + " ORDER BY facet, value"):
         keys.setdefault(facet, []).append((key, value))
     names = list(keys)
     arrays["facets"] = _SEPARATOR.join(names).encode("utf-8")
@@ -90,7 +222,7 @@ def write_postings(db: sqlite3.Connection) -> None:
         facet_of_key[[key for key, _ in keys[name]]] = number
         value_of_key[[key for key, _ in keys[name]]] = np.arange(len(keys[name]))
     table = np.fromiter(chain.from_iterable(db.execute(
-        "SELECT key, doc, passage FROM facet_rows")), dtype=np.int64).reshape(-1, 3)
+        f"SELECT key, doc, passage FROM facet_rows{where}")), dtype=np.int64).reshape(-1, 3)
     table = table[table[:, 0] <= largest]
     facet_of_row = facet_of_key[table[:, 0]]
     for number, name in enumerate(names):
@@ -112,7 +244,7 @@ def write_postings(db: sqlite3.Connection) -> None:
         if (passages >= 0).any():
             arrays[_name(name, "passages")] = passages.astype(np.int32)
         # grouped by document rank and by passage rank: to count under a mask
-        for part, found, size in (("doc", ranks, len(docs)),
+        for part, found, size in (("doc", ranks, len(docs_found)),
                                   ("passage", passages, len(passage_of_rank))):
             chosen = found >= 0
             if part == "passage" and not chosen.any():
@@ -120,10 +252,48 @@ def write_postings(db: sqlite3.Connection) -> None:
             counter = Counter.of_rows(found[chosen], value_ids[chosen], size, len(values))
             arrays[_name(name, f"{part}_values")] = counter.value_ids
             arrays[_name(name, f"{part}_lengths")] = counter.lengths.astype(np.int32)
-    db.execute("DELETE FROM postings")
-    db.executemany("INSERT INTO postings (name, data) VALUES (?, ?)",
-                   [(key, value if isinstance(value, bytes) else _pack(value))
-                    for key, value in arrays.items()])
+    arrays.update(_beside_arrays(db, within))
+    return arrays
+
+
+#: The year of a date mention, where its first given date starts with four digits.
+_YEAR_OF = 'coalesce("when", "from", not_before, "to", not_after)'
+
+
+def _beside_arrays(db: sqlite3.Connection, within: str) -> dict[str, np.ndarray | bytes]:
+    """The arrays of :class:`Beside` (of the documents ``within`` selects, or of all): every
+    distinct (passage, entity, type) of the mentions that name an entity in a passage, in that
+    order; and (passage, year) of the dated mentions of a passage. One pass over the mentions
+    (no SQL DISTINCT: its sort took longer)."""
+    refs: dict[str, int] = {}
+    types: dict[str, int] = {}
+    named = array("q")  # (8 bytes an item, not a Python int's 28)
+    dated = array("q")
+    for passage, ref, kind, year in db.execute(
+            f"SELECT passage, ref, type, CASE WHEN type = 'date' AND {_YEAR_OF}"
+            f" GLOB '[0-9][0-9][0-9][0-9]*' THEN CAST(substr({_YEAR_OF}, 1, 4) AS INTEGER) END"
+            " FROM mentions WHERE passage IS NOT NULL AND (ref IS NOT NULL OR type = 'date')"
+            + (f" AND{within}" if within else "")):
+        if ref is not None:
+            named.extend((passage, refs.setdefault(ref, len(refs)),
+                          types.setdefault(kind, len(types))))
+        if year is not None:
+            dated.extend((passage, year))
+    ref_names, type_names = sorted(refs), sorted(types)
+    rows = np.frombuffer(named, dtype=np.int64).reshape(-1, 3).copy()
+    for column, numbers, names in ((1, refs, ref_names), (2, types, type_names)):
+        renumber = np.zeros(len(names), dtype=np.int64)  # first seen → name order
+        renumber[[numbers[name] for name in names]] = np.arange(len(names))
+        rows[:, column] = renumber[rows[:, column]]
+    rows = np.unique(rows, axis=0)  # distinct, by passage, entity, type
+    pairs = np.frombuffer(dated, dtype=np.int64).reshape(-1, 2)
+    return {"beside_refs": _SEPARATOR.join(ref_names).encode("utf-8"),
+            "beside_types": _SEPARATOR.join(type_names).encode("utf-8"),
+            "beside_passages": rows[:, 0].astype(np.int32),
+            "beside_ids": rows[:, 1].astype(np.int32),
+            "beside_type_ids": rows[:, 2].astype(np.int8),
+            "beside_date_passages": pairs[:, 0].astype(np.int32),
+            "beside_years": pairs[:, 1].astype(np.int16)}
 
 
 # --- read by each process ----------------------------------------------------------------------
@@ -131,23 +301,27 @@ def write_postings(db: sqlite3.Connection) -> None:
 class Counter:
     """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
 
-    The rows of the set entries of a mask are then runs, cheap to select, and when they are
-    most of the rows the few others are counted instead and taken from the totals. With few
-    rows per rank each row's rank is read in the mask; with many, only the runs of the ranks
-    set (or, when they hold most rows, of those not set) are read.
+    The first count reads the rows one by one (:class:`_Rows`). The second splits the values
+    in two, once: a value held by many ranks (at least one in :attr:`DENSE`), each once, is
+    counted on a bitset of its ranks (a popcount of the bitset and the packed mask: a word for
+    64 ranks, however many of them hold it), the other rows one by one — when the bitsets'
+    values hold most rows (a year's documents: not a person's, whose many rare values keep
+    most rows, so that making bitsets costs more than they save). A process that counts once
+    (``archive facets``, the first lookup after a start) makes none.
     """
 
-    #: Rows per rank from which reading the runs beats reading each row's rank in the mask.
-    RUNS = 16
+    #: A value held by at least this share of the ranks is counted on a bitset of them.
+    DENSE = 1 / 64
+    #: Share of the rows the values of bitsets must hold for bitsets to be made.
+    WORTH = 0.75
+    #: Rows read on the smaller side of a mask that cost about one word of a bitset.
+    WORD_ROWS = 0.25
 
     def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, values: int) -> None:
         self.value_ids, self.lengths = value_ids, lengths
-        size = len(lengths)
-        runs = len(value_ids) >= self.RUNS * size
-        self.ranks = None if runs else np.repeat(np.arange(size), lengths)
-        #: Where each rank's run starts (with runs only).
-        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if runs else None
         self.total = np.bincount(value_ids, minlength=values)
+        self._parts: tuple[_Rows, _Rows, np.ndarray, np.ndarray] | None = None
+        self._every: _Rows | None = None
 
     @classmethod
     def of_rows(cls, ranks: np.ndarray, value_ids: np.ndarray, size: int,
@@ -157,62 +331,187 @@ class Counter:
         order = np.argsort(ranks, kind="stable")
         return cls(value_ids[order], np.bincount(ranks, minlength=size), values)
 
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        """Rows per value among the ranks set in ``mask``."""
+        if self._parts is None and self._every is None:  # the first count: row by row
+            self._every = _Rows(self.value_ids, self.lengths, self.total, lambda: np.repeat(
+                np.arange(len(self.lengths)), self.lengths))
+            return self._every.counts(mask)
+        every, rows, dense, bits = self._parts or self._split()
+        if len(dense):
+            # the bitsets are read whole, the rows only on the smaller side of the mask: with
+            # few ranks set (or few not), the bitset values' rows are read instead
+            share = np.count_nonzero(mask) / max(len(mask), 1)
+            if min(share, 1 - share) * (len(every.value_ids) - len(rows.value_ids)) < (
+                    self.WORD_ROWS * bits.size):
+                return every.counts(mask)
+        counts = rows.counts(mask)
+        if len(dense):
+            packed = np.zeros(bits.shape[1] * 8, dtype=np.uint8)
+            packed[:(len(mask) + 7) // 8] = np.packbits(mask, bitorder="little")
+            counts[dense] += np.bitwise_count(bits & packed.view(np.uint64)).sum(
+                axis=1, dtype=np.int64)
+        return counts
+
+    def _split(self) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
+        """(every row, the rows counted one by one beside the bitsets, the values counted on
+        bitsets, their bitsets: one row of 64-bit words per value, bit ``r`` of a row set when
+        rank ``r`` holds the value)."""
+        size, values = len(self.lengths), self.value_ids
+        words = (size + 63) // 64
+        ranks = (self._every.ranks if self._every is not None and self._every.ranks is not None
+                 else np.repeat(np.arange(size), self.lengths))
+        every = self._every or _Rows(values, self.lengths, self.total, lambda: ranks)
+        # a bitset counts ranks, so a row repeating a value of its rank is counted by itself:
+        # those side by side in their run here, any other's value by the popcount below
+        again = np.zeros(len(values), dtype=bool)
+        again[1:] = (values[1:] == values[:-1]) & (ranks[1:] == ranks[:-1])
+        once = self.total - np.bincount(values[again], minlength=len(self.total))
+        dense_ids = np.flatnonzero(once >= max(size * self.DENSE, 1))
+        if once[dense_ids].sum() < self.WORTH * len(values):  # not worth the bitsets
+            return self._keep(every, every, dense_ids[:0], np.zeros((0, words), dtype=np.uint64))
+        slot = np.full(len(self.total), -1, dtype=np.int64)
+        slot[dense_ids] = np.arange(len(dense_ids))
+        row_slot = slot[values]
+        row_slot[again] = -1
+        chosen = np.flatnonzero(row_slot >= 0)
+        bits = np.zeros(len(dense_ids) * words, dtype=np.uint64)
+        chosen_ranks = ranks[chosen]
+        np.bitwise_or.at(bits, row_slot[chosen] * words + (chosen_ranks >> 6),
+                         np.left_shift(np.uint64(1), (chosen_ranks & 63).astype(np.uint64)))
+        table = bits.reshape(len(dense_ids), words)
+        exact = np.bitwise_count(table).sum(axis=1) == once[dense_ids]
+        rest = row_slot < 0  # the rows counted one by one
+        rest[chosen] = ~exact[row_slot[chosen]]
+        total = self.total.copy()
+        total[dense_ids[exact]] -= once[dense_ids[exact]]
+        lengths = self.lengths - np.bincount(chosen_ranks[~rest[chosen]], minlength=size)
+        return self._keep(every, _Rows(values[rest], lengths, total, lambda: ranks[rest]),
+                          dense_ids[exact], table[exact])
+
+    def _keep(self, every: _Rows, rows: _Rows, dense: np.ndarray,
+              bits: np.ndarray) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
+        self._parts = (every, rows, dense, bits)
+        return self._parts
+
+
+class _Rows:
+    """Value ids grouped by rank, counted row by row under a mask.
+
+    The rows of the set entries of a mask are then runs, cheap to select, and when they are
+    most of the rows the few others are counted instead and taken from the totals. With few
+    rows per rank each row's rank is read in the mask, unless few ranks are set; with many,
+    only the runs of the ranks set (or, when they hold most rows, of those not set) are read.
+    """
+
+    #: Rows per rank from which reading the runs beats reading each row's rank in the mask.
+    RUNS = 16
     #: Share of the rows below which reading the runs of the ranks (set or not) beats
     #: repeating the mask over every row.
     FEW = 0.4
+    #: Share of the ranks below which their runs are read even with few rows per rank.
+    RARE = 0.1
+
+    def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, total: np.ndarray,
+                 ranks: Callable[[], np.ndarray]) -> None:
+        """:param total: the rows per value; :param ranks: each row's rank, when asked."""
+        self.value_ids, self.lengths, self.total = value_ids, lengths, total
+        #: Each row's rank (with few rows per rank only).
+        self.ranks = None if len(value_ids) >= self.RUNS * len(lengths) else ranks()
+        #: Where each rank's run starts.
+        self.starts = _starts(lengths)
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        """Rows per value among the ranks set in ``mask``."""
-        if self.ranks is None:
-            chosen = np.flatnonzero(mask)
-            lengths = self.lengths[chosen]
-            share = int(lengths.sum()) / max(len(self.value_ids), 1)
-            if share < self.FEW:
-                return self._runs(chosen, lengths)
-            if share > 1 - self.FEW:  # most rows: count the others', taken from the totals
-                chosen = np.flatnonzero(~mask)
-                counts: np.ndarray = self.total - self._runs(chosen, self.lengths[chosen])
-                return counts
-            # the share is known: the rows of the smaller side repeated from its ranks (no
-            # count nor negation over every row)
-            if share > 0.5:
-                return self.total - np.bincount(
-                    self.value_ids[np.repeat(~mask, self.lengths)], minlength=len(self.total))
-            return np.bincount(self.value_ids[np.repeat(mask, self.lengths)],
-                               minlength=len(self.total))
-        rows = mask[self.ranks]
-        if 2 * np.count_nonzero(rows) > len(rows):
-            return self.total - np.bincount(self.value_ids[~rows], minlength=len(self.total))
-        return np.bincount(self.value_ids[rows], minlength=len(self.total))
+        """Rows per value among the ranks set in ``mask`` (a new array)."""
+        if not len(self.value_ids):
+            return np.zeros(len(self.total), dtype=np.int64)
+        if self.ranks is not None and np.count_nonzero(mask) >= self.RARE * len(mask):
+            rows = mask[self.ranks]
+            if 2 * np.count_nonzero(rows) > len(rows):
+                return self.total - np.bincount(self.value_ids[~rows],
+                                                minlength=len(self.total))
+            return np.bincount(self.value_ids[rows], minlength=len(self.total))
+        chosen = np.flatnonzero(mask)
+        lengths = self.lengths[chosen]
+        share = int(lengths.sum()) / len(self.value_ids)
+        if share < self.FEW or self.ranks is not None:
+            return self._runs(chosen, lengths)
+        if share > 1 - self.FEW:  # most rows: count the others', taken from the totals
+            chosen = np.flatnonzero(~mask)
+            counts: np.ndarray = self.total - self._runs(chosen, self.lengths[chosen])
+            return counts
+        # the share is known: the rows of the smaller side repeated from its ranks (no
+        # count nor negation over every row)
+        if share > 0.5:
+            return self.total - np.bincount(
+                self.value_ids[np.repeat(~mask, self.lengths)], minlength=len(self.total))
+        return np.bincount(self.value_ids[np.repeat(mask, self.lengths)],
+                           minlength=len(self.total))
 
     def _runs(self, chosen: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Rows per value in the runs of the ranks ``chosen`` (of these ``lengths``)."""
-        assert self.starts is not None
-        ends = np.cumsum(lengths)
-        # each chosen run's rows: its start, then one by one (an arange shifted per run)
-        rows = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(
-            self.starts[chosen] - (ends - lengths), lengths)
+        rows = _runs(self.starts[chosen], lengths)
         return np.bincount(self.value_ids[rows], minlength=len(self.total))
+
+
+class _Segment:
+    """One stored segment as a process reads it first: its documents (numbers, in id order),
+    its passages (numbers, and the rank of each one's document), the documents it deleted from
+    the segments before it, and the names of its facets."""
+
+    def __init__(self, owner: Postings, db: Database, number: str) -> None:
+        self.number = number
+        self.docs = owner.array(db, _name(number, "doc_of_rank"))
+        self.passage_of_rank = owner.array(db, _name(number, "passage_of_rank"))
+        self.passage_doc = owner.array(db, _name(number, "passage_doc"))
+        self.deleted = owner.array(db, _name(number, "deleted"))
+        self.facets = set(_words(owner.read(db, _name(number, "facets"))))
 
 
 class FacetPostings:
     """One facet's postings, read from the index as they are first needed: its values, the
-    document and passage ranks of one value (to select), its counters (to count)."""
+    document and passage ranks of one value (to select), its counters (to count); those of
+    each segment holding the facet, their values numbered among all (a value whose documents
+    are all deleted keeps its number, counted 0)."""
 
-    def __init__(self, owner: Postings, name: str) -> None:
-        self.owner, self.name = owner, name
+    def __init__(self, owner: Postings, name: str, parts: list[int]) -> None:
+        self.owner, self.name, self.parts = owner, name, parts
         self._values: list[str] | None = None
         self._index: dict[str, int] = {}
-        self._offsets: np.ndarray | None = None
+        #: Per segment holding the facet: value → its number there, and theirs → ours.
+        self._local: dict[int, dict[str, int]] = {}
+        self._maps: dict[int, np.ndarray | None] = {}
+        self._offsets: dict[int, np.ndarray] = {}
         self._counters: dict[str, Counter | None] = {}
-        self._selected: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._selected: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+    def _stored(self, part: int, name: str) -> str:
+        return _name(self.owner.segments[part].number, self.name, name)
 
     def values(self, db: Database) -> list[str]:
         """The facet's values, sorted: value id order is value order."""
         if self._values is None:
-            data = self.owner.read(db, _name(self.name, "values"))
-            values = data.decode("utf-8").split(_SEPARATOR) if data else []
-            self._index = {value: number for number, value in enumerate(values)}
+            found = {part: _words(self.owner.read(db, self._stored(part, "values")))
+                     for part in self.parts}
+            first, *rest = self.parts  # (the base, where it holds the facet: the most values)
+            known = dict(zip(found[first], range(len(found[first])), strict=True))
+            new = sorted({value for part in rest for value in found[part]
+                          if value not in known})
+            values = found[first]
+            self._maps[first] = None
+            if new:  # the first segment's numbers moved past the new values before each
+                places = np.array([bisect_left(values, value) for value in new])
+                self._maps[first] = np.arange(len(values)) + np.searchsorted(
+                    places, np.arange(len(values)), side="right")
+                values = sorted(values + new)
+            index = dict(zip(values, range(len(values)), strict=True)) if new else known
+            self._local[first] = known
+            for part in rest:
+                local = found[part]
+                self._local[part] = dict(zip(local, range(len(local)), strict=True))
+                self._maps[part] = np.array([index[value] for value in local],
+                                            dtype=np.int64)
+            self._index = index
             self._values = values
         return self._values
 
@@ -222,21 +521,17 @@ class FacetPostings:
         return self._index
 
     def ranks_of(self, db: Database, values: list[str], part: str) -> np.ndarray:
-        """The document (``part="docs"``) or passage (``"passages"``, -1 for a row outside
-        any passage) ranks of the rows holding any of ``values``."""
+        """The document (``part="docs"``) or passage (``"passages"``) ranks of the rows holding
+        any of ``values`` (a row outside any passage: -1, or left out)."""
         self.values(db)
-        if self._offsets is None:
-            self._offsets = self.owner.array(db, _name(self.name, "offsets"))
         found = []
-        for number in (self._index.get(value) for value in values):
-            if number is None:
+        for value in values:
+            if value not in self._index:
                 continue
-            key = (part, number)
+            key = (part, value)
             ranks = self._selected.get(key)
             if ranks is None:
-                ranks = self.owner.slice(db, _name(self.name, part),
-                                         int(self._offsets[number]),
-                                         int(self._offsets[number + 1]))
+                ranks = self._read_ranks(db, value, part)
             with self.owner.lock:
                 self._selected[key] = ranks
                 self._selected.move_to_end(key)
@@ -245,15 +540,133 @@ class FacetPostings:
             found.append(ranks)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
 
+    def _read_ranks(self, db: Database, value: str, part: str) -> np.ndarray:
+        """A value's ranks, read as a slice of each segment's array."""
+        found = []
+        for segment in self.parts:
+            number = self._local[segment].get(value)
+            if number is None:
+                continue
+            offsets = self._offsets.get(segment)
+            if offsets is None:
+                offsets = self._offsets[segment] = self.owner.array(
+                    db, self._stored(segment, "offsets"))
+            local = self.owner.slice(db, self._stored(segment, part), int(offsets[number]),
+                                     int(offsets[number + 1]))
+            found.append(self.owner.ranks_in(segment, local, part))
+        return found[0] if len(found) == 1 else (
+            np.concatenate(found) if found else np.zeros(0, dtype=np.int32))
+
     def counter(self, db: Database, part: str) -> Counter | None:
         """The facet's values grouped by ``part`` (``"doc"`` or ``"passage"``); None: no row
         of the facet is on a passage."""
         if part not in self._counters:
-            values = self.owner.read(db, _name(self.name, f"{part}_values"))
-            self._counters[part] = None if values is None else Counter(
-                _unpack(values), self.owner.array(db, _name(self.name, f"{part}_lengths")),
-                len(self.values(db)))
+            self._counters[part] = self._counter(db, part)
         return self._counters[part]
+
+    def _counter(self, db: Database, part: str) -> Counter | None:
+        owner, count = self.owner, len(self.values(db))
+        if owner.order is None:  # one segment, every document there: its counter as stored
+            values = owner.read(db, self._stored(0, f"{part}_values"))
+            return None if values is None else Counter(
+                _unpack(values), owner.array(db, self._stored(0, f"{part}_lengths")), count)
+        # each segment's rows (value ids, grouped by its own ranks), numbered among all
+        ids: list[np.ndarray | None] = []
+        lengths: list[np.ndarray] = []
+        kind = _value_ids(count)
+        for number, segment in enumerate(owner.segments):
+            stored = (owner.read(db, self._stored(number, f"{part}_values"))
+                      if number in self._maps else None)
+            if stored is None:
+                ids.append(None)
+                lengths.append(np.zeros(len(segment.docs) if part == "doc"
+                                        else len(segment.passage_of_rank), dtype=np.int64))
+                continue
+            local = _unpack(stored)
+            mapping = self._maps[number]
+            ids.append((local if mapping is None else mapping[local]).astype(kind, copy=False))
+            lengths.append(owner.array(db, self._stored(number, f"{part}_lengths")))
+        if all(found is None for found in ids):
+            return None
+        rows, ranked = owner.in_rank_order(ids, lengths, part)
+        return Counter(rows, ranked, count)
+
+
+class Beside:
+    """What is named beside an entity, from the arrays of :func:`_beside_arrays`: the entities
+    and the years of the dates named in the passages that name it (an entity page's companions
+    and timeline), without joining the mentions to themselves. Each segment's rows of the
+    documents still there, its entities and types numbered among all."""
+
+    def __init__(self, index: Postings, db: Database) -> None:
+        refs = [_words(index.read(db, _name(s.number, "beside_refs"))) for s in index.segments]
+        types = [_words(index.read(db, _name(s.number, "beside_types")))
+                 for s in index.segments]
+        self.refs = sorted(set().union(*refs))
+        self.types = sorted(set().union(*types))
+        self.number = {ref: number for number, ref in enumerate(self.refs)}
+        type_number = {kind: number for number, kind in enumerate(self.types)}
+        parts: dict[str, list[np.ndarray]] = {
+            "passages": [], "ids": [], "type_ids": [], "date_passages": [], "years": []}
+        for number, segment in enumerate(index.segments):
+            arrays = {part: index.array(db, _name(segment.number, f"beside_{part}"))
+                      for part in parts}
+            named = index.passages_there(number, arrays["passages"])
+            dated = index.passages_there(number, arrays["date_passages"])
+            ids = np.array([self.number[ref] for ref in refs[number]], dtype=np.int64)
+            kinds = np.array([type_number[kind] for kind in types[number]], dtype=np.int64)
+            parts["passages"].append(arrays["passages"][named])
+            parts["ids"].append(ids[arrays["ids"][named]])
+            parts["type_ids"].append(kinds[arrays["type_ids"][named]])
+            parts["date_passages"].append(arrays["date_passages"][dated])
+            parts["years"].append(arrays["years"][dated])
+        whole = {part: np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+                 for part, found in parts.items()}
+        self.passages, self.ids = whole["passages"], whole["ids"]
+        self.type_ids, self.date_passages = whole["type_ids"], whole["date_passages"]
+        self.years = whole["years"]
+        # the first row of each (passage, entity): the rows are in (passage, entity) order in
+        # each segment, and a passage's rows are all in one segment
+        self.first = np.ones(len(self.passages), dtype=bool)
+        self.first[1:] = ((self.passages[1:] != self.passages[:-1])
+                          | (self.ids[1:] != self.ids[:-1]))
+        self.size = int(max(self.passages.max(initial=0),
+                            self.date_passages.max(initial=0))) + 1
+
+    def mask(self, ref: str) -> np.ndarray | None:
+        """The passages that name ``ref`` (None: none does)."""
+        number = self.number.get(ref)
+        if number is None:
+            return None
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.passages[self.ids == number]] = True
+        return mask
+
+    def companions(self, ref: str, limit: int) -> list[tuple[str, str, int]]:
+        """(entity, its least type there, passages) of the ``limit`` entities other than
+        ``ref`` and not dates named in most passages that name ``ref`` (ties by entity)."""
+        mask = self.mask(ref)
+        if mask is None:
+            return []
+        chosen = mask[self.passages]
+        if "date" in self.types:
+            chosen &= self.type_ids != self.types.index("date")
+        chosen[self.ids == self.number[ref]] = False
+        ids = self.ids[chosen]
+        counts = np.bincount(ids[self.first[chosen]], minlength=len(self.refs))
+        least = np.full(len(self.refs), len(self.types), dtype=np.int64)
+        np.minimum.at(least, ids, self.type_ids[chosen])
+        found = np.flatnonzero(counts)
+        order = found[np.lexsort((found, -counts[found]))][:limit]  # refs are numbered in order
+        return [(self.refs[i], self.types[least[i]], int(counts[i])) for i in order]
+
+    def years_beside(self, ref: str) -> list[tuple[int, int]]:
+        """(year, dates) of the dates named in the passages that name ``ref``, by year."""
+        mask = self.mask(ref)
+        if mask is None:
+            return []
+        years, counts = np.unique(self.years[mask[self.date_passages]], return_counts=True)
+        return [(int(year), int(count)) for year, count in zip(years, counts, strict=True)]
 
 
 class Postings:
@@ -261,33 +674,152 @@ class Postings:
     one generation of the index, read as they are first needed (see the module's text).
 
     Documents are numbered by rank in id order, passages by rank in (document id, position)
-    order, so that the first set entries of a mask are the first rows to show. Every read goes
-    through the connection of the lookup that needs it, inside its snapshot.
+    order, so that the first set entries of a mask are the first rows to show. The segments'
+    documents and passages are numbered together ("combined": one segment's after the
+    other's); ``order`` and ``passage_order`` give the combined number of each rank (None: one
+    segment whose documents are all there, numbered as ranked). Every read goes through the
+    connection of the lookup that needs it, inside its snapshot.
     """
 
     def __init__(self, db: Database) -> None:
         #: Bytes of postings read so far (what a test can check of the laziness).
         self.bytes_read = 0
         self.lock = threading.Lock()  # the viewer's threads share what is read
-        docs = self.array(db, "doc_of_rank")
+        self.segments = [_Segment(self, db, number) for number, _ in _manifest(db) or []]
+        segments = self.segments
+        # a segment's documents still there: those no later segment deleted
+        killed = np.zeros(0, dtype=np.int64)
+        there: list[np.ndarray] = []
+        for segment in reversed(segments):
+            there.insert(0, ~np.isin(segment.docs, killed))
+            killed = np.concatenate((killed, segment.deleted))
+        docs = np.concatenate([s.docs for s in segments]) if segments else np.zeros(0, np.int32)
+        lengths = (np.concatenate([np.bincount(s.passage_doc, minlength=len(s.docs))
+                                   for s in segments]) if segments else np.zeros(0, np.int64))
+        passages = (np.concatenate([s.passage_of_rank for s in segments]) if segments
+                    else np.zeros(0, np.int32))
+        self.doc_offsets = _starts(np.array([len(s.docs) for s in segments], dtype=np.int64))
+        self.passage_offsets = _starts(np.array([len(s.passage_of_rank) for s in segments],
+                                                dtype=np.int64))
+        self.order: np.ndarray | None = None
+        self.passage_order: np.ndarray | None = None
+        self.combined_rank = np.zeros(0, dtype=np.int64)
+        self.combined_passage_rank = np.zeros(0, dtype=np.int32)
+        if len(segments) > 1 or not all(found.all() for found in there):
+            order = self.order = self._id_order(db, np.concatenate(there))
+            # (4 bytes an item: a passage's arrays are the largest a process holds)
+            self.passage_order = _runs(_starts(lengths)[order], lengths[order]).astype(np.int32)
+            self.combined_rank = np.full(len(docs), -1, dtype=np.int64)
+            self.combined_rank[order] = np.arange(len(order))
+            self.combined_passage_rank = np.full(len(passages), -1, dtype=np.int32)
+            self.combined_passage_rank[self.passage_order] = np.arange(len(self.passage_order),
+                                                                       dtype=np.int32)
+            docs, lengths, passages = docs[order], lengths[order], passages[self.passage_order]
         self.doc_of_rank = docs
         self.doc_count = len(docs)
         self.doc_rank = np.full(int(docs.max(initial=0)) + 1, -1, dtype=np.int64)
         self.doc_rank[docs] = np.arange(len(docs))
-        self.passage_of_rank = self.array(db, "passage_of_rank")
-        self.passage_doc = self.array(db, "passage_doc")  # passage rank → document rank
-        self.passage_count = len(self.passage_of_rank)
-        self.passage_lengths = np.bincount(self.passage_doc, minlength=self.doc_count)
-        self.passage_rank = np.full(int(self.passage_of_rank.max(initial=0)) + 1, -1,
-                                    dtype=np.int64)
-        self.passage_rank[self.passage_of_rank] = np.arange(self.passage_count)
-        names = self.read(db, "facets")
-        self.facets = {name: FacetPostings(self, name)
-                       for name in (names.decode("utf-8").split(_SEPARATOR) if names else [])}
+        self.passage_of_rank = passages
+        self.passage_count = len(passages)
+        self.passage_lengths = lengths
+        self.passage_doc = np.repeat(np.arange(self.doc_count, dtype=np.int32), lengths)
+        self.passage_rank = np.full(int(passages.max(initial=0)) + 1, -1, dtype=np.int64)
+        self.passage_rank[passages] = np.arange(self.passage_count)
+        names = dict.fromkeys(chain.from_iterable(sorted(s.facets) for s in segments))
+        self.facets = {name: FacetPostings(self, name, [number for number, segment in
+                                                        enumerate(segments)
+                                                        if name in segment.facets])
+                       for name in names}
         self._totals: dict[str, list[tuple[str, int]]] = {}
         self._total_of: dict[str, dict[str, int]] = {}
         self._labels: dict[str, str] | None = None
         self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
+        self._beside: Beside | None = None
+
+    def _id_order(self, db: Database, there: np.ndarray) -> np.ndarray:
+        """The combined numbers of the documents ``there`` (a mask of them all) in id order:
+        the base's are in that order, the other segments' (fewer) are placed among them."""
+        ids = _words(self.read(db, _name(self.segments[0].number, "ids")))
+        others = list(chain.from_iterable(_words(self.read(db, _name(s.number, "ids")))
+                                          for s in self.segments[1:]))
+        placed = sorted((int(number) for number in np.flatnonzero(there[len(ids):])),
+                        key=others.__getitem__)
+        order = np.insert(np.arange(len(ids)), [bisect_left(ids, others[number])
+                                                for number in placed],
+                          np.array(placed, dtype=np.int64) + len(ids))
+        found: np.ndarray = order[there[order]]
+        return found
+
+    def in_rank_order(self, ids: list[np.ndarray | None], lengths: list[np.ndarray],
+                      part: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows given per segment (a facet's value ids grouped by the segment's own document
+        or passage ranks, ``part`` ``"doc"`` or ``"passage"``; None: no row there), with each
+        rank's count, grouped by the ranks of all instead: (their value ids, each rank's count).
+
+        The first segment's rows keep their order (those of its deleted ranks left out), the
+        others' (fewer) are put in among them; where it has no row, every rank's rows are
+        taken as runs, one after the other.
+        """
+        order = self.order if part == "doc" else self.passage_order
+        assert order is not None
+        every = np.concatenate(lengths).astype(np.int64)
+        ranked = every[order]
+        first = ids[0]
+        rest = [found for found in ids[1:] if found is not None]
+        kind = next(found.dtype for found in ids if found is not None)
+        if first is None:
+            rows = _runs(_starts(every)[order], ranked)
+            return np.concatenate(rest)[rows], ranked
+        size = len(lengths[0])  # (its rows come first: no run of another starts before)
+        kept = (self.combined_rank if part == "doc" else self.combined_passage_rank)[:size]
+        if not (kept >= 0).all():
+            first = first[np.repeat(kept >= 0, lengths[0])]
+        theirs = ~(order < size)
+        if not rest or not theirs.any():  # (no row of theirs)
+            return first, ranked
+        others = order[theirs] - size
+        runs = every[size:]
+        moved = np.concatenate(rest)[_runs(_starts(runs)[others], runs[others])]
+        # before the rows of the first segment's rank that follows (the ranks of its before
+        # each of theirs: their count)
+        starts = np.concatenate(([0], np.cumsum(ranked[~theirs])))
+        at = np.repeat(starts[np.cumsum(~theirs)[theirs]], runs[others])
+        return np.insert(first, at, moved).astype(kind, copy=False), ranked
+
+    def ranks_in(self, segment: int, local: np.ndarray, part: str) -> np.ndarray:
+        """Ranks of ``part`` (``"docs"`` or ``"passages"``) given as a segment's own: those of
+        the documents and passages still there (a row outside any passage: -1, or left out)."""
+        if self.order is None:
+            return local
+        if part == "docs":
+            ranks = self.combined_rank[self.doc_offsets[segment] + local]
+        else:
+            ranks = self.combined_passage_rank[self.passage_offsets[segment]
+                                               + local[local >= 0]]
+        there: np.ndarray = ranks[ranks >= 0]
+        return there
+
+    def passages_there(self, segment: int, passages: np.ndarray) -> np.ndarray:
+        """Which of a segment's passages (by number) are of its documents still there."""
+        if self.order is None:
+            return np.ones(len(passages), dtype=bool)
+        stored = self.segments[segment].passage_of_rank
+        local = np.full(int(stored.max(initial=0)) + 1, -1, dtype=np.int64)
+        local[stored] = np.arange(len(stored))
+        ranks = local[passages]
+        there: np.ndarray = ranks >= 0
+        there[there] = self.combined_passage_rank[self.passage_offsets[segment]
+                                                  + ranks[there]] >= 0
+        return there
+
+    def beside(self, db: Database) -> Beside | None:
+        """The arrays of what is named beside an entity, read at the first need (None: no
+        postings are stored)."""
+        if self._beside is None and self.segments:
+            with self.lock:
+                if self._beside is None:
+                    self._beside = Beside(self, db)
+        return self._beside
 
     def remembered(self, key: Any, compute: Any) -> np.ndarray:
         """A full-text or date match, computed once per index generation (LRU)."""

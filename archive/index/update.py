@@ -13,6 +13,7 @@ parsed per request.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import tempfile
@@ -48,7 +49,7 @@ from .db import (
 from .declared import FACETS_FILE, Facet, facets_signature, load_facets
 from .facets import registry_labels
 from .fulltext import build_aside, copy_in
-from .postings import write_postings
+from .postings import Changes, write_postings
 from .rows import NO_DATES, DocumentRows, extract
 from .texts import fulltext_rows, pack_texts
 from .workers import (
@@ -140,6 +141,8 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
             db.execute(f"PRAGMA threads = {workers()}")  # the sorts of CREATE INDEX, at the end
             for name in LATE_INDEXES:
                 db.execute(f"DROP INDEX {name}")
+        # the facet rows of the documents deleted, counted before they go (see _refresh_totals)
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS uncounted (key INTEGER, n INTEGER)")
         known = {path: (doc, digest) for doc, path, digest in
                  db.execute("SELECT doc, path, hash FROM documents")}
         work: Work = []
@@ -159,6 +162,14 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                 _touch(db, old[0], path)
                 continue
             work.append((path, data, digest, old[0] if old else None))
+        # what the postings are told changed (see _changes); an update stopped before its
+        # postings leaves 'pending', and the next writes them whole
+        stale = meta.get("postings") == "pending"
+        top = db.execute("SELECT COALESCE(MAX(doc), 0) FROM documents").fetchone()[0]
+        deleted = [doc for doc, _ in known.values()] + [
+            doc for *_, doc in work if doc is not None]
+        if deleted or work:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('postings', 'pending')")
         for doc, _ in known.values():  # files that are gone
             with transaction(db):
                 _delete(db, doc)
@@ -174,7 +185,8 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                     aside = (build_aside(FULLTEXT, shards, scratch), here)
             else:
                 _write_here(db, work, facets, resolver, ids, progress, fts=not full)
-            _finish(db, settings, facets, full, aside, changed=bool(work or known or full))
+            _finish(db, settings, facets, full, aside, changed=bool(work or known or full),
+                    changes=None if full or stale else (top, deleted))
         if full:
             db.execute("UPDATE meta SET value = ? WHERE key = 'facets'", (signature,))
         if work or known or full:
@@ -197,12 +209,16 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
 
 
 def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
-            aside: tuple[Future[str], list[int]] | None, changed: bool) -> None:
+            aside: tuple[Future[str], list[int]] | None, changed: bool,
+            changes: tuple[int, list[int]] | None) -> None:
     """The indexes, the full-text index of a rebuild, the totals and the postings.
 
     :param aside: the full-text index being made by a worker (see archive.index.fulltext), and
         the documents indexed here, which it does not hold; None: made here.
     :param changed: documents were added, changed or removed (else the postings stand).
+    :param changes: the largest document number before this update and the documents it
+        deleted (see :func:`_changes`); None: the totals and postings are made whole (a
+        rebuild, or an update after one that stopped before its postings).
     """
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
@@ -210,9 +226,11 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
                            fulltext_rows(db))
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
-        _refresh_totals(db, settings, facets)
-        if changed:
-            write_postings(db)
+        found = None if changes is None else _changes(db, *changes)
+        _refresh_totals(db, settings, facets, found, recount=changed or changes is None)
+        if changed or changes is None:
+            write_postings(db, found)
+            db.execute("DELETE FROM meta WHERE key = 'postings'")
     if aside is not None:
         made, here = aside
         copy_in(db, made.result())
@@ -452,7 +470,21 @@ def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
                (stat.st_mtime_ns, stat.st_size, doc, stat.st_mtime_ns, stat.st_size))
 
 
+def _changes(db: sqlite3.Connection, top: int, deleted: list[int]) -> Changes:
+    """The documents this update deleted and those it added: numbered past ``top`` (the largest
+    number before it), or numbered as one it deleted (SQLite gives a new row the largest number
+    in use plus one)."""
+    added = [doc for (doc,) in db.execute(
+        "SELECT doc FROM documents WHERE doc > ? UNION"
+        " SELECT doc FROM documents WHERE doc IN (SELECT value FROM json_each(?))",
+        (top, json.dumps(deleted)))]
+    return Changes(deleted, added)
+
+
 def _delete(db: sqlite3.Connection, doc: int) -> None:
+    # the document's facet rows, to take from the counts of their values (see _refresh_totals)
+    db.execute("INSERT INTO temp.uncounted SELECT key, COUNT(*) FROM facet_rows WHERE doc = ?"
+               " GROUP BY key", (doc,))
     # A contentless FTS table forgets a row only when told its old text (its tokens).
     db.executemany("INSERT INTO passage_text (passage_text, rowid, text, words)"
                    " VALUES ('delete', ?, ?, ?)", fulltext_rows(db, where=f"doc = {doc:d}"))
@@ -596,15 +628,27 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
 _BLANK_DATES = ("",) * len(NO_DATES)
 
 
-def _refresh_totals(db: sqlite3.Connection, settings: Settings,
-                    facets: Sequence[Facet]) -> None:
-    # Counts with nothing selected: the most frequent request, answered from one small table.
+def _refresh_totals(db: sqlite3.Connection, settings: Settings, facets: Sequence[Facet],
+                    changes: Changes | None, recount: bool) -> None:
+    """Counts with nothing selected: the most frequent request, answered from one small table
+    (facet_keys' counts); counted anew from every row (``changes`` None), or moved by the rows
+    of the documents deleted (kept aside by _delete) and of those added."""
     # a new generation tells lookups in long-running processes to reload their postings
     db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
-    db.execute("UPDATE facet_keys SET count = 0")
-    db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS count"
-               " FROM facet_rows GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
-    db.execute("DELETE FROM facet_keys WHERE count = 0")  # values no document holds now
+    if changes is None and recount:
+        db.execute("UPDATE facet_keys SET count = 0")
+        db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS count"
+                   " FROM facet_rows GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
+        db.execute("DELETE FROM facet_keys WHERE count = 0")  # values no document holds now
+    elif changes is not None:
+        for doc in changes.added:
+            db.execute("INSERT INTO temp.uncounted SELECT key, -COUNT(*) FROM facet_rows"
+                       " WHERE doc = ? GROUP BY key", (doc,))
+        db.execute("UPDATE facet_keys SET count = count - rows.n FROM (SELECT key, SUM(n) AS n"
+                   " FROM temp.uncounted GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
+        db.execute("DELETE FROM facet_keys WHERE count = 0 AND key IN (SELECT key FROM"
+                   " temp.uncounted)")  # values no document holds now
+    db.execute("DELETE FROM temp.uncounted")
     db.execute("DELETE FROM labels")
     if any(facet.labels == "registry" for facet in facets):
         db.executemany("INSERT INTO labels VALUES (?, ?)", registry_labels(settings).items())

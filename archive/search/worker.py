@@ -44,6 +44,7 @@ from ..xpath import (
     corpus_plan,
     document_hits,
     document_values,
+    engine_used,
     index_answer,
 )
 from .bounds import Budget
@@ -444,12 +445,13 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
     try:
         compiled = compile_query(expression, namespaces)
         gather = corpus_plan(compiled) if corpus else None  # the corpus's: values only
+        TREES.resize(settings.query_cache_mb * 1024 * 1024)
         TREES.new_query()
         listing, chosen = candidates(settings, _pruning(compiled, gather), shard, shards)
         answer = index_answer(compiled)
         if gather is not None:  # asked of the corpus, a document without values adds none
             chosen = [found for found in chosen if not found.known]
-        plan = ForkingPickler.dumps(("plan", compiled.engine, listing,
+        plan = ForkingPickler.dumps(("plan", engine_used(compiled), listing,
                                      [found.position for found in chosen]))
         (plans if len(plan) <= SIDE_PLAN else connection).send_bytes(plan)
         records: list[tuple[Any, ...]] = []

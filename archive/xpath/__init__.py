@@ -13,6 +13,7 @@ from .evaluate import (
     corpus_plan,
     document_hits,
     document_values,
+    engine_used,
     evaluate_files,
     evaluate_tree,
     index_answer,
@@ -26,7 +27,7 @@ __all__ = [
     "CompiledQuery", "Hit", "IndexAnswer", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult",
     "TREES", "TreeCache", "Unsupported", "classify", "compile_nodes", "compile_query",
     "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_values",
-    "evaluate_files", "evaluate_tree", "folder_stamps", "index_answer", "lxml_safe",
+    "engine_used", "evaluate_files", "evaluate_tree", "folder_stamps", "index_answer", "lxml_safe",
     "parse_expression",
     "stays_inside", "walk_tokens"
 ]

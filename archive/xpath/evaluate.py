@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,18 @@ def evaluate_files(
             break
     elapsed = (time.perf_counter() - started) * 1000
     return QueryResult(compiled.expression, count, tuple(hits), elapsed, message is not None,
-                       compiled.engine, evaluated, message)
+                       engine_used(compiled), evaluated, message)
+
+
+def engine_used(compiled: CompiledQuery) -> str:
+    """The engine that evaluates the expression, as a result reports it: ``compiled.engine``,
+    except for a ``for`` loop over elements that lxml runs whole (its path, then its body once
+    per element: see :func:`.plans.for_plan`), which elementpath never sees: "lxml"."""
+    if compiled.engine != "lxml":
+        looped = for_plan(compiled.expression, compiled.namespaces)
+        if looped is not None and looped.elements:
+            return "lxml"
+    return compiled.engine
 
 
 
@@ -126,11 +137,16 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     :raise QueryError: a dynamic error, named after ``doc``.
     """
     found = attribute_plan(compiled.expression, compiled.namespaces)
-    if found is not None:  # //NAME[@a = 'x']: from the tree's attribute map, no walk
-        elements = found.select(cache.attributes(path, found.attribute, stamp))
+    # //NAME[@a = 'x']: from the tree's attribute map, no walk (a tree not kept: by lxml
+    # where lxml runs it, rather than building a map used once)
+    mapped = None if found is None else cache.attributes(
+        path, found.attribute, stamp, kept_only=compiled.engine == "lxml")
+    if found is not None and mapped is not None:
+        elements = found.select(mapped)
         if not elements or room <= 0:
             return len(elements), [], False
-        maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+        maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
+                         partial(cache.passage_addresses, path, stamp))
         return len(elements), list(map(maker.hit, elements[:room])), False
     count = 0
     hits: list[Hit] = []
@@ -140,7 +156,8 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             return count, hits, True
         count += 1
         if len(hits) < room:
-            made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path))
+            made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
+                                    partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
     return count, hits, False
 
@@ -189,8 +206,8 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
         try:
-            yield from atoms.evaluate(
-                select, lambda attribute: cache.attributes(path, attribute, stamp))
+            yield from atoms.evaluate(select, lambda attribute: cache.attribute_values(
+                path, attribute, stamp))
             return
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
@@ -290,8 +307,8 @@ def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
 def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, path: Path,
                     stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
     """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
-    return plan.strings(_selector(compiled, cache, path, stamp),
-                        lambda attribute: cache.attributes(path, attribute, stamp))
+    return plan.strings(_selector(compiled, cache, path, stamp), lambda attribute:
+                        cache.attribute_values(path, attribute, stamp))
 
 
 def corpus_hits(plan: AtomPlan, parts: Iterable[dict[str, list[str]]]) -> list[Hit]:

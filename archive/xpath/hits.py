@@ -10,7 +10,7 @@ dictionary lookups, not a walk of the passage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -50,17 +50,26 @@ class Hit(NamedTuple):
         return self._asdict()
 
 
+def passage_addresses(root: etree._Element) -> dict[Any, str]:
+    """The address of each passage (element) of the document whose root is ``root``."""
+    return {passage.element: passage.address for passage in passages(root)}
+
+
 class HitMaker:
     """Hits of one document's items; each container's text is read once."""
 
     def __init__(self, doc: str, namespaces: Iterable[tuple[str, str]] = NSMAP.items(),
-                 memo: dict[Any, Any] | None = None) -> None:
+                 memo: dict[Any, Any] | None = None,
+                 addresses: Callable[[Any], dict[Any, str]] = passage_addresses) -> None:
         """:param memo: (target, value, context, tag) of elements, and the tree's passages,
             kept with their (unchanging) tree by the caller so that a warm tree's hits are not
-            read again."""
+            read again.
+        :param addresses: the address of each passage of the document whose root it is
+            given (:func:`passage_addresses`, or the same kept by the caller)."""
         self.doc = doc
         self.namespaces = tuple(namespaces)
         self.memo = {} if memo is None else memo
+        self.addresses = addresses
         self._texts: dict[Any, str] = {}
         self._atoms: dict[Any, Hit] = {}  # hits of numbers, by class and value
         self._offsets: dict[Any, dict[Any, tuple[int, int]]] = {}
@@ -104,8 +113,7 @@ class HitMaker:
         """The address of each passage of ``element``'s document (read once per tree)."""
         found: dict[Any, str] | None = self.memo.get(_PASSAGES)
         if found is None:
-            root = element.getroottree().getroot()
-            found = self.memo[_PASSAGES] = {p.element: p.address for p in passages(root)}
+            found = self.memo[_PASSAGES] = self.addresses(element.getroottree().getroot())
         return found
 
     def _passage(self, element: Any) -> Any:

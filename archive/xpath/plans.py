@@ -328,23 +328,28 @@ class AtomPlan:
         self.native = _native(token)
 
     def evaluate(self, select: Callable[[str], Any],
-                 attribute_map: Callable[[str], AttributeMap] | None = None) -> list[Any]:
+                 attribute_map: Callable[[str], AttributeMap | None] | None = None,
+                 ) -> list[Any]:
         """The expression's items on one document.
 
         :param select: the items of one of the paths in the document (lxml's).
-        :param attribute_map: the tree's map of an attribute (see archive.xpath.attributes).
+        :param attribute_map: the tree's map of an attribute (see archive.xpath.attributes),
+            or None where the path is to be selected instead.
         :raise elementpath.ElementPathError: the evaluation failed.
         """
         return self.finish(self.strings(select, attribute_map))
 
     def strings(self, select: Callable[[str], Any],
-                attribute_map: Callable[[str], AttributeMap] | None = None,
+                attribute_map: Callable[[str], AttributeMap | None] | None = None,
                 ) -> dict[str, list[str]]:
         """Each path's atomized nodes on one document, by the name of its variable."""
-        return {f"__p{number}": plan.values(attribute_map(plan.attribute))
-                if plan is not None and attribute_map is not None
-                else [_atomized(node) for node in select(path)]
-                for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True))}
+        found = {}
+        for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True)):
+            mapped = None if plan is None or attribute_map is None \
+                else attribute_map(plan.attribute)
+            found[f"__p{number}"] = [_atomized(node) for node in select(path)] \
+                if mapped is None or plan is None else plan.values(mapped)
+        return found
 
     def finish(self, strings: dict[str, list[str]]) -> list[Any]:
         """The expression's items from its paths' values (of one document, or of several

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, overload
 
 import elementpath
 
@@ -18,10 +18,12 @@ from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
 from .attributes import AttributeMap, attribute_map
-from .hits import string_value
+from .hits import passage_addresses, string_value
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
+#: Budget of the attribute values kept apart from the trees (see TreeCache.attribute_values).
+VALUES_BUDGET = 64 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -34,7 +36,8 @@ class _Entry:
     nodes: Any
     cost: int
     attributes: dict[str, AttributeMap] = field(default_factory=dict)
-    hits: dict[Any, Any] = field(default_factory=dict)  # element → its hit's fields
+    # element → its hit's fields (None: no room for them, see TreeCache.hit_memo)
+    hits: dict[Any, Any] | None = field(default_factory=dict)
     named: dict[str, list[Any]] = field(default_factory=dict)  # name → elements so named
     texts: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)  # and their strings
     counted: int = 0  # of those, already in cost
@@ -50,7 +53,11 @@ class TreeCache:
     when the budget is full of trees the current or the previous query used, further trees are
     used once and not kept: the next run of the same scan finds those the first one kept, and
     queries over other documents still replace the trees of older queries (from the second
-    query on), least recently used first.
+    query on), least recently used first. What a kept tree gathers later (attribute maps, its
+    elements by name and their strings, remembered hits, an elementpath node tree) is kept only
+    where it fits the same way: it never puts out a tree of the current or the previous query,
+    nor itself, so the trees kept by one run of a scan are those the next run finds. New trees
+    fill at most :attr:`TREES_SHARE` of the budget, the rest left for what they gather.
 
     Sizes are estimates from the file size (an lxml tree takes several times its file, an
     elementpath node tree several more), so the budget bounds memory, not exactly. Until a
@@ -62,7 +69,10 @@ class TreeCache:
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
-    OVER_BUDGET = 1.25  # what an entry growing may take the cache to (see _grow)
+    VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
+    #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
+    #: (remembered hits, maps, elements by name), worth more than as much of another tree.
+    TREES_SHARE = 0.75
 
     def __init__(self, budget: int = TREE_CACHE_BUDGET) -> None:
         self.budget = budget
@@ -71,6 +81,20 @@ class TreeCache:
         self.refused = 0  # trees parsed and not kept, the budget full of this query's trees
         self.query = 0  # the current query's number (0: none said, plain LRU)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._spare: _Entry | None = None  # the last tree parsed, when it was not kept
+        self.values_budget = VALUES_BUDGET
+        self.aside_used = 0
+        # (path, attribute) → (stamp, map without elements, cost, the query that last used it);
+        # (path, "") → the same with where each passage is (see passage_addresses)
+        self._aside: OrderedDict[tuple[str, str], tuple[tuple[int, int], Any, int,
+                                                        int]] = OrderedDict()
+
+    def resize(self, budget: int) -> None:
+        """Set the budget (bytes), putting out the least recently used trees beyond it."""
+        self.budget = budget
+        while self.used > budget and self._entries:
+            oldest = self._entries.popitem(last=False)[1]
+            self.used -= oldest.cost
 
     def new_query(self) -> None:
         """Say that a new query starts: trees used by earlier ones may be put out for it."""
@@ -83,24 +107,124 @@ class TreeCache:
         :param stamp: the file's (mtime_ns, size) when the caller has just read them.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, node_tree, stamp)
-        return entry.tree, entry.nodes
+        entry = self._entry(path, stamp)
+        nodes = entry.nodes
+        if node_tree and nodes is None:
+            nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
+            if self._grow(entry, entry.stamp[1] * self.ELEMENTPATH_FACTOR):
+                entry.nodes = nodes
+        return entry.tree, nodes
 
-    def attributes(self, path: Path, attribute: str,
-                   stamp: tuple[int, int] | None = None) -> AttributeMap:
+    @overload
+    def attributes(self, path: Path, attribute: str, stamp: tuple[int, int] | None = None,
+                   ) -> AttributeMap: ...
+
+    @overload
+    def attributes(self, path: Path, attribute: str, stamp: tuple[int, int] | None = None, *,
+                   kept_only: bool) -> AttributeMap | None: ...
+
+    def attributes(self, path: Path, attribute: str, stamp: tuple[int, int] | None = None, *,
+                   kept_only: bool = False) -> AttributeMap | None:
         """The elements of ``path``'s tree carrying ``attribute``, by value, in document order.
 
         Built on first use per tree and attribute, kept with the tree, dropped with it.
 
         :param stamp: as for :meth:`get`.
+        :param kept_only: None rather than a map built for a tree that is not kept (walking
+            every element to build it costs more than one lxml query of the tree).
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, False, stamp)
+        entry = self._entry(path, stamp)
         found = entry.attributes.get(attribute)
+        if found is None and kept_only and self._entries.get(entry.key) is not entry:
+            return None
         if found is None:
-            found = entry.attributes[attribute] = attribute_map(entry.tree, attribute)
-            self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()
-                                                   for pairs in by_tag.values()))
+            found = attribute_map(entry.tree, attribute)
+            if self._grow(entry, self.MAP_ENTRY * sum(len(pairs) for by_tag in found.values()
+                                                      for pairs in by_tag.values())):
+                entry.attributes[attribute] = found
+        return found
+
+    def attribute_values(self, path: Path, attribute: str,
+                         stamp: tuple[int, int] | None = None) -> AttributeMap:
+        """``path``'s map of ``attribute`` for reading its values (see
+        :class:`archive.xpath.attributes.AttributeValuesPlan`), whose elements may be None.
+
+        The kept tree's map; for a tree not kept, the map without its elements, kept apart from
+        the trees within :attr:`values_budget` (a few dozen bytes per attribute against a tree's
+        eight times its file), so that ``count(distinct-values(//tei:persName/@ref))`` over
+        more documents than the trees' budget holds reads no tree when asked again. Kept as
+        trees are: first come, never putting out one the current or the previous query used.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = (str(path), attribute)
+        stamp = stamp or file_stamp(path)
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._aside.move_to_end(key)
+            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            return cast(AttributeMap, aside[1])
+        found = self.attributes(path, attribute, stamp, kept_only=True)
+        if found is not None:
+            return found
+        bare: AttributeMap = {value: {tag: [(rank, None) for rank, _ in pairs]
+                                      for tag, pairs in by_tag.items()}
+                              for value, by_tag in attribute_map(
+                                  self._entry(path, stamp).tree, attribute).items()}
+        self._keep_aside(key, stamp, bare, sum(
+            self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
+            for pairs in by_tag.values()), aside)
+        return bare
+
+    def _keep_aside(self, key: tuple[str, str], stamp: tuple[int, int], kept: Any, cost: int,
+                    old: tuple[Any, ...] | None) -> None:
+        # keep what is read of a tree not kept (replacing old, of another stamp) within the
+        # budget, first come, never putting out what the current or the previous query used
+        if old is not None:
+            del self._aside[key]
+            self.aside_used -= old[2]
+        while self._aside and self.aside_used + cost > self.values_budget:
+            oldest_key, oldest = next(iter(self._aside.items()))
+            if self.query and oldest[3] >= self.query - 1:
+                return  # full of recent ones: used once
+            del self._aside[oldest_key]
+            self.aside_used -= oldest[2]
+        if cost <= self.values_budget:
+            self._aside[key] = (stamp, kept, cost, self.query)
+            self.aside_used += cost
+
+    def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
+                          root: Any) -> dict[Any, str]:
+        """The address of each passage of ``path``'s tree, whose root is ``root`` (see
+        :func:`archive.xpath.hits.passage_addresses`).
+
+        Reading them walks the whole tree in Python, as long as parsing it: for a tree not
+        kept, where each passage is (its tag and rank among the elements so named) is kept
+        apart as attribute values are (see :meth:`attribute_values`), and the addresses of the
+        tree parsed again are found from it by name (``iter``, in C).
+        """
+        key = (str(path), "")  # (no attribute has an empty name)
+        stamp = stamp or file_stamp(path)
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._aside.move_to_end(key)
+            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            found: dict[Any, str] = {}
+            for tag, ranked in aside[1].items():
+                named = list(root.iter(tag))
+                found.update((named[rank], address) for rank, address in ranked)
+            return found
+        found = passage_addresses(root)
+        entry = self._entries.get(key[0])
+        if entry is None or entry.tree.getroot() is not root or entry.hits is None:
+            # not kept (nor its hits' memo, where the addresses are kept): described apart
+            by_tag: dict[str, list[tuple[int, str]]] = {}
+            for tag in {element.tag for element in found}:
+                by_tag[tag] = [(rank, found[element]) for rank, element
+                               in enumerate(root.iter(tag)) if element in found]
+            self._keep_aside(key, stamp, by_tag, sum(
+                self.VALUE_ENTRY + len(address) for address in found.values()), aside)
         return found
 
     def elements(self, path: Path, name: str,
@@ -114,11 +238,12 @@ class TreeCache:
         :param stamp: as for :meth:`get`.
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, False, stamp)
+        entry = self._entry(path, stamp)
         found = entry.named.get(name)
         if found is None:
-            found = entry.named[name] = list(entry.tree.iter(name))
-            self._grow(entry, self.NAMED_ENTRY * (len(found) + 1))
+            found = list(entry.tree.iter(name))
+            if self._grow(entry, self.NAMED_ENTRY * (len(found) + 1)):
+                entry.named[name] = found
         return found
 
     def texts(self, path: Path, name: str,
@@ -129,13 +254,14 @@ class TreeCache:
 
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        entry = self._entry(path, False, stamp)
+        entry = self._entry(path, stamp)
         found = entry.texts.get(name)
         if found is None:
-            found = entry.texts[name] = [(element, string_value(element)) for element
-                                         in self.elements(path, name, stamp)]
-            self._grow(entry, self.NAMED_ENTRY * len(found)
-                       + sum(len(text) for _, text in found))
+            found = [(element, string_value(element)) for element
+                     in self.elements(path, name, stamp)]
+            if self._grow(entry, self.NAMED_ENTRY * len(found)
+                          + sum(len(text) for _, text in found)):
+                entry.texts[name] = found
         return found
 
     def hit_memo(self, path: Path) -> dict[Any, Any]:
@@ -145,14 +271,19 @@ class TreeCache:
         counted in the budget now.
         """
         entry = self._entries.get(str(path))
-        if entry is None:
-            return {}  # not kept: remembered for this query only
+        if entry is None or entry.hits is None:
+            return {}  # not kept (or no room for them): remembered for this query only
         if len(entry.hits) != entry.counted:
-            self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted))
+            if not self._grow(entry, self.HIT_ENTRY * (len(entry.hits) - entry.counted)):
+                # no room: this tree's hits are not remembered while it is kept
+                self.used -= self.HIT_ENTRY * entry.counted
+                entry.cost -= self.HIT_ENTRY * entry.counted
+                entry.hits, entry.counted = None, 0
+                return {}
             entry.counted = len(entry.hits)
         return entry.hits
 
-    def _entry(self, path: Path, node_tree: bool, stamp: tuple[int, int] | None) -> _Entry:
+    def _entry(self, path: Path, stamp: tuple[int, int] | None) -> _Entry:
         key = str(path)
         stamp = stamp or file_stamp(path)
         entry = self._entries.get(key)
@@ -160,48 +291,63 @@ class TreeCache:
             self._entries.move_to_end(key)
             entry.query = self.query
             self.hits += 1
+        elif entry is None and self._spare is not None and self._spare.key == key \
+                and self._spare.stamp == stamp:
+            entry = self._spare  # the tree just parsed and not kept: not parsed again
         else:
             self.misses += 1
             if entry is not None:
                 del self._entries[key]
                 self.used -= entry.cost
             entry = _Entry(key, stamp, parse_tei(path), None, 0, query=self.query)
-            self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True)
-        if node_tree and entry.nodes is None:
-            entry.nodes = elementpath.get_node_tree(entry.tree, namespaces=NSMAP)
-            self._grow(entry, stamp[1] * self.ELEMENTPATH_FACTOR)
+            self._spare = None if self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True) \
+                else entry
         return entry
 
-    def _grow(self, entry: _Entry, extra: int, new: bool = False) -> None:
-        # count what entry now holds; older entries go first, and an entry larger than the
-        # whole budget is used once, never kept. Entries the current or the previous query used
-        # are not put out for another (the oldest is the one to look at: use moves entries
-        # last): then a new entry is not kept, and one that grew (its maps, the hits
-        # remembered since the last query) stays unless it passes the budget by a quarter
-        entry.cost += extra
+    def _grow(self, entry: _Entry, extra: int, new: bool = False) -> bool:
+        # count what entry now holds (new: the entry itself, else what it adds): True when it
+        # is kept. Older entries go first, and an entry larger than the whole budget is used
+        # once, never kept. Entries the current or the previous query used are not put out
+        # for another (the oldest is the one to look at: use moves entries last): then a new
+        # entry is not kept, nor is what a kept one would add (its maps, its hits) — the trees
+        # kept stay kept, rather than a tree growing putting itself or another out, which
+        # changed the trees kept at every run of a scan and lost most of them
         if new:
+            entry.cost += extra
             self._entries[entry.key] = entry
             self.used += entry.cost
-        elif self._entries.get(entry.key) is entry:
-            self.used += extra
+        elif self._entries.get(entry.key) is not entry:
+            # not kept: what it adds goes with it (the spare, the last tree parsed, keeps it
+            # while it is read: a query reads a tree several times, by name and by path)
+            return entry is self._spare
         else:
-            return  # not kept
+            entry.cost += extra
+            self.used += extra
         if entry.cost > self.budget:
             del self._entries[entry.key]
             self.used -= entry.cost
-        while self.used > self.budget:
+            return False
+        room = self.budget * self.TREES_SHARE if new else self.budget
+        while self.used > room:
             oldest = next(iter(self._entries.values()))
-            if self.query and oldest.query >= self.query - 1 and oldest is not entry:
-                if new or self.used > self.budget * self.OVER_BUDGET:
+            if oldest is entry or (self.query and oldest.query >= self.query - 1):
+                if new:
                     del self._entries[entry.key]
                     self.used -= entry.cost
                     self.refused += 1
-                return
+                else:
+                    entry.cost -= extra
+                    self.used -= extra
+                return False
             del self._entries[oldest.key]
             self.used -= oldest.cost
+        return True
 
     def clear(self) -> None:
         self._entries.clear()
+        self._spare = None
+        self._aside.clear()
+        self.aside_used = 0
         self.used = 0
 
 

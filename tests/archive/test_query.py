@@ -546,6 +546,26 @@ def test_attribute_plan_gives_the_full_evaluation(crafted: Settings, expression:
         assert (lxml.count, lxml.hits) == (planned.count, planned.hits)
 
 
+@pytest.mark.parametrize("expression", [expression for expression, _ in ATTRIBUTE_PLANNED] + [
+    "count(distinct-values(//tei:persName/@ref))", "string-join(//tei:*/@ref, ' ')",
+    "count(//tei:persName[@ref = '#karl-marx'])"])
+def test_trees_not_kept_are_queried_by_lxml_with_the_same_items(crafted: Settings,
+                                                                expression: str) -> None:
+    # a tree the cache does not keep (a scan larger than its budget) is not walked to build
+    # an attribute map used once: lxml selects in it, with the items of the map's answer
+    compiled = compile_query(expression)
+    files = document_files(crafted)
+    kept = TreeCache()
+    mapped = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=kept)
+    assert kept.misses == len(files) and len(kept._entries) == len(files)
+    none_kept = TreeCache(budget=0)
+    selected = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=none_kept)
+    assert (selected.count, selected.hits) == (mapped.count, mapped.hits)
+    assert not none_kept._entries and none_kept.misses == len(files)
+    maps = none_kept._spare.attributes if none_kept._spare else {}
+    assert (maps == {}) == (compiled.engine == "lxml" or expression.startswith(("count(d", "s")))
+
+
 def test_attribute_plan_keeps_document_order_of_nested_elements(crafted: Settings) -> None:
     result = evaluate_query(crafted, "//*[@ref = ('#karl-marx', '#paris')]", limit=100,
                             timeout=60, cache=TreeCache())

@@ -225,3 +225,30 @@ def test_the_strings_of_named_elements_answer_only_contains_of_the_element(
 
     compiled = compile_query(expression)
     assert containing(compiled.expression, compiled.namespaces) == found
+
+
+@pytest.mark.parametrize("corpus", ["fixture", "editions", "generated"])
+def test_hits_of_trees_not_kept_have_the_passage_addresses_of_kept_ones(
+        corpora: dict[str, Settings], corpus: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a tree the cache does not keep is parsed again at each query; where its passages are
+    # (tag and rank) is kept apart, and the addresses found from it are those read in full
+    from archive.xpath import tree_cache
+
+    def not_again(root: object) -> None:
+        raise AssertionError("the passages of a described tree read again")
+
+    files = document_files(corpora[corpus])
+    for expression in ("//tei:persName", "//tei:p[contains(., 'e')]", "//tei:l | //tei:head",
+                       "//tei:*[@ref]", "//text()[contains(., 'a')]", "//@xml:id",
+                       "//tei:rdg", "//tei:line", "//tei:note"):
+        compiled = compile_query(expression)
+        kept = evaluate_files(compiled, files, limit=100_000, timeout=60, cache=TreeCache())
+        cache = TreeCache(budget=0)
+        first = evaluate_files(compiled, files, limit=100_000, timeout=60, cache=cache)
+        described = len(cache._aside)
+        with monkeypatch.context() as patched:
+            patched.setattr(tree_cache, "passage_addresses", not_again)
+            again = evaluate_files(compiled, files, limit=100_000, timeout=60, cache=cache)
+        assert (first.count, first.hits) == (again.count, again.hits) == (kept.count, kept.hits)
+        assert cache.misses == 2 * len(files)  # parsed at each query: nothing kept
+        assert described == len(cache._aside) == len({hit.doc for hit in kept.hits})

@@ -13,24 +13,29 @@ is in the other viewer's facets at once.
 A viewer given ``ARCHIVE_INDEX_READ_URL`` reads a streaming replica of the database (made
 with ``pg_basebackup -R`` from the session's cluster): while the replica's replay is paused an
 import published to the primary is not in its answers; resumed, it is.
+
+Stateless viewer hosts: two viewers, each given only the URL and an empty data directory of
+its own, copy the archive's files from the database (archive.index.pgstore) and answer alike,
+down to a document's TEI bytes and a registry entry's page; an import and a removal on the
+building host reach both without a restart. ``archive export --all --to DIR`` gives the stored
+files back byte for byte (a damaged one is refused in one line); a viewer host refuses writes,
+and a bad URL is one line.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from archive_tests_servers import free_port, wait_for_port
+from archive_tests_servers import free_port, serving
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: The imported letter (xml:id L0001: the id l0001) and a word only its text has.
@@ -84,18 +89,23 @@ def archive(url: str, data: Path, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def get(port: int, path: str) -> Any:
+def fetch(port: int, path: str) -> tuple[int, bytes]:
+    """A viewer's answer to GET ``path``: its status and body."""
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
-        body = response.read()
-        assert response.status == 200, f":{port}{path}: HTTP {response.status} {body[:300]!r}"
-        return json.loads(body)
+        return response.status, response.read()
     finally:
         conn.close()
+
+
+def get(port: int, path: str) -> Any:
+    status, body = fetch(port, path)
+    assert status == 200, f":{port}{path}: HTTP {status} {body[:300]!r}"
+    return json.loads(body)
 
 
 @pytest.fixture
@@ -113,32 +123,6 @@ def viewers(database: str, published: Path,
     """Two viewers of the published archive on two ports."""
     with serving(published, tmp_path, {"ARCHIVE_INDEX_URL": database}, 2) as ports:
         yield published, ports
-
-
-@contextmanager
-def serving(data: Path, tmp_path: Path, settings: dict[str, str], count: int,
-            options: list[list[str]] | None = None) -> Iterator[list[int]]:
-    """``count`` ``archive serve`` processes of ``data`` with ``settings`` in their
-    environment (and each its ``options``), on free ports, each answering; stopped on
-    leaving."""
-    env = {**os.environ, **settings, "PYTHONUNBUFFERED": "1"}
-    ports = [free_port() for _ in range(count)]
-    logs = [tmp_path / f"serve-{port}.log" for port in ports]
-    servers = []
-    for port, log, extra in zip(ports, logs, options or [[]] * count, strict=True):
-        with open(log, "wb") as out:
-            servers.append(subprocess.Popen(
-                [sys.executable, "-m", "archive", "--data", str(data), "serve", "--port",
-                 str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env))
-    try:
-        for port, server, log in zip(ports, servers, logs, strict=True):
-            wait_for_port(port, server, log, seconds=60)
-        yield ports
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
 
 
 def views(port: int) -> dict[str, Any]:
@@ -186,8 +170,24 @@ def test_two_viewers_on_one_postgresql_agree_and_see_an_import_without_a_restart
     assert after[0]["facets"] != first["facets"]
 
 
+def replayed(url: str) -> bool:
+    """Whether the database at ``url`` holds the published index and files."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        try:
+            return bool(db.execute("SELECT EXISTS (SELECT 1 FROM archive_store.files), EXISTS"
+                                   " (SELECT 1 FROM archive_index.documents)").fetchone() ==
+                        (True, True))
+        except psycopg.errors.UndefinedTable:
+            return False
+
+
+@pytest.mark.parametrize("files", ["shared", "stored"])
 def test_a_viewer_reads_the_replica_named_by_the_read_url(
-        published: Path, database: str, replica: str, tmp_path: Path) -> None:
+        published: Path, database: str, replica: str, tmp_path: Path, files: str) -> None:
+    """(``stored``: the viewer's data directory empty, its files read from the replica too.)"""
+
     def total(port: int) -> int:
         return int(get(port, "/api/documents")["total"])
 
@@ -199,7 +199,12 @@ def test_a_viewer_reads_the_replica_named_by_the_read_url(
 
     tei = len(list((published / "tei").glob("*.xml")))
     settings = {"ARCHIVE_INDEX_URL": database, "ARCHIVE_INDEX_READ_URL": replica}
-    with serving(published, tmp_path, settings, 1) as (port,):
+    viewer = published if files == "shared" else tmp_path / "viewer-host"
+    deadline = time.monotonic() + 30  # the replica has the published files (a viewer host
+    while not replayed(replica):      # given only the URLs reads them at its start)
+        assert time.monotonic() < deadline, "the replica never showed the published files"
+        time.sleep(0.2)
+    with serving(viewer, tmp_path, settings, 1) as (port,):
         deadline = time.monotonic() + 30  # the replica catches up with the publish
         while total(port) != tei:
             assert time.monotonic() < deadline, "the replica never showed the published index"
@@ -213,6 +218,8 @@ def test_a_viewer_reads_the_replica_named_by_the_read_url(
         while total(port) != tei + 1:
             assert time.monotonic() < deadline, "the import never reached the replica's reader"
             time.sleep(0.2)
+        assert fetch(port, "/documents/l0001.xml") == (
+            200, (published / "tei" / "l0001.xml").read_bytes())
 
 
 def test_a_tag_saved_through_one_viewer_is_in_the_others_facets(
@@ -278,3 +285,133 @@ def test_a_tag_saved_through_one_viewer_is_in_the_others_facets(
         assert doc in {d["id"] for d in
                        get(reading, f"/api/documents?person={person}")["documents"]}
 
+
+
+# --- stateless viewer hosts: the files in PostgreSQL too ----------------------------------------
+
+def run(url: str, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archive", "--index", url, "--data", str(data),
+                           *args], capture_output=True, text=True, timeout=300, check=False)
+
+
+def pages(port: int, doc: str, entity: str) -> dict[str, Any]:
+    """What a viewer host answers from the files themselves: a document's reading view and its
+    TEI, and a registry entry's page (the port it was asked on taken out)."""
+    answers: dict[str, Any] = {}
+    for path in (f"/documents/{doc}", f"/documents/{doc}.xml", f"/entities/{entity}",
+                 f"/api/entities/{entity}"):
+        status, body = fetch(port, path)
+        assert status == 200, f":{port}{path}: HTTP {status} {body[:300]!r}"
+        answers[path] = body.replace(f":{port}".encode(), b":PORT")
+    return answers
+
+
+def test_viewer_hosts_given_only_the_url_agree_and_see_an_import_without_a_restart(
+        published: Path, database: str, tmp_path: Path) -> None:
+    from archive.index import archive_files
+
+    hosts = [tmp_path / "host-one", tmp_path / "host-two"]  # nothing there: only the URL
+    (tmp_path / "host-two").mkdir()  # (one missing, one empty)
+    tei = sorted(path.stem for path in (published / "tei").glob("*.xml"))
+    doc = tei[0]
+    entity = get_entity(published)
+    with serving(hosts, tmp_path, {"ARCHIVE_INDEX_URL": database}, 2) as (one, two):
+        first, second = views(one), views(two)
+        assert first == second
+        assert sorted(d["id"] for d in first["documents"]["documents"]) == tei
+        assert pages(one, doc, entity) == pages(two, doc, entity)
+        assert fetch(one, f"/documents/{doc}.xml")[1] == (published / "tei" / f"{doc}.xml"
+                                                         ).read_bytes()
+        for host in hosts:  # each host's copy holds the archive's files, byte for byte
+            assert {name: path.read_bytes() for name, path in archive_files(host)} == {
+                name: path.read_bytes() for name, path in archive_files(published)}
+
+        done = run(database, published, "import", str(LETTER))  # on the building host
+        assert done.returncode == 0, done.stderr
+
+        deadline = time.monotonic() + 30  # seen at once; the wait is only for a busy machine
+        while True:
+            after = [views(one), views(two)]
+            if all(view["documents"]["total"] == len(tei) + 1 for view in after):
+                break
+            assert time.monotonic() < deadline, "an import not seen by the viewer hosts"
+            time.sleep(0.5)
+        assert after[0] == after[1]
+        assert [hit["doc"] for hit in after[0]["search"]["hits"]] == ["l0001"]
+        letter = (published / "tei" / "l0001.xml").read_bytes()
+        for port in (one, two):  # the new document's own file, on each host
+            assert fetch(port, "/documents/l0001.xml") == (200, letter)
+            assert fetch(port, "/documents/l0001")[0] == 200
+
+        (published / "tei" / f"{doc}.xml").unlink()  # a document removed on the building host
+        done = run(database, published, "reindex")
+        assert done.returncode == 0, done.stderr
+        for port, host in zip((one, two), hosts, strict=True):
+            assert fetch(port, f"/documents/{doc}")[0] == 404
+            assert get(port, "/api/documents")["total"] == len(tei)
+            assert not (host / "tei" / f"{doc}.xml").exists()
+
+
+def get_entity(data: Path) -> str:
+    """A registry entry's id that the archive's documents point to."""
+    from archive.config import Settings
+    from archive.registry import load_registry
+
+    registry = load_registry(Settings(data_dir=data))
+    return sorted(registry.entries)[0]
+
+
+def test_export_all_to_gives_the_stored_files_back_byte_identical(
+        published: Path, database: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from archive.index import archive_files
+
+    out = tmp_path / "out"
+    done = run(database, tmp_path / "nothing", "export", "--all", "--to", str(out))
+    assert done.returncode == 0, done.stderr
+    original = {name: path.read_bytes() for name, path in archive_files(published)}
+    assert {name.split("/")[0] for name in original} >= {"tei", "registry", "sources"}
+    assert {name: path.read_bytes() for name, path in archive_files(out)} == original
+    for name, path in archive_files(published):
+        assert (out / name).stat().st_mtime_ns == path.stat().st_mtime_ns
+
+    with psycopg.connect(database, autocommit=True) as db:  # a damaged stored file
+        db.execute("UPDATE archive_store.files SET data = data || '\\x20'::bytea"
+                   " WHERE path LIKE 'tei/%' AND path = (SELECT MIN(path) FROM"
+                   " archive_store.files WHERE path LIKE 'tei/%')")
+    again = run(database, tmp_path / "nothing", "export", "--all", "--to", str(tmp_path / "b"))
+    assert again.returncode == 1
+    assert again.stderr.count("\n") == 1 and "does not match its SHA-256" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_a_viewer_host_refuses_writes_and_a_bad_url_is_one_line(
+        published: Path, database: str, tmp_path: Path) -> None:
+    host = tmp_path / "host"
+    with serving([host], tmp_path, {"ARCHIVE_INDEX_URL": database}, 1) as (port,):
+        assert get(port, "/api/documents")["total"] > 0
+    before = sorted(path.name for path in (host / "tei").iterdir())
+    for args in (["import", str(LETTER)], ["reindex"], ["serve", "--editing", "--port", "0"]):
+        done = run(database, host, *args)
+        assert done.returncode == 1, done.stdout
+        assert done.stderr.count("\n") == 1 and "building host" in done.stderr, done.stderr
+    assert sorted(path.name for path in (host / "tei").iterdir()) == before
+
+    # what a crash (a power cut) can leave of the copy: an empty file, a lost one; a viewer
+    # started again writes them anew
+    first, second = sorted((host / "tei").iterdir())[:2]
+    first.write_bytes(b"")
+    second.unlink()
+    with serving([host], tmp_path, {"ARCHIVE_INDEX_URL": database}, 1) as (port,):
+        for path in (first, second):
+            original = (published / "tei" / path.name).read_bytes()
+            assert fetch(port, f"/documents/{path.stem}.xml") == (200, original)
+
+    bad = f"postgresql://nobody@127.0.0.1:{free_port()}/nowhere"
+    for args in (["serve", "--port", "0"], ["export", "--all", "--to", str(tmp_path / "x")]):
+        done = run(bad, tmp_path / "empty", *args)
+        assert done.returncode == 1
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr.startswith("archive: error: ") and "connect" in done.stderr
+    assert not (tmp_path / "x").exists()

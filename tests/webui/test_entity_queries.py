@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from archive.index.entities import _COMPANIONS, _MENTIONS, _YEARS
+from archive.index.entities import _COMPANIONS, _DOCUMENTS, _MENTIONS, _YEARS
 
 
 @pytest.mark.parametrize(("query", "params"), [
-    (_MENTIONS, ("leon-trotsky", 500)),
+    (_MENTIONS.format(docs=""), ("leon-trotsky", 500)),
+    (_MENTIONS.format(docs=" AND m.doc IN (1, 2)"), ("leon-trotsky", 500)),
+    (_DOCUMENTS, ("leon-trotsky",)),
     (_COMPANIONS, ("leon-trotsky", "leon-trotsky")),
     (_YEARS, ("leon-trotsky",)),
 ])

@@ -17,7 +17,14 @@ from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import ArchiveError
+from .texts import with_texts
 from .version import SCHEMA_VERSION as SCHEMA_VERSION  # (its history there)
+
+#: The columns of a mention's key (all but its place: numbered once in mention_keys).
+MENTION_COLUMNS = ("type", "ref", "surface", "when", "from", "to", "not_before", "not_after",
+                   "start_day", "end_day")
+#: What a mention's key is told apart by (NULL being a value of its own, as '').
+MENTION_KEY = ", ".join(f'ifnull("{column}", \'\')' for column in MENTION_COLUMNS)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,15 +35,24 @@ CREATE TABLE documents (
     kind TEXT, language TEXT, licence TEXT);
 CREATE TABLE passages (
     passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
-    element TEXT NOT NULL, text TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL,
-    words TEXT NOT NULL DEFAULT '', UNIQUE (doc, xml_id));
-CREATE TABLE mentions (
-    doc INTEGER NOT NULL, passage INTEGER, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, "when" TEXT, "from" TEXT, "to" TEXT,
-    not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
-CREATE INDEX mentions_doc ON mentions (doc, passage);
-CREATE INDEX mentions_ref ON mentions (ref, doc) WHERE ref IS NOT NULL;
-CREATE INDEX mentions_days ON mentions (start_day, end_day, doc) WHERE type = 'date';
+    element TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL);
+CREATE INDEX passages_doc ON passages (doc);
+CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE mention_keys (
+    key INTEGER PRIMARY KEY, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL, "when" TEXT,
+    "from" TEXT, "to" TEXT, not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
+CREATE UNIQUE INDEX mention_keys_all ON mention_keys (MENTION_KEY);
+CREATE INDEX mention_keys_ref ON mention_keys (ref) WHERE ref IS NOT NULL;
+CREATE INDEX mention_keys_days ON mention_keys (start_day, end_day) WHERE type = 'date';
+CREATE TABLE mention_rows (doc INTEGER NOT NULL, passage INTEGER, key INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL);
+CREATE INDEX mention_rows_doc ON mention_rows (doc, passage, key);
+CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage);
+CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "from", "to",
+                      not_before, not_after, start_day, end_day, mention) AS
+    SELECT r.doc, r.passage, k.type, k.ref, k.surface, r.start, r."end", k."when", k."from",
+           k."to", k.not_before, k.not_after, k.start_day, k.end_day, r.rowid
+    FROM mention_rows r JOIN mention_keys k ON k.key = r.key;
 CREATE TABLE facet_keys (key INTEGER PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL,
     count INTEGER NOT NULL DEFAULT 0, UNIQUE (facet, value));
 CREATE TABLE facet_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL, passage INTEGER NOT NULL,
@@ -63,9 +79,8 @@ CREATE INDEX attribute_rows_key ON attribute_rows (key, doc);
 CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE VIRTUAL TABLE passage_text USING fts5 (
-    text, words, content='passages', content_rowid='passage',
-    tokenize='unicode61 remove_diacritics 2');
-"""
+    text, words, content='', tokenize='unicode61 remove_diacritics 2');
+""".replace("MENTION_KEY", MENTION_KEY)
 INDEXES = [statement.strip() for statement in SCHEMA.split(";")
            if statement.strip().startswith("CREATE INDEX")]
 FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" in statement)
@@ -73,12 +88,12 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 #: led by the document number: rows come in that order, so those grow at their right edge.
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
-TABLES = ("meta", "documents", "passages", "mentions", "facet_keys", "facet_rows", "labels",
-          "postings", "element_keys", "element_rows", "attribute_keys", "attribute_rows",
-          "passage_text")
-#: Views of the tables: a facet's rows with its name and value, the counts of its values, the
-#: element names and attribute values of each document.
-VIEWS = ("facet_values", "facet_totals", "element_names", "attribute_values")
+TABLES = ("meta", "documents", "passages", "texts", "mention_keys", "mention_rows",
+          "facet_keys", "facet_rows", "labels", "postings", "element_keys", "element_rows",
+          "attribute_keys", "attribute_rows", "passage_text")
+#: Views of the tables: the mentions with their keys' columns, a facet's rows with its name and
+#: value, the counts of its values, the element names and attribute values of each document.
+VIEWS = ("mentions", "facet_values", "facet_totals", "element_names", "attribute_values")
 
 
 #: The file a full rebuild writes, in the data directory; it replaces the index once complete.
@@ -99,7 +114,7 @@ def open_database(path: Path, journal: str = "WAL") -> sqlite3.Connection:
     :param journal: its journal mode: WAL for the index, where readers read while it is
         written; OFF for a rebuild's new file, which nobody reads and nothing recovers.
     """
-    db = sqlite3.connect(path, isolation_level=None)
+    db = with_texts(sqlite3.connect(path, isolation_level=None))
     db.execute(f"PRAGMA journal_mode = {journal}")
     db.execute("PRAGMA synchronous = NORMAL")
     # a large page cache: a rebuild's index pages stay in memory instead of being re-read
@@ -299,8 +314,9 @@ def recreate(db: sqlite3.Connection) -> None:
     # update rebuilds in full, so that a rebuild stopped half-way (by a malformed file) does
     # not leave documents without their full-text rows, which a rebuild makes at its end.
     db.execute("BEGIN")
-    for view in VIEWS:
-        db.execute(f"DROP VIEW IF EXISTS {view}")
+    for (view,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
+        if view in VIEWS:  # (an older index's table may have a view's name: dropped below)
+            db.execute(f"DROP VIEW {view}")
     for name, kind in db.execute("SELECT name, type FROM sqlite_master WHERE type IN"
                                  " ('table', 'view')").fetchall():
         if name in TABLES or name in VIEWS:  # (an older index's tables, where views are now)

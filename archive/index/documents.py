@@ -18,6 +18,7 @@ from ..errors import ArchiveError
 from ..store import iter_tei_files
 from .db import Database, as_dicts, read_only, reader
 from .rows import UNINDEXED_ATTRIBUTES, file_id
+from .texts import document_texts
 
 
 @contextmanager
@@ -118,7 +119,7 @@ def mentions_of(settings: Settings, ids: Sequence[str] | None = None,
             'SELECT d.id, p.xml_id, m.type, m.ref, m.surface, m."when", m."from", m."to",'
             " m.not_before, m.not_after FROM mentions m JOIN documents d ON d.doc = m.doc"
             f" LEFT JOIN passages p ON p.passage = m.passage {where}"
-            " ORDER BY d.id, m.rowid", params).fetchall()
+            " ORDER BY d.id, m.mention", params).fetchall()
 
 
 # --- the viewer's ------------------------------------------------------------------------------
@@ -139,9 +140,12 @@ def mention_counts(settings: Settings, doc: int) -> dict[str, int]:
 def leaf_passages(settings: Settings, doc: int) -> list[dict[str, Any]]:
     """The leaf passages of document number ``doc`` in order: ``id`` (the citation address,
     see :mod:`tei.passages`), ``element``, ``text``."""
-    return as_dicts(reader(settings).execute(
-        "SELECT xml_id AS id, element, text FROM passages WHERE doc = ? AND leaf"
-        " ORDER BY position", (doc,)))
+    db = reader(settings)
+    texts = document_texts(db, [doc]).get(doc, [])
+    return [{"id": xml_id, "element": element, "text": texts[position - 1][0]}
+            for xml_id, element, position in db.execute(
+                "SELECT xml_id, element, position FROM passages WHERE doc = ? AND leaf"
+                " ORDER BY position", (doc,)).fetchall()]
 
 
 def document_catalogue(settings: Settings) -> list[dict[str, Any]]:

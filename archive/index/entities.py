@@ -10,9 +10,11 @@ from ..config import Settings
 from .db import Database, as_dicts, dialect, reader
 from .lookup import postings
 from .postings import Beside
+from .texts import passage_texts
 
 _MENTIONS = """
-SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.text AS text,
+SELECT d.id AS doc, d.title AS title, d.date AS date, p.xml_id AS target, p.doc AS text,
+       p.position AS position,
        m.start AS start, m."end" AS "end", m.surface AS surface
 FROM mentions m JOIN documents d ON d.doc = m.doc LEFT JOIN passages p ON p.passage = m.passage
 WHERE m.ref = ?{docs}
@@ -81,10 +83,22 @@ def entity_mentions(settings: Settings, ref: str, limit: int) -> list[dict[str, 
             docs.append(int(doc))
             total += int(count)
         chosen = f" AND m.doc IN ({', '.join(map(str, docs))})" if docs else ""
-        return as_dicts(db.execute(_MENTIONS.format(docs=chosen), (ref, limit)))
+        return with_texts(db, as_dicts(db.execute(_MENTIONS.format(docs=chosen),
+                                                  (ref, limit))))
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
+
+
+def with_texts(db: Database, mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of :data:`_MENTIONS` with their passages' texts (kept packed per document: read
+    once for the mentions shown), as :func:`entity_mentions` gives them."""
+    texts = passage_texts(db, [(row["text"], row["position"]) for row in mentions
+                               if row["text"] is not None])
+    for mention in mentions:
+        place = (mention["text"], mention.pop("position"))
+        mention["text"] = texts[place][0] if place in texts else None
+    return mentions
 
 
 def companions(settings: Settings, ref: str) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from .db import transaction
+from .texts import fulltext_rows
 from .workers import run_aside
 
 #: The full-text table (its shadow tables are named after it).
@@ -40,8 +41,10 @@ def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:
         db.execute(statement)
         for shard, moved in shards:  # gathered first: ATTACH is not possible in a transaction
             db.execute("ATTACH DATABASE ? AS shard", (shard,))
-            db.execute("INSERT INTO passages SELECT passage + ?, text, words FROM shard.passages"
-                       " WHERE leaf", (moved,))
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO passages VALUES (?, ?, ?)",
+                           fulltext_rows(db, "shard", moved=moved))
+            db.execute("COMMIT")
             db.execute("DETACH DATABASE shard")
         db.execute("BEGIN")  # one transaction: one pass of the indexer, as in place
         db.execute(f"INSERT INTO {TABLE} (rowid, text, words) SELECT passage, text, words"

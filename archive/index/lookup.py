@@ -28,6 +28,7 @@ from .matching import MARK_END as MARK_END  # (archive.index's, and the tests')
 from .matching import MARK_START as MARK_START
 from .matching import matching_passages, passage_hits
 from .postings import Counter, Postings
+from .texts import passage_texts
 
 #: Values shown per facet before ``truncated`` is set.
 FACET_SIZE = 30
@@ -276,12 +277,15 @@ class _Lookup:
                                   "selections": self.selections}
         if passage_mask is not None:
             result["passage_count"] = int(np.count_nonzero(passage_mask))
+            shown = self._rows(
+                "SELECT p.passage, d.id, p.xml_id, p.element, p.doc, p.position"
+                " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
+                self.index.passage_of_rank, passage_mask, limit)
+            texts = passage_texts(self.db, ((doc, position) for *_, doc, position in shown))
             result["passages"] = [
-                {"doc": doc, "target": xml_id, "element": element, "text": text}
-                for doc, xml_id, element, text in self._rows(
-                    "SELECT p.passage, d.id, p.xml_id, p.element, substr(p.text, 1, 300)"
-                    " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
-                    self.index.passage_of_rank, passage_mask, limit)]
+                {"doc": doc, "target": xml_id, "element": element,
+                 "text": texts.get((number, position), ("", ""))[0][:300]}
+                for doc, xml_id, element, number, position in shown]
         masks: dict[str | None, tuple[np.ndarray, Any]] = {None: (doc_mask, passage_mask)}
         result["facets"], result["facets_failed"] = [], []
         for facet in self.facets.values():

@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from .db import Database, dialect
-
-#: Private-use characters that mark a hit inside a snippet: escaped text never holds them.
-MARK_START, MARK_END = "\ue000", "\ue001"
-#: Tokens a snippet holds (FTS5's ``snippet`` and PostgreSQL's ``ts_headline`` alike).
-SNIPPET_TOKENS = 16
+from .texts import MARK_END as MARK_END
+from .texts import MARK_START as MARK_START
+from .texts import passage_texts, snippets
 
 
 def matching_passages(db: Database, query: str) -> list[int]:
@@ -44,21 +42,19 @@ def passage_hits(db: Database, query: str, doc_sets: list[list[int]], limit: int
     if postgresql:
         base = (" FROM passages p JOIN documents d ON d.doc = p.doc, CAST(? AS tsquery) q"
                 " WHERE p.terms @@ q" + "".join(clauses))
-        options = (f'StartSel="{MARK_START}", StopSel="{MARK_END}",'
-                   f" MaxWords={SNIPPET_TOKENS}, MinWords={SNIPPET_TOKENS // 2}, ShortWord=0")
-        shown = (f"ts_headline('archive_text', p.text, q, '{options}')", "ts_rank(p.terms, q)"
-                 " DESC, p.passage")
+        order = "ts_rank(p.terms, q) DESC, p.passage"
     else:
         base = (" FROM passage_text JOIN passages p ON p.passage = passage_text.rowid"
                 " JOIN documents d ON d.doc = p.doc WHERE passage_text MATCH ?"
                 + "".join(clauses))
-        shown = (f"snippet(passage_text, 0, '{MARK_START}', '{MARK_END}', '…',"
-                 f" {SNIPPET_TOKENS})", "rank")
+        order = "rank"
     total = db.execute("SELECT COUNT(*)" + base, params).fetchone()[0]
-    rows = db.execute(f"SELECT d.id, d.title, p.xml_id, p.element, {shown[0]}" + base
-                      + f" ORDER BY {shown[1]} LIMIT ? OFFSET ?",
-                      [*params, limit, offset]).fetchall()
-    return int(total), [tuple(row) for row in rows]
+    rows = db.execute("SELECT d.id, d.title, p.xml_id, p.element, p.doc, p.position" + base
+                      + f" ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    # the snippets of the hits shown, made of their texts (the index holds their tokens only)
+    texts = passage_texts(db, ((row[4], row[5]) for row in rows))
+    shown = snippets(query, [texts.get((row[4], row[5]), ("", "")) for row in rows])
+    return int(total), [(*row[:4], snippet) for row, snippet in zip(rows, shown, strict=True)]
 
 
 def _tsquery(query: str) -> str:

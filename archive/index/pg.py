@@ -6,9 +6,10 @@ PostgreSQL (``COPY``), where every reader reads: the viewer's processes and thre
 host, through a connection pool each. The tables are the SQLite index's (as PostgreSQL DDL,
 made by the numbered steps of :data:`MIGRATIONS`, recorded in ``schema_migrations``), in the
 schema :data:`SCHEMA`; the full text is a ``tsvector`` column of the leaf passages with a GIN
-index, ranked by ``ts_rank`` and cut into snippets by ``ts_headline``. Its lexemes are the
-tokens SQLite's FTS5 tokenizer makes of the same text (read from an FTS5 table in memory), so
-that a search finds on PostgreSQL what it finds on SQLite.
+index, ranked by ``ts_rank``. Its lexemes are the tokens SQLite's FTS5 tokenizer makes of the
+same text (read from an FTS5 table in memory), so that a search finds on PostgreSQL what it
+finds on SQLite; the snippets of the hits shown are made as SQLite's are, of the passages' packed
+texts (:func:`archive.index.texts.snippets`).
 
 A full publish (a rebuild, a new database, one that lags behind) fills a new schema and swaps
 it in within one transaction: a reader sees the old index or the new one, each whole. Other
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
+from .texts import TOKENIZER, passage_texts
 from .version import SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -47,7 +49,14 @@ TIMEOUT = 10.0
 #: step. Each runs with the search path set to the schema it makes (``schema_migrations``
 #: records those it holds). Step 1: the tables of SQLite's schema 8 (archive.index.db), the
 #: full text as a tsvector of each leaf passage (``terms``), mentions keeping SQLite's row
-#: order (``rowid``).
+#: order (``rowid``). Step 2 (schema 9): the passages' texts packed per document in ``texts``
+#: (archive.index.texts), as SQLite's are, snippets made of them as SQLite's are (a published
+#: index of schema 8 is published again in full: its texts are not kept by this step). Step 3
+#: (schema 9 too): each mention's type, ref, surface and dates numbered once
+#: (``mention_keys``), its rows numbers (``mention_rows``, keeping SQLite's row order in
+#: ``rowid``), ``mentions`` a view of both. Step 4 (schema 9 too): the passages indexed by
+#: document alone (nothing looks one up by its address: the unique index of both was as large
+#: as the table).
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -93,15 +102,38 @@ CREATE INDEX attribute_rows_key ON attribute_rows (key, doc);
 CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE TEXT SEARCH CONFIGURATION archive_text (COPY = pg_catalog.simple);
+"""), (2, """
+ALTER TABLE passages DROP COLUMN text, DROP COLUMN words;
+CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BYTEA NOT NULL);
+"""), (3, """
+DROP TABLE mentions;
+CREATE TABLE mention_keys (
+    key INTEGER PRIMARY KEY, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL, "when" TEXT,
+    "from" TEXT, "to" TEXT, not_before TEXT, not_after TEXT, start_day INTEGER, end_day INTEGER);
+CREATE INDEX mention_keys_ref ON mention_keys (ref) WHERE ref IS NOT NULL;
+CREATE INDEX mention_keys_days ON mention_keys (start_day, end_day) WHERE type = 'date';
+CREATE TABLE mention_rows (doc INTEGER NOT NULL, passage INTEGER, key INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, rowid BIGINT NOT NULL);
+CREATE INDEX mention_rows_doc ON mention_rows (doc, passage, key);
+CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage);
+CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "from", "to",
+                      not_before, not_after, start_day, end_day, mention) AS
+    SELECT r.doc, r.passage, k.type, k.ref, k.surface, r.start, r."end", k."when", k."from",
+           k."to", k.not_before, k.not_after, k.start_day, k.end_day, r.rowid
+    FROM mention_rows r JOIN mention_keys k ON k.key = r.key;
+"""), (4, """
+ALTER TABLE passages DROP CONSTRAINT passages_doc_xml_id_key;
+CREATE INDEX passages_doc ON passages (doc);
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).
-WHOLE = ("meta", "facet_keys", "labels", "postings", "element_keys", "attribute_keys")
+WHOLE = ("meta", "facet_keys", "labels", "postings", "element_keys", "attribute_keys",
+         "mention_keys")
 #: Tables of rows per document, replaced for the documents that changed.
-PER_DOCUMENT = ("documents", "passages", "mentions", "facet_rows", "element_rows",
+PER_DOCUMENT = ("documents", "passages", "texts", "mention_rows", "facet_rows", "element_rows",
                 "attribute_rows")
 #: Columns read from SQLite where they are not the PostgreSQL table's own.
-_SOURCE_COLUMNS = {"mentions": "*, rowid"}
+_SOURCE_COLUMNS = {"mention_rows": "*, rowid"}
 
 
 _PASSWORD = re.compile(r"(://[^/@:]*:)[^@]*@")
@@ -302,19 +334,6 @@ def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
         if missing:
             db.execute("INSERT INTO meta VALUES ('schema', %s), ('facets', '')",
                        (SCHEMA_VERSION,))
-        _accents(db)
-
-
-def _accents(db: Any) -> None:
-    """Snippets' words without their accents, as the lexemes are (where the server has the
-    ``unaccent`` extension; else snippets mark only the words written without them)."""
-    try:
-        with db.transaction():
-            db.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
-            db.execute("ALTER TEXT SEARCH CONFIGURATION archive_text ALTER MAPPING FOR"
-                       " word, hword, hword_part WITH public.unaccent, simple")
-    except Exception:  # noqa: BLE001, S110 - no such extension, or no right to add it
-        pass
 
 
 # --- publishing ----------------------------------------------------------------------------
@@ -419,7 +438,7 @@ def _publish_postings(db: Any, lite: sqlite3.Connection) -> None:
 def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
     """COPY the rows of an SQLite table (those ``where`` selects) into its PostgreSQL twin."""
     columns = [row[1] for row in lite.execute(f"PRAGMA table_info({table})")]
-    if table == "mentions":
+    if table == "mention_rows":
         columns.append("rowid")
     names = ", ".join(f'"{column}"' for column in columns)
     rows: Iterator[Sequence[Any]] = lite.execute(
@@ -428,8 +447,8 @@ def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
         rows = ((name.replace("\0", NUL), *rest) for name, *rest in rows)
     if table == "passages":
         names += ", terms"
-        rows = _with_terms(rows, columns.index("text"), columns.index("words"),
-                           columns.index("leaf"), columns.index("passage"))
+        rows = _with_terms(lite, rows, columns.index("doc"), columns.index("position"),
+                           columns.index("leaf"))
     with db.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -439,29 +458,29 @@ def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
 _TOKENIZED = 2000
 
 
-def _with_terms(rows: Iterable[Sequence[Any]], text: int, words: int, leaf: int,
-                passage: int) -> Iterator[tuple[Any, ...]]:
+def _with_terms(lite: sqlite3.Connection, rows: Iterable[Sequence[Any]], doc: int,
+                position: int, leaf: int) -> Iterator[tuple[Any, ...]]:
     """Passages' rows, leaves with their ``tsvector`` (a literal) and ``leaf`` as a boolean."""
     batch: list[Sequence[Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) == _TOKENIZED:
-            yield from _batch_terms(batch, text, words, leaf, passage)
+            yield from _batch_terms(lite, batch, doc, position, leaf)
             batch = []
-    yield from _batch_terms(batch, text, words, leaf, passage)
+    yield from _batch_terms(lite, batch, doc, position, leaf)
 
 
-def _batch_terms(batch: list[Sequence[Any]], text: int, words: int, leaf: int,
-                 passage: int) -> Iterator[tuple[Any, ...]]:
-    leaves = [(row[passage], row[text], row[words]) for row in batch if row[leaf]]
-    vectors = dict(zip((number for number, *_ in leaves), map(tsvector, tokens(leaves)),
-                       strict=True))
+def _batch_terms(lite: sqlite3.Connection, batch: list[Sequence[Any]], doc: int, position: int,
+                 leaf: int) -> Iterator[tuple[Any, ...]]:
+    places = [(row[doc], row[position]) for row in batch if row[leaf]]
+    texts = passage_texts(lite, places)
+    vectors = dict(zip(places, map(tsvector, tokens(
+        [(0, *texts.get(place, ("", ""))) for place in places])), strict=True))
     for row in batch:
-        yield (*row[:leaf], bool(row[leaf]), *row[leaf + 1:], vectors.get(row[passage]))
+        yield (*row[:leaf], bool(row[leaf]), *row[leaf + 1:],
+               vectors.get((row[doc], row[position])))
 
 
-#: The tokenizer of the SQLite index's full text (archive.index.db.FULLTEXT).
-_TOKENIZER = "unicode61 remove_diacritics 2"
 _TOKENS = threading.local()
 
 
@@ -471,7 +490,7 @@ def _tokenizer() -> sqlite3.Connection:
     if db is None:
         db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         db.execute(f"CREATE VIRTUAL TABLE texts USING fts5 (text, words,"
-                   f" tokenize='{_TOKENIZER}')")
+                   f" tokenize='{TOKENIZER}')")
         db.execute("CREATE VIRTUAL TABLE temp.instances USING fts5vocab(main, texts, instance)")
         _TOKENS.db = db
     return db

@@ -34,6 +34,7 @@ from .db import (
     FULLTEXT,
     INDEXES,
     LATE_INDEXES,
+    MENTION_COLUMNS,
     REBUILD_FILE,
     SCHEMA,
     SCHEMA_VERSION,
@@ -50,6 +51,7 @@ from .facets import registry_labels
 from .fulltext import build_aside, copy_in
 from .postings import Changes, write_postings
 from .rows import NO_DATES, DocumentRows, extract
+from .texts import fulltext_rows, pack_texts
 from .workers import (
     CHUNK,
     WorkLimits,
@@ -220,8 +222,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
     """
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
-            db.execute("INSERT INTO passage_text (rowid, text, words)"
-                       " SELECT passage, text, words FROM passages WHERE leaf")
+            db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                           fulltext_rows(db))
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         found = None if changes is None else _changes(db, *changes)
@@ -234,9 +236,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         copy_in(db, made.result())
         if here:
             with transaction(db):
-                db.execute("INSERT INTO passage_text (rowid, text, words) SELECT passage, text,"
-                           " words FROM passages WHERE leaf AND doc IN"
-                           f" ({', '.join(map(str, here))})")
+                db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                               fulltext_rows(db, where=f"doc IN ({', '.join(map(str, here))})"))
 
 
 def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
@@ -341,8 +342,9 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
-_SHARD_TABLES = ("documents", "passages", "mentions", "facet_keys", "facet_rows", "element_keys",
-                 "element_rows", "attribute_keys", "attribute_rows")
+_SHARD_TABLES = ("documents", "passages", "texts", "mention_keys", "mention_rows",
+                 "facet_keys", "facet_rows", "element_keys", "element_rows", "attribute_keys",
+                 "attribute_rows")
 _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
                  and statement.split()[2] in _SHARD_TABLES]
@@ -396,9 +398,22 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
     return shard, failed, None
 
 
+#: The columns of a mention's key, and their values as bound (see _insert).
+_MENTION_NAMES = ", ".join(f'"{column}"' for column in MENTION_COLUMNS)
+_KEY_VALUES = ", ".join("?" if column in ("type", "surface") else "NULLIF(?, '')"
+                        for column in MENTION_COLUMNS)
 #: How a scratch database's numbered tables are copied in: its values numbered anew (ours), its
 #: rows' documents and passages moved past ours (passage 0 stays: the document's own rows).
 _NUMBERED_COPY = {
+    "mention_keys": f"INSERT OR IGNORE INTO main.mention_keys ({_MENTION_NAMES})"
+                    f" SELECT {_MENTION_NAMES} FROM shard.mention_keys",
+    "mention_rows": 'INSERT INTO main.mention_rows (doc, passage, key, start, "end")'
+                    " SELECT r.doc + {docs:d}, r.passage + {passages:d}, m.key, r.start, r.\"end\""
+                    " FROM shard.mention_rows r JOIN shard.mention_keys s ON s.key = r.key"
+                    " JOIN main.mention_keys m ON "
+                    + " AND ".join(f"ifnull(m.\"{column}\", '') = ifnull(s.\"{column}\", '')"
+                                   for column in MENTION_COLUMNS)
+                    + " ORDER BY r.rowid",
     "element_keys": "INSERT OR IGNORE INTO main.element_keys (name)"
                     " SELECT name FROM shard.element_keys",
     "element_rows": "INSERT INTO main.element_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
@@ -443,8 +458,8 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
         values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
         db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
     if fts:  # else filled for every document at once, at the end of a rebuild
-        db.execute("INSERT INTO main.passage_text (rowid, text, words) SELECT passage +"
-                   f" {passages:d}, text, words FROM shard.passages WHERE leaf")
+        db.executemany("INSERT INTO main.passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                       fulltext_rows(db, "shard", moved=passages))
     return passages
 
 
@@ -470,31 +485,33 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
     # the document's facet rows, to take from the counts of their values (see _refresh_totals)
     db.execute("INSERT INTO temp.uncounted SELECT key, COUNT(*) FROM facet_rows WHERE doc = ?"
                " GROUP BY key", (doc,))
-    # An external-content FTS table forgets a row only when told its old text.
-    db.execute("INSERT INTO passage_text (passage_text, rowid, text, words) SELECT 'delete',"
-               " passage, text, words FROM passages WHERE doc = ? AND leaf", (doc,))
-    for table in ("passages", "mentions", "facet_rows", "element_rows", "attribute_rows",
-                  "documents"):
+    # A contentless FTS table forgets a row only when told its old text (its tokens).
+    db.executemany("INSERT INTO passage_text (passage_text, rowid, text, words)"
+                   " VALUES ('delete', ?, ?, ?)", fulltext_rows(db, where=f"doc = {doc:d}"))
+    for table in ("passages", "texts", "mention_rows", "facet_rows", "element_rows",
+                  "attribute_rows", "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
 
 class _Numbers:
-    """The numbers a scratch database gave its facet values, element names and attribute
-    values, kept beside it: a document's rows are then written as numbers, with no lookup of
-    each value in the database (the values are numbered in the order they come, as an
-    ``INSERT OR IGNORE`` of each document's values numbers them)."""
+    """The numbers a scratch database gave its facet values, element names, attribute values
+    and mention keys, kept beside it: a document's rows are then written as numbers, with no
+    lookup of each value in the database (the values are numbered in the order they come, as
+    an ``INSERT OR IGNORE`` of each document's values numbers them)."""
 
     def __init__(self) -> None:
         self.facets: dict[tuple[str, str], int] = {}
         self.elements: dict[tuple[str], int] = {}
         self.attributes: dict[tuple[str, str], int] = {}
+        self.mentions: dict[tuple[str | int, ...], int] = {}
 
-    def sizes(self) -> tuple[int, int, int]:
-        return len(self.facets), len(self.elements), len(self.attributes)
+    def sizes(self) -> tuple[int, int, int, int]:
+        return len(self.facets), len(self.elements), len(self.attributes), len(self.mentions)
 
-    def forget(self, sizes: tuple[int, int, int]) -> None:
+    def forget(self, sizes: tuple[int, int, int, int]) -> None:
         """Forget the values numbered since :meth:`sizes` gave ``sizes`` (rolled back)."""
-        tables: tuple[dict[Any, int], ...] = (self.facets, self.elements, self.attributes)
+        tables: tuple[dict[Any, int], ...] = (self.facets, self.elements, self.attributes,
+                                              self.mentions)
         for table, size in zip(tables, sizes, strict=True):
             while len(table) > size:
                 table.popitem()  # the last numbered
@@ -550,23 +567,40 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
     # (a mention or facet value outside any passage looks up None: "")
     passage_ids: dict[str | None, int] = {
         xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
-    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, text, position, leaf,"
-                   " words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [(passage_ids[xml_id], doc, xml_id, element, text, position, leaf, words)
-                    for xml_id, element, text, position, leaf, words in rows.passages])
+    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, position, leaf)"
+                   " VALUES (?, ?, ?, ?, ?, ?)",
+                   [(passage_ids[xml_id], doc, xml_id, element, position, leaf)
+                    for xml_id, element, _, position, leaf, _ in rows.passages])
+    db.execute("INSERT INTO texts (doc, data) VALUES (?, ?)",
+               (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages])))
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
                        [(passage_ids[xml_id], text, words)
                         for xml_id, _, text, _, leaf, words in rows.passages if leaf])
-    # Python's sqlite3 binds None slowly (it looks for an adapter each time), and most of
-    # these columns are empty: they are bound as '' and made NULL by NULLIF
-    db.executemany(
-        'INSERT INTO mentions (doc, passage, type, ref, surface, start, "end", "when", "from",'
-        ' "to", not_before, not_after, start_day, end_day) VALUES (?, NULLIF(?, \'\'), ?,'
-        " NULLIF(?, ''), ?, ?, ?" + ", NULLIF(?, '')" * 7 + ")",
-        [(doc, passage_ids.get(passage, ""), kind, ref or "", surface, start, end,
-          *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
-         for passage, kind, ref, surface, start, end, dates in rows.mentions])
+    # each mention's key (its type, ref, surface and dates) numbered once (mention_keys), each
+    # mention's row numbers (mention_rows); Python's sqlite3 binds None slowly (it looks for an
+    # adapter each time), and most key columns are empty: they are bound as '' (as the keys'
+    # unique index tells them apart) and made NULL by NULLIF
+    keys = [(kind, ref or "", surface,
+             *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
+            for _, kind, ref, surface, _, _, dates in rows.mentions]
+    places = [(doc, passage_ids.get(passage, ""), start, end)
+              for passage, _, _, _, start, end, _ in rows.mentions]
+    if numbers is not None:
+        db.executemany(f"INSERT INTO mention_keys (key, {_MENTION_NAMES})"
+                       f" VALUES (?, {_KEY_VALUES})", numbers.new(numbers.mentions, keys))
+        db.executemany('INSERT INTO mention_rows (doc, passage, key, start, "end")'
+                       " VALUES (?, NULLIF(?, ''), ?, ?, ?)",
+                       [(doc, passage, numbers.mentions[key], start, end)
+                        for (doc, passage, start, end), key in zip(places, keys, strict=True)])
+    else:
+        db.executemany(f"INSERT OR IGNORE INTO mention_keys ({_MENTION_NAMES})"
+                       f" VALUES ({_KEY_VALUES})", dict.fromkeys(keys))
+        db.executemany('INSERT INTO mention_rows (doc, passage, key, start, "end")'
+                       " SELECT ?, NULLIF(?, ''), key, ?, ? FROM mention_keys WHERE "
+                       + " AND ".join(f"ifnull(\"{column}\", '') = ?"
+                                      for column in MENTION_COLUMNS),
+                       [(*place, *key) for place, key in zip(places, keys, strict=True)])
     if numbers is not None:
         _insert_numbered(db, doc, rows, passage_ids, numbers)
         return doc

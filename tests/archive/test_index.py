@@ -65,7 +65,8 @@ def test_build_reads_header_metadata(settings: Settings) -> None:
 def test_passages_are_every_identified_element_of_the_text(settings: Settings) -> None:
     update_index(settings)
     texts = {xml_id: text for xml_id, text in rows(
-        settings, "SELECT xml_id, text FROM passages JOIN documents USING (doc)"
+        settings, "SELECT xml_id, passage_text(data, position) FROM passages"
+                  " JOIN texts USING (doc) JOIN documents USING (doc)"
                   " WHERE id = 'doc-paris-commune'")}
     assert texts["p3"] == ("In May 1871 Karl Marx wrote The Civil War in France for the First"
                            " International.\nA second line.")
@@ -81,8 +82,9 @@ def test_passages_are_every_identified_element_of_the_text(settings: Settings) -
 def test_mentions_have_offsets_into_their_passage(settings: Settings) -> None:
     update_index(settings)
     found = rows(settings, 'SELECT p.xml_id, m.type, m.ref, m.surface, m.start, m."end",'
-                           ' m."when", m."from", m."to", m.not_before, m.not_after, p.text'
-                           " FROM mentions m JOIN passages p USING (passage)"
+                           ' m."when", m."from", m."to", m.not_before, m.not_after,'
+                           " passage_text(t.data, p.position) FROM mentions m"
+                           " JOIN texts t USING (doc) JOIN passages p USING (passage)"
                            " JOIN documents d ON d.doc = m.doc"
                            " WHERE d.id = 'doc-left-opposition' AND p.xml_id IN ('p2', 'p4')"
                            " ORDER BY p.position, m.start")
@@ -357,7 +359,8 @@ def test_every_document_is_found_by_a_word_only_it_holds(structure: Settings) ->
 
 def test_passage_addresses_survive_a_rebuild(structure: Settings) -> None:
     update_index(structure)
-    sql = ("SELECT d.id, p.xml_id, p.element, p.leaf, p.text FROM passages p"
+    sql = ("SELECT d.id, p.xml_id, p.element, p.leaf, passage_text(t.data, p.position)"
+           " FROM passages p JOIN texts t USING (doc)"
            " JOIN documents d USING (doc) ORDER BY d.id, p.position")
     before = rows(structure, sql)
     assert len(before) > 50
@@ -368,8 +371,9 @@ def test_passage_addresses_survive_a_rebuild(structure: Settings) -> None:
 
 def test_mentions_of_unidentified_passages_have_offsets_into_them(structure: Settings) -> None:
     update_index(structure)
-    found = rows(structure, "SELECT p.xml_id, m.surface, m.start, m.\"end\", p.text"
-                            " FROM mentions m JOIN passages p USING (passage)"
+    found = rows(structure, "SELECT p.xml_id, m.surface, m.start, m.\"end\","
+                            " passage_text(t.data, p.position) FROM mentions m"
+                            " JOIN texts t USING (doc) JOIN passages p USING (passage)"
                             " JOIN documents d ON d.doc = m.doc WHERE d.id = 'drama'")
     assert [row[:2] for row in found] == [("body.div.div.stage", "Margery"),
                                           ("body.div.div.sp1.l2", "Thornbury")]

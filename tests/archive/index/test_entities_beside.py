@@ -13,7 +13,7 @@ import pytest
 from archive.config import Settings
 from archive.index import companions, entity_mentions, update_index, years_beside
 from archive.index.db import as_dicts, connect, reader
-from archive.index.entities import _COMPANIONS, _MENTIONS, _YEARS, _for
+from archive.index.entities import _COMPANIONS, _MENTIONS, _YEARS, _for, with_texts
 from archive.index.lookup import postings
 from benchmarks.corpus import FIXTURES, build_corpus
 
@@ -37,7 +37,7 @@ def _by_sql(settings: Settings, ref: str) -> tuple[list[dict[str, object]], list
     try:
         rows = db.execute(_for(db, _COMPANIONS), (ref, ref)).fetchall()
         years = db.execute(_for(db, _YEARS), (ref,)).fetchall()
-        mentions = as_dicts(db.execute(_MENTIONS.format(docs=""), (ref, 7)))
+        mentions = with_texts(db, as_dicts(db.execute(_MENTIONS.format(docs=""), (ref, 7))))
     finally:
         db.close()
     return ([{"id": id_, "type": kind, "passages": int(n)} for id_, kind, n in rows],

@@ -1,0 +1,131 @@
+"""The passages' texts as the index keeps them: packed per document, cut into snippets when shown.
+
+A leaf passage's text is needed by few readers (the hits a search page shows, an entity's
+mentions in context, a document's passages), yet it was the index's largest part: the texts of
+a document's passages are kept together, deflated (:func:`pack_texts`: a document's text
+compresses far better than each short passage alone), in one row of ``texts``; the full-text
+index holds only their tokens (FTS5 ``content=''``; a row is taken out by the ``delete``
+command with its old text, read back from ``texts``, which every SQLite with FTS5 can do).
+Snippets of the hits shown are made by FTS5's own ``snippet`` over those few texts put in a
+table in memory (:func:`snippets`): the same function on the same tokens gives the same
+snippets as the index's table did (it scores the instances of the query's phrases in one row,
+never the other rows), on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+#: Deflate's window for raw streams (no header, no checksum).
+_RAW = -15
+#: Private-use characters that mark a hit inside a snippet: escaped text never holds them.
+MARK_START, MARK_END = "\ue000", "\ue001"
+#: Tokens a snippet holds.
+SNIPPET_TOKENS = 16
+#: The tokenizer of the full text (archive.index.db's passage_text).
+TOKENIZER = "unicode61 remove_diacritics 2"
+#: Documents whose texts are read at once.
+_BATCH = 200
+
+#: A passage's text and the words markup splits in it (see archive.index.rows.split_words).
+Text = tuple[str, str]
+
+
+def pack_texts(texts: Sequence[Text]) -> bytes:
+    """The (text, words) of every passage of a document, in their order (``position`` 1 first),
+    as the index keeps them."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, _RAW)  # (9: as small, and slower)
+    data = json.dumps([[text, words] if words else text for text, words in texts],
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return packer.compress(data) + packer.flush()
+
+
+def unpack_texts(data: bytes | memoryview) -> list[Text]:
+    """The (text, words) of every passage :func:`pack_texts` packed, in order."""
+    return [(entry, "") if isinstance(entry, str) else (entry[0], entry[1])
+            for entry in json.loads(zlib.decompress(bytes(data), _RAW))]
+
+
+def document_texts(db: Any, docs: Iterable[int]) -> dict[int, list[Text]]:
+    """The passages' (text, words) of each of the documents numbered ``docs`` (on either
+    engine), in order: a passage's is at its ``position`` - 1."""
+    wanted = sorted(set(docs))
+    found: dict[int, list[Text]] = {}
+    for start in range(0, len(wanted), _BATCH):
+        numbers = ", ".join(map(str, wanted[start:start + _BATCH]))  # (numbers: no quoting)
+        for doc, data in db.execute(f"SELECT doc, data FROM texts WHERE doc IN ({numbers})"):
+            found[doc] = unpack_texts(data)
+    return found
+
+
+def passage_texts(db: Any, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Text]:
+    """The (text, words) of each passage at (document number, position)."""
+    places = list(places)
+    texts = document_texts(db, (doc for doc, _ in places))
+    return {(doc, position): texts[doc][position - 1] for doc, position in places
+            if doc in texts and 0 < position <= len(texts[doc])}
+
+
+def fulltext_rows(db: sqlite3.Connection, schema: str = "main", where: str = "",
+                  moved: int = 0) -> Iterator[tuple[int, str, str]]:
+    """(passage number + ``moved``, text, words) of the leaf passages of the documents of
+    ``schema`` (those ``where`` chooses: a condition on ``doc``): what the full-text index
+    holds of them. Read a batch of documents at a time (the rows are inserted meanwhile)."""
+    docs = [doc for (doc,) in db.execute(
+        f"SELECT doc FROM {schema}.texts {('WHERE ' + where) if where else ''} ORDER BY doc")]
+    for start in range(0, len(docs), _BATCH):
+        chosen = docs[start:start + _BATCH]
+        numbers = ", ".join(map(str, chosen))
+        texts = {doc: unpack_texts(data) for doc, data in db.execute(
+            f"SELECT doc, data FROM {schema}.texts WHERE doc IN ({numbers})")}
+        rows = db.execute(f"SELECT doc, passage, position FROM {schema}.passages"
+                          f" WHERE leaf AND doc IN ({numbers}) ORDER BY passage").fetchall()
+        for doc, passage, position in rows:
+            text, words = texts[doc][position - 1]
+            yield passage + moved, text, words
+
+
+def with_texts(db: sqlite3.Connection) -> sqlite3.Connection:
+    """``db`` with the SQL function ``passage_text(data, position)``: the text of the passage
+    at ``position`` in a document's packed texts (``texts.data``), for inspection and tests."""
+    db.create_function("passage_text", 2, lambda data, position: unpack_texts(data)[
+        position - 1][0], deterministic=True)
+    return db
+
+
+_SNIPPETS = threading.local()
+
+
+def _snippet_table() -> sqlite3.Connection:
+    """This thread's FTS5 table in memory, of the full text's columns and tokenizer."""
+    db: sqlite3.Connection | None = getattr(_SNIPPETS, "db", None)
+    if db is None:
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        db.execute(f"CREATE VIRTUAL TABLE shown USING fts5 (text, words, tokenize='{TOKENIZER}')")
+        _SNIPPETS.db = db
+    return db
+
+
+def snippets(query: str, texts: Sequence[tuple[str, str]]) -> list[str]:
+    """The snippet of each (text, words) matching the FTS5 ``query``, as FTS5's ``snippet`` of
+    the text column makes it: :data:`SNIPPET_TOKENS` tokens at most, hits between
+    :data:`MARK_START` and :data:`MARK_END`, ``…`` where the text goes on ('' for a text the
+    query does not match)."""
+    if not texts:
+        return []
+    db = _snippet_table()
+    db.execute("BEGIN")
+    try:
+        db.executemany("INSERT INTO shown (rowid, text, words) VALUES (?, ?, ?)",
+                       [(number, text, words) for number, (text, words) in enumerate(texts)])
+        found = dict(db.execute(
+            f"SELECT rowid, snippet(shown, 0, '{MARK_START}', '{MARK_END}', '…',"
+            f" {SNIPPET_TOKENS}) FROM shown WHERE shown MATCH ?", (query,)).fetchall())
+    finally:
+        db.execute("ROLLBACK")  # the table stays empty
+    return [found.get(number, "") for number in range(len(texts))]

@@ -314,6 +314,18 @@ def reader(url: str) -> Connection:
 
 # --- the schema ----------------------------------------------------------------------------
 
+def migrate(db: Any, steps: list[tuple[int, str]]) -> None:
+    """Apply the numbered ``steps`` the schema on the search path lacks (its
+    ``schema_migrations`` records those applied), in the caller's transaction."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+               " applied TIMESTAMPTZ NOT NULL DEFAULT now())")
+    done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    for version, ddl in steps:
+        if version not in done:
+            db.execute(ddl)
+            db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+
+
 def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
     """Make ``schema`` (an empty index, as SQLite's :func:`archive.index.db.recreate` makes)
     where it is missing, and apply the migration steps it lacks."""
@@ -324,13 +336,7 @@ def ensure_schema(db: Any, schema: str = SCHEMA) -> None:
         if missing:
             db.execute(f"CREATE SCHEMA {schema}")
         db.execute(f"SET LOCAL search_path TO {schema}, public")
-        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-                   " applied TIMESTAMPTZ NOT NULL DEFAULT now())")
-        done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
-        for version, ddl in MIGRATIONS:
-            if version not in done:
-                db.execute(ddl)
-                db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+        migrate(db, MIGRATIONS)
         if missing:
             db.execute("INSERT INTO meta VALUES ('schema', %s), ('facets', '')",
                        (SCHEMA_VERSION,))

@@ -36,7 +36,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import MIRROR_FILE, atomic_write, escapes
-from .pg import error_line, open_connection, redacted
+from .pg import error_line, migrate, open_connection, redacted
 
 #: The schema of the stored files (never swapped: a full publish of the index leaves it).
 SCHEMA = "archive_store"
@@ -66,13 +66,7 @@ def _ensure_schema(db: Any) -> None:
         db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (SCHEMA,))
         db.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         db.execute(f"SET LOCAL search_path TO {SCHEMA}, public")
-        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-                   " applied TIMESTAMPTZ NOT NULL DEFAULT now())")
-        done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
-        for version, ddl in MIGRATIONS:
-            if version not in done:
-                db.execute(ddl)
-                db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+        migrate(db, MIGRATIONS)
 
 
 def archive_files(data_dir: Path) -> Iterator[tuple[str, Path]]:

@@ -32,15 +32,19 @@ def throwaway_database() -> Iterator[str]:
         cluster.stop()
 
 
-def tables_bytes(url: str) -> int:
-    """The bytes of the tables in the database ``url`` names, their indexes and TOAST included
-    (not the system catalogue)."""
+def tables_bytes(url: str, store: bool = False) -> int:
+    """The bytes of the index's tables in the database ``url`` names, their indexes and TOAST
+    included (not the system catalogue); ``store``: those of the archive's files stored for
+    viewer hosts (archive.index.pgstore) instead."""
     import psycopg
+
+    from archive.index.pgstore import SCHEMA
 
     with psycopg.connect(url) as db:
         row = db.execute(
             "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm')"
             " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-            " AND n.nspname NOT LIKE 'pg_toast%'").fetchone()
+            " AND n.nspname NOT LIKE 'pg_toast%%' AND (n.nspname = %s) = %s",
+            (SCHEMA, store)).fetchone()
         return int(row[0]) if row else 0

@@ -215,6 +215,12 @@ LOCK_FILE = ".lock"
 MIRROR_FILE = ".store-mirror"
 
 
+
+def is_mirror(data_dir: Path) -> bool:
+    """Whether ``data_dir`` is a viewer host's copy of the archive stored in PostgreSQL
+    (:data:`MIRROR_FILE`)."""
+    return (data_dir / MIRROR_FILE).is_file()
+
 @dataclass(frozen=True)
 class LockHolder:
     """Who holds (or held) the data directory's lock, as its lock file records it."""
@@ -248,7 +254,7 @@ def data_lock(data_dir: Path) -> Iterator[None]:
     :raise ArchiveError: the data directory cannot be written, or is a viewer host's copy of
         the archive stored in PostgreSQL (:data:`MIRROR_FILE`).
     """
-    if (data_dir / MIRROR_FILE).is_file():
+    if is_mirror(data_dir):
         raise ArchiveError("this data directory is a viewer host's copy of the archive stored "
                            "in PostgreSQL: change the archive on the building host (its own "
                            "data directory), whose updates reach this copy", str(data_dir))

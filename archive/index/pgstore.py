@@ -36,6 +36,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import MIRROR_FILE, atomic_write, escapes
+from ..store import is_mirror as is_mirror  # (archive.index's, for the viewer)
 from .pg import error_line, migrate, open_connection, redacted
 
 #: The schema of the stored files (never swapped: a full publish of the index leaves it).
@@ -87,6 +88,9 @@ def archive_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
                     yield path.relative_to(data_dir).as_posix(), path
 
 
+_NOT_WRITTEN = "the archive's files cannot be written to the database; run `archive reindex` again"
+
+
 def _failed(error: Exception, url: str, what: str) -> ArchiveError:
     return ArchiveError(f"{what} ({error_line(error, url)})", redacted(url))
 
@@ -135,8 +139,7 @@ def publish_files(url: str, data_dir: Path) -> list[str]:
                 _upsert(db, batch)
         return sorted(there)
     except psycopg.Error as error:
-        raise _failed(error, url, "the archive's files cannot be written to the database; "
-                      "run `archive reindex` again") from None
+        raise _failed(error, url, _NOT_WRITTEN) from None
 
 
 def _next_generation(db: Any) -> int:
@@ -171,8 +174,7 @@ def forget_files(url: str, data_dir: Path, paths: list[str]) -> None:
             db.execute("DELETE FROM files WHERE path = ANY(%s)", (gone,))
             _next_generation(db)
     except psycopg.Error as error:
-        raise _failed(error, url, "the archive's files cannot be written to the database; "
-                      "run `archive reindex` again") from None
+        raise _failed(error, url, _NOT_WRITTEN) from None
 
 
 # --- reading (viewer hosts, export) ------------------------------------------------------------
@@ -294,11 +296,6 @@ def store_generation(settings: Settings) -> int | None:
             db.execute("ROLLBACK")
         return None
     return int(row[0]) if row else None
-
-
-def is_mirror(data_dir: Path) -> bool:
-    """Whether ``data_dir`` is a mirror of the store (a viewer host's: see :func:`mirror`)."""
-    return (data_dir / MIRROR_FILE).is_file()
 
 
 def _mirrored(data_dir: Path, url: str) -> int | None:

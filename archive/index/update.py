@@ -208,6 +208,10 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                        time.perf_counter() - started, full)
 
 
+#: Adds (passage number, text, words) rows to the full-text index (a scratch database, when
+#: one is attached, has none: the index's own).
+_ADD_TEXTS = "INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)"
+
 def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
             aside: tuple[Future[str], list[int]] | None, changed: bool,
             changes: tuple[int, list[int]] | None) -> None:
@@ -222,8 +226,7 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
     """
     with transaction(db):
         if full and aside is None:  # one pass of the indexer over every leaf passage
-            db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
-                           fulltext_rows(db))
+            db.executemany(_ADD_TEXTS, fulltext_rows(db))
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         found = None if changes is None else _changes(db, *changes)
@@ -236,7 +239,7 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         copy_in(db, made.result())
         if here:
             with transaction(db):
-                db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
+                db.executemany(_ADD_TEXTS,
                                fulltext_rows(db, where=f"doc IN ({', '.join(map(str, here))})"))
 
 
@@ -458,8 +461,7 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
         values = ", ".join(moved.get(column, f'"{column}"') for column in columns)
         db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
     if fts:  # else filled for every document at once, at the end of a rebuild
-        db.executemany("INSERT INTO main.passage_text (rowid, text, words) VALUES (?, ?, ?)",
-                       fulltext_rows(db, "shard", moved=passages))
+        db.executemany(_ADD_TEXTS, fulltext_rows(db, "shard", moved=passages))
     return passages
 
 
@@ -574,7 +576,7 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
     db.execute("INSERT INTO texts (doc, data) VALUES (?, ?)",
                (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages])))
     if fts:  # else filled for every document at once, at the end of a rebuild
-        db.executemany("INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)",
+        db.executemany(_ADD_TEXTS,
                        [(passage_ids[xml_id], text, words)
                         for xml_id, _, text, _, leaf, words in rows.passages if leaf])
     # each mention's key (its type, ref, surface and dates) numbered once (mention_keys), each

@@ -2,10 +2,10 @@
  *
  * A facet's rows are value ids grouped by rank (document or passage): rank r's rows are
  * ids[starts[r]:starts[r + 1]] (the last ends at the last row). count_runs counts the ids in
- * the runs of the ranks set in a mask, or, when those hold most rows, the ids in the others'
+ * the runs of the ranks set in a mask, or, when most ranks are set, the ids in the others'
  * runs taken from the totals: what NumPy does in three passes over temporary arrays (the
  * runs' positions or the mask repeated per row, the ids taken, bincount), done here in one
- * without the GIL. An optional extension: without it (no C compiler at install) postings.py
+ * without the GIL (the viewer's other threads go on meanwhile). An optional extension: without it (no C compiler at install) postings.py
  * counts with NumPy alone, to the same counts.
  */
 #define PY_SSIZE_T_CLEAN

@@ -10,7 +10,7 @@ PORT   ?= 5000
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/model.txt
+$(STAMP): pyproject.toml setup.py archive/index/_counting.c requirements/model.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-# The installable package: dist/tei_archive-<version>-py3-none-any.whl (schemas, templates,
+# The installable package: dist/tei_archive-<version>-<python>-<platform>.whl (schemas, templates,
 # static files, facets and the samples inside; README: Installing). Built from a clean build/.
 wheel: $(STAMP)
 	rm -rf build

@@ -44,6 +44,19 @@ import numpy as np
 from .db import Database, read_slice
 from .version import SEGMENTS
 
+
+def _counting_loop() -> Callable[..., None] | None:
+    """The C counting loop (archive/index/_counting.c), an optional extension; None: it was
+    not built (no C compiler at install), NumPy alone counts, to the same counts."""
+    try:
+        from ._counting import count_runs
+    except ImportError:
+        return None
+    return count_runs
+
+
+_count_runs = _counting_loop()
+
 #: Values whose documents (and passages) a process keeps, per facet.
 VALUE_CACHE = 256
 #: Full-text and date results kept per process (pages and facet toggles repeat them).
@@ -404,9 +417,13 @@ class _Rows:
     """Value ids grouped by rank, counted row by row under a mask.
 
     The rows of the set entries of a mask are then runs, cheap to select, and when they are
-    most of the rows the few others are counted instead and taken from the totals. With few
-    rows per rank each row's rank is read in the mask, unless few ranks are set; with many,
-    only the runs of the ranks set (or, when they hold most rows, of those not set) are read.
+    most of the rows the few others are counted instead and taken from the totals. The C loop
+    (``archive.index._counting``, where it was built) counts them in one pass over the runs,
+    4-5 times as fast as NumPy's passes over temporary arrays (at 60,000 documents a person
+    facet's 2.2 million rows under half the documents: 0.9 ms against 4.2). NumPy's
+    (:meth:`numpy_counts`): with few rows per rank each row's rank is read in the mask, unless
+    few ranks are set; with many, only the runs of the ranks set (or, when they hold most rows,
+    of those not set) are read.
     """
 
     #: Rows per rank from which reading the runs beats reading each row's rank in the mask.
@@ -420,14 +437,32 @@ class _Rows:
     def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, total: np.ndarray,
                  ranks: Callable[[], np.ndarray]) -> None:
         """:param total: the rows per value; :param ranks: each row's rank, when asked."""
-        self.value_ids, self.lengths, self.total = value_ids, lengths, total
-        #: Each row's rank (with few rows per rank only).
-        self.ranks = None if len(value_ids) >= self.RUNS * len(lengths) else ranks()
+        self.value_ids, self.lengths = value_ids, lengths
+        self.total = total.astype(np.int64, copy=False)
+        #: The C loop, for value ids of the types it reads (those :func:`_value_ids` gives).
+        self.loop = _count_runs if value_ids.dtype in (np.uint16, np.int32) else None
+        self._ranks = ranks
+        #: Each row's rank (with few rows per rank only, and without the C loop).
+        self.ranks = (None if len(value_ids) >= self.RUNS * len(lengths) or self.loop
+                      else ranks())
         #: Where each rank's run starts.
         self.starts = _starts(lengths)
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Rows per value among the ranks set in ``mask`` (a new array)."""
+        if not len(self.value_ids):
+            return np.zeros(len(self.total), dtype=np.int64)
+        if self.loop is None:
+            return self.numpy_counts(mask)
+        counts = np.empty(len(self.total), dtype=np.int64)
+        self.loop(np.ascontiguousarray(self.value_ids), self.starts,
+                  np.ascontiguousarray(mask, dtype=bool), self.total, counts)
+        return counts
+
+    def numpy_counts(self, mask: np.ndarray) -> np.ndarray:
+        """:meth:`counts` in NumPy alone (without the C loop)."""
+        if self.ranks is None and len(self.value_ids) < self.RUNS * len(self.lengths):
+            self.ranks = self._ranks()
         if not len(self.value_ids):
             return np.zeros(len(self.total), dtype=np.int64)
         if self.ranks is not None and np.count_nonzero(mask) >= self.RARE * len(mask):

@@ -25,7 +25,7 @@ from tei.namespaces import NSMAP
 from ..errors import QueryError
 from .attributes import attribute_plan
 from .compile import CompiledQuery, compile_query
-from .hits import Hit, HitMaker
+from .hits import Hit, HitFields, HitMaker, element_hits, hit_fields
 from .parse import lxml_xpath, parse, query_error
 from .plans import (
     AtomPlan,
@@ -136,6 +136,16 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     :param stamp: the file's (mtime_ns, size) when the caller has just read them.
     :raise QueryError: a dynamic error, named after ``doc``.
     """
+    named = _named(compiled)
+    if named is not None:  # //NAME, //NAME[contains(., 'w')]: a tree not kept, its hits apart
+        name, literal = named
+        fields = cache.named_hits(path, name, stamp, room, partial(
+            _hit_fields, doc, compiled.namespaces, cache, path, stamp))
+        if fields is not None:
+            if literal is not None:
+                fields = [found for found in fields if literal in found[1]]
+            return len(fields), element_hits(doc, name, compiled.namespaces,
+                                             fields[:max(0, room)]), False
     found = attribute_plan(compiled.expression, compiled.namespaces)
     # //NAME[@a = 'x']: from the tree's attribute map, no walk (a tree not kept: by lxml
     # where lxml runs it, rather than building a map used once)
@@ -160,6 +170,24 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
                                     partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
     return count, hits, False
+
+
+def _named(compiled: CompiledQuery) -> tuple[str, str | None] | None:
+    # (Clark name, literal) of //NAME[contains(., 'literal')], (name, None) of //NAME
+    holding = containing(compiled.expression, compiled.namespaces)
+    if holding is not None:
+        return holding
+    name = descendant_name(compiled.expression, compiled.namespaces) \
+        if compiled.engine == "lxml" else None
+    return None if name is None else (name, None)
+
+
+def _hit_fields(doc: str, namespaces: tuple[tuple[str, str], ...], cache: TreeCache,
+                path: Path, stamp: tuple[int, int] | None, elements: list[Any],
+                ) -> list[HitFields]:
+    # the hit fields of elements of a tree not kept, made as its hits are
+    maker = HitMaker(doc, namespaces, {}, partial(cache.passage_addresses, path, stamp))
+    return [hit_fields(maker.hit(element)) for element in elements]
 
 
 def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,

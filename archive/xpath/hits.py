@@ -50,6 +50,26 @@ class Hit(NamedTuple):
         return self._asdict()
 
 
+#: An element's hit without its document: (target, value, context), the context None where it
+#: is the value's words (a passage's own hit), kept apart from trees (see TreeCache.named_hits).
+HitFields = tuple[str | None, str, str | None]
+
+
+def hit_fields(hit: Hit) -> HitFields:
+    """An element's :class:`Hit` as its :data:`HitFields`."""
+    return hit.target, hit.value, None if hit.context == " ".join(hit.value.split()) \
+        else hit.context
+
+
+def element_hits(doc: str, name: str, namespaces: Iterable[tuple[str, str]],
+                 found: Iterable[HitFields]) -> list[Hit]:
+    """The hits of elements named ``name`` (Clark) from their :data:`HitFields`."""
+    prefixed = _prefixed(name, tuple(namespaces))
+    return [Hit(doc, target, "element", prefixed, value,
+                " ".join(value.split()) if context is None else context)
+            for target, value, context in found]
+
+
 def passage_addresses(root: etree._Element) -> dict[Any, str]:
     """The address of each passage (element) of the document whose root is ``root``."""
     return {passage.element: passage.address for passage in passages(root)}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -18,12 +20,13 @@ from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
 from .attributes import AttributeMap, attribute_map
-from .hits import passage_addresses, string_value
+from .hits import HitFields, passage_addresses, string_value
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
-#: Budget of the attribute values kept apart from the trees (see TreeCache.attribute_values).
-VALUES_BUDGET = 64 * 1024 * 1024
+#: Budget of what is kept apart from the trees not kept (see TreeCache.attribute_values and
+#: TreeCache.named_hits): a few dozen bytes per element against a tree's eight times its file.
+VALUES_BUDGET = 128 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -70,6 +73,7 @@ class TreeCache:
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
+    FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
     #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
     #: (remembered hits, maps, elements by name), worth more than as much of another tree.
     TREES_SHARE = 0.75
@@ -193,6 +197,39 @@ class TreeCache:
         if cost <= self.values_budget:
             self._aside[key] = (stamp, kept, cost, self.query)
             self.aside_used += cost
+
+    def named_hits(self, path: Path, name: str, stamp: tuple[int, int] | None, room: int,
+                   make: Callable[[list[Any]], list[HitFields]]) -> list[HitFields] | None:
+        """The hit fields of the elements of ``path`` named ``name`` (Clark), in document order,
+        for a tree that is not kept; None for a kept tree (its hits are remembered with it, see
+        :meth:`hit_memo`), or when more than ``room`` elements would be made.
+
+        Made by ``make`` from the elements (``//NAME``'s items) once, then kept apart from the
+        trees as attribute values are (see :meth:`attribute_values`): ``//tei:persName`` and
+        ``//tei:p[contains(., 'w')]`` (any word: the value is the element's string value) over
+        more documents than the trees' budget holds parse none of them when asked again.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = (str(path), "/" + name)  # (an attribute's Clark name never starts with "/")
+        stamp = stamp or file_stamp(path)
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._aside.move_to_end(key)
+            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            return cast(list[HitFields], aside[1])
+        kept = self._entries.get(key[0])
+        if kept is not None and kept.stamp == stamp:
+            return None
+        elements = self.elements(path, name, stamp)
+        if len(elements) > room or key[0] in self._entries:  # (kept now: it was parsed)
+            return None
+        found = make(elements)
+        self._keep_aside(key, stamp, found, sum(
+            self.FIELDS_ENTRY + sys.getsizeof(value) + (0 if context is None else
+                                                        sys.getsizeof(context))
+            for _, value, context in found), aside)
+        return found
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:

@@ -146,7 +146,31 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
                 fields = [found for found in fields if literal in found[1]]
             return len(fields), element_hits(doc, name, compiled.namespaces,
                                              fields[:max(0, room)]), False
+    filtered = filter_plan(compiled.expression, compiled.namespaces) \
+        if compiled.engine != "lxml" else None
+    tag = None if filtered is None or filtered.read is None else descendant_name(
+        filtered.path, compiled.namespaces)
+    if filtered is not None and tag is not None:  # //NAME[P] where P reads only attributes
+        records = cache.named_hits(path, tag, stamp, room, partial(
+            _hit_fields, doc, compiled.namespaces, cache, path, stamp), filtered.read or ())
+        try:
+            kept = None if records is None else [
+                record for record in records if filtered.keeps(tag, record[3])]
+        except NoPlan:
+            kept = None  # a position test: evaluated in full below
+        except elementpath.ElementPathError as error:
+            raise query_error(error, doc) from None
+        if kept is not None:
+            return len(kept), element_hits(doc, tag, compiled.namespaces,
+                                           kept[:max(0, room)]), False
     found = attribute_plan(compiled.expression, compiled.namespaces)
+    if found is not None:  # a tree not kept: the hits of its elements selected before, apart
+        chosen = cache.attribute_hits(path, found, stamp, partial(
+            _hit_fields, doc, compiled.namespaces, cache, path, stamp))
+        if chosen is not None:
+            return len(chosen), [hit for tag, fields in chosen[:max(0, room)]
+                                 for hit in element_hits(doc, tag, compiled.namespaces,
+                                                         (fields,))], False
     # //NAME[@a = 'x']: from the tree's attribute map, no walk (a tree not kept: by lxml
     # where lxml runs it, rather than building a map used once)
     mapped = None if found is None else cache.attributes(

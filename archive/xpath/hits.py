@@ -62,12 +62,13 @@ def hit_fields(hit: Hit) -> HitFields:
 
 
 def element_hits(doc: str, name: str, namespaces: Iterable[tuple[str, str]],
-                 found: Iterable[HitFields]) -> list[Hit]:
-    """The hits of elements named ``name`` (Clark) from their :data:`HitFields`."""
+                 found: Iterable[tuple[Any, ...]]) -> list[Hit]:
+    """The hits of elements named ``name`` (Clark) from their :data:`HitFields` (what
+    follows them in each tuple is left out)."""
     prefixed = _prefixed(name, tuple(namespaces))
-    return [Hit(doc, target, "element", prefixed, value,
-                " ".join(value.split()) if context is None else context)
-            for target, value, context in found]
+    return [Hit(doc, fields[0], "element", prefixed, fields[1],
+                " ".join(fields[1].split()) if fields[2] is None else fields[2])
+            for fields in found]
 
 
 def passage_addresses(root: etree._Element) -> dict[Any, str]:

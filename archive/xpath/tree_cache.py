@@ -19,7 +19,7 @@ import elementpath
 from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
-from .attributes import AttributeMap, attribute_map
+from .attributes import AttributeMap, AttributePlan, attribute_map
 from .hits import HitFields, passage_addresses, string_value
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
@@ -199,10 +199,13 @@ class TreeCache:
             self.aside_used += cost
 
     def named_hits(self, path: Path, name: str, stamp: tuple[int, int] | None, room: int,
-                   make: Callable[[list[Any]], list[HitFields]]) -> list[HitFields] | None:
+                   make: Callable[[list[Any]], list[HitFields]], read: tuple[str, ...] = (),
+                   ) -> list[tuple[Any, ...]] | None:
         """The hit fields of the elements of ``path`` named ``name`` (Clark), in document order,
-        for a tree that is not kept; None for a kept tree (its hits are remembered with it, see
-        :meth:`hit_memo`), or when more than ``room`` elements would be made.
+        for a tree that is not kept, each followed, when ``read`` names attributes (Clark), by
+        the tuple of their values (None: absent); None for a kept tree (its hits are
+        remembered with it, see :meth:`hit_memo`), or when more than ``room`` elements would
+        be made.
 
         Made by ``make`` from the elements (``//NAME``'s items) once, then kept apart from the
         trees as attribute values are (see :meth:`attribute_values`): ``//tei:persName`` and
@@ -211,25 +214,69 @@ class TreeCache:
 
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        key = (str(path), "/" + name)  # (an attribute's Clark name never starts with "/")
+        # (an attribute's Clark name never starts with "/")
+        key = (str(path), "/" + name + "".join(f"@{attribute}" for attribute in read))
         stamp = stamp or file_stamp(path)
         aside = self._aside.get(key)
         if aside is not None and aside[0] == stamp:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
-            return cast(list[HitFields], aside[1])
+            return cast(list[tuple[Any, ...]], aside[1])
         kept = self._entries.get(key[0])
         if kept is not None and kept.stamp == stamp:
             return None
         elements = self.elements(path, name, stamp)
         if len(elements) > room or key[0] in self._entries:  # (kept now: it was parsed)
             return None
-        found = make(elements)
+        found: list[tuple[Any, ...]] = list(make(elements))
+        if read:
+            found = [(*fields, tuple(map(element.get, read)))
+                     for fields, element in zip(found, elements, strict=True)]
         self._keep_aside(key, stamp, found, sum(
-            self.FIELDS_ENTRY + sys.getsizeof(value) + (0 if context is None else
-                                                        sys.getsizeof(context))
-            for _, value, context in found), aside)
+            self.FIELDS_ENTRY * (1 + len(read)) + sys.getsizeof(fields[1])
+            + (0 if fields[2] is None else sys.getsizeof(fields[2])) for fields in found), aside)
         return found
+
+    def attribute_hits(self, path: Path, plan: AttributePlan, stamp: tuple[int, int] | None,
+                       make: Callable[[list[Any]], list[HitFields]],
+                       ) -> list[tuple[str, HitFields]] | None:
+        """(tag, hit fields) of the elements ``plan`` selects in ``path``, in document order,
+        for a tree that is not kept; None for a kept tree (its map and hits are kept with it).
+
+        The fields are made by ``make`` from the elements the first time a query selects them
+        and kept in the attribute's map kept apart (see :meth:`attribute_values`), within its
+        budget: ``//tei:*[@ref = '#x']`` asked again parses no tree, and another value parses
+        only the trees holding it whose elements were not selected before.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = str(path)
+        stamp = stamp or file_stamp(path)
+        kept = self._entries.get(key)
+        if kept is not None and kept.stamp == stamp:
+            return None
+        values = self.attribute_values(path, plan.attribute, stamp)
+        if key in self._entries:  # kept now: it was parsed
+            return None
+        chosen = plan.chosen(values)
+        if any(fields is None for _, (_, fields) in chosen):
+            made = make(plan.select(attribute_map(self._entry(path, stamp).tree,
+                                                  plan.attribute)))
+            by_rank = {rank: fields for (_, (rank, _)), fields in zip(chosen, made, strict=True)}
+            aside = self._aside.get((key, plan.attribute))
+            extra = sum(self.FIELDS_ENTRY + sys.getsizeof(value) + (
+                0 if context is None else sys.getsizeof(context)) for _, value, context in made)
+            if aside is not None and aside[1] is values \
+                    and self.aside_used + extra <= self.values_budget:
+                for value in plan.values:  # in place: the map kept apart holds them now
+                    for tag, pairs in values.get(value, {}).items():
+                        if plan._named(tag):
+                            pairs[:] = [(rank, by_rank.get(rank, fields))
+                                        for rank, fields in pairs]
+                self._aside[(key, plan.attribute)] = (*aside[:2], aside[2] + extra, aside[3])
+                self.aside_used += extra
+            return [(tag, fields) for (tag, _), fields in zip(chosen, made, strict=True)]
+        return [(tag, fields) for tag, (_, fields) in chosen]
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:

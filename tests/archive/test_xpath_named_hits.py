@@ -54,3 +54,52 @@ def test_a_file_changed_in_place_is_read_again(corpus: Settings) -> None:
     after = _run("//tei:persName", files, none_kept)
     assert after == _run("//tei:persName", files, TreeCache()) != before
     assert [hit.value for hit in after[1] if hit.doc == "untitled_note"] == ["Rosa Luxemburg"]
+
+
+def test_attribute_hits_kept_apart_answer_again_without_parsing(corpus: Settings) -> None:
+    # //NAME[@a = 'x'] on trees not kept: the selected elements' hits are kept in the map of
+    # the attribute kept apart; asked again, no tree is parsed; another value parses only the
+    # trees holding elements not selected before
+    files = document_files(corpus)
+    holding = {"#leon-trotsky": {"doc-left-opposition", "doc-spanish-revolution"}}
+    none_kept = TreeCache(budget=0)
+    steps = [("//tei:*[@ref = '#leon-trotsky']", len(files)),  # the maps are made: all parsed
+             ("//tei:*[@ref = '#leon-trotsky']", 0),
+             ("//tei:persName[@ref = '#leon-trotsky']", 0),  # a subset of those selected
+             ("//tei:*[@ref = ('#moscow', '#leon-trotsky')]", None),
+             ("//tei:*[@ref = ('#moscow', '#leon-trotsky')]", 0),
+             ("//tei:*[@ref = '#nobody']", 0)]
+    for expression, parses in steps:
+        before = none_kept.misses
+        found = _run(expression, files, none_kept)
+        assert found == _run(expression, files, TreeCache()), expression  # the kept trees'
+        if parses is not None:
+            assert none_kept.misses - before == parses, expression
+    assert {hit.doc for hit in _run("//tei:*[@ref = '#leon-trotsky']", files, none_kept)[1]} \
+        == holding["#leon-trotsky"]
+    assert not none_kept._entries
+
+
+def test_filtered_hits_kept_apart_answer_again_without_parsing(corpus: Settings) -> None:
+    # //NAME[P] where P reads only attributes (a cast, a typed comparison: elementpath's):
+    # the elements' hits are kept apart with those attributes' values, P asked of them alone
+    files = document_files(corpus)
+    none_kept = TreeCache(budget=0)
+    steps = [("//tei:date[@when castable as xs:date]"
+              "[xs:date(@when) lt xs:date('1930-01-01')]", len(files)),
+             ("//tei:date[@when castable as xs:date]"
+              "[xs:date(@when) lt xs:date('1930-01-01')]", 0),
+             ("//tei:date[@when castable as xs:date][xs:date(@when) ge xs:date('1871-05-01')]",
+              0),  # the same attribute read: the same records
+             ("//tei:persName[matches(@ref, 'trotsky$')]", len(files)),
+             ("//tei:persName[matches(@ref, '^#l')]", 0),
+             ("//tei:date[@when castable as xs:date][1]", None)]  # a position: in full
+    for expression, parses in steps:
+        compiled = compile_query(expression)
+        assert compiled.engine == "elementpath"
+        before = none_kept.misses
+        found = _run(expression, files, none_kept)
+        assert found == _run(expression, files, TreeCache()), expression  # the kept trees'
+        assert found[0] > 0, expression
+        if parses is not None:
+            assert none_kept.misses - before == parses, expression

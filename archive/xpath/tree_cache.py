@@ -172,10 +172,15 @@ class TreeCache:
         found = self.attributes(path, attribute, stamp, kept_only=True)
         if found is not None:
             return found
+        return self._describe(key, stamp, attribute_map(self._entry(path, stamp).tree,
+                                                        attribute), aside)
+
+    def _describe(self, key: tuple[str, str], stamp: tuple[int, int], found: AttributeMap,
+                  aside: tuple[Any, ...] | None) -> AttributeMap:
+        # a tree's map of an attribute without its elements, kept apart (replacing aside)
         bare: AttributeMap = {value: {tag: [(rank, None) for rank, _ in pairs]
                                       for tag, pairs in by_tag.items()}
-                              for value, by_tag in attribute_map(
-                                  self._entry(path, stamp).tree, attribute).items()}
+                              for value, by_tag in found.items()}
         self._keep_aside(key, stamp, bare, sum(
             self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
             for pairs in by_tag.values()), aside)
@@ -255,13 +260,21 @@ class TreeCache:
         kept = self._entries.get(key)
         if kept is not None and kept.stamp == stamp:
             return None
-        values = self.attribute_values(path, plan.attribute, stamp)
-        if key in self._entries:  # kept now: it was parsed
-            return None
+        aside = self._aside.get((key, plan.attribute))
+        full = None  # the tree's map, when it was read
+        if aside is not None and aside[0] == stamp:
+            values = self.attribute_values(path, plan.attribute, stamp)
+        else:  # one walk of the tree for the map kept apart and for the elements
+            tree = self._entry(path, stamp).tree
+            if key in self._entries:  # kept now: it was parsed
+                return None
+            full = attribute_map(tree, plan.attribute)
+            values = self._describe((key, plan.attribute), stamp, full, aside)
         chosen = plan.chosen(values)
         if any(fields is None for _, (_, fields) in chosen):
-            made = make(plan.select(attribute_map(self._entry(path, stamp).tree,
-                                                  plan.attribute)))
+            if full is None:
+                full = attribute_map(self._entry(path, stamp).tree, plan.attribute)
+            made = make(plan.select(full))
             by_rank = {rank: fields for (_, (rank, _)), fields in zip(chosen, made, strict=True)}
             aside = self._aside.get((key, plan.attribute))
             extra = sum(self.FIELDS_ENTRY + sys.getsizeof(value) + (

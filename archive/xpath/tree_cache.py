@@ -86,6 +86,7 @@ class TreeCache:
         self.query = 0  # the current query's number (0: none said, plain LRU)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._spare: _Entry | None = None  # the last tree parsed, when it was not kept
+        self._fresh: _Entry | None = None  # the tree the last lookup parsed
         self.values_budget = VALUES_BUDGET
         self.aside_used = 0
         # (path, attribute) → (stamp, map without elements, cost, the query that last used it);
@@ -387,7 +388,9 @@ class TreeCache:
         if entry is not None and entry.stamp == stamp:
             self._entries.move_to_end(key)
             entry.query = self.query
-            self.hits += 1
+            if self._fresh is not entry:
+                self.hits += 1
+            self._fresh = None  # (the lookup that parsed it and the next are one: one miss)
         elif entry is None and self._spare is not None and self._spare.key == key \
                 and self._spare.stamp == stamp:
             entry = self._spare  # the tree just parsed and not kept: not parsed again
@@ -399,6 +402,9 @@ class TreeCache:
             entry = _Entry(key, stamp, parse_tei(path), None, 0, query=self.query)
             self._spare = None if self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True) \
                 else entry
+            # a tree parsed to be described apart (named_hits, attribute_hits) but kept is
+            # read again at once by the tree's way: not a second lookup found in the cache
+            self._fresh = entry
         return entry
 
     def _grow(self, entry: _Entry, extra: int, new: bool = False) -> bool:
@@ -442,7 +448,7 @@ class TreeCache:
 
     def clear(self) -> None:
         self._entries.clear()
-        self._spare = None
+        self._spare = self._fresh = None
         self._aside.clear()
         self.aside_used = 0
         self.used = 0

@@ -49,6 +49,16 @@ class AttributePlan:
         ranked.sort(key=_rank)  # one element has one value and one tag: no duplicates
         return [element for _, element in ranked]
 
+    def chosen(self, found: AttributeMap) -> list[tuple[str, tuple[int, Any]]]:
+        """(tag, (rank, what the map holds)) of the matching elements, in document order
+        (a map kept apart from its tree holds their hit fields, or None: see
+        :meth:`archive.xpath.TreeCache.attribute_hits`)."""
+        ranked = [(tag, pair) for value in self.values
+                  for tag, pairs in found.get(value, {}).items() if self._named(tag)
+                  for pair in pairs]
+        ranked.sort(key=_chosen_rank)
+        return ranked
+
     def _named(self, tag: str) -> bool:
         if self.tag is not None:
             return tag == self.tag
@@ -75,6 +85,10 @@ class AttributeValuesPlan:
 
 def _rank(pair: tuple[int, Any]) -> int:
     return pair[0]
+
+
+def _chosen_rank(chosen: tuple[str, tuple[int, Any]]) -> int:
+    return chosen[1][0]
 
 
 def attribute_map(tree: etree._ElementTree, attribute: str) -> AttributeMap:

@@ -25,7 +25,7 @@ from tei.namespaces import NSMAP
 from ..errors import QueryError
 from .attributes import attribute_plan
 from .compile import CompiledQuery, compile_query
-from .hits import Hit, HitMaker
+from .hits import Hit, HitFields, HitMaker, element_hits, hit_fields
 from .parse import lxml_xpath, parse, query_error
 from .plans import (
     AtomPlan,
@@ -136,7 +136,41 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     :param stamp: the file's (mtime_ns, size) when the caller has just read them.
     :raise QueryError: a dynamic error, named after ``doc``.
     """
+    named = _named(compiled)
+    if named is not None:  # //NAME, //NAME[contains(., 'w')]: a tree not kept, its hits apart
+        name, literal = named
+        fields = cache.named_hits(path, name, stamp, room, partial(
+            _hit_fields, doc, compiled.namespaces, cache, path, stamp))
+        if fields is not None:
+            if literal is not None:
+                fields = [found for found in fields if literal in found[1]]
+            return len(fields), element_hits(doc, name, compiled.namespaces,
+                                             fields[:max(0, room)]), False
+    filtered = filter_plan(compiled.expression, compiled.namespaces) \
+        if compiled.engine != "lxml" else None
+    tag = None if filtered is None or filtered.read is None else descendant_name(
+        filtered.path, compiled.namespaces)
+    if filtered is not None and tag is not None:  # //NAME[P] where P reads only attributes
+        records = cache.named_hits(path, tag, stamp, room, partial(
+            _hit_fields, doc, compiled.namespaces, cache, path, stamp), filtered.read or ())
+        try:
+            kept = None if records is None else [
+                record for record in records if filtered.keeps(tag, record[3])]
+        except NoPlan:
+            kept = None  # a position test: evaluated in full below
+        except elementpath.ElementPathError as error:
+            raise query_error(error, doc) from None
+        if kept is not None:
+            return len(kept), element_hits(doc, tag, compiled.namespaces,
+                                           kept[:max(0, room)]), False
     found = attribute_plan(compiled.expression, compiled.namespaces)
+    if found is not None:  # a tree not kept: the hits of its elements selected before, apart
+        chosen = cache.attribute_hits(path, found, stamp, partial(
+            _hit_fields, doc, compiled.namespaces, cache, path, stamp))
+        if chosen is not None:
+            return len(chosen), [hit for tag, fields in chosen[:max(0, room)]
+                                 for hit in element_hits(doc, tag, compiled.namespaces,
+                                                         (fields,))], False
     # //NAME[@a = 'x']: from the tree's attribute map, no walk (a tree not kept: by lxml
     # where lxml runs it, rather than building a map used once)
     mapped = None if found is None else cache.attributes(
@@ -160,6 +194,24 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
                                     partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
     return count, hits, False
+
+
+def _named(compiled: CompiledQuery) -> tuple[str, str | None] | None:
+    # (Clark name, literal) of //NAME[contains(., 'literal')], (name, None) of //NAME
+    holding = containing(compiled.expression, compiled.namespaces)
+    if holding is not None:
+        return holding
+    name = descendant_name(compiled.expression, compiled.namespaces) \
+        if compiled.engine == "lxml" else None
+    return None if name is None else (name, None)
+
+
+def _hit_fields(doc: str, namespaces: tuple[tuple[str, str], ...], cache: TreeCache,
+                path: Path, stamp: tuple[int, int] | None, elements: list[Any],
+                ) -> list[HitFields]:
+    # the hit fields of elements of a tree not kept, made as its hits are
+    maker = HitMaker(doc, namespaces, {}, partial(cache.passage_addresses, path, stamp))
+    return [hit_fields(maker.hit(element)) for element in elements]
 
 
 def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,

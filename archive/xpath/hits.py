@@ -50,6 +50,27 @@ class Hit(NamedTuple):
         return self._asdict()
 
 
+#: An element's hit without its document: (target, value, context), the context None where it
+#: is the value's words (a passage's own hit), kept apart from trees (see TreeCache.named_hits).
+HitFields = tuple[str | None, str, str | None]
+
+
+def hit_fields(hit: Hit) -> HitFields:
+    """An element's :class:`Hit` as its :data:`HitFields`."""
+    return hit.target, hit.value, None if hit.context == " ".join(hit.value.split()) \
+        else hit.context
+
+
+def element_hits(doc: str, name: str, namespaces: Iterable[tuple[str, str]],
+                 found: Iterable[tuple[Any, ...]]) -> list[Hit]:
+    """The hits of elements named ``name`` (Clark) from their :data:`HitFields` (what
+    follows them in each tuple is left out)."""
+    prefixed = _prefixed(name, tuple(namespaces))
+    return [Hit(doc, fields[0], "element", prefixed, fields[1],
+                " ".join(fields[1].split()) if fields[2] is None else fields[2])
+            for fields in found]
+
+
 def passage_addresses(root: etree._Element) -> dict[Any, str]:
     """The address of each passage (element) of the document whose root is ``root``."""
     return {passage.element: passage.address for passage in passages(root)}

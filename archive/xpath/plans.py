@@ -89,13 +89,32 @@ class FilterPlan:
                 key = etree.tostring(element, with_tail=False)
             keep = self.memo.get(key)
             if keep is None:
-                keep = self._keep(element)
-                if len(self.memo) >= MEMO_SIZE:
-                    self.memo.clear()
-                self.memo[key] = keep
+                keep = self._remember(key, self._keep(element))
             if keep:
                 found.append(element)
         return found
+
+    def keeps(self, tag: str, values: tuple[str | None, ...]) -> bool:
+        """Whether the predicates keep an element named ``tag`` whose attributes :attr:`read`
+        (not None) have ``values`` (None: absent), as :meth:`select` would keep it: they read
+        nothing else of it, so an element made of those alone gives the same answer.
+
+        :raise NoPlan: as :meth:`select`.
+        :raise elementpath.ElementPathError: as :meth:`select`.
+        """
+        keep = self.memo.get(values)
+        if keep is None:
+            assert self.read is not None
+            keep = self._remember(values, self._keep(etree.Element(tag, {
+                name: value for name, value in zip(self.read, values, strict=True)
+                if value is not None})))
+        return keep
+
+    def _remember(self, key: Any, keep: bool) -> bool:
+        if len(self.memo) >= MEMO_SIZE:
+            self.memo.clear()
+        self.memo[key] = keep
+        return keep
 
     def _keep(self, element: etree._Element) -> bool:
         # (types-lxml's tag type, str | bytes | QName, fails elementpath's element protocol)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -17,13 +19,14 @@ import elementpath
 from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
-from .attributes import AttributeMap, attribute_map
-from .hits import passage_addresses, string_value
+from .attributes import AttributeMap, AttributePlan, attribute_map
+from .hits import HitFields, passage_addresses, string_value
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
-#: Budget of the attribute values kept apart from the trees (see TreeCache.attribute_values).
-VALUES_BUDGET = 64 * 1024 * 1024
+#: Budget of what is kept apart from the trees not kept (see TreeCache.attribute_values and
+#: TreeCache.named_hits): a few dozen bytes per element against a tree's eight times its file.
+VALUES_BUDGET = 128 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -70,6 +73,7 @@ class TreeCache:
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
+    FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
     #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
     #: (remembered hits, maps, elements by name), worth more than as much of another tree.
     TREES_SHARE = 0.75
@@ -82,6 +86,7 @@ class TreeCache:
         self.query = 0  # the current query's number (0: none said, plain LRU)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._spare: _Entry | None = None  # the last tree parsed, when it was not kept
+        self._fresh: _Entry | None = None  # the tree the last lookup parsed
         self.values_budget = VALUES_BUDGET
         self.aside_used = 0
         # (path, attribute) → (stamp, map without elements, cost, the query that last used it);
@@ -168,10 +173,15 @@ class TreeCache:
         found = self.attributes(path, attribute, stamp, kept_only=True)
         if found is not None:
             return found
+        return self._describe(key, stamp, attribute_map(self._entry(path, stamp).tree,
+                                                        attribute), aside)
+
+    def _describe(self, key: tuple[str, str], stamp: tuple[int, int], found: AttributeMap,
+                  aside: tuple[Any, ...] | None) -> AttributeMap:
+        # a tree's map of an attribute without its elements, kept apart (replacing aside)
         bare: AttributeMap = {value: {tag: [(rank, None) for rank, _ in pairs]
                                       for tag, pairs in by_tag.items()}
-                              for value, by_tag in attribute_map(
-                                  self._entry(path, stamp).tree, attribute).items()}
+                              for value, by_tag in found.items()}
         self._keep_aside(key, stamp, bare, sum(
             self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
             for pairs in by_tag.values()), aside)
@@ -193,6 +203,94 @@ class TreeCache:
         if cost <= self.values_budget:
             self._aside[key] = (stamp, kept, cost, self.query)
             self.aside_used += cost
+
+    def named_hits(self, path: Path, name: str, stamp: tuple[int, int] | None, room: int,
+                   make: Callable[[list[Any]], list[HitFields]], read: tuple[str, ...] = (),
+                   ) -> list[tuple[Any, ...]] | None:
+        """The hit fields of the elements of ``path`` named ``name`` (Clark), in document order,
+        for a tree that is not kept, each followed, when ``read`` names attributes (Clark), by
+        the tuple of their values (None: absent); None for a kept tree (its hits are
+        remembered with it, see :meth:`hit_memo`), or when more than ``room`` elements would
+        be made.
+
+        Made by ``make`` from the elements (``//NAME``'s items) once, then kept apart from the
+        trees as attribute values are (see :meth:`attribute_values`): ``//tei:persName`` and
+        ``//tei:p[contains(., 'w')]`` (any word: the value is the element's string value) over
+        more documents than the trees' budget holds parse none of them when asked again.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        # (an attribute's Clark name never starts with "/")
+        key = (str(path), "/" + name + "".join(f"@{attribute}" for attribute in read))
+        stamp = stamp or file_stamp(path)
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._aside.move_to_end(key)
+            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            return cast(list[tuple[Any, ...]], aside[1])
+        kept = self._entries.get(key[0])
+        if kept is not None and kept.stamp == stamp:
+            return None
+        elements = self.elements(path, name, stamp)
+        if len(elements) > room or key[0] in self._entries:  # (kept now: it was parsed)
+            return None
+        found: list[tuple[Any, ...]] = list(make(elements))
+        if read:
+            found = [(*fields, tuple(map(element.get, read)))
+                     for fields, element in zip(found, elements, strict=True)]
+        self._keep_aside(key, stamp, found, sum(
+            self.FIELDS_ENTRY * (1 + len(read)) + sys.getsizeof(fields[1])
+            + (0 if fields[2] is None else sys.getsizeof(fields[2])) for fields in found), aside)
+        return found
+
+    def attribute_hits(self, path: Path, plan: AttributePlan, stamp: tuple[int, int] | None,
+                       make: Callable[[list[Any]], list[HitFields]],
+                       ) -> list[tuple[str, HitFields]] | None:
+        """(tag, hit fields) of the elements ``plan`` selects in ``path``, in document order,
+        for a tree that is not kept; None for a kept tree (its map and hits are kept with it).
+
+        The fields are made by ``make`` from the elements the first time a query selects them
+        and kept in the attribute's map kept apart (see :meth:`attribute_values`), within its
+        budget: ``//tei:*[@ref = '#x']`` asked again parses no tree, and another value parses
+        only the trees holding it whose elements were not selected before.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = str(path)
+        stamp = stamp or file_stamp(path)
+        kept = self._entries.get(key)
+        if kept is not None and kept.stamp == stamp:
+            return None
+        aside = self._aside.get((key, plan.attribute))
+        full = None  # the tree's map, when it was read
+        if aside is not None and aside[0] == stamp:
+            values = self.attribute_values(path, plan.attribute, stamp)
+        else:  # one walk of the tree for the map kept apart and for the elements
+            tree = self._entry(path, stamp).tree
+            if key in self._entries:  # kept now: it was parsed
+                return None
+            full = attribute_map(tree, plan.attribute)
+            values = self._describe((key, plan.attribute), stamp, full, aside)
+        chosen = plan.chosen(values)
+        if any(fields is None for _, (_, fields) in chosen):
+            if full is None:
+                full = attribute_map(self._entry(path, stamp).tree, plan.attribute)
+            made = make(plan.select(full))
+            by_rank = {rank: fields for (_, (rank, _)), fields in zip(chosen, made, strict=True)}
+            aside = self._aside.get((key, plan.attribute))
+            extra = sum(self.FIELDS_ENTRY + sys.getsizeof(value) + (
+                0 if context is None else sys.getsizeof(context)) for _, value, context in made)
+            if aside is not None and aside[1] is values \
+                    and self.aside_used + extra <= self.values_budget:
+                for value in plan.values:  # in place: the map kept apart holds them now
+                    for tag, pairs in values.get(value, {}).items():
+                        if plan._named(tag):
+                            pairs[:] = [(rank, by_rank.get(rank, fields))
+                                        for rank, fields in pairs]
+                self._aside[(key, plan.attribute)] = (*aside[:2], aside[2] + extra, aside[3])
+                self.aside_used += extra
+            return [(tag, fields) for (tag, _), fields in zip(chosen, made, strict=True)]
+        return [(tag, fields) for tag, (_, fields) in chosen]
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:
@@ -290,7 +388,9 @@ class TreeCache:
         if entry is not None and entry.stamp == stamp:
             self._entries.move_to_end(key)
             entry.query = self.query
-            self.hits += 1
+            if self._fresh is not entry:
+                self.hits += 1
+            self._fresh = None  # (the lookup that parsed it and the next are one: one miss)
         elif entry is None and self._spare is not None and self._spare.key == key \
                 and self._spare.stamp == stamp:
             entry = self._spare  # the tree just parsed and not kept: not parsed again
@@ -302,6 +402,9 @@ class TreeCache:
             entry = _Entry(key, stamp, parse_tei(path), None, 0, query=self.query)
             self._spare = None if self._grow(entry, stamp[1] * self.LXML_FACTOR, new=True) \
                 else entry
+            # a tree parsed to be described apart (named_hits, attribute_hits) but kept is
+            # read again at once by the tree's way: not a second lookup found in the cache
+            self._fresh = entry
         return entry
 
     def _grow(self, entry: _Entry, extra: int, new: bool = False) -> bool:
@@ -345,7 +448,7 @@ class TreeCache:
 
     def clear(self) -> None:
         self._entries.clear()
-        self._spare = None
+        self._spare = self._fresh = None
         self._aside.clear()
         self.aside_used = 0
         self.used = 0

@@ -250,5 +250,10 @@ def test_hits_of_trees_not_kept_have_the_passage_addresses_of_kept_ones(
             patched.setattr(tree_cache, "passage_addresses", not_again)
             again = evaluate_files(compiled, files, limit=100_000, timeout=60, cache=cache)
         assert (first.count, first.hits) == (again.count, again.hits) == (kept.count, kept.hits)
+        if expression in ("//tei:persName", "//tei:p[contains(., 'e')]", "//tei:rdg",
+                          "//tei:line", "//tei:note"):
+            # their hits are kept apart too (see test_xpath_named_hits.py): parsed once
+            assert cache.misses == len(files)
+            continue
         assert cache.misses == 2 * len(files)  # parsed at each query: nothing kept
         assert described == len(cache._aside) == len({hit.doc for hit in kept.hits})

@@ -169,3 +169,38 @@ def test_a_later_schema_change_is_one_more_migration_step(
         version for version, _ in pg.MIGRATIONS]
     assert db.execute("SELECT COUNT(pages), COUNT(*) FROM documents").fetchone() == (0, 4)
     assert lookup(corpus_pg, {})["count"] == 4  # the index's rows kept
+
+
+def test_files_are_published_by_copy_and_an_unchanged_update_reads_no_listing(
+        corpus_pg: Settings, postgres: Any) -> None:
+    """The archive's files stored for viewer hosts (archive.index.pgstore): new and changed
+    ones go by ``COPY``; an update that changed nothing asks the store for its generation
+    alone, never for its files' names (every statement the server runs is in its log)."""
+    import psycopg
+
+    name = postgres.url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres.url, autocommit=True) as db:
+        db.execute(f"ALTER DATABASE {name} SET log_statement = 'all'")
+    log = postgres.cluster.folder / "log"
+
+    def statements_of_an_update() -> str:
+        start = log.stat().st_size
+        update_index(corpus_pg)
+        with log.open("rb") as handle:
+            handle.seek(start)
+            return handle.read().decode("utf-8", "replace")
+
+    unchanged = statements_of_an_update()
+    assert "archive_store" in unchanged  # (the log holds the publish's statements)
+    assert "FROM files" not in unchanged and "INTO files" not in unchanged
+
+    source = (corpus_pg.tei_dir / "paris_commune.xml").read_text(encoding="utf-8")
+    added = source.replace(">doc-paris-commune<", ">doc-paris-commune-copy<")
+    (corpus_pg.tei_dir / "copy.xml").write_text(added, encoding="utf-8")
+    changed = statements_of_an_update()
+    assert "COPY files" in changed and "INSERT INTO files" not in changed
+    with psycopg.connect(postgres.url) as db:
+        stored = db.execute("SELECT data FROM archive_store.files WHERE path = 'tei/copy.xml'"
+                            ).fetchone()
+    assert stored is not None and bytes(stored[0]) == added.encode("utf-8")
+    assert "FROM files" not in statements_of_an_update()  # unchanged again

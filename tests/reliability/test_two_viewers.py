@@ -19,7 +19,8 @@ its own, copy the archive's files from the database (archive.index.pgstore) and 
 down to a document's TEI bytes and a registry entry's page; an import and a removal on the
 building host reach both without a restart. ``archive export --all --to DIR`` gives the stored
 files back byte for byte (a damaged one is refused in one line); a viewer host refuses writes,
-and a bad URL is one line.
+and a bad URL is one line. A registry entry published between a request's refresh of the copy
+and its read of the registry is found (one more refresh), not a 404.
 """
 
 from __future__ import annotations

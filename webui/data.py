@@ -140,9 +140,22 @@ def entity_or_404(entity_id: str) -> Entry:
 
     :raise werkzeug.exceptions.NotFound: malformed or unknown id.
     """
-    entry = get_registry().get(entity_id) if valid_id(entity_id) else None
+    entry = registry_entry(entity_id) if valid_id(entity_id) else None
     if entry is None:
         abort(404, f"No entity {entity_id!r}")
+    return entry
+
+
+def registry_entry(entity_id: str) -> Entry | None:
+    """The registry entry ``entity_id``, or None. On a viewer host an entry missing from its
+    copy of the registry is looked for once more after bringing the copy up to date: the index
+    naming it may have been published after this request's refresh (as for a document's file,
+    see :func:`document_path`)."""
+    entry = get_registry().get(entity_id)
+    settings = get_settings()
+    if entry is None and is_mirror(settings.data_dir):
+        _mirror_now(settings)
+        entry = get_registry().get(entity_id)
     return entry
 
 

@@ -56,7 +56,11 @@ TIMEOUT = 10.0
 #: (``mention_keys``), its rows numbers (``mention_rows``, keeping SQLite's row order in
 #: ``rowid``), ``mentions`` a view of both. Step 4 (schema 9 too): the passages indexed by
 #: document alone (nothing looks one up by its address: the unique index of both was as large
-#: as the table).
+#: as the table). Step 5 (schema 9 too): SQLite's narrow tables of numbers kept as arrays, one
+#: row per document or per key (:data:`GROUPED`) instead of one per pair, each row's 24-byte
+#: header and index entry costing more than its numbers: ``facet_rows``, ``element_rows`` and
+#: ``attribute_rows`` are views of them (the readers' SQL unchanged: a name's or value's
+#: documents are read by its key, the key's array).
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -124,14 +128,49 @@ CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "f
 """), (4, """
 ALTER TABLE passages DROP CONSTRAINT passages_doc_xml_id_key;
 CREATE INDEX passages_doc ON passages (doc);
+"""), (5, """
+CREATE TABLE facet_doc_rows (doc INTEGER PRIMARY KEY, keys INTEGER[] NOT NULL,
+    passages INTEGER[] NOT NULL);
+INSERT INTO facet_doc_rows SELECT doc, array_agg(key ORDER BY key, passage),
+    array_agg(passage ORDER BY key, passage) FROM facet_rows GROUP BY doc;
+DROP TABLE facet_rows CASCADE;
+CREATE VIEW facet_rows (doc, key, passage) AS
+    SELECT r.doc, u.key, u.passage
+    FROM facet_doc_rows r, unnest(r.keys, r.passages) u (key, passage);
+CREATE VIEW facet_values (facet, level, doc, passage, value) AS
+    SELECT k.facet, CASE WHEN r.passage <> 0 THEN 'passage' ELSE 'document' END, r.doc,
+           NULLIF(r.passage, 0), k.value
+    FROM facet_rows r JOIN facet_keys k ON k.key = r.key;
+CREATE TABLE element_key_docs (key INTEGER PRIMARY KEY, docs INTEGER[] NOT NULL);
+INSERT INTO element_key_docs SELECT key, array_agg(doc ORDER BY doc) FROM element_rows
+    GROUP BY key;
+DROP TABLE element_rows CASCADE;
+CREATE VIEW element_rows (doc, key) AS
+    SELECT u.doc, r.key FROM element_key_docs r, unnest(r.docs) u (doc);
+CREATE VIEW element_names (doc, name) AS
+    SELECT r.doc, k.name FROM element_rows r JOIN element_keys k ON k.key = r.key;
+CREATE TABLE attribute_key_docs (key INTEGER PRIMARY KEY, docs INTEGER[] NOT NULL);
+INSERT INTO attribute_key_docs SELECT key, array_agg(doc ORDER BY doc) FROM attribute_rows
+    GROUP BY key;
+DROP TABLE attribute_rows CASCADE;
+CREATE VIEW attribute_rows (doc, key) AS
+    SELECT u.doc, r.key FROM attribute_key_docs r, unnest(r.docs) u (doc);
+CREATE VIEW attribute_values (doc, name, value) AS
+    SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).
 WHOLE = ("meta", "facet_keys", "labels", "postings", "element_keys", "attribute_keys",
          "mention_keys")
 #: Tables of rows per document, replaced for the documents that changed.
-PER_DOCUMENT = ("documents", "passages", "texts", "mention_rows", "facet_rows", "element_rows",
-                "attribute_rows")
+PER_DOCUMENT = ("documents", "passages", "texts", "mention_rows", "facet_rows")
+#: Tables of rows per key, whose keys the documents that changed hold replaced.
+PER_KEY = ("element_rows", "attribute_rows")
+#: SQLite's tables kept as arrays (step 5): their PostgreSQL table, the column it has a row
+#: per value of, and the columns whose values are its arrays (in the order of the arrays).
+GROUPED = {"facet_rows": ("facet_doc_rows", "doc", ("key", "passage")),
+           "element_rows": ("element_key_docs", "key", ("doc",)),
+           "attribute_rows": ("attribute_key_docs", "key", ("doc",))}
 #: Columns read from SQLite where they are not the PostgreSQL table's own.
 _SOURCE_COLUMNS = {"mention_rows": "*, rowid"}
 
@@ -392,13 +431,40 @@ def _publish_all(db: Any, lite: sqlite3.Connection) -> None:
     ensure_schema(db, BUILDING)
     with db.transaction():
         db.execute(f"SET LOCAL search_path TO {BUILDING}, public")
+        db.execute("SET LOCAL maintenance_work_mem = '256MB'")
         db.execute("DELETE FROM meta")
-        for table in (*WHOLE, *PER_DOCUMENT):
+        indexes = _drop_indexes(db, BUILDING)
+        for table in (*WHOLE, *PER_DOCUMENT, *PER_KEY):
             _copy(db, lite, table, "")
+        for statement in indexes:  # made of all the rows at once: compact, and sooner
+            db.execute(statement)
         db.execute("ANALYZE")  # (in the transaction: the tables' statistics only)
     with db.transaction():  # the swap: readers see the old index or the new one
         db.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         db.execute(f"ALTER SCHEMA {BUILDING} RENAME TO {SCHEMA}")
+
+
+def _drop_indexes(db: Any, schema: str) -> list[str]:
+    """Drop the indexes (and the unique and primary key constraints) of the tables of
+    ``schema`` but its migrations'; the statements that make them again. (An index made row by
+    row as a COPY fills its table ends up half empty: a B-tree's pages split where keys come
+    in no order, a GIN index grows by its pending list.)"""
+    made = []
+    for table, index, definition, constraint, rule in db.execute(
+            "SELECT t.relname, i.relname, pg_get_indexdef(i.oid), c.conname,"
+            " pg_get_constraintdef(c.oid) FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.contype IN ('p', 'u')"
+            " WHERE n.nspname = %s AND t.relname <> 'schema_migrations' ORDER BY 1, 2",
+            (schema,)).fetchall():
+        if constraint is not None:
+            db.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"')
+            made.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" {rule}')
+        else:
+            db.execute(f'DROP INDEX "{index}"')
+            made.append(definition)
+    return made
 
 
 def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
@@ -412,7 +478,8 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
         new = sorted(row[0] for row in ours - theirs)
         for table in PER_DOCUMENT:
             if gone:
-                db.execute(f"DELETE FROM {table} WHERE doc = ANY(%s)", (gone,))
+                db.execute(f"DELETE FROM {GROUPED.get(table, (table,))[0]} WHERE doc = ANY(%s)",
+                           (gone,))
         for table in WHOLE:
             if table == "postings":  # a segment's arrays never change: the new ones alone
                 _publish_postings(db, lite)
@@ -423,6 +490,27 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
             chosen = ", ".join(map(str, new[start:start + 500]))
             for table in PER_DOCUMENT:
                 _copy(db, lite, table, f" WHERE doc IN ({chosen})")
+        if gone or new:
+            for table in PER_KEY:
+                _publish_keys(db, lite, table, gone, new)
+
+
+def _publish_keys(db: Any, lite: sqlite3.Connection, table: str, gone: list[int],
+                  new: list[int]) -> None:
+    """The rows of a table kept per key (:data:`GROUPED`) whose keys the documents ``gone``
+    held or the documents ``new`` hold, made again."""
+    target = GROUPED[table][0]
+    keys = {key for (key,) in db.execute(f"SELECT key FROM {target} WHERE docs && %s::integer[]",
+                                         (sorted({*gone, *new}),))}
+    for start in range(0, len(new), 500):
+        chosen = ", ".join(map(str, new[start:start + 500]))
+        keys.update(key for (key,) in lite.execute(
+            f"SELECT DISTINCT key FROM {table} WHERE doc IN ({chosen})"))
+    db.execute(f"DELETE FROM {target} WHERE key = ANY(%s)", (sorted(keys),))
+    chosen_keys = sorted(keys)
+    for start in range(0, len(chosen_keys), 500):
+        _copy(db, lite, table,
+              f" WHERE key IN ({', '.join(map(str, chosen_keys[start:start + 500]))})")
 
 
 def _publish_postings(db: Any, lite: sqlite3.Connection) -> None:
@@ -443,6 +531,9 @@ def _publish_postings(db: Any, lite: sqlite3.Connection) -> None:
 
 def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
     """COPY the rows of an SQLite table (those ``where`` selects) into its PostgreSQL twin."""
+    if table in GROUPED:
+        _copy_grouped(db, lite, table, where)
+        return
     columns = [row[1] for row in lite.execute(f"PRAGMA table_info({table})")]
     if table == "mention_rows":
         columns.append("rowid")
@@ -456,6 +547,22 @@ def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
         rows = _with_terms(lite, rows, columns.index("doc"), columns.index("position"),
                            columns.index("leaf"))
     with db.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_grouped(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
+    """COPY the rows of an SQLite table (those ``where`` selects) into the table of arrays it
+    is kept in (:data:`GROUPED`): one row per value of its column, with the other columns'
+    values in arrays (made by SQLite, whose concatenations of one group read its rows in one
+    order: the arrays' n-th items are of one row)."""
+    target, by, columns = GROUPED[table]
+    arrays = ", ".join(f"'{{' || group_concat({column}) || '}}'" for column in columns)
+    rows = lite.execute(f"SELECT {by}, {arrays} FROM (SELECT {by}, {', '.join(columns)}"
+                        f" FROM {table}{where} ORDER BY {by}, {', '.join(columns)})"
+                        f" GROUP BY {by}")
+    names = ", ".join(f"{column}s" for column in columns)
+    with db.cursor().copy(f"COPY {target} ({by}, {names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 

@@ -30,6 +30,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,10 @@ SCHEMA = "archive_store"
 #: viewer host has no logins), trained models (``archive train`` makes them where it tags).
 STORED_FOLDERS = ("tei", "registry", "lists", "sources", "history")
 STORED_FILES = ("imports.json", "facets.toml")
-#: Files written per statement batch.
-BATCH = 200
-
 #: The numbered steps that make the schema (recorded in its ``schema_migrations``). Step 1:
-#: the files by their path relative to the data directory, and the store's generation.
+#: the files by their path relative to the data directory, and the store's generation. Step 2:
+#: the store's ``id``, a random number (a building host's record of its last publish names
+#: the store it went to: a database made anew under the same URL is not that store).
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE files (
     path TEXT PRIMARY KEY, data BYTEA NOT NULL, sha256 TEXT NOT NULL, size BIGINT NOT NULL,
@@ -58,6 +58,8 @@ CREATE TABLE files (
 CREATE INDEX files_generation ON files (generation);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO meta VALUES ('generation', 0);
+"""), (2, """
+INSERT INTO meta VALUES ('id', floor(random() * 9e18)::BIGINT);
 """)]
 
 
@@ -74,18 +76,48 @@ def archive_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
     """The stored files of a data directory: (path relative to it, with ``/``; the file), in
     name order. Temporary and hidden files, links leading out of the data directory and what
     is not a regular file are left out."""
+    for relative, path, _ in _listing(data_dir):
+        yield relative, Path(path)
+
+
+def _listing(data_dir: Path) -> Iterator[tuple[str, str, os.stat_result]]:
+    """:func:`archive_files` (each file's path as a string) with each file's ``stat`` (of its
+    target, for a link): one directory scan per folder and one ``stat`` per file."""
     for name in STORED_FILES:
         path = data_dir / name
         if path.is_file() and not path.is_symlink():
-            yield name, path
+            yield name, str(path), path.stat()
     for folder in STORED_FOLDERS:
-        for root, dirs, files in os.walk(data_dir / folder):
-            dirs[:] = sorted(name for name in dirs if not name.startswith("."))
-            for name in sorted(files):
-                path = Path(root, name)
-                if (not name.startswith(".") and path.is_file()
-                        and not escapes(path, data_dir)):
-                    yield path.relative_to(data_dir).as_posix(), path
+        yield from _scanned(data_dir, str(data_dir / folder), f"{folder}/")
+
+
+def _scanned(data_dir: Path, folder: str,
+             prefix: str) -> Iterator[tuple[str, str, os.stat_result]]:
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=attrgetter("name"))
+    except OSError:  # (missing, or unreadable: as os.walk, nothing)
+        return
+    dirs = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if entry.is_symlink():  # (a link to a folder, as os.walk: not followed)
+                if (entry.is_dir() or not entry.is_file()
+                        or escapes(Path(entry.path), data_dir)):
+                    continue
+            elif entry.is_dir():
+                dirs.append(entry)
+                continue
+            elif not entry.is_file():
+                continue
+            yield f"{prefix}{name}", entry.path, entry.stat()
+        except OSError:  # gone meanwhile
+            continue
+    for entry in dirs:
+        yield from _scanned(data_dir, entry.path, f"{prefix}{entry.name}/")
 
 
 _NOT_WRITTEN = "the archive's files cannot be written to the database; run `archive reindex` again"
@@ -97,9 +129,18 @@ def _failed(error: Exception, url: str, what: str) -> ArchiveError:
 
 # --- publishing (the building host) ------------------------------------------------------------
 
+#: The building host's record of its last publish (see :func:`publish_files`).
+PUBLISHED_FILE = ".store-published"
+
+
 def publish_files(url: str, data_dir: Path) -> list[str]:
     """Write the data directory's new and changed files into the store (one transaction, one
-    new generation); files whose time alone changed get their new time.
+    new generation; by ``COPY``); files whose time alone changed get their new time.
+
+    Nothing changed (the usual case of an update): the data directory's listing (each file's
+    name, size and time) is the one recorded at its last publish (:data:`PUBLISHED_FILE`),
+    and the store is still at the generation that publish left: one look at the store's
+    generation, no file name sent or read.
 
     :return: the stored paths the data directory no longer has (for :func:`forget_files`,
         once the index that no longer names them is published).
@@ -107,6 +148,14 @@ def publish_files(url: str, data_dir: Path) -> list[str]:
     """
     import psycopg
 
+    listing = list(_listing(data_dir))
+    digest = hashlib.sha256("".join(
+        f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\n" for relative, _, stat in listing
+    ).encode("utf-8", "surrogateescape")).hexdigest()
+    try:
+        record = json.loads((data_dir / PUBLISHED_FILE).read_bytes())
+    except (OSError, ValueError):
+        record = None
     try:
         with closing(open_connection(url)) as db:
             _ensure_schema(db)
@@ -114,47 +163,59 @@ def publish_files(url: str, data_dir: Path) -> list[str]:
                 db.execute(f"SET LOCAL search_path TO {SCHEMA}, public")
                 # one publisher at a time (builds on several hosts)
                 db.execute("SELECT pg_advisory_xact_lock(hashtext('archive-store-publish'))")
-                there = {path: (sha, size, mtime) for path, sha, size, mtime in db.execute(
-                    "SELECT path, sha256, size, mtime_ns FROM files")}
-                generation: int | None = None
-                batch: list[tuple[Any, ...]] = []
-                for relative, path in archive_files(data_dir):
-                    stat = path.stat()
-                    old = there.pop(relative, None)
-                    if old is not None and old[1:] == (stat.st_size, stat.st_mtime_ns):
-                        continue
-                    data = path.read_bytes()
-                    digest = hashlib.sha256(data).hexdigest()
-                    if old is not None and old[0] == digest:  # touched, not changed
-                        db.execute("UPDATE files SET mtime_ns = %s WHERE path = %s",
-                                   (stat.st_mtime_ns, relative))
-                        continue
-                    if generation is None:
-                        generation = _next_generation(db)
-                    batch.append((relative, data, digest, len(data), stat.st_mtime_ns,
-                                  generation))
-                    if len(batch) == BATCH:
-                        _upsert(db, batch)
-                        batch = []
-                _upsert(db, batch)
-        return sorted(there)
+                meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+                state = {"store": redacted(url), "id": meta["id"], "listing": digest}
+                if record == {**state, "generation": meta["generation"]}:
+                    return []
+                gone = _publish_changes(db, listing)
+                generation = int(db.execute(
+                    "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        if not gone:  # (else forget_files makes a new generation: the next publish compares)
+            atomic_write(data_dir / PUBLISHED_FILE, json.dumps(
+                {**state, "generation": generation}).encode("utf-8"))
+        return gone
     except psycopg.Error as error:
         raise _failed(error, url, _NOT_WRITTEN) from None
+
+
+def _publish_changes(db: Any, listing: list[tuple[str, str, os.stat_result]]) -> list[str]:
+    """The files of ``listing`` the store lacks or holds otherwise, copied into it; the stored
+    paths ``listing`` lacks."""
+    there = {path: (sha, size, mtime) for path, sha, size, mtime in db.execute(
+        "SELECT path, sha256, size, mtime_ns FROM files")}
+    new: list[tuple[str, str]] = []
+    changed: list[str] = []
+    for relative, path, stat in listing:
+        old = there.pop(relative, None)
+        if old is None:
+            new.append((relative, path))
+        elif old[1:] != (stat.st_size, stat.st_mtime_ns):
+            data = Path(path).read_bytes()
+            if old[0] == hashlib.sha256(data).hexdigest():  # touched, not changed
+                db.execute("UPDATE files SET mtime_ns = %s WHERE path = %s",
+                           (stat.st_mtime_ns, relative))
+            else:
+                changed.append(relative)
+                new.append((relative, path))
+    if new:
+        generation = _next_generation(db)
+        if changed:
+            db.execute("DELETE FROM files WHERE path = ANY(%s)", (changed,))
+        with db.cursor().copy("COPY files (path, data, sha256, size, mtime_ns, generation)"
+                              " FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "bytea", "text", "int8", "int8", "int8"])
+            for relative, path in new:
+                mtime = os.stat(path).st_mtime_ns  # (the time of the bytes read after it)
+                data = Path(path).read_bytes()
+                copy.write_row((relative, data, hashlib.sha256(data).hexdigest(), len(data),
+                                mtime, generation))
+    return sorted(there)
 
 
 def _next_generation(db: Any) -> int:
     row = db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'"
                      " RETURNING value").fetchone()
     return int(row[0])
-
-
-def _upsert(db: Any, rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        db.cursor().executemany(
-            "INSERT INTO files (path, data, sha256, size, mtime_ns, generation)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET"
-            " data = excluded.data, sha256 = excluded.sha256, size = excluded.size,"
-            " mtime_ns = excluded.mtime_ns, generation = excluded.generation", rows)
 
 
 def forget_files(url: str, data_dir: Path, paths: list[str]) -> None:

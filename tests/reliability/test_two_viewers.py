@@ -19,7 +19,8 @@ its own, copy the archive's files from the database (archive.index.pgstore) and 
 down to a document's TEI bytes and a registry entry's page; an import and a removal on the
 building host reach both without a restart. ``archive export --all --to DIR`` gives the stored
 files back byte for byte (a damaged one is refused in one line); a viewer host refuses writes,
-and a bad URL is one line.
+and a bad URL is one line. A registry entry published between a request's refresh of the copy
+and its read of the registry is found (one more refresh), not a 404.
 """
 
 from __future__ import annotations
@@ -415,3 +416,39 @@ def test_a_viewer_host_refuses_writes_and_a_bad_url_is_one_line(
         assert done.stderr.count("\n") == 1, done.stderr
         assert done.stderr.startswith("archive: error: ") and "connect" in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_registry_entry_published_after_a_requests_refresh_is_found(
+        published: Path, database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request on a viewer host whose copy was brought up to date just before a new entry
+    (and the index naming it) was published: the entry's page refreshes the copy once more, as
+    a document's page does, instead of answering 404."""
+    from archive.config import Settings
+    from archive.index import mirror
+    from archive.index.pg import close_pools
+    from archive.registry import Entry, load_registry
+    from webui import create_app
+
+    host = tmp_path / "host"
+    monkeypatch.setenv("ARCHIVE_INDEX_URL", database)
+    assert mirror(Settings.from_env(host), start=True)
+    app = create_app({"DATA_DIR": str(host), "TESTING": True, "RESPONSE_CACHE": False})
+    published_once: list[bool] = []
+
+    @app.before_request
+    def publish_an_entry() -> None:  # after the copy's refresh: the race, made certain
+        if not published_once:
+            published_once.append(True)
+            building = Settings(data_dir=published)
+            registry = load_registry(building)
+            registry.add(Entry(id="p_latecomer", type="person", name="Late Comer"))
+            registry.save(building.registry_dir)
+            archive(database, published, "reindex")
+
+    try:
+        response = app.test_client().get("/api/entities/p_latecomer")
+        assert published_once
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.get_json()["name"] == "Late Comer"
+    finally:
+        close_pools()

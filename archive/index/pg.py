@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
-from .texts import TOKENIZER, passage_texts
+from .texts import DICTIONARY, TOKENIZER, passage_texts
 from .version import SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -374,7 +374,9 @@ def publish(url: str, path: Path, before: str | None) -> None:
                 return
             if (before is not None and there.get("generation") == before
                     and there.get("schema") == meta.get("schema")
-                    and there.get("facets") == meta.get("facets")):
+                    and there.get("facets") == meta.get("facets")
+                    # (the texts' dictionary: a rebuild's new one repacks every text)
+                    and there.get(DICTIONARY) == meta.get(DICTIONARY)):
                 _publish_changes(db, lite)
             else:
                 _publish_all(db, lite)

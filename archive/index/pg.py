@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
-from .texts import DICTIONARY, TOKENIZER, passage_texts
-from .version import SCHEMA_VERSION, SEGMENTS
+from .texts import TOKENIZER, passage_texts
+from .version import REBUILD, SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
 SCHEMA = "archive_index"
@@ -375,8 +375,9 @@ def publish(url: str, path: Path, before: str | None) -> None:
             if (before is not None and there.get("generation") == before
                     and there.get("schema") == meta.get("schema")
                     and there.get("facets") == meta.get("facets")
-                    # (the texts' dictionary: a rebuild's new one repacks every text)
-                    and there.get(DICTIONARY) == meta.get(DICTIONARY)):
+                    # (a rebuild numbers every passage anew, and packs the texts with a new
+                    # dictionary: its documents that did not change are not those published)
+                    and there.get(REBUILD) == meta.get(REBUILD)):
                 _publish_changes(db, lite)
             else:
                 _publish_all(db, lite)

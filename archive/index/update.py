@@ -59,6 +59,7 @@ from .texts import (
     read_dictionary,
     stored_dictionary,
 )
+from .version import REBUILD
 from .workers import (
     CHUNK,
     WorkLimits,
@@ -158,9 +159,12 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
         if parallel(len(files)) and (full or not known):  # a rebuild on cores is coming
             start_early()
         unread = full and parallel(len(files))  # the workers read a rebuild's files
-        if full:  # the texts' preset dictionary, of a few documents (see archive.index.texts)
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                       (DICTIONARY, stored_dictionary(_dictionary(files, resolver))))
+        if full:  # the texts' preset dictionary, of a few documents (see archive.index.texts);
+            # and which rebuild this is: its documents and passages are numbered anew, so that
+            # a published index takes it whole (archive.index.pg.publish)
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           [(DICTIONARY, stored_dictionary(_dictionary(files, resolver))),
+                            (REBUILD, str(time.time_ns()))])
         dictionary = read_dictionary(db)
         for path in files:
             if unread:

@@ -25,6 +25,10 @@ SCHEMA_VERSION = "11"  # 2: path is the file name in tei/; 3: facet_values_value
 # (doc, xml_id), which nothing looked up; 11: the texts deflated with a preset dictionary
 # made by each rebuild (meta 'texts'; archive.index.texts.make_dictionary)
 
+#: The ``meta`` key that tells which full rebuild made the index (it numbers every document and
+#: passage anew): an index published from another is published again in full.
+REBUILD = "rebuild"
+
 #: The name of the stored list of the postings' live segments ((number, weight) of each, the
 #: base first; archive.index.postings), which a publish to PostgreSQL copies last.
 SEGMENTS = "segments"

@@ -96,8 +96,6 @@ TABLES = ("meta", "documents", "passages", "texts", "mention_keys", "mention_row
 VIEWS = ("mentions", "facet_values", "facet_totals", "element_names", "attribute_values")
 
 
-#: Bytes of a page of a new index file (SQLite's default: 4096).
-PAGE_SIZE = 16384
 #: The file a full rebuild writes, in the data directory; it replaces the index once complete.
 REBUILD_FILE = ".index.sqlite.rebuild"
 #: The files SQLite keeps beside a database in WAL mode.
@@ -117,9 +115,6 @@ def open_database(path: Path, journal: str = "WAL") -> sqlite3.Connection:
         written; OFF for a rebuild's new file, which nobody reads and nothing recovers.
     """
     db = with_texts(sqlite3.connect(path, isolation_level=None))
-    # (of a new file only) each document's packed texts (~2 KB) fill 16 KB pages, where two
-    # of them often did not fit in one 4 KB page: a page held one, the rest of it unused
-    db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     db.execute(f"PRAGMA journal_mode = {journal}")
     db.execute("PRAGMA synchronous = NORMAL")
     # a large page cache: a rebuild's index pages stay in memory instead of being re-read

@@ -84,10 +84,10 @@ def test_a_changed_or_removed_documents_words_are_gone(indexed_corpus: Settings)
             settings, text)
 
 
-def test_a_rebuild_with_another_dictionary_publishes_every_text(indexed_corpus: Settings,
-                                                                ) -> None:
-    """A rebuild makes the texts' dictionary anew (of its documents' texts): a published index
-    gets every document's texts again, not only those of the documents that changed."""
+def test_a_rebuild_is_published_whole(indexed_corpus: Settings) -> None:
+    """A rebuild numbers every passage anew and makes the texts' dictionary anew (of its
+    documents' texts): a published index gets every document again, not only those that
+    changed (their passages' numbers collided with the others' published ones)."""
     settings = indexed_corpus
     changed = settings.tei_dir / "left_opposition.xml"
     changed.write_text(changed.read_text(encoding="utf-8").replace(

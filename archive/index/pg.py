@@ -35,7 +35,7 @@ from typing import Any
 
 from ..errors import ArchiveError
 from .texts import TOKENIZER, passage_texts
-from .version import SCHEMA_VERSION, SEGMENTS
+from .version import REBUILD, SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
 SCHEMA = "archive_index"
@@ -413,7 +413,10 @@ def publish(url: str, path: Path, before: str | None) -> None:
                 return
             if (before is not None and there.get("generation") == before
                     and there.get("schema") == meta.get("schema")
-                    and there.get("facets") == meta.get("facets")):
+                    and there.get("facets") == meta.get("facets")
+                    # (a rebuild numbers every passage anew, and packs the texts with a new
+                    # dictionary: its documents that did not change are not those published)
+                    and there.get(REBUILD) == meta.get(REBUILD)):
                 _publish_changes(db, lite)
             else:
                 _publish_all(db, lite)

@@ -51,7 +51,15 @@ from .facets import registry_labels
 from .fulltext import build_aside, copy_in
 from .postings import Changes, write_postings
 from .rows import NO_DATES, DocumentRows, extract
-from .texts import fulltext_rows, pack_texts
+from .texts import (
+    DICTIONARY,
+    fulltext_rows,
+    make_dictionary,
+    pack_texts,
+    read_dictionary,
+    stored_dictionary,
+)
+from .version import REBUILD
 from .workers import (
     CHUNK,
     WorkLimits,
@@ -151,6 +159,13 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
         if parallel(len(files)) and (full or not known):  # a rebuild on cores is coming
             start_early()
         unread = full and parallel(len(files))  # the workers read a rebuild's files
+        if full:  # the texts' preset dictionary, of a few documents (see archive.index.texts);
+            # and which rebuild this is: its documents and passages are numbered anew, so that
+            # a published index takes it whole (archive.index.pg.publish)
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           [(DICTIONARY, stored_dictionary(_dictionary(files, resolver))),
+                            (REBUILD, str(time.time_ns()))])
+        dictionary = read_dictionary(db)
         for path in files:
             if unread:
                 work.append((path, None, None, None))
@@ -180,7 +195,8 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                 limits = WorkLimits(settings.facet_document_seconds,
                                     settings.facet_memory_mb * 1024**2, scratch)
                 shards, here = _write_on_cores(db, work, facets, resolver, ids, progress, scratch,
-                                               fts=not full, limits=limits)
+                                               fts=not full, limits=limits,
+                                               dictionary=dictionary)
                 if full:  # the full-text index, made by a worker while the indexes are sorted
                     aside = (build_aside(FULLTEXT, shards, scratch), here)
             else:
@@ -260,7 +276,8 @@ def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
 def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
                     resolver: RefResolver, ids: dict[str, str],
                     progress: Callable[[int, int], None] | None, scratch: str,
-                    fts: bool, limits: WorkLimits) -> tuple[list[tuple[str, int]], list[int]]:
+                    fts: bool, limits: WorkLimits, dictionary: bytes,
+                    ) -> tuple[list[tuple[str, int]], list[int]]:
     """Workers extract the rows of a chunk of files and write them into a scratch database each;
     here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
     row), one transaction per chunk. A file a worker could not index is indexed here again,
@@ -269,6 +286,7 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
 
     :param fts: add the passages to the full-text index as they come.
     :param limits: each document's time and the workers' memory.
+    :param dictionary: the texts' preset dictionary (the index's: see archive.index.texts).
     :return: without ``fts``, the scratch databases (kept in ``scratch``) and what their
         passage numbers were moved by; and the documents indexed here, not by a worker.
     :raise ArchiveError: a document ran past the limits (see :func:`_overrun`).
@@ -280,7 +298,7 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
     here: list[int] = []
     try:
         # the workers stop (closing) before their scratch folder goes, even when a chunk raises
-        with closing(map_on_cores(_write_shard, chunks, facets, resolver, scratch,
+        with closing(map_on_cores(_write_shard, chunks, facets, resolver, scratch, dictionary,
                                   limits=limits)) as shards:
             for number, (shard, failed, overrun) in enumerate(shards):
                 if overrun is not None:
@@ -317,6 +335,28 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
     return kept, here
 
 
+#: Documents whose texts make the texts' preset dictionary, and the largest file read for it.
+_SAMPLES, _SAMPLE_BYTES = 16, 1 << 20
+
+
+def _dictionary(files: list[Path], resolver: RefResolver) -> bytes:
+    """The preset dictionary of the texts of a rebuild (see archive.index.texts): of a few of
+    its documents, spread over its files (those that cannot be read or indexed are left to the
+    rebuild to report)."""
+    chosen = [files[number * len(files) // _SAMPLES] for number in range(_SAMPLES)] if (
+        len(files) > _SAMPLES) else files
+    samples = []
+    for path in chosen:
+        try:
+            if path.stat().st_size > _SAMPLE_BYTES:
+                continue
+            rows = extract(path, path.read_bytes(), (), resolver)  # (the texts need no facets)
+        except Exception:  # noqa: BLE001 - the rebuild reports it, with its own message
+            continue
+        samples.append([(text, words) for _, _, text, _, _, words in rows.passages])
+    return make_dictionary(samples)
+
+
 def _overrun(limits: WorkLimits, path: str, facet: str, what: str) -> ArchiveError:
     """The one line that says which document (and facet) ran past which limit."""
     if what == "time":
@@ -350,11 +390,11 @@ _SHARD_TABLES = ("documents", "passages", "texts", "mention_keys", "mention_rows
                  "attribute_rows")
 _SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
-                 and statement.split()[2] in _SHARD_TABLES]
+                 and statement.split()[2] in (*_SHARD_TABLES, "meta")]
 
 
 def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tuple[Facet, ...],
-                 resolver: RefResolver, folder: str,
+                 resolver: RefResolver, folder: str, dictionary: bytes,
                  ) -> tuple[str, list[int], tuple[str, str, str] | None]:
     """In a worker: a chunk's rows in a new scratch database.
 
@@ -373,6 +413,8 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
         db.execute("BEGIN")
         for statement in _SHARD_SCHEMA:
             db.execute(statement)
+        # the index's texts dictionary: its texts are packed with it, and copied in as they are
+        db.execute("INSERT INTO meta VALUES (?, ?)", (DICTIONARY, stored_dictionary(dictionary)))
         for position, (path, data, digest) in enumerate(chunk):
             try:
                 data, digest = _read(path, data, digest)  # read here: in parallel, not pickled
@@ -574,7 +616,8 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
                    [(passage_ids[xml_id], doc, xml_id, element, position, leaf)
                     for xml_id, element, _, position, leaf, _ in rows.passages])
     db.execute("INSERT INTO texts (doc, data) VALUES (?, ?)",
-               (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages])))
+               (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages],
+                                read_dictionary(db))))
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany(_ADD_TEXTS,
                        [(passage_ids[xml_id], text, words)

@@ -82,3 +82,19 @@ def test_a_changed_or_removed_documents_words_are_gone(indexed_corpus: Settings)
         total, hits = search_passages(settings, {}, text, limit=1000)
         assert {(hit["doc"], hit["target"]): hit["snippet"] for hit in hits} == _reference(
             settings, text)
+
+
+def test_a_rebuild_is_published_whole(indexed_corpus: Settings) -> None:
+    """A rebuild numbers every passage anew and makes the texts' dictionary anew (of its
+    documents' texts): a published index gets every document again, not only those that
+    changed (their passages' numbers collided with the others' published ones)."""
+    settings = indexed_corpus
+    changed = settings.tei_dir / "left_opposition.xml"
+    changed.write_text(changed.read_text(encoding="utf-8").replace(
+        "</body>", "<p>" + "A barricade of quinquagenarians. " * 40 + "</p></body>"),
+        encoding="utf-8")
+    update_index(settings, full=True)
+    for text in QUERIES:
+        total, hits = search_passages(settings, {}, text, limit=1000)
+        assert {(hit["doc"], hit["target"]): hit["snippet"] for hit in hits} == _reference(
+            settings, text)

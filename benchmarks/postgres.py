@@ -48,3 +48,19 @@ def tables_bytes(url: str, store: bool = False) -> int:
             " AND n.nspname NOT LIKE 'pg_toast%%' AND (n.nspname = %s) = %s",
             (SCHEMA, store)).fetchone()
         return int(row[0]) if row else 0
+
+
+def relation_sizes(url: str) -> list[tuple[str, int]]:
+    """(name, bytes) of each table (its TOAST included) and each index of the published index
+    (schema ``archive_index``), largest first: the parts of :func:`tables_bytes`."""
+    import psycopg
+
+    from archive.index.pg import SCHEMA
+
+    with psycopg.connect(url) as db:
+        return [(name, int(size)) for name, size in db.execute(
+            "SELECT c.relname, CASE c.relkind WHEN 'i' THEN pg_total_relation_size(c.oid)"
+            " ELSE pg_table_size(c.oid) END FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind IN ('r', 'm', 'i') ORDER BY 2 DESC, 1",
+            (SCHEMA,)).fetchall()]

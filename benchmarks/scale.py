@@ -237,17 +237,23 @@ def sizes(settings: Settings) -> None:
 
 
 def table_sizes(settings: Settings, shown: int = 12) -> None:
-    """The index's largest tables and indexes (SQLite's dbstat), against the TEI's size."""
+    """The index's largest tables and indexes (SQLite's dbstat, or PostgreSQL's own sizes of
+    the published index), against the TEI's size."""
     tei = tei_bytes(settings)
-    db = sqlite3.connect(f"file:{settings.index_path}?mode=ro", uri=True)
-    try:
-        rows = db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"
-                          " ORDER BY 2 DESC").fetchall()
-    except sqlite3.OperationalError:  # a SQLite built without the dbstat table
-        print("    (the sizes of the tables: not known to this SQLite)")
-        return
-    finally:
-        db.close()
+    if settings.index_url:
+        from benchmarks.postgres import relation_sizes
+
+        rows = relation_sizes(settings.index_url)
+    else:
+        db = sqlite3.connect(f"file:{settings.index_path}?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"
+                              " ORDER BY 2 DESC").fetchall()
+        except sqlite3.OperationalError:  # a SQLite built without the dbstat table
+            print("    (the sizes of the tables: not known to this SQLite)")
+            return
+        finally:
+            db.close()
     for name, size in rows[:shown]:
         print(f"      {name:<34} {size / 1e6:8.1f} MB  {size / tei:5.2f} x TEI")
     rest = sum(size for _, size in rows[shown:])

@@ -442,17 +442,16 @@ class _Rows:
         #: The C loop, for value ids of the types it reads (those :func:`_value_ids` gives).
         self.loop = _count_runs if value_ids.dtype in (np.uint16, np.int32) else None
         self._ranks = ranks
-        #: Each row's rank (with few rows per rank only, and without the C loop).
-        self.ranks = (None if len(value_ids) >= self.RUNS * len(lengths) or self.loop
-                      else ranks())
+        #: Few rows per rank: NumPy reads each row's rank in the mask (see numpy_counts).
+        self.few = len(value_ids) < self.RUNS * len(lengths)
+        #: Each row's rank (with few rows per rank, made by NumPy's first count).
+        self.ranks: np.ndarray | None = None
         #: Where each rank's run starts.
         self.starts = _starts(lengths)
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Rows per value among the ranks set in ``mask`` (a new array)."""
-        if not len(self.value_ids):
-            return np.zeros(len(self.total), dtype=np.int64)
-        if self.loop is None:
+        if self.loop is None or not len(self.value_ids):
             return self.numpy_counts(mask)
         counts = np.empty(len(self.total), dtype=np.int64)
         self.loop(np.ascontiguousarray(self.value_ids), self.starts,
@@ -461,7 +460,7 @@ class _Rows:
 
     def numpy_counts(self, mask: np.ndarray) -> np.ndarray:
         """:meth:`counts` in NumPy alone (without the C loop)."""
-        if self.ranks is None and len(self.value_ids) < self.RUNS * len(self.lengths):
+        if self.few and self.ranks is None:
             self.ranks = self._ranks()
         if not len(self.value_ids):
             return np.zeros(len(self.total), dtype=np.int64)

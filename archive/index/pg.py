@@ -489,8 +489,7 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
                 continue
             db.execute(f"DELETE FROM {table}")
             _copy(db, lite, table, "")
-        for start in range(0, len(new), 500):
-            chosen = ", ".join(map(str, new[start:start + 500]))
+        for chosen in _number_lists(new):
             for table in PER_DOCUMENT:
                 _copy(db, lite, table, f" WHERE doc IN ({chosen})")
         if gone or new:
@@ -505,15 +504,19 @@ def _publish_keys(db: Any, lite: sqlite3.Connection, table: str, gone: list[int]
     target = GROUPED[table][0]
     keys = {key for (key,) in db.execute(f"SELECT key FROM {target} WHERE docs && %s::integer[]",
                                          (sorted({*gone, *new}),))}
-    for start in range(0, len(new), 500):
-        chosen = ", ".join(map(str, new[start:start + 500]))
+    for chosen in _number_lists(new):
         keys.update(key for (key,) in lite.execute(
             f"SELECT DISTINCT key FROM {table} WHERE doc IN ({chosen})"))
-    db.execute(f"DELETE FROM {target} WHERE key = ANY(%s)", (sorted(keys),))
     chosen_keys = sorted(keys)
-    for start in range(0, len(chosen_keys), 500):
-        _copy(db, lite, table,
-              f" WHERE key IN ({', '.join(map(str, chosen_keys[start:start + 500]))})")
+    db.execute(f"DELETE FROM {target} WHERE key = ANY(%s)", (chosen_keys,))
+    for chosen in _number_lists(chosen_keys):
+        _copy(db, lite, table, f" WHERE key IN ({chosen})")
+
+
+def _number_lists(numbers: list[int]) -> Iterator[str]:
+    """``numbers`` as SQL lists (``1, 2, 3``: numbers need no quoting), 500 at a time."""
+    for start in range(0, len(numbers), 500):
+        yield ", ".join(map(str, numbers[start:start + 500]))
 
 
 def _publish_postings(db: Any, lite: sqlite3.Connection) -> None:

@@ -43,23 +43,20 @@ class AttributePlan:
         if self.tag is not None and len(self.values) == 1:
             by_tag = found.get(self.values[0])
             return [element for _, element in by_tag.get(self.tag, ())] if by_tag else []
-        ranked = [pair for value in self.values
-                  for tag, pairs in found.get(value, {}).items() if self._named(tag)
-                  for pair in pairs]
-        ranked.sort(key=_rank)  # one element has one value and one tag: no duplicates
-        return [element for _, element in ranked]
+        return [element for _, (_, element) in self.chosen(found)]
 
     def chosen(self, found: AttributeMap) -> list[tuple[str, tuple[int, Any]]]:
         """(tag, (rank, what the map holds)) of the matching elements, in document order
         (a map kept apart from its tree holds their hit fields, or None: see
         :meth:`archive.xpath.TreeCache.attribute_hits`)."""
         ranked = [(tag, pair) for value in self.values
-                  for tag, pairs in found.get(value, {}).items() if self._named(tag)
+                  for tag, pairs in found.get(value, {}).items() if self.selects_tag(tag)
                   for pair in pairs]
-        ranked.sort(key=_chosen_rank)
+        ranked.sort(key=_chosen_rank)  # one element has one value and one tag: no duplicates
         return ranked
 
-    def _named(self, tag: str) -> bool:
+    def selects_tag(self, tag: str) -> bool:
+        """Whether the elements chosen may be named ``tag`` (Clark)."""
         if self.tag is not None:
             return tag == self.tag
         return self.namespace is None or tag.startswith(f"{{{self.namespace}}}")
@@ -78,7 +75,7 @@ class AttributeValuesPlan:
         ranked = [(rank, value) for value, by_tag in found.items()
                   for rank, _ in by_tag.get(tag, ())] if tag is not None else [
             (rank, value) for value, by_tag in found.items()
-            for name, pairs in by_tag.items() if self.test._named(name) for rank, _ in pairs]
+            for name, pairs in by_tag.items() if self.test.selects_tag(name) for rank, _ in pairs]
         ranked.sort(key=_rank)  # one value per element: ranks are distinct
         return [value for _, value in ranked]
 

@@ -284,7 +284,7 @@ class TreeCache:
                     and self.aside_used + extra <= self.values_budget:
                 for value in plan.values:  # in place: the map kept apart holds them now
                     for tag, pairs in values.get(value, {}).items():
-                        if plan._named(tag):
+                        if plan.selects_tag(tag):
                             pairs[:] = [(rank, by_rank.get(rank, fields))
                                         for rank, fields in pairs]
                 self._aside[(key, plan.attribute)] = (*aside[:2], aside[2] + extra, aside[3])

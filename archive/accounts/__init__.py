@@ -1,8 +1,10 @@
-"""Accounts for editing in the browser: users with roles and argon2id password hashes in the
-data directory, and the key that signs the viewer's sessions.
+"""Accounts for editing in the browser: users with roles and argon2id password hashes, and the
+key that signs the viewer's sessions; in the data directory, or with an index database in that
+database (:mod:`.storage`).
 """
 
 from .secret import KEY_BYTES, SECRET_KEY_FILE, secret_key
+from .storage import AccountStorage, Held, account_storage, use_database
 from .users import (
     MIN_PASSWORD_LENGTH,
     ROLES,
@@ -24,6 +26,8 @@ from .users import (
 )
 
 __all__ = [
+    "AccountStorage",
+    "Held",
     "KEY_BYTES",
     "MIN_PASSWORD_LENGTH",
     "ROLES",
@@ -31,6 +35,7 @@ __all__ = [
     "USERS_FILE",
     "Role",
     "User",
+    "account_storage",
     "add_user",
     "authenticate",
     "check_name",
@@ -43,5 +48,6 @@ __all__ = [
     "require_user",
     "secret_key",
     "set_password",
+    "use_database",
     "users_path",
 ]

@@ -1,54 +1,34 @@
-"""The key that signs the viewer's sessions: ``DATA/.secret_key``, made once at first start."""
+"""The key that signs the viewer's sessions: ``DATA/.secret_key`` (or, with an index database,
+its record there), made once at first start."""
 
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 from ..config import Settings
 from ..errors import ArchiveError
+from .storage import SECRET_KEY_FILE, account_storage
 
-#: The file of the key in the data directory (mode 0600).
-SECRET_KEY_FILE = ".secret_key"
+__all__ = ["KEY_BYTES", "SECRET_KEY_FILE", "secret_key"]
+
 #: Bytes of a new key (os.urandom).
 KEY_BYTES = 32
 
 
 def secret_key(settings: Settings) -> bytes:
-    """The data directory's secret key, made with :func:`os.urandom` the first time.
+    """The archive's secret key, made with :func:`os.urandom` the first time.
 
-    The new key is written whole to a temporary file (mode 0600) and linked to its name only
-    if none is there yet, so two servers starting at once end up with the same key.
+    The new key is kept only if none is kept yet (:meth:`AccountStorage.secret_key`), so two
+    servers starting at once end up with the same key.
 
-    :raise ArchiveError: the key cannot be read or made (a read-only data directory), or the
-        file holds too short a key.
+    :raise ArchiveError: the key cannot be read or made (a read-only data directory, a
+        database out of reach), or too short a key is kept.
     """
-    path = settings.data_dir / SECRET_KEY_FILE
-    try:
-        if not path.exists():
-            _make_key(path)
-        key = path.read_bytes()
-    except OSError as error:
-        raise ArchiveError(f"cannot read or make the secret key ({error.strerror}); set "
-                           "ARCHIVE_SECRET_KEY instead", str(path)) from None
+    storage = account_storage(settings)
+    key = storage.secret_key(os.urandom(KEY_BYTES))
     if len(key) < KEY_BYTES:
-        raise ArchiveError(f"the secret key is shorter than {KEY_BYTES} bytes: remove the file "
-                           "to make a new one (every session ends)", str(path))
+        where = (str(settings.data_dir / SECRET_KEY_FILE) if not settings.index_url
+                 else storage.where)
+        raise ArchiveError(f"the secret key is shorter than {KEY_BYTES} bytes: remove it to "
+                           "make a new one (every session ends)", where)
     return key
-
-
-def _make_key(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".secret_key.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp's file is 0600
-            handle.write(os.urandom(KEY_BYTES))
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another server made it first: use theirs
-    finally:
-        os.unlink(tmp)

@@ -1,7 +1,9 @@
-"""The archive's users: names, roles and argon2id password hashes in ``DATA/users.json``.
+"""The archive's users: names, roles and argon2id password hashes in ``DATA/users.json`` (or,
+with an index database, in its record there: :mod:`.storage`).
 
-The file is written atomically with mode 0600 under the data directory's lock, so two
-``archive users`` commands (or a command and the viewer) never lose each other's change. A
+The record is written atomically (the file with mode 0600 under the data directory's lock; the
+database's in one transaction under a lock of its own), so two ``archive users`` commands (or a
+command and the viewer, on any host) never lose each other's change. A
 password is only ever hashed (argon2id with argon2-cffi's defaults: 64 MiB, 3 passes), never
 stored, printed or put in an error message. Each user has a session *generation*: the viewer
 signs it into a session, and raising it (:func:`end_sessions`, a new password) ends every
@@ -11,7 +13,6 @@ session made before.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -23,10 +24,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..config import Settings, today
 from ..errors import ArchiveError
-from ..store import atomic_write, data_lock, valid_id
-
-#: The file of users in the data directory.
-USERS_FILE = "users.json"
+from ..store import valid_id
+from .storage import USERS_FILE, account_storage
 #: Roles, weakest first: a reader may only log in and read; an editor may change documents
 #: and the registry; an admin may also manage users and read the audit log.
 ROLES = ("reader", "editor", "admin")
@@ -37,8 +36,6 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 
 _HASHER = PasswordHasher()  # argon2id, RFC 9106's second recommended parameters
-#: Serialises this process's writers of the file: the data lock refuses a second thread.
-_WRITING = threading.Lock()
 _DUMMY_HASH: list[str] = []
 
 
@@ -113,15 +110,16 @@ def check_password(password: str, name: str) -> str:
 def load_users(settings: Settings) -> dict[str, User]:
     """Every user by name ({} before the first is added).
 
-    :raise ArchiveError: the file cannot be read or is not a file of users (naming it).
+    :raise ArchiveError: the record cannot be read or is not one of users (naming it).
     """
-    path = users_path(settings)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    storage = account_storage(settings)
+    return _parsed(storage.read_users(), storage.where)
+
+
+def _parsed(raw: bytes | None, where: str) -> dict[str, User]:
+    """The users of the record ``raw`` ({} for None)."""
+    if raw is None:
         return {}
-    except OSError as error:
-        raise ArchiveError(f"cannot read the users ({error.strerror})", str(path)) from None
     try:
         records = json.loads(raw)["users"]
         users = {name: User(name=name, role=check_role(record["role"]),
@@ -131,7 +129,7 @@ def load_users(settings: Settings) -> dict[str, User]:
                  for name, record in records.items()}
     except (ValueError, TypeError, KeyError, AttributeError, ArchiveError):
         raise ArchiveError("not a file of users (JSON with a 'users' object of name, role, "
-                           "password_hash and generation)", str(path)) from None
+                           "password_hash and generation)", where) from None
     return users
 
 
@@ -147,7 +145,7 @@ def require_user(settings: Settings, name: str) -> User:
     """
     user = get_user(settings, name)
     if user is None:
-        raise ArchiveError(f"no user {name[:60]!r}", str(users_path(settings)))
+        raise ArchiveError(f"no user {name[:60]!r}", account_storage(settings).where)
     return user
 
 
@@ -167,7 +165,7 @@ def add_user(settings: Settings, name: str, role: str, password: str) -> User:
     with _changing(settings) as users:
         if name in users:
             raise ArchiveError(f"user {name!r} exists already (`archive users passwd` changes "
-                               "the password)", str(users_path(settings)))
+                               "the password)", account_storage(settings).where)
         users[name] = user
     return user
 
@@ -240,17 +238,18 @@ def _dummy_hash() -> str:
 
 def _known(settings: Settings, users: dict[str, User], name: str) -> str:
     if name not in users:
-        raise ArchiveError(f"no user {name[:60]!r}", str(users_path(settings)))
+        raise ArchiveError(f"no user {name[:60]!r}", account_storage(settings).where)
     return name
 
 
 @contextmanager
 def _changing(settings: Settings) -> Iterator[dict[str, User]]:
-    """The users to change in place, read and written back under the data lock."""
-    with _WRITING, data_lock(settings.data_dir):
-        users = load_users(settings)
+    """The users to change in place, read and written back atomically (see :mod:`.storage`)."""
+    storage = account_storage(settings)
+    with storage.changing_users() as held:
+        users = _parsed(held.data, storage.where)
         yield users
         records = {name: {key: value for key, value in asdict(user).items() if key != "name"}
                    for name, user in sorted(users.items())}
         data = json.dumps({"version": 1, "users": records}, indent=2, ensure_ascii=False)
-        atomic_write(users_path(settings), data.encode("utf-8") + b"\n", mode=0o600)
+        held.data = data.encode("utf-8") + b"\n"

@@ -27,7 +27,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import (
@@ -59,9 +58,11 @@ from archive.accounts import (
     get_user,
     secret_key,
     set_password,
+    use_database,
 )
 from archive.config import Settings
 from archive.errors import ArchiveError
+from archive.index import account_storage
 
 from .data import get_settings
 
@@ -158,13 +159,17 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint] = ()) -> None:
     """Turn on editing: sessions, logins, the CSRF check, the login pages and ``blueprints``
     (the writing routes). Called only when ``EDITING`` is on.
 
+    The accounts and the session key are the data directory's, or with an index database
+    (``ARCHIVE_INDEX_URL``) the database's: those of every host serving it.
+
     :raise ArchiveError: no secret key can be had (``ARCHIVE_SECRET_KEY`` unset and the data
-        directory's key file cannot be made).
+        directory's key file cannot be made, or the database cannot be reached).
     """
     config = app.config
+    use_database(account_storage)
     key = config.get("SECRET_KEY")
     if not key:
-        config["SECRET_KEY"] = secret_key(Settings(data_dir=Path(config["DATA_DIR"])))
+        config["SECRET_KEY"] = secret_key(Settings.from_env(config["DATA_DIR"]))
     else:  # ARCHIVE_SECRET_KEY=123 reaches the config as a number (Flask reads JSON)
         config["SECRET_KEY"] = key if isinstance(key, bytes) else str(key)
         if len(config["SECRET_KEY"]) < KEY_BYTES:

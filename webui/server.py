@@ -161,5 +161,6 @@ def serve(data_dir: str, *, host: str, port: int, threads: int, connection_limit
     if editing:
         echo("Editing is on: users log in at /login (`archive users add`); sessions are signed "
              "with " + ("ARCHIVE_SECRET_KEY" if os.environ.get("ARCHIVE_SECRET_KEY")
+                        else "the index database's key" if os.environ.get("ARCHIVE_INDEX_URL")
                         else "the data directory's .secret_key"))
     server.run()

@@ -4,11 +4,10 @@ database (:mod:`.storage`).
 """
 
 from .secret import KEY_BYTES, SECRET_KEY_FILE, secret_key
-from .storage import AccountStorage, Held, account_storage, use_database
+from .storage import USERS_FILE, AccountStorage, Held, account_storage, use_database
 from .users import (
     MIN_PASSWORD_LENGTH,
     ROLES,
-    USERS_FILE,
     Role,
     User,
     add_user,

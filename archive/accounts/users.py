@@ -26,6 +26,7 @@ from ..config import Settings, today
 from ..errors import ArchiveError
 from ..store import valid_id
 from .storage import USERS_FILE, account_storage
+
 #: Roles, weakest first: a reader may only log in and read; an editor may change documents
 #: and the registry; an admin may also manage users and read the audit log.
 ROLES = ("reader", "editor", "admin")

@@ -38,13 +38,14 @@ def serve(settings: Settings, host: str, port: int, threads: int, connection_lim
 
     With --index URL and an empty (or missing) data directory: a viewer host. The archive's
     files are copied from the database into the data directory, kept up to date with it
-    (docs/DEPLOY.md); editing is done on the building host.
+    (docs/DEPLOY.md). With --index URL the accounts and the session key are the database's,
+    on every host; on a viewer host with --editing users log in, and documents and the
+    registry are changed on the building host (a change sent to a viewer host is refused).
     """
     index = importlib.import_module("archive.index")
     if index.mirror(settings, start=True) and editing:
-        raise ArchiveError("--editing on a viewer host: its data directory is a copy of the "
-                           "archive stored in PostgreSQL; edit on the building host",
-                           str(settings.data_dir))
+        click.echo("A viewer host: users log in with the database's accounts; documents and "
+                   "the registry are changed on the building host (docs/DEPLOY.md)")
     if not index.index_exists(settings):
         raise ArchiveError(f"no index in {settings.data_dir}: run `archive build` first")
     importlib.import_module("webui.server").serve(

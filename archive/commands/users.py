@@ -21,9 +21,11 @@ from ..accounts import (
     remove_user,
     require_user,
     set_password,
+    use_database,
 )
 from ..config import Settings
 from ..errors import ArchiveError
+from ..index import account_storage
 
 _STDIN = click.option("--password-stdin", is_flag=True,
                       help="Read the password from standard input (its first line) instead of "
@@ -44,7 +46,9 @@ def _password(name: str, from_stdin: bool) -> str:
 
 @click.group()
 def users() -> None:
-    """Add, list and remove the users who may log in to `archive serve --editing`."""
+    """Add, list and remove the users who may log in to `archive serve --editing` (with
+    --index URL, the database's users: those of every host serving it)."""
+    use_database(account_storage)
 
 
 @users.command("add")

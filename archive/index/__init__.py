@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         mention_totals,
         years_beside,
     )
-    from .pgstore import archive_files, export_files, is_mirror, mirror
+    from .pgstore import account_storage, archive_files, export_files, is_mirror, mirror
     from .update import IndexReport, update_index
     from .workers import die_with_parent, worker_context
 
@@ -51,12 +51,14 @@ _MODULES = {
     **dict.fromkeys(("companions", "entity_mentions", "entity_totals", "mention_totals",
                      "years_beside"), "entities"),
     "IndexReport": "update", "update_index": "update",
-    **dict.fromkeys(("archive_files", "export_files", "is_mirror", "mirror"), "pgstore"),
+    **dict.fromkeys(("account_storage", "archive_files", "export_files", "is_mirror", "mirror"),
+                   "pgstore"),
     "die_with_parent": "workers", "worker_context": "workers",
 }
 
 __all__ = [
-    "MARK_END", "MARK_START", "Facet", "IndexReport", "archive_files", "companions", "connect",
+    "MARK_END", "MARK_START", "Facet", "IndexReport", "account_storage", "archive_files",
+    "companions", "connect",
     "die_with_parent", "export_files", "is_mirror", "mirror",
     "document_catalogue", "document_files", "facet_counts",
     "document_record", "documents_holding", "entity_mentions", "entity_totals",

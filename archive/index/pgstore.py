@@ -34,6 +34,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from ..accounts import SECRET_KEY_FILE, USERS_FILE, Held
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import MIRROR_FILE, atomic_write, escapes
@@ -43,8 +44,9 @@ from .pg import error_line, migrate, open_connection, redacted
 #: The schema of the stored files (never swapped: a full publish of the index leaves it).
 SCHEMA = "archive_store"
 #: The data directory's folders (all their files, at any depth) and files that are stored.
-#: Not stored: the index (derived), the lock and journal, the users and the session key (a
-#: viewer host has no logins), trained models (``archive train`` makes them where it tags).
+#: Not stored as files: the index (derived), the lock and journal, trained models (``archive
+#: train`` makes them where it tags); the users and the session key are kept in the schema's
+#: own table of accounts (:class:`DatabaseAccounts`), not as files a mirror copies.
 STORED_FOLDERS = ("tei", "registry", "lists", "sources", "history")
 STORED_FILES = ("imports.json", "facets.toml")
 #: The numbered steps that make the schema (recorded in its ``schema_migrations``). Step 1:
@@ -60,7 +62,11 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO meta VALUES ('generation', 0);
 """), (2, """
 INSERT INTO meta VALUES ('id', floor(random() * 9e18)::BIGINT);
+"""), (3, """
+CREATE TABLE accounts (name TEXT PRIMARY KEY, data BYTEA NOT NULL);
 """)]
+#: (Step 3: the accounts' records by the name of their file in a data directory,
+#: :data:`archive.accounts.USERS_FILE` and :data:`archive.accounts.SECRET_KEY_FILE`.)
 
 
 def _ensure_schema(db: Any) -> None:
@@ -461,3 +467,89 @@ def _refresh(settings: Settings, url: str, start: bool) -> int:
     atomic_write(data_dir / MIRROR_FILE, json.dumps(
         {"store": redacted(url), "generation": generation}).encode("utf-8"))
     return generation
+
+
+# --- accounts (every host) ---------------------------------------------------------------------
+
+#: The databases whose store schema this process has made sure of (see :class:`DatabaseAccounts`).
+_READY: set[str] = set()
+_READY_LOCK = threading.Lock()
+
+
+class DatabaseAccounts:
+    """The accounts of an archive whose index is in PostgreSQL, kept in the store's table
+    ``accounts`` (step 3 of :data:`MIGRATIONS`), so that a viewer host given only the URL logs
+    in the same users, with the same passwords and sessions, as every other host (an
+    :class:`archive.accounts.AccountStorage`).
+
+    The record of users is the bytes ``users.json`` would hold; it is changed in one
+    transaction holding a lock of its own (:meth:`changing_users`), so two hosts adding users at
+    once lose nothing. Always on the primary (``index_url``): a replica may lag behind a new
+    password or an ended session. Until the database holds a record, a data directory's own
+    ``users.json`` and ``.secret_key`` (those of a single-machine archive given a database)
+    are read in their place, and the first change (the first start) keeps them in the database.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.index_url:
+            raise ArchiveError("accounts are kept in a database only with an index database")
+        self.url = settings.index_url
+        self.data_dir = settings.data_dir
+        self.where = f"{redacted(self.url)} ({SCHEMA}.accounts)"
+
+    def _local(self, name: str) -> bytes | None:
+        """The data directory's own file of the record ``name`` (None: none)."""
+        try:
+            return (self.data_dir / name).read_bytes()
+        except OSError:
+            return None
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        import psycopg
+
+        try:
+            with closing(open_connection(self.url)) as db:
+                with _READY_LOCK:
+                    if self.url not in _READY:
+                        _ensure_schema(db)
+                        _READY.add(self.url)
+                yield db
+        except psycopg.Error as error:
+            raise _failed(error, self.url, "the accounts cannot be read or written in the "
+                          "database") from None
+
+    def read_users(self) -> bytes | None:
+        with self._connection() as db:
+            row = db.execute(f"SELECT data FROM {SCHEMA}.accounts WHERE name = %s",
+                             (USERS_FILE,)).fetchone()
+        return bytes(row[0]) if row else self._local(USERS_FILE)
+
+    @contextmanager
+    def changing_users(self) -> Iterator[Held]:
+        with self._connection() as db, db.transaction():
+            db.execute(f"SET LOCAL search_path TO {SCHEMA}, public")
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('archive-store-accounts'))")
+            row = db.execute("SELECT data FROM accounts WHERE name = %s",
+                             (USERS_FILE,)).fetchone()
+            held = Held(bytes(row[0]) if row else self._local(USERS_FILE))
+            before = held.data if row else None
+            yield held
+            if held.data is not None and held.data != before:
+                db.execute("INSERT INTO accounts VALUES (%s, %s) ON CONFLICT (name)"
+                           " DO UPDATE SET data = EXCLUDED.data", (USERS_FILE, held.data))
+
+    def secret_key(self, new: bytes) -> bytes:
+        local = self._local(SECRET_KEY_FILE)
+        with self._connection() as db:
+            db.execute(f"INSERT INTO {SCHEMA}.accounts VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                       (SECRET_KEY_FILE, local if local and len(local) >= len(new) else new))
+            row = db.execute(f"SELECT data FROM {SCHEMA}.accounts WHERE name = %s",
+                             (SECRET_KEY_FILE,)).fetchone()
+        return bytes(row[0])
+
+
+def account_storage(settings: Settings) -> DatabaseAccounts:
+    """The accounts of ``settings``' archive in its index database (for
+    :func:`archive.accounts.use_database`)."""
+    return DatabaseAccounts(settings)

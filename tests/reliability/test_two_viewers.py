@@ -21,6 +21,13 @@ building host reach both without a restart. ``archive export --all --to DIR`` gi
 files back byte for byte (a damaged one is refused in one line); a viewer host refuses writes,
 and a bad URL is one line. A registry entry published between a request's refresh of the copy
 and its read of the registry is found (one more refresh), not a 404.
+
+Accounts on viewer hosts: the users and the session key are kept in the database
+(archive.index.pgstore.DatabaseAccounts). A user added through one viewer host (``archive
+users add`` given its empty data directory and the URL) logs in on the other, whose session
+cookie the first accepts; a new password set on one ends the sessions on the other. Six
+``archive users add`` run at once through two hosts lose none of the six. An editor's change
+sent to a viewer host is refused in one line naming the building host, nothing written.
 """
 
 from __future__ import annotations
@@ -393,7 +400,7 @@ def test_a_viewer_host_refuses_writes_and_a_bad_url_is_one_line(
     with serving([host], tmp_path, {"ARCHIVE_INDEX_URL": database}, 1) as (port,):
         assert get(port, "/api/documents")["total"] > 0
     before = sorted(path.name for path in (host / "tei").iterdir())
-    for args in (["import", str(LETTER)], ["reindex"], ["serve", "--editing", "--port", "0"]):
+    for args in (["import", str(LETTER)], ["reindex"]):
         done = run(database, host, *args)
         assert done.returncode == 1, done.stdout
         assert done.stderr.count("\n") == 1 and "building host" in done.stderr, done.stderr
@@ -452,3 +459,146 @@ def test_a_registry_entry_published_after_a_requests_refresh_is_found(
         assert response.get_json()["name"] == "Late Comer"
     finally:
         close_pools()
+
+
+# --- accounts on viewer hosts: kept in PostgreSQL -----------------------------------------------
+
+PASSWORD = "a long enough password"
+
+
+def add_user(url: str, data: Path, name: str, role: str = "editor",
+             password: str = PASSWORD) -> subprocess.Popen[str]:
+    """``archive users add NAME`` through the data directory ``data`` (started, not waited:
+    its password is already in its standard input)."""
+    given = data.parent / f"password-{name}"
+    given.write_text(password + "\n")
+    with open(given) as stdin:
+        return subprocess.Popen([sys.executable, "-m", "archive", "--index", url, "--data",
+                                 str(data), "users", "add", name, "--role", role,
+                                 "--password-stdin"], stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+def finished(process: subprocess.Popen[str]) -> None:
+    _, errors = process.communicate(timeout=300)
+    assert process.returncode == 0, errors
+
+
+def session(port: int) -> tuple[Any, Any]:
+    """A client of the viewer at ``port`` keeping its cookies: (opener, cookie jar)."""
+    import http.cookiejar
+    import urllib.request
+
+    jar = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)), jar
+
+
+def log_in(opener: Any, port: int, name: str, password: str) -> str:
+    """Log in at ``port``; the page the login answers with."""
+    import re
+    from urllib.parse import urlencode
+
+    base = f"http://127.0.0.1:{port}"
+    form = opener.open(f"{base}/login", timeout=60).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    assert token, form[:500]
+    return str(opener.open(f"{base}/login", urlencode(
+        {"name": name, "password": password, "csrf_token": token[1]}).encode(),
+        timeout=120).read().decode())
+
+
+def account(opener: Any, port: int) -> str:
+    """The account page at ``port`` ("" when the session is no one's: the login page)."""
+    response = opener.open(f"http://127.0.0.1:{port}/account", timeout=60)
+    return "" if "/login" in response.geturl() else str(response.read().decode())
+
+
+def test_a_user_added_through_one_viewer_host_logs_in_on_the_other(
+        published: Path, database: str, tmp_path: Path) -> None:
+    import re
+    from urllib.parse import urlencode
+
+    hosts = [tmp_path / "host-one", tmp_path / "host-two"]  # only the URL
+    with serving(hosts, tmp_path, {"ARCHIVE_INDEX_URL": database}, 2,
+                 [["--editing"], ["--editing"]]) as (one, two):
+        finished(add_user(database, hosts[0], "ed"))  # through the first host
+        client, jar = session(two)
+        assert "Wrong user name or password" in log_in(client, two, "ed", "not the password!")
+        log_in(client, two, "ed", PASSWORD)  # on the other
+        assert "ed" in account(client, two)
+
+        # the session made on the second host is one the first accepts (one key)
+        elsewhere, other_jar = session(one)
+        for cookie in jar:
+            other_jar.set_cookie(cookie)
+        assert "ed" in account(elsewhere, one)
+
+        # a new password set on the first host ends the session on the second
+        page = account(elsewhere, one)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert token, page[:500]
+        new = "another long password"
+        elsewhere.open(f"http://127.0.0.1:{one}/account/password", urlencode(
+            {"current": PASSWORD, "password": new, "repeat": new, "csrf_token": token[1]}
+        ).encode(), timeout=120).read()
+        assert "ed" in account(elsewhere, one)
+        assert account(client, two) == ""
+        third, _ = session(two)
+        assert "Wrong user name or password" in log_in(third, two, "ed", PASSWORD)
+        log_in(third, two, "ed", new)
+        assert "ed" in account(third, two)
+    for host in hosts:  # nothing of the accounts on the hosts' disks
+        assert not (host / "users.json").exists() and not (host / ".secret_key").exists()
+
+
+def test_users_added_at_once_through_two_viewer_hosts_are_all_kept(
+        published: Path, database: str, tmp_path: Path) -> None:
+    from archive.accounts import load_users, use_database
+    from archive.config import Settings
+    from archive.index import account_storage, mirror
+
+    hosts = [tmp_path / "host-one", tmp_path / "host-two"]
+    settings = [Settings(data_dir=host, index_url=database) for host in hosts]
+    for each in settings:
+        assert mirror(each, start=True)  # (what `archive serve` makes of an empty directory)
+    names = [f"user{number}" for number in range(6)]
+    running = [add_user(database, hosts[number % 2], name, "reader")
+               for number, name in enumerate(names)]
+    for process in running:
+        finished(process)
+    use_database(account_storage)
+    for each in settings:
+        assert sorted(load_users(each)) == names
+    done = run(database, hosts[1], "users", "list")
+    assert done.returncode == 0, done.stderr
+    assert all(name in done.stdout for name in names)
+
+
+def test_a_change_sent_to_a_viewer_host_is_refused_naming_the_building_host(
+        published: Path, database: str, tmp_path: Path) -> None:
+    import re
+    import urllib.error
+    from urllib.parse import urlencode
+
+    host = tmp_path / "host"
+    entity = get_entity(published)
+    with serving([host], tmp_path, {"ARCHIVE_INDEX_URL": database}, 1,
+                 [["--editing"]]) as (port,):
+        finished(add_user(database, host, "ed"))
+        client, _ = session(port)
+        log_in(client, port, "ed", PASSWORD)
+        before = {path: path.read_bytes() for path in
+                  sorted((host / "registry").rglob("*")) if path.is_file()}
+        page = client.open(f"http://127.0.0.1:{port}/entities/{entity}/edit",
+                           timeout=60).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        etag = re.search(r'name="etag"[^>]*value="([^"]+)"', page)
+        assert token and etag, page[:500]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            client.open(f"http://127.0.0.1:{port}/entities/{entity}/edit", urlencode(
+                {"csrf_token": token[1], "etag": etag[1], "name": "A New Name"}).encode(),
+                timeout=120)
+        assert refused.value.code == 400
+        assert "building host" in refused.value.read().decode()
+        assert {path: path.read_bytes() for path in
+                sorted((host / "registry").rglob("*")) if path.is_file()} == before

@@ -553,9 +553,8 @@ def test_a_user_added_through_one_viewer_host_logs_in_on_the_other(
 
 def test_users_added_at_once_through_two_viewer_hosts_are_all_kept(
         published: Path, database: str, tmp_path: Path) -> None:
-    from archive.accounts import load_users, use_database
     from archive.config import Settings
-    from archive.index import account_storage, mirror
+    from archive.index import mirror
 
     hosts = [tmp_path / "host-one", tmp_path / "host-two"]
     settings = [Settings(data_dir=host, index_url=database) for host in hosts]
@@ -566,6 +565,9 @@ def test_users_added_at_once_through_two_viewer_hosts_are_all_kept(
                for number, name in enumerate(names)]
     for process in running:
         finished(process)
+    from archive.accounts import load_users, use_database
+    from archive.index import account_storage
+
     use_database(account_storage)
     for each in settings:
         assert sorted(load_users(each)) == names

@@ -236,3 +236,47 @@ def test_the_published_index_keeps_narrow_rows_as_arrays(postgres: Any, tmp_path
     parts = dict(relation_sizes(postgres.url))
     assert "facet_doc_rows" in parts and "facet_rows" not in parts
     assert sum(parts.values()) == tables_bytes(postgres.url)
+
+
+def test_accounts_are_kept_in_the_database_the_data_directorys_carried_over(
+        postgres: Any, tmp_path: Path) -> None:
+    """With an index database the accounts are the database's (archive.index.pgstore's
+    DatabaseAccounts): a data directory's ``users.json`` and ``.secret_key`` are read until
+    the database holds its own, the first change keeps them there, and the files are left
+    as they were; without the database the files alone, unchanged."""
+    from archive.accounts import (
+        SECRET_KEY_FILE,
+        USERS_FILE,
+        add_user,
+        authenticate,
+        load_users,
+        secret_key,
+        use_database,
+    )
+    from archive.errors import ArchiveError
+    from archive.index import account_storage
+
+    files = Settings(data_dir=tmp_path, index_url=None)
+    add_user(files, "old", "admin", "an old long password")
+    key = secret_key(files)
+    before = {name: (tmp_path / name).read_bytes() for name in (USERS_FILE, SECRET_KEY_FILE)}
+
+    settings = Settings(data_dir=tmp_path)
+    assert settings.index_url == postgres.url
+    use_database(account_storage)
+    assert secret_key(settings) == key  # the file's, now the database's
+    assert sorted(load_users(settings)) == ["old"]
+    add_user(settings, "new", "editor", "a new long password")
+    with pytest.raises(ArchiveError, match="exists already"):
+        add_user(settings, "new", "editor", "a new long password")
+    assert sorted(load_users(settings)) == ["new", "old"]
+    assert {name: (tmp_path / name).read_bytes() for name in (USERS_FILE, SECRET_KEY_FILE)
+            } == before
+    assert sorted(load_users(files)) == ["old"]
+
+    elsewhere = Settings(data_dir=tmp_path / "elsewhere")  # another host: only the URL
+    assert sorted(load_users(elsewhere)) == ["new", "old"]
+    assert secret_key(elsewhere) == key
+    user = authenticate(elsewhere, "old", "an old long password")
+    assert user is not None and user.role == "admin"
+    assert not (tmp_path / "elsewhere").exists()

@@ -2,8 +2,8 @@
 
 Where ``ARCHIVE_INDEX_URL`` names a database, every update of the index publishes the files
 that define the archive too (:data:`STORED_FOLDERS`, :data:`STORED_FILES`: the TEI documents,
-the registry, the list files, the sources, the edit history, the import record and the
-declared facets) into the schema :data:`SCHEMA` (its own numbered :data:`MIGRATIONS`, beside
+the registry, the list files, the sources, the edit history, the trained models, the import
+record and the declared facets) into the schema :data:`SCHEMA` (its own numbered :data:`MIGRATIONS`, beside
 the index's schema, which a full publish of the index replaces): each file's bytes, SHA-256,
 size and time, and the store's generation that wrote it. New and changed files are published
 before the index that names them, and files that are gone are dropped after it, so that a
@@ -43,11 +43,12 @@ from .pg import error_line, migrate, open_connection, redacted
 
 #: The schema of the stored files (never swapped: a full publish of the index leaves it).
 SCHEMA = "archive_store"
-#: The data directory's folders (all their files, at any depth) and files that are stored.
-#: Not stored as files: the index (derived), the lock and journal, trained models (``archive
-#: train`` makes them where it tags); the users and the session key are kept in the schema's
-#: own table of accounts (:class:`DatabaseAccounts`), not as files a mirror copies.
-STORED_FOLDERS = ("tei", "registry", "lists", "sources", "history")
+#: The data directory's folders (all their files, at any depth) and files that are stored: with
+#: the trained models (``models/``: published by the next update after ``archive train``).
+#: Not stored as files: the index (derived), the lock and journal; the users and the session
+#: key are kept in the schema's own table of accounts (:class:`DatabaseAccounts`), not as
+#: files a mirror copies.
+STORED_FOLDERS = ("tei", "registry", "lists", "sources", "history", "models")
 STORED_FILES = ("imports.json", "facets.toml")
 #: The numbered steps that make the schema (recorded in its ``schema_migrations``). Step 1:
 #: the files by their path relative to the data directory, and the store's generation. Step 2:

@@ -27,7 +27,9 @@ Accounts on viewer hosts: the users and the session key are kept in the database
 users add`` given its empty data directory and the URL) logs in on the other, whose session
 cookie the first accepts; a new password set on one ends the sessions on the other. Six
 ``archive users add`` run at once through two hosts lose none of the six. An editor's change
-sent to a viewer host is refused in one line naming the building host, nothing written.
+sent to a viewer host is refused in one line naming the building host, nothing written. A model
+trained on the building host is stored by the next update and reaches a viewer host's copy
+and an export byte for byte.
 """
 
 from __future__ import annotations
@@ -604,3 +606,28 @@ def test_a_change_sent_to_a_viewer_host_is_refused_naming_the_building_host(
         assert "building host" in refused.value.read().decode()
         assert {path: path.read_bytes() for path in
                 sorted((host / "registry").rglob("*")) if path.is_file()} == before
+
+
+def test_a_trained_model_is_stored_and_reaches_a_viewer_hosts_copy(
+        published: Path, database: str, tmp_path: Path) -> None:
+    from archive.config import Settings
+    from archive.index import mirror
+
+    trained = run(database, published, "train", "--from",
+                  str(FIXTURES / "learn" / "pemberly.xml"), "--epochs", "1", "--seed", "1")
+    assert trained.returncode == 0, trained.stderr
+    done = run(database, published, "reindex")  # the next update publishes the model
+    assert done.returncode == 0, done.stderr
+    models = {path.relative_to(published): path.read_bytes()
+              for path in sorted((published / "models").rglob("*")) if path.is_file()}
+    assert Path("models/current") in models and len(models) > 5
+
+    host = tmp_path / "host"
+    assert mirror(Settings(data_dir=host, index_url=database), start=True)
+    assert {path.relative_to(host): path.read_bytes()
+            for path in sorted((host / "models").rglob("*")) if path.is_file()} == models
+    done = run(database, tmp_path / "nowhere", "export", "--all", "--to", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert {path.relative_to(tmp_path / "out"): path.read_bytes()
+            for path in sorted((tmp_path / "out" / "models").rglob("*")) if path.is_file()
+            } == models

@@ -21,7 +21,7 @@ import pytest
 from archive_tests_servers import free_port, wait_for_port
 from flask import Blueprint
 
-from archive.accounts import add_user, get_user
+from archive.accounts import account_storage, add_user, get_user
 from archive.config import Settings
 from webui import create_app
 from webui.auth import (
@@ -127,8 +127,8 @@ def test_writing_without_the_right_csrf_token_is_403_and_writes_nothing(app,
     client = app.test_client()
     login(client, "alice")
     good = token(client, "/account")
-    users = editing_dir / "users.json"
-    before = users.read_bytes()
+    storage = account_storage(Settings.from_env(editing_dir))  # (the database's, on PostgreSQL)
+    before = storage.read_users()
     other = app.test_client()
     login(other, "rita")
     foreign = token(other, "/account")  # a real token, of another session
@@ -143,7 +143,7 @@ def test_writing_without_the_right_csrf_token_is_403_and_writes_nothing(app,
             response = client.post(url, data=form, headers=headers)
             assert response.status_code == 403, (url, form, headers)
             assert "CSRF" in response.text and "Reload the page" in response.text
-            assert users.read_bytes() == before
+            assert storage.read_users() == before
     assert client.get("/account").status_code == 200  # still logged in: /logout refused too
     anonymous = app.test_client()
     refused = anonymous.post("/login", data={"name": "alice", "password": PASSWORDS["alice"]})
@@ -151,7 +151,7 @@ def test_writing_without_the_right_csrf_token_is_403_and_writes_nothing(app,
     # the same request with the token in the header, as script sends it, is done
     done = client.post("/account/logout-everywhere", headers={"X-CSRFToken": good})
     assert done.status_code == 302
-    assert users.read_bytes() != before
+    assert storage.read_users() != before
 
 
 def test_log_out_everywhere_ends_every_session(app, editing_dir: Path) -> None:

@@ -3,12 +3,12 @@
 Where ``ARCHIVE_INDEX_URL`` names a database, every update of the index publishes the files
 that define the archive too (:data:`STORED_FOLDERS`, :data:`STORED_FILES`: the TEI documents,
 the registry, the list files, the sources, the edit history, the trained models, the import
-record and the declared facets) into the schema :data:`SCHEMA` (its own numbered :data:`MIGRATIONS`, beside
-the index's schema, which a full publish of the index replaces): each file's bytes, SHA-256,
-size and time, and the store's generation that wrote it. New and changed files are published
-before the index that names them, and files that are gone are dropped after it, so that a
-published index never names a file the store lacks. On the building host the files on disk
-stay the source of truth; the store is their copy.
+record and the declared facets) into the schema :data:`SCHEMA` (its own numbered
+:data:`MIGRATIONS`, beside the index's schema, which a full publish of the index replaces):
+each file's bytes, SHA-256, size and time, and the store's generation that wrote it. New and
+changed files are published before the index that names them, and files that are gone are
+dropped after it, so that a published index never names a file the store lacks. On the
+building host the files on disk stay the source of truth; the store is their copy.
 
 A viewer host needs only the URL: ``archive --index URL --data DIR serve`` with an empty (or
 missing) ``DIR`` makes ``DIR`` a *mirror* of the store (:func:`mirror`): the files are written
@@ -521,9 +521,23 @@ class DatabaseAccounts:
                           "database") from None
 
     def read_users(self) -> bytes | None:
-        with self._connection() as db:
-            row = db.execute(f"SELECT data FROM {SCHEMA}.accounts WHERE name = %s",
-                             (USERS_FILE,)).fetchone()
+        """(The viewer reads them at every request of a logged-in user: through this thread's
+        pooled connection to the primary, unless it is inside a transaction, whose snapshot
+        may be older than a new password.)"""
+        import psycopg
+
+        from . import pg
+
+        statement = f"SELECT data FROM {SCHEMA}.accounts WHERE name = %s"
+        if self.url in _READY and not (db := pg.reader(self.url)).in_transaction:
+            try:
+                row = db.raw.execute(statement, (USERS_FILE,)).fetchone()
+            except psycopg.Error as error:
+                raise _failed(error, self.url, "the accounts cannot be read from the database"
+                              ) from None
+        else:
+            with self._connection() as raw:
+                row = raw.execute(statement, (USERS_FILE,)).fetchone()
         return bytes(row[0]) if row else self._local(USERS_FILE)
 
     @contextmanager

@@ -32,7 +32,7 @@ MENTION_KEY = ", ".join(f'ifnull("{column}", \'\')' for column in MENTION_COLUMN
 #: rows are clustered by (doc, passage, seq), which the mentions of one passage are read by
 #: (passage 0: outside any passage, NULL in the view), with one index by key; each row holds
 #: its length, not its end (a smaller number).
-MENTION_ORDER = "r.doc * 4294967296 + r.seq"
+MENTION_ORDER = "doc * 4294967296 + seq"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -177,7 +177,7 @@ GROUPED = {"facet_rows": ("facet_doc_rows", "doc", ("key", "passage")),
 #: place in the mentions' order as ``rowid`` (SQLite: its document's number and ``seq``).
 _SOURCE_COLUMNS = {"mention_rows": (("doc", "passage", "key", "start", "end", "rowid"),
                                     "doc, NULLIF(passage, 0), key, start, start + length,"
-                                    f" {MENTION_ORDER.replace('r.', '')}")}
+                                    f" {MENTION_ORDER}")}
 
 
 _PASSWORD = re.compile(r"(://[^/@:]*:)[^@]*@")

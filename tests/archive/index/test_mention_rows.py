@@ -95,3 +95,29 @@ def test_the_mentions_rows_have_no_rowid_and_one_index(corpus: Settings) -> None
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'mention_rows'"
             " AND sql IS NOT NULL")]
         assert indexes == ["mention_rows_key"]
+
+
+@pytest.mark.usefixtures("index_engine")
+def test_a_rebuild_on_workers_gives_the_same_mentions_and_what_is_named_beside(
+        corpus: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild on workers, a few documents a scratch database, the nested document past the
+    first: its rows' passages moved, the mention outside any passage kept outside (passage 0
+    is no passage to move); what is named beside each entity (the postings' arrays) is what
+    the mentions' rows give in SQL."""
+    from archive.index import companions, update, workers, years_beside
+    from archive.index.db import reader
+    from archive.index.entities import _COMPANIONS, _YEARS, _for
+
+    shutil.copy(NESTED, corpus.tei_dir / "z_nested_mentions.xml")
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(update, "CHUNK", 2)
+    update_index(corpus, full=True)
+    _check(corpus)
+    db = reader(corpus)
+    refs = sorted({row[2] for rows in _expected(corpus).values() for row in rows if row[2]})
+    for ref in refs:
+        assert companions(corpus, ref) == [
+            dict(zip(("id", "type", "passages"), row, strict=True))
+            for row in db.execute(_for(db, _COMPANIONS), (ref, ref)).fetchall()], ref
+        assert years_beside(corpus, ref) == [
+            (int(year), int(count)) for year, count in db.execute(_for(db, _YEARS), (ref,))], ref

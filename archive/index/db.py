@@ -26,6 +26,14 @@ MENTION_COLUMNS = ("type", "ref", "surface", "when", "from", "to", "not_before",
 #: What a mention's key is told apart by (NULL being a value of its own, as '').
 MENTION_KEY = ", ".join(f'ifnull("{column}", \'\')' for column in MENTION_COLUMNS)
 
+#: A mention's place in the order of the index's mentions (``mentions.mention``): its
+#: document's number, then its number in its document (``seq``: 0, 1, ... in the document's
+#: order), in one integer (PostgreSQL's ``mention_rows.rowid``; archive.index.pg). The mentions'
+#: rows are clustered by (doc, passage, seq), which the mentions of one passage are read by
+#: (passage 0: outside any passage, NULL in the view), with one index by key; each row holds
+#: its length, not its end (a smaller number).
+MENTION_ORDER = "doc * 4294967296 + seq"
+
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -44,14 +52,15 @@ CREATE TABLE mention_keys (
 CREATE UNIQUE INDEX mention_keys_all ON mention_keys (MENTION_KEY);
 CREATE INDEX mention_keys_ref ON mention_keys (ref) WHERE ref IS NOT NULL;
 CREATE INDEX mention_keys_days ON mention_keys (start_day, end_day) WHERE type = 'date';
-CREATE TABLE mention_rows (doc INTEGER NOT NULL, passage INTEGER, key INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL);
-CREATE INDEX mention_rows_doc ON mention_rows (doc, passage, key);
+CREATE TABLE mention_rows (doc INTEGER NOT NULL, passage INTEGER NOT NULL,
+    seq INTEGER NOT NULL, key INTEGER NOT NULL, start INTEGER NOT NULL, length INTEGER NOT NULL,
+    PRIMARY KEY (doc, passage, seq)) WITHOUT ROWID;
 CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage);
 CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "from", "to",
                       not_before, not_after, start_day, end_day, mention) AS
-    SELECT r.doc, r.passage, k.type, k.ref, k.surface, r.start, r."end", k."when", k."from",
-           k."to", k.not_before, k.not_after, k.start_day, k.end_day, r.rowid
+    SELECT r.doc, NULLIF(r.passage, 0), k.type, k.ref, k.surface, r.start, r.start + r.length,
+           k."when", k."from", k."to", k.not_before, k.not_after, k.start_day, k.end_day,
+           MENTION_ORDER
     FROM mention_rows r JOIN mention_keys k ON k.key = r.key;
 CREATE TABLE facet_keys (key INTEGER PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL,
     count INTEGER NOT NULL DEFAULT 0, UNIQUE (facet, value));
@@ -80,7 +89,7 @@ CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
 CREATE VIRTUAL TABLE passage_text USING fts5 (
     text, words, content='', tokenize='unicode61 remove_diacritics 2');
-""".replace("MENTION_KEY", MENTION_KEY)
+""".replace("MENTION_KEY", MENTION_KEY).replace("MENTION_ORDER", MENTION_ORDER)
 INDEXES = [statement.strip() for statement in SCHEMA.split(";")
            if statement.strip().startswith("CREATE INDEX")]
 FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" in statement)

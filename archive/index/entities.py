@@ -28,14 +28,18 @@ SELECT d.doc, n FROM (SELECT doc, COUNT(*) AS n FROM mentions WHERE ref = ? GROU
   AS counted JOIN documents d ON d.doc = counted.doc ORDER BY d.date IS NULL, d.date, d.id"""
 
 # The passages that name this entity. The queries below start from them (CROSS JOIN fixes
-# that order) and reach the other mentions of each passage through the (doc, passage) index.
+# that order) and reach the other mentions of each passage through the rows' (doc, passage)
+# order (the rows themselves: the view's passage is an expression no index is read by), then
+# their keys.
 _PASSAGES = "SELECT DISTINCT doc, passage FROM mentions WHERE ref = ? AND passage IS NOT NULL"
+_OTHERS = f"""({_PASSAGES}) this CROSS JOIN mention_rows r
+  ON r.doc = this.doc AND r.passage = this.passage
+  JOIN mention_keys other ON other.key = r.key"""
 
 # Entities named in the same passages, by the number of passages shared.
 _COMPANIONS = f"""
-SELECT other.ref AS id, MIN(other.type) AS type, COUNT(DISTINCT other.passage) AS passages
-FROM ({_PASSAGES}) this CROSS JOIN mentions other
-  ON other.doc = this.doc AND other.passage = this.passage
+SELECT other.ref AS id, MIN(other.type) AS type, COUNT(DISTINCT r.passage) AS passages
+FROM {_OTHERS}
 WHERE other.ref IS NOT NULL AND other.ref != ? AND other.type != 'date'
 GROUP BY other.ref ORDER BY passages DESC, other.ref LIMIT 12"""
 #: Companions shown (the LIMIT above).
@@ -46,8 +50,7 @@ _YEARS = f"""
 SELECT CAST(substr(y, 1, 4) AS INTEGER), COUNT(*) FROM (
   SELECT coalesce(other."when", other."from", other.not_before, other."to", other.not_after)
     AS y
-  FROM ({_PASSAGES}) this CROSS JOIN mentions other
-    ON other.doc = this.doc AND other.passage = this.passage
+  FROM {_OTHERS}
   WHERE other.type = 'date') AS years
 WHERE y GLOB '[0-9][0-9][0-9][0-9]*' GROUP BY 1 ORDER BY 1"""
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
+from .db import MENTION_ORDER
 from .texts import TOKENIZER, passage_texts
 from .version import REBUILD, SCHEMA_VERSION, SEGMENTS
 
@@ -171,8 +172,12 @@ PER_KEY = ("element_rows", "attribute_rows")
 GROUPED = {"facet_rows": ("facet_doc_rows", "doc", ("key", "passage")),
            "element_rows": ("element_key_docs", "key", ("doc",)),
            "attribute_rows": ("attribute_key_docs", "key", ("doc",))}
-#: Columns read from SQLite where they are not the PostgreSQL table's own.
-_SOURCE_COLUMNS = {"mention_rows": "*, rowid"}
+#: PostgreSQL's columns, and what is read from SQLite for them, where they are not SQLite's
+#: own: a mention's row keeps its passage (NULL outside any: 0 in SQLite), its end, and its
+#: place in the mentions' order as ``rowid`` (SQLite: its document's number and ``seq``).
+_SOURCE_COLUMNS = {"mention_rows": (("doc", "passage", "key", "start", "end", "rowid"),
+                                    "doc, NULLIF(passage, 0), key, start, start + length,"
+                                    f" {MENTION_ORDER}")}
 
 
 _PASSWORD = re.compile(r"(://[^/@:]*:)[^@]*@")
@@ -540,12 +545,11 @@ def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
     if table in GROUPED:
         _copy_grouped(db, lite, table, where)
         return
-    columns = [row[1] for row in lite.execute(f"PRAGMA table_info({table})")]
-    if table == "mention_rows":
-        columns.append("rowid")
+    columns, source = _SOURCE_COLUMNS.get(table, ((), "*"))
+    if not columns:
+        columns = tuple(row[1] for row in lite.execute(f"PRAGMA table_info({table})"))
     names = ", ".join(f'"{column}"' for column in columns)
-    rows: Iterator[Sequence[Any]] = lite.execute(
-        f"SELECT {_SOURCE_COLUMNS.get(table, '*')} FROM {table}{where}")
+    rows: Iterator[Sequence[Any]] = lite.execute(f"SELECT {source} FROM {table}{where}")
     if table == "postings":
         rows = ((name.replace("\0", NUL), *rest) for name, *rest in rows)
     if table == "passages":

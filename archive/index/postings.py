@@ -294,7 +294,7 @@ def _beside_arrays(db: sqlite3.Connection, within: str) -> dict[str, np.ndarray 
         if year is not None:
             year_of[key] = year
     rows = np.fromiter(chain.from_iterable(db.execute(
-        "SELECT passage, key FROM mention_rows WHERE passage IS NOT NULL"
+        "SELECT passage, key FROM mention_rows WHERE passage > 0"
         + (f" AND{within}" if within else ""))), dtype=np.int64).reshape(-1, 2)
     keys = np.minimum(rows[:, 1], size - 1)  # (a key past the last found names nothing)
     known = rows[:, 1] < size

@@ -452,13 +452,15 @@ _KEY_VALUES = ", ".join("?" if column in ("type", "surface") else "NULLIF(?, '')
 _NUMBERED_COPY = {
     "mention_keys": f"INSERT OR IGNORE INTO main.mention_keys ({_MENTION_NAMES})"
                     f" SELECT {_MENTION_NAMES} FROM shard.mention_keys",
-    "mention_rows": 'INSERT INTO main.mention_rows (doc, passage, key, start, "end")'
-                    " SELECT r.doc + {docs:d}, r.passage + {passages:d}, m.key, r.start, r.\"end\""
+    "mention_rows": "INSERT INTO main.mention_rows (doc, passage, seq, key, start, length)"
+                    " SELECT r.doc + {docs:d},"
+                    " CASE WHEN r.passage THEN r.passage + {passages:d} ELSE 0 END, r.seq,"
+                    " m.key, r.start, r.length"
                     " FROM shard.mention_rows r JOIN shard.mention_keys s ON s.key = r.key"
                     " JOIN main.mention_keys m ON "
                     + " AND ".join(f"ifnull(m.\"{column}\", '') = ifnull(s.\"{column}\", '')"
                                    for column in MENTION_COLUMNS)
-                    + " ORDER BY r.rowid",
+                    + " ORDER BY r.doc, r.passage, r.seq",
     "element_keys": "INSERT OR IGNORE INTO main.element_keys (name)"
                     " SELECT name FROM shard.element_keys",
     "element_rows": "INSERT INTO main.element_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
@@ -629,20 +631,22 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
     keys = [(kind, ref or "", surface,
              *(_BLANK_DATES if dates is NO_DATES else ("" if v is None else v for v in dates)))
             for _, kind, ref, surface, _, _, dates in rows.mentions]
-    places = [(doc, passage_ids.get(passage, ""), start, end)
-              for passage, _, _, _, start, end, _ in rows.mentions]
+    # (doc, passage: 0 outside any, seq: the mention's number in the document, start, length)
+    places = [(doc, passage_ids.get(passage, 0), seq, start, end - start)
+              for seq, (passage, _, _, _, start, end, _) in enumerate(rows.mentions)]
     if numbers is not None:
         db.executemany(f"INSERT INTO mention_keys (key, {_MENTION_NAMES})"
                        f" VALUES (?, {_KEY_VALUES})", numbers.new(numbers.mentions, keys))
-        db.executemany('INSERT INTO mention_rows (doc, passage, key, start, "end")'
-                       " VALUES (?, NULLIF(?, ''), ?, ?, ?)",
-                       [(doc, passage, numbers.mentions[key], start, end)
-                        for (doc, passage, start, end), key in zip(places, keys, strict=True)])
+        db.executemany("INSERT INTO mention_rows (doc, passage, seq, key, start, length)"
+                       " VALUES (?, ?, ?, ?, ?, ?)",
+                       [(doc, passage, seq, numbers.mentions[key], start, length)
+                        for (doc, passage, seq, start, length), key
+                        in zip(places, keys, strict=True)])
     else:
         db.executemany(f"INSERT OR IGNORE INTO mention_keys ({_MENTION_NAMES})"
                        f" VALUES ({_KEY_VALUES})", dict.fromkeys(keys))
-        db.executemany('INSERT INTO mention_rows (doc, passage, key, start, "end")'
-                       " SELECT ?, NULLIF(?, ''), key, ?, ? FROM mention_keys WHERE "
+        db.executemany("INSERT INTO mention_rows (doc, passage, seq, key, start, length)"
+                       " SELECT ?, ?, ?, key, ?, ? FROM mention_keys WHERE "
                        + " AND ".join(f"ifnull(\"{column}\", '') = ?"
                                       for column in MENTION_COLUMNS),
                        [(*place, *key) for place, key in zip(places, keys, strict=True)])

@@ -407,6 +407,9 @@ def publish(url: str, path: Path, before: str | None) -> None:
         with closing(open_connection(url)) as db:
             # one publisher at a time (builds on other hosts), until this connection closes
             db.execute("SELECT pg_advisory_lock(hashtext('archive-index-publish'))")
+            # its commits on disk before they return (whatever the server's default): VACUUM
+            # marks no page all-visible whose rows' commit is not yet flushed (see _vacuum)
+            db.execute("SET synchronous_commit = on")
             ensure_schema(db)
             there = dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
             if there.get("generation") == meta.get("generation") and there == meta:
@@ -442,6 +445,7 @@ def _publish_all(db: Any, lite: sqlite3.Connection) -> None:
         for statement in indexes:  # made of all the rows at once: compact, and sooner
             db.execute(statement)
         db.execute("ANALYZE")  # (in the transaction: the tables' statistics only)
+    _vacuum(db, BUILDING)
     with db.transaction():  # the swap: readers see the old index or the new one
         db.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         db.execute(f"ALTER SCHEMA {BUILDING} RENAME TO {SCHEMA}")
@@ -495,6 +499,19 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
         if gone or new:
             for table in PER_KEY:
                 _publish_keys(db, lite, table, gone, new)
+    _vacuum(db, SCHEMA)
+
+
+def _vacuum(db: Any, schema: str) -> None:
+    """VACUUM the tables of ``schema`` (outside a transaction: it cannot run in one), so that
+    their pages are marked all-visible and readers' index-only scans read no table row: the
+    rows a publish has just written are otherwise looked up in the table one by one until
+    autovacuum comes by (an entity's 31,703 mentions at 10,000 documents: 174 ms, 10,000 pages
+    read, instead of 16 ms). A page already marked is skipped: after an update, the pages of
+    the documents that changed alone are read."""
+    for (table,) in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s"
+                               " ORDER BY 1", (schema,)).fetchall():
+        db.execute(f'VACUUM "{schema}"."{table}"')
 
 
 def _publish_keys(db: Any, lite: sqlite3.Connection, table: str, gone: list[int],

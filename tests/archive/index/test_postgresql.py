@@ -126,6 +126,35 @@ def test_an_update_publishes_the_changed_documents(corpus_pg: Settings, postgres
     _same_lookups(corpus_pg)
 
 
+def _pages_not_all_visible(postgres: Any) -> dict[str, tuple[int, int]]:
+    """The published index's tables whose pages are not all marked all-visible (the
+    visibility map, which index-only scans read instead of the table): name → (pages,
+    marked)."""
+    import psycopg
+
+    from archive.index.pg import SCHEMA
+
+    with psycopg.connect(postgres.url) as db:
+        return {name: (pages, marked) for name, pages, marked in db.execute(
+            "SELECT c.relname, c.relpages, c.relallvisible FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind = 'r' AND c.relallvisible < c.relpages",
+            (SCHEMA,)).fetchall()}
+
+
+def test_a_publish_leaves_its_tables_all_visible_for_index_only_scans(
+        corpus_pg: Settings, postgres: Any) -> None:
+    """A publish VACUUMs what it wrote (issue 23: an entity page's mentions, counted through
+    the (key, doc) index, read every row's page from the table until autovacuum came by:
+    10,000 pages and 174 ms at 10,000 documents, 16 ms once the pages were marked)."""
+    assert _pages_not_all_visible(postgres) == {}  # a full publish
+    changed = corpus_pg.tei_dir / "paris_commune.xml"
+    changed.write_text(changed.read_text(encoding="utf-8").replace(
+        "</body>", "<p>A barricade of quinquagenarians.</p></body>"), encoding="utf-8")
+    assert update_index(corpus_pg).full is False
+    assert _pages_not_all_visible(postgres) == {}  # the changes published
+
+
 def test_a_rebuild_is_swapped_in_whole_under_readers(corpus_pg: Settings) -> None:
     counts = {lookup(corpus_pg, {}, "Commune")["count"]}
     source = (corpus_pg.tei_dir / "paris_commune.xml").read_text(encoding="utf-8")

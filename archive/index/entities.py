@@ -73,18 +73,29 @@ def entity_mentions(settings: Settings, ref: str, limit: int) -> list[dict[str, 
     """The first ``limit`` mentions of ``ref``, by document date, document and place in it:
     ``doc``, ``title``, ``date``, ``target`` (the passage's xml:id), ``text`` (the passage's),
     ``start`` and ``end`` (offsets into it), ``surface``."""
+    return entity_listing(settings, ref, limit)[2]
+
+
+def entity_listing(settings: Settings, ref: str,
+                   limit: int) -> tuple[int, int, list[dict[str, Any]]]:
+    """How many times the corpus names ``ref``, in how many documents (as
+    :func:`mention_totals`), and its first ``limit`` mentions (as :func:`entity_mentions`):
+    the totals are those of the documents' counts the list is chosen by, not a second pass
+    over every mention (an entity page's)."""
     db = reader(settings)
     db.execute("BEGIN")  # one snapshot for both queries
     try:
+        counted = [(int(doc), int(count)) for doc, count in db.execute(_DOCUMENTS, (ref,))]
         docs, total = [], 0
-        for doc, count in db.execute(_DOCUMENTS, (ref,)).fetchall():
+        for doc, count in counted:
             if total >= limit:
                 break
-            docs.append(int(doc))
-            total += int(count)
+            docs.append(doc)
+            total += count
         chosen = f" AND m.doc IN ({', '.join(map(str, docs))})" if docs else ""
-        return with_texts(db, as_dicts(db.execute(_MENTIONS.format(docs=chosen),
-                                                  (ref, limit))))
+        mentions = with_texts(db, as_dicts(db.execute(_MENTIONS.format(docs=chosen),
+                                                      (ref, limit))))
+        return sum(count for _, count in counted), len(counted), mentions
     finally:
         if db.in_transaction:
             db.execute("COMMIT")

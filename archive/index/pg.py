@@ -60,7 +60,11 @@ TIMEOUT = 10.0
 #: row per document or per key (:data:`GROUPED`) instead of one per pair, each row's 24-byte
 #: header and index entry costing more than its numbers: ``facet_rows``, ``element_rows`` and
 #: ``attribute_rows`` are views of them (the readers' SQL unchanged: a name's or value's
-#: documents are read by its key, the key's array).
+#: documents are read by its key, the key's array). Step 6 (SQLite's schema unchanged): the
+#: index of the mentions' rows by key holds their offsets too (``INCLUDE``): an entity page's
+#: list of mentions, chosen by key and document, is read from the index alone, not from a
+#: table page per row (an entity named 31,703 times in 10,000 documents: 88 ms reading 10,110
+#: pages, then 24 ms).
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -157,6 +161,9 @@ CREATE VIEW attribute_rows (doc, key) AS
     SELECT u.doc, r.key FROM attribute_key_docs r, unnest(r.docs) u (doc);
 CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
+"""), (6, """
+DROP INDEX IF EXISTS mention_rows_key;
+CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage) INCLUDE (start, "end");
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).

@@ -18,7 +18,7 @@ from archive.index.entities import _COMPANIONS, _DOCUMENTS, _MENTIONS, _YEARS
 @pytest.mark.parametrize(("query", "params"), [
     (_MENTIONS.format(docs=""), ("leon-trotsky", 500)),
     (_MENTIONS.format(docs=" AND m.doc IN (1, 2)"), ("leon-trotsky", 500)),
-    (_DOCUMENTS, ("leon-trotsky",)),
+    (_DOCUMENTS, ("leon-trotsky", 500)),
     (_COMPANIONS, ("leon-trotsky", "leon-trotsky")),
     (_YEARS, ("leon-trotsky",)),
 ])
@@ -93,3 +93,22 @@ def test_an_entity_page_reads_the_entitys_mentions_once_for_its_totals_and_list(
     over_all = [statement for statement in ran
                 if re.search(r"FROM mentions WHERE ref = (\$1|'leon-trotsky')", statement)]
     assert len(over_all) == 1, over_all
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 7, 500])
+def test_an_entitys_listing_is_its_first_mentions_with_the_totals_of_all(
+        data_dir: Path, limit: int) -> None:
+    """The documents the list is read from are only those its first ``limit`` mentions lie in,
+    the totals those of every mention (as a count of them all gives)."""
+    from archive.index import entity_listing
+    from archive.index.db import as_dicts, reader
+    from archive.index.entities import with_texts
+
+    settings = Settings(data_dir=data_dir)
+    total, documents, listed = entity_listing(settings, "leon-trotsky", limit)
+    db = reader(settings)
+    every = with_texts(db, as_dicts(db.execute(_MENTIONS.format(docs=""),
+                                               ("leon-trotsky", 100_000))))
+    assert (total, documents) == (len(every), len({row["doc"] for row in every}))
+    assert total > 3 and listed == every[:limit]
+    assert entity_listing(settings, "nobody-at-all", limit) == (0, 0, [])

@@ -112,3 +112,24 @@ def test_an_entitys_listing_is_its_first_mentions_with_the_totals_of_all(
     assert (total, documents) == (len(every), len({row["doc"] for row in every}))
     assert total > 3 and listed == every[:limit]
     assert entity_listing(settings, "nobody-at-all", limit) == (0, 0, [])
+
+
+def test_a_reading_page_asks_the_index_for_its_document_once(index_engine: Any,
+                                                             data_dir: Path) -> None:
+    """The reading view's parts (its metadata, its rendering, its citation) share the row of
+    the document the page asked for, and whether there is an index (issue 23: each was a
+    round trip to PostgreSQL again, three of each per page)."""
+    from webui import create_app
+    from webui.data import get_settings
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "RESPONSE_CACHE": False})
+    client = app.test_client()
+    with app.app_context():
+        settings = get_settings()
+    pages: list[Any] = []
+    ran = _statements(index_engine, settings,
+                      lambda: pages.append(client.get("/documents/003_717e887f31c42029")))
+    assert pages[0].status_code == 200 and b"Left Opposition" in pages[0].data
+    rows = [statement for statement in ran if "FROM documents WHERE id =" in statement]
+    checks = [statement for statement in ran if "FROM meta WHERE key = 'generation'" in statement]
+    assert len(rows) == 1 and len(checks) <= 1, ran  # (SQLite's is its file: no statement)

@@ -147,13 +147,15 @@ def run(ports: list[int], urls: list[str], requests: int, clients: int) -> dict[
 
     for line in errors[:5]:
         print("  error:", line)
+    families: dict[str, float] = {}
     for name, times in sorted(by_family.items()):
         times.sort()
+        families[f"p95 {name}"] = times[max(0, int(len(times) * 0.95) - 1)]
         print(f"  {name:<10} {len(times):5d} requests, p50 {statistics.median(times):6.1f} ms, "
-              f"p95 {times[int(len(times) * 0.95) - 1]:6.1f} ms")
+              f"p95 {families[f'p95 {name}']:6.1f} ms")
     return {"requests": len(latencies), "seconds": seconds, "rps": len(latencies) / seconds,
             "p50": statistics.median(ordered), "p95": pct(0.95), "p99": pct(0.99),
-            "errors": len(errors), "refused": refused}
+            "errors": len(errors), "refused": refused, **families}
 
 
 def under_heavy_queries(port: int, urls: list[str]) -> dict[str, float]:

@@ -416,6 +416,9 @@ def load(settings: Settings, args: argparse.Namespace) -> None:
                    f"<= {LOAD_P95_TARGET:g}", ok)
             report(f"load, 2 viewers, {label}: errors", result["errors"], "", "0",
                    result["errors"] == 0)
+            for name, value in result.items():  # each page kind's (benchmarks/load.py family)
+                if name.startswith("p95 "):
+                    report(f"load, 2 viewers, {label}: {name}", value, "ms", "", None)
 
 
 def on_engines(settings: Settings, args: argparse.Namespace) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 
 from archive.config import Settings
 from archive.errors import ArchiveError
@@ -71,9 +71,12 @@ def require_index() -> None:
 
     :raise werkzeug.exceptions.ServiceUnavailable: 503 with advice.
     """
+    if _reading() and g.get("index_found"):  # (asked once a page: a round trip on PostgreSQL)
+        return
     settings = get_settings()
     if not index_exists(settings):  # (the file, or with ARCHIVE_INDEX_URL the database's)
         abort(503, f"No index in {settings.data_dir}: run `archive build` first.")
+    g.index_found = True
 
 
 def get_registry() -> Registry:
@@ -107,11 +110,21 @@ def document_or_404(doc_id: str) -> dict[str, Any]:
     """
     if not valid_id(doc_id):
         abort(404, f"No document {doc_id!r}")
+    found: dict[str, dict[str, Any]] = g.setdefault("document_rows", {})
+    if _reading() and doc_id in found:  # a page's parts ask for its row again
+        return dict(found[doc_id])
     require_index()
     row = document_record(get_settings(), doc_id)
     if row is None:
         abort(404, f"No document {doc_id!r}")
+    found[doc_id] = dict(row)
     return row
+
+
+def _reading() -> bool:
+    """Whether this request only reads (GET, HEAD): what it asked the index once holds for
+    the whole request (an edit, which writes and indexes again, asks anew)."""
+    return has_request_context() and request.method in ("GET", "HEAD")
 
 
 def document_path(row: dict[str, Any]) -> Path:

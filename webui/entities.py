@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from archive.index import companions, entity_mentions, entity_totals, mention_totals, years_beside
+from archive.index import companions, entity_listing, entity_totals, years_beside
 
 from .browse import page_number
 from .data import entity_or_404, entry_dict, get_registry, get_settings, require_index
@@ -54,9 +54,9 @@ def entity_data(entity_id: str) -> dict[str, Any]:
     entry = entity_or_404(entity_id)
     require_index()
     settings = get_settings()
-    total, documents = mention_totals(settings, entity_id)
+    total, documents, listed = entity_listing(settings, entity_id, MENTION_LIMIT)
     mentions = []
-    for row in entity_mentions(settings, entity_id, MENTION_LIMIT):
+    for row in listed:
         url = url_for("documents.read", doc_id=row["doc"])
         mentions.append({"doc": row["doc"], "title": row["title"], "date": row["date"],
                          "target": row["target"],

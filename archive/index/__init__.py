@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
     from .entities import (
         companions,
+        entity_listing,
         entity_mentions,
         entity_totals,
         mention_totals,
@@ -48,8 +49,8 @@ _MODULES = {
     **dict.fromkeys(("document_catalogue", "document_files", "document_record", "documents_holding",
                      "index_generation", "indexed_files", "indexed_hashes", "leaf_passages",
                      "mention_counts", "mentions_of"), "documents"),
-    **dict.fromkeys(("companions", "entity_mentions", "entity_totals", "mention_totals",
-                     "years_beside"), "entities"),
+    **dict.fromkeys(("companions", "entity_listing", "entity_mentions", "entity_totals",
+                     "mention_totals", "years_beside"), "entities"),
     "IndexReport": "update", "update_index": "update",
     **dict.fromkeys(("account_storage", "archive_files", "export_files", "is_mirror", "mirror"),
                    "pgstore"),
@@ -61,7 +62,7 @@ __all__ = [
     "companions", "connect",
     "die_with_parent", "export_files", "is_mirror", "mirror",
     "document_catalogue", "document_files", "facet_counts",
-    "document_record", "documents_holding", "entity_mentions", "entity_totals",
+    "document_record", "documents_holding", "entity_listing", "entity_mentions", "entity_totals",
     "index_exists", "index_generation", "indexed_files",
     "indexed_hashes", "leaf_passages", "load_facets", "lookup", "mention_counts",
     "mention_totals", "mentions_of", "reader", "search_passages", "update_index",

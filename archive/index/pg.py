@@ -61,7 +61,11 @@ TIMEOUT = 10.0
 #: row per document or per key (:data:`GROUPED`) instead of one per pair, each row's 24-byte
 #: header and index entry costing more than its numbers: ``facet_rows``, ``element_rows`` and
 #: ``attribute_rows`` are views of them (the readers' SQL unchanged: a name's or value's
-#: documents are read by its key, the key's array).
+#: documents are read by its key, the key's array). Step 6 (SQLite's schema unchanged): the
+#: index of the mentions' rows by key holds their offsets too (``INCLUDE``): an entity page's
+#: list of mentions, chosen by key and document, is read from the index alone, not from a
+#: table page per row (an entity named 31,703 times in 10,000 documents: 88 ms reading 10,110
+#: pages, then 24 ms).
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -158,6 +162,9 @@ CREATE VIEW attribute_rows (doc, key) AS
     SELECT u.doc, r.key FROM attribute_key_docs r, unnest(r.docs) u (doc);
 CREATE VIEW attribute_values (doc, name, value) AS
     SELECT r.doc, k.name, k.value FROM attribute_rows r JOIN attribute_keys k ON k.key = r.key;
+"""), (6, """
+DROP INDEX IF EXISTS mention_rows_key;
+CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage) INCLUDE (start, "end");
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).
@@ -412,6 +419,9 @@ def publish(url: str, path: Path, before: str | None) -> None:
         with closing(open_connection(url)) as db:
             # one publisher at a time (builds on other hosts), until this connection closes
             db.execute("SELECT pg_advisory_lock(hashtext('archive-index-publish'))")
+            # its commits on disk before they return (whatever the server's default): VACUUM
+            # marks no page all-visible whose rows' commit is not yet flushed (see _vacuum)
+            db.execute("SET synchronous_commit = on")
             ensure_schema(db)
             there = dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
             if there.get("generation") == meta.get("generation") and there == meta:
@@ -447,6 +457,7 @@ def _publish_all(db: Any, lite: sqlite3.Connection) -> None:
         for statement in indexes:  # made of all the rows at once: compact, and sooner
             db.execute(statement)
         db.execute("ANALYZE")  # (in the transaction: the tables' statistics only)
+    _vacuum(db, BUILDING)
     with db.transaction():  # the swap: readers see the old index or the new one
         db.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         db.execute(f"ALTER SCHEMA {BUILDING} RENAME TO {SCHEMA}")
@@ -500,6 +511,19 @@ def _publish_changes(db: Any, lite: sqlite3.Connection) -> None:
         if gone or new:
             for table in PER_KEY:
                 _publish_keys(db, lite, table, gone, new)
+    _vacuum(db, SCHEMA)
+
+
+def _vacuum(db: Any, schema: str) -> None:
+    """VACUUM the tables of ``schema`` (outside a transaction: it cannot run in one), so that
+    their pages are marked all-visible and readers' index-only scans read no table row: the
+    rows a publish has just written are otherwise looked up in the table one by one until
+    autovacuum comes by (an entity's 31,703 mentions at 10,000 documents: 174 ms, 10,000 pages
+    read, instead of 16 ms). A page already marked is skipped: after an update, the pages of
+    the documents that changed alone are read."""
+    for (table,) in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s"
+                               " ORDER BY 1", (schema,)).fetchall():
+        db.execute(f'VACUUM "{schema}"."{table}"')
 
 
 def _publish_keys(db: Any, lite: sqlite3.Connection, table: str, gone: list[int],

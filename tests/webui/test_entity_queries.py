@@ -3,18 +3,22 @@ at 10,000 documents a full scan per passage made the page hang."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from archive.config import Settings
 from archive.index.entities import _COMPANIONS, _DOCUMENTS, _MENTIONS, _YEARS
 
 
 @pytest.mark.parametrize(("query", "params"), [
     (_MENTIONS.format(docs=""), ("leon-trotsky", 500)),
     (_MENTIONS.format(docs=" AND m.doc IN (1, 2)"), ("leon-trotsky", 500)),
-    (_DOCUMENTS, ("leon-trotsky",)),
+    (_DOCUMENTS, ("leon-trotsky", 500)),
     (_COMPANIONS, ("leon-trotsky", "leon-trotsky")),
     (_YEARS, ("leon-trotsky",)),
 ])
@@ -30,3 +34,102 @@ def test_entity_queries_search_mentions_by_index(data_dir: Path, query: str,
     steps = [step for step in plan if " mention" in step or step.startswith(
         ("SCAN r", "SEARCH r", "SCAN k", "SEARCH k"))]
     assert steps and all(step.startswith("SEARCH") for step in steps), plan
+
+
+def _statements(index_engine: Any, settings: Settings,
+                action: Callable[[], object]) -> list[str]:
+    """The statements the index's engine ran during ``action`` (in this thread, as the test
+    client's requests are): SQLite's from its connection's trace, PostgreSQL's from the
+    server's log (``log_statement``, for the connections opened after it is set)."""
+    from archive.index.db import reader
+
+    if index_engine.url is None:
+        ran: list[str] = []
+        db = reader(settings)
+        db.set_trace_callback(ran.append)
+        try:
+            action()
+        finally:
+            db.set_trace_callback(None)
+        return ran
+    import psycopg
+
+    from archive.index.pg import close_pools
+
+    name = index_engine.url.rsplit("/", 1)[1]
+    with psycopg.connect(index_engine.url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} SET log_statement = 'all'")
+    close_pools()  # (the pool's connections were opened before)
+    log = index_engine.cluster.folder / "log"
+    start = log.stat().st_size
+    try:
+        action()
+    finally:
+        with psycopg.connect(index_engine.url, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {name} RESET log_statement")
+        close_pools()
+    with log.open("rb") as handle:
+        handle.seek(start)
+        text = handle.read().decode("utf-8", "replace")
+    return re.findall(r"(?:statement|execute [^:]*): (.*?)(?=\n\S|\Z)", text, re.S)
+
+
+def test_an_entity_page_reads_the_entitys_mentions_once_for_its_totals_and_list(
+        index_engine: Any, data_dir: Path) -> None:
+    """The page's totals (mentions, documents) are those of the documents' counts its list
+    is chosen by (issue 23: a second pass over every mention of the entity cost PostgreSQL
+    60 ms for a person named 31,703 times in 10,000 documents)."""
+    from webui import create_app
+    from webui.data import get_settings
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "RESPONSE_CACHE": False})
+    client = app.test_client()
+    with app.app_context():
+        settings = get_settings()
+    pages: list[Any] = []
+    ran = _statements(index_engine, settings,
+                      lambda: pages.append(client.get("/entities/leon-trotsky")))
+    assert pages[0].status_code == 200 and b"Trotsky" in pages[0].data
+    over_all = [statement for statement in ran
+                if re.search(r"FROM mentions WHERE ref = (\$1|'leon-trotsky')", statement)]
+    assert len(over_all) == 1, over_all
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 7, 500])
+def test_an_entitys_listing_is_its_first_mentions_with_the_totals_of_all(
+        data_dir: Path, limit: int) -> None:
+    """The documents the list is read from are only those its first ``limit`` mentions lie in,
+    the totals those of every mention (as a count of them all gives)."""
+    from archive.index import entity_listing
+    from archive.index.db import as_dicts, reader
+    from archive.index.entities import with_texts
+
+    settings = Settings(data_dir=data_dir)
+    total, documents, listed = entity_listing(settings, "leon-trotsky", limit)
+    db = reader(settings)
+    every = with_texts(db, as_dicts(db.execute(_MENTIONS.format(docs=""),
+                                               ("leon-trotsky", 100_000))))
+    assert (total, documents) == (len(every), len({row["doc"] for row in every}))
+    assert total > 3 and listed == every[:limit]
+    assert entity_listing(settings, "nobody-at-all", limit) == (0, 0, [])
+
+
+def test_a_reading_page_asks_the_index_for_its_document_once(index_engine: Any,
+                                                             data_dir: Path) -> None:
+    """The reading view's parts (its metadata, its rendering, its citation) share the row of
+    the document the page asked for, and whether there is an index (issue 23: each was a
+    round trip to PostgreSQL again, three of each per page)."""
+    from webui import create_app
+    from webui.data import get_settings
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "RESPONSE_CACHE": False})
+    client = app.test_client()
+    with app.app_context():
+        settings = get_settings()
+    pages: list[Any] = []
+    ran = _statements(index_engine, settings,
+                      lambda: pages.append(client.get("/documents/003_717e887f31c42029")))
+    assert pages[0].status_code == 200 and b"Left Opposition" in pages[0].data
+    rows = [statement for statement in ran if "FROM documents WHERE id =" in statement]
+    checks = [statement for statement in ran if "FROM meta WHERE key = 'generation'" in statement]
+    assert len(rows) == 1 and len(checks) <= 1, ran  # (SQLite's is its file: no statement)

@@ -182,6 +182,10 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
         maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
                          partial(cache.passage_addresses, path, stamp))
         return len(elements), list(map(maker.hit, elements[:room])), False
+    query = _answer_key(compiled.expression, compiled.namespaces)
+    kept = cache.answer(path, query, stamp)  # a tree not kept: its answer kept apart
+    if kept is not None and (not kept or kept[0].doc == doc):
+        return len(kept), list(kept[:max(0, room)]), False
     count = 0
     hits: list[Hit] = []
     made: HitMaker | None = None
@@ -193,7 +197,16 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
                                     partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
+    if len(hits) == count:  # every item's hit: the answer, kept apart if the tree is not
+        cache.keep_answer(path, query, stamp, hits)
     return count, hits, False
+
+
+@lru_cache(maxsize=256)
+def _answer_key(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str:
+    # what names a query's answers kept apart (see TreeCache.answer); one string per query,
+    # shared by every document's key (a name of the cache's own keys never starts with "?")
+    return "?" + repr(namespaces) + expression
 
 
 def _named(compiled: CompiledQuery) -> tuple[str, str | None] | None:

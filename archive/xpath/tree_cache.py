@@ -292,6 +292,40 @@ class TreeCache:
             return [(tag, fields) for (tag, _), fields in zip(chosen, made, strict=True)]
         return [(tag, fields) for tag, (_, fields) in chosen]
 
+    def answer(self, path: Path, query: str,
+               stamp: tuple[int, int] | None) -> list[Any] | None:
+        """The hits of ``query`` (a key naming an expression and its namespaces) in ``path``
+        kept apart by :meth:`keep_answer` (shared: never changed by the caller); None when
+        none are kept for the file as it is now."""
+        key = (str(path), query)
+        aside = self._aside.get(key)
+        if aside is None or aside[0] != (stamp or file_stamp(path)):
+            return None
+        self._aside.move_to_end(key)
+        self._aside[key] = (*aside[:3], self.query)
+        return cast(list[Any], aside[1])
+
+    def keep_answer(self, path: Path, query: str, stamp: tuple[int, int] | None,
+                    hits: list[Any]) -> None:
+        """Keep apart the hits (:class:`archive.xpath.hits.Hit`) of ``query`` in ``path``, all
+        of the document's items, when its tree is not kept (a kept tree answers again from
+        itself and its remembered hits).
+
+        For the shapes nothing else kept apart answers (``//tei:date[ancestor::tei:p[
+        tei:orgName]]``, ``for $p in //tei:p return count($p//tei:persName)``): asked again
+        over more documents than the trees' budget holds, they parse none of them. A hit
+        costs a tuple and its strings (equal numbers share one hit) against a tree's eight
+        times its file; kept as attribute values are (see :meth:`attribute_values`).
+        """
+        key = str(path)
+        stamp = stamp or file_stamp(path)
+        kept = self._entries.get(key)
+        if kept is not None and kept.stamp == stamp:
+            return
+        self._keep_aside((key, query), stamp, hits, sum(
+            self.FIELDS_ENTRY + sys.getsizeof(hit.value) + sys.getsizeof(hit.context)
+            for hit in {id(hit): hit for hit in hits}.values()), self._aside.get((key, query)))
+
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:
         """The address of each passage of ``path``'s tree, whose root is ``root`` (see

@@ -74,6 +74,7 @@ class TreeCache:
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
     FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
+    ANSWER_ENTRY = 104  # bytes per hit of an answer kept apart (a named tuple of six)
     #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
     #: (remembered hits, maps, elements by name), worth more than as much of another tree.
     TREES_SHARE = 0.75
@@ -314,7 +315,7 @@ class TreeCache:
         For the shapes nothing else kept apart answers (``//tei:date[ancestor::tei:p[
         tei:orgName]]``, ``for $p in //tei:p return count($p//tei:persName)``): asked again
         over more documents than the trees' budget holds, they parse none of them. A hit
-        costs a tuple and its strings (equal numbers share one hit) against a tree's eight
+        costs a tuple and its strings (equal numbers' hits are one) against a tree's eight
         times its file; kept as attribute values are (see :meth:`attribute_values`).
         """
         key = str(path)
@@ -322,8 +323,8 @@ class TreeCache:
         kept = self._entries.get(key)
         if kept is not None and kept.stamp == stamp:
             return
-        self._keep_aside((key, query), stamp, hits, sum(
-            self.FIELDS_ENTRY + sys.getsizeof(hit.value) + sys.getsizeof(hit.context)
+        self._keep_aside((key, query), stamp, hits, 8 * len(hits) + sum(
+            self.ANSWER_ENTRY + sum(map(sys.getsizeof, hit[1:]))
             for hit in {id(hit): hit for hit in hits}.values()), self._aside.get((key, query)))
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,

@@ -18,7 +18,9 @@ import dataclasses
 import contextlib
 import functools
 import gc
+import io
 import itertools
+import pickle
 import math
 import resource
 import threading
@@ -458,6 +460,18 @@ def _serve(connection: Connection, plans: Connection) -> None:
         _answer(connection, plans, *job)
 
 
+def _send_records(connection: Connection, message: tuple[Any, ...]) -> None:
+    """Send records (plain tuples, lists, strings and numbers: no object twice on one path),
+    pickled without a memo: remembering each of hundreds of thousands of strings in case it
+    comes again took six times as long as writing them (the caller reads them as any
+    message; a document's name, repeated in each of its hits, is written each time)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(message)
+    connection.send_bytes(buffer.getbuffer())
+
+
 def _pruning(compiled: CompiledQuery, gather: Any) -> CompiledQuery:
     # asked of the corpus, a function of one path needs only the documents that path needs:
     # the others give it no value
@@ -509,7 +523,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
                 why = "limit"
                 break
             if now - sent > PROGRESS_EVERY:
-                connection.send(("values" if gather else "records", records))
+                _send_records(connection, ("values" if gather else "records", records))
                 records, sent = [], now
             if gather is not None:
                 records.append((index, document_values(gather, compiled, TREES, path, stamp)))
@@ -526,9 +540,9 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
                 why = "time"
                 break
         if gather is not None:
-            connection.send(("values", records))
+            _send_records(connection, ("values", records))
             records = []
-        connection.send(("end", why, budget.cut, records))
+        _send_records(connection, ("end", why, budget.cut, records))
     except (ArchiveError, TeiError) as error:
         connection.send(("error", index, type(error).__name__,
                          getattr(error, "message", str(error)), error.path,

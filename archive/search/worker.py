@@ -14,22 +14,22 @@ the caller merges their records in document order, cut where a single pass would
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import contextlib
+import dataclasses
 import functools
 import gc
 import io
 import itertools
-import pickle
 import math
+import pickle
 import resource
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from operator import attrgetter
-from collections.abc import Iterator
 from typing import Any, cast
 
 from tei import errors as tei_errors

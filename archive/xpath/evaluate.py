@@ -183,9 +183,9 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
                          partial(cache.passage_addresses, path, stamp))
         return len(elements), list(map(maker.hit, elements[:room])), False
     query = _answer_key(compiled.expression, compiled.namespaces)
-    kept = cache.answer(path, query, stamp)  # a tree not kept: its answer kept apart
-    if kept is not None and (not kept or kept[0].doc == doc):
-        return len(kept), list(kept[:max(0, room)]), False
+    answered = cache.answer(path, query, stamp)  # a tree not kept: its answer kept apart
+    if answered is not None and (not answered or answered[0].doc == doc):
+        return len(answered), answered[:max(0, room)], False
     count = 0
     hits: list[Hit] = []
     made: HitMaker | None = None
@@ -198,7 +198,7 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
                                     partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
     if len(hits) == count:  # every item's hit: the answer, kept apart if the tree is not
-        cache.keep_answer(path, query, stamp, hits)
+        cache.keep_answer(path, query, stamp, list(hits))  # (the caller may change hits)
     return count, hits, False
 
 

@@ -67,3 +67,17 @@ def test_a_kept_tree_keeps_no_answer_apart(corpus: Settings) -> None:
     cache = TreeCache()  # room for every tree of the fixture corpus
     _run("//tei:date[ancestor::tei:p[tei:orgName]]", files, cache)
     assert len(cache._entries) == len(files) and cache.aside_used == 0
+
+
+def test_an_answer_of_the_clock_is_never_kept(corpus: Settings) -> None:
+    # current-date() changes while the file does not: each asking reads the tree again
+    files = document_files(corpus)
+    none_kept = TreeCache(budget=0)
+    expression = "//tei:date[@when castable as xs:date][xs:date(@when) lt current-date()]" \
+                 "/string(@when)"
+    for run in (1, 2):
+        found = _run(expression, files, none_kept)
+        assert found[0] > 0
+        assert none_kept.misses == run * len(files)
+    assert none_kept.aside_used == 0 or all(
+        not key.startswith("?") for _, key in none_kept._aside)

@@ -18,10 +18,8 @@ import contextlib
 import dataclasses
 import functools
 import gc
-import io
 import itertools
 import math
-import pickle
 import resource
 import threading
 import time
@@ -460,18 +458,6 @@ def _serve(connection: Connection, plans: Connection) -> None:
         _answer(connection, plans, *job)
 
 
-def _send_records(connection: Connection, message: tuple[Any, ...]) -> None:
-    """Send records (plain tuples, lists, strings and numbers: no object twice on one path),
-    pickled without a memo: remembering each of hundreds of thousands of strings in case it
-    comes again took six times as long as writing them (the caller reads them as any
-    message; a document's name, repeated in each of its hits, is written each time)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-    pickler.dump(message)
-    connection.send_bytes(buffer.getbuffer())
-
-
 def _pruning(compiled: CompiledQuery, gather: Any) -> CompiledQuery:
     # asked of the corpus, a function of one path needs only the documents that path needs:
     # the others give it no value
@@ -523,7 +509,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
                 why = "limit"
                 break
             if now - sent > PROGRESS_EVERY:
-                _send_records(connection, ("values" if gather else "records", records))
+                connection.send(("values" if gather else "records", records))
                 records, sent = [], now
             if gather is not None:
                 records.append((index, document_values(gather, compiled, TREES, path, stamp)))
@@ -540,9 +526,9 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
                 why = "time"
                 break
         if gather is not None:
-            _send_records(connection, ("values", records))
+            connection.send(("values", records))
             records = []
-        _send_records(connection, ("end", why, budget.cut, records))
+        connection.send(("end", why, budget.cut, records))
     except (ArchiveError, TeiError) as error:
         connection.send(("error", index, type(error).__name__,
                          getattr(error, "message", str(error)), error.path,

@@ -14,13 +14,16 @@ the caller merges their records in document order, cut where a single pass would
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import functools
+import gc
 import itertools
 import math
 import resource
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
@@ -195,16 +198,51 @@ def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, 
                        (hit_bytes, answer_bytes), corpus)
         if len(set(merge.listings.values())) <= 1:
             elapsed = (time.perf_counter() - started) * 1000
-            if corpus:
-                plan = corpus_plan(compile_query(expression, namespaces))
-                if plan is not None:
-                    return merge.corpus_result(plan, elapsed)
-            return merge.result(elapsed)
+            with _collector_paused():
+                if corpus:
+                    plan = corpus_plan(compile_query(expression, namespaces))
+                    if plan is not None:
+                        return merge.corpus_result(plan, elapsed)
+                return merge.result(elapsed)
     raise QueryError("the documents changed during the query: run it again")
 
 
 #: Queries asked again when the documents changed while the workers read their list.
 ATTEMPTS = 3
+
+#: The youngest generation's threshold of a worker's garbage collector (Python's is 700): a
+#: query makes up to hundreds of thousands of hits that outlive it, and each few dozen
+#: thousand new objects would otherwise set off a full collection, which walks everything the
+#: worker keeps (its trees' maps and what it keeps apart: millions of objects), for most of a
+#: warm query's time. What a query leaves in cycles (elementpath's node trees of the trees not
+#: kept) waits at most this many new objects.
+WORKER_GC_THRESHOLD = 50_000
+
+_PAUSED = 0  # the queries of this process whose answers are being gathered (see below)
+_RESUME = False  # whether collection was on when the first of them began
+_PAUSED_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while a worker's records are read, or the hits merged, here:
+    hundreds of thousands of hits, plain tuples that form no cycle, would otherwise set off
+    full collections walking everything the calling process holds (a viewer's caches).
+    Collection resumes, as it was, when no query of this process is reading or merging (never
+    while waiting for the workers)."""
+    global _PAUSED, _RESUME
+    with _PAUSED_LOCK:
+        if _PAUSED == 0:
+            _RESUME = gc.isenabled()
+            gc.disable()
+        _PAUSED += 1
+    try:
+        yield
+    finally:
+        with _PAUSED_LOCK:
+            _PAUSED -= 1
+            if _PAUSED == 0 and _RESUME:
+                gc.enable()
 
 
 def _share(settings: Settings, expression: str, namespaces: dict[str, str] | None,
@@ -234,7 +272,9 @@ def _share(settings: Settings, expression: str, namespaces: dict[str, str] | Non
             # (wait returns some of the objects it was given: these connections)
             for connection in cast(list[Connection], ready):
                 shard = by_connection[connection]
-                if merge.read(shard, connection.recv()):
+                with _collector_paused():
+                    last = merge.read(shard, connection.recv())
+                if last:
                     worker = pending.pop(shard)
                     for plan in worker.plans_sent():
                         merge.read(shard, plan)
@@ -404,6 +444,7 @@ def _error_classes() -> list[type[Exception]]:
 def _serve(connection: Connection, plans: Connection) -> None:
     """The worker's loop: one query at a time, until the caller goes away."""
     die_with_parent()  # a killed viewer or command leaves no worker behind
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     wanted = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
     if soft == resource.RLIM_INFINITY or soft > wanted:

@@ -182,6 +182,10 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
         maker = HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
                          partial(cache.passage_addresses, path, stamp))
         return len(elements), list(map(maker.hit, elements[:room])), False
+    query = _answer_key(compiled.expression, compiled.namespaces)
+    answered = None if query is None else cache.answer(path, query, stamp)
+    if answered is not None and (not answered or answered[0].doc == doc):
+        return len(answered), answered[:max(0, room)], False  # a tree not kept's, apart
     count = 0
     hits: list[Hit] = []
     made: HitMaker | None = None
@@ -193,7 +197,27 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
                                     partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
+    if len(hits) == count and query is not None:  # the answer, apart if the tree is not kept
+        cache.keep_answer(path, query, stamp, list(hits))  # (the caller may change hits)
     return count, hits, False
+
+
+#: Functions whose value is not the document's alone (the clock, chance, the environment,
+#: other files): an expression naming one has no answer kept apart (see :func:`_answer_key`).
+UNSTABLE_FUNCTIONS = ("current-date", "current-time", "implicit-timezone", "random-number",
+                      "environment-variable", "doc(", "doc-available", "collection",
+                      "unparsed-text", "generate-id")
+
+
+@lru_cache(maxsize=256)
+def _answer_key(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str | None:
+    # what names a query's answers kept apart (see TreeCache.answer): one string per query,
+    # shared by every document's key (a name of the cache's own keys never starts with "?");
+    # None where the answer may differ from one asking to the next with the file unchanged
+    # (the names are looked for anywhere: one in a literal only keeps nothing apart)
+    if any(name in expression for name in UNSTABLE_FUNCTIONS):
+        return None
+    return "?" + repr(namespaces) + expression
 
 
 def _named(compiled: CompiledQuery) -> tuple[str, str | None] | None:

@@ -74,6 +74,7 @@ class TreeCache:
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
     FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
+    ANSWER_ENTRY = 104  # bytes per hit of an answer kept apart (a named tuple of six)
     #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
     #: (remembered hits, maps, elements by name), worth more than as much of another tree.
     TREES_SHARE = 0.75
@@ -291,6 +292,40 @@ class TreeCache:
                 self.aside_used += extra
             return [(tag, fields) for (tag, _), fields in zip(chosen, made, strict=True)]
         return [(tag, fields) for tag, (_, fields) in chosen]
+
+    def answer(self, path: Path, query: str,
+               stamp: tuple[int, int] | None) -> list[Any] | None:
+        """The hits of ``query`` (a key naming an expression and its namespaces) in ``path``
+        kept apart by :meth:`keep_answer` (shared: never changed by the caller); None when
+        none are kept for the file as it is now."""
+        key = (str(path), query)
+        aside = self._aside.get(key)
+        if aside is None or aside[0] != (stamp or file_stamp(path)):
+            return None
+        self._aside.move_to_end(key)
+        self._aside[key] = (*aside[:3], self.query)
+        return cast(list[Any], aside[1])
+
+    def keep_answer(self, path: Path, query: str, stamp: tuple[int, int] | None,
+                    hits: list[Any]) -> None:
+        """Keep apart the hits (:class:`archive.xpath.hits.Hit`) of ``query`` in ``path``, all
+        of the document's items, when its tree is not kept (a kept tree answers again from
+        itself and its remembered hits).
+
+        For the shapes nothing else kept apart answers (``//tei:date[ancestor::tei:p[
+        tei:orgName]]``, ``for $p in //tei:p return count($p//tei:persName)``): asked again
+        over more documents than the trees' budget holds, they parse none of them. A hit
+        costs a tuple and its strings (equal numbers' hits are one) against a tree's eight
+        times its file; kept as attribute values are (see :meth:`attribute_values`).
+        """
+        key = str(path)
+        stamp = stamp or file_stamp(path)
+        kept = self._entries.get(key)
+        if kept is not None and kept.stamp == stamp:
+            return
+        self._keep_aside((key, query), stamp, hits, 8 * len(hits) + sum(
+            self.ANSWER_ENTRY + sum(map(sys.getsizeof, hit[1:]))
+            for hit in {id(hit): hit for hit in hits}.values()), self._aside.get((key, query)))
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:

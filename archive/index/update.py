@@ -49,7 +49,7 @@ from .db import (
 from .declared import FACETS_FILE, Facet, facets_signature, load_facets
 from .facets import registry_labels
 from .fulltext import build_aside, copy_in
-from .postings import Changes, write_postings
+from .postings import Changes, base_of_shards, write_postings
 from .rows import NO_DATES, DocumentRows, extract
 from .texts import (
     DICTIONARY,
@@ -68,6 +68,7 @@ from .workers import (
     map_on_cores,
     overrun_report,
     parallel,
+    run_aside,
     start_early,
     start_work,
     workers,
@@ -197,8 +198,15 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                 shards, here = _write_on_cores(db, work, facets, resolver, ids, progress, scratch,
                                                fts=not full, limits=limits,
                                                dictionary=dictionary)
-                if full:  # the full-text index, made by a worker while the indexes are sorted
-                    aside = (build_aside(FULLTEXT, shards, scratch), here)
+                if full:  # made by workers while the indexes are sorted: the full-text index,
+                    # and the postings' base, unless documents were indexed here (the workers'
+                    # databases lack them)
+                    calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [build_aside(
+                        FULLTEXT, [(shard, passages) for shard, _, passages in shards], scratch)]
+                    if not here:
+                        calls.append((base_of_shards, (shards,)))
+                    made, *base = run_aside(*calls)
+                    aside = (made, base[0] if base else None, here)
             else:
                 _write_here(db, work, facets, resolver, ids, progress, fts=not full)
             _finish(db, settings, facets, full, aside, changed=bool(work or known or full),
@@ -229,12 +237,15 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
 _ADD_TEXTS = "INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)"
 
 def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
-            aside: tuple[Future[str], list[int]] | None, changed: bool,
+            aside: tuple[Future[str], Future[dict[str, Any]] | None, list[int]] | None,
+            changed: bool,
             changes: tuple[int, list[int]] | None) -> None:
     """The indexes, the full-text index of a rebuild, the totals and the postings.
 
-    :param aside: the full-text index being made by a worker (see archive.index.fulltext), and
-        the documents indexed here, which it does not hold; None: made here.
+    :param aside: the full-text index being made by a worker (see archive.index.fulltext),
+        the postings' base segment being made by another (None: made here, from the tables),
+        and the documents indexed here, which the full-text index does not hold; None: all
+        made here.
     :param changed: documents were added, changed or removed (else the postings stand).
     :param changes: the largest document number before this update and the documents it
         deleted (see :func:`_changes`); None: the totals and postings are made whole (a
@@ -248,10 +259,11 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         found = None if changes is None else _changes(db, *changes)
         _refresh_totals(db, settings, facets, found, recount=changed or changes is None)
         if changed or changes is None:
-            write_postings(db, found)
+            write_postings(db, found, None if aside is None or aside[1] is None
+                           else aside[1].result())
             db.execute("DELETE FROM meta WHERE key = 'postings'")
     if aside is not None:
-        made, here = aside
+        made, _, here = aside
         copy_in(db, made.result())
         if here:
             with transaction(db):
@@ -277,7 +289,7 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                     resolver: RefResolver, ids: dict[str, str],
                     progress: Callable[[int, int], None] | None, scratch: str,
                     fts: bool, limits: WorkLimits, dictionary: bytes,
-                    ) -> tuple[list[tuple[str, int]], list[int]]:
+                    ) -> tuple[list[tuple[str, int, int]], list[int]]:
     """Workers extract the rows of a chunk of files and write them into a scratch database each;
     here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
     row), one transaction per chunk. A file a worker could not index is indexed here again,
@@ -288,13 +300,14 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
     :param limits: each document's time and the workers' memory.
     :param dictionary: the texts' preset dictionary (the index's: see archive.index.texts).
     :return: without ``fts``, the scratch databases (kept in ``scratch``) and what their
-        passage numbers were moved by; and the documents indexed here, not by a worker.
+        document and passage numbers were moved by; and the documents indexed here, not by a
+        worker.
     :raise ArchiveError: a document ran past the limits (see :func:`_overrun`).
     """
     done = 0
     chunks = [[(path, data, digest) for path, data, digest, _ in work[start:start + CHUNK]]
               for start in range(0, len(work), CHUNK)]
-    kept: list[tuple[str, int]] = []
+    kept: list[tuple[str, int, int]] = []
     here: list[int] = []
     try:
         # the workers stop (closing) before their scratch folder goes, even when a chunk raises
@@ -322,7 +335,7 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                 if fts:
                     Path(shard).unlink()
                 else:
-                    kept.append((shard, moved))
+                    kept.append((shard, *moved))
                 done += len(items)
                 if progress:
                     progress(done, len(work))
@@ -480,11 +493,11 @@ _NUMBERED_COPY = {
 
 
 def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],
-                fts: bool) -> int:
+                fts: bool) -> tuple[int, int]:
     """Copy the attached scratch database's rows in, document and passage numbers moved past
     ours.
 
-    :return: what its passage numbers were moved by.
+    :return: what its document and passage numbers were moved by.
     """
     for doc_id, name in db.execute("SELECT id, path FROM shard.documents").fetchall():
         _claim(ids, doc_id, paths[name])
@@ -504,7 +517,7 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
         db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany(_ADD_TEXTS, fulltext_rows(db, "shard", moved=passages))
-    return passages
+    return docs, passages
 
 
 def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:

@@ -207,6 +207,10 @@ def _dump(settings: Settings) -> dict[str, list[tuple]]:
     found["ranked"] = rows(settings, "SELECT rowid, round(rank, 9) FROM passage_text WHERE"
                                      " passage_text MATCH 'revolution OR moscow' ORDER BY rank")
     rows(settings, "INSERT INTO passage_text (passage_text) VALUES ('integrity-check')")
+    # the postings' arrays, but for the segment's number (a time) in their names: a rebuild on
+    # cores makes its base from the workers' databases, beside (archive.index.postings)
+    found["postings"] = sorted((name.split("\0", 1)[1], data) for name, data in rows(
+        settings, "SELECT name, data FROM postings") if "\0" in name)
     return found
 
 

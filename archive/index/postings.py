@@ -34,9 +34,9 @@ import threading
 import time
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -282,6 +282,21 @@ def base_of_shards(shards: list[tuple[str, int, int]]) -> dict[str, np.ndarray |
     finally:
         db.close()
     return _arrays(_gathered(parts))
+
+
+def value_counts(arrays: dict[str, np.ndarray | bytes]) -> Iterator[tuple[int, str, str]]:
+    """(rows, facet, value) of every value of a segment's arrays: of the base of a rebuild,
+    each value's count with nothing selected (what ``facet_keys.count`` keeps)."""
+    for facet in _words(_as_bytes(arrays["facets"])):
+        offsets = arrays[_name(facet, "offsets")]
+        assert isinstance(offsets, np.ndarray)
+        yield from zip(np.diff(offsets).tolist(), repeat(facet),
+                       _words(_as_bytes(arrays[_name(facet, "values")])))
+
+
+def _as_bytes(value: np.ndarray | bytes) -> bytes:
+    assert isinstance(value, bytes)
+    return value
 
 
 def _gathered(parts: list[tuple[_Tables, int, int]]) -> _Tables:

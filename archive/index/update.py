@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -49,7 +50,7 @@ from .db import (
 from .declared import FACETS_FILE, Facet, facets_signature, load_facets
 from .facets import registry_labels
 from .fulltext import build_aside, copy_in
-from .postings import Changes, base_of_shards, write_postings
+from .postings import Changes, base_of_shards, value_counts, write_postings
 from .rows import NO_DATES, DocumentRows, extract
 from .texts import (
     DICTIONARY,
@@ -257,10 +258,11 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         found = None if changes is None else _changes(db, *changes)
-        _refresh_totals(db, settings, facets, found, recount=changed or changes is None)
+        base = None if aside is None or aside[1] is None else aside[1].result()
+        _refresh_totals(db, settings, facets, found, recount=changed or changes is None,
+                        base=base)
         if changed or changes is None:
-            write_postings(db, found, None if aside is None or aside[1] is None
-                           else aside[1].result())
+            write_postings(db, found, base)
             db.execute("DELETE FROM meta WHERE key = 'postings'")
     if aside is not None:
         made, _, here = aside
@@ -401,7 +403,12 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 _SHARD_TABLES = ("documents", "passages", "texts", "mention_keys", "mention_rows",
                  "facet_keys", "facet_rows", "element_keys", "element_rows", "attribute_keys",
                  "attribute_rows")
-_SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
+#: (The keys' tables without their UNIQUE constraints: a worker numbers each value once itself
+#: (_Numbers), and an index of them would only be kept up to date, never read. A document's id
+#: stays UNIQUE: a chunk holding one twice is told by it.)
+_SHARD_SCHEMA = [re.sub(r",\s*UNIQUE \([^)]*\)|(?<=NOT NULL) UNIQUE", "", statement)
+                 if statement.split()[2].endswith("_keys") else statement
+                 for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
                  and statement.split()[2] in (*_SHARD_TABLES, "meta")]
 
@@ -687,16 +694,26 @@ _BLANK_DATES = ("",) * len(NO_DATES)
 
 
 def _refresh_totals(db: sqlite3.Connection, settings: Settings, facets: Sequence[Facet],
-                    changes: Changes | None, recount: bool) -> None:
+                    changes: Changes | None, recount: bool,
+                    base: dict[str, Any] | None = None) -> None:
     """Counts with nothing selected: the most frequent request, answered from one small table
     (facet_keys' counts); counted anew from every row (``changes`` None), or moved by the rows
-    of the documents deleted (kept aside by _delete) and of those added."""
+    of the documents deleted (kept aside by _delete) and of those added.
+
+    :param base: the postings' base segment of every row, made beside a rebuild: the counts
+        are its values' (no pass over every row here).
+    """
     # a new generation tells lookups in long-running processes to reload their postings
     db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
     if changes is None and recount:
         db.execute("UPDATE facet_keys SET count = 0")
-        db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS count"
-                   " FROM facet_rows GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
+        if base is not None:
+            db.executemany("UPDATE facet_keys SET count = ? WHERE facet = ? AND value = ?",
+                           value_counts(base))
+        else:
+            db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS"
+                       " count FROM facet_rows GROUP BY key) AS rows"
+                       " WHERE facet_keys.key = rows.key")
         db.execute("DELETE FROM facet_keys WHERE count = 0")  # values no document holds now
     elif changes is not None:
         for doc in changes.added:

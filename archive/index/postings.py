@@ -209,7 +209,8 @@ def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
         db.execute("DELETE FROM temp.postings_docs")
         db.executemany("INSERT INTO temp.postings_docs VALUES (?)", ((doc,) for doc in docs))
         within = " doc IN (SELECT doc FROM temp.postings_docs)"
-    return _arrays(_read_tables(db, within, counted=not within))
+    return _arrays(_read_tables(db, within, f"key IN (SELECT key FROM facet_rows WHERE{within})"
+                                if within else "count > 0"))
 
 
 @dataclass
@@ -235,18 +236,15 @@ class _Tables:
 _YEAR_OF = 'coalesce("when", "from", not_before, "to", not_after)'
 
 
-def _read_tables(db: sqlite3.Connection, within: str, counted: bool) -> _Tables:
+def _read_tables(db: sqlite3.Connection, within: str, held: str) -> _Tables:
     """The tables' rows of the documents ``within`` selects (a condition on ``doc``; '': all).
 
-    :param counted: the facet keys held by a document are those counted (``count > 0``: the
-        index's, once its totals are refreshed); else those its rows name.
+    :param held: which facet keys those documents hold (a condition on ``facet_keys``).
     """
     where = f" WHERE{within}" if within else ""
     keys: dict[str, list[tuple[int, str]]] = {}
     for key, facet, value in db.execute(
-            "SELECT key, facet, value FROM facet_keys WHERE "
-            + ("count > 0" if counted else f"key IN (SELECT key FROM facet_rows{where})")
-            + " ORDER BY facet, value"):
+            f"SELECT key, facet, value FROM facet_keys WHERE {held} ORDER BY facet, value"):
         keys.setdefault(facet, []).append((key, value))
     return _Tables(
         numbered=db.execute(f"SELECT doc, id FROM documents{where} ORDER BY id").fetchall(),
@@ -276,7 +274,8 @@ def base_of_shards(shards: list[tuple[str, int, int]]) -> dict[str, np.ndarray |
         for shard, docs, passages in shards:
             db.execute("ATTACH DATABASE ? AS shard", (shard,))
             try:
-                parts.append((_read_tables(db, "", counted=False), docs, passages))
+                # (a worker numbers only the values its rows name: every key is held)
+                parts.append((_read_tables(db, "", "1"), docs, passages))
             finally:
                 db.execute("DETACH DATABASE shard")
     finally:

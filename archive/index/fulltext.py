@@ -10,26 +10,25 @@ for row into the index, it is the same index (tested against one made in place).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
 
 from .db import transaction
 from .texts import fulltext_rows
+from .workers import run_aside
 
 #: The full-text table (its shadow tables are named after it).
 TABLE = "passage_text"
 
 
-def build_aside(statement: str, shards: list[tuple[str, int]], folder: str,
-                ) -> tuple[Callable[..., str], tuple[Any, ...]]:
-    """The call that makes the full-text index, for a worker (see
-    :func:`archive.index.workers.run_aside`): it returns the path of the database holding it.
+def build_aside(statement: str, shards: list[tuple[str, int]], folder: str) -> Future[str]:
+    """Start making the full-text index in a worker.
 
     :param statement: the CREATE VIRTUAL TABLE statement of :data:`TABLE`.
     :param shards: each scratch database, and what its passage numbers were moved by.
+    :return: the future path of the database holding the index.
     """
-    return _build, (statement, shards, str(Path(folder) / "fulltext.sqlite"))
+    return run_aside(_build, statement, shards, str(Path(folder) / "fulltext.sqlite"))
 
 
 def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:

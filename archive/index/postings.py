@@ -34,9 +34,9 @@ import threading
 import time
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -122,19 +122,14 @@ class Changes:
     added: Sequence[int]
 
 
-def write_postings(db: sqlite3.Connection, changes: Changes | None = None,
-                   base: dict[str, np.ndarray | bytes] | None = None) -> None:
+def write_postings(db: sqlite3.Connection, changes: Changes | None = None) -> None:
     """Store the postings of the index's tables, in the caller's transaction: a base segment of
     every document (``changes`` None: a rebuild, or postings not in step with the tables), or a
     segment of the documents ``changes`` added (merged with the last segments where they weigh
-    little more; the base written anew when they weigh a share of it: see the module's text).
-
-    :param base: the arrays of the base segment, already made from the same rows (by
-        :func:`base_of_shards`, beside a rebuild); with ``changes`` None, stored as they are.
-    """
+    little more; the base written anew when they weigh a share of it: see the module's text)."""
     segments = _manifest(db)
     if changes is None or not segments:
-        _write_base(db, base if changes is None else None)
+        _write_base(db)
         return
     added, deleted = set(changes.added), set(changes.deleted)
     if not added and not deleted:
@@ -158,13 +153,10 @@ def write_postings(db: sqlite3.Connection, changes: Changes | None = None,
     _store(db, number, arrays, [*segments, (number, weight)])
 
 
-def _write_base(db: sqlite3.Connection,
-                arrays: dict[str, np.ndarray | bytes] | None = None) -> None:
-    """One segment of every document (its arrays, when given), in the place of every stored
-    one."""
+def _write_base(db: sqlite3.Connection) -> None:
+    """One segment of every document, in the place of every stored one."""
     number = _new_number(_manifest(db) or [])
-    if arrays is None:
-        arrays = _segment_arrays(db, None)
+    arrays = _segment_arrays(db, None)
     db.execute("DELETE FROM postings")
     _store(db, number, arrays, [(number, len(arrays["doc_of_rank"]))])
 
@@ -209,163 +201,14 @@ def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
         db.execute("DELETE FROM temp.postings_docs")
         db.executemany("INSERT INTO temp.postings_docs VALUES (?)", ((doc,) for doc in docs))
         within = " doc IN (SELECT doc FROM temp.postings_docs)"
-    return _arrays(_read_tables(db, within, f"key IN (SELECT key FROM facet_rows WHERE{within})"
-                                if within else "count > 0"))
-
-
-@dataclass
-class _Tables:
-    """What a segment's arrays are made of, as read from the index's tables (or gathered from a
-    rebuild's scratch databases: :func:`base_of_shards`)."""
-
-    #: (document number, id) of each document, in id order.
-    numbered: list[tuple[int, str]]
-    #: (passage, document, position) of each passage.
-    passages: np.ndarray
-    #: Each facet's (key, value) numbers, in (facet, value) order.
-    keys: dict[str, list[tuple[int, str]]]
-    #: (key, document, passage) of each facet row (passage 0: the document's own).
-    facet_rows: np.ndarray
-    #: (key, ref, type, year) of each mention key that names an entity or a year.
-    mention_keys: list[tuple[int, str | None, str, int | None]]
-    #: (passage, key) of each mention in a passage, in any order.
-    mention_rows: np.ndarray
-
-
-#: The year of a date mention, where its first given date starts with four digits.
-_YEAR_OF = 'coalesce("when", "from", not_before, "to", not_after)'
-
-
-def _read_tables(db: sqlite3.Connection, within: str, held: str) -> _Tables:
-    """The tables' rows of the documents ``within`` selects (a condition on ``doc``; '': all).
-
-    :param held: which facet keys those documents hold (a condition on ``facet_keys``).
-    """
     where = f" WHERE{within}" if within else ""
-    keys: dict[str, list[tuple[int, str]]] = {}
-    for key, facet, value in db.execute(
-            f"SELECT key, facet, value FROM facet_keys WHERE {held} ORDER BY facet, value"):
-        keys.setdefault(facet, []).append((key, value))
-    return _Tables(
-        numbered=db.execute(f"SELECT doc, id FROM documents{where} ORDER BY id").fetchall(),
-        passages=_rows(db, f"SELECT passage, doc, position FROM passages{where}", 3),
-        keys=keys,
-        facet_rows=_rows(db, f"SELECT key, doc, passage FROM facet_rows{where}", 3),
-        mention_keys=db.execute(
-            f"SELECT key, ref, type, CASE WHEN type = 'date' AND {_YEAR_OF}"
-            f" GLOB '[0-9][0-9][0-9][0-9]*' THEN CAST(substr({_YEAR_OF}, 1, 4) AS INTEGER) END"
-            " FROM mention_keys WHERE ref IS NOT NULL OR type = 'date'").fetchall(),
-        mention_rows=_rows(db, "SELECT passage, key FROM mention_rows WHERE passage IS NOT NULL"
-                           + (f" AND{within}" if within else ""), 2))
-
-
-def base_of_shards(shards: list[tuple[str, int, int]]) -> dict[str, np.ndarray | bytes]:
-    """The arrays of a rebuild's base segment, made from the scratch databases its workers
-    wrote rather than from the index they are copied into (so that a worker makes them while
-    the rebuild sorts the index's indexes): the arrays :func:`_segment_arrays` makes of the
-    index once they are copied in.
-
-    :param shards: each scratch database, in the order it was copied in, with what its
-        document and passage numbers were moved by there.
-    """
-    db = sqlite3.connect(":memory:", isolation_level=None)  # (its tables: the attached one's)
-    parts = []
-    try:
-        for shard, docs, passages in shards:
-            db.execute("ATTACH DATABASE ? AS shard", (shard,))
-            try:
-                # (a worker numbers only the values its rows name: every key is held)
-                parts.append((_read_tables(db, "", "1"), docs, passages))
-            finally:
-                db.execute("DETACH DATABASE shard")
-    finally:
-        db.close()
-    return _arrays(_gathered(parts))
-
-
-def value_counts(arrays: dict[str, np.ndarray | bytes]) -> Iterator[tuple[int, str, str]]:
-    """(rows, facet, value) of every value of a segment's arrays: of the base of a rebuild,
-    each value's count with nothing selected (what ``facet_keys.count`` keeps)."""
-    for facet in _words(_as_bytes(arrays["facets"])):
-        offsets = arrays[_name(facet, "offsets")]
-        assert isinstance(offsets, np.ndarray)
-        yield from zip(np.diff(offsets).tolist(), repeat(facet),
-                       _words(_as_bytes(arrays[_name(facet, "values")])))
-
-
-def _as_bytes(value: np.ndarray | bytes) -> bytes:
-    assert isinstance(value, bytes)
-    return value
-
-
-def _gathered(parts: list[tuple[_Tables, int, int]]) -> _Tables:
-    """The tables of several scratch databases as the index holds them once they are copied
-    in: each one's documents and passages moved by the numbers given with it, and keys
-    numbered anew across them (a key's number is not stored: only the value it stands for)."""
-    facet_keys: dict[tuple[str, str], int] = {}
-    mention_keys: dict[tuple[str | None, str, int | None], int] = {}
-    numbered: list[tuple[int, str]] = []
-    passages, facet_rows, mention_rows = [], [], []
-    for tables, docs, moved in parts:
-        numbered.extend((doc + docs, doc_id) for doc, doc_id in tables.numbered)
-        passages.append(tables.passages + np.array([moved, docs, 0]))
-        ours = _renumbered(facet_keys, [(key, (facet, value)) for facet, found in
-                                        tables.keys.items() for key, value in found])
-        rows = tables.facet_rows
-        facet_rows.append(np.column_stack((_keys_in(ours, rows[:, 0]), rows[:, 1] + docs,
-                                           np.where(rows[:, 2] > 0, rows[:, 2] + moved, 0))))
-        ours = _renumbered(mention_keys, [(key, (ref, kind, year)) for key, ref, kind, year
-                                          in tables.mention_keys])
-        rows = tables.mention_rows
-        named = _keys_in(ours, rows[:, 1])
-        kept = named >= 0  # (the others name no entity nor year)
-        mention_rows.append(np.column_stack((rows[kept, 0] + moved, named[kept])))
-    keys: dict[str, list[tuple[int, str]]] = {}
-    for (facet, value), key in sorted(facet_keys.items()):  # (as SQLite orders UTF-8 text)
-        keys.setdefault(facet, []).append((key, value))
-    return _Tables(
-        numbered=sorted(numbered, key=lambda row: row[1]),
-        passages=_stacked(passages, 3), keys=keys, facet_rows=_stacked(facet_rows, 3),
-        mention_keys=[(key, *value) for value, key in mention_keys.items()],
-        mention_rows=_stacked(mention_rows, 2))
-
-
-def _renumbered(numbers: dict[Any, int], keys: list[tuple[int, Any]]) -> np.ndarray:
-    """Each of a database's key numbers (the index of the array) given the number of its value
-    in ``numbers`` (values it lacks numbered next); -1 where a number stands for no key given."""
-    ours = np.full(max((key for key, _ in keys), default=0) + 1, -1, dtype=np.int64)
-    for key, value in keys:
-        ours[key] = numbers.setdefault(value, len(numbers) + 1)
-    return ours
-
-
-def _keys_in(ours: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Keys renumbered by :func:`_renumbered`'s array (-1: one it does not know)."""
-    found = np.full(len(keys), -1, dtype=np.int64)
-    known = keys < len(ours)
-    found[known] = ours[keys[known]]
-    return found
-
-
-def _stacked(parts: list[np.ndarray], width: int) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
-
-
-def _rows(db: sqlite3.Connection, query: str, width: int) -> np.ndarray:
-    """The integer columns of a query's rows, as an array of ``width`` columns."""
-    found: np.ndarray = np.fromiter(chain.from_iterable(db.execute(query)),
-                                    dtype=np.int64).reshape(-1, width)
-    return found
-
-
-def _arrays(tables: _Tables) -> dict[str, np.ndarray | bytes]:
-    """The arrays of the segment of ``tables``' documents."""
     arrays: dict[str, np.ndarray | bytes] = {}
-    numbered = tables.numbered
+    numbered = db.execute(f"SELECT doc, id FROM documents{where} ORDER BY id").fetchall()
     docs_found = np.array([doc for doc, _ in numbered], dtype=np.int64)
     doc_rank = np.full(int(docs_found.max(initial=0)) + 1, -1, dtype=np.int64)
     doc_rank[docs_found] = np.arange(len(docs_found))
-    rows = tables.passages
+    rows = np.fromiter(chain.from_iterable(db.execute(
+        f"SELECT passage, doc, position FROM passages{where}")), dtype=np.int64).reshape(-1, 3)
     ranks_of_docs = doc_rank[rows[:, 1]]
     order = np.lexsort((rows[:, 2], ranks_of_docs))
     passage_of_rank = rows[order, 0]
@@ -376,7 +219,12 @@ def _arrays(tables: _Tables) -> dict[str, np.ndarray | bytes]:
     arrays["passage_of_rank"] = passage_of_rank.astype(np.int32)
     arrays["passage_doc"] = ranks_of_docs[order].astype(np.int32)  # passage rank → doc rank
     # every value (numbered by facet, then value order), then every row, in one pass each
-    keys = tables.keys
+    keys: dict[str, list[tuple[int, str]]] = {}
+    for key, facet, value in db.execute(
+            "SELECT key, facet, value FROM facet_keys WHERE "
+            + (f"key IN (SELECT key FROM facet_rows{where})" if within else "count > 0")
+            + " ORDER BY facet, value"):
+        keys.setdefault(facet, []).append((key, value))
     names = list(keys)
     arrays["facets"] = _SEPARATOR.join(names).encode("utf-8")
     largest = max((key for found in keys.values() for key, _ in found), default=0)
@@ -385,7 +233,8 @@ def _arrays(tables: _Tables) -> dict[str, np.ndarray | bytes]:
     for number, name in enumerate(names):
         facet_of_key[[key for key, _ in keys[name]]] = number
         value_of_key[[key for key, _ in keys[name]]] = np.arange(len(keys[name]))
-    table = tables.facet_rows
+    table = np.fromiter(chain.from_iterable(db.execute(
+        f"SELECT key, doc, passage FROM facet_rows{where}")), dtype=np.int64).reshape(-1, 3)
     table = table[table[:, 0] <= largest]
     facet_of_row = facet_of_key[table[:, 0]]
     for number, name in enumerate(names):
@@ -415,17 +264,24 @@ def _arrays(tables: _Tables) -> dict[str, np.ndarray | bytes]:
             counter = Counter.of_rows(found[chosen], value_ids[chosen], size, len(values))
             arrays[_name(name, f"{part}_values")] = counter.value_ids
             arrays[_name(name, f"{part}_lengths")] = counter.lengths.astype(np.int32)
-    arrays.update(_beside_arrays(tables))
+    arrays.update(_beside_arrays(db, within))
     return arrays
 
 
-def _beside_arrays(tables: _Tables) -> dict[str, np.ndarray | bytes]:
-    """The arrays of :class:`Beside` (of the documents of ``tables``): every distinct (passage,
-    entity, type) of the mentions that name an entity in a passage, in that order; and
-    (passage, year) of the dated mentions of a passage. Each mention key's entity, type and
-    year read once, then the mentions' (passage, key) numbers in one pass (no SQL DISTINCT: its
-    sort took longer; no join of each mention to its key)."""
-    found = tables.mention_keys
+#: The year of a date mention, where its first given date starts with four digits.
+_YEAR_OF = 'coalesce("when", "from", not_before, "to", not_after)'
+
+
+def _beside_arrays(db: sqlite3.Connection, within: str) -> dict[str, np.ndarray | bytes]:
+    """The arrays of :class:`Beside` (of the documents ``within`` selects, or of all): every
+    distinct (passage, entity, type) of the mentions that name an entity in a passage, in that
+    order; and (passage, year) of the dated mentions of a passage. Each mention key's entity,
+    type and year read once, then the mentions' (passage, key) numbers in one pass (no SQL
+    DISTINCT: its sort took longer; no join of each mention to its key)."""
+    found = [(key, ref, kind, year) for key, ref, kind, year in db.execute(
+        f"SELECT key, ref, type, CASE WHEN type = 'date' AND {_YEAR_OF}"
+        f" GLOB '[0-9][0-9][0-9][0-9]*' THEN CAST(substr({_YEAR_OF}, 1, 4) AS INTEGER) END"
+        " FROM mention_keys WHERE ref IS NOT NULL OR type = 'date'")]
     size = max((key for key, *_ in found), default=0) + 1
     ref_of, type_of, year_of = (np.full(size, -1, dtype=np.int64) for _ in range(3))
     refs = sorted({ref for _, ref, _, _ in found if ref is not None})
@@ -437,7 +293,9 @@ def _beside_arrays(tables: _Tables) -> dict[str, np.ndarray | bytes]:
             ref_of[key], type_of[key] = ref_number[ref], type_number[kind]
         if year is not None:
             year_of[key] = year
-    rows = tables.mention_rows
+    rows = np.fromiter(chain.from_iterable(db.execute(
+        "SELECT passage, key FROM mention_rows WHERE passage IS NOT NULL"
+        + (f" AND{within}" if within else ""))), dtype=np.int64).reshape(-1, 2)
     keys = np.minimum(rows[:, 1], size - 1)  # (a key past the last found names nothing)
     known = rows[:, 1] < size
     named_rows = known & (ref_of[keys] >= 0)
@@ -446,10 +304,7 @@ def _beside_arrays(tables: _Tables) -> dict[str, np.ndarray | bytes]:
     # the entities and types of these documents alone, numbered in name order
     used_refs, named[:, 1] = np.unique(named[:, 1], return_inverse=True)
     used_types, named[:, 2] = np.unique(named[:, 2], return_inverse=True)
-    dated_rows = np.flatnonzero(known & (year_of[keys] >= 0))
-    # by passage, then year: whichever order the rows were read in (by the index's order of
-    # the keys, or of each of a rebuild's databases: see base_of_shards)
-    dated_rows = dated_rows[np.lexsort((year_of[keys[dated_rows]], rows[dated_rows, 0]))]
+    dated_rows = known & (year_of[keys] >= 0)
     return {"beside_refs": _SEPARATOR.join(refs[int(n)] for n in used_refs).encode("utf-8"),
             "beside_types": _SEPARATOR.join(types[int(n)] for n in used_types).encode("utf-8"),
             "beside_passages": named[:, 0].astype(np.int32),

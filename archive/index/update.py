@@ -50,7 +50,7 @@ from .db import (
 from .declared import FACETS_FILE, Facet, facets_signature, load_facets
 from .facets import registry_labels
 from .fulltext import build_aside, copy_in
-from .postings import Changes, base_of_shards, value_counts, write_postings
+from .postings import Changes, write_postings
 from .rows import NO_DATES, DocumentRows, extract
 from .texts import (
     DICTIONARY,
@@ -69,7 +69,6 @@ from .workers import (
     map_on_cores,
     overrun_report,
     parallel,
-    run_aside,
     start_early,
     start_work,
     workers,
@@ -199,15 +198,8 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
                 shards, here = _write_on_cores(db, work, facets, resolver, ids, progress, scratch,
                                                fts=not full, limits=limits,
                                                dictionary=dictionary)
-                if full:  # made by workers while the indexes are sorted: the full-text index,
-                    # and the postings' base, unless documents were indexed here (the workers'
-                    # databases lack them)
-                    calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [build_aside(
-                        FULLTEXT, [(shard, passages) for shard, _, passages in shards], scratch)]
-                    if not here:
-                        calls.append((base_of_shards, (shards,)))
-                    made, *base = run_aside(*calls)
-                    aside = (made, base[0] if base else None, here)
+                if full:  # the full-text index, made by a worker while the indexes are sorted
+                    aside = (build_aside(FULLTEXT, shards, scratch), here)
             else:
                 _write_here(db, work, facets, resolver, ids, progress, fts=not full)
             _finish(db, settings, facets, full, aside, changed=bool(work or known or full),
@@ -238,15 +230,12 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
 _ADD_TEXTS = "INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)"
 
 def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
-            aside: tuple[Future[str], Future[dict[str, Any]] | None, list[int]] | None,
-            changed: bool,
+            aside: tuple[Future[str], list[int]] | None, changed: bool,
             changes: tuple[int, list[int]] | None) -> None:
     """The indexes, the full-text index of a rebuild, the totals and the postings.
 
-    :param aside: the full-text index being made by a worker (see archive.index.fulltext),
-        the postings' base segment being made by another (None: made here, from the tables),
-        and the documents indexed here, which the full-text index does not hold; None: all
-        made here.
+    :param aside: the full-text index being made by a worker (see archive.index.fulltext), and
+        the documents indexed here, which it does not hold; None: made here.
     :param changed: documents were added, changed or removed (else the postings stand).
     :param changes: the largest document number before this update and the documents it
         deleted (see :func:`_changes`); None: the totals and postings are made whole (a
@@ -258,14 +247,12 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         for statement in INDEXES:
             db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         found = None if changes is None else _changes(db, *changes)
-        base = None if aside is None or aside[1] is None else aside[1].result()
-        _refresh_totals(db, settings, facets, found, recount=changed or changes is None,
-                        base=base)
+        _refresh_totals(db, settings, facets, found, recount=changed or changes is None)
         if changed or changes is None:
-            write_postings(db, found, base)
+            write_postings(db, found)
             db.execute("DELETE FROM meta WHERE key = 'postings'")
     if aside is not None:
-        made, _, here = aside
+        made, here = aside
         copy_in(db, made.result())
         if here:
             with transaction(db):
@@ -291,7 +278,7 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                     resolver: RefResolver, ids: dict[str, str],
                     progress: Callable[[int, int], None] | None, scratch: str,
                     fts: bool, limits: WorkLimits, dictionary: bytes,
-                    ) -> tuple[list[tuple[str, int, int]], list[int]]:
+                    ) -> tuple[list[tuple[str, int]], list[int]]:
     """Workers extract the rows of a chunk of files and write them into a scratch database each;
     here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
     row), one transaction per chunk. A file a worker could not index is indexed here again,
@@ -302,14 +289,13 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
     :param limits: each document's time and the workers' memory.
     :param dictionary: the texts' preset dictionary (the index's: see archive.index.texts).
     :return: without ``fts``, the scratch databases (kept in ``scratch``) and what their
-        document and passage numbers were moved by; and the documents indexed here, not by a
-        worker.
+        passage numbers were moved by; and the documents indexed here, not by a worker.
     :raise ArchiveError: a document ran past the limits (see :func:`_overrun`).
     """
     done = 0
     chunks = [[(path, data, digest) for path, data, digest, _ in work[start:start + CHUNK]]
               for start in range(0, len(work), CHUNK)]
-    kept: list[tuple[str, int, int]] = []
+    kept: list[tuple[str, int]] = []
     here: list[int] = []
     try:
         # the workers stop (closing) before their scratch folder goes, even when a chunk raises
@@ -337,7 +323,7 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                 if fts:
                     Path(shard).unlink()
                 else:
-                    kept.append((shard, *moved))
+                    kept.append((shard, moved))
                 done += len(items)
                 if progress:
                     progress(done, len(work))
@@ -500,11 +486,11 @@ _NUMBERED_COPY = {
 
 
 def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, str],
-                fts: bool) -> tuple[int, int]:
+                fts: bool) -> int:
     """Copy the attached scratch database's rows in, document and passage numbers moved past
     ours.
 
-    :return: what its document and passage numbers were moved by.
+    :return: what its passage numbers were moved by.
     """
     for doc_id, name in db.execute("SELECT id, path FROM shard.documents").fetchall():
         _claim(ids, doc_id, paths[name])
@@ -524,7 +510,7 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
         db.execute(f"INSERT INTO main.{table} ({names}) SELECT {values} FROM shard.{table}")
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany(_ADD_TEXTS, fulltext_rows(db, "shard", moved=passages))
-    return docs, passages
+    return passages
 
 
 def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
@@ -694,26 +680,16 @@ _BLANK_DATES = ("",) * len(NO_DATES)
 
 
 def _refresh_totals(db: sqlite3.Connection, settings: Settings, facets: Sequence[Facet],
-                    changes: Changes | None, recount: bool,
-                    base: dict[str, Any] | None = None) -> None:
+                    changes: Changes | None, recount: bool) -> None:
     """Counts with nothing selected: the most frequent request, answered from one small table
     (facet_keys' counts); counted anew from every row (``changes`` None), or moved by the rows
-    of the documents deleted (kept aside by _delete) and of those added.
-
-    :param base: the postings' base segment of every row, made beside a rebuild: the counts
-        are its values' (no pass over every row here).
-    """
+    of the documents deleted (kept aside by _delete) and of those added."""
     # a new generation tells lookups in long-running processes to reload their postings
     db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
     if changes is None and recount:
         db.execute("UPDATE facet_keys SET count = 0")
-        if base is not None:
-            db.executemany("UPDATE facet_keys SET count = ? WHERE facet = ? AND value = ?",
-                           value_counts(base))
-        else:
-            db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS"
-                       " count FROM facet_rows GROUP BY key) AS rows"
-                       " WHERE facet_keys.key = rows.key")
+        db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS count"
+                   " FROM facet_rows GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
         db.execute("DELETE FROM facet_keys WHERE count = 0")  # values no document holds now
     elif changes is not None:
         for doc in changes.added:

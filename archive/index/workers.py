@@ -108,16 +108,14 @@ def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_aside(*calls: tuple[Callable[..., Any], tuple[Any, ...]]) -> list[Future[Any]]:
-    """Each ``task(*arguments)`` of ``calls`` in a worker process of its own, all at once,
-    while the caller goes on (started together: the processes are forked before the pool's
-    thread runs, see :func:`_pool_context`)."""
-    pool = ProcessPoolExecutor(len(calls), mp_context=_pool_context(),
-                               initializer=_start_worker, initargs=(None,))
+def run_aside(task: Callable[..., Result], *arguments: Any) -> Future[Result]:
+    """``task(*arguments)`` in one worker process, while the caller goes on."""
+    pool = ProcessPoolExecutor(1, mp_context=_pool_context(), initializer=_start_worker,
+                               initargs=(None,))
     try:
-        return [pool.submit(task, *arguments) for task, arguments in calls]
+        return pool.submit(task, *arguments)
     finally:
-        pool.shutdown(wait=False)  # the processes end once the tasks have
+        pool.shutdown(wait=False)  # the process ends once the task has
 
 
 def _pool_context() -> Any:

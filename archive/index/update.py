@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -388,7 +389,12 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 _SHARD_TABLES = ("documents", "passages", "texts", "mention_keys", "mention_rows",
                  "facet_keys", "facet_rows", "element_keys", "element_rows", "attribute_keys",
                  "attribute_rows")
-_SHARD_SCHEMA = [statement for statement in SCHEMA.split(";")
+#: (The keys' tables without their UNIQUE constraints: a worker numbers each value once itself
+#: (_Numbers), and an index of them would only be kept up to date, never read. A document's id
+#: stays UNIQUE: a chunk holding one twice is told by it.)
+_SHARD_SCHEMA = [re.sub(r",\s*UNIQUE \([^)]*\)|(?<=NOT NULL) UNIQUE", "", statement)
+                 if statement.split()[2].endswith("_keys") else statement
+                 for statement in SCHEMA.split(";")
                  if statement.split()[:2] == ["CREATE", "TABLE"]
                  and statement.split()[2] in (*_SHARD_TABLES, "meta")]
 

@@ -34,8 +34,11 @@ from typing import Any, TypeVar
 
 #: Files below which indexing stays in the calling process.
 PARALLEL_MIN = 200
-#: Files a worker indexes into one scratch database.
-CHUNK = 50
+#: Files a worker indexes into one scratch database. Each numbers the values its rows name
+#: (facet values, attribute values, mention keys) once, and the rebuild looks each up in the
+#: index once: most values recur across documents, so that larger chunks send fewer (at
+#: 10,000 documents, 50 a chunk sent 8 times the distinct values).
+CHUNK = 200
 #: Chunks in flight per worker: enough to keep them busy, few enough to bound memory.
 AHEAD = 3
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..errors import ArchiveError
 from .texts import with_texts
+from .version import MENTION_ORDER
 from .version import SCHEMA_VERSION as SCHEMA_VERSION  # (its history there)
 
 #: The columns of a mention's key (all but its place: numbered once in mention_keys).
@@ -25,14 +26,6 @@ MENTION_COLUMNS = ("type", "ref", "surface", "when", "from", "to", "not_before",
                    "start_day", "end_day")
 #: What a mention's key is told apart by (NULL being a value of its own, as '').
 MENTION_KEY = ", ".join(f'ifnull("{column}", \'\')' for column in MENTION_COLUMNS)
-
-#: A mention's place in the order of the index's mentions (``mentions.mention``): its
-#: document's number, then its number in its document (``seq``: 0, 1, ... in the document's
-#: order), in one integer (PostgreSQL's ``mention_rows.rowid``; archive.index.pg). The mentions'
-#: rows are clustered by (doc, passage, seq), which the mentions of one passage are read by
-#: (passage 0: outside any passage, NULL in the view), with one index by key; each row holds
-#: its length, not its end (a smaller number).
-MENTION_ORDER = "doc * 4294967296 + seq"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
-from .db import MENTION_ORDER
 from .texts import TOKENIZER, passage_texts
-from .version import REBUILD, SCHEMA_VERSION, SEGMENTS
+from .version import MENTION_ORDER, REBUILD, SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
 SCHEMA = "archive_index"

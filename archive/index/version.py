@@ -35,3 +35,11 @@ REBUILD = "rebuild"
 #: The name of the stored list of the postings' live segments ((number, weight) of each, the
 #: base first; archive.index.postings), which a publish to PostgreSQL copies last.
 SEGMENTS = "segments"
+
+#: A mention's place in the order of the index's mentions (``mentions.mention``, made by
+#: archive.index.db's view; PostgreSQL's ``mention_rows.rowid``, archive.index.pg): its
+#: document's number, then its number in its document (``seq``: 0, 1, ... in the document's
+#: order), in one integer. The mentions' rows are clustered by (doc, passage, seq), which the
+#: mentions of one passage are read by (passage 0: outside any passage, NULL in the view), with
+#: one index by key; each row holds its length, not its end (a smaller number).
+MENTION_ORDER = "doc * 4294967296 + seq"

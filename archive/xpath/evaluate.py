@@ -10,6 +10,7 @@ it reads; the corpus runner (:mod:`archive.search`) chooses the files and can st
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -203,10 +204,13 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
 
 
 #: Functions whose value is not the document's alone (the clock, chance, the environment,
-#: other files): an expression naming one has no answer kept apart (see :func:`_answer_key`).
-UNSTABLE_FUNCTIONS = ("current-date", "current-time", "implicit-timezone", "random-number",
-                      "environment-variable", "doc(", "doc-available", "collection",
-                      "unparsed-text", "generate-id")
+#: other files; any function named by a string), called or referred to (``name#0``): an
+#: expression naming one has no answer kept apart (see :func:`_answer_key`).
+UNSTABLE_FUNCTIONS = re.compile(
+    r"(?<![\w.-])(?:current-date|current-dateTime|current-time|implicit-timezone"
+    r"|random-number-generator|environment-variable|available-environment-variables"
+    r"|doc|doc-available|collection|uri-collection|unparsed-text|unparsed-text-lines"
+    r"|unparsed-text-available|generate-id|function-lookup)\s*[(#]")
 
 
 @lru_cache(maxsize=256)
@@ -215,7 +219,7 @@ def _answer_key(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str
     # shared by every document's key (a name of the cache's own keys never starts with "?");
     # None where the answer may differ from one asking to the next with the file unchanged
     # (the names are looked for anywhere: one in a literal only keeps nothing apart)
-    if any(name in expression for name in UNSTABLE_FUNCTIONS):
+    if UNSTABLE_FUNCTIONS.search(expression):
         return None
     return "?" + repr(namespaces) + expression
 

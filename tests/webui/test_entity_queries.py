@@ -74,11 +74,9 @@ def _statements(index_engine: Any, settings: Settings,
     return re.findall(r"(?:statement|execute [^:]*): (.*?)(?=\n\S|\Z)", text, re.S)
 
 
-def test_an_entity_page_reads_the_entitys_mentions_once_for_its_totals_and_list(
-        index_engine: Any, data_dir: Path) -> None:
-    """The page's totals (mentions, documents) are those of the documents' counts its list
-    is chosen by (issue 23: a second pass over every mention of the entity cost PostgreSQL
-    60 ms for a person named 31,703 times in 10,000 documents)."""
+def _page_statements(index_engine: Any, data_dir: Path, path: str) -> tuple[Any, list[str]]:
+    """The viewer's answer to a GET of ``path`` (the response cache off), and the statements
+    the index ran for it."""
     from webui import create_app
     from webui.data import get_settings
 
@@ -87,9 +85,17 @@ def test_an_entity_page_reads_the_entitys_mentions_once_for_its_totals_and_list(
     with app.app_context():
         settings = get_settings()
     pages: list[Any] = []
-    ran = _statements(index_engine, settings,
-                      lambda: pages.append(client.get("/entities/leon-trotsky")))
-    assert pages[0].status_code == 200 and b"Trotsky" in pages[0].data
+    ran = _statements(index_engine, settings, lambda: pages.append(client.get(path)))
+    return pages[0], ran
+
+
+def test_an_entity_page_reads_the_entitys_mentions_once_for_its_totals_and_list(
+        index_engine: Any, data_dir: Path) -> None:
+    """The page's totals (mentions, documents) are those of the documents' counts its list
+    is chosen by (issue 23: a second pass over every mention of the entity cost PostgreSQL
+    60 ms for a person named 31,703 times in 10,000 documents)."""
+    page, ran = _page_statements(index_engine, data_dir, "/entities/leon-trotsky")
+    assert page.status_code == 200 and b"Trotsky" in page.data
     over_all = [statement for statement in ran
                 if re.search(r"FROM mentions WHERE ref = (\$1|'leon-trotsky')", statement)]
     assert len(over_all) == 1, over_all
@@ -119,17 +125,8 @@ def test_a_reading_page_asks_the_index_for_its_document_once(index_engine: Any,
     """The reading view's parts (its metadata, its rendering, its citation) share the row of
     the document the page asked for, and whether there is an index (issue 23: each was a
     round trip to PostgreSQL again, three of each per page)."""
-    from webui import create_app
-    from webui.data import get_settings
-
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "RESPONSE_CACHE": False})
-    client = app.test_client()
-    with app.app_context():
-        settings = get_settings()
-    pages: list[Any] = []
-    ran = _statements(index_engine, settings,
-                      lambda: pages.append(client.get("/documents/003_717e887f31c42029")))
-    assert pages[0].status_code == 200 and b"Left Opposition" in pages[0].data
+    page, ran = _page_statements(index_engine, data_dir, "/documents/003_717e887f31c42029")
+    assert page.status_code == 200 and b"Left Opposition" in page.data
     rows = [statement for statement in ran if "FROM documents WHERE id =" in statement]
     checks = [statement for statement in ran if "FROM meta WHERE key = 'generation'" in statement]
     assert len(rows) == 1 and len(checks) <= 1, ran  # (SQLite's is its file: no statement)

@@ -528,30 +528,26 @@ class DatabaseAccounts:
 
         from . import pg
 
-        statement = f"SELECT data FROM {SCHEMA}.accounts WHERE name = %s"
         if self.url in _READY and not (db := pg.reader(self.url)).in_transaction:
             try:
-                row = db.raw.execute(statement, (USERS_FILE,)).fetchone()
+                data = _account_record(db.raw, USERS_FILE)
             except psycopg.Error as error:
                 raise _failed(error, self.url, "the accounts cannot be read from the database"
                               ) from None
         else:
             with self._connection() as raw:
-                row = raw.execute(statement, (USERS_FILE,)).fetchone()
-        return bytes(row[0]) if row else self._local(USERS_FILE)
+                data = _account_record(raw, USERS_FILE)
+        return data if data is not None else self._local(USERS_FILE)
 
     @contextmanager
     def changing_users(self) -> Iterator[Held]:
         with self._connection() as db, db.transaction():
-            db.execute(f"SET LOCAL search_path TO {SCHEMA}, public")
             db.execute("SELECT pg_advisory_xact_lock(hashtext('archive-store-accounts'))")
-            row = db.execute("SELECT data FROM accounts WHERE name = %s",
-                             (USERS_FILE,)).fetchone()
-            held = Held(bytes(row[0]) if row else self._local(USERS_FILE))
-            before = held.data if row else None
+            before = _account_record(db, USERS_FILE)
+            held = Held(before if before is not None else self._local(USERS_FILE))
             yield held
             if held.data is not None and held.data != before:
-                db.execute("INSERT INTO accounts VALUES (%s, %s) ON CONFLICT (name)"
+                db.execute(f"INSERT INTO {SCHEMA}.accounts VALUES (%s, %s) ON CONFLICT (name)"
                            " DO UPDATE SET data = EXCLUDED.data", (USERS_FILE, held.data))
 
     def secret_key(self, new: bytes) -> bytes:
@@ -559,9 +555,15 @@ class DatabaseAccounts:
         with self._connection() as db:
             db.execute(f"INSERT INTO {SCHEMA}.accounts VALUES (%s, %s) ON CONFLICT DO NOTHING",
                        (SECRET_KEY_FILE, local if local and len(local) >= len(new) else new))
-            row = db.execute(f"SELECT data FROM {SCHEMA}.accounts WHERE name = %s",
-                             (SECRET_KEY_FILE,)).fetchone()
-        return bytes(row[0])
+            data = _account_record(db, SECRET_KEY_FILE)
+        assert data is not None  # inserted above if it was not there
+        return data
+
+
+def _account_record(db: Any, name: str) -> bytes | None:
+    """The accounts' record ``name`` in the database (None: not there)."""
+    row = db.execute(f"SELECT data FROM {SCHEMA}.accounts WHERE name = %s", (name,)).fetchone()
+    return bytes(row[0]) if row else None
 
 
 def account_storage(settings: Settings) -> DatabaseAccounts:

@@ -18,7 +18,9 @@ throwaway cluster started here (benchmarks/postgres.py), its database filled by 
 5,000 requests, benchmarks/load.py) against two viewer processes sharing the one index, and
 prints the figures side by side. ``--engines sqlite`` measures SQLite alone.
 
-XPath, and BaseX beside it, are measured by ``make bench-query``, not here.
+Then the issue's XPath queries (benchmarks/query.py's set) through the query workers, first
+and warm, on each engine, beside BaseX asked the same queries of the same files (a main-memory
+database, once, warm: best of 3), with both counts; ``--no-xpath`` leaves them out.
 """
 
 from __future__ import annotations
@@ -421,6 +423,30 @@ def load(settings: Settings, args: argparse.Namespace) -> None:
                     report(f"load, 2 viewers, {label}: {name}", value, "ms", "", None)
 
 
+#: BaseX's warm times and counts of the queries (benchmarks.query.basex_times), asked once.
+BASEX: dict[str, tuple[float, int | None]] = {}
+
+
+def xpath(settings: Settings, working_copy: Settings) -> None:
+    """The issue's XPath queries through the query workers (benchmarks.query.bench_xpath) on
+    this engine's index, each beside BaseX's time on the same files, with the counts."""
+    from archive.search.worker import stop_workers
+    from benchmarks.query import basex_times, bench_xpath, compare_basex, xpaths
+
+    queries = xpaths(working_copy)  # the rarest and commonest @ref, from the SQLite copy
+    try:
+        ours = bench_xpath(settings, queries)
+    finally:
+        stop_workers()
+    if not BASEX:
+        BASEX.update(basex_times(settings.tei_dir, queries))
+    for label, (ratio, same) in compare_basex(BASEX, ours).items():  # printed there
+        FIGURES.setdefault(ENGINE[0], {})[f"XPath÷BaseX {label}"] = (
+            ratio, "x", "<= 1 (same count)", ratio <= 1 and same)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"    this process, which asked the queries and held their hits: peak {peak:.0f} MB")
+
+
 def on_engines(settings: Settings, args: argparse.Namespace) -> None:
     """:func:`measure` and :func:`load` on each engine of ``args.engines``, then the figures
     side by side. PostgreSQL: a throwaway cluster, ``ARCHIVE_INDEX_URL`` set for the
@@ -437,6 +463,8 @@ def on_engines(settings: Settings, args: argparse.Namespace) -> None:
             os.environ.pop("ARCHIVE_INDEX_URL", None)
             measure(settings, args)
             load(settings, args)
+            if args.xpath:
+                xpath(settings, settings)
             continue
         with throwaway_database() as url:
             os.environ["ARCHIVE_INDEX_URL"] = url
@@ -447,6 +475,8 @@ def on_engines(settings: Settings, args: argparse.Namespace) -> None:
                                    capture_output=True, check=True)
                 measure(on_postgresql, args)
                 load(on_postgresql, args)
+                if args.xpath:
+                    xpath(on_postgresql, settings)
             finally:
                 os.environ.pop("ARCHIVE_INDEX_URL", None)
     side_by_side(args.engines)
@@ -485,13 +515,14 @@ def main() -> None:
                              " EEBO-TCP's fewer, longer books (benchmarks/corpus.py)")
     parser.add_argument("--clients", type=int, default=20, help="clients of the load run")
     parser.add_argument("--requests", type=int, default=5000, help="requests of the load run")
+    parser.add_argument("--no-xpath", dest="xpath", action="store_false",
+                        help="leave out the XPath queries and BaseX beside them")
     args = parser.parse_args()
     unknown = set(args.engines) - {"sqlite", "postgresql"}
     if unknown:
         parser.error(f"unknown engine {', '.join(sorted(unknown))}: sqlite or postgresql")
     settings = prepare(args.work, args.docs, args.shape)
     on_engines(settings, args)
-    print("    XPath beside BaseX: make bench-query (benchmarks/query.py), not measured here")
 
 
 if __name__ == "__main__":

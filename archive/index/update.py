@@ -462,11 +462,8 @@ _NUMBERED_COPY = {
                     " SELECT r.doc + {docs:d},"
                     " CASE WHEN r.passage THEN r.passage + {passages:d} ELSE 0 END, r.seq,"
                     " m.key, r.start, r.length"
-                    " FROM shard.mention_rows r JOIN shard.mention_keys s ON s.key = r.key"
-                    " JOIN main.mention_keys m ON "
-                    + " AND ".join(f"ifnull(m.\"{column}\", '') = ifnull(s.\"{column}\", '')"
-                                   for column in MENTION_COLUMNS)
-                    + " ORDER BY r.doc, r.passage, r.seq",
+                    " FROM shard.mention_rows r JOIN temp.mention_map m ON m.shard = r.key"
+                    " ORDER BY r.doc, r.passage, r.seq",
     "element_keys": "INSERT OR IGNORE INTO main.element_keys (name)"
                     " SELECT name FROM shard.element_keys",
     "element_rows": "INSERT INTO main.element_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
@@ -475,8 +472,7 @@ _NUMBERED_COPY = {
     "attribute_keys": "INSERT OR IGNORE INTO main.attribute_keys (name, value)"
                       " SELECT name, value FROM shard.attribute_keys",
     "attribute_rows": "INSERT INTO main.attribute_rows (doc, key) SELECT r.doc + {docs:d}, m.key"
-                      " FROM shard.attribute_rows r JOIN shard.attribute_keys s ON s.key = r.key"
-                      " JOIN main.attribute_keys m ON m.name = s.name AND m.value = s.value",
+                      " FROM shard.attribute_rows r JOIN temp.attribute_map m ON m.shard = r.key",
     "facet_keys": "INSERT OR IGNORE INTO main.facet_keys (facet, value)"
                   " SELECT facet, value FROM shard.facet_keys",
     "facet_rows": "INSERT INTO main.facet_rows (doc, key, passage)"
@@ -484,6 +480,19 @@ _NUMBERED_COPY = {
                   " CASE WHEN r.passage THEN r.passage + {passages:d} ELSE 0 END"
                   " FROM shard.facet_rows r JOIN shard.facet_keys s ON s.key = r.key"
                   " JOIN main.facet_keys m ON m.facet = s.facet AND m.value = s.value",
+}
+#: The maps of a scratch database's numbers of mention keys and attribute values to ours,
+#: made once its values are copied in (temp.mention_map, temp.attribute_map: see _copy_shard):
+#: its rows then look up a number each, not their value in our index of the values (most
+#: values are named by many rows of a chunk).
+_KEY_MAPS = {
+    "mention_keys": "INSERT INTO temp.mention_map (shard, key) SELECT s.key, m.key"
+                    " FROM shard.mention_keys s JOIN main.mention_keys m ON "
+                    + " AND ".join(f"ifnull(m.\"{column}\", '') = ifnull(s.\"{column}\", '')"
+                                   for column in MENTION_COLUMNS),
+    "attribute_keys": "INSERT INTO temp.attribute_map (shard, key) SELECT s.key, m.key"
+                      " FROM shard.attribute_keys s JOIN main.attribute_keys m"
+                      " ON m.name = s.name AND m.value = s.value",
 }
 
 
@@ -502,9 +511,15 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
                                 " (SELECT COALESCE(MAX(passage), 0) FROM main.passages)"
                                 ).fetchone()
     moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}"}
+    for table in _KEY_MAPS:
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_map(table)}"
+                   " (shard INTEGER PRIMARY KEY, key INTEGER NOT NULL)")
+        db.execute(f"DELETE FROM temp.{_map(table)}")
     for table in _SHARD_TABLES:
         if table in _NUMBERED_COPY:
             db.execute(_NUMBERED_COPY[table].format(docs=docs, passages=passages))
+            if table in _KEY_MAPS:
+                db.execute(_KEY_MAPS[table])
             continue
         columns = [row[1] for row in db.execute(f"PRAGMA shard.table_info({table})")]
         names = ", ".join(f'"{column}"' for column in columns)
@@ -513,6 +528,12 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany(_ADD_TEXTS, fulltext_rows(db, "shard", moved=passages))
     return passages
+
+
+def _map(table: str) -> str:
+    """The temporary table mapping a scratch database's numbers of the values of ``table`` to
+    ours (see _KEY_MAPS)."""
+    return table.replace("_keys", "_map")
 
 
 def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:

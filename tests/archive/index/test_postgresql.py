@@ -372,3 +372,30 @@ def test_a_mentions_row_keeps_its_number_in_its_document_not_its_place_in_all(
                           ).fetchall() == [(1, 2, 7, 4294967296 + 7), (3, 1, 0, 3 * 4294967296 + 1),
                                            (3, None, 5, 3 * 4294967296 + 2)]
         db.execute("DROP SCHEMA before_step_7 CASCADE")
+
+
+def test_a_full_publish_tokenizes_the_passages_on_every_core(
+        corpus_pg: Settings, postgres: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full publish makes the passages' COPY lines (their tokens and tsvectors, most of a
+    publish's time) in worker processes, a range of passage numbers each, written in order:
+    the passages published are those made in one process, and are found as on SQLite."""
+    import psycopg
+
+    from archive.index import pg
+
+    def passages() -> list[tuple[Any, ...]]:
+        with psycopg.connect(postgres.url) as db:
+            return db.execute(
+                "SELECT d.id, p.xml_id, p.element, p.position, p.leaf, p.terms::text"
+                f" FROM {pg.SCHEMA}.passages p JOIN {pg.SCHEMA}.documents d USING (doc)"
+                " ORDER BY p.passage").fetchall()
+
+    in_one_process = passages()
+    monkeypatch.setattr(pg, "_PASSAGES_A_WORKER", 3)  # (the fixture's few dozen passages)
+    assert update_index(corpus_pg, full=True).full
+    assert passages() == in_one_process and len(in_one_process) > 6
+    _same_lookups(corpus_pg)
+    for text in ("revolution", "Paris Commune", "don't"):
+        total, hits = search_passages(corpus_pg, {}, text, limit=1000)
+        expected_total, expected = search_passages(_on_sqlite(corpus_pg), {}, text, limit=1000)
+        assert total == expected_total and sorted(map(str, hits)) == sorted(map(str, expected))

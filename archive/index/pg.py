@@ -759,10 +759,19 @@ def tsvector(terms: list[tuple[str, int]]) -> str:
     """The ``tsvector`` literal of tokens and their positions."""
     positions: dict[str, list[int]] = {}
     for term, position in terms:
-        if len(term.encode("utf-8")) <= _LONGEST:
-            positions.setdefault(term, []).append(min(position, _LAST))
-    return " ".join(f"{_lexeme(term)}:{','.join(map(str, sorted(set(found))))}"
-                    for term, found in positions.items())
+        found = positions.get(term)
+        if found is None:
+            positions[term] = [position]
+        else:
+            found.append(position)
+    parts = []
+    for term, found in positions.items():
+        if len(term) * 4 > _LONGEST and len(term.encode("utf-8")) > _LONGEST:
+            continue  # (a character is 4 bytes at most: shorter terms are not measured)
+        if len(found) > 1 or found[0] > _LAST:
+            found = sorted({min(position, _LAST) for position in found})
+        parts.append(f"{_lexeme(term)}:{','.join(map(str, found))}")
+    return " ".join(parts)
 
 
 _PHRASE = re.compile(r'"((?:[^"]|"")*)"(\*?)')

@@ -64,7 +64,12 @@ TIMEOUT = 10.0
 #: index of the mentions' rows by key holds their offsets too (``INCLUDE``): an entity page's
 #: list of mentions, chosen by key and document, is read from the index alone, not from a
 #: table page per row (an entity named 31,703 times in 10,000 documents: 88 ms reading 10,110
-#: pages, then 24 ms).
+#: pages, then 24 ms). Step 7 (SQLite's schema unchanged): a mention's row keeps its number in
+#: its document (``seq``, 4 bytes), not its place in the mentions' order (``rowid``, 8 bytes
+#: and 4 of alignment), which the view ``mentions`` makes of the two as SQLite's does
+#: (:data:`MENTION_ORDER`): 52 bytes a row with its header and line pointer, not 60 (938,807
+#: rows at 10,000 documents). The table is made anew (its rows copied in their order), not
+#: updated in place: an index published before keeps no dead rows nor dropped column.
 MIGRATIONS: list[tuple[int, str]] = [(1, """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -164,6 +169,20 @@ CREATE VIEW attribute_values (doc, name, value) AS
 """), (6, """
 DROP INDEX IF EXISTS mention_rows_key;
 CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage) INCLUDE (start, "end");
+"""), (7, f"""
+CREATE TABLE mention_rows_7 (doc INTEGER NOT NULL, passage INTEGER, key INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, seq INTEGER NOT NULL);
+INSERT INTO mention_rows_7 SELECT doc, passage, key, start, "end", rowid - doc * 4294967296
+    FROM mention_rows ORDER BY rowid;
+DROP TABLE mention_rows CASCADE;
+ALTER TABLE mention_rows_7 RENAME TO mention_rows;
+CREATE INDEX mention_rows_doc ON mention_rows (doc, passage, key);
+CREATE INDEX mention_rows_key ON mention_rows (key, doc, passage) INCLUDE (start, "end");
+CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "from", "to",
+                      not_before, not_after, start_day, end_day, mention) AS
+    SELECT r.doc, r.passage, k.type, k.ref, k.surface, r.start, r."end", k."when", k."from",
+           k."to", k.not_before, k.not_after, k.start_day, k.end_day, {MENTION_ORDER}
+    FROM mention_rows r JOIN mention_keys k ON k.key = r.key;
 """)]
 
 #: Tables copied whole at every publish (small: numbered values, labels, postings, meta).
@@ -179,11 +198,9 @@ GROUPED = {"facet_rows": ("facet_doc_rows", "doc", ("key", "passage")),
            "element_rows": ("element_key_docs", "key", ("doc",)),
            "attribute_rows": ("attribute_key_docs", "key", ("doc",))}
 #: PostgreSQL's columns, and what is read from SQLite for them, where they are not SQLite's
-#: own: a mention's row keeps its passage (NULL outside any: 0 in SQLite), its end, and its
-#: place in the mentions' order as ``rowid`` (SQLite: its document's number and ``seq``).
-_SOURCE_COLUMNS = {"mention_rows": (("doc", "passage", "key", "start", "end", "rowid"),
-                                    "doc, NULLIF(passage, 0), key, start, start + length,"
-                                    f" {MENTION_ORDER}")}
+#: own: a mention's row keeps its passage (NULL outside any: 0 in SQLite) and its end.
+_SOURCE_COLUMNS = {"mention_rows": (("doc", "passage", "key", "start", "end", "seq"),
+                                    "doc, NULLIF(passage, 0), key, start, start + length, seq")}
 
 
 _PASSWORD = re.compile(r"(://[^/@:]*:)[^@]*@")
@@ -572,13 +589,12 @@ def _copy(db: Any, lite: sqlite3.Connection, table: str, where: str) -> None:
     if not columns:
         columns = tuple(row[1] for row in lite.execute(f"PRAGMA table_info({table})"))
     names = ", ".join(f'"{column}"' for column in columns)
+    if table == "passages":
+        _copy_passages(db, lite, f"{names}, terms", where)
+        return
     rows: Iterator[Sequence[Any]] = lite.execute(f"SELECT {source} FROM {table}{where}")
     if table == "postings":
         rows = ((name.replace("\0", NUL), *rest) for name, *rest in rows)
-    if table == "passages":
-        names += ", terms"
-        rows = _with_terms(lite, rows, columns.index("doc"), columns.index("position"),
-                           columns.index("leaf"))
     with db.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -602,6 +618,72 @@ def _copy_grouped(db: Any, lite: sqlite3.Connection, table: str, where: str) -> 
 
 #: Passages tokenized at once (see _with_terms).
 _TOKENIZED = 2000
+#: Passages whose COPY lines are made at once (by a worker, when there are more).
+_PASSAGES_A_WORKER = 10000
+
+
+def _copy_passages(db: Any, lite: sqlite3.Connection, names: str, where: str) -> None:
+    """COPY the passages ``where`` selects with their tsvectors, made of their texts' tokens.
+    Many (a full publish) are tokenized on every core (:mod:`archive.index.workers`), each
+    worker making the COPY lines of a range of passage numbers, written here in order: the
+    tokens and literals cost the client four times what the server spends reading them (10,000
+    documents: 43 s against 10)."""
+    from .workers import map_on_cores, workers
+
+    encoding = db.info.encoding
+    low, high, count = lite.execute(
+        f"SELECT MIN(passage), MAX(passage), COUNT(*) FROM passages{where}").fetchone()
+    if not count:
+        return
+    ranges = [(start, start + _PASSAGES_A_WORKER)
+              for start in range(low, high + 1, _PASSAGES_A_WORKER)]
+    pieces: Iterable[bytes]
+    if where:  # (the documents that changed: a few hundred at a time)
+        pieces = [_passage_lines(lite, where, encoding)]
+    elif len(ranges) >= 2 and workers() >= 2:
+        path = lite.execute("PRAGMA database_list").fetchone()[2]
+        pieces = map_on_cores(_passage_lines_of, ranges, path, encoding)
+    else:
+        pieces = (_passage_lines(lite, _numbered(numbers), encoding) for numbers in ranges)
+    with db.cursor().copy(f"COPY passages ({names}) FROM STDIN") as copy:
+        for lines in pieces:
+            copy.write(lines)
+
+
+def _numbered(numbers: tuple[int, int]) -> str:
+    """The condition of the passages numbered from ``numbers[0]`` up to ``numbers[1]``."""
+    return f" WHERE passage >= {numbers[0]} AND passage < {numbers[1]}"
+
+
+def _passage_lines_of(numbers: tuple[int, int], path: str, encoding: str) -> bytes:
+    """(In a worker.) The COPY lines of the passages numbered from ``numbers[0]`` up to
+    ``numbers[1]`` in the SQLite index at ``path``."""
+    lite = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+    try:
+        return _passage_lines(lite, _numbered(numbers), encoding)
+    finally:
+        lite.close()
+
+
+def _passage_lines(lite: sqlite3.Connection, where: str, encoding: str) -> bytes:
+    """The COPY lines (text format) of the passages ``where`` selects, with their terms."""
+    columns = tuple(row[1] for row in lite.execute("PRAGMA table_info(passages)"))
+    rows = lite.execute(f"SELECT * FROM passages{where} ORDER BY passage")
+    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in _with_terms(
+        lite, rows, columns.index("doc"), columns.index("position"), columns.index("leaf"))
+                   ).encode(encoding)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    """A value as COPY's text format writes it."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def _with_terms(lite: sqlite3.Connection, rows: Iterable[Sequence[Any]], doc: int,
@@ -633,12 +715,12 @@ _TOKENS = threading.local()
 def _tokenizer() -> sqlite3.Connection:
     """This thread's FTS5 table in memory, whose vocabulary gives the tokens of a text."""
     db: sqlite3.Connection | None = getattr(_TOKENS, "db", None)
-    if db is None:
+    if db is None or _TOKENS.pid != os.getpid():  # (not one a worker's parent made)
         db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         db.execute(f"CREATE VIRTUAL TABLE texts USING fts5 (text, words,"
                    f" tokenize='{TOKENIZER}')")
         db.execute("CREATE VIRTUAL TABLE temp.instances USING fts5vocab(main, texts, instance)")
-        _TOKENS.db = db
+        _TOKENS.db, _TOKENS.pid = db, os.getpid()
     return db
 
 
@@ -677,10 +759,19 @@ def tsvector(terms: list[tuple[str, int]]) -> str:
     """The ``tsvector`` literal of tokens and their positions."""
     positions: dict[str, list[int]] = {}
     for term, position in terms:
-        if len(term.encode("utf-8")) <= _LONGEST:
-            positions.setdefault(term, []).append(min(position, _LAST))
-    return " ".join(f"{_lexeme(term)}:{','.join(map(str, sorted(set(found))))}"
-                    for term, found in positions.items())
+        found = positions.get(term)
+        if found is None:
+            positions[term] = [position]
+        else:
+            found.append(position)
+    parts = []
+    for term, found in positions.items():
+        if len(term) * 4 > _LONGEST and len(term.encode("utf-8")) > _LONGEST:
+            continue  # (a character is 4 bytes at most: shorter terms are not measured)
+        if len(found) > 1 or found[0] > _LAST:
+            found = sorted({min(position, _LAST) for position in found})
+        parts.append(f"{_lexeme(term)}:{','.join(map(str, found))}")
+    return " ".join(parts)
 
 
 _PHRASE = re.compile(r'"((?:[^"]|"")*)"(\*?)')

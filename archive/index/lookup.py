@@ -171,7 +171,7 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
             inside = ranks >= 0
             inside[inside] = chosen[index.passage_doc[ranks[inside]]]
             ranked = ranked[inside]
-        rows = passage_hits(db, query, ranked[offset:offset + limit])
+        rows = passage_hits(db, query, ranked[offset:offset + limit].tolist())
     finally:
         if db.in_transaction:
             db.execute("COMMIT")

@@ -6,7 +6,7 @@ PostgreSQL it becomes a ``tsquery`` of the same tokens (:func:`archive.index.pg.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,7 @@ def ranked_passages(db: Database, query: str) -> np.ndarray:
     return ranked
 
 
-def passage_hits(db: Database, query: str, passages: Sequence[int]) -> list[tuple[Any, ...]]:
+def passage_hits(db: Database, query: str, passages: Iterable[int]) -> list[tuple[Any, ...]]:
     """(doc id, title, passage address, element, snippet) of the leaf ``passages`` (numbers, in
     their order) matching ``query``, the snippet's hits between :data:`MARK_START` and
     :data:`MARK_END`."""

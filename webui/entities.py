@@ -56,8 +56,10 @@ def entity_data(entity_id: str) -> dict[str, Any]:
     settings = get_settings()
     total, documents, listed = entity_listing(settings, entity_id, MENTION_LIMIT)
     mentions = []
+    urls: dict[str, str] = {}  # (a document's many mentions: its address made once)
     for row in listed:
-        url = url_for("documents.read", doc_id=row["doc"])
+        url = urls.get(row["doc"]) or urls.setdefault(
+            row["doc"], url_for("documents.read", doc_id=row["doc"]))
         mentions.append({"doc": row["doc"], "title": row["title"], "date": row["date"],
                          "target": row["target"],
                          "url": url + (f"#{row['target']}" if row["target"] else ""),

@@ -26,7 +26,7 @@ from .db import SCHEMA_VERSION, Database, reader, where
 from .declared import Facet, load_facets
 from .matching import MARK_END as MARK_END  # (archive.index's, and the tests')
 from .matching import MARK_START as MARK_START
-from .matching import matching_passages, passage_hits
+from .matching import matching_passages, passage_hits, ranked_passages
 from .postings import Counter, Postings
 from .texts import passage_texts
 
@@ -137,7 +137,10 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
                     text: str | None, *, limit: int = 50,
                     offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
     """Passages holding all of ``text``'s words, in the selected documents, best first (FTS5
-    rank): keyword-in-context lines, which :func:`lookup` does not make.
+    rank; PostgreSQL's ``ts_rank``), equally ranked ones by passage number: keyword-in-context
+    lines, which :func:`lookup` does not make. The words' ranking is remembered per process and
+    index generation (as their match is for :func:`lookup`), so another page or selection of
+    the same words reads only its rows.
 
     :param selections: facet name → values (OR within a facet, AND across), as for lookup.
     :return: (total passages, hits with doc, title, target (the passage's citation address),
@@ -151,19 +154,29 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
     db.execute("BEGIN")  # one snapshot for the postings and the passages
     try:
         index = postings(db)
-        doc_sets = []
+        ranked = index.remembered(("ranked", query), lambda: ranked_passages(db, query))
+        chosen = None  # the documents holding any of each facet's values, all facets'
         for name, values in selections.items():
-            if values:  # the documents holding any of the values
+            if values:
                 found = index.facets.get(name)
                 ranks = (found.ranks_of(db, values, "docs") if found
                          else np.zeros(0, dtype=np.int32))
-                doc_sets.append(np.unique(index.doc_of_rank[ranks[ranks >= 0]]).tolist())
-        total, rows = passage_hits(db, query, doc_sets, limit, offset)
+                docs = np.zeros(index.doc_count, dtype=bool)
+                docs[ranks[ranks >= 0]] = True
+                chosen = docs if chosen is None else chosen & docs
+        if chosen is not None:  # the ranked passages of the chosen documents
+            ranks = np.full(len(ranked), -1, dtype=np.int64)
+            known = ranked < len(index.passage_rank)
+            ranks[known] = index.passage_rank[ranked[known]]
+            inside = ranks >= 0
+            inside[inside] = chosen[index.passage_doc[ranks[inside]]]
+            ranked = ranked[inside]
+        rows = passage_hits(db, query, ranked[offset:offset + limit].tolist())
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
     fields = ("doc", "title", "target", "element", "snippet")
-    return total, [dict(zip(fields, row, strict=True)) for row in rows]
+    return len(ranked), [dict(zip(fields, row, strict=True)) for row in rows]
 
 
 #: A counter of rows given in any order (see :meth:`Counter.of_rows`).

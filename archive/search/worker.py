@@ -375,7 +375,8 @@ class _Merge:
             kept += record[1][0]
             done += 1
             taken = budget.take(unpack(record[1], _hit)[:max(0, limit - len(hits))])
-            hits += taken if unbounded else map(_hit, taken)  # (a hit cut is a plain tuple)
+            # (a hit cut to its bounds is a plain tuple)
+            hits += cast(list[Hit], taken) if unbounded else map(_hit, taken)
             shard = position % self.shards
             if budget.full or (self.stops.get(shard) == "size" and last[shard] == position):
                 # the hits reached the answer's size here, or its worker found they did

@@ -337,6 +337,7 @@ class _Merge:
         return False
 
     def result(self, elapsed_ms: float) -> QueryResult:
+        """The merged answer; the records are taken out as their hits are made (once)."""
         if -1 in self.errors:
             raise self.errors[-1]
         order = sorted(itertools.chain.from_iterable(self.chosen.values()))
@@ -362,7 +363,8 @@ class _Merge:
         for index, position in enumerate([*order, int(cut)] if unplanned else order):
             if position in errors:
                 raise errors[position]
-            record = records.get(position) if position < cut else None
+            # (taken out: its strings are freed as its hits are made, not held beside them)
+            record = records.pop(position, None) if position < cut else None
             if record is None:  # not evaluated: its worker stopped at the time limit or its
                 # own share of the result limit (then the cut is just above)
                 why = self.stops.get(position % self.shards) if position < cut else None

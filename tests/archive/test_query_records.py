@@ -32,11 +32,16 @@ def _strings(message: Any) -> int:
     # an atomic value holding NUL (not from a document's text) and one field all None
     [("d", None, "atomic", None, "a\x00b", ""), ("d", None, "atomic", None, "c", "")],
     [("d", None, "atomic", None, "\x00", ""), ("d", None, "atomic", None, "", "")],
+    # addresses that repeat (each sent once), one of them None
+    [("d", "p1", "element", "a", "x", "x"), ("d", "p1", "element", "b", "y", "y"),
+     ("d", None, "element", "a", "z", "z"), ("d", "p1", "element", "a", "x", "x")],
 ])
 def test_hits_unpacked_are_the_hits_packed(hits: list[tuple[Any, ...]]) -> None:
     assert unpack(pickle.loads(pickle.dumps(pack(hits)))) == hits
     made = unpack(pack(hits), partial(tuple.__new__, Hit))
     assert made == [Hit(*hit) for hit in hits] and all(type(hit) is Hit for hit in made)
+    if len(hits) == 4:  # one string of each address, shared by the hits naming it
+        assert made[0].target is made[1].target is made[3].target
 
 
 def test_a_workers_records_name_each_field_once_a_document(

@@ -24,16 +24,21 @@ SEPARATOR = "\x00"
 
 #: A packed field: ("=", the value of every hit), ("#", (its values, each once; their numbers
 #: as bytes of unsigned ints)) when most values repeat, ("|", the values joined), ("*", the
-#: values).
+#: values); fewer than FEW hits are one ("rows", the hits as tuples).
 Field = tuple[str, Any]
 #: A document's hits packed: how many, and each field.
 Packed = tuple[int, tuple[Field, ...]]
 
 
+#: Hits of a document below which they are sent as they are (tuples): packing and unpacking a
+#: few hits costs more than pickling them (``//tei:*[@ref = '#x']``, ~3 a document).
+FEW = 8
+
+
 def pack(hits: Sequence[tuple[Any, ...]]) -> Packed:
     """The hits (tuples of equal length) by field; :func:`unpack` gives them back."""
-    if not hits:
-        return 0, ()
+    if len(hits) < FEW:
+        return len(hits), (("rows", tuple(map(tuple, hits))),)
     return len(hits), tuple(_field(column) for column in zip(*hits, strict=True))
 
 
@@ -59,8 +64,8 @@ def unpack(packed: Packed, make: Callable[[tuple[Any, ...]], Any] | None = None)
     """The hits :func:`pack` was given, in order: plain tuples, or each made by ``make`` from
     its tuple (``functools.partial(tuple.__new__, Hit)``: the hits themselves, in C)."""
     size, fields = packed
-    if not size:
-        return []
+    if size < FEW:
+        return list(fields[0][1] if make is None else map(make, fields[0][1]))
     columns: list[Iterable[Any]] = []
     for how, value in fields:
         if how == "=":

@@ -61,7 +61,7 @@ def test_a_workers_records_name_each_field_once_a_document(
     assert _strings(records) < hits / 2
 
 
-def test_the_answer_through_the_workers_is_one_pass_s(indexed_corpus: Settings) -> None:
+def test_the_answer_through_the_workers_is_that_of_one_pass(indexed_corpus: Settings) -> None:
     # real worker processes: the hits unpacked are those of an evaluation in this process
     for expression in ("//tei:persName", "//tei:p/text()", "//tei:persName/@ref",
                        "for $p in //tei:p return count($p//tei:persName)"):

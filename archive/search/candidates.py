@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress
-from operator import ne, or_
+from operator import ne
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -51,10 +52,11 @@ def candidates(settings: Settings, compiled: CompiledQuery, shard: int = 0,
     found: Iterable[tuple[int, tuple[int, int] | None]] = zip(
         range(len(listed.files))[share], stamps, strict=True)
     if possible is not None:
-        # kept: indexed as holding what the query needs, or not indexed as the file is now;
-        # in C rather than a Python loop, as a selective query rules out most files here
-        found = compress(found, map(or_, map(possible.__contains__, listed.docs[share]),
-                                    map(ne, stamps, listed.indexed[share])))
+        # kept: indexed as holding what the query needs, or not indexed as the file is now
+        kept = sorted({*listed.changed(shard, shards, stamps), *(
+            position for position in map(listed.position.get, possible)
+            if position is not None and position % shards == shard)})
+        found = ((position, stamps[position // shards]) for position in kept)
     if holding is not None:
         return listed.stamp, [
             Candidate(position, *listed.files[position], stamp,
@@ -91,6 +93,27 @@ class _Files:
     indexed: list[tuple[int, int] | None]  # their (mtime_ns, size) in the index
     possible: dict[Any, set[int] | None] = field(default_factory=dict)  # by requirements
     index: bool = True  # read with an index (else every document is evaluated)
+    # by share (shard, shards): its last stamps, and the positions where they are not the index's
+    _changed: dict[tuple[int, int], tuple[list[Any], list[int]]] = field(default_factory=dict)
+
+    @cached_property
+    def position(self) -> dict[int | None, int]:
+        """Each indexed document's position, by its number in the index."""
+        return {doc: position for position, doc in enumerate(self.docs) if doc is not None}
+
+    def changed(self, shard: int, shards: int, stamps: list[Any]) -> list[int]:
+        """The positions of the share whose file is not as indexed (stamps: the share's now).
+
+        A selective query rules out most files by the index, but each file changed since is
+        evaluated: the share's stamps, kept by a watched folder as the same objects from one
+        query to the next, are compared with the last query's (by identity, in C) and with the
+        index's only when they differ."""
+        last = self._changed.get((shard, shards))
+        if last is None or last[0] != stamps:
+            share = slice(shard, None, shards)
+            last = self._changed[shard, shards] = (stamps, list(compress(
+                range(len(self.files))[share], map(ne, stamps, self.indexed[share]))))
+        return last[1]
 
 
 _FILES: dict[str, _Files] = {}

@@ -52,6 +52,7 @@ from ..xpath import (
 )
 from .bounds import Budget
 from .candidates import candidates
+from .records import Packed, pack, unpack
 
 #: Seconds between two batches of records a query worker sends.
 PROGRESS_EVERY = 0.2
@@ -303,8 +304,8 @@ class _Merge:
         self.engine = "lxml"
         self.listings: dict[int, tuple[Any, ...]] = {}  # shard → its list of documents' stamp
         self.chosen: dict[int, list[int]] = {}  # shard → positions of its candidates
-        # by position: (items, the hits as sent (plain tuples), stopped inside it)
-        self.records: dict[int, tuple[int, list[tuple[Any, ...]], bool]] = {}
+        # by position: (items, the hits as sent (by field, see .records), stopped inside it)
+        self.records: dict[int, tuple[int, Packed, bool]] = {}
         self.values: dict[int, dict[str, list[str]]] = {}  # by position, asked of the corpus
         self.errors: dict[int, Exception] = {}  # by position; -1: a static error
         self.stops: dict[int, str] = {}  # shard → why it stopped early ("time", "limit", "size")
@@ -336,6 +337,7 @@ class _Merge:
         return False
 
     def result(self, elapsed_ms: float) -> QueryResult:
+        """The merged answer; the records are taken out as their hits are made (once)."""
         if -1 in self.errors:
             raise self.errors[-1]
         order = sorted(itertools.chain.from_iterable(self.chosen.values()))
@@ -350,6 +352,7 @@ class _Merge:
         reasons = {"limit": result_limit, "size": size_limit}
         budget = Budget(*self.bounds)
         budget.cut = self.cut
+        unbounded = self.bounds == (None, None)  # then the hits taken are those unpacked
         last: dict[int, int] = {}  # shard → its last document evaluated
         for position in sorted(records):
             last[position % self.shards] = position
@@ -360,7 +363,8 @@ class _Merge:
         for index, position in enumerate([*order, int(cut)] if unplanned else order):
             if position in errors:
                 raise errors[position]
-            record = records.get(position) if position < cut else None
+            # (taken out: its strings are freed as its hits are made, not held beside them)
+            record = records.pop(position, None) if position < cut else None
             if record is None:  # not evaluated: its worker stopped at the time limit or its
                 # own share of the result limit (then the cut is just above)
                 why = self.stops.get(position % self.shards) if position < cut else None
@@ -370,9 +374,11 @@ class _Merge:
                 message = self._stopped(result_limit, index, order)
                 break
             count += record[0]
-            kept += len(record[1])
+            kept += record[1][0]
             done += 1
-            hits += map(_hit, budget.take(record[1][:max(0, limit - len(hits))]))
+            taken = budget.take(unpack(record[1], _hit)[:max(0, limit - len(hits))])
+            # (a hit cut to its bounds is a plain tuple)
+            hits += cast(list[Hit], taken) if unbounded else map(_hit, taken)
             shard = position % self.shards
             if budget.full or (self.stops.get(shard) == "size" and last[shard] == position):
                 # the hits reached the answer's size here, or its worker found they did
@@ -517,8 +523,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             count, hits, partial = answer.hits(doc, limit - own) if known and answer else \
                 document_hits(compiled, TREES, path, doc, deadline, limit - own, stamp)
             own += len(hits)
-            # tuples pickle faster
-            records.append((index, count, budget.take(list(map(tuple, hits))), partial))
+            records.append((index, count, pack(budget.take(hits)), partial))  # by field
             if budget.full:
                 why = "size"
                 break

@@ -13,8 +13,9 @@ order (tested against both engines).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from lxml import etree
@@ -92,8 +93,10 @@ def attribute_map(tree: etree._ElementTree, attribute: str) -> AttributeMap:
     """The elements of ``tree`` carrying ``attribute`` (a Clark name), by value and tag."""
     qname = etree.QName(attribute)
     found: AttributeMap = {}
-    for rank, element in enumerate(_CARRYING(tree, local=qname.localname,
-                                             uri=qname.namespace or "")):
+    carrying = _carrying(qname.localname) if not qname.namespace \
+        and _NAME.fullmatch(qname.localname) else partial(
+        _CARRYING, local=qname.localname, uri=qname.namespace or "")
+    for rank, element in enumerate(carrying(tree)):
         by_tag = found.setdefault(element.get(attribute), {})
         by_tag.setdefault(element.tag, []).append((rank, element))
     return found
@@ -101,6 +104,17 @@ def attribute_map(tree: etree._ElementTree, attribute: str) -> AttributeMap:
 
 #: The elements carrying an attribute: libxml2 walks the tree, Python sees only those.
 _CARRYING = etree.XPath("//*[@*[local-name() = $local and namespace-uri() = $uri]]")
+
+
+#: A name written as it is in an XPath step (the others are tested by _CARRYING).
+_NAME = re.compile(r"[^\W\d][\w.-]*")
+
+
+@lru_cache(maxsize=64)
+def _carrying(local: str) -> etree.XPath:
+    # the same for an attribute in no namespace, named (twice as fast as the test of each
+    # attribute's name by functions)
+    return etree.XPath(f"//*[@{local}]")
 
 
 @lru_cache(maxsize=256)

@@ -12,6 +12,7 @@ from archive.index.update import update_index
 from archive.search import worker
 from archive.search.candidates import candidates
 from archive.search.corpus import evaluate_query
+from archive.search.records import pack
 from archive.xpath.compile import compile_query
 from archive.xpath.tree_cache import file_stamp, file_stamps
 
@@ -93,8 +94,9 @@ def test_a_share_without_a_plan_ends_the_merge_at_its_first_document() -> None:
     merge = worker._Merge("//tei:p", 100, 2, 2)
     hit = ("doc-a", "p1", "element", "tei:p", "text", "text")
     merge.read(0, ("plan", "lxml", ("stamp",), [0, 2, 4]))
-    merge.read(0, ("end", None, [(0, 1, [hit], False), (2, 1, [hit], False),
-                                 (4, 1, [hit], False)]))
+    sent = pack([hit])  # as a worker sends a document's hits
+    merge.read(0, ("end", None, [(0, 1, sent, False), (2, 1, sent, False),
+                                 (4, 1, sent, False)]))
     result = merge.result(0.0)
     assert (result.count, len(result.hits), result.documents) == (1, 1, 1)
     assert result.message == "query stopped at the time limit of 2 s: 1 of 3 documents searched"

@@ -61,19 +61,22 @@ def renumber(data: bytes, numbers: np.ndarray, moved: int) -> bytes:
 
 def rows(db: Any, where: str = "", parameters: tuple[Any, ...] = ()) -> np.ndarray:
     """The rows of the documents ``where`` selects (an SQL condition on ``facet_docs``, from
-    " WHERE" on; every document's if empty): an array of (doc, key, passage) rows."""
-    parts = [np.empty((0, 3), dtype=np.int64)]
-    for doc, data in db.execute(f"SELECT doc, data FROM facet_docs{where}", parameters):
-        keys, passages = unpack(data)
-        parts.append(np.column_stack((np.full(len(keys), doc, dtype=np.int64), keys,
-                                      passages)))
-    return np.concatenate(parts)
+    " WHERE" on; every document's if empty): an array of (key, doc, passage) rows."""
+    parts = [(doc, *unpack(data)) for doc, data
+             in db.execute(f"SELECT doc, data FROM facet_docs{where}", parameters)]
+    table = np.empty((sum(len(keys) for _, keys, _ in parts), 3), dtype=np.int64)
+    start = 0
+    for doc, keys, passages in parts:
+        end = start + len(keys)
+        table[start:end, 0], table[start:end, 1], table[start:end, 2] = keys, doc, passages
+        start = end
+    return table
 
 
 def counts(db: Any, where: str = "", parameters: tuple[Any, ...] = ()) -> list[tuple[int, int]]:
     """(key, number of rows) of each key the documents ``where`` selects hold (see
     :func:`rows`)."""
-    keys, found = np.unique(rows(db, where, parameters)[:, 1], return_counts=True)
+    keys, found = np.unique(rows(db, where, parameters)[:, 0], return_counts=True)
     return list(zip(keys.tolist(), found.tolist(), strict=True))
 
 

@@ -222,7 +222,7 @@ def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
     arrays["passage_doc"] = ranks_of_docs[order].astype(np.int32)  # passage rank → doc rank
     # every row (each document's record unpacked: archive.index.facetrows), then every value
     # (numbered by facet, then value order), in one pass each
-    table = facetrows.rows(db, where)[:, (1, 0, 2)]  # key, doc, passage
+    table = facetrows.rows(db, where)  # key, doc, passage
     keys: dict[str, list[tuple[int, str]]] = {}
     for key, facet, value in db.execute(
             "SELECT key, facet, value FROM facet_keys WHERE "

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import ArchiveError
+from .facetrows import with_facet_rows
 from .texts import with_texts
 from .version import MENTION_ORDER
 from .version import SCHEMA_VERSION as SCHEMA_VERSION  # (its history there)
@@ -57,8 +58,10 @@ CREATE VIEW mentions (doc, passage, type, ref, surface, start, "end", "when", "f
     FROM mention_rows r JOIN mention_keys k ON k.key = r.key;
 CREATE TABLE facet_keys (key INTEGER PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL,
     count INTEGER NOT NULL DEFAULT 0, UNIQUE (facet, value));
-CREATE TABLE facet_rows (doc INTEGER NOT NULL, key INTEGER NOT NULL, passage INTEGER NOT NULL,
-    PRIMARY KEY (doc, key, passage)) WITHOUT ROWID;
+CREATE TABLE facet_docs (doc INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE VIEW facet_rows (doc, key, passage) AS
+    SELECT d.doc, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]')
+    FROM facet_docs d, json_each(facet_rows_json(d.data)) r;
 CREATE VIEW facet_values (facet, level, doc, passage, value) AS
     SELECT k.facet, CASE WHEN r.passage THEN 'passage' ELSE 'document' END, r.doc,
            NULLIF(r.passage, 0), k.value
@@ -91,11 +94,13 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
 TABLES = ("meta", "documents", "passages", "texts", "mention_keys", "mention_rows",
-          "facet_keys", "facet_rows", "labels", "postings", "element_keys", "element_rows",
+          "facet_keys", "facet_docs", "labels", "postings", "element_keys", "element_rows",
           "attribute_keys", "attribute_rows", "passage_text")
-#: Views of the tables: the mentions with their keys' columns, a facet's rows with its name and
-#: value, the counts of its values, the element names and attribute values of each document.
-VIEWS = ("mentions", "facet_values", "facet_totals", "element_names", "attribute_values")
+#: Views of the tables: the mentions with their keys' columns, a facet's rows (unpacked from
+#: each document's record: archive.index.facetrows) and with its name and value, the counts of
+#: its values, the element names and attribute values of each document.
+VIEWS = ("mentions", "facet_rows", "facet_values", "facet_totals", "element_names",
+         "attribute_values")
 
 
 #: The file a full rebuild writes, in the data directory; it replaces the index once complete.
@@ -116,7 +121,7 @@ def open_database(path: Path, journal: str = "WAL") -> sqlite3.Connection:
     :param journal: its journal mode: WAL for the index, where readers read while it is
         written; OFF for a rebuild's new file, which nobody reads and nothing recovers.
     """
-    db = with_texts(sqlite3.connect(path, isolation_level=None))
+    db = with_facet_rows(with_texts(sqlite3.connect(path, isolation_level=None)))
     db.execute(f"PRAGMA journal_mode = {journal}")
     db.execute("PRAGMA synchronous = NORMAL")
     # a large page cache: a rebuild's index pages stay in memory instead of being re-read
@@ -166,7 +171,7 @@ def read_only(path: Path) -> sqlite3.Connection:
     uri = f"{path.resolve().as_uri()}?mode=ro"  # a URI keeps odd characters of the path literal
     if not os.access(path.parent, os.W_OK):
         uri += "&immutable=1"
-    return sqlite3.connect(uri, uri=True, isolation_level=None)
+    return with_facet_rows(sqlite3.connect(uri, uri=True, isolation_level=None))
 
 
 class Cursor(Protocol):

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
+from . import facetrows
 from .texts import TOKENIZER, passage_texts
 from .version import MENTION_ORDER, REBUILD, SCHEMA_VERSION, SEGMENTS
 
@@ -607,13 +608,25 @@ def _copy_grouped(db: Any, lite: sqlite3.Connection, table: str, where: str) -> 
     order: the arrays' n-th items are of one row)."""
     target, by, columns = GROUPED[table]
     arrays = ", ".join(f"'{{' || group_concat({column}) || '}}'" for column in columns)
-    rows = lite.execute(f"SELECT {by}, {arrays} FROM (SELECT {by}, {', '.join(columns)}"
-                        f" FROM {table}{where} ORDER BY {by}, {', '.join(columns)})"
-                        f" GROUP BY {by}")
+    rows: Iterable[Sequence[Any]] = lite.execute(
+        f"SELECT {by}, {arrays} FROM (SELECT {by}, {', '.join(columns)}"
+        f" FROM {table}{where} ORDER BY {by}, {', '.join(columns)}) GROUP BY {by}"
+    ) if table != "facet_rows" else _facet_arrays(lite, where)
     names = ", ".join(f"{column}s" for column in columns)
     with db.cursor().copy(f"COPY {target} ({by}, {names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _facet_arrays(lite: sqlite3.Connection, where: str) -> Iterator[tuple[int, str, str]]:
+    """(doc, keys, passages) of the documents ``where`` selects, their arrays as literals: each
+    document's facet record unpacked (archive.index.facetrows), its rows in (key, passage)
+    order as SQLite's view gives them."""
+    for doc, data in lite.execute(f"SELECT doc, data FROM facet_docs{where} ORDER BY doc"):
+        keys, passages = facetrows.unpack(data)
+        if len(keys):
+            yield (doc, "{" + ",".join(map(str, keys.tolist())) + "}",
+                   "{" + ",".join(map(str, passages.tolist())) + "}")
 
 
 #: Passages tokenized at once (see _with_terms).

@@ -29,6 +29,7 @@ An array is stored as its NumPy type (8 bytes, ``<i4`` padded) followed by its r
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -41,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from . import facetrows
 from .db import Database, read_slice
 from .version import SEGMENTS
 
@@ -218,12 +220,15 @@ def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
     arrays["ids"] = _SEPARATOR.join(doc_id for _, doc_id in numbered).encode("utf-8")
     arrays["passage_of_rank"] = passage_of_rank.astype(np.int32)
     arrays["passage_doc"] = ranks_of_docs[order].astype(np.int32)  # passage rank → doc rank
-    # every value (numbered by facet, then value order), then every row, in one pass each
+    # every row (each document's record unpacked: archive.index.facetrows), then every value
+    # (numbered by facet, then value order), in one pass each
+    table = facetrows.rows(db, where)  # key, doc, passage
     keys: dict[str, list[tuple[int, str]]] = {}
     for key, facet, value in db.execute(
             "SELECT key, facet, value FROM facet_keys WHERE "
-            + (f"key IN (SELECT key FROM facet_rows{where})" if within else "count > 0")
-            + " ORDER BY facet, value"):
+            + ("key IN (SELECT value FROM json_each(?))" if within else "count > 0")
+            + " ORDER BY facet, value",
+            (json.dumps(np.unique(table[:, 0]).tolist()),) if within else ()):
         keys.setdefault(facet, []).append((key, value))
     names = list(keys)
     arrays["facets"] = _SEPARATOR.join(names).encode("utf-8")
@@ -233,8 +238,6 @@ def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
     for number, name in enumerate(names):
         facet_of_key[[key for key, _ in keys[name]]] = number
         value_of_key[[key for key, _ in keys[name]]] = np.arange(len(keys[name]))
-    table = np.fromiter(chain.from_iterable(db.execute(
-        f"SELECT key, doc, passage FROM facet_rows{where}")), dtype=np.int64).reshape(-1, 3)
     table = table[table[:, 0] <= largest]
     facet_of_row = facet_of_key[table[:, 0]]
     for number, name in enumerate(names):

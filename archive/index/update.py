@@ -27,10 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..config import Settings
 from ..errors import ArchiveError
 from ..registry import RefResolver, ref_resolver
 from ..store import data_lock, iter_tei_files
+from . import facetrows
 from .db import (
     FULLTEXT,
     INDEXES,
@@ -387,7 +390,7 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
 _SHARD_TABLES = ("documents", "passages", "texts", "mention_keys", "mention_rows",
-                 "facet_keys", "facet_rows", "element_keys", "element_rows", "attribute_keys",
+                 "facet_keys", "facet_docs", "element_keys", "element_rows", "attribute_keys",
                  "attribute_rows")
 #: (The keys' tables without their UNIQUE constraints: a worker numbers each value once itself
 #: (_Numbers), and an index of them would only be kept up to date, never read. A document's id
@@ -475,11 +478,6 @@ _NUMBERED_COPY = {
                       " FROM shard.attribute_rows r JOIN temp.attribute_map m ON m.shard = r.key",
     "facet_keys": "INSERT OR IGNORE INTO main.facet_keys (facet, value)"
                   " SELECT facet, value FROM shard.facet_keys",
-    "facet_rows": "INSERT INTO main.facet_rows (doc, key, passage)"
-                  " SELECT r.doc + {docs:d}, m.key,"
-                  " CASE WHEN r.passage THEN r.passage + {passages:d} ELSE 0 END"
-                  " FROM shard.facet_rows r JOIN shard.facet_keys s ON s.key = r.key"
-                  " JOIN main.facet_keys m ON m.facet = s.facet AND m.value = s.value",
 }
 #: The maps of a scratch database's numbers of mention keys and attribute values to ours,
 #: made once its values are copied in (temp.mention_map, temp.attribute_map: see _copy_shard):
@@ -516,6 +514,9 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
                    " (shard INTEGER PRIMARY KEY, key INTEGER NOT NULL)")
         db.execute(f"DELETE FROM temp.{_map(table)}")
     for table in _SHARD_TABLES:
+        if table == "facet_docs":
+            _copy_facet_docs(db, docs, passages)
+            continue
         if table in _NUMBERED_COPY:
             db.execute(_NUMBERED_COPY[table].format(docs=docs, passages=passages))
             if table in _KEY_MAPS:
@@ -534,6 +535,19 @@ def _map(table: str) -> str:
     """The temporary table mapping a scratch database's numbers of the values of ``table`` to
     ours (see _KEY_MAPS)."""
     return table.replace("_keys", "_map")
+
+
+def _copy_facet_docs(db: sqlite3.Connection, docs: int, passages: int) -> None:
+    """Copy the attached scratch database's facet records in (see archive.index.facetrows):
+    its values' numbers made ours, its documents and passages moved past ours."""
+    pairs = db.execute("SELECT s.key, m.key FROM shard.facet_keys s JOIN main.facet_keys m"
+                       " ON m.facet = s.facet AND m.value = s.value").fetchall()
+    numbers = np.zeros(max((key for key, _ in pairs), default=0) + 1, dtype=np.int64)
+    for theirs, ours in pairs:
+        numbers[theirs] = ours
+    db.executemany("INSERT INTO main.facet_docs (doc, data) VALUES (?, ?)",
+                   [(doc + docs, facetrows.renumber(data, numbers, passages))
+                    for doc, data in db.execute("SELECT doc, data FROM shard.facet_docs")])
 
 
 def _touch(db: sqlite3.Connection, doc: int, path: Path) -> None:
@@ -556,12 +570,12 @@ def _changes(db: sqlite3.Connection, top: int, deleted: list[int]) -> Changes:
 
 def _delete(db: sqlite3.Connection, doc: int) -> None:
     # the document's facet rows, to take from the counts of their values (see _refresh_totals)
-    db.execute("INSERT INTO temp.uncounted SELECT key, COUNT(*) FROM facet_rows WHERE doc = ?"
-               " GROUP BY key", (doc,))
+    db.executemany("INSERT INTO temp.uncounted VALUES (?, ?)",
+                   facetrows.counts(db, " WHERE doc = ?", (doc,)))
     # A contentless FTS table forgets a row only when told its old text (its tokens).
     db.executemany("INSERT INTO passage_text (passage_text, rowid, text, words)"
                    " VALUES ('delete', ?, ?, ?)", fulltext_rows(db, where=f"doc = {doc:d}"))
-    for table in ("passages", "texts", "mention_rows", "facet_rows", "element_rows",
+    for table in ("passages", "texts", "mention_rows", "facet_docs", "element_rows",
                   "attribute_rows", "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
@@ -606,9 +620,10 @@ def _insert_numbered(db: sqlite3.Connection, doc: int, rows: DocumentRows,
     facets, elements, attributes = numbers.facets, numbers.elements, numbers.attributes
     db.executemany("INSERT INTO facet_keys (key, facet, value) VALUES (?, ?, ?)",
                    numbers.new(facets, ((facet, value) for facet, _, value in rows.facets)))
-    db.executemany("INSERT INTO facet_rows (doc, key, passage) VALUES (?, ?, ?)",
-                   [(doc, facets[facet, value], passage_ids.get(passage, 0))
-                    for facet, passage, value in rows.facets])
+    if rows.facets:  # (a document without facet values has no record)
+        db.execute("INSERT INTO facet_docs (doc, data) VALUES (?, ?)", (doc, facetrows.pack(
+            [facets[facet, value] for facet, _, value in rows.facets],
+            [passage_ids.get(passage, 0) for _, passage, _ in rows.facets])))
     names = [(name,) for name in sorted(rows.names)]
     db.executemany("INSERT INTO element_keys (key, name) VALUES (?, ?)",
                    numbers.new(elements, names))
@@ -683,11 +698,13 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
     # each value numbered once (facet_keys), each row three numbers (passage 0: the document)
     db.executemany("INSERT OR IGNORE INTO facet_keys (facet, value) VALUES (?, ?)",
                    {(facet, value): None for facet, _, value in rows.facets})
-    db.executemany(
-        "INSERT INTO facet_rows (doc, key, passage)"
-        " SELECT ?, key, ? FROM facet_keys WHERE facet = ? AND value = ?",
-        [(doc, passage_ids.get(passage, 0), facet, value)
-         for facet, passage, value in rows.facets])
+    numbered = {pair: db.execute("SELECT key FROM facet_keys WHERE facet = ? AND value = ?",
+                                 pair).fetchone()[0]
+                for pair in {(facet, value): None for facet, _, value in rows.facets}}
+    if rows.facets:  # (a document without facet values has no record)
+        db.execute("INSERT INTO facet_docs (doc, data) VALUES (?, ?)", (doc, facetrows.pack(
+            [numbered[facet, value] for facet, _, value in rows.facets],
+            [passage_ids.get(passage, 0) for _, passage, _ in rows.facets])))
     db.executemany("INSERT OR IGNORE INTO element_keys (name) VALUES (?)",
                    [(name,) for name in sorted(rows.names)])
     db.executemany("INSERT INTO element_rows (doc, key) SELECT ?, key FROM element_keys"
@@ -713,13 +730,14 @@ def _refresh_totals(db: sqlite3.Connection, settings: Settings, facets: Sequence
     db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
     if changes is None and recount:
         db.execute("UPDATE facet_keys SET count = 0")
-        db.execute("UPDATE facet_keys SET count = rows.count FROM (SELECT key, COUNT(*) AS count"
-                   " FROM facet_rows GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
+        db.executemany("UPDATE facet_keys SET count = ? WHERE key = ?",
+                       [(count, key) for key, count in facetrows.counts(db)])
         db.execute("DELETE FROM facet_keys WHERE count = 0")  # values no document holds now
     elif changes is not None:
         for doc in changes.added:
-            db.execute("INSERT INTO temp.uncounted SELECT key, -COUNT(*) FROM facet_rows"
-                       " WHERE doc = ? GROUP BY key", (doc,))
+            db.executemany("INSERT INTO temp.uncounted VALUES (?, ?)",
+                           [(key, -count) for key, count
+                            in facetrows.counts(db, " WHERE doc = ?", (doc,))])
         db.execute("UPDATE facet_keys SET count = count - rows.n FROM (SELECT key, SUM(n) AS n"
                    " FROM temp.uncounted GROUP BY key) AS rows WHERE facet_keys.key = rows.key")
         db.execute("DELETE FROM facet_keys WHERE count = 0 AND key IN (SELECT key FROM"

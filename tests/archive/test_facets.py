@@ -278,9 +278,9 @@ def test_a_facet_past_its_limits_fails_in_one_line_and_the_index_stays(
 
 
 def rows_of(settings: Settings) -> list[tuple[object, ...]]:
-    import sqlite3
+    from archive.index.db import read_only
 
-    db = sqlite3.connect(settings.index_path)
+    db = read_only(settings.index_path)  # (with the function facet_values is read through)
     try:
         return db.execute("SELECT id, hash, (SELECT COUNT(*) FROM facet_values WHERE doc ="
                           " documents.doc) FROM documents ORDER BY id").fetchall()

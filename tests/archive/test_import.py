@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import Settings
 from archive.errors import ArchiveError
+from archive.index.db import read_only
 from archive.interchange.importer import import_files, stored_bytes_equal
 from archive.registry.authority import Entry, Registry
 from archive.registry.imports import load_imports
@@ -31,7 +32,7 @@ SAMPLES = {
 
 
 def facet(data_dir: Path, doc_id: str, name: str) -> list[str]:
-    db = sqlite3.connect(data_dir / "index.sqlite")
+    db = read_only(data_dir / "index.sqlite")  # (with the function facet_values is read through)
     try:
         return [value for (value,) in db.execute(
             "SELECT DISTINCT value FROM facet_values JOIN documents USING (doc)"

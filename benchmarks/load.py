@@ -55,6 +55,14 @@ def archive(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, check=True, cwd=ROOT)
 
 
+def _answers(conn: http.client.HTTPConnection, url: str) -> bool:
+    """Whether ``url`` is answered (200)."""
+    conn.request("GET", quote(url))
+    response = conn.getresponse()
+    response.read()
+    return response.status == 200
+
+
 def urls_for(data: Path, port: int) -> list[str]:
     """A realistic mix of the viewer's pages for this archive."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -68,11 +76,14 @@ def urls_for(data: Path, port: int) -> list[str]:
     # the viewer's pool for heavy requests be refused
     conn.request("GET", "/api/query?q=count(//tei:p)")
     conn.getresponse().read()
+    # the entity pages of the commonest persons that have one (a registry entry: the ids of
+    # generated books, --shape eebo, have none, and their pages are 404 by design)
+    entities = [p for p in facets.get("person", []) if _answers(conn, f"/api/entities/{p}")][:8]
     conn.close()
     ids = [d["id"] for d in documents["documents"]]
     persons, places = facets.get("person", [])[:8], facets.get("place", [])[:5]
     mix = [f"/documents/{i}" for i in ids]
-    mix += [f"/entities/{p}" for p in persons]
+    mix += [f"/entities/{p}" for p in entities]
     mix += [f"/?person={p}" for p in persons] + [f"/?person={p}&place={q}"
                                                 for p in persons[:3] for q in places[:3]]
     mix += ["/search?q=" + quote(w) for w in ("opposition", "bureaucracy", "Trotsky letter")]

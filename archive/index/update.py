@@ -19,7 +19,7 @@ import re
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
@@ -614,16 +614,24 @@ class _Numbers:
         return added
 
 
+def _insert_facet_record(db: sqlite3.Connection, doc: int, rows: DocumentRows,
+                         passage_ids: dict[str | None, int],
+                         keys: Mapping[tuple[str, str], int]) -> None:
+    """A document's facet rows as one record (archive.index.facetrows), each value the number
+    ``keys`` gives it; a document without facet values has no record."""
+    if rows.facets:
+        db.execute("INSERT INTO facet_docs (doc, data) VALUES (?, ?)", (doc, facetrows.pack(
+            [keys[facet, value] for facet, _, value in rows.facets],
+            [passage_ids.get(passage, 0) for _, passage, _ in rows.facets])))
+
+
 def _insert_numbered(db: sqlite3.Connection, doc: int, rows: DocumentRows,
                      passage_ids: dict[str | None, int], numbers: _Numbers) -> None:
     """A document's facet, element and attribute rows in a scratch database (see _Numbers)."""
     facets, elements, attributes = numbers.facets, numbers.elements, numbers.attributes
     db.executemany("INSERT INTO facet_keys (key, facet, value) VALUES (?, ?, ?)",
                    numbers.new(facets, ((facet, value) for facet, _, value in rows.facets)))
-    if rows.facets:  # (a document without facet values has no record)
-        db.execute("INSERT INTO facet_docs (doc, data) VALUES (?, ?)", (doc, facetrows.pack(
-            [facets[facet, value] for facet, _, value in rows.facets],
-            [passage_ids.get(passage, 0) for _, passage, _ in rows.facets])))
+    _insert_facet_record(db, doc, rows, passage_ids, facets)
     names = [(name,) for name in sorted(rows.names)]
     db.executemany("INSERT INTO element_keys (key, name) VALUES (?, ?)",
                    numbers.new(elements, names))
@@ -696,15 +704,11 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
         _insert_numbered(db, doc, rows, passage_ids, numbers)
         return doc
     # each value numbered once (facet_keys), each row three numbers (passage 0: the document)
-    db.executemany("INSERT OR IGNORE INTO facet_keys (facet, value) VALUES (?, ?)",
-                   {(facet, value): None for facet, _, value in rows.facets})
-    numbered = {pair: db.execute("SELECT key FROM facet_keys WHERE facet = ? AND value = ?",
-                                 pair).fetchone()[0]
-                for pair in {(facet, value): None for facet, _, value in rows.facets}}
-    if rows.facets:  # (a document without facet values has no record)
-        db.execute("INSERT INTO facet_docs (doc, data) VALUES (?, ?)", (doc, facetrows.pack(
-            [numbered[facet, value] for facet, _, value in rows.facets],
-            [passage_ids.get(passage, 0) for _, passage, _ in rows.facets])))
+    values = dict.fromkeys((facet, value) for facet, _, value in rows.facets)
+    db.executemany("INSERT OR IGNORE INTO facet_keys (facet, value) VALUES (?, ?)", values)
+    _insert_facet_record(db, doc, rows, passage_ids, {
+        pair: db.execute("SELECT key FROM facet_keys WHERE facet = ? AND value = ?",
+                         pair).fetchone()[0] for pair in values})
     db.executemany("INSERT OR IGNORE INTO element_keys (name) VALUES (?)",
                    [(name,) for name in sorted(rows.names)])
     db.executemany("INSERT INTO element_rows (doc, key) SELECT ?, key FROM element_keys"

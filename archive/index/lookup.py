@@ -165,11 +165,10 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
                 docs[ranks[ranks >= 0]] = True
                 chosen = docs if chosen is None else chosen & docs
         if chosen is not None:  # the ranked passages of the chosen documents
-            ranks = np.full(len(ranked), -1, dtype=np.int64)
-            known = ranked < len(index.passage_rank)
-            ranks[known] = index.passage_rank[ranked[known]]
+            passages = index.passages(db)
+            ranks = passages.ranks(ranked)
             inside = ranks >= 0
-            inside[inside] = chosen[index.passage_doc[ranks[inside]]]
+            inside[inside] = chosen[passages.doc[ranks[inside]]]
             ranked = ranked[inside]
         rows = passage_hits(db, query, ranked[offset:offset + limit].tolist())
     finally:
@@ -232,7 +231,7 @@ class _Lookup:
                 mask[chosen] = True
                 docs.append(mask)
             else:
-                mask = np.zeros(index.passage_count, dtype=bool)
+                mask = np.zeros(index.passages(self.db).count, dtype=bool)
                 mask[chosen[chosen >= 0]] = True
                 passages.append(mask)
         if self.fts:
@@ -243,20 +242,19 @@ class _Lookup:
         # the text alone (so a mask): its documents are remembered too
         if self.fts and len(passages) == 1 and passage_mask is not None:
             docs.append(index.remembered(("text documents", self.fts),
-                                         lambda: index.docs_of(passage_mask)))
+                                         lambda: index.passages(self.db).docs_of(passage_mask)))
         elif passage_mask is not None:
-            docs.append(index.docs_of(passage_mask))
+            docs.append(index.passages(self.db).docs_of(passage_mask))
         doc_mask = _all(docs) if docs else np.ones(index.doc_count, dtype=bool)
         if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
-            passage_mask = passage_mask & index.passages_of(doc_mask)
+            passage_mask = passage_mask & index.passages(self.db).passages_of(doc_mask)
         return doc_mask, passage_mask
 
     def _text_mask(self) -> np.ndarray:
-        found = np.array(matching_passages(self.db, self.fts or ""), dtype=np.int64)
-        ranks = self.index.passage_rank
-        found = found[found < len(ranks)]
-        mask = np.zeros(self.index.passage_count, dtype=bool)
-        chosen = ranks[found]
+        passages = self.index.passages(self.db)
+        chosen = passages.ranks(np.array(matching_passages(self.db, self.fts or ""),
+                                         dtype=np.int64))
+        mask = np.zeros(passages.count, dtype=bool)
         mask[chosen[chosen >= 0]] = True
         return mask
 
@@ -293,7 +291,7 @@ class _Lookup:
             shown = self._rows(
                 "SELECT p.passage, d.id, p.xml_id, p.element, p.doc, p.position"
                 " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
-                self.index.passage_of_rank, passage_mask, limit)
+                self.index.passages(self.db).of_rank, passage_mask, limit)
             texts = passage_texts(self.db, ((doc, position) for *_, doc, position in shown))
             result["passages"] = [
                 {"doc": doc, "target": xml_id, "element": element,

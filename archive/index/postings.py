@@ -498,14 +498,14 @@ class _Rows:
 
 class _Segment:
     """One stored segment as a process reads it first: its documents (numbers, in id order),
-    its passages (numbers, and the rank of each one's document), the documents it deleted from
-    the segments before it, and the names of its facets."""
+    how many passages it holds (the passages' arrays are read by :class:`Passages`, at the
+    first need), the documents it deleted from the segments before it, and the names of its
+    facets."""
 
     def __init__(self, owner: Postings, db: Database, number: str) -> None:
         self.number = number
         self.docs = owner.array(db, _name(number, "doc_of_rank"))
-        self.passage_of_rank = owner.array(db, _name(number, "passage_of_rank"))
-        self.passage_doc = owner.array(db, _name(number, "passage_doc"))
+        self.passage_count = owner.length(db, _name(number, "passage_of_rank"))
         self.deleted = owner.array(db, _name(number, "deleted"))
         self.facets = set(_words(owner.read(db, _name(number, "facets"))))
 
@@ -595,7 +595,7 @@ class FacetPostings:
                     db, self._stored(segment, "offsets"))
             local = self.owner.slice(db, self._stored(segment, part), int(offsets[number]),
                                      int(offsets[number + 1]))
-            found.append(self.owner.ranks_in(segment, local, part))
+            found.append(self.owner.ranks_in(db, segment, local, part))
         return found[0] if len(found) == 1 else (
             np.concatenate(found) if found else np.zeros(0, dtype=np.int32))
 
@@ -622,7 +622,7 @@ class FacetPostings:
             if stored is None:
                 ids.append(None)
                 lengths.append(np.zeros(len(segment.docs) if part == "doc"
-                                        else len(segment.passage_of_rank), dtype=np.int64))
+                                        else segment.passage_count, dtype=np.int64))
                 continue
             local = _unpack(stored)
             mapping = self._maps[number]
@@ -630,7 +630,7 @@ class FacetPostings:
             lengths.append(owner.array(db, self._stored(number, f"{part}_lengths")))
         if all(found is None for found in ids):
             return None
-        rows, ranked = owner.in_rank_order(ids, lengths, part)
+        rows, ranked = owner.in_rank_order(db, ids, lengths, part)
         return Counter(rows, ranked, count)
 
 
@@ -653,8 +653,8 @@ class Beside:
         for number, segment in enumerate(index.segments):
             arrays = {part: index.array(db, _name(segment.number, f"beside_{part}"))
                       for part in parts}
-            named = index.passages_there(number, arrays["passages"])
-            dated = index.passages_there(number, arrays["date_passages"])
+            named = index.passages_there(db, number, arrays["passages"])
+            dated = index.passages_there(db, number, arrays["date_passages"])
             ids = np.array([self.number[ref] for ref in refs[number]], dtype=np.int64)
             kinds = np.array([type_number[kind] for kind in types[number]], dtype=np.int64)
             parts["passages"].append(arrays["passages"][named])
@@ -711,6 +711,83 @@ class Beside:
         return [(int(year), int(count)) for year, count in zip(years, counts, strict=True)]
 
 
+class Passages:
+    """The passages of the documents still there, numbered by rank in (document id, position)
+    order: each rank's passage number (:attr:`of_rank`) and document rank (:attr:`doc`), each
+    document's count (:attr:`lengths`), a passage number's rank (:meth:`ranks`).
+
+    Made at the first lookup that needs passages (a passage facet, full text), not with the
+    documents' order: millions of passages at EEBO's scale, whose arrays took seconds to make
+    for a lookup of document facets. With one segment whose documents are all there, they are
+    the segment's own arrays as stored (nothing made per passage); else each document's
+    passages are put in its rank's place (``order``: the combined number of each rank;
+    ``combined_rank``: each combined number's rank, -1 for those of a deleted document).
+    """
+
+    def __init__(self, owner: Postings, db: Database) -> None:
+        segments = owner.segments
+        #: Each segment's passage numbers, by its own rank.
+        self.stored = [owner.array(db, _name(s.number, "passage_of_rank")) for s in segments]
+        docs_of = [owner.array(db, _name(s.number, "passage_doc")) for s in segments]
+        # (a segment's passages are in its documents' order: their counts by bisection)
+        lengths = [np.diff(np.searchsorted(found, np.arange(len(s.docs) + 1, dtype=found.dtype)))
+                   for found, s in zip(docs_of, segments, strict=True)]
+        self.order: np.ndarray | None = None
+        self.combined_rank = np.zeros(0, dtype=np.int32)
+        if owner.order is None:  # one segment, every document there: ranked as stored
+            self.of_rank = self.stored[0] if segments else np.zeros(0, dtype=np.int32)
+            self.doc = docs_of[0] if segments else np.zeros(0, dtype=np.int32)
+            self.lengths = lengths[0] if segments else np.zeros(0, dtype=np.int64)
+        else:
+            every = np.concatenate(lengths)
+            ranked = every[owner.order]
+            # (4 bytes an item: a passage's arrays are the largest a process holds)
+            order = self.order = _runs(_starts(every)[owner.order], ranked).astype(np.int32)
+            self.combined_rank = np.full(int(every.sum()), -1, dtype=np.int32)
+            self.combined_rank[order] = np.arange(len(order), dtype=np.int32)
+            self.of_rank = np.concatenate(self.stored)[order]
+            self.lengths = ranked
+            self.doc = np.repeat(np.arange(len(ranked), dtype=np.int32), ranked)
+        self.count = len(self.of_rank)
+        self._rank: np.ndarray | None = None
+        self._sorted: bool | None = None
+
+    def ranks(self, numbers: np.ndarray) -> np.ndarray:
+        """The ranks of passage ``numbers`` (-1: not a passage of a document there). Passages
+        numbered in rank order (a rebuild's) are found by bisection; else through an array of
+        each number's rank, made at the first need."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        of_rank = self.of_rank
+        if self._sorted is None:
+            self._sorted = bool((of_rank[1:] > of_rank[:-1]).all())
+        ranks = np.full(len(numbers), -1, dtype=np.int64)
+        if not self.count:
+            return ranks
+        known = (numbers >= 0) & (numbers <= int(of_rank.max() if not self._sorted
+                                                  else of_rank[-1]))
+        if self._sorted:
+            at = np.searchsorted(of_rank, numbers[known].astype(of_rank.dtype))
+            found = of_rank[np.minimum(at, self.count - 1)] == numbers[known]
+            ranks[np.flatnonzero(known)[found]] = at[found]
+            return ranks
+        if self._rank is None:
+            rank = np.full(int(of_rank.max()) + 1, -1, dtype=np.int32)
+            rank[of_rank] = np.arange(self.count, dtype=np.int32)
+            self._rank = rank
+        ranks[known] = self._rank[numbers[known]]
+        return ranks
+
+    def docs_of(self, passage_mask: np.ndarray) -> np.ndarray:
+        """The documents (a mask of their ranks) holding a passage set in ``passage_mask``."""
+        mask = np.zeros(len(self.lengths), dtype=bool)
+        mask[self.doc[np.flatnonzero(passage_mask)]] = True
+        return mask
+
+    def passages_of(self, doc_mask: np.ndarray) -> np.ndarray:
+        """The passages of the documents set in ``doc_mask`` (passages are in document order)."""
+        return np.repeat(doc_mask, self.lengths)
+
+
 class Postings:
     """The index's facet postings and its document and passage orders, held per process for
     one generation of the index, read as they are first needed (see the module's text).
@@ -718,9 +795,10 @@ class Postings:
     Documents are numbered by rank in id order, passages by rank in (document id, position)
     order, so that the first set entries of a mask are the first rows to show. The segments'
     documents and passages are numbered together ("combined": one segment's after the
-    other's); ``order`` and ``passage_order`` give the combined number of each rank (None: one
-    segment whose documents are all there, numbered as ranked). Every read goes through the
-    connection of the lookup that needs it, inside its snapshot.
+    other's); ``order`` gives the combined number of each document rank (None: one segment
+    whose documents are all there, numbered as ranked), :meth:`passages` the passages' arrays,
+    made at the first need. Every read goes through the connection of the lookup that needs
+    it, inside its snapshot.
     """
 
     def __init__(self, db: Database) -> None:
@@ -736,37 +814,21 @@ class Postings:
             there.insert(0, ~np.isin(segment.docs, killed))
             killed = np.concatenate((killed, segment.deleted))
         docs = np.concatenate([s.docs for s in segments]) if segments else np.zeros(0, np.int32)
-        lengths = (np.concatenate([np.bincount(s.passage_doc, minlength=len(s.docs))
-                                   for s in segments]) if segments else np.zeros(0, np.int64))
-        passages = (np.concatenate([s.passage_of_rank for s in segments]) if segments
-                    else np.zeros(0, np.int32))
         self.doc_offsets = _starts(np.array([len(s.docs) for s in segments], dtype=np.int64))
-        self.passage_offsets = _starts(np.array([len(s.passage_of_rank) for s in segments],
+        self.passage_offsets = _starts(np.array([s.passage_count for s in segments],
                                                 dtype=np.int64))
         self.order: np.ndarray | None = None
-        self.passage_order: np.ndarray | None = None
         self.combined_rank = np.zeros(0, dtype=np.int64)
-        self.combined_passage_rank = np.zeros(0, dtype=np.int32)
         if len(segments) > 1 or not all(found.all() for found in there):
             order = self.order = self._id_order(db, np.concatenate(there))
-            # (4 bytes an item: a passage's arrays are the largest a process holds)
-            self.passage_order = _runs(_starts(lengths)[order], lengths[order]).astype(np.int32)
             self.combined_rank = np.full(len(docs), -1, dtype=np.int64)
             self.combined_rank[order] = np.arange(len(order))
-            self.combined_passage_rank = np.full(len(passages), -1, dtype=np.int32)
-            self.combined_passage_rank[self.passage_order] = np.arange(len(self.passage_order),
-                                                                       dtype=np.int32)
-            docs, lengths, passages = docs[order], lengths[order], passages[self.passage_order]
+            docs = docs[order]
         self.doc_of_rank = docs
         self.doc_count = len(docs)
         self.doc_rank = np.full(int(docs.max(initial=0)) + 1, -1, dtype=np.int64)
         self.doc_rank[docs] = np.arange(len(docs))
-        self.passage_of_rank = passages
-        self.passage_count = len(passages)
-        self.passage_lengths = lengths
-        self.passage_doc = np.repeat(np.arange(self.doc_count, dtype=np.int32), lengths)
-        self.passage_rank = np.full(int(passages.max(initial=0)) + 1, -1, dtype=np.int64)
-        self.passage_rank[passages] = np.arange(self.passage_count)
+        self._passages: Passages | None = None
         names = dict.fromkeys(chain.from_iterable(sorted(s.facets) for s in segments))
         self.facets = {name: FacetPostings(self, name, [number for number, segment in
                                                         enumerate(segments)
@@ -777,6 +839,14 @@ class Postings:
         self._labels: dict[str, str] | None = None
         self.matches: OrderedDict[Any, np.ndarray] = OrderedDict()
         self._beside: Beside | None = None
+
+    def passages(self, db: Database) -> Passages:
+        """The passages' arrays, made at the first need (see :class:`Passages`)."""
+        if self._passages is None:
+            with self.lock:
+                if self._passages is None:
+                    self._passages = Passages(self, db)
+        return self._passages
 
     def _id_order(self, db: Database, there: np.ndarray) -> np.ndarray:
         """The combined numbers of the documents ``there`` (a mask of them all) in id order:
@@ -792,8 +862,8 @@ class Postings:
         found: np.ndarray = order[there[order]]
         return found
 
-    def in_rank_order(self, ids: list[np.ndarray | None], lengths: list[np.ndarray],
-                      part: str) -> tuple[np.ndarray, np.ndarray]:
+    def in_rank_order(self, db: Database, ids: list[np.ndarray | None],
+                      lengths: list[np.ndarray], part: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows given per segment (a facet's value ids grouped by the segment's own document
         or passage ranks, ``part`` ``"doc"`` or ``"passage"``; None: no row there), with each
         rank's count, grouped by the ranks of all instead: (their value ids, each rank's count).
@@ -802,7 +872,9 @@ class Postings:
         others' (fewer) are put in among them; where it has no row, every rank's rows are
         taken as runs, one after the other.
         """
-        order = self.order if part == "doc" else self.passage_order
+        passages = self.passages(db) if part == "passage" else None
+        order, combined = ((self.order, self.combined_rank) if passages is None
+                           else (passages.order, passages.combined_rank))
         assert order is not None
         every = np.concatenate(lengths).astype(np.int64)
         ranked = every[order]
@@ -813,7 +885,7 @@ class Postings:
             rows = _runs(_starts(every)[order], ranked)
             return np.concatenate(rest)[rows], ranked
         size = len(lengths[0])  # (its rows come first: no run of another starts before)
-        kept = (self.combined_rank if part == "doc" else self.combined_passage_rank)[:size]
+        kept = combined[:size]
         if not (kept >= 0).all():
             first = first[np.repeat(kept >= 0, lengths[0])]
         theirs = ~(order < size)
@@ -828,7 +900,7 @@ class Postings:
         at = np.repeat(starts[np.cumsum(~theirs)[theirs]], runs[others])
         return np.insert(first, at, moved).astype(kind, copy=False), ranked
 
-    def ranks_in(self, segment: int, local: np.ndarray, part: str) -> np.ndarray:
+    def ranks_in(self, db: Database, segment: int, local: np.ndarray, part: str) -> np.ndarray:
         """Ranks of ``part`` (``"docs"`` or ``"passages"``) given as a segment's own: those of
         the documents and passages still there (a row outside any passage: -1, or left out)."""
         if self.order is None:
@@ -836,22 +908,22 @@ class Postings:
         if part == "docs":
             ranks = self.combined_rank[self.doc_offsets[segment] + local]
         else:
-            ranks = self.combined_passage_rank[self.passage_offsets[segment]
-                                               + local[local >= 0]]
+            ranks = self.passages(db).combined_rank[self.passage_offsets[segment]
+                                                    + local[local >= 0]]
         there: np.ndarray = ranks[ranks >= 0]
         return there
 
-    def passages_there(self, segment: int, passages: np.ndarray) -> np.ndarray:
+    def passages_there(self, db: Database, segment: int, passages: np.ndarray) -> np.ndarray:
         """Which of a segment's passages (by number) are of its documents still there."""
         if self.order is None:
             return np.ones(len(passages), dtype=bool)
-        stored = self.segments[segment].passage_of_rank
+        arrays = self.passages(db)
+        stored = arrays.stored[segment]
         local = np.full(int(stored.max(initial=0)) + 1, -1, dtype=np.int64)
         local[stored] = np.arange(len(stored))
         ranks = local[passages]
         there: np.ndarray = ranks >= 0
-        there[there] = self.combined_passage_rank[self.passage_offsets[segment]
-                                                  + ranks[there]] >= 0
+        there[there] = arrays.combined_rank[self.passage_offsets[segment] + ranks[there]] >= 0
         return there
 
     def beside(self, db: Database) -> Beside | None:
@@ -889,6 +961,14 @@ class Postings:
         data = self.read(db, name)
         return np.zeros(0, dtype=np.int32) if data is None else _unpack(data)
 
+    def length(self, db: Database, name: str) -> int:
+        """The items of the stored array ``name`` (0 when there is none), without reading it."""
+        head = read_slice(db, "postings", "data", "name", name, 0, _HEADER)
+        if head is None:
+            return 0
+        row = db.execute("SELECT length(data) FROM postings WHERE name = ?", (name,)).fetchone()
+        return (int(row[0]) - _HEADER) // _dtype(head).itemsize
+
     def slice(self, db: Database, name: str, start: int, end: int) -> np.ndarray:
         """Items ``start`` to ``end`` of the stored array ``name``, read alone."""
         head = read_slice(db, "postings", "data", "name", name, 0, _HEADER)
@@ -922,13 +1002,3 @@ class Postings:
         if self._labels is None:
             self._labels = dict(db.execute("SELECT value, label FROM labels"))
         return self._labels
-
-    def docs_of(self, passage_mask: np.ndarray) -> np.ndarray:
-        """The documents holding a passage set in ``passage_mask``."""
-        mask = np.zeros(self.doc_count, dtype=bool)
-        mask[self.passage_doc[np.flatnonzero(passage_mask)]] = True
-        return mask
-
-    def passages_of(self, doc_mask: np.ndarray) -> np.ndarray:
-        """The passages of the documents set in ``doc_mask`` (passages are in document order)."""
-        return np.repeat(doc_mask, self.passage_lengths)

@@ -9,6 +9,7 @@ on both engines."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -73,11 +74,19 @@ def _view(settings: Settings) -> dict[str, Any]:
         named = {int(passage): (ids[int(doc)], xml_id) for passage, doc, xml_id in
                  db.execute("SELECT passage, doc, xml_id FROM passages")}
         docs = [ids[int(doc)] for doc in index.doc_of_rank]
-        passages = [named[int(passage)] for passage in index.passage_of_rank]
+        arrays = index.passages(db)
+        passages = [named[int(passage)] for passage in arrays.of_rank]
+        # each passage's document, each document's passages, each number's rank
+        assert [docs[rank] for rank in arrays.doc] == [doc for doc, _ in passages]
+        held = Counter(doc for doc, _ in passages)
+        assert arrays.lengths.tolist() == [held[doc_id] for doc_id in docs]
+        rank_of = {int(number): rank for rank, number in enumerate(arrays.of_rank)}
+        numbers = np.array([0, *named, max(named) + 1])
+        assert arrays.ranks(numbers).tolist() == [rank_of.get(int(n), -1) for n in numbers]
         masks = {"all": np.ones(index.doc_count, dtype=bool),
                  "some": np.arange(index.doc_count) % 3 == 1}
-        passage_masks = {"all": np.ones(index.passage_count, dtype=bool),
-                         "some": np.arange(index.passage_count) % 2 == 0}
+        passage_masks = {"all": np.ones(arrays.count, dtype=bool),
+                         "some": np.arange(arrays.count) % 2 == 0}
         facets: dict[str, Any] = {}
         for name, facet in index.facets.items():
             values = facet.values(db)

@@ -26,12 +26,14 @@ from .db import SCHEMA_VERSION, Database, reader, where
 from .declared import Facet, load_facets
 from .matching import MARK_END as MARK_END  # (archive.index's, and the tests')
 from .matching import MARK_START as MARK_START
-from .matching import matching_passages, passage_hits, ranked_passages
-from .postings import Counter, Postings
+from .matching import count_matching, matching_passages, passage_hits, ranked_passages
+from .postings import Counter, Passages, Postings
 from .texts import passage_texts
 
 #: Values shown per facet before ``truncated`` is set.
 FACET_SIZE = 30
+#: The best passages a search ranks in order at first (its first pages: see search_passages).
+FIRST_RANKED = 1000
 #: Row ids sent to SQLite per ``IN (...)``.
 _CHUNK = 500
 
@@ -154,28 +156,68 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
     db.execute("BEGIN")  # one snapshot for the postings and the passages
     try:
         index = postings(db)
-        ranked = index.remembered(("ranked", query), lambda: ranked_passages(db, query))
-        chosen = None  # the documents holding any of each facet's values, all facets'
-        for name, values in selections.items():
-            if values:
-                found = index.facets.get(name)
-                ranks = (found.ranks_of(db, values, "docs") if found
-                         else np.zeros(0, dtype=np.int32))
-                docs = np.zeros(index.doc_count, dtype=bool)
-                docs[ranks[ranks >= 0]] = True
-                chosen = docs if chosen is None else chosen & docs
-        if chosen is not None:  # the ranked passages of the chosen documents
+        end = offset + limit
+        # the best matches first (every page of those, and a selection's where they hold
+        # them); every match in order only for a page or a selection's page beyond them
+        top = index.remembered(("ranked first", query),
+                               lambda: ranked_passages(db, query, FIRST_RANKED))
+        whole = len(top) < FIRST_RANKED  # (every match is in it)
+        chosen = _chosen_documents(db, index, selections)
+        if chosen is None:
+            total = len(top) if whole else int(index.remembered(
+                ("count", query), lambda: np.array([count_matching(db, query)]))[0])
+            ranked = top if whole or end <= len(top) else index.remembered(
+                ("ranked", query), lambda: ranked_passages(db, query))
+        else:
             passages = index.passages(db)
-            ranks = passages.ranks(ranked)
-            inside = ranks >= 0
-            inside[inside] = chosen[passages.doc[ranks[inside]]]
-            ranked = ranked[inside]
-        rows = passage_hits(db, query, ranked[offset:offset + limit].tolist())
+            ranked = _within(passages, top, chosen)
+            total = len(ranked)
+            if not whole:  # the chosen documents' matches, counted without ranking them
+                total = int(np.count_nonzero(
+                    index.remembered(("text", query), lambda: _text_mask(db, index, query))
+                    & passages.passages_of(chosen)))
+                if end > len(ranked) < total:
+                    ranked = _within(passages, index.remembered(
+                        ("ranked", query), lambda: ranked_passages(db, query)), chosen)
+        rows = passage_hits(db, query, ranked[offset:end].tolist())
     finally:
         if db.in_transaction:
             db.execute("COMMIT")
     fields = ("doc", "title", "target", "element", "snippet")
-    return len(ranked), [dict(zip(fields, row, strict=True)) for row in rows]
+    return total, [dict(zip(fields, row, strict=True)) for row in rows]
+
+
+def _chosen_documents(db: Database, index: Postings,
+                      selections: dict[str, list[str]]) -> np.ndarray | None:
+    """The documents (a mask of their ranks) holding any of each facet's selected values, all
+    facets' (None: no value is selected)."""
+    chosen = None
+    for name, values in selections.items():
+        if values:
+            found = index.facets.get(name)
+            ranks = found.ranks_of(db, values, "docs") if found else np.zeros(0, dtype=np.int32)
+            docs = np.zeros(index.doc_count, dtype=bool)
+            docs[ranks[ranks >= 0]] = True
+            chosen = docs if chosen is None else chosen & docs
+    return chosen
+
+
+def _within(passages: Passages, ranked: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The passages ``ranked`` (numbers, in their order) of the documents ``chosen``."""
+    ranks = passages.ranks(ranked)
+    inside = ranks >= 0
+    inside[inside] = chosen[passages.doc[ranks[inside]]]
+    found: np.ndarray = ranked[inside]
+    return found
+
+
+def _text_mask(db: Database, index: Postings, query: str) -> np.ndarray:
+    """The passages (a mask of their ranks) matching the FTS5 ``query``, unranked."""
+    passages = index.passages(db)
+    chosen = passages.ranks(np.array(matching_passages(db, query), dtype=np.int64))
+    mask = np.zeros(passages.count, dtype=bool)
+    mask[chosen[chosen >= 0]] = True
+    return mask
 
 
 #: A counter of rows given in any order (see :meth:`Counter.of_rows`).
@@ -235,7 +277,9 @@ class _Lookup:
                 mask[chosen[chosen >= 0]] = True
                 passages.append(mask)
         if self.fts:
-            passages.append(index.remembered(("text", self.fts), self._text_mask))
+            fts = self.fts
+            passages.append(index.remembered(("text", fts),
+                                             lambda: _text_mask(self.db, index, fts)))
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))
         passage_mask = _all(passages) if passages else None
@@ -249,14 +293,6 @@ class _Lookup:
         if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
             passage_mask = passage_mask & index.passages(self.db).passages_of(doc_mask)
         return doc_mask, passage_mask
-
-    def _text_mask(self) -> np.ndarray:
-        passages = self.index.passages(self.db)
-        chosen = passages.ranks(np.array(matching_passages(self.db, self.fts or ""),
-                                         dtype=np.int64))
-        mask = np.zeros(passages.count, dtype=bool)
-        mask[chosen[chosen >= 0]] = True
-        return mask
 
     def _date_mask(self) -> np.ndarray:
         low, high = self.days  # type: ignore[misc]

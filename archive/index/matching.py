@@ -26,22 +26,36 @@ def matching_passages(db: Database, query: str) -> list[int]:
         "SELECT rowid FROM passage_text WHERE passage_text MATCH ?", (query,))]
 
 
-def ranked_passages(db: Database, query: str) -> np.ndarray:
+def count_matching(db: Database, query: str) -> int:
+    """How many leaf passages match ``query`` (none ranked, none sent)."""
+    if dialect(db) == "postgresql":
+        row = db.execute("SELECT COUNT(*) FROM passages WHERE terms @@ CAST(? AS tsquery)",
+                         (_tsquery(query),)).fetchone()
+    else:
+        row = db.execute("SELECT COUNT(*) FROM passage_text WHERE passage_text MATCH ?",
+                         (query,)).fetchone()
+    return int(row[0])
+
+
+def ranked_passages(db: Database, query: str, first: int | None = None) -> np.ndarray:
     """The numbers of the leaf passages matching ``query``, best first (SQLite: FTS5's rank,
-    bm25; PostgreSQL: ``ts_rank``), equally ranked ones by number.
+    bm25; PostgreSQL: ``ts_rank``), equally ranked ones by number; ``first``: only the first
+    so many of them (every match is still ranked, but only these are kept in order: no sort
+    of them all, no row of the others sent).
 
     Ranking is the cost of a search (bm25 or ``ts_rank`` of every match: 0.3 s at 10,000
     documents for a word in a third of the passages), so the passage numbers alone are ranked,
     in one pass a search remembers for every page and selection of the same words; the rows
     shown are read by number (:func:`passage_hits`).
     """
+    limit = "" if first is None else f" LIMIT {int(first)}"
     if dialect(db) == "postgresql":
         statement = ("SELECT passage FROM passages, CAST(? AS tsquery) q WHERE terms @@ q"
-                     " ORDER BY ts_rank(terms, q) DESC, passage")
+                     f" ORDER BY ts_rank(terms, q) DESC, passage{limit}")
         found = db.execute(statement, (_tsquery(query),))
     else:
         found = db.execute("SELECT rowid FROM passage_text WHERE passage_text MATCH ?"
-                           " ORDER BY rank, rowid", (query,))
+                           f" ORDER BY rank, rowid{limit}", (query,))
     ranked = np.fromiter((row[0] for row in found), dtype=np.int32)
     ranked.flags.writeable = False  # shared by the requests that remember it
     return ranked

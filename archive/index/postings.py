@@ -804,7 +804,9 @@ class Postings:
     def __init__(self, db: Database) -> None:
         #: Bytes of postings read so far (what a test can check of the laziness).
         self.bytes_read = 0
-        self.lock = threading.Lock()  # the viewer's threads share what is read
+        #: The viewer's threads share what is read (reentrant: the arrays beside the entities
+        #: make the passages' under it).
+        self.lock = threading.RLock()
         self.segments = [_Segment(self, db, number) for number, _ in _manifest(db) or []]
         segments = self.segments
         # a segment's documents still there: those no later segment deleted

@@ -965,11 +965,9 @@ class Postings:
 
     def length(self, db: Database, name: str) -> int:
         """The items of the stored array ``name`` (0 when there is none), without reading it."""
-        head = read_slice(db, "postings", "data", "name", name, 0, _HEADER)
-        if head is None:
-            return 0
-        row = db.execute("SELECT length(data) FROM postings WHERE name = ?", (name,)).fetchone()
-        return (int(row[0]) - _HEADER) // _dtype(head).itemsize
+        row = db.execute(f"SELECT length(data), substr(data, 1, {_HEADER}) FROM postings"
+                         " WHERE name = ?", (name,)).fetchone()
+        return 0 if row is None else (int(row[0]) - _HEADER) // _dtype(bytes(row[1])).itemsize
 
     def slice(self, db: Database, name: str, start: int, end: int) -> np.ndarray:
         """Items ``start`` to ``end`` of the stored array ``name``, read alone."""

@@ -763,17 +763,17 @@ class Passages:
         ranks = np.full(len(numbers), -1, dtype=np.int64)
         if not self.count:
             return ranks
-        known = (numbers >= 0) & (numbers <= int(of_rank.max() if not self._sorted
-                                                  else of_rank[-1]))
         if self._sorted:
+            known = (numbers >= of_rank[0]) & (numbers <= of_rank[-1])
             at = np.searchsorted(of_rank, numbers[known].astype(of_rank.dtype))
-            found = of_rank[np.minimum(at, self.count - 1)] == numbers[known]
+            found = of_rank[at] == numbers[known]
             ranks[np.flatnonzero(known)[found]] = at[found]
             return ranks
         if self._rank is None:
             rank = np.full(int(of_rank.max()) + 1, -1, dtype=np.int32)
             rank[of_rank] = np.arange(self.count, dtype=np.int32)
             self._rank = rank
+        known = (numbers >= 0) & (numbers < len(self._rank))
         ranks[known] = self._rank[numbers[known]]
         return ranks
 

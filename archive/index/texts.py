@@ -54,9 +54,10 @@ def pack_texts(texts: Sequence[Text], dictionary: bytes = b"") -> bytes:
     """The (text, words) of every passage of a document, in their order (``position`` 1 first),
     as the index keeps them, deflated with the preset ``dictionary`` (see
     :func:`make_dictionary`; none: b'')."""
-    packer = _packer(dictionary).copy()
+    packer: Any = _packer(dictionary).copy()
     data = _serialise(texts)
-    return packer.compress(data) + packer.flush()
+    packed: bytes = packer.compress(data) + packer.flush()
+    return packed
 
 
 @functools.lru_cache(maxsize=4)

@@ -60,6 +60,7 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
     listed = next(tree.getroot().iter(*ENTRY_ELEMENTS), None) is not None
     keys: dict[etree._Element, list[str]] = {}  # each name's, once (person, passage_person)
     nodes = None
+    selected: dict[tuple[Any, Any], list[Any]] = {}  # the items of each plan's path, once
     for facet in facets:
         work_step(facet.name)  # what a worker's report names if this facet runs too long
         compiled = facet.compiled()
@@ -70,7 +71,8 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
             try:
                 for context in [None] if facet.level == "document" else leaves or []:
                     where = None if context is None else context.address
-                    for value in plan.values(tree if context is None else context.element):
+                    for value in plan.values(tree if context is None else context.element,
+                                             selected):
                         rows[(facet.name, where, value)] = None
                 continue
             except _NoPlan:
@@ -122,11 +124,21 @@ class _MapPlan:
         self.nodes = compile_nodes(right, self.left.namespaces) if self.native is None else None
         self.memo: dict[Any, list[str]] = {}
 
-    def values(self, context: Any) -> list[str]:
+    def values(self, context: Any, selected: dict[tuple[Any, Any], list[Any]]) -> list[str]:
+        """The values of the facet from ``context`` (a tree, or a passage's element).
+
+        :param selected: the items of the paths evaluated so far on this document, by path
+            and context, filled here: facets of the same path (the year and the decade
+            mentioned) select its items once.
+        """
+        items = selected.get((self.left, context))
+        if items is None:
+            items = selected[(self.left, context)] = evaluate_tree(
+                self.left, context if isinstance(context, etree._ElementTree)
+                else context.getroottree(), item=None if isinstance(
+                    context, etree._ElementTree) else context)
         values: list[str] = []
-        for item in evaluate_tree(self.left, context if isinstance(context, etree._ElementTree)
-                                  else context.getroottree(), item=None if isinstance(
-                                      context, etree._ElementTree) else context):
+        for item in items:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
                 if self.nodes is not None:
                     try:

@@ -54,10 +54,19 @@ def pack_texts(texts: Sequence[Text], dictionary: bytes = b"") -> bytes:
     """The (text, words) of every passage of a document, in their order (``position`` 1 first),
     as the index keeps them, deflated with the preset ``dictionary`` (see
     :func:`make_dictionary`; none: b'')."""
-    packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, _RAW, zlib.DEF_MEM_LEVEL,
-                              zlib.Z_DEFAULT_STRATEGY, dictionary)
+    packer: Any = _packer(dictionary).copy()
     data = _serialise(texts)
-    return packer.compress(data) + packer.flush()
+    packed: bytes = packer.compress(data) + packer.flush()
+    return packed
+
+
+@functools.lru_cache(maxsize=4)
+def _packer(dictionary: bytes) -> Any:
+    """A deflater with the preset ``dictionary`` set and nothing written: each document's is a
+    copy of it (deflate's state copied, 0.02 ms; setting a 32 KB dictionary hashes all of it,
+    0.12 ms a document), which deflates to the same bytes as a new one would."""
+    return zlib.compressobj(_LEVEL, zlib.DEFLATED, _RAW, zlib.DEF_MEM_LEVEL,
+                            zlib.Z_DEFAULT_STRATEGY, dictionary)
 
 
 def unpack_texts(data: bytes | memoryview, dictionary: bytes = b"") -> list[Text]:

@@ -440,7 +440,8 @@ def _write_shard(chunk: list[tuple[Path, bytes | None, str | None]], facets: tup
             db.execute("SAVEPOINT file")
             known = numbers.sizes()
             try:
-                _insert(db, path, digest, rows, fts=False, numbers=numbers)
+                _insert(db, path, digest, rows, fts=False, numbers=numbers,
+                        dictionary=dictionary)
             except sqlite3.IntegrityError:  # an id twice: the parent says which files
                 db.execute("ROLLBACK TO file")
                 numbers.forget(known)
@@ -645,8 +646,11 @@ def _insert_numbered(db: sqlite3.Connection, doc: int, rows: DocumentRows,
 
 
 def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
-            fts: bool = True, numbers: _Numbers | None = None) -> int:
+            fts: bool = True, numbers: _Numbers | None = None,
+            dictionary: bytes | None = None) -> int:
     """:param numbers: the numbered values of the scratch database ``db`` (see _Numbers).
+    :param dictionary: the texts' preset dictionary, when the caller has it (else read from
+        ``db``: a statement, and its 43 KB of text hashed to find it decoded, a document).
     :return: the document's number."""
     stat = path.stat()
     header = rows.header
@@ -669,7 +673,7 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
                     for xml_id, element, _, position, leaf, _ in rows.passages])
     db.execute("INSERT INTO texts (doc, data) VALUES (?, ?)",
                (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages],
-                                read_dictionary(db))))
+                                read_dictionary(db) if dictionary is None else dictionary)))
     if fts:  # else filled for every document at once, at the end of a rebuild
         db.executemany(_ADD_TEXTS,
                        [(passage_ids[xml_id], text, words)

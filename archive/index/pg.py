@@ -35,7 +35,7 @@ from typing import Any
 
 from ..errors import ArchiveError
 from . import facetrows
-from .texts import TOKENIZER, passage_texts
+from .texts import TOKENIZER, passage_texts, passages_of
 from .version import MENTION_ORDER, REBUILD, SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -645,7 +645,7 @@ def _copy_passages(db: Any, lite: sqlite3.Connection, names: str, where: str) ->
 
     encoding = db.info.encoding
     low, high, count = lite.execute(
-        f"SELECT MIN(passage), MAX(passage), COUNT(*) FROM passages{where}").fetchone()
+        f"SELECT MIN(passage), MAX(passage), COUNT(*){passages_of(where)}").fetchone()
     if not count:
         return
     ranges = [(start, start + _PASSAGES_A_WORKER)
@@ -681,7 +681,7 @@ def _passage_lines_of(numbers: tuple[int, int], path: str, encoding: str) -> byt
 def _passage_lines(lite: sqlite3.Connection, where: str, encoding: str) -> bytes:
     """The COPY lines (text format) of the passages ``where`` selects, with their terms."""
     columns = tuple(row[1] for row in lite.execute("PRAGMA table_info(passages)"))
-    rows = lite.execute(f"SELECT * FROM passages{where} ORDER BY passage")
+    rows = lite.execute(f"SELECT passages.*{passages_of(where)} ORDER BY passage")
     return "".join("\t".join(map(_copy_value, row)) + "\n" for row in _with_terms(
         lite, rows, columns.index("doc"), columns.index("position"), columns.index("leaf"))
                    ).encode(encoding)

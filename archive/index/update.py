@@ -389,9 +389,9 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
-_SHARD_TABLES = ("documents", "passages", "texts", "mention_keys", "mention_rows",
-                 "facet_keys", "facet_docs", "element_keys", "element_rows", "attribute_keys",
-                 "attribute_rows")
+_SHARD_TABLES = ("documents", "passages", "passage_ranges", "texts", "mention_keys",
+                 "mention_rows", "facet_keys", "facet_docs", "element_keys", "element_rows",
+                 "attribute_keys", "attribute_rows")
 #: (The keys' tables without their UNIQUE constraints: a worker numbers each value once itself
 #: (_Numbers), and an index of them would only be kept up to date, never read. A document's id
 #: stays UNIQUE: a chunk holding one twice is told by it.)
@@ -508,7 +508,9 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
     docs, passages = db.execute("SELECT (SELECT COALESCE(MAX(doc), 0) FROM main.documents),"
                                 " (SELECT COALESCE(MAX(passage), 0) FROM main.passages)"
                                 ).fetchone()
-    moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}"}
+    moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}",
+             "first_passage": f"first_passage + {passages:d}",
+             "last_passage": f"last_passage + {passages:d}"}
     for table in _KEY_MAPS:
         db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_map(table)}"
                    " (shard INTEGER PRIMARY KEY, key INTEGER NOT NULL)")
@@ -575,7 +577,10 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
     # A contentless FTS table forgets a row only when told its old text (its tokens).
     db.executemany("INSERT INTO passage_text (passage_text, rowid, text, words)"
                    " VALUES ('delete', ?, ?, ?)", fulltext_rows(db, where=f"doc = {doc:d}"))
-    for table in ("passages", "texts", "mention_rows", "facet_docs", "element_rows",
+    db.execute("DELETE FROM passages WHERE passage BETWEEN"
+               " (SELECT first_passage FROM passage_ranges WHERE doc = ?1) AND"
+               " (SELECT last_passage FROM passage_ranges WHERE doc = ?1)", (doc,))
+    for table in ("passage_ranges", "texts", "mention_rows", "facet_docs", "element_rows",
                   "attribute_rows", "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
@@ -667,6 +672,9 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
                    " VALUES (?, ?, ?, ?, ?, ?)",
                    [(passage_ids[xml_id], doc, xml_id, element, position, leaf)
                     for xml_id, element, _, position, leaf, _ in rows.passages])
+    if rows.passages:  # (found by their range: archive.index.texts.passages_of)
+        db.execute("INSERT INTO passage_ranges (doc, first_passage, last_passage)"
+                   " VALUES (?, ?, ?)", (doc, first, first + len(rows.passages) - 1))
     db.execute("INSERT INTO texts (doc, data) VALUES (?, ?)",
                (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages],
                                 read_dictionary(db))))

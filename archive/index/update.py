@@ -245,6 +245,8 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
         rebuild, or an update after one that stopped before its postings).
     """
     with transaction(db):
+        if full:  # before the indexes, which take the pages it frees
+            _repack(db)
         if full and aside is None:  # one pass of the indexer over every leaf passage
             db.executemany(_ADD_TEXTS, fulltext_rows(db))
         for statement in INDEXES:
@@ -261,6 +263,36 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
             with transaction(db):
                 db.executemany(_ADD_TEXTS,
                                fulltext_rows(db, where=f"doc IN ({', '.join(map(str, here))})"))
+
+
+#: The WITHOUT ROWID tables a rebuild fills row by row (see _repack).
+_REPACKED = ("mention_rows", "element_rows", "attribute_rows")
+
+
+def _repack(db: sqlite3.Connection) -> None:
+    """Copy a rebuild's WITHOUT ROWID tables anew, their pages full (issue 21: VACUUM made the
+    index 3% smaller, mostly these tables).
+
+    A WITHOUT ROWID table is a B-tree of keys, and SQLite keeps ~12% of each of its pages free
+    when its rows are inserted one by one, even in the key's order, as the copies of the
+    scratch databases insert them (a table with row ids is appended to full pages; a B-tree
+    of keys is balanced as if the next key could fall anywhere). Copied whole into an empty
+    table of the same definition (``INSERT INTO new SELECT * FROM old``: SQLite's transfer of
+    the B-tree, in order, as VACUUM and CREATE INDEX write), its pages are full; the old
+    table's pages are free for what the rebuild writes next (its indexes, full text and
+    postings).
+    """
+    db.execute("PRAGMA legacy_alter_table = ON")  # the views naming a table are not read again
+    try:
+        for table in _REPACKED:
+            (sql,) = db.execute("SELECT sql FROM sqlite_schema WHERE name = ?",
+                                (table,)).fetchone()
+            db.execute(sql.replace(table, f"{table}_packed", 1))
+            db.execute(f"INSERT INTO {table}_packed SELECT * FROM {table}")
+            db.execute(f"DROP TABLE {table}")
+            db.execute(f"ALTER TABLE {table}_packed RENAME TO {table}")
+    finally:
+        db.execute("PRAGMA legacy_alter_table = OFF")
 
 
 def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],

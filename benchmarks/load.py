@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,14 +64,15 @@ def _answers(conn: http.client.HTTPConnection, url: str) -> bool:
     return response.status == 200
 
 
-def urls_for(data: Path, port: int) -> list[str]:
-    """A realistic mix of the viewer's pages for this archive."""
+def urls_for(data: Path, port: int) -> tuple[list[str], list[str]]:
+    """A realistic mix of the viewer's pages for this archive, and an error line for each of
+    the viewer's replies it is made from that was not the JSON expected (its pages then left
+    out of the mix)."""
+    errors: list[str] = []
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/api/documents")
-    documents = json.loads(conn.getresponse().read())
-    conn.request("GET", "/api/facets")
+    documents = _member(conn, "/api/documents", "documents", errors) or []
     facets = {f["name"]: [r["value"] for r in f["results"]]
-              for f in json.loads(conn.getresponse().read())["facets"]}
+              for f in _member(conn, "/api/facets", "facets", errors) or []}
     # the XPath workers started (a process and its imports, seconds), as on a server that has
     # answered a query since it started: queries meanwhile would wait for them, and beyond
     # the viewer's pool for heavy requests be refused
@@ -80,7 +82,7 @@ def urls_for(data: Path, port: int) -> list[str]:
     # generated books, --shape eebo, have none, and their pages are 404 by design)
     entities = [p for p in facets.get("person", []) if _answers(conn, f"/api/entities/{p}")][:8]
     conn.close()
-    ids = [d["id"] for d in documents["documents"]]
+    ids = [d["id"] for d in documents]
     persons, places = facets.get("person", [])[:8], facets.get("place", [])[:5]
     mix = [f"/documents/{i}" for i in ids]
     mix += [f"/entities/{p}" for p in entities]
@@ -91,7 +93,25 @@ def urls_for(data: Path, port: int) -> list[str]:
         "//tei:persName[@ref='#leon-trotsky']", "count(//tei:date)",
         "//tei:date[@when castable as xs:date][xs:date(@when) lt xs:date('1924-01-01')]")]
     mix += ["/api/facets?person=" + p for p in persons[:3]]
-    return mix
+    return mix, errors
+
+
+def _member(conn: http.client.HTTPConnection, url: str, key: str,
+            errors: list[str]) -> list[Any] | None:
+    """The list ``key`` of ``url``'s JSON reply; None, with a line in ``errors`` saying what
+    came back instead (its status and the start of its body, on one line)."""
+    conn.request("GET", url)
+    response = conn.getresponse()
+    body = response.read()
+    try:
+        found = json.loads(body)[key] if response.status == 200 else None
+    except (ValueError, KeyError, TypeError):  # not JSON, or not an object holding key
+        found = None
+    if isinstance(found, list):
+        return found
+    text = " ".join(body[:200].decode("utf-8", "replace").split())
+    errors.append(f"{url}: HTTP {response.status}, not JSON with a list {key!r}: {text!r}")
+    return None
 
 
 def family(url: str) -> str:
@@ -103,12 +123,16 @@ def family(url: str) -> str:
     return url.strip("/").split("/")[0].split("?")[0] or "browse"
 
 
-def run(ports: list[int], urls: list[str], requests: int, clients: int) -> dict[str, float]:
+def run(ports: list[int], urls: list[str], requests: int, clients: int,
+        errors: list[str] | None = None) -> dict[str, float]:
     """``requests`` requests of ``urls`` from ``clients`` threads, client i on ``ports[i % n]``
-    (several viewers behind one proxy)."""
+    (several viewers behind one proxy).
+
+    :param errors: errors already met (those of :func:`urls_for`), counted with the run's.
+    """
     latencies: list[float] = []
     by_family: dict[str, list[float]] = {}
-    errors: list[str] = []
+    errors = list(errors or [])
     refused = 0  # 503 + Retry-After: the viewer's pool for heavy requests was full
     lock = threading.Lock()
     rng = random.Random(1923)
@@ -172,7 +196,8 @@ def run(ports: list[int], urls: list[str], requests: int, clients: int) -> dict[
 def under_heavy_queries(port: int, urls: list[str]) -> dict[str, float]:
     """A reading page, again and again, while :data:`HEAVY_CLIENTS` clients send
     :data:`HEAVY_QUERY` without pause for :data:`HEAVY_SECONDS`."""
-    page = next(url for url in urls if url.startswith("/documents/"))
+    # (a search page when the archive listed no document: see urls_for)
+    page = next((url for url in urls if url.startswith("/documents/")), urls[0])
     stop = threading.Event()
     statuses: list[int] = []
     lock = threading.Lock()
@@ -263,20 +288,24 @@ def serve_and_load(data: Path, scratch: Path, options: argparse.Namespace,
     if options.index:
         env["ARCHIVE_INDEX_URL"] = options.index
     with viewers(data, scratch, options.viewers, env) as ports:
-        urls = urls_for(data, ports[0])
+        urls, errors = urls_for(data, ports[0])
         for port in ports[1:]:  # each viewer's XPath workers started, as in urls_for
-            urls_for(data, port)
+            errors += urls_for(data, port)[1]
         if heavy:
             print(f"a reader beside {HEAVY_CLIENTS} clients sending {HEAVY_QUERY} for "
                   f"{HEAVY_SECONDS:.0f} s ...", flush=True)
-            return under_heavy_queries(ports[0], urls)
+            for line in errors[:5]:
+                print("  error:", line)
+            result = under_heavy_queries(ports[0], urls)
+            result["errors"] += len(errors)
+            return result
         shared = (f" over {len(ports)} viewer processes sharing one PostgreSQL index"
                   if options.index and len(ports) > 1 else
                   f" over {len(ports)} viewer processes" if len(ports) > 1 else "")
         print(f"{options.clients} clients, {options.requests} requests over {len(urls)} URLs "
               f"(browse with facets, reading view, entities, search, XPath){shared}, response "
               f"cache {'on (as served)' if cache else 'off (every page built)'} ...", flush=True)
-        return run(ports, urls, options.requests, options.clients)
+        return run(ports, urls, options.requests, options.clients, errors)
 
 
 def report(result: dict[str, float], label: str) -> None:

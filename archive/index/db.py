@@ -38,7 +38,8 @@ CREATE TABLE documents (
 CREATE TABLE passages (
     passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
     element TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL);
-CREATE INDEX passages_doc ON passages (doc);
+CREATE TABLE passage_ranges (doc INTEGER PRIMARY KEY, first_passage INTEGER NOT NULL,
+    last_passage INTEGER NOT NULL);
 CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE mention_keys (
     key INTEGER PRIMARY KEY, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL, "when" TEXT,
@@ -93,9 +94,9 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 #: led by the document number: rows come in that order, so those grow at their right edge.
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
-TABLES = ("meta", "documents", "passages", "texts", "mention_keys", "mention_rows",
-          "facet_keys", "facet_docs", "labels", "postings", "element_keys", "element_rows",
-          "attribute_keys", "attribute_rows", "passage_text")
+TABLES = ("meta", "documents", "passages", "passage_ranges", "texts", "mention_keys",
+          "mention_rows", "facet_keys", "facet_docs", "labels", "postings", "element_keys",
+          "element_rows", "attribute_keys", "attribute_rows", "passage_text")
 #: Views of the tables: the mentions with their keys' columns, a facet's rows (unpacked from
 #: each document's record: archive.index.facetrows) and with its name and value, the counts of
 #: its values, the element names and attribute values of each document.

@@ -16,9 +16,9 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import iter_tei_files
-from .db import Database, as_dicts, read_only, reader
+from .db import Database, as_dicts, dialect, read_only, reader
 from .rows import UNINDEXED_ATTRIBUTES, file_id
-from .texts import document_texts
+from .texts import document_texts, passages_of
 
 
 @contextmanager
@@ -142,10 +142,12 @@ def leaf_passages(settings: Settings, doc: int) -> list[dict[str, Any]]:
     see :mod:`tei.passages`), ``element``, ``text``."""
     db = reader(settings)
     texts = document_texts(db, [doc]).get(doc, [])
+    # (PostgreSQL's passages are indexed by document; SQLite's found by their range)
+    found = " FROM passages WHERE doc = ? AND leaf" if dialect(db) == "postgresql" else \
+        passages_of("doc = ? AND leaf")
     return [{"id": xml_id, "element": element, "text": texts[position - 1][0]}
             for xml_id, element, position in db.execute(
-                "SELECT xml_id, element, position FROM passages WHERE doc = ? AND leaf"
-                " ORDER BY position", (doc,)).fetchall()]
+                f"SELECT xml_id, element, position{found} ORDER BY position", (doc,)).fetchall()]
 
 
 def document_catalogue(settings: Settings) -> list[dict[str, Any]]:

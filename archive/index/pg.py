@@ -35,7 +35,7 @@ from typing import Any
 
 from ..errors import ArchiveError
 from . import facetrows
-from .texts import TOKENIZER, passage_texts
+from .texts import TOKENIZER, passage_texts, passages_of
 from .version import MENTION_ORDER, REBUILD, SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -644,15 +644,16 @@ def _copy_passages(db: Any, lite: sqlite3.Connection, names: str, where: str) ->
     from .workers import map_on_cores, workers
 
     encoding = db.info.encoding
+    chosen = passages_of(where)  # (SQLite's: each document's found by its range)
     low, high, count = lite.execute(
-        f"SELECT MIN(passage), MAX(passage), COUNT(*) FROM passages{where}").fetchone()
+        f"SELECT MIN(passage), MAX(passage), COUNT(*){chosen}").fetchone()
     if not count:
         return
     ranges = [(start, start + _PASSAGES_A_WORKER)
               for start in range(low, high + 1, _PASSAGES_A_WORKER)]
     pieces: Iterable[bytes]
     if where:  # (the documents that changed: a few hundred at a time)
-        pieces = [_passage_lines(lite, where, encoding)]
+        pieces = [_passage_lines(lite, chosen, encoding)]
     elif len(ranges) >= 2 and workers() >= 2:
         path = lite.execute("PRAGMA database_list").fetchone()[2]
         pieces = map_on_cores(_passage_lines_of, ranges, path, encoding)
@@ -664,8 +665,9 @@ def _copy_passages(db: Any, lite: sqlite3.Connection, names: str, where: str) ->
 
 
 def _numbered(numbers: tuple[int, int]) -> str:
-    """The condition of the passages numbered from ``numbers[0]`` up to ``numbers[1]``."""
-    return f" WHERE passage >= {numbers[0]} AND passage < {numbers[1]}"
+    """The ``FROM`` and ``WHERE`` clauses of the passages numbered from ``numbers[0]`` up to
+    ``numbers[1]``."""
+    return f" FROM passages WHERE passage >= {numbers[0]} AND passage < {numbers[1]}"
 
 
 def _passage_lines_of(numbers: tuple[int, int], path: str, encoding: str) -> bytes:
@@ -678,10 +680,11 @@ def _passage_lines_of(numbers: tuple[int, int], path: str, encoding: str) -> byt
         lite.close()
 
 
-def _passage_lines(lite: sqlite3.Connection, where: str, encoding: str) -> bytes:
-    """The COPY lines (text format) of the passages ``where`` selects, with their terms."""
+def _passage_lines(lite: sqlite3.Connection, chosen: str, encoding: str) -> bytes:
+    """The COPY lines (text format) of the passages ``chosen`` (``FROM`` and ``WHERE``
+    clauses) selects, with their terms."""
     columns = tuple(row[1] for row in lite.execute("PRAGMA table_info(passages)"))
-    rows = lite.execute(f"SELECT * FROM passages{where} ORDER BY passage")
+    rows = lite.execute(f"SELECT passages.*{chosen} ORDER BY passage")
     return "".join("\t".join(map(_copy_value, row)) + "\n" for row in _with_terms(
         lite, rows, columns.index("doc"), columns.index("position"), columns.index("leaf"))
                    ).encode(encoding)

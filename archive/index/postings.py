@@ -44,6 +44,7 @@ import numpy as np
 
 from . import facetrows
 from .db import Database, read_slice
+from .texts import passages_of
 from .version import SEGMENTS
 
 
@@ -210,7 +211,7 @@ def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
     doc_rank = np.full(int(docs_found.max(initial=0)) + 1, -1, dtype=np.int64)
     doc_rank[docs_found] = np.arange(len(docs_found))
     rows = np.fromiter(chain.from_iterable(db.execute(
-        f"SELECT passage, doc, position FROM passages{where}")), dtype=np.int64).reshape(-1, 3)
+        f"SELECT passage, doc, position{passages_of(where)}")), dtype=np.int64).reshape(-1, 3)
     ranks_of_docs = doc_rank[rows[:, 1]]
     order = np.lexsort((rows[:, 2], ranks_of_docs))
     passage_of_rank = rows[order, 0]

@@ -22,6 +22,7 @@ from tei.parse import parse_tei
 
 from .attributes import AttributeMap, AttributePlan, attribute_map
 from .hits import HitFields, passage_addresses, string_value
+from .packed import deflate, inflate, make_hit, pack, unpack
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -75,7 +76,6 @@ class TreeCache:
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
     FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
-    ANSWER_ENTRY = 104  # bytes per hit of an answer kept apart (a named tuple of six)
     #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
     #: (remembered hits, maps, elements by name), worth more than as much of another tree.
     TREES_SHARE = 0.75
@@ -229,7 +229,7 @@ class TreeCache:
         if aside is not None and aside[0] == stamp:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
-            return cast(list[tuple[Any, ...]], aside[1])
+            return unpack(inflate(aside[1]))
         kept = self._entries.get(key[0])
         if kept is not None and kept.stamp == stamp:
             return None
@@ -240,9 +240,9 @@ class TreeCache:
         if read:
             found = [(*fields, tuple(map(element.get, read)))
                      for fields, element in zip(found, elements, strict=True)]
-        self._keep_aside(key, stamp, found, sum(
-            self.FIELDS_ENTRY * (1 + len(read)) + sys.getsizeof(fields[1])
-            + (0 if fields[2] is None else sys.getsizeof(fields[2])) for fields in found), aside)
+        # by field, deflated: a third of their characters, not a tuple and two strings a hit
+        packed = deflate(pack(found, 1))
+        self._keep_aside(key, stamp, packed, sys.getsizeof(packed), aside)
         return found
 
     def attribute_hits(self, path: Path, plan: AttributePlan, stamp: tuple[int, int] | None,
@@ -297,15 +297,15 @@ class TreeCache:
     def answer(self, path: Path, query: str,
                stamp: tuple[int, int] | None) -> list[Any] | None:
         """The hits of ``query`` (a key naming an expression and its namespaces) in ``path``
-        kept apart by :meth:`keep_answer` (shared: never changed by the caller); None when
-        none are kept for the file as it is now."""
+        kept apart by :meth:`keep_answer` (made anew from their packed record); None when none
+        are kept for the file as it is now."""
         key = (str(path), query)
         aside = self._aside.get(key)
         if aside is None or aside[0] != (stamp or file_stamp(path)):
             return None
         self._aside.move_to_end(key)
         self._aside[key] = (*aside[:3], self.query)
-        return cast(list[Any], aside[1])
+        return unpack(inflate(aside[1]), make_hit)
 
     def keep_answer(self, path: Path, query: str, stamp: tuple[int, int] | None,
                     hits: list[Any]) -> None:
@@ -315,18 +315,19 @@ class TreeCache:
 
         For the shapes nothing else kept apart answers (``//tei:date[ancestor::tei:p[
         tei:orgName]]``, ``for $p in //tei:p return count($p//tei:persName)``): asked again
-        over more documents than the trees' budget holds, they parse none of them. A hit
-        costs a tuple and its strings (equal numbers' hits are one) against a tree's eight
-        times its file; kept as attribute values are (see :meth:`attribute_values`).
+        over more documents than the trees' budget holds, they parse none of them. Kept packed
+        by field (:func:`archive.xpath.packed.pack`: a few strings a document, where a tuple
+        and its strings a hit took six times more), as attribute values are kept (see
+        :meth:`attribute_values`).
         """
         key = str(path)
         stamp = stamp or file_stamp(path)
         kept = self._entries.get(key)
         if kept is not None and kept.stamp == stamp:
             return
-        self._keep_aside((key, query), stamp, hits, 8 * len(hits) + sum(
-            self.ANSWER_ENTRY + sum(map(sys.getsizeof, hit[1:]))
-            for hit in {id(hit): hit for hit in hits}.values()), self._aside.get((key, query)))
+        packed = deflate(pack(hits, 1))
+        self._keep_aside((key, query), stamp, packed, sys.getsizeof(packed),
+                         self._aside.get((key, query)))
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:
@@ -345,7 +346,7 @@ class TreeCache:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
             found: dict[Any, str] = {}
-            for tag, ranked in aside[1].items():
+            for tag, ranked in inflate(aside[1]).items():
                 named = list(root.iter(tag))
                 found.update((named[rank], address) for rank, address in ranked)
             return found
@@ -357,8 +358,8 @@ class TreeCache:
             for tag in {element.tag for element in found}:
                 by_tag[tag] = [(rank, found[element]) for rank, element
                                in enumerate(root.iter(tag)) if element in found]
-            self._keep_aside(key, stamp, by_tag, sum(
-                self.VALUE_ENTRY + len(address) for address in found.values()), aside)
+            deflated = deflate(by_tag)
+            self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
         return found
 
     def elements(self, path: Path, name: str,

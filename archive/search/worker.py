@@ -38,6 +38,7 @@ from ..errors import ArchiveError, QueryError
 from ..index import die_with_parent, worker_context
 from ..xpath import (
     TREES,
+    VALUES_SHARE,
     CompiledQuery,
     Packed,
     PackedHits,
@@ -499,7 +500,8 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
     try:
         compiled = compile_query(expression, namespaces)
         gather = corpus_plan(compiled) if corpus else None  # the corpus's: values only
-        TREES.resize(settings.query_cache_mb * 1024 * 1024)
+        trees = settings.query_cache_mb * 1024 * 1024
+        TREES.resize(trees, int(trees * VALUES_SHARE))
         TREES.new_query()
         listing, chosen = candidates(settings, _pruning(compiled, gather), shard, shards)
         answer = index_answer(compiled)

@@ -29,6 +29,9 @@ TREE_CACHE_BUDGET = 256 * 1024 * 1024
 #: Budget of what is kept apart from the trees not kept (see TreeCache.attribute_values and
 #: TreeCache.named_hits): a few dozen bytes per element against a tree's eight times its file.
 VALUES_BUDGET = 128 * 1024 * 1024
+#: Of a query worker's tree budget (``query_cache_mb``), what it may keep apart besides: the
+#: one setting bounds both (256 MB: 128 MB more, as :data:`VALUES_BUDGET`).
+VALUES_SHARE = 0.5
 
 
 @dataclass(slots=True)
@@ -96,12 +99,17 @@ class TreeCache:
         self._aside: OrderedDict[tuple[str, str], tuple[tuple[int, int], Any, int,
                                                         int]] = OrderedDict()
 
-    def resize(self, budget: int) -> None:
-        """Set the budget (bytes), putting out the least recently used trees beyond it."""
+    def resize(self, budget: int, values: int | None = None) -> None:
+        """Set the budget (bytes), putting out the least recently used trees beyond it, and
+        when given the :attr:`values_budget` likewise."""
         self.budget = budget
         while self.used > budget and self._entries:
             oldest = self._entries.popitem(last=False)[1]
             self.used -= oldest.cost
+        if values is not None:
+            self.values_budget = values
+            while self.aside_used > values and self._aside:
+                self.aside_used -= self._aside.popitem(last=False)[1][2]
 
     def new_query(self) -> None:
         """Say that a new query starts: trees used by earlier ones may be put out for it."""

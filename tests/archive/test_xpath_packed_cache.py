@@ -5,7 +5,10 @@ documents a warm run parsed most documents again)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +62,30 @@ def test_a_deflated_record_is_the_record(record: object) -> None:
     assert inflate(deflate(record)) == record
     if isinstance(record, tuple):
         assert unpack(inflate(deflate(record))) == unpack(record)
+
+
+def test_the_workers_setting_bounds_what_they_keep_apart_too(
+        indexed_corpus: Settings, channel: Callable[[], Any]) -> None:
+    # ARCHIVE_QUERY_CACHE_MB bounds a worker's trees and, half as much again, what it keeps
+    # apart from the trees not kept (it was a fixed 128 MB whatever the setting)
+    from archive.search import worker
+    from archive.xpath import TREES
+
+    small = dataclasses.replace(indexed_corpus, query_cache_mb=2)
+    try:
+        worker._answer(channel(), channel(), small, "//tei:persName", None, 100, 60, 0, 1)
+        assert (TREES.budget, TREES.values_budget) == (2 * 1024**2, 1024**2)
+    finally:
+        TREES.clear()
+        TREES.resize(256 * 1024**2, 128 * 1024**2)
+
+
+def test_a_smaller_values_budget_puts_out_the_oldest_kept_apart(
+        files: list[tuple[str, Path]]) -> None:
+    cache = TreeCache(budget=0)
+    evaluate_files(compile_query("//tei:persName"), files, limit=10_000, timeout=60,
+                   cache=cache)
+    held = cache.aside_used
+    assert held > 0
+    cache.resize(0, held // 2)
+    assert 0 < cache.aside_used <= held // 2 == cache.values_budget

@@ -17,6 +17,7 @@ strings and zips the fields back into the same tuples, in C.
 from __future__ import annotations
 
 import marshal
+import sys
 import zlib
 from array import array
 from bisect import bisect_right
@@ -101,6 +102,20 @@ def deflate(record: Any) -> bytes:
 def inflate(data: bytes) -> Any:
     """The record :func:`deflate` was given."""
     return marshal.loads(zlib.decompress(data))
+
+
+def packed_bytes(packed: Packed) -> int:
+    """About the bytes a packed record holds (its strings, arrays and tuples), for a budget."""
+    return sum(_deep_bytes(value) for _, value in packed[1]) + 64 + 16 * len(packed[1])
+
+
+def _deep_bytes(value: Any) -> int:
+    # a value's bytes with those of the tuples and strings it holds (None is shared: 0)
+    if value is None:
+        return 0
+    if isinstance(value, tuple):
+        return sys.getsizeof(value) + sum(map(_deep_bytes, value))
+    return sys.getsizeof(value)
 
 
 #: A hit from its fields (a plain tuple), made in C: Hit._make costs more.

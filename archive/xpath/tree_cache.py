@@ -22,7 +22,7 @@ from tei.parse import parse_tei
 
 from .attributes import AttributeMap, AttributePlan, attribute_map
 from .hits import HitFields, passage_addresses, string_value
-from .packed import deflate, inflate, make_hit, pack, unpack
+from .packed import Packed, deflate, inflate, make_hit, pack, packed_bytes, unpack
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -79,6 +79,10 @@ class TreeCache:
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
     FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
+    #: Of the values budget, what may be filled by records kept packed but not deflated
+    #: (read again with no inflating: a warm ``//tei:p[contains(., 'w')]`` inflating every
+    #: paragraph took half as long again); beyond, records are deflated (a third the size).
+    PLAIN_SHARE = 0.5
     #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
     #: (remembered hits, maps, elements by name), worth more than as much of another tree.
     TREES_SHARE = 0.75
@@ -237,7 +241,7 @@ class TreeCache:
         if aside is not None and aside[0] == stamp:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
-            return unpack(inflate(aside[1]))
+            return unpack(_expand(aside[1]))
         kept = self._entries.get(key[0])
         if kept is not None and kept.stamp == stamp:
             return None
@@ -248,9 +252,8 @@ class TreeCache:
         if read:
             found = [(*fields, tuple(map(element.get, read)))
                      for fields, element in zip(found, elements, strict=True)]
-        # by field, deflated: a third of their characters, not a tuple and two strings a hit
-        packed = deflate(pack(found, 1))
-        self._keep_aside(key, stamp, packed, sys.getsizeof(packed), aside)
+        # by field, deflated where room is short: not a tuple and two strings a hit
+        self._keep_aside(key, stamp, *self._compact(pack(found, 1)), aside)
         return found
 
     def attribute_hits(self, path: Path, plan: AttributePlan, stamp: tuple[int, int] | None,
@@ -313,7 +316,7 @@ class TreeCache:
             return None
         self._aside.move_to_end(key)
         self._aside[key] = (*aside[:3], self.query)
-        return unpack(inflate(aside[1]), make_hit)
+        return unpack(_expand(aside[1]), make_hit)
 
     def keep_answer(self, path: Path, query: str, stamp: tuple[int, int] | None,
                     hits: list[Any]) -> None:
@@ -333,9 +336,16 @@ class TreeCache:
         kept = self._entries.get(key)
         if kept is not None and kept.stamp == stamp:
             return
-        packed = deflate(pack(hits, 1))
-        self._keep_aside((key, query), stamp, packed, sys.getsizeof(packed),
+        self._keep_aside((key, query), stamp, *self._compact(pack(hits, 1)),
                          self._aside.get((key, query)))
+
+    def _compact(self, packed: Packed) -> tuple[Packed | bytes, int]:
+        # a record to keep apart and its cost: as it is while the values budget is less than
+        # PLAIN_SHARE full, else deflated (a third the size, inflated when read)
+        if self.aside_used < self.values_budget * self.PLAIN_SHARE:
+            return packed, packed_bytes(packed)
+        deflated = deflate(packed)
+        return deflated, sys.getsizeof(deflated)
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:
@@ -497,6 +507,11 @@ class TreeCache:
         self._aside.clear()
         self.aside_used = 0
         self.used = 0
+
+
+def _expand(kept: Packed | bytes) -> Packed:
+    # a record kept apart, inflated when it was deflated (see TreeCache._compact)
+    return cast(Packed, inflate(kept)) if isinstance(kept, bytes) else kept
 
 
 def file_stamp(path: str | Path) -> tuple[int, int]:

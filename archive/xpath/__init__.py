@@ -19,11 +19,25 @@ from .evaluate import (
     index_answer,
 )
 from .hits import Hit, classify
+from .packed import (
+    FEW,
+    SEPARATOR,
+    Field,
+    Packed,
+    PackedHits,
+    deflate,
+    inflate,
+    make_hit,
+    pack,
+    unpack,
+)
 from .parse import parse_expression
-from .tree_cache import TreeCache, folder_stamps
+from .tree_cache import VALUES_SHARE, TreeCache, folder_stamps
 from .values import Unsupported, compile_nodes, compile_value
 
 __all__ = [
+    "FEW", "SEPARATOR", "Field", "Packed", "PackedHits", "deflate", "inflate", "make_hit",
+    "pack", "unpack", "VALUES_SHARE",
     "CompiledQuery", "Hit", "IndexAnswer", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult",
     "TREES", "TreeCache", "Unsupported", "classify", "compile_nodes", "compile_query",
     "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_values",

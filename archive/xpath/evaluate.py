@@ -46,7 +46,7 @@ class QueryResult:
 
     query: str
     count: int
-    hits: tuple[Hit, ...]
+    hits: Sequence[Hit]  # a tuple, or the records workers sent (PackedHits), read alike
     elapsed_ms: float
     truncated: bool
     engine: str = "lxml"

@@ -22,12 +22,16 @@ from tei.parse import parse_tei
 
 from .attributes import AttributeMap, AttributePlan, attribute_map
 from .hits import HitFields, passage_addresses, string_value
+from .packed import Packed, deflate, inflate, make_hit, pack, packed_bytes, unpack
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
 #: Budget of what is kept apart from the trees not kept (see TreeCache.attribute_values and
 #: TreeCache.named_hits): a few dozen bytes per element against a tree's eight times its file.
 VALUES_BUDGET = 128 * 1024 * 1024
+#: Of a query worker's tree budget (``query_cache_mb``), what it may keep apart besides: the
+#: one setting bounds both (256 MB: 128 MB more, as :data:`VALUES_BUDGET`).
+VALUES_SHARE = 0.5
 
 
 @dataclass(slots=True)
@@ -75,7 +79,10 @@ class TreeCache:
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
     VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
     FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
-    ANSWER_ENTRY = 104  # bytes per hit of an answer kept apart (a named tuple of six)
+    #: Of the values budget, what may be filled by records kept packed but not deflated
+    #: (read again with no inflating: a warm ``//tei:p[contains(., 'w')]`` inflating every
+    #: paragraph took half as long again); beyond, records are deflated (a third the size).
+    PLAIN_SHARE = 0.5
     #: Of the budget, what new trees may fill: the rest is for what kept trees gather later
     #: (remembered hits, maps, elements by name), worth more than as much of another tree.
     TREES_SHARE = 0.75
@@ -96,12 +103,17 @@ class TreeCache:
         self._aside: OrderedDict[tuple[str, str], tuple[tuple[int, int], Any, int,
                                                         int]] = OrderedDict()
 
-    def resize(self, budget: int) -> None:
-        """Set the budget (bytes), putting out the least recently used trees beyond it."""
+    def resize(self, budget: int, values: int | None = None) -> None:
+        """Set the budget (bytes), putting out the least recently used trees beyond it, and
+        when given the :attr:`values_budget` likewise."""
         self.budget = budget
         while self.used > budget and self._entries:
             oldest = self._entries.popitem(last=False)[1]
             self.used -= oldest.cost
+        if values is not None:
+            self.values_budget = values
+            while self.aside_used > values and self._aside:
+                self.aside_used -= self._aside.popitem(last=False)[1][2]
 
     def new_query(self) -> None:
         """Say that a new query starts: trees used by earlier ones may be put out for it."""
@@ -229,7 +241,7 @@ class TreeCache:
         if aside is not None and aside[0] == stamp:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
-            return cast(list[tuple[Any, ...]], aside[1])
+            return unpack(_expand(aside[1]))
         kept = self._entries.get(key[0])
         if kept is not None and kept.stamp == stamp:
             return None
@@ -240,9 +252,8 @@ class TreeCache:
         if read:
             found = [(*fields, tuple(map(element.get, read)))
                      for fields, element in zip(found, elements, strict=True)]
-        self._keep_aside(key, stamp, found, sum(
-            self.FIELDS_ENTRY * (1 + len(read)) + sys.getsizeof(fields[1])
-            + (0 if fields[2] is None else sys.getsizeof(fields[2])) for fields in found), aside)
+        # by field, deflated where room is short: not a tuple and two strings a hit
+        self._keep_aside(key, stamp, *self._compact(pack(found, 1)), aside)
         return found
 
     def attribute_hits(self, path: Path, plan: AttributePlan, stamp: tuple[int, int] | None,
@@ -297,15 +308,15 @@ class TreeCache:
     def answer(self, path: Path, query: str,
                stamp: tuple[int, int] | None) -> list[Any] | None:
         """The hits of ``query`` (a key naming an expression and its namespaces) in ``path``
-        kept apart by :meth:`keep_answer` (shared: never changed by the caller); None when
-        none are kept for the file as it is now."""
+        kept apart by :meth:`keep_answer` (made anew from their packed record); None when none
+        are kept for the file as it is now."""
         key = (str(path), query)
         aside = self._aside.get(key)
         if aside is None or aside[0] != (stamp or file_stamp(path)):
             return None
         self._aside.move_to_end(key)
         self._aside[key] = (*aside[:3], self.query)
-        return cast(list[Any], aside[1])
+        return unpack(_expand(aside[1]), make_hit)
 
     def keep_answer(self, path: Path, query: str, stamp: tuple[int, int] | None,
                     hits: list[Any]) -> None:
@@ -315,18 +326,26 @@ class TreeCache:
 
         For the shapes nothing else kept apart answers (``//tei:date[ancestor::tei:p[
         tei:orgName]]``, ``for $p in //tei:p return count($p//tei:persName)``): asked again
-        over more documents than the trees' budget holds, they parse none of them. A hit
-        costs a tuple and its strings (equal numbers' hits are one) against a tree's eight
-        times its file; kept as attribute values are (see :meth:`attribute_values`).
+        over more documents than the trees' budget holds, they parse none of them. Kept packed
+        by field (:func:`archive.xpath.packed.pack`: a few strings a document, where a tuple
+        and its strings a hit took six times more), as attribute values are kept (see
+        :meth:`attribute_values`).
         """
         key = str(path)
         stamp = stamp or file_stamp(path)
         kept = self._entries.get(key)
         if kept is not None and kept.stamp == stamp:
             return
-        self._keep_aside((key, query), stamp, hits, 8 * len(hits) + sum(
-            self.ANSWER_ENTRY + sum(map(sys.getsizeof, hit[1:]))
-            for hit in {id(hit): hit for hit in hits}.values()), self._aside.get((key, query)))
+        self._keep_aside((key, query), stamp, *self._compact(pack(hits, 1)),
+                         self._aside.get((key, query)))
+
+    def _compact(self, packed: Packed) -> tuple[Packed | bytes, int]:
+        # a record to keep apart and its cost: as it is while the values budget is less than
+        # PLAIN_SHARE full, else deflated (a third the size, inflated when read)
+        if self.aside_used < self.values_budget * self.PLAIN_SHARE:
+            return packed, packed_bytes(packed)
+        deflated = deflate(packed)
+        return deflated, sys.getsizeof(deflated)
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,
                           root: Any) -> dict[Any, str]:
@@ -345,7 +364,7 @@ class TreeCache:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
             found: dict[Any, str] = {}
-            for tag, ranked in aside[1].items():
+            for tag, ranked in inflate(aside[1]).items():
                 named = list(root.iter(tag))
                 found.update((named[rank], address) for rank, address in ranked)
             return found
@@ -357,8 +376,8 @@ class TreeCache:
             for tag in {element.tag for element in found}:
                 by_tag[tag] = [(rank, found[element]) for rank, element
                                in enumerate(root.iter(tag)) if element in found]
-            self._keep_aside(key, stamp, by_tag, sum(
-                self.VALUE_ENTRY + len(address) for address in found.values()), aside)
+            deflated = deflate(by_tag)
+            self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
         return found
 
     def elements(self, path: Path, name: str,
@@ -488,6 +507,11 @@ class TreeCache:
         self._aside.clear()
         self.aside_used = 0
         self.used = 0
+
+
+def _expand(kept: Packed | bytes) -> Packed:
+    # a record kept apart, inflated when it was deflated (see TreeCache._compact)
+    return cast(Packed, inflate(kept)) if isinstance(kept, bytes) else kept
 
 
 def file_stamp(path: str | Path) -> tuple[int, int]:

@@ -95,12 +95,12 @@ def test_remembered_per_values_of_the_attributes_read() -> None:
     # else the element holds (its words, an xml:id): remembered once
     plan = _map_plan(SHIPPED["year"], "document")
     assert plan.native.attributes == ("from", "notAfter", "notBefore", "to", "when")
-    first = plan.values(document({"from": "1817", "to": "1819"}))
+    first = plan.values(document({"from": "1817", "to": "1819"}), {})
     remembered = len(plan.memo)
     tree = document({"from": "1817", "to": "1819", "resp": "#me",
                      "{http://www.w3.org/XML/1998/namespace}id": "d9"})
     tree.getroot().find(f".//{{{TEI_NS}}}date").text = "other words"
-    assert plan.values(tree) == first == ["1817", "1818", "1819"]
+    assert plan.values(tree, {}) == first == ["1817", "1818", "1819"]
     assert len(plan.memo) == remembered
 
 

@@ -7,22 +7,15 @@ documents."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections import Counter
 from contextlib import closing
-from pathlib import Path
-
-import pytest
 
 from archive.config import Settings
 from archive.index import load_facets, update_index
 from archive.index.db import reader
 from archive.index.rows import extract
 from archive.registry import ref_resolver
-
-#: Passages inside passages, names inside names.
-NESTED = Path(__file__).parents[2] / "fixtures" / "mentions" / "nested_mentions.xml"
 
 Row = tuple[str, str, str | None, str]
 
@@ -58,14 +51,8 @@ def _check(settings: Settings) -> None:
         "SELECT facet, value, count FROM facet_totals")) == dict(totals)
 
 
-def test_facet_rows_are_one_record_per_document(corpus: Settings,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive.index import update, workers
-
-    shutil.copy(NESTED, corpus.tei_dir / "z_nested_mentions.xml")  # past the first worker's
-    monkeypatch.setattr(workers, "PARALLEL_MIN", 2)
-    monkeypatch.setattr(update, "CHUNK", 2)
-    update_index(corpus, full=True)  # on workers, in scratch databases of two files each
+def test_facet_rows_are_one_record_per_document(rebuilt_on_workers: Settings) -> None:
+    corpus = rebuilt_on_workers
     _check(corpus)
     with closing(sqlite3.connect(corpus.index_path)) as db:
         kinds = dict(db.execute("SELECT name, type FROM sqlite_master"

@@ -7,20 +7,13 @@ are those of the files."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from contextlib import closing
-from pathlib import Path
-
-import pytest
 
 from archive.config import Settings
 from archive.index import leaf_passages, update_index
 from archive.index.db import reader
 from archive.index.rows import extract
-
-#: Passages inside passages.
-NESTED = Path(__file__).parents[2] / "fixtures" / "mentions" / "nested_mentions.xml"
 
 Passage = tuple[str, str, int, int]
 
@@ -60,14 +53,8 @@ def _check(settings: Settings) -> None:
         assert raw.execute("PRAGMA index_list(passages)").fetchall() == []
 
 
-def test_a_documents_passages_are_found_by_their_range(corpus: Settings,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive.index import update, workers
-
-    shutil.copy(NESTED, corpus.tei_dir / "z_nested_mentions.xml")  # past the first worker's
-    monkeypatch.setattr(workers, "PARALLEL_MIN", 2)
-    monkeypatch.setattr(update, "CHUNK", 2)
-    update_index(corpus, full=True)  # on workers, in scratch databases of two files each
+def test_a_documents_passages_are_found_by_their_range(rebuilt_on_workers: Settings) -> None:
+    corpus = rebuilt_on_workers
     _check(corpus)
     # an update: a document changed (a passage more), one deleted, one added
     path = corpus.tei_dir / "z_nested_mentions.xml"

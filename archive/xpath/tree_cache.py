@@ -77,8 +77,6 @@ class TreeCache:
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
-    VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
-    FIELDS_ENTRY = 72  # bytes per element's hit fields kept apart (a tuple and its place)
     #: Of the values budget, what may be filled by records kept packed but not deflated
     #: (read again with no inflating: a warm ``//tei:p[contains(., 'w')]`` inflating every
     #: paragraph took half as long again); beyond, records are deflated (a third the size).
@@ -183,7 +181,7 @@ class TreeCache:
         if aside is not None and aside[0] == stamp:
             self._aside.move_to_end(key)
             self._aside[key] = (stamp, aside[1], aside[2], self.query)
-            return cast(AttributeMap, aside[1])
+            return cast(AttributeMap, _expand(aside[1]))
         found = self.attributes(path, attribute, stamp, kept_only=True)
         if found is not None:
             return found
@@ -196,9 +194,11 @@ class TreeCache:
         bare: AttributeMap = {value: {tag: [(rank, None) for rank, _ in pairs]
                                       for tag, pairs in by_tag.items()}
                               for value, by_tag in found.items()}
-        self._keep_aside(key, stamp, bare, sum(
-            self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
-            for pairs in by_tag.values()), aside)
+        # deflated, as passages are: kept plain, a dict, a list and a string a value and a
+        # tuple an element took ~18 times more (at 60,000 documents past the budget: a warm
+        # //tei:*[@ref = 'x'] parsed most documents again)
+        deflated = deflate(bare)
+        self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
         return bare
 
     def _keep_aside(self, key: tuple[str, str], stamp: tuple[int, int], kept: Any, cost: int,
@@ -262,10 +262,12 @@ class TreeCache:
         """(tag, hit fields) of the elements ``plan`` selects in ``path``, in document order,
         for a tree that is not kept; None for a kept tree (its map and hits are kept with it).
 
-        The fields are made by ``make`` from the elements the first time a query selects them
-        and kept in the attribute's map kept apart (see :meth:`attribute_values`), within its
-        budget: ``//tei:*[@ref = '#x']`` asked again parses no tree, and another value parses
-        only the trees holding it whose elements were not selected before.
+        The elements are found from the attribute's map kept apart (see
+        :meth:`attribute_values`), their fields made by ``make`` the first time a query
+        selects them and kept apart too, packed by rank (as :meth:`named_hits` keeps its
+        records), within the same budget: ``//tei:*[@ref = '#x']`` asked again parses no
+        tree, and another value parses only the trees holding it whose elements were not
+        selected before.
 
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
@@ -274,36 +276,36 @@ class TreeCache:
         kept = self._entries.get(key)
         if kept is not None and kept.stamp == stamp:
             return None
-        aside = self._aside.get((key, plan.attribute))
-        full = None  # the tree's map, when it was read
-        if aside is not None and aside[0] == stamp:
-            values = self.attribute_values(path, plan.attribute, stamp)
-        else:  # one walk of the tree for the map kept apart and for the elements
-            tree = self._entry(path, stamp).tree
-            if key in self._entries:  # kept now: it was parsed
-                return None
-            full = attribute_map(tree, plan.attribute)
-            values = self._describe((key, plan.attribute), stamp, full, aside)
-        chosen = plan.chosen(values)
-        if any(fields is None for _, (_, fields) in chosen):
-            if full is None:
-                full = attribute_map(self._entry(path, stamp).tree, plan.attribute)
-            made = make(plan.select(full))
-            by_rank = {rank: fields for (_, (rank, _)), fields in zip(chosen, made, strict=True)}
-            aside = self._aside.get((key, plan.attribute))
-            extra = sum(self.FIELDS_ENTRY + sys.getsizeof(value) + (
-                0 if context is None else sys.getsizeof(context)) for _, value, context in made)
-            if aside is not None and aside[1] is values \
-                    and self.aside_used + extra <= self.values_budget:
-                for value in plan.values:  # in place: the map kept apart holds them now
-                    for tag, pairs in values.get(value, {}).items():
-                        if plan.selects_tag(tag):
-                            pairs[:] = [(rank, by_rank.get(rank, fields))
-                                        for rank, fields in pairs]
-                self._aside[(key, plan.attribute)] = (*aside[:2], aside[2] + extra, aside[3])
-                self.aside_used += extra
-            return [(tag, fields) for (tag, _), fields in zip(chosen, made, strict=True)]
-        return [(tag, fields) for tag, (_, fields) in chosen]
+        mapped = self._aside.get((key, plan.attribute))
+        fields_key = (key, "=" + plan.attribute)  # (no attribute's Clark name starts so)
+        fields = self._fields(fields_key, stamp)
+        if mapped is not None and mapped[0] == stamp:
+            chosen = plan.chosen(self.attribute_values(path, plan.attribute, stamp))
+            if all(rank in fields for _, (rank, _) in chosen):
+                return [(tag, fields[rank]) for tag, (rank, _) in chosen]
+        tree = self._entry(path, stamp).tree
+        if key in self._entries:  # kept now: it was parsed
+            return None
+        full = attribute_map(tree, plan.attribute)  # one walk for the map apart and elements
+        if mapped is None or mapped[0] != stamp:
+            self._describe((key, plan.attribute), stamp, full, mapped)
+        chosen = plan.chosen(full)
+        made = make([element for _, (_, element) in chosen])
+        if made:
+            fields.update((rank, hit) for (_, (rank, _)), hit in zip(chosen, made, strict=True))
+            self._keep_aside(fields_key, stamp, *self._compact(pack(
+                [(rank, *hit) for rank, hit in sorted(fields.items())], 1)),
+                self._aside.get(fields_key))
+        return [(tag, hit) for (tag, _), hit in zip(chosen, made, strict=True)]
+
+    def _fields(self, key: tuple[str, str], stamp: tuple[int, int]) -> dict[int, HitFields]:
+        # the hit fields kept apart by attribute_hits for a file as it is now, by rank
+        aside = self._aside.get(key)
+        if aside is None or aside[0] != stamp:
+            return {}
+        self._aside.move_to_end(key)
+        self._aside[key] = (*aside[:3], self.query)
+        return {row[0]: row[1:] for row in unpack(_expand(aside[1]))}
 
     def answer(self, path: Path, query: str,
                stamp: tuple[int, int] | None) -> list[Any] | None:
@@ -509,9 +511,9 @@ class TreeCache:
         self.used = 0
 
 
-def _expand(kept: Packed | bytes) -> Packed:
+def _expand(kept: Any) -> Any:
     # a record kept apart, inflated when it was deflated (see TreeCache._compact)
-    return cast(Packed, inflate(kept)) if isinstance(kept, bytes) else kept
+    return inflate(kept) if isinstance(kept, bytes) else kept
 
 
 def file_stamp(path: str | Path) -> tuple[int, int]:

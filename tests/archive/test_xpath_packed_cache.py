@@ -89,3 +89,23 @@ def test_a_smaller_values_budget_puts_out_the_oldest_kept_apart(
     assert held > 0
     cache.resize(0, held // 2)
     assert 0 < cache.aside_used <= held // 2 == cache.values_budget
+
+
+@pytest.mark.parametrize("expression", [
+    "//tei:*[@ref = '#leon-trotsky']",
+    "//tei:*[@ref = ('#moscow', '#leon-trotsky')]",
+])
+def test_a_repeated_attribute_query_past_the_trees_budget_parses_nothing(
+        files: list[tuple[str, Path]], expression: str) -> None:
+    # at 60,000 documents a warm //tei:*[@ref = 'COMMON'] parsed most documents again: the map
+    # of every @ref kept apart (a tuple an element) filled the budget, its hits found no room
+    compiled = compile_query(expression)
+    full = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=TreeCache())
+    cache = TreeCache(budget=0)  # no tree kept
+    cache.values_budget = 1_600 * len(files)
+    first = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+    assert cache.misses == len(files)
+    again = evaluate_files(compiled, files, limit=10_000, timeout=60, cache=cache)
+    assert cache.misses == len(files)  # none parsed again
+    assert cache.aside_used <= cache.values_budget
+    assert (first.count, first.hits) == (again.count, again.hits) == (full.count, full.hits)

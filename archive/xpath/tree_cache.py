@@ -77,6 +77,7 @@ class TreeCache:
     MAP_ENTRY = 120  # bytes per element of an attribute map (a proxy and a tuple)
     HIT_ENTRY = 400  # bytes per remembered hit (a proxy, its string value and context)
     NAMED_ENTRY = 80  # bytes per element found by name (a proxy and its place in a list)
+    VALUE_ENTRY = 72  # bytes per attribute of a map kept apart (a tuple and its place)
     #: Of the values budget, what may be filled by records kept packed but not deflated
     #: (read again with no inflating: a warm ``//tei:p[contains(., 'w')]`` inflating every
     #: paragraph took half as long again); beyond, records are deflated (a third the size).
@@ -194,11 +195,13 @@ class TreeCache:
         bare: AttributeMap = {value: {tag: [(rank, None) for rank, _ in pairs]
                                       for tag, pairs in by_tag.items()}
                               for value, by_tag in found.items()}
-        # deflated, as passages are: kept plain, a dict, a list and a string a value and a
-        # tuple an element took ~18 times more (at 60,000 documents past the budget: a warm
-        # //tei:*[@ref = 'x'] parsed most documents again)
-        deflated = deflate(bare)
-        self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
+        if self.aside_used < self.values_budget * self.PLAIN_SHARE:
+            self._keep_aside(key, stamp, bare, sum(
+                self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
+                for pairs in by_tag.values()), aside)
+        else:  # deflated as packed records are (see _compact; a twentieth of a plain map)
+            deflated = deflate(bare)
+            self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
         return bare
 
     def _keep_aside(self, key: tuple[str, str], stamp: tuple[int, int], kept: Any, cost: int,

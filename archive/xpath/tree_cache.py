@@ -22,7 +22,7 @@ from tei.parse import parse_tei
 
 from .attributes import AttributeMap, AttributePlan, attribute_map
 from .hits import HitFields, passage_addresses, string_value
-from .packed import Packed, deflate, inflate, make_hit, pack, packed_bytes, unpack
+from .packed import deflate, inflate, make_hit, pack, packed_bytes, unpack
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -195,13 +195,10 @@ class TreeCache:
         bare: AttributeMap = {value: {tag: [(rank, None) for rank, _ in pairs]
                                       for tag, pairs in by_tag.items()}
                               for value, by_tag in found.items()}
-        if self.aside_used < self.values_budget * self.PLAIN_SHARE:
-            self._keep_aside(key, stamp, bare, sum(
-                self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
-                for pairs in by_tag.values()), aside)
-        else:  # deflated as packed records are (see _compact; a twentieth of a plain map)
-            deflated = deflate(bare)
-            self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
+        # (deflated, when the budget is half full: a twentieth of a plain map)
+        self._keep_aside(key, stamp, *self._compact(bare, sum(
+            self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
+            for pairs in by_tag.values())), aside)
         return bare
 
     def _keep_aside(self, key: tuple[str, str], stamp: tuple[int, int], kept: Any, cost: int,
@@ -344,12 +341,13 @@ class TreeCache:
         self._keep_aside((key, query), stamp, *self._compact(pack(hits, 1)),
                          self._aside.get((key, query)))
 
-    def _compact(self, packed: Packed) -> tuple[Packed | bytes, int]:
-        # a record to keep apart and its cost: as it is while the values budget is less than
-        # PLAIN_SHARE full, else deflated (a third the size, inflated when read)
+    def _compact(self, record: Any, cost: int | None = None) -> tuple[Any, int]:
+        # a record to keep apart and its cost (``cost``, else a packed record's bytes): as it
+        # is while the values budget is less than PLAIN_SHARE full, else deflated (a third the
+        # size, inflated when read)
         if self.aside_used < self.values_budget * self.PLAIN_SHARE:
-            return packed, packed_bytes(packed)
-        deflated = deflate(packed)
+            return record, packed_bytes(record) if cost is None else cost
+        deflated = deflate(record)
         return deflated, sys.getsizeof(deflated)
 
     def passage_addresses(self, path: Path, stamp: tuple[int, int] | None,

@@ -1,4 +1,4 @@
-"""A query worker sends a document's hits by field (archive.search.records): each field's values
+"""A query worker sends a document's hits by field (archive.xpath.packed): each field's values
 of one document as one string, not one tuple and its strings a hit."""
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import pytest
 from archive.config import Settings
 from archive.search import worker
 from archive.search.corpus import evaluate_query, run_query
-from archive.search.records import FEW, pack, unpack
-from archive.xpath import Hit
+from archive.xpath import FEW, Hit, pack, unpack
 
 
 def _strings(message: Any) -> int:

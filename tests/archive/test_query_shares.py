@@ -12,7 +12,7 @@ from archive.index.update import update_index
 from archive.search import worker
 from archive.search.candidates import candidates
 from archive.search.corpus import evaluate_query
-from archive.search.records import pack
+from archive.xpath import pack
 from archive.xpath.compile import compile_query
 from archive.xpath.tree_cache import file_stamp, file_stamps
 

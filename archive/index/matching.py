@@ -16,14 +16,32 @@ from .texts import MARK_END as MARK_END
 from .texts import MARK_START as MARK_START
 from .texts import passage_texts, snippets
 
+#: Passage numbers whose matches SQLite joins into one string (see matching_passages).
+_SPAN = 2**20
 
-def matching_passages(db: Database, query: str) -> list[int]:
-    """The numbers of the leaf passages matching ``query``."""
+
+def matching_passages(db: Database, query: str) -> np.ndarray:
+    """The numbers of the leaf passages matching ``query``, in order.
+
+    On SQLite a common word matches millions of passages, and a row sent to Python for each
+    (its tuple, its int) cost more than FTS5's own reading of them: the numbers of each span
+    of :data:`_SPAN` passage numbers come joined in one string instead, which NumPy reads
+    (a fourth of the time; the strings never longer than a span's).
+    """
     if dialect(db) == "postgresql":
-        return [row[0] for row in db.execute(
-            "SELECT passage FROM passages WHERE terms @@ CAST(? AS tsquery)", (_tsquery(query),))]
-    return [row[0] for row in db.execute(
-        "SELECT rowid FROM passage_text WHERE passage_text MATCH ?", (query,))]
+        return np.sort(np.fromiter((row[0] for row in db.execute(
+            "SELECT passage FROM passages WHERE terms @@ CAST(? AS tsquery)",
+            (_tsquery(query),))), dtype=np.int64))
+    last = db.execute("SELECT max(rowid) FROM passage_text WHERE passage_text MATCH ?",
+                      (query,)).fetchone()[0]
+    found = [np.zeros(0, dtype=np.int64)]
+    for start in range(0, 0 if last is None else last + 1, _SPAN):
+        joined = db.execute(
+            "SELECT group_concat(rowid) FROM passage_text WHERE passage_text MATCH ?"
+            " AND rowid >= ? AND rowid < ?", (query, start, start + _SPAN)).fetchone()[0]
+        if joined:
+            found.append(np.fromstring(joined, dtype=np.int64, sep=","))
+    return np.concatenate(found)
 
 
 def count_matching(db: Database, query: str) -> int:

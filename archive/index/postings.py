@@ -755,14 +755,19 @@ class Passages:
 
     def ranks(self, numbers: np.ndarray) -> np.ndarray:
         """The ranks of passage ``numbers`` (-1: not a passage of a document there). Passages
-        numbered in rank order (a rebuild's) are found by bisection; else through an array of
-        each number's rank, made at the first need."""
+        numbered in rank order (a rebuild's) are found by bisection, or by subtraction where
+        they follow one another (a rebuild's of every passage); else through an array of each
+        number's rank, made at the first need."""
         numbers = np.asarray(numbers, dtype=np.int64)
         of_rank = self.of_rank
         if self._sorted is None:
             self._sorted = bool((of_rank[1:] > of_rank[:-1]).all())
         ranks = np.full(len(numbers), -1, dtype=np.int64)
         if not self.count:
+            return ranks
+        if self._sorted and int(of_rank[-1]) - int(of_rank[0]) == self.count - 1:
+            known = (numbers >= of_rank[0]) & (numbers <= of_rank[-1])
+            ranks[known] = numbers[known] - of_rank[0]
             return ranks
         if self._sorted:
             known = (numbers >= of_rank[0]) & (numbers <= of_rank[-1])

@@ -3,12 +3,16 @@ index in Datasette's facet shape. No XML is parsed here.
 
 Speed by design: each process holds the index's facet postings as NumPy arrays (written by each
 update, read as they are first needed: see :mod:`archive.index.postings`), documents numbered
-in id order and passages in reading order. A selection is then a boolean mask, OR within a
-facet and AND across facets are mask operations, and every facet's counts under a selection are
-one ``bincount`` over the postings of the matching documents, grouped by document so that these
-are runs (or over the others' when they are fewer) — no temporary tables, no GROUP BY per
-request. SQL is used for full text, dates and the rows shown, always with bound parameters, in
-one snapshot per lookup, through a read-only connection each thread keeps open.
+in id order and passages in reading order. A selection of documents is then a boolean mask, OR
+within a facet and AND across facets are mask operations, and every facet's counts under a
+selection are one ``bincount`` over the postings of the matching documents, grouped by document
+so that these are runs (or over the others' when they are fewer) — no temporary tables, no
+GROUP BY per request. The passages matching a selection are their ranks, in order, where they
+are few: there are millions of passages at EEBO's scale, and a word's matches in the documents
+chosen (or a passage facet's) are read, counted and shown in the time of their own number; where
+they are many, a mask, as a pass over it costs less than their ranks. SQL is used
+for full text, dates and the rows shown, always with bound parameters, in one snapshot per
+lookup, through a read-only connection each thread keeps open.
 """
 
 from __future__ import annotations
@@ -90,8 +94,8 @@ def facet_counts(settings: Settings, selections: dict[str, list[str]], text: str
     db.execute("BEGIN")
     try:
         search = _Lookup(db, postings(db), facets, selections, fts, days)
-        doc_mask, passage_mask = search.matches()
-        values, counts = search._counts(facets[facet], doc_mask, passage_mask)
+        doc_mask, passages = search.matches()
+        values, counts = search._counts(facets[facet], doc_mask, passages)
         return _ranked(values, counts, 0)
     finally:
         if db.in_transaction:
@@ -173,9 +177,11 @@ def search_passages(settings: Settings, selections: dict[str, list[str]],
             ranked = _within(passages, top, chosen)
             total = len(ranked)
             if not whole:  # the chosen documents' matches, counted without ranking them
-                total = int(np.count_nonzero(
-                    index.remembered(("text", query), lambda: _text_mask(db, index, query))
-                    & passages.passages_of(chosen)))
+                matched = index.remembered(("text", query),
+                                           lambda: _text_ranks(db, index, query))
+                per_document = index.remembered(("text documents", query),
+                                                lambda: passages.per_document(matched))
+                total = int(per_document[chosen].sum())
                 if end > len(ranked) < total:
                     ranked = _within(passages, index.remembered(
                         ("ranked", query), lambda: ranked_passages(db, query)), chosen)
@@ -211,13 +217,63 @@ def _within(passages: Passages, ranked: np.ndarray, chosen: np.ndarray) -> np.nd
     return found
 
 
-def _text_mask(db: Database, index: Postings, query: str) -> np.ndarray:
-    """The passages (a mask of their ranks) matching the FTS5 ``query``, unranked."""
-    passages = index.passages(db)
-    chosen = passages.ranks(np.array(matching_passages(db, query), dtype=np.int64))
-    mask = np.zeros(passages.count, dtype=bool)
-    mask[chosen[chosen >= 0]] = True
+def _text_ranks(db: Database, index: Postings, query: str) -> np.ndarray:
+    """The passages (their ranks, in order) matching the FTS5 ``query``, unranked."""
+    ranks = index.passages(db).ranks(matching_passages(db, query))
+    found = ranks[ranks >= 0].astype(np.int32)
+    if len(found) > 1 and not (found[1:] > found[:-1]).all():  # (passages numbered anew)
+        found.sort()
+    found.flags.writeable = False  # shared by the requests that remember it
+    return found
+
+
+def _many(count: int, size: int) -> bool:
+    """Whether ``count`` passages of ``size`` are many: kept as a mask, not as their ranks."""
+    return count * Counter.SPARSE > size
+
+
+def _mask(ranks: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[ranks] = True
     return mask
+
+
+def _kept(mask: np.ndarray) -> np.ndarray:
+    mask.flags.writeable = False  # shared by the requests that remember it
+    return mask
+
+
+class _Chosen:
+    """Passages a lookup chose: their ranks in order (where they are few, read and counted in
+    the time of their number), or a mask of every passage (where they are many, a pass over it
+    costs less than their ranks), or both; each made of the other at the first need."""
+
+    def __init__(self, size: int, ranks: np.ndarray | None = None,
+                 mask: np.ndarray | None = None) -> None:
+        self.size, self._ranks, self._mask = size, ranks, mask
+
+    @property
+    def many(self) -> bool:
+        return self._ranks is None or _many(len(self._ranks), self.size)
+
+    def ranks(self) -> np.ndarray:
+        if self._ranks is None:
+            self._ranks = np.flatnonzero(self.mask())
+        return self._ranks
+
+    def mask(self) -> np.ndarray:
+        if self._mask is None:
+            assert self._ranks is not None  # (one of them is given)
+            self._mask = _mask(self._ranks, self.size)
+        return self._mask
+
+    def count(self) -> int:
+        return (len(self._ranks) if self._ranks is not None
+                else int(np.count_nonzero(self.mask())))
+
+    def first(self, limit: int) -> np.ndarray:
+        """The first ``limit`` ranks."""
+        return self._ranks[:limit] if self._ranks is not None else _first(self.mask(), limit)
 
 
 #: A counter of rows given in any order (see :meth:`Counter.of_rows`).
@@ -255,11 +311,11 @@ class _Lookup:
         self.db, self.index, self.facets, self.selections = db, index, facets, selections
         self.fts, self.days = fts, days
 
-    def matches(self, without: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        """(document mask, passage mask or None when no condition is on passages)."""
+    def matches(self, without: str | None = None) -> tuple[np.ndarray, _Chosen | None]:
+        """(document mask, the passages chosen, or None when no condition is on passages)."""
         index = self.index
         docs: list[np.ndarray] = []
-        passages: list[np.ndarray] = []
+        passages: list[_Chosen] = []
         for name, values in self.selections.items():
             if name == without:
                 continue
@@ -273,26 +329,37 @@ class _Lookup:
                 mask[chosen] = True
                 docs.append(mask)
             else:
-                mask = np.zeros(index.passages(self.db).count, dtype=bool)
-                mask[chosen[chosen >= 0]] = True
-                passages.append(mask)
+                passages.append(_Chosen(index.passages(self.db).count,
+                                        ranks=np.unique(chosen[chosen >= 0])))
         if self.fts:
-            fts = self.fts
-            passages.append(index.remembered(("text", fts),
-                                             lambda: _text_mask(self.db, index, fts)))
+            fts, size = self.fts, index.passages(self.db).count
+            text = index.remembered(("text", fts), lambda: _text_ranks(self.db, index, fts))
+            passages.append(_Chosen(size, ranks=text, mask=index.remembered(
+                ("text mask", fts), lambda: _kept(_mask(text, size)))
+                if _many(len(text), size) else None))
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))
-        passage_mask = _all(passages) if passages else None
-        # the text alone (so a mask): its documents are remembered too
-        if self.fts and len(passages) == 1 and passage_mask is not None:
-            docs.append(index.remembered(("text documents", self.fts),
-                                         lambda: index.passages(self.db).docs_of(passage_mask)))
-        elif passage_mask is not None:
-            docs.append(index.passages(self.db).docs_of(passage_mask))
+        found = _common(passages) if passages else None
+        per_document = None  # how many of them each document holds
+        if self.fts and len(passages) == 1 and found is not None:
+            # the text alone (as remembered): its documents are remembered too
+            ranks = found.ranks()
+            per_document = index.remembered(
+                ("text documents", self.fts),
+                lambda: index.passages(self.db).per_document(ranks))
+            docs.append(per_document > 0)
+        elif found is not None:
+            docs.append(index.passages(self.db).docs_at(found.ranks()))
         doc_mask = _all(docs) if docs else np.ones(index.doc_count, dtype=bool)
-        if passage_mask is not None and len(docs) > 1:  # passages of the matching documents
-            passage_mask = passage_mask & index.passages(self.db).passages_of(doc_mask)
-        return doc_mask, passage_mask
+        if found is not None and len(docs) > 1:  # passages of the matching documents
+            arrays = index.passages(self.db)
+            many = (found.many if per_document is None
+                    else _many(int(per_document[doc_mask].sum()), found.size))
+            found = (_Chosen(found.size, mask=found.mask() & arrays.passages_of(doc_mask))
+                     if many else
+                     _Chosen(found.size, ranks=arrays.within(found.ranks(), doc_mask,
+                                                             per_document)))
+        return doc_mask, found
 
     def _date_mask(self) -> np.ndarray:
         low, high = self.days  # type: ignore[misc]
@@ -313,27 +380,27 @@ class _Lookup:
 
     def run(self, limit: int, sizes: dict[str, int], facet_seconds: float) -> dict[str, Any]:
         started = time.perf_counter()
-        doc_mask, passage_mask = self.matches()
-        passage_mode = passage_mask is not None
+        doc_mask, passages = self.matches()
+        passage_mode = passages is not None
         documents = [dict(zip(("id", "title", "author", "date", "kind", "publication"), row,
                                    strict=True))
                      for row in self._rows(
                          "SELECT doc, id, title, author, date, kind, publication FROM documents"
-                         " WHERE doc IN ({})", self.index.doc_of_rank, doc_mask, limit)]
+                         " WHERE doc IN ({})", self.index.doc_of_rank, _first(doc_mask, limit))]
         result: dict[str, Any] = {"count": int(np.count_nonzero(doc_mask)), "documents": documents,
                                   "selections": self.selections}
-        if passage_mask is not None:
-            result["passage_count"] = int(np.count_nonzero(passage_mask))
+        if passages is not None:
+            result["passage_count"] = passages.count()
             shown = self._rows(
                 "SELECT p.passage, d.id, p.xml_id, p.element, p.doc, p.position"
                 " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
-                self.index.passages(self.db).of_rank, passage_mask, limit)
+                self.index.passages(self.db).of_rank, passages.first(limit))
             texts = passage_texts(self.db, ((doc, position) for *_, doc, position in shown))
             result["passages"] = [
                 {"doc": doc, "target": xml_id, "element": element,
                  "text": texts.get((number, position), ("", ""))[0][:300]}
                 for doc, xml_id, element, number, position in shown]
-        masks: dict[str | None, tuple[np.ndarray, Any]] = {None: (doc_mask, passage_mask)}
+        masks: dict[str | None, tuple[np.ndarray, Any]] = {None: (doc_mask, passages)}
         result["facets"], result["facets_failed"] = [], []
         for facet in self.facets.values():
             if time.perf_counter() - started > facet_seconds:  # no time left: not counted
@@ -343,10 +410,10 @@ class _Lookup:
                                                     sizes[facet.name]))
         return result
 
-    def _rows(self, sql: str, ids_of_rank: np.ndarray, mask: np.ndarray,
-              limit: int) -> list[tuple[Any, ...]]:
-        # the first `limit` set entries of a mask, in rank order, read by primary key
-        ids = [int(number) for number in ids_of_rank[_first(mask, limit)]]
+    def _rows(self, sql: str, ids_of_rank: np.ndarray,
+              ranks: np.ndarray) -> list[tuple[Any, ...]]:
+        # the rows of these ranks, in their order, read by primary key
+        ids = [int(number) for number in ids_of_rank[ranks]]
         found: dict[int, tuple[Any, ...]] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
@@ -364,11 +431,10 @@ class _Lookup:
         else:
             if without not in masks:
                 masks[without] = self.matches(without)
-            doc_mask, passage_mask = masks[without]
+            doc_mask, passages = masks[without]
             if without is not None:
-                passage_mode = passage_mask is not None
-            values, counts = self._counts(facet, doc_mask,
-                                          passage_mask if passage_mode else None)
+                passage_mode = passages is not None
+            values, counts = self._counts(facet, doc_mask, passages if passage_mode else None)
             top = _ranked(values, counts, size + 1)
             value_count = int(np.count_nonzero(counts))
             postings = self.index.facets.get(facet.name)
@@ -395,17 +461,19 @@ class _Lookup:
                 "value_count": value_count + sum(1 for _, n in beyond if not n)}
 
     def _counts(self, facet: Facet, doc_mask: np.ndarray,
-                passage_mask: np.ndarray | None) -> tuple[list[str], np.ndarray]:
-        """The facet's values and each one's count under the masks."""
+                passages: _Chosen | None) -> tuple[list[str], np.ndarray]:
+        """The facet's values and each one's count in the documents of the mask (a passage
+        facet: in the ``passages``, where given)."""
         postings = self.index.facets.get(facet.name)
         values = postings.values(self.db) if postings is not None else []
         if postings is None or not values:
             return [], np.zeros(0, dtype=np.int64)
-        if facet.level == "passage" and passage_mask is not None:
+        if facet.level == "passage" and passages is not None:
             counter = postings.counter(self.db, "passage")
             if counter is None:  # no row of the facet is on a passage
                 return [], np.zeros(0, dtype=np.int64)
-            return values, counter.counts(passage_mask)
+            return values, (counter.counts(passages.mask()) if passages.many
+                            else counter.counts_at(passages.ranks()))
         counter = postings.counter(self.db, "doc")
         assert counter is not None  # every row is in a document
         return values, counter.counts(doc_mask)
@@ -422,6 +490,19 @@ def _first(mask: np.ndarray, count: int) -> np.ndarray:
         left -= len(hits)
         start, block = start + block, block * 4
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _common(chosen: list[_Chosen]) -> _Chosen:
+    """The passages chosen by every condition: the one itself (never changed), or new ones
+    (ranks where each are few, else a mask)."""
+    if len(chosen) == 1:
+        return chosen[0]
+    if any(found.many for found in chosen):
+        return _Chosen(chosen[0].size, mask=_all([found.mask() for found in chosen]))
+    ranks = chosen[0].ranks()
+    for found in chosen[1:]:
+        ranks = np.intersect1d(ranks, found.ranks(), assume_unique=True)
+    return _Chosen(chosen[0].size, ranks=ranks)
 
 
 def _all(masks: list[np.ndarray]) -> np.ndarray:

@@ -62,8 +62,10 @@ _count_runs = _counting_loop()
 
 #: Values whose documents (and passages) a process keeps, per facet.
 VALUE_CACHE = 256
-#: Full-text and date results kept per process (pages and facet toggles repeat them).
+#: Full-text and date results kept per process (pages and facet toggles repeat them), and
+#: the bytes they may hold together (a common word's passages: tens of megabytes at EEBO's scale).
 MATCH_CACHE = 64
+MATCH_BYTES = 256 * 2**20
 _HEADER = 8
 #: The name of a stored array: its segment's number, its facet's name and its own, apart.
 _SEPARATOR = "\0"
@@ -338,12 +340,16 @@ class Counter:
     WORTH = 0.75
     #: Rows read on the smaller side of a mask that cost about one word of a bitset.
     WORD_ROWS = 0.25
+    #: Ranks given (:meth:`counts_at`) are counted as a mask from one in this many ranks (below
+    #: it their runs cost less than a pass of the C loop over a mask of every rank).
+    SPARSE = 64
 
     def __init__(self, value_ids: np.ndarray, lengths: np.ndarray, values: int) -> None:
         self.value_ids, self.lengths = value_ids, lengths
         self.total = np.bincount(value_ids, minlength=values)
         self._parts: tuple[_Rows, _Rows, np.ndarray, np.ndarray] | None = None
         self._every: _Rows | None = None
+        self._run_starts: np.ndarray | None = None
 
     @classmethod
     def of_rows(cls, ranks: np.ndarray, value_ids: np.ndarray, size: int,
@@ -374,6 +380,19 @@ class Counter:
             counts[dense] += np.bitwise_count(bits & packed.view(np.uint64)).sum(
                 axis=1, dtype=np.int64)
         return counts
+
+    def counts_at(self, ranks: np.ndarray) -> np.ndarray:
+        """Rows per value of the ranks ``ranks`` (each once): their runs read alone when they
+        are few (a word's passages among millions), else as :meth:`counts` of their mask."""
+        size = len(self.lengths)
+        if len(ranks) * self.SPARSE > size:
+            mask = np.zeros(size, dtype=bool)
+            mask[ranks] = True
+            return self.counts(mask)
+        if self._run_starts is None:
+            self._run_starts = _starts(self.lengths)
+        rows = _runs(self._run_starts[ranks], self.lengths[ranks])
+        return np.bincount(self.value_ids[rows], minlength=len(self.total))
 
     def _split(self) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
         """(every row, the rows counted one by one beside the bitsets, the values counted on
@@ -783,11 +802,30 @@ class Passages:
         ranks[known] = self._rank[numbers[known]]
         return ranks
 
-    def docs_of(self, passage_mask: np.ndarray) -> np.ndarray:
-        """The documents (a mask of their ranks) holding a passage set in ``passage_mask``."""
+    def docs_at(self, ranks: np.ndarray) -> np.ndarray:
+        """The documents (a mask of their ranks) holding one of the passages ``ranks``."""
         mask = np.zeros(len(self.lengths), dtype=bool)
-        mask[self.doc[np.flatnonzero(passage_mask)]] = True
+        mask[self.doc[ranks]] = True
         return mask
+
+    def per_document(self, ranks: np.ndarray) -> np.ndarray:
+        """How many of the passages ``ranks`` each document (by rank) holds."""
+        return np.bincount(self.doc[ranks], minlength=len(self.lengths))
+
+    def within(self, ranks: np.ndarray, doc_mask: np.ndarray,
+               per_document: np.ndarray | None = None) -> np.ndarray:
+        """The passages ``ranks`` (in order, each once) of the documents set in ``doc_mask``.
+
+        Ranks in order are grouped by document, so that a document's are a run of them, of
+        the length :meth:`per_document` gives (given here when it is known): those of the
+        documents set are read as runs, in the time of the documents and of the passages
+        kept, not of every passage of the archive.
+        """
+        if per_document is None:
+            per_document = self.per_document(ranks)
+        chosen = np.flatnonzero(doc_mask & (per_document > 0))
+        found: np.ndarray = ranks[_runs(_starts(per_document)[chosen], per_document[chosen])]
+        return found
 
     def passages_of(self, doc_mask: np.ndarray) -> np.ndarray:
         """The passages of the documents set in ``doc_mask`` (passages are in document order)."""
@@ -944,14 +982,17 @@ class Postings:
         return self._beside
 
     def remembered(self, key: Any, compute: Any) -> np.ndarray:
-        """A full-text or date match, computed once per index generation (LRU)."""
+        """A full-text or date match, computed once per index generation (LRU: at most
+        :data:`MATCH_CACHE` of them, of :data:`MATCH_BYTES` together, the last always kept)."""
         found = self.matches.get(key)
         if found is None:
             found = compute()
         with self.lock:
             self.matches[key] = found
             self.matches.move_to_end(key)
-            if len(self.matches) > MATCH_CACHE:
+            while len(self.matches) > 1 and (
+                    len(self.matches) > MATCH_CACHE
+                    or sum(kept.nbytes for kept in self.matches.values()) > MATCH_BYTES):
                 self.matches.popitem(last=False)
         return found
 

@@ -12,7 +12,8 @@ given again only while the state it was asked under holds: the index's generatio
 folder's stamp, and every file's (mtime_ns, size) as they are now (see
 :func:`.candidates.corpus_state`: on Linux inotify says which files to stat again, so checking
 60,000 files costs a few milliseconds). Kept within a budget of estimated bytes, the least
-recently asked out first.
+recently asked out first. A query's answer is kept from its second asking on: taking the state
+first costs more than a query asked once (``archive query``) would get back.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from ..xpath import UNSTABLE_FUNCTIONS, QueryResult
 
 #: Answers kept at most, whatever their size.
 ANSWERS = 32
+#: Queries remembered as asked once (see AnswerCache.seen).
+ASKED = 1024
 
 
 class AnswerCache:
@@ -36,6 +39,23 @@ class AnswerCache:
         self.used = 0
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[Any, ...], tuple[Any, QueryResult, int]] = OrderedDict()
+        self._asked: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+
+    def seen(self, key: tuple[Any, ...] | None) -> bool:
+        """Whether the query ``key`` names was asked before (recently): only then is its
+        answer kept, as keeping it costs taking the state first (listing the documents and
+        every file's stamp here: half a second of a core at 10,000 documents, the first time),
+        which a query asked once (``archive query``) never gets back."""
+        if key is None:
+            return False
+        with self._lock:
+            if key in self._asked:
+                self._asked.move_to_end(key)
+                return True
+            self._asked[key] = None
+            if len(self._asked) > ASKED:
+                self._asked.popitem(last=False)
+            return False
 
     def get(self, key: tuple[Any, ...] | None, state: Any,
             elapsed_ms: float) -> QueryResult | None:
@@ -75,6 +95,7 @@ class AnswerCache:
                 self.used -= self._kept.popitem(last=False)[1][2]
 
     def clear(self) -> None:
+        """Forget the answers kept (not which queries were asked)."""
         with self._lock:
             self._kept.clear()
             self.used = 0

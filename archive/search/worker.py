@@ -204,7 +204,7 @@ def run_in_worker(settings: Settings, expression: str, *, namespaces: dict[str, 
     ANSWERS_KEPT.resize(int(settings.query_cache_mb * 1024 * 1024 * ANSWERS_SHARE))
     key = answer_key(settings, expression, namespaces, limit, bounds, corpus) \
         if ANSWERS_KEPT.budget else None
-    state = corpus_state(settings) if key is not None else None
+    state = corpus_state(settings) if ANSWERS_KEPT.seen(key) else None
     kept = ANSWERS_KEPT.get(key, state, (time.perf_counter() - started) * 1000)
     if kept is not None:
         return kept

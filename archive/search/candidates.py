@@ -121,11 +121,20 @@ _FILES: dict[str, _Files] = {}
 
 def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[int] | None]:
     # the documents, and the index's answer for the query (None: no condition, or no index)
+    listed = _files(settings)
+    if not listed.index:
+        return listed, None
+    return listed, _possible(settings, listed, compiled)
+
+
+def _files(settings: Settings) -> _Files:
+    # the documents, kept while neither the index nor the folder changes (read anew each time
+    # without an index)
     generation = index_generation(settings)
     if generation is None:
         files = document_files(settings)
         return _Files((len(files),), files, [str(path) for _, path in files],
-                      [None] * len(files), [None] * len(files), index=False), None
+                      [None] * len(files), [None] * len(files), index=False)
     stamp = (settings.tei_dir.stat().st_mtime_ns, *generation)
     key = str(settings.index_path)
     cached = _FILES.get(key)
@@ -135,7 +144,18 @@ def _listed(settings: Settings, compiled: CompiledQuery) -> tuple[_Files, set[in
         known = [indexed.get(path.name, (None, None)) for _, path in files]
         cached = _FILES[key] = _Files(stamp, files, [str(path) for _, path in files],
                                       [doc for doc, _ in known], [mtime for _, mtime in known])
-    return cached, _possible(settings, cached, compiled)
+    return cached
+
+
+def corpus_state(settings: Settings) -> tuple[Any, ...] | None:
+    """What changes whenever the index or any document does: the folder's and the index's
+    stamps and every file's (mtime_ns, size) as it is now (see :func:`folder_stamps`: on Linux
+    a file is stat'ed again only when written). None without an index (every query lists the
+    folder anew)."""
+    listed = _files(settings)
+    if not listed.index:
+        return None
+    return listed.stamp, folder_stamps(settings.tei_dir, listed.names)
 
 
 def _possible(settings: Settings, listed: _Files, compiled: CompiledQuery) -> set[int] | None:

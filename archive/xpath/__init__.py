@@ -7,6 +7,7 @@ from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
 from .compile import MAX_EXPRESSION, CompiledQuery, compile_query
 from .evaluate import (
     TREES,
+    UNSTABLE_FUNCTIONS,
     IndexAnswer,
     QueryResult,
     corpus_hits,
@@ -39,7 +40,8 @@ __all__ = [
     "FEW", "SEPARATOR", "Field", "Packed", "PackedHits", "deflate", "inflate", "make_hit",
     "pack", "unpack", "VALUES_SHARE",
     "CompiledQuery", "Hit", "IndexAnswer", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult",
-    "TREES", "TreeCache", "Unsupported", "classify", "compile_nodes", "compile_query",
+    "TREES", "TreeCache", "UNSTABLE_FUNCTIONS", "Unsupported", "classify", "compile_nodes",
+    "compile_query",
     "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_values",
     "engine_used", "evaluate_files", "evaluate_tree", "folder_stamps", "index_answer", "lxml_safe",
     "parse_expression",

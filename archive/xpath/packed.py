@@ -147,11 +147,13 @@ class PackedHits(Sequence[Hit]):
             self._ends.append(len(self) + taken)
 
     def _hits(self, number: int) -> list[Hit]:
-        # the hits of the record numbered so (the last one made kept: reading in order)
-        if self._last is None or self._last[0] != number:
+        # the hits of the record numbered so (the last one made kept: reading in order; read
+        # once into a local, as threads reading one answer kept by the caller share it)
+        last = self._last
+        if last is None or last[0] != number:
             record, taken = self._records[number]
-            self._last = number, unpack(record, make_hit)[:taken]
-        return self._last[1]
+            last = self._last = number, unpack(record, make_hit)[:taken]
+        return last[1]
 
     def __len__(self) -> int:
         return self._ends[-1] if self._ends else 0

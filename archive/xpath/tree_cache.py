@@ -554,7 +554,9 @@ WATCHED_FOLDERS = 4
 
 
 def folder_stamps(folder: Path, paths: list[str]) -> list[tuple[int, int] | None]:
-    """:func:`file_stamps` of files of ``folder``, as they are now.
+    """:func:`file_stamps` of files of ``folder``, as they are now: asked again for the same
+    list (the very object) with nothing written since, the same list as last time (never to be
+    changed by the caller), so that comparing it with the last is comparing identical items.
 
     :param paths: ``str(folder / name)`` of each file.
     """
@@ -578,6 +580,9 @@ class _WatchedFolder:
         self.folder, self.notify = folder, notify
         self.known: dict[str, tuple[int, int] | None] = {}
         self.checked = -math.inf  # when every stamp was last read
+        # the last list of paths asked (the very object) and its stamps: asked again with no
+        # event since, the same stamps (the same list: never changed by the caller)
+        self.last: tuple[list[str], list[tuple[int, int] | None]] | None = None
 
     def stamps(self, paths: list[str]) -> list[tuple[int, int] | None] | None:
         """The stamps, read again where an event says so; None when the watch has ended."""
@@ -590,6 +595,8 @@ class _WatchedFolder:
                 or now - self.checked > FULL_CHECK_EVERY:
             self.known.clear()
             self.checked = now
+        elif not events and self.last is not None and self.last[0] is paths:
+            return self.last[1]  # (a caller's whole list of 60,000 files: no copy of it)
         else:
             for event in events:
                 self.known.pop(os.path.join(self.folder, event.name), None)
@@ -598,7 +605,9 @@ class _WatchedFolder:
         missing = list(filterfalse(known.__contains__, paths))
         if missing:
             known.update(zip(missing, file_stamps(missing), strict=True))
-        return list(map(known.__getitem__, paths))
+        stamps = list(map(known.__getitem__, paths))
+        self.last = paths, stamps
+        return stamps
 
 
 def _watch(folder: str) -> _WatchedFolder | None:

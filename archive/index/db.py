@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..errors import ArchiveError
 from .facetrows import with_facet_rows
+from .passagerows import with_passage_rows
 from .texts import with_texts
 from .version import MENTION_ORDER
 from .version import SCHEMA_VERSION as SCHEMA_VERSION  # (its history there)
@@ -35,11 +36,13 @@ CREATE TABLE documents (
     mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, title TEXT, author TEXT,
     publication TEXT, publisher TEXT, date TEXT, start_day INTEGER, end_day INTEGER,
     kind TEXT, language TEXT, licence TEXT);
-CREATE TABLE passages (
-    passage INTEGER PRIMARY KEY, doc INTEGER NOT NULL, xml_id TEXT NOT NULL,
-    element TEXT NOT NULL, position INTEGER NOT NULL, leaf INTEGER NOT NULL);
-CREATE TABLE passage_ranges (doc INTEGER PRIMARY KEY, first_passage INTEGER NOT NULL,
-    last_passage INTEGER NOT NULL);
+CREATE TABLE passage_docs (doc INTEGER PRIMARY KEY, first_passage INTEGER NOT NULL,
+    last_passage INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE INDEX passage_docs_first ON passage_docs (first_passage);
+CREATE VIEW passages (passage, doc, xml_id, element, position, leaf) AS
+    SELECT d.first_passage + p.key, d.doc, json_extract(p.value, '$[0]'),
+           json_extract(p.value, '$[1]'), p.key + 1, json_extract(p.value, '$[2]')
+    FROM passage_docs d, json_each(passage_rows_json(d.data)) p;
 CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE mention_keys (
     key INTEGER PRIMARY KEY, type TEXT NOT NULL, ref TEXT, surface TEXT NOT NULL, "when" TEXT,
@@ -94,15 +97,19 @@ FULLTEXT = next(statement for statement in SCHEMA.split(";") if "VIRTUAL TABLE" 
 #: led by the document number: rows come in that order, so those grow at their right edge.
 LATE_INDEXES = [statement.split()[2] for statement in INDEXES
                 if not statement.split("(", 1)[1].startswith("doc")]
-TABLES = ("meta", "documents", "passages", "passage_ranges", "texts", "mention_keys",
+TABLES = ("meta", "documents", "passage_docs", "texts", "mention_keys",
           "mention_rows", "facet_keys", "facet_docs", "labels", "postings", "element_keys",
           "element_rows", "attribute_keys", "attribute_rows", "passage_text")
-#: Views of the tables: the mentions with their keys' columns, a facet's rows (unpacked from
+#: Views of the tables: the passages (unpacked from each document's record:
+#: archive.index.passagerows), the mentions with their keys' columns, a facet's rows (unpacked from
 #: each document's record: archive.index.facetrows) and with its name and value, the counts of
 #: its values, the element names and attribute values of each document.
-VIEWS = ("mentions", "facet_rows", "facet_values", "facet_totals", "element_names",
+VIEWS = ("passages", "mentions", "facet_rows", "facet_values", "facet_totals", "element_names",
          "attribute_values")
 
+#: Tables of older schemas that none replaces under their name (14: passage_ranges, whose
+#: ranges passage_docs holds now).
+GONE = ("passage_ranges",)
 
 #: The file a full rebuild writes, in the data directory; it replaces the index once complete.
 REBUILD_FILE = ".index.sqlite.rebuild"
@@ -122,7 +129,8 @@ def open_database(path: Path, journal: str = "WAL") -> sqlite3.Connection:
     :param journal: its journal mode: WAL for the index, where readers read while it is
         written; OFF for a rebuild's new file, which nobody reads and nothing recovers.
     """
-    db = with_facet_rows(with_texts(sqlite3.connect(path, isolation_level=None)))
+    db = with_passage_rows(with_facet_rows(with_texts(
+        sqlite3.connect(path, isolation_level=None))))
     db.execute(f"PRAGMA journal_mode = {journal}")
     db.execute("PRAGMA synchronous = NORMAL")
     # a large page cache: a rebuild's index pages stay in memory instead of being re-read
@@ -172,7 +180,8 @@ def read_only(path: Path) -> sqlite3.Connection:
     uri = f"{path.resolve().as_uri()}?mode=ro"  # a URI keeps odd characters of the path literal
     if not os.access(path.parent, os.W_OK):
         uri += "&immutable=1"
-    return with_facet_rows(sqlite3.connect(uri, uri=True, isolation_level=None))
+    return with_passage_rows(with_facet_rows(sqlite3.connect(uri, uri=True,
+                                                             isolation_level=None)))
 
 
 class Cursor(Protocol):
@@ -327,7 +336,7 @@ def recreate(db: sqlite3.Connection) -> None:
             db.execute(f"DROP VIEW {view}")
     for name, kind in db.execute("SELECT name, type FROM sqlite_master WHERE type IN"
                                  " ('table', 'view')").fetchall():
-        if name in TABLES or name in VIEWS:  # (an older index's tables, where views are now)
+        if name in TABLES or name in VIEWS or name in GONE:  # (an older index's tables too)
             db.execute(f"DROP {kind.upper()} IF EXISTS {name}")
     for statement in SCHEMA.split(";"):
         if statement.strip():

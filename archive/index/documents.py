@@ -16,9 +16,10 @@ from typing import Any
 from ..config import Settings
 from ..errors import ArchiveError
 from ..store import iter_tei_files
+from . import passagerows
 from .db import Database, as_dicts, dialect, read_only, reader
 from .rows import UNINDEXED_ATTRIBUTES, file_id
-from .texts import document_texts, passages_of
+from .texts import document_texts
 
 
 @contextmanager
@@ -115,11 +116,27 @@ def mentions_of(settings: Settings, ids: Sequence[str] | None = None,
         params.append(entity)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     with _read_only(settings) as db:
-        return db.execute(
-            'SELECT d.id, p.xml_id, m.type, m.ref, m.surface, m."when", m."from", m."to",'
-            " m.not_before, m.not_after FROM mentions m JOIN documents d ON d.doc = m.doc"
-            f" LEFT JOIN passages p ON p.passage = m.passage {where}"
-            " ORDER BY d.id, m.mention", params).fetchall()
+        if dialect(db) == "postgresql":
+            return db.execute(
+                'SELECT d.id, p.xml_id, m.type, m.ref, m.surface, m."when", m."from", m."to",'
+                " m.not_before, m.not_after FROM mentions m JOIN documents d ON d.doc = m.doc"
+                f" LEFT JOIN passages p ON p.passage = m.passage {where}"
+                " ORDER BY d.id, m.mention", params).fetchall()
+        # (a document's passages are one record: its addresses read once, by position)
+        rows = db.execute(
+            'SELECT d.id, m.doc, m.passage - r.first_passage, m.type, m.ref, m.surface,'
+            ' m."when", m."from", m."to", m.not_before, m.not_after'
+            " FROM mentions m JOIN documents d ON d.doc = m.doc"
+            f" LEFT JOIN passage_docs r ON r.doc = m.doc {where}"
+            " ORDER BY d.id, m.mention", params)
+        addresses: tuple[str, ...] = ()
+        found, last = [], None
+        for doc_id, doc, number, *rest in rows:
+            if doc != last:
+                addresses = tuple(address for address, _, _ in passagerows.of_document(db, doc))
+                last = doc
+            found.append((doc_id, None if number is None else addresses[number], *rest))
+        return found
 
 
 # --- the viewer's ------------------------------------------------------------------------------
@@ -142,12 +159,14 @@ def leaf_passages(settings: Settings, doc: int) -> list[dict[str, Any]]:
     see :mod:`tei.passages`), ``element``, ``text``."""
     db = reader(settings)
     texts = document_texts(db, [doc]).get(doc, [])
-    # (PostgreSQL's passages are indexed by document; SQLite's found by their range)
-    found = " FROM passages WHERE doc = ? AND leaf" if dialect(db) == "postgresql" else \
-        passages_of("doc = ? AND leaf")
+    if dialect(db) == "postgresql":  # (a row a passage, indexed by document)
+        found = db.execute("SELECT xml_id, element, position FROM passages"
+                           " WHERE doc = ? AND leaf ORDER BY position", (doc,)).fetchall()
+    else:  # (one record a document: archive.index.passagerows)
+        found = [(xml_id, element, number + 1) for number, (xml_id, element, leaf)
+                 in enumerate(passagerows.of_document(db, doc)) if leaf]
     return [{"id": xml_id, "element": element, "text": texts[position - 1][0]}
-            for xml_id, element, position in db.execute(
-                f"SELECT xml_id, element, position{found} ORDER BY position", (doc,)).fetchall()]
+            for xml_id, element, position in found]
 
 
 def document_catalogue(settings: Settings) -> list[dict[str, Any]]:

@@ -30,7 +30,13 @@ from .db import SCHEMA_VERSION, Database, reader, where
 from .declared import Facet, load_facets
 from .matching import MARK_END as MARK_END  # (archive.index's, and the tests')
 from .matching import MARK_START as MARK_START
-from .matching import count_matching, matching_passages, passage_hits, ranked_passages
+from .matching import (
+    count_matching,
+    matching_passages,
+    passage_hits,
+    passage_rows,
+    ranked_passages,
+)
 from .postings import Counter, Passages, Postings
 from .texts import passage_texts
 
@@ -391,10 +397,11 @@ class _Lookup:
                                   "selections": self.selections}
         if passages is not None:
             result["passage_count"] = passages.count()
-            shown = self._rows(
-                "SELECT p.passage, d.id, p.xml_id, p.element, p.doc, p.position"
-                " FROM passages p JOIN documents d USING (doc) WHERE p.passage IN ({})",
-                self.index.passages(self.db).of_rank, passages.first(limit))
+            numbers = [int(number) for number in
+                       self.index.passages(self.db).of_rank[passages.first(limit)]]
+            found = passage_rows(self.db, numbers)  # (doc id, title, address, element, ...)
+            shown = [(found[number][0], *found[number][2:]) for number in numbers
+                     if number in found]
             texts = passage_texts(self.db, ((doc, position) for *_, doc, position in shown))
             result["passages"] = [
                 {"doc": doc, "target": xml_id, "element": element,

@@ -6,11 +6,12 @@ PostgreSQL it becomes a ``tsquery`` of the same tokens (:func:`archive.index.pg.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from . import passagerows
 from .db import Database, dialect
 from .texts import MARK_END as MARK_END
 from .texts import MARK_START as MARK_START
@@ -86,15 +87,32 @@ def passage_hits(db: Database, query: str, passages: Iterable[int]) -> list[tupl
     numbers = [int(number) for number in passages]
     if not numbers:
         return []
-    found = {passage: row for passage, *row in db.execute(
-        "SELECT p.passage, d.id, d.title, p.xml_id, p.element, p.doc, p.position"
-        " FROM passages p JOIN documents d ON d.doc = p.doc"
-        f" WHERE p.passage IN ({', '.join(map(str, numbers))})")}
+    found = passage_rows(db, numbers)
     rows = [found[number] for number in numbers if number in found]
     # the snippets of the hits shown, made of their texts (the index holds their tokens only)
     texts = passage_texts(db, ((row[4], row[5]) for row in rows))
     shown = snippets(query, [texts.get((row[4], row[5]), ("", "")) for row in rows])
     return [(*row[:4], snippet) for row, snippet in zip(rows, shown, strict=True)]
+
+
+def passage_rows(db: Database, numbers: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """(doc id, title, passage address, element, doc, position) of the passages numbered
+    ``numbers`` (those there), by number (SQLite's read from their documents' records:
+    archive.index.passagerows)."""
+    if not numbers:
+        return {}
+    if dialect(db) == "postgresql":
+        return {passage: tuple(row) for passage, *row in db.execute(
+            "SELECT p.passage, d.id, d.title, p.xml_id, p.element, p.doc, p.position"
+            " FROM passages p JOIN documents d ON d.doc = p.doc"
+            f" WHERE p.passage IN ({', '.join(map(str, numbers))})")}
+    found = passagerows.at(db, numbers)
+    documents = {doc: (doc_id, title) for doc, doc_id, title in db.execute(
+        "SELECT doc, id, title FROM documents WHERE doc IN"
+        f" ({', '.join(str(doc) for doc in {row[1] for row in found.values()})})")}
+    return {number: (*documents[doc], address, element, doc, position)
+            for number, (_, doc, address, element, position, _) in found.items()
+            if doc in documents}
 
 
 def _tsquery(query: str) -> str:

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiveError
-from . import facetrows
-from .texts import TOKENIZER, passage_texts, passages_of
+from . import facetrows, passagerows
+from .texts import TOKENIZER, passage_texts
 from .version import MENTION_ORDER, REBUILD, SCHEMA_VERSION, SEGMENTS
 
 #: The schema of the published index; a full publish fills :data:`BUILDING`, then renames it.
@@ -198,9 +198,13 @@ PER_KEY = ("element_rows", "attribute_rows")
 GROUPED = {"facet_rows": ("facet_doc_rows", "doc", ("key", "passage")),
            "element_rows": ("element_key_docs", "key", ("doc",)),
            "attribute_rows": ("attribute_key_docs", "key", ("doc",))}
+#: The columns of SQLite's passages (the view's: archive.index.passagerows), in its order.
+PASSAGE_COLUMNS = ("passage", "doc", "xml_id", "element", "position", "leaf")
 #: PostgreSQL's columns, and what is read from SQLite for them, where they are not SQLite's
-#: own: a mention's row keeps its passage (NULL outside any: 0 in SQLite) and its end.
-_SOURCE_COLUMNS = {"mention_rows": (("doc", "passage", "key", "start", "end", "seq"),
+#: own: a mention's row keeps its passage (NULL outside any: 0 in SQLite) and its end; the
+#: passages are read from their records (_copy_passages).
+_SOURCE_COLUMNS = {"passages": (PASSAGE_COLUMNS, ""),
+                   "mention_rows": (("doc", "passage", "key", "start", "end", "seq"),
                                     "doc, NULLIF(passage, 0), key, start, start + length, seq")}
 
 
@@ -644,9 +648,10 @@ def _copy_passages(db: Any, lite: sqlite3.Connection, names: str, where: str) ->
     from .workers import map_on_cores, workers
 
     encoding = db.info.encoding
-    chosen = passages_of(where)  # (SQLite's: each document's found by its range)
+    chosen = where.removeprefix(" WHERE").strip()  # (SQLite's: one record a document)
     low, high, count = lite.execute(
-        f"SELECT MIN(passage), MAX(passage), COUNT(*){chosen}").fetchone()
+        "SELECT MIN(first_passage), MAX(last_passage), COUNT(*) FROM passage_docs"
+        f"{' WHERE ' + chosen if chosen else ''}").fetchone()
     if not count:
         return
     ranges = [(start, start + _PASSAGES_A_WORKER)
@@ -658,16 +663,10 @@ def _copy_passages(db: Any, lite: sqlite3.Connection, names: str, where: str) ->
         path = lite.execute("PRAGMA database_list").fetchone()[2]
         pieces = map_on_cores(_passage_lines_of, ranges, path, encoding)
     else:
-        pieces = (_passage_lines(lite, _numbered(numbers), encoding) for numbers in ranges)
+        pieces = (_passage_lines(lite, "", encoding, numbers) for numbers in ranges)
     with db.cursor().copy(f"COPY passages ({names}) FROM STDIN") as copy:
         for lines in pieces:
             copy.write(lines)
-
-
-def _numbered(numbers: tuple[int, int]) -> str:
-    """The ``FROM`` and ``WHERE`` clauses of the passages numbered from ``numbers[0]`` up to
-    ``numbers[1]``."""
-    return f" FROM passages WHERE passage >= {numbers[0]} AND passage < {numbers[1]}"
 
 
 def _passage_lines_of(numbers: tuple[int, int], path: str, encoding: str) -> bytes:
@@ -675,19 +674,27 @@ def _passage_lines_of(numbers: tuple[int, int], path: str, encoding: str) -> byt
     ``numbers[1]`` in the SQLite index at ``path``."""
     lite = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
     try:
-        return _passage_lines(lite, _numbered(numbers), encoding)
+        return _passage_lines(lite, "", encoding, numbers)
     finally:
         lite.close()
 
 
-def _passage_lines(lite: sqlite3.Connection, chosen: str, encoding: str) -> bytes:
-    """The COPY lines (text format) of the passages ``chosen`` (``FROM`` and ``WHERE``
-    clauses) selects, with their terms."""
-    columns = tuple(row[1] for row in lite.execute("PRAGMA table_info(passages)"))
-    rows = lite.execute(f"SELECT passages.*{chosen} ORDER BY passage")
+def _passage_lines(lite: sqlite3.Connection, where: str, encoding: str,
+                   numbers: tuple[int, int] | None = None) -> bytes:
+    """The COPY lines (text format) of the passages of the documents ``where`` selects (a
+    condition on ``passage_docs``; "": all), those numbered from ``numbers[0]`` up to
+    ``numbers[1]`` if given, with their terms (columns: :data:`PASSAGE_COLUMNS`)."""
+    rows: Iterable[Sequence[Any]]
+    if numbers is None:
+        rows = passagerows.rows(lite, where)
+    else:
+        low, high = numbers
+        rows = (row for row in passagerows.rows(
+            lite, f"last_passage >= {low:d} AND first_passage < {high:d}")
+            if low <= row[0] < high)
     return "".join("\t".join(map(_copy_value, row)) + "\n" for row in _with_terms(
-        lite, rows, columns.index("doc"), columns.index("position"), columns.index("leaf"))
-                   ).encode(encoding)
+        lite, rows, PASSAGE_COLUMNS.index("doc"), PASSAGE_COLUMNS.index("position"),
+        PASSAGE_COLUMNS.index("leaf"))).encode(encoding)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

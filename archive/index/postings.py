@@ -42,9 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from . import facetrows
+from . import facetrows, passagerows
 from .db import Database, read_slice
-from .texts import passages_of
 from .version import SEGMENTS
 
 
@@ -212,8 +211,7 @@ def _segment_arrays(db: sqlite3.Connection, docs: list[int] | None,
     docs_found = np.array([doc for doc, _ in numbered], dtype=np.int64)
     doc_rank = np.full(int(docs_found.max(initial=0)) + 1, -1, dtype=np.int64)
     doc_rank[docs_found] = np.arange(len(docs_found))
-    rows = np.fromiter(chain.from_iterable(db.execute(
-        f"SELECT passage, doc, position{passages_of(where)}")), dtype=np.int64).reshape(-1, 3)
+    rows = passagerows.ranges(db, within)  # passage, doc, position
     ranks_of_docs = doc_rank[rows[:, 1]]
     order = np.lexsort((rows[:, 2], ranks_of_docs))
     passage_of_rank = rows[order, 0]

@@ -27,6 +27,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from . import passagerows
+
 #: Deflate's window for raw streams (no header, no checksum).
 _RAW = -15
 #: Deflate's level: with a dictionary, 6 packs 2% smaller and takes half as long again; 5 as
@@ -146,29 +148,12 @@ def fulltext_rows(db: sqlite3.Connection, schema: str = "main", where: str = "",
         numbers = ", ".join(map(str, chosen))
         texts = {doc: unpack_texts(data, dictionary) for doc, data in db.execute(
             f"SELECT doc, data FROM {schema}.texts WHERE doc IN ({numbers})")}
-        rows = db.execute(f"SELECT doc, passage, position"
-                          f"{passages_of(f'leaf AND doc IN ({numbers})', schema)}"
-                          " ORDER BY passage").fetchall()
-        for doc, passage, position in rows:
-            text, words = texts[doc][position - 1]
-            yield passage + moved, text, words
-
-
-def passages_of(where: str = "", schema: str = "main") -> str:
-    """`` FROM`` and ``WHERE`` clauses of the passages of the documents ``where`` selects (a
-    condition on ``doc``, with or without its `` WHERE``; "": every passage), on SQLite.
-
-    A document's passages are numbered in a row, in its order (a rebuild numbers them so, and
-    an update numbers a document's past all others): each is found by the range of its
-    numbers (``passage_ranges``), not by an index of the passages' documents (one entry a
-    passage: 0.10x the TEI of EEBO's shape, whose books have many short passages). Columns
-    are named as ``passages``'s (``passages.*``: its columns alone).
-    """
-    if not where:
-        return f" FROM {schema}.passages"
-    return (f" FROM {schema}.passage_ranges JOIN {schema}.passages USING (doc)"
-            " WHERE passage BETWEEN first_passage AND last_passage AND"
-            f" ({where.removeprefix(' WHERE').strip()})")
+        rows = db.execute(f"SELECT doc, first_passage, data FROM {schema}.passage_docs"
+                          f" WHERE doc IN ({numbers}) ORDER BY first_passage").fetchall()
+        for doc, first, data in rows:  # (the leaves of each record: archive.index.passagerows)
+            for position in passagerows.leaves(data):
+                text, words = texts[doc][position - 1]
+                yield first + position - 1 + moved, text, words
 
 
 def with_texts(db: sqlite3.Connection) -> sqlite3.Connection:

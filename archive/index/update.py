@@ -33,7 +33,7 @@ from ..config import Settings
 from ..errors import ArchiveError
 from ..registry import RefResolver, ref_resolver
 from ..store import data_lock, iter_tei_files
-from . import facetrows
+from . import facetrows, passagerows
 from .db import (
     FULLTEXT,
     INDEXES,
@@ -421,7 +421,7 @@ def _claim(ids: dict[str, str], doc_id: str, path: Path) -> None:
 
 
 #: Tables a scratch database holds, in the order they are copied, and their statements.
-_SHARD_TABLES = ("documents", "passages", "passage_ranges", "texts", "mention_keys",
+_SHARD_TABLES = ("documents", "passage_docs", "texts", "mention_keys",
                  "mention_rows", "facet_keys", "facet_docs", "element_keys", "element_rows",
                  "attribute_keys", "attribute_rows")
 #: (The keys' tables without their UNIQUE constraints: a worker numbers each value once itself
@@ -539,10 +539,9 @@ def _copy_shard(db: sqlite3.Connection, paths: dict[str, Path], ids: dict[str, s
     docs: int
     passages: int
     docs, passages = db.execute("SELECT (SELECT COALESCE(MAX(doc), 0) FROM main.documents),"
-                                " (SELECT COALESCE(MAX(passage), 0) FROM main.passages)"
+                                f" ({passagerows.last('main')})"
                                 ).fetchone()
-    moved = {"doc": f"doc + {docs:d}", "passage": f"passage + {passages:d}",
-             "first_passage": f"first_passage + {passages:d}",
+    moved = {"doc": f"doc + {docs:d}", "first_passage": f"first_passage + {passages:d}",
              "last_passage": f"last_passage + {passages:d}"}
     for table in _KEY_MAPS:
         db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_map(table)}"
@@ -610,10 +609,7 @@ def _delete(db: sqlite3.Connection, doc: int) -> None:
     # A contentless FTS table forgets a row only when told its old text (its tokens).
     db.executemany("INSERT INTO passage_text (passage_text, rowid, text, words)"
                    " VALUES ('delete', ?, ?, ?)", fulltext_rows(db, where=f"doc = {doc:d}"))
-    db.execute("DELETE FROM passages WHERE passage BETWEEN"
-               " (SELECT first_passage FROM passage_ranges WHERE doc = ?1) AND"
-               " (SELECT last_passage FROM passage_ranges WHERE doc = ?1)", (doc,))
-    for table in ("passage_ranges", "texts", "mention_rows", "facet_docs", "element_rows",
+    for table in ("passage_docs", "texts", "mention_rows", "facet_docs", "element_rows",
                   "attribute_rows", "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
@@ -700,17 +696,16 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
          header["start_day"], header["end_day"], header["kind"], header["language"],
          header["licence"])).lastrowid
     assert doc is not None  # an INSERT's row id
-    first = db.execute("SELECT COALESCE(MAX(passage), 0) + 1 FROM passages").fetchone()[0]
+    first = db.execute(f"SELECT {passagerows.last()} + 1").fetchone()[0]
     # (a mention or facet value outside any passage looks up None: "")
     passage_ids: dict[str | None, int] = {
         xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
-    db.executemany("INSERT INTO passages (passage, doc, xml_id, element, position, leaf)"
-                   " VALUES (?, ?, ?, ?, ?, ?)",
-                   [(passage_ids[xml_id], doc, xml_id, element, position, leaf)
-                    for xml_id, element, _, position, leaf, _ in rows.passages])
-    if rows.passages:  # (found by their range: archive.index.texts.passages_of)
-        db.execute("INSERT INTO passage_ranges (doc, first_passage, last_passage)"
-                   " VALUES (?, ?, ?)", (doc, first, first + len(rows.passages) - 1))
+    if rows.passages:  # (one record, numbered by their range: archive.index.passagerows)
+        db.execute("INSERT INTO passage_docs (doc, first_passage, last_passage, data)"
+                   " VALUES (?, ?, ?, ?)", (doc, first, first + len(rows.passages) - 1,
+                                            passagerows.pack((xml_id, element, leaf) for
+                                                             xml_id, element, *_, leaf, _
+                                                             in rows.passages)))
     db.execute("INSERT INTO texts (doc, data) VALUES (?, ?)",
                (doc, pack_texts([(text, words) for _, _, text, _, _, words in rows.passages],
                                 read_dictionary(db) if dictionary is None else dictionary)))

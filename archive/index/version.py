@@ -1,7 +1,7 @@
 """The version of the index's schema: an index of another version is rebuilt in full (SQLite),
 or published into a new schema (PostgreSQL)."""
 
-SCHEMA_VERSION = "14"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
+SCHEMA_VERSION = "15"  # 2: path is the file name in tei/; 3: facet_values_value holds passage;
 # 4: no index on facet_values (passage, ...), which nothing read; 5: element_names and
 # attribute_values kept in document order (rows appended as documents are, deleted by range),
 # their lookup indexes made at the end of a rebuild; 6: the mentions' ref and date indexes
@@ -29,7 +29,9 @@ SCHEMA_VERSION = "14"  # 2: path is the file name in tei/; 3: facet_values_value
 # holding its length instead of its end; 13: each document's facet rows packed in one record
 # (facet_docs; archive.index.facetrows), facet_rows being a view of them; 14: no index of the
 # passages by document (passages_doc): a document's passages, numbered in a row, found by their
-# range (passage_ranges; archive.index.texts.passages_of)
+# range (passage_ranges; archive.index.texts.passages_of); 15: each document's passages packed in
+# one record with their range (passage_docs; archive.index.passagerows), passages being a view
+# of them and passage_ranges gone
 
 #: The ``meta`` key that tells which full rebuild made the index (it numbers every document and
 #: passage anew): an index published from another is published again in full.

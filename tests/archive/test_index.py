@@ -198,7 +198,7 @@ def test_day_range_before_the_common_era() -> None:
 
 
 def _dump(settings: Settings) -> dict[str, list[tuple]]:
-    tables = ("documents", "passages", "passage_ranges", "mentions", "facet_values",
+    tables = ("documents", "passages", "passage_docs", "mentions", "facet_values",
               "facet_totals", "element_names", "attribute_values")
     found = {table: sorted(rows(settings, f"SELECT * FROM {table}"), key=repr)
              for table in tables}

@@ -12,12 +12,19 @@ from typing import Any
 import pytest
 
 from archive.config import Settings
-from archive.index.entities import _COMPANIONS, _COUNTS, _DOCUMENTS, _MENTIONS, _YEARS
+from archive.index.entities import (
+    _COMPANIONS,
+    _COUNTS,
+    _DOCUMENTS,
+    _MENTIONS,
+    _MENTIONS_LITE,
+    _YEARS,
+)
 
 
 @pytest.mark.parametrize(("query", "params"), [
-    (_MENTIONS.format(docs=""), ("leon-trotsky", 500)),
-    (_MENTIONS.format(docs=" AND m.doc IN (1, 2)"), ("leon-trotsky", 500)),
+    (_MENTIONS_LITE.format(docs=""), ("leon-trotsky", 500)),
+    (_MENTIONS_LITE.format(docs=" AND m.doc IN (1, 2)"), ("leon-trotsky", 500)),
     (_COUNTS, ("leon-trotsky",)),
     (_DOCUMENTS, ("leon-trotsky", 500)),
     (_COMPANIONS, ("leon-trotsky", "leon-trotsky")),

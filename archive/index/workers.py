@@ -3,8 +3,9 @@
 Reading a TEI file into rows (parsing, passages, facet XPath) and writing them with Python's
 sqlite3 cost more than copying rows between SQLite databases, and both are pure functions of a
 file's bytes: worker processes read chunks of files into scratch databases while the parent
-copies finished ones into the index (see :func:`archive.index.update_index`). Small updates stay
-in the calling process, where a pool would cost more than it saves.
+copies finished ones into the index (see :func:`archive.index.update_index`), and one more worker
+makes the full-text index of the scratch databases copied so far (:func:`feed_aside`). Small
+updates stay in the calling process, where a pool would cost more than it saves.
 
 Every worker the archive starts (these, the query workers, their process server) ends when the
 archive process that started it ends, however it ends (:func:`die_with_parent`): a killed

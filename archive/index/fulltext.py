@@ -1,54 +1,55 @@
-"""The full-text index of a rebuild on cores, made on the core the other indexes leave idle.
+"""The full-text index of a rebuild on cores, made by a worker while the others index.
 
-At the end of a rebuild the calling process sorts the tables' indexes, one core's work. The
-full-text index (FTS5) of the leaf passages is made meanwhile by a worker, from the scratch
-databases the rebuild's workers wrote (not from the index, which a forked process must not
-open), into a database of its own. An FTS5 index is nothing but its shadow tables: copied row
-for row into the index, it is the same index (tested against one made in place).
+The full-text index (FTS5) of the leaf passages is made by a worker of its own, from the
+scratch databases the rebuild's workers wrote (not from the index, which a forked process must
+not open), into a database of its own: each scratch database is sent to it as soon as the
+rebuild has copied it in (:func:`start`), so that its words are indexed while the other
+workers read the next files, not at the end. An FTS5 index is nothing but its shadow tables:
+copied row for row into the index (:func:`copy_in`), it is the same index, byte for byte
+(tested against one made in place: the same rows, in the same order, in one transaction).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from concurrent.futures import Future
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 from .db import transaction
 from .texts import fulltext_rows
-from .workers import run_aside
+from .workers import Fed, feed_aside
 
 #: The full-text table (its shadow tables are named after it).
 TABLE = "passage_text"
 
+#: What :func:`start` gives: send it each scratch database and what its passage numbers were
+#: moved by (in the order they were copied in); its result is the path of the database holding
+#: the index.
+Maker = Fed[tuple[str, int], str]
 
-def build_aside(statement: str, shards: list[tuple[str, int]], folder: str) -> Future[str]:
+
+def start(statement: str, folder: str) -> Maker:
     """Start making the full-text index in a worker.
 
     :param statement: the CREATE VIRTUAL TABLE statement of :data:`TABLE`.
-    :param shards: each scratch database, and what its passage numbers were moved by.
-    :return: the future path of the database holding the index.
+    :param folder: where its database is made (the rebuild's scratch folder).
     """
-    return run_aside(_build, statement, shards, str(Path(folder) / "fulltext.sqlite"))
+    return feed_aside(_build, statement, str(Path(folder) / "fulltext.sqlite"))
 
 
-def _build(statement: str, shards: list[tuple[str, int]], path: str) -> str:
+def _build(shards: Iterator[tuple[str, int]], statement: str, path: str) -> str:
     db = sqlite3.connect(path, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE passages (passage INTEGER PRIMARY KEY, text TEXT NOT NULL,"
-                   " words TEXT NOT NULL)")
         db.execute(statement)
-        for shard, moved in shards:  # gathered first: ATTACH is not possible in a transaction
-            db.execute("ATTACH DATABASE ? AS shard", (shard,))
-            db.execute("BEGIN")
-            db.executemany("INSERT INTO passages VALUES (?, ?, ?)",
-                           fulltext_rows(db, "shard", moved=moved))
-            db.execute("COMMIT")
-            db.execute("DETACH DATABASE shard")
         db.execute("BEGIN")  # one transaction: one pass of the indexer, as in place
-        db.execute(f"INSERT INTO {TABLE} (rowid, text, words) SELECT passage, text, words"
-                   " FROM passages")
+        for shard, moved in shards:
+            with closing(sqlite3.connect(shard)) as source:
+                db.executemany(f"INSERT INTO {TABLE} (rowid, text, words) VALUES (?, ?, ?)",
+                               fulltext_rows(source, moved=moved))
+            Path(shard).unlink()  # read: the rebuild is done with it
         db.execute("COMMIT")
     finally:
         db.close()

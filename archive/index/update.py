@@ -20,7 +20,6 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from ..config import Settings
 from ..errors import ArchiveError
 from ..registry import RefResolver, ref_resolver
 from ..store import data_lock, iter_tei_files
-from . import facetrows, passagerows
+from . import facetrows, fulltext, passagerows
 from .db import (
     FULLTEXT,
     INDEXES,
@@ -52,7 +51,6 @@ from .db import (
 )
 from .declared import FACETS_FILE, Facet, facets_signature, load_facets
 from .facets import registry_labels
-from .fulltext import build_aside, copy_in
 from .postings import Changes, write_postings
 from .rows import NO_DATES, DocumentRows, extract
 from .texts import (
@@ -198,11 +196,18 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
             if parallel(len(work)) or (limited and work):
                 limits = WorkLimits(settings.facet_document_seconds,
                                     settings.facet_memory_mb * 1024**2, scratch)
-                shards, here = _write_on_cores(db, work, facets, resolver, ids, progress, scratch,
-                                               fts=not full, limits=limits,
-                                               dictionary=dictionary)
-                if full:  # the full-text index, made by a worker while the indexes are sorted
-                    aside = (build_aside(FULLTEXT, shards, scratch), here)
+                # a rebuild's full-text index: made by a worker of its own, fed each scratch
+                # database as it is copied in (started first: the pool still forks)
+                maker = fulltext.start(FULLTEXT, scratch) if full else None
+                try:
+                    here = _write_on_cores(db, work, facets, resolver, ids, progress, scratch,
+                                           maker, limits=limits, dictionary=dictionary)
+                except BaseException:
+                    if maker is not None:
+                        maker.stop()
+                    raise
+                if maker is not None:
+                    aside = (maker, here)
             else:
                 _write_here(db, work, facets, resolver, ids, progress, fts=not full)
             _finish(db, settings, facets, full, aside, changed=bool(work or known or full),
@@ -233,12 +238,13 @@ def _update(settings: Settings, full: bool, progress: Callable[[int, int], None]
 _ADD_TEXTS = "INSERT INTO passage_text (rowid, text, words) VALUES (?, ?, ?)"
 
 def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...], full: bool,
-            aside: tuple[Future[str], list[int]] | None, changed: bool,
+            aside: tuple[fulltext.Maker, list[int]] | None, changed: bool,
             changes: tuple[int, list[int]] | None) -> None:
     """The indexes, the full-text index of a rebuild, the totals and the postings.
 
     :param aside: the full-text index being made by a worker (see archive.index.fulltext), and
         the documents indexed here, which it does not hold; None: made here.
+    :raise ArchiveError: that worker was killed.
     :param changed: documents were added, changed or removed (else the postings stand).
     :param changes: the largest document number before this update and the documents it
         deleted (see :func:`_changes`); None: the totals and postings are made whole (a
@@ -257,8 +263,13 @@ def _finish(db: sqlite3.Connection, settings: Settings, facets: tuple[Facet, ...
             write_postings(db, found)
             db.execute("DELETE FROM meta WHERE key = 'postings'")
     if aside is not None:
-        made, here = aside
-        copy_in(db, made.result())
+        maker, here = aside
+        try:
+            made = maker.result()
+        except BrokenProcessPool:
+            raise ArchiveError("the full-text worker was killed (out of memory?); the index "
+                               "is unchanged") from None
+        fulltext.copy_in(db, made)
         if here:
             with transaction(db):
                 db.executemany(_ADD_TEXTS,
@@ -312,25 +323,26 @@ def _write_here(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
 def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...],
                     resolver: RefResolver, ids: dict[str, str],
                     progress: Callable[[int, int], None] | None, scratch: str,
-                    fts: bool, limits: WorkLimits, dictionary: bytes,
-                    ) -> tuple[list[tuple[str, int]], list[int]]:
+                    maker: fulltext.Maker | None, limits: WorkLimits, dictionary: bytes,
+                    ) -> list[int]:
     """Workers extract the rows of a chunk of files and write them into a scratch database each;
     here each scratch database is copied in with INSERT ... SELECT (SQLite's C, no Python per
     row), one transaction per chunk. A file a worker could not index is indexed here again,
     so that its error is raised in this process, with its own type and message; not one that
     ran past the limits.
 
-    :param fts: add the passages to the full-text index as they come.
+    :param maker: the worker making a rebuild's full-text index (archive.index.fulltext): it is
+        sent each scratch database once copied in, and what its passage numbers were moved by
+        (it removes the database once read); None: the passages are added to the index's full
+        text here, as they come.
     :param limits: each document's time and the workers' memory.
     :param dictionary: the texts' preset dictionary (the index's: see archive.index.texts).
-    :return: without ``fts``, the scratch databases (kept in ``scratch``) and what their
-        passage numbers were moved by; and the documents indexed here, not by a worker.
+    :return: the documents indexed here, not by a worker.
     :raise ArchiveError: a document ran past the limits (see :func:`_overrun`).
     """
     done = 0
     chunks = [[(path, data, digest) for path, data, digest, _ in work[start:start + CHUNK]]
               for start in range(0, len(work), CHUNK)]
-    kept: list[tuple[str, int]] = []
     here: list[int] = []
     try:
         # the workers stop (closing) before their scratch folder goes, even when a chunk raises
@@ -347,18 +359,19 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
                             if doc is not None:
                                 _delete(db, doc)
                         moved = _copy_shard(db, {path.name: path for path, *_ in items}, ids,
-                                            fts)
+                                            fts=maker is None)
                         for position in failed:
                             path, data, digest, _ = items[position]
                             data, digest = _read(path, data, digest)
                             rows = extract(path, data, facets, resolver)
-                            here.append(_replace(db, path, digest, rows, None, ids, fts))
+                            here.append(_replace(db, path, digest, rows, None, ids,
+                                                 fts=maker is None))
                 finally:
                     db.execute("DETACH DATABASE shard")
-                if fts:
+                if maker is None:
                     Path(shard).unlink()
                 else:
-                    kept.append((shard, moved))
+                    maker.send((shard, moved))
                 done += len(items)
                 if progress:
                     progress(done, len(work))
@@ -368,7 +381,7 @@ def _write_on_cores(db: sqlite3.Connection, work: Work, facets: tuple[Facet, ...
             raise ArchiveError("an indexing worker was killed (out of memory?); the index "
                                "is unchanged") from None
         raise _overrun(limits, found[0], found[1], "time") from None
-    return kept, here
+    return here
 
 
 #: Documents whose texts make the texts' preset dictionary, and the largest file read for it.

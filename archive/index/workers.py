@@ -3,8 +3,9 @@
 Reading a TEI file into rows (parsing, passages, facet XPath) and writing them with Python's
 sqlite3 cost more than copying rows between SQLite databases, and both are pure functions of a
 file's bytes: worker processes read chunks of files into scratch databases while the parent
-copies finished ones into the index (see :func:`archive.index.update_index`). Small updates stay
-in the calling process, where a pool would cost more than it saves.
+copies finished ones into the index (see :func:`archive.index.update_index`), and one more worker
+makes the full-text index of the scratch databases copied so far (:func:`feed_aside`). Small
+updates stay in the calling process, where a pool would cost more than it saves.
 
 Every worker the archive starts (these, the query workers, their process server) ends when the
 archive process that started it ends, however it ends (:func:`die_with_parent`): a killed
@@ -27,10 +28,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 #: Files below which indexing stays in the calling process.
 PARALLEL_MIN = 200
@@ -108,14 +110,70 @@ def map_on_cores(task: Callable[..., Result], chunks: Sequence[Item],
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_aside(task: Callable[..., Result], *arguments: Any) -> Future[Result]:
-    """``task(*arguments)`` in one worker process, while the caller goes on."""
-    pool = ProcessPoolExecutor(1, mp_context=_pool_context(), initializer=_start_worker,
-                               initargs=(None,))
+class Fed(Generic[Item, Result]):
+    """A worker process running ``task(items, *arguments)`` while the caller sends it the items
+    one by one (:meth:`send`), as they come (see :func:`feed_aside`)."""
+
+    def __init__(self, process: Any, connection: Connection) -> None:
+        self._process = process
+        self._connection = connection
+
+    def send(self, item: Item) -> None:
+        """Give the task its next item (it reads them in this order)."""
+        try:
+            self._connection.send(item)
+        except OSError:  # it ended: result() says why
+            pass
+
+    def result(self) -> Result:
+        """Tell the task the items have ended, and wait for what it returns.
+
+        :raise Exception: whatever the task raised.
+        :raise concurrent.futures.process.BrokenProcessPool: the process died (killed).
+        """
+        try:
+            self._connection.send(None)
+            done, value = self._connection.recv()
+        except (OSError, EOFError):
+            self.stop()
+            raise BrokenProcessPool("the worker process ended abruptly") from None
+        self._process.join()
+        self._connection.close()
+        if not done:
+            raise value
+        result: Result = value
+        return result
+
+    def stop(self) -> None:
+        """End the process now, whatever it is doing (a failed caller)."""
+        self._process.kill()
+        self._process.join()
+        self._connection.close()
+
+
+def feed_aside(task: Callable[..., Result], *arguments: Any) -> Fed[Any, Result]:
+    """``task(items, *arguments)`` in one worker process, ``items`` an iterator of what the
+    caller sends (:meth:`Fed.send`) until it asks for the result (:meth:`Fed.result`): the
+    task works on each item as soon as it is sent, beside the caller.
+
+    Started before other pools, it leaves this process with its one thread (a pool started
+    next still forks: see _pool_context)."""
+    here, there = multiprocessing.Pipe()
+    process = _pool_context().Process(target=_run_fed, args=(task, there, arguments),
+                                      name="archive-aside", daemon=True)
+    process.start()
+    there.close()  # (the worker's end: a dead worker then reads as the pipe's end)
+    return Fed(process, here)
+
+
+def _run_fed(task: Callable[..., Any], connection: Connection,
+             arguments: tuple[Any, ...]) -> None:
+    die_with_parent()
     try:
-        return pool.submit(task, *arguments)
-    finally:
-        pool.shutdown(wait=False)  # the process ends once the task has
+        result = (True, task(iter(connection.recv, None), *arguments))
+    except Exception as error:  # noqa: BLE001 - raised again by the caller (Fed.result)
+        result = (False, error)
+    connection.send(result)
 
 
 def _pool_context() -> Any:

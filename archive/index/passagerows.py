@@ -122,39 +122,9 @@ def _unpack_block(data: bytes | memoryview) -> list[Passage]:
 
 
 def _block_at(data: bytes | memoryview, indexes: Iterable[int]) -> dict[int, Passage]:
-    """The passages at ``indexes`` (0: the first) of a block (those it holds): the addresses
-    before the last of them are followed, not made."""
-    elements, codes, entries = json.loads(zlib.decompress(data, -15))
-    wanted = set(indexes)
-    names: list[str] = []
-    last: list[int] = []
-    known: dict[str, int] = {}
-    found: dict[int, Passage] = {}
-    for index in range(min(max(wanted, default=-1) + 1, len(entries))):
-        entry = entries[index]
-        if entry.__class__ is int:
-            last[entry] += 1
-            if index not in wanted:
-                continue
-            address = names[entry] + str(last[entry])
-        elif entry.__class__ is str:
-            if index not in wanted:
-                continue
-            address = entry
-        else:
-            name, number = entry
-            place = known.get(name)
-            if place is None:
-                known[name] = len(names)
-                names.append(name)
-                last.append(number)
-            else:
-                last[place] = number
-            if index not in wanted:
-                continue
-            address = name + str(number)
-        found[index] = (address, elements[codes[index] >> 1], bool(codes[index] & 1))
-    return found
+    """The passages at ``indexes`` (0: the first) of a block (those it holds)."""
+    passages = _unpack_block(data)
+    return {index: passages[index] for index in indexes if 0 <= index < len(passages)}
 
 
 def _blocks(data: bytes | memoryview, numbers: Iterable[int] | None = None,

@@ -37,7 +37,7 @@ from .matching import (
     passage_rows,
     ranked_passages,
 )
-from .postings import Counter, Passages, Postings
+from .postings import Counter, Passages, Postings, mask_of
 from .texts import passage_texts
 
 #: Values shown per facet before ``truncated`` is set.
@@ -238,12 +238,6 @@ def _many(count: int, size: int) -> bool:
     return count * Counter.SPARSE > size
 
 
-def _mask(ranks: np.ndarray, size: int) -> np.ndarray:
-    mask = np.zeros(size, dtype=bool)
-    mask[ranks] = True
-    return mask
-
-
 def _kept(mask: np.ndarray) -> np.ndarray:
     mask.flags.writeable = False  # shared by the requests that remember it
     return mask
@@ -270,7 +264,7 @@ class _Chosen:
     def mask(self) -> np.ndarray:
         if self._mask is None:
             assert self._ranks is not None  # (one of them is given)
-            self._mask = _mask(self._ranks, self.size)
+            self._mask = mask_of(self._ranks, self.size)
         return self._mask
 
     def count(self) -> int:
@@ -341,7 +335,7 @@ class _Lookup:
             fts, size = self.fts, index.passages(self.db).count
             text = index.remembered(("text", fts), lambda: _text_ranks(self.db, index, fts))
             passages.append(_Chosen(size, ranks=text, mask=index.remembered(
-                ("text mask", fts), lambda: _kept(_mask(text, size)))
+                ("text mask", fts), lambda: _kept(mask_of(text, size)))
                 if _many(len(text), size) else None))
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))

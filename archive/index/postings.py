@@ -320,6 +320,13 @@ def _beside_arrays(db: sqlite3.Connection, within: str) -> dict[str, np.ndarray 
 
 # --- read by each process ----------------------------------------------------------------------
 
+def mask_of(ranks: np.ndarray, size: int) -> np.ndarray:
+    """A mask of ``size`` entries with those at ``ranks`` set."""
+    mask = np.zeros(size, dtype=bool)
+    mask[ranks] = True
+    return mask
+
+
 class Counter:
     """A facet's value ids grouped by document (or passage) rank, to count them under a mask.
 
@@ -384,9 +391,7 @@ class Counter:
         are few (a word's passages among millions), else as :meth:`counts` of their mask."""
         size = len(self.lengths)
         if len(ranks) * self.SPARSE > size:
-            mask = np.zeros(size, dtype=bool)
-            mask[ranks] = True
-            return self.counts(mask)
+            return self.counts(mask_of(ranks, size))
         if self._run_starts is None:
             self._run_starts = _starts(self.lengths)
         rows = _runs(self._run_starts[ranks], self.lengths[ranks])
@@ -802,9 +807,7 @@ class Passages:
 
     def docs_at(self, ranks: np.ndarray) -> np.ndarray:
         """The documents (a mask of their ranks) holding one of the passages ``ranks``."""
-        mask = np.zeros(len(self.lengths), dtype=bool)
-        mask[self.doc[ranks]] = True
-        return mask
+        return mask_of(self.doc[ranks], len(self.lengths))
 
     def per_document(self, ranks: np.ndarray) -> np.ndarray:
         """How many of the passages ``ranks`` each document (by rank) holds."""

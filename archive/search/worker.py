@@ -384,10 +384,9 @@ class _Merge:
         unplanned = [shard for shard in range(self.shards) if shard not in self.chosen]
         cut = min(unplanned) if unplanned else math.inf
         records, errors, limit = self.records, self.errors, self.limit
-        time_limit = f"the time limit of {self.timeout:g} s"
-        result_limit = f"the result limit of {limit} items"
-        size_limit = f"the answer size limit of {self.bounds[1] or 0:,} bytes"
-        reasons = {"limit": result_limit, "size": size_limit}
+        reasons = {"time": f"the time limit of {self.timeout:g} s",
+                   "limit": f"the result limit of {limit} items",
+                   "size": f"the answer size limit of {self.bounds[1] or 0:,} bytes"}
         budget = Budget(*self.bounds)
         budget.cut = self.cut
         unbounded = self.bounds == (None, None)  # then the hits taken are all of a record's
@@ -398,7 +397,7 @@ class _Merge:
         # most of a 3.6 GB caller at 60,000 documents
         hits = PackedHits()
         kept = count = done = 0  # hits, items and documents of the documents taken
-        message = None
+        message = stopped = None  # the note, and which of the reasons ended the merge
         # (with unplanned shares the cut is one of them, an int)
         for index, position in enumerate([*order, int(cut)] if unplanned else order):
             if position in errors:
@@ -408,10 +407,10 @@ class _Merge:
             if record is None:  # not evaluated: its worker stopped at the time limit or its
                 # own share of the result limit (then the cut is just above)
                 why = self.stops.get(position % self.shards) if position < cut else None
-                message = self._stopped(reasons.get(why or "", time_limit), index, order)
+                stopped = why if why in ("limit", "size") else "time"
                 break
             if 0 <= limit <= kept:
-                message = self._stopped(result_limit, index, order)
+                stopped = "limit"
                 break
             count += record[0]
             kept += record[1][0]
@@ -429,12 +428,14 @@ class _Merge:
             shard = position % self.shards
             if budget.full or (self.stops.get(shard) == "size" and last[shard] == position):
                 # the hits reached the answer's size here, or its worker found they did
-                message = self._stopped(size_limit, index + 1, order)
+                stopped, index = "size", index + 1
                 break
             if record[2]:  # stopped inside this document
-                message = self._stopped(time_limit, index, order)
+                stopped = "time"
                 break
-        self.whole = message is None or time_limit not in message
+        if stopped is not None:
+            message = self._stopped(reasons[stopped], index, order)
+        self.whole = stopped != "time"
         notes = [note for note in (message, budget.note()) if note]
         return QueryResult(self.expression, count, hits, elapsed_ms, bool(notes),
                            self.engine, done, "; ".join(notes) or None)

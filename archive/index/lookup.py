@@ -233,11 +233,6 @@ def _text_ranks(db: Database, index: Postings, query: str) -> np.ndarray:
     return found
 
 
-def _many(count: int, size: int) -> bool:
-    """Whether ``count`` passages of ``size`` are many: kept as a mask, not as their ranks."""
-    return count * Counter.SPARSE > size
-
-
 def _kept(mask: np.ndarray) -> np.ndarray:
     mask.flags.writeable = False  # shared by the requests that remember it
     return mask
@@ -254,7 +249,7 @@ class _Chosen:
 
     @property
     def many(self) -> bool:
-        return self._ranks is None or _many(len(self._ranks), self.size)
+        return self._ranks is None or Counter.many(len(self._ranks), self.size)
 
     def ranks(self) -> np.ndarray:
         if self._ranks is None:
@@ -336,7 +331,7 @@ class _Lookup:
             text = index.remembered(("text", fts), lambda: _text_ranks(self.db, index, fts))
             passages.append(_Chosen(size, ranks=text, mask=index.remembered(
                 ("text mask", fts), lambda: _kept(mask_of(text, size)))
-                if _many(len(text), size) else None))
+                if Counter.many(len(text), size) else None))
         if self.days:
             docs.append(index.remembered(("days", self.days), self._date_mask))
         found = _common(passages) if passages else None
@@ -354,7 +349,7 @@ class _Lookup:
         if found is not None and len(docs) > 1:  # passages of the matching documents
             arrays = index.passages(self.db)
             many = (found.many if per_document is None
-                    else _many(int(per_document[doc_mask].sum()), found.size))
+                    else Counter.many(int(per_document[doc_mask].sum()), found.size))
             found = (_Chosen(found.size, mask=found.mask() & arrays.passages_of(doc_mask))
                      if many else
                      _Chosen(found.size, ranks=arrays.within(found.ranks(), doc_mask,

@@ -390,12 +390,18 @@ class Counter:
         """Rows per value of the ranks ``ranks`` (each once): their runs read alone when they
         are few (a word's passages among millions), else as :meth:`counts` of their mask."""
         size = len(self.lengths)
-        if len(ranks) * self.SPARSE > size:
+        if self.many(len(ranks), size):
             return self.counts(mask_of(ranks, size))
         if self._run_starts is None:
             self._run_starts = _starts(self.lengths)
         rows = _runs(self._run_starts[ranks], self.lengths[ranks])
         return np.bincount(self.value_ids[rows], minlength=len(self.total))
+
+    @classmethod
+    def many(cls, count: int, size: int) -> bool:
+        """Whether ``count`` ranks of ``size`` are many: counted (or kept) as a mask of every
+        rank rather than as their own runs (or list)."""
+        return count * cls.SPARSE > size
 
     def _split(self) -> tuple[_Rows, _Rows, np.ndarray, np.ndarray]:
         """(every row, the rows counted one by one beside the bitsets, the values counted on

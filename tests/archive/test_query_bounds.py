@@ -82,8 +82,10 @@ def test_bounded_shares_merged_give_the_bounded_answer_of_one_share(
 
 
 def test_the_cli_answer_stops_at_64_mib_and_keeps_its_shape(settings: Settings) -> None:
+    # (a time limit well above the default 10 s: on a busy machine making 200 strings of 1 MB
+    # a document can take longer, and this test is of the size bound, not of the time limit)
     result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "query", AMPLIFY,
-                                      "--format", "json", "--limit", "500"])
+                                      "--format", "json", "--limit", "500", "--timeout", "600"])
     assert result.exit_code == 0, result.stderr
     assert len(result.stdout) < bounds.ANSWER_BYTES + 1_000_000
     data = json.loads(result.stdout)

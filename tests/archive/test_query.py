@@ -428,7 +428,9 @@ def test_a_query_passing_its_time_limit_is_stopped(settings: Settings, expressio
     started = time.perf_counter()
     result = run_query(settings, expression, timeout=2)
     elapsed = time.perf_counter() - started
-    assert elapsed < 2 + 3
+    # (uncut, either runs far longer; the slack is for a busy machine: the worker killed and
+    # a new one started)
+    assert elapsed < 2 + 10
     assert result.truncated
     assert result.message is not None
     assert result.message.startswith("query stopped at the time limit of 2 s: ")
@@ -442,7 +444,7 @@ def test_count_of_a_huge_range_is_stopped(settings: Settings) -> None:
     started = time.perf_counter()
     with pytest.raises(QueryError, match="^query stopped: out of memory$"):
         run_query(settings, "count((1 to 10000000000))", timeout=2)
-    assert time.perf_counter() - started < 2 + 3
+    assert time.perf_counter() - started < 2 + 10
     assert run_query(settings, "count(//tei:quote)").count == 4
 
 

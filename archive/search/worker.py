@@ -46,7 +46,7 @@ from ..xpath import (
     compile_query,
     corpus_hits,
     corpus_plan,
-    document_hits,
+    document_record,
     document_values,
     engine_used,
     index_answer,
@@ -554,6 +554,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         records: list[tuple[Any, ...]] = []
         own = 0  # hits of this share
         budget = Budget(*bounds)
+        unbounded = bounds == (None, None)
         sent = time.perf_counter()
         why = None
         for index, doc, path, stamp, known in chosen:
@@ -570,10 +571,15 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
             if gather is not None:
                 records.append((index, document_values(gather, compiled, TREES, path, stamp)))
                 continue
-            count, hits, partial = answer.hits(doc, limit - own) if known and answer else \
-                document_hits(compiled, TREES, path, doc, deadline, limit - own, stamp)
-            own += len(hits)
-            records.append((index, count, pack(budget.take(hits)), partial))  # by field
+            if known and answer:
+                count, hits, partial = answer.hits(doc, limit - own)
+                record = pack(budget.take(hits))  # by field
+            else:  # (an attribute predicate's kept sealed: see document_record)
+                count, record, partial = document_record(
+                    compiled, TREES, path, doc, deadline, limit - own, stamp,
+                    None if unbounded else budget.take)
+            own += record[0]
+            records.append((index, count, record, partial))
             if budget.full:
                 why = "size"
                 break

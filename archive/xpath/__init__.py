@@ -13,6 +13,7 @@ from .evaluate import (
     corpus_hits,
     corpus_plan,
     document_hits,
+    document_record,
     document_values,
     engine_used,
     evaluate_files,
@@ -30,6 +31,7 @@ from .packed import (
     inflate,
     make_hit,
     pack,
+    seal,
     unpack,
 )
 from .parse import parse_expression
@@ -38,11 +40,12 @@ from .values import Unsupported, compile_nodes, compile_value
 
 __all__ = [
     "FEW", "SEPARATOR", "Field", "Packed", "PackedHits", "deflate", "inflate", "make_hit",
-    "pack", "unpack", "VALUES_SHARE",
+    "pack", "seal", "unpack", "VALUES_SHARE",
     "CompiledQuery", "Hit", "IndexAnswer", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult",
     "TREES", "TreeCache", "UNSTABLE_FUNCTIONS", "Unsupported", "classify", "compile_nodes",
     "compile_query",
-    "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_values",
+    "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_record",
+    "document_values",
     "engine_used", "evaluate_files", "evaluate_tree", "folder_stamps", "index_answer", "lxml_safe",
     "parse_expression",
     "stays_inside", "walk_tokens"

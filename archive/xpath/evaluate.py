@@ -27,6 +27,7 @@ from ..errors import QueryError
 from .attributes import attribute_plan
 from .compile import CompiledQuery, compile_query
 from .hits import Hit, HitFields, HitMaker, element_hits, hit_fields
+from .packed import Packed, pack, seal, unpack
 from .parse import lxml_xpath, parse, query_error
 from .plans import (
     AtomPlan,
@@ -201,6 +202,42 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     if len(hits) == count and query is not None:  # the answer, apart if the tree is not kept
         cache.keep_answer(path, query, stamp, list(hits))  # (the caller may change hits)
     return count, hits, False
+
+
+def document_record(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
+                    deadline: float, room: int, stamp: tuple[int, int] | None = None,
+                    take: Callable[[list[Any]], list[Any]] | None = None,
+                    ) -> tuple[int, Packed, bool]:
+    """:func:`document_hits` as a query worker sends them: how many items, the hits packed
+    (:func:`.packed.pack`), each first cut by ``take`` when given (an answer's bounds), and
+    whether the deadline stopped the evaluation.
+
+    An attribute predicate's whole answer (``//NAME[@a = 'x']``, see
+    :func:`.attributes.attribute_plan`) is kept sealed (:func:`.packed.seal`, see
+    :meth:`TreeCache.keep_sealed`) and sent so: asked again, the document's answer is a lookup
+    and its bytes, not its elements chosen from the map, their hits made and packed again.
+    """
+    key = _sealed_key(compiled.expression, compiled.namespaces)
+    if key is not None:
+        kept = cache.sealed(path, key, stamp, doc)
+        if kept is not None and kept[0] <= room:
+            count, sealed = kept
+            return count, sealed if take is None else pack(take(unpack(sealed))), False
+    count, hits, partial = document_hits(compiled, cache, path, doc, deadline, room, stamp)
+    record = pack(hits if take is None else take(hits))
+    if key is not None and not partial and len(hits) == count:
+        sealed = seal(record if take is None else pack(hits))
+        cache.keep_sealed(path, key, stamp, doc, count, sealed)
+        if take is None:
+            record = sealed
+    return count, record, partial
+
+
+@lru_cache(maxsize=256)
+def _sealed_key(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str | None:
+    # what names the sealed answers of an attribute predicate (None for any other query)
+    return _answer_key(expression, namespaces) \
+        if attribute_plan(expression, namespaces) is not None else None
 
 
 #: Functions whose value is not the document's alone (the clock, chance, the environment,

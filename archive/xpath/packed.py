@@ -33,7 +33,8 @@ SEPARATOR = "\x00"
 
 #: A packed field: ("=", the value of every hit), ("#", (its values, each once; their numbers
 #: as bytes of unsigned ints)) when most values repeat, ("|", the values joined), ("*", the
-#: values); fewer than FEW hits are one ("rows", the hits as tuples).
+#: values); fewer than FEW hits are one ("rows", the hits as tuples); a record :func:`seal`
+#: made bytes is one ("sealed", the bytes).
 Field = tuple[str, Any]
 #: A document's hits packed: how many, and each field.
 Packed = tuple[int, tuple[Field, ...]]
@@ -74,6 +75,8 @@ def unpack(packed: Packed, make: Callable[[tuple[Any, ...]], Any] | None = None)
     """The hits :func:`pack` was given, in order: plain tuples, or each made by ``make`` from
     its tuple (:data:`make_hit`: the hits themselves, in C)."""
     size, fields = packed
+    if fields and fields[0][0] == "sealed":
+        size, fields = marshal.loads(fields[0][1])
     if fields and fields[0][0] == "rows":
         return list(fields[0][1] if make is None else map(make, fields[0][1]))
     columns: list[Iterable[Any]] = []
@@ -88,6 +91,15 @@ def unpack(packed: Packed, make: Callable[[tuple[Any, ...]], Any] | None = None)
             columns.append(value)
     rows = zip(*columns, strict=True)
     return list(rows if make is None else map(make, rows))
+
+
+def seal(packed: Packed) -> Packed:
+    """A packed record as one string of bytes (its strings in UTF-8), still a packed record
+    (("sealed", the bytes)) that :func:`unpack` reads: what a query worker keeps of a
+    document's answer and sends as it is, so that asked again the answer is a lookup, pickled
+    and read by the caller as one string, its hits made only when they are read (see
+    :class:`PackedHits`)."""
+    return packed[0], (("sealed", marshal.dumps(packed)),)
 
 
 def deflate(record: Any) -> bytes:

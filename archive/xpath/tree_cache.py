@@ -22,7 +22,7 @@ from tei.parse import parse_tei
 
 from .attributes import AttributeMap, AttributePlan, attribute_map
 from .hits import HitFields, passage_addresses, string_value
-from .packed import deflate, inflate, make_hit, pack, packed_bytes, unpack
+from .packed import Packed, deflate, inflate, make_hit, pack, packed_bytes, unpack
 
 #: Default memory budget of the parsed-tree cache, in bytes (estimated, see TreeCache).
 TREE_CACHE_BUDGET = 256 * 1024 * 1024
@@ -340,6 +340,34 @@ class TreeCache:
             return
         self._keep_aside((key, query), stamp, *self._compact(pack(hits, 1)),
                          self._aside.get((key, query)))
+
+    def sealed(self, path: Path, query: str, stamp: tuple[int, int] | None,
+               doc: str) -> tuple[int, Packed] | None:
+        """The number of items and the sealed record (:func:`archive.xpath.packed.seal`) of
+        ``doc``'s answer to ``query`` (a key naming an expression and its namespaces) in
+        ``path`` kept by :meth:`keep_sealed`; None when none is kept for the file as it is now
+        and that document."""
+        key = (str(path), "!" + query)
+        aside = self._aside.get(key)
+        if aside is None or aside[0] != (stamp or file_stamp(path)) or aside[1][0] != doc:
+            return None
+        self._aside.move_to_end(key)
+        self._aside[key] = (*aside[:3], self.query)
+        return aside[1][1], aside[1][2]
+
+    def keep_sealed(self, path: Path, query: str, stamp: tuple[int, int] | None, doc: str,
+                    count: int, record: Packed) -> None:
+        """Keep ``doc``'s whole answer to ``query`` in ``path``: its number of items and its
+        hits as a sealed record, bytes a worker sends as they are (see :meth:`sealed`).
+
+        Kept apart as attribute values are (see :meth:`attribute_values`), whether the tree is
+        kept or not: a warm ``//tei:*[@ref = '#x']`` choosing its elements from the attribute
+        map, making their hits and packing them took most of its time, and its answer in
+        bytes is a fraction of the tree's map and remembered hits.
+        """
+        key = (str(path), "!" + query)
+        self._keep_aside(key, stamp or file_stamp(path), (doc, count, record),
+                         packed_bytes(record) + len(doc) + 64, self._aside.get(key))
 
     def _compact(self, record: Any, cost: int | None = None) -> tuple[Any, int]:
         # a record to keep apart and its cost (``cost``, else a packed record's bytes): as it

@@ -124,6 +124,11 @@ def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
             leaves.add(element)
             return [element], False
         return _NONE, bare
+    if block and not bare:
+        bare = any(child.tail and not child.tail.isspace() for child in element)
+    if block and bare:  # one leaf whatever it holds (as below): what is in it is not read
+        leaves.add(element)
+        return [element], False
     below: list[list[etree._Element]] = []
     loose_children: list[bool] = []
     for child in element:
@@ -168,9 +173,17 @@ def _addressed(root: etree._Element, roots: list[etree._Element],
     prefixes = _root_prefixes(root, roots)
     used: set[str] = set()
     for element in chosen:
-        address = element.get(XML_ID) or cites.get(element)
+        address = element.get(XML_ID) or (cites.get(element) if cites else None)
         if address is None or address in used:
-            address = _path(element, prefixes, steps, cites, bases)
+            if element in prefixes:
+                address = _path(element, prefixes, steps, cites, bases)
+            else:  # (_path, written out: the path of most passages)
+                parent = element.getparent()
+                base = bases.get(parent)
+                if base is None:
+                    base = _base(parent, prefixes, steps, cites, bases)
+                step = steps.get(element) or _step(element, steps)
+                address = f"{base}.{step}" if base else step
             if address in taken or address in used:
                 number = 2
                 while f"{address}~{number}" in taken or f"{address}~{number}" in used:
@@ -256,20 +269,34 @@ def _step(element: etree._Element, steps: dict[etree._Element, str]) -> str:
         parent = element.getparent()
         siblings = [element] if parent is None else [
             child for child in parent if child.tag.__class__ is str]
+        tags = [sibling.tag for sibling in siblings]  # (lxml makes a new string each reading)
         counts: dict[object, int] = {}
-        for sibling in siblings:
-            counts[sibling.tag] = counts.get(sibling.tag, 0) + 1
+        for tag in tags:
+            counts[tag] = counts.get(tag, 0) + 1
         seen: dict[object, int] = {}
-        for sibling in siblings:
-            seen[sibling.tag] = seen.get(sibling.tag, 0) + 1
-            name = _local(sibling)
-            steps[sibling] = f"{name}{seen[sibling.tag]}" if counts[sibling.tag] > 1 else name
+        for sibling, tag in zip(siblings, tags, strict=True):
+            name = _LOCAL.get(tag) or _local(sibling)
+            if counts[tag] > 1:
+                seen[tag] = number = seen.get(tag, 0) + 1
+                steps[sibling] = f"{name}{number}"
+            else:
+                steps[sibling] = name
         found = steps[element]
     return found
 
 
 def _local(element: etree._Element) -> str:
-    return str(element.tag).rpartition("}")[2].replace(".", "-")
+    tag = element.tag
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = str(tag).rpartition("}")[2].replace(".", "-")
+        if len(_LOCAL) < 10_000:
+            _LOCAL[str(tag)] = name
+    return name
+
+
+#: Each element name's step (its local name), once: the same few names recur in every document.
+_LOCAL: dict[object, str] = {}
 
 
 # --- the document's own citation scheme -------------------------------------------------------

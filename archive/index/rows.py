@@ -120,10 +120,19 @@ class _TextWalk:
             self.length += len(text)
         inner_entry = entry or tag in ENTRY_ELEMENTS
         apart = tag in ALTERNATIVES
+        found = self.found
         for child in element:
             child_tag = child.tag
             if child_tag.__class__ is str:  # an element (not a comment or a processing instruction)
-                self._visit(child, child_tag, owner, inner_entry)
+                if child_tag in _READ_APART or len(child) or child in found:
+                    self._visit(child, child_tag, owner, inner_entry)
+                else:  # most elements: a highlight, a word (what _visit reads of them, here)
+                    inner = child.text
+                    if inner:
+                        if parts and inner[0].isalnum() and parts[-1][-1].isalnum():
+                            self.glued += 1
+                        parts.append(inner)
+                        self.length += len(inner)
                 if apart:  # "wch which", not "wchwhich": each reading is found
                     parts.append(" ")
                     self.length += 1
@@ -176,6 +185,11 @@ def split_words(element: etree._Element, text: str) -> str:
 #: Elements whose children are alternative readings (an abbreviation and its expansion, a
 #: lemma and its variants): their words are kept apart in a passage's text.
 ALTERNATIVES = frozenset(tei(name) for name in ("choice", "app", "subst", "rdgGrp"))
+
+
+#: Elements a text walk reads more of than their text, even without children: blocks (words
+#: apart), line breaks (a newline) and names (mentions).
+_READ_APART = frozenset({*BLOCKS, TEI_LB, *TYPE_FOR_ELEMENT})
 
 
 #: A name's date columns (when, from, to, notBefore, notAfter, first and last day): none.

@@ -711,8 +711,9 @@ def _insert(db: sqlite3.Connection, path: Path, digest: str, rows: DocumentRows,
     assert doc is not None  # an INSERT's row id
     first = db.execute(f"SELECT {passagerows.last()} + 1").fetchone()[0]
     # (a mention or facet value outside any passage looks up None: "")
-    passage_ids: dict[str | None, int] = {
-        xml_id: first + number for number, (xml_id, *_) in enumerate(rows.passages)}
+    passage_ids: dict[str | None, int] = dict(zip(
+        [passage[0] for passage in rows.passages], range(first, first + len(rows.passages)),
+        strict=True))
     if rows.passages:  # (one record, numbered by their range: archive.index.passagerows)
         db.execute("INSERT INTO passage_docs (doc, first_passage, last_passage, data)"
                    " VALUES (?, ?, ?, ?)", (doc, first, first + len(rows.passages) - 1,

@@ -123,3 +123,33 @@ def test_an_identified_entry_of_a_register_keeps_its_names_beside_its_notes() ->
     assert found == {"o17": False, "o17.orgName": True, "o17.desc": True, "o17.note1": True,
                      "o17.note2": True, "o18": False, "o18.orgName": True, "o18.desc": True,
                      "o18.note": True}
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # words of its own first: one leaf, the blocks in it part of its text
+    ("<p>Words <note><p>a note</p></note> and more.</p>", [("body.p", True)]),
+    # words of its own only after markup (a highlight, a comment): one leaf all the same
+    ("<p><hi>Dear</hi> sir, <q><l>a line</l></q></p>", [("body.p", True)]),
+    ("<p><!-- a comment -->Words<lg><l>one</l><l>two</l></lg></p>", [("body.p", True)]),
+    # only white space beside the blocks: they are the leaves
+    ("<p> <note><p>one</p></note>\n <note><p>two</p></note> </p>",
+     [("body.p", False), ("body.p.note1", False), ("body.p.note1.p", True),
+      ("body.p.note2", False), ("body.p.note2.p", True)]),
+    # words in a highlight beside a block in it: the highlight is the leaf
+    ("<p><hi>Words <note>a note</note></hi></p>", [("body.p", False), ("body.p.hi", True)]),
+])
+def test_a_block_holding_words_of_its_own_is_one_leaf(body: str,
+                                                     expected: list[tuple[str, bool]]) -> None:
+    root = etree.fromstring(
+        f'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>{body}</body></text></TEI>')
+    assert [(p.address, p.leaf) for p in passages(root)] == expected
+
+
+def test_paths_number_each_name_among_its_siblings() -> None:
+    root = etree.fromstring(
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><div xml:id="d1">'
+        b'<head>One</head><p>a</p><pb/><p>b</p><p>c</p></div><div><head>Two</head><p>d</p>'
+        b'</div><div><p xml:id="d1.p2">taken</p><p>e</p><p>f</p></div></body></text></TEI>')
+    assert [p.address for p in passages(root)] == [
+        "d1", "d1.head", "d1.p1", "d1.p2~2", "d1.p3", "body.div2.head", "body.div2.p",
+        "d1.p2", "body.div3.p2", "body.div3.p3"]  # (d1.p2: an xml:id, its path takes ~2)

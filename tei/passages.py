@@ -175,15 +175,7 @@ def _addressed(root: etree._Element, roots: list[etree._Element],
     for element in chosen:
         address = element.get(XML_ID) or (cites.get(element) if cites else None)
         if address is None or address in used:
-            if element in prefixes:
-                address = _path(element, prefixes, steps, cites, bases)
-            else:  # (_path, written out: the path of most passages)
-                parent = element.getparent()
-                base = bases.get(parent)
-                if base is None:
-                    base = _base(parent, prefixes, steps, cites, bases)
-                step = steps.get(element) or _step(element, steps)
-                address = f"{base}.{step}" if base else step
+            address = _path(element, prefixes, steps, cites, bases)
             if address in taken or address in used:
                 number = 2
                 while f"{address}~{number}" in taken or f"{address}~{number}" in used:
@@ -233,8 +225,12 @@ def _path(element: etree._Element, prefixes: dict[etree._Element, str],
     prefix = prefixes.get(element)
     if prefix is not None:  # a text root as the passage: its own name
         return prefix.rstrip(".") or _local(element)
-    return _joined(_base(element.getparent(), prefixes, steps, cites, bases),
-                   _step(element, steps))
+    # (the path of most passages: the known base and step read without a call)
+    parent = element.getparent()
+    base = bases.get(parent)
+    if base is None:
+        base = _base(parent, prefixes, steps, cites, bases)
+    return _joined(base, steps.get(element) or _step(element, steps))
 
 
 def _base(node: etree._Element | None, prefixes: dict[etree._Element, str],

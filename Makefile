@@ -5,9 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
-# pytest processes of `make test` (pytest-xdist): each takes a test file at a time. Many tests
-# wait on a server, a browser, PostgreSQL or a subprocess, so on 2 cores 4 keep both busy.
-TEST_PROCESSES ?= 4
+# pytest processes of `make test` (pytest-xdist), each handed tests as it is free. On a slow
+# 2-core machine: 1 process 30 min, 2 processes 20 min, 4 (a test file each) 26 min.
+TEST_PROCESSES ?= 2
 
 .PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps proxy-deps basex-deps wheel
 
@@ -64,7 +64,7 @@ test: $(STAMP) browser-deps postgres-deps proxy-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check archive tei webui
 	$(VENV)/bin/mypy tei archive webui
-	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadfile
+	$(PY) -m pytest -q -n $(TEST_PROCESSES)
 
 bench: bench-annotation bench-validate bench-query bench-import bench-web bench-load
 

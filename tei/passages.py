@@ -201,7 +201,7 @@ def _root_prefixes(root: etree._Element, roots: list[etree._Element]
             counts[str(text_root.tag)] = counts.get(str(text_root.tag), 0) + 1
         seen: dict[str, int] = {}
         for text_root in mine:
-            name = _local(text_root)
+            name = _local(text_root.tag)
             seen[name] = seen.get(name, 0) + 1
             if text_root.tag == TEI_TEXT and counts[str(text_root.tag)] == 1:
                 prefixes[text_root] = start
@@ -209,7 +209,7 @@ def _root_prefixes(root: etree._Element, roots: list[etree._Element]
                 many = counts[str(text_root.tag)] > 1
                 prefixes[text_root] = f"{start}{name}{seen[name] if many else ''}."
     for text_root in roots:  # a root outside any TEI (not a TEI document): from its name
-        prefixes.setdefault(text_root, f"{_local(text_root)}.")
+        prefixes.setdefault(text_root, f"{_local(text_root.tag)}.")
     return prefixes
 
 
@@ -224,7 +224,7 @@ def _path(element: etree._Element, prefixes: dict[etree._Element, str],
     root."""
     prefix = prefixes.get(element)
     if prefix is not None:  # a text root as the passage: its own name
-        return prefix.rstrip(".") or _local(element)
+        return prefix.rstrip(".") or _local(element.tag)
     # (the path of most passages: the known base and step read without a call)
     parent = element.getparent()
     base = bases.get(parent)
@@ -271,7 +271,7 @@ def _step(element: etree._Element, steps: dict[etree._Element, str]) -> str:
             counts[tag] = counts.get(tag, 0) + 1
         seen: dict[object, int] = {}
         for sibling, tag in zip(siblings, tags, strict=True):
-            name = _LOCAL.get(tag) or _local(sibling)
+            name = _local(tag)
             if counts[tag] > 1:
                 seen[tag] = number = seen.get(tag, 0) + 1
                 steps[sibling] = f"{name}{number}"
@@ -281,8 +281,8 @@ def _step(element: etree._Element, steps: dict[etree._Element, str]) -> str:
     return found
 
 
-def _local(element: etree._Element) -> str:
-    tag = element.tag
+def _local(tag: object) -> str:
+    """An element name's step: its local name (``tag``, Clark), ``.`` made ``-``."""
     name = _LOCAL.get(tag)
     if name is None:
         name = str(tag).rpartition("}")[2].replace(".", "-")

@@ -63,7 +63,8 @@ class Cluster:
             shutil.chown(self.folder, "postgres", "postgres")
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self._names = itertools.count(1)
-        self._shared: dict[tuple[str, int, int, int], tuple[str, dict[str, str]]] = {}
+        self._empty: list[str] = []  # databases a test left as they were made (see recycle)
+        self._shared: dict[tuple[str, int, int, int], tuple[str, dict[str, object]]] = {}
 
     def _run(self, *command: str) -> None:
         result = subprocess.run([*self.prefix, *command], capture_output=True, text=True,
@@ -99,15 +100,35 @@ class Cluster:
 
     def database(self, name: str | None = None, template: str = "template0") -> str:
         """A new database's URL: empty, or a copy of ``template``."""
+        if name is None and template == "template0" and self._empty:
+            return self._empty.pop()
         name = name or f"test_{os.getpid()}_{next(self._names)}"
         self._admin(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
-    def shared(self, data_dir: Path) -> str:
+    def recycle(self, url: str) -> None:
+        """After a test: its database dropped, or kept as the next test's empty database where
+        nothing was made in it (most tests read a shared database: see :meth:`shared`)."""
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as db:
+            made = db.execute(
+                "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname <> 'public'"
+                "  AND nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%')"
+                " OR EXISTS (SELECT FROM pg_class WHERE relnamespace = 'public'::regnamespace)"
+            ).fetchone()[0]
+        if made:
+            self.drop(url)
+        else:
+            self._empty.append(url)
+
+    def shared(self, data_dir: Path, files: bool = False) -> str:
         """A database holding the published index of ``data_dir`` (made once per state of its
-        ``index.sqlite``), for the tests that read it; made again after a test changed it
-        (see :meth:`release`)."""
+        ``index.sqlite``), and with ``files`` its files as an update publishes them (which
+        records the database in ``data_dir``), for the tests that read it; made again after a
+        test changed it (see :meth:`release`)."""
         from archive.index.pg import publish
+        from archive.index.pgstore import publish_files
 
         index = data_dir / "index.sqlite"
         stat = index.stat()
@@ -115,6 +136,8 @@ class Cluster:
         found = self._shared.get(key)
         if found is None:
             url = self.database(f"shared_{os.getpid()}_{next(self._names)}")
+            if files:
+                publish_files(url, data_dir)
             publish(url, index, None)
             found = self._shared[key] = (url, self._meta(url))
         return found[0]
@@ -127,13 +150,19 @@ class Cluster:
                 del self._shared[key]
                 self.drop(url)
 
-    def _meta(self, url: str) -> dict[str, str]:
+    def _meta(self, url: str) -> dict[str, object]:
+        """The meta rows of the published index, and of the published files where any."""
         import psycopg
 
-        from archive.index.pg import SCHEMA
+        from archive.index import pg, pgstore
 
         with psycopg.connect(url, autocommit=True) as db:
-            return dict(db.execute(f"SELECT key, value FROM {SCHEMA}.meta").fetchall())
+            found: dict[str, object] = dict(
+                db.execute(f"SELECT key, value FROM {pg.SCHEMA}.meta").fetchall())
+            if db.execute("SELECT to_regclass(%s)", (f"{pgstore.SCHEMA}.meta",)).fetchone()[0]:
+                found["files"] = db.execute(f"SELECT key, value FROM {pgstore.SCHEMA}.meta"
+                                            " ORDER BY key").fetchall()
+            return found
 
     def drop(self, url: str) -> None:
         self._admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
@@ -183,15 +212,16 @@ class Engine:
     monkeypatch: pytest.MonkeyPatch | None = None
     used: list[str] = field(default_factory=list)
 
-    def use(self, data_dir: Path) -> None:
+    def use(self, data_dir: Path, files: bool = False) -> None:
         """Read the published index of ``data_dir`` (indexed before, a session's shared
-        archive) from now on, without changing the data directory."""
+        archive) from now on, without changing the data directory (but for the record of the
+        published files, with ``files``: see :meth:`Cluster.shared`)."""
         if self.cluster is None or self.monkeypatch is None:
             return
         from archive.index.pg import close_pools
 
         close_pools()
-        self.url = self.cluster.shared(data_dir)
+        self.url = self.cluster.shared(data_dir, files)
         self.used.append(self.url)
         self.monkeypatch.setenv("ARCHIVE_INDEX_URL", self.url)
 
@@ -236,6 +266,6 @@ def engine(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
         from archive.index.pg import close_pools
 
         close_pools()
-        found.drop(url)
+        found.recycle(url)
         for shared in chosen.used:
             found.release(shared)

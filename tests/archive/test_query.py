@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -518,11 +519,9 @@ CRAFTED = """<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:ex="urn:example">
 
 
 @pytest.fixture
-def crafted(settings: Settings) -> Settings:
+def crafted(indexed_copy: Callable[..., Settings]) -> Settings:
     """The fixture corpus plus a document where one value sits on nested elements."""
-    (settings.tei_dir / "zz_crafted.xml").write_text(CRAFTED, encoding="utf-8")
-    update_index(settings)
-    return settings
+    return indexed_copy({"zz_crafted.xml": CRAFTED})
 
 
 @pytest.mark.parametrize(("expression", "count"), ATTRIBUTE_PLANNED)

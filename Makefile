@@ -9,7 +9,7 @@ PORT   ?= 5000
 # 2-core machine: 1 process 30 min, 2 processes 20 min, 4 (a test file each) 26 min.
 TEST_PROCESSES ?= 2
 
-.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps proxy-deps basex-deps wheel
+.PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps proxy-deps basex-deps test-deps wheel
 
 venv: $(STAMP)
 
@@ -28,43 +28,46 @@ wheel: $(STAMP)
 	$(PY) -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation -w dist .
 	rm -rf build
 
-# Debian's chromium for the browser tests (a browser download does not work offline).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian's packages the tests and benchmarks start for themselves, each with the shell test
+# that finds it installed: chromium for the browser tests (a browser download does not work
+# offline); PostgreSQL's server for the tests and bench-scale against PostgreSQL (they start a
+# throwaway cluster of their own, initdb + pg_ctl in a temporary folder on a free port, not the
+# package's main cluster); nginx for the tests that run docs/DEPLOY.md's proxy configuration
+# (on a free port of their own); BaseX, which bench-query and bench-scale run beside ours.
+HAVE_chromium    := command -v chromium
+HAVE_postgresql  := ls /usr/lib/postgresql/*/bin/pg_ctl || command -v pg_ctl
+HAVE_nginx-light := command -v nginx || [ -x /usr/sbin/nginx ]
+HAVE_basex       := command -v basex
 
-# Debian's PostgreSQL server for the tests and bench-scale against PostgreSQL: they start a
-# throwaway cluster of their own (initdb + pg_ctl in a temporary folder, on a free port), so
-# the package's main cluster is not used. Nothing happens when its server programs are there.
-postgres-deps:
-	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+# The missing ones of the packages named, with one apt-get (nothing when all are there).
+define debian_packages
+	@missing=; $(foreach p,$(1),{ $(HAVE_$(p)); } >/dev/null 2>&1 || missing="$$missing $(p)";) \
+	[ -z "$$missing" ] || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
+endef
 
-# Debian's nginx, for the tests that run docs/DEPLOY.md's proxy configuration (they start
-# their own, on a free port; the package's own server is not used).
-proxy-deps:
-	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
-
-# BaseX (Debian's package), which bench-query and bench-scale run beside ours on the same files.
-basex-deps:
-	@command -v basex >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq basex >/dev/null; }
+browser-deps: ; $(call debian_packages,chromium)
+postgres-deps: ; $(call debian_packages,postgresql)
+proxy-deps: ; $(call debian_packages,nginx-light)
+basex-deps: ; $(call debian_packages,basex)
+test-deps: ; $(call debian_packages,chromium postgresql nginx-light)
 
 # Build the sample archive, then serve it (Ctrl-C stops the server).
 demo: $(STAMP)
 	$(VENV)/bin/archive --data $(DATA) build
 	$(VENV)/bin/archive --data $(DATA) serve --port $(PORT)
 
-test: $(STAMP) browser-deps postgres-deps proxy-deps
+# The venv and Debian's packages side by side (both mostly wait on downloads on a new machine).
+test:
+	@$(MAKE) --no-print-directory -j2 $(STAMP) test-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check archive tei webui
 	$(VENV)/bin/mypy tei archive webui
-	$(PY) -m pytest -q -n $(TEST_PROCESSES)
+	@# compiled once here, not again in each of the many processes the tests start (where
+	@# PYTHONDONTWRITEBYTECODE is set, as in CI, no process would write what it compiled)
+	$(PY) -m compileall -q tei archive webui
+	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist worksteal
 
 bench: bench-annotation bench-validate bench-query bench-import bench-web bench-load
 

@@ -20,6 +20,8 @@ SCHEMAS_DIR = next((folder for folder in (PACKAGE_DIR / "schemas", PACKAGE_DIR.p
 
 ARCHIVE_NAME = "TEI Archive"
 DEFAULT_DATA_DIR = "archive-data"
+#: argon2-cffi's profile (``argon2.profiles``) passwords are hashed with, unless set otherwise.
+DEFAULT_PASSWORD_PROFILE = "RFC_9106_LOW_MEMORY"
 #: How an ``ARCHIVE_*`` switch is turned on.
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -49,6 +51,11 @@ class Settings:
     :param index_url: the PostgreSQL database the index is published to and read from
         (``postgresql://user:password@host:port/name``, ``ARCHIVE_INDEX_URL``); None: the
         index is the SQLite file ``index.sqlite`` of the data directory alone.
+    :param password_profile: the argon2id parameters passwords are hashed with: a profile
+        of argon2-cffi's ``argon2.profiles`` (``ARCHIVE_PASSWORD_PROFILE``): by default
+        ``RFC_9106_LOW_MEMORY`` (64 MiB, 3 passes), ``RFC_9106_HIGH_MEMORY`` (2 GiB, 1 pass),
+        or ``CHEAPEST`` for tests alone. A password hashed with other parameters is hashed
+        again with these at its next login.
     :param index_read_url: with ``index_url``, a read-only copy of that database (a streaming
         replica, ``ARCHIVE_INDEX_READ_URL``) the index is read from instead; publishing still
         goes to ``index_url``.
@@ -63,6 +70,9 @@ class Settings:
     facet_document_seconds: float = 10.0
     facet_memory_mb: int = 2048
     titles_in_names: bool = False
+    password_profile: str = field(
+        default_factory=lambda: os.environ.get("ARCHIVE_PASSWORD_PROFILE")
+        or DEFAULT_PASSWORD_PROFILE)
     index_url: str | None = field(
         default_factory=lambda: os.environ.get("ARCHIVE_INDEX_URL") or None)
     index_read_url: str | None = field(
@@ -100,6 +110,7 @@ class Settings:
             facet_document_seconds=float(env.get("ARCHIVE_FACET_DOCUMENT_SECONDS", 10.0)),
             facet_memory_mb=int(env.get("ARCHIVE_FACET_MEMORY_MB", 2048)),
             titles_in_names=env.get("ARCHIVE_TITLES_IN_NAMES", "").lower() in TRUE_WORDS,
+            password_profile=env.get("ARCHIVE_PASSWORD_PROFILE") or DEFAULT_PASSWORD_PROFILE,
             index_url=env.get("ARCHIVE_INDEX_URL") or None,
             index_read_url=env.get("ARCHIVE_INDEX_READ_URL") or None,
         )

@@ -32,6 +32,11 @@ def _load(name: str) -> object:
 postgres: object = _load("postgres")
 _load("servers")  # free_port, wait_for_port: `from archive_tests_servers import …`
 
+# Passwords hashed with argon2's cheapest parameters, in this process and those it starts:
+# logins are many here, and each costs ~0.25 s of CPU with the archive's own (tests of the
+# hashing itself set them back: tests/archive/accounts, the login timing in tests/webui).
+os.environ.setdefault("ARCHIVE_PASSWORD_PROFILE", "CHEAPEST")
+
 #: The one setting for third-party material (read-only; never copied into the repository).
 SHARED_DIR = Path(os.environ.get("ARCHIVE_SHARED_DIR")
                   or Path(__file__).resolve().parents[1].parent / "shared")

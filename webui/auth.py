@@ -54,6 +54,7 @@ from archive.accounts import (
     User,
     authenticate,
     check_password,
+    check_password_profile,
     end_sessions,
     get_user,
     secret_key,
@@ -163,7 +164,8 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint] = ()) -> None:
     (``ARCHIVE_INDEX_URL``) the database's: those of every host serving it.
 
     :raise ArchiveError: no secret key can be had (``ARCHIVE_SECRET_KEY`` unset and the data
-        directory's key file cannot be made, or the database cannot be reached).
+        directory's key file cannot be made, or the database cannot be reached), or
+        ``ARCHIVE_PASSWORD_PROFILE`` names no argon2 profile.
     """
     config = app.config
     use_database(account_storage)
@@ -176,6 +178,7 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint] = ()) -> None:
             raise ArchiveError(f"ARCHIVE_SECRET_KEY is shorter than {KEY_BYTES} characters: "
                                "use a long random one (python -c 'import secrets; "
                                "print(secrets.token_urlsafe(32))')")
+    check_password_profile(Settings.from_env(config["DATA_DIR"]))
     https = str(config.get("BASE_URL") or "").lower().startswith("https://")
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -3,11 +3,11 @@ with an index database, in its record there: :mod:`.storage`).
 
 The record is written atomically (the file with mode 0600 under the data directory's lock; the
 database's in one transaction under a lock of its own), so two ``archive users`` commands (or a
-command and the viewer, on any host) never lose each other's change. A
-password is only ever hashed (argon2id with argon2-cffi's defaults: 64 MiB, 3 passes), never
-stored, printed or put in an error message. Each user has a session *generation*: the viewer
-signs it into a session, and raising it (:func:`end_sessions`, a new password) ends every
-session made before.
+command and the viewer, on any host) never lose each other's change. A password is only ever
+hashed (argon2id with argon2-cffi's defaults, 64 MiB and 3 passes, unless
+``Settings.password_profile`` names other parameters), never stored, printed or put in an
+error message. Each user has a session *generation*: the viewer signs it into a session, and
+raising it (:func:`end_sessions`, a new password) ends every session made before.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal, cast
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..config import Settings, today
@@ -36,8 +36,10 @@ MAX_NAME_LENGTH = 64
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 
-_HASHER = PasswordHasher()  # argon2id, RFC 9106's second recommended parameters
-_DUMMY_HASH: list[str] = []
+#: By profile name (``Settings.password_profile``): its hasher, and its hash of no password
+#: (verified for an unknown name).
+_HASHERS: dict[str, PasswordHasher] = {}
+_NO_PASSWORD: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,27 @@ def require_user(settings: Settings, name: str) -> User:
     return user
 
 
-def hash_password(password: str) -> str:
+def hash_password(settings: Settings, password: str) -> str:
     """The argon2id hash of ``password`` (a PHC string with its salt and parameters)."""
-    return _HASHER.hash(password)
+    return _hasher(settings).hash(password)
+
+
+def check_password_profile(settings: Settings) -> None:
+    """:raise ArchiveError: ``settings.password_profile`` names no argon2 profile."""
+    _hasher(settings)
+
+
+def _hasher(settings: Settings) -> PasswordHasher:
+    name = settings.password_profile
+    if name not in _HASHERS:
+        parameters = getattr(profiles, name, None) if name.isupper() else None
+        if not isinstance(parameters, Parameters):
+            known = ", ".join(sorted(n for n, v in vars(profiles).items()
+                                     if n.isupper() and isinstance(v, Parameters)))
+            raise ArchiveError(f"no argon2 profile {name[:60]!r} (ARCHIVE_PASSWORD_PROFILE: "
+                               f"one of {known})")
+        _HASHERS[name] = PasswordHasher.from_parameters(parameters)
+    return _HASHERS[name]
 
 
 def add_user(settings: Settings, name: str, role: str, password: str) -> User:
@@ -162,7 +182,8 @@ def add_user(settings: Settings, name: str, role: str, password: str) -> User:
     """
     check_name(name)
     checked = check_role(role)
-    user = User(name, checked, hash_password(check_password(password, name)), 0, today())
+    user = User(name, checked, hash_password(settings, check_password(password, name)), 0,
+                today())
     with _changing(settings) as users:
         if name in users:
             raise ArchiveError(f"user {name!r} exists already (`archive users passwd` changes "
@@ -176,7 +197,7 @@ def set_password(settings: Settings, name: str, password: str) -> User:
 
     :raise ArchiveError: no such user, or a weak password.
     """
-    password_hash = hash_password(check_password(password, name))
+    password_hash = hash_password(settings, check_password(password, name))
     with _changing(settings) as users:
         user = users[_known(settings, users, name)]
         users[name] = replace(user, password_hash=password_hash,
@@ -215,26 +236,25 @@ def authenticate(settings: Settings, name: str, password: str) -> User | None:
     user = get_user(settings, name) if valid_id(name) else None
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[:MAX_PASSWORD_LENGTH + 1]  # bound the work; cannot match
+    hasher = _hasher(settings)
+    if user is None and settings.password_profile not in _NO_PASSWORD:
+        _NO_PASSWORD[settings.password_profile] = hasher.hash("no such user, no such password")
     try:
-        _HASHER.verify(user.password_hash if user else _dummy_hash(), password)
+        hasher.verify(user.password_hash if user else _NO_PASSWORD[settings.password_profile],
+                      password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         try:
             with _changing(settings) as users:
                 if name in users and users[name].password_hash == user.password_hash:
-                    user = users[name] = replace(user, password_hash=hash_password(password))
+                    user = users[name] = replace(
+                        user, password_hash=hash_password(settings, password))
         except (ArchiveError, OSError):
             pass  # busy or read-only: the old hash still works; the next login tries again
     return user
-
-
-def _dummy_hash() -> str:
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(_HASHER.hash("no such user, no such password"))
-    return _DUMMY_HASH[0]
 
 
 def _known(settings: Settings, users: dict[str, User], name: str) -> str:

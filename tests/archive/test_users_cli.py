@@ -118,6 +118,13 @@ def test_bad_input_is_one_line_and_never_shows_the_password(tmp_path: Path) -> N
         assert needle in result.stderr, result.stderr
         if password:
             assert password not in result.stdout + result.stderr
+    profile = subprocess.run(
+        [sys.executable, "-m", "archive", "--data", str(data), "users", "add", "carol",
+         "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
+        timeout=120, env={**os.environ, "ARCHIVE_PASSWORD_PROFILE": "STRONGEST"})
+    assert profile.returncode == 1 and profile.stderr.count("\n") == 1, profile.stderr
+    assert profile.stderr.startswith("archive: error: no argon2 profile 'STRONGEST' "
+                                     "(ARCHIVE_PASSWORD_PROFILE: one of ")
     bad_role = archive(data, "users", "add", "carol", "--role", "root", "--password-stdin",
                        stdin=PASSWORD + "\n")
     assert bad_role.returncode == 2 and "root" in bad_role.stderr  # click's usage error

@@ -22,7 +22,7 @@ from archive_tests_servers import free_port, wait_for_port
 from flask import Blueprint
 
 from archive.accounts import account_storage, add_user, get_user
-from archive.config import Settings
+from archive.config import DEFAULT_PASSWORD_PROFILE, Settings
 from webui import create_app
 from webui.auth import (
     READS_ONLY_ATTRIBUTE,
@@ -194,7 +194,20 @@ def test_a_new_password_ends_the_other_sessions(app, editing_dir: Path) -> None:
     set_password(Settings(data_dir=editing_dir), "paul", PASSWORDS["paul"])
 
 
-def test_a_failed_login_does_not_tell_whether_the_user_exists(app) -> None:
+@pytest.fixture
+def timed_dir(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the session's data directory where passwords are hashed as the archive hashes
+    them (not with the tests' cheapest profile: tests/conftest.py)."""
+    monkeypatch.setenv("ARCHIVE_PASSWORD_PROFILE", DEFAULT_PASSWORD_PROFILE)
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    return copy
+
+
+def test_a_failed_login_does_not_tell_whether_the_user_exists(timed_dir: Path) -> None:
+    add_user(Settings(data_dir=timed_dir), "alice", "editor", PASSWORDS["alice"])
+    app = create_app({"DATA_DIR": str(timed_dir), "EDITING": True})
+
     def answer(name: str) -> tuple[int, str, float]:
         client = app.test_client()
         csrf = token(client)
@@ -270,13 +283,19 @@ def test_an_unreadable_file_of_users_is_503_without_details(tmp_path: Path) -> N
     assert str(data) not in response.text and "users.json" not in response.text
 
 
-def test_a_short_secret_key_is_refused_in_one_line(editing_dir: Path) -> None:
-    env = {**os.environ, "ARCHIVE_SECRET_KEY": "12345"}  # Flask reads it as the number 12345
+@pytest.mark.parametrize(("setting", "error"), [
+    # Flask reads it as the number 12345
+    (("ARCHIVE_SECRET_KEY", "12345"), "ARCHIVE_SECRET_KEY is shorter than 32"),
+    (("ARCHIVE_PASSWORD_PROFILE", "HIGHEST"), "no argon2 profile 'HIGHEST' "
+                                              "(ARCHIVE_PASSWORD_PROFILE: one of ")])
+def test_a_bad_secret_key_or_password_profile_is_refused_in_one_line(
+        editing_dir: Path, setting: tuple[str, str], error: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "archive", "--data", str(editing_dir), "serve", "--editing",
-         "--port", "0"], env=env, capture_output=True, text=True, timeout=120)
+         "--port", "0"], env=dict(os.environ, **dict([setting])), capture_output=True,
+        text=True, timeout=120)
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("archive: error: ARCHIVE_SECRET_KEY is shorter than 32")
+    assert result.stderr.startswith(f"archive: error: {error}")
 
 
 def test_cookies_are_httponly_lax_and_secure_over_tls(editing_dir: Path) -> None:

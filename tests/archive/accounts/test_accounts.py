@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from archive.accounts import (
     set_password,
     users_path,
 )
-from archive.config import Settings
+from archive.config import DEFAULT_PASSWORD_PROFILE, Settings
 from archive.errors import ArchiveError
 
 PASSWORD = "correct horse battery"
@@ -139,6 +140,7 @@ def test_the_file_stays_0600_whatever_the_umask(settings: Settings) -> None:
 
 
 def test_a_weaker_hash_is_replaced_at_login(settings: Settings) -> None:
+    settings = replace(settings, password_profile=DEFAULT_PASSWORD_PROFILE)  # not the tests'
     add_user(settings, "alice", "editor", PASSWORD)
     path = users_path(settings)
     record = json.loads(path.read_text(encoding="utf-8"))
@@ -149,6 +151,34 @@ def test_a_weaker_hash_is_replaced_at_login(settings: Settings) -> None:
     renewed = get_user(settings, "alice").password_hash
     assert renewed != weak and "m=65536,t=3,p=4" in renewed
     assert authenticate(settings, "alice", PASSWORD) is not None
+
+
+def test_passwords_are_hashed_with_the_profile_set_and_again_when_it_changes(
+        settings: Settings) -> None:
+    cheapest = replace(settings, password_profile="CHEAPEST")
+    add_user(cheapest, "alice", "editor", PASSWORD)
+    made = get_user(settings, "alice").password_hash
+    assert "m=8,t=1,p=1" in made
+    assert authenticate(cheapest, "alice", PASSWORD) is not None
+    assert get_user(settings, "alice").password_hash == made  # the profile's: kept
+    default = replace(settings, password_profile=DEFAULT_PASSWORD_PROFILE)
+    assert authenticate(default, "alice", "not the password") is None
+    assert get_user(settings, "alice").password_hash == made  # a failed login changes nothing
+    assert authenticate(default, "alice", PASSWORD) is not None  # hashed again, as set now
+    assert "m=65536,t=3,p=4" in get_user(settings, "alice").password_hash
+
+
+@pytest.mark.parametrize("profile", ["rfc_9106_low_memory", "Parameters", "NO_SUCH", "__all__"])
+def test_a_profile_argon2_does_not_have_is_one_line(settings: Settings, profile: str) -> None:
+    wrong = replace(settings, password_profile=profile)
+    with pytest.raises(ArchiveError) as raised:
+        add_user(wrong, "alice", "editor", PASSWORD)
+    assert str(raised.value).startswith(f"no argon2 profile {profile!r} "
+                                        "(ARCHIVE_PASSWORD_PROFILE: one of CHEAPEST, ")
+    assert "RFC_9106_LOW_MEMORY" in str(raised.value) and "\n" not in str(raised.value)
+    assert not users_path(settings).exists()
+    with pytest.raises(ArchiveError):
+        authenticate(wrong, "alice", PASSWORD)
 
 
 def test_threads_adding_at_once_lose_nobody(settings: Settings) -> None:

@@ -43,6 +43,7 @@ def mode(path: Path) -> int:
 
 
 def test_a_password_is_stored_only_as_an_argon2id_hash(settings: Settings) -> None:
+    settings = replace(settings, password_profile=DEFAULT_PASSWORD_PROFILE)  # not the tests'
     add_user(settings, "alice", "editor", PASSWORD)
     text = users_path(settings).read_text(encoding="utf-8")
     assert PASSWORD not in text

@@ -5,8 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DATA   ?= archive-data
 PORT   ?= 5000
-# pytest processes of `make test` (pytest-xdist), each handed tests as it is free. On a slow
-# 2-core machine: 1 process 30 min, 2 processes 20 min, 4 (a test file each) 26 min.
+# pytest processes of `make test` (pytest-xdist), each handed tests as it is free, taking over
+# another's when it has none left. The tests keep two cores busy: more processes cost more.
 TEST_PROCESSES ?= 2
 
 .PHONY: demo test bench bench-annotation bench-validate bench-query bench-import bench-web bench-edits bench-load bench-scale venv clean browser-deps postgres-deps proxy-deps basex-deps test-deps wheel

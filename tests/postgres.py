@@ -64,7 +64,7 @@ class Cluster:
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self._names = itertools.count(1)
         self._empty: list[str] = []  # databases a test left as they were made (see recycle)
-        self._shared: dict[tuple[str, int, int, int], tuple[str, dict[str, object]]] = {}
+        self._shared: dict[tuple[str, int, int, int, bool], tuple[str, dict[str, object]]] = {}
 
     def _run(self, *command: str) -> None:
         result = subprocess.run([*self.prefix, *command], capture_output=True, text=True,
@@ -132,7 +132,7 @@ class Cluster:
 
         index = data_dir / "index.sqlite"
         stat = index.stat()
-        key = (str(data_dir.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        key = (str(data_dir.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino, files)
         found = self._shared.get(key)
         if found is None:
             url = self.database(f"shared_{os.getpid()}_{next(self._names)}")

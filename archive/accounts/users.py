@@ -237,11 +237,8 @@ def authenticate(settings: Settings, name: str, password: str) -> User | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[:MAX_PASSWORD_LENGTH + 1]  # bound the work; cannot match
     hasher = _hasher(settings)
-    if user is None and settings.password_profile not in _NO_PASSWORD:
-        _NO_PASSWORD[settings.password_profile] = hasher.hash("no such user, no such password")
     try:
-        hasher.verify(user.password_hash if user else _NO_PASSWORD[settings.password_profile],
-                      password)
+        hasher.verify(user.password_hash if user else _no_password(settings), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
@@ -255,6 +252,13 @@ def authenticate(settings: Settings, name: str, password: str) -> User | None:
         except (ArchiveError, OSError):
             pass  # busy or read-only: the old hash still works; the next login tries again
     return user
+
+
+def _no_password(settings: Settings) -> str:
+    name = settings.password_profile
+    if name not in _NO_PASSWORD:
+        _NO_PASSWORD[name] = _hasher(settings).hash("no such user, no such password")
+    return _NO_PASSWORD[name]
 
 
 def _known(settings: Settings, users: dict[str, User], name: str) -> str:

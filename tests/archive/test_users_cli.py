@@ -17,10 +17,12 @@ from archive.config import Settings
 PASSWORD = "correct horse battery"
 
 
-def archive(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def archive(data: Path, *args: str, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *args],
                           input=stdin, capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL if stdin is None else None)
+                          stdin=subprocess.DEVNULL if stdin is None else None,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def on_terminal(data: Path, answers: list[str], *args: str) -> tuple[int, str]:
@@ -118,10 +120,8 @@ def test_bad_input_is_one_line_and_never_shows_the_password(tmp_path: Path) -> N
         assert needle in result.stderr, result.stderr
         if password:
             assert password not in result.stdout + result.stderr
-    profile = subprocess.run(
-        [sys.executable, "-m", "archive", "--data", str(data), "users", "add", "carol",
-         "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
-        timeout=120, env={**os.environ, "ARCHIVE_PASSWORD_PROFILE": "STRONGEST"})
+    profile = archive(data, "users", "add", "carol", "--password-stdin", stdin=PASSWORD + "\n",
+                      env={"ARCHIVE_PASSWORD_PROFILE": "STRONGEST"})
     assert profile.returncode == 1 and profile.stderr.count("\n") == 1, profile.stderr
     assert profile.stderr.startswith("archive: error: no argon2 profile 'STRONGEST' "
                                      "(ARCHIVE_PASSWORD_PROFILE: one of ")

@@ -292,7 +292,7 @@ def test_a_bad_secret_key_or_password_profile_is_refused_in_one_line(
         editing_dir: Path, setting: tuple[str, str], error: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "archive", "--data", str(editing_dir), "serve", "--editing",
-         "--port", "0"], env=dict(os.environ, **dict([setting])), capture_output=True,
+         "--port", "0"], env={**os.environ, setting[0]: setting[1]}, capture_output=True,
         text=True, timeout=120)
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"archive: error: {error}")

@@ -557,6 +557,7 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
         unbounded = bounds == (None, None)
         sent = time.perf_counter()
         why = None
+        seen: dict[str, set[str]] = {}  # asked of the corpus: the values the share gave
         for index, doc, path, stamp, known in chosen:
             now = time.perf_counter()
             if now > deadline:
@@ -569,7 +570,8 @@ def _answer(connection: Connection, plans: Connection, settings: Settings, expre
                 connection.send(("values" if gather else "records", records))
                 records, sent = [], now
             if gather is not None:
-                records.append((index, document_values(gather, compiled, TREES, path, stamp)))
+                records.append((index, document_values(gather, compiled, TREES, path, stamp,
+                                                       seen)))
                 continue
             if known and answer:
                 count, hits, partial = answer.hits(doc, limit - own)

@@ -422,10 +422,15 @@ def corpus_plan(compiled: CompiledQuery) -> AtomPlan | None:
 
 
 def document_values(plan: AtomPlan, compiled: CompiledQuery, cache: TreeCache, path: Path,
-                    stamp: tuple[int, int] | None = None) -> dict[str, list[str]]:
-    """One document's part of a corpus-wide expression (see :func:`corpus_plan`)."""
+                    stamp: tuple[int, int] | None = None,
+                    seen: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
+    """One document's part of a corpus-wide expression (see :func:`corpus_plan`).
+
+    :param seen: what the documents before it gave (see :meth:`AtomPlan.strings`).
+    """
     return plan.strings(_selector(compiled, cache, path, stamp), lambda attribute:
-                        cache.attribute_values(path, attribute, stamp))
+                        cache.attribute_values(path, attribute, stamp), seen,
+                        lambda values: cache.distinct_values(path, values, stamp))
 
 
 def corpus_hits(plan: AtomPlan, parts: Iterable[dict[str, list[str]]]) -> list[Hit]:

@@ -345,6 +345,10 @@ class AtomPlan:
         self.paths = paths
         self.maps = maps  # per path: its values from the tree's attribute map (//NAME/@a)
         self.native = _native(token)
+        # the variables read only as distinct-values($v): a value again adds nothing to them
+        self.distinct = frozenset(
+            name for name in (f"__p{number}" for number in range(len(paths)))
+            if _only_distinct(token, name))
 
     def evaluate(self, select: Callable[[str], Any],
                  attribute_map: Callable[[str], AttributeMap | None] | None = None,
@@ -360,14 +364,35 @@ class AtomPlan:
 
     def strings(self, select: Callable[[str], Any],
                 attribute_map: Callable[[str], AttributeMap | None] | None = None,
+                seen: dict[str, set[str]] | None = None,
+                distinct: Callable[[AttributeValuesPlan], list[str]] | None = None,
                 ) -> dict[str, list[str]]:
-        """Each path's atomized nodes on one document, by the name of its variable."""
+        """Each path's atomized nodes on one document, by the name of its variable.
+
+        :param seen: for documents read one after the other (a corpus), the values each
+            variable of :attr:`distinct` was given before, added to here: such a variable
+            gets only the first of each value not seen yet, in document order, which leaves
+            its distinct values, and their order, as they were.
+        :param distinct: with ``seen``, the document's distinct values of a path planned from
+            the attribute map, in order (:meth:`AttributeValuesPlan.distinct`, kept).
+        """
         found = {}
         for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True)):
-            mapped = None if plan is None or attribute_map is None \
-                else attribute_map(plan.attribute)
-            found[f"__p{number}"] = [_atomized(node) for node in select(path)] \
-                if mapped is None or plan is None else plan.values(mapped)
+            name = f"__p{number}"
+            before = None if seen is None or name not in self.distinct \
+                else seen.setdefault(name, set())
+            if before is not None and plan is not None and distinct is not None:
+                values = [value for value in distinct(plan) if value not in before]
+            else:
+                mapped = None if plan is None or attribute_map is None \
+                    else attribute_map(plan.attribute)
+                values = [_atomized(node) for node in select(path)] \
+                    if mapped is None or plan is None else plan.values(mapped)
+                if before is not None:
+                    values = [value for value in dict.fromkeys(values) if value not in before]
+            if before is not None:
+                before.update(values)
+            found[name] = values
         return found
 
     def finish(self, strings: dict[str, list[str]]) -> list[Any]:
@@ -442,6 +467,15 @@ def _native(token: Any) -> Callable[[dict[str, list[str]]], list[Any]] | None:
     if operation is None or (token.symbol == "distinct-values" and token[0].symbol != "$"):
         return None  # distinct-values of counts or booleans: elementpath decides
     return lambda variables: operation(inner(variables))
+
+
+def _only_distinct(token: Any, variable: str) -> bool:
+    # every use of $variable is as distinct-values' one argument
+    uses = sum(t.symbol == "$" and t[0].value == variable for t in walk_tokens(token))
+    distinct = sum(t.symbol == "distinct-values" and t.label == "function" and len(t) == 1
+                   and t[0].symbol == "$" and t[0][0].value == variable
+                   for t in walk_tokens(token))
+    return bool(uses) and uses == distinct
 
 
 def _untyped(values: list[str]) -> list[ItemArgType]:

@@ -20,7 +20,7 @@ import elementpath
 from tei.namespaces import NSMAP
 from tei.parse import parse_tei
 
-from .attributes import AttributeMap, AttributePlan, attribute_map
+from .attributes import AttributeMap, AttributePlan, AttributeValuesPlan, attribute_map
 from .hits import HitFields, passage_addresses, string_value
 from .packed import Packed, deflate, inflate, make_hit, pack, packed_bytes, unpack
 
@@ -188,6 +188,28 @@ class TreeCache:
             return found
         return self._describe(key, stamp, attribute_map(self._entry(path, stamp).tree,
                                                         attribute), aside)
+
+    def distinct_values(self, path: Path, plan: AttributeValuesPlan,
+                        stamp: tuple[int, int] | None = None) -> list[str]:
+        """``path``'s distinct values of ``//NAME/@a`` in order (see
+        :meth:`AttributeValuesPlan.distinct`), kept apart as attribute values are (see
+        :meth:`attribute_values`), joined by NUL (no XML text holds one): asked of the whole
+        corpus (``count(distinct-values(//tei:persName/@ref))``) a document's few distinct
+        values are read again without walking its map of every value and element.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = (str(path), "=" + plan.key)  # (no attribute's name starts with "=")
+        stamp = stamp or file_stamp(path)
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._aside.move_to_end(key)
+            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            return aside[1].split("\0") if aside[1] else []
+        values = plan.distinct(self.attribute_values(path, plan.attribute, stamp))
+        joined = "\0".join(values)
+        self._keep_aside(key, stamp, joined, sys.getsizeof(joined) + 64, aside)
+        return values
 
     def _describe(self, key: tuple[str, str], stamp: tuple[int, int], found: AttributeMap,
                   aside: tuple[Any, ...] | None) -> AttributeMap:

@@ -131,11 +131,13 @@ TIMED_OUT = object()
 
 def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
                   deadline: float, room: int, stamp: tuple[int, int] | None = None,
-                  ) -> tuple[int, list[Hit], bool]:
+                  keep: bool = True) -> tuple[int, list[Hit], bool]:
     """One document's items: how many, the hits of the first ``room``, and whether the
     deadline stopped its evaluation.
 
     :param stamp: the file's (mtime_ns, size) when the caller has just read them.
+    :param keep: keep the answer of a tree not kept apart (see :meth:`TreeCache.keep_answer`;
+        not when the caller keeps it sealed).
     :raise QueryError: a dynamic error, named after ``doc``.
     """
     named = _named(compiled)
@@ -199,7 +201,7 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             made = made or HitMaker(doc, compiled.namespaces, cache.hit_memo(path),
                                     partial(cache.passage_addresses, path, stamp))
             hits.append(made.hit(item))
-    if len(hits) == count and query is not None:  # the answer, apart if the tree is not kept
+    if keep and len(hits) == count and query is not None:  # apart if the tree is not kept
         cache.keep_answer(path, query, stamp, list(hits))  # (the caller may change hits)
     return count, hits, False
 
@@ -212,18 +214,21 @@ def document_record(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: 
     (:func:`.packed.pack`), each first cut by ``take`` when given (an answer's bounds), and
     whether the deadline stopped the evaluation.
 
-    An attribute predicate's whole answer (``//NAME[@a = 'x']``, see
-    :func:`.attributes.attribute_plan`) is kept sealed (:func:`.packed.seal`, see
-    :meth:`TreeCache.keep_sealed`) and sent so: asked again, the document's answer is a lookup
-    and its bytes, not its elements chosen from the map, their hits made and packed again.
+    A document's whole answer is kept sealed (:func:`.packed.seal`, see
+    :meth:`TreeCache.keep_sealed`) and sent so: asked again, it is a lookup and its bytes, not
+    its items found again (an attribute predicate's elements chosen from the map, a loop's
+    elements walked), their hits made and packed (or those kept apart unpacked and packed
+    again). Not for the shapes whose hits the tree cache keeps by element name (see
+    :func:`_sealed_key`).
     """
-    key = _sealed_key(compiled.expression, compiled.namespaces)
+    key = _sealed_key(compiled.expression, compiled.namespaces, compiled.engine)
     if key is not None:
         kept = cache.sealed(path, key, stamp, doc)
         if kept is not None and kept[0] <= room:
             count, sealed = kept
             return count, sealed if take is None else pack(take(unpack(sealed))), False
-    count, hits, partial = document_hits(compiled, cache, path, doc, deadline, room, stamp)
+    count, hits, partial = document_hits(compiled, cache, path, doc, deadline, room, stamp,
+                                         keep=key is None)
     record = pack(hits if take is None else take(hits))
     if key is not None and not partial and len(hits) == count:
         sealed = seal(record if take is None else pack(hits))
@@ -234,10 +239,16 @@ def document_record(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: 
 
 
 @lru_cache(maxsize=256)
-def _sealed_key(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str | None:
-    # what names the sealed answers of an attribute predicate (None for any other query)
-    return _answer_key(expression, namespaces) \
-        if attribute_plan(expression, namespaces) is not None else None
+def _sealed_key(expression: str, namespaces: tuple[tuple[str, str], ...],
+                engine: str) -> str | None:
+    # what names the sealed answers of a query (see _answer_key): None for the shapes whose
+    # hits the tree cache keeps apart by element name, every element's, for any query of that
+    # name (//NAME, //NAME[contains(., 'w')]): a sealed copy of each query's share of them
+    # would be a second copy
+    if containing(expression, namespaces) is not None or (
+            engine == "lxml" and descendant_name(expression, namespaces) is not None):
+        return None
+    return _answer_key(expression, namespaces)
 
 
 #: Functions whose value is not the document's alone (the clock, chance, the environment,

@@ -349,8 +349,10 @@ class TreeCache:
         itself and its remembered hits).
 
         For the shapes nothing else kept apart answers (``//tei:date[ancestor::tei:p[
-        tei:orgName]]``, ``for $p in //tei:p return count($p//tei:persName)``): asked again
-        over more documents than the trees' budget holds, they parse none of them. Kept packed
+        tei:orgName]]``, ``for $p in //tei:p return count($p//tei:persName)``) evaluated in
+        one process (:func:`archive.xpath.evaluate_files`; a query worker keeps its answers
+        sealed instead, see :meth:`keep_sealed`): asked again over more documents than the
+        trees' budget holds, they parse none of them. Kept packed
         by field (:func:`archive.xpath.packed.pack`: a few strings a document, where a tuple
         and its strings a hit took six times more), as attribute values are kept (see
         :meth:`attribute_values`).
@@ -385,7 +387,9 @@ class TreeCache:
         Kept apart as attribute values are (see :meth:`attribute_values`), whether the tree is
         kept or not: a warm ``//tei:*[@ref = '#x']`` choosing its elements from the attribute
         map, making their hits and packing them took most of its time, and its answer in
-        bytes is a fraction of the tree's map and remembered hits.
+        bytes is a fraction of the tree's map and remembered hits; a loop's or an ancestor
+        step's, the items found in a kept tree again or those kept apart unpacked and packed
+        again.
         """
         key = (str(path), "!" + query)
         self._keep_aside(key, stamp or file_stamp(path), (doc, count, record),

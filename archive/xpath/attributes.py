@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import Any
 
 from lxml import etree
@@ -94,7 +94,7 @@ class AttributeValuesPlan:
         ranked.sort(key=_rank)
         return [value for _, value in ranked]
 
-    @property
+    @cached_property
     def key(self) -> str:
         """What the plan reads, as a name (the attribute, and the elements' name or
         namespace)."""

@@ -346,7 +346,7 @@ class AtomPlan:
         self.maps = maps  # per path: its values from the tree's attribute map (//NAME/@a)
         self.native = _native(token)
         # the variables read only as distinct-values($v): a value again adds nothing to them
-        self.distinct = frozenset(
+        self.distinct_only = frozenset(
             name for name in (f"__p{number}" for number in range(len(paths)))
             if _only_distinct(token, name))
 
@@ -370,7 +370,7 @@ class AtomPlan:
         """Each path's atomized nodes on one document, by the name of its variable.
 
         :param seen: for documents read one after the other (a corpus), the values each
-            variable of :attr:`distinct` was given before, added to here: such a variable
+            variable of :attr:`distinct_only` was given before, added to here: such a variable
             gets only the first of each value not seen yet, in document order, which leaves
             its distinct values, and their order, as they were.
         :param distinct: with ``seen``, the document's distinct values of a path planned from
@@ -379,7 +379,7 @@ class AtomPlan:
         found = {}
         for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True)):
             name = f"__p{number}"
-            before = None if seen is None or name not in self.distinct \
+            before = None if seen is None or name not in self.distinct_only \
                 else seen.setdefault(name, set())
             if before is not None and plan is not None and distinct is not None:
                 values = [value for value in distinct(plan) if value not in before]

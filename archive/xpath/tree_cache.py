@@ -200,7 +200,8 @@ class TreeCache:
 
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
-        key = (str(path), "=" + plan.key)  # (no attribute's name starts with "=")
+        # (no attribute's name, nor a query's key, starts with "=")
+        key = (str(path), _record_name("=", plan.key))
         stamp = stamp or file_stamp(path)
         aside = self._aside.get(key)
         if aside is not None and aside[0] == stamp:
@@ -372,7 +373,7 @@ class TreeCache:
         ``doc``'s answer to ``query`` (a key naming an expression and its namespaces) in
         ``path`` kept by :meth:`keep_sealed`; None when none is kept for the file as it is now
         and that document."""
-        key = (str(path), _sealed_name(query))
+        key = (str(path), _record_name("!", query))
         aside = self._aside.get(key)
         if aside is None or aside[0] != (stamp or file_stamp(path)) or aside[1][0] != doc:
             return None
@@ -392,7 +393,7 @@ class TreeCache:
         step's, the items found in a kept tree again or those kept apart unpacked and packed
         again.
         """
-        key = (str(path), _sealed_name(query))
+        key = (str(path), _record_name("!", query))
         self._keep_aside(key, stamp or file_stamp(path), (doc, count, record),
                          packed_bytes(record) + len(doc) + 64, self._aside.get(key))
 
@@ -568,10 +569,11 @@ class TreeCache:
 
 
 @lru_cache(maxsize=256)
-def _sealed_name(query: str) -> str:
-    # the name of a query's sealed answers among a file's records kept apart: one string
-    # shared by every file's key (a query asked of 30,000 files is not 30,000 copies)
-    return "!" + query
+def _record_name(kind: str, name: str) -> str:
+    # the name of a kind of record kept apart ("!": a query's sealed answer, "=": distinct
+    # values) among a file's: one string shared by every file's key (a query asked of 30,000
+    # files is not 30,000 copies of it)
+    return kind + name
 
 
 def _expand(kept: Any) -> Any:

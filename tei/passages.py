@@ -28,9 +28,9 @@ document (a path that is also some element's ``xml:id`` takes a ``~2`` suffix).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import elementpath
 from lxml import etree
@@ -65,9 +65,11 @@ _IDS = etree.XPath("//@xml:id", namespaces={"xml": XML_NS})
 _HEADER = tei("teiHeader")
 
 
-@dataclass(frozen=True)
-class Passage:
-    """One passage: the element, its citation address, whether it holds no other passage."""
+class Passage(NamedTuple):
+    """One passage: the element, its citation address, whether it holds no other passage.
+
+    (A named tuple: made for every passage of every document an index build reads, it is made
+    three times faster than a frozen dataclass.)"""
 
     element: etree._Element
     address: str
@@ -96,27 +98,29 @@ def passages(root: etree._Element) -> list[Passage]:
     roots = text_roots(root)
     if not roots:
         return []
+    # each identified element's xml:id, read once (asking each element for its own costs more)
+    ids = {value.getparent(): str(value) for value in _IDS(root)}
     chosen: list[etree._Element] = []
     leaves: set[etree._Element] = set()
     for text_root in roots:
-        found, loose = _visit(text_root, False, leaves)
+        found, loose = _visit(text_root, False, leaves, ids)
         if loose:  # text and no passage anywhere in it: the whole is one passage
             found = [text_root]
             leaves.add(text_root)
         chosen += found
-    return list(_addressed(root, roots, chosen, leaves))
+    return list(_addressed(root, roots, chosen, leaves, ids))
 
 
 _NONE: list[etree._Element] = []  # (never changed)
 
 
 def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
-           ) -> tuple[list[etree._Element], bool]:
+           ids: dict[etree._Element, str]) -> tuple[list[etree._Element], bool]:
     """(the passages in ``element``, itself first when it is one, in document order; whether
-    it holds text that no passage holds)."""
+    it holds text that no passage holds; ``ids``: the xml:id of each element that has one)."""
     tag = element.tag
     block = tag in BLOCKS
-    candidate = block or (not in_block and element.get(XML_ID) is not None)
+    candidate = block or (not in_block and element in ids)
     text = element.text
     bare = bool(text) and not text.isspace()  # type: ignore[union-attr]
     if not len(element):  # most elements: names, dates, highlights, line breaks
@@ -137,7 +141,7 @@ def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
             bare = True
         if child.tag.__class__ is not str:  # a comment or a processing instruction
             continue
-        found, loose = _visit(child, in_block or block, leaves)
+        found, loose = _visit(child, in_block or block, leaves, ids)
         below.append(found)
         loose_children.append(loose)
     inside = any(below)
@@ -165,15 +169,15 @@ def _visit(element: etree._Element, in_block: bool, leaves: set[etree._Element],
 
 def _addressed(root: etree._Element, roots: list[etree._Element],
                chosen: list[etree._Element], leaves: set[etree._Element],
-               ) -> Iterator[Passage]:
-    taken = {str(value) for value in _IDS(root)}
+               ids: dict[etree._Element, str]) -> Iterator[Passage]:
+    taken = set(ids.values())
     cites = cited(root)
     steps: dict[etree._Element, str] = {}
     bases: dict[etree._Element | None, str] = {}
     prefixes = _root_prefixes(root, roots)
     used: set[str] = set()
     for element in chosen:
-        address = element.get(XML_ID) or (cites.get(element) if cites else None)
+        address = ids.get(element) or (cites.get(element) if cites else None)
         if address is None or address in used:
             address = _path(element, prefixes, steps, cites, bases)
             if address in taken or address in used:
@@ -263,20 +267,17 @@ def _step(element: etree._Element, steps: dict[etree._Element, str]) -> str:
     found = steps.get(element)
     if found is None:
         parent = element.getparent()
-        siblings = [element] if parent is None else [
-            child for child in parent if child.tag.__class__ is str]
+        siblings = [element] if parent is None else list(parent.iterchildren(etree.Element))
         tags = [sibling.tag for sibling in siblings]  # (lxml makes a new string each reading)
-        counts: dict[object, int] = {}
-        for tag in tags:
-            counts[tag] = counts.get(tag, 0) + 1
+        counts = Counter(tags)
+        names = {tag: _local(tag) for tag in counts}
         seen: dict[object, int] = {}
         for sibling, tag in zip(siblings, tags, strict=True):
-            name = _local(tag)
             if counts[tag] > 1:
                 seen[tag] = number = seen.get(tag, 0) + 1
-                steps[sibling] = f"{name}{number}"
+                steps[sibling] = f"{names[tag]}{number}"
             else:
-                steps[sibling] = name
+                steps[sibling] = names[tag]
         found = steps[element]
     return found
 

@@ -61,15 +61,19 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
     keys: dict[etree._Element, list[str]] = {}  # each name's, once (person, passage_person)
     nodes = None
     selected: dict[tuple[Any, Any], list[Any]] = {}  # the items of each plan's path, once
+    holding: dict[frozenset[str], list[Passage]] = {}  # the leaves holding these names, once
+    contexts: list[Passage] = []
     for facet in facets:
         work_step(facet.name)  # what a worker's report names if this facet runs too long
         compiled = facet.compiled()
         plan = None if facet.refs else _map_plan(facet.xpath, facet.level)
-        if facet.level == "passage" and leaves is None:
-            leaves = leaf_passages(tree.getroot())
+        if facet.level == "passage":
+            if leaves is None:
+                leaves = leaf_passages(tree.getroot())
+            contexts = _holding(facet, tree.getroot(), leaves, holding)
         if plan is not None:
             try:
-                for context in [None] if facet.level == "document" else leaves or []:
+                for context in [None] if facet.level == "document" else contexts:
                     where = None if context is None else context.address
                     for value in plan.values(tree if context is None else context.element,
                                              selected):
@@ -88,13 +92,110 @@ def facet_values(facets: tuple[Facet, ...], tree: etree._ElementTree, path: str,
                 for value in values(evaluate_tree(compiled, tree, nodes)):
                     rows[(facet.name, None, value)] = None
                 continue
-            for passage in leaves or []:
+            for passage in contexts:
                 items = evaluate_tree(compiled, tree, nodes, item=passage.element)
                 for value in values(items):
                     rows[(facet.name, passage.address, value)] = None
         except QueryError as error:
             raise QueryError(f"facet {facet.name!r}: {error}", path) from None
     return list(rows)
+
+
+# --- passages that can hold a value ----------------------------------------------------------
+# A passage facet is evaluated on every leaf passage, most of which hold none of what it
+# selects (passage_person: a leaf without a name). When its expression selects, from the leaf
+# down, elements of known names (``.//tei:persName | .//tei:rs[@type = 'person']``, or such a
+# path before ``!``), it is evaluated only on the leaves holding an element of one of those
+# names: on the others it selects nothing, and evaluates nothing that could fail (no predicate
+# but the last step's, whose elements are not there; nothing after ``!``).
+
+#: Axes that stay on the context item or below it.
+_DOWN_AXES = frozenset({"self", "child", "descendant", "descendant-or-self"})
+
+
+def _holding(facet: Facet, root: etree._Element, leaves: list[Passage],
+             found: dict[frozenset[str], list[Passage]]) -> list[Passage]:
+    """The leaves that may give the passage facet a value (see above), in document order.
+
+    :param found: the leaves holding each set of names, filled here (once a document)."""
+    names = _selected_names(facet.xpath)
+    if names is None:
+        return leaves
+    chosen = found.get(names)
+    if chosen is None:
+        elements = {passage.element for passage in leaves}
+        holders: set[etree._Element] = set()
+        for element in root.iter(*names):
+            node: etree._Element | None = element
+            while node is not None and node not in elements:
+                node = node.getparent()
+            if node is not None:  # the leaf it is in (a leaf holds no other passage)
+                holders.add(node)
+        chosen = found[names] = [passage for passage in leaves if passage.element in holders]
+    return chosen
+
+
+def _selected_names(xpath: str) -> frozenset[str] | None:
+    """The Clark names of the elements the passage-level expression selects below its context
+    item, by which it is known to select nothing where none is (None: not known)."""
+    if xpath not in _NAMES:
+        try:
+            token = parse_expression(xpath)
+        except QueryError:
+            token = None
+        _NAMES[xpath] = None if token is None else _last_names(token)
+    return _NAMES[xpath]
+
+
+_NAMES: dict[str, frozenset[str] | None] = {}
+
+
+def _last_names(token: Any) -> frozenset[str] | None:
+    symbol, label = token.symbol, token.label
+    if label == "operator" and symbol in ("|", "union"):
+        branches = [_last_names(branch) for branch in token]
+        if any(names is None for names in branches):
+            return None
+        return frozenset().union(*branches)  # type: ignore[arg-type]
+    if label == "operator" and symbol == "!":  # what follows is evaluated on its items alone
+        return _last_names(token[0])
+    if label == "operator" and symbol in ("/", "//") and len(token) == 2:
+        return _last_names(token[1]) if _downward(token[0]) else None
+    if label == "operator" and symbol == "[":  # (its predicates are tested on its elements)
+        return _last_names(token[0])
+    if label == "axis" and symbol in _DOWN_AXES:
+        return _name(token[0])
+    return _name(token)
+
+
+def _downward(token: Any) -> bool:
+    """Whether the path goes from the context item down by names alone (nothing to fail)."""
+    symbol, label = token.symbol, token.label
+    if symbol == "." and label == "context item expression":
+        return True
+    if label == "operator" and symbol in ("/", "//") and len(token) == 2:
+        return _downward(token[0]) and _downward(token[1])
+    if label == "axis" and symbol in _DOWN_AXES:
+        return _name_test(token[0])
+    return _name_test(token)
+
+
+def _name_test(token: Any) -> bool:
+    """Whether the token is a name test (``tei:p``, ``p``, ``*``, ``tei:*``)."""
+    if token.symbol == ":" and len(token) == 2:
+        return all(_name_test(part) for part in token)
+    return (token.symbol, token.label) in (("(name)", "name"), ("*", "wildcard symbol"))
+
+
+def _name(token: Any) -> frozenset[str] | None:
+    """The Clark name of a name test (None: a wildcard, or no name test)."""
+    if token.symbol == "(name)" and token.label == "name":
+        return frozenset({str(token.value)})
+    if token.symbol == ":" and len(token) == 2 and all(
+            part.symbol == "(name)" and part.label == "name" for part in token):
+        uri = token.parser.namespaces.get(token[0].value)
+        return frozenset({f"{{{uri}}}{token[1].value}"}) if uri else None
+    return None
 
 
 # --- fast path for `PATH ! EXPR` -------------------------------------------------------------

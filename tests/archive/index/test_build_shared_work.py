@@ -71,7 +71,6 @@ def test_each_documents_texts_deflate_as_with_a_new_deflater() -> None:
         assert _packer(chosen) is _packer(chosen)  # made once a dictionary
 
 
-
 #: Passage facets: (expression, the names of what it selects below a leaf; None: not known, so
 #: evaluated on every leaf).
 PASSAGE_EXPRESSIONS = [

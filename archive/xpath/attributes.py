@@ -80,20 +80,6 @@ class AttributeValuesPlan:
         ranked.sort(key=_rank)  # one value per element: ranks are distinct
         return [value for _, value in ranked]
 
-    def distinct(self, found: AttributeMap) -> list[str]:
-        """The distinct values of :meth:`values`, in the order of their first element (each
-        value's elements are in document order)."""
-        tag = self.test.tag
-        if tag is not None:
-            ranked = [(pairs[0][0], value) for value, by_tag in found.items()
-                      if (pairs := by_tag.get(tag))]
-        else:
-            ranked = [(min(pairs[0][0] for name, pairs in by_tag.items()
-                           if self.test.selects_tag(name)), value)
-                      for value, by_tag in found.items() if any(map(self.test.selects_tag, by_tag))]
-        ranked.sort(key=_rank)
-        return [value for _, value in ranked]
-
     @cached_property
     def key(self) -> str:
         """What the plan reads, as a name (the attribute, and the elements' name or

@@ -374,7 +374,7 @@ class AtomPlan:
             gets only the first of each value not seen yet, in document order, which leaves
             its distinct values, and their order, as they were.
         :param distinct: with ``seen``, the document's distinct values of a path planned from
-            the attribute map, in order (:meth:`AttributeValuesPlan.distinct`, kept).
+            the attribute map, in order (:meth:`TreeCache.distinct_values`, kept).
         """
         found = {}
         for number, (path, plan) in enumerate(zip(self.paths, self.maps, strict=True)):

@@ -181,8 +181,7 @@ class TreeCache:
         stamp = stamp or file_stamp(path)
         aside = self._aside.get(key)
         if aside is not None and aside[0] == stamp:
-            self._aside.move_to_end(key)
-            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            self._used(key, aside)
             return cast(AttributeMap, _expand(aside[1]))
         found = self.attributes(path, attribute, stamp, kept_only=True)
         if found is not None:
@@ -192,11 +191,11 @@ class TreeCache:
 
     def distinct_values(self, path: Path, plan: AttributeValuesPlan,
                         stamp: tuple[int, int] | None = None) -> list[str]:
-        """``path``'s distinct values of ``//NAME/@a`` in order (see
-        :meth:`AttributeValuesPlan.distinct`), kept apart as attribute values are (see
-        :meth:`attribute_values`), joined by NUL (no XML text holds one): asked of the whole
-        corpus (``count(distinct-values(//tei:persName/@ref))``) a document's few distinct
-        values are read again without walking its map of every value and element.
+        """``path``'s distinct values of ``//NAME/@a`` (``plan``), each where it first comes,
+        kept apart as attribute values are (see :meth:`attribute_values`), joined by NUL (no
+        XML text holds one): asked of the whole corpus
+        (``count(distinct-values(//tei:persName/@ref))``) a document's few distinct values are
+        read again without walking its map of every value and element.
 
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
@@ -205,10 +204,10 @@ class TreeCache:
         stamp = stamp or file_stamp(path)
         aside = self._aside.get(key)
         if aside is not None and aside[0] == stamp:
-            self._aside.move_to_end(key)
-            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            self._used(key, aside)
             return aside[1].split("\0") if aside[1] else []
-        values = plan.distinct(self.attribute_values(path, plan.attribute, stamp))
+        values = list(dict.fromkeys(plan.values(self.attribute_values(path, plan.attribute,
+                                                                      stamp))))
         joined = "\0".join(values)
         self._keep_aside(key, stamp, joined, sys.getsizeof(joined) + 64, aside)
         return values
@@ -224,6 +223,11 @@ class TreeCache:
             self.VALUE_ENTRY * len(pairs) + len(value) for value, by_tag in bare.items()
             for pairs in by_tag.values())), aside)
         return bare
+
+    def _used(self, key: tuple[str, str], aside: tuple[Any, ...]) -> None:
+        # a record kept apart, read by this query: the last to be put out
+        self._aside.move_to_end(key)
+        self._aside[key] = (*aside[:3], self.query)
 
     def _keep_aside(self, key: tuple[str, str], stamp: tuple[int, int], kept: Any, cost: int,
                     old: tuple[Any, ...] | None) -> None:
@@ -263,8 +267,7 @@ class TreeCache:
         stamp = stamp or file_stamp(path)
         aside = self._aside.get(key)
         if aside is not None and aside[0] == stamp:
-            self._aside.move_to_end(key)
-            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            self._used(key, aside)
             return unpack(_expand(aside[1]))
         kept = self._entries.get(key[0])
         if kept is not None and kept.stamp == stamp:
@@ -327,8 +330,7 @@ class TreeCache:
         aside = self._aside.get(key)
         if aside is None or aside[0] != stamp:
             return {}
-        self._aside.move_to_end(key)
-        self._aside[key] = (*aside[:3], self.query)
+        self._used(key, aside)
         return {row[0]: row[1:] for row in unpack(_expand(aside[1]))}
 
     def answer(self, path: Path, query: str,
@@ -340,8 +342,7 @@ class TreeCache:
         aside = self._aside.get(key)
         if aside is None or aside[0] != (stamp or file_stamp(path)):
             return None
-        self._aside.move_to_end(key)
-        self._aside[key] = (*aside[:3], self.query)
+        self._used(key, aside)
         return unpack(_expand(aside[1]), make_hit)
 
     def keep_answer(self, path: Path, query: str, stamp: tuple[int, int] | None,
@@ -377,8 +378,7 @@ class TreeCache:
         aside = self._aside.get(key)
         if aside is None or aside[0] != (stamp or file_stamp(path)) or aside[1][0] != doc:
             return None
-        self._aside.move_to_end(key)
-        self._aside[key] = (*aside[:3], self.query)
+        self._used(key, aside)
         return aside[1][1], aside[1][2]
 
     def keep_sealed(self, path: Path, query: str, stamp: tuple[int, int] | None, doc: str,
@@ -420,8 +420,7 @@ class TreeCache:
         stamp = stamp or file_stamp(path)
         aside = self._aside.get(key)
         if aside is not None and aside[0] == stamp:
-            self._aside.move_to_end(key)
-            self._aside[key] = (stamp, aside[1], aside[2], self.query)
+            self._used(key, aside)
             found: dict[Any, str] = {}
             for tag, ranked in inflate(aside[1]).items():
                 named = list(root.iter(tag))

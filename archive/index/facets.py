@@ -25,6 +25,7 @@ from ..xpath import (
     compile_value,
     evaluate_tree,
     lxml_safe,
+    name_test,
     parse_expression,
     stays_inside,
     walk_tokens,
@@ -176,26 +177,21 @@ def _downward(token: Any) -> bool:
     if label == "operator" and symbol in ("/", "//") and len(token) == 2:
         return _downward(token[0]) and _downward(token[1])
     if label == "axis" and symbol in _DOWN_AXES:
-        return _name_test(token[0])
-    return _name_test(token)
+        return _any_name_test(token[0])
+    return _any_name_test(token)
 
 
-def _name_test(token: Any) -> bool:
+def _any_name_test(token: Any) -> bool:
     """Whether the token is a name test (``tei:p``, ``p``, ``*``, ``tei:*``)."""
     if token.symbol == ":" and len(token) == 2:
-        return all(_name_test(part) for part in token)
+        return all(_any_name_test(part) for part in token)
     return (token.symbol, token.label) in (("(name)", "name"), ("*", "wildcard symbol"))
 
 
 def _name(token: Any) -> frozenset[str] | None:
     """The Clark name of a name test (None: a wildcard, or no name test)."""
-    if token.symbol == "(name)" and token.label == "name":
-        return frozenset({str(token.value)})
-    if token.symbol == ":" and len(token) == 2 and all(
-            part.symbol == "(name)" and part.label == "name" for part in token):
-        uri = token.parser.namespaces.get(token[0].value)
-        return frozenset({f"{{{uri}}}{token[1].value}"}) if uri else None
-    return None
+    name = name_test(token, token.parser.namespaces)
+    return None if name is None else frozenset({name})
 
 
 # --- fast path for `PATH ! EXPR` -------------------------------------------------------------

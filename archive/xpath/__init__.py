@@ -35,6 +35,7 @@ from .packed import (
     unpack,
 )
 from .parse import parse_expression
+from .plans import name_test
 from .tree_cache import VALUES_SHARE, TreeCache, folder_stamps
 from .values import Unsupported, compile_nodes, compile_value
 
@@ -47,6 +48,6 @@ __all__ = [
     "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_record",
     "document_values",
     "engine_used", "evaluate_files", "evaluate_tree", "folder_stamps", "index_answer", "lxml_safe",
-    "parse_expression",
+    "name_test", "parse_expression",
     "stays_inside", "walk_tokens"
 ]

@@ -251,7 +251,7 @@ def containing(expression: str, namespaces: tuple[tuple[str, str], ...],
     if predicate.symbol != "contains" or predicate.label != "function" or len(predicate) != 2 \
             or predicate[0].symbol != "." or predicate[1].symbol != "(string)":
         return None
-    name = _name_test(test, dict(namespaces))
+    name = name_test(test, dict(namespaces))
     return None if name is None else (name, str(predicate[1].value))
 
 
@@ -259,11 +259,12 @@ def _descendant_name(token: Any, namespaces: dict[str, str]) -> str | None:
     # the Clark name of `//NAME` (a name, prefixed or not, no predicate), else None
     if token.symbol != "//" or token.label != "operator" or len(token) != 1:
         return None
-    return _name_test(token[0], namespaces)
+    return name_test(token[0], namespaces)
 
 
-def _name_test(step: Any, namespaces: dict[str, str]) -> str | None:
-    # the Clark name of a name test (prefixed or not), else None
+def name_test(step: Any, namespaces: dict[str, str]) -> str | None:
+    """The Clark name of a parsed name test (prefixed or not), else None (a wildcard, any
+    other token, an unknown prefix)."""
     if step.symbol == "(name)" and step.label == "name":
         return str(step.value)  # no prefix: no namespace, in XPath 1.0
     if step.symbol == ":" and step.label in ("symbol", "name") and len(step) == 2 \

@@ -301,3 +301,71 @@ def _not_a_number(token: Any) -> bool:
         return True
     return symbol in (":", "(name)", "*") and label in ("symbol", "name", "wildcard symbol") \
         and (symbol != ":" or token[1].symbol in ("(name)", "*"))
+
+
+# --- expressions of the elements alone -------------------------------------------------------
+# Which expressions give the same value on a document's outline (its elements alone: their
+# names, nesting and order, no text, attribute, comment nor instruction; see
+# TreeCache.outline) as on the document? Those whose steps select elements by name only, and
+# whose values are those elements, counts and places of them, and truths: built from the
+# constructs below, and whose last step cannot reach the document node. A result that turns out
+# to be anything else is the caller's to catch.
+
+#: Axes between elements (and the document node above them).
+_OUTLINE_AXES = (_STEP_AXES - {"attribute"}) | _UPWARD_AXES
+#: Functions of elements' presence, number and place.
+_OUTLINE_FUNCTIONS = frozenset({"count", "exists", "empty", "not", "boolean", "true", "false",
+                                "position", "last"})
+_OUTLINE_COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">=",
+                                  "eq", "ne", "lt", "le", "gt", "ge"})
+_OUTLINE_ARITHMETIC = frozenset({"+", "-", "*", "div", "idiv", "mod"})
+_OUTLINE_OPERATORS = frozenset({"/", "//", "[", "|", "union", "intersect", "except", "and",
+                                "or"})
+
+
+def reads_outline_only(token: Any) -> bool:
+    """Whether the expression reads nothing of a document but its elements' names, nesting
+    and order (``//tei:date[ancestor::tei:p[tei:orgName]]``, ``for $p in //tei:p return
+    count($p//tei:persName)``): no text, attribute, comment, string value nor literal string;
+    and returns no document node (whose value is its text)."""
+    return _of_elements(token) and not _may_return_document(token)
+
+
+def _of_elements(token: Any) -> bool:
+    symbol, label = token.symbol, token.label
+    if label == "operator" and symbol in _OUTLINE_OPERATORS:
+        return len(token) > 0 and all(map(_of_elements, token))  # ("/": the document)
+    if label == "operator" and symbol in _OUTLINE_COMPARISONS | _OUTLINE_ARITHMETIC:
+        return all(map(_outline_number, token))  # a string value compared: not of elements
+    if symbol in ("for", "some", "every") and label == "expression":
+        return all(map(_of_elements, token))  # its variables, bound to what is checked
+    if symbol == "(" and label == "expression":
+        return all(map(_of_elements, token))
+    if label == "axis":
+        return symbol in _OUTLINE_AXES and len(token) == 1 and _element_test(token[0])
+    if label == "function":
+        return symbol in _OUTLINE_FUNCTIONS and all(map(_of_elements, token))
+    return _element_test(token) or symbol in (".", "..", "$", "(integer)")
+
+
+def _element_test(token: Any) -> bool:
+    # a name test (tei:p, p, *, tei:*, *:p) or element(): never a prefixed function's call
+    if token.symbol == ":" and token.label == "symbol":
+        return all(part.symbol in ("(name)", "*") and part.label in ("name", "wildcard symbol")
+                   for part in token)
+    if token.symbol == "element" and token.label == "kind test":
+        return len(token) == 0
+    return (token.symbol, token.label) in (("(name)", "name"), ("*", "wildcard symbol"))
+
+
+def _outline_number(token: Any) -> bool:
+    # a number made of the elements alone: a count, a place, a literal, arithmetic of them
+    symbol, label = token.symbol, token.label
+    if symbol == "(integer)":
+        return True
+    if label == "function":
+        return symbol in ("count", "position", "last") and all(map(_of_elements, token))
+    if symbol == "(" and label == "expression":
+        return len(token) == 1 and _outline_number(token[0])
+    return label == "operator" and symbol in _OUTLINE_ARITHMETIC and all(
+        map(_outline_number, token))

@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from lxml import etree
 from tei.namespaces import NSMAP
 
 from ..errors import QueryError
+from .analysis import reads_outline_only
 from .attributes import attribute_plan
 from .compile import CompiledQuery, compile_query
 from .hits import Hit, HitFields, HitMaker, element_hits, hit_fields
@@ -190,6 +192,10 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     answered = None if query is None else cache.answer(path, query, stamp)
     if answered is not None and (not answered or answered[0].doc == doc):
         return len(answered), answered[:max(0, room)], False  # a tree not kept's, apart
+    outlined = _outline_hits(compiled, cache, path, doc, deadline, room, stamp) \
+        if _outline_only(compiled.expression, compiled.namespaces) else None
+    if outlined is not None:  # (its outline and hits kept apart: not the answer besides)
+        return outlined
     count = 0
     hits: list[Hit] = []
     made: HitMaker | None = None
@@ -272,6 +278,65 @@ def _answer_key(expression: str, namespaces: tuple[tuple[str, str], ...]) -> str
     return "?" + repr(namespaces) + expression
 
 
+@lru_cache(maxsize=256)
+def _outline_only(expression: str, namespaces: tuple[tuple[str, str], ...]) -> bool:
+    return reads_outline_only(parse(expression, namespaces))
+
+
+def _outline_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: str,
+                  deadline: float, room: int, stamp: tuple[int, int] | None,
+                  ) -> tuple[int, list[Hit], bool] | None:
+    # document_hits of an expression of the elements alone, evaluated on the document's
+    # outline (see TreeCache.outline): its elements' hits are those kept apart by name (see
+    # TreeCache.named_hits), found by their rank among the elements so named, which is the
+    # same in the outline. None where the tree is kept (or the outline cannot be made, or a
+    # name's hits not kept): evaluated in full, as for an item other than an element or a
+    # number (the document node)
+    outline = cache.outline(path, stamp)
+    if outline is None:
+        return None
+    items = list(_items(
+        compiled, lambda source: lxml_xpath(source, compiled.namespaces)(outline),
+        lambda nodes=False: (outline, elementpath.get_node_tree(outline, namespaces=NSMAP)
+                             if nodes else None),
+        _no_attributes, doc, deadline))
+    stopped = bool(items) and items[-1] is TIMED_OUT
+    if stopped:
+        items.pop()
+    order: dict[str, dict[Any, int]] = {}  # each name's elements: their ranks
+    wanted: list[tuple[str, int] | Hit] = []
+    atoms = HitMaker(doc)
+    for item in items[:max(0, room)]:
+        if isinstance(item, elementpath.ElementNode):
+            item = item.obj
+        if isinstance(item, etree._Element) and isinstance(item.tag, str):
+            ranks = order.get(item.tag)
+            if ranks is None:
+                ranks = order[item.tag] = {element: rank for rank, element
+                                           in enumerate(outline.iter(item.tag))}
+            wanted.append((item.tag, ranks[item]))
+        elif isinstance(item, (int, float, Decimal)):  # (a bool is an int)
+            wanted.append(atoms.hit(item))
+        else:
+            return None
+    fields: dict[str, Iterator[HitFields]] = {}
+    maker = HitMaker(doc, compiled.namespaces, {}, partial(cache.passage_addresses, path, stamp))
+    for tag in order:  # (one maker: each container's text read once for every name)
+        found = cache.ranked_hits(
+            path, tag, [want[1] for want in wanted if not isinstance(want, Hit) and want[0] == tag],
+            stamp, lambda elements: [hit_fields(maker.hit(element)) for element in elements])
+        if found is None:
+            return None
+        fields[tag] = iter(found)
+    hits = [want if isinstance(want, Hit) else element_hits(
+        doc, want[0], compiled.namespaces, (next(fields[want[0]]),))[0] for want in wanted]
+    return len(items), hits, stopped
+
+
+def _no_attributes(attribute: str) -> Any:
+    raise AssertionError(f"an outline has no attributes ({attribute} asked)")
+
+
 def _named(compiled: CompiledQuery) -> tuple[str, str | None] | None:
     # (Clark name, literal) of //NAME[contains(., 'literal')], (name, None) of //NAME
     holding = containing(compiled.expression, compiled.namespaces)
@@ -297,13 +362,24 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     :param stamp: the file's (mtime_ns, size) when the caller has just read them.
     :raise QueryError: a dynamic error, named after ``doc``.
     """
-    select = _selector(compiled, cache, path, stamp)
     holding = containing(compiled.expression, compiled.namespaces)
     if holding is not None:  # //NAME[contains(., 'w')]: the kept strings of NAME searched
         name, literal = holding
         yield from (element for element, text in cache.texts(path, name, stamp)
                     if literal in text)
         return
+    yield from _items(compiled, _selector(compiled, cache, path, stamp),
+                      lambda nodes=False: cache.get(path, node_tree=nodes, stamp=stamp),
+                      lambda attribute: cache.attribute_values(path, attribute, stamp),
+                      doc, deadline)
+
+
+def _items(compiled: CompiledQuery, select: Callable[[str], Any],
+           trees: Callable[..., tuple[Any, Any]], values: Callable[[str], Any], doc: str,
+           deadline: float) -> Iterator[Any]:
+    # the items of one document by the way its expression allows, from lxml's selections
+    # (select), its tree and elementpath node tree (trees(nodes=True)) and attribute values
+    # (see evaluate_document)
     if compiled.engine == "lxml":
         result = select(compiled.expression)
         yield from result if isinstance(result, list) else (result,)
@@ -319,7 +395,7 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
             raise query_error(error, doc) from None
     looped = for_plan(compiled.expression, compiled.namespaces)
     if looped is not None:
-        tree = None if looped.focused else cache.get(path, stamp=stamp)[0]
+        tree = None if looped.focused else trees()[0]
         try:
             bindings = looped.bindings(select(looped.path))
         except NoPlan:
@@ -334,12 +410,11 @@ def evaluate_document(compiled: CompiledQuery, cache: TreeCache, path: Path, doc
     atoms = atom_plan(compiled.expression, compiled.namespaces)
     if atoms is not None:
         try:
-            yield from atoms.evaluate(select, lambda attribute: cache.attribute_values(
-                path, attribute, stamp))
+            yield from atoms.evaluate(select, values)
             return
         except elementpath.ElementPathError as error:
             raise query_error(error, doc) from None
-    _, nodes = cache.get(path, node_tree=True, stamp=stamp)
+    _, nodes = trees(nodes=True)
     token = parse(compiled.expression, compiled.namespaces)
     context = elementpath.XPathContext(nodes, namespaces=compiled.namespace_map)
     items = []

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast, overload
 
 import elementpath
+from lxml import etree
 
 from tei.namespaces import NSMAP
 from tei.parse import parse_tei
@@ -33,6 +34,15 @@ VALUES_BUDGET = 128 * 1024 * 1024
 #: Of a query worker's tree budget (``query_cache_mb``), what it may keep apart besides: the
 #: one setting bounds both (256 MB: 128 MB more, as :data:`VALUES_BUDGET`).
 VALUES_SHARE = 0.5
+
+#: A document's outline (see TreeCache.outline): each element copied with its child elements,
+#: nothing else (no text, attribute, comment nor instruction).
+_OUTLINE = etree.XSLT(etree.XML(
+    b'<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+    b'<xsl:template match="*"><xsl:copy><xsl:apply-templates select="*"/></xsl:copy>'
+    b'</xsl:template></xsl:stylesheet>'))
+#: Outlines are made here, from parsed TEI: read again with no entity nor network.
+_OUTLINE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 @dataclass(slots=True)
@@ -325,8 +335,38 @@ class TreeCache:
                 self._aside.get(fields_key))
         return [(tag, hit) for (tag, _), hit in zip(chosen, made, strict=True)]
 
+    def ranked_hits(self, path: Path, name: str, ranks: list[int],
+                    stamp: tuple[int, int] | None, make: Callable[[list[Any]], list[HitFields]],
+                    ) -> list[HitFields] | None:
+        """The hit fields of the elements of ``path`` named ``name`` (Clark) at ``ranks``
+        (their places among the elements so named, in document order), for a tree that is not
+        kept; None for a kept tree (its hits are remembered with it).
+
+        Made by ``make`` the first time a query asks for them, then kept apart by rank as
+        :meth:`attribute_hits` keeps its own: a query of the elements alone evaluated on the
+        outline (see :meth:`outline`) finds its elements' hits here by their ranks, the same
+        in the outline as in the document.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = str(path)
+        stamp = stamp or file_stamp(path)
+        fields_key = (key, "#" + name)  # (no attribute's Clark name starts so)
+        fields = self._fields(fields_key, stamp)
+        missing = sorted(set(ranks).difference(fields))
+        if missing:
+            elements = self.elements(path, name, stamp)
+            if key in self._entries:  # kept now: it was parsed
+                return None
+            fields.update(zip(missing, make([elements[rank] for rank in missing]), strict=True))
+            self._keep_aside(fields_key, stamp, *self._compact(pack(
+                [(rank, *hit) for rank, hit in sorted(fields.items())], 1)),
+                self._aside.get(fields_key))
+        return [fields[rank] for rank in ranks]
+
     def _fields(self, key: tuple[str, str], stamp: tuple[int, int]) -> dict[int, HitFields]:
-        # the hit fields kept apart by attribute_hits for a file as it is now, by rank
+        # the hit fields kept apart by rank (attribute_hits, ranked_hits) for a file as it is
+        # now
         aside = self._aside.get(key)
         if aside is None or aside[0] != stamp:
             return {}
@@ -437,6 +477,40 @@ class TreeCache:
             deflated = deflate(by_tag)
             self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
         return found
+
+    def outline(self, path: Path, stamp: tuple[int, int] | None) -> Any:
+        """The outline of ``path``'s tree (its elements alone, same names, nesting and order;
+        see :func:`archive.xpath.analysis.reads_outline_only`) as a tree, for a tree that is
+        not kept; None for a kept tree (its hits are remembered with it), or where no outline
+        can be made.
+
+        An outline is about a tenth of its file, deflated a fortieth, and parsed in a
+        thirtieth of the file's time: made once from the tree, it is kept apart as attribute
+        values are (see :meth:`attribute_values`), so that a query of the elements alone
+        (``//tei:date[ancestor::tei:p[tei:orgName]]``) over more documents than the trees'
+        budget holds parses none of them when asked again, nor for another such query.
+
+        :raise tei.errors.TeiError: the file is not a readable TEI document.
+        """
+        key = (str(path), "<")  # (no attribute's Clark name starts so)
+        stamp = stamp or file_stamp(path)
+        kept = self._entries.get(key[0])
+        if kept is not None and kept.stamp == stamp:
+            return None
+        aside = self._aside.get(key)
+        if aside is not None and aside[0] == stamp:
+            self._used(key, aside)
+            return etree.fromstring(inflate(aside[1]), _OUTLINE_PARSER).getroottree()
+        tree = self._entry(path, stamp).tree
+        if key[0] in self._entries:  # kept now: it was parsed
+            return None
+        try:
+            made = _OUTLINE(tree)
+        except etree.XSLTError:
+            return None
+        deflated = deflate(etree.tostring(made))
+        self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
+        return made
 
     def elements(self, path: Path, name: str,
                  stamp: tuple[int, int] | None = None) -> list[Any]:

@@ -193,7 +193,7 @@ def document_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     if answered is not None and (not answered or answered[0].doc == doc):
         return len(answered), answered[:max(0, room)], False  # a tree not kept's, apart
     outlined = _outline_hits(compiled, cache, path, doc, deadline, room, stamp) \
-        if _outline_only(compiled.expression, compiled.namespaces) else None
+        if named is None and _outline_only(compiled.expression, compiled.namespaces) else None
     if outlined is not None:  # (its outline and hits kept apart: not the answer besides)
         return outlined
     count = 0
@@ -319,7 +319,7 @@ def _outline_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             wanted.append(atoms.hit(item))
         else:
             return None
-    fields: dict[str, Iterator[HitFields]] = {}
+    named: dict[str, Iterator[Hit]] = {}  # each name's hits, in the order wanted
     maker = HitMaker(doc, compiled.namespaces, {}, partial(cache.passage_addresses, path, stamp))
     for tag in order:  # (one maker: each container's text read once for every name)
         found = cache.ranked_hits(
@@ -327,9 +327,8 @@ def _outline_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
             stamp, lambda elements: [hit_fields(maker.hit(element)) for element in elements])
         if found is None:
             return None
-        fields[tag] = iter(found)
-    hits = [want if isinstance(want, Hit) else element_hits(
-        doc, want[0], compiled.namespaces, (next(fields[want[0]]),))[0] for want in wanted]
+        named[tag] = iter(element_hits(doc, tag, compiled.namespaces, found))
+    hits = [want if isinstance(want, Hit) else next(named[want[0]]) for want in wanted]
     return len(items), hits, stopped
 
 

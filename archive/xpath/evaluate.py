@@ -3,9 +3,11 @@
 Both engines' items become hits through the same code (:mod:`.hits`), so their results are
 identical; attribute predicates, filters and atomisations run by plans (:mod:`.plans`,
 :mod:`.attributes`) where they can; ``//NAME`` is the tree's elements by that name, kept with the
-tree. A function of paths is answered without its file where the index shows none of its paths
-has a node there (:class:`IndexAnswer`). :func:`evaluate_files` is a pure function of the files
-it reads; the corpus runner (:mod:`archive.search`) chooses the files and can stop it.
+tree; an expression of the elements alone is evaluated on a document's outline where its tree is
+not kept (:meth:`TreeCache.outline`). A function of paths is answered without its file where the
+index shows none of its paths has a node there (:class:`IndexAnswer`). :func:`evaluate_files` is
+a pure function of the files it reads; the corpus runner (:mod:`archive.search`) chooses the
+files and can stop it.
 """
 
 from __future__ import annotations
@@ -287,11 +289,11 @@ def _outline_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
                   deadline: float, room: int, stamp: tuple[int, int] | None,
                   ) -> tuple[int, list[Hit], bool] | None:
     # document_hits of an expression of the elements alone, evaluated on the document's
-    # outline (see TreeCache.outline): its elements' hits are those kept apart by name (see
-    # TreeCache.named_hits), found by their rank among the elements so named, which is the
-    # same in the outline. None where the tree is kept (or the outline cannot be made, or a
-    # name's hits not kept): evaluated in full, as for an item other than an element or a
-    # number (the document node)
+    # outline (see TreeCache.outline): its elements' hits are found by their rank among the
+    # elements so named, the same in the outline as in the tree (see TreeCache.ranked_hits).
+    # None where the tree is kept (its hits are remembered with it), or was kept when parsed
+    # for hits not made before, or no outline can be made; and for an item neither an element
+    # nor a number (the document node): evaluated in full
     outline = cache.outline(path, stamp)
     if outline is None:
         return None

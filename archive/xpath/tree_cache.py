@@ -485,11 +485,10 @@ class TreeCache:
         can be made.
 
         An outline is about a tenth of its file and parsed in a thirtieth of the file's time:
-        made once from the tree, it is kept apart as attribute values are (see
-        :meth:`attribute_values`; as text, or deflated to a fortieth of the file where the
-        values budget is :attr:`PLAIN_SHARE` full), so that a query of the elements alone
-        (``//tei:date[ancestor::tei:p[tei:orgName]]``) over more documents than the trees'
-        budget holds parses none of them when asked again, nor for another such query.
+        made once from the tree, it is kept apart, deflated to a fortieth of the file, as
+        attribute values are (see :meth:`attribute_values`), so that a query of the elements
+        alone (``//tei:date[ancestor::tei:p[tei:orgName]]``) over more documents than the
+        trees' budget holds parses none of them when asked again, nor for another such query.
 
         :raise tei.errors.TeiError: the file is not a readable TEI document.
         """
@@ -501,8 +500,7 @@ class TreeCache:
         aside = self._aside.get(key)
         if aside is not None and aside[0] == stamp:
             self._used(key, aside)
-            text = aside[1][0] if isinstance(aside[1], tuple) else inflate(aside[1])
-            return etree.fromstring(text, _OUTLINE_PARSER).getroottree()
+            return etree.fromstring(inflate(aside[1]), _OUTLINE_PARSER).getroottree()
         tree = self._entry(path, stamp).tree
         if key[0] in self._entries:  # kept now: it was parsed
             return None
@@ -510,12 +508,8 @@ class TreeCache:
             made = _OUTLINE(tree)
         except etree.XSLTError:
             return None
-        text = etree.tostring(made)
-        if self.aside_used < self.values_budget * self.PLAIN_SHARE:  # as text, in a tuple
-            self._keep_aside(key, stamp, (text,), sys.getsizeof(text), aside)
-        else:
-            deflated = deflate(text)
-            self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
+        deflated = deflate(etree.tostring(made))
+        self._keep_aside(key, stamp, deflated, sys.getsizeof(deflated), aside)
         return made
 
     def elements(self, path: Path, name: str,

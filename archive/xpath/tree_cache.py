@@ -330,9 +330,7 @@ class TreeCache:
         made = make([element for _, (_, element) in chosen])
         if made:
             fields.update((rank, hit) for (_, (rank, _)), hit in zip(chosen, made, strict=True))
-            self._keep_aside(fields_key, stamp, *self._compact(pack(
-                [(rank, *hit) for rank, hit in sorted(fields.items())], 1)),
-                self._aside.get(fields_key))
+            self._keep_fields(fields_key, stamp, fields)
         return [(tag, hit) for (tag, _), hit in zip(chosen, made, strict=True)]
 
     def ranked_hits(self, path: Path, name: str, ranks: list[int],
@@ -359,19 +357,22 @@ class TreeCache:
             if key in self._entries:  # kept now: it was parsed
                 return None
             fields.update(zip(missing, make([elements[rank] for rank in missing]), strict=True))
-            self._keep_aside(fields_key, stamp, *self._compact(pack(
-                [(rank, *hit) for rank, hit in sorted(fields.items())], 1)),
-                self._aside.get(fields_key))
+            self._keep_fields(fields_key, stamp, fields)
         return [fields[rank] for rank in ranks]
 
     def _fields(self, key: tuple[str, str], stamp: tuple[int, int]) -> dict[int, HitFields]:
-        # the hit fields kept apart by rank (attribute_hits, ranked_hits) for a file as it is
-        # now
+        # the hit fields kept apart by rank (attribute_hits, ranked_hits), for the file as it is
         aside = self._aside.get(key)
         if aside is None or aside[0] != stamp:
             return {}
         self._used(key, aside)
         return {row[0]: row[1:] for row in unpack(_expand(aside[1]))}
+
+    def _keep_fields(self, key: tuple[str, str], stamp: tuple[int, int],
+                     fields: dict[int, HitFields]) -> None:
+        # keep apart the hit fields by rank that _fields reads, packed by field
+        self._keep_aside(key, stamp, *self._compact(pack(
+            [(rank, *hit) for rank, hit in sorted(fields.items())], 1)), self._aside.get(key))
 
     def answer(self, path: Path, query: str,
                stamp: tuple[int, int] | None) -> list[Any] | None:

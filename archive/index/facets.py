@@ -19,6 +19,7 @@ from ..registry import ENTRY_ELEMENTS, PLAIN_REFS, DocumentRefs, Registry
 from ..xpath import (
     OUTWARD_FUNCTIONS,
     Unsupported,
+    any_name_test,
     classify,
     compile_nodes,
     compile_query,
@@ -177,15 +178,8 @@ def _downward(token: Any) -> bool:
     if label == "operator" and symbol in ("/", "//") and len(token) == 2:
         return _downward(token[0]) and _downward(token[1])
     if label == "axis" and symbol in _DOWN_AXES:
-        return _any_name_test(token[0])
-    return _any_name_test(token)
-
-
-def _any_name_test(token: Any) -> bool:
-    """Whether the token is a name test (``tei:p``, ``p``, ``*``, ``tei:*``)."""
-    if token.symbol == ":" and len(token) == 2:
-        return all(_any_name_test(part) for part in token)
-    return (token.symbol, token.label) in (("(name)", "name"), ("*", "wildcard symbol"))
+        return any_name_test(token[0])
+    return any_name_test(token)
 
 
 def _name(token: Any) -> frozenset[str] | None:

@@ -3,7 +3,7 @@ the same, elementpath otherwise), plans for common shapes, evaluation into hits,
 kept parsed trees.
 """
 
-from .analysis import OUTWARD_FUNCTIONS, lxml_safe, stays_inside, walk_tokens
+from .analysis import OUTWARD_FUNCTIONS, any_name_test, lxml_safe, stays_inside, walk_tokens
 from .compile import MAX_EXPRESSION, CompiledQuery, compile_query
 from .evaluate import (
     TREES,
@@ -43,7 +43,8 @@ __all__ = [
     "FEW", "SEPARATOR", "Field", "Packed", "PackedHits", "deflate", "inflate", "make_hit",
     "pack", "seal", "unpack", "VALUES_SHARE",
     "CompiledQuery", "Hit", "IndexAnswer", "MAX_EXPRESSION", "OUTWARD_FUNCTIONS", "QueryResult",
-    "TREES", "TreeCache", "UNSTABLE_FUNCTIONS", "Unsupported", "classify", "compile_nodes",
+    "TREES", "TreeCache", "UNSTABLE_FUNCTIONS", "Unsupported", "any_name_test", "classify",
+    "compile_nodes",
     "compile_query",
     "compile_value", "corpus_hits", "corpus_plan", "document_hits", "document_record",
     "document_values",

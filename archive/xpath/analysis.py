@@ -348,14 +348,18 @@ def _of_elements(token: Any) -> bool:
     return _element_test(token) or symbol in (".", "..", "$", "(integer)")
 
 
-def _element_test(token: Any) -> bool:
-    # a name test (tei:p, p, *, tei:*, *:p) or element(): never a prefixed function's call
-    if token.symbol == ":" and token.label == "symbol":
-        return all(part.symbol in ("(name)", "*") and part.label in ("name", "wildcard symbol")
-                   for part in token)
-    if token.symbol == "element" and token.label == "kind test":
-        return len(token) == 0
+def any_name_test(token: Any) -> bool:
+    """Whether the token is a name test (``tei:p``, ``p``, ``*``, ``tei:*``, ``*:p``), never a
+    prefixed function's call."""
+    if token.symbol == ":" and len(token) == 2:
+        return all(any_name_test(part) for part in token)
     return (token.symbol, token.label) in (("(name)", "name"), ("*", "wildcard symbol"))
+
+
+def _element_test(token: Any) -> bool:
+    # a name test or element()
+    return any_name_test(token) or (token.symbol == "element" and token.label == "kind test"
+                                    and len(token) == 0)
 
 
 def _outline_number(token: Any) -> bool:

@@ -305,32 +305,33 @@ def _outline_hits(compiled: CompiledQuery, cache: TreeCache, path: Path, doc: st
     stopped = bool(items) and items[-1] is TIMED_OUT
     if stopped:
         items.pop()
-    order: dict[str, dict[Any, int]] = {}  # each name's elements: their ranks
-    wanted: list[tuple[str, int] | Hit] = []
+    ranks: dict[str, dict[Any, int]] = {}  # each name's elements in the outline: their ranks
+    asked: dict[str, list[int]] = {}  # each name's ranks, in the items' order
+    wanted: list[str | Hit] = []  # each item: its hit, or its element's name
     atoms = HitMaker(doc)
     for item in items[:max(0, room)]:
         if isinstance(item, elementpath.ElementNode):
             item = item.obj
         if isinstance(item, etree._Element) and isinstance(item.tag, str):
-            ranks = order.get(item.tag)
-            if ranks is None:
-                ranks = order[item.tag] = {element: rank for rank, element
-                                           in enumerate(outline.iter(item.tag))}
-            wanted.append((item.tag, ranks[item]))
+            tag = item.tag
+            if tag not in ranks:
+                ranks[tag] = {element: rank for rank, element in enumerate(outline.iter(tag))}
+            asked.setdefault(tag, []).append(ranks[tag][item])
+            wanted.append(tag)
         elif isinstance(item, (int, float, Decimal)):  # (a bool is an int)
             wanted.append(atoms.hit(item))
         else:
             return None
-    named: dict[str, Iterator[Hit]] = {}  # each name's hits, in the order wanted
+    named: dict[str, Iterator[Hit]] = {}  # each name's hits, in the items' order
     maker = HitMaker(doc, compiled.namespaces, {}, partial(cache.passage_addresses, path, stamp))
-    for tag in order:  # (one maker: each container's text read once for every name)
+    for tag, chosen in asked.items():  # (one maker: each container's text read once)
         found = cache.ranked_hits(
-            path, tag, [want[1] for want in wanted if not isinstance(want, Hit) and want[0] == tag],
-            stamp, lambda elements: [hit_fields(maker.hit(element)) for element in elements])
+            path, tag, chosen, stamp,
+            lambda elements: [hit_fields(maker.hit(element)) for element in elements])
         if found is None:
             return None
         named[tag] = iter(element_hits(doc, tag, compiled.namespaces, found))
-    hits = [want if isinstance(want, Hit) else next(named[want[0]]) for want in wanted]
+    hits = [want if isinstance(want, Hit) else next(named[want]) for want in wanted]
     return len(items), hits, stopped
 
 
